@@ -1,0 +1,298 @@
+//! What is wrong: findings, their rules, severities and locations.
+
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use crate::yaml::{Pos, Span};
+
+/// Severity, most severe first (so sorting ascending puts critical findings on top).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// GitHub code scanning ranks security alerts by this CVSS-like score
+    /// (`properties.security-severity`): >9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Critical => "9.5",
+            Severity::High => "8.0",
+            Severity::Medium => "5.5",
+            Severity::Low => "2.0",
+            Severity::Info => "0.0",
+        }
+    }
+
+    /// `true` when `self` is at least as severe as `threshold`.
+    pub fn at_least(self, threshold: Severity) -> bool {
+        self <= threshold
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which part of ci-guard a rule belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Area {
+    /// The input could not be read as a workflow or action.
+    Input,
+    /// Supply-chain risks of the workflows themselves.
+    WorkflowSecurity,
+    /// Gaps in what the delivery pipeline does.
+    Pipeline,
+    /// Repository settings read through the GitHub API.
+    Settings,
+    /// Results of third-party scanners.
+    Scanner,
+}
+
+impl Area {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Input => "input",
+            Area::WorkflowSecurity => "workflow-security",
+            Area::Pipeline => "pipeline",
+            Area::Settings => "settings",
+            Area::Scanner => "scanner",
+        }
+    }
+}
+
+/// A rule's fixed description: what `ci-guard rules` lists and SARIF's `tool.driver.rules` holds.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub area: Area,
+    pub default: Severity,
+    /// One line, shown in listings and as SARIF `shortDescription`.
+    pub summary: &'static str,
+    /// Markdown with a fix snippet: the rule's docs page, shown by `ci-guard explain`.
+    pub help: &'static str,
+}
+
+impl RuleMeta {
+    pub fn help_uri(&self) -> String {
+        format!("{}/blob/main/docs/rules/{}.md", crate::PROJECT_URL, self.id)
+    }
+}
+
+/// A place in a file of the audited repository.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// Path relative to the report root, with `/` separators.
+    pub path: String,
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Location {
+    pub fn new(path: impl Into<String>, span: Span) -> Self {
+        Self {
+            path: path.into(),
+            start: span.start,
+            end: span.end,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.path, self.start)
+    }
+}
+
+/// Why a finding is not counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Suppression {
+    /// `# ci-guard: ignore[rule]` on the finding's line or the line above.
+    InSource { line: u32 },
+    /// A path ignore in the configuration file.
+    Config { reason: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    #[serde(rename = "rule", serialize_with = "rule_id")]
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Option<Location>,
+    pub related: Vec<Location>,
+    /// Stable across unrelated edits: rule + path + normalized text of the offending node.
+    pub fingerprint: String,
+    /// codeql-action's `primaryLocationLineHash`, filled in while the file's text is at hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+fn rule_id<S: serde::Serializer>(rule: &&'static RuleMeta, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(rule.id)
+}
+
+impl Finding {
+    /// A finding at a node. `node_text` is the offending node's source text (or any text that
+    /// identifies it); it feeds the fingerprint, so it must not contain line numbers.
+    pub fn at(
+        rule: &'static RuleMeta,
+        location: Location,
+        node_text: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        let fingerprint = fingerprint(rule.id, &location.path, node_text);
+        Self {
+            rule,
+            severity: rule.default,
+            message: message.into(),
+            location: Some(location),
+            related: Vec::new(),
+            fingerprint,
+            line_hash: None,
+            suppressed: None,
+        }
+    }
+
+    /// A repository-level finding (no file to point at, e.g. branch protection). `subject`
+    /// identifies it (repository and setting) for the fingerprint.
+    pub fn repository(rule: &'static RuleMeta, subject: &str, message: impl Into<String>) -> Self {
+        Self {
+            rule,
+            severity: rule.default,
+            message: message.into(),
+            location: None,
+            related: Vec::new(),
+            fingerprint: fingerprint(rule.id, "", subject),
+            line_hash: None,
+            suppressed: None,
+        }
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn related(mut self, location: Location) -> Self {
+        self.related.push(location);
+        self
+    }
+
+    /// Deterministic report order: path, line, column, then rule id and message.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        let (path, start) = match &self.location {
+            Some(l) => (l.path.as_str(), l.start),
+            None => ("", Pos::default()),
+        };
+        (path, start, self.rule.id, self.message.as_str())
+    }
+}
+
+fn fingerprint(rule: &str, path: &str, node_text: &str) -> String {
+    let normalized: Vec<&str> = node_text.split_whitespace().collect();
+    let mut hasher = Sha256::new();
+    for part in [rule, path, &normalized.join(" ")] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Sort findings into report order and make fingerprints unique: identical nodes in one file
+/// (the same `uses:` in two jobs) get an occurrence suffix in document order.
+pub fn finalize(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            f.fingerprint = format!("{}:{}", f.fingerprint, n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static RULE: RuleMeta = RuleMeta {
+        id: "test-rule",
+        area: Area::WorkflowSecurity,
+        default: Severity::High,
+        summary: "test",
+        help: "help",
+    };
+
+    fn at(path: &str, line: u32, text: &str) -> Finding {
+        let span = Span::new(Pos::new(line, 3), Pos::new(line, 9));
+        Finding::at(&RULE, Location::new(path, span), text, "m")
+    }
+
+    #[test]
+    fn fingerprint_ignores_position_and_whitespace() {
+        let a = at("a.yml", 3, "uses: x/y@v1");
+        let b = at("a.yml", 40, "uses:   x/y@v1\n");
+        assert_eq!(a.fingerprint, b.fingerprint);
+        assert_ne!(a.fingerprint, at("b.yml", 3, "uses: x/y@v1").fingerprint);
+    }
+
+    #[test]
+    fn finalize_orders_and_disambiguates() {
+        let mut v = vec![at("b.yml", 1, "x"), at("a.yml", 9, "x"), at("a.yml", 2, "x")];
+        finalize(&mut v);
+        let order: Vec<_> = v.iter().map(|f| f.location.as_ref().map(|l| l.start.line)).collect();
+        assert_eq!(order, vec![Some(2), Some(9), Some(1)]);
+        assert!(!v[0].fingerprint.contains(':'));
+        assert!(v[1].fingerprint.ends_with(":2"));
+        assert!(!v[2].fingerprint.contains(':'));
+    }
+
+    #[test]
+    fn severity_threshold() {
+        assert!(Severity::Critical.at_least(Severity::High));
+        assert!(Severity::High.at_least(Severity::High));
+        assert!(!Severity::Medium.at_least(Severity::High));
+    }
+}

@@ -1,0 +1,10 @@
+//! ci-guard: audit a repository's CI/CD pipeline and report it where GitHub users look.
+
+pub mod finding;
+pub mod report;
+pub mod workspace;
+pub mod yaml;
+
+/// Where rule documentation links point.
+pub const PROJECT_URL: &str = "https://github.com/ci-guard/ci-guard";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,45 @@
+//! Sinks: everything that turns a finished audit into output. Nothing here analyses.
+
+pub mod github;
+pub mod json;
+pub mod line_hash;
+pub mod sarif;
+pub mod text;
+
+use std::path::PathBuf;
+
+use crate::finding::{Finding, RuleMeta, Severity};
+
+/// Everything the sinks need, computed once by the audit.
+#[derive(Debug)]
+pub struct Report {
+    /// SARIF `%SRCROOT%`: report paths are relative to it.
+    pub report_root: PathBuf,
+    /// Every enabled rule, in registry order (SARIF `tool.driver.rules`).
+    pub rules: Vec<&'static RuleMeta>,
+    /// Sorted by `finding::finalize`; suppressed ones included (they carry `suppressed`).
+    pub findings: Vec<Finding>,
+    pub repositories: usize,
+    pub files_audited: usize,
+}
+
+impl Report {
+    /// Findings that count (not suppressed).
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    pub fn suppressed_count(&self) -> usize {
+        self.findings.len() - self.active().count()
+    }
+
+    /// Counts of active findings per severity, most severe first.
+    pub fn counts(&self) -> [(Severity, usize); 5] {
+        Severity::ALL.map(|s| (s, self.active().filter(|f| f.severity == s).count()))
+    }
+
+    /// `true` when an active finding is at or above `threshold` (`None` never fails).
+    pub fn fails(&self, threshold: Option<Severity>) -> bool {
+        threshold.is_some_and(|t| self.active().any(|f| f.severity.at_least(t)))
+    }
+}
