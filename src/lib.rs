@@ -8,3 +8,5 @@ pub mod yaml;
 /// Where rule documentation links point.
 pub const PROJECT_URL: &str = "https://github.com/ci-guard/ci-guard";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub mod config;
+pub mod suppress;
