@@ -1,7 +1,12 @@
 //! ci-guard: audit a repository's CI/CD pipeline and report it where GitHub users look.
 
+pub mod analysis;
+pub mod audit;
 pub mod finding;
+pub mod source;
+pub mod workflow;
 pub mod report;
+pub mod rules;
 pub mod workspace;
 pub mod yaml;
 

@@ -1,1 +1,218 @@
-fn main(){}
+//! The `ci-guard` command line: parse arguments, call the library, map outcomes to exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use ci_guard::audit::{self, AuditError, AuditOptions};
+use ci_guard::finding::Severity;
+use ci_guard::report::{self, Report};
+use ci_guard::rules;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on (policy failure)
+  2  usage or configuration error
+  3  internal or I/O error";
+
+#[derive(Parser)]
+#[command(
+    name = "ci-guard",
+    version,
+    about = "Audit a repository's CI/CD pipeline: workflows, actions and their supply chain.",
+    long_about = "Audit a repository's CI/CD pipeline: workflows, actions and their supply chain.\n\n\
+        ci-guard reads .github/workflows/*, local action.yml files and the rest of the repository, \
+        reports what is wrong with exact file:line:column evidence and a fix for each finding, and \
+        fails the check when policy says so.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit workflows and local actions (offline).
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  ci-guard audit                          audit the repository in the current directory\n",
+        "  ci-guard audit --format sarif -o ci-guard.sarif\n",
+        "  ci-guard audit .github/workflows/release.yml --fail-on medium\n",
+        "  ci-guard audit ~/src                    every repository below ~/src, each on its own\n\n",
+        "A folder holding `.github/workflows` is a repository; each is audited with its own\n",
+        "`.github/ci-guard.yml` unless --config is given.\n\n",
+        "Exit codes:\n",
+        "  0  no finding at or above --fail-on\n",
+        "  1  findings at or above --fail-on (policy failure)\n",
+        "  2  usage or configuration error\n",
+        "  3  internal or I/O error"
+    ))]
+    Audit(AuditArgs),
+    /// List every rule with its id, default severity and summary.
+    Rules,
+    /// Print a rule's documentation: what it detects, why it matters, how to fix it.
+    Explain {
+        /// A rule id, as listed by `ci-guard rules`.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct AuditArgs {
+    /// Repositories, folders of repositories, or single workflow/action files.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    fail_on: FailOn,
+    /// Configuration file, used instead of each repository's .github/ci-guard.yml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// SARIF `automationDetails.id` (code scanning keeps one analysis per category).
+    #[arg(long, default_value = "ci-guard/audit/")]
+    category: String,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// For people: grouped by file, coloured on a terminal (NO_COLOR honoured).
+    Text,
+    /// Stable machine-readable shape, documented in docs/json-format.md.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    /// Never fail on findings.
+    None,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::None => None,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Audit(args) => run_audit(&args),
+        Command::Rules => {
+            let mut out = String::new();
+            for r in rules::RULES {
+                out.push_str(&format!("{:<26} {:<8} {}\n", r.meta.id, r.meta.default, r.meta.summary));
+            }
+            print(&out)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => print(r.meta.help),
+            None => {
+                eprintln!(
+                    "error: unknown rule `{rule}`; `ci-guard rules` lists them: {}",
+                    rules::ids().join(", ")
+                );
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn print(s: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(s.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`ci-guard rules | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing to standard output: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run_audit(args: &AuditArgs) -> ExitCode {
+    let opts = AuditOptions {
+        paths: args.paths.clone(),
+        config: args.config.clone(),
+    };
+    let report = match audit::run(&opts) {
+        Ok(r) => r,
+        Err(AuditError::Config(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Err(AuditError::Io(e)) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let rendered = render(&report, args);
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, rendered.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing to standard output: {e}")),
+                _ => Ok(()),
+            }
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        return ExitCode::from(3);
+    }
+    if args.output.is_some() {
+        // Keep people informed when the report itself went to a file.
+        let counts = report.counts();
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        eprintln!("ci-guard: {total} findings in {} files", report.files_audited);
+    }
+    if report.fails(args.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn render(report: &Report, args: &AuditArgs) -> String {
+    match args.format {
+        Format::Text => {
+            let color = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            report::text::render(report, color)
+        }
+        Format::Json => json_string(&report::json::render(report)),
+        Format::Sarif => json_string(&report::sarif::render(report, &args.category)),
+        Format::Github => report::github::render(report),
+    }
+}
+
+fn json_string(v: &serde_json::Value) -> String {
+    // Serialising a `Value` cannot fail: every key is a string.
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,167 @@
+//! One repository, parsed: its workflows and local actions with the configuration that applies.
+//! Rules read this; none of them parses anything itself.
+
+use crate::config::Config;
+use crate::finding::Location;
+use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
+use crate::workspace::Repository;
+
+pub struct ParsedWorkflow {
+    /// Path relative to the report root (what findings show).
+    pub display: String,
+    pub workflow: Workflow,
+}
+
+pub struct ParsedAction {
+    pub display: String,
+    pub action: Action,
+}
+
+pub struct RepoAnalysis<'a> {
+    pub repo: &'a Repository,
+    pub config: &'a Config,
+    pub workflows: Vec<ParsedWorkflow>,
+    pub actions: Vec<ParsedAction>,
+}
+
+/// A `uses:` anywhere: a step of a workflow or composite action, or a reusable-workflow job.
+pub struct UsesSite<'a> {
+    pub uses: &'a Spanned<Uses>,
+    pub location: Location,
+    pub job: Option<&'a Job>,
+    pub step: Option<&'a Step>,
+}
+
+/// A container image reference with where it is written.
+pub struct ImageSite {
+    /// The reference without `docker://`.
+    pub reference: String,
+    pub docker_scheme: bool,
+    /// "step", "job container", "service `db`", "docker action".
+    pub what: String,
+    pub location: Location,
+}
+
+impl RepoAnalysis<'_> {
+    pub fn uses_sites(&self) -> Vec<UsesSite<'_>> {
+        let mut out = Vec::new();
+        for pw in &self.workflows {
+            for job in &pw.workflow.jobs {
+                if let Some(u) = &job.uses {
+                    out.push(UsesSite {
+                        uses: u,
+                        location: Location::new(&pw.display, u.span),
+                        job: Some(job),
+                        step: None,
+                    });
+                }
+                for step in job.all_steps() {
+                    if let Some(u) = &step.uses {
+                        out.push(UsesSite {
+                            uses: u,
+                            location: Location::new(&pw.display, u.span),
+                            job: Some(job),
+                            step: Some(step),
+                        });
+                    }
+                }
+            }
+        }
+        for pa in &self.actions {
+            if let Some(ActionRuns::Composite { steps }) = &pa.action.runs {
+                for step in steps {
+                    if let Some(u) = &step.uses {
+                        out.push(UsesSite {
+                            uses: u,
+                            location: Location::new(&pa.display, u.span),
+                            job: None,
+                            step: Some(step),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub fn image_sites(&self) -> Vec<ImageSite> {
+        let mut out = Vec::new();
+        for site in self.uses_sites() {
+            if let Uses::Docker(img) = &site.uses.value {
+                out.push(ImageSite {
+                    reference: img.to_string(),
+                    docker_scheme: true,
+                    what: "step".into(),
+                    location: site.location,
+                });
+            }
+        }
+        for pw in &self.workflows {
+            for job in &pw.workflow.jobs {
+                let containers = job.container.iter().chain(&job.services);
+                for c in containers {
+                    let Some(image) = &c.image else { continue };
+                    let what = match &c.service {
+                        Some(s) => format!("service `{}`", s.value),
+                        None => format!("job `{}` container", job.id.value),
+                    };
+                    out.push(ImageSite {
+                        reference: image.value.clone(),
+                        docker_scheme: false,
+                        what,
+                        location: Location::new(&pw.display, image.span),
+                    });
+                }
+            }
+        }
+        for pa in &self.actions {
+            if let Some(ActionRuns::Docker { image: Some(image) }) = &pa.action.runs
+                && let Some(reference) = image.value.strip_prefix("docker://")
+            {
+                out.push(ImageSite {
+                    reference: reference.to_string(),
+                    docker_scheme: true,
+                    what: "docker action".into(),
+                    location: Location::new(&pa.display, image.span),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.location.cmp(&b.location));
+        out
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::finding::Finding;
+    use crate::workflow::parse_workflow;
+    use std::collections::BTreeMap;
+
+    /// Run one rule over a single workflow text, as `.github/workflows/test.yml`.
+    pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
+        let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");
+        assert!(errors.is_empty(), "fixture must be valid: {errors:?}");
+        let repo = Repository {
+            root: ".".into(),
+            display_root: String::new(),
+            files: Vec::new(),
+            languages: BTreeMap::new(),
+        };
+        let config = Config::default();
+        let analysis = RepoAnalysis {
+            repo: &repo,
+            config: &config,
+            workflows: vec![ParsedWorkflow {
+                display: ".github/workflows/test.yml".into(),
+                workflow: wf.expect("model"),
+            }],
+            actions: Vec::new(),
+        };
+        let rule = crate::rules::find(rule).expect("known rule");
+        let mut out = Vec::new();
+        (rule.check.expect("rule with a check"))(&analysis, &mut out);
+        crate::finding::finalize(&mut out);
+        out
+    }
+}

@@ -1,0 +1,233 @@
+//! The audit pipeline: walk -> parse (in parallel) -> rules per repository -> report.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use crate::config::{Config, ConfigError};
+use crate::finding::{self, Finding, Location, RuleMeta};
+use crate::report::Report;
+use crate::report::line_hash::LineHashes;
+use crate::rules::{self, invalid_input};
+use crate::workflow::{ModelError, parse_action, parse_workflow};
+use crate::workspace::{FileKind, Repository, Workspace, WorkspaceFile};
+use crate::yaml::{Pos, Span};
+
+/// Workflow and action files larger than this are reported, not parsed: real ones are a few
+/// KiB, and the cap bounds the time and memory one hostile file can take.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, Default)]
+pub struct AuditOptions {
+    pub paths: Vec<PathBuf>,
+    /// `--config FILE`: used for every repository instead of their own `.github/ci-guard.yml`.
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The user's configuration is wrong (exit code 2).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The paths could not be read (exit code 3).
+    #[error(transparent)]
+    Io(#[from] anyhow::Error),
+}
+
+pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
+    let paths = if opts.paths.is_empty() { vec![PathBuf::from(".")] } else { opts.paths.clone() };
+    let workspace = Workspace::discover(&paths)?;
+    let known = rules::ids();
+    let explicit = match &opts.config {
+        Some(p) => Some(Config::load(p, &known)?),
+        None => None,
+    };
+    let configs: Vec<Config> = workspace
+        .repositories
+        .iter()
+        .map(|repo| match (&explicit, Config::find(&repo.root)) {
+            (Some(c), _) => Ok(c.clone()),
+            (None, Some(p)) => Config::load(&p, &known),
+            (None, None) => Ok(Config::default()),
+        })
+        .collect::<Result<_, _>>()?;
+
+    let per_repo: Vec<(Vec<Finding>, usize)> = workspace
+        .repositories
+        .par_iter()
+        .zip(configs.par_iter())
+        .map(|(repo, config)| audit_repository(repo, config))
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut files_audited = 0;
+    for (f, n) in per_repo {
+        findings.extend(f);
+        files_audited += n;
+    }
+    finding::finalize(&mut findings);
+    let rules: Vec<&'static RuleMeta> = rules::RULES
+        .iter()
+        .filter(|r| explicit.as_ref().is_none_or(|c| c.rule_enabled(r.meta.id)))
+        .map(|r| &r.meta)
+        .collect();
+    Ok(Report {
+        report_root: workspace.report_root,
+        rules,
+        findings,
+        repositories: workspace.repositories.len(),
+        files_audited,
+    })
+}
+
+/// A file read for parsing, or the finding that says why it could not be.
+struct Loaded<'a> {
+    file: &'a WorkspaceFile,
+    text: Option<String>,
+    findings: Vec<Finding>,
+}
+
+fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize) {
+    let inputs: Vec<&WorkspaceFile> = repo
+        .files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Workflow | FileKind::Action))
+        .filter(|f| !config.is_ignored_path(&f.rel))
+        .collect();
+
+    // Parse every file in parallel; a bad file yields findings, never an abort.
+    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> = inputs
+        .par_iter()
+        .map(|file| parse_file(file))
+        .collect();
+
+    let mut workflows = Vec::new();
+    let mut actions = Vec::new();
+    let mut loaded = Vec::new();
+    for (l, w, a) in parsed {
+        workflows.extend(w);
+        actions.extend(a);
+        loaded.push(l);
+    }
+    let analysis = RepoAnalysis {
+        repo,
+        config,
+        workflows,
+        actions,
+    };
+    let mut findings: Vec<Finding> = loaded.iter_mut().flat_map(|l| std::mem::take(&mut l.findings)).collect();
+    for rule in rules::RULES {
+        if let Some(check) = rule.check
+            && config.rule_enabled(rule.meta.id)
+        {
+            check(&analysis, &mut findings);
+        }
+    }
+    config.apply(&mut findings, |f| {
+        let path = &f.location.as_ref()?.path;
+        loaded.iter().find(|l| &l.file.display == path).map(|l| l.file.rel.clone())
+    });
+
+    // Inline suppressions and code scanning's line hashes need the file's text.
+    let mut by_file: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+    let mut repo_level = Vec::new();
+    for f in findings {
+        match &f.location {
+            Some(l) => by_file.entry(l.path.clone()).or_default().push(f),
+            None => repo_level.push(f),
+        }
+    }
+    let mut out = repo_level;
+    for (path, mut group) in by_file {
+        if let Some(text) = loaded.iter().find(|l| l.file.display == path).and_then(|l| l.text.as_deref()) {
+            crate::suppress::apply_inline(text, &mut group);
+            let hashes = LineHashes::new(text);
+            for f in &mut group {
+                if let Some(l) = &f.location {
+                    f.line_hash = hashes.get(l.start.line).map(str::to_string);
+                }
+            }
+        }
+        out.extend(group);
+    }
+    (out, inputs.len())
+}
+
+fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>) {
+    let rule = match file.kind {
+        FileKind::Action => &invalid_input::INVALID_ACTION.meta,
+        _ => &invalid_input::INVALID_WORKFLOW.meta,
+    };
+    let mut loaded = Loaded {
+        file,
+        text: None,
+        findings: Vec::new(),
+    };
+    let text = match read_text(file) {
+        Ok(t) => t,
+        Err(e) => {
+            loaded.findings.push(input_finding(rule, file, &e));
+            return (loaded, None, None);
+        }
+    };
+    let (workflow, action, errors) = match file.kind {
+        FileKind::Action => {
+            let (a, e) = parse_action(&text, &file.rel);
+            (None, a, e)
+        }
+        _ => {
+            let (w, e) = parse_workflow(&text, &file.rel);
+            (w, None, e)
+        }
+    };
+    loaded.findings.extend(errors.iter().map(|e| input_finding(rule, file, e)));
+    loaded.text = Some(text);
+    let workflow = workflow.map(|workflow| ParsedWorkflow {
+        display: file.display.clone(),
+        workflow,
+    });
+    let action = action.map(|action| ParsedAction {
+        display: file.display.clone(),
+        action,
+    });
+    (loaded, workflow, action)
+}
+
+fn input_finding(rule: &'static RuleMeta, file: &WorkspaceFile, e: &ModelError) -> Finding {
+    Finding::at(rule, Location::new(&file.display, e.span), &e.message, e.message.clone())
+}
+
+/// Read a file as UTF-8 within the size cap; the error carries the position to report.
+fn read_text(file: &WorkspaceFile) -> Result<String, ModelError> {
+    let at_start = Span::new(Pos::new(1, 1), Pos::new(1, 1));
+    if file.size > MAX_FILE_BYTES {
+        return Err(ModelError {
+            message: format!(
+                "file is {} bytes, over the {} byte limit; it was not parsed",
+                file.size, MAX_FILE_BYTES
+            ),
+            span: at_start,
+        });
+    }
+    let bytes = std::fs::read(&file.abs).map_err(|e| ModelError {
+        message: format!("cannot read file: {e}"),
+        span: at_start,
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // `valid` is valid UTF-8 by construction.
+        let prefix = String::from_utf8_lossy(valid);
+        let line = prefix.matches('\n').count() + 1;
+        let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let pos = Pos::new(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        );
+        ModelError {
+            message: format!("file is not valid UTF-8: {}", e.utf8_error()),
+            span: Span::new(pos, pos),
+        }
+    })
+}

@@ -1,0 +1,75 @@
+//! Source text with a line index: positions to byte offsets and node text by span.
+
+use crate::yaml::{Pos, Span};
+
+pub struct SourceText<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> SourceText<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { text, line_starts }
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Number of lines as editors count them (a final newline does not start a new line).
+    pub fn line_count(&self) -> u32 {
+        let n = self.line_starts.len() - usize::from(self.text.ends_with('\n'));
+        u32::try_from(n.max(1)).unwrap_or(u32::MAX)
+    }
+
+    /// The text of line `line` (1-based) without its line break.
+    pub fn line(&self, line: u32) -> Option<&'a str> {
+        let start = *self.line_starts.get((line as usize).checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line as usize)
+            .map_or(self.text.len(), |e| e - 1);
+        let l = self.text.get(start..end)?;
+        Some(l.strip_suffix('\r').unwrap_or(l))
+    }
+
+    /// Byte offset of a 1-based position (columns in code points); clamped to the line's end.
+    pub fn offset(&self, pos: Pos) -> Option<usize> {
+        let start = *self.line_starts.get((pos.line as usize).checked_sub(1)?)?;
+        let line_end = self
+            .line_starts
+            .get(pos.line as usize)
+            .copied()
+            .unwrap_or(self.text.len());
+        let line = self.text.get(start..line_end)?;
+        let skip = (pos.column as usize).saturating_sub(1);
+        let within = line.char_indices().nth(skip).map_or(line.len(), |(i, _)| i);
+        Some(start + within)
+    }
+
+    /// The source text a span covers (empty when the span is outside the text).
+    pub fn slice(&self, span: Span) -> &'a str {
+        match (self.offset(span.start), self.offset(span.end)) {
+            (Some(s), Some(e)) if s <= e => self.text.get(s..e).unwrap_or(""),
+            (Some(s), None) => self.text.get(s..).unwrap_or(""),
+            _ => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_and_slices() {
+        let s = SourceText::new("a: é1\nb: x\n");
+        assert_eq!(s.line_count(), 2);
+        assert_eq!(s.line(2), Some("b: x"));
+        assert_eq!(s.offset(Pos::new(1, 5)), Some(5));
+        assert_eq!(s.slice(Span::new(Pos::new(1, 4), Pos::new(1, 6))), "é1");
+        assert_eq!(s.slice(Span::new(Pos::new(2, 4), Pos::new(9, 1))), "x\n");
+    }
+}
