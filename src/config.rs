@@ -1038,6 +1038,27 @@ rules:
     }
 
     #[test]
+    fn documented_example_is_valid() {
+        // Keeps docs/config.md honest: its annotated example must parse as written.
+        let doc = include_str!("../docs/config.md");
+        let example = doc
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/config.md has a yaml example");
+        let c = ok(example);
+        assert_eq!(c.trusted_owners(), ["my-org"]);
+        assert!(!c.rule_enabled("unpinned-uses"));
+        assert_eq!(
+            c.severity_override("unpinned-image"),
+            Some(Severity::Medium)
+        );
+        assert!(c.is_ignored_path("third_party/x/Dockerfile"));
+        assert!(c.is_ignored_path("examples/a.yml"));
+        assert!(!c.is_ignored_path("examples/sub/a.yml"));
+    }
+
+    #[test]
     fn edit_distance_counts_edits() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
