@@ -1,37 +1,1067 @@
-//! Placeholder with the final API; the real parser lands from the `config` branch.
+//! The repository's policy file, `.github/ci-guard.yml`: which files are never audited, which
+//! action owners are trusted, and per-rule switches, severities and path ignores.
+//!
+//! The file is validated strictly: an unknown key, a wrong type or a misspelled rule id is an
+//! error naming `file:line:column`, because a silently ignored typo in a policy file weakens the
+//! policy without anyone noticing. The format is documented in `docs/config.md`.
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::finding::Finding;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-#[derive(Debug, Default, Clone)]
-pub struct Config {
-    trusted: Vec<String>,
+use crate::finding::{Finding, Severity};
+use crate::yaml::{self, Node, Pos};
+
+/// Where the configuration file is looked for, relative to the repository root, in order.
+pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
+
+const TOP_KEYS: [&str; 3] = ["ignore", "trusted-owners", "rules"];
+const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
+/// How many known rule ids an "unknown rule" message lists before abbreviating.
+const LISTED_RULES: usize = 8;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read (missing, unreadable, not UTF-8).
+    #[error("{path}: cannot read configuration: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid configuration.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: String,
+        /// 1-based.
+        line: u32,
+        /// 1-based, in Unicode code points.
+        column: u32,
+        message: String,
+    },
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("{path}:{line}:{column}: {message}")]
-pub struct ConfigError {
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
+impl ConfigError {
+    fn at(path: &str, pos: Pos, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            path: path.to_string(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+        }
+    }
+
+    /// The display path of the configuration file.
+    pub fn path(&self) -> &str {
+        match self {
+            ConfigError::Io { path, .. } | ConfigError::Invalid { path, .. } => path,
+        }
+    }
+
+    /// Where in the file the problem is; `None` for I/O errors.
+    pub fn position(&self) -> Option<Pos> {
+        match self {
+            ConfigError::Io { .. } => None,
+            ConfigError::Invalid { line, column, .. } => Some(Pos::new(*line, *column)),
+        }
+    }
+}
+
+/// A list of path globs, kept with its source patterns for diagnostics.
+#[derive(Clone, Debug, Default)]
+struct PathGlobs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl PathGlobs {
+    /// `true` when the path or one of its parent directories matches, so `vendor` ignores
+    /// everything below `vendor/` as in a `.gitignore`.
+    fn matches(&self, rel_path: &str) -> bool {
+        if self.patterns.is_empty() {
+            return false;
+        }
+        let path = normalize(rel_path);
+        if self.set.is_match(path) {
+            return true;
+        }
+        path.match_indices('/')
+            .any(|(i, _)| self.set.is_match(&path[..i]))
+    }
+}
+
+/// Repository-relative paths arrive from different sources (the walk, scanners, Windows
+/// checkouts); compare them in one shape: `/` separators, no leading `./` or `/`.
+fn normalize(rel_path: &str) -> &str {
+    let mut p = rel_path;
+    loop {
+        if let Some(rest) = p.strip_prefix("./") {
+            p = rest;
+        } else if let Some(rest) = p.strip_prefix('/') {
+            p = rest;
+        } else {
+            return p;
+        }
+    }
+}
+
+/// Overrides for one rule.
+#[derive(Clone, Debug, Default)]
+struct RuleConfig {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    ignore: PathGlobs,
+}
+
+/// The validated policy. `Default` is the built-in policy: every rule enabled at its default
+/// severity, nothing ignored, no extra trusted owners.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    source: Option<String>,
+    ignore: PathGlobs,
+    trusted_owners: Vec<String>,
+    rules: BTreeMap<String, RuleConfig>,
 }
 
 impl Config {
-    pub fn load(_path: &Path, _known_rules: &[&str]) -> Result<Config, ConfigError> {
-        Ok(Config::default())
+    /// The configuration file of a repository, if it has one (`.yml` wins over `.yaml`).
+    pub fn find(repo_root: &Path) -> Option<PathBuf> {
+        CONFIG_PATHS
+            .iter()
+            .map(|rel| repo_root.join(rel))
+            .find(|p| p.is_file())
     }
-    pub fn find(_repo_root: &Path) -> Option<PathBuf> {
-        None
+
+    /// Read and validate a configuration file. `known_rules` are the rule ids `rules:` may name.
+    pub fn load(path: &Path, known_rules: &[&str]) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: display.clone(),
+            source,
+        })?;
+        Self::parse(&text, &display, known_rules)
     }
-    pub fn is_ignored_path(&self, _rel_path: &str) -> bool {
-        false
+
+    /// Validate configuration text; `display_path` names the file in errors.
+    pub fn parse(
+        text: &str,
+        display_path: &str,
+        known_rules: &[&str],
+    ) -> Result<Config, ConfigError> {
+        let err = |pos: Pos, msg: String| ConfigError::at(display_path, pos, msg);
+        let doc = yaml::parse(text).map_err(|e| err(e.span.start, e.message))?;
+        // Duplicate keys and extra documents are fatal here: either would silently drop part
+        // of the policy the author wrote.
+        if let Some(p) = doc.problems.iter().min_by_key(|p| p.span.start) {
+            return Err(err(p.span.start, p.message.clone()));
+        }
+        let mut config = Config {
+            source: Some(display_path.to_string()),
+            ..Config::default()
+        };
+        let root = &doc.root;
+        if root.is_null() {
+            // An empty file (or one holding only comments) is the built-in policy.
+            return Ok(config);
+        }
+        let Some(entries) = root.as_map() else {
+            return Err(err(
+                root.span.start,
+                format!(
+                    "the configuration must be a mapping of settings, found {}",
+                    root.kind_name()
+                ),
+            ));
+        };
+        for entry in entries {
+            let key = key_name(&entry.key, display_path)?;
+            let value = &entry.value;
+            match key {
+                "ignore" => config.ignore = globs(value, "ignore", display_path)?,
+                "trusted-owners" => config.trusted_owners = owners(value, display_path)?,
+                "rules" => config.rules = rules(value, display_path, known_rules)?,
+                other => {
+                    return Err(err(entry.key.span.start, unknown_key(other, &TOP_KEYS)));
+                }
+            }
+        }
+        Ok(config)
     }
-    pub fn rule_enabled(&self, _id: &str) -> bool {
-        true
+
+    /// The display path of the file this configuration came from; `None` for the default.
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
     }
+
+    /// `true` when a repository-relative path matches a top-level `ignore` glob: such files are
+    /// never audited.
+    pub fn is_ignored_path(&self, rel_path: &str) -> bool {
+        self.ignore.matches(rel_path)
+    }
+
+    /// `false` only when the configuration says `enabled: false` for the rule.
+    pub fn rule_enabled(&self, id: &str) -> bool {
+        self.rules.get(id).and_then(|r| r.enabled).unwrap_or(true)
+    }
+
+    /// The severity the configuration sets for a rule, if any.
+    pub fn severity_override(&self, id: &str) -> Option<Severity> {
+        self.rules.get(id).and_then(|r| r.severity)
+    }
+
+    /// Action owners to trust like `actions` and `github`, as written in the file.
     pub fn trusted_owners(&self) -> &[String] {
-        &self.trusted
+        &self.trusted_owners
     }
-    pub fn apply(&self, _findings: &mut Vec<Finding>, _rel_path_of: impl Fn(&Finding) -> Option<String>) {}
+
+    /// `true` when `owner` is one of the configured trusted owners. GitHub owner names are
+    /// case-insensitive, so the comparison is too.
+    pub fn is_trusted_owner(&self, owner: &str) -> bool {
+        self.trusted_owners
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(owner))
+    }
+
+    /// Apply the policy to findings: drop those of disabled rules, those in globally ignored
+    /// paths (scanners may report files the walk skipped) and those in a rule's ignored paths;
+    /// set configured severities on the rest. `rel_path_of` gives the repository-relative path
+    /// of a finding's file, or `None` for repository-level findings (which path globs never
+    /// match).
+    pub fn apply(
+        &self,
+        findings: &mut Vec<Finding>,
+        rel_path_of: impl Fn(&Finding) -> Option<String>,
+    ) {
+        if self.ignore.patterns.is_empty() && self.rules.is_empty() {
+            return;
+        }
+        findings.retain_mut(|f| {
+            let rule = self.rules.get(f.rule.id);
+            if rule.and_then(|r| r.enabled) == Some(false) {
+                return false;
+            }
+            if let Some(path) = rel_path_of(f) {
+                if self.ignore.matches(&path) {
+                    return false;
+                }
+                if rule.is_some_and(|r| r.ignore.matches(&path)) {
+                    return false;
+                }
+            }
+            if let Some(severity) = rule.and_then(|r| r.severity) {
+                f.severity = severity;
+            }
+            true
+        });
+    }
+}
+
+/// A mapping key as text; keys of our format are always plain words.
+fn key_name<'n>(key: &'n Node, path: &str) -> Result<&'n str, ConfigError> {
+    key.as_str().ok_or_else(|| {
+        ConfigError::at(
+            path,
+            key.span.start,
+            format!("keys must be strings, found {}", key.kind_name()),
+        )
+    })
+}
+
+fn unknown_key(key: &str, known: &[&str]) -> String {
+    match closest(key, known.iter().copied()) {
+        Some(s) => format!("unknown key `{key}`; did you mean `{s}`?"),
+        None => format!("unknown key `{key}`; expected one of {}", backticked(known)),
+    }
+}
+
+fn backticked(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The candidate nearest to `word` by edit distance, if it is near enough to be a typo.
+fn closest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (word.chars().count() / 3).max(2);
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The items of a list of strings. A null value (`key:` with nothing after it) is an empty
+/// list, so commenting out every item does not break the file.
+fn string_list<'n>(
+    node: &'n Node,
+    key: &str,
+    what: &str,
+    path: &str,
+) -> Result<Vec<(&'n str, Pos)>, ConfigError> {
+    if node.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(items) = node.as_seq() else {
+        return Err(ConfigError::at(
+            path,
+            node.span.start,
+            format!(
+                "`{key}` must be a list of {what}, found {}",
+                node.kind_name()
+            ),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| {
+            item.as_str().map(|s| (s, item.span.start)).ok_or_else(|| {
+                ConfigError::at(
+                    path,
+                    item.span.start,
+                    format!(
+                        "`{key}` must be a list of {what}; this item is {}",
+                        item.kind_name()
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Compile path globs: `*` and `?` stay within one path segment, `**` crosses segments, and a
+/// leading `/` is dropped because every pattern is relative to the repository root anyway.
+fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
+    let mut builder = GlobSetBuilder::new();
+    let mut patterns = Vec::new();
+    for (pattern, pos) in string_list(node, key, "glob strings", path)? {
+        let trimmed = pattern.trim_start_matches('/');
+        if trimmed.is_empty() {
+            return Err(ConfigError::at(path, pos, format!("empty glob in `{key}`")));
+        }
+        let glob = GlobBuilder::new(trimmed)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                ConfigError::at(path, pos, format!("invalid glob `{pattern}`: {}", e.kind()))
+            })?;
+        builder.add(glob);
+        patterns.push(pattern.to_string());
+    }
+    let set = builder.build().map_err(|e| {
+        ConfigError::at(
+            path,
+            node.span.start,
+            format!("invalid globs in `{key}`: {e}"),
+        )
+    })?;
+    Ok(PathGlobs { patterns, set })
+}
+
+fn owners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
+    let mut owners = Vec::new();
+    for (owner, pos) in string_list(node, "trusted-owners", "owner names", path)? {
+        // An owner is a user or organization name; `owner/repo` or an empty string here is a
+        // mistake that would otherwise never match anything.
+        let valid = !owner.is_empty()
+            && owner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+        if !valid {
+            let hint = if owner.contains('/') {
+                " (write only the owner, e.g. `my-org`, not `my-org/repo`)"
+            } else {
+                ""
+            };
+            return Err(ConfigError::at(
+                path,
+                pos,
+                format!("`{owner}` is not a GitHub owner name{hint}"),
+            ));
+        }
+        owners.push(owner.to_string());
+    }
+    Ok(owners)
+}
+
+fn rules(
+    node: &Node,
+    path: &str,
+    known_rules: &[&str],
+) -> Result<BTreeMap<String, RuleConfig>, ConfigError> {
+    let mut rules = BTreeMap::new();
+    if node.is_null() {
+        return Ok(rules);
+    }
+    let Some(entries) = node.as_map() else {
+        return Err(ConfigError::at(
+            path,
+            node.span.start,
+            format!(
+                "`rules` must be a mapping from rule id to settings, found {}",
+                node.kind_name()
+            ),
+        ));
+    };
+    for entry in entries {
+        let id = key_name(&entry.key, path)?;
+        if !known_rules.contains(&id) {
+            return Err(ConfigError::at(
+                path,
+                entry.key.span.start,
+                unknown_rule(id, known_rules),
+            ));
+        }
+        rules.insert(id.to_string(), rule(&entry.value, id, path)?);
+    }
+    Ok(rules)
+}
+
+fn unknown_rule(id: &str, known_rules: &[&str]) -> String {
+    if let Some(s) = closest(id, known_rules.iter().copied()) {
+        return format!("unknown rule `{id}`; did you mean `{s}`?");
+    }
+    let mut sorted = known_rules.to_vec();
+    sorted.sort_unstable();
+    let listed = backticked(&sorted[..sorted.len().min(LISTED_RULES)]);
+    let more = sorted.len().saturating_sub(LISTED_RULES);
+    if sorted.is_empty() {
+        format!("unknown rule `{id}`")
+    } else if more > 0 {
+        format!("unknown rule `{id}`; known rules: {listed} and {more} more (see `ci-guard rules`)")
+    } else {
+        format!("unknown rule `{id}`; known rules: {listed}")
+    }
+}
+
+fn rule(node: &Node, id: &str, path: &str) -> Result<RuleConfig, ConfigError> {
+    let mut config = RuleConfig::default();
+    if node.is_null() {
+        return Ok(config);
+    }
+    let Some(entries) = node.as_map() else {
+        return Err(ConfigError::at(
+            path,
+            node.span.start,
+            format!(
+                "settings of rule `{id}` must be a mapping (`enabled`, `severity`, `ignore`), found {}",
+                node.kind_name()
+            ),
+        ));
+    };
+    for entry in entries {
+        let key = key_name(&entry.key, path)?;
+        let value = &entry.value;
+        match key {
+            "enabled" => {
+                config.enabled = Some(value.as_bool().ok_or_else(|| {
+                    ConfigError::at(path, value.span.start, "`enabled` must be true or false")
+                })?);
+            }
+            "severity" => {
+                config.severity =
+                    Some(value.as_str().and_then(Severity::parse).ok_or_else(|| {
+                        let names: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+                        ConfigError::at(
+                            path,
+                            value.span.start,
+                            format!("`severity` must be one of {}", names.join(", ")),
+                        )
+                    })?);
+            }
+            "ignore" => config.ignore = globs(value, "ignore", path)?,
+            other => {
+                return Err(ConfigError::at(
+                    path,
+                    entry.key.span.start,
+                    unknown_key(other, &RULE_KEYS),
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Area, Location, RuleMeta};
+    use crate::yaml::Span;
+
+    const KNOWN: &[&str] = &["unpinned-uses", "unpinned-image", "excessive-permissions"];
+
+    static UNPINNED_USES: RuleMeta = RuleMeta {
+        id: "unpinned-uses",
+        area: Area::WorkflowSecurity,
+        default: Severity::High,
+        summary: "s",
+        help: "h",
+    };
+    static UNPINNED_IMAGE: RuleMeta = RuleMeta {
+        id: "unpinned-image",
+        area: Area::WorkflowSecurity,
+        default: Severity::High,
+        summary: "s",
+        help: "h",
+    };
+    static PERMISSIONS: RuleMeta = RuleMeta {
+        id: "excessive-permissions",
+        area: Area::WorkflowSecurity,
+        default: Severity::Medium,
+        summary: "s",
+        help: "h",
+    };
+
+    fn ok(text: &str) -> Config {
+        match Config::parse(text, ".github/ci-guard.yml", KNOWN) {
+            Ok(c) => c,
+            Err(e) => panic!("expected a valid config, got {e}"),
+        }
+    }
+
+    /// The error's (line, column, message), checking the display form along the way.
+    fn err(text: &str) -> (u32, u32, String) {
+        match Config::parse(text, "cfg.yml", KNOWN) {
+            Ok(c) => panic!("expected an error, got {c:?}"),
+            Err(e) => {
+                let ConfigError::Invalid {
+                    path,
+                    line,
+                    column,
+                    message,
+                } = &e
+                else {
+                    panic!("expected Invalid, got {e:?}");
+                };
+                assert_eq!(path, "cfg.yml");
+                assert_eq!(e.to_string(), format!("cfg.yml:{line}:{column}: {message}"));
+                (*line, *column, message.clone())
+            }
+        }
+    }
+
+    fn finding(rule: &'static RuleMeta, path: &str) -> Finding {
+        let span = Span::new(Pos::new(3, 5), Pos::new(3, 20));
+        Finding::at(rule, Location::new(path, span), "uses: a/b@v1", "m")
+    }
+
+    fn paths(findings: &[Finding]) -> Vec<(&str, &str, Severity)> {
+        findings
+            .iter()
+            .map(|f| {
+                let path = f.location.as_ref().map_or("", |l| l.path.as_str());
+                (f.rule.id, path, f.severity)
+            })
+            .collect()
+    }
+
+    // --- valid configurations ---
+
+    #[test]
+    fn empty_and_comment_only_files_are_the_default() {
+        for text in ["", "\n\n", "# nothing configured yet\n", "---\n", "~\n"] {
+            let c = ok(text);
+            assert!(c.trusted_owners().is_empty(), "{text:?}");
+            assert!(c.rule_enabled("unpinned-uses"));
+            assert!(!c.is_ignored_path("vendor/a.yml"));
+            assert_eq!(c.source(), Some(".github/ci-guard.yml"));
+        }
+        assert_eq!(Config::default().source(), None);
+        assert!(Config::default().rule_enabled("anything"));
+    }
+
+    #[test]
+    fn full_example_is_read() {
+        let c = ok(r#"# .github/ci-guard.yml
+ignore:
+  - "vendor/**"
+trusted-owners: [my-org, Other-Org]
+rules:
+  unpinned-uses:
+    enabled: false
+  unpinned-image:
+    severity: medium
+    ignore: ["legacy/**"]
+"#);
+        assert_eq!(c.trusted_owners(), ["my-org", "Other-Org"]);
+        assert!(c.is_trusted_owner("other-org"));
+        assert!(!c.is_trusted_owner("actions"));
+        assert!(!c.rule_enabled("unpinned-uses"));
+        assert!(c.rule_enabled("unpinned-image"));
+        assert!(c.rule_enabled("excessive-permissions"));
+        assert_eq!(
+            c.severity_override("unpinned-image"),
+            Some(Severity::Medium)
+        );
+        assert_eq!(c.severity_override("unpinned-uses"), None);
+        assert!(c.is_ignored_path("vendor/x/.github/workflows/ci.yml"));
+        assert!(!c.is_ignored_path("legacy/ci.yml"));
+    }
+
+    #[test]
+    fn null_values_mean_nothing_configured() {
+        let c = ok("ignore:\ntrusted-owners:\nrules:\n  unpinned-uses:\n");
+        assert!(c.trusted_owners().is_empty());
+        assert!(c.rule_enabled("unpinned-uses"));
+        assert_eq!(c.severity_override("unpinned-uses"), None);
+        let c = ok("rules:\n");
+        assert!(c.rule_enabled("unpinned-image"));
+    }
+
+    #[test]
+    fn enabled_true_and_quoted_severity_are_accepted() {
+        let c = ok("rules:\n  unpinned-uses: {enabled: true, severity: \"critical\"}\n");
+        assert!(c.rule_enabled("unpinned-uses"));
+        assert_eq!(
+            c.severity_override("unpinned-uses"),
+            Some(Severity::Critical)
+        );
+    }
+
+    // --- globs ---
+
+    #[test]
+    fn star_stays_in_one_directory_and_double_star_crosses() {
+        let c = ok("ignore: ['*.yml', 'docs/**', 'a/*/c.yml']\n");
+        assert!(c.is_ignored_path("top.yml"));
+        assert!(!c.is_ignored_path("sub/top.yml"));
+        assert!(c.is_ignored_path("docs/x/y/z.yaml"));
+        assert!(c.is_ignored_path("a/b/c.yml"));
+        assert!(!c.is_ignored_path("a/b/b/c.yml"));
+        assert!(!c.is_ignored_path("src/main.rs"));
+    }
+
+    #[test]
+    fn directory_pattern_covers_its_contents() {
+        let c = ok("ignore: [vendor, '/third_party']\n");
+        assert!(c.is_ignored_path("vendor/a/action.yml"));
+        assert!(c.is_ignored_path("third_party/Dockerfile"));
+        assert!(!c.is_ignored_path("vendored/a.yml"));
+        assert!(!c.is_ignored_path("src/vendor.yml"));
+    }
+
+    #[test]
+    fn paths_are_normalized_before_matching() {
+        let c = ok("ignore: ['vendor/**']\n");
+        assert!(c.is_ignored_path("./vendor/a.yml"));
+        assert!(c.is_ignored_path("/vendor/a.yml"));
+    }
+
+    // --- apply ---
+
+    #[test]
+    fn apply_drops_disabled_and_ignored_and_overrides_severity() {
+        let c = ok(r#"
+ignore: ["vendor/**"]
+rules:
+  unpinned-uses:
+    enabled: false
+  unpinned-image:
+    severity: low
+    ignore: ["legacy/**"]
+"#);
+        let mut findings = vec![
+            finding(&UNPINNED_USES, ".github/workflows/ci.yml"),
+            finding(&UNPINNED_IMAGE, ".github/workflows/ci.yml"),
+            finding(&UNPINNED_IMAGE, "legacy/Dockerfile"),
+            finding(&PERMISSIONS, "legacy/ci.yml"),
+            finding(&PERMISSIONS, "vendor/ci.yml"),
+            Finding::repository(&UNPINNED_IMAGE, "repo", "repository-level"),
+        ];
+        c.apply(&mut findings, |f| {
+            f.location.as_ref().map(|l| l.path.clone())
+        });
+        assert_eq!(
+            paths(&findings),
+            vec![
+                ("unpinned-image", ".github/workflows/ci.yml", Severity::Low),
+                ("excessive-permissions", "legacy/ci.yml", Severity::Medium),
+                ("unpinned-image", "", Severity::Low),
+            ]
+        );
+    }
+
+    #[test]
+    fn apply_uses_the_callers_repository_relative_path() {
+        let c = ok("rules:\n  unpinned-image:\n    ignore: ['legacy/**']\n");
+        // The report root is one level above the repository, so `Location.path` carries a
+        // prefix that the globs must not see.
+        let mut findings = vec![
+            finding(&UNPINNED_IMAGE, "repo-a/legacy/Dockerfile"),
+            finding(&UNPINNED_IMAGE, "repo-a/Dockerfile"),
+        ];
+        c.apply(&mut findings, |f| {
+            f.location
+                .as_ref()
+                .and_then(|l| l.path.strip_prefix("repo-a/").map(str::to_string))
+        });
+        assert_eq!(
+            paths(&findings),
+            vec![("unpinned-image", "repo-a/Dockerfile", Severity::High)]
+        );
+    }
+
+    #[test]
+    fn default_config_changes_nothing() {
+        let mut findings = vec![finding(&UNPINNED_USES, "vendor/ci.yml")];
+        Config::default().apply(&mut findings, |_| Some("vendor/ci.yml".into()));
+        assert_eq!(
+            paths(&findings),
+            vec![("unpinned-uses", "vendor/ci.yml", Severity::High)]
+        );
+    }
+
+    // --- errors ---
+
+    #[test]
+    fn yaml_syntax_error_has_position() {
+        let (line, column, message) = err("ignore: [a, b\nrules: {}\n");
+        // The unterminated flow sequence is noticed where the next key starts.
+        assert_eq!((line, column), (2, 6), "{message}");
+        assert!(!message.is_empty());
+    }
+
+    #[test]
+    fn duplicate_key_is_an_error() {
+        let (line, column, message) = err("ignore: []\ntrusted-owners: [a]\nignore: [b]\n");
+        assert_eq!((line, column), (3, 1));
+        assert_eq!(message, "duplicate key `ignore`; the first one is kept");
+    }
+
+    #[test]
+    fn nested_duplicate_key_is_an_error() {
+        let (line, column, message) =
+            err("rules:\n  unpinned-uses:\n    enabled: false\n    enabled: true\n");
+        assert_eq!((line, column), (4, 5));
+        assert!(message.contains("duplicate key `enabled`"), "{message}");
+    }
+
+    #[test]
+    fn second_document_is_an_error() {
+        let (line, column, message) = err("ignore: []\n---\nignore: [x]\n");
+        assert_eq!((line, column), (2, 1));
+        assert!(message.contains("more than one YAML document"), "{message}");
+    }
+
+    #[test]
+    fn non_mapping_document_is_an_error() {
+        assert_eq!(
+            err("- vendor/**\n"),
+            (
+                1,
+                1,
+                "the configuration must be a mapping of settings, found a list".into()
+            )
+        );
+        assert_eq!(
+            err("hello\n"),
+            (
+                1,
+                1,
+                "the configuration must be a mapping of settings, found a scalar".into()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_key_suggests_the_closest() {
+        assert_eq!(
+            err("ignore: []\ntrusted-owner: [my-org]\n"),
+            (
+                2,
+                1,
+                "unknown key `trusted-owner`; did you mean `trusted-owners`?".into()
+            )
+        );
+        assert_eq!(
+            err("rule:\n  unpinned-uses: {enabled: false}\n"),
+            (1, 1, "unknown key `rule`; did you mean `rules`?".into())
+        );
+    }
+
+    #[test]
+    fn unknown_key_without_a_near_match_lists_the_keys() {
+        assert_eq!(
+            err("severity-threshold: high\n"),
+            (
+                1,
+                1,
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_rule_setting_suggests_the_closest() {
+        assert_eq!(
+            err("rules:\n  unpinned-uses:\n    enable: false\n"),
+            (3, 5, "unknown key `enable`; did you mean `enabled`?".into())
+        );
+        assert_eq!(
+            err("rules:\n  unpinned-uses:\n    paths: [a]\n"),
+            (
+                3,
+                5,
+                "unknown key `paths`; expected one of `enabled`, `severity`, `ignore`".into()
+            )
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_the_expected_type() {
+        assert_eq!(
+            err("ignore: vendor/**\n"),
+            (
+                1,
+                9,
+                "`ignore` must be a list of glob strings, found a scalar".into()
+            )
+        );
+        assert_eq!(
+            err("ignore:\n  - [nested]\n"),
+            (
+                2,
+                5,
+                "`ignore` must be a list of glob strings; this item is a list".into()
+            )
+        );
+        assert_eq!(
+            err("trusted-owners: {my-org: true}\n"),
+            (
+                1,
+                17,
+                "`trusted-owners` must be a list of owner names, found a mapping".into()
+            )
+        );
+        assert_eq!(
+            err("rules: [unpinned-uses]\n"),
+            (
+                1,
+                8,
+                "`rules` must be a mapping from rule id to settings, found a list".into()
+            )
+        );
+        assert_eq!(
+            err("rules:\n  unpinned-uses: false\n"),
+            (
+                2,
+                18,
+                "settings of rule `unpinned-uses` must be a mapping (`enabled`, `severity`, `ignore`), found a scalar"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn enabled_must_be_a_boolean() {
+        for value in ["\"false\"", "no", "0", "[]"] {
+            let text = format!("rules:\n  unpinned-uses:\n    enabled: {value}\n");
+            assert_eq!(
+                err(&text),
+                (3, 14, "`enabled` must be true or false".into()),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn severity_must_be_a_known_level() {
+        // A missing value is reported at the colon, where the parser places the empty scalar.
+        for (value, column) in [
+            ("severe", 15),
+            ("High", 15),
+            ("'high '", 15),
+            ("[high]", 15),
+            ("", 13),
+        ] {
+            let text = format!("rules:\n  unpinned-image:\n    severity: {value}\n");
+            assert_eq!(
+                err(&text),
+                (
+                    3,
+                    column,
+                    "`severity` must be one of critical, high, medium, low, info".into()
+                ),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_rule_suggests_the_closest_id() {
+        assert_eq!(
+            err("rules:\n  unpinned-use:\n    enabled: false\n"),
+            (
+                2,
+                3,
+                "unknown rule `unpinned-use`; did you mean `unpinned-uses`?".into()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_rule_without_a_near_match_lists_known_rules() {
+        assert_eq!(
+            err("rules:\n  template-injection: {}\n"),
+            (
+                2,
+                3,
+                "unknown rule `template-injection`; known rules: `excessive-permissions`, `unpinned-image`, `unpinned-uses`"
+                    .into()
+            )
+        );
+        let many: Vec<String> = (0..12).map(|i| format!("rule-number-{i:02}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let e = Config::parse("rules:\n  zzz-something-else: {}\n", "c.yml", &many)
+            .expect_err("unknown rule");
+        assert_eq!(
+            e.to_string(),
+            "c.yml:2:3: unknown rule `zzz-something-else`; known rules: `rule-number-00`, \
+             `rule-number-01`, `rule-number-02`, `rule-number-03`, `rule-number-04`, \
+             `rule-number-05`, `rule-number-06`, `rule-number-07` and 4 more (see `ci-guard rules`)"
+        );
+    }
+
+    #[test]
+    fn invalid_glob_is_an_error() {
+        let (line, column, message) = err("ignore:\n  - ok/**\n  - 'src/[abc'\n");
+        assert_eq!((line, column), (3, 5));
+        assert!(
+            message.starts_with("invalid glob `src/[abc`: "),
+            "{message}"
+        );
+        assert!(message.contains("unclosed character class"), "{message}");
+
+        let (line, column, message) = err("rules:\n  unpinned-image:\n    ignore: ['{a,b']\n");
+        assert_eq!((line, column), (3, 14));
+        assert!(message.starts_with("invalid glob `{a,b`: "), "{message}");
+    }
+
+    #[test]
+    fn empty_glob_is_an_error() {
+        assert_eq!(
+            err("ignore: ['']\n"),
+            (1, 10, "empty glob in `ignore`".into())
+        );
+    }
+
+    #[test]
+    fn owner_must_be_a_plain_name() {
+        assert_eq!(
+            err("trusted-owners: [my-org, my-org/repo]\n"),
+            (
+                1,
+                26,
+                "`my-org/repo` is not a GitHub owner name (write only the owner, e.g. `my-org`, not `my-org/repo`)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            err("trusted-owners: ['']\n"),
+            (1, 18, "`` is not a GitHub owner name".into())
+        );
+    }
+
+    #[test]
+    fn non_scalar_key_is_an_error() {
+        let (line, column, message) = err("? [a, b]\n: 1\n");
+        assert_eq!((line, column), (1, 3));
+        assert_eq!(message, "keys must be strings, found a list");
+    }
+
+    #[test]
+    fn error_columns_count_code_points() {
+        // `é` is two bytes but one code point: the bad glob after it starts at column 18.
+        let (line, column, message) = err("ignore: ['é/**', '[']\n");
+        assert_eq!((line, column), (1, 18), "{message}");
+    }
+
+    // --- files ---
+
+    #[test]
+    fn find_prefers_yml_and_load_reads_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(Config::find(dir.path()), None);
+        let github = dir.path().join(".github");
+        std::fs::create_dir(&github).expect("mkdir");
+        std::fs::write(github.join("ci-guard.yaml"), "trusted-owners: [b]\n").expect("write");
+        assert_eq!(Config::find(dir.path()), Some(github.join("ci-guard.yaml")));
+        std::fs::write(github.join("ci-guard.yml"), "trusted-owners: [a]\n").expect("write");
+        let found = Config::find(dir.path()).expect("found");
+        assert_eq!(found, github.join("ci-guard.yml"));
+        let c = Config::load(&found, KNOWN).expect("valid");
+        assert_eq!(c.trusted_owners(), ["a"]);
+        assert_eq!(c.source(), Some(found.display().to_string().as_str()));
+    }
+
+    #[test]
+    fn load_reports_the_path_of_a_bad_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("policy.yml");
+        std::fs::write(&path, "rules:\n  nope: {}\n").expect("write");
+        let e = Config::load(&path, KNOWN).expect_err("unknown rule");
+        assert_eq!(e.path(), path.display().to_string());
+        assert_eq!(e.position(), Some(Pos::new(2, 3)));
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}:2:3: unknown rule `nope`", path.display()))
+        );
+
+        let missing = dir.path().join("missing.yml");
+        let e = Config::load(&missing, KNOWN).expect_err("missing file");
+        assert!(matches!(e, ConfigError::Io { .. }));
+        assert_eq!(e.position(), None);
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: cannot read configuration", missing.display()))
+        );
+    }
+
+    #[test]
+    fn documented_example_is_valid() {
+        // Keeps docs/config.md honest: its annotated example must parse as written.
+        let doc = include_str!("../docs/config.md");
+        let example = doc
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("docs/config.md has a yaml example");
+        let c = ok(example);
+        assert_eq!(c.trusted_owners(), ["my-org"]);
+        assert!(!c.rule_enabled("unpinned-uses"));
+        assert_eq!(
+            c.severity_override("unpinned-image"),
+            Some(Severity::Medium)
+        );
+        assert!(c.is_ignored_path("third_party/x/Dockerfile"));
+        assert!(c.is_ignored_path("examples/a.yml"));
+        assert!(!c.is_ignored_path("examples/sub/a.yml"));
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
 }

@@ -27,7 +27,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let trusted = FIRST_PARTY.contains(&action.owner.as_str())
-            || repo.config.trusted_owners().iter().any(|o| o.eq_ignore_ascii_case(&action.owner));
+            || repo.config.is_trusted_owner(&action.owner);
         let what = if action.is_reusable_workflow() { "reusable workflow" } else { "action" };
         let message = format!(
             "{what} `{}@{}` is pinned to {}, which its owner (or anyone who takes over the \
