@@ -49,7 +49,7 @@ mod tests {
 
     #[test]
     fn flags_missing_digests_worse_for_latest() {
-        let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: node:20\n    services:\n      db:\n        image: postgres\n      cache:\n        image: redis:7@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    steps:\n      - uses: docker://alpine:latest\n      - uses: docker://ghcr.io/o/i:${{ matrix.v }}\n";
+        let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: node:20\n    services:\n      db:\n        image: postgres\n      cache:\n        image: redis:7@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    steps:\n      - uses: docker://alpine:latest\n  b:\n    runs-on: ubuntu-latest\n    container: ${{ matrix.image }}\n    steps:\n      - run: make\n";
         let found = findings_for("unpinned-image", wf);
         let got: Vec<_> = found
             .iter()
