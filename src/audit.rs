@@ -1,7 +1,7 @@
 //! The audit pipeline: walk -> parse (in parallel) -> rules per repository -> report.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -37,7 +37,11 @@ pub enum AuditError {
 }
 
 pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
-    let paths = if opts.paths.is_empty() { vec![PathBuf::from(".")] } else { opts.paths.clone() };
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
     let workspace = Workspace::discover(&paths)?;
     let known = rules::ids();
     let explicit = match &opts.config {
@@ -49,7 +53,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         .iter()
         .map(|repo| match (&explicit, Config::find(&repo.root)) {
             (Some(c), _) => Ok(c.clone()),
-            (None, Some(p)) => Config::load(&p, &known),
+            (None, Some(p)) => load_repository_config(&workspace, &p, &known),
             (None, None) => Ok(Config::default()),
         })
         .collect::<Result<_, _>>()?;
@@ -82,6 +86,20 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     })
 }
 
+/// A repository's own config, with errors naming it as reports name files.
+fn load_repository_config(
+    ws: &Workspace,
+    path: &Path,
+    known: &[&str],
+) -> Result<Config, ConfigError> {
+    let display = crate::workspace::relative(&ws.report_root, path);
+    match std::fs::read_to_string(path) {
+        Ok(text) => Config::parse(&text, &display, known),
+        // Let `load` produce its own I/O error (unreadable, not UTF-8).
+        Err(_) => Config::load(path, known),
+    }
+}
+
 /// A file read for parsing, or the finding that says why it could not be.
 struct Loaded<'a> {
     file: &'a WorkspaceFile,
@@ -98,10 +116,8 @@ fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize)
         .collect();
 
     // Parse every file in parallel; a bad file yields findings, never an abort.
-    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> = inputs
-        .par_iter()
-        .map(|file| parse_file(file))
-        .collect();
+    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> =
+        inputs.par_iter().map(|file| parse_file(file)).collect();
 
     let mut workflows = Vec::new();
     let mut actions = Vec::new();
@@ -117,7 +133,10 @@ fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize)
         workflows,
         actions,
     };
-    let mut findings: Vec<Finding> = loaded.iter_mut().flat_map(|l| std::mem::take(&mut l.findings)).collect();
+    let mut findings: Vec<Finding> = loaded
+        .iter_mut()
+        .flat_map(|l| std::mem::take(&mut l.findings))
+        .collect();
     for rule in rules::RULES {
         if let Some(check) = rule.check
             && config.rule_enabled(rule.meta.id)
@@ -127,7 +146,10 @@ fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize)
     }
     config.apply(&mut findings, |f| {
         let path = &f.location.as_ref()?.path;
-        loaded.iter().find(|l| &l.file.display == path).map(|l| l.file.rel.clone())
+        loaded
+            .iter()
+            .find(|l| &l.file.display == path)
+            .map(|l| l.file.rel.clone())
     });
 
     // Inline suppressions and code scanning's line hashes need the file's text.
@@ -141,7 +163,11 @@ fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize)
     }
     let mut out = repo_level;
     for (path, mut group) in by_file {
-        if let Some(text) = loaded.iter().find(|l| l.file.display == path).and_then(|l| l.text.as_deref()) {
+        if let Some(text) = loaded
+            .iter()
+            .find(|l| l.file.display == path)
+            .and_then(|l| l.text.as_deref())
+        {
             crate::suppress::apply_inline(text, &mut group);
             let hashes = LineHashes::new(text);
             for f in &mut group {
@@ -182,7 +208,9 @@ fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Opti
             (w, None, e)
         }
     };
-    loaded.findings.extend(errors.iter().map(|e| input_finding(rule, file, e)));
+    loaded
+        .findings
+        .extend(errors.iter().map(|e| input_finding(rule, file, e)));
     loaded.text = Some(text);
     let workflow = workflow.map(|workflow| ParsedWorkflow {
         display: file.display.clone(),
@@ -196,7 +224,12 @@ fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Opti
 }
 
 fn input_finding(rule: &'static RuleMeta, file: &WorkspaceFile, e: &ModelError) -> Finding {
-    Finding::at(rule, Location::new(&file.display, e.span), &e.message, e.message.clone())
+    Finding::at(
+        rule,
+        Location::new(&file.display, e.span),
+        &e.message,
+        e.message.clone(),
+    )
 }
 
 /// Read a file as UTF-8 within the size cap; the error carries the position to report.

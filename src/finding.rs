@@ -280,9 +280,16 @@ mod tests {
 
     #[test]
     fn finalize_orders_and_disambiguates() {
-        let mut v = vec![at("b.yml", 1, "x"), at("a.yml", 9, "x"), at("a.yml", 2, "x")];
+        let mut v = vec![
+            at("b.yml", 1, "x"),
+            at("a.yml", 9, "x"),
+            at("a.yml", 2, "x"),
+        ];
         finalize(&mut v);
-        let order: Vec<_> = v.iter().map(|f| f.location.as_ref().map(|l| l.start.line)).collect();
+        let order: Vec<_> = v
+            .iter()
+            .map(|f| f.location.as_ref().map(|l| l.start.line))
+            .collect();
         assert_eq!(order, vec![Some(2), Some(9), Some(1)]);
         assert!(!v[0].fingerprint.contains(':'));
         assert!(v[1].fingerprint.ends_with(":2"));

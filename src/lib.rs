@@ -3,10 +3,10 @@
 pub mod analysis;
 pub mod audit;
 pub mod finding;
-pub mod source;
-pub mod workflow;
 pub mod report;
 pub mod rules;
+pub mod source;
+pub mod workflow;
 pub mod workspace;
 pub mod yaml;
 

@@ -125,7 +125,10 @@ fn main() -> ExitCode {
         Command::Rules => {
             let mut out = String::new();
             for r in rules::RULES {
-                out.push_str(&format!("{:<26} {:<8} {}\n", r.meta.id, r.meta.default, r.meta.summary));
+                out.push_str(&format!(
+                    "{:<26} {:<8} {}\n",
+                    r.meta.id, r.meta.default, r.meta.summary
+                ));
             }
             print(&out)
         }
@@ -177,8 +180,13 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
             let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(rendered.as_bytes()).and_then(|()| stdout.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("writing to standard output: {e}")),
+            match stdout
+                .write_all(rendered.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("writing to standard output: {e}"))
+                }
                 _ => Ok(()),
             }
         }
@@ -191,9 +199,16 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
         // Keep people informed when the report itself went to a file.
         let counts = report.counts();
         let total: usize = counts.iter().map(|(_, n)| n).sum();
-        eprintln!("ci-guard: {total} findings in {} files", report.files_audited);
+        eprintln!(
+            "ci-guard: {total} findings in {} files",
+            report.files_audited
+        );
     }
-    if report.fails(args.fail_on.threshold()) { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if report.fails(args.fail_on.threshold()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn render(report: &Report, args: &AuditArgs) -> String {

@@ -42,9 +42,18 @@ mod tests {
         for r in RULES {
             let id = r.meta.id;
             assert!(seen.insert(id), "duplicate rule id {id}");
-            assert!(id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{id}");
-            assert!(r.meta.help.starts_with(&format!("# {id}")), "docs/rules/{id}.md must start with its id");
-            assert!(r.meta.help.contains("```"), "{id}: help needs a fix snippet");
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id}"
+            );
+            assert!(
+                r.meta.help.starts_with(&format!("# {id}")),
+                "docs/rules/{id}.md must start with its id"
+            );
+            assert!(
+                r.meta.help.contains("```"),
+                "{id}: help needs a fix snippet"
+            );
         }
     }
 }

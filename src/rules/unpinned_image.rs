@@ -20,14 +20,22 @@ pub static RULE: Rule = Rule {
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for site in repo.image_sites() {
         // Images chosen by an expression (`${{ matrix.image }}`) cannot be judged statically.
-        let Some(image) = ImageRef::parse(&site.reference) else { continue };
+        let Some(image) = ImageRef::parse(&site.reference) else {
+            continue;
+        };
         if image.digest.is_some() {
             continue;
         }
         let (severity, why) = if image.is_latest_or_untagged() {
-            (Severity::High, "has no tag or uses `latest`, so every run may get a different image")
+            (
+                Severity::High,
+                "has no tag or uses `latest`, so every run may get a different image",
+            )
         } else {
-            (RULE.meta.default, "uses a tag, which the registry can point at another image")
+            (
+                RULE.meta.default,
+                "uses a tag, which the registry can point at another image",
+            )
         };
         let tagged = format!("{}:{}", image.name, image.tag.as_deref().unwrap_or("<tag>"));
         let message = format!(
@@ -37,7 +45,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             site.reference,
             if site.docker_scheme { "docker://" } else { "" },
         );
-        out.push(Finding::at(&RULE.meta, site.location.clone(), &site.reference, message).severity(severity));
+        out.push(
+            Finding::at(&RULE.meta, site.location.clone(), &site.reference, message)
+                .severity(severity),
+        );
     }
 }
 
@@ -63,6 +74,10 @@ mod tests {
                 (Some(Pos::new(12, 15)), Severity::High),
             ]
         );
-        assert!(found[2].message.contains("docker://alpine:latest@sha256:<digest>"));
+        assert!(
+            found[2]
+                .message
+                .contains("docker://alpine:latest@sha256:<digest>")
+        );
     }
 }

@@ -22,13 +22,19 @@ const FIRST_PARTY: &[&str] = &["actions", "github"];
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for site in repo.uses_sites() {
         let UsesSite { uses, location, .. } = &site;
-        let Uses::Repository(action) = &uses.value else { continue };
+        let Uses::Repository(action) = &uses.value else {
+            continue;
+        };
         if action.ref_kind == RefKind::FullSha {
             continue;
         }
         let trusted = FIRST_PARTY.contains(&action.owner.as_str())
             || repo.config.is_trusted_owner(&action.owner);
-        let what = if action.is_reusable_workflow() { "reusable workflow" } else { "action" };
+        let what = if action.is_reusable_workflow() {
+            "reusable workflow"
+        } else {
+            "action"
+        };
         let message = format!(
             "{what} `{}@{}` is pinned to {}, which its owner (or anyone who takes over the \
              repository) can move to other code; pin it to a full commit SHA: \
@@ -39,7 +45,11 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             action.name(),
             action.git_ref,
         );
-        let severity = if trusted { Severity::Low } else { RULE.meta.default };
+        let severity = if trusted {
+            Severity::Low
+        } else {
+            RULE.meta.default
+        };
         let text = format!("{}@{}", action.name(), action.git_ref);
         out.push(Finding::at(&RULE.meta, location.clone(), &text, message).severity(severity));
     }

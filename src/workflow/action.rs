@@ -17,9 +17,13 @@ pub struct Action {
 
 #[derive(Clone, Debug)]
 pub enum ActionRuns {
-    Composite { steps: Vec<Step> },
+    Composite {
+        steps: Vec<Step>,
+    },
     /// `image:` is `Dockerfile`, a path, or `docker://…`.
-    Docker { image: Option<Spanned<String>> },
+    Docker {
+        image: Option<Spanned<String>>,
+    },
     Node {
         using: Spanned<String>,
         main: Option<Spanned<String>>,
@@ -47,7 +51,10 @@ pub fn parse_action(text: &str, rel: &str) -> (Option<Action>, Vec<ModelError>) 
     }));
     let root = &doc.root;
     if root.as_map().is_none() {
-        cx.error(root, format!("an action must be a mapping, found {}", root.kind_name()));
+        cx.error(
+            root,
+            format!("an action must be a mapping, found {}", root.kind_name()),
+        );
         return (None, cx.errors);
     }
     let name = root.get("name").and_then(|n| cx.string(n, "name"));
@@ -116,10 +123,18 @@ mod tests {
         assert!(matches!(&a.runs, Some(ActionRuns::Composite { steps }) if steps.len() == 1));
         assert_eq!(a.expressions[0].contexts, vec!["inputs.token"]);
 
-        let (a, _) = parse_action("runs:\n  using: docker\n  image: docker://alpine:3\n", "a.yml");
-        assert!(matches!(a.and_then(|a| a.runs), Some(ActionRuns::Docker { image: Some(i) }) if i.value == "docker://alpine:3"));
+        let (a, _) = parse_action(
+            "runs:\n  using: docker\n  image: docker://alpine:3\n",
+            "a.yml",
+        );
+        assert!(
+            matches!(a.and_then(|a| a.runs), Some(ActionRuns::Docker { image: Some(i) }) if i.value == "docker://alpine:3")
+        );
         let (a, _) = parse_action("runs:\n  using: node20\n  main: dist/index.js\n", "a.yml");
-        assert!(matches!(a.and_then(|a| a.runs), Some(ActionRuns::Node { .. })));
+        assert!(matches!(
+            a.and_then(|a| a.runs),
+            Some(ActionRuns::Node { .. })
+        ));
     }
 
     #[test]

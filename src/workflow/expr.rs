@@ -21,7 +21,9 @@ pub fn find_in_source(raw: &str, start: Pos) -> Vec<Expression> {
     let mut offset = 0;
     while let Some(open) = rest.find("${{") {
         let body_start = open + 3;
-        let Some(close) = rest[body_start..].find("}}") else { break };
+        let Some(close) = rest[body_start..].find("}}") else {
+            break;
+        };
         let abs_open = offset + open;
         let abs_end = offset + body_start + close + 2;
         let text = rest[body_start..body_start + close].trim().to_string();
@@ -77,7 +79,10 @@ pub fn contexts(expr: &str) -> Vec<String> {
             let (path, next, nested) = read_path(&chars, i);
             i = next;
             let is_call = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
-            let keyword = matches!(path.as_str(), "true" | "false" | "null" | "NaN" | "Infinity");
+            let keyword = matches!(
+                path.as_str(),
+                "true" | "false" | "null" | "NaN" | "Infinity"
+            );
             if !is_call && !keyword && !out.contains(&path) {
                 out.push(path);
             }
@@ -105,7 +110,9 @@ fn read_path(chars: &[char], mut i: usize) -> (String, usize, Vec<String>) {
     let mut nested = Vec::new();
     let ident = |i: &mut usize| {
         let s = *i;
-        while *i < chars.len() && (chars[*i].is_ascii_alphanumeric() || matches!(chars[*i], '_' | '-')) {
+        while *i < chars.len()
+            && (chars[*i].is_ascii_alphanumeric() || matches!(chars[*i], '_' | '-'))
+        {
             *i += 1;
         }
         chars[s..*i].iter().collect::<String>()
@@ -117,7 +124,11 @@ fn read_path(chars: &[char], mut i: usize) -> (String, usize, Vec<String>) {
                 path.push_str(".*");
                 i += 2;
             }
-            Some('.') if chars.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == '_') => {
+            Some('.')
+                if chars
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphabetic() || *c == '_') =>
+            {
                 i += 1;
                 path.push('.');
                 path.push_str(&ident(&mut i));
@@ -164,8 +175,14 @@ mod tests {
         let c = contexts("contains(github.event.pull_request.labels.*.name, 'a.b') && true");
         assert_eq!(c, vec!["github.event.pull_request.labels.*.name"]);
         let c = contexts("github.event['pull_request']['title'] || matrix[inputs.k]");
-        assert_eq!(c, vec!["github.event.pull_request.title", "matrix.*", "inputs.k"]);
-        assert_eq!(contexts("format('{0}', steps.x.outputs.y) == 1.5"), vec!["steps.x.outputs.y"]);
+        assert_eq!(
+            c,
+            vec!["github.event.pull_request.title", "matrix.*", "inputs.k"]
+        );
+        assert_eq!(
+            contexts("format('{0}', steps.x.outputs.y) == 1.5"),
+            vec!["steps.x.outputs.y"]
+        );
         assert!(contexts("'it''s github.sha'").is_empty());
     }
 

@@ -88,7 +88,10 @@ pub struct Trigger {
 
 impl Trigger {
     pub fn filter(&self, name: &str) -> Option<&[Spanned<String>]> {
-        self.filters.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_slice())
+        self.filters
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_slice())
     }
 }
 

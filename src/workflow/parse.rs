@@ -31,7 +31,13 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
         span: p.span,
     }));
     let Some(entries) = doc.root.as_map() else {
-        cx.error(&doc.root, format!("a workflow must be a mapping, found {}", doc.root.kind_name()));
+        cx.error(
+            &doc.root,
+            format!(
+                "a workflow must be a mapping, found {}",
+                doc.root.kind_name()
+            ),
+        );
         return (None, cx.errors);
     };
     let mut wf = Workflow {
@@ -71,7 +77,10 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
         }
     }
     if wf.on_span.is_none() {
-        cx.error(&doc.root, "a workflow needs an `on:` key saying when it runs");
+        cx.error(
+            &doc.root,
+            "a workflow needs an `on:` key saying when it runs",
+        );
     }
     if doc.root.entry("jobs").is_none() {
         cx.error(&doc.root, "a workflow needs a `jobs:` key");
@@ -101,23 +110,60 @@ pub(crate) fn expressions(root: &Node, src: &SourceText<'_>) -> Vec<Expression> 
 
 /// Events GitHub Actions accepts under `on:` (a misplaced job shows up here as an unknown one).
 const KNOWN_EVENTS: &[&str] = &[
-    "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment",
-    "deployment_status", "discussion", "discussion_comment", "fork", "gollum", "image_version",
-    "issue_comment", "issues", "label", "merge_group", "milestone", "page_build", "project",
-    "project_card", "project_column", "public", "pull_request", "pull_request_review",
-    "pull_request_review_comment", "pull_request_target", "push", "registry_package", "release",
-    "repository_dispatch", "schedule", "status", "watch", "workflow_call", "workflow_dispatch",
+    "branch_protection_rule",
+    "check_run",
+    "check_suite",
+    "create",
+    "delete",
+    "deployment",
+    "deployment_status",
+    "discussion",
+    "discussion_comment",
+    "fork",
+    "gollum",
+    "image_version",
+    "issue_comment",
+    "issues",
+    "label",
+    "merge_group",
+    "milestone",
+    "page_build",
+    "project",
+    "project_card",
+    "project_column",
+    "public",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "pull_request_target",
+    "push",
+    "registry_package",
+    "release",
+    "repository_dispatch",
+    "schedule",
+    "status",
+    "watch",
+    "workflow_call",
+    "workflow_dispatch",
     "workflow_run",
 ];
 
 /// Activity and filter keys of an event's configuration.
 const FILTERS: &[&str] = &[
-    "branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore", "types",
-    "workflows", "names",
+    "branches",
+    "branches-ignore",
+    "tags",
+    "tags-ignore",
+    "paths",
+    "paths-ignore",
+    "types",
+    "workflows",
+    "names",
 ];
 
 fn is_expression(node: &Node) -> bool {
-    node.as_scalar().is_some_and(|s| s.trim_start().starts_with("${{"))
+    node.as_scalar()
+        .is_some_and(|s| s.trim_start().starts_with("${{"))
 }
 
 #[derive(Default)]
@@ -134,7 +180,10 @@ impl Ctx {
     }
 
     fn expected(&mut self, node: &Node, what: &str, expected: &str) {
-        self.error(node, format!("`{what}` must be {expected}, found {}", node.kind_name()));
+        self.error(
+            node,
+            format!("`{what}` must be {expected}, found {}", node.kind_name()),
+        );
     }
 
     /// The entries of a mapping, or `None` (with an error unless it is an expression or null).
@@ -226,7 +275,10 @@ impl Ctx {
                     if KNOWN_EVENTS.contains(&t.event.value.as_str()) {
                         self.trigger_config(&mut t, &e.value);
                     } else {
-                        self.error(&e.key, format!("unknown event `{}` under `on:`", t.event.value));
+                        self.error(
+                            &e.key,
+                            format!("unknown event `{}` under `on:`", t.event.value),
+                        );
                     }
                     t
                 })
@@ -266,8 +318,14 @@ impl Ctx {
             match key {
                 "inputs" => {
                     for input in self.map(&e.value, "inputs").unwrap_or_default() {
-                        let Some(name) = input.key_str() else { continue };
-                        let kind = input.value.get("type").and_then(Node::as_str).map(str::to_string);
+                        let Some(name) = input.key_str() else {
+                            continue;
+                        };
+                        let kind = input
+                            .value
+                            .get("type")
+                            .and_then(Node::as_str)
+                            .map(str::to_string);
                         t.inputs.push((
                             Spanned {
                                 value: name.to_string(),
@@ -292,7 +350,10 @@ impl Ctx {
                     let values = self.strings(&e.value, key);
                     t.filters.push((key.to_string(), values));
                 }
-                _ => self.error(&e.key, format!("unknown key `{key}` for event `{}`", t.event.value)),
+                _ => self.error(
+                    &e.key,
+                    format!("unknown key `{key}` for event `{}`", t.event.value),
+                ),
             }
         }
     }
@@ -487,11 +548,19 @@ impl Ctx {
             }),
             Value::Map(_) => Some(Environment {
                 span: node.span,
-                name: node.get("name").and_then(|n| self.string(n, "environment.name")),
-                url: node.get("url").and_then(|n| self.string(n, "environment.url")),
+                name: node
+                    .get("name")
+                    .and_then(|n| self.string(n, "environment.name")),
+                url: node
+                    .get("url")
+                    .and_then(|n| self.string(n, "environment.url")),
             }),
             Value::Seq(_) => {
-                self.expected(node, "environment", "a name or a mapping with `name` and `url`");
+                self.expected(
+                    node,
+                    "environment",
+                    "a name or a mapping with `name` and `url`",
+                );
                 None
             }
         }
@@ -518,7 +587,10 @@ impl Ctx {
                 service,
                 image: node.get("image").and_then(|i| self.string(i, "image")),
                 credentials: node.get("credentials").cloned(),
-                env: node.get("env").map(|e| self.pairs(e, "env")).unwrap_or_default(),
+                env: node
+                    .get("env")
+                    .map(|e| self.pairs(e, "env"))
+                    .unwrap_or_default(),
             }),
             Value::Seq(_) => {
                 self.expected(node, "container", "an image name or a mapping");
@@ -589,7 +661,9 @@ impl Ctx {
                     "env" => step.env = self.pairs(v, "env"),
                     "if" => step.condition = self.condition(v),
                     "continue-on-error" => step.continue_on_error = Some(v.clone()),
-                    "working-directory" => step.working_directory = self.string(v, "working-directory"),
+                    "working-directory" => {
+                        step.working_directory = self.string(v, "working-directory")
+                    }
                     "timeout-minutes" => step.timeout_minutes = Some(v.clone()),
                     "background" => step.background = Some(v.clone()),
                     "wait" => step.wait = self.strings(v, "wait"),
@@ -598,10 +672,17 @@ impl Ctx {
                 }
             }
             let has = |k: &str| entries.iter().any(|e| e.key_str() == Some(k));
-            match ["uses", "run", "parallel", "wait"].iter().filter(|k| has(k)).count() {
+            match ["uses", "run", "parallel", "wait"]
+                .iter()
+                .filter(|k| has(k))
+                .count()
+            {
                 0 => self.error(item, "a step needs `uses`, `run`, `parallel` or `wait`"),
                 1 => {}
-                _ => self.error(item, "a step can have only one of `uses`, `run`, `parallel` and `wait`"),
+                _ => self.error(
+                    item,
+                    "a step can have only one of `uses`, `run`, `parallel` and `wait`",
+                ),
             }
             steps.push(step);
         }
@@ -672,8 +753,16 @@ jobs:
         let wf = wf.expect("model");
         assert_eq!(wf.name.as_ref().map(|n| n.value.as_str()), Some("CI"));
         let events: Vec<_> = wf.triggers.iter().map(|t| t.event.value.as_str()).collect();
-        assert_eq!(events, ["push", "pull_request_target", "schedule", "workflow_call"]);
-        assert_eq!(wf.triggers[0].filter("branches").map(|b| b[0].value.as_str()), Some("main"));
+        assert_eq!(
+            events,
+            ["push", "pull_request_target", "schedule", "workflow_call"]
+        );
+        assert_eq!(
+            wf.triggers[0]
+                .filter("branches")
+                .map(|b| b[0].value.as_str()),
+            Some("main")
+        );
         assert_eq!(wf.triggers[2].crons[0].value, "0 3 * * *");
         assert_eq!(wf.triggers[3].inputs[0].1.as_deref(), Some("string"));
         assert_eq!(wf.triggers[3].secrets[0].value, "token");
@@ -681,24 +770,56 @@ jobs:
         assert_eq!(perms.level("id-token"), Level::Write);
         assert_eq!(perms.level("packages"), Level::None);
         let conc = wf.concurrency.as_ref().expect("concurrency");
-        assert_eq!(conc.cancel_in_progress.as_ref().and_then(Node::as_bool), Some(true));
+        assert_eq!(
+            conc.cancel_in_progress.as_ref().and_then(Node::as_bool),
+            Some(true)
+        );
         let test = wf.job("test").expect("test job");
-        assert_eq!(test.services[0].image.as_ref().map(|i| i.value.as_str()), Some("postgres:16"));
-        assert_eq!(test.container.as_ref().and_then(|c| c.image.as_ref()).map(|i| i.value.as_str()), Some("node:20"));
+        assert_eq!(
+            test.services[0].image.as_ref().map(|i| i.value.as_str()),
+            Some("postgres:16")
+        );
+        assert_eq!(
+            test.container
+                .as_ref()
+                .and_then(|c| c.image.as_ref())
+                .map(|i| i.value.as_str()),
+            Some("node:20")
+        );
         assert!(test.matrix().is_some());
         assert_eq!(test.steps.len(), 2);
         let checkout = test.steps[0].repo_action().expect("checkout");
         assert_eq!(checkout.ref_kind, RefKind::Tag);
-        assert_eq!(test.steps[0].uses.as_ref().map(|u| u.span.start), Some(Pos::new(34, 15)));
-        assert_eq!(test.steps[1].continue_on_error.as_ref().and_then(Node::as_bool), Some(true));
+        assert_eq!(
+            test.steps[0].uses.as_ref().map(|u| u.span.start),
+            Some(Pos::new(34, 15))
+        );
+        assert_eq!(
+            test.steps[1]
+                .continue_on_error
+                .as_ref()
+                .and_then(Node::as_bool),
+            Some(true)
+        );
         let deploy = wf.job("deploy").expect("deploy job");
         assert_eq!(deploy.needs[0].value, "test");
         let env = deploy.environment.as_ref().expect("environment");
-        assert_eq!(env.name.as_ref().map(|n| n.value.as_str()), Some("production"));
-        assert_eq!(env.url.as_ref().map(|n| n.value.as_str()), Some("https://example.com"));
-        assert!(matches!(deploy.permissions.as_ref().map(|p| &p.kind), Some(PermissionsKind::WriteAll)));
+        assert_eq!(
+            env.name.as_ref().map(|n| n.value.as_str()),
+            Some("production")
+        );
+        assert_eq!(
+            env.url.as_ref().map(|n| n.value.as_str()),
+            Some("https://example.com")
+        );
+        assert!(matches!(
+            deploy.permissions.as_ref().map(|p| &p.kind),
+            Some(PermissionsKind::WriteAll)
+        ));
         assert!(matches!(deploy.secrets, Some(JobSecrets::Inherit(_))));
-        assert!(matches!(&deploy.uses.as_ref().map(|u| &u.value), Some(Uses::Repository(r)) if r.is_reusable_workflow()));
+        assert!(
+            matches!(&deploy.uses.as_ref().map(|u| &u.value), Some(Uses::Repository(r)) if r.is_reusable_workflow())
+        );
         // Three expressions: two in the concurrency group, one in runs-on.
         assert_eq!(wf.expressions.len(), 3);
         assert_eq!(wf.expressions[0].span.start, Pos::new(19, 10));
@@ -710,7 +831,10 @@ jobs:
         let (wf, errors) = parse_workflow(text, "w.yml");
         let wf = wf.expect("model");
         assert_eq!(wf.jobs.len(), 2);
-        let msgs: Vec<_> = errors.iter().map(|e| (e.span.start, e.message.as_str())).collect();
+        let msgs: Vec<_> = errors
+            .iter()
+            .map(|e| (e.span.start, e.message.as_str()))
+            .collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
         assert_eq!(msgs[0].0, Pos::new(5, 12));
         assert!(msgs[0].1.contains("`steps` must be a list"));

@@ -145,7 +145,9 @@ impl Uses {
         let repo = parts.next().unwrap_or_default();
         let sub = parts.next().filter(|p| !p.is_empty());
         if owner.is_empty() || repo.is_empty() || git_ref.is_empty() {
-            return Err(UsesError(format!("`{s}` is not of the form `owner/repo[/path]@ref`")));
+            return Err(UsesError(format!(
+                "`{s}` is not of the form `owner/repo[/path]@ref`"
+            )));
         }
         Ok(Uses::Repository(RepoAction {
             owner: owner.to_string(),
@@ -165,7 +167,10 @@ pub fn ref_kind(r: &str) -> RefKind {
     // A version-looking ref (v1, 1.2.3, v2.0.0-beta) is a tag by convention; a short hex string
     // that is all digits (`1234567`) is more likely a version than a SHA.
     let versionish = {
-        let t = r.strip_prefix('v').or_else(|| r.strip_prefix('V')).unwrap_or(r);
+        let t = r
+            .strip_prefix('v')
+            .or_else(|| r.strip_prefix('V'))
+            .unwrap_or(r);
         t.starts_with(|c: char| c.is_ascii_digit())
     };
     if hex && r.len() >= 7 && !r.bytes().all(|b| b.is_ascii_digit()) {
@@ -192,7 +197,10 @@ mod tests {
     #[test]
     fn repository_actions_and_ref_kinds() {
         let r = repo("actions/checkout@v4");
-        assert_eq!((r.owner.as_str(), r.repo.as_str(), r.path), ("actions", "checkout", None));
+        assert_eq!(
+            (r.owner.as_str(), r.repo.as_str(), r.path),
+            ("actions", "checkout", None)
+        );
         assert_eq!(r.ref_kind, RefKind::Tag);
         let r = repo("github/codeql-action/init@1b549b9259bda1cb5ddde3b41741a82a2d15a841");
         assert_eq!(r.path.as_deref(), Some("init"));
@@ -207,7 +215,10 @@ mod tests {
 
     #[test]
     fn local_and_docker() {
-        assert_eq!(Uses::parse("./.github/actions/x"), Ok(Uses::Local("./.github/actions/x".into())));
+        assert_eq!(
+            Uses::parse("./.github/actions/x"),
+            Ok(Uses::Local("./.github/actions/x".into()))
+        );
         assert_eq!(
             Uses::parse("$/.github/workflows/build.yml"),
             Ok(Uses::SelfRepository(".github/workflows/build.yml".into()))
@@ -218,7 +229,9 @@ mod tests {
         assert_eq!(img.name, "ghcr.io:443/o/i");
         assert_eq!(img.tag.as_deref(), Some("1.2"));
         assert_eq!(img.digest.as_deref(), Some("sha256:ab"));
-        let Ok(Uses::Docker(img)) = Uses::parse("docker://alpine") else { panic!() };
+        let Ok(Uses::Docker(img)) = Uses::parse("docker://alpine") else {
+            panic!()
+        };
         assert!(img.is_latest_or_untagged());
     }
 

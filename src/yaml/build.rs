@@ -271,7 +271,10 @@ impl Builder<'_> {
                             span: k.span,
                         });
                     } else {
-                        entries.push(Entry { key: k, value: node });
+                        entries.push(Entry {
+                            key: k,
+                            value: node,
+                        });
                     }
                 }
             },
@@ -291,7 +294,11 @@ mod tests {
     #[test]
     fn spans_are_one_based_and_exact() {
         let d = doc("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n");
-        let build = d.root.get("jobs").and_then(|j| j.entry("build")).expect("build");
+        let build = d
+            .root
+            .get("jobs")
+            .and_then(|j| j.entry("build"))
+            .expect("build");
         assert_eq!(build.key.span.start, Pos::new(3, 3));
         let runs_on = build.value.get("runs-on").expect("runs-on");
         assert_eq!(runs_on.span.start, Pos::new(4, 14));
@@ -330,7 +337,13 @@ mod tests {
     #[test]
     fn anchors_and_aliases_resolve() {
         let d = doc("a: &x {k: v}\nb: *x\n");
-        assert_eq!(d.root.get("b").and_then(|b| b.get("k")).and_then(Node::as_str), Some("v"));
+        assert_eq!(
+            d.root
+                .get("b")
+                .and_then(|b| b.get("k"))
+                .and_then(Node::as_str),
+            Some("v")
+        );
     }
 
     #[test]

@@ -110,7 +110,11 @@ impl Node {
 
     /// A scalar that is not null.
     pub fn as_str(&self) -> Option<&str> {
-        if self.is_null() { None } else { self.as_scalar() }
+        if self.is_null() {
+            None
+        } else {
+            self.as_scalar()
+        }
     }
 
     pub fn as_seq(&self) -> Option<&[Node]> {

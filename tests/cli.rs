@@ -1,0 +1,207 @@
+//! The real binary over small fixture repositories: exit codes, formats, bad input.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn ci_guard() -> Command {
+    let mut cmd = Command::cargo_bin("ci-guard").expect("binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn audit_json(args: &[&str]) -> (Value, i32) {
+    let out = ci_guard()
+        .args(["audit", "--format", "json", "--fail-on", "none"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    (json, out.status.code().unwrap_or(-1))
+}
+
+/// (path, line, column, rule, suppressed) of every finding.
+fn summary(json: &Value) -> Vec<(String, u64, u64, String, bool)> {
+    json["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap_or("").to_string(),
+                f["location"]["start"]["line"].as_u64().unwrap_or(0),
+                f["location"]["start"]["column"].as_u64().unwrap_or(0),
+                f["rule"].as_str().unwrap_or("").to_string(),
+                !f["suppressed"].is_null(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn basic_repository_findings_with_exact_positions() {
+    let (json, code) = audit_json(&["tests/fixtures/basic"]);
+    assert_eq!(code, 0, "--fail-on none never fails");
+    let wf = "tests/fixtures/basic/.github/workflows/ci.yml";
+    let action = "tests/fixtures/basic/.github/actions/setup/action.yml";
+    assert_eq!(
+        summary(&json),
+        vec![
+            (action.into(), 9, 13, "unpinned-image".into(), false),
+            (wf.into(), 11, 16, "unpinned-image".into(), false),
+            (wf.into(), 13, 15, "unpinned-uses".into(), false),
+            (wf.into(), 14, 15, "unpinned-uses".into(), false),
+            // `# ci-guard: ignore[unpinned-uses]` on the line above.
+            (wf.into(), 16, 15, "unpinned-uses".into(), true),
+        ]
+    );
+    let severities: Vec<&str> = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["severity"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(severities, ["high", "medium", "low", "high", "high"]);
+}
+
+#[test]
+fn fail_on_threshold_sets_the_exit_code() {
+    ci_guard()
+        .args(["audit", "tests/fixtures/basic"])
+        .assert()
+        .code(1);
+    ci_guard()
+        .args(["audit", "--fail-on", "critical", "tests/fixtures/basic"])
+        .assert()
+        .code(0);
+    // Only a low finding remains when the file with high ones is not audited.
+    ci_guard()
+        .args([
+            "audit",
+            "--fail-on",
+            "low",
+            "tests/fixtures/basic/.github/workflows/ci.yml",
+        ])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn bad_files_become_findings_and_the_rest_is_still_audited() {
+    let (json, _) = audit_json(&["tests/fixtures/broken"]);
+    let base = "tests/fixtures/broken/.github/workflows";
+    let got = summary(&json);
+    let expect = |file: &str, line: u64, column: u64, rule: &str| {
+        let key = (
+            format!("{base}/{file}"),
+            line,
+            column,
+            rule.to_string(),
+            false,
+        );
+        assert!(got.contains(&key), "missing {key:?} in {got:#?}");
+    };
+    expect("duplicate.yml", 4, 3, "invalid-workflow");
+    // The file with a duplicate key is still audited past it.
+    expect("duplicate.yml", 10, 15, "unpinned-uses");
+    expect("latin1.yml", 6, 19, "invalid-workflow");
+    expect("shape.yml", 6, 7, "invalid-workflow");
+    expect("syntax.yml", 6, 1, "invalid-workflow");
+    expect("good.yml", 6, 15, "unpinned-uses");
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"] == "invalid-workflow")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(messages.iter().any(|m| m.contains("duplicate key `push`")));
+    assert!(messages.iter().any(|m| m.contains("not valid UTF-8")));
+    assert!(messages.iter().any(|m| m.starts_with("YAML syntax error")));
+}
+
+#[test]
+fn configuration_errors_name_file_line_and_column_and_exit_2() {
+    ci_guard()
+        .args(["audit", "tests/fixtures/badconfig"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "tests/fixtures/badconfig/.github/ci-guard.yml:3:15: `severity` must be one of",
+        ));
+}
+
+#[test]
+fn missing_path_is_an_io_error() {
+    ci_guard()
+        .args(["audit", "tests/fixtures/does-not-exist"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("does-not-exist"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    ci_guard()
+        .args(["audit", "--format", "yaml"])
+        .assert()
+        .code(2);
+    ci_guard()
+        .args(["explain", "no-such-rule"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = ci_guard().arg("rules").output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in [
+        "invalid-workflow",
+        "invalid-action",
+        "unpinned-uses",
+        "unpinned-image",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(id)),
+            "{id} missing from:\n{text}"
+        );
+    }
+    ci_guard()
+        .args(["explain", "unpinned-uses"])
+        .assert()
+        .success()
+        .stdout(predicates::str::starts_with("# unpinned-uses"))
+        .stdout(predicates::str::contains("## How to fix"));
+}
+
+#[test]
+fn help_teaches_exit_codes() {
+    ci_guard()
+        .args(["audit", "--help"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("2  usage or configuration error"));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report.sarif");
+    ci_guard()
+        .args([
+            "audit",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "none",
+            "--output",
+        ])
+        .arg(&out)
+        .arg("tests/fixtures/basic")
+        .assert()
+        .code(0);
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written"))
+        .expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+}

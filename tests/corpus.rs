@@ -1,0 +1,82 @@
+//! The whole real corpus (`../shared/corpus`, 271 repositories): no panic, every region inside
+//! its file, the same result twice.
+
+use std::path::PathBuf;
+
+use ci_guard::audit::{self, AuditOptions};
+use ci_guard::source::SourceText;
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        // CI always has shared/ beside the clone; say so loudly anywhere else.
+        eprintln!("SKIPPED: {} not found", p.display());
+        None
+    }
+}
+
+#[test]
+fn corpus_sweep_regions_are_inside_their_files_and_output_is_stable() {
+    let Some(corpus) = corpus() else { return };
+    let opts = AuditOptions {
+        paths: vec![corpus.clone()],
+        config: None,
+    };
+    let first = audit::run(&opts).expect("corpus audit runs");
+    assert!(
+        first.repositories >= 260,
+        "{} repositories",
+        first.repositories
+    );
+    assert!(first.files_audited >= 3000, "{} files", first.files_audited);
+    assert!(!first.findings.is_empty());
+
+    let mut checked = 0;
+    for f in &first.findings {
+        let Some(loc) = &f.location else { continue };
+        let path = first.report_root.join(&loc.path);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text = String::from_utf8_lossy(&bytes);
+        let src = SourceText::new(&text);
+        let lines = src.line_count();
+        assert!(
+            loc.start.line >= 1 && loc.start.column >= 1,
+            "{loc}: positions are 1-based"
+        );
+        assert!(
+            (loc.start.line, loc.start.column) <= (loc.end.line, loc.end.column),
+            "{loc}: start after end"
+        );
+        assert!(
+            loc.end.line <= lines,
+            "{loc}: end line {} past {lines} lines",
+            loc.end.line
+        );
+        for pos in [loc.start, loc.end] {
+            let len = src.line(pos.line).map_or(0, |l| l.chars().count()) as u32;
+            assert!(
+                pos.column <= len + 1,
+                "{loc}: column {} past line length {len}",
+                pos.column
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 1000, "only {checked} located findings");
+
+    let second = audit::run(&opts).expect("second run");
+    let render = |r: &ci_guard::report::Report| {
+        r.findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{:?} {} {} {:?}",
+                    f.location, f.rule.id, f.fingerprint, f.suppressed
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(render(&first), render(&second), "two runs differ");
+}
