@@ -3,11 +3,13 @@
 pub mod analysis;
 pub mod audit;
 pub mod finding;
+pub mod inventory;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod workflow;
 pub mod workspace;
+pub mod verify_deploy;
 pub mod yaml;
 
 /// Where rule documentation links point.
