@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
 }
 
 /// The workflow command name for a severity.
-pub fn command(severity: Severity) -> &'static str {
+pub(crate) fn command(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",

@@ -93,7 +93,7 @@ fn rule_table(report: &Report) -> Vec<&'static RuleMeta> {
     rules
 }
 
-pub fn level(severity: Severity) -> ResultLevel {
+pub(crate) fn level(severity: Severity) -> ResultLevel {
     match severity {
         Severity::Critical | Severity::High => ResultLevel::Error,
         Severity::Medium => ResultLevel::Warning,
@@ -273,7 +273,7 @@ fn root_uri(root: &Path) -> String {
 /// Percent-encode a `/`-separated path as a URI path: every byte but the unreserved characters
 /// and `/` (and `:` when `keep_colon`, for a drive letter in an absolute path). A `:` in a
 /// relative path must be encoded, or `a:b/c` would read as a URI with scheme `a`.
-pub fn encode_uri_path(path: &str, keep_colon: bool) -> String {
+pub(crate) fn encode_uri_path(path: &str, keep_colon: bool) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         let keep = b.is_ascii_alphanumeric()
