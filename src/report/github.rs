@@ -1,6 +1,173 @@
-//! Placeholder with the final API; the real sink lands from the `report` branch.
-use super::Report;
+//! GitHub Actions annotations: `::error file=…,line=…::message` workflow commands on stdout,
+//! which the runner turns into annotations on the run and on the pull request's diff.
+//!
+//! Messages quote workflow content, which a pull request's author controls: without escaping, a
+//! newline in a message would start a workflow command of the author's choosing. The escaping is
+//! the runner's own (`actions/toolkit` `command.ts`: `escapeData`, `escapeProperty`).
 
-pub fn render(_report: &Report) -> String {
-    String::new()
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+
+/// One workflow command per active finding, most severe first (the runner shows only the first
+/// few annotations of each kind per step), report order within a severity. Suppressed findings
+/// are left out: an annotation is a call to act.
+pub fn render(report: &Report) -> String {
+    let mut active: Vec<&Finding> = report.active().collect();
+    // Stable: findings of one severity keep report order.
+    active.sort_by_key(|f| f.severity);
+    let mut out = String::new();
+    for f in active {
+        out.push_str(&annotation(f));
+        out.push('\n');
+    }
+    out
+}
+
+/// The workflow command name for a severity.
+pub(crate) fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "notice",
+    }
+}
+
+fn annotation(f: &Finding) -> String {
+    let mut props: Vec<(&str, String)> = Vec::new();
+    if let Some(l) = &f.location {
+        props.push(("file", l.path.clone()));
+        if l.start.line > 0 {
+            let end_line = l.end.line.max(l.start.line);
+            props.push(("line", l.start.line.to_string()));
+            props.push(("endLine", end_line.to_string()));
+            // The runner rejects columns on a multi-line annotation (toolkit: "cannot be sent
+            // when startLine and endLine are different values").
+            if end_line == l.start.line && l.start.column > 0 {
+                // Our end column is exclusive; send the last character's column, which at worst
+                // highlights one character less if GitHub reads it as exclusive too.
+                let end_col = l.end.column.saturating_sub(1).max(l.start.column);
+                props.push(("col", l.start.column.to_string()));
+                props.push(("endColumn", end_col.to_string()));
+            }
+        }
+    }
+    props.push(("title", format!("ci-guard {}", f.rule.id)));
+
+    let mut line = format!("::{}", command(f.severity));
+    for (i, (key, value)) in props.iter().enumerate() {
+        let sep = if i == 0 { ' ' } else { ',' };
+        let _ = write!(line, "{sep}{key}={}", escape_property(value));
+    }
+    let message = format!("{}\n{}", f.message, f.rule.help_uri());
+    let _ = write!(line, "::{}", escape_data(&message));
+    line
+}
+
+/// `escapeData`: the message part of a workflow command.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// `escapeProperty`: a property value, where `:` and `,` are separators too.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::finding::{Area, Location, Pos, RuleMeta, Span, Suppression};
+
+    static RULE: RuleMeta = RuleMeta {
+        id: "unpinned-action",
+        area: Area::WorkflowSecurity,
+        default: Severity::High,
+        summary: "s",
+        help: "h",
+    };
+
+    fn at(path: &str, start: (u32, u32), end: (u32, u32), message: &str) -> Finding {
+        let span = Span::new(Pos::new(start.0, start.1), Pos::new(end.0, end.1));
+        Finding::at(&RULE, Location::new(path, span), message, message)
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            report_root: PathBuf::from("/r"),
+            rules: vec![&RULE],
+            findings,
+            repositories: 1,
+            files_audited: 1,
+        }
+    }
+
+    #[test]
+    fn single_line_annotation() {
+        let out = render(&report(vec![at("a.yml", (3, 5), (3, 12), "pin it")]));
+        assert_eq!(
+            out,
+            format!(
+                "::error file=a.yml,line=3,endLine=3,col=5,endColumn=11,title=ci-guard unpinned-action::pin it%0A{}\n",
+                escape_data(&RULE.help_uri())
+            )
+        );
+    }
+
+    #[test]
+    fn multi_line_annotation_has_no_columns() {
+        let out = render(&report(vec![at("a.yml", (3, 5), (6, 1), "m")]));
+        assert!(
+            out.starts_with("::error file=a.yml,line=3,endLine=6,title="),
+            "{out}"
+        );
+        assert!(!out.contains("col="));
+    }
+
+    #[test]
+    fn escaping_blocks_command_injection() {
+        let evil = "x\n::add-mask::secret\r50%";
+        let out = render(&report(vec![at("dir,x:y%/a.yml", (1, 1), (1, 2), evil)]));
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(out.contains("file=dir%2Cx%3Ay%25/a.yml,"), "{out}");
+        assert!(out.contains("::x%0A::add-mask::secret%0D50%25%0A"), "{out}");
+    }
+
+    #[test]
+    fn severity_order_levels_and_suppression() {
+        let low = at("a.yml", (1, 1), (1, 2), "low").severity(Severity::Low);
+        let medium = at("b.yml", (1, 1), (1, 2), "medium").severity(Severity::Medium);
+        let critical = at("c.yml", (1, 1), (1, 2), "critical").severity(Severity::Critical);
+        let mut hidden = at("d.yml", (1, 1), (1, 2), "hidden");
+        hidden.suppressed = Some(Suppression::InSource { line: 1 });
+        let repo = Finding::repository(&RULE, "o/r", "repo").severity(Severity::Info);
+        let out = render(&report(vec![low, medium, critical, hidden, repo]));
+        let commands: Vec<&str> = out
+            .lines()
+            .map(|l| l.split(' ').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            commands,
+            ["::error", "::warning", "::notice", "::notice"],
+            "{out}"
+        );
+        assert!(!out.contains("hidden"));
+        let last = out.lines().last().unwrap_or("");
+        // A repository-level finding has no file, only a title.
+        assert!(
+            last.starts_with("::notice title=ci-guard unpinned-action::repo"),
+            "{last}"
+        );
+        assert!(out.lines().nth(2).unwrap_or("").contains("::low"));
+    }
+
+    #[test]
+    fn empty_report_prints_nothing() {
+        assert_eq!(render(&report(vec![])), "");
+    }
 }

@@ -1,6 +1,154 @@
-//! Placeholder with the final API; the real sink lands from the `report` branch.
-use super::Report;
+//! Machine-readable output with a documented, versioned shape (`docs/json-format.md`).
+//!
+//! Built field by field rather than derived from the internal types, so that renaming a Rust
+//! field cannot silently change what scripts consume. Adding keys is compatible; renaming or
+//! removing one bumps `version`.
 
-pub fn render(report: &Report) -> serde_json::Value {
-    serde_json::json!({"findings": report.findings.len()})
+use serde_json::{Value, json};
+
+use super::Report;
+use crate::finding::{Finding, Location, Suppression};
+
+/// Version of the shape below; bump it on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+pub fn render(report: &Report) -> Value {
+    let mut summary = serde_json::Map::new();
+    summary.insert("total".into(), json!(report.active().count()));
+    for (severity, n) in report.counts() {
+        summary.insert(severity.as_str().into(), json!(n));
+    }
+    summary.insert("suppressed".into(), json!(report.suppressed_count()));
+    summary.insert("files".into(), json!(report.files_audited));
+    summary.insert("repositories".into(), json!(report.repositories));
+
+    json!({
+        "version": FORMAT_VERSION,
+        "tool": { "name": "ci-guard", "version": crate::VERSION },
+        "summary": summary,
+        "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
+    })
+}
+
+fn finding(f: &Finding) -> Value {
+    json!({
+        "rule": f.rule.id,
+        "severity": f.severity.as_str(),
+        "message": f.message,
+        "location": f.location.as_ref().map(location),
+        "related": f.related.iter().map(location).collect::<Vec<_>>(),
+        "fingerprint": f.fingerprint,
+        "suppressed": f.suppressed.as_ref().map(suppression),
+    })
+}
+
+fn location(l: &Location) -> Value {
+    json!({
+        "path": l.path,
+        "start": { "line": l.start.line, "column": l.start.column },
+        "end": { "line": l.end.line, "column": l.end.column },
+    })
+}
+
+fn suppression(s: &Suppression) -> Value {
+    match s {
+        Suppression::InSource { line } => json!({ "kind": "in-source", "line": line }),
+        Suppression::Config { reason } => json!({ "kind": "config", "reason": reason }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::finding::{Area, Pos, RuleMeta, Severity, Span};
+
+    static RULE: RuleMeta = RuleMeta {
+        id: "unpinned-action",
+        area: Area::WorkflowSecurity,
+        default: Severity::High,
+        summary: "s",
+        help: "h",
+    };
+
+    fn sample() -> Report {
+        let span = Span::new(Pos::new(4, 9), Pos::new(4, 30));
+        let related = Location::new("b.yml", Span::new(Pos::new(1, 1), Pos::new(2, 1)));
+        let located = Finding::at(&RULE, Location::new("a.yml", span), "uses: a/b@v1", "pin")
+            .related(related);
+        let mut in_source =
+            Finding::at(&RULE, Location::new("a.yml", span), "other", "m2").severity(Severity::Low);
+        in_source.suppressed = Some(Suppression::InSource { line: 3 });
+        let mut config = Finding::repository(&RULE, "o/r", "m3").severity(Severity::Medium);
+        config.suppressed = Some(Suppression::Config {
+            reason: "accepted risk".into(),
+        });
+        let repo = Finding::repository(&RULE, "o/r x", "m4").severity(Severity::Critical);
+        Report {
+            report_root: PathBuf::from("/r"),
+            rules: vec![&RULE],
+            findings: vec![located, in_source, config, repo],
+            repositories: 1,
+            files_audited: 7,
+        }
+    }
+
+    #[test]
+    fn top_level_and_summary() {
+        let v = render(&sample());
+        assert_eq!(v["version"], 1);
+        assert_eq!(
+            v["tool"],
+            json!({"name": "ci-guard", "version": crate::VERSION})
+        );
+        assert_eq!(
+            v["summary"],
+            json!({
+                "total": 2, "critical": 1, "high": 1, "medium": 0, "low": 0, "info": 0,
+                "suppressed": 2, "files": 7, "repositories": 1
+            })
+        );
+        assert_eq!(v["findings"].as_array().map(Vec::len), Some(4));
+    }
+
+    #[test]
+    fn finding_shape() {
+        let rep = sample();
+        let v = render(&rep);
+        assert_eq!(
+            v["findings"][0],
+            json!({
+                "rule": "unpinned-action",
+                "severity": "high",
+                "message": "pin",
+                "location": {
+                    "path": "a.yml",
+                    "start": {"line": 4, "column": 9},
+                    "end": {"line": 4, "column": 30}
+                },
+                "related": [{
+                    "path": "b.yml",
+                    "start": {"line": 1, "column": 1},
+                    "end": {"line": 2, "column": 1}
+                }],
+                "fingerprint": rep.findings[0].fingerprint,
+                "suppressed": null
+            })
+        );
+    }
+
+    #[test]
+    fn suppressions_and_repository_findings() {
+        let v = render(&sample());
+        let f = &v["findings"];
+        assert_eq!(f[1]["suppressed"], json!({"kind": "in-source", "line": 3}));
+        assert_eq!(
+            f[2]["suppressed"],
+            json!({"kind": "config", "reason": "accepted risk"})
+        );
+        assert!(f[2]["location"].is_null());
+        assert_eq!(f[3]["location"], Value::Null);
+        assert_eq!(f[3]["related"], json!([]));
+    }
 }

@@ -1,6 +1,524 @@
-//! Placeholder with the final API; the real sink lands from the `report` branch.
-use super::Report;
+//! SARIF 2.1.0 for GitHub code scanning: one run, ci-guard as the tool.
+//!
+//! What GitHub reads from it (and why each field is here): `rules[].help.markdown` is the alert's
+//! help panel, `properties.security-severity` ranks security alerts, `partialFingerprints` keep an
+//! alert the same alert across commits, `automationDetails.id` separates our analyses from other
+//! tools' uploads, and `%SRCROOT%`-relative URIs map results onto the repository's files.
 
-pub fn render(report: &Report, _category: &str) -> serde_json::Value {
-    serde_json::json!({"findings": report.findings.len()})
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location as SarifLocation, Message, MultiformatMessageString,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
+    Suppression as SarifSuppression, Tool, ToolComponent,
+};
+
+use super::Report;
+use crate::finding::{Finding, Location, RuleMeta, Severity, Suppression};
+
+/// The `uriBaseId` every artifact location is relative to.
+pub const SRCROOT: &str = "%SRCROOT%";
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The SARIF log of `report`. `category` becomes `automationDetails.id` (e.g. `ci-guard/audit/`:
+/// a trailing slash makes it a category without a run id); empty means none.
+pub fn render(report: &Report, category: &str) -> Value {
+    // Serializing these types cannot fail (no non-string map keys, no failing Serialize impls);
+    // the fallback only exists so that this function has no panic path.
+    serde_json::to_value(build(report, category)).unwrap_or_default()
+}
+
+/// [`render`], pretty-printed.
+pub fn to_string(report: &Report, category: &str) -> String {
+    serde_json::to_string_pretty(&render(report, category)).unwrap_or_default()
+}
+
+/// The typed SARIF log behind [`render`].
+pub fn build(report: &Report, category: &str) -> Sarif {
+    let rules = rule_table(report);
+    let results = report
+        .findings
+        .iter()
+        .map(|f| result(f, rules.iter().position(|r| r.id == f.rule.id)))
+        .collect::<Vec<_>>();
+
+    let driver = ToolComponent::builder()
+        .name("ci-guard")
+        .version(crate::VERSION)
+        .semantic_version(crate::VERSION)
+        .information_uri(crate::PROJECT_URL)
+        .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
+        .build();
+
+    let mut base_ids = BTreeMap::new();
+    base_ids.insert(
+        SRCROOT.to_owned(),
+        ArtifactLocation::builder()
+            .uri(root_uri(&report.report_root))
+            .build(),
+    );
+
+    let mut run = Run::builder()
+        .tool(Tool::from(driver))
+        .results(results)
+        .column_kind(json!("unicodeCodePoints"))
+        .original_uri_base_ids(base_ids)
+        .invocations(vec![
+            Invocation::builder().execution_successful(true).build(),
+        ])
+        .build();
+    if !category.is_empty() {
+        run.automation_details = Some(RunAutomationDetails::builder().id(category).build());
+    }
+
+    Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+/// `report.rules`, plus any rule a finding names that the list lacks (a caller's slip should
+/// not produce a result whose `ruleIndex` points nowhere).
+fn rule_table(report: &Report) -> Vec<&'static RuleMeta> {
+    let mut rules = report.rules.clone();
+    for f in &report.findings {
+        if !rules.iter().any(|r| r.id == f.rule.id) {
+            rules.push(f.rule);
+        }
+    }
+    rules
+}
+
+pub(crate) fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn level_str(severity: Severity) -> &'static str {
+    match level(severity) {
+        ResultLevel::Error => "error",
+        ResultLevel::Warning => "warning",
+        ResultLevel::Note => "note",
+        ResultLevel::None => "none",
+    }
+}
+
+fn security_severity(severity: Severity) -> PropertyBag {
+    let mut extra = BTreeMap::new();
+    extra.insert(
+        "security-severity".to_owned(),
+        json!(severity.security_severity()),
+    );
+    PropertyBag::builder().additional_properties(extra).build()
+}
+
+fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
+    let mut properties = security_severity(rule.default);
+    properties.tags = Some(vec!["security".to_owned(), rule.area.as_str().to_owned()]);
+    ReportingDescriptor::builder()
+        .id(rule.id)
+        .name(rule.id)
+        .short_description(plain(rule.summary))
+        .full_description(plain(&full_description(rule)))
+        .help(
+            MultiformatMessageString::builder()
+                .text(rule.help)
+                .markdown(rule.help)
+                .build(),
+        )
+        .help_uri(rule.help_uri())
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level_str(rule.default)))
+                .build(),
+        )
+        .properties(properties)
+        .build()
+}
+
+fn plain(text: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(text).build()
+}
+
+/// The first prose paragraph of the rule's help (its docs page opens with a heading), so the
+/// description says more than the one-line summary; the summary when there is none.
+fn full_description(rule: &RuleMeta) -> String {
+    rule.help
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with("```"))
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| rule.summary.to_owned())
+}
+
+fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
+    let mut fingerprints = BTreeMap::new();
+    if let Some(hash) = &finding.line_hash {
+        fingerprints.insert("primaryLocationLineHash".to_owned(), hash.clone());
+    }
+    fingerprints.insert(
+        "ciGuardFingerprint/v1".to_owned(),
+        finding.fingerprint.clone(),
+    );
+
+    let mut result = SarifResult::builder()
+        .rule_id(finding.rule.id)
+        .level(level(finding.severity))
+        .message(Message::from(finding.message.as_str()))
+        .partial_fingerprints(fingerprints)
+        .properties(security_severity(finding.severity))
+        .build();
+    result.rule_index = rule_index.and_then(|i| i64::try_from(i).ok());
+
+    // A repository-level finding (branch protection, an environment setting) has no file, and
+    // pointing it at some file would invent evidence, so it gets no `locations`. That is valid
+    // SARIF, but GitHub's ingestion rejects a result without a location ("locationFromSarifResult:
+    // expected at least one location") and with it the whole upload: the upload step must drop
+    // such results or anchor them before sending.
+    if let Some(location) = &finding.location {
+        result.locations = Some(vec![location_of(location, None, None)]);
+    }
+    if !finding.related.is_empty() {
+        let related = finding
+            .related
+            .iter()
+            .zip(1i64..)
+            .map(|(l, id)| location_of(l, Some(id), Some("related location")))
+            .collect();
+        result.related_locations = Some(related);
+    }
+    if let Some(s) = &finding.suppressed {
+        result.suppressions = Some(vec![suppression(s)]);
+    }
+    result
+}
+
+fn suppression(s: &Suppression) -> SarifSuppression {
+    let (kind, justification) = match s {
+        Suppression::InSource { line } => (
+            "inSource",
+            format!("ci-guard: ignore comment on line {line}"),
+        ),
+        Suppression::Config { reason } => ("external", reason.clone()),
+    };
+    SarifSuppression::builder()
+        .kind(json!(kind))
+        .status(json!("accepted"))
+        .justification(justification)
+        .build()
+}
+
+fn location_of(location: &Location, id: Option<i64>, message: Option<&str>) -> SarifLocation {
+    let artifact = ArtifactLocation::builder()
+        .uri(encode_uri_path(&location.path, false))
+        .uri_base_id(SRCROOT)
+        .build();
+    let mut physical = PhysicalLocation::builder()
+        .artifact_location(artifact)
+        .build();
+    physical.region = region(location);
+    let mut out = SarifLocation::builder().physical_location(physical).build();
+    out.id = id;
+    out.message = message.map(Message::from);
+    out
+}
+
+/// A 1-based region; `None` for line 0, which means "no position known" (SARIF forbids line 0,
+/// and a region-less location stands for the whole file).
+fn region(location: &Location) -> Option<Region> {
+    let start = location.start;
+    if start.line == 0 {
+        return None;
+    }
+    let start_column = start.column.max(1);
+    // Guard against an end before the start: SARIF validators reject inverted regions.
+    let (end_line, end_column) =
+        if (location.end.line, location.end.column) < (start.line, start_column) {
+            (start.line, start_column)
+        } else {
+            (location.end.line, location.end.column.max(1))
+        };
+    Some(
+        Region::builder()
+            .start_line(i64::from(start.line))
+            .start_column(i64::from(start_column))
+            .end_line(i64::from(end_line))
+            .end_column(i64::from(end_column))
+            .build(),
+    )
+}
+
+/// `file:///abs/root/`: SARIF wants an absolute URI ending in `/` for a base id.
+fn root_uri(root: &Path) -> String {
+    // A relative root (`.`) would make a relative base URI; anchor it at the working directory.
+    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut path = absolute.to_string_lossy().replace('\\', "/");
+    if !path.starts_with('/') {
+        // Windows drive paths: `C:/x` -> `/C:/x`.
+        path.insert(0, '/');
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    format!("file://{}", encode_uri_path(&path, true))
+}
+
+/// Percent-encode a `/`-separated path as a URI path: every byte but the unreserved characters
+/// and `/` (and `:` when `keep_colon`, for a drive letter in an absolute path). A `:` in a
+/// relative path must be encoded, or `a:b/c` would read as a URI with scheme `a`.
+pub(crate) fn encode_uri_path(path: &str, keep_colon: bool) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')
+            || (keep_colon && b == b':');
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::finding::{Area, Pos, Span};
+
+    static PINNING: RuleMeta = RuleMeta {
+        id: "unpinned-action",
+        area: Area::WorkflowSecurity,
+        default: Severity::High,
+        summary: "Action not pinned to a commit",
+        help: "# unpinned-action\n\nA tag can be moved\nto other code.\n\n```yaml\nuses: a/b@0123\n```",
+    };
+    static PROTECTION: RuleMeta = RuleMeta {
+        id: "branch-protection",
+        area: Area::Settings,
+        default: Severity::Medium,
+        summary: "Default branch is not protected",
+        help: "Protect it.",
+    };
+
+    fn loc(path: &str, line: u32, col: u32, end_col: u32) -> Location {
+        Location::new(
+            path,
+            Span::new(Pos::new(line, col), Pos::new(line, end_col)),
+        )
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            report_root: PathBuf::from("/work/my repo"),
+            rules: vec![&PINNING, &PROTECTION],
+            findings,
+            repositories: 1,
+            files_audited: 3,
+        }
+    }
+
+    fn sample() -> Report {
+        let mut pinned = Finding::at(
+            &PINNING,
+            loc(".github/workflows/ci.yml", 12, 15, 38),
+            "uses: actions/checkout@v4",
+            "actions/checkout@v4 is not pinned",
+        )
+        .related(loc(".github/workflows/ci.yml", 3, 1, 4));
+        pinned.line_hash = Some("abc:1".into());
+        let suppressed = Finding::at(
+            &PINNING,
+            loc("ci dir/é.yml", 2, 1, 5),
+            "uses: x/y@v1",
+            "x/y@v1 is not pinned",
+        )
+        .severity(Severity::Low);
+        let suppressed = Finding {
+            suppressed: Some(Suppression::Config {
+                reason: "vendored".into(),
+            }),
+            ..suppressed
+        };
+        let repo = Finding::repository(&PROTECTION, "o/r main", "main is not protected");
+        report(vec![pinned, suppressed, repo])
+    }
+
+    #[test]
+    fn run_level_fields() {
+        let v = render(&sample(), "ci-guard/audit/");
+        assert_eq!(v["version"], "2.1.0");
+        let runs = v["runs"].as_array().expect("runs");
+        assert_eq!(runs.len(), 1);
+        let run = &runs[0];
+        assert_eq!(run["columnKind"], "unicodeCodePoints");
+        assert_eq!(run["automationDetails"]["id"], "ci-guard/audit/");
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+        assert_eq!(
+            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+            "file:///work/my%20repo/"
+        );
+        let driver = &run["tool"]["driver"];
+        assert_eq!(driver["name"], "ci-guard");
+        assert_eq!(driver["version"], crate::VERSION);
+        assert_eq!(driver["informationUri"], crate::PROJECT_URL);
+    }
+
+    #[test]
+    fn rules_carry_help_severity_and_tags() {
+        let v = render(&sample(), "c/");
+        let rules = v["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules");
+        assert_eq!(rules.len(), 2);
+        let r = &rules[0];
+        assert_eq!(r["id"], "unpinned-action");
+        assert_eq!(r["shortDescription"]["text"], PINNING.summary);
+        assert_eq!(
+            r["fullDescription"]["text"],
+            "A tag can be moved to other code."
+        );
+        assert_eq!(r["help"]["markdown"], PINNING.help);
+        assert_eq!(r["help"]["text"], PINNING.help);
+        assert_eq!(r["helpUri"], PINNING.help_uri());
+        assert_eq!(r["defaultConfiguration"]["level"], "error");
+        assert_eq!(r["properties"]["security-severity"], "8.0");
+        assert_eq!(
+            r["properties"]["tags"],
+            json!(["security", "workflow-security"])
+        );
+        assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+        // No prose paragraph beyond the text itself: the help is the description.
+        assert_eq!(rules[1]["fullDescription"]["text"], "Protect it.");
+    }
+
+    #[test]
+    fn result_fields() {
+        let v = render(&sample(), "c/");
+        let results = v["runs"][0]["results"].as_array().expect("results");
+        assert_eq!(results.len(), 3, "suppressed findings are kept");
+        let r = &results[0];
+        assert_eq!(r["ruleId"], "unpinned-action");
+        assert_eq!(r["ruleIndex"], 0);
+        assert_eq!(r["level"], "error");
+        assert_eq!(r["message"]["text"], "actions/checkout@v4 is not pinned");
+        let phys = &r["locations"][0]["physicalLocation"];
+        assert_eq!(phys["artifactLocation"]["uri"], ".github/workflows/ci.yml");
+        assert_eq!(phys["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+        assert_eq!(
+            phys["region"],
+            json!({"startLine": 12, "startColumn": 15, "endLine": 12, "endColumn": 38})
+        );
+        assert_eq!(r["relatedLocations"][0]["id"], 1);
+        assert_eq!(
+            r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+            3
+        );
+        assert!(r["relatedLocations"][0]["message"]["text"].is_string());
+        assert_eq!(r["partialFingerprints"]["primaryLocationLineHash"], "abc:1");
+        assert_eq!(
+            r["partialFingerprints"]["ciGuardFingerprint/v1"],
+            json!(sample().findings[0].fingerprint)
+        );
+        assert_eq!(r["properties"]["security-severity"], "8.0");
+        assert!(r.get("suppressions").is_none());
+    }
+
+    #[test]
+    fn suppressed_and_overridden_severity() {
+        let v = render(&sample(), "c/");
+        let r = &v["runs"][0]["results"][1];
+        // Severity lowered from the rule's default: level and score follow the finding.
+        assert_eq!(r["level"], "note");
+        assert_eq!(r["properties"]["security-severity"], "2.0");
+        assert_eq!(
+            r["suppressions"],
+            json!([{"kind": "external", "status": "accepted", "justification": "vendored"}])
+        );
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "ci%20dir/%C3%A9.yml"
+        );
+        assert!(
+            r["partialFingerprints"]
+                .get("primaryLocationLineHash")
+                .is_none()
+        );
+
+        let mut in_source = sample();
+        in_source.findings[0].suppressed = Some(Suppression::InSource { line: 11 });
+        let v = render(&in_source, "c/");
+        assert_eq!(
+            v["runs"][0]["results"][0]["suppressions"][0]["kind"],
+            "inSource"
+        );
+    }
+
+    #[test]
+    fn repository_finding_has_no_location() {
+        let v = render(&sample(), "c/");
+        let r = &v["runs"][0]["results"][2];
+        assert_eq!(r["ruleId"], "branch-protection");
+        assert_eq!(r["ruleIndex"], 1);
+        assert!(r.get("locations").is_none());
+    }
+
+    #[test]
+    fn unknown_rule_is_added_to_the_table() {
+        let mut rep = sample();
+        rep.rules = vec![&PROTECTION];
+        let v = render(&rep, "c/");
+        let rules = v["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .expect("rules");
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[1]["id"], "unpinned-action");
+        assert_eq!(v["runs"][0]["results"][0]["ruleIndex"], 1);
+    }
+
+    #[test]
+    fn degenerate_positions_stay_valid() {
+        let mut rep = report(vec![]);
+        let bad = Location::new("a.yml", Span::new(Pos::new(5, 0), Pos::new(4, 2)));
+        let none = Location::new("b.yml", Span::default());
+        rep.findings = vec![
+            Finding::at(&PINNING, bad, "x", "m"),
+            Finding::at(&PINNING, none, "x", "m"),
+        ];
+        let v = render(&rep, "");
+        let results = &v["runs"][0]["results"];
+        assert_eq!(
+            results[0]["locations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 5, "startColumn": 1, "endLine": 5, "endColumn": 1})
+        );
+        assert!(
+            results[1]["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
+        );
+        assert!(v["runs"][0].get("automationDetails").is_none());
+    }
+
+    #[test]
+    fn uri_encoding() {
+        assert_eq!(encode_uri_path("a b/c#d?e%f", false), "a%20b/c%23d%3Fe%25f");
+        assert_eq!(encode_uri_path("a:b/c", false), "a%3Ab/c");
+        assert_eq!(encode_uri_path("/C:/x", true), "/C:/x");
+        assert_eq!(encode_uri_path("ü", false), "%C3%BC");
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        assert_eq!(to_string(&sample(), "c/"), to_string(&sample(), "c/"));
+        assert!(to_string(&sample(), "c/").starts_with('{'));
+    }
 }
