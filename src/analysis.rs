@@ -1,6 +1,8 @@
 //! One repository, parsed: its workflows and local actions with the configuration that applies.
 //! Rules read this; none of them parses anything itself.
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::finding::Location;
 use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
@@ -10,11 +12,14 @@ pub struct ParsedWorkflow {
     /// Path relative to the report root (what findings show).
     pub display: String,
     pub workflow: Workflow,
+    /// The file's text, for rules that look at a node's source (script positions).
+    pub source: Arc<str>,
 }
 
 pub struct ParsedAction {
     pub display: String,
     pub action: Action,
+    pub source: Arc<str>,
 }
 
 pub struct RepoAnalysis<'a> {
@@ -155,6 +160,7 @@ pub(crate) mod tests {
             workflows: vec![ParsedWorkflow {
                 display: ".github/workflows/test.yml".into(),
                 workflow: wf.expect("model"),
+                source: text.into(),
             }],
             actions: Vec::new(),
         };

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -103,7 +104,7 @@ fn load_repository_config(
 /// A file read for parsing, or the finding that says why it could not be.
 struct Loaded<'a> {
     file: &'a WorkspaceFile,
-    text: Option<String>,
+    text: Option<Arc<str>>,
     findings: Vec<Finding>,
 }
 
@@ -211,14 +212,17 @@ fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Opti
     loaded
         .findings
         .extend(errors.iter().map(|e| input_finding(rule, file, e)));
-    loaded.text = Some(text);
+    let text: Arc<str> = text.into();
+    loaded.text = Some(text.clone());
     let workflow = workflow.map(|workflow| ParsedWorkflow {
         display: file.display.clone(),
         workflow,
+        source: text.clone(),
     });
     let action = action.map(|action| ParsedAction {
         display: file.display.clone(),
         action,
+        source: text,
     });
     (loaded, workflow, action)
 }

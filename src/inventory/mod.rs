@@ -1,4 +1,169 @@
-//! The inventory: facts about what the pipeline does, each with its location.
+//! The inventory: facts about what the pipeline does, each with its location. Built once per
+//! repository from the parsed workflows; the gap rules and the assessment read it.
 
+pub mod actions;
+pub mod auth;
+mod build;
+pub mod catalog;
 pub mod scripts;
 pub mod shell;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+pub use build::build;
+pub use catalog::Capability;
+
+use crate::finding::Location;
+use crate::workspace::{IacKind, Language};
+
+/// Whether a gate's failure can fail the pipeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Blocking {
+    Blocking,
+    /// Present but neutered: its failure cannot fail the run.
+    NonBlocking { reason: String, location: Location },
+    /// Results go to code scanning or a dashboard; the job never fails on them.
+    ReportsOnly,
+}
+
+impl Blocking {
+    pub fn is_blocking(&self) -> bool {
+        matches!(self, Blocking::Blocking)
+    }
+}
+
+/// "Job `test` runs pytest (`npm test` -> package.json:12)".
+#[derive(Clone, Debug, Serialize)]
+pub struct Fact {
+    pub capability: Capability,
+    pub tool: String,
+    /// The step or command in the workflow (or local action) that proves it.
+    pub location: Location,
+    /// Where a script name resolved to the command (`package.json`, `Makefile`), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Location>,
+    pub workflow: String,
+    pub job: String,
+    pub blocking: Blocking,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EnvironmentRef {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub location: Location,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConcurrencyRef {
+    pub group: Option<String>,
+    /// `None` when decided by an expression.
+    pub cancel_in_progress: Option<bool>,
+    /// `workflow` or `job`.
+    pub level: &'static str,
+    pub location: Location,
+}
+
+/// One job as the assessment sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobInfo {
+    pub workflow: String,
+    pub job: String,
+    /// The job's key.
+    pub location: Location,
+    pub triggers: Vec<String>,
+    /// Every job this one waits for, directly or through others.
+    pub needs: Vec<String>,
+    pub capabilities: BTreeSet<Capability>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<EnvironmentRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<ConcurrencyRef>,
+    pub id_token_write: bool,
+    /// `if: false` on the job: it never runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<Location>,
+    /// The job only runs after another workflow succeeded (`workflow_run` + a success check).
+    pub gated_by_workflow_run: bool,
+    /// `github.sha`, `github.run_id` or a digest appears in the job (tags, env, labels).
+    pub passes_build_identity: bool,
+}
+
+impl JobInfo {
+    pub fn deploys(&self) -> bool {
+        self.capabilities.contains(&Capability::Deploy)
+    }
+
+    pub fn is_scheduled(&self) -> bool {
+        self.triggers.iter().any(|t| t == "schedule")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    Oidc,
+    StaticSecret,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CloudAuth {
+    /// `aws`, `gcp`, `azure`, `kubernetes`, `terraform-cloud`, `container-registry`…
+    pub cloud: &'static str,
+    pub method: AuthMethod,
+    pub detail: String,
+    pub location: Location,
+    pub workflow: String,
+    pub job: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Inventory {
+    pub repository: String,
+    pub workflows: Vec<String>,
+    pub facts: Vec<Fact>,
+    pub jobs: Vec<JobInfo>,
+    pub cloud_auth: Vec<CloudAuth>,
+    pub languages: BTreeMap<Language, usize>,
+    pub iac: BTreeMap<String, Vec<String>>,
+    pub dockerfiles: Vec<String>,
+    pub lockfiles: Vec<String>,
+}
+
+impl Inventory {
+    pub fn facts_of(&self, cap: Capability) -> impl Iterator<Item = &Fact> {
+        self.facts.iter().filter(move |f| f.capability == cap)
+    }
+
+    pub fn has(&self, cap: Capability) -> bool {
+        self.facts_of(cap).next().is_some()
+    }
+
+    pub fn has_iac(&self) -> bool {
+        !self.iac.is_empty()
+    }
+
+    pub fn job(&self, workflow: &str, job: &str) -> Option<&JobInfo> {
+        self.jobs.iter().find(|j| j.workflow == workflow && j.job == job)
+    }
+
+    pub fn deploy_jobs(&self) -> impl Iterator<Item = &JobInfo> {
+        self.jobs.iter().filter(|j| j.deploys())
+    }
+}
+
+pub(crate) fn iac_name(kind: IacKind) -> &'static str {
+    match kind {
+        IacKind::Terraform => "terraform",
+        IacKind::CloudFormation => "cloudformation",
+        IacKind::Pulumi => "pulumi",
+        IacKind::Cdk => "cdk",
+        IacKind::Bicep => "bicep",
+        IacKind::Helm => "helm",
+        IacKind::Kustomize => "kustomize",
+    }
+}

@@ -1,0 +1,153 @@
+//! How jobs authenticate to clouds: short-lived OIDC tokens, or long-lived secrets.
+
+use super::{AuthMethod, CloudAuth};
+use crate::analysis::ParsedWorkflow;
+use crate::finding::Location;
+use crate::workflow::{Job, Step, pair};
+
+/// The cloud a secret's name suggests it unlocks, for long-lived credentials only.
+pub fn static_secret_cloud(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_uppercase();
+    let has = |s: &str| n.contains(s);
+    if has("ACCESS_KEY_ID") || has("SECRET_ACCESS_KEY") || (has("AWS") && (has("KEY") || has("SECRET"))) {
+        return Some("aws");
+    }
+    if (has("GCP") || has("GCLOUD") || has("GOOGLE") || has("GKE") || has("FIREBASE_SERVICE"))
+        && (has("KEY") || has("CREDENTIAL") || has("SA_JSON") || has("SERVICE_ACCOUNT"))
+    {
+        return Some("gcp");
+    }
+    if (has("AZURE") || has("ARM_")) && (has("CREDENTIALS") || has("CLIENT_SECRET") || has("SECRET")) {
+        return Some("azure");
+    }
+    if has("KUBECONFIG") || has("KUBE_CONFIG") || has("K8S_CONFIG") {
+        return Some("kubernetes");
+    }
+    if matches!(n.as_str(), "TF_API_TOKEN" | "TFE_TOKEN" | "TERRAFORM_TOKEN" | "TF_TOKEN") {
+        return Some("terraform-cloud");
+    }
+    if has("DIGITALOCEAN") && has("TOKEN") {
+        return Some("digitalocean");
+    }
+    None
+}
+
+fn record(
+    out: &mut Vec<CloudAuth>,
+    pw: &ParsedWorkflow,
+    job: &str,
+    cloud: &'static str,
+    method: AuthMethod,
+    detail: String,
+    location: Location,
+) {
+    let duplicate = out.iter().any(|a| {
+        a.job == job && a.cloud == cloud && a.method == method && a.location.start.line == location.start.line
+    });
+    if !duplicate {
+        out.push(CloudAuth {
+            cloud,
+            method,
+            detail,
+            location,
+            workflow: pw.display.clone(),
+            job: job.to_string(),
+        });
+    }
+}
+
+/// Long-lived secrets read anywhere in the workflow (`env:`, `with:`, `run:`), attributed to the
+/// job that contains them (workflow-level `env:` to every job).
+pub fn detect_secrets(pw: &ParsedWorkflow, out: &mut Vec<CloudAuth>) {
+    let wf = &pw.workflow;
+    for expr in &wf.expressions {
+        for ctx in &expr.contexts {
+            let Some(name) = ctx.strip_prefix("secrets.") else { continue };
+            let Some(cloud) = static_secret_cloud(name) else { continue };
+            let location = Location::new(&pw.display, expr.span);
+            let detail = format!("long-lived secret `{name}`");
+            let jobs: Vec<&Job> = match wf.jobs.iter().find(|j| j.span.start <= expr.span.start && expr.span.end <= j.span.end) {
+                Some(j) => vec![j],
+                None => wf.jobs.iter().collect(),
+            };
+            for job in jobs {
+                record(out, pw, &job.id.value, cloud, AuthMethod::StaticSecret, detail.clone(), location.clone());
+            }
+        }
+    }
+}
+
+/// Authentication actions and what their inputs say.
+pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<CloudAuth>) {
+    let Some(action) = step.repo_action() else { return };
+    let name = action.name().to_ascii_lowercase();
+    let key = |k: &str| pair(&step.with, k).map(|p| Location::new(&pw.display, p.key.span));
+    let job_id = job.id.value.as_str();
+    let mut add = |cloud, method, detail: &str, loc: Option<Location>| {
+        if let Some(loc) = loc {
+            record(out, pw, job_id, cloud, method, detail.to_string(), loc);
+        }
+    };
+    match name.as_str() {
+        "aws-actions/configure-aws-credentials" => {
+            if key("aws-access-key-id").is_some() || key("aws-secret-access-key").is_some() {
+                let loc = key("aws-access-key-id").or_else(|| key("aws-secret-access-key"));
+                add("aws", AuthMethod::StaticSecret, "access keys passed to configure-aws-credentials", loc);
+            } else if key("role-to-assume").is_some() {
+                add("aws", AuthMethod::Oidc, "role-to-assume with the GitHub OIDC token", key("role-to-assume"));
+            }
+        }
+        "google-github-actions/auth" => {
+            if key("credentials_json").is_some() {
+                add("gcp", AuthMethod::StaticSecret, "service account key JSON (credentials_json)", key("credentials_json"));
+            } else if key("workload_identity_provider").is_some() {
+                add("gcp", AuthMethod::Oidc, "workload identity federation", key("workload_identity_provider"));
+            }
+        }
+        "google-github-actions/setup-gcloud" => {
+            add("gcp", AuthMethod::StaticSecret, "service account key (service_account_key)", key("service_account_key"));
+        }
+        "azure/login" => {
+            if key("creds").is_some() {
+                add("azure", AuthMethod::StaticSecret, "service principal secret JSON (creds)", key("creds"));
+            } else if key("client-id").is_some() && key("client-secret").is_none() {
+                add("azure", AuthMethod::Oidc, "federated credential (client-id without secret)", key("client-id"));
+            }
+        }
+        "azure/k8s-set-context" => {
+            add("kubernetes", AuthMethod::StaticSecret, "kubeconfig from a secret", key("kubeconfig"));
+        }
+        "hashicorp/setup-terraform" => {
+            add("terraform-cloud", AuthMethod::StaticSecret, "Terraform Cloud API token", key("cli_config_credentials_token"));
+        }
+        "docker/login-action" => {
+            // The job's own GITHUB_TOKEN is short-lived; any other secret is a stored password.
+            let stored = step
+                .with_value("password")
+                .and_then(|v| v.as_scalar())
+                .is_some_and(|v| v.contains("secrets.") && !v.contains("secrets.GITHUB_TOKEN"));
+            if stored {
+                add("container-registry", AuthMethod::StaticSecret, "registry password from a secret", key("password"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names() {
+        assert_eq!(static_secret_cloud("AWS_ACCESS_KEY_ID"), Some("aws"));
+        assert_eq!(static_secret_cloud("PROD_AWS_SECRET"), Some("aws"));
+        assert_eq!(static_secret_cloud("GCP_SA_KEY"), Some("gcp"));
+        assert_eq!(static_secret_cloud("AZURE_CREDENTIALS"), Some("azure"));
+        assert_eq!(static_secret_cloud("KUBE_CONFIG_DATA"), Some("kubernetes"));
+        assert_eq!(static_secret_cloud("TF_API_TOKEN"), Some("terraform-cloud"));
+        assert_eq!(static_secret_cloud("NPM_TOKEN"), None);
+        assert_eq!(static_secret_cloud("AWS_REGION"), None);
+        assert_eq!(static_secret_cloud("GITHUB_TOKEN"), None);
+    }
+}

@@ -1,0 +1,435 @@
+//! Parsed workflows -> inventory.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::actions::classify_action;
+use super::catalog::{Capability, classify_command};
+use super::scripts::ScriptIndex;
+use super::shell::{self, SwallowKind};
+use super::{
+    Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name,
+};
+use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use crate::finding::Location;
+use crate::source::SourceText;
+use crate::workflow::{ActionRuns, Concurrency, Job, Spanned, Step, Uses};
+use crate::workspace::{FileKind, Manifest};
+use crate::yaml::{Node, Pos, Span};
+
+/// How deep local composite actions are followed into each other.
+const MAX_ACTION_DEPTH: usize = 4;
+
+pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
+    let repo = analysis.repo;
+    let script_files: Vec<(String, std::path::PathBuf)> = repo
+        .files
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FileKind::Manifest(Manifest::PackageJson | Manifest::Makefile | Manifest::Justfile | Manifest::Taskfile)
+            )
+        })
+        .map(|f| (f.rel.clone(), f.abs.clone()))
+        .collect();
+    let scripts = ScriptIndex::load(&repo.root, &script_files);
+
+    let mut inv = Inventory {
+        repository: repo.name().to_string(),
+        languages: repo.languages.clone(),
+        ..Inventory::default()
+    };
+    for f in &repo.files {
+        let display = f.display.clone();
+        match f.kind {
+            FileKind::Iac(kind) => inv.iac.entry(iac_name(kind).to_string()).or_default().push(display),
+            FileKind::Dockerfile => inv.dockerfiles.push(display),
+            FileKind::Lockfile(_) => inv.lockfiles.push(display),
+            _ => {}
+        }
+    }
+    for pw in &analysis.workflows {
+        inv.workflows.push(pw.display.clone());
+        let mut b = WorkflowBuilder {
+            analysis,
+            scripts: &scripts,
+            pw,
+            src: SourceText::new(&pw.source),
+            inv: &mut inv,
+        };
+        b.run();
+    }
+    reusable_calls(analysis, &mut inv);
+    inv
+}
+
+struct WorkflowBuilder<'a, 'r> {
+    analysis: &'a RepoAnalysis<'r>,
+    scripts: &'a ScriptIndex,
+    pw: &'a ParsedWorkflow,
+    src: SourceText<'a>,
+    inv: &'a mut Inventory,
+}
+
+/// What already neuters every gate of a step before its commands are looked at.
+fn is_false(cond: &str) -> bool {
+    let c = cond.trim();
+    let inner = c
+        .strip_prefix("${{")
+        .and_then(|c| c.strip_suffix("}}"))
+        .map_or(c, str::trim);
+    inner == "false" || inner == "0"
+}
+
+fn node_true(node: Option<&Node>) -> Option<&Node> {
+    node.filter(|n| n.as_bool() == Some(true) || n.as_scalar().is_some_and(|s| is_false(&format!("!{s}")) || s.trim() == "${{ true }}"))
+}
+
+impl WorkflowBuilder<'_, '_> {
+    fn loc(&self, span: Span) -> Location {
+        Location::new(&self.pw.display, span)
+    }
+
+    fn run(&mut self) {
+        let wf = &self.pw.workflow;
+        let triggers: Vec<String> = wf.triggers.iter().map(|t| t.event.value.clone()).collect();
+        let wf_id_token = wf.permissions.as_ref().is_some_and(|p| p.level("id-token") == crate::workflow::Level::Write);
+        auth::detect_secrets(self.pw, &mut self.inv.cloud_auth);
+        let mut jobs = Vec::new();
+        for job in &wf.jobs {
+            let before = self.inv.facts.len();
+            let base = self.job_neutered(job);
+            for step in job.all_steps() {
+                let display = self.pw.display.clone();
+                self.step(job, step, base.clone(), &display, 0);
+                auth::detect_step(self.pw, job, step, &mut self.inv.cloud_auth);
+            }
+            let capabilities: BTreeSet<Capability> =
+                self.inv.facts[before..].iter().map(|f| f.capability).collect();
+            let concurrency = job
+                .concurrency
+                .as_ref()
+                .map(|c| self.concurrency(c, "job"))
+                .or_else(|| wf.concurrency.as_ref().map(|c| self.concurrency(c, "workflow")));
+            let condition = job.condition.as_ref().map(|c| c.value.as_str()).unwrap_or("");
+            let id_token_write = job
+                .permissions
+                .as_ref()
+                .map_or(wf_id_token, |p| p.level("id-token") == crate::workflow::Level::Write);
+            jobs.push(JobInfo {
+                workflow: self.pw.display.clone(),
+                job: job.id.value.clone(),
+                location: self.loc(job.id.span),
+                triggers: triggers.clone(),
+                needs: Vec::new(),
+                capabilities,
+                environment: job.environment.as_ref().and_then(|e| {
+                    Some(EnvironmentRef {
+                        name: e.name.as_ref()?.value.clone(),
+                        url: e.url.as_ref().map(|u| u.value.clone()),
+                        location: self.loc(e.span),
+                    })
+                }),
+                concurrency,
+                id_token_write,
+                disabled: job.condition.as_ref().filter(|c| is_false(&c.value)).map(|c| self.loc(c.span)),
+                gated_by_workflow_run: wf.has_trigger("workflow_run")
+                    && condition.contains("conclusion")
+                    && condition.contains("success"),
+                passes_build_identity: self.passes_identity(job),
+            });
+        }
+        // Transitive `needs`, within the workflow.
+        let direct: BTreeMap<&str, Vec<&str>> = wf
+            .jobs
+            .iter()
+            .map(|j| (j.id.value.as_str(), j.needs.iter().map(|n| n.value.as_str()).collect()))
+            .collect();
+        for info in &mut jobs {
+            let mut seen = BTreeSet::new();
+            let mut stack: Vec<&str> = direct.get(info.job.as_str()).cloned().unwrap_or_default();
+            while let Some(n) = stack.pop() {
+                if seen.insert(n.to_string()) {
+                    stack.extend(direct.get(n).cloned().unwrap_or_default());
+                }
+            }
+            info.needs = seen.into_iter().collect();
+        }
+        self.inv.jobs.extend(jobs);
+    }
+
+    fn concurrency(&self, c: &Concurrency, level: &'static str) -> ConcurrencyRef {
+        ConcurrencyRef {
+            group: c.group.as_ref().map(|g| g.value.clone()),
+            cancel_in_progress: c.cancel_in_progress.as_ref().and_then(Node::as_bool),
+            level,
+            location: self.loc(c.span),
+        }
+    }
+
+    fn passes_identity(&self, job: &Job) -> bool {
+        let in_job = |s: Span| job.span.start <= s.start && s.end <= job.span.end;
+        let by_expression = self.pw.workflow.expressions.iter().filter(|e| in_job(e.span)).any(|e| {
+            e.contexts.iter().any(|c| {
+                matches!(c.as_str(), "github.sha" | "github.run_id" | "github.run_number" | "github.event.pull_request.head.sha")
+                    || c.ends_with(".outputs.digest")
+                    || c.ends_with(".outputs.sha")
+            })
+        });
+        by_expression
+            || job.all_steps().iter().any(|s| {
+                s.run.as_ref().is_some_and(|r| r.value.contains("GITHUB_SHA") || r.value.contains("GITHUB_RUN_ID"))
+            })
+    }
+
+    /// `if: false` or `continue-on-error: true` on the job.
+    fn job_neutered(&self, job: &Job) -> Option<Blocking> {
+        if let Some(c) = job.condition.as_ref().filter(|c| is_false(&c.value)) {
+            return Some(Blocking::NonBlocking {
+                reason: format!("job `{}` never runs: `if: {}`", job.id.value, c.value.trim()),
+                location: self.loc(c.span),
+            });
+        }
+        node_true(job.continue_on_error.as_ref()).map(|n| Blocking::NonBlocking {
+            reason: format!("job `{}` has `continue-on-error: true`", job.id.value),
+            location: self.loc(n.span),
+        })
+    }
+
+    fn step_neutered(&self, step: &Step, display: &str) -> Option<Blocking> {
+        if let Some(c) = step.condition.as_ref().filter(|c| is_false(&c.value)) {
+            return Some(Blocking::NonBlocking {
+                reason: format!("step never runs: `if: {}`", c.value.trim()),
+                location: Location::new(display, c.span),
+            });
+        }
+        node_true(step.continue_on_error.as_ref()).map(|n| Blocking::NonBlocking {
+            reason: "step has `continue-on-error: true`".into(),
+            location: Location::new(display, n.span),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        job: &Job,
+        capability: Capability,
+        tool: String,
+        location: Location,
+        via: Option<Location>,
+        neutered: Option<Blocking>,
+        tool_blocking: Blocking,
+    ) {
+        let blocking = if capability.is_gate() {
+            neutered.unwrap_or(tool_blocking)
+        } else {
+            Blocking::Blocking
+        };
+        self.inv.facts.push(Fact {
+            capability,
+            tool,
+            location,
+            via,
+            workflow: self.pw.display.clone(),
+            job: job.id.value.clone(),
+            blocking,
+        });
+    }
+
+    /// One step of `job`, written in `display` (the workflow, or a local action it uses).
+    fn step(&mut self, job: &Job, step: &Step, job_state: Option<Blocking>, display: &str, depth: usize) {
+        let neutered = job_state.or_else(|| self.step_neutered(step, display));
+        if let Some(uses) = &step.uses {
+            let location = Location::new(display, uses.span);
+            match &uses.value {
+                Uses::Repository(action) => {
+                    for m in classify_action(action, step) {
+                        let tool_blocking = if m.blocks_on_findings {
+                            Blocking::Blocking
+                        } else if m.input.is_some() {
+                            let at = m
+                                .input
+                                .and_then(|k| crate::workflow::pair(&step.with, k))
+                                .map_or(location.clone(), |p| Location::new(display, p.key.span));
+                            Blocking::NonBlocking {
+                                reason: format!("{} does not fail on findings as configured", m.tool),
+                                location: at,
+                            }
+                        } else {
+                            Blocking::ReportsOnly
+                        };
+                        self.push(job, m.capability, m.tool, location.clone(), None, neutered.clone(), tool_blocking);
+                    }
+                }
+                Uses::Local(path) | Uses::SelfRepository(path) if depth < MAX_ACTION_DEPTH => {
+                    let path = path.trim_start_matches("./").trim_end_matches('/').to_string();
+                    let analysis = self.analysis;
+                    if let Some(ActionRuns::Composite { steps }) = local_action(analysis, &path).and_then(|pa| pa.action.runs.as_ref()) {
+                        let pa_display = local_action(analysis, &path).map(|pa| pa.display.clone()).unwrap_or_default();
+                        for inner in steps {
+                            self.step(job, inner, neutered.clone(), &pa_display, depth + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(run) = &step.run {
+            self.run_script(job, step, run, neutered, display);
+        }
+    }
+
+
+    fn run_script(&mut self, job: &Job, step: &Step, run: &Spanned<String>, neutered: Option<Blocking>, display: &str) {
+        // GitHub runs an explicit `shell: bash` as `bash -eo pipefail`; the default is `bash -e`.
+        let pipefail = step.shell.as_ref().is_some_and(|s| s.value.trim() == "bash");
+        // The workflow's line index is built once; a local action's only when one is followed.
+        let action_src;
+        let src = if display == self.pw.display {
+            &self.src
+        } else {
+            match self.analysis.actions.iter().find(|a| a.display == display) {
+                Some(a) => {
+                    action_src = SourceText::new(&a.source);
+                    &action_src
+                }
+                None => return,
+            }
+        };
+        let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
+        // Positions first (reads the source), facts second (writes the inventory).
+        let mut planned = Vec::new();
+        for cmd in shell::commands(&run.value, pipefail) {
+            let span = command_span(src, run, cmd.line, cmd.column, &cmd.text);
+            let swallowed = cmd.failure_swallowed.as_ref().map(|s| {
+                let at = command_span(src, run, s.line, s.column, &s.text);
+                Blocking::NonBlocking {
+                    reason: match s.kind {
+                        SwallowKind::OrTrue => format!("failure swallowed by `{}`", s.text.trim()),
+                        SwallowKind::OrEcho => format!("failure turned into a message by `{}`", s.text.trim()),
+                        SwallowKind::OrOther => format!("failure handled by `{}`", s.text.trim()),
+                        SwallowKind::SetPlusE => "runs after `set +e`, so its exit status is ignored".into(),
+                        SwallowKind::PipeWithoutPipefail => {
+                            "piped without `pipefail`, so only the last command's status counts".into()
+                        }
+                    },
+                    location: Location::new(display, at),
+                }
+            });
+            planned.push((cmd, Location::new(display, span), neutered.clone().or(swallowed)));
+        }
+        for (cmd, location, state) in planned {
+            let resolved = self.scripts.expand(working_dir, &cmd);
+            if resolved.is_empty() {
+                self.classify(job, &cmd.words, location, None, state);
+                continue;
+            }
+            for r in resolved {
+                let via = Location::new(
+                    join_display(&self.analysis.repo.display_root, &r.file),
+                    Span::new(Pos::new(r.line, 1), Pos::new(r.line, 1)),
+                );
+                let inner_state = state.clone().or_else(|| {
+                    r.command.failure_swallowed.as_ref().map(|s| Blocking::NonBlocking {
+                        reason: format!("failure swallowed by `{}` in {}", s.text.trim(), r.file),
+                        location: via.clone(),
+                    })
+                });
+                self.classify(job, &r.command.words, location.clone(), Some(via), inner_state);
+            }
+        }
+    }
+
+    fn classify(&mut self, job: &Job, words: &[String], location: Location, via: Option<Location>, state: Option<Blocking>) {
+        for m in classify_command(words) {
+            let tool_blocking = if m.blocks_on_findings {
+                Blocking::Blocking
+            } else if m.rule.default == super::catalog::Default::ReportsOnly {
+                Blocking::ReportsOnly
+            } else {
+                Blocking::NonBlocking {
+                    reason: match &m.flag {
+                        Some(f) => format!("`{f}` makes {} pass on findings", m.rule.tool),
+                        None => format!("{} exits 0 on findings unless told to fail", m.rule.tool),
+                    },
+                    location: location.clone(),
+                }
+            };
+            self.push(job, m.rule.capability, m.rule.tool.to_string(), location.clone(), via.clone(), state.clone(), tool_blocking);
+        }
+    }
+}
+
+/// The local action in directory `path` (repository-relative).
+fn local_action<'a>(analysis: &'a RepoAnalysis<'_>, path: &str) -> Option<&'a ParsedAction> {
+    analysis.actions.iter().find(|a| {
+        let dir = a.action.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        dir == path
+    })
+}
+
+fn join_display(root: &str, rel: &str) -> String {
+    if root.is_empty() { rel.to_string() } else { format!("{root}/{rel}") }
+}
+
+/// The file span of a command found at (`line`, `column`) of a `run:` script. Block scalars
+/// keep lines one to one; other styles are checked against the source and, when the guess does
+/// not hold, the command text is searched for; the `run:` value itself is the last resort.
+fn command_span(src: &SourceText<'_>, run: &Spanned<String>, line: u32, column: u32, text: &str) -> Span {
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    let width = first_line.chars().count() as u32;
+    let start = run.span.start;
+    let guess = Pos::new(start.line + line.saturating_sub(1), start.column + column.saturating_sub(1));
+    let matches_at = |p: Pos| {
+        src.line(p.line).is_some_and(|l| {
+            let skip = (p.column as usize).saturating_sub(1);
+            l.chars().skip(skip).take(first_line.chars().count()).collect::<String>() == first_line
+        })
+    };
+    if !first_line.is_empty() && matches_at(guess) {
+        return Span::new(guess, Pos::new(guess.line, guess.column + width));
+    }
+    // Quoted single-line scalars start one column earlier than their content.
+    let shifted = Pos::new(guess.line, guess.column + 1);
+    if !first_line.is_empty() && matches_at(shifted) {
+        return Span::new(shifted, Pos::new(shifted.line, shifted.column + width));
+    }
+    if !first_line.is_empty() {
+        for l in run.span.start.line..=run.span.end.line {
+            if let Some(t) = src.line(l)
+                && let Some(byte) = t.find(first_line)
+            {
+                let col = t[..byte].chars().count() as u32 + 1;
+                return Span::new(Pos::new(l, col), Pos::new(l, col + width));
+            }
+        }
+    }
+    run.span
+}
+
+/// A job that calls a local reusable workflow has the capabilities of the jobs it calls.
+fn reusable_calls(analysis: &RepoAnalysis<'_>, inv: &mut Inventory) {
+    let mut additions = Vec::new();
+    for pw in &analysis.workflows {
+        for job in &pw.workflow.jobs {
+            let Some(uses) = &job.uses else { continue };
+            let path = match &uses.value {
+                Uses::Local(p) | Uses::SelfRepository(p) => p.trim_start_matches("./").to_string(),
+                _ => continue,
+            };
+            let Some(callee) = analysis.workflows.iter().find(|w| w.workflow.rel == path) else { continue };
+            let caps: BTreeSet<Capability> = inv
+                .jobs
+                .iter()
+                .filter(|j| j.workflow == callee.display)
+                .flat_map(|j| j.capabilities.iter().copied())
+                .collect();
+            additions.push((pw.display.clone(), job.id.value.clone(), caps));
+        }
+    }
+    for (wf, job, caps) in additions {
+        if let Some(j) = inv.jobs.iter_mut().find(|j| j.workflow == wf && j.job == job) {
+            j.capabilities.extend(caps);
+        }
+    }
+}

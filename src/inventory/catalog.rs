@@ -1,0 +1,586 @@
+//! What each known action and command proves about a pipeline. This is data: to teach ci-guard a
+//! new tool, add a line here with a test. Unknown tools are simply not recognised — a capability
+//! is never claimed without the line that proves it.
+
+use serde::Serialize;
+
+/// A capability a step can give the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    Lint,
+    Format,
+    Typecheck,
+    Test,
+    E2e,
+    Build,
+    ContainerBuild,
+    Deploy,
+    Publish,
+    PostDeployCheck,
+    Sast,
+    Sca,
+    ContainerScan,
+    SecretScan,
+    IacScan,
+    Sbom,
+    Signing,
+    Coverage,
+    TestReport,
+    ScanReport,
+    ArtifactUpload,
+    ArtifactDownload,
+    DriftCheck,
+    DeploymentRecord,
+    BlueGreen,
+    Canary,
+    Rollback,
+}
+
+impl Capability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::Lint => "lint",
+            Capability::Format => "format",
+            Capability::Typecheck => "typecheck",
+            Capability::Test => "test",
+            Capability::E2e => "e2e",
+            Capability::Build => "build",
+            Capability::ContainerBuild => "container-build",
+            Capability::Deploy => "deploy",
+            Capability::Publish => "publish",
+            Capability::PostDeployCheck => "post-deploy-check",
+            Capability::Sast => "sast",
+            Capability::Sca => "sca",
+            Capability::ContainerScan => "container-scan",
+            Capability::SecretScan => "secret-scan",
+            Capability::IacScan => "iac-scan",
+            Capability::Sbom => "sbom",
+            Capability::Signing => "signing",
+            Capability::Coverage => "coverage",
+            Capability::TestReport => "test-report",
+            Capability::ScanReport => "scan-report",
+            Capability::ArtifactUpload => "artifact-upload",
+            Capability::ArtifactDownload => "artifact-download",
+            Capability::DriftCheck => "drift-check",
+            Capability::DeploymentRecord => "deployment-record",
+            Capability::BlueGreen => "blue-green",
+            Capability::Canary => "canary",
+            Capability::Rollback => "rollback",
+        }
+    }
+
+    /// Gates: a failing gate should stop the pipeline.
+    pub fn is_gate(self) -> bool {
+        use Capability::*;
+        matches!(
+            self,
+            Lint | Format | Typecheck | Test | E2e | Sast | Sca | ContainerScan | SecretScan | IacScan
+        )
+    }
+
+    pub fn is_security_scan(self) -> bool {
+        use Capability::*;
+        matches!(self, Sast | Sca | ContainerScan | SecretScan | IacScan)
+    }
+}
+
+/// Whether a tool fails the step on its findings when run with no special flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Default {
+    /// Exits non-zero on findings (pytest, bandit, npm audit…).
+    Fails,
+    /// Exits 0 on findings unless told otherwise (trivy without `--exit-code`, semgrep without
+    /// `--error`, grype without `--fail-on`).
+    Passes,
+    /// Reports to code scanning or a dashboard; never fails the job on findings (CodeQL).
+    ReportsOnly,
+}
+
+/// A command pattern: `words` must be the command's leading words (after runner prefixes such
+/// as `npx` or `python -m` are removed); `*` matches any one word.
+pub struct CommandRule {
+    pub words: &'static [&'static str],
+    /// Every one of these must appear among the remaining words (flags such as `--push`).
+    pub with: &'static [&'static str],
+    pub capability: Capability,
+    pub tool: &'static str,
+    pub default: Default,
+    /// Flags that make a `Fails` tool pass anyway (`--exit-zero`), or a `Passes` tool fail
+    /// (`--exit-code 1`, `--error`).
+    pub flips: &'static [&'static str],
+}
+
+macro_rules! cmd {
+    ($cap:ident, $tool:literal, [$($w:literal),+] $(, with [$($x:literal),*])? $(, default $def:ident)? $(, flips [$($f:literal),*])?) => {
+        CommandRule {
+            words: &[$($w),+],
+            with: &[$($($x),*)?],
+            capability: Capability::$cap,
+            tool: $tool,
+            default: cmd!(@def $($def)?),
+            flips: &[$($($f),*)?],
+        }
+    };
+    (@def) => { Default::Fails };
+    (@def $d:ident) => { Default::$d };
+}
+
+pub static COMMANDS: &[CommandRule] = &[
+    // Lint, format, typecheck
+    cmd!(Lint, "eslint", ["eslint"]),
+    cmd!(Lint, "ruff", ["ruff", "check"], flips ["--exit-zero"]),
+    cmd!(Format, "ruff format", ["ruff", "format"]),
+    cmd!(Lint, "flake8", ["flake8"], flips ["--exit-zero"]),
+    cmd!(Lint, "pylint", ["pylint"], flips ["--exit-zero"]),
+    cmd!(Lint, "golangci-lint", ["golangci-lint"]),
+    cmd!(Lint, "go vet", ["go", "vet"]),
+    cmd!(Lint, "staticcheck", ["staticcheck"]),
+    cmd!(Lint, "rubocop", ["rubocop"]),
+    cmd!(Lint, "shellcheck", ["shellcheck"]),
+    cmd!(Lint, "hadolint", ["hadolint"]),
+    cmd!(Lint, "actionlint", ["actionlint"]),
+    cmd!(Lint, "stylelint", ["stylelint"]),
+    cmd!(Lint, "markdownlint", ["markdownlint"]),
+    cmd!(Lint, "markdownlint", ["markdownlint-cli2"]),
+    cmd!(Lint, "yamllint", ["yamllint"]),
+    cmd!(Lint, "clippy", ["cargo", "clippy"]),
+    cmd!(Lint, "biome", ["biome", "lint"]),
+    cmd!(Lint, "biome", ["biome", "check"]),
+    cmd!(Lint, "biome", ["biome", "ci"]),
+    cmd!(Lint, "oxlint", ["oxlint"]),
+    cmd!(Lint, "ktlint", ["ktlint"]),
+    cmd!(Lint, "tflint", ["tflint"]),
+    cmd!(Lint, "phpcs", ["phpcs"]),
+    cmd!(Lint, "swiftlint", ["swiftlint"]),
+    cmd!(Lint, "detekt", ["detekt"]),
+    cmd!(Lint, "ansible-lint", ["ansible-lint"]),
+    cmd!(Lint, "helm lint", ["helm", "lint"]),
+    cmd!(Lint, "cfn-lint", ["cfn-lint"]),
+    cmd!(Lint, "pre-commit", ["pre-commit", "run"]),
+    cmd!(Lint, "zizmor", ["zizmor"]),
+    cmd!(Format, "prettier", ["prettier"], with ["--check"]),
+    cmd!(Format, "black", ["black"], with ["--check"]),
+    cmd!(Format, "isort", ["isort"], with ["--check-only"]),
+    cmd!(Format, "isort", ["isort"], with ["--check"]),
+    cmd!(Format, "gofmt", ["gofmt"]),
+    cmd!(Format, "cargo fmt", ["cargo", "fmt"], with ["--check"]),
+    cmd!(Format, "dotnet format", ["dotnet", "format"]),
+    cmd!(Format, "terraform fmt", ["terraform", "fmt"], with ["-check"]),
+    cmd!(Format, "biome format", ["biome", "format"]),
+    cmd!(Typecheck, "tsc", ["tsc"]),
+    cmd!(Typecheck, "vue-tsc", ["vue-tsc"]),
+    cmd!(Typecheck, "mypy", ["mypy"]),
+    cmd!(Typecheck, "pyright", ["pyright"]),
+    cmd!(Typecheck, "basedpyright", ["basedpyright"]),
+    cmd!(Typecheck, "phpstan", ["phpstan"]),
+    cmd!(Typecheck, "psalm", ["psalm"]),
+    cmd!(Typecheck, "ty", ["ty", "check"]),
+    // Tests
+    cmd!(Test, "pytest", ["pytest"]),
+    cmd!(Test, "pytest", ["py.test"]),
+    cmd!(Test, "unittest", ["unittest"]),
+    cmd!(Test, "tox", ["tox"]),
+    cmd!(Test, "nox", ["nox"]),
+    cmd!(Test, "jest", ["jest"]),
+    cmd!(Test, "vitest", ["vitest"]),
+    cmd!(Test, "mocha", ["mocha"]),
+    cmd!(Test, "ava", ["ava"]),
+    cmd!(Test, "go test", ["go", "test"]),
+    cmd!(Test, "gotestsum", ["gotestsum"]),
+    cmd!(Test, "cargo test", ["cargo", "test"]),
+    cmd!(Test, "cargo nextest", ["cargo", "nextest"]),
+    cmd!(Test, "maven", ["mvn", "test"]),
+    cmd!(Test, "maven", ["mvn", "verify"]),
+    cmd!(Test, "maven", ["mvn", "*", "verify"]),
+    cmd!(Test, "maven", ["mvn", "*", "test"]),
+    cmd!(Test, "maven", ["mvnw", "verify"]),
+    cmd!(Test, "maven", ["mvnw", "test"]),
+    cmd!(Test, "gradle", ["gradle", "test"]),
+    cmd!(Test, "gradle", ["gradle", "check"]),
+    cmd!(Test, "gradle", ["gradlew", "test"]),
+    cmd!(Test, "gradle", ["gradlew", "check"]),
+    cmd!(Test, "gradle", ["gradlew", "build"]),
+    cmd!(Test, "rspec", ["rspec"]),
+    cmd!(Test, "rake", ["rake", "test"]),
+    cmd!(Test, "rake", ["rake", "spec"]),
+    cmd!(Test, "rails test", ["rails", "test"]),
+    cmd!(Test, "dotnet test", ["dotnet", "test"]),
+    cmd!(Test, "phpunit", ["phpunit"]),
+    cmd!(Test, "pest", ["pest"]),
+    cmd!(Test, "bun test", ["bun", "test"]),
+    cmd!(Test, "deno test", ["deno", "test"]),
+    cmd!(Test, "swift test", ["swift", "test"]),
+    cmd!(Test, "ctest", ["ctest"]),
+    cmd!(Test, "make test", ["make", "test"]),
+    cmd!(Test, "make check", ["make", "check"]),
+    cmd!(Test, "bats", ["bats"]),
+    cmd!(Test, "mix test", ["mix", "test"]),
+    cmd!(Test, "flutter test", ["flutter", "test"]),
+    cmd!(E2e, "playwright", ["playwright", "test"]),
+    cmd!(E2e, "cypress", ["cypress", "run"]),
+    cmd!(E2e, "newman", ["newman", "run"]),
+    cmd!(E2e, "testcafe", ["testcafe"]),
+    cmd!(E2e, "wdio", ["wdio"]),
+    cmd!(E2e, "nightwatch", ["nightwatch"]),
+    cmd!(E2e, "detox", ["detox", "test"]),
+    cmd!(E2e, "maestro", ["maestro", "test"]),
+    cmd!(E2e, "docker compose", ["docker", "compose", "up"], with ["--abort-on-container-exit"]),
+    cmd!(E2e, "docker compose", ["docker-compose", "up"], with ["--abort-on-container-exit"]),
+    cmd!(E2e, "docker compose", ["docker", "compose", "up"], with ["--exit-code-from"]),
+    cmd!(E2e, "docker compose", ["docker-compose", "up"], with ["--exit-code-from"]),
+    // Build
+    cmd!(ContainerBuild, "docker build", ["docker", "build"]),
+    cmd!(ContainerBuild, "docker buildx", ["docker", "buildx", "build"]),
+    cmd!(ContainerBuild, "docker buildx bake", ["docker", "buildx", "bake"]),
+    cmd!(ContainerBuild, "docker compose build", ["docker", "compose", "build"]),
+    cmd!(ContainerBuild, "docker compose build", ["docker-compose", "build"]),
+    cmd!(ContainerBuild, "buildah", ["buildah", "bud"]),
+    cmd!(ContainerBuild, "buildah", ["buildah", "build"]),
+    cmd!(ContainerBuild, "podman build", ["podman", "build"]),
+    cmd!(ContainerBuild, "kaniko", ["executor"], with ["--destination"]),
+    cmd!(ContainerBuild, "ko", ["ko", "build"]),
+    cmd!(ContainerBuild, "pack", ["pack", "build"]),
+    cmd!(Build, "cargo build", ["cargo", "build"]),
+    cmd!(Build, "go build", ["go", "build"]),
+    cmd!(Build, "maven", ["mvn", "package"]),
+    cmd!(Build, "maven", ["mvn", "*", "package"]),
+    cmd!(Build, "maven", ["mvn", "install"]),
+    cmd!(Build, "maven", ["mvnw", "package"]),
+    cmd!(Build, "gradle", ["gradle", "build"]),
+    cmd!(Build, "gradle", ["gradle", "assemble"]),
+    cmd!(Build, "gradle", ["gradlew", "assemble"]),
+    cmd!(Build, "python -m build", ["build"]),
+    cmd!(Build, "poetry build", ["poetry", "build"]),
+    cmd!(Build, "uv build", ["uv", "build"]),
+    cmd!(Build, "hatch build", ["hatch", "build"]),
+    cmd!(Build, "dotnet build", ["dotnet", "build"]),
+    cmd!(Build, "dotnet publish", ["dotnet", "publish"]),
+    cmd!(Build, "make build", ["make", "build"]),
+    cmd!(Build, "goreleaser", ["goreleaser", "build"]),
+    cmd!(Build, "vite build", ["vite", "build"]),
+    cmd!(Build, "next build", ["next", "build"]),
+    cmd!(Build, "webpack", ["webpack"]),
+    cmd!(Build, "bazel build", ["bazel", "build"]),
+    cmd!(Build, "pip wheel", ["pip", "wheel"]),
+    cmd!(Build, "swift build", ["swift", "build"]),
+    cmd!(Build, "flutter build", ["flutter", "build"]),
+    // Deploy and publish
+    cmd!(Deploy, "aws ecs", ["aws", "ecs", "update-service"]),
+    cmd!(Deploy, "aws ecs", ["aws", "ecs", "deploy"]),
+    cmd!(Deploy, "ecs-deploy", ["ecs-deploy"]),
+    cmd!(Deploy, "aws s3", ["aws", "s3", "sync"]),
+    cmd!(Deploy, "aws s3", ["aws", "s3", "cp"]),
+    cmd!(Deploy, "aws cloudformation", ["aws", "cloudformation", "deploy"]),
+    cmd!(Deploy, "aws cloudformation", ["aws", "cloudformation", "create-stack"]),
+    cmd!(Deploy, "aws cloudformation", ["aws", "cloudformation", "update-stack"]),
+    cmd!(Deploy, "aws codedeploy", ["aws", "deploy", "create-deployment"]),
+    cmd!(BlueGreen, "aws codedeploy", ["aws", "deploy", "create-deployment"]),
+    cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-function-code"]),
+    cmd!(Deploy, "aws elasticbeanstalk", ["eb", "deploy"]),
+    cmd!(Deploy, "aws copilot", ["copilot", "deploy"]),
+    cmd!(Deploy, "aws sam", ["sam", "deploy"]),
+    cmd!(Deploy, "aws cdk", ["cdk", "deploy"]),
+    cmd!(Deploy, "kubectl", ["kubectl", "apply"]),
+    cmd!(Deploy, "kubectl", ["kubectl", "set", "image"]),
+    cmd!(Deploy, "kubectl", ["kubectl", "rollout", "restart"]),
+    cmd!(PostDeployCheck, "kubectl rollout status", ["kubectl", "rollout", "status"]),
+    cmd!(Rollback, "kubectl rollout undo", ["kubectl", "rollout", "undo"]),
+    cmd!(BlueGreen, "argo rollouts", ["kubectl", "argo", "rollouts"]),
+    cmd!(Deploy, "argocd", ["argocd", "app", "sync"]),
+    cmd!(Deploy, "helm", ["helm", "upgrade"]),
+    cmd!(Deploy, "helm", ["helm", "install"]),
+    cmd!(Rollback, "helm --atomic", ["helm", "upgrade"], with ["--atomic"]),
+    cmd!(Rollback, "helm rollback", ["helm", "rollback"]),
+    cmd!(Deploy, "terraform apply", ["terraform", "apply"]),
+    cmd!(Deploy, "tofu apply", ["tofu", "apply"]),
+    cmd!(Deploy, "terragrunt apply", ["terragrunt", "apply"]),
+    cmd!(Deploy, "terragrunt apply", ["terragrunt", "run-all", "apply"]),
+    cmd!(Deploy, "pulumi up", ["pulumi", "up"]),
+    cmd!(Deploy, "gcloud run", ["gcloud", "run", "deploy"]),
+    cmd!(Canary, "gcloud run traffic", ["gcloud", "run", "services", "update-traffic"]),
+    cmd!(Deploy, "gcloud app", ["gcloud", "app", "deploy"]),
+    cmd!(Deploy, "gcloud functions", ["gcloud", "functions", "deploy"]),
+    cmd!(Deploy, "az webapp", ["az", "webapp", "deploy"]),
+    cmd!(Deploy, "az deployment", ["az", "deployment", "group", "create"]),
+    cmd!(Deploy, "az containerapp", ["az", "containerapp", "update"]),
+    cmd!(Deploy, "serverless", ["serverless", "deploy"]),
+    cmd!(Deploy, "serverless", ["sls", "deploy"]),
+    cmd!(Deploy, "vercel", ["vercel"], with ["--prod"]),
+    cmd!(Deploy, "vercel", ["vercel", "deploy"]),
+    cmd!(Deploy, "netlify", ["netlify", "deploy"]),
+    cmd!(Deploy, "firebase", ["firebase", "deploy"]),
+    cmd!(Deploy, "wrangler", ["wrangler", "deploy"]),
+    cmd!(Deploy, "wrangler", ["wrangler", "publish"]),
+    cmd!(Deploy, "wrangler", ["wrangler", "pages", "deploy"]),
+    cmd!(Deploy, "flyctl", ["flyctl", "deploy"]),
+    cmd!(Deploy, "flyctl", ["fly", "deploy"]),
+    cmd!(Deploy, "heroku", ["heroku", "container:release"]),
+    cmd!(Deploy, "ansible-playbook", ["ansible-playbook"]),
+    cmd!(Publish, "npm publish", ["npm", "publish"]),
+    cmd!(Signing, "npm provenance", ["npm", "publish"], with ["--provenance"]),
+    cmd!(Publish, "pnpm publish", ["pnpm", "publish"]),
+    cmd!(Publish, "yarn publish", ["yarn", "publish"]),
+    cmd!(Publish, "yarn publish", ["yarn", "npm", "publish"]),
+    cmd!(Publish, "twine", ["twine", "upload"]),
+    cmd!(Publish, "poetry publish", ["poetry", "publish"]),
+    cmd!(Publish, "uv publish", ["uv", "publish"]),
+    cmd!(Publish, "flit publish", ["flit", "publish"]),
+    cmd!(Publish, "cargo publish", ["cargo", "publish"]),
+    cmd!(Publish, "gem push", ["gem", "push"]),
+    cmd!(Publish, "docker push", ["docker", "push"]),
+    cmd!(Publish, "docker buildx --push", ["docker", "buildx", "build"], with ["--push"]),
+    cmd!(Publish, "docker compose push", ["docker", "compose", "push"]),
+    cmd!(Publish, "maven deploy", ["mvn", "deploy"]),
+    cmd!(Publish, "maven deploy", ["mvn", "*", "deploy"]),
+    cmd!(Publish, "gradle publish", ["gradlew", "publish"]),
+    cmd!(Publish, "gradle publish", ["gradle", "publish"]),
+    cmd!(Publish, "nuget push", ["dotnet", "nuget", "push"]),
+    cmd!(Publish, "goreleaser", ["goreleaser", "release"]),
+    cmd!(Publish, "gh release", ["gh", "release", "create"]),
+    cmd!(Publish, "gh release", ["gh", "release", "upload"]),
+    cmd!(Publish, "helm push", ["helm", "push"]),
+    cmd!(Publish, "crane push", ["crane", "push"]),
+    cmd!(Publish, "skopeo copy", ["skopeo", "copy"]),
+    cmd!(PostDeployCheck, "ci-guard verify-deploy", ["ci-guard", "verify-deploy"]),
+    cmd!(PostDeployCheck, "aws ecs wait", ["aws", "ecs", "wait", "services-stable"]),
+    cmd!(DeploymentRecord, "gh api deployments", ["gh", "api"], with ["deployments"]),
+    // Security scanning
+    cmd!(Sast, "codeql", ["codeql", "database", "analyze"], default ReportsOnly),
+    cmd!(Sast, "semgrep", ["semgrep", "ci"]),
+    cmd!(Sast, "semgrep", ["semgrep"], default Passes, flips ["--error"]),
+    cmd!(Sast, "bandit", ["bandit"], flips ["--exit-zero"]),
+    cmd!(Sast, "gosec", ["gosec"], flips ["-no-fail"]),
+    cmd!(Sast, "brakeman", ["brakeman"], flips ["--no-exit-on-warn"]),
+    cmd!(Sast, "sonar-scanner", ["sonar-scanner"], default ReportsOnly, flips ["-Dsonar.qualitygate.wait=true"]),
+    cmd!(Sast, "snyk code", ["snyk", "code", "test"]),
+    cmd!(Sast, "njsscan", ["njsscan"]),
+    cmd!(Sast, "horusec", ["horusec", "start"]),
+    cmd!(Sca, "pip-audit", ["pip-audit"]),
+    cmd!(Sca, "safety", ["safety", "check"]),
+    cmd!(Sca, "safety", ["safety", "scan"]),
+    cmd!(Sca, "npm audit", ["npm", "audit"]),
+    cmd!(Sca, "yarn audit", ["yarn", "audit"]),
+    cmd!(Sca, "yarn audit", ["yarn", "npm", "audit"]),
+    cmd!(Sca, "pnpm audit", ["pnpm", "audit"]),
+    cmd!(Sca, "audit-ci", ["audit-ci"]),
+    cmd!(Sca, "better-npm-audit", ["better-npm-audit"]),
+    cmd!(Sca, "osv-scanner", ["osv-scanner"]),
+    cmd!(Sca, "trivy fs", ["trivy", "fs"], default Passes, flips ["--exit-code"]),
+    cmd!(Sca, "trivy fs", ["trivy", "filesystem"], default Passes, flips ["--exit-code"]),
+    cmd!(Sca, "trivy repo", ["trivy", "repo"], default Passes, flips ["--exit-code"]),
+    cmd!(Sca, "grype", ["grype", "dir:."], default Passes, flips ["--fail-on", "-f"]),
+    cmd!(Sca, "snyk test", ["snyk", "test"]),
+    cmd!(Sca, "cargo audit", ["cargo", "audit"]),
+    cmd!(Sca, "cargo deny", ["cargo", "deny"]),
+    cmd!(Sca, "govulncheck", ["govulncheck"]),
+    cmd!(Sca, "dependency-check", ["dependency-check.sh"]),
+    cmd!(Sca, "dependency-check", ["dependency-check"]),
+    cmd!(Sca, "bundler-audit", ["bundle", "audit"]),
+    cmd!(Sca, "bundler-audit", ["bundler-audit"]),
+    cmd!(Sca, "composer audit", ["composer", "audit"]),
+    cmd!(Sca, "dotnet vulnerable", ["dotnet", "list", "package"], with ["--vulnerable"]),
+    cmd!(Sca, "nancy", ["nancy"]),
+    cmd!(ContainerScan, "trivy image", ["trivy", "image"], default Passes, flips ["--exit-code"]),
+    cmd!(ContainerScan, "grype", ["grype"], default Passes, flips ["--fail-on", "-f"]),
+    cmd!(ContainerScan, "docker scout", ["docker", "scout", "cves"], default Passes, flips ["--exit-code"]),
+    cmd!(ContainerScan, "snyk container", ["snyk", "container", "test"]),
+    cmd!(SecretScan, "gitleaks", ["gitleaks"], flips ["--exit-code=0", "--exit-code"]),
+    cmd!(SecretScan, "trufflehog", ["trufflehog"], default Passes, flips ["--fail"]),
+    cmd!(SecretScan, "detect-secrets", ["detect-secrets"]),
+    cmd!(SecretScan, "detect-secrets", ["detect-secrets-hook"]),
+    cmd!(SecretScan, "ggshield", ["ggshield", "secret", "scan"]),
+    cmd!(SecretScan, "git-secrets", ["git-secrets", "--scan"]),
+    cmd!(IacScan, "checkov", ["checkov"], flips ["--soft-fail"]),
+    cmd!(IacScan, "tfsec", ["tfsec"], flips ["--soft-fail"]),
+    cmd!(IacScan, "trivy config", ["trivy", "config"], default Passes, flips ["--exit-code"]),
+    cmd!(IacScan, "terrascan", ["terrascan", "scan"]),
+    cmd!(IacScan, "kics", ["kics", "scan"]),
+    cmd!(IacScan, "kube-linter", ["kube-linter", "lint"]),
+    cmd!(IacScan, "conftest", ["conftest", "test"]),
+    cmd!(IacScan, "snyk iac", ["snyk", "iac", "test"]),
+    cmd!(IacScan, "cfn_nag", ["cfn_nag_scan"]),
+    // SBOM, signing, reports
+    cmd!(Sbom, "syft", ["syft"]),
+    cmd!(Sbom, "cdxgen", ["cdxgen"]),
+    cmd!(Sbom, "cyclonedx-py", ["cyclonedx-py"]),
+    cmd!(Sbom, "cyclonedx-npm", ["cyclonedx-npm"]),
+    cmd!(Sbom, "cyclonedx-gomod", ["cyclonedx-gomod"]),
+    cmd!(Sbom, "cargo cyclonedx", ["cargo", "cyclonedx"]),
+    cmd!(Sbom, "trivy sbom", ["trivy", "*"], with ["cyclonedx"]),
+    cmd!(Sbom, "trivy sbom", ["trivy", "*"], with ["spdx-json"]),
+    cmd!(Sbom, "buildx sbom", ["docker", "buildx", "build"], with ["--sbom=true"]),
+    cmd!(Sbom, "ci-guard sbom", ["ci-guard", "sbom"]),
+    cmd!(Sbom, "sbom-tool", ["sbom-tool", "generate"]),
+    cmd!(Signing, "cosign sign", ["cosign", "sign"]),
+    cmd!(Signing, "cosign sign-blob", ["cosign", "sign-blob"]),
+    cmd!(Signing, "cosign attest", ["cosign", "attest"]),
+    cmd!(Signing, "buildx provenance", ["docker", "buildx", "build"], with ["--provenance=true"]),
+    cmd!(Signing, "notation sign", ["notation", "sign"]),
+    cmd!(Signing, "sigstore", ["sigstore", "sign"]),
+    cmd!(Signing, "gpg signature", ["gpg"], with ["--detach-sign"]),
+    cmd!(Signing, "gh attestation", ["gh", "attestation"]),
+    cmd!(Coverage, "codecov", ["codecov"]),
+    cmd!(Coverage, "coveralls", ["coveralls"]),
+    cmd!(TestReport, "junit report", ["pytest"], with ["--junitxml"]),
+    cmd!(TestReport, "junit report", ["gotestsum"], with ["--junitfile"]),
+    cmd!(DriftCheck, "terraform plan -detailed-exitcode", ["terraform", "plan"], with ["-detailed-exitcode"]),
+    cmd!(DriftCheck, "tofu plan -detailed-exitcode", ["tofu", "plan"], with ["-detailed-exitcode"]),
+    cmd!(DriftCheck, "terragrunt plan -detailed-exitcode", ["terragrunt", "plan"], with ["-detailed-exitcode"]),
+    cmd!(DriftCheck, "terragrunt plan -detailed-exitcode", ["terragrunt", "run-all", "plan"], with ["-detailed-exitcode"]),
+    cmd!(DriftCheck, "pulumi preview --expect-no-changes", ["pulumi", "preview"], with ["--expect-no-changes"]),
+    cmd!(DriftCheck, "pulumi refresh --expect-no-changes", ["pulumi", "refresh"], with ["--expect-no-changes"]),
+    cmd!(DriftCheck, "driftctl", ["driftctl", "scan"]),
+    cmd!(DriftCheck, "cloudformation drift", ["aws", "cloudformation", "detect-stack-drift"]),
+    cmd!(DriftCheck, "cdk diff --fail", ["cdk", "diff"], with ["--fail"]),
+];
+
+/// Words that run another program and are not themselves the tool.
+const RUNNERS: &[&[&str]] = &[
+    &["npx"],
+    &["pnpx"],
+    &["bunx"],
+    &["uvx"],
+    &["npm", "exec"],
+    &["pnpm", "exec"],
+    &["pnpm", "dlx"],
+    &["yarn", "dlx"],
+    &["yarn", "exec"],
+    &["uv", "run"],
+    &["poetry", "run"],
+    &["pipenv", "run"],
+    &["pdm", "run"],
+    &["hatch", "run"],
+    &["rye", "run"],
+    &["bundle", "exec"],
+    &["python", "-m"],
+    &["python3", "-m"],
+    &["py", "-m"],
+    &["pipx", "run"],
+];
+
+/// The command's words with runner prefixes and path prefixes removed:
+/// `./node_modules/.bin/eslint .` -> `eslint .`, `python -m pytest` -> `pytest`.
+pub fn normalize(words: &[String]) -> Vec<&str> {
+    let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
+    loop {
+        // Options of a runner (`npx --yes eslint`, `uv run --frozen pytest`) go with it.
+        let Some(runner) = RUNNERS.iter().find(|r| w.len() > r.len() && w[..r.len()] == r[..]) else {
+            break;
+        };
+        let mut i = runner.len();
+        while i < w.len() && w[i].starts_with('-') && !matches!(runner, [_, "-m"]) {
+            i += 1;
+        }
+        w.drain(..i);
+    }
+    if let Some(first) = w.first_mut() {
+        *first = first.rsplit('/').next().unwrap_or(first);
+        // `./gradlew`, `mvnw.cmd`, `gradlew.bat`
+        for suffix in [".cmd", ".bat", ".exe"] {
+            *first = first.strip_suffix(suffix).unwrap_or(first);
+        }
+    }
+    w
+}
+
+/// What a command proves, with whether it blocks on its own findings.
+pub struct CommandMatch {
+    pub rule: &'static CommandRule,
+    /// `false` when the tool passes on findings as invoked (`--exit-zero`, trivy without
+    /// `--exit-code`); CodeQL-style reporters are `false` too.
+    pub blocks_on_findings: bool,
+    /// The flag that decided it, when one did.
+    pub flag: Option<String>,
+}
+
+pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
+    let w = normalize(words);
+    let mut out = Vec::new();
+    for rule in COMMANDS {
+        if w.len() < rule.words.len() {
+            continue;
+        }
+        let lead_ok = rule.words.iter().zip(&w).all(|(p, x)| *p == "*" || p == x);
+        if !lead_ok {
+            continue;
+        }
+        let rest = &w[rule.words.len()..];
+        let has = |flag: &str| {
+            rest.iter().any(|x| *x == flag || x.starts_with(&format!("{flag}=")) || x.contains(flag))
+        };
+        if !rule.with.iter().all(|f| has(f)) {
+            continue;
+        }
+        let flag = rule.flips.iter().find(|f| has(f)).map(|f| {
+            rest.iter().find(|x| x.contains(*f)).map_or_else(|| f.to_string(), |x| x.to_string())
+        });
+        let blocks_on_findings = match rule.default {
+            Default::Fails => flag.is_none(),
+            // `--exit-code 0` keeps trivy passing; any other value makes it fail.
+            Default::Passes | Default::ReportsOnly => flag.as_deref().is_some_and(|f| {
+                let value = f.split_once('=').map(|(_, v)| v.to_string()).or_else(|| {
+                    rest.iter().position(|x| x == &f).and_then(|i| rest.get(i + 1)).map(|v| v.to_string())
+                });
+                value.as_deref() != Some("0")
+            }),
+        };
+        // A more specific rule for the same capability (listed later) replaces a generic one.
+        out.retain(|m: &CommandMatch| m.rule.capability != rule.capability || m.rule.words.len() > rule.words.len());
+        if out.iter().any(|m| m.rule.capability == rule.capability) {
+            continue;
+        }
+        out.push(CommandMatch {
+            rule,
+            blocks_on_findings,
+            flag,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(cmd: &str) -> Vec<(&'static str, &'static str, bool)> {
+        let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+        classify_command(&words)
+            .iter()
+            .map(|m| (m.rule.capability.as_str(), m.rule.tool, m.blocks_on_findings))
+            .collect()
+    }
+
+    #[test]
+    fn runners_and_paths_are_stripped() {
+        assert_eq!(caps("npx --yes eslint ."), [("lint", "eslint", true)]);
+        assert_eq!(caps("python -m pytest -q"), [("test", "pytest", true)]);
+        assert_eq!(caps("uv run --frozen pytest"), [("test", "pytest", true)]);
+        assert_eq!(caps("./node_modules/.bin/jest --ci"), [("test", "jest", true)]);
+        assert_eq!(caps("./gradlew test"), [("test", "gradle", true)]);
+        assert_eq!(caps("poetry run mypy src"), [("typecheck", "mypy", true)]);
+    }
+
+    #[test]
+    fn blocking_depends_on_flags_and_defaults() {
+        assert_eq!(caps("bandit -r src"), [("sast", "bandit", true)]);
+        assert_eq!(caps("bandit -r src --exit-zero"), [("sast", "bandit", false)]);
+        assert_eq!(caps("trivy image app:1"), [("container-scan", "trivy image", false)]);
+        assert_eq!(caps("trivy image --exit-code 1 app:1"), [("container-scan", "trivy image", true)]);
+        assert_eq!(caps("trivy image --exit-code 0 app:1"), [("container-scan", "trivy image", false)]);
+        assert_eq!(caps("semgrep --config auto"), [("sast", "semgrep", false)]);
+        assert_eq!(caps("semgrep --config auto --error"), [("sast", "semgrep", true)]);
+        assert_eq!(caps("checkov -d . --soft-fail"), [("iac-scan", "checkov", false)]);
+    }
+
+    #[test]
+    fn several_capabilities_and_specific_rules_win() {
+        let got = caps("docker buildx build --push --sbom=true --provenance=true -t x .");
+        let names: Vec<_> = got.iter().map(|g| g.0).collect();
+        assert_eq!(names, ["container-build", "publish", "sbom", "signing"]);
+        assert_eq!(caps("terraform plan -detailed-exitcode"), [("drift-check", "terraform plan -detailed-exitcode", true)]);
+        assert!(caps("terraform plan").is_empty());
+        assert_eq!(caps("npm publish --provenance").len(), 2);
+        assert!(caps("echo pytest").is_empty());
+    }
+}
