@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::inventory::Inventory;
 use crate::finding::Location;
 use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
 use crate::workspace::Repository;
@@ -27,6 +28,40 @@ pub struct RepoAnalysis<'a> {
     pub config: &'a Config,
     pub workflows: Vec<ParsedWorkflow>,
     pub actions: Vec<ParsedAction>,
+    /// What the pipeline does, built once from the workflows before any rule runs.
+    pub inventory: Inventory,
+}
+
+impl<'a> RepoAnalysis<'a> {
+    pub fn new(repo: &'a Repository, config: &'a Config, workflows: Vec<ParsedWorkflow>, actions: Vec<ParsedAction>) -> Self {
+        let mut analysis = Self {
+            repo,
+            config,
+            workflows,
+            actions,
+            inventory: Inventory::default(),
+        };
+        analysis.inventory = crate::inventory::build(&analysis);
+        analysis
+    }
+
+    /// The workflow where a pipeline-wide remedy belongs: the one that runs on pull requests (or
+    /// pushes) with the most gates, `ci.yml`-like names first on a tie.
+    pub fn primary_workflow(&self) -> Option<&ParsedWorkflow> {
+        self.workflows.iter().max_by_key(|pw| {
+            let wf = &pw.workflow;
+            let on_changes = wf.has_trigger("pull_request") || wf.has_trigger("push");
+            let gates = self
+                .inventory
+                .facts
+                .iter()
+                .filter(|f| f.workflow == pw.display && f.capability.is_gate())
+                .count();
+            let name = wf.rel.rsplit('/').next().unwrap_or("");
+            let ci_name = name.starts_with("ci.") || name.starts_with("test");
+            (on_changes, gates, ci_name, std::cmp::Reverse(pw.display.clone()))
+        })
+    }
 }
 
 /// A `uses:` anywhere: a step of a workflow or composite action, or a reusable-workflow job.
@@ -154,16 +189,16 @@ pub(crate) mod tests {
             languages: BTreeMap::new(),
         };
         let config = Config::default();
-        let analysis = RepoAnalysis {
-            repo: &repo,
-            config: &config,
-            workflows: vec![ParsedWorkflow {
+        let analysis = RepoAnalysis::new(
+            &repo,
+            &config,
+            vec![ParsedWorkflow {
                 display: ".github/workflows/test.yml".into(),
                 workflow: wf.expect("model"),
                 source: text.into(),
             }],
-            actions: Vec::new(),
-        };
+            Vec::new(),
+        );
         let rule = crate::rules::find(rule).expect("known rule");
         let mut out = Vec::new();
         (rule.check.expect("rule with a check"))(&analysis, &mut out);

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use crate::assess::{self, Assessment};
+use crate::inventory::Inventory;
 use crate::config::{Config, ConfigError};
 use crate::finding::{self, Finding, Location, RuleMeta};
 use crate::report::Report;
@@ -59,7 +61,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         })
         .collect::<Result<_, _>>()?;
 
-    let per_repo: Vec<(Vec<Finding>, usize)> = workspace
+    let per_repo: Vec<RepoResult> = workspace
         .repositories
         .par_iter()
         .zip(configs.par_iter())
@@ -68,9 +70,13 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
 
     let mut findings = Vec::new();
     let mut files_audited = 0;
-    for (f, n) in per_repo {
-        findings.extend(f);
-        files_audited += n;
+    let mut assessments = Vec::new();
+    let mut inventories = Vec::new();
+    for r in per_repo {
+        findings.extend(r.findings);
+        files_audited += r.files;
+        assessments.push(r.assessment);
+        inventories.push(r.inventory);
     }
     finding::finalize(&mut findings);
     let rules: Vec<&'static RuleMeta> = rules::RULES
@@ -84,6 +90,8 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         findings,
         repositories: workspace.repositories.len(),
         files_audited,
+        assessments,
+        inventories,
     })
 }
 
@@ -108,7 +116,14 @@ struct Loaded<'a> {
     findings: Vec<Finding>,
 }
 
-fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize) {
+struct RepoResult {
+    findings: Vec<Finding>,
+    files: usize,
+    inventory: Inventory,
+    assessment: Assessment,
+}
+
+fn audit_repository(repo: &Repository, config: &Config) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
         .files
         .iter()
@@ -128,12 +143,7 @@ fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize)
         actions.extend(a);
         loaded.push(l);
     }
-    let analysis = RepoAnalysis {
-        repo,
-        config,
-        workflows,
-        actions,
-    };
+    let analysis = RepoAnalysis::new(repo, config, workflows, actions);
     let mut findings: Vec<Finding> = loaded
         .iter_mut()
         .flat_map(|l| std::mem::take(&mut l.findings))
@@ -179,7 +189,14 @@ fn audit_repository(repo: &Repository, config: &Config) -> (Vec<Finding>, usize)
         }
         out.extend(group);
     }
-    (out, inputs.len())
+    let active: Vec<&Finding> = out.iter().filter(|f| f.suppressed.is_none()).collect();
+    let assessment = assess::assess(&analysis.inventory, &active);
+    RepoResult {
+        findings: out,
+        files: inputs.len(),
+        inventory: analysis.inventory,
+        assessment,
+    }
 }
 
 fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>) {

@@ -1,6 +1,7 @@
 //! ci-guard: audit a repository's CI/CD pipeline and report it where GitHub users look.
 
 pub mod analysis;
+pub mod assess;
 pub mod audit;
 pub mod finding;
 pub mod inventory;

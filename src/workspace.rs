@@ -178,6 +178,12 @@ impl Workspace {
                 let Some(kind) = classify(&rel, &abs) else {
                     continue;
                 };
+                // A manifest says which language a project is in even where sources are absent.
+                if let Some(lang) = manifest_language(kind)
+                    && !repo.languages.contains_key(&lang)
+                {
+                    repo.languages.insert(lang, 0);
+                }
                 let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
                 repo.files.push(WorkspaceFile {
                     display: relative(&report_root, &abs),
@@ -285,6 +291,21 @@ pub fn relative(base: &Path, path: &Path) -> String {
         })
         .collect();
     parts.join("/")
+}
+
+fn manifest_language(kind: FileKind) -> Option<Language> {
+    Some(match kind {
+        FileKind::Manifest(Manifest::PackageJson) | FileKind::Lockfile(Lockfile::PackageLock | Lockfile::YarnLock | Lockfile::PnpmLock | Lockfile::NpmShrinkwrap) => Language::JavaScript,
+        FileKind::Manifest(Manifest::Pyproject | Manifest::SetupPy | Manifest::Pipfile)
+        | FileKind::Lockfile(Lockfile::PoetryLock | Lockfile::PipfileLock | Lockfile::UvLock | Lockfile::Requirements) => Language::Python,
+        FileKind::Manifest(Manifest::GoMod) | FileKind::Lockfile(Lockfile::GoSum) => Language::Go,
+        FileKind::Manifest(Manifest::CargoToml) | FileKind::Lockfile(Lockfile::CargoLock) => Language::Rust,
+        FileKind::Manifest(Manifest::Maven | Manifest::Gradle) => Language::Java,
+        FileKind::Manifest(Manifest::Gemfile) | FileKind::Lockfile(Lockfile::GemfileLock) => Language::Ruby,
+        FileKind::Manifest(Manifest::ComposerJson) | FileKind::Lockfile(Lockfile::ComposerLock) => Language::Php,
+        FileKind::Manifest(Manifest::DotnetProject) => Language::CSharp,
+        _ => return None,
+    })
 }
 
 fn language(rel: &str) -> Option<Language> {

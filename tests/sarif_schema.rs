@@ -83,6 +83,8 @@ fn report() -> Report {
         findings,
         repositories: 1,
         files_audited: 4,
+        assessments: Vec::new(),
+        inventories: Vec::new(),
     }
 }
 

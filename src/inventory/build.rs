@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::actions::classify_action;
-use super::catalog::{Capability, classify_command};
+use super::catalog::{Capability, classify_command, classify_script_name};
 use super::scripts::ScriptIndex;
 use super::shell::{self, SwallowKind};
 use super::{
@@ -60,6 +60,27 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
         b.run();
     }
     reusable_calls(analysis, &mut inv);
+    // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
+    // when the code lives in a folder this walk did not see (or a corpus without it).
+    let mut iac_from_tools: Vec<(&str, String)> = Vec::new();
+    for f in &inv.facts {
+        let kind = match f.tool.split_whitespace().next().unwrap_or("") {
+            "terraform" | "terragrunt" => "terraform",
+            "tofu" => "opentofu",
+            "pulumi" => "pulumi",
+            _ if f.tool == "aws cdk" || f.tool.starts_with("cdk") => "cdk",
+            _ if f.tool == "aws cloudformation" || f.tool == "aws sam" || f.tool == "cloudformation drift" => "cloudformation",
+            _ if f.tool == "azure resource manager" => "bicep",
+            _ => continue,
+        };
+        iac_from_tools.push((kind, f.location.path.clone()));
+    }
+    for (kind, path) in iac_from_tools {
+        let paths = inv.iac.entry(kind.to_string()).or_default();
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
     inv
 }
 
@@ -341,7 +362,14 @@ impl WorkflowBuilder<'_, '_> {
     }
 
     fn classify(&mut self, job: &Job, words: &[String], location: Location, via: Option<Location>, state: Option<Blocking>) {
-        for m in classify_command(words) {
+        let matches = classify_command(words);
+        if matches.is_empty() {
+            if let Some((capability, tool)) = classify_script_name(words) {
+                self.push(job, capability, tool, location, via, state, Blocking::Blocking);
+            }
+            return;
+        }
+        for m in matches {
             let tool_blocking = if m.blocks_on_findings {
                 Blocking::Blocking
             } else if m.rule.default == super::catalog::Default::ReportsOnly {

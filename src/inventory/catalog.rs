@@ -457,6 +457,9 @@ const RUNNERS: &[&[&str]] = &[
     &["python3", "-m"],
     &["py", "-m"],
     &["pipx", "run"],
+    &["pixi", "run"],
+    &["hatch", "run"],
+    &["mise", "exec", "--"],
 ];
 
 /// The command's words with runner prefixes and path prefixes removed:
@@ -539,9 +542,93 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
     out
 }
 
+/// A named script run through a task runner (`npm run lint`, `make test`, `nox -s tests`),
+/// classified by its name when its definition could not be read. The command line itself is
+/// the evidence that the pipeline runs a script by that name.
+pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let first = w.first()?.rsplit('/').next()?;
+    // The words after the runner that name scripts, skipping options and `--` pass-through.
+    let names: Vec<&str> = match (first, w.get(1).copied()) {
+        ("npm" | "pnpm" | "yarn" | "bun", Some("test" | "t")) => vec!["test"],
+        ("npm" | "pnpm" | "yarn" | "bun", Some("run" | "run-script")) => w.get(2..).unwrap_or_default().to_vec(),
+        ("pnpm" | "yarn", Some(_)) => w.get(1..).unwrap_or_default().to_vec(),
+        ("make" | "just" | "task" | "mage", _) => w.get(1..).unwrap_or_default().to_vec(),
+        ("pixi" | "hatch" | "vp" | "mise" | "pdm" | "rye", Some("run")) => w.get(2..).unwrap_or_default().to_vec(),
+        ("nox" | "tox", _) => w.get(1..).unwrap_or_default().to_vec(),
+        ("cargo", Some("make" | "xtask")) => w.get(2..).unwrap_or_default().to_vec(),
+        _ => return None,
+    };
+    // Options that take a value (`pnpm --filter web test`, `make -C dir test`) are skipped with
+    // it; for nox and tox the session/env option's value is the name.
+    let names_session = matches!(first, "nox" | "tox");
+    let mut name = None;
+    let mut i = 0;
+    while i < names.len() {
+        let n = names[i];
+        if n == "--" {
+            break;
+        }
+        if names_session && matches!(n, "-s" | "--session" | "-e") {
+            name = names.get(i + 1).copied();
+            break;
+        }
+        if matches!(n, "-C" | "--filter" | "-F" | "--dir" | "-w" | "--workspace" | "-f" | "--file" | "--cwd" | "-j") {
+            i += 2;
+            continue;
+        }
+        if !n.starts_with('-') && !n.contains('=') && !n.contains('$') {
+            name = Some(n);
+            break;
+        }
+        i += 1;
+    }
+    let name = name?;
+    let lower = name.to_ascii_lowercase();
+    let tokens: Vec<&str> = lower.split([':', '-', '_', '.', '/']).collect();
+    let has = |t: &[&str]| tokens.iter().any(|x| t.contains(x));
+    let capability = if has(&["e2e", "playwright", "cypress", "integration-e2e"]) {
+        Capability::E2e
+    } else if has(&["test", "tests", "spec", "unit", "integration", "coverage", "pytest", "jest", "vitest"]) {
+        Capability::Test
+    } else if has(&["lint", "eslint", "clippy", "ruff", "flake8", "pylint", "golangci"]) {
+        Capability::Lint
+    } else if has(&["typecheck", "tsc", "types", "mypy", "pyright"]) || lower.contains("type-check") {
+        Capability::Typecheck
+    } else if has(&["format", "fmt", "prettier"]) {
+        Capability::Format
+    } else if has(&["build", "compile", "bundle", "dist"]) {
+        Capability::Build
+    } else if has(&["deploy"]) {
+        Capability::Deploy
+    } else if has(&["publish", "release"]) {
+        Capability::Publish
+    } else {
+        return None;
+    };
+    Some((capability, format!("{first} {name}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn script(cmd: &str) -> Option<(&'static str, String)> {
+        let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+        classify_script_name(&words).map(|(c, t)| (c.as_str(), t))
+    }
+
+    #[test]
+    fn script_names() {
+        assert_eq!(script("npm test"), Some(("test", "npm test".into())));
+        assert_eq!(script("npm run lint -- --fix"), Some(("lint", "npm lint".into())));
+        assert_eq!(script("pnpm --filter web test:e2e"), Some(("e2e", "pnpm test:e2e".into())));
+        assert_eq!(script("make -j4 check-format"), Some(("format", "make check-format".into())));
+        assert_eq!(script("nox -s tests-3.12"), Some(("test", "nox tests-3.12".into())));
+        assert_eq!(script("yarn install"), None);
+        assert_eq!(script("npm ci"), None);
+        assert_eq!(script("make"), None);
+    }
 
     fn caps(cmd: &str) -> Vec<(&'static str, &'static str, bool)> {
         let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();

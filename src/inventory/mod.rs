@@ -94,6 +94,12 @@ pub struct JobInfo {
 }
 
 impl JobInfo {
+    /// `` `deploy` (release.yml) `` for messages.
+    pub fn label(&self) -> String {
+        let file = self.workflow.rsplit('/').next().unwrap_or(&self.workflow);
+        format!("`{}` ({file})", self.job)
+    }
+
     pub fn deploys(&self) -> bool {
         self.capabilities.contains(&Capability::Deploy)
     }

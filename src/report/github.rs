@@ -104,6 +104,8 @@ mod tests {
             findings,
             repositories: 1,
             files_audited: 1,
+            assessments: Vec::new(),
+            inventories: Vec::new(),
         }
     }
 

@@ -22,12 +22,25 @@ pub fn render(report: &Report) -> Value {
     summary.insert("files".into(), json!(report.files_audited));
     summary.insert("repositories".into(), json!(report.repositories));
 
-    json!({
+    let mut out = json!({
         "version": FORMAT_VERSION,
         "tool": { "name": "ci-guard", "version": crate::VERSION },
         "summary": summary,
         "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
-    })
+        "assessments": report.assessments.iter().map(to_value).collect::<Vec<_>>(),
+        "inventories": report.inventories.iter().map(to_value).collect::<Vec<_>>(),
+    });
+    // The common case, one repository, also gets the singular keys.
+    if let ([a], [i], Some(obj)) = (&report.assessments[..], &report.inventories[..], out.as_object_mut()) {
+        obj.insert("assessment".into(), to_value(a));
+        obj.insert("inventory".into(), to_value(i));
+    }
+    out
+}
+
+/// Inventory and assessment types are plain data whose serde form is the documented shape.
+fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 fn finding(f: &Finding) -> Value {
@@ -91,6 +104,8 @@ mod tests {
             findings: vec![located, in_source, config, repo],
             repositories: 1,
             files_audited: 7,
+            assessments: Vec::new(),
+            inventories: Vec::new(),
         }
     }
 

@@ -21,6 +21,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub repositories: usize,
     pub files_audited: usize,
+    /// One per repository, in repository order.
+    pub assessments: Vec<crate::assess::Assessment>,
+    pub inventories: Vec<crate::inventory::Inventory>,
 }
 
 impl Report {

@@ -324,6 +324,8 @@ mod tests {
             findings,
             repositories: 1,
             files_audited: 3,
+            assessments: Vec::new(),
+            inventories: Vec::new(),
         }
     }
 

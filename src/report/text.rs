@@ -205,6 +205,8 @@ mod tests {
             findings,
             repositories: 1,
             files_audited: files,
+            assessments: Vec::new(),
+            inventories: Vec::new(),
         }
     }
 
