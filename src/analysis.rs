@@ -182,11 +182,12 @@ pub(crate) mod tests {
     pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
         let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");
         assert!(errors.is_empty(), "fixture must be valid: {errors:?}");
+        // A Python repository, so that rules about code have something to apply to.
         let repo = Repository {
             root: ".".into(),
             display_root: String::new(),
             files: Vec::new(),
-            languages: BTreeMap::new(),
+            languages: BTreeMap::from([(crate::workspace::Language::Python, 1)]),
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(

@@ -115,7 +115,6 @@ impl WorkflowBuilder<'_, '_> {
         let wf = &self.pw.workflow;
         let triggers: Vec<String> = wf.triggers.iter().map(|t| t.event.value.clone()).collect();
         let wf_id_token = wf.permissions.as_ref().is_some_and(|p| p.level("id-token") == crate::workflow::Level::Write);
-        auth::detect_secrets(self.pw, &mut self.inv.cloud_auth);
         let mut jobs = Vec::new();
         for job in &wf.jobs {
             let before = self.inv.facts.len();
@@ -160,6 +159,9 @@ impl WorkflowBuilder<'_, '_> {
                 passes_build_identity: self.passes_identity(job),
             });
         }
+        // After the steps, so an action input (`aws-access-key-id:`) is the location of record
+        // rather than the secret expression on the same line.
+        auth::detect_secrets(self.pw, &mut self.inv.cloud_auth);
         // Transitive `needs`, within the workflow.
         let direct: BTreeMap<&str, Vec<&str>> = wf
             .jobs

@@ -1,0 +1,36 @@
+//! `missing-signing`: Published artifacts carry no signature or provenance.
+
+use super::Rule;
+use super::pipeline::report_missing;
+use crate::analysis::RepoAnalysis;
+use crate::finding::{Area, Finding, RuleMeta, Severity};
+use crate::inventory::Capability;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "missing-signing",
+        area: Area::Pipeline,
+        default: Severity::Low,
+        summary: "Published artifacts carry no signature or provenance",
+        help: include_str!("../../docs/rules/missing-signing.md"),
+    },
+    check: Some(check),
+};
+
+fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
+    let inv = &repo.inventory;
+    report_missing(repo, out, &RULE.meta, &[Capability::Signing], !repo.workflows.is_empty() \&\& inv.has(Capability::Publish), || "artifacts are published without a signature or build provenance, so consumers cannot tell them from a forgery; add `actions/attest-build-provenance` (with `permissions: {id-token: write, attestations: write}`) or `cosign sign --yes <image>@<digest>`, or `npm publish --provenance`".to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::tests::findings_for;
+
+    #[test]
+    fn reported_at_the_on_key_only_when_missing() {
+        let found = findings_for("missing-signing", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: npm publish\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
+        assert!(findings_for("missing-signing", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: npm publish --provenance\n").is_empty());
+    }
+}

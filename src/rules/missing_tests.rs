@@ -1,0 +1,51 @@
+//! `missing-tests`: The pipeline runs no tests.
+
+use super::Rule;
+use super::pipeline::{code_languages, report_missing};
+use crate::analysis::RepoAnalysis;
+use crate::finding::{Area, Finding, RuleMeta, Severity};
+use crate::inventory::Capability;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "missing-tests",
+        area: Area::Pipeline,
+        default: Severity::High,
+        summary: "The pipeline runs no tests",
+        help: include_str!("../../docs/rules/missing-tests.md"),
+    },
+    check: Some(check),
+};
+
+fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
+    let langs = code_languages(repo);
+    report_missing(repo, out, &RULE.meta, &[Capability::Test, Capability::E2e], !repo.workflows.is_empty(), || format!("no workflow runs tests (unit, integration or end-to-end), so every change ships untested; add a test job that runs on `pull_request` and `push`, e.g. `- run: {}`", test_command(&langs)));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::tests::findings_for;
+
+    #[test]
+    fn reported_at_the_on_key_only_when_missing() {
+        let found = findings_for("missing-tests", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo build\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
+        assert!(findings_for("missing-tests", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo test\n").is_empty());
+    }
+}
+
+/// A test command to suggest for the repository's main language.
+fn test_command(langs: &[String]) -> &'static str {
+    match langs.first().map(String::as_str) {
+        Some("python") => "pytest",
+        Some("javascript" | "typescript") => "npm test",
+        Some("go") => "go test ./...",
+        Some("rust") => "cargo test",
+        Some("java" | "kotlin") => "./gradlew test",
+        Some("ruby") => "bundle exec rspec",
+        Some("php") => "vendor/bin/phpunit",
+        Some("csharp") => "dotnet test",
+        _ => "make test",
+    }
+}
