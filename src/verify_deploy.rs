@@ -652,8 +652,7 @@ pub enum VerifyError {
         hint: String,
     },
     #[error(
-        "{url} answered {content_type}, not JSON, and no version header ({}) holds a {kind}, so its {kind} cannot be checked",
-        VERSION_HEADERS.join(", ")
+        "{url} answered {content_type}, not JSON, and no version header (such as x-commit-sha or x-version) holds a {kind}, so the live {kind} cannot be checked"
     )]
     NotJson {
         url: String,
@@ -724,11 +723,18 @@ impl VerifyError {
 /// Server text made safe for one log line: control characters (newlines, terminal escapes) become
 /// spaces, so a response cannot forge further lines such as workflow commands; long text is cut.
 fn sanitise(s: &str, max: usize) -> String {
-    let mut out: String = s
-        .chars()
-        .take(max)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut out = String::new();
+    for c in s.chars().take(max) {
+        let c = if c.is_control() || c.is_whitespace() {
+            ' '
+        } else {
+            c
+        };
+        // Runs of blanks (indented HTML) say nothing and crowd out the text.
+        if !(c == ' ' && out.ends_with(' ')) {
+            out.push(c);
+        }
+    }
     if s.chars().nth(max).is_some() {
         out.push('…');
     }
@@ -1072,7 +1078,7 @@ fn tls_error(e: &rustls::Error, target: &Target) -> VerifyError {
                 format!("it is not valid for the name `{}`", target.host)
             }
             C::Revoked => "it has been revoked".into(),
-            other => format!("{other:?}"),
+            _ => e.to_string(),
         },
         _ => {
             return VerifyError::Tls {
@@ -1265,6 +1271,7 @@ mod tests {
     #[test]
     fn server_text_cannot_forge_lines() {
         assert_eq!(sanitise("a\n::error::x\x1b[31m", 100), "a ::error::x [31m");
+        assert_eq!(sanitise("<p>\n    hi\t\r\n</p>", 100), "<p> hi </p>");
         assert_eq!(sanitise(&"x".repeat(300), 200).chars().count(), 201);
     }
 
