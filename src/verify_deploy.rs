@@ -818,7 +818,7 @@ pub fn verify_with_sleep(
     let agent = agent(opts);
     let mut attempt: u32 = 0;
     loop {
-        attempt += 1;
+        attempt = attempt.saturating_add(1);
         let failed = match fetch(&agent, opts, &target, attempt) {
             Ok(resp) if (200..300).contains(&resp.status) => {
                 return evaluate(opts, &target, &resp, attempt);
