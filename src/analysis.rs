@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::inventory::Inventory;
 use crate::finding::Location;
+use crate::inventory::Inventory;
 use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
 use crate::workspace::Repository;
 
@@ -33,7 +33,12 @@ pub struct RepoAnalysis<'a> {
 }
 
 impl<'a> RepoAnalysis<'a> {
-    pub fn new(repo: &'a Repository, config: &'a Config, workflows: Vec<ParsedWorkflow>, actions: Vec<ParsedAction>) -> Self {
+    pub fn new(
+        repo: &'a Repository,
+        config: &'a Config,
+        workflows: Vec<ParsedWorkflow>,
+        actions: Vec<ParsedAction>,
+    ) -> Self {
         let mut analysis = Self {
             repo,
             config,
@@ -59,7 +64,12 @@ impl<'a> RepoAnalysis<'a> {
                 .count();
             let name = wf.rel.rsplit('/').next().unwrap_or("");
             let ci_name = name.starts_with("ci.") || name.starts_with("test");
-            (on_changes, gates, ci_name, std::cmp::Reverse(pw.display.clone()))
+            (
+                on_changes,
+                gates,
+                ci_name,
+                std::cmp::Reverse(pw.display.clone()),
+            )
         })
     }
 }

@@ -109,7 +109,14 @@ const CRITICAL: &[&str] = &[
 
 const MAX_EVIDENCE: usize = 10;
 
-fn row(component: &'static str, weight: u32, state: State, current: String, target: &'static str, evidence: Vec<Location>) -> Row {
+fn row(
+    component: &'static str,
+    weight: u32,
+    state: State,
+    current: String,
+    target: &'static str,
+    evidence: Vec<Location>,
+) -> Row {
     let critical = CRITICAL.contains(&component);
     let (gap, priority) = match (state, critical) {
         (State::Present | State::NotApplicable, _) => (Gap::None, Priority::Low),
@@ -136,9 +143,17 @@ fn row(component: &'static str, weight: u32, state: State, current: String, targ
 }
 
 fn yes_no(inv: &Inventory, caps: &[Capability]) -> (bool, bool, Vec<Location>) {
-    let facts: Vec<_> = inv.facts.iter().filter(|f| caps.contains(&f.capability)).collect();
+    let facts: Vec<_> = inv
+        .facts
+        .iter()
+        .filter(|f| caps.contains(&f.capability))
+        .collect();
     let blocking = facts.iter().any(|f| f.blocking.is_blocking());
-    (!facts.is_empty(), blocking, facts.iter().map(|f| f.location.clone()).collect())
+    (
+        !facts.is_empty(),
+        blocking,
+        facts.iter().map(|f| f.location.clone()).collect(),
+    )
 }
 
 fn describe(name: &str, present: bool, blocking: bool, gate: bool) -> String {
@@ -150,7 +165,8 @@ fn describe(name: &str, present: bool, blocking: bool, gate: bool) -> String {
 }
 
 /// Settings rows need the GitHub API; until it is read they are `unknown` with this reason.
-pub const SETTINGS_UNKNOWN: &str = "not read: repository settings need the GitHub API (offline run)";
+pub const SETTINGS_UNKNOWN: &str =
+    "not read: repository settings need the GitHub API (offline run)";
 
 pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
     let mut rows = Vec::new();
@@ -164,12 +180,28 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
     // pipeline-stages
     {
         let stages = [
-            ("lint", &[Capability::Lint, Capability::Format, Capability::Typecheck][..], true),
+            (
+                "lint",
+                &[Capability::Lint, Capability::Format, Capability::Typecheck][..],
+                true,
+            ),
             ("test", &[Capability::Test][..], true),
             ("e2e", &[Capability::E2e][..], true),
-            ("build", &[Capability::Build, Capability::ContainerBuild][..], false),
-            ("deploy", &[Capability::Deploy, Capability::Publish][..], false),
-            ("post-deploy checks", &[Capability::PostDeployCheck][..], false),
+            (
+                "build",
+                &[Capability::Build, Capability::ContainerBuild][..],
+                false,
+            ),
+            (
+                "deploy",
+                &[Capability::Deploy, Capability::Publish][..],
+                false,
+            ),
+            (
+                "post-deploy checks",
+                &[Capability::PostDeployCheck][..],
+                false,
+            ),
         ];
         let mut parts = Vec::new();
         let mut evidence = Vec::new();
@@ -180,7 +212,12 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
             evidence.extend(ev);
             results.push((name, present, blocking || !gate));
         }
-        let get = |n: &str| results.iter().find(|r| r.0 == n).map_or((false, false), |r| (r.1, r.2));
+        let get = |n: &str| {
+            results
+                .iter()
+                .find(|r| r.0 == n)
+                .map_or((false, false), |r| (r.1, r.2))
+        };
         let (test, test_blocking) = get("test");
         let (e2e, _) = get("e2e");
         let (lint, lint_blocking) = get("lint");
@@ -197,7 +234,11 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
             "pipeline-stages",
             15,
             state,
-            if has_workflows { parts.join(", ") } else { "no workflows".into() },
+            if has_workflows {
+                parts.join(", ")
+            } else {
+                "no workflows".into()
+            },
             "blocking lint and tests on every change; deploys followed by a post-deploy check",
             evidence,
         ));
@@ -205,7 +246,10 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
 
     // security-scanning
     {
-        let code = inv.languages.keys().any(|l| !matches!(l, crate::workspace::Language::Shell));
+        let code = inv
+            .languages
+            .keys()
+            .any(|l| !matches!(l, crate::workspace::Language::Shell));
         let deps = !inv.lockfiles.is_empty();
         let images = !inv.dockerfiles.is_empty() || inv.has(Capability::ContainerBuild);
         let kinds = [
@@ -225,7 +269,11 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                 continue;
             }
             applicable += 1;
-            let reports_only = present && !blocking && inv.facts_of(cap).all(|f| f.blocking == Blocking::ReportsOnly);
+            let reports_only = present
+                && !blocking
+                && inv
+                    .facts_of(cap)
+                    .all(|f| f.blocking == Blocking::ReportsOnly);
             parts.push(if reports_only {
                 format!("{name} yes (reports only)")
             } else {
@@ -265,24 +313,48 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
     // those environments require reviewers needs the API.
     {
         let (state, current, evidence) = if delivery.is_empty() {
-            (State::NotApplicable, "no deploy jobs".to_string(), Vec::new())
+            (
+                State::NotApplicable,
+                "no deploy jobs".to_string(),
+                Vec::new(),
+            )
         } else {
-            let without: Vec<_> = delivery.iter().filter(|j| j.environment.is_none()).collect();
+            let without: Vec<_> = delivery
+                .iter()
+                .filter(|j| j.environment.is_none())
+                .collect();
             if without.is_empty() {
-                let names: Vec<_> = delivery.iter().filter_map(|j| j.environment.as_ref().map(|e| e.name.clone())).collect();
+                let names: Vec<_> = delivery
+                    .iter()
+                    .filter_map(|j| j.environment.as_ref().map(|e| e.name.clone()))
+                    .collect();
                 (
                     State::Unknown,
-                    format!("deploy jobs use environments ({}); {SETTINGS_UNKNOWN}", dedup(names).join(", ")),
-                    delivery.iter().filter_map(|j| j.environment.as_ref().map(|e| e.location.clone())).collect(),
+                    format!(
+                        "deploy jobs use environments ({}); {SETTINGS_UNKNOWN}",
+                        dedup(names).join(", ")
+                    ),
+                    delivery
+                        .iter()
+                        .filter_map(|j| j.environment.as_ref().map(|e| e.location.clone()))
+                        .collect(),
                 )
             } else {
                 (
-                    if without.len() == delivery.len() { State::Missing } else { State::Partial },
+                    if without.len() == delivery.len() {
+                        State::Missing
+                    } else {
+                        State::Partial
+                    },
                     format!(
                         "{} of {} deploy jobs have no `environment:`, so no approval gate can apply: {}",
                         without.len(),
                         delivery.len(),
-                        without.iter().map(|j| j.label()).collect::<Vec<_>>().join(", ")
+                        without
+                            .iter()
+                            .map(|j| j.label())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     without.iter().map(|j| j.location.clone()).collect(),
                 )
@@ -300,17 +372,37 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
 
     // oidc-authentication
     {
-        let oidc: Vec<_> = inv.cloud_auth.iter().filter(|a| a.method == AuthMethod::Oidc).collect();
-        let keys: Vec<_> = inv.cloud_auth.iter().filter(|a| a.method == AuthMethod::StaticSecret).collect();
-        let clouds = |v: &[&crate::inventory::CloudAuth]| dedup(v.iter().map(|a| a.cloud.to_string()).collect()).join(", ");
+        let oidc: Vec<_> = inv
+            .cloud_auth
+            .iter()
+            .filter(|a| a.method == AuthMethod::Oidc)
+            .collect();
+        let keys: Vec<_> = inv
+            .cloud_auth
+            .iter()
+            .filter(|a| a.method == AuthMethod::StaticSecret)
+            .collect();
+        let clouds = |v: &[&crate::inventory::CloudAuth]| {
+            dedup(v.iter().map(|a| a.cloud.to_string()).collect()).join(", ")
+        };
         let (state, current) = match (oidc.is_empty(), keys.is_empty()) {
-            (true, true) => (State::NotApplicable, "no cloud authentication found".to_string()),
+            (true, true) => (
+                State::NotApplicable,
+                "no cloud authentication found".to_string(),
+            ),
             (false, true) => (State::Present, format!("OIDC for {}", clouds(&oidc))),
             (false, false) => (
                 State::Partial,
-                format!("OIDC for {}; long-lived secrets for {}", clouds(&oidc), clouds(&keys)),
+                format!(
+                    "OIDC for {}; long-lived secrets for {}",
+                    clouds(&oidc),
+                    clouds(&keys)
+                ),
             ),
-            (true, false) => (State::Missing, format!("long-lived secrets for {}", clouds(&keys))),
+            (true, false) => (
+                State::Missing,
+                format!("long-lived secrets for {}", clouds(&keys)),
+            ),
         };
         rows.push(row(
             "oidc-authentication",
@@ -318,28 +410,53 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
             state,
             current,
             "short-lived OIDC credentials (id-token: write + role) for every cloud; no stored keys",
-            keys.iter().chain(oidc.iter()).map(|a| a.location.clone()).collect(),
+            keys.iter()
+                .chain(oidc.iter())
+                .map(|a| a.location.clone())
+                .collect(),
         ));
     }
 
     // sbom
     {
-        let builds = inv.has(Capability::Build) || inv.has(Capability::ContainerBuild) || inv.has(Capability::Publish);
+        let builds = inv.has(Capability::Build)
+            || inv.has(Capability::ContainerBuild)
+            || inv.has(Capability::Publish);
         let (present, _, evidence) = yes_no(inv, &[Capability::Sbom]);
         let published = inv.facts_of(Capability::Sbom).any(|s| {
             inv.facts.iter().any(|f| {
                 f.workflow == s.workflow
                     && f.job == s.job
-                    && matches!(f.capability, Capability::ArtifactUpload | Capability::Publish | Capability::Signing)
-            }) || s.tool.contains("attestation") || s.tool.contains("buildx")
+                    && matches!(
+                        f.capability,
+                        Capability::ArtifactUpload | Capability::Publish | Capability::Signing
+                    )
+            }) || s.tool.contains("attestation")
+                || s.tool.contains("buildx")
         });
         let (state, current) = match (builds, present, published) {
-            (false, false, _) => (State::NotApplicable, "nothing is built or published".to_string()),
+            (false, false, _) => (
+                State::NotApplicable,
+                "nothing is built or published".to_string(),
+            ),
             (_, true, true) => (State::Present, "SBOM generated and published".to_string()),
-            (_, true, false) => (State::Partial, "SBOM generated but not published with the build".to_string()),
-            (true, false, _) => (State::Missing, "artifacts are built but no SBOM is generated".to_string()),
+            (_, true, false) => (
+                State::Partial,
+                "SBOM generated but not published with the build".to_string(),
+            ),
+            (true, false, _) => (
+                State::Missing,
+                "artifacts are built but no SBOM is generated".to_string(),
+            ),
         };
-        rows.push(row("sbom", 5, state, current, "an SBOM (CycloneDX or SPDX) generated for every build and published with it", evidence));
+        rows.push(row(
+            "sbom",
+            5,
+            state,
+            current,
+            "an SBOM (CycloneDX or SPDX) generated for every build and published with it",
+            evidence,
+        ));
     }
 
     // signing-provenance
@@ -349,19 +466,36 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         let (state, current) = match (publishes, present) {
             (false, false) => (State::NotApplicable, "nothing is published".to_string()),
             (_, true) => (State::Present, "artifacts signed or attested".to_string()),
-            (true, false) => (State::Missing, "artifacts are published unsigned, without provenance".to_string()),
+            (true, false) => (
+                State::Missing,
+                "artifacts are published unsigned, without provenance".to_string(),
+            ),
         };
-        rows.push(row("signing-provenance", 5, state, current, "published artifacts signed (cosign) with build provenance attestations", evidence));
+        rows.push(row(
+            "signing-provenance",
+            5,
+            state,
+            current,
+            "published artifacts signed (cosign) with build provenance attestations",
+            evidence,
+        ));
     }
 
     // artifact-immutability: deploy jobs should ship what an earlier job built.
     {
         let (state, current, evidence) = if delivery.is_empty() {
-            (State::NotApplicable, "no deploy jobs".to_string(), Vec::new())
+            (
+                State::NotApplicable,
+                "no deploy jobs".to_string(),
+                Vec::new(),
+            )
         } else {
             let rebuild: Vec<_> = delivery
                 .iter()
-                .filter(|j| j.capabilities.contains(&Capability::Build) || j.capabilities.contains(&Capability::ContainerBuild))
+                .filter(|j| {
+                    j.capabilities.contains(&Capability::Build)
+                        || j.capabilities.contains(&Capability::ContainerBuild)
+                })
                 .collect();
             let state = match rebuild.len() {
                 0 => State::Present,
@@ -375,23 +509,45 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                     "{} of {} deploy jobs build what they deploy in the same job: {}",
                     rebuild.len(),
                     delivery.len(),
-                    rebuild.iter().map(|j| j.label()).collect::<Vec<_>>().join(", ")
+                    rebuild
+                        .iter()
+                        .map(|j| j.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
-            (state, current, rebuild.iter().map(|j| j.location.clone()).collect())
+            (
+                state,
+                current,
+                rebuild.iter().map(|j| j.location.clone()).collect(),
+            )
         };
-        rows.push(row("artifact-immutability", 5, state, current, "build once; deploy the same artifact or image digest to every environment", evidence));
+        rows.push(row(
+            "artifact-immutability",
+            5,
+            state,
+            current,
+            "build once; deploy the same artifact or image digest to every environment",
+            evidence,
+        ));
     }
 
     // deploy-metadata
     {
         let (state, current, evidence) = if delivery.is_empty() {
-            (State::NotApplicable, "no deploy jobs".to_string(), Vec::new())
+            (
+                State::NotApplicable,
+                "no deploy jobs".to_string(),
+                Vec::new(),
+            )
         } else {
             let with_id = delivery.iter().filter(|j| j.passes_build_identity).count();
             let with_url = delivery
                 .iter()
-                .filter(|j| j.environment.as_ref().is_some_and(|e| e.url.is_some()) || j.capabilities.contains(&Capability::DeploymentRecord))
+                .filter(|j| {
+                    j.environment.as_ref().is_some_and(|e| e.url.is_some())
+                        || j.capabilities.contains(&Capability::DeploymentRecord)
+                })
                 .count();
             let n = delivery.len();
             let state = if with_id == n && with_url == n {
@@ -403,7 +559,9 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
             };
             (
                 state,
-                format!("{with_id} of {n} deploy jobs pass the commit or run id to what they deploy; {with_url} of {n} record the deployment (environment url or deployments API)"),
+                format!(
+                    "{with_id} of {n} deploy jobs pass the commit or run id to what they deploy; {with_url} of {n} record the deployment (environment url or deployments API)"
+                ),
                 delivery.iter().map(|j| j.location.clone()).collect(),
             )
         };
@@ -421,11 +579,21 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         );
         let unguarded: Vec<_> = delivery
             .iter()
-            .filter(|j| j.concurrency.as_ref().is_none_or(|c| c.cancel_in_progress == Some(true)))
+            .filter(|j| {
+                j.concurrency
+                    .as_ref()
+                    .is_none_or(|c| c.cancel_in_progress == Some(true))
+            })
             .collect();
         let pr_cancel = pr_workflows
             .iter()
-            .filter(|w| inv.jobs.iter().filter(|j| &j.workflow == *w).all(|j| j.concurrency.as_ref().is_some_and(|c| c.cancel_in_progress != Some(false) && c.cancel_in_progress.is_some())))
+            .filter(|w| {
+                inv.jobs.iter().filter(|j| &j.workflow == *w).all(|j| {
+                    j.concurrency.as_ref().is_some_and(|c| {
+                        c.cancel_in_progress != Some(false) && c.cancel_in_progress.is_some()
+                    })
+                })
+            })
             .count();
         let state = if delivery.is_empty() && pr_workflows.is_empty() {
             State::NotApplicable
@@ -457,17 +625,38 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         let drift: Vec<_> = inv.facts_of(Capability::DriftCheck).collect();
         let scheduled: Vec<_> = drift
             .iter()
-            .filter(|f| inv.job(&f.workflow, &f.job).is_some_and(|j| j.is_scheduled()))
+            .filter(|f| {
+                inv.job(&f.workflow, &f.job)
+                    .is_some_and(|j| j.is_scheduled())
+            })
             .collect();
         let iac_kinds: Vec<String> = inv.iac.keys().cloned().collect();
         let (state, current) = if !inv.has_iac() {
-            (State::NotApplicable, "no infrastructure as code in the repository".to_string())
+            (
+                State::NotApplicable,
+                "no infrastructure as code in the repository".to_string(),
+            )
         } else if !scheduled.is_empty() {
-            (State::Present, format!("{} present; a scheduled plan detects drift", iac_kinds.join(", ")))
+            (
+                State::Present,
+                format!(
+                    "{} present; a scheduled plan detects drift",
+                    iac_kinds.join(", ")
+                ),
+            )
         } else if !drift.is_empty() {
-            (State::Partial, format!("{} present; drift is only checked on changes, not on a schedule", iac_kinds.join(", ")))
+            (
+                State::Partial,
+                format!(
+                    "{} present; drift is only checked on changes, not on a schedule",
+                    iac_kinds.join(", ")
+                ),
+            )
         } else {
-            (State::Missing, format!("{} present; nothing detects drift", iac_kinds.join(", ")))
+            (
+                State::Missing,
+                format!("{} present; nothing detects drift", iac_kinds.join(", ")),
+            )
         };
         rows.push(row(
             "drift-detection",
@@ -502,12 +691,22 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
             4 => State::Present,
             _ => State::Partial,
         };
-        rows.push(row("artifacts-observability", 5, state, parts.join(", "), "coverage, test reports and scan reports kept with every run", evidence));
+        rows.push(row(
+            "artifacts-observability",
+            5,
+            state,
+            parts.join(", "),
+            "coverage, test reports and scan reports kept with every run",
+            evidence,
+        ));
     }
 
     // workflow-supply-chain: from the workflow-security findings.
     {
-        let relevant: Vec<_> = findings.iter().filter(|f| f.rule.area == Area::WorkflowSecurity).collect();
+        let relevant: Vec<_> = findings
+            .iter()
+            .filter(|f| f.rule.area == Area::WorkflowSecurity)
+            .collect();
         let worst = relevant.iter().map(|f| f.severity).min();
         let state = if !has_workflows {
             State::NotApplicable
@@ -518,14 +717,19 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                 Some(_) => State::Partial,
             }
         };
-        let mut by_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        let mut by_rule: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
         for f in &relevant {
             *by_rule.entry(f.rule.id).or_default() += 1;
         }
         let current = if relevant.is_empty() {
             "no workflow supply-chain findings".to_string()
         } else {
-            by_rule.iter().map(|(r, n)| format!("{n} {r}")).collect::<Vec<_>>().join(", ")
+            by_rule
+                .iter()
+                .map(|(r, n)| format!("{n} {r}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         rows.push(row(
             "workflow-supply-chain",
@@ -537,12 +741,16 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         ));
     }
 
-    let decided: Vec<_> = rows.iter().filter_map(|r| r.state.value().map(|v| (r.weight, v, r.state))).collect();
+    let decided: Vec<_> = rows
+        .iter()
+        .filter_map(|r| r.state.value().map(|v| (r.weight, v, r.state)))
+        .collect();
     let total: u32 = decided.iter().map(|d| d.0).sum();
     let score = if total == 0 {
         0
     } else {
-        (decided.iter().map(|d| f64::from(d.0) * d.1).sum::<f64>() * 100.0 / f64::from(total)).round() as u32
+        (decided.iter().map(|d| f64::from(d.0) * d.1).sum::<f64>() * 100.0 / f64::from(total))
+            .round() as u32
     };
     let compliance = if decided.is_empty() {
         0

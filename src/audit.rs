@@ -8,9 +8,9 @@ use rayon::prelude::*;
 
 use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::assess::{self, Assessment};
-use crate::inventory::Inventory;
 use crate::config::{Config, ConfigError};
 use crate::finding::{self, Finding, Location, RuleMeta};
+use crate::inventory::Inventory;
 use crate::report::Report;
 use crate::report::line_hash::LineHashes;
 use crate::rules::{self, invalid_input};

@@ -8,9 +8,9 @@ pub mod inventory;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod verify_deploy;
 pub mod workflow;
 pub mod workspace;
-pub mod verify_deploy;
 pub mod yaml;
 
 /// Where rule documentation links point.

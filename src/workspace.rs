@@ -295,14 +295,31 @@ pub fn relative(base: &Path, path: &Path) -> String {
 
 fn manifest_language(kind: FileKind) -> Option<Language> {
     Some(match kind {
-        FileKind::Manifest(Manifest::PackageJson) | FileKind::Lockfile(Lockfile::PackageLock | Lockfile::YarnLock | Lockfile::PnpmLock | Lockfile::NpmShrinkwrap) => Language::JavaScript,
+        FileKind::Manifest(Manifest::PackageJson)
+        | FileKind::Lockfile(
+            Lockfile::PackageLock
+            | Lockfile::YarnLock
+            | Lockfile::PnpmLock
+            | Lockfile::NpmShrinkwrap,
+        ) => Language::JavaScript,
         FileKind::Manifest(Manifest::Pyproject | Manifest::SetupPy | Manifest::Pipfile)
-        | FileKind::Lockfile(Lockfile::PoetryLock | Lockfile::PipfileLock | Lockfile::UvLock | Lockfile::Requirements) => Language::Python,
+        | FileKind::Lockfile(
+            Lockfile::PoetryLock
+            | Lockfile::PipfileLock
+            | Lockfile::UvLock
+            | Lockfile::Requirements,
+        ) => Language::Python,
         FileKind::Manifest(Manifest::GoMod) | FileKind::Lockfile(Lockfile::GoSum) => Language::Go,
-        FileKind::Manifest(Manifest::CargoToml) | FileKind::Lockfile(Lockfile::CargoLock) => Language::Rust,
+        FileKind::Manifest(Manifest::CargoToml) | FileKind::Lockfile(Lockfile::CargoLock) => {
+            Language::Rust
+        }
         FileKind::Manifest(Manifest::Maven | Manifest::Gradle) => Language::Java,
-        FileKind::Manifest(Manifest::Gemfile) | FileKind::Lockfile(Lockfile::GemfileLock) => Language::Ruby,
-        FileKind::Manifest(Manifest::ComposerJson) | FileKind::Lockfile(Lockfile::ComposerLock) => Language::Php,
+        FileKind::Manifest(Manifest::Gemfile) | FileKind::Lockfile(Lockfile::GemfileLock) => {
+            Language::Ruby
+        }
+        FileKind::Manifest(Manifest::ComposerJson) | FileKind::Lockfile(Lockfile::ComposerLock) => {
+            Language::Php
+        }
         FileKind::Manifest(Manifest::DotnetProject) => Language::CSharp,
         _ => return None,
     })

@@ -13,7 +13,12 @@ struct ActionRule {
     default: Default,
 }
 
-const fn rule(name: &'static str, capability: Capability, tool: &'static str, default: Default) -> ActionRule {
+const fn rule(
+    name: &'static str,
+    capability: Capability,
+    tool: &'static str,
+    default: Default,
+) -> ActionRule {
     ActionRule {
         name,
         capability,
@@ -26,101 +31,381 @@ use Capability as C;
 use Default as D;
 
 static ACTIONS: &[ActionRule] = &[
-    rule("github/codeql-action/analyze", C::Sast, "codeql", D::ReportsOnly),
-    rule("github/codeql-action/upload-sarif", C::ScanReport, "code scanning upload", D::ReportsOnly),
+    rule(
+        "github/codeql-action/analyze",
+        C::Sast,
+        "codeql",
+        D::ReportsOnly,
+    ),
+    rule(
+        "github/codeql-action/upload-sarif",
+        C::ScanReport,
+        "code scanning upload",
+        D::ReportsOnly,
+    ),
     rule("semgrep/semgrep-action", C::Sast, "semgrep", D::Fails),
     rule("returntocorp/semgrep-action", C::Sast, "semgrep", D::Fails),
     rule("securego/gosec", C::Sast, "gosec", D::Fails),
-    rule("sonarsource/sonarcloud-github-action", C::Sast, "sonarcloud", D::ReportsOnly),
-    rule("sonarsource/sonarqube-scan-action", C::Sast, "sonarqube", D::ReportsOnly),
+    rule(
+        "sonarsource/sonarcloud-github-action",
+        C::Sast,
+        "sonarcloud",
+        D::ReportsOnly,
+    ),
+    rule(
+        "sonarsource/sonarqube-scan-action",
+        C::Sast,
+        "sonarqube",
+        D::ReportsOnly,
+    ),
     rule("snyk/actions", C::Sca, "snyk", D::Fails),
-    rule("checkmarx/ast-github-action", C::Sast, "checkmarx", D::Fails),
+    rule(
+        "checkmarx/ast-github-action",
+        C::Sast,
+        "checkmarx",
+        D::Fails,
+    ),
     rule("pypa/gh-action-pip-audit", C::Sca, "pip-audit", D::Fails),
     rule("google/osv-scanner-action", C::Sca, "osv-scanner", D::Fails),
-    rule("actions/dependency-review-action", C::Sca, "dependency-review", D::Fails),
+    rule(
+        "actions/dependency-review-action",
+        C::Sca,
+        "dependency-review",
+        D::Fails,
+    ),
     rule("rustsec/audit-check", C::Sca, "cargo audit", D::Fails),
     rule("actions-rs/audit-check", C::Sca, "cargo audit", D::Fails),
-    rule("embarkstudios/cargo-deny-action", C::Sca, "cargo deny", D::Fails),
+    rule(
+        "embarkstudios/cargo-deny-action",
+        C::Sca,
+        "cargo deny",
+        D::Fails,
+    ),
     rule("golang/govulncheck-action", C::Sca, "govulncheck", D::Fails),
-    rule("dependency-check/dependency-check_action", C::Sca, "dependency-check", D::Fails),
-    rule("aquasecurity/trivy-action", C::ContainerScan, "trivy", D::Passes),
+    rule(
+        "dependency-check/dependency-check_action",
+        C::Sca,
+        "dependency-check",
+        D::Fails,
+    ),
+    rule(
+        "aquasecurity/trivy-action",
+        C::ContainerScan,
+        "trivy",
+        D::Passes,
+    ),
     rule("anchore/scan-action", C::ContainerScan, "grype", D::Fails),
-    rule("docker/scout-action", C::ContainerScan, "docker scout", D::Passes),
-    rule("gitleaks/gitleaks-action", C::SecretScan, "gitleaks", D::Fails),
-    rule("trufflesecurity/trufflehog", C::SecretScan, "trufflehog", D::Fails),
-    rule("gitguardian/ggshield-action", C::SecretScan, "ggshield", D::Fails),
-    rule("bridgecrewio/checkov-action", C::IacScan, "checkov", D::Fails),
+    rule(
+        "docker/scout-action",
+        C::ContainerScan,
+        "docker scout",
+        D::Passes,
+    ),
+    rule(
+        "gitleaks/gitleaks-action",
+        C::SecretScan,
+        "gitleaks",
+        D::Fails,
+    ),
+    rule(
+        "trufflesecurity/trufflehog",
+        C::SecretScan,
+        "trufflehog",
+        D::Fails,
+    ),
+    rule(
+        "gitguardian/ggshield-action",
+        C::SecretScan,
+        "ggshield",
+        D::Fails,
+    ),
+    rule(
+        "bridgecrewio/checkov-action",
+        C::IacScan,
+        "checkov",
+        D::Fails,
+    ),
     rule("aquasecurity/tfsec-action", C::IacScan, "tfsec", D::Fails),
-    rule("aquasecurity/tfsec-sarif-action", C::IacScan, "tfsec", D::ReportsOnly),
+    rule(
+        "aquasecurity/tfsec-sarif-action",
+        C::IacScan,
+        "tfsec",
+        D::ReportsOnly,
+    ),
     rule("checkmarx/kics-github-action", C::IacScan, "kics", D::Fails),
-    rule("tenable/terrascan-action", C::IacScan, "terrascan", D::Fails),
-    rule("zizmorcore/zizmor-action", C::Lint, "zizmor", D::ReportsOnly),
+    rule(
+        "tenable/terrascan-action",
+        C::IacScan,
+        "terrascan",
+        D::Fails,
+    ),
+    rule(
+        "zizmorcore/zizmor-action",
+        C::Lint,
+        "zizmor",
+        D::ReportsOnly,
+    ),
     rule("rhysd/actionlint", C::Lint, "actionlint", D::Fails),
     rule("raven-actions/actionlint", C::Lint, "actionlint", D::Fails),
     rule("hadolint/hadolint-action", C::Lint, "hadolint", D::Fails),
-    rule("golangci/golangci-lint-action", C::Lint, "golangci-lint", D::Fails),
+    rule(
+        "golangci/golangci-lint-action",
+        C::Lint,
+        "golangci-lint",
+        D::Fails,
+    ),
     rule("pre-commit/action", C::Lint, "pre-commit", D::Fails),
-    rule("super-linter/super-linter", C::Lint, "super-linter", D::Fails),
+    rule(
+        "super-linter/super-linter",
+        C::Lint,
+        "super-linter",
+        D::Fails,
+    ),
     rule("github/super-linter", C::Lint, "super-linter", D::Fails),
     rule("reviewdog/action-", C::Lint, "reviewdog", D::ReportsOnly),
     rule("astral-sh/ruff-action", C::Lint, "ruff", D::Fails),
     rule("chartboost/ruff-action", C::Lint, "ruff", D::Fails),
     rule("psf/black", C::Format, "black", D::Fails),
     rule("ludeeus/action-shellcheck", C::Lint, "shellcheck", D::Fails),
-    rule("wearerequired/lint-action", C::Lint, "lint-action", D::Fails),
+    rule(
+        "wearerequired/lint-action",
+        C::Lint,
+        "lint-action",
+        D::Fails,
+    ),
     rule("cypress-io/github-action", C::E2e, "cypress", D::Fails),
-    rule("docker/build-push-action", C::ContainerBuild, "docker/build-push-action", D::Fails),
-    rule("docker/bake-action", C::ContainerBuild, "docker/bake-action", D::Fails),
-    rule("redhat-actions/buildah-build", C::ContainerBuild, "buildah", D::Fails),
-    rule("aws-actions/amazon-ecs-deploy-task-definition", C::Deploy, "aws ecs", D::Fails),
-    rule("aws-actions/aws-cloudformation-github-deploy", C::Deploy, "aws cloudformation", D::Fails),
-    rule("aws-actions/aws-lambda-deploy", C::Deploy, "aws lambda", D::Fails),
+    rule(
+        "docker/build-push-action",
+        C::ContainerBuild,
+        "docker/build-push-action",
+        D::Fails,
+    ),
+    rule(
+        "docker/bake-action",
+        C::ContainerBuild,
+        "docker/bake-action",
+        D::Fails,
+    ),
+    rule(
+        "redhat-actions/buildah-build",
+        C::ContainerBuild,
+        "buildah",
+        D::Fails,
+    ),
+    rule(
+        "aws-actions/amazon-ecs-deploy-task-definition",
+        C::Deploy,
+        "aws ecs",
+        D::Fails,
+    ),
+    rule(
+        "aws-actions/aws-cloudformation-github-deploy",
+        C::Deploy,
+        "aws cloudformation",
+        D::Fails,
+    ),
+    rule(
+        "aws-actions/aws-lambda-deploy",
+        C::Deploy,
+        "aws lambda",
+        D::Fails,
+    ),
     rule("azure/webapps-deploy", C::Deploy, "azure webapp", D::Fails),
     rule("azure/k8s-deploy", C::Deploy, "kubernetes", D::Fails),
-    rule("azure/functions-action", C::Deploy, "azure functions", D::Fails),
-    rule("azure/arm-deploy", C::Deploy, "azure resource manager", D::Fails),
-    rule("azure/container-apps-deploy-action", C::Deploy, "azure container apps", D::Fails),
-    rule("azure/static-web-apps-deploy", C::Deploy, "azure static web apps", D::Fails),
-    rule("google-github-actions/deploy-cloudrun", C::Deploy, "cloud run", D::Fails),
-    rule("google-github-actions/deploy-appengine", C::Deploy, "app engine", D::Fails),
-    rule("google-github-actions/deploy-cloud-functions", C::Deploy, "cloud functions", D::Fails),
+    rule(
+        "azure/functions-action",
+        C::Deploy,
+        "azure functions",
+        D::Fails,
+    ),
+    rule(
+        "azure/arm-deploy",
+        C::Deploy,
+        "azure resource manager",
+        D::Fails,
+    ),
+    rule(
+        "azure/container-apps-deploy-action",
+        C::Deploy,
+        "azure container apps",
+        D::Fails,
+    ),
+    rule(
+        "azure/static-web-apps-deploy",
+        C::Deploy,
+        "azure static web apps",
+        D::Fails,
+    ),
+    rule(
+        "google-github-actions/deploy-cloudrun",
+        C::Deploy,
+        "cloud run",
+        D::Fails,
+    ),
+    rule(
+        "google-github-actions/deploy-appengine",
+        C::Deploy,
+        "app engine",
+        D::Fails,
+    ),
+    rule(
+        "google-github-actions/deploy-cloud-functions",
+        C::Deploy,
+        "cloud functions",
+        D::Fails,
+    ),
     rule("actions/deploy-pages", C::Deploy, "github pages", D::Fails),
-    rule("peaceiris/actions-gh-pages", C::Deploy, "github pages", D::Fails),
-    rule("jamesives/github-pages-deploy-action", C::Deploy, "github pages", D::Fails),
-    rule("cloudflare/wrangler-action", C::Deploy, "cloudflare", D::Fails),
-    rule("cloudflare/pages-action", C::Deploy, "cloudflare pages", D::Fails),
+    rule(
+        "peaceiris/actions-gh-pages",
+        C::Deploy,
+        "github pages",
+        D::Fails,
+    ),
+    rule(
+        "jamesives/github-pages-deploy-action",
+        C::Deploy,
+        "github pages",
+        D::Fails,
+    ),
+    rule(
+        "cloudflare/wrangler-action",
+        C::Deploy,
+        "cloudflare",
+        D::Fails,
+    ),
+    rule(
+        "cloudflare/pages-action",
+        C::Deploy,
+        "cloudflare pages",
+        D::Fails,
+    ),
     rule("amondnet/vercel-action", C::Deploy, "vercel", D::Fails),
     rule("nwtgck/actions-netlify", C::Deploy, "netlify", D::Fails),
     rule("superfly/flyctl-actions", C::Deploy, "fly.io", D::Fails),
     rule("akhileshns/heroku-deploy", C::Deploy, "heroku", D::Fails),
-    rule("serverless/github-action", C::Deploy, "serverless", D::Fails),
+    rule(
+        "serverless/github-action",
+        C::Deploy,
+        "serverless",
+        D::Fails,
+    ),
     rule("appleboy/ssh-action", C::Deploy, "ssh", D::Fails),
     rule("appleboy/scp-action", C::Deploy, "scp", D::Fails),
     rule("easingthemes/ssh-deploy", C::Deploy, "ssh", D::Fails),
     rule("pulumi/actions", C::Deploy, "pulumi", D::Fails),
     rule("pypa/gh-action-pypi-publish", C::Publish, "pypi", D::Fails),
     rule("js-devtools/npm-publish", C::Publish, "npm", D::Fails),
-    rule("softprops/action-gh-release", C::Publish, "github release", D::Fails),
-    rule("ncipollo/release-action", C::Publish, "github release", D::Fails),
-    rule("goreleaser/goreleaser-action", C::Publish, "goreleaser", D::Fails),
+    rule(
+        "softprops/action-gh-release",
+        C::Publish,
+        "github release",
+        D::Fails,
+    ),
+    rule(
+        "ncipollo/release-action",
+        C::Publish,
+        "github release",
+        D::Fails,
+    ),
+    rule(
+        "goreleaser/goreleaser-action",
+        C::Publish,
+        "goreleaser",
+        D::Fails,
+    ),
     rule("anchore/sbom-action", C::Sbom, "syft", D::Fails),
-    rule("cyclonedx/gh-node-module-generatebom", C::Sbom, "cyclonedx", D::Fails),
-    rule("cyclonedx/gh-python-generate-sbom", C::Sbom, "cyclonedx", D::Fails),
+    rule(
+        "cyclonedx/gh-node-module-generatebom",
+        C::Sbom,
+        "cyclonedx",
+        D::Fails,
+    ),
+    rule(
+        "cyclonedx/gh-python-generate-sbom",
+        C::Sbom,
+        "cyclonedx",
+        D::Fails,
+    ),
     rule("actions/attest-sbom", C::Sbom, "sbom attestation", D::Fails),
-    rule("actions/attest-build-provenance", C::Signing, "build provenance attestation", D::Fails),
+    rule(
+        "actions/attest-build-provenance",
+        C::Signing,
+        "build provenance attestation",
+        D::Fails,
+    ),
     rule("actions/attest", C::Signing, "attestation", D::Fails),
-    rule("slsa-framework/slsa-github-generator", C::Signing, "slsa provenance", D::Fails),
-    rule("codecov/codecov-action", C::Coverage, "codecov", D::ReportsOnly),
-    rule("coverallsapp/github-action", C::Coverage, "coveralls", D::ReportsOnly),
-    rule("py-cov-action/python-coverage-comment-action", C::Coverage, "coverage comment", D::ReportsOnly),
-    rule("dorny/test-reporter", C::TestReport, "test-reporter", D::ReportsOnly),
-    rule("mikepenz/action-junit-report", C::TestReport, "junit report", D::ReportsOnly),
-    rule("enricomi/publish-unit-test-result-action", C::TestReport, "unit test results", D::ReportsOnly),
-    rule("actions/upload-artifact", C::ArtifactUpload, "upload-artifact", D::Fails),
-    rule("actions/download-artifact", C::ArtifactDownload, "download-artifact", D::Fails),
-    rule("chrnorm/deployment-action", C::DeploymentRecord, "deployments api", D::Fails),
-    rule("bobheadxi/deployments", C::DeploymentRecord, "deployments api", D::Fails),
-    rule("jtalk/url-health-check-action", C::PostDeployCheck, "url health check", D::Fails),
+    rule(
+        "slsa-framework/slsa-github-generator",
+        C::Signing,
+        "slsa provenance",
+        D::Fails,
+    ),
+    rule(
+        "codecov/codecov-action",
+        C::Coverage,
+        "codecov",
+        D::ReportsOnly,
+    ),
+    rule(
+        "coverallsapp/github-action",
+        C::Coverage,
+        "coveralls",
+        D::ReportsOnly,
+    ),
+    rule(
+        "py-cov-action/python-coverage-comment-action",
+        C::Coverage,
+        "coverage comment",
+        D::ReportsOnly,
+    ),
+    rule(
+        "dorny/test-reporter",
+        C::TestReport,
+        "test-reporter",
+        D::ReportsOnly,
+    ),
+    rule(
+        "mikepenz/action-junit-report",
+        C::TestReport,
+        "junit report",
+        D::ReportsOnly,
+    ),
+    rule(
+        "enricomi/publish-unit-test-result-action",
+        C::TestReport,
+        "unit test results",
+        D::ReportsOnly,
+    ),
+    rule(
+        "actions/upload-artifact",
+        C::ArtifactUpload,
+        "upload-artifact",
+        D::Fails,
+    ),
+    rule(
+        "actions/download-artifact",
+        C::ArtifactDownload,
+        "download-artifact",
+        D::Fails,
+    ),
+    rule(
+        "chrnorm/deployment-action",
+        C::DeploymentRecord,
+        "deployments api",
+        D::Fails,
+    ),
+    rule(
+        "bobheadxi/deployments",
+        C::DeploymentRecord,
+        "deployments api",
+        D::Fails,
+    ),
+    rule(
+        "jtalk/url-health-check-action",
+        C::PostDeployCheck,
+        "url health check",
+        D::Fails,
+    ),
 ];
 
 pub struct ActionMatch {
@@ -169,7 +454,10 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                 m.tool = format!("trivy {scan_type}");
                 m.blocks_on_findings = input(step, "exit-code").is_some_and(|v| v.trim() != "0");
                 m.input = Some("exit-code");
-                if matches!(input(step, "format"), Some("cyclonedx" | "spdx" | "spdx-json" | "github")) {
+                if matches!(
+                    input(step, "format"),
+                    Some("cyclonedx" | "spdx" | "spdx-json" | "github")
+                ) {
                     out.push(ActionMatch {
                         capability: C::Sbom,
                         tool: "trivy sbom".into(),
@@ -220,7 +508,8 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         input: Some("sbom"),
                     });
                 }
-                if input(step, "provenance").is_some_and(|v| v == "true" || v.starts_with("mode=")) {
+                if input(step, "provenance").is_some_and(|v| v == "true" || v.starts_with("mode="))
+                {
                     out.push(ActionMatch {
                         capability: C::Signing,
                         tool: "buildx provenance".into(),
@@ -276,7 +565,8 @@ mod tests {
     use crate::workflow::parse_workflow;
 
     fn classify(step_yaml: &str) -> Vec<(&'static str, String, bool)> {
-        let text = format!("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - {step_yaml}\n");
+        let text =
+            format!("on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - {step_yaml}\n");
         let (wf, errors) = parse_workflow(&text, "w.yml");
         assert!(errors.is_empty(), "{errors:?}");
         let wf = wf.expect("model");
@@ -295,14 +585,18 @@ mod tests {
             [("container-scan", "trivy image".to_string(), false)]
         );
         assert_eq!(
-            classify("uses: aquasecurity/trivy-action@0.28.0\n        with: {scan-type: fs, exit-code: '1'}"),
+            classify(
+                "uses: aquasecurity/trivy-action@0.28.0\n        with: {scan-type: fs, exit-code: '1'}"
+            ),
             [("sca", "trivy fs".to_string(), true)]
         );
     }
 
     #[test]
     fn build_push_action_publishes_and_attests_when_told() {
-        let got = classify("uses: docker/build-push-action@v6\n        with: {push: true, sbom: true, provenance: mode=max}");
+        let got = classify(
+            "uses: docker/build-push-action@v6\n        with: {push: true, sbom: true, provenance: mode=max}",
+        );
         let caps: Vec<_> = got.iter().map(|g| g.0).collect();
         assert_eq!(caps, ["container-build", "publish", "sbom", "signing"]);
         let got = classify("uses: docker/build-push-action@v6");
@@ -316,7 +610,10 @@ mod tests {
             [("sast", "codeql".to_string(), false)]
         );
         assert!(classify("uses: github/codeql-action/init@v3").is_empty());
-        assert_eq!(classify("uses: snyk/actions/docker@master")[0].0, "container-scan");
+        assert_eq!(
+            classify("uses: snyk/actions/docker@master")[0].0,
+            "container-scan"
+        );
         assert_eq!(classify("uses: reviewdog/action-eslint@v1")[0].0, "lint");
     }
 }

@@ -9,7 +9,10 @@ use crate::workflow::{Job, Step, pair};
 pub fn static_secret_cloud(name: &str) -> Option<&'static str> {
     let n = name.to_ascii_uppercase();
     let has = |s: &str| n.contains(s);
-    if has("ACCESS_KEY_ID") || has("SECRET_ACCESS_KEY") || (has("AWS") && (has("KEY") || has("SECRET"))) {
+    if has("ACCESS_KEY_ID")
+        || has("SECRET_ACCESS_KEY")
+        || (has("AWS") && (has("KEY") || has("SECRET")))
+    {
         return Some("aws");
     }
     if (has("GCP") || has("GCLOUD") || has("GOOGLE") || has("GKE") || has("FIREBASE_SERVICE"))
@@ -17,13 +20,18 @@ pub fn static_secret_cloud(name: &str) -> Option<&'static str> {
     {
         return Some("gcp");
     }
-    if (has("AZURE") || has("ARM_")) && (has("CREDENTIALS") || has("CLIENT_SECRET") || has("SECRET")) {
+    if (has("AZURE") || has("ARM_"))
+        && (has("CREDENTIALS") || has("CLIENT_SECRET") || has("SECRET"))
+    {
         return Some("azure");
     }
     if has("KUBECONFIG") || has("KUBE_CONFIG") || has("K8S_CONFIG") {
         return Some("kubernetes");
     }
-    if matches!(n.as_str(), "TF_API_TOKEN" | "TFE_TOKEN" | "TERRAFORM_TOKEN" | "TF_TOKEN") {
+    if matches!(
+        n.as_str(),
+        "TF_API_TOKEN" | "TFE_TOKEN" | "TERRAFORM_TOKEN" | "TF_TOKEN"
+    ) {
         return Some("terraform-cloud");
     }
     if has("DIGITALOCEAN") && has("TOKEN") {
@@ -42,7 +50,10 @@ fn record(
     location: Location,
 ) {
     let duplicate = out.iter().any(|a| {
-        a.job == job && a.cloud == cloud && a.method == method && a.location.start.line == location.start.line
+        a.job == job
+            && a.cloud == cloud
+            && a.method == method
+            && a.location.start.line == location.start.line
     });
     if !duplicate {
         out.push(CloudAuth {
@@ -62,16 +73,32 @@ pub fn detect_secrets(pw: &ParsedWorkflow, out: &mut Vec<CloudAuth>) {
     let wf = &pw.workflow;
     for expr in &wf.expressions {
         for ctx in &expr.contexts {
-            let Some(name) = ctx.strip_prefix("secrets.") else { continue };
-            let Some(cloud) = static_secret_cloud(name) else { continue };
+            let Some(name) = ctx.strip_prefix("secrets.") else {
+                continue;
+            };
+            let Some(cloud) = static_secret_cloud(name) else {
+                continue;
+            };
             let location = Location::new(&pw.display, expr.span);
-            let detail = format!("long-lived secret `{name}`");
-            let jobs: Vec<&Job> = match wf.jobs.iter().find(|j| j.span.start <= expr.span.start && expr.span.end <= j.span.end) {
+            let detail = format!("the long-lived secret `{name}`");
+            let jobs: Vec<&Job> = match wf
+                .jobs
+                .iter()
+                .find(|j| j.span.start <= expr.span.start && expr.span.end <= j.span.end)
+            {
                 Some(j) => vec![j],
                 None => wf.jobs.iter().collect(),
             };
             for job in jobs {
-                record(out, pw, &job.id.value, cloud, AuthMethod::StaticSecret, detail.clone(), location.clone());
+                record(
+                    out,
+                    pw,
+                    &job.id.value,
+                    cloud,
+                    AuthMethod::StaticSecret,
+                    detail.clone(),
+                    location.clone(),
+                );
             }
         }
     }
@@ -79,7 +106,9 @@ pub fn detect_secrets(pw: &ParsedWorkflow, out: &mut Vec<CloudAuth>) {
 
 /// Authentication actions and what their inputs say.
 pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<CloudAuth>) {
-    let Some(action) = step.repo_action() else { return };
+    let Some(action) = step.repo_action() else {
+        return;
+    };
     let name = action.name().to_ascii_lowercase();
     let key = |k: &str| pair(&step.with, k).map(|p| Location::new(&pw.display, p.key.span));
     let job_id = job.id.value.as_str();
@@ -92,33 +121,78 @@ pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<Cl
         "aws-actions/configure-aws-credentials" => {
             if key("aws-access-key-id").is_some() || key("aws-secret-access-key").is_some() {
                 let loc = key("aws-access-key-id").or_else(|| key("aws-secret-access-key"));
-                add("aws", AuthMethod::StaticSecret, "access keys passed to configure-aws-credentials", loc);
+                add(
+                    "aws",
+                    AuthMethod::StaticSecret,
+                    "access keys passed to configure-aws-credentials",
+                    loc,
+                );
             } else if key("role-to-assume").is_some() {
-                add("aws", AuthMethod::Oidc, "role-to-assume with the GitHub OIDC token", key("role-to-assume"));
+                add(
+                    "aws",
+                    AuthMethod::Oidc,
+                    "`role-to-assume` with the job's OIDC token",
+                    key("role-to-assume"),
+                );
             }
         }
         "google-github-actions/auth" => {
             if key("credentials_json").is_some() {
-                add("gcp", AuthMethod::StaticSecret, "service account key JSON (credentials_json)", key("credentials_json"));
+                add(
+                    "gcp",
+                    AuthMethod::StaticSecret,
+                    "a service account key JSON (`credentials_json`)",
+                    key("credentials_json"),
+                );
             } else if key("workload_identity_provider").is_some() {
-                add("gcp", AuthMethod::Oidc, "workload identity federation", key("workload_identity_provider"));
+                add(
+                    "gcp",
+                    AuthMethod::Oidc,
+                    "workload identity federation",
+                    key("workload_identity_provider"),
+                );
             }
         }
         "google-github-actions/setup-gcloud" => {
-            add("gcp", AuthMethod::StaticSecret, "service account key (service_account_key)", key("service_account_key"));
+            add(
+                "gcp",
+                AuthMethod::StaticSecret,
+                "a service account key (`service_account_key`)",
+                key("service_account_key"),
+            );
         }
         "azure/login" => {
             if key("creds").is_some() {
-                add("azure", AuthMethod::StaticSecret, "service principal secret JSON (creds)", key("creds"));
+                add(
+                    "azure",
+                    AuthMethod::StaticSecret,
+                    "a service principal secret (`creds`)",
+                    key("creds"),
+                );
             } else if key("client-id").is_some() && key("client-secret").is_none() {
-                add("azure", AuthMethod::Oidc, "federated credential (client-id without secret)", key("client-id"));
+                add(
+                    "azure",
+                    AuthMethod::Oidc,
+                    "federated credential (client-id without secret)",
+                    key("client-id"),
+                );
             }
         }
         "azure/k8s-set-context" => {
-            add("kubernetes", AuthMethod::StaticSecret, "kubeconfig from a secret", key("kubeconfig"));
+            add(
+                "kubernetes",
+                AuthMethod::StaticSecret,
+                "a kubeconfig stored as a secret",
+                key("kubeconfig"),
+            );
         }
         "hashicorp/setup-terraform" => {
-            add("terraform-cloud", AuthMethod::StaticSecret, "Terraform Cloud API token", key("cli_config_credentials_token"));
+            add(
+                "terraform-cloud",
+                AuthMethod::StaticSecret,
+                "a stored Terraform Cloud API token",
+                key("cli_config_credentials_token"),
+            );
         }
         "docker/login-action" => {
             // The job's own GITHUB_TOKEN is short-lived; any other secret is a stored password.
@@ -127,7 +201,12 @@ pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<Cl
                 .and_then(|v| v.as_scalar())
                 .is_some_and(|v| v.contains("secrets.") && !v.contains("secrets.GITHUB_TOKEN"));
             if stored {
-                add("container-registry", AuthMethod::StaticSecret, "registry password from a secret", key("password"));
+                add(
+                    "container-registry",
+                    AuthMethod::StaticSecret,
+                    "a registry password stored as a secret",
+                    key("password"),
+                );
             }
         }
         _ => {}

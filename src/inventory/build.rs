@@ -6,9 +6,7 @@ use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
 use super::scripts::ScriptIndex;
 use super::shell::{self, SwallowKind};
-use super::{
-    Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name,
-};
+use super::{Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name};
 use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::finding::Location;
 use crate::source::SourceText;
@@ -27,7 +25,12 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
         .filter(|f| {
             matches!(
                 f.kind,
-                FileKind::Manifest(Manifest::PackageJson | Manifest::Makefile | Manifest::Justfile | Manifest::Taskfile)
+                FileKind::Manifest(
+                    Manifest::PackageJson
+                        | Manifest::Makefile
+                        | Manifest::Justfile
+                        | Manifest::Taskfile
+                )
             )
         })
         .map(|f| (f.rel.clone(), f.abs.clone()))
@@ -42,7 +45,11 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
     for f in &repo.files {
         let display = f.display.clone();
         match f.kind {
-            FileKind::Iac(kind) => inv.iac.entry(iac_name(kind).to_string()).or_default().push(display),
+            FileKind::Iac(kind) => inv
+                .iac
+                .entry(iac_name(kind).to_string())
+                .or_default()
+                .push(display),
             FileKind::Dockerfile => inv.dockerfiles.push(display),
             FileKind::Lockfile(_) => inv.lockfiles.push(display),
             _ => {}
@@ -69,7 +76,12 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
             "tofu" => "opentofu",
             "pulumi" => "pulumi",
             _ if f.tool == "aws cdk" || f.tool.starts_with("cdk") => "cdk",
-            _ if f.tool == "aws cloudformation" || f.tool == "aws sam" || f.tool == "cloudformation drift" => "cloudformation",
+            _ if f.tool == "aws cloudformation"
+                || f.tool == "aws sam"
+                || f.tool == "cloudformation drift" =>
+            {
+                "cloudformation"
+            }
             _ if f.tool == "azure resource manager" => "bicep",
             _ => continue,
         };
@@ -103,7 +115,11 @@ fn is_false(cond: &str) -> bool {
 }
 
 fn node_true(node: Option<&Node>) -> Option<&Node> {
-    node.filter(|n| n.as_bool() == Some(true) || n.as_scalar().is_some_and(|s| is_false(&format!("!{s}")) || s.trim() == "${{ true }}"))
+    node.filter(|n| {
+        n.as_bool() == Some(true)
+            || n.as_scalar()
+                .is_some_and(|s| is_false(&format!("!{s}")) || s.trim() == "${{ true }}")
+    })
 }
 
 impl WorkflowBuilder<'_, '_> {
@@ -114,7 +130,10 @@ impl WorkflowBuilder<'_, '_> {
     fn run(&mut self) {
         let wf = &self.pw.workflow;
         let triggers: Vec<String> = wf.triggers.iter().map(|t| t.event.value.clone()).collect();
-        let wf_id_token = wf.permissions.as_ref().is_some_and(|p| p.level("id-token") == crate::workflow::Level::Write);
+        let wf_id_token = wf
+            .permissions
+            .as_ref()
+            .is_some_and(|p| p.level("id-token") == crate::workflow::Level::Write);
         let mut jobs = Vec::new();
         for job in &wf.jobs {
             let before = self.inv.facts.len();
@@ -124,18 +143,27 @@ impl WorkflowBuilder<'_, '_> {
                 self.step(job, step, base.clone(), &display, 0);
                 auth::detect_step(self.pw, job, step, &mut self.inv.cloud_auth);
             }
-            let capabilities: BTreeSet<Capability> =
-                self.inv.facts[before..].iter().map(|f| f.capability).collect();
+            let capabilities: BTreeSet<Capability> = self.inv.facts[before..]
+                .iter()
+                .map(|f| f.capability)
+                .collect();
             let concurrency = job
                 .concurrency
                 .as_ref()
                 .map(|c| self.concurrency(c, "job"))
-                .or_else(|| wf.concurrency.as_ref().map(|c| self.concurrency(c, "workflow")));
-            let condition = job.condition.as_ref().map(|c| c.value.as_str()).unwrap_or("");
-            let id_token_write = job
-                .permissions
+                .or_else(|| {
+                    wf.concurrency
+                        .as_ref()
+                        .map(|c| self.concurrency(c, "workflow"))
+                });
+            let condition = job
+                .condition
                 .as_ref()
-                .map_or(wf_id_token, |p| p.level("id-token") == crate::workflow::Level::Write);
+                .map(|c| c.value.as_str())
+                .unwrap_or("");
+            let id_token_write = job.permissions.as_ref().map_or(wf_id_token, |p| {
+                p.level("id-token") == crate::workflow::Level::Write
+            });
             jobs.push(JobInfo {
                 workflow: self.pw.display.clone(),
                 job: job.id.value.clone(),
@@ -152,7 +180,11 @@ impl WorkflowBuilder<'_, '_> {
                 }),
                 concurrency,
                 id_token_write,
-                disabled: job.condition.as_ref().filter(|c| is_false(&c.value)).map(|c| self.loc(c.span)),
+                disabled: job
+                    .condition
+                    .as_ref()
+                    .filter(|c| is_false(&c.value))
+                    .map(|c| self.loc(c.span)),
                 gated_by_workflow_run: wf.has_trigger("workflow_run")
                     && condition.contains("conclusion")
                     && condition.contains("success"),
@@ -166,7 +198,12 @@ impl WorkflowBuilder<'_, '_> {
         let direct: BTreeMap<&str, Vec<&str>> = wf
             .jobs
             .iter()
-            .map(|j| (j.id.value.as_str(), j.needs.iter().map(|n| n.value.as_str()).collect()))
+            .map(|j| {
+                (
+                    j.id.value.as_str(),
+                    j.needs.iter().map(|n| n.value.as_str()).collect(),
+                )
+            })
             .collect();
         for info in &mut jobs {
             let mut seen = BTreeSet::new();
@@ -192,16 +229,29 @@ impl WorkflowBuilder<'_, '_> {
 
     fn passes_identity(&self, job: &Job) -> bool {
         let in_job = |s: Span| job.span.start <= s.start && s.end <= job.span.end;
-        let by_expression = self.pw.workflow.expressions.iter().filter(|e| in_job(e.span)).any(|e| {
-            e.contexts.iter().any(|c| {
-                matches!(c.as_str(), "github.sha" | "github.run_id" | "github.run_number" | "github.event.pull_request.head.sha")
-                    || c.ends_with(".outputs.digest")
-                    || c.ends_with(".outputs.sha")
-            })
-        });
+        let by_expression = self
+            .pw
+            .workflow
+            .expressions
+            .iter()
+            .filter(|e| in_job(e.span))
+            .any(|e| {
+                e.contexts.iter().any(|c| {
+                    matches!(
+                        c.as_str(),
+                        "github.sha"
+                            | "github.run_id"
+                            | "github.run_number"
+                            | "github.event.pull_request.head.sha"
+                    ) || c.ends_with(".outputs.digest")
+                        || c.ends_with(".outputs.sha")
+                })
+            });
         by_expression
             || job.all_steps().iter().any(|s| {
-                s.run.as_ref().is_some_and(|r| r.value.contains("GITHUB_SHA") || r.value.contains("GITHUB_RUN_ID"))
+                s.run.as_ref().is_some_and(|r| {
+                    r.value.contains("GITHUB_SHA") || r.value.contains("GITHUB_RUN_ID")
+                })
             })
     }
 
@@ -209,7 +259,11 @@ impl WorkflowBuilder<'_, '_> {
     fn job_neutered(&self, job: &Job) -> Option<Blocking> {
         if let Some(c) = job.condition.as_ref().filter(|c| is_false(&c.value)) {
             return Some(Blocking::NonBlocking {
-                reason: format!("job `{}` never runs: `if: {}`", job.id.value, c.value.trim()),
+                reason: format!(
+                    "job `{}` never runs: `if: {}`",
+                    job.id.value,
+                    c.value.trim()
+                ),
                 location: self.loc(c.span),
             });
         }
@@ -260,7 +314,14 @@ impl WorkflowBuilder<'_, '_> {
     }
 
     /// One step of `job`, written in `display` (the workflow, or a local action it uses).
-    fn step(&mut self, job: &Job, step: &Step, job_state: Option<Blocking>, display: &str, depth: usize) {
+    fn step(
+        &mut self,
+        job: &Job,
+        step: &Step,
+        job_state: Option<Blocking>,
+        display: &str,
+        depth: usize,
+    ) {
         let neutered = job_state.or_else(|| self.step_neutered(step, display));
         if let Some(uses) = &step.uses {
             let location = Location::new(display, uses.span);
@@ -275,20 +336,38 @@ impl WorkflowBuilder<'_, '_> {
                                 .and_then(|k| crate::workflow::pair(&step.with, k))
                                 .map_or(location.clone(), |p| Location::new(display, p.key.span));
                             Blocking::NonBlocking {
-                                reason: format!("{} does not fail on findings as configured", m.tool),
+                                reason: format!(
+                                    "{} does not fail on findings as configured",
+                                    m.tool
+                                ),
                                 location: at,
                             }
                         } else {
                             Blocking::ReportsOnly
                         };
-                        self.push(job, m.capability, m.tool, location.clone(), None, neutered.clone(), tool_blocking);
+                        self.push(
+                            job,
+                            m.capability,
+                            m.tool,
+                            location.clone(),
+                            None,
+                            neutered.clone(),
+                            tool_blocking,
+                        );
                     }
                 }
                 Uses::Local(path) | Uses::SelfRepository(path) if depth < MAX_ACTION_DEPTH => {
-                    let path = path.trim_start_matches("./").trim_end_matches('/').to_string();
+                    let path = path
+                        .trim_start_matches("./")
+                        .trim_end_matches('/')
+                        .to_string();
                     let analysis = self.analysis;
-                    if let Some(ActionRuns::Composite { steps }) = local_action(analysis, &path).and_then(|pa| pa.action.runs.as_ref()) {
-                        let pa_display = local_action(analysis, &path).map(|pa| pa.display.clone()).unwrap_or_default();
+                    if let Some(ActionRuns::Composite { steps }) =
+                        local_action(analysis, &path).and_then(|pa| pa.action.runs.as_ref())
+                    {
+                        let pa_display = local_action(analysis, &path)
+                            .map(|pa| pa.display.clone())
+                            .unwrap_or_default();
                         for inner in steps {
                             self.step(job, inner, neutered.clone(), &pa_display, depth + 1);
                         }
@@ -302,10 +381,19 @@ impl WorkflowBuilder<'_, '_> {
         }
     }
 
-
-    fn run_script(&mut self, job: &Job, step: &Step, run: &Spanned<String>, neutered: Option<Blocking>, display: &str) {
+    fn run_script(
+        &mut self,
+        job: &Job,
+        step: &Step,
+        run: &Spanned<String>,
+        neutered: Option<Blocking>,
+        display: &str,
+    ) {
         // GitHub runs an explicit `shell: bash` as `bash -eo pipefail`; the default is `bash -e`.
-        let pipefail = step.shell.as_ref().is_some_and(|s| s.value.trim() == "bash");
+        let pipefail = step
+            .shell
+            .as_ref()
+            .is_some_and(|s| s.value.trim() == "bash");
         // The workflow's line index is built once; a local action's only when one is followed.
         let action_src;
         let src = if display == self.pw.display {
@@ -329,17 +417,26 @@ impl WorkflowBuilder<'_, '_> {
                 Blocking::NonBlocking {
                     reason: match s.kind {
                         SwallowKind::OrTrue => format!("failure swallowed by `{}`", s.text.trim()),
-                        SwallowKind::OrEcho => format!("failure turned into a message by `{}`", s.text.trim()),
+                        SwallowKind::OrEcho => {
+                            format!("failure turned into a message by `{}`", s.text.trim())
+                        }
                         SwallowKind::OrOther => format!("failure handled by `{}`", s.text.trim()),
-                        SwallowKind::SetPlusE => "runs after `set +e`, so its exit status is ignored".into(),
+                        SwallowKind::SetPlusE => {
+                            "runs after `set +e`, so its exit status is ignored".into()
+                        }
                         SwallowKind::PipeWithoutPipefail => {
-                            "piped without `pipefail`, so only the last command's status counts".into()
+                            "piped without `pipefail`, so only the last command's status counts"
+                                .into()
                         }
                     },
                     location: Location::new(display, at),
                 }
             });
-            planned.push((cmd, Location::new(display, span), neutered.clone().or(swallowed)));
+            planned.push((
+                cmd,
+                Location::new(display, span),
+                neutered.clone().or(swallowed),
+            ));
         }
         for (cmd, location, state) in planned {
             let resolved = self.scripts.expand(working_dir, &cmd);
@@ -353,21 +450,49 @@ impl WorkflowBuilder<'_, '_> {
                     Span::new(Pos::new(r.line, 1), Pos::new(r.line, 1)),
                 );
                 let inner_state = state.clone().or_else(|| {
-                    r.command.failure_swallowed.as_ref().map(|s| Blocking::NonBlocking {
-                        reason: format!("failure swallowed by `{}` in {}", s.text.trim(), r.file),
-                        location: via.clone(),
-                    })
+                    r.command
+                        .failure_swallowed
+                        .as_ref()
+                        .map(|s| Blocking::NonBlocking {
+                            reason: format!(
+                                "failure swallowed by `{}` in {}",
+                                s.text.trim(),
+                                r.file
+                            ),
+                            location: via.clone(),
+                        })
                 });
-                self.classify(job, &r.command.words, location.clone(), Some(via), inner_state);
+                self.classify(
+                    job,
+                    &r.command.words,
+                    location.clone(),
+                    Some(via),
+                    inner_state,
+                );
             }
         }
     }
 
-    fn classify(&mut self, job: &Job, words: &[String], location: Location, via: Option<Location>, state: Option<Blocking>) {
+    fn classify(
+        &mut self,
+        job: &Job,
+        words: &[String],
+        location: Location,
+        via: Option<Location>,
+        state: Option<Blocking>,
+    ) {
         let matches = classify_command(words);
         if matches.is_empty() {
             if let Some((capability, tool)) = classify_script_name(words) {
-                self.push(job, capability, tool, location, via, state, Blocking::Blocking);
+                self.push(
+                    job,
+                    capability,
+                    tool,
+                    location,
+                    via,
+                    state,
+                    Blocking::Blocking,
+                );
             }
             return;
         }
@@ -385,7 +510,15 @@ impl WorkflowBuilder<'_, '_> {
                     location: location.clone(),
                 }
             };
-            self.push(job, m.rule.capability, m.rule.tool.to_string(), location.clone(), via.clone(), state.clone(), tool_blocking);
+            self.push(
+                job,
+                m.rule.capability,
+                m.rule.tool.to_string(),
+                location.clone(),
+                via.clone(),
+                state.clone(),
+                tool_blocking,
+            );
         }
     }
 }
@@ -399,21 +532,38 @@ fn local_action<'a>(analysis: &'a RepoAnalysis<'_>, path: &str) -> Option<&'a Pa
 }
 
 fn join_display(root: &str, rel: &str) -> String {
-    if root.is_empty() { rel.to_string() } else { format!("{root}/{rel}") }
+    if root.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{root}/{rel}")
+    }
 }
 
 /// The file span of a command found at (`line`, `column`) of a `run:` script. Block scalars
 /// keep lines one to one; other styles are checked against the source and, when the guess does
 /// not hold, the command text is searched for; the `run:` value itself is the last resort.
-fn command_span(src: &SourceText<'_>, run: &Spanned<String>, line: u32, column: u32, text: &str) -> Span {
+fn command_span(
+    src: &SourceText<'_>,
+    run: &Spanned<String>,
+    line: u32,
+    column: u32,
+    text: &str,
+) -> Span {
     let first_line = text.lines().next().unwrap_or("").trim_end();
     let width = first_line.chars().count() as u32;
     let start = run.span.start;
-    let guess = Pos::new(start.line + line.saturating_sub(1), start.column + column.saturating_sub(1));
+    let guess = Pos::new(
+        start.line + line.saturating_sub(1),
+        start.column + column.saturating_sub(1),
+    );
     let matches_at = |p: Pos| {
         src.line(p.line).is_some_and(|l| {
             let skip = (p.column as usize).saturating_sub(1);
-            l.chars().skip(skip).take(first_line.chars().count()).collect::<String>() == first_line
+            l.chars()
+                .skip(skip)
+                .take(first_line.chars().count())
+                .collect::<String>()
+                == first_line
         })
     };
     if !first_line.is_empty() && matches_at(guess) {
@@ -447,7 +597,9 @@ fn reusable_calls(analysis: &RepoAnalysis<'_>, inv: &mut Inventory) {
                 Uses::Local(p) | Uses::SelfRepository(p) => p.trim_start_matches("./").to_string(),
                 _ => continue,
             };
-            let Some(callee) = analysis.workflows.iter().find(|w| w.workflow.rel == path) else { continue };
+            let Some(callee) = analysis.workflows.iter().find(|w| w.workflow.rel == path) else {
+                continue;
+            };
             let caps: BTreeSet<Capability> = inv
                 .jobs
                 .iter()
@@ -458,7 +610,11 @@ fn reusable_calls(analysis: &RepoAnalysis<'_>, inv: &mut Inventory) {
         }
     }
     for (wf, job, caps) in additions {
-        if let Some(j) = inv.jobs.iter_mut().find(|j| j.workflow == wf && j.job == job) {
+        if let Some(j) = inv
+            .jobs
+            .iter_mut()
+            .find(|j| j.workflow == wf && j.job == job)
+        {
             j.capabilities.extend(caps);
         }
     }

@@ -75,7 +75,15 @@ impl Capability {
         use Capability::*;
         matches!(
             self,
-            Lint | Format | Typecheck | Test | E2e | Sast | Sca | ContainerScan | SecretScan | IacScan
+            Lint | Format
+                | Typecheck
+                | Test
+                | E2e
+                | Sast
+                | Sca
+                | ContainerScan
+                | SecretScan
+                | IacScan
         )
     }
 
@@ -129,10 +137,10 @@ macro_rules! cmd {
 pub static COMMANDS: &[CommandRule] = &[
     // Lint, format, typecheck
     cmd!(Lint, "eslint", ["eslint"]),
-    cmd!(Lint, "ruff", ["ruff", "check"], flips ["--exit-zero"]),
+    cmd!(Lint, "ruff", ["ruff", "check"], flips["--exit-zero"]),
     cmd!(Format, "ruff format", ["ruff", "format"]),
-    cmd!(Lint, "flake8", ["flake8"], flips ["--exit-zero"]),
-    cmd!(Lint, "pylint", ["pylint"], flips ["--exit-zero"]),
+    cmd!(Lint, "flake8", ["flake8"], flips["--exit-zero"]),
+    cmd!(Lint, "pylint", ["pylint"], flips["--exit-zero"]),
     cmd!(Lint, "golangci-lint", ["golangci-lint"]),
     cmd!(Lint, "go vet", ["go", "vet"]),
     cmd!(Lint, "staticcheck", ["staticcheck"]),
@@ -159,14 +167,19 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Lint, "cfn-lint", ["cfn-lint"]),
     cmd!(Lint, "pre-commit", ["pre-commit", "run"]),
     cmd!(Lint, "zizmor", ["zizmor"]),
-    cmd!(Format, "prettier", ["prettier"], with ["--check"]),
-    cmd!(Format, "black", ["black"], with ["--check"]),
-    cmd!(Format, "isort", ["isort"], with ["--check-only"]),
-    cmd!(Format, "isort", ["isort"], with ["--check"]),
+    cmd!(Format, "prettier", ["prettier"], with["--check"]),
+    cmd!(Format, "black", ["black"], with["--check"]),
+    cmd!(Format, "isort", ["isort"], with["--check-only"]),
+    cmd!(Format, "isort", ["isort"], with["--check"]),
     cmd!(Format, "gofmt", ["gofmt"]),
-    cmd!(Format, "cargo fmt", ["cargo", "fmt"], with ["--check"]),
+    cmd!(Format, "cargo fmt", ["cargo", "fmt"], with["--check"]),
     cmd!(Format, "dotnet format", ["dotnet", "format"]),
-    cmd!(Format, "terraform fmt", ["terraform", "fmt"], with ["-check"]),
+    cmd!(
+        Format,
+        "terraform fmt",
+        ["terraform", "fmt"],
+        with["-check"]
+    ),
     cmd!(Format, "biome format", ["biome", "format"]),
     cmd!(Typecheck, "tsc", ["tsc"]),
     cmd!(Typecheck, "vue-tsc", ["vue-tsc"]),
@@ -225,20 +238,61 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(E2e, "nightwatch", ["nightwatch"]),
     cmd!(E2e, "detox", ["detox", "test"]),
     cmd!(E2e, "maestro", ["maestro", "test"]),
-    cmd!(E2e, "docker compose", ["docker", "compose", "up"], with ["--abort-on-container-exit"]),
-    cmd!(E2e, "docker compose", ["docker-compose", "up"], with ["--abort-on-container-exit"]),
-    cmd!(E2e, "docker compose", ["docker", "compose", "up"], with ["--exit-code-from"]),
-    cmd!(E2e, "docker compose", ["docker-compose", "up"], with ["--exit-code-from"]),
+    cmd!(
+        E2e,
+        "docker compose",
+        ["docker", "compose", "up"],
+        with["--abort-on-container-exit"]
+    ),
+    cmd!(
+        E2e,
+        "docker compose",
+        ["docker-compose", "up"],
+        with["--abort-on-container-exit"]
+    ),
+    cmd!(
+        E2e,
+        "docker compose",
+        ["docker", "compose", "up"],
+        with["--exit-code-from"]
+    ),
+    cmd!(
+        E2e,
+        "docker compose",
+        ["docker-compose", "up"],
+        with["--exit-code-from"]
+    ),
     // Build
     cmd!(ContainerBuild, "docker build", ["docker", "build"]),
-    cmd!(ContainerBuild, "docker buildx", ["docker", "buildx", "build"]),
-    cmd!(ContainerBuild, "docker buildx bake", ["docker", "buildx", "bake"]),
-    cmd!(ContainerBuild, "docker compose build", ["docker", "compose", "build"]),
-    cmd!(ContainerBuild, "docker compose build", ["docker-compose", "build"]),
+    cmd!(
+        ContainerBuild,
+        "docker buildx",
+        ["docker", "buildx", "build"]
+    ),
+    cmd!(
+        ContainerBuild,
+        "docker buildx bake",
+        ["docker", "buildx", "bake"]
+    ),
+    cmd!(
+        ContainerBuild,
+        "docker compose build",
+        ["docker", "compose", "build"]
+    ),
+    cmd!(
+        ContainerBuild,
+        "docker compose build",
+        ["docker-compose", "build"]
+    ),
     cmd!(ContainerBuild, "buildah", ["buildah", "bud"]),
     cmd!(ContainerBuild, "buildah", ["buildah", "build"]),
     cmd!(ContainerBuild, "podman build", ["podman", "build"]),
-    cmd!(ContainerBuild, "kaniko", ["executor"], with ["--destination"]),
+    cmd!(
+        ContainerBuild,
+        "kaniko",
+        ["executor"],
+        with["--destination"]
+    ),
     cmd!(ContainerBuild, "ko", ["ko", "build"]),
     cmd!(ContainerBuild, "pack", ["pack", "build"]),
     cmd!(Build, "cargo build", ["cargo", "build"]),
@@ -271,12 +325,36 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "ecs-deploy", ["ecs-deploy"]),
     cmd!(Deploy, "aws s3", ["aws", "s3", "sync"]),
     cmd!(Deploy, "aws s3", ["aws", "s3", "cp"]),
-    cmd!(Deploy, "aws cloudformation", ["aws", "cloudformation", "deploy"]),
-    cmd!(Deploy, "aws cloudformation", ["aws", "cloudformation", "create-stack"]),
-    cmd!(Deploy, "aws cloudformation", ["aws", "cloudformation", "update-stack"]),
-    cmd!(Deploy, "aws codedeploy", ["aws", "deploy", "create-deployment"]),
-    cmd!(BlueGreen, "aws codedeploy", ["aws", "deploy", "create-deployment"]),
-    cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-function-code"]),
+    cmd!(
+        Deploy,
+        "aws cloudformation",
+        ["aws", "cloudformation", "deploy"]
+    ),
+    cmd!(
+        Deploy,
+        "aws cloudformation",
+        ["aws", "cloudformation", "create-stack"]
+    ),
+    cmd!(
+        Deploy,
+        "aws cloudformation",
+        ["aws", "cloudformation", "update-stack"]
+    ),
+    cmd!(
+        Deploy,
+        "aws codedeploy",
+        ["aws", "deploy", "create-deployment"]
+    ),
+    cmd!(
+        BlueGreen,
+        "aws codedeploy",
+        ["aws", "deploy", "create-deployment"]
+    ),
+    cmd!(
+        Deploy,
+        "aws lambda",
+        ["aws", "lambda", "update-function-code"]
+    ),
     cmd!(Deploy, "aws elasticbeanstalk", ["eb", "deploy"]),
     cmd!(Deploy, "aws copilot", ["copilot", "deploy"]),
     cmd!(Deploy, "aws sam", ["sam", "deploy"]),
@@ -284,29 +362,58 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "kubectl", ["kubectl", "apply"]),
     cmd!(Deploy, "kubectl", ["kubectl", "set", "image"]),
     cmd!(Deploy, "kubectl", ["kubectl", "rollout", "restart"]),
-    cmd!(PostDeployCheck, "kubectl rollout status", ["kubectl", "rollout", "status"]),
-    cmd!(Rollback, "kubectl rollout undo", ["kubectl", "rollout", "undo"]),
+    cmd!(
+        PostDeployCheck,
+        "kubectl rollout status",
+        ["kubectl", "rollout", "status"]
+    ),
+    cmd!(
+        Rollback,
+        "kubectl rollout undo",
+        ["kubectl", "rollout", "undo"]
+    ),
     cmd!(BlueGreen, "argo rollouts", ["kubectl", "argo", "rollouts"]),
     cmd!(Deploy, "argocd", ["argocd", "app", "sync"]),
     cmd!(Deploy, "helm", ["helm", "upgrade"]),
     cmd!(Deploy, "helm", ["helm", "install"]),
-    cmd!(Rollback, "helm --atomic", ["helm", "upgrade"], with ["--atomic"]),
+    cmd!(
+        Rollback,
+        "helm --atomic",
+        ["helm", "upgrade"],
+        with["--atomic"]
+    ),
     cmd!(Rollback, "helm rollback", ["helm", "rollback"]),
     cmd!(Deploy, "terraform apply", ["terraform", "apply"]),
     cmd!(Deploy, "tofu apply", ["tofu", "apply"]),
     cmd!(Deploy, "terragrunt apply", ["terragrunt", "apply"]),
-    cmd!(Deploy, "terragrunt apply", ["terragrunt", "run-all", "apply"]),
+    cmd!(
+        Deploy,
+        "terragrunt apply",
+        ["terragrunt", "run-all", "apply"]
+    ),
     cmd!(Deploy, "pulumi up", ["pulumi", "up"]),
     cmd!(Deploy, "gcloud run", ["gcloud", "run", "deploy"]),
-    cmd!(Canary, "gcloud run traffic", ["gcloud", "run", "services", "update-traffic"]),
+    cmd!(
+        Canary,
+        "gcloud run traffic",
+        ["gcloud", "run", "services", "update-traffic"]
+    ),
     cmd!(Deploy, "gcloud app", ["gcloud", "app", "deploy"]),
-    cmd!(Deploy, "gcloud functions", ["gcloud", "functions", "deploy"]),
+    cmd!(
+        Deploy,
+        "gcloud functions",
+        ["gcloud", "functions", "deploy"]
+    ),
     cmd!(Deploy, "az webapp", ["az", "webapp", "deploy"]),
-    cmd!(Deploy, "az deployment", ["az", "deployment", "group", "create"]),
+    cmd!(
+        Deploy,
+        "az deployment",
+        ["az", "deployment", "group", "create"]
+    ),
     cmd!(Deploy, "az containerapp", ["az", "containerapp", "update"]),
     cmd!(Deploy, "serverless", ["serverless", "deploy"]),
     cmd!(Deploy, "serverless", ["sls", "deploy"]),
-    cmd!(Deploy, "vercel", ["vercel"], with ["--prod"]),
+    cmd!(Deploy, "vercel", ["vercel"], with["--prod"]),
     cmd!(Deploy, "vercel", ["vercel", "deploy"]),
     cmd!(Deploy, "netlify", ["netlify", "deploy"]),
     cmd!(Deploy, "firebase", ["firebase", "deploy"]),
@@ -318,7 +425,12 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "heroku", ["heroku", "container:release"]),
     cmd!(Deploy, "ansible-playbook", ["ansible-playbook"]),
     cmd!(Publish, "npm publish", ["npm", "publish"]),
-    cmd!(Signing, "npm provenance", ["npm", "publish"], with ["--provenance"]),
+    cmd!(
+        Signing,
+        "npm provenance",
+        ["npm", "publish"],
+        with["--provenance"]
+    ),
     cmd!(Publish, "pnpm publish", ["pnpm", "publish"]),
     cmd!(Publish, "yarn publish", ["yarn", "publish"]),
     cmd!(Publish, "yarn publish", ["yarn", "npm", "publish"]),
@@ -329,8 +441,17 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "cargo publish", ["cargo", "publish"]),
     cmd!(Publish, "gem push", ["gem", "push"]),
     cmd!(Publish, "docker push", ["docker", "push"]),
-    cmd!(Publish, "docker buildx --push", ["docker", "buildx", "build"], with ["--push"]),
-    cmd!(Publish, "docker compose push", ["docker", "compose", "push"]),
+    cmd!(
+        Publish,
+        "docker buildx --push",
+        ["docker", "buildx", "build"],
+        with["--push"]
+    ),
+    cmd!(
+        Publish,
+        "docker compose push",
+        ["docker", "compose", "push"]
+    ),
     cmd!(Publish, "maven deploy", ["mvn", "deploy"]),
     cmd!(Publish, "maven deploy", ["mvn", "*", "deploy"]),
     cmd!(Publish, "gradle publish", ["gradlew", "publish"]),
@@ -342,16 +463,29 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "helm push", ["helm", "push"]),
     cmd!(Publish, "crane push", ["crane", "push"]),
     cmd!(Publish, "skopeo copy", ["skopeo", "copy"]),
-    cmd!(PostDeployCheck, "ci-guard verify-deploy", ["ci-guard", "verify-deploy"]),
-    cmd!(PostDeployCheck, "aws ecs wait", ["aws", "ecs", "wait", "services-stable"]),
-    cmd!(DeploymentRecord, "gh api deployments", ["gh", "api"], with ["deployments"]),
+    cmd!(
+        PostDeployCheck,
+        "ci-guard verify-deploy",
+        ["ci-guard", "verify-deploy"]
+    ),
+    cmd!(
+        PostDeployCheck,
+        "aws ecs wait",
+        ["aws", "ecs", "wait", "services-stable"]
+    ),
+    cmd!(
+        DeploymentRecord,
+        "gh api deployments",
+        ["gh", "api"],
+        with["deployments"]
+    ),
     // Security scanning
     cmd!(Sast, "codeql", ["codeql", "database", "analyze"], default ReportsOnly),
     cmd!(Sast, "semgrep", ["semgrep", "ci"]),
     cmd!(Sast, "semgrep", ["semgrep"], default Passes, flips ["--error"]),
-    cmd!(Sast, "bandit", ["bandit"], flips ["--exit-zero"]),
-    cmd!(Sast, "gosec", ["gosec"], flips ["-no-fail"]),
-    cmd!(Sast, "brakeman", ["brakeman"], flips ["--no-exit-on-warn"]),
+    cmd!(Sast, "bandit", ["bandit"], flips["--exit-zero"]),
+    cmd!(Sast, "gosec", ["gosec"], flips["-no-fail"]),
+    cmd!(Sast, "brakeman", ["brakeman"], flips["--no-exit-on-warn"]),
     cmd!(Sast, "sonar-scanner", ["sonar-scanner"], default ReportsOnly, flips ["-Dsonar.qualitygate.wait=true"]),
     cmd!(Sast, "snyk code", ["snyk", "code", "test"]),
     cmd!(Sast, "njsscan", ["njsscan"]),
@@ -379,20 +513,29 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Sca, "bundler-audit", ["bundle", "audit"]),
     cmd!(Sca, "bundler-audit", ["bundler-audit"]),
     cmd!(Sca, "composer audit", ["composer", "audit"]),
-    cmd!(Sca, "dotnet vulnerable", ["dotnet", "list", "package"], with ["--vulnerable"]),
+    cmd!(
+        Sca,
+        "dotnet vulnerable",
+        ["dotnet", "list", "package"],
+        with["--vulnerable"]
+    ),
     cmd!(Sca, "nancy", ["nancy"]),
     cmd!(ContainerScan, "trivy image", ["trivy", "image"], default Passes, flips ["--exit-code"]),
     cmd!(ContainerScan, "grype", ["grype"], default Passes, flips ["--fail-on", "-f"]),
     cmd!(ContainerScan, "docker scout", ["docker", "scout", "cves"], default Passes, flips ["--exit-code"]),
-    cmd!(ContainerScan, "snyk container", ["snyk", "container", "test"]),
+    cmd!(
+        ContainerScan,
+        "snyk container",
+        ["snyk", "container", "test"]
+    ),
     cmd!(SecretScan, "gitleaks", ["gitleaks"], flips ["--exit-code=0", "--exit-code"]),
     cmd!(SecretScan, "trufflehog", ["trufflehog"], default Passes, flips ["--fail"]),
     cmd!(SecretScan, "detect-secrets", ["detect-secrets"]),
     cmd!(SecretScan, "detect-secrets", ["detect-secrets-hook"]),
     cmd!(SecretScan, "ggshield", ["ggshield", "secret", "scan"]),
     cmd!(SecretScan, "git-secrets", ["git-secrets", "--scan"]),
-    cmd!(IacScan, "checkov", ["checkov"], flips ["--soft-fail"]),
-    cmd!(IacScan, "tfsec", ["tfsec"], flips ["--soft-fail"]),
+    cmd!(IacScan, "checkov", ["checkov"], flips["--soft-fail"]),
+    cmd!(IacScan, "tfsec", ["tfsec"], flips["--soft-fail"]),
     cmd!(IacScan, "trivy config", ["trivy", "config"], default Passes, flips ["--exit-code"]),
     cmd!(IacScan, "terrascan", ["terrascan", "scan"]),
     cmd!(IacScan, "kics", ["kics", "scan"]),
@@ -407,32 +550,86 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Sbom, "cyclonedx-npm", ["cyclonedx-npm"]),
     cmd!(Sbom, "cyclonedx-gomod", ["cyclonedx-gomod"]),
     cmd!(Sbom, "cargo cyclonedx", ["cargo", "cyclonedx"]),
-    cmd!(Sbom, "trivy sbom", ["trivy", "*"], with ["cyclonedx"]),
-    cmd!(Sbom, "trivy sbom", ["trivy", "*"], with ["spdx-json"]),
-    cmd!(Sbom, "buildx sbom", ["docker", "buildx", "build"], with ["--sbom=true"]),
+    cmd!(Sbom, "trivy sbom", ["trivy", "*"], with["cyclonedx"]),
+    cmd!(Sbom, "trivy sbom", ["trivy", "*"], with["spdx-json"]),
+    cmd!(
+        Sbom,
+        "buildx sbom",
+        ["docker", "buildx", "build"],
+        with["--sbom=true"]
+    ),
     cmd!(Sbom, "ci-guard sbom", ["ci-guard", "sbom"]),
     cmd!(Sbom, "sbom-tool", ["sbom-tool", "generate"]),
     cmd!(Signing, "cosign sign", ["cosign", "sign"]),
     cmd!(Signing, "cosign sign-blob", ["cosign", "sign-blob"]),
     cmd!(Signing, "cosign attest", ["cosign", "attest"]),
-    cmd!(Signing, "buildx provenance", ["docker", "buildx", "build"], with ["--provenance=true"]),
+    cmd!(
+        Signing,
+        "buildx provenance",
+        ["docker", "buildx", "build"],
+        with["--provenance=true"]
+    ),
     cmd!(Signing, "notation sign", ["notation", "sign"]),
     cmd!(Signing, "sigstore", ["sigstore", "sign"]),
-    cmd!(Signing, "gpg signature", ["gpg"], with ["--detach-sign"]),
+    cmd!(Signing, "gpg signature", ["gpg"], with["--detach-sign"]),
     cmd!(Signing, "gh attestation", ["gh", "attestation"]),
     cmd!(Coverage, "codecov", ["codecov"]),
     cmd!(Coverage, "coveralls", ["coveralls"]),
-    cmd!(TestReport, "junit report", ["pytest"], with ["--junitxml"]),
-    cmd!(TestReport, "junit report", ["gotestsum"], with ["--junitfile"]),
-    cmd!(DriftCheck, "terraform plan -detailed-exitcode", ["terraform", "plan"], with ["-detailed-exitcode"]),
-    cmd!(DriftCheck, "tofu plan -detailed-exitcode", ["tofu", "plan"], with ["-detailed-exitcode"]),
-    cmd!(DriftCheck, "terragrunt plan -detailed-exitcode", ["terragrunt", "plan"], with ["-detailed-exitcode"]),
-    cmd!(DriftCheck, "terragrunt plan -detailed-exitcode", ["terragrunt", "run-all", "plan"], with ["-detailed-exitcode"]),
-    cmd!(DriftCheck, "pulumi preview --expect-no-changes", ["pulumi", "preview"], with ["--expect-no-changes"]),
-    cmd!(DriftCheck, "pulumi refresh --expect-no-changes", ["pulumi", "refresh"], with ["--expect-no-changes"]),
+    cmd!(TestReport, "junit report", ["pytest"], with["--junitxml"]),
+    cmd!(
+        TestReport,
+        "junit report",
+        ["gotestsum"],
+        with["--junitfile"]
+    ),
+    cmd!(
+        DriftCheck,
+        "terraform plan -detailed-exitcode",
+        ["terraform", "plan"],
+        with["-detailed-exitcode"]
+    ),
+    cmd!(
+        DriftCheck,
+        "tofu plan -detailed-exitcode",
+        ["tofu", "plan"],
+        with["-detailed-exitcode"]
+    ),
+    cmd!(
+        DriftCheck,
+        "terragrunt plan -detailed-exitcode",
+        ["terragrunt", "plan"],
+        with["-detailed-exitcode"]
+    ),
+    cmd!(
+        DriftCheck,
+        "terragrunt plan -detailed-exitcode",
+        ["terragrunt", "run-all", "plan"],
+        with["-detailed-exitcode"]
+    ),
+    cmd!(
+        DriftCheck,
+        "pulumi preview --expect-no-changes",
+        ["pulumi", "preview"],
+        with["--expect-no-changes"]
+    ),
+    cmd!(
+        DriftCheck,
+        "pulumi refresh --expect-no-changes",
+        ["pulumi", "refresh"],
+        with["--expect-no-changes"]
+    ),
     cmd!(DriftCheck, "driftctl", ["driftctl", "scan"]),
-    cmd!(DriftCheck, "cloudformation drift", ["aws", "cloudformation", "detect-stack-drift"]),
-    cmd!(DriftCheck, "cdk diff --fail", ["cdk", "diff"], with ["--fail"]),
+    cmd!(
+        DriftCheck,
+        "cloudformation drift",
+        ["aws", "cloudformation", "detect-stack-drift"]
+    ),
+    cmd!(
+        DriftCheck,
+        "cdk diff --fail",
+        ["cdk", "diff"],
+        with["--fail"]
+    ),
 ];
 
 /// Words that run another program and are not themselves the tool.
@@ -468,7 +665,10 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
     let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
     loop {
         // Options of a runner (`npx --yes eslint`, `uv run --frozen pytest`) go with it.
-        let Some(runner) = RUNNERS.iter().find(|r| w.len() > r.len() && w[..r.len()] == r[..]) else {
+        let Some(runner) = RUNNERS
+            .iter()
+            .find(|r| w.len() > r.len() && w[..r.len()] == r[..])
+        else {
             break;
         };
         let mut i = runner.len();
@@ -510,26 +710,34 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
         }
         let rest = &w[rule.words.len()..];
         let has = |flag: &str| {
-            rest.iter().any(|x| *x == flag || x.starts_with(&format!("{flag}=")) || x.contains(flag))
+            rest.iter()
+                .any(|x| *x == flag || x.starts_with(&format!("{flag}=")) || x.contains(flag))
         };
         if !rule.with.iter().all(|f| has(f)) {
             continue;
         }
         let flag = rule.flips.iter().find(|f| has(f)).map(|f| {
-            rest.iter().find(|x| x.contains(*f)).map_or_else(|| f.to_string(), |x| x.to_string())
+            rest.iter()
+                .find(|x| x.contains(*f))
+                .map_or_else(|| f.to_string(), |x| x.to_string())
         });
         let blocks_on_findings = match rule.default {
             Default::Fails => flag.is_none(),
             // `--exit-code 0` keeps trivy passing; any other value makes it fail.
             Default::Passes | Default::ReportsOnly => flag.as_deref().is_some_and(|f| {
                 let value = f.split_once('=').map(|(_, v)| v.to_string()).or_else(|| {
-                    rest.iter().position(|x| x == &f).and_then(|i| rest.get(i + 1)).map(|v| v.to_string())
+                    rest.iter()
+                        .position(|x| x == &f)
+                        .and_then(|i| rest.get(i + 1))
+                        .map(|v| v.to_string())
                 });
                 value.as_deref() != Some("0")
             }),
         };
         // A more specific rule for the same capability (listed later) replaces a generic one.
-        out.retain(|m: &CommandMatch| m.rule.capability != rule.capability || m.rule.words.len() > rule.words.len());
+        out.retain(|m: &CommandMatch| {
+            m.rule.capability != rule.capability || m.rule.words.len() > rule.words.len()
+        });
         if out.iter().any(|m| m.rule.capability == rule.capability) {
             continue;
         }
@@ -551,10 +759,14 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
     // The words after the runner that name scripts, skipping options and `--` pass-through.
     let names: Vec<&str> = match (first, w.get(1).copied()) {
         ("npm" | "pnpm" | "yarn" | "bun", Some("test" | "t")) => vec!["test"],
-        ("npm" | "pnpm" | "yarn" | "bun", Some("run" | "run-script")) => w.get(2..).unwrap_or_default().to_vec(),
+        ("npm" | "pnpm" | "yarn" | "bun", Some("run" | "run-script")) => {
+            w.get(2..).unwrap_or_default().to_vec()
+        }
         ("pnpm" | "yarn", Some(_)) => w.get(1..).unwrap_or_default().to_vec(),
         ("make" | "just" | "task" | "mage", _) => w.get(1..).unwrap_or_default().to_vec(),
-        ("pixi" | "hatch" | "vp" | "mise" | "pdm" | "rye", Some("run")) => w.get(2..).unwrap_or_default().to_vec(),
+        ("pixi" | "hatch" | "vp" | "mise" | "pdm" | "rye", Some("run")) => {
+            w.get(2..).unwrap_or_default().to_vec()
+        }
         ("nox" | "tox", _) => w.get(1..).unwrap_or_default().to_vec(),
         ("cargo", Some("make" | "xtask")) => w.get(2..).unwrap_or_default().to_vec(),
         _ => return None,
@@ -573,7 +785,18 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
             name = names.get(i + 1).copied();
             break;
         }
-        if matches!(n, "-C" | "--filter" | "-F" | "--dir" | "-w" | "--workspace" | "-f" | "--file" | "--cwd" | "-j") {
+        if matches!(
+            n,
+            "-C" | "--filter"
+                | "-F"
+                | "--dir"
+                | "-w"
+                | "--workspace"
+                | "-f"
+                | "--file"
+                | "--cwd"
+                | "-j"
+        ) {
             i += 2;
             continue;
         }
@@ -589,11 +812,24 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
     let has = |t: &[&str]| tokens.iter().any(|x| t.contains(x));
     let capability = if has(&["e2e", "playwright", "cypress", "integration-e2e"]) {
         Capability::E2e
-    } else if has(&["test", "tests", "spec", "unit", "integration", "coverage", "pytest", "jest", "vitest"]) {
+    } else if has(&[
+        "test",
+        "tests",
+        "spec",
+        "unit",
+        "integration",
+        "coverage",
+        "pytest",
+        "jest",
+        "vitest",
+    ]) {
         Capability::Test
-    } else if has(&["lint", "eslint", "clippy", "ruff", "flake8", "pylint", "golangci"]) {
+    } else if has(&[
+        "lint", "eslint", "clippy", "ruff", "flake8", "pylint", "golangci",
+    ]) {
         Capability::Lint
-    } else if has(&["typecheck", "tsc", "types", "mypy", "pyright"]) || lower.contains("type-check") {
+    } else if has(&["typecheck", "tsc", "types", "mypy", "pyright"]) || lower.contains("type-check")
+    {
         Capability::Typecheck
     } else if has(&["format", "fmt", "prettier"]) {
         Capability::Format
@@ -621,10 +857,22 @@ mod tests {
     #[test]
     fn script_names() {
         assert_eq!(script("npm test"), Some(("test", "npm test".into())));
-        assert_eq!(script("npm run lint -- --fix"), Some(("lint", "npm lint".into())));
-        assert_eq!(script("pnpm --filter web test:e2e"), Some(("e2e", "pnpm test:e2e".into())));
-        assert_eq!(script("make -j4 check-format"), Some(("format", "make check-format".into())));
-        assert_eq!(script("nox -s tests-3.12"), Some(("test", "nox tests-3.12".into())));
+        assert_eq!(
+            script("npm run lint -- --fix"),
+            Some(("lint", "npm lint".into()))
+        );
+        assert_eq!(
+            script("pnpm --filter web test:e2e"),
+            Some(("e2e", "pnpm test:e2e".into()))
+        );
+        assert_eq!(
+            script("make -j4 check-format"),
+            Some(("format", "make check-format".into()))
+        );
+        assert_eq!(
+            script("nox -s tests-3.12"),
+            Some(("test", "nox tests-3.12".into()))
+        );
         assert_eq!(script("yarn install"), None);
         assert_eq!(script("npm ci"), None);
         assert_eq!(script("make"), None);
@@ -634,7 +882,13 @@ mod tests {
         let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
         classify_command(&words)
             .iter()
-            .map(|m| (m.rule.capability.as_str(), m.rule.tool, m.blocks_on_findings))
+            .map(|m| {
+                (
+                    m.rule.capability.as_str(),
+                    m.rule.tool,
+                    m.blocks_on_findings,
+                )
+            })
             .collect()
     }
 
@@ -643,7 +897,10 @@ mod tests {
         assert_eq!(caps("npx --yes eslint ."), [("lint", "eslint", true)]);
         assert_eq!(caps("python -m pytest -q"), [("test", "pytest", true)]);
         assert_eq!(caps("uv run --frozen pytest"), [("test", "pytest", true)]);
-        assert_eq!(caps("./node_modules/.bin/jest --ci"), [("test", "jest", true)]);
+        assert_eq!(
+            caps("./node_modules/.bin/jest --ci"),
+            [("test", "jest", true)]
+        );
         assert_eq!(caps("./gradlew test"), [("test", "gradle", true)]);
         assert_eq!(caps("poetry run mypy src"), [("typecheck", "mypy", true)]);
     }
@@ -651,13 +908,31 @@ mod tests {
     #[test]
     fn blocking_depends_on_flags_and_defaults() {
         assert_eq!(caps("bandit -r src"), [("sast", "bandit", true)]);
-        assert_eq!(caps("bandit -r src --exit-zero"), [("sast", "bandit", false)]);
-        assert_eq!(caps("trivy image app:1"), [("container-scan", "trivy image", false)]);
-        assert_eq!(caps("trivy image --exit-code 1 app:1"), [("container-scan", "trivy image", true)]);
-        assert_eq!(caps("trivy image --exit-code 0 app:1"), [("container-scan", "trivy image", false)]);
+        assert_eq!(
+            caps("bandit -r src --exit-zero"),
+            [("sast", "bandit", false)]
+        );
+        assert_eq!(
+            caps("trivy image app:1"),
+            [("container-scan", "trivy image", false)]
+        );
+        assert_eq!(
+            caps("trivy image --exit-code 1 app:1"),
+            [("container-scan", "trivy image", true)]
+        );
+        assert_eq!(
+            caps("trivy image --exit-code 0 app:1"),
+            [("container-scan", "trivy image", false)]
+        );
         assert_eq!(caps("semgrep --config auto"), [("sast", "semgrep", false)]);
-        assert_eq!(caps("semgrep --config auto --error"), [("sast", "semgrep", true)]);
-        assert_eq!(caps("checkov -d . --soft-fail"), [("iac-scan", "checkov", false)]);
+        assert_eq!(
+            caps("semgrep --config auto --error"),
+            [("sast", "semgrep", true)]
+        );
+        assert_eq!(
+            caps("checkov -d . --soft-fail"),
+            [("iac-scan", "checkov", false)]
+        );
     }
 
     #[test]
@@ -665,7 +940,10 @@ mod tests {
         let got = caps("docker buildx build --push --sbom=true --provenance=true -t x .");
         let names: Vec<_> = got.iter().map(|g| g.0).collect();
         assert_eq!(names, ["container-build", "publish", "sbom", "signing"]);
-        assert_eq!(caps("terraform plan -detailed-exitcode"), [("drift-check", "terraform plan -detailed-exitcode", true)]);
+        assert_eq!(
+            caps("terraform plan -detailed-exitcode"),
+            [("drift-check", "terraform plan -detailed-exitcode", true)]
+        );
         assert!(caps("terraform plan").is_empty());
         assert_eq!(caps("npm publish --provenance").len(), 2);
         assert!(caps("echo pytest").is_empty());

@@ -24,7 +24,10 @@ use crate::workspace::{IacKind, Language};
 pub enum Blocking {
     Blocking,
     /// Present but neutered: its failure cannot fail the run.
-    NonBlocking { reason: String, location: Location },
+    NonBlocking {
+        reason: String,
+        location: Location,
+    },
     /// Results go to code scanning or a dashboard; the job never fails on them.
     ReportsOnly,
 }
@@ -154,7 +157,9 @@ impl Inventory {
     }
 
     pub fn job(&self, workflow: &str, job: &str) -> Option<&JobInfo> {
-        self.jobs.iter().find(|j| j.workflow == workflow && j.job == job)
+        self.jobs
+            .iter()
+            .find(|j| j.workflow == workflow && j.job == job)
     }
 
     pub fn deploy_jobs(&self) -> impl Iterator<Item = &JobInfo> {

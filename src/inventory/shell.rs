@@ -32,7 +32,11 @@ pub fn commands(script: &str, _pipefail: bool) -> Vec<Command> {
         let line_no = i as u32 + 1;
         let parts: Vec<&str> = line.split("||").collect();
         let swallow = parts.get(1).map(|rest| Swallow {
-            kind: if rest.trim() == "true" { SwallowKind::OrTrue } else { SwallowKind::OrOther },
+            kind: if rest.trim() == "true" {
+                SwallowKind::OrTrue
+            } else {
+                SwallowKind::OrOther
+            },
             line: line_no,
             column: line.find("||").map_or(1, |c| c as u32 + 1),
             text: format!("||{rest}"),

@@ -31,7 +31,11 @@ pub fn render(report: &Report) -> Value {
         "inventories": report.inventories.iter().map(to_value).collect::<Vec<_>>(),
     });
     // The common case, one repository, also gets the singular keys.
-    if let ([a], [i], Some(obj)) = (&report.assessments[..], &report.inventories[..], out.as_object_mut()) {
+    if let ([a], [i], Some(obj)) = (
+        &report.assessments[..],
+        &report.inventories[..],
+        out.as_object_mut(),
+    ) {
         obj.insert("assessment".into(), to_value(a));
         obj.insert("inventory".into(), to_value(i));
     }

@@ -26,8 +26,14 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
              and configure reviewers for it under Settings → Environments",
             job.label()
         );
-        let severity = if prod { Severity::High } else { RULE.meta.default };
-        out.push(Finding::at(&RULE.meta, job.location.clone(), &job.job, message).severity(severity));
+        let severity = if prod {
+            Severity::High
+        } else {
+            RULE.meta.default
+        };
+        out.push(
+            Finding::at(&RULE.meta, job.location.clone(), &job.job, message).severity(severity),
+        );
     }
 }
 
@@ -55,7 +61,13 @@ jobs:
       - run: vercel deploy
 "#;
         let found = findings_for("deploy-without-environment", wf);
-        let got: Vec<_> = found.iter().map(|f| (f.location.as_ref().map(|l| l.start.line), f.severity)).collect();
-        assert_eq!(got, vec![(Some(8), Severity::High), (Some(12), Severity::Medium)]);
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| (f.location.as_ref().map(|l| l.start.line), f.severity))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(Some(8), Severity::High), (Some(12), Severity::Medium)]
+        );
     }
 }

@@ -51,7 +51,12 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             "job {} deploys without depending on any test job, so a failing build can ship; {fix}",
             job.label()
         );
-        out.push(Finding::at(&RULE.meta, job.location.clone(), &job.job, message));
+        out.push(Finding::at(
+            &RULE.meta,
+            job.location.clone(),
+            &job.job,
+            message,
+        ));
     }
 }
 
@@ -84,8 +89,19 @@ jobs:
       - run: helm upgrade app ./chart
 "#;
         let found = findings_for("deploy-without-tests", wf);
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| l.start), Some(Pos::new(17, 3)));
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0].location.as_ref().map(|l| l.start),
+            Some(Pos::new(17, 3))
+        );
         assert!(found[0].message.contains("add `needs: [test]`"));
     }
 

@@ -18,7 +18,16 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
-    report_missing(repo, out, &RULE.meta, &[Capability::Lint, Capability::Format, Capability::Typecheck], !repo.workflows.is_empty(), || "no workflow runs a linter, formatter check or type checker; add one to the CI job (ruff, eslint, golangci-lint, clippy…) so style and obvious bugs fail the pull request, not the review".to_string());
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::Lint, Capability::Format, Capability::Typecheck],
+        !repo.workflows.is_empty(),
+        || {
+            "no workflow runs a linter, formatter check or type checker; add one to the CI job (ruff, eslint, golangci-lint, clippy…) so style and obvious bugs fail the pull request, not the review".to_string()
+        },
+    );
 }
 
 #[cfg(test)]
@@ -27,9 +36,32 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-lint", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
-        assert!(findings_for("missing-lint", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: ruff check .\n").is_empty());
+        let found = findings_for(
+            "missing-lint",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
+        assert!(
+            findings_for(
+                "missing-lint",
+                "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: ruff check .\n"
+            )
+            .is_empty()
+        );
     }
 }

@@ -19,7 +19,19 @@ pub static RULE: Rule = Rule {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     let langs = code_languages(repo);
-    report_missing(repo, out, &RULE.meta, &[Capability::Sast], !repo.workflows.is_empty() \&\& !langs.is_empty(), || format!("the repository has {} code but no workflow runs a static security analyser; add CodeQL (`github/codeql-action/init` + `analyze`) or semgrep (`semgrep ci`), or bandit for Python", langs.join(", ")));
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::Sast],
+        !repo.workflows.is_empty() && !langs.is_empty(),
+        || {
+            format!(
+                "the repository has {} code but no workflow runs a static security analyser; add CodeQL (`github/codeql-action/init` + `analyze`) or semgrep (`semgrep ci`), or bandit for Python",
+                langs.join(", ")
+            )
+        },
+    );
 }
 
 #[cfg(test)]
@@ -28,9 +40,32 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-sast", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
-        assert!(findings_for("missing-sast", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: bandit -r src\n").is_empty());
+        let found = findings_for(
+            "missing-sast",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
+        assert!(
+            findings_for(
+                "missing-sast",
+                "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: bandit -r src\n"
+            )
+            .is_empty()
+        );
     }
 }

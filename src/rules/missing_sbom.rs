@@ -19,7 +19,17 @@ pub static RULE: Rule = Rule {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     let inv = &repo.inventory;
-    report_missing(repo, out, &RULE.meta, &[Capability::Sbom], !repo.workflows.is_empty() \&\& (inv.has(Capability::Publish) || inv.has(Capability::ContainerBuild)), || "artifacts are built or published but no SBOM records what is in them; generate one with the build (`anchore/sbom-action`, `docker/build-push-action` with `sbom: true`, or `ci-guard sbom --format cyclonedx`) and publish it with the release or as an attestation (`actions/attest-sbom`)".to_string());
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::Sbom],
+        !repo.workflows.is_empty()
+            && (inv.has(Capability::Publish) || inv.has(Capability::ContainerBuild)),
+        || {
+            "artifacts are built or published but no SBOM records what is in them; generate one with the build (`anchore/sbom-action`, `docker/build-push-action` with `sbom: true`, or `ci-guard sbom --format cyclonedx`) and publish it with the release or as an attestation (`actions/attest-sbom`)".to_string()
+        },
+    );
 }
 
 #[cfg(test)]
@@ -28,9 +38,26 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-sbom", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: docker build -t app .\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
+        let found = findings_for(
+            "missing-sbom",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: docker build -t app .\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
         assert!(findings_for("missing-sbom", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: docker build -t app .\n      - run: syft app -o cyclonedx-json\n").is_empty());
     }
 }

@@ -20,7 +20,23 @@ pub static RULE: Rule = Rule {
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     let inv = &repo.inventory;
     let langs = code_languages(repo);
-    report_missing(repo, out, &RULE.meta, &[Capability::Sca], !repo.workflows.is_empty() \&\& (!inv.lockfiles.is_empty() || !langs.is_empty()), || format!("dependencies ({}) are never checked against vulnerability databases; add `actions/dependency-review-action` on pull requests and a scheduled `osv-scanner --recursive .` (or pip-audit, npm audit, cargo audit)", if inv.lockfiles.is_empty() { langs.join(", ") } else { inv.lockfiles.join(", ") }));
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::Sca],
+        !repo.workflows.is_empty() && (!inv.lockfiles.is_empty() || !langs.is_empty()),
+        || {
+            format!(
+                "dependencies ({}) are never checked against vulnerability databases; add `actions/dependency-review-action` on pull requests and a scheduled `osv-scanner --recursive .` (or pip-audit, npm audit, cargo audit)",
+                if inv.lockfiles.is_empty() {
+                    langs.join(", ")
+                } else {
+                    inv.lockfiles.join(", ")
+                }
+            )
+        },
+    );
 }
 
 #[cfg(test)]
@@ -29,9 +45,26 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-sca", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
+        let found = findings_for(
+            "missing-sca",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
         assert!(findings_for("missing-sca", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pip-audit -r requirements.txt\n").is_empty());
     }
 }

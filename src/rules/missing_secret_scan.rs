@@ -18,7 +18,16 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
-    report_missing(repo, out, &RULE.meta, &[Capability::SecretScan], !repo.workflows.is_empty(), || "no workflow scans commits for leaked credentials; add `gitleaks/gitleaks-action` (or `trufflehog git file://. --only-verified --fail`) on pull requests and pushes, and enable GitHub secret scanning with push protection".to_string());
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::SecretScan],
+        !repo.workflows.is_empty(),
+        || {
+            "no workflow scans commits for leaked credentials; add `gitleaks/gitleaks-action` (or `trufflehog git file://. --only-verified --fail`) on pull requests and pushes, and enable GitHub secret scanning with push protection".to_string()
+        },
+    );
 }
 
 #[cfg(test)]
@@ -27,9 +36,26 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-secret-scan", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
+        let found = findings_for(
+            "missing-secret-scan",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
         assert!(findings_for("missing-secret-scan", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: gitleaks detect --source .\n").is_empty());
     }
 }

@@ -19,7 +19,16 @@ pub static RULE: Rule = Rule {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     let inv = &repo.inventory;
-    report_missing(repo, out, &RULE.meta, &[Capability::Signing], !repo.workflows.is_empty() \&\& inv.has(Capability::Publish), || "artifacts are published without a signature or build provenance, so consumers cannot tell them from a forgery; add `actions/attest-build-provenance` (with `permissions: {id-token: write, attestations: write}`) or `cosign sign --yes <image>@<digest>`, or `npm publish --provenance`".to_string());
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::Signing],
+        !repo.workflows.is_empty() && inv.has(Capability::Publish),
+        || {
+            "artifacts are published without a signature or build provenance, so consumers cannot tell them from a forgery; add `actions/attest-build-provenance` (with `permissions: {id-token: write, attestations: write}`) or `cosign sign --yes <image>@<digest>`, or `npm publish --provenance`".to_string()
+        },
+    );
 }
 
 #[cfg(test)]
@@ -28,9 +37,26 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-signing", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: npm publish\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
+        let found = findings_for(
+            "missing-signing",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: npm publish\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
         assert!(findings_for("missing-signing", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: npm publish --provenance\n").is_empty());
     }
 }

@@ -19,7 +19,19 @@ pub static RULE: Rule = Rule {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     let langs = code_languages(repo);
-    report_missing(repo, out, &RULE.meta, &[Capability::Test, Capability::E2e], !repo.workflows.is_empty(), || format!("no workflow runs tests (unit, integration or end-to-end), so every change ships untested; add a test job that runs on `pull_request` and `push`, e.g. `- run: {}`", test_command(&langs)));
+    report_missing(
+        repo,
+        out,
+        &RULE.meta,
+        &[Capability::Test, Capability::E2e],
+        !repo.workflows.is_empty(),
+        || {
+            format!(
+                "no workflow runs tests (unit, integration or end-to-end), so every change ships untested; add a test job that runs on `pull_request` and `push`, e.g. `- run: {}`",
+                test_command(&langs)
+            )
+        },
+    );
 }
 
 #[cfg(test)]
@@ -28,10 +40,33 @@ mod tests {
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for("missing-tests", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo build\n");
-        assert_eq!(found.len(), 1, "{found:#?}");
-        assert_eq!(found[0].location.as_ref().map(|l| (l.start.line, l.start.column)), Some((1, 1)));
-        assert!(findings_for("missing-tests", "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo test\n").is_empty());
+        let found = findings_for(
+            "missing-tests",
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo build\n",
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            found[0]
+                .location
+                .as_ref()
+                .map(|l| (l.start.line, l.start.column)),
+            Some((1, 1))
+        );
+        assert!(
+            findings_for(
+                "missing-tests",
+                "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo test\n"
+            )
+            .is_empty()
+        );
     }
 }
 

@@ -1,9 +1,27 @@
 //! The rule registry. A rule is one file here with a `pub static RULE: Rule` and one line in
 //! `RULES`; its documentation is `docs/rules/<id>.md`, compiled in as the rule's help.
 
+pub mod deploy_without_environment;
+pub mod deploy_without_tests;
+pub mod deploy_without_verification;
 pub mod invalid_input;
+pub mod missing_container_scan;
+pub mod missing_drift_detection;
+pub mod missing_lint;
+pub mod missing_sast;
+pub mod missing_sbom;
+pub mod missing_sca;
+pub mod missing_secret_scan;
+pub mod missing_signing;
+pub mod missing_tests;
+pub mod mutable_deploy_artifact;
+pub mod neutered_gate;
+pub(crate) mod pipeline;
+pub mod pr_runs_not_cancelled;
+pub mod static_cloud_credentials;
 pub mod unpinned_image;
 pub mod unpinned_uses;
+pub mod unserialized_deploy;
 
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Finding, RuleMeta};
@@ -22,6 +40,25 @@ pub static RULES: &[&Rule] = &[
     &invalid_input::INVALID_ACTION,
     &unpinned_uses::RULE,
     &unpinned_image::RULE,
+    // Pipeline gaps, from the inventory.
+    &missing_tests::RULE,
+    &missing_lint::RULE,
+    &neutered_gate::RULE,
+    &missing_sast::RULE,
+    &missing_sca::RULE,
+    &missing_container_scan::RULE,
+    &missing_secret_scan::RULE,
+    &static_cloud_credentials::RULE,
+    &deploy_without_tests::RULE,
+    &deploy_without_environment::RULE,
+    &unserialized_deploy::RULE,
+    &unserialized_deploy::CANCEL,
+    &pr_runs_not_cancelled::RULE,
+    &mutable_deploy_artifact::RULE,
+    &deploy_without_verification::RULE,
+    &missing_sbom::RULE,
+    &missing_signing::RULE,
+    &missing_drift_detection::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

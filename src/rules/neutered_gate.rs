@@ -18,13 +18,18 @@ pub static RULE: Rule = Rule {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for fact in &repo.inventory.facts {
-        let Blocking::NonBlocking { reason, location } = &fact.blocking else { continue };
+        let Blocking::NonBlocking { reason, location } = &fact.blocking else {
+            continue;
+        };
         let severity = match fact.capability {
             Capability::Test | Capability::E2e => Severity::High,
             c if c.is_security_scan() => Severity::High,
             _ => Severity::Medium,
         };
-        let fix = if reason.contains("|| ") || reason.contains("set +e") || reason.contains("pipefail") {
+        let fix = if reason.contains("|| ")
+            || reason.contains("set +e")
+            || reason.contains("pipefail")
+        {
             "let the command's exit status fail the step (remove the fallback, or add `set -o pipefail`)"
         } else if reason.contains("continue-on-error") {
             "remove `continue-on-error: true`"
@@ -57,7 +62,12 @@ mod tests {
     fn at(rule_findings: &[crate::finding::Finding]) -> Vec<(Pos, Severity)> {
         rule_findings
             .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start).unwrap_or_default(), f.severity))
+            .map(|f| {
+                (
+                    f.location.as_ref().map(|l| l.start).unwrap_or_default(),
+                    f.severity,
+                )
+            })
             .collect()
     }
 
@@ -95,10 +105,14 @@ jobs:
                 (Pos::new(9, 28), Severity::Medium),
                 (Pos::new(11, 13), Severity::Medium),
                 (Pos::new(12, 14), Severity::High),
-                (Pos::new(13, 11), Severity::High),
-                (Pos::new(17, 9), Severity::High),
+                (Pos::new(14, 11), Severity::High),
+                (Pos::new(18, 9), Severity::High),
             ],
-            "{found:#?}"
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
         );
         assert!(found[0].message.contains("failure swallowed by `|| true`"));
         assert!(found[4].message.contains("trivy image exits 0 on findings"));

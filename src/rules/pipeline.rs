@@ -12,14 +12,22 @@ pub fn anchor(repo: &RepoAnalysis<'_>) -> Option<Location> {
 }
 
 /// A finding at the pipeline's anchor, or nothing when there is no workflow to anchor it to.
-pub fn pipeline_finding(repo: &RepoAnalysis<'_>, rule: &'static RuleMeta, subject: &str, message: String) -> Option<Finding> {
+pub fn pipeline_finding(
+    repo: &RepoAnalysis<'_>,
+    rule: &'static RuleMeta,
+    subject: &str,
+    message: String,
+) -> Option<Finding> {
     let at = anchor(repo)?;
     Some(Finding::at(rule, at, subject, message))
 }
 
 /// Jobs that deliver: they deploy somewhere.
 pub fn deploy_jobs<'a>(repo: &'a RepoAnalysis<'_>) -> impl Iterator<Item = &'a JobInfo> {
-    repo.inventory.jobs.iter().filter(|j| j.capabilities.contains(&Capability::Deploy))
+    repo.inventory
+        .jobs
+        .iter()
+        .filter(|j| j.capabilities.contains(&Capability::Deploy))
 }
 
 /// Words in a job or workflow name that mean production.
@@ -43,7 +51,13 @@ pub fn report_missing(
     needed: bool,
     message: impl FnOnce() -> String,
 ) {
-    if !needed || repo.inventory.facts.iter().any(|f| caps.contains(&f.capability)) {
+    if !needed
+        || repo
+            .inventory
+            .facts
+            .iter()
+            .any(|f| caps.contains(&f.capability))
+    {
         return;
     }
     out.extend(pipeline_finding(repo, rule, rule.id, message()));

@@ -19,26 +19,48 @@ pub static RULE: Rule = Rule {
 /// The OIDC replacement to paste, per cloud.
 pub fn oidc_fix(cloud: &str) -> &'static str {
     match cloud {
-        "aws" => "use OIDC: add `permissions: {id-token: write, contents: read}` to the job and replace the keys with \
-                  `uses: aws-actions/configure-aws-credentials@<sha> with: {role-to-assume: arn:aws:iam::<account>:role/<role>, aws-region: <region>}`",
-        "gcp" => "use workload identity federation: add `permissions: {id-token: write, contents: read}` and \
-                  `uses: google-github-actions/auth@<sha> with: {workload_identity_provider: projects/<n>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, service_account: <sa>@<project>.iam.gserviceaccount.com}`",
-        "azure" => "use a federated credential: add `permissions: {id-token: write, contents: read}` and \
-                    `uses: azure/login@<sha> with: {client-id: ${{ vars.AZURE_CLIENT_ID }}, tenant-id: ${{ vars.AZURE_TENANT_ID }}, subscription-id: ${{ vars.AZURE_SUBSCRIPTION_ID }}}`",
-        "kubernetes" => "fetch short-lived cluster credentials after cloud OIDC login (`aws eks update-kubeconfig`, \
-                         `google-github-actions/get-gke-credentials`, `azure/aks-set-context`) instead of storing a kubeconfig",
-        "terraform-cloud" => "use HCP Terraform dynamic provider credentials (workload identity) instead of a stored API token",
-        "container-registry" => "log in with OIDC (ECR via configure-aws-credentials, GAR via google-github-actions/auth) or \
-                                 with `${{ secrets.GITHUB_TOKEN }}` for ghcr.io instead of a stored password",
-        _ => "replace the stored credential with the provider's OIDC federation for GitHub Actions (`permissions: id-token: write`)",
+        "aws" => {
+            "use OIDC: add `permissions: {id-token: write, contents: read}` to the job and replace the keys with \
+                  `uses: aws-actions/configure-aws-credentials@<sha> with: {role-to-assume: arn:aws:iam::<account>:role/<role>, aws-region: <region>}`"
+        }
+        "gcp" => {
+            "use workload identity federation: add `permissions: {id-token: write, contents: read}` and \
+                  `uses: google-github-actions/auth@<sha> with: {workload_identity_provider: projects/<n>/locations/global/workloadIdentityPools/<pool>/providers/<provider>, service_account: <sa>@<project>.iam.gserviceaccount.com}`"
+        }
+        "azure" => {
+            "use a federated credential: add `permissions: {id-token: write, contents: read}` and \
+                    `uses: azure/login@<sha> with: {client-id: ${{ vars.AZURE_CLIENT_ID }}, tenant-id: ${{ vars.AZURE_TENANT_ID }}, subscription-id: ${{ vars.AZURE_SUBSCRIPTION_ID }}}`"
+        }
+        "kubernetes" => {
+            "fetch short-lived cluster credentials after cloud OIDC login (`aws eks update-kubeconfig`, \
+                         `google-github-actions/get-gke-credentials`, `azure/aks-set-context`) instead of storing a kubeconfig"
+        }
+        "terraform-cloud" => {
+            "use HCP Terraform dynamic provider credentials (workload identity) instead of a stored API token"
+        }
+        "container-registry" => {
+            "log in with OIDC (ECR via configure-aws-credentials, GAR via google-github-actions/auth) or \
+                                 with `${{ secrets.GITHUB_TOKEN }}` for ghcr.io instead of a stored password"
+        }
+        _ => {
+            "replace the stored credential with the provider's OIDC federation for GitHub Actions (`permissions: id-token: write`)"
+        }
     }
 }
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     // One finding per job and cloud, at the first place the secret is used; the rest related.
     let mut groups: Vec<(&str, &str, &str, Vec<&crate::inventory::CloudAuth>)> = Vec::new();
-    for a in repo.inventory.cloud_auth.iter().filter(|a| a.method == AuthMethod::StaticSecret) {
-        match groups.iter_mut().find(|g| g.0 == a.workflow && g.1 == a.job && g.2 == a.cloud) {
+    for a in repo
+        .inventory
+        .cloud_auth
+        .iter()
+        .filter(|a| a.method == AuthMethod::StaticSecret)
+    {
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == a.workflow && g.1 == a.job && g.2 == a.cloud)
+        {
             Some(g) => g.3.push(a),
             None => groups.push((&a.workflow, &a.job, a.cloud, vec![a])),
         }
@@ -47,11 +69,16 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         uses.sort_by(|a, b| a.location.cmp(&b.location));
         let first = uses[0];
         let message = format!(
-            "job `{job}` authenticates to {cloud} with a {}: it works from anywhere until someone rotates it; {}",
+            "job `{job}` authenticates to {cloud} with {}: it works from anywhere until someone rotates it; {}",
             first.detail,
             oidc_fix(cloud)
         );
-        let mut f = Finding::at(&RULE.meta, first.location.clone(), &format!("{job} {cloud} {}", first.detail), message);
+        let mut f = Finding::at(
+            &RULE.meta,
+            first.location.clone(),
+            &format!("{job} {cloud} {}", first.detail),
+            message,
+        );
         for other in &uses[1..] {
             f = f.related(other.location.clone());
         }
@@ -120,16 +147,23 @@ jobs:
       - run: aws s3 sync dist s3://bucket
 "#;
         let found = findings_for("static-cloud-credentials", wf);
-        let got: Vec<_> = found.iter().map(|f| f.location.as_ref().map(|l| l.start)).collect();
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| f.location.as_ref().map(|l| l.start))
+            .collect();
         assert_eq!(
             got,
             vec![
                 Some(Pos::new(10, 11)),
                 Some(Pos::new(25, 11)),
-                Some(Pos::new(37, 11)),
+                Some(Pos::new(38, 11)),
                 Some(Pos::new(50, 26)),
             ],
-            "{found:#?}"
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
         );
         assert!(found[0].message.contains("role-to-assume"));
         assert!(found[1].message.contains("workload_identity_provider"));

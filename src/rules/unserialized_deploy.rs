@@ -30,19 +30,33 @@ pub static CANCEL: Rule = Rule {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for job in deploy_jobs(repo).filter(|j| j.concurrency.is_none()) {
-        let target = job.environment.as_ref().map_or("<environment>", |e| e.name.as_str());
+        let target = job
+            .environment
+            .as_ref()
+            .map_or("<environment>", |e| e.name.as_str());
         let message = format!(
             "job {} deploys with no concurrency group, so two pushes can deploy at the same time and the older \
              one can finish last; add `concurrency: {{group: deploy-{target}, cancel-in-progress: false}}` to the job",
             job.label()
         );
-        out.push(Finding::at(&RULE.meta, job.location.clone(), &job.job, message));
+        out.push(Finding::at(
+            &RULE.meta,
+            job.location.clone(),
+            &job.job,
+            message,
+        ));
     }
 }
 
 fn check_cancel(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for job in deploy_jobs(repo) {
-        let Some(c) = job.concurrency.as_ref().filter(|c| c.cancel_in_progress == Some(true)) else { continue };
+        let Some(c) = job
+            .concurrency
+            .as_ref()
+            .filter(|c| c.cancel_in_progress == Some(true))
+        else {
+            continue;
+        };
         let message = format!(
             "job {} deploys in a {}-level concurrency group with `cancel-in-progress: true`: a newer run kills this \
              deploy half way, which can leave the target partly updated; set `cancel-in-progress: false` for deploys \
@@ -50,7 +64,15 @@ fn check_cancel(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             job.label(),
             c.level
         );
-        out.push(Finding::at(&CANCEL.meta, c.location.clone(), &format!("{} cancel", job.job), message).related(job.location.clone()));
+        out.push(
+            Finding::at(
+                &CANCEL.meta,
+                c.location.clone(),
+                &format!("{} cancel", job.job),
+                message,
+            )
+            .related(job.location.clone()),
+        );
     }
 }
 
@@ -79,7 +101,15 @@ jobs:
     #[test]
     fn workflow_group_that_cancels_is_flagged_queued_job_group_is_not() {
         let found = findings_for("deploy-cancel-in-progress", WF);
-        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found.len(),
+            1,
+            "{:?}",
+            found
+                .iter()
+                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
+                .collect::<Vec<_>>()
+        );
         assert_eq!(found[0].location.as_ref().map(|l| l.start.line), Some(3));
         assert!(findings_for("unserialized-deploy", WF).is_empty());
     }
