@@ -110,6 +110,8 @@ enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// GitHub-flavoured markdown: assessment matrix, pipeline inventory, findings (job summary).
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -239,6 +241,9 @@ fn render(report: &Report, args: &AuditArgs) -> String {
         Format::Json => json_string(&report::json::render(report)),
         Format::Sarif => json_string(&report::sarif::render(report, &args.category)),
         Format::Github => report::github::render(report),
+        Format::Markdown => {
+            report::markdown::render(report, args.fail_on.threshold(), &Default::default())
+        }
     }
 }
 

@@ -107,12 +107,15 @@ impl Repository {
         self.files.iter().filter(move |f| f.kind == kind)
     }
 
+    /// The repository's name for reports: its path from the report root, or its folder name
+    /// when it is the report root itself.
     pub fn name(&self) -> &str {
         if self.display_root.is_empty() {
-            "."
+            self.root.file_name().and_then(|n| n.to_str()).unwrap_or(".")
         } else {
             &self.display_root
         }
+    }
     }
 }
 

@@ -452,6 +452,14 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     _ => C::ContainerScan,
                 };
                 m.tool = format!("trivy {scan_type}");
+                // `scanners: secret` (without vuln) turns any scan type into a secret scan.
+                if let Some(scanners) = input(step, "scanners")
+                    && scanners.contains("secret")
+                    && !scanners.contains("vuln")
+                {
+                    m.capability = C::SecretScan;
+                    m.tool = "trivy secret".into();
+                }
                 m.blocks_on_findings = input(step, "exit-code").is_some_and(|v| v.trim() != "0");
                 m.input = Some("exit-code");
                 if matches!(

@@ -273,12 +273,26 @@ impl WorkflowBuilder<'_, '_> {
         })
     }
 
-    fn step_neutered(&self, step: &Step, display: &str) -> Option<Blocking> {
+    fn step_neutered(&self, job: &Job, step: &Step, display: &str) -> Option<Blocking> {
         if let Some(c) = step.condition.as_ref().filter(|c| is_false(&c.value)) {
             return Some(Blocking::NonBlocking {
                 reason: format!("step never runs: `if: {}`", c.value.trim()),
                 location: Location::new(display, c.span),
             });
+        }
+        // `continue-on-error` followed by a step that retries on this one's failure
+        // (`if: steps.<id>.outcome != 'success'`) still fails the job when the retry fails.
+        let retried = step.id.as_ref().is_some_and(|id| {
+            let outcome = format!("steps.{}.outcome", id.value);
+            let conclusion = format!("steps.{}.conclusion", id.value);
+            job.all_steps().iter().any(|s| {
+                s.index > step.index
+                    && s.condition.as_ref().is_some_and(|c| c.value.contains(&outcome) || c.value.contains(&conclusion))
+                    && s.continue_on_error.is_none()
+            })
+        });
+        if retried {
+            return None;
         }
         node_true(step.continue_on_error.as_ref()).map(|n| Blocking::NonBlocking {
             reason: "step has `continue-on-error: true`".into(),
@@ -322,7 +336,7 @@ impl WorkflowBuilder<'_, '_> {
         display: &str,
         depth: usize,
     ) {
-        let neutered = job_state.or_else(|| self.step_neutered(step, display));
+        let neutered = job_state.or_else(|| self.step_neutered(job, step, display));
         if let Some(uses) = &step.uses {
             let location = Location::new(display, uses.span);
             match &uses.value {
@@ -496,7 +510,9 @@ impl WorkflowBuilder<'_, '_> {
             }
             return;
         }
+        let e2e = super::catalog::runs_e2e_suite(words);
         for m in matches {
+            let capability = if m.rule.capability == Capability::Test && e2e { Capability::E2e } else { m.rule.capability };
             let tool_blocking = if m.blocks_on_findings {
                 Blocking::Blocking
             } else if m.rule.default == super::catalog::Default::ReportsOnly {
@@ -512,7 +528,7 @@ impl WorkflowBuilder<'_, '_> {
             };
             self.push(
                 job,
-                m.rule.capability,
+                capability,
                 m.rule.tool.to_string(),
                 location.clone(),
                 via.clone(),

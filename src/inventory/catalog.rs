@@ -215,6 +215,9 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Test, "gradle", ["gradlew", "check"]),
     cmd!(Test, "gradle", ["gradlew", "build"]),
     cmd!(Test, "rspec", ["rspec"]),
+    cmd!(Test, "parallel_tests", ["parallel_test"]),
+    cmd!(Test, "parallel_tests", ["parallel_rspec"]),
+    cmd!(Test, "turbo_tests", ["turbo_tests"]),
     cmd!(Test, "rake", ["rake", "test"]),
     cmd!(Test, "rake", ["rake", "spec"]),
     cmd!(Test, "rails test", ["rails", "test"]),
@@ -500,6 +503,7 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Sca, "audit-ci", ["audit-ci"]),
     cmd!(Sca, "better-npm-audit", ["better-npm-audit"]),
     cmd!(Sca, "osv-scanner", ["osv-scanner"]),
+    cmd!(SecretScan, "trivy secret", ["trivy", "*"], with ["--scanners", "secret"], default Passes, flips ["--exit-code"]),
     cmd!(Sca, "trivy fs", ["trivy", "fs"], default Passes, flips ["--exit-code"]),
     cmd!(Sca, "trivy fs", ["trivy", "filesystem"], default Passes, flips ["--exit-code"]),
     cmd!(Sca, "trivy repo", ["trivy", "repo"], default Passes, flips ["--exit-code"]),
@@ -747,7 +751,21 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
             flag,
         });
     }
+    // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
+    if out.iter().any(|m| m.rule.capability == Capability::SecretScan)
+        && !w.iter().any(|x| x.contains("vuln"))
+    {
+        out.retain(|m| m.rule.capability != Capability::Sca);
+    }
     out
+}
+
+/// A test runner pointed at an end-to-end suite (`rspec spec/e2e`, `pytest tests/e2e`).
+pub fn runs_e2e_suite(words: &[String]) -> bool {
+    words.iter().skip(1).any(|w| {
+        let w = w.to_ascii_lowercase();
+        w.contains("e2e") || w.contains("end-to-end") || w.contains("end_to_end")
+    })
 }
 
 /// A named script run through a task runner (`npm run lint`, `make test`, `nox -s tests`),
@@ -837,7 +855,8 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
         Capability::Build
     } else if has(&["deploy"]) {
         Capability::Deploy
-    } else if has(&["publish", "release"]) {
+    } else if matches!(tokens.first(), Some(&"publish")) || lower == "release" {
+        // `release-run-database-migrations` is not a publish; only names that say so are.
         Capability::Publish
     } else {
         return None;

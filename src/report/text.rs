@@ -28,9 +28,42 @@ pub fn render(report: &Report, color: bool) -> String {
         write_group(&mut out, heading, &findings, color);
         out.push('\n');
     }
+    assessment(&mut out, report, color);
     out.push_str(&total(report));
     out.push('\n');
     out
+}
+
+/// The matrix for one repository; one score line each when there are several.
+fn assessment(out: &mut String, report: &Report, color: bool) {
+    const MATRIX_UP_TO: usize = 3;
+    if report.assessments.len() > MATRIX_UP_TO {
+        for a in &report.assessments {
+            let _ = writeln!(out, "{:>3}/100  {:>3}% of practices  {}", a.score, a.compliance, clean(&a.repository));
+        }
+        out.push('\n');
+        return;
+    }
+    for a in &report.assessments {
+        let title = format!(
+            "Assessment of {}: score {}/100, {}% of practices in place",
+            clean(&a.repository),
+            a.score,
+            a.compliance
+        );
+        let _ = writeln!(out, "{}", paint(&title, "1", color));
+        for r in &a.rows {
+            let code = match r.state {
+                crate::assess::State::Present => "32",
+                crate::assess::State::Partial => "33",
+                crate::assess::State::Missing => "31",
+                _ => "2",
+            };
+            let state = format!("{:<14}", r.state.as_str());
+            let _ = writeln!(out, "  {:<24} {} {}", r.component, paint(&state, code, color), clean(&r.current));
+        }
+        out.push('\n');
+    }
 }
 
 /// Active findings grouped by file, files in report order, repository-level findings last.
