@@ -111,11 +111,13 @@ impl Repository {
     /// when it is the report root itself.
     pub fn name(&self) -> &str {
         if self.display_root.is_empty() {
-            self.root.file_name().and_then(|n| n.to_str()).unwrap_or(".")
+            self.root
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(".")
         } else {
             &self.display_root
         }
-    }
     }
 }
 

@@ -287,7 +287,9 @@ impl WorkflowBuilder<'_, '_> {
             let conclusion = format!("steps.{}.conclusion", id.value);
             job.all_steps().iter().any(|s| {
                 s.index > step.index
-                    && s.condition.as_ref().is_some_and(|c| c.value.contains(&outcome) || c.value.contains(&conclusion))
+                    && s.condition.as_ref().is_some_and(|c| {
+                        c.value.contains(&outcome) || c.value.contains(&conclusion)
+                    })
                     && s.continue_on_error.is_none()
             })
         });
@@ -512,7 +514,11 @@ impl WorkflowBuilder<'_, '_> {
         }
         let e2e = super::catalog::runs_e2e_suite(words);
         for m in matches {
-            let capability = if m.rule.capability == Capability::Test && e2e { Capability::E2e } else { m.rule.capability };
+            let capability = if m.rule.capability == Capability::Test && e2e {
+                Capability::E2e
+            } else {
+                m.rule.capability
+            };
             let tool_blocking = if m.blocks_on_findings {
                 Blocking::Blocking
             } else if m.rule.default == super::catalog::Default::ReportsOnly {

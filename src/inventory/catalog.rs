@@ -752,7 +752,9 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
         });
     }
     // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
-    if out.iter().any(|m| m.rule.capability == Capability::SecretScan)
+    if out
+        .iter()
+        .any(|m| m.rule.capability == Capability::SecretScan)
         && !w.iter().any(|x| x.contains("vuln"))
     {
         out.retain(|m| m.rule.capability != Capability::Sca);

@@ -18,7 +18,12 @@ impl Links {
     fn location(&self, l: &Location) -> String {
         let text = format!("{}:{}", l.path, l.start.line);
         match &self.blob_base {
-            Some(base) => format!("[`{}`]({base}{}#L{})", escape_code(&text), l.path, l.start.line),
+            Some(base) => format!(
+                "[`{}`]({base}{}#L{})",
+                escape_code(&text),
+                l.path,
+                l.start.line
+            ),
             None => format!("`{}`", escape_code(&text)),
         }
     }
@@ -26,7 +31,10 @@ impl Links {
 
 pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> String {
     let mut out = String::new();
-    let failing = report.active().filter(|f| fail_on.is_some_and(|t| f.severity.at_least(t))).count();
+    let failing = report
+        .active()
+        .filter(|f| fail_on.is_some_and(|t| f.severity.at_least(t)))
+        .count();
     let verdict = match fail_on {
         Some(t) if failing > 0 => format!("❌ policy failed: {failing} finding(s) at or above {t}"),
         Some(t) => format!("✅ no finding at or above {t}"),
@@ -50,14 +58,24 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
         out,
         "{} findings{} in {} files; {} suppressed.\n",
         report.active().count(),
-        if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
         report.files_audited,
         report.suppressed_count()
     );
     if report.assessments.len() > 1 {
         out.push_str("| Repository | Score | Practices in place |\n|---|---:|---:|\n");
         for a in &report.assessments {
-            let _ = writeln!(out, "| {} | {} | {}% |", cell(&a.repository), a.score, a.compliance);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {}% |",
+                cell(&a.repository),
+                a.score,
+                a.compliance
+            );
         }
         out.push('\n');
     } else {
@@ -81,8 +99,14 @@ fn state_icon(s: State) -> &'static str {
 }
 
 fn matrix(out: &mut String, a: &Assessment, links: &Links) {
-    let _ = writeln!(out, "## Assessment — {}% of practices in place\n", a.compliance);
-    out.push_str("| Component | State | Gap | Priority | Current | Target |\n|---|---|---|---|---|---|\n");
+    let _ = writeln!(
+        out,
+        "## Assessment — {}% of practices in place\n",
+        a.compliance
+    );
+    out.push_str(
+        "| Component | State | Gap | Priority | Current | Target |\n|---|---|---|---|---|---|\n",
+    );
     for r in &a.rows {
         let _ = writeln!(
             out,
@@ -110,19 +134,54 @@ fn matrix(out: &mut String, a: &Assessment, links: &Links) {
 fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
     out.push_str("## Pipeline inventory\n\n");
     let stages: &[(&str, &[Capability])] = &[
-        ("Lint, format, typecheck", &[Capability::Lint, Capability::Format, Capability::Typecheck]),
+        (
+            "Lint, format, typecheck",
+            &[Capability::Lint, Capability::Format, Capability::Typecheck],
+        ),
         ("Tests", &[Capability::Test]),
         ("End-to-end", &[Capability::E2e]),
         ("Build", &[Capability::Build, Capability::ContainerBuild]),
-        ("Security scanning", &[Capability::Sast, Capability::Sca, Capability::ContainerScan, Capability::SecretScan, Capability::IacScan]),
+        (
+            "Security scanning",
+            &[
+                Capability::Sast,
+                Capability::Sca,
+                Capability::ContainerScan,
+                Capability::SecretScan,
+                Capability::IacScan,
+            ],
+        ),
         ("SBOM and signing", &[Capability::Sbom, Capability::Signing]),
-        ("Deploy and publish", &[Capability::Deploy, Capability::Publish]),
-        ("Post-deploy checks", &[Capability::PostDeployCheck, Capability::BlueGreen, Capability::Canary, Capability::Rollback]),
-        ("Reports and artifacts", &[Capability::Coverage, Capability::TestReport, Capability::ScanReport, Capability::ArtifactUpload]),
+        (
+            "Deploy and publish",
+            &[Capability::Deploy, Capability::Publish],
+        ),
+        (
+            "Post-deploy checks",
+            &[
+                Capability::PostDeployCheck,
+                Capability::BlueGreen,
+                Capability::Canary,
+                Capability::Rollback,
+            ],
+        ),
+        (
+            "Reports and artifacts",
+            &[
+                Capability::Coverage,
+                Capability::TestReport,
+                Capability::ScanReport,
+                Capability::ArtifactUpload,
+            ],
+        ),
         ("Drift detection", &[Capability::DriftCheck]),
     ];
     for (title, caps) in stages {
-        let facts: Vec<_> = inv.facts.iter().filter(|f| caps.contains(&f.capability)).collect();
+        let facts: Vec<_> = inv
+            .facts
+            .iter()
+            .filter(|f| caps.contains(&f.capability))
+            .collect();
         if facts.is_empty() {
             let _ = writeln!(out, "- **{title}:** none found");
             continue;
@@ -133,7 +192,9 @@ fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
                 _ if !f.capability.is_gate() => String::new(),
                 Blocking::Blocking => " — blocking".to_string(),
                 Blocking::ReportsOnly => " — reports only".to_string(),
-                Blocking::NonBlocking { reason, .. } => format!(" — **non-blocking**: {}", inline(reason)),
+                Blocking::NonBlocking { reason, .. } => {
+                    format!(" — **non-blocking**: {}", inline(reason))
+                }
             };
             let _ = writeln!(
                 out,
@@ -153,20 +214,42 @@ fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
                 .cloud_auth
                 .iter()
                 .filter(|a| a.workflow == j.workflow && a.job == j.job)
-                .map(|a| format!("{} {}", a.cloud, if a.method == AuthMethod::Oidc { "OIDC" } else { "static secret" }))
+                .map(|a| {
+                    format!(
+                        "{} {}",
+                        a.cloud,
+                        if a.method == AuthMethod::Oidc {
+                            "OIDC"
+                        } else {
+                            "static secret"
+                        }
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
                 cell(&j.label()),
                 j.environment.as_ref().map_or("—".into(), |e| cell(&e.name)),
-                if auth.is_empty() { "—".into() } else { cell(&auth.join(", ")) },
+                if auth.is_empty() {
+                    "—".into()
+                } else {
+                    cell(&auth.join(", "))
+                },
                 j.concurrency.as_ref().map_or("—".into(), |c| cell(&format!(
                     "{}{}",
                     c.group.as_deref().unwrap_or("(expression)"),
-                    if c.cancel_in_progress == Some(true) { ", cancels in progress" } else { "" }
+                    if c.cancel_in_progress == Some(true) {
+                        ", cancels in progress"
+                    } else {
+                        ""
+                    }
                 ))),
-                if j.needs.is_empty() { "—".into() } else { cell(&j.needs.join(", ")) },
+                if j.needs.is_empty() {
+                    "—".into()
+                } else {
+                    cell(&j.needs.join(", "))
+                },
             );
         }
     }
@@ -186,10 +269,21 @@ fn findings(out: &mut String, report: &Report, links: &Links) {
             continue;
         }
         // Critical and high findings open; the rest folded.
-        let open = if severity <= Severity::High { " open" } else { "" };
-        let _ = writeln!(out, "<details{open}><summary><b>{severity}</b> ({})</summary>\n", group.len());
+        let open = if severity <= Severity::High {
+            " open"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "<details{open}><summary><b>{severity}</b> ({})</summary>\n",
+            group.len()
+        );
         for f in group {
-            let at = f.location.as_ref().map_or("repository".to_string(), |l| links.location(l));
+            let at = f
+                .location
+                .as_ref()
+                .map_or("repository".to_string(), |l| links.location(l));
             let _ = writeln!(out, "- {at} **{}**: {}", f.rule.id, inline(&f.message));
         }
         out.push_str("\n</details>\n\n");
@@ -197,7 +291,10 @@ fn findings(out: &mut String, report: &Report, links: &Links) {
 }
 
 fn serde_plain<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Text for a table cell: no line breaks, no column separators.
@@ -212,7 +309,13 @@ fn inline(s: &str) -> String {
     one_line
         .split('`')
         .enumerate()
-        .map(|(i, part)| if i % 2 == 1 { part.to_string() } else { part.replace('<', "&lt;").replace('>', "&gt;") })
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                part.to_string()
+            } else {
+                part.replace('<', "&lt;").replace('>', "&gt;")
+            }
+        })
         .collect::<Vec<_>>()
         .join("`")
 }

@@ -39,7 +39,13 @@ fn assessment(out: &mut String, report: &Report, color: bool) {
     const MATRIX_UP_TO: usize = 3;
     if report.assessments.len() > MATRIX_UP_TO {
         for a in &report.assessments {
-            let _ = writeln!(out, "{:>3}/100  {:>3}% of practices  {}", a.score, a.compliance, clean(&a.repository));
+            let _ = writeln!(
+                out,
+                "{:>3}/100  {:>3}% of practices  {}",
+                a.score,
+                a.compliance,
+                clean(&a.repository)
+            );
         }
         out.push('\n');
         return;
@@ -60,7 +66,13 @@ fn assessment(out: &mut String, report: &Report, color: bool) {
                 _ => "2",
             };
             let state = format!("{:<14}", r.state.as_str());
-            let _ = writeln!(out, "  {:<24} {} {}", r.component, paint(&state, code, color), clean(&r.current));
+            let _ = writeln!(
+                out,
+                "  {:<24} {} {}",
+                r.component,
+                paint(&state, code, color),
+                clean(&r.current)
+            );
         }
         out.push('\n');
     }
