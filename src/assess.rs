@@ -516,11 +516,13 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                         .join(", ")
                 )
             };
-            (
-                state,
-                current,
-                rebuild.iter().map(|j| j.location.clone()).collect(),
-            )
+            // Evidence: the jobs that rebuild, or else every deploy job that ships a prior build.
+            let shown: Vec<_> = if rebuild.is_empty() {
+                delivery.iter().map(|j| j.location.clone()).collect()
+            } else {
+                rebuild.iter().map(|j| j.location.clone()).collect()
+            };
+            (state, current, shown)
         };
         rows.push(row(
             "artifact-immutability",
@@ -616,7 +618,11 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                 pr_workflows.len()
             ),
             "deploys serialised per environment (concurrency group, no cancel-in-progress); superseded PR runs cancelled",
-            unguarded.iter().map(|j| j.location.clone()).collect(),
+            unguarded
+                .iter()
+                .map(|j| j.location.clone())
+                .chain(inv.jobs.iter().filter_map(|j| j.concurrency.as_ref().map(|c| c.location.clone())))
+                .collect(),
         ));
     }
 

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use ci_guard::assess::State;
 use ci_guard::audit::{self, AuditOptions};
 use ci_guard::source::SourceText;
 
@@ -65,6 +66,46 @@ fn corpus_sweep_regions_are_inside_their_files_and_output_is_stable() {
         checked += 1;
     }
     assert!(checked > 1000, "only {checked} located findings");
+
+    // Every fact of the inventory and every piece of assessment evidence points inside its file,
+    // and every component claimed present or partial shows the lines that prove it.
+    let inside = |loc: &ci_guard::finding::Location| {
+        let path = first.report_root.join(&loc.path);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let src = SourceText::new(&text);
+        let line = src.line(loc.start.line).unwrap_or_else(|| panic!("{loc}: no such line"));
+        assert!(loc.start.column as usize <= line.chars().count() + 1, "{loc}: column past the line");
+    };
+    let mut facts = 0;
+    for inv in &first.inventories {
+        for f in &inv.facts {
+            inside(&f.location);
+            facts += 1;
+        }
+        for a in &inv.cloud_auth {
+            inside(&a.location);
+        }
+    }
+    assert!(facts > 2000, "only {facts} facts in the corpus");
+    let needs_evidence = [
+        "pipeline-stages",
+        "security-scanning",
+        "oidc-authentication",
+        "sbom",
+        "signing-provenance",
+        "drift-detection",
+        "artifacts-observability",
+        "artifact-immutability",
+        "concurrency-controls",
+    ];
+    for a in &first.assessments {
+        for r in &a.rows {
+            if matches!(r.state, State::Present | State::Partial) && needs_evidence.contains(&r.component) {
+                assert!(!r.evidence.is_empty(), "{}: {} is {:?} without evidence", a.repository, r.component, r.state);
+            }
+            r.evidence.iter().for_each(&inside);
+        }
+    }
 
     let second = audit::run(&opts).expect("second run");
     let render = |r: &ci_guard::report::Report| {
