@@ -71,10 +71,16 @@ fn corpus_sweep_regions_are_inside_their_files_and_output_is_stable() {
     // and every component claimed present or partial shows the lines that prove it.
     let inside = |loc: &ci_guard::finding::Location| {
         let path = first.report_root.join(&loc.path);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let src = SourceText::new(&text);
-        let line = src.line(loc.start.line).unwrap_or_else(|| panic!("{loc}: no such line"));
-        assert!(loc.start.column as usize <= line.chars().count() + 1, "{loc}: column past the line");
+        let line = src
+            .line(loc.start.line)
+            .unwrap_or_else(|| panic!("{loc}: no such line"));
+        assert!(
+            loc.start.column as usize <= line.chars().count() + 1,
+            "{loc}: column past the line"
+        );
     };
     let mut facts = 0;
     for inv in &first.inventories {
@@ -100,8 +106,16 @@ fn corpus_sweep_regions_are_inside_their_files_and_output_is_stable() {
     ];
     for a in &first.assessments {
         for r in &a.rows {
-            if matches!(r.state, State::Present | State::Partial) && needs_evidence.contains(&r.component) {
-                assert!(!r.evidence.is_empty(), "{}: {} is {:?} without evidence", a.repository, r.component, r.state);
+            if matches!(r.state, State::Present | State::Partial)
+                && needs_evidence.contains(&r.component)
+            {
+                assert!(
+                    !r.evidence.is_empty(),
+                    "{}: {} is {:?} without evidence",
+                    a.repository,
+                    r.component,
+                    r.state
+                );
             }
             r.evidence.iter().for_each(&inside);
         }

@@ -178,3 +178,5 @@ pub(crate) fn iac_name(kind: IacKind) -> &'static str {
         IacKind::Kustomize => "kustomize",
     }
 }
+#[cfg(test)]
+mod tests;
