@@ -83,8 +83,9 @@ pub enum SwallowKind {
     NoErrexit,
     /// Run in the background with `&`.
     Background,
-    /// A Makefile recipe line prefixed with `-`: make ignores its status.
-    MakeIgnore,
+    /// The runner is told to ignore the status: a Makefile recipe line prefixed with `-`,
+    /// `make -i`, a Taskfile command with `ignore_error: true`.
+    IgnoreErrors,
 }
 
 /// How the shell is started.
