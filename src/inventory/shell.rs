@@ -101,6 +101,25 @@ pub struct ShellOptions {
 /// Nesting of compound commands followed; deeper ones are read as flat.
 pub const MAX_DEPTH: usize = 200;
 
+/// Programs that run a command given in their arguments: a `sh -c "…"` among them is read.
+const WRAPPERS: &[&str] = &[
+    "docker",
+    "docker-compose",
+    "podman",
+    "nerdctl",
+    "kubectl",
+    "timeout",
+    "nice",
+    "xvfb-run",
+    "stdbuf",
+    "flock",
+    "chroot",
+    "runuser",
+    "ionice",
+    "caffeinate",
+    "retry",
+];
+
 /// How deep `bash -c '…'` bodies are read.
 const MAX_C_DEPTH: u32 = 3;
 
@@ -695,6 +714,8 @@ struct ListRec {
     errexit: bool,
     off_by: Option<usize>,
     background: Option<Span>,
+    /// The last list of a `( … )`: its status is the subshell's, a plain failure outside.
+    ends_subshell: bool,
 }
 
 #[derive(Debug)]
@@ -710,6 +731,8 @@ struct Frame {
     open_at: usize,
     open_char: usize,
     header_sep: bool,
+    /// `lists.len()` when the frame opened.
+    lists_at: usize,
 }
 
 impl Frame {
@@ -724,6 +747,7 @@ impl Frame {
             open_at,
             open_char: kw.0,
             header_sep: false,
+            lists_at: 0,
         }
     }
 
@@ -1028,7 +1052,8 @@ impl<'a> Parser<'a> {
         }
         self.touch();
         let outer_cond = self.top_ref().condition();
-        let f = Frame::new(kind, phase, kw, outer_cond, self.cmds.len());
+        let mut f = Frame::new(kind, phase, kw, outer_cond, self.cmds.len());
+        f.lists_at = self.lists.len();
         self.frames.push(f);
     }
 
@@ -1043,6 +1068,12 @@ impl<'a> Parser<'a> {
             return;
         }
         let Some(f) = self.frames.pop() else { return };
+        // bash goes on ignoring `&&` failures through `{ }`, `if` and loops, not out of `( )`.
+        if f.kind == Kind::Subshell && self.lists.len() > f.lists_at {
+            if let Some(last) = self.lists.last_mut() {
+                last.ends_subshell = true;
+            }
+        }
         let part = Part {
             cmds: (f.open_at, self.cmds.len()),
             chars: (f.open_char, end),
@@ -1133,6 +1164,7 @@ impl<'a> Parser<'a> {
             errexit,
             off_by,
             background,
+            ends_subshell: false,
         });
     }
 
@@ -1161,7 +1193,7 @@ impl<'a> Parser<'a> {
             let end_of = |p: &PipeB| p.parts.last().map_or(0, |x| x.chars.1);
             let list_cmd_end = l.pipes.last().map_or(0, |p| range_of(p).1);
             let list_char_end = l.pipes.last().map_or(0, end_of);
-            let tail = list_cmd_end >= total;
+            let tail = list_cmd_end >= total || l.ends_subshell;
 
             for p in &l.pipes {
                 if let Some(neg) = p.negated {
@@ -1315,19 +1347,28 @@ impl<'a> Parser<'a> {
         lines: &LineIndex,
         c_depth: u32,
     ) -> Vec<Command> {
+        let base = |w: &str| -> String { w.rsplit('/').next().unwrap_or(w).to_string() };
+        let is_shell = |w: &str| matches!(base(w).as_str(), "bash" | "sh" | "dash" | "zsh" | "ksh");
         let Some(prog) = cmd.words.first() else {
             return Vec::new();
         };
-        let prog = prog.rsplit('/').next().unwrap_or(prog);
-        if !matches!(prog, "bash" | "sh" | "dash" | "zsh" | "ksh") {
+        // The shell itself, or one that a wrapper runs (`docker run img sh -c "…"`).
+        let at = if is_shell(prog) {
+            0
+        } else if WRAPPERS.contains(&base(prog).as_str()) {
+            match words.iter().position(|w| is_shell(&w.0)) {
+                Some(k) => k,
+                None => return Vec::new(),
+            }
+        } else {
             return Vec::new();
-        }
+        };
         let mut opts = ShellOptions {
             errexit: false,
             pipefail: false,
         };
         let mut body = None;
-        let mut it = words.iter().skip(1);
+        let mut it = words.iter().skip(at + 1);
         while let Some(w) = it.next() {
             let a = w.0.as_str();
             if a == "-o" || a == "+o" {
@@ -1773,6 +1814,27 @@ mod tests {
     }
 
     #[test]
+    fn subshell_status_is_a_plain_failure_outside() {
+        // `( … && exit 1)` as a fallback: the echo's failure fails the subshell, then the step.
+        assert_eq!(
+            kinds(
+                "curl x || (echo down && exit 1)
+{ a && b; }
+next",
+                true
+            ),
+            k(&[
+                ("curl x", None),
+                ("echo down", None),
+                ("exit 1", None),
+                ("a", Some(AndNotLast)),
+                ("b", None),
+                ("next", None),
+            ])
+        );
+    }
+
+    #[test]
     fn conditions_negation_background_and_and_lists() {
         assert_eq!(
             kinds(
@@ -1844,6 +1906,7 @@ mod tests {
             got,
             vec![
                 ("docker run img bash -c x".to_string(), 1, 1, None),
+                ("x".to_string(), 1, 25, None),
                 (
                     "bash -ec npm ci\n  npm test | tee l".to_string(),
                     2,
