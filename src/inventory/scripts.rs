@@ -820,11 +820,7 @@ fn script_positions(text: &str) -> BTreeMap<String, (u32, (u32, u32, bool))> {
             '}' | ']' => {
                 stack.pop();
             }
-            ',' => {
-                if stack.len() == 1 {
-                    last_key = None;
-                }
-            }
+            ',' if stack.len() == 1 => last_key = None,
             _ => {}
         }
         step(ch, &mut line, &mut col);

@@ -1386,10 +1386,8 @@ impl<'a> Parser<'a> {
                 match f {
                     'e' => opts.errexit = on,
                     'c' => wants_body = true,
-                    'o' => {
-                        if it.next().map(|n| n.0.as_str()) == Some("pipefail") {
-                            opts.pipefail = on;
-                        }
+                    'o' if it.next().map(|n| n.0.as_str()) == Some("pipefail") => {
+                        opts.pipefail = on;
                     }
                     _ => {}
                 }
