@@ -44,8 +44,9 @@ fn basic_repository_findings_with_exact_positions() {
     assert_eq!(code, 0, "--fail-on none never fails");
     let wf = "tests/fixtures/basic/.github/workflows/ci.yml";
     let action = "tests/fixtures/basic/.github/actions/setup/action.yml";
+    let pinning: Vec<_> = summary(&json).into_iter().filter(|f| f.3.starts_with("unpinned-")).collect();
     assert_eq!(
-        summary(&json),
+        pinning,
         vec![
             (action.into(), 9, 13, "unpinned-image".into(), false),
             (wf.into(), 11, 16, "unpinned-image".into(), false),
@@ -59,6 +60,7 @@ fn basic_repository_findings_with_exact_positions() {
         .as_array()
         .into_iter()
         .flatten()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("unpinned-")))
         .map(|f| f["severity"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(severities, ["high", "medium", "low", "high", "high"]);

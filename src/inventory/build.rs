@@ -428,25 +428,13 @@ impl WorkflowBuilder<'_, '_> {
         let mut planned = Vec::new();
         for cmd in shell::commands(&run.value, pipefail) {
             let span = command_span(src, run, cmd.line, cmd.column, &cmd.text);
-            let swallowed = cmd.failure_swallowed.as_ref().map(|s| {
+            let swallowed = cmd.failure_swallowed.as_ref().and_then(|s| {
+                let reason = swallow_reason(s)?;
                 let at = command_span(src, run, s.line, s.column, &s.text);
-                Blocking::NonBlocking {
-                    reason: match s.kind {
-                        SwallowKind::OrTrue => format!("failure swallowed by `{}`", s.text.trim()),
-                        SwallowKind::OrEcho => {
-                            format!("failure turned into a message by `{}`", s.text.trim())
-                        }
-                        SwallowKind::OrOther => format!("failure handled by `{}`", s.text.trim()),
-                        SwallowKind::SetPlusE => {
-                            "runs after `set +e`, so its exit status is ignored".into()
-                        }
-                        SwallowKind::PipeWithoutPipefail => {
-                            "piped without `pipefail`, so only the last command's status counts"
-                                .into()
-                        }
-                    },
+                Some(Blocking::NonBlocking {
+                    reason,
                     location: Location::new(display, at),
-                }
+                })
             });
             planned.push((
                 cmd,
@@ -543,6 +531,26 @@ impl WorkflowBuilder<'_, '_> {
             );
         }
     }
+}
+
+/// Why a swallowed failure cannot fail the step, or `None` when the script handles it itself:
+/// a command in an `if`/`while` condition decides a branch, which may well `exit 1`.
+fn swallow_reason(s: &shell::Swallow) -> Option<String> {
+    let text = s.text.trim();
+    Some(match s.kind {
+        SwallowKind::OrTrue => format!("failure swallowed by `{text}`"),
+        SwallowKind::OrEcho => format!("failure turned into a message by `{text}`"),
+        SwallowKind::OrOther => format!("failure handled by `{text}`"),
+        SwallowKind::SetPlusE => "runs after `set +e`, so its exit status is ignored".into(),
+        SwallowKind::PipeWithoutPipefail => "piped without `pipefail`, so only the last command's status counts".into(),
+        SwallowKind::AndNotLast => {
+            "a failure inside an `&&` list that is not the script's last command does not stop `bash -e`".into()
+        }
+        SwallowKind::NoErrexit => "the script runs without `-e` and more commands follow, so this status is lost".into(),
+        SwallowKind::Background => "runs in the background (`&`), so its status is never checked".into(),
+        SwallowKind::IgnoreErrors => format!("errors ignored (`{text}`)"),
+        SwallowKind::Condition => return None,
+    })
 }
 
 /// The local action in directory `path` (repository-relative).
