@@ -108,7 +108,11 @@ impl Repository {
     }
 
     pub fn name(&self) -> &str {
-        if self.display_root.is_empty() { "." } else { &self.display_root }
+        if self.display_root.is_empty() {
+            "."
+        } else {
+            &self.display_root
+        }
     }
 }
 
@@ -200,7 +204,13 @@ fn report_root(cwd: &Path, inputs: &[PathBuf]) -> PathBuf {
     }
     let dirs: Vec<PathBuf> = inputs
         .iter()
-        .map(|i| if i.is_file() { i.parent().unwrap_or(i).to_path_buf() } else { i.clone() })
+        .map(|i| {
+            if i.is_file() {
+                i.parent().unwrap_or(i).to_path_buf()
+            } else {
+                i.clone()
+            }
+        })
         .collect();
     let mut common = dirs.first().cloned().unwrap_or(cwd);
     for d in &dirs[1..] {
@@ -243,7 +253,9 @@ fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
             // An unreadable sub-folder must not stop the audit of the rest.
             Err(_) => continue,
         };
-        let Some(ft) = entry.file_type() else { continue };
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
         let path = entry.path();
         if ft.is_dir() {
             if path.ends_with(".github/workflows")
@@ -380,7 +392,9 @@ fn manifest(name: &str) -> Option<Manifest> {
 /// CloudFormation and SAM templates carry one of these markers near the top.
 fn is_cloudformation(abs: &Path) -> bool {
     use std::io::Read;
-    let Ok(file) = std::fs::File::open(abs) else { return false };
+    let Ok(file) = std::fs::File::open(abs) else {
+        return false;
+    };
     let mut head = Vec::with_capacity(4096);
     if file.take(4096).read_to_end(&mut head).is_err() {
         return false;
@@ -396,14 +410,29 @@ mod tests {
     #[test]
     fn classifies_like_github() {
         let p = Path::new("/nonexistent");
-        assert_eq!(classify(".github/workflows/ci.yml", p), Some(FileKind::Workflow));
-        assert_eq!(classify(".github/workflows/ci.yaml", p), Some(FileKind::Workflow));
+        assert_eq!(
+            classify(".github/workflows/ci.yml", p),
+            Some(FileKind::Workflow)
+        );
+        assert_eq!(
+            classify(".github/workflows/ci.yaml", p),
+            Some(FileKind::Workflow)
+        );
         // GitHub only reads the top level of .github/workflows.
         assert_eq!(classify(".github/workflows/sub/ci.yml", p), None);
-        assert_eq!(classify(".github/actions/setup/action.yml", p), Some(FileKind::Action));
+        assert_eq!(
+            classify(".github/actions/setup/action.yml", p),
+            Some(FileKind::Action)
+        );
         assert_eq!(classify("action.yaml", p), Some(FileKind::Action));
-        assert_eq!(classify("docker/Dockerfile.prod", p), Some(FileKind::Dockerfile));
-        assert_eq!(classify("infra/main.tf", p), Some(FileKind::Iac(IacKind::Terraform)));
+        assert_eq!(
+            classify("docker/Dockerfile.prod", p),
+            Some(FileKind::Dockerfile)
+        );
+        assert_eq!(
+            classify("infra/main.tf", p),
+            Some(FileKind::Iac(IacKind::Terraform))
+        );
         assert_eq!(
             classify("requirements-dev.txt", p),
             Some(FileKind::Lockfile(Lockfile::Requirements))
@@ -414,7 +443,10 @@ mod tests {
 
     #[test]
     fn relative_paths_use_slashes() {
-        assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b/c/d.yml")), "c/d.yml");
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/b/c/d.yml")),
+            "c/d.yml"
+        );
         assert_eq!(relative(Path::new("/a/b"), Path::new("/a/b")), "");
     }
 }
