@@ -3,7 +3,7 @@
 //! A directory holding `.github/workflows` marks a repository root, so a folder of many
 //! checked-out repositories (such as a corpus) is audited as that many repositories.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -149,11 +149,13 @@ impl Workspace {
                 continue;
             }
             let (roots, files) = walk(input)?;
-            let mut roots: Vec<PathBuf> = roots;
-            roots.sort_by_key(|r| std::cmp::Reverse(r.components().count()));
+            // A file belongs to its nearest enclosing root. Looking its ancestors up in a set
+            // keeps this linear in the files; a scan of every root per file was quadratic and
+            // showed in profiles of folders holding hundreds of repositories.
+            let roots: BTreeSet<PathBuf> = roots.into_iter().collect();
             for file in files {
-                match roots.iter().find(|r| file.starts_with(r)) {
-                    Some(root) => repos.entry(root.clone()).or_default().push(file),
+                match file.ancestors().skip(1).find(|a| roots.contains(*a)) {
+                    Some(root) => repos.entry(root.to_path_buf()).or_default().push(file),
                     None => loose.push((input.clone(), file)),
                 }
             }
@@ -482,6 +484,63 @@ mod tests {
         );
         assert_eq!(classify(".github/ci-guard.yml", p), Some(FileKind::Config));
         assert_eq!(classify("README.md", p), None);
+    }
+
+    #[test]
+    fn files_go_to_their_nearest_repository() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let top = dir.path();
+        for rel in [
+            "outer/.github/workflows/ci.yml",
+            "outer/inner/.github/workflows/ci.yml",
+            "outer/inner/sub/action.yml",
+            "outer/action.yml",
+            "loose/action.yml",
+        ] {
+            let path = top.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, "on: push\n").expect("write");
+        }
+        let ws = Workspace::discover(&[top.to_path_buf()]).expect("discover");
+        let mut seen: Vec<(String, Vec<String>)> = ws
+            .repositories
+            .iter()
+            .map(|r| {
+                (
+                    r.display_root.clone(),
+                    r.files.iter().map(|f| f.rel.clone()).collect(),
+                )
+            })
+            .collect();
+        seen.sort();
+        let top_name = relative(&ws.report_root, &std::fs::canonicalize(top).expect("canon"));
+        let at = |rel: &str| {
+            if top_name.is_empty() {
+                rel.to_string()
+            } else {
+                format!("{top_name}/{rel}")
+            }
+        };
+        let expected = vec![
+            (top_name.clone(), vec!["loose/action.yml".to_string()]),
+            (
+                at("outer"),
+                vec![
+                    ".github/workflows/ci.yml".to_string(),
+                    "action.yml".to_string(),
+                ],
+            ),
+            (
+                at("outer/inner"),
+                vec![
+                    ".github/workflows/ci.yml".to_string(),
+                    "sub/action.yml".to_string(),
+                ],
+            ),
+        ];
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(seen, expected);
     }
 
     #[test]

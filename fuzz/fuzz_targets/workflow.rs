@@ -1,0 +1,56 @@
+//! Workflow and action parsing, then every rule, over arbitrary text.
+#![no_main]
+
+use std::collections::BTreeMap;
+
+use ci_guard::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use ci_guard::config::Config;
+use ci_guard::workflow::{parse_action, parse_workflow};
+use ci_guard::workspace::Repository;
+use libfuzzer_sys::fuzz_target;
+
+const WORKFLOW: &str = ".github/workflows/fuzz.yml";
+const ACTION: &str = ".github/actions/fuzz/action.yml";
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (workflow, _) = parse_workflow(text, WORKFLOW);
+    let (action, _) = parse_action(text, ACTION);
+
+    let repo = Repository {
+        root: ".".into(),
+        display_root: String::new(),
+        files: Vec::new(),
+        languages: BTreeMap::new(),
+    };
+    let config = Config::default();
+    let analysis = RepoAnalysis {
+        repo: &repo,
+        config: &config,
+        workflows: workflow
+            .map(|workflow| ParsedWorkflow {
+                display: WORKFLOW.into(),
+                workflow,
+            })
+            .into_iter()
+            .collect(),
+        actions: action
+            .map(|action| ParsedAction {
+                display: ACTION.into(),
+                action,
+            })
+            .into_iter()
+            .collect(),
+    };
+    let mut findings = Vec::new();
+    for rule in ci_guard::rules::RULES {
+        if let Some(check) = rule.check {
+            check(&analysis, &mut findings);
+        }
+    }
+    ci_guard::finding::finalize(&mut findings);
+    // Inline `# ci-guard: ignore[...]` comments are read from the same text.
+    ci_guard::suppress::apply_inline(text, &mut findings);
+});

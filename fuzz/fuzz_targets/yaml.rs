@@ -1,0 +1,10 @@
+//! The span-preserving YAML tree builder over arbitrary text.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = ci_guard::yaml::parse(text);
+    }
+});
