@@ -414,6 +414,17 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
             .map(|(j, _)| j.id.value.as_str())
             .collect();
         if needing.len() == inheriting.len() && inheriting.len() == wf.jobs.len() {
+            // Every job needs it today; a job added later would inherit it unasked.
+            let message = format!(
+                "`{s}: write` at the workflow level is needed by every job today ({}), but any \
+                 job added later inherits it too; declare it in each job instead and set the \
+                 workflow to:\npermissions:\n  contents: read",
+                needing.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
+            );
+            out.push(
+                Finding::at(&RULE.meta, loc(scope.span), &format!("workflow-level {s}: write"), message)
+                    .severity(Severity::Low),
+            );
             continue;
         }
         let example = needing
@@ -522,4 +533,122 @@ fn unneeded(
         message,
     )
     .severity(severity)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::tests::findings_for;
+    use crate::finding::Severity;
+    use crate::rules::supply_chain::corpus::{positions, workflow_findings};
+
+    fn sev(f: &[crate::finding::Finding]) -> Vec<Severity> {
+        f.iter().map(|f| f.severity).collect()
+    }
+
+    #[test]
+    fn default_token_per_job_with_the_block_it_needs() {
+        let wf = "on: push\njobs:\n  release:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - uses: softprops/action-gh-release@v2\n";
+        let f = findings_for("excessive-permissions", wf);
+        assert_eq!(positions(&f), vec![(3, 3)]);
+        assert!(f[0].message.contains("February 2023"));
+        assert!(
+            f[0].message.ends_with("    permissions:\n      contents: write"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn write_all_read_all_and_unneeded_scopes() {
+        let wf = r#"on: push
+permissions: write-all
+jobs:
+  a:
+    runs-on: x
+    permissions: read-all
+    steps:
+      - run: make
+  b:
+    runs-on: x
+    permissions:
+      contents: write
+      id-token: write
+      pull-requests: write
+    steps:
+      - uses: actions/checkout@v4
+      - run: git push origin HEAD:main
+  c:
+    runs-on: x
+    permissions:
+      id-token: write
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::1:role/x
+          aws-region: us-east-1
+  d:
+    runs-on: x
+    permissions:
+      contents: write
+    steps:
+      - uses: some/unknown-action@v1
+"#;
+        let f = findings_for("excessive-permissions", wf);
+        // write-all, read-all, then b's id-token and pull-requests; not b's contents (git push),
+        // not c's id-token (OIDC role), not d's contents (an action we cannot see into).
+        assert_eq!(positions(&f), vec![(2, 1), (6, 5), (13, 7), (14, 7)]);
+        assert_eq!(
+            sev(&f),
+            vec![Severity::High, Severity::Medium, Severity::Medium, Severity::Low]
+        );
+        assert!(f[2].message.contains("no step uses OIDC"));
+        assert!(f[2].message.contains("`contents` by step `git push origin HEAD:main`"));
+    }
+
+    #[test]
+    fn workflow_level_write_reaching_jobs_that_do_not_need_it() {
+        let wf = r#"on: push
+permissions:
+  contents: write
+  packages: write
+jobs:
+  test:
+    runs-on: x
+    steps:
+      - run: make test
+  publish:
+    runs-on: x
+    steps:
+      - run: |
+          docker build -t ghcr.io/o/r .
+          docker push ghcr.io/o/r
+"#;
+        let f = findings_for("excessive-permissions", wf);
+        assert_eq!(positions(&f), vec![(3, 3), (4, 3)]);
+        assert!(f[0].message.contains("none of them (`test`, `publish`) needs it"));
+        assert!(f[1].message.contains("only `publish` does"));
+    }
+
+    #[test]
+    fn real_cases() {
+        // No permissions anywhere: the job key.
+        let f = workflow_findings(
+            "excessive-permissions",
+            "0-vortex__cloudflare-terraform-infra/.github/workflows/docs.yml",
+        );
+        assert_eq!(positions(&f), vec![(9, 3)]);
+        // Both jobs run actions/stale: the workflow-level scopes are needed, only misplaced.
+        let f = workflow_findings(
+            "excessive-permissions",
+            "jestjs__jest/.github/workflows/close-stale.yml",
+        );
+        assert_eq!(positions(&f), vec![(7, 3), (8, 3)]);
+        assert_eq!(sev(&f), vec![Severity::Low, Severity::Low]);
+        // zizmor's own release workflow grants per job what each job uses.
+        let f = workflow_findings(
+            "excessive-permissions",
+            "zizmorcore__zizmor/.github/workflows/release-pypi.yml",
+        );
+        assert!(f.is_empty(), "{:?}", f.iter().map(|f| &f.message).collect::<Vec<_>>());
+    }
 }

@@ -95,20 +95,42 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 Pos::new(line_no, col),
                 Pos::new(line_no, col + line.trim().chars().count() as u32),
             );
-            if let Some(f) = judge(&site, line, line_no, file, span) {
+            // A quoted value may span lines (`echo 'A=${{\n x }}' >> "$GITHUB_ENV"`): judge the
+            // whole statement, from the line where its quotes open.
+            let lines: Vec<&str> = raw.lines().collect();
+            let mut first_line = i;
+            while first_line > 0 && open_quotes(&lines[first_line..=i]) {
+                first_line -= 1;
+            }
+            let statement = lines[first_line..=i].join("\n");
+            let stmt_start = run.span.start.line + first_line as u32;
+            if let Some(f) = judge(&site, &statement, stmt_start, line_no, file, span) {
                 out.push(f);
             }
         }
     }
 }
 
-fn judge(site: &StepSite<'_>, line: &str, line_no: u32, file: &str, span: Span) -> Option<Finding> {
+/// Whether the lines leave a quote open (an odd count of `'` or of `"`).
+fn open_quotes(lines: &[&str]) -> bool {
+    let text = lines.join("\n");
+    text.matches('\'').count() % 2 == 1 || text.matches('"').count() % 2 == 1
+}
+
+fn judge(
+    site: &StepSite<'_>,
+    line: &str,
+    first_line: u32,
+    line_no: u32,
+    file: &str,
+    span: Span,
+) -> Option<Finding> {
     let scope = site.scope();
     // Expressions on this line, then variables of the environment whose values are tainted.
     let from_expr = site
         .expressions
         .iter()
-        .filter(|e| e.span.start.line == line_no && e.span.start >= span.start)
+        .filter(|e| e.span.start.line >= first_line && e.span.end.line <= line_no)
         .filter_map(|e| expr_origin(&scope, e))
         .min_by_key(|o| o.taint);
     let from_var = variables(line)

@@ -145,6 +145,8 @@ const ATTACKER_FIELDS: &[&str] = &[
     "pages.*.page_name",
     "workflow_run.head_branch",
     "workflow_run.display_title",
+    // The name comes from the triggering run's workflow file, which a fork's pull request edits.
+    "workflow_run.name",
     "workflow_run.head_commit.message",
     "workflow_run.head_commit.author.email",
     "workflow_run.head_commit.author.name",
@@ -160,7 +162,17 @@ const ATTACKER_FIELDS: &[&str] = &[
 ];
 
 /// Free text a maintainer writes.
-const WRITER_FIELDS: &[&str] = &["release.name", "release.body", "milestone.title", "milestone.description"];
+const WRITER_FIELDS: &[&str] = &[
+    "release.name",
+    "release.body",
+    "milestone.title",
+    "milestone.description",
+    // Labels are free text, but only people with triage access create them.
+    "label.name",
+    "label.description",
+    "issue.labels.*.name",
+    "pull_request.labels.*.name",
+];
 
 /// The taint of a context path (`github.event.issue.title`, `inputs.x`…), `None` when it is a
 /// value outsiders cannot shape (numbers, SHAs, ids, repository names, statuses) or when its
@@ -272,11 +284,10 @@ fn origin_of(scope: &Scope<'_>, expr: &Expression, depth: usize) -> Option<Origi
         .min_by_key(|o| o.taint)
 }
 
+/// Name the outermost carrier: the context written in the expression at hand.
 fn via(o: Option<Origin>, ctx: &str) -> Option<Origin> {
     o.map(|mut o| {
-        if o.via.is_none() {
-            o.via = Some(ctx.to_string());
-        }
+        o.via = Some(ctx.to_string());
         o
     })
 }
