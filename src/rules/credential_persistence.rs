@@ -30,13 +30,18 @@ fn covers(path: &str, checkout_dir: &str) -> bool {
         .strip_prefix("${{ github.workspace }}")
         .map(|r| r.trim_start_matches('/'))
         .unwrap_or(p);
-    let dir = checkout_dir.trim().trim_start_matches("./").trim_end_matches('/');
+    let dir = checkout_dir
+        .trim()
+        .trim_start_matches("./")
+        .trim_end_matches('/');
     if p.starts_with('!') {
         return false;
     }
     matches!(p, "" | "." | "*" | "**" | "**/*" | ".git" | ".git/**")
         || p.contains(".git/config")
-        || (!dir.is_empty() && dir != "." && (p == dir || p == format!("{dir}/**") || p == format!("{dir}/.git")))
+        || (!dir.is_empty()
+            && dir != "."
+            && (p == dir || p == format!("{dir}/**") || p == format!("{dir}/.git")))
 }
 
 /// upload-artifact v4.4+ leaves hidden files (`.git`) out unless told otherwise.
@@ -99,7 +104,11 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         let mut f = Finding::at(
             &RULE.meta,
             Location::new(site.display, uses.span),
-            &format!("checkout {} {}", step.label(), site.job.map_or("", |j| &j.id.value)),
+            &format!(
+                "checkout {} {}",
+                step.label(),
+                site.job.map_or("", |j| &j.id.value)
+            ),
             message,
         )
         .severity(severity);
@@ -166,6 +175,9 @@ mod tests {
             "credential-persistence",
             "zizmorcore__zizmor/.github/workflows/ci.yml",
         );
-        assert!(f.is_empty(), "zizmor sets persist-credentials: false everywhere");
+        assert!(
+            f.is_empty(),
+            "zizmor sets persist-credentials: false everywhere"
+        );
     }
 }

@@ -37,7 +37,12 @@ const PR_REFS: &[&str] = &[
 ];
 
 /// Shell commands that fetch a pull request's code.
-const PR_FETCH: &[&str] = &["gh pr checkout", "git fetch origin pull/", "git fetch origin refs/pull/", "pull/${"];
+const PR_FETCH: &[&str] = &[
+    "gh pr checkout",
+    "git fetch origin pull/",
+    "git fetch origin refs/pull/",
+    "pull/${",
+];
 
 /// What puts PR code on the runner, with the node to point at.
 enum Pull {
@@ -118,7 +123,11 @@ fn judge(pw: &ParsedWorkflow, event: &str, at: Span) -> Finding {
         let steps = job.all_steps();
         for (i, step) in steps.iter().enumerate() {
             if let Some(pull) = pr_code(step) {
-                let then_runs = matches!(pull, Pull::Script(_)) && step.run.as_ref().is_some_and(|r| r.value.lines().count() > 1)
+                let then_runs = matches!(pull, Pull::Script(_))
+                    && step
+                        .run
+                        .as_ref()
+                        .is_some_and(|r| r.value.lines().count() > 1)
                     || steps[i + 1..].iter().any(|s| runs_code(s));
                 found = Some((job, step, pull, then_runs));
                 break 'jobs;
@@ -142,14 +151,19 @@ fn judge(pw: &ParsedWorkflow, event: &str, at: Span) -> Finding {
                 ""
             }
         );
-        return Finding::at(&RULE.meta, loc(at), &format!("{event} plain"), message).severity(Severity::Low);
+        return Finding::at(&RULE.meta, loc(at), &format!("{event} plain"), message)
+            .severity(Severity::Low);
     };
     let (what, span) = match pull {
         Pull::Checkout(s) => ("checks out the pull request's code", s),
         Pull::Script(s) => ("fetches the pull request's code in a script", s),
         Pull::Artifact(s) => ("downloads artifacts built by the pull request's run", s),
     };
-    let severity = if then_runs { Severity::Critical } else { Severity::High };
+    let severity = if then_runs {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
     let message = format!(
         "`{event}` runs {privilege}, and job `{}` {what} (step `{}`){}: code controlled by {who} \
          can steal the secrets and push to the repository. Split it: build and test the change \
@@ -158,11 +172,20 @@ fn judge(pw: &ParsedWorkflow, event: &str, at: Span) -> Finding {
          is needed, check out the base:\n- uses: actions/checkout@<sha>\n  with:\n    persist-credentials: false",
         job.id.value,
         step.label(),
-        if then_runs { " and later steps run it" } else { "" },
+        if then_runs {
+            " and later steps run it"
+        } else {
+            ""
+        },
     );
-    Finding::at(&RULE.meta, loc(at), &format!("{event} pwn {}", job.id.value), message)
-        .severity(severity)
-        .related(loc(span))
+    Finding::at(
+        &RULE.meta,
+        loc(at),
+        &format!("{event} pwn {}", job.id.value),
+        message,
+    )
+    .severity(severity)
+    .related(loc(span))
 }
 
 #[cfg(test)]

@@ -99,6 +99,7 @@ const KNOWN_ACTIONS: &[(&str, &[&str])] = &[
     ("aquasecurity/trivy-action", &[]),
     ("dorny/paths-filter", &[]),
     ("codecov/codecov-action", &[]),
+    ("pypa/gh-action-pypi-publish", &[]),
     // Releases, tags and commits.
     ("softprops/action-gh-release", &["contents"]),
     ("ncipollo/release-action", &["contents"]),
@@ -114,29 +115,53 @@ const KNOWN_ACTIONS: &[(&str, &[&str])] = &[
     ("anothrnick/github-tag-action", &["contents"]),
     ("mathieudutour/github-tag-action", &["contents"]),
     ("rickstaa/action-create-tag", &["contents"]),
-    ("peter-evans/create-pull-request", &["contents", "pull-requests"]),
-    ("googleapis/release-please-action", &["contents", "pull-requests"]),
-    ("google-github-actions/release-please-action", &["contents", "pull-requests"]),
+    (
+        "peter-evans/create-pull-request",
+        &["contents", "pull-requests"],
+    ),
+    (
+        "googleapis/release-please-action",
+        &["contents", "pull-requests"],
+    ),
+    (
+        "google-github-actions/release-please-action",
+        &["contents", "pull-requests"],
+    ),
     ("changesets/action", &["contents", "pull-requests"]),
-    ("release-drafter/release-drafter", &["contents", "pull-requests"]),
+    (
+        "release-drafter/release-drafter",
+        &["contents", "pull-requests"],
+    ),
     // Pull request and issue comments, labels, triage.
     ("marocchino/sticky-pull-request-comment", &["pull-requests"]),
-    ("thollander/actions-comment-pull-request", &["pull-requests"]),
+    (
+        "thollander/actions-comment-pull-request",
+        &["pull-requests"],
+    ),
     ("mshick/add-pr-comment", &["pull-requests"]),
     ("actions/labeler", &["pull-requests"]),
     ("hmarr/auto-approve-action", &["pull-requests"]),
-    ("peter-evans/create-or-update-comment", &["issues", "pull-requests"]),
+    (
+        "peter-evans/create-or-update-comment",
+        &["issues", "pull-requests"],
+    ),
     ("peter-evans/find-comment", &[]),
     ("actions/stale", &["issues", "pull-requests"]),
     ("peter-evans/create-issue-from-file", &["issues"]),
     ("jasonetco/create-an-issue", &["issues"]),
-    ("actions-ecosystem/action-add-labels", &["issues", "pull-requests"]),
+    (
+        "actions-ecosystem/action-add-labels",
+        &["issues", "pull-requests"],
+    ),
     // Code scanning.
     ("github/codeql-action/", &["security-events"]),
     ("ossf/scorecard-action", &["security-events", "id-token"]),
     // OIDC, attestations, Pages.
     ("actions/attest", &["id-token", "attestations"]),
-    ("actions/attest-build-provenance", &["id-token", "attestations"]),
+    (
+        "actions/attest-build-provenance",
+        &["id-token", "attestations"],
+    ),
     ("actions/attest-sbom", &["id-token", "attestations"]),
     ("actions/deploy-pages", &["pages", "id-token"]),
     ("sigstore/gh-action-sigstore-python", &["id-token"]),
@@ -233,9 +258,10 @@ fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
         };
         needs.opaque = Some(format!("the reusable workflow `{what}`"));
     }
-    let oidc = repo.inventory.cloud_auth.iter().any(|a| {
-        a.method == AuthMethod::Oidc && a.workflow == pw.display && a.job == job.id.value
-    });
+    let oidc =
+        repo.inventory.cloud_auth.iter().any(|a| {
+            a.method == AuthMethod::Oidc && a.workflow == pw.display && a.job == job.id.value
+        });
     if oidc {
         needs.add("id-token", "cloud login with OIDC");
     }
@@ -244,7 +270,8 @@ fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
         let label = format!("step `{}`", step.label());
         // The environment of the step, for scripts that read the token from it.
         let env_token = step.env.iter().any(|p| {
-            scalar(&p.value).is_some_and(|v| v.contains("GITHUB_TOKEN") || v.contains("github.token"))
+            scalar(&p.value)
+                .is_some_and(|v| v.contains("GITHUB_TOKEN") || v.contains("github.token"))
         });
         if let Some(run) = &step.run {
             let mut script = run.value.clone();
@@ -257,7 +284,9 @@ fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
         let Some(u) = &step.uses else { continue };
         let Uses::Repository(action) = &u.value else {
             if matches!(u.value, Uses::Local(_) | Uses::SelfRepository(_)) {
-                needs.opaque.get_or_insert(format!("the local action {label}"));
+                needs
+                    .opaque
+                    .get_or_insert(format!("the local action {label}"));
             }
             continue;
         };
@@ -270,30 +299,22 @@ fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
                     .get_or_insert(format!("`{}` ({label})", action.name()));
             }
         }
+        let input = |k: &str| with_str(step, k);
         match name.as_str() {
-            "docker/build-push-action" => {
-                let push = with_str(step, "push").is_some_and(|p| p != "false");
-                if push && ghcr_job {
-                    needs.add("packages", &label);
-                }
+            "docker/build-push-action"
+                if ghcr_job && input("push").is_some_and(|p| p != "false") =>
+            {
+                needs.add("packages", &label);
             }
-            "pypa/gh-action-pypi-publish" => {
-                if step.with_value("password").is_none() {
-                    needs.add("id-token", &label);
-                }
+            // Trusted publishing unless a token is passed.
+            "pypa/gh-action-pypi-publish" if step.with_value("password").is_none() => {
+                needs.add("id-token", &label);
             }
-            "codecov/codecov-action" => {
-                if with_str(step, "use_oidc") == Some("true") {
-                    needs.add("id-token", &label);
-                }
+            "codecov/codecov-action" if input("use_oidc") == Some("true") => {
+                needs.add("id-token", &label);
             }
-            "ossf/scorecard-action" => {
-                if with_str(step, "publish_results") != Some("true") {
-                    needs.write.remove("id-token");
-                }
-            }
-            "actions/github-script" => {
-                needs.opaque.get_or_insert(format!("`actions/github-script` ({label})"));
+            "ossf/scorecard-action" if input("publish_results") != Some("true") => {
+                needs.write.remove("id-token");
             }
             _ => {}
         }
@@ -313,7 +334,10 @@ fn job_mentions(job: &Job, needle: &str) -> bool {
     job.env.iter().any(|p| node_has(&p.value, needle))
         || job.all_steps().iter().any(|s| {
             s.run.as_ref().is_some_and(|r| r.value.contains(needle))
-                || s.with.iter().chain(&s.env).any(|p| node_has(&p.value, needle))
+                || s.with
+                    .iter()
+                    .chain(&s.env)
+                    .any(|p| node_has(&p.value, needle))
         })
 }
 
@@ -330,7 +354,11 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Finding>) {
     let wf = &pw.workflow;
     let loc = |span| Location::new(&pw.display, span);
-    let needs: Vec<(&Job, Needs)> = wf.jobs.iter().map(|j| (j, job_needs(pw, j, repo))).collect();
+    let needs: Vec<(&Job, Needs)> = wf
+        .jobs
+        .iter()
+        .map(|j| (j, job_needs(pw, j, repo)))
+        .collect();
 
     if let Some(p) = &wf.permissions {
         broad(p, "the workflow", "", pw, out);
@@ -378,7 +406,10 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
     else {
         return;
     };
-    let inheriting: Vec<&(&Job, Needs)> = needs.iter().filter(|(j, _)| j.permissions.is_none()).collect();
+    let inheriting: Vec<&(&Job, Needs)> = needs
+        .iter()
+        .filter(|(j, _)| j.permissions.is_none())
+        .collect();
     if inheriting.is_empty() {
         return;
     }
@@ -419,18 +450,29 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
                 "`{s}: write` at the workflow level is needed by every job today ({}), but any \
                  job added later inherits it too; declare it in each job instead and set the \
                  workflow to:\npermissions:\n  contents: read",
-                needing.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", ")
+                needing
+                    .iter()
+                    .map(|j| format!("`{j}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             out.push(
-                Finding::at(&RULE.meta, loc(scope.span), &format!("workflow-level {s}: write"), message)
-                    .severity(Severity::Low),
+                Finding::at(
+                    &RULE.meta,
+                    loc(scope.span),
+                    &format!("workflow-level {s}: write"),
+                    message,
+                )
+                .severity(Severity::Low),
             );
             continue;
         }
         let example = needing
             .first()
             .map(|j| format!("\n  {j}:\n    permissions:\n      contents: read\n      {s}: write"))
-            .unwrap_or_else(|| format!("\n  <job>:\n    permissions:\n      contents: read\n      {s}: write"));
+            .unwrap_or_else(|| {
+                format!("\n  <job>:\n    permissions:\n      contents: read\n      {s}: write")
+            });
         let message = format!(
             "`{s}: write` at the workflow level reaches all {} jobs, including ones that do not \
              need it{}; set the workflow to `permissions: {{contents: read}}` and grant `{s}: \
@@ -439,7 +481,14 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
             if needing.is_empty() {
                 String::new()
             } else {
-                format!(" (only {} does)", needing.iter().map(|j| format!("`{j}`")).collect::<Vec<_>>().join(", "))
+                format!(
+                    " (only {} does)",
+                    needing
+                        .iter()
+                        .map(|j| format!("`{j}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             },
         );
         out.push(Finding::at(
@@ -453,9 +502,9 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
 
 fn opaque_note(n: &Needs) -> String {
     match (&n.opaque, &n.opaque_script) {
-        (Some(o), _) | (None, Some(o)) => format!(
-            "\n(plus whatever {o} needs: its documentation lists the scopes it uses)"
-        ),
+        (Some(o), _) | (None, Some(o)) => {
+            format!("\n(plus whatever {o} needs: its documentation lists the scopes it uses)")
+        }
         _ => String::new(),
     }
 }
@@ -470,7 +519,11 @@ fn broad(p: &Permissions, whose: &str, indent: &str, pw: &ParsedWorkflow, out: &
     let message = format!(
         "{whose} sets `permissions: {what}`, which grants {} on every scope the token has \
          (contents, packages, actions, security events…); list only what is used:\n{indent}permissions:\n{indent}  contents: read",
-        if what == "write-all" { "write access" } else { "read access" },
+        if what == "write-all" {
+            "write access"
+        } else {
+            "read access"
+        },
     );
     out.push(
         Finding::at(
@@ -517,11 +570,12 @@ fn unneeded(
                 .join(", ")
         )
     };
-    let message = format!(
-        "{what}; drop it{because}:\n{}",
-        n.block(indent)
-    );
-    let severity = if scope == "id-token" || scope == "contents" || scope == "packages" || scope == "actions" {
+    let message = format!("{what}; drop it{because}:\n{}", n.block(indent));
+    let severity = if scope == "id-token"
+        || scope == "contents"
+        || scope == "packages"
+        || scope == "actions"
+    {
         Severity::Medium
     } else {
         Severity::Low
@@ -552,7 +606,8 @@ mod tests {
         assert_eq!(positions(&f), vec![(3, 3)]);
         assert!(f[0].message.contains("February 2023"));
         assert!(
-            f[0].message.ends_with("    permissions:\n      contents: write"),
+            f[0].message
+                .ends_with("    permissions:\n      contents: write"),
             "{}",
             f[0].message
         );
@@ -599,10 +654,18 @@ jobs:
         assert_eq!(positions(&f), vec![(2, 1), (6, 5), (13, 7), (14, 7)]);
         assert_eq!(
             sev(&f),
-            vec![Severity::High, Severity::Medium, Severity::Medium, Severity::Low]
+            vec![
+                Severity::High,
+                Severity::Medium,
+                Severity::Medium,
+                Severity::Low
+            ]
         );
         assert!(f[2].message.contains("no step uses OIDC"));
-        assert!(f[2].message.contains("`contents` by step `git push origin HEAD:main`"));
+        assert!(
+            f[2].message
+                .contains("`contents` by step `git push origin HEAD:main`")
+        );
     }
 
     #[test]
@@ -625,7 +688,10 @@ jobs:
 "#;
         let f = findings_for("excessive-permissions", wf);
         assert_eq!(positions(&f), vec![(3, 3), (4, 3)]);
-        assert!(f[0].message.contains("none of them (`test`, `publish`) needs it"));
+        assert!(
+            f[0].message
+                .contains("none of them (`test`, `publish`) needs it")
+        );
         assert!(f[1].message.contains("only `publish` does"));
     }
 
@@ -649,6 +715,10 @@ jobs:
             "excessive-permissions",
             "zizmorcore__zizmor/.github/workflows/release-pypi.yml",
         );
-        assert!(f.is_empty(), "{:?}", f.iter().map(|f| &f.message).collect::<Vec<_>>());
+        assert!(
+            f.is_empty(),
+            "{:?}",
+            f.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
     }
 }

@@ -25,7 +25,11 @@ const PR_DATA_EVENTS: &[&str] = &["pull_request_target", "workflow_run"];
 
 /// Which environment file a line writes to, if any.
 fn target(line: &str) -> Option<&'static str> {
-    let writes = line.contains(">>") || line.contains("tee") || line.contains("Out-File") || line.contains("Add-Content") || line.contains("Set-Content");
+    let writes = line.contains(">>")
+        || line.contains("tee")
+        || line.contains("Out-File")
+        || line.contains("Add-Content")
+        || line.contains("Set-Content");
     if !writes {
         return None;
     }
@@ -59,7 +63,9 @@ fn variables(line: &str) -> Vec<String> {
             }
             if j > s {
                 let name = &line[s..j];
-                if !matches!(name, "GITHUB_ENV" | "GITHUB_PATH") && (c == b'$' || b.get(j) == Some(&b'%')) {
+                if !matches!(name, "GITHUB_ENV" | "GITHUB_PATH")
+                    && (c == b'$' || b.get(j) == Some(&b'%'))
+                {
                     out.push(name.to_string());
                 }
             }
@@ -137,7 +143,10 @@ fn judge(
         .iter()
         .filter_map(|v| context_origin(&scope, &format!("env.{v}")))
         .min_by_key(|o| o.taint);
-    let tainted = [from_expr, from_var].into_iter().flatten().min_by_key(|o| o.taint);
+    let tainted = [from_expr, from_var]
+        .into_iter()
+        .flatten()
+        .min_by_key(|o| o.taint);
     let pr_event = site
         .workflow
         .and_then(|wf| PR_DATA_EVENTS.iter().find(|e| wf.has_trigger(e)).copied());
@@ -152,12 +161,24 @@ fn judge(
                echo \"NAME=$VALUE\" >> \"$GITHUB_ENV\"\nor keep it a step output (`>> \"$GITHUB_OUTPUT\"`) read through `env:`";
     let (severity, message) = match (&tainted, pr_event) {
         (Some(o), _) if o.taint <= Taint::Caller => {
-            let severity = match (o.taint, pr_event.is_some() || site.workflow.is_some_and(|w| super::supply_chain::PRIVILEGED_EVENTS.iter().any(|e| w.has_trigger(e)))) {
+            let severity = match (
+                o.taint,
+                pr_event.is_some()
+                    || site.workflow.is_some_and(|w| {
+                        super::supply_chain::PRIVILEGED_EVENTS
+                            .iter()
+                            .any(|e| w.has_trigger(e))
+                    }),
+            ) {
                 (Taint::Attacker, true) => Severity::Critical,
                 (Taint::Attacker, false) => Severity::High,
                 _ => Severity::Medium,
             };
-            let via = o.via.as_deref().map(|v| format!(" through `{v}`")).unwrap_or_default();
+            let via = o
+                .via
+                .as_deref()
+                .map(|v| format!(" through `{v}`"))
+                .unwrap_or_default();
             (
                 severity,
                 format!(
@@ -237,9 +258,15 @@ jobs:
 
     #[test]
     fn shell_variables() {
-        assert_eq!(variables("echo \"A=${B}$C\" >> $GITHUB_ENV"), vec!["B", "C"]);
+        assert_eq!(
+            variables("echo \"A=${B}$C\" >> $GITHUB_ENV"),
+            vec!["B", "C"]
+        );
         assert_eq!(variables("echo A=%LIB% >> %GITHUB_ENV%"), vec!["LIB"]);
-        assert_eq!(variables("echo \"a=$env:BAR\" >> $env:GITHUB_ENV"), vec!["BAR"]);
+        assert_eq!(
+            variables("echo \"a=$env:BAR\" >> $env:GITHUB_ENV"),
+            vec!["BAR"]
+        );
     }
 
     #[test]

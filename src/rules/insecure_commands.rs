@@ -70,9 +70,15 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let start = if i == 0 {
-                Pos::new(run.span.start.line, run.span.start.column + line[..col].chars().count() as u32)
+                Pos::new(
+                    run.span.start.line,
+                    run.span.start.column + line[..col].chars().count() as u32,
+                )
             } else {
-                Pos::new(run.span.start.line + i as u32, line[..col].chars().count() as u32 + 1)
+                Pos::new(
+                    run.span.start.line + i as u32,
+                    line[..col].chars().count() as u32 + 1,
+                )
             };
             let end = Pos::new(start.line, start.column + VAR.len() as u32);
             out.push(Finding::at(

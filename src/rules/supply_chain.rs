@@ -20,7 +20,6 @@ pub(crate) struct StepSite<'a> {
     pub siblings: Vec<&'a Step>,
 }
 
-
 pub(crate) fn step_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<StepSite<'a>> {
     let mut out = Vec::new();
     for pw in &repo.workflows {
@@ -61,7 +60,10 @@ pub(crate) fn within(inner: Span, outer: Span) -> bool {
 }
 
 /// The expressions written inside `span`.
-pub(crate) fn expressions_in(exprs: &[Expression], span: Span) -> impl Iterator<Item = &Expression> {
+pub(crate) fn expressions_in(
+    exprs: &[Expression],
+    span: Span,
+) -> impl Iterator<Item = &Expression> {
     exprs.iter().filter(move |e| within(e.span, span))
 }
 
@@ -172,6 +174,8 @@ const WRITER_FIELDS: &[&str] = &[
     "label.description",
     "issue.labels.*.name",
     "pull_request.labels.*.name",
+    "issue.labels",
+    "pull_request.labels",
 ];
 
 /// The taint of a context path (`github.event.issue.title`, `inputs.x`…), `None` when it is a
@@ -183,7 +187,7 @@ pub(crate) fn context_taint(ctx: &str) -> Option<Taint> {
         return Some(Taint::Attacker);
     }
     if let Some(field) = ctx.strip_prefix("github.event.") {
-        if ATTACKER_FIELDS.iter().any(|f| *f == field)
+        if ATTACKER_FIELDS.contains(&field)
             || (field.starts_with("pull_request.head.") && field.ends_with(".ref"))
         {
             return Some(Taint::Attacker);
@@ -194,7 +198,13 @@ pub(crate) fn context_taint(ctx: &str) -> Option<Taint> {
         // `github.event.commits` / `github.event.pull_request` as a whole (toJSON) carry text.
         if matches!(
             field,
-            "issue" | "pull_request" | "comment" | "review" | "discussion" | "commits" | "head_commit"
+            "issue"
+                | "pull_request"
+                | "comment"
+                | "review"
+                | "discussion"
+                | "commits"
+                | "head_commit"
         ) {
             return Some(Taint::Attacker);
         }
@@ -387,7 +397,10 @@ fn ctx_origin(scope: &Scope<'_>, ctx: &str, depth: usize) -> Option<Origin> {
                 .filter_map(|p| span_origin(&inner, p.value.span, depth))
                 .min_by_key(|o| o.taint);
             via(
-                [from_run, from_env].into_iter().flatten().min_by_key(|o| o.taint),
+                [from_run, from_env]
+                    .into_iter()
+                    .flatten()
+                    .min_by_key(|o| o.taint),
                 ctx,
             )
         }
@@ -430,7 +443,10 @@ fn input_taint(workflow: Option<&Workflow>, name: &str) -> Option<Taint> {
             continue;
         };
         declared = true;
-        if ty.as_deref().is_some_and(|ty| SAFE_INPUT_TYPES.contains(&ty)) {
+        if ty
+            .as_deref()
+            .is_some_and(|ty| SAFE_INPUT_TYPES.contains(&ty))
+        {
             continue;
         }
         let this = if event == "workflow_call" {
@@ -469,11 +485,23 @@ mod tests {
 
     #[test]
     fn taint_of_contexts() {
-        assert_eq!(context_taint("github.event.issue.title"), Some(Taint::Attacker));
-        assert_eq!(context_taint("github.event.commits.0.message"), Some(Taint::Attacker));
-        assert_eq!(context_taint("github.event.commits.*.author.email"), Some(Taint::Attacker));
+        assert_eq!(
+            context_taint("github.event.issue.title"),
+            Some(Taint::Attacker)
+        );
+        assert_eq!(
+            context_taint("github.event.commits.0.message"),
+            Some(Taint::Attacker)
+        );
+        assert_eq!(
+            context_taint("github.event.commits.*.author.email"),
+            Some(Taint::Attacker)
+        );
         assert_eq!(context_taint("github.head_ref"), Some(Taint::Attacker));
-        assert_eq!(context_taint("github.event.release.body"), Some(Taint::Writer));
+        assert_eq!(
+            context_taint("github.event.release.body"),
+            Some(Taint::Writer)
+        );
         assert_eq!(context_taint("github.event.pull_request.number"), None);
         assert_eq!(context_taint("github.event.pull_request.head.sha"), None);
         assert_eq!(context_taint("github.sha"), None);

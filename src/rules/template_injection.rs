@@ -54,14 +54,12 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let scope = site.scope();
-        let privileged = site
-            .workflow
-            .and_then(|wf| {
-                PRIVILEGED_EVENTS
-                    .iter()
-                    .find(|e| wf.has_trigger(e))
-                    .copied()
-            });
+        let privileged = site.workflow.and_then(|wf| {
+            PRIVILEGED_EVENTS
+                .iter()
+                .find(|e| wf.has_trigger(e))
+                .copied()
+        });
         for expr in expressions_in(site.expressions, span) {
             let Some(origin) = expr_origin(&scope, expr) else {
                 continue;
@@ -121,7 +119,11 @@ mod tests {
     fn got(rule: &str, wf: &str) -> Vec<(u32, u32, Severity)> {
         findings_for(rule, wf)
             .iter()
-            .filter_map(|f| f.location.as_ref().map(|l| (l.start.line, l.start.column, f.severity)))
+            .filter_map(|f| {
+                f.location
+                    .as_ref()
+                    .map(|l| (l.start.line, l.start.column, f.severity))
+            })
             .collect()
     }
 
@@ -158,7 +160,12 @@ jobs:
             ]
         );
         let f = findings_for("template-injection", wf);
-        assert!(f[0].message.contains("ISSUE_TITLE: ${{ github.event.issue.title }}"), "{}", f[0].message);
+        assert!(
+            f[0].message
+                .contains("ISSUE_TITLE: ${{ github.event.issue.title }}"),
+            "{}",
+            f[0].message
+        );
         assert!(f[0].message.contains("\"$ISSUE_TITLE\""));
         assert!(f[3].message.contains("process.env.ISSUE_BODY"));
     }
@@ -233,7 +240,10 @@ jobs:
         assert_eq!(env_name("github.head_ref"), "HEAD_REF");
         assert_eq!(env_name("env.TITLE"), "TITLE");
         assert_eq!(env_name("steps.b.outputs.name"), "B_NAME");
-        assert_eq!(env_name("github.event.commits.*.message"), "COMMITS_MESSAGE");
+        assert_eq!(
+            env_name("github.event.commits.*.message"),
+            "COMMITS_MESSAGE"
+        );
     }
 
     /// zizmor's own reproducer: a composite action's inputs in `run:` and in the script
@@ -246,7 +256,11 @@ jobs:
         );
         let at: Vec<_> = f
             .iter()
-            .filter_map(|f| f.location.as_ref().map(|l| (l.start.line, l.start.column, f.severity)))
+            .filter_map(|f| {
+                f.location
+                    .as_ref()
+                    .map(|l| (l.start.line, l.start.column, f.severity))
+            })
             .collect();
         assert_eq!(
             at,
