@@ -50,6 +50,7 @@ fn basic_repository_findings_with_exact_positions() {
         vec![
             (action.into(), 9, 13, "unpinned-image".into(), false),
             (wf.into(), 11, 16, "unpinned-image".into(), false),
+            (wf.into(), 13, 15, "credential-persistence".into(), false),
             (wf.into(), 13, 15, "unpinned-uses".into(), false),
             (wf.into(), 14, 15, "unpinned-uses".into(), false),
             // `# ci-guard: ignore[unpinned-uses]` on the line above.

@@ -22,6 +22,16 @@ pub mod static_cloud_credentials;
 pub mod unpinned_image;
 pub mod unpinned_uses;
 pub mod unserialized_deploy;
+// Workflow supply chain (part A)
+pub mod credential_persistence;
+pub mod dangerous_triggers;
+pub mod excessive_permissions;
+pub mod github_env_injection;
+pub mod insecure_commands;
+pub mod secrets_context_dump;
+pub mod secrets_inherit;
+pub(crate) mod supply_chain;
+pub mod template_injection;
 
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Finding, RuleMeta};
@@ -59,6 +69,15 @@ pub static RULES: &[&Rule] = &[
     &missing_sbom::RULE,
     &missing_signing::RULE,
     &missing_drift_detection::RULE,
+    // Workflow supply chain (part A)
+    &excessive_permissions::RULE,
+    &dangerous_triggers::RULE,
+    &template_injection::RULE,
+    &credential_persistence::RULE,
+    &secrets_inherit::RULE,
+    &secrets_context_dump::RULE,
+    &github_env_injection::RULE,
+    &insecure_commands::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
