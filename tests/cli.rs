@@ -44,13 +44,15 @@ fn basic_repository_findings_with_exact_positions() {
     assert_eq!(code, 0, "--fail-on none never fails");
     let wf = "tests/fixtures/basic/.github/workflows/ci.yml";
     let action = "tests/fixtures/basic/.github/actions/setup/action.yml";
-    let pinning: Vec<_> = summary(&json).into_iter().filter(|f| f.3.starts_with("unpinned-")).collect();
+    let pinning: Vec<_> = summary(&json)
+        .into_iter()
+        .filter(|f| f.3.starts_with("unpinned-"))
+        .collect();
     assert_eq!(
         pinning,
         vec![
             (action.into(), 9, 13, "unpinned-image".into(), false),
             (wf.into(), 11, 16, "unpinned-image".into(), false),
-            (wf.into(), 13, 15, "credential-persistence".into(), false),
             (wf.into(), 13, 15, "unpinned-uses".into(), false),
             (wf.into(), 14, 15, "unpinned-uses".into(), false),
             // `# ci-guard: ignore[unpinned-uses]` on the line above.
@@ -61,7 +63,11 @@ fn basic_repository_findings_with_exact_positions() {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with("unpinned-")))
+        .filter(|f| {
+            f["rule"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("unpinned-"))
+        })
         .map(|f| f["severity"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(severities, ["high", "medium", "low", "high", "high"]);

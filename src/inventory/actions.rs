@@ -483,11 +483,11 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     m.input = Some("fail-build");
                 }
             }
-            "bridgecrewio/checkov-action" | "aquasecurity/tfsec-action" => {
-                if truthy(input(step, "soft_fail")) {
-                    m.blocks_on_findings = false;
-                    m.input = Some("soft_fail");
-                }
+            "bridgecrewio/checkov-action" | "aquasecurity/tfsec-action"
+                if truthy(input(step, "soft_fail")) =>
+            {
+                m.blocks_on_findings = false;
+                m.input = Some("soft_fail");
             }
             "snyk/actions" => {
                 let command = input(step, "command").unwrap_or("test");
@@ -544,11 +544,12 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     });
                 }
             }
-            "sonarsource/sonarcloud-github-action" | "sonarsource/sonarqube-scan-action" => {
-                if input(step, "args").is_some_and(|a| a.contains("sonar.qualitygate.wait=true")) {
-                    m.blocks_on_findings = true;
-                    m.input = Some("args");
-                }
+            "sonarsource/sonarcloud-github-action" | "sonarsource/sonarqube-scan-action"
+                if input(step, "args")
+                    .is_some_and(|a| a.contains("sonar.qualitygate.wait=true")) =>
+            {
+                m.blocks_on_findings = true;
+                m.input = Some("args");
             }
             _ => {}
         }

@@ -667,14 +667,11 @@ const RUNNERS: &[&[&str]] = &[
 /// `./node_modules/.bin/eslint .` -> `eslint .`, `python -m pytest` -> `pytest`.
 pub fn normalize(words: &[String]) -> Vec<&str> {
     let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
-    loop {
-        // Options of a runner (`npx --yes eslint`, `uv run --frozen pytest`) go with it.
-        let Some(runner) = RUNNERS
-            .iter()
-            .find(|r| w.len() > r.len() && w[..r.len()] == r[..])
-        else {
-            break;
-        };
+    // Options of a runner (`npx --yes eslint`, `uv run --frozen pytest`) go with it.
+    while let Some(runner) = RUNNERS
+        .iter()
+        .find(|r| w.len() > r.len() && w[..r.len()] == r[..])
+    {
         let mut i = runner.len();
         while i < w.len() && w[i].starts_with('-') && !matches!(runner, [_, "-m"]) {
             i += 1;

@@ -34,6 +34,21 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     );
 }
 
+/// A test command to suggest for the repository's main language.
+fn test_command(langs: &[String]) -> &'static str {
+    match langs.first().map(String::as_str) {
+        Some("python") => "pytest",
+        Some("javascript" | "typescript") => "npm test",
+        Some("go") => "go test ./...",
+        Some("rust") => "cargo test",
+        Some("java" | "kotlin") => "./gradlew test",
+        Some("ruby") => "bundle exec rspec",
+        Some("php") => "vendor/bin/phpunit",
+        Some("csharp") => "dotnet test",
+        _ => "make test",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::analysis::tests::findings_for;
@@ -67,20 +82,5 @@ mod tests {
             )
             .is_empty()
         );
-    }
-}
-
-/// A test command to suggest for the repository's main language.
-fn test_command(langs: &[String]) -> &'static str {
-    match langs.first().map(String::as_str) {
-        Some("python") => "pytest",
-        Some("javascript" | "typescript") => "npm test",
-        Some("go") => "go test ./...",
-        Some("rust") => "cargo test",
-        Some("java" | "kotlin") => "./gradlew test",
-        Some("ruby") => "bundle exec rspec",
-        Some("php") => "vendor/bin/phpunit",
-        Some("csharp") => "dotnet test",
-        _ => "make test",
     }
 }
