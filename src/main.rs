@@ -91,7 +91,7 @@ enum Command {
         "  2  usage or configuration error\n",
         "  3  internal or I/O error (a report file could not be written)"
     ))]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
 }
 
 #[derive(clap::Args)]

@@ -500,7 +500,7 @@ fn this_run(
     unavailable: &[String],
     fingerprints: &str,
 ) {
-    md.push_str("\n## This run\n\n| | |\n|---|---|\n");
+    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
         Some(t) => format!("fails on findings at or above **{t}**"),
         None => "off (`fail-on: none`)".into(),

@@ -98,10 +98,11 @@ pub fn wait(
     loop {
         std::thread::sleep(pause.min(timeout.saturating_sub(started.elapsed())));
         match client.get_json(&path) {
-            Ok(status) => match parse_status(&status) {
-                Some(done) => return Ok(done),
-                None => {}
-            },
+            Ok(status) => {
+                if let Some(done) = parse_status(&status) {
+                    return Ok(done);
+                }
+            }
             // Right after the upload the id may not be readable yet.
             Err(GithubError::Status { status: 404, .. }) => {}
             Err(e) => return Err(e),
