@@ -1,9 +1,11 @@
 //! ci-guard: audit a repository's CI/CD pipeline and report it where GitHub users look.
 
+pub mod action;
 pub mod analysis;
 pub mod assess;
 pub mod audit;
 pub mod finding;
+pub mod github;
 pub mod inventory;
 pub mod report;
 pub mod rules;

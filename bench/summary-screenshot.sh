@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Render ci-guard's job summary for a corpus repository the way GitHub does (cmark-gfm, GFM
+# extensions) and take a screenshot with headless Chromium, so a person can look at it.
+#
+#   bench/summary-screenshot.sh [corpus-repository-name] [out-dir]
+#
+# Needs: cmark-gfm and chromium (Debian packages of those names), and a built ci-guard
+# (cargo build). Writes summary.md, summary.html and summary.png to out-dir (default
+# target/summary-screenshot).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repo="${1:-0xPolygon__kurtosis-cdk}"
+out="${2:-target/summary-screenshot}"
+bin="${CI_GUARD:-target/debug/ci-guard}"
+corpus="../shared/corpus/$repo"
+[ -d "$corpus" ] || { echo "no corpus repository $corpus" >&2; exit 2; }
+[ -x "$bin" ] || cargo build
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cp -r "$corpus" "$work/ws"
+: > "$out/summary.md"
+
+# As the runner runs it, without an upload (no network).
+( cd "$work/ws" && env GITHUB_ACTIONS=true GITHUB_WORKSPACE="$work/ws" \
+    GITHUB_REPOSITORY="example/$repo" GITHUB_SHA=146fd70443ee744da4753ed5230bb809d472128a \
+    GITHUB_SERVER_URL=https://github.com GITHUB_STEP_SUMMARY="$out/summary.md" \
+    INPUT_UPLOAD=false "$OLDPWD/$bin" run >/dev/null ) || true
+
+{
+  cat <<'HTML'
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>ci-guard job summary</title>
+<style>
+/* Close to GitHub's markdown body: system font, bordered tables, striped rows. */
+body { font-family: -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif;
+       font-size: 14px; line-height: 1.5; color: #1f2328; max-width: 1012px; margin: 24px auto; padding: 0 16px; }
+h1 { font-size: 2em; border-bottom: 1px solid #d1d9e0; padding-bottom: .3em; }
+h2 { font-size: 1.5em; border-bottom: 1px solid #d1d9e0; padding-bottom: .3em; }
+table { border-collapse: collapse; display: block; overflow: auto; margin-bottom: 16px; }
+th, td { border: 1px solid #d1d9e0; padding: 6px 13px; }
+tr:nth-child(2n) { background: #f6f8fa; }
+code { background: rgba(129,139,152,.12); border-radius: 6px; padding: .2em .4em; font-size: 85%; }
+a { color: #0969da; text-decoration: none; }
+details { margin-bottom: 16px; }
+blockquote { color: #59636e; border-left: .25em solid #d1d9e0; padding: 0 1em; margin: 0; }
+</style></head><body>
+HTML
+  cmark-gfm --unsafe -e table -e autolink -e strikethrough "$out/summary.md"
+  echo '</body></html>'
+} > "$out/summary.html"
+
+chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+  --disable-component-update --no-first-run --hide-scrollbars \
+  --window-size=1100,3400 --screenshot="$out/summary.png" "file://$out/summary.html" 2>/dev/null
+echo "$out/summary.png"

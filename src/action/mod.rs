@@ -1,0 +1,579 @@
+//! `ci-guard run`: the GitHub Action's entry point.
+//!
+//! One pass: resolve inputs → run the analyses → write the SARIF file (always, and before any
+//! upload) → annotations → upload to code scanning → job summary → step outputs → the gate.
+//! Nothing after the audit can crash the run: an upload that fails is a warning, a sink that
+//! cannot be written is reported and turns the exit code to 3 at the end, and the gate still
+//! decides 0 or 1 otherwise. The SARIF is written and uploaded when the gate fails.
+//!
+//! Paths (`path`, `sarif-file`, `baseline`, `config`) are relative to the workspace
+//! (`GITHUB_WORKSPACE`); the caller makes the workspace the current directory so that report
+//! paths are repository-relative, as code scanning needs. ci-guard reads files and never calls
+//! git, so git's "dubious ownership" check (the container runs as root in a workspace owned
+//! by the runner's user) does not concern it.
+
+pub mod baseline;
+pub mod event;
+pub mod inputs;
+pub mod sarif_prep;
+pub mod sinks;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::audit::{self, AuditError, AuditOptions};
+use crate::finding::Severity;
+use crate::github::code_scanning::{self, Processing, Upload};
+use crate::github::{Client, ClientOptions, GithubError};
+use crate::report;
+use crate::report::github::escape_data;
+
+use self::baseline::{Baseline, BaselineError};
+use self::inputs::{Analysis, Inputs, Runner, UploadMode};
+use self::sinks::Annotations;
+
+/// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
+#[derive(Clone, Debug)]
+pub struct Tuning {
+    /// GitHub API requests one run may send (every retry counts).
+    pub api_budget: u32,
+    pub http_timeout: Duration,
+    /// First retry backoff (doubled per attempt, with jitter).
+    pub backoff: Duration,
+    pub max_rate_limit_wait: Duration,
+    /// How long to wait for code scanning to process the upload before warning.
+    pub upload_timeout: Duration,
+    /// First wait between status polls (doubled up to 15 times).
+    pub poll_interval: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            api_budget: 40,
+            http_timeout: Duration::from_secs(60),
+            backoff: Duration::from_secs(2),
+            max_rate_limit_wait: Duration::from_secs(90),
+            upload_timeout: Duration::from_secs(120),
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Messages for the person reading the log: workflow commands in Actions, plain lines else.
+struct Console {
+    actions: bool,
+}
+
+impl Console {
+    fn command(&self, kind: &str, msg: &str) {
+        if self.actions {
+            println!("::{kind} title=ci-guard::{}", escape_data(msg));
+        } else {
+            eprintln!("{}: {msg}", if kind == "notice" { "note" } else { kind });
+        }
+    }
+    fn notice(&self, msg: &str) {
+        self.command("notice", msg);
+    }
+    fn warning(&self, msg: &str) {
+        self.command("warning", msg);
+    }
+    fn error(&self, msg: &str) {
+        self.command("error", msg);
+    }
+}
+
+/// How the upload went, for the summary and the `upload-id` output.
+#[derive(Debug)]
+enum UploadOutcome {
+    Off,
+    Skipped(String),
+    Done {
+        id: String,
+        processing: Result<Processing, String>,
+    },
+    Failed(String),
+}
+
+/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
+pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
+    let started_at = sinks::rfc3339(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    );
+    let console = Console {
+        actions: runner.in_actions,
+    };
+    if runner.in_actions
+        && let Some(t) = &inputs.token
+    {
+        // The runner already masks secrets it passed in; a token from elsewhere is masked here
+        // before anything could print it. The runner consumes this line; it is never shown.
+        println!("::add-mask::{}", t.expose());
+    }
+    let workspace = runner
+        .workspace
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let at = |p: &Path| -> PathBuf { workspace.join(p) };
+
+    let mut unavailable: Vec<String> = Vec::new();
+    for a in &inputs.checks {
+        if !a.available() && inputs.checks_explicit {
+            unavailable.push(format!("check `{}`", a.as_str()));
+        }
+    }
+    if !inputs.scanners.is_empty() {
+        unavailable.push(format!("scanners `{}`", inputs.scanners.join(", ")));
+    }
+    if let Some(f) = &inputs.sbom_format {
+        unavailable.push(format!("SBOM format `{f}`"));
+    }
+    for u in &unavailable {
+        console.notice(&format!(
+            "{u}: not available in this version of ci-guard ({}); it was not run",
+            crate::VERSION
+        ));
+    }
+
+    let mut io_failed = false;
+    // Only the workflow audit exists; other analyses plug in here as they land.
+    let report = if inputs.checks.contains(&Analysis::Workflows) {
+        let opts = AuditOptions {
+            paths: vec![at(Path::new(&inputs.path))],
+            config: inputs.config.as_deref().map(at),
+        };
+        match audit::run(&opts) {
+            Ok(r) => r,
+            Err(AuditError::Config(e)) => {
+                console.error(&e.to_string());
+                return 2;
+            }
+            Err(AuditError::Io(e)) => {
+                console.error(&format!("{e:#}"));
+                return 3;
+            }
+        }
+    } else {
+        console.error("no available analysis was asked for (`checks` lists none this version has)");
+        return 2;
+    };
+
+    let baseline = match &inputs.baseline {
+        None => None,
+        Some(p) => match Baseline::load(&at(p)) {
+            Ok(b) => Some(b),
+            Err(e @ BaselineError::Missing { .. }) => {
+                // Failing closed: every finding counts as new, which is what a first run wants.
+                console.warning(&format!("{e}; every finding counts as new"));
+                Some(Baseline::default())
+            }
+            Err(e) => {
+                console.error(&e.to_string());
+                return 2;
+            }
+        },
+    };
+    let is_new = |f: &crate::finding::Finding| baseline.as_ref().is_none_or(|b| !b.contains(f));
+
+    // SARIF first: whatever happens next, the file is there.
+    let sarif_path = at(Path::new(&inputs.sarif_file));
+    let mut log = report::sarif::render(&report, &inputs.category);
+    let prepared = sarif_prep::prepare(&mut log, first_workflow(&workspace).as_deref());
+    for note in prepared.notes() {
+        console.notice(&note);
+    }
+    let sarif_bytes = serde_json::to_vec_pretty(&log).unwrap_or_default();
+    if let Err(e) = sinks::write_file(&sarif_path, &sarif_bytes) {
+        console.error(&format!(
+            "cannot write the SARIF file {}: {e}",
+            sarif_path.display()
+        ));
+        io_failed = true;
+    }
+    let fingerprints_rel = fingerprints_name(&inputs.sarif_file);
+    let fingerprints = baseline::fingerprints_file(report.active());
+    if let Err(e) = sinks::write_file(
+        &at(Path::new(&fingerprints_rel)),
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&fingerprints).unwrap_or_default()
+        )
+        .as_bytes(),
+    ) {
+        console.error(&format!(
+            "cannot write the fingerprints file {fingerprints_rel}: {e}"
+        ));
+        io_failed = true;
+    }
+
+    // Summary, annotations and the gate look at new findings only when there is a baseline.
+    let mut report = report;
+    let all_findings = std::mem::take(&mut report.findings);
+    report.findings = all_findings.iter().filter(|f| is_new(f)).cloned().collect();
+    let known = all_findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .count()
+        - report.active().count();
+
+    let annotations = if runner.in_actions {
+        let a = Annotations::limit(&report::github::render(&report));
+        for line in &a.lines {
+            println!("{line}");
+        }
+        Some(a)
+    } else {
+        print!("{}", report::text::render(&report, false));
+        None
+    };
+
+    let upload = upload(
+        inputs,
+        runner,
+        tuning,
+        &console,
+        &log,
+        &workspace,
+        &started_at,
+    );
+
+    let fails = report.fails(inputs.fail_on);
+    if inputs.summary
+        && let Some(path) = &runner.step_summary
+    {
+        let links = report::markdown::Links {
+            blob_base: match (&runner.repository, &runner.sha) {
+                (Some(repo), Some(sha)) => Some(format!(
+                    "{}/{repo}/blob/{sha}/",
+                    runner
+                        .server_url
+                        .as_deref()
+                        .unwrap_or("https://github.com")
+                        .trim_end_matches('/')
+                )),
+                _ => None,
+            },
+        };
+        let mut md = report::markdown::render(&report, inputs.fail_on, &links);
+        this_run(
+            &mut md,
+            inputs,
+            known,
+            annotations.as_ref(),
+            &prepared,
+            &upload,
+            &unavailable,
+            &fingerprints_rel,
+        );
+        let md = sinks::fit_summary(&md, &format!("`{}`", inputs.sarif_file));
+        if let Err(e) = sinks::append(path, &md) {
+            console.error(&format!("cannot write the job summary: {e}"));
+            io_failed = true;
+        }
+    }
+
+    report.findings = all_findings;
+    if let Some(path) = &runner.output {
+        let counts = report.counts();
+        let count = |s: Severity| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
+        let pairs = [
+            (
+                "score",
+                report
+                    .assessments
+                    .iter()
+                    .map(|a| a.score)
+                    .min()
+                    .map_or(String::new(), |s| s.to_string()),
+            ),
+            ("findings", report.active().count().to_string()),
+            (
+                "new-findings",
+                report.active().filter(|f| is_new(f)).count().to_string(),
+            ),
+            ("critical", count(Severity::Critical).to_string()),
+            ("high", count(Severity::High).to_string()),
+            ("sarif-file", inputs.sarif_file.clone()),
+            ("fingerprints-file", fingerprints_rel.clone()),
+            ("sbom-file", String::new()),
+            (
+                "upload-id",
+                match &upload {
+                    UploadOutcome::Done { id, .. } => id.clone(),
+                    _ => String::new(),
+                },
+            ),
+        ];
+        if let Err(e) = sinks::append(path, &sinks::outputs(&pairs)) {
+            console.error(&format!("cannot write the step outputs: {e}"));
+            io_failed = true;
+        }
+    }
+
+    eprintln!(
+        "ci-guard: {} findings ({} new) in {} files; SARIF in {}; gate {}",
+        report.active().count(),
+        report.active().filter(|f| is_new(f)).count(),
+        report.files_audited,
+        inputs.sarif_file,
+        match (inputs.fail_on, fails) {
+            (None, _) => "off".to_string(),
+            (Some(t), true) => format!("failed (findings at or above {t})"),
+            (Some(t), false) => format!("passed (nothing at or above {t})"),
+        }
+    );
+    if io_failed {
+        3
+    } else if fails {
+        1
+    } else {
+        0
+    }
+}
+
+/// `ci-guard.sarif` -> `ci-guard.fingerprints.json`, beside it.
+fn fingerprints_name(sarif: &str) -> String {
+    let stem = sarif.strip_suffix(".sarif").unwrap_or(sarif);
+    format!("{stem}.fingerprints.json")
+}
+
+/// The first workflow, repository-relative: where location-less results are anchored.
+fn first_workflow(workspace: &Path) -> Option<String> {
+    let dir = workspace.join(".github/workflows");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names.first().map(|n| format!(".github/workflows/{n}"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn upload(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    console: &Console,
+    log: &serde_json::Value,
+    workspace: &Path,
+    started_at: &str,
+) -> UploadOutcome {
+    if inputs.upload == UploadMode::Never {
+        return UploadOutcome::Off;
+    }
+    let auto = inputs.upload == UploadMode::Auto;
+    let skip = |why: String| {
+        if auto {
+            console.notice(&format!("code scanning upload skipped: {why}"));
+        } else {
+            console.warning(&format!("code scanning upload not possible: {why}"));
+        }
+        UploadOutcome::Skipped(why)
+    };
+    let event = event::payload(runner);
+    if auto && let Some(why) = event::read_only_token(runner, event.as_ref()) {
+        return skip(format!(
+            "{why}; the SARIF file is written, upload it from a workflow that has `security-events: write`"
+        ));
+    }
+    let Some(token) = &inputs.token else {
+        return skip("no token (input `token`)".into());
+    };
+    let target = match event::target(runner, event.as_ref()) {
+        Ok(t) => t,
+        Err(why) => return skip(why),
+    };
+    let mut opts = match &runner.api_url {
+        Some(url) => ClientOptions::new(url),
+        None => ClientOptions::from_env(),
+    };
+    opts.token = Some(token.clone());
+    opts.budget = tuning.api_budget;
+    opts.timeout = tuning.http_timeout;
+    opts.backoff = tuning.backoff;
+    opts.max_backoff = tuning.backoff.saturating_mul(16);
+    opts.max_rate_limit_wait = tuning.max_rate_limit_wait;
+    let client = Client::new(opts);
+
+    let bytes = serde_json::to_vec(log).unwrap_or_default();
+    let encoded = match code_scanning::encode(&bytes) {
+        Ok(e) => e,
+        Err(e) => return UploadOutcome::Failed(format!("cannot compress the SARIF log: {e}")),
+    };
+    let checkout_uri = format!(
+        "file://{}",
+        std::path::absolute(workspace)
+            .unwrap_or_else(|_| workspace.to_path_buf())
+            .display()
+    );
+    let up = Upload {
+        repository: &target.repository,
+        commit_sha: &target.sha,
+        git_ref: &target.git_ref,
+        checkout_uri: Some(&checkout_uri),
+        started_at: Some(started_at),
+        tool_name: "ci-guard",
+    };
+    let outcome = match code_scanning::upload(&client, &up, encoded) {
+        Err(e) => {
+            let why = explain_upload_error(&e);
+            console.warning(&format!("code scanning upload failed: {why}"));
+            UploadOutcome::Failed(why)
+        }
+        Ok(id) => {
+            let processing = code_scanning::wait(
+                &client,
+                &target.repository,
+                &id,
+                tuning.upload_timeout,
+                tuning.poll_interval,
+            )
+            .map_err(|e| e.to_string());
+            match &processing {
+                Ok(Processing::Complete { .. }) => {
+                    eprintln!("ci-guard: code scanning processed upload {id}")
+                }
+                Ok(Processing::Failed { errors }) => console.warning(&format!(
+                    "code scanning rejected upload {id}: {}",
+                    if errors.is_empty() {
+                        "no reason given".to_string()
+                    } else {
+                        errors.join("; ")
+                    }
+                )),
+                Ok(Processing::StillPending { waited }) => console.warning(&format!(
+                    "code scanning had not processed upload {id} after {} s; alerts appear when it has",
+                    waited.as_secs()
+                )),
+                Err(e) => console.warning(&format!(
+                    "upload {id} was accepted, but its processing status could not be read: {e}"
+                )),
+            }
+            UploadOutcome::Done { id, processing }
+        }
+    };
+    eprintln!(
+        "ci-guard: {} GitHub API request(s) sent (budget {})",
+        client.requests_sent(),
+        tuning.api_budget
+    );
+    outcome
+}
+
+/// What an upload error means for the person who has to fix it.
+fn explain_upload_error(e: &GithubError) -> String {
+    let github = e
+        .message()
+        .map(|m| format!(" (GitHub: \"{m}\")"))
+        .unwrap_or_default();
+    match e.status() {
+        Some(403) if e.message().is_some_and(|m| m.contains("Advanced Security")) => format!(
+            "code scanning is not enabled for this repository: on a private repository it needs GitHub Advanced Security or Code Security{github}"
+        ),
+        Some(403) if matches!(e, GithubError::Status { .. }) => format!(
+            "the token may not write code scanning results: give the job `permissions: security-events: write` (pull requests from forks never can){github}"
+        ),
+        Some(401) => format!("the token was refused{github}"),
+        Some(404) => format!("the repository was not found, or the token cannot see it{github}"),
+        Some(413) => format!("the SARIF log is larger than code scanning accepts{github}"),
+        Some(422) => format!("GitHub refused the upload's fields{github}"),
+        _ => e.to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn this_run(
+    md: &mut String,
+    inputs: &Inputs,
+    known: usize,
+    annotations: Option<&Annotations>,
+    prepared: &sarif_prep::Prepared,
+    upload: &UploadOutcome,
+    unavailable: &[String],
+    fingerprints: &str,
+) {
+    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
+    let gate = match inputs.fail_on {
+        Some(t) => format!("fails on findings at or above **{t}**"),
+        None => "off (`fail-on: none`)".into(),
+    };
+    let _ = writeln!(md, "| Gate | {gate} |");
+    if let Some(b) = &inputs.baseline {
+        let _ = writeln!(
+            md,
+            "| Baseline | `{}`: {known} known finding(s) not counted or listed (they stay in the SARIF) |",
+            b.display()
+        );
+    }
+    let _ = writeln!(
+        md,
+        "| SARIF | `{}` ({} KiB compressed); fingerprints for a baseline in `{fingerprints}` |",
+        inputs.sarif_file,
+        prepared.gzip_bytes.div_ceil(1024)
+    );
+    if let Some(a) = annotations {
+        let shown: Vec<String> = a
+            .counts
+            .iter()
+            .filter(|(_, _, total)| *total > 0)
+            .map(|(k, shown, total)| format!("{shown} of {total} {k}"))
+            .collect();
+        let line = if shown.is_empty() {
+            "none".to_string()
+        } else if a.hidden() > 0 {
+            format!(
+                "{}; {} more not shown (GitHub shows {} per kind and step): see the findings above",
+                shown.join(", "),
+                a.hidden(),
+                sinks::ANNOTATIONS_PER_KIND
+            )
+        } else {
+            shown.join(", ")
+        };
+        let _ = writeln!(md, "| Annotations | {line} |");
+    }
+    let up = match upload {
+        UploadOutcome::Off => "off (`upload: false`)".to_string(),
+        UploadOutcome::Skipped(why) => format!("skipped: {}", cell(why)),
+        UploadOutcome::Failed(why) => format!("⚠️ failed: {}", cell(why)),
+        UploadOutcome::Done { id, processing } => match processing {
+            Ok(Processing::Complete { .. }) => format!("✅ uploaded and processed (`{id}`)"),
+            Ok(Processing::Failed { errors }) => {
+                format!(
+                    "⚠️ uploaded (`{id}`) but rejected: {}",
+                    cell(&errors.join("; "))
+                )
+            }
+            Ok(Processing::StillPending { .. }) => {
+                format!("uploaded (`{id}`), still processing")
+            }
+            Err(e) => format!("uploaded (`{id}`), status unknown: {}", cell(e)),
+        },
+    };
+    let _ = writeln!(md, "| Code scanning | {up} |");
+    for note in prepared.notes() {
+        let _ = writeln!(md, "| SARIF note | {} |", cell(&note));
+    }
+    if !unavailable.is_empty() {
+        let _ = writeln!(
+            md,
+            "| Not available in this version | {} |",
+            cell(&unavailable.join("; "))
+        );
+    }
+}
+
+fn cell(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,240 @@
+//! The runner's files and streams: job summary, step outputs, annotations, written files.
+
+use std::io::Write as _;
+use std::path::Path;
+
+/// GitHub's limit for one step's summary.
+pub const SUMMARY_LIMIT: usize = 1024 * 1024;
+/// The runner shows at most this many annotations of one kind (error, warning, notice) per step.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
+/// ... and at most this many per job.
+pub const ANNOTATIONS_PER_JOB: usize = 50;
+
+/// Write a file that later steps can use. The container runs as root and the workspace belongs
+/// to the runner's user: the file is made readable by all (0644) so that upload or cache steps
+/// can read it, and it is written in place (no rename) so an existing file keeps its owner.
+pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))?;
+    }
+    Ok(())
+}
+
+/// Append to a runner file (`GITHUB_STEP_SUMMARY`, `GITHUB_OUTPUT`), which other steps' commands
+/// may also write.
+pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// `summary` cut to GitHub's limit at a line break, with open `<details>` closed and a note
+/// saying how much was left out and where the rest is.
+pub fn fit_summary(summary: &str, rest_is_in: &str) -> String {
+    if summary.len() <= SUMMARY_LIMIT {
+        return summary.to_string();
+    }
+    // Room for the closing tags and the note.
+    let budget = SUMMARY_LIMIT - 2048;
+    let mut cut = budget;
+    while !summary.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &summary[..cut];
+    let head = match head.rfind('\n') {
+        Some(i) => &head[..=i],
+        None => head,
+    };
+    let open = head.matches("<details").count();
+    let closed = head.matches("</details>").count();
+    let mut out = head.to_string();
+    for _ in closed..open {
+        out.push_str("\n</details>\n");
+    }
+    out.push_str(&format!(
+        "\n> [!WARNING]\n> The summary was cut at {} of {} bytes to stay under GitHub's 1 MiB limit \
+         for a step's summary; the rest of the findings are in {rest_is_in}.\n",
+        head.len(),
+        summary.len()
+    ));
+    out
+}
+
+/// `name=value` lines for `GITHUB_OUTPUT`; multi-line values with the delimiter form
+/// (`name<<DELIM`, value, `DELIM`), the delimiter random and absent from the value.
+pub fn outputs(pairs: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    for (name, value) in pairs {
+        if value.contains('\n') || value.contains('\r') {
+            let mut n = 0u64;
+            let delimiter = loop {
+                let d = format!("ghadelimiter_{:016x}", seed().wrapping_add(n));
+                if !value.contains(&d) {
+                    break d;
+                }
+                n += 1;
+            };
+            out.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+        } else {
+            out.push_str(&format!("{name}={value}\n"));
+        }
+    }
+    out
+}
+
+fn seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// Annotation lines (from `report::github::render`, already most severe first) within the
+/// runner's display limits; the counts shown and left out per kind.
+pub struct Annotations {
+    pub lines: Vec<String>,
+    /// (kind, shown, total), for error, warning, notice.
+    pub counts: Vec<(&'static str, usize, usize)>,
+}
+
+impl Annotations {
+    pub fn limit(rendered: &str) -> Self {
+        let kinds = ["error", "warning", "notice"];
+        let mut counts: Vec<(&'static str, usize, usize)> =
+            kinds.iter().map(|k| (*k, 0, 0)).collect();
+        let mut lines = Vec::new();
+        for line in rendered.lines() {
+            let Some(i) = kinds.iter().position(|k| {
+                line.starts_with(&format!("::{k} ")) || line.starts_with(&format!("::{k}::"))
+            }) else {
+                continue;
+            };
+            counts[i].2 += 1;
+            if counts[i].1 < ANNOTATIONS_PER_KIND && lines.len() < ANNOTATIONS_PER_JOB {
+                counts[i].1 += 1;
+                lines.push(line.to_string());
+            }
+        }
+        Self { lines, counts }
+    }
+
+    pub fn hidden(&self) -> usize {
+        self.counts
+            .iter()
+            .map(|(_, shown, total)| total - shown)
+            .sum()
+    }
+}
+
+/// RFC 3339 UTC time of `secs` since the epoch (for `started_at`).
+pub fn rfc3339(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        // The recorded upload's Date header: Mon, 12 Jun 2023 20:16:14 GMT.
+        assert_eq!(rfc3339(1_686_600_974), "2023-06-12T20:16:14Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn multi_line_outputs_use_a_delimiter_absent_from_the_value() {
+        let out = outputs(&[("score", "87".into()), ("list", "a\nb".into())]);
+        let mut lines = out.lines();
+        assert_eq!(lines.next(), Some("score=87"));
+        let head = lines.next().unwrap_or_default();
+        let delim = head.strip_prefix("list<<").unwrap_or_default();
+        assert!(delim.starts_with("ghadelimiter_"), "{head}");
+        assert_eq!(lines.next(), Some("a"));
+        assert_eq!(lines.next(), Some("b"));
+        assert_eq!(lines.next(), Some(delim));
+        assert_eq!(lines.next(), None);
+    }
+
+    #[test]
+    fn annotations_keep_ten_per_kind() {
+        let mut rendered = String::new();
+        for i in 0..14 {
+            rendered.push_str(&format!("::error file=a.yml,line={i}::e\n"));
+        }
+        for i in 0..3 {
+            rendered.push_str(&format!("::warning file=a.yml,line={i}::w\n"));
+        }
+        rendered.push_str("::notice title=x::n\n");
+        let a = Annotations::limit(&rendered);
+        assert_eq!(a.lines.len(), 14);
+        assert_eq!(
+            a.counts,
+            vec![("error", 10, 14), ("warning", 3, 3), ("notice", 1, 1)]
+        );
+        assert_eq!(a.hidden(), 4);
+        assert!(a.lines[9].contains("line=9") && a.lines[10].starts_with("::warning"));
+    }
+
+    #[test]
+    fn a_long_summary_is_cut_with_closed_details_and_a_note() {
+        let mut s = String::from("# title\n\n<details><summary>x</summary>\n\n");
+        while s.len() < SUMMARY_LIMIT + 10_000 {
+            s.push_str("- a finding line with some text in it\n");
+        }
+        s.push_str("</details>\n");
+        let cut = fit_summary(&s, "`ci-guard.sarif`");
+        assert!(cut.len() <= SUMMARY_LIMIT, "{}", cut.len());
+        assert_eq!(
+            cut.matches("<details").count(),
+            cut.matches("</details>").count()
+        );
+        assert!(cut.contains("`ci-guard.sarif`") && cut.contains("cut at"));
+        assert_eq!(fit_summary("short\n", "x"), "short\n");
+    }
+
+    #[test]
+    fn written_files_are_world_readable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("sub/out.sarif");
+        write_file(&p, b"{}").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&p).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
+    }
+}

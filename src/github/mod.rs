@@ -1,0 +1,725 @@
+//! The GitHub REST API client every part of ci-guard that talks to GitHub shares: the code-scanning
+//! upload here, repository settings (protections, environments) later.
+//!
+//! What it takes care of, so callers do not have to:
+//! - the base URL from `GITHUB_API_URL` (GitHub Enterprise Server), `https://api.github.com` else;
+//! - proxies: ureq 3's default configuration reads `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` (and
+//!   lower-case forms) and honours `NO_PROXY`, so the agent is built from that default;
+//! - the token: sent as `Authorization: Bearer`, never in an error or a log line ([`Token`]'s
+//!   `Debug` is redacted), never sent to another origin (no redirects; pagination links must
+//!   stay on the API's origin);
+//! - retries with exponential backoff and jitter on 5xx, network errors, timeouts and cut or
+//!   unreadable bodies;
+//! - the primary rate limit (`x-ratelimit-remaining: 0`: wait for `x-ratelimit-reset` when that
+//!   is soon, else give up with [`GithubError::RateLimited`]) and secondary limits (403/429 with
+//!   `retry-after`, or the "secondary rate limit" message, which GitHub says to wait a minute on);
+//! - `Link` pagination;
+//! - a per-run request budget, so a misbehaving server cannot make a run send requests forever.
+
+pub mod code_scanning;
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// GitHub's error bodies are small; successful bodies we read are at most a page of results.
+const BODY_LIMIT: u64 = 16 * 1024 * 1024;
+/// How much of an error message is kept: enough for GitHub's sentences, not a whole HTML page.
+const MESSAGE_CHARS: usize = 400;
+
+/// A GitHub token. Its `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// `None` for an empty or blank value (an action input that was not set).
+    pub fn new(value: &str) -> Option<Self> {
+        let v = value.trim();
+        (!v.is_empty()).then(|| Self(v.to_string()))
+    }
+
+    /// The secret itself, for the `Authorization` header and for `::add-mask::`.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Without a trailing slash, e.g. `https://api.github.com` or `https://ghe.example/api/v3`.
+    pub api_url: String,
+    pub token: Option<Token>,
+    /// One attempt, from connecting to the last body byte.
+    pub timeout: Duration,
+    /// Attempts after the first, for failures worth trying again.
+    pub retries: u32,
+    /// The first backoff; doubled per attempt, capped at `max_backoff`, with jitter.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+    /// The longest a rate limit is waited out; a longer one gives up with `RateLimited`.
+    pub max_rate_limit_wait: Duration,
+    /// Requests this client may send in its life (every attempt counts).
+    pub budget: u32,
+    pub user_agent: String,
+}
+
+impl ClientOptions {
+    pub fn new(api_url: &str) -> Self {
+        Self {
+            api_url: api_url.trim().trim_end_matches('/').to_string(),
+            token: None,
+            timeout: Duration::from_secs(30),
+            retries: 4,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            max_rate_limit_wait: Duration::from_secs(90),
+            budget: 100,
+            user_agent: format!("ci-guard/{}", crate::VERSION),
+        }
+    }
+
+    /// `GITHUB_API_URL` when set (Actions sets it, also on GitHub Enterprise Server).
+    pub fn from_env() -> Self {
+        let url = std::env::var("GITHUB_API_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_API_URL.to_string());
+        Self::new(&url)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GithubError {
+    /// GitHub answered with an error status; `message` is GitHub's own (`{"message": ...}`) or a
+    /// description of a body that was not GitHub's JSON (a proxy's HTML page).
+    #[error("{method} {path}: HTTP {status}: {message}")]
+    Status {
+        method: Method,
+        path: String,
+        status: u16,
+        message: String,
+        documentation_url: Option<String>,
+        attempts: u32,
+    },
+    #[error("{method} {path}: GitHub API rate limit: {detail}")]
+    RateLimited {
+        method: Method,
+        path: String,
+        status: u16,
+        detail: String,
+        /// Until the limit resets, when GitHub said.
+        reset_in: Option<Duration>,
+    },
+    #[error("{method} {path}: {detail} (after {attempts} attempt(s))")]
+    Transport {
+        method: Method,
+        path: String,
+        detail: String,
+        attempts: u32,
+    },
+    #[error(
+        "{method} {path}: HTTP {status} with a body that is not valid JSON ({detail}) (after {attempts} attempt(s))"
+    )]
+    InvalidJson {
+        method: Method,
+        path: String,
+        status: u16,
+        detail: String,
+        attempts: u32,
+    },
+    #[error("{method} {path} not sent: this run's budget of {budget} GitHub API requests is spent")]
+    BudgetExhausted {
+        method: Method,
+        path: String,
+        budget: u32,
+    },
+    #[error("{method} {path}: not a path under the GitHub API URL {api_url}")]
+    ForeignUrl {
+        method: Method,
+        path: String,
+        api_url: String,
+    },
+}
+
+impl GithubError {
+    /// The HTTP status GitHub answered with, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GithubError::Status { status, .. }
+            | GithubError::RateLimited { status, .. }
+            | GithubError::InvalidJson { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// GitHub's `message`, for errors that carry one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            GithubError::Status { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// A short machine name for the kind of failure (`rate-limited`, `http-403`, ...).
+    pub fn kind(&self) -> String {
+        match self {
+            GithubError::Status { status, .. } => format!("http-{status}"),
+            GithubError::RateLimited { .. } => "rate-limited".into(),
+            GithubError::Transport { .. } => "network".into(),
+            GithubError::InvalidJson { .. } => "invalid-json".into(),
+            GithubError::BudgetExhausted { .. } => "request-budget".into(),
+            GithubError::ForeignUrl { .. } => "foreign-url".into(),
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    /// Names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// `Null` for an empty body (204).
+    pub body: Value,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.headers, name)
+    }
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    opts: ClientOptions,
+    sent: AtomicU32,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("opts", &self.opts)
+            .field("sent", &self.sent)
+            .finish()
+    }
+}
+
+impl Client {
+    pub fn new(opts: ClientOptions) -> Self {
+        // `config_builder` starts from ureq's default config, which carries the proxy from the
+        // environment (with NO_PROXY). No redirects: they could carry the token elsewhere, and
+        // GitHub's API answers the paths we use directly.
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(opts.timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(opts.user_agent.clone())
+            .build();
+        Self {
+            agent: ureq::Agent::new_with_config(config),
+            opts,
+            sent: AtomicU32::new(0),
+        }
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.opts
+    }
+
+    /// Requests sent so far (every attempt counts).
+    pub fn requests_sent(&self) -> u32 {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    pub fn get_json(&self, path: &str) -> Result<Value, GithubError> {
+        Ok(self.send(Method::Get, path, None)?.body)
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Result<Value, GithubError> {
+        Ok(self.send(Method::Post, path, Some(body))?.body)
+    }
+
+    pub fn put_json(&self, path: &str, body: &Value) -> Result<Value, GithubError> {
+        Ok(self.send(Method::Put, path, Some(body))?.body)
+    }
+
+    /// Every item of a paginated list, following `Link: <…>; rel="next"`. `items` names the
+    /// array inside an object body (`{"total_count": 2, "environments": [...]}`); `None` for
+    /// endpoints that answer with the array itself.
+    pub fn get_paginated(
+        &self,
+        path: &str,
+        items: Option<&str>,
+    ) -> Result<Vec<Value>, GithubError> {
+        let mut out = Vec::new();
+        let mut next = Some(path.to_string());
+        while let Some(page) = next.take() {
+            let resp = self.send(Method::Get, &page, None)?;
+            let list = match items {
+                Some(key) => resp.body.get(key).cloned(),
+                None => Some(resp.body.clone()),
+            };
+            if let Some(Value::Array(v)) = list {
+                out.extend(v);
+            }
+            next = resp.header("link").and_then(next_link);
+        }
+        Ok(out)
+    }
+
+    /// One request, retried as the module documentation says.
+    pub fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Response, GithubError> {
+        let url = self.url(method, path)?;
+        let shown = shown_path(path, &self.opts.api_url);
+        let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            if self.sent.fetch_add(1, Ordering::SeqCst) >= self.opts.budget {
+                self.sent.fetch_sub(1, Ordering::SeqCst);
+                return Err(GithubError::BudgetExhausted {
+                    method,
+                    path: shown,
+                    budget: self.opts.budget,
+                });
+            }
+            let step = match self.once(method, &url, payload.as_deref()) {
+                Ok(raw) => judge(method, &shown, raw, attempt, &self.opts, now_epoch()),
+                Err(detail) => Step::Retry(
+                    GithubError::Transport {
+                        method,
+                        path: shown.clone(),
+                        detail,
+                        attempts: attempt,
+                    },
+                    None,
+                ),
+            };
+            match step {
+                Step::Done(resp) => return Ok(resp),
+                Step::Fail(e) => return Err(e),
+                Step::Retry(e, wait) => {
+                    if attempt > self.opts.retries {
+                        return Err(e);
+                    }
+                    let wait = wait.unwrap_or_else(|| backoff(&self.opts, attempt));
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    fn url(&self, method: Method, path: &str) -> Result<String, GithubError> {
+        if path.starts_with('/') {
+            return Ok(format!("{}{path}", self.opts.api_url));
+        }
+        // Absolute URLs (pagination links, `url` fields) only on the API's own origin: the token
+        // goes with every request.
+        let base = format!("{}/", self.opts.api_url);
+        if path.starts_with(&base) {
+            Ok(path.to_string())
+        } else {
+            Err(GithubError::ForeignUrl {
+                method,
+                path: path.to_string(),
+                api_url: self.opts.api_url.clone(),
+            })
+        }
+    }
+
+    /// One attempt: the status, headers and body, or why there is no answer.
+    fn once(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Raw, String> {
+        let auth = self
+            .opts
+            .token
+            .as_ref()
+            .map(|t| format!("Bearer {}", t.expose()));
+        macro_rules! prepare {
+            ($req:expr) => {{
+                let mut r = $req
+                    .header("accept", "application/vnd.github+json")
+                    .header("x-github-api-version", "2022-11-28");
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a.as_str());
+                }
+                r
+            }};
+        }
+        let result = match method {
+            Method::Get => prepare!(self.agent.get(url)).call(),
+            Method::Delete => prepare!(self.agent.delete(url)).call(),
+            Method::Post | Method::Put | Method::Patch => {
+                let req = match method {
+                    Method::Post => self.agent.post(url),
+                    Method::Put => self.agent.put(url),
+                    _ => self.agent.patch(url),
+                };
+                prepare!(req)
+                    .header("content-type", "application/json")
+                    .send(body.unwrap_or_default())
+            }
+        };
+        let mut resp = result.map_err(|e| transport_detail(&e))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| {
+                Some((
+                    n.as_str().to_ascii_lowercase(),
+                    v.to_str().ok()?.to_string(),
+                ))
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(BODY_LIMIT)
+            .read_to_vec();
+        match body {
+            Ok(body) => Ok(Raw {
+                status,
+                headers,
+                body,
+            }),
+            // An error status is worth reporting even when its body was cut.
+            Err(_) if status >= 400 => Ok(Raw {
+                status,
+                headers,
+                body: Vec::new(),
+            }),
+            Err(e) => Err(format!(
+                "HTTP {status}, but the body could not be read: {}",
+                transport_detail(&e)
+            )),
+        }
+    }
+}
+
+struct Raw {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+enum Step {
+    Done(Response),
+    Fail(GithubError),
+    /// Try again, after this wait (or the backoff when `None`).
+    Retry(GithubError, Option<Duration>),
+}
+
+/// What to do with an answer. Pure, so that every branch is tested without a server.
+fn judge(
+    method: Method,
+    path: &str,
+    raw: Raw,
+    attempt: u32,
+    opts: &ClientOptions,
+    now: u64,
+) -> Step {
+    let status = raw.status;
+    if (200..300).contains(&status) {
+        if raw.body.iter().all(u8::is_ascii_whitespace) {
+            return Step::Done(Response {
+                status,
+                headers: raw.headers,
+                body: Value::Null,
+            });
+        }
+        return match serde_json::from_slice(&raw.body) {
+            Ok(body) => Step::Done(Response {
+                status,
+                headers: raw.headers,
+                body,
+            }),
+            // A cut or garbled body: the next attempt usually reads a whole one.
+            Err(e) => Step::Retry(
+                GithubError::InvalidJson {
+                    method,
+                    path: path.to_string(),
+                    status,
+                    detail: e.to_string(),
+                    attempts: attempt,
+                },
+                None,
+            ),
+        };
+    }
+    let (message, documentation_url) = error_message(&raw);
+    let rate = |detail: String, reset_in: Option<Duration>| GithubError::RateLimited {
+        method,
+        path: path.to_string(),
+        status,
+        detail,
+        reset_in,
+    };
+    if status == 403 || status == 429 {
+        let retry_after =
+            header(&raw.headers, "retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+        let remaining = header(&raw.headers, "x-ratelimit-remaining").map(str::trim);
+        let reset =
+            header(&raw.headers, "x-ratelimit-reset").and_then(|v| v.trim().parse::<u64>().ok());
+        let lower = message.to_ascii_lowercase();
+        let secondary_message = lower.contains("secondary rate limit") || lower.contains("abuse");
+        if let Some(secs) = retry_after {
+            let wait = Duration::from_secs(secs);
+            return if wait <= opts.max_rate_limit_wait {
+                Step::Retry(
+                    rate(
+                        format!("asked to retry after {secs} s: {message}"),
+                        Some(wait),
+                    ),
+                    Some(wait),
+                )
+            } else {
+                Step::Fail(rate(
+                    format!(
+                        "asked to retry after {secs} s, longer than the {} s this run waits: {message}",
+                        opts.max_rate_limit_wait.as_secs()
+                    ),
+                    Some(wait),
+                ))
+            };
+        }
+        if remaining == Some("0") {
+            return match reset {
+                Some(reset) => {
+                    // One second more: the reset time is whole seconds and clocks differ a little.
+                    let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
+                    if wait <= opts.max_rate_limit_wait {
+                        Step::Retry(
+                            rate(
+                                format!("limit spent, resets in {} s", wait.as_secs()),
+                                Some(wait),
+                            ),
+                            Some(wait),
+                        )
+                    } else {
+                        Step::Fail(rate(
+                            format!(
+                                "limit spent until it resets in {} s, longer than the {} s this run waits: {message}",
+                                wait.as_secs(),
+                                opts.max_rate_limit_wait.as_secs()
+                            ),
+                            Some(wait),
+                        ))
+                    }
+                }
+                None => Step::Fail(rate(
+                    format!("limit spent, reset time not given: {message}"),
+                    None,
+                )),
+            };
+        }
+        if secondary_message {
+            // GitHub's guidance without a retry-after: wait at least a minute.
+            let wait = Duration::from_secs(60);
+            return if wait <= opts.max_rate_limit_wait {
+                Step::Retry(rate(message.clone(), Some(wait)), Some(wait))
+            } else {
+                Step::Fail(rate(message.clone(), None))
+            };
+        }
+    }
+    let error = GithubError::Status {
+        method,
+        path: path.to_string(),
+        status,
+        message,
+        documentation_url,
+        attempts: attempt,
+    };
+    if status >= 500 || status == 429 {
+        Step::Retry(error, None)
+    } else {
+        Step::Fail(error)
+    }
+}
+
+/// GitHub's `message` (with its `errors` details), or what the body is when it is not GitHub's
+/// JSON: a proxy or load balancer's HTML page says little beyond its title.
+fn error_message(raw: &Raw) -> (String, Option<String>) {
+    if let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(&raw.body) {
+        let mut message = o
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("(no message)")
+            .to_string();
+        if let Some(Value::Array(errors)) = o.get("errors") {
+            let details: Vec<String> = errors
+                .iter()
+                .map(|e| match e {
+                    Value::String(s) => s.clone(),
+                    other => other
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| other.to_string()),
+                })
+                .collect();
+            if !details.is_empty() {
+                message = format!("{message} ({})", details.join("; "));
+            }
+        }
+        let doc = o
+            .get("documentation_url")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        return (one_line(&message), doc);
+    }
+    let text = String::from_utf8_lossy(&raw.body);
+    let content_type = header(&raw.headers, "content-type").unwrap_or("no content type");
+    if text.trim().is_empty() {
+        return (format!("empty body ({content_type})"), None);
+    }
+    let lower = text.to_ascii_lowercase();
+    if let (Some(a), Some(b)) = (lower.find("<title>"), lower.find("</title>"))
+        && a + 7 <= b
+    {
+        let title = text.get(a + 7..b).unwrap_or_default();
+        return (
+            format!(
+                "not GitHub's JSON but an HTML page titled \"{}\"",
+                one_line(title)
+            ),
+            None,
+        );
+    }
+    (
+        format!("not GitHub's JSON ({content_type}): {}", one_line(&text)),
+        None,
+    )
+}
+
+/// One line of at most `MESSAGE_CHARS` printable characters.
+fn one_line(s: &str) -> String {
+    let flat: String = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if flat.chars().count() > MESSAGE_CHARS {
+        let cut: String = flat.chars().take(MESSAGE_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
+fn transport_detail(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Timeout(t) => format!("timed out ({t})"),
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                "the connection closed before the response was complete".into()
+            }
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                format!("the connection was reset: {io}")
+            }
+            std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+            _ => format!("I/O error: {io}"),
+        },
+        ureq::Error::Protocol(p) => format!("the answer is not valid HTTP: {p}"),
+        ureq::Error::HostNotFound => "host not found".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `backoff * 2^(attempt-1)`, capped, then a random point in its upper half ("equal jitter"):
+/// retries of many runs spread out, and no wait is shorter than half the nominal one.
+fn backoff(opts: &ClientOptions, attempt: u32) -> Duration {
+    let nominal = opts
+        .backoff
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(opts.max_backoff);
+    let half = nominal / 2;
+    let span = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
+    let jitter = if span == 0 { 0 } else { random() % (span + 1) };
+    half + Duration::from_millis(jitter)
+}
+
+/// Randomness for jitter only: the standard library's per-process random hasher keys.
+fn random() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(now_epoch());
+    h.finish()
+}
+
+fn now_epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The `rel="next"` target of a `Link` header.
+pub fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+        let target = target.trim();
+        (is_next && target.starts_with('<') && target.ends_with('>'))
+            .then(|| target[1..target.len() - 1].to_string())
+    })
+}
+
+/// A path as errors show it: without the API origin (and so without anything but the path).
+fn shown_path(path: &str, api_url: &str) -> String {
+    path.strip_prefix(api_url).unwrap_or(path).to_string()
+}
+
+#[cfg(test)]
+mod tests;

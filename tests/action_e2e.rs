@@ -1,0 +1,896 @@
+//! `ci-guard run` played as the Actions runner plays it: INPUT_* and GITHUB_* variables, files for
+//! the step summary and outputs, an event payload, a workspace copied from a corpus repository,
+//! and a fake GitHub API on 127.0.0.1 that answers with the recorded bodies and header sets of
+//! `shared/github-contract/` and misbehaves on purpose (5xx, an HTML error page, 429 with
+//! Retry-After, a spent primary rate limit, a cut connection, a hang, a truncated body).
+//! Every connection gets one reply and is closed, so requests == connections.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/");
+const CORPUS_REPO: &str = "0xPolygon__kurtosis-cdk";
+const TOKEN: &str = "ghs_e2eFakeToken0123456789abcdefABCDEF";
+const SHA: &str = "146fd70443ee744da4753ed5230bb809d472128a";
+const UPLOAD_ID: &str = "fb31fa2c-095d-11ee-98fe-c609abca1772";
+const SERVER_LIFETIME: Duration = Duration::from_secs(60);
+
+fn response(name: &str) -> String {
+    std::fs::read_to_string(format!("{SHARED}github-contract/responses/{name}"))
+        .expect("recorded response")
+}
+
+/// A recorded header set, by part of its label, without the framing headers (this server sends
+/// uncompressed bodies with its own Content-Length).
+fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(format!(
+        "{SHARED}github-contract/headers/recorded-header-sets.json"
+    ))
+    .expect("header sets");
+    let all: Value = serde_json::from_str(&text).expect("json");
+    let set = all["sets"]
+        .as_array()
+        .and_then(|s| {
+            s.iter()
+                .find(|s| s["label"].as_str().is_some_and(|l| l.contains(label_part)))
+        })
+        .expect("header set");
+    set["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_string(),
+                p[1].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .filter(|(n, _)| {
+            !matches!(
+                n.to_ascii_lowercase().as_str(),
+                "content-length"
+                    | "transfer-encoding"
+                    | "content-encoding"
+                    | "connection"
+                    | "status"
+            )
+        })
+        .collect()
+}
+
+#[derive(Clone)]
+enum Reply {
+    Http {
+        status: &'static str,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// Headers promise the whole body, half of it is sent, then the connection closes.
+    Cut { body: String },
+    /// Read the request, then close without a word (a reset connection).
+    Close,
+    /// Read the request, then say nothing for this long.
+    Hang(Duration),
+}
+
+fn http(status: &'static str, headers: Vec<(String, String)>, body: &str) -> Reply {
+    Reply::Http {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn with(mut headers: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    headers.push((name.to_string(), value.to_string()));
+    headers
+}
+
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    path: String,
+    head: String,
+    body: Vec<u8>,
+}
+
+/// Scripts per route: `POST` to `/code-scanning/sarifs`, `GET` of `/code-scanning/sarifs/{id}`.
+struct Server {
+    addr: SocketAddr,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Server {
+    fn start(post: Vec<Reply>, get: Vec<Reply>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let scripts = Arc::new(Mutex::new((post, get, 0usize, 0usize)));
+        thread::spawn(move || {
+            let deadline = Instant::now() + SERVER_LIFETIME;
+            while Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (log, scripts) = (log.clone(), scripts.clone());
+                        thread::spawn(move || serve(stream, &log, &scripts));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Server { addr, seen }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+type Scripts = Mutex<(Vec<Reply>, Vec<Reply>, usize, usize)>;
+
+fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>, scripts: &Scripts) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Some(seen) = read_request(&mut stream) else {
+        return;
+    };
+    let reply = {
+        let Ok(mut s) = scripts.lock() else { return };
+        let (post, get, np, ng) = &mut *s;
+        let (script, n) = if seen.method == "POST" {
+            (&*post, np)
+        } else {
+            (&*get, ng)
+        };
+        let r = script.get(*n).or(script.last()).cloned();
+        *n += 1;
+        r
+    };
+    if let Ok(mut l) = log.lock() {
+        l.push(seen);
+    }
+    match reply {
+        Some(Reply::Http {
+            status,
+            headers,
+            body,
+        }) => {
+            let mut out = format!("HTTP/1.1 {status}\r\n");
+            for (n, v) in headers {
+                out.push_str(&format!("{n}: {v}\r\n"));
+            }
+            out.push_str(&format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ));
+            let _ = stream.write_all(out.as_bytes());
+        }
+        Some(Reply::Cut { body }) => {
+            let half = &body.as_bytes()[..body.len() / 2];
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(half);
+        }
+        Some(Reply::Hang(d)) => thread::sleep(d),
+        Some(Reply::Close) | None => {}
+    }
+    let _ = stream.flush();
+}
+
+fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let mut first = head.lines().next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_string();
+    let path = first.next().unwrap_or_default().to_string();
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    };
+    let mut body = data[head_end..].to_vec();
+    if let Some(len) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
+        while body.len() < len {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&buf[..n]),
+            }
+        }
+    } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
+        while !body.ends_with(b"0\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&buf[..n]),
+            }
+        }
+        body = dechunk(&body);
+    }
+    Some(Seen {
+        method,
+        path,
+        head,
+        body,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = data.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..i]).trim(), 16).unwrap_or(0);
+        if size == 0 || data.len() < i + 2 + size {
+            break;
+        }
+        out.extend_from_slice(&data[i + 2..i + 2 + size]);
+        data = &data[(i + 4 + size).min(data.len())..];
+    }
+    out
+}
+
+/// A runner's world: workspace (a corpus repository), event payload, summary and output files.
+struct Runner {
+    dir: tempfile::TempDir,
+    event_name: &'static str,
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    summary: String,
+    outputs: BTreeMap<String, String>,
+    outputs_raw: String,
+    sarif: Option<String>,
+    elapsed: Duration,
+}
+
+impl Runner {
+    fn new(event: &Value) -> Runner {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_dir(
+            &PathBuf::from(format!("{SHARED}corpus/{CORPUS_REPO}")),
+            &dir.path().join("workspace"),
+        );
+        std::fs::write(
+            dir.path().join("event.json"),
+            serde_json::to_string(event).expect("json"),
+        )
+        .expect("event");
+        Runner {
+            dir,
+            event_name: "push",
+        }
+    }
+
+    fn workspace(&self) -> PathBuf {
+        self.dir.path().join("workspace")
+    }
+
+    fn run(&self, api: &str, inputs: &[(&str, &str)], extra: &[&str]) -> Outcome {
+        let summary = self.dir.path().join("summary.md");
+        let output = self.dir.path().join("output");
+        let _ = std::fs::remove_file(&summary);
+        let _ = std::fs::remove_file(&output);
+        let mut cmd = Command::cargo_bin("ci-guard").expect("binary");
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            // Whatever proxy the machine has must not see requests meant for 127.0.0.1.
+            .env("NO_PROXY", "127.0.0.1")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", self.workspace())
+            .env("GITHUB_REPOSITORY", "octo-org/kurtosis-cdk")
+            .env("GITHUB_SHA", SHA)
+            .env("GITHUB_REF", "refs/heads/main")
+            .env("GITHUB_EVENT_NAME", self.event_name)
+            .env("GITHUB_EVENT_PATH", self.dir.path().join("event.json"))
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_API_URL", api)
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_RUN_ID", "4242")
+            .env("INPUT_TOKEN", TOKEN)
+            .current_dir(self.workspace())
+            .args([
+                "run",
+                "--backoff-ms",
+                "20",
+                "--http-timeout",
+                "1",
+                "--upload-timeout",
+                "20",
+            ])
+            .args(extra)
+            .timeout(Duration::from_secs(120));
+        for (k, v) in inputs {
+            cmd.env(format!("INPUT_{}", k.to_ascii_uppercase()), v);
+        }
+        let started = Instant::now();
+        let out = cmd.output().expect("run ci-guard");
+        let elapsed = started.elapsed();
+        let outputs_raw = std::fs::read_to_string(&output).unwrap_or_default();
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+            outputs: parse_outputs(&outputs_raw),
+            outputs_raw,
+            sarif: std::fs::read_to_string(self.workspace().join("ci-guard.sarif")).ok(),
+            elapsed,
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read corpus").flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        let dest = to.join(e.file_name());
+        if ft.is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else if ft.is_file() {
+            std::fs::copy(e.path(), dest).expect("copy");
+        }
+    }
+}
+
+/// `name=value` and `name<<DELIM … DELIM`, as the runner reads `GITHUB_OUTPUT`.
+fn parse_outputs(raw: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut lines = raw.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delim)) = line.split_once("<<") {
+            let mut value = Vec::new();
+            for l in lines.by_ref() {
+                if l == delim {
+                    break;
+                }
+                value.push(l);
+            }
+            out.insert(name.to_string(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            out.insert(name.to_string(), value.to_string());
+        }
+    }
+    out
+}
+
+fn push_event() -> Value {
+    json!({"ref": "refs/heads/main", "after": SHA, "repository": {"full_name": "octo-org/kurtosis-cdk"}})
+}
+
+fn assert_token_hidden(o: &Outcome) {
+    let mask = format!("::add-mask::{TOKEN}");
+    // The one place it may stand: the mask command, first, which the runner consumes.
+    assert_eq!(o.stdout.lines().next(), Some(mask.as_str()), "{}", o.stdout);
+    assert_eq!(
+        o.stdout.matches(TOKEN).count(),
+        1,
+        "token printed on stdout"
+    );
+    assert!(!o.stderr.contains(TOKEN), "token on stderr");
+    assert!(!o.summary.contains(TOKEN), "token in the summary");
+    assert!(!o.outputs_raw.contains(TOKEN), "token in the outputs");
+    assert!(
+        !o.sarif.as_deref().unwrap_or_default().contains(TOKEN),
+        "token in the SARIF"
+    );
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(format!("{SHARED}schemas/sarif-2.1.0.json")).expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema json");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles")
+}
+
+fn decode_sarif(field: &str) -> Value {
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(field)
+        .expect("base64");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .expect("gzip");
+    serde_json::from_str(&text).expect("SARIF JSON")
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[test]
+fn upload_survives_faults_and_every_sink_is_right() {
+    let html = "<!DOCTYPE html>\n<html><head><title>Unicorn! &middot; GitHub</title></head><body><p>No server is currently available to service your request.</p></body></html>";
+    let post = vec![
+        http(
+            "502 Bad Gateway",
+            vec![("Content-Type".into(), "text/html".into())],
+            html,
+        ),
+        Reply::Hang(Duration::from_secs(3)),
+        // GitHub documents 429 for rate limits; the recorded secondary-limit headers with a
+        // shorter Retry-After than their 60 s so the test stays quick.
+        http(
+            "429 Too Many Requests",
+            with(
+                recorded_headers("secondary rate limit 403, HTTP/2"),
+                "retry-after",
+                "1",
+            ),
+            &response("rate-limit.403.secondary.json"),
+        ),
+        Reply::Close,
+        http(
+            "202 Accepted",
+            recorded_headers("code_scanning_upload resource 202"),
+            &response("code-scanning-sarifs-post.202.json"),
+        ),
+    ];
+    let mut primary = recorded_headers("core 200, classic PAT, 2025");
+    primary = with(primary, "X-RateLimit-Remaining", "0");
+    primary = with(primary, "X-RateLimit-Reset", &(now() + 1).to_string());
+    let get = vec![
+        http(
+            "503 Service Unavailable",
+            vec![("Content-Type".into(), "application/json".into())],
+            "{\"message\":\"Service Unavailable\"}",
+        ),
+        Reply::Cut {
+            body: response("code-scanning-sarifs-get.200.complete.json"),
+        },
+        http(
+            "403 Forbidden",
+            primary,
+            &response("rate-limit.403.primary-installation.json"),
+        ),
+        http(
+            "200 OK",
+            recorded_headers("GET sarif status 200"),
+            &response("code-scanning-sarifs-get.200.pending.json"),
+        ),
+        http(
+            "200 OK",
+            recorded_headers("GET sarif status 200"),
+            &response("code-scanning-sarifs-get.200.complete.json"),
+        ),
+    ];
+    let server = Server::start(post, get);
+    let runner = Runner::new(&push_event());
+    let o = runner.run(
+        &server.url(),
+        &[("fail-on", "high"), ("scanners", "trivy")],
+        &[],
+    );
+
+    // The gate: the corpus repository has high findings.
+    assert_eq!(o.code, 1, "stdout:\n{}\nstderr:\n{}", o.stdout, o.stderr);
+    assert_token_hidden(&o);
+
+    // Requests: 5 POST attempts (4 faults, then 202) and 5 GETs (3 faults, pending, complete).
+    let seen = server.seen();
+    let posts: Vec<&Seen> = seen.iter().filter(|s| s.method == "POST").collect();
+    let gets: Vec<&Seen> = seen.iter().filter(|s| s.method == "GET").collect();
+    assert_eq!(posts.len(), 5, "{seen:?}");
+    assert_eq!(gets.len(), 5);
+    assert!(seen.len() <= 40, "within the default budget");
+    assert!(
+        o.stderr
+            .contains("10 GitHub API request(s) sent (budget 40)"),
+        "{}",
+        o.stderr
+    );
+    for s in &seen {
+        assert!(s.head.to_ascii_lowercase().contains(&format!(
+            "authorization: bearer {}",
+            TOKEN.to_ascii_lowercase()
+        )));
+        assert!(
+            s.head
+                .to_ascii_lowercase()
+                .contains("x-github-api-version: 2022-11-28")
+        );
+    }
+    assert!(
+        posts
+            .iter()
+            .all(|s| s.path == "/repos/octo-org/kurtosis-cdk/code-scanning/sarifs")
+    );
+    assert!(gets.iter().all(
+        |s| s.path == format!("/repos/octo-org/kurtosis-cdk/code-scanning/sarifs/{UPLOAD_ID}")
+    ));
+
+    // The uploaded payload: every field, the SARIF decoded and valid, and the same as the file.
+    let body: Value = serde_json::from_slice(&posts[4].body).expect("POST body is JSON");
+    assert_eq!(body["commit_sha"], SHA);
+    assert_eq!(body["ref"], "refs/heads/main");
+    assert_eq!(body["tool_name"], "ci-guard");
+    let checkout = body["checkout_uri"].as_str().unwrap_or_default();
+    assert!(
+        checkout.starts_with("file:///") && checkout.ends_with("/workspace"),
+        "{checkout}"
+    );
+    let started = body["started_at"].as_str().unwrap_or_default();
+    assert!(
+        started.len() == 20 && started.ends_with('Z') && started.as_bytes()[10] == b'T',
+        "{started}"
+    );
+    let uploaded = decode_sarif(body["sarif"].as_str().expect("sarif field"));
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&uploaded)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let written: Value =
+        serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("json");
+    assert_eq!(uploaded, written, "the file is what was uploaded");
+    let results = uploaded["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        results
+            .iter()
+            .all(|r| r["locations"].as_array().is_some_and(|l| !l.is_empty()))
+    );
+    assert_eq!(uploaded["runs"][0]["automationDetails"]["id"], "ci-guard/");
+
+    // Outputs.
+    assert_eq!(
+        o.outputs.get("upload-id").map(String::as_str),
+        Some(UPLOAD_ID)
+    );
+    assert_eq!(
+        o.outputs.get("sarif-file").map(String::as_str),
+        Some("ci-guard.sarif")
+    );
+    assert_eq!(o.outputs.get("sbom-file").map(String::as_str), Some(""));
+    let findings: usize = o.outputs["findings"].parse().expect("findings");
+    assert_eq!(
+        findings,
+        results
+            .iter()
+            .filter(|r| r.get("suppressions").is_none())
+            .count()
+    );
+    let high: usize = o.outputs["high"].parse().expect("high");
+    let errors_in_sarif = results.iter().filter(|r| r["level"] == "error").count();
+    let critical: usize = o.outputs["critical"].parse().expect("critical");
+    assert_eq!(high + critical, errors_in_sarif);
+    let score: u32 = o.outputs["score"].parse().expect("score");
+    assert!(score <= 100);
+
+    // Annotations: most severe first, at most 10 per kind, escaped to one line each.
+    let annotations: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("::error file=")
+                || l.starts_with("::warning file=")
+                || l.starts_with("::notice file=")
+        })
+        .collect();
+    let kinds: Vec<&str> = annotations
+        .iter()
+        .map(|l| l.split(' ').next().unwrap_or(""))
+        .collect();
+    let mut sorted = kinds.clone();
+    sorted.sort_by_key(|k| {
+        ["::error", "::warning", "::notice"]
+            .iter()
+            .position(|x| x == k)
+    });
+    assert_eq!(kinds, sorted, "most severe first");
+    for k in ["::error", "::warning", "::notice"] {
+        assert!(kinds.iter().filter(|x| **x == k).count() <= 10, "{k}");
+    }
+    assert_eq!(
+        kinds.iter().filter(|x| **x == "::error").count(),
+        errors_in_sarif.min(10)
+    );
+    assert!(
+        o.stdout
+            .contains("::notice title=ci-guard::scanners `trivy`: not available in this version")
+    );
+
+    // The summary.
+    assert!(
+        o.summary
+            .starts_with(&format!("# ci-guard: score {score}/100 — ❌ policy failed")),
+        "{}",
+        &o.summary[..200.min(o.summary.len())]
+    );
+    assert!(o.summary.contains("## Assessment") && o.summary.contains("## Pipeline inventory"));
+    assert!(o.summary.contains(&format!(
+        "(https://github.com/octo-org/kurtosis-cdk/blob/{SHA}/.github/workflows/"
+    )));
+    assert!(
+        o.summary
+            .contains(&format!("✅ uploaded and processed (`{UPLOAD_ID}`)"))
+    );
+    assert!(
+        o.summary
+            .contains("| Not available in this version | scanners `trivy` |")
+    );
+    let hidden = annotations.len() < findings;
+    assert_eq!(o.summary.contains("more not shown"), hidden);
+    assert!(o.elapsed < Duration::from_secs(60), "{:?}", o.elapsed);
+}
+
+#[test]
+fn forbidden_uploads_are_clear_warnings_and_the_sarif_is_still_there() {
+    for (body, expect) in [
+        (
+            "code-scanning-sarifs-post.403.no-security-events.json",
+            "security-events: write",
+        ),
+        (
+            "code-scanning-sarifs-post.403.ghas-required.json",
+            "Advanced Security",
+        ),
+    ] {
+        let server = Server::start(
+            vec![http(
+                "403 Forbidden",
+                recorded_headers("code_scanning_upload resource 202"),
+                &response(body),
+            )],
+            vec![],
+        );
+        let runner = Runner::new(&push_event());
+        let o = runner.run(&server.url(), &[("fail-on", "none")], &[]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_token_hidden(&o);
+        assert_eq!(server.seen().len(), 1, "a 403 is not retried");
+        let github_message =
+            serde_json::from_str::<Value>(&response(body)).expect("json")["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+        let warning = o
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("::warning title=ci-guard::code scanning upload failed"))
+            .unwrap_or_else(|| panic!("no warning in {}", o.stdout));
+        assert!(
+            warning.contains(expect) && warning.contains(&github_message),
+            "{warning}"
+        );
+        assert!(o.summary.contains("⚠️ failed:"), "{}", o.summary);
+        assert!(o.sarif.is_some());
+        assert_eq!(o.outputs.get("upload-id").map(String::as_str), Some(""));
+    }
+}
+
+#[test]
+fn fork_pull_requests_skip_the_upload_with_a_notice() {
+    let event = json!({
+        "number": 12,
+        "pull_request": {
+            "number": 12,
+            "merge_commit_sha": SHA,
+            "head": {"repo": {"full_name": "someone/kurtosis-cdk"}},
+            "base": {"repo": {"full_name": "octo-org/kurtosis-cdk"}}
+        },
+        "repository": {"full_name": "octo-org/kurtosis-cdk"}
+    });
+    let server = Server::start(vec![], vec![]);
+    let mut runner = Runner::new(&event);
+    runner.event_name = "pull_request";
+    let o = runner.run(
+        &server.url(),
+        &[("fail-on", "critical")],
+        &["--ref", "refs/pull/12/merge"],
+    );
+    assert!(server.seen().is_empty(), "nothing sent");
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.lines().any(|l| l
+            .starts_with("::notice title=ci-guard::code scanning upload skipped")
+            && l.contains("fork")),
+        "{}",
+        o.stdout
+    );
+    assert!(o.summary.contains("skipped:"));
+    assert!(o.sarif.is_some(), "SARIF written for a later upload");
+    assert_token_hidden(&o);
+}
+
+#[test]
+fn failed_processing_shows_githubs_errors() {
+    let server = Server::start(
+        vec![http(
+            "202 Accepted",
+            recorded_headers("code_scanning_upload resource 202"),
+            &response("code-scanning-sarifs-post.202.json"),
+        )],
+        vec![http(
+            "200 OK",
+            recorded_headers("GET sarif status 200"),
+            &response("code-scanning-sarifs-get.200.failed.json"),
+        )],
+    );
+    let runner = Runner::new(&push_event());
+    let o = runner.run(&server.url(), &[("fail-on", "none")], &[]);
+    assert_eq!(o.code, 0);
+    assert!(
+        o.stdout.contains(&format!("::warning title=ci-guard::code scanning rejected upload {UPLOAD_ID}: rejecting SARIF, as there are more runs than allowed (21 > 20)")),
+        "{}",
+        o.stdout
+    );
+    assert!(o.summary.contains("but rejected: rejecting SARIF"));
+    assert_eq!(
+        o.outputs.get("upload-id").map(String::as_str),
+        Some(UPLOAD_ID)
+    );
+    assert_token_hidden(&o);
+}
+
+#[test]
+fn long_rate_limits_give_up_without_waiting() {
+    // The recorded secondary limit asks for 60 s; this run waits at most 5.
+    let secondary = http(
+        "403 Forbidden",
+        recorded_headers("secondary rate limit 403, HTTP/2"),
+        &response("rate-limit.403.secondary.json"),
+    );
+    let mut primary_headers = recorded_headers("core 200, classic PAT, 2025");
+    primary_headers = with(primary_headers, "X-RateLimit-Remaining", "0");
+    primary_headers = with(
+        primary_headers,
+        "X-RateLimit-Reset",
+        &(now() + 3600).to_string(),
+    );
+    let primary = http(
+        "403 Forbidden",
+        primary_headers,
+        &response("rate-limit.403.primary-installation.json"),
+    );
+    for (reply, expect) in [
+        (secondary, "asked to retry after 60 s"),
+        (primary, "limit spent until it resets in"),
+    ] {
+        let server = Server::start(vec![reply], vec![]);
+        let runner = Runner::new(&push_event());
+        let o = runner.run(
+            &server.url(),
+            &[("fail-on", "none")],
+            &["--max-rate-limit-wait", "5"],
+        );
+        assert_eq!(o.code, 0);
+        assert_eq!(server.seen().len(), 1);
+        assert!(o.elapsed < Duration::from_secs(30), "{:?}", o.elapsed);
+        let warning = o
+            .stdout
+            .lines()
+            .find(|l| l.contains("code scanning upload failed"))
+            .unwrap_or_default();
+        assert!(
+            warning.contains("rate limit") && warning.contains(expect),
+            "{}",
+            o.stdout
+        );
+        assert_token_hidden(&o);
+    }
+}
+
+#[test]
+fn the_request_budget_caps_a_failing_server() {
+    let server = Server::start(
+        vec![http(
+            "500 Internal Server Error",
+            vec![("Content-Type".into(), "application/json".into())],
+            "{\"message\":\"Server Error\"}",
+        )],
+        vec![],
+    );
+    let runner = Runner::new(&push_event());
+    let o = runner.run(
+        &server.url(),
+        &[("fail-on", "none")],
+        &["--api-budget", "3"],
+    );
+    assert_eq!(o.code, 0);
+    assert_eq!(server.seen().len(), 3, "exactly the budget");
+    assert!(
+        o.stdout
+            .contains("budget of 3 GitHub API requests is spent"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stderr.contains("3 GitHub API request(s) sent (budget 3)"));
+    assert_token_hidden(&o);
+}
+
+#[test]
+fn a_baseline_fails_only_on_new_findings() {
+    let runner = Runner::new(&push_event());
+    let first = runner.run("http://127.0.0.1:9", &[("upload", "false")], &[]);
+    assert_eq!(first.code, 1, "the corpus repository has high findings");
+    let ws = runner.workspace();
+    std::fs::copy(
+        ws.join("ci-guard.fingerprints.json"),
+        ws.join("baseline.json"),
+    )
+    .expect("copy");
+    std::fs::copy(ws.join("ci-guard.sarif"), ws.join("baseline.sarif")).expect("copy");
+    for baseline in ["baseline.json", "baseline.sarif"] {
+        let o = runner.run(
+            "http://127.0.0.1:9",
+            &[("upload", "false"), ("baseline", baseline)],
+            &[],
+        );
+        assert_eq!(o.code, 0, "{baseline}: {}", o.stderr);
+        assert_eq!(o.outputs.get("new-findings").map(String::as_str), Some("0"));
+        assert_eq!(o.outputs.get("findings"), first.outputs.get("findings"));
+        assert!(o.summary.contains("known finding(s) not counted"));
+        assert!(
+            !o.stdout.contains("::error file="),
+            "known findings are not annotated"
+        );
+    }
+    // A new third-party action pinned to a tag is a new high finding.
+    std::fs::write(
+        ws.join(".github/workflows/new.yml"),
+        "on: push\npermissions: {}\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/something@v1\n",
+    )
+    .expect("write");
+    let o = runner.run(
+        "http://127.0.0.1:9",
+        &[("upload", "false"), ("baseline", "baseline.json")],
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=.github/workflows/new.yml")),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(o.outputs.get("new-findings").map(String::as_str), Some("1"));
+}
+
+#[test]
+fn bad_inputs_are_usage_errors() {
+    let runner = Runner::new(&push_event());
+    let o = runner.run("http://127.0.0.1:9", &[("fail-on", "severe")], &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("input `fail-on`"), "{}", o.stderr);
+    assert!(!o.stderr.contains(TOKEN));
+}
