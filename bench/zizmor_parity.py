@@ -33,6 +33,7 @@ AUDITS = [
     ("bot-conditions", "spoofable-bot-condition"),
     ("known-vulnerable-actions", "compromised-or-archived-action"),
     ("archived-uses", "compromised-or-archived-action"),
+    ("adhoc-packages", "adhoc-install"),
 ]
 
 
@@ -53,10 +54,13 @@ def workflow_and_action_files(repo_dir):
     return out
 
 
+PERSONA = "regular"
+
+
 def run_zizmor(zizmor, files):
     """Findings for `files`, or None when zizmor refused the batch."""
     proc = subprocess.run(
-        [zizmor, "--offline", "--format", "json", "--no-progress", *files],
+        [zizmor, "--offline", "--format", "json", "--no-progress", f"--persona={PERSONA}", *files],
         capture_output=True,
         text=True,
     )
@@ -108,9 +112,17 @@ def main():
     ap.add_argument("--ci-guard", required=True)
     ap.add_argument("--zizmor", default="zizmor")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument(
+        "--persona",
+        default="regular",
+        choices=["regular", "pedantic", "auditor"],
+        help="zizmor's persona; self-hosted-runner only reports with `auditor`",
+    )
     ap.add_argument("--cache", help="reuse zizmor's results from this JSON file (written when missing)")
     ap.add_argument("--details", help="write every differing (file, line) per audit to this JSON file")
     args = ap.parse_args()
+    global PERSONA
+    PERSONA = args.persona
 
     corpus = os.path.realpath(args.corpus)
     # The corpus is either one repository or a folder of repositories.
@@ -169,6 +181,7 @@ def main():
         z_keys[ident].add((path, line))
         z_count[ident] += 1
 
+    print(f"zizmor persona: {args.persona}")
     print(f"files audited by both: {len(audited)}; excluded (zizmor cannot load them): {len(excluded)}")
     for f in excluded:
         print(f"  excluded: {os.path.relpath(f, corpus)}")
@@ -207,6 +220,10 @@ def main():
     if other:
         print()
         print("zizmor audits with no ci-guard counterpart: " + ", ".join(f"{o} ({z_count[o]})" for o in other))
+    mapped = {c for _, c in AUDITS}
+    unmapped = sorted(r for r in c_count if r not in mapped)
+    if unmapped:
+        print("ci-guard rules with no zizmor audit: " + ", ".join(f"{r} ({c_count[r]})" for r in unmapped))
     if args.details:
         with open(args.details, "w") as fh:
             json.dump(details, fh, indent=1, sort_keys=True)

@@ -102,11 +102,12 @@ fn unpinned(words: &[String]) -> Option<Unpinned> {
         "uv" if rest.first().is_some_and(|w| w == "pip") => pip(&rest[1..]),
         "npm" | "pnpm" => {
             let sub = rest.first()?.as_str();
-            let global = has(rest, &["-g", "--global"]);
-            if !(global && matches!(sub, "install" | "i" | "add")) {
+            if !matches!(sub, "install" | "i" | "add") {
                 return None;
             }
-            js_packages(&rest[1..], "npm install -g")
+            // Without `-g`, naming packages adds them outside the reviewed lockfile.
+            let how = if has(rest, &["-g", "--global"]) { "npm install -g" } else { "npm install" };
+            js_packages(&rest[1..], how)
         }
         "yarn" if rest.len() > 1 && rest[0] == "global" && rest[1] == "add" => {
             js_packages(&rest[2..], "yarn global add")
@@ -267,7 +268,7 @@ mod tests {
 
     #[test]
     fn flags_each_unpinned_manager() {
-        let script = "pip install requests black==24.1.0\npython -m pip install --upgrade pip\nnpm install -g @techdocs/cli\nnpx prettier --check .\ngo install golang.org/x/tools/cmd/goimports@latest\ncargo install cargo-audit\ngem install bundler\nsudo npm i -g yarn@latest";
+        let script = "pip install requests black==24.1.0\npython -m pip install --upgrade pip\nnpm install -g @techdocs/cli\nnpx prettier --check .\ngo install golang.org/x/tools/cmd/goimports@latest\ncargo install cargo-audit\ngem install bundler\nsudo npm i -g yarn@latest\nnpm i semver";
         let found = findings_for("adhoc-install", &wf(script));
         let got: Vec<_> = found
             .iter()
@@ -284,6 +285,7 @@ mod tests {
                 (Some(12), Severity::Medium),
                 (Some(13), Severity::Medium),
                 (Some(14), Severity::Medium),
+                (Some(15), Severity::Medium),
             ]
         );
         assert_eq!(found[0].location.as_ref().map(|l| l.start), Some(Pos::new(7, 11)));
@@ -294,7 +296,7 @@ mod tests {
 
     #[test]
     fn pinned_and_file_based_installs_are_not_findings() {
-        let script = "pip install -r requirements.txt\npip install --require-hashes -r req.txt\npip install black==24.1.0\npip install -e .\npip install ./dist/pkg.whl\nnpm install\nnpm ci\nnpm install -g pnpm@9.1.0\nnpx @biomejs/biome@1.9.4 check\ngo install golang.org/x/tools/cmd/goimports@v0.20.0\ncargo install cargo-audit --version 0.21.0 --locked\ncargo install --path .\ngem install bundler -v 2.5.0\nnpm install lodash";
+        let script = "pip install -r requirements.txt\npip install --require-hashes -r req.txt\npip install black==24.1.0\npip install -e .\npip install ./dist/pkg.whl\nnpm install\nnpm ci\nnpm install -g pnpm@9.1.0\nnpm install --no-save tsx@4.21.0\nnpm install ../eslint\nnpx @biomejs/biome@1.9.4 check\ngo install golang.org/x/tools/cmd/goimports@v0.20.0\ncargo install cargo-audit --version 0.21.0 --locked\ncargo install --path .\ngem install bundler -v 2.5.0";
         assert!(findings_for("adhoc-install", &wf(script)).is_empty());
     }
 }

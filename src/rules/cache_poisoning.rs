@@ -90,14 +90,19 @@ fn restores_cache(step: &Step, src: &SourceText<'_>) -> Option<String> {
     let action = step.repo_action()?;
     let name = action.name().to_ascii_lowercase();
     let input = |k: &str| step.with_value(k).and_then(|n| n.as_scalar()).map(str::to_string);
+    // setup-buildx caches the buildx binary it downloads when given a `version`.
+    if name == "docker/setup-buildx-action" {
+        let cached = input("version").is_some_and(|v| !v.trim().is_empty())
+            && input("cache-binary").is_none_or(|v| !is_false(&v));
+        return cached.then(|| "restores the buildx binary from the cache unless `cache-binary: false`".into());
+    }
     let (_, control) = CACHE_AWARE.iter().find(|(n, _)| *n == name)?;
     // setup-go caches by default from v4 on; setup-node caches the package manager named in
     // package.json from v5 on unless `package-manager-cache: false`.
+    // A commit pin without a `# vN` comment could be any version: assume the newest behaviour.
     let control = match (name.as_str(), major(step, src)) {
         ("actions/setup-go", Some(m)) if m < 4 => Control::OptIn("cache"),
-        ("actions/setup-node", Some(m))
-            if m >= 5 && input("cache").is_none() =>
-        {
+        ("actions/setup-node", m) if m.is_none_or(|m| m >= 5) && input("cache").is_none() => {
             Control::DefaultOn("package-manager-cache")
         }
         _ => *control,
@@ -226,13 +231,13 @@ mod tests {
 
     #[test]
     fn publishing_job_on_push_to_main() {
-        let wf = "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - run: go test ./...\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - uses: actions/setup-go@v3\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65 # v5.0.0\n      - uses: actions/setup-node@v6\n        with:\n          package-manager-cache: false\n      - uses: pypa/gh-action-pypi-publish@release/v1\n";
+        let wf = "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - run: go test ./...\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - uses: actions/setup-go@v3\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65 # v5.0.0\n      - uses: actions/setup-node@v6\n        with:\n          package-manager-cache: false\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65\n      - uses: docker/setup-buildx-action@v3\n      - uses: docker/setup-buildx-action@v3\n        with:\n          version: v0.9.1\n      - uses: pypa/gh-action-pypi-publish@release/v1\n";
         let found = findings_for("cache-poisoning", wf);
         let lines: Vec<_> = found
             .iter()
             .map(|f| f.location.as_ref().map(|l| l.start.line))
             .collect();
-        assert_eq!(lines, vec![Some(13), Some(15)]);
+        assert_eq!(lines, vec![Some(13), Some(15), Some(19), Some(21)]);
         assert!(found[0].message.contains("publishes (pypi)"), "{}", found[0].message);
     }
 }

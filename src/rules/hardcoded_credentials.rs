@@ -119,29 +119,26 @@ fn literal(node: &Node) -> Option<&str> {
     Some(v)
 }
 
+/// A name whose value is the credential itself: it ends with a credential word
+/// (`DB_PASSWORD`, `API_TOKEN`, `MINIO_SECRET_KEY`, `keychain-password`). Names of lists or
+/// references (`secrets`, `secret-ids`, `TOKEN_FILE`, `access_token_lifetime`) are not.
 fn sensitive_name(key: &str) -> bool {
-    let k = key.to_ascii_uppercase().replace('-', "_");
-    // Names that hold a reference to a secret, not the secret itself.
-    const NOT_SECRETS: &[&str] = &[
-        "_FILE", "_PATH", "_ID", "_URL", "_URI", "_NAME", "_USER", "_USERNAME", "_TYPE", "_HEADER",
-        "_LENGTH", "_ENV", "_DIR", "_HOST", "_PORT", "_REGION", "_VAR", "_METHOD", "_EXPIRY",
-        "_EXPIRATION", "_ENABLED", "_MODE", "_POLICY", "_ALGORITHM", "_FORMAT", "_KIND", "_AUDIENCE",
-    ];
-    if NOT_SECRETS.iter().any(|s| k.ends_with(s)) {
+    let k = key.to_ascii_uppercase().replace(['-', '.'], "_");
+    let words: Vec<&str> = k.split('_').filter(|w| !w.is_empty()).collect();
+    let Some(last) = words.last() else {
         return false;
-    }
-    let words: Vec<&str> = k.split('_').collect();
-    k.contains("PASSWORD")
-        || k.contains("PASSWD")
-        || k.contains("SECRET")
-        || k.contains("TOKEN")
-        || k.contains("APIKEY")
-        || k.contains("PRIVATE_KEY")
-        || k.contains("ACCESS_KEY")
-        || k.contains("API_KEY")
-        || k.contains("CREDENTIAL")
-        || words.contains(&"PASS")
-        || words.contains(&"PWD") && k != "PWD"
+    };
+    let before = words.len().checked_sub(2).and_then(|i| words.get(i)).copied();
+    (matches!(*last, "PASS" | "PWD" | "SECRET" | "PASSPHRASE" | "APIKEY" | "CREDENTIALS")
+        || last.ends_with("PASSWORD")
+        || last.ends_with("PASSWD")
+        || last.ends_with("TOKEN"))
+        && k != "PWD"
+        || *last == "KEY"
+            && before.is_some_and(|b| {
+                matches!(b, "API" | "SECRET" | "PRIVATE" | "ACCESS" | "SIGNING" | "ENCRYPTION" | "MASTER" | "AUTH" | "LICENSE" | "CLIENT")
+            })
+        || k.ends_with("SECRET_KEY_BASE")
 }
 
 fn is_placeholder(v: &str) -> bool {
@@ -287,6 +284,16 @@ mod tests {
         assert!(found[0].message.contains("AWS access key id"));
         assert!(found[1].message.contains("secrets.REGISTRY_PASSWORD"));
         assert!(found[5].message.contains("Slack bot token"));
+    }
+
+    #[test]
+    fn names_of_secret_lists_are_not_credentials() {
+        for k in ["secrets", "secret-ids", "repo_secrets", "TOKEN_FILE", "access_token_lifetime", "GH_AW_SECRET_NAMES", "E2E_PASS_PHONE", "PWD"] {
+            assert!(!super::sensitive_name(k), "{k}");
+        }
+        for k in ["DB_PASSWORD", "api-token", "MINIO_KMS_SECRET_KEY", "keychain-password", "SECRET_KEY_BASE", "PGPASSWORD"] {
+            assert!(super::sensitive_name(k), "{k}");
+        }
     }
 
     #[test]

@@ -68,8 +68,24 @@ fn literals(expr: &str) -> Vec<String> {
     out
 }
 
-/// The actor context the condition compares with a bot, if it does.
+/// The actor context the condition compares with a bot, if it does. Only clauses that let a bot
+/// in count: `github.actor != 'dependabot[bot]'` keeps Dependabot out, which nobody gains by
+/// spoofing.
 pub(crate) fn bot_check(cond: &str) -> Option<&'static str> {
+    let inner = cond.trim();
+    let inner = inner
+        .strip_prefix("${{")
+        .and_then(|c| c.strip_suffix("}}"))
+        .unwrap_or(inner);
+    inner
+        .split("&&")
+        .flat_map(|c| c.split("||"))
+        .map(|c| c.trim().trim_start_matches('(').trim())
+        .filter(|c| !c.contains("!=") && !c.starts_with('!'))
+        .find_map(clause_check)
+}
+
+fn clause_check(cond: &str) -> Option<&'static str> {
     let contexts = crate::workflow::expr::contexts(cond);
     let lits = literals(cond);
     let bot_literal = lits.iter().any(|l| l.ends_with("[bot]") || l == "[bot]");
@@ -140,6 +156,9 @@ mod tests {
         assert_eq!(bot_check("github.actor_id == '49699333'"), Some("github.actor_id"));
         assert_eq!(bot_check("github.event.pull_request.user.login == 'dependabot[bot]'"), None);
         assert_eq!(bot_check("github.actor == 'octocat'"), None);
+        assert_eq!(bot_check("github.event_name != 'pull_request' && github.actor != 'dependabot[bot]'"), None);
+        assert_eq!(bot_check("!contains(github.actor, '[bot]')"), None);
+        assert_eq!(bot_check("github.event_name == 'push' || (github.actor == 'dependabot[bot]' && x)"), Some("github.actor"));
     }
 
     #[test]
