@@ -64,7 +64,8 @@ fn operands<'a>(args: &'a [String], with_value: &[&str]) -> Vec<&'a str> {
             continue;
         }
         // Shell syntax the placeholder reader leaves in words: stop at redirections and pipes.
-        if matches!(a.as_str(), "|" | ">" | ">>" | "2>&1" | ";" | "&&" | "||") || a.starts_with('>') {
+        if matches!(a.as_str(), "|" | ">" | ">>" | "2>&1" | ";" | "&&" | "||") || a.starts_with('>')
+        {
             break;
         }
         out.push(a.as_str());
@@ -73,8 +74,11 @@ fn operands<'a>(args: &'a [String], with_value: &[&str]) -> Vec<&'a str> {
 }
 
 fn has(args: &[String], flags: &[&str]) -> bool {
-    args.iter()
-        .any(|a| flags.iter().any(|f| a == f || a.starts_with(&format!("{f}="))))
+    args.iter().any(|a| {
+        flags
+            .iter()
+            .any(|f| a == f || a.starts_with(&format!("{f}=")))
+    })
 }
 
 /// A package spec that names a registry package (not a path, URL, file or variable).
@@ -98,7 +102,9 @@ fn unpinned(words: &[String]) -> Option<Unpinned> {
     let rest = &words[1..];
     match first.as_str() {
         "pip" | "pip3" => pip(rest),
-        "python" | "python3" if rest.len() > 2 && rest[0] == "-m" && rest[1] == "pip" => pip(&rest[2..]),
+        "python" | "python3" if rest.len() > 2 && rest[0] == "-m" && rest[1] == "pip" => {
+            pip(&rest[2..])
+        }
         "uv" if rest.first().is_some_and(|w| w == "pip") => pip(&rest[1..]),
         "npm" | "pnpm" => {
             let sub = rest.first()?.as_str();
@@ -106,7 +112,11 @@ fn unpinned(words: &[String]) -> Option<Unpinned> {
                 return None;
             }
             // Without `-g`, naming packages adds them outside the reviewed lockfile.
-            let how = if has(rest, &["-g", "--global"]) { "npm install -g" } else { "npm install" };
+            let how = if has(rest, &["-g", "--global"]) {
+                "npm install -g"
+            } else {
+                "npm install"
+            };
             js_packages(&rest[1..], how)
         }
         "yarn" if rest.len() > 1 && rest[0] == "global" && rest[1] == "add" => {
@@ -149,12 +159,28 @@ fn unpinned(words: &[String]) -> Option<Unpinned> {
         }
         "cargo" if rest.first().is_some_and(|w| w == "install") => {
             let args = &rest[1..];
-            if has(args, &["--version", "--vers", "--path", "--git", "--rev", "--tag"]) {
+            if has(
+                args,
+                &["--version", "--vers", "--path", "--git", "--rev", "--tag"],
+            ) {
                 return None;
             }
             let pkgs: Vec<String> = operands(
                 args,
-                &["--root", "--target", "--features", "-F", "--profile", "--registry", "--index", "-j", "--jobs", "--bin", "--example", "--branch"],
+                &[
+                    "--root",
+                    "--target",
+                    "--features",
+                    "-F",
+                    "--profile",
+                    "--registry",
+                    "--index",
+                    "-j",
+                    "--jobs",
+                    "--bin",
+                    "--example",
+                    "--branch",
+                ],
             )
             .into_iter()
             .filter(|p| is_registry_name(p) && !p.contains('@'))
@@ -173,11 +199,14 @@ fn unpinned(words: &[String]) -> Option<Unpinned> {
             if has(args, &["-v", "--version"]) {
                 return None;
             }
-            let pkgs: Vec<String> = operands(args, &["-i", "--install-dir", "-n", "--bindir", "-s", "--source"])
-                .into_iter()
-                .filter(|p| is_registry_name(p) && !p.ends_with(".gem") && !p.contains(':'))
-                .map(str::to_string)
-                .collect();
+            let pkgs: Vec<String> = operands(
+                args,
+                &["-i", "--install-dir", "-n", "--bindir", "-s", "--source"],
+            )
+            .into_iter()
+            .filter(|p| is_registry_name(p) && !p.ends_with(".gem") && !p.contains(':'))
+            .map(str::to_string)
+            .collect();
             let first = pkgs.first()?.clone();
             Some(Unpinned {
                 manager: "gem install",
@@ -196,14 +225,44 @@ fn pip(rest: &[String]) -> Option<Unpinned> {
     }
     let args = &rest[1..];
     // Requirements and constraints files pin (or should pin) in one reviewed place.
-    if has(args, &["--require-hashes", "-r", "--requirement", "-c", "--constraint", "-e", "--editable"]) {
+    if has(
+        args,
+        &[
+            "--require-hashes",
+            "-r",
+            "--requirement",
+            "-c",
+            "--constraint",
+            "-e",
+            "--editable",
+        ],
+    ) {
         return None;
     }
-    let pkgs: Vec<String> = operands(args, &["-i", "--index-url", "--extra-index-url", "-t", "--target", "--prefix", "--root", "-f", "--find-links", "--platform", "--python-version", "--only-binary", "--no-binary"])
-        .into_iter()
-        .filter(|p| is_registry_name(p) && !p.contains("==") && !p.contains("===") && !p.contains(" @ "))
-        .map(|p| p.trim_matches(|c| c == '"' || c == '\'').to_string())
-        .collect();
+    let pkgs: Vec<String> = operands(
+        args,
+        &[
+            "-i",
+            "--index-url",
+            "--extra-index-url",
+            "-t",
+            "--target",
+            "--prefix",
+            "--root",
+            "-f",
+            "--find-links",
+            "--platform",
+            "--python-version",
+            "--only-binary",
+            "--no-binary",
+        ],
+    )
+    .into_iter()
+    .filter(|p| {
+        is_registry_name(p) && !p.contains("==") && !p.contains("===") && !p.contains(" @ ")
+    })
+    .map(|p| p.trim_matches(|c| c == '"' || c == '\'').to_string())
+    .collect();
     let first = pkgs.first()?.clone();
     let base = |p: &str| {
         p.split(['[', '<', '>', '~', '!', '='])
@@ -211,14 +270,20 @@ fn pip(rest: &[String]) -> Option<Unpinned> {
             .unwrap_or(p)
             .to_ascii_lowercase()
     };
-    let severity = if pkgs.iter().all(|p| PACKAGING_TOOLS.contains(&base(p).as_str())) {
+    let severity = if pkgs
+        .iter()
+        .all(|p| PACKAGING_TOOLS.contains(&base(p).as_str()))
+    {
         Severity::Low
     } else {
         RULE.meta.default
     };
     Some(Unpinned {
         manager: "pip",
-        fix: format!("pip install {}==<X.Y.Z> (or a requirements file with --require-hashes)", base(&first)),
+        fix: format!(
+            "pip install {}==<X.Y.Z> (or a requirements file with --require-hashes)",
+            base(&first)
+        ),
         packages: pkgs,
         severity,
     })
@@ -288,10 +353,27 @@ mod tests {
                 (Some(15), Severity::Medium),
             ]
         );
-        assert_eq!(found[0].location.as_ref().map(|l| l.start), Some(Pos::new(7, 11)));
-        assert!(found[0].message.contains("installs `requests` with pip"), "{}", found[0].message);
-        assert!(found[2].message.contains("npm install -g @techdocs/cli@<X.Y.Z>"), "{}", found[2].message);
-        assert!(found[4].message.contains("go install golang.org/x/tools/cmd/goimports@v<X.Y.Z>"));
+        assert_eq!(
+            found[0].location.as_ref().map(|l| l.start),
+            Some(Pos::new(7, 11))
+        );
+        assert!(
+            found[0].message.contains("installs `requests` with pip"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[2]
+                .message
+                .contains("npm install -g @techdocs/cli@<X.Y.Z>"),
+            "{}",
+            found[2].message
+        );
+        assert!(
+            found[4]
+                .message
+                .contains("go install golang.org/x/tools/cmd/goimports@v<X.Y.Z>")
+        );
     }
 
     #[test]

@@ -48,11 +48,23 @@ const CACHE_AWARE: &[(&str, Control)] = &[
     ("pyo3/maturin-action", Control::OptIn("sccache")),
     ("mlugg/setup-zig", Control::DefaultOn("use-cache")),
     ("oven-sh/setup-bun", Control::OptOut("no-cache")),
-    ("determinatesystems/magic-nix-cache-action", Control::DefaultOn("use-gha-cache")),
+    (
+        "determinatesystems/magic-nix-cache-action",
+        Control::DefaultOn("use-gha-cache"),
+    ),
     ("graalvm/setup-graalvm", Control::OptIn("cache")),
-    ("gradle/actions/setup-gradle", Control::OptOut("cache-disabled")),
-    ("gradle/gradle-build-action", Control::OptOut("cache-disabled")),
-    ("actions-rust-lang/setup-rust-toolchain", Control::DefaultOn("cache")),
+    (
+        "gradle/actions/setup-gradle",
+        Control::OptOut("cache-disabled"),
+    ),
+    (
+        "gradle/gradle-build-action",
+        Control::OptOut("cache-disabled"),
+    ),
+    (
+        "actions-rust-lang/setup-rust-toolchain",
+        Control::DefaultOn("cache"),
+    ),
     ("mozilla-actions/sccache-action", Control::Always),
     ("nix-community/cache-nix-action", Control::Always),
     ("jdx/mise-action", Control::DefaultOn("cache")),
@@ -65,7 +77,10 @@ fn is_true(v: &str) -> bool {
 }
 
 fn is_false(v: &str) -> bool {
-    matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "no" | "0" | "" | "none")
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "false" | "no" | "0" | "" | "none"
+    )
 }
 
 /// The major version the step's ref (or its `# vN` pin comment) names, if any.
@@ -89,12 +104,18 @@ fn major(step: &Step, src: &SourceText<'_>) -> Option<u32> {
 fn restores_cache(step: &Step, src: &SourceText<'_>) -> Option<String> {
     let action = step.repo_action()?;
     let name = action.name().to_ascii_lowercase();
-    let input = |k: &str| step.with_value(k).and_then(|n| n.as_scalar()).map(str::to_string);
+    let input = |k: &str| {
+        step.with_value(k)
+            .and_then(|n| n.as_scalar())
+            .map(str::to_string)
+    };
     // setup-buildx caches the buildx binary it downloads when given a `version`.
     if name == "docker/setup-buildx-action" {
         let cached = input("version").is_some_and(|v| !v.trim().is_empty())
             && input("cache-binary").is_none_or(|v| !is_false(&v));
-        return cached.then(|| "restores the buildx binary from the cache unless `cache-binary: false`".into());
+        return cached.then(|| {
+            "restores the buildx binary from the cache unless `cache-binary: false`".into()
+        });
     }
     let (_, control) = CACHE_AWARE.iter().find(|(n, _)| *n == name)?;
     // setup-go caches by default from v4 on; setup-node caches the package manager named in
@@ -102,6 +123,8 @@ fn restores_cache(step: &Step, src: &SourceText<'_>) -> Option<String> {
     // A commit pin without a `# vN` comment could be any version: assume the newest behaviour.
     let control = match (name.as_str(), major(step, src)) {
         ("actions/setup-go", Some(m)) if m < 4 => Control::OptIn("cache"),
+        // setup-uv before v10 defaults `enable-cache` to `auto`: on for GitHub-hosted runners.
+        ("astral-sh/setup-uv", m) if m.is_none_or(|m| m < 10) => Control::DefaultOn("enable-cache"),
         ("actions/setup-node", m) if m.is_none_or(|m| m >= 5) && input("cache").is_none() => {
             Control::DefaultOn("package-manager-cache")
         }
@@ -133,8 +156,10 @@ fn release_trigger(wf: &Workflow) -> Option<&'static str> {
                 return Some("runs on tag pushes");
             }
             "push"
-                if t.filter("branches")
-                    .is_some_and(|b| b.iter().any(|b| b.value.to_ascii_lowercase().contains("release"))) =>
+                if t.filter("branches").is_some_and(|b| {
+                    b.iter()
+                        .any(|b| b.value.to_ascii_lowercase().contains("release"))
+                }) =>
             {
                 return Some("runs on pushes to release branches");
             }
@@ -157,8 +182,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                     .find(|f| f.workflow == pw.display && f.job == job.id.value)
             };
             let publish = fact(Capability::Publish);
-            let deploy = fact(Capability::Deploy)
-                .filter(|_| info.is_some_and(|i| i.deploys()));
+            let deploy = fact(Capability::Deploy).filter(|_| info.is_some_and(|i| i.deploys()));
             let (severity, why, related) = match (publish, release, deploy) {
                 (Some(f), _, _) => (
                     Severity::High,
@@ -192,8 +216,13 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                     job.id.value,
                     step.label(),
                 );
-                let mut f = Finding::at(&RULE.meta, Location::new(&pw.display, uses.span), &format!("{} {action}", job.id.value), message)
-                    .severity(severity);
+                let mut f = Finding::at(
+                    &RULE.meta,
+                    Location::new(&pw.display, uses.span),
+                    &format!("{} {action}", job.id.value),
+                    message,
+                )
+                .severity(severity);
                 if let Some(r) = &related {
                     f = f.related(r.clone());
                 }
@@ -231,13 +260,20 @@ mod tests {
 
     #[test]
     fn publishing_job_on_push_to_main() {
-        let wf = "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - run: go test ./...\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - uses: actions/setup-go@v3\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65 # v5.0.0\n      - uses: actions/setup-node@v6\n        with:\n          package-manager-cache: false\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65\n      - uses: docker/setup-buildx-action@v3\n      - uses: docker/setup-buildx-action@v3\n        with:\n          version: v0.9.1\n      - uses: pypa/gh-action-pypi-publish@release/v1\n";
+        let wf = "on:\n  push:\n    branches: [main]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - run: go test ./...\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-go@v5\n      - uses: actions/setup-go@v3\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65 # v5.0.0\n      - uses: actions/setup-node@v6\n        with:\n          package-manager-cache: false\n      - uses: actions/setup-node@8f152de45cc393bb48ce5d89d36b731f54556e65\n      - uses: docker/setup-buildx-action@v3\n      - uses: docker/setup-buildx-action@v3\n        with:\n          version: v0.9.1\n      - uses: astral-sh/setup-uv@v8\n      - uses: astral-sh/setup-uv@v10\n      - uses: pypa/gh-action-pypi-publish@release/v1\n";
         let found = findings_for("cache-poisoning", wf);
         let lines: Vec<_> = found
             .iter()
             .map(|f| f.location.as_ref().map(|l| l.start.line))
             .collect();
-        assert_eq!(lines, vec![Some(13), Some(15), Some(19), Some(21)]);
-        assert!(found[0].message.contains("publishes (pypi)"), "{}", found[0].message);
+        assert_eq!(
+            lines,
+            vec![Some(13), Some(15), Some(19), Some(21), Some(24)]
+        );
+        assert!(
+            found[0].message.contains("publishes (pypi)"),
+            "{}",
+            found[0].message
+        );
     }
 }

@@ -32,7 +32,23 @@ pub(crate) struct Entry {
     pub source: String,
     pub advisory: Option<String>,
     pub malicious_commits: Vec<String>,
+    /// First release without the compromise, as numbers (`46.0.1` -> [46, 0, 1]).
+    pub fixed_in: Option<Vec<u32>>,
     pub instead: Option<String>,
+}
+
+/// `v46.0.1` -> [46, 0, 1]; a floating major tag (`v46`) stands for its newest release, so the
+/// missing parts count as the highest possible.
+fn version(s: &str) -> Option<Vec<u32>> {
+    let parts: Vec<u32> = s
+        .trim()
+        .trim_start_matches(['v', 'V'])
+        .split('.')
+        .map(|p| p.parse::<u32>().ok())
+        .collect::<Option<_>>()?;
+    let mut v = parts;
+    v.resize(3, u32::MAX);
+    Some(v)
 }
 
 impl Entry {
@@ -58,15 +74,28 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, String> {
     let mut out = Vec::new();
     for item in items {
         let at = item.span.start;
-        let field = |k: &str| item.get(k).and_then(Node::as_str).map(|s| s.trim().to_string());
-        let need = |k: &str| field(k).ok_or_else(|| format!("data/compromised-actions.yml:{at}: `{k}` is required"));
+        let field = |k: &str| {
+            item.get(k)
+                .and_then(Node::as_str)
+                .map(|s| s.trim().to_string())
+        };
+        let need = |k: &str| {
+            field(k).ok_or_else(|| format!("data/compromised-actions.yml:{at}: `{k}` is required"))
+        };
         let status = need("status")?;
-        if !matches!(status.as_str(), "compromised" | "archived" | "unmaintained" | "deprecated") {
-            return Err(format!("data/compromised-actions.yml:{at}: unknown status `{status}`"));
+        if !matches!(
+            status.as_str(),
+            "compromised" | "archived" | "unmaintained" | "deprecated"
+        ) {
+            return Err(format!(
+                "data/compromised-actions.yml:{at}: unknown status `{status}`"
+            ));
         }
         let source = need("source")?;
         if !source.starts_with("https://") {
-            return Err(format!("data/compromised-actions.yml:{at}: `source` must be an https URL"));
+            return Err(format!(
+                "data/compromised-actions.yml:{at}: `source` must be an https URL"
+            ));
         }
         out.push(Entry {
             uses: need("uses")?.to_ascii_lowercase(),
@@ -81,6 +110,12 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Entry>, String> {
                 .iter()
                 .filter_map(|n| n.as_str().map(|s| s.to_ascii_lowercase()))
                 .collect(),
+            fixed_in: match field("fixed-in") {
+                Some(f) => Some(version(&f).ok_or_else(|| {
+                    format!("data/compromised-actions.yml:{at}: `fixed-in` must be a version")
+                })?),
+                None => None,
+            },
             instead: field("instead"),
         });
     }
@@ -100,10 +135,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         let git_ref = action.git_ref.to_ascii_lowercase();
         let malicious = action.ref_kind != RefKind::Branch
             && action.ref_kind != RefKind::Tag
-            && entry
-                .malicious_commits
-                .iter()
-                .any(|c| git_ref.starts_with(c.as_str()) || c.starts_with(git_ref.as_str()) && git_ref.len() >= 7);
+            && entry.malicious_commits.iter().any(|c| {
+                git_ref.starts_with(c.as_str())
+                    || c.starts_with(git_ref.as_str()) && git_ref.len() >= 7
+            });
         let (severity, judgement) = match (entry.status.as_str(), malicious, action.ref_kind) {
             (_, true, _) => (
                 Severity::Critical,
@@ -116,24 +151,55 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 "is pinned to a commit; make sure it is one you reviewed from outside the incident"
                     .to_string(),
             ),
+            ("compromised", false, RefKind::Tag)
+                if entry
+                    .fixed_in
+                    .as_ref()
+                    .zip(version(&action.git_ref))
+                    .is_some_and(|(fixed, used)| used >= *fixed) =>
+            {
+                (
+                    Severity::Medium,
+                    format!(
+                        "is used by `@{}`, a release after the fix, but by a tag that its owner's \
+                         account (or an attacker holding it) has already moved once",
+                        action.git_ref
+                    ),
+                )
+            }
             ("compromised", false, _) => (
                 Severity::High,
-                format!("is used by `@{}`, a ref its owner's account (or an attacker holding it) has already moved once", action.git_ref),
+                format!(
+                    "is used by `@{}`, a ref its owner's account (or an attacker holding it) has already moved once",
+                    action.git_ref
+                ),
             ),
-            (status, ..) => (Severity::Medium, format!("is {status}: no one fixes its bugs or vulnerabilities")),
+            (status, ..) => (
+                Severity::Medium,
+                format!("is {status}: no one fixes its bugs or vulnerabilities"),
+            ),
         };
-        let advisory = entry.advisory.as_ref().map(|a| format!(" ({a})")).unwrap_or_default();
-        let instead = entry
-            .instead
+        let advisory = entry
+            .advisory
             .as_ref()
-            .map_or_else(|| "replace it or pin a commit you reviewed".to_string(), |i| format!("use {i}"));
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default();
+        let instead = entry.instead.as_ref().map_or_else(
+            || "replace it or pin a commit you reviewed".to_string(),
+            |i| format!("use {i}"),
+        );
         let message = format!(
             "`{name}`{advisory} {judgement}. {} Source: {}. Fix: {instead}",
             entry.what, entry.source,
         );
         out.push(
-            Finding::at(&RULE.meta, site.location.clone(), &format!("{name}@{}", action.git_ref), message)
-                .severity(severity),
+            Finding::at(
+                &RULE.meta,
+                site.location.clone(),
+                &format!("{name}@{}", action.git_ref),
+                message,
+            )
+            .severity(severity),
         );
     }
 }
@@ -149,10 +215,25 @@ mod tests {
     fn shipped_list_parses_and_every_entry_has_a_source() {
         let entries = parse(DATA).expect("data/compromised-actions.yml parses");
         assert!(entries.len() >= 10);
-        for required in ["tj-actions/changed-files", "tj-actions/eslint-changed-files", "reviewdog/action-setup", "jakejarvis/s3-sync-action", "actions-rs/*", "actions/create-release", "actions/upload-release-asset"] {
-            assert!(entries.iter().any(|e| e.uses == required), "{required} missing");
+        for required in [
+            "tj-actions/changed-files",
+            "tj-actions/eslint-changed-files",
+            "reviewdog/action-setup",
+            "jakejarvis/s3-sync-action",
+            "actions-rs/*",
+            "actions/create-release",
+            "actions/upload-release-asset",
+        ] {
+            assert!(
+                entries.iter().any(|e| e.uses == required),
+                "{required} missing"
+            );
         }
-        assert!(entries.iter().all(|e| e.source.starts_with("https://") && !e.what.is_empty()));
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.source.starts_with("https://") && !e.what.is_empty())
+        );
     }
 
     #[test]
@@ -164,7 +245,7 @@ mod tests {
 
     #[test]
     fn severity_by_status_and_pin() {
-        let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: tj-actions/changed-files@v41\n      - uses: tj-actions/changed-files@0e58ed8671d6b60d0890c21b07f8835ace038e67\n      - uses: tj-actions/changed-files@2f7c5bfce28377bc069a65ba478de0a74aa0ca32\n      - uses: actions-rs/toolchain@v1\n      - uses: TJ-Actions/Changed-Files/sub@v46\n      - uses: actions/checkout@v4\n";
+        let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: tj-actions/changed-files@v41\n      - uses: tj-actions/changed-files@0e58ed8671d6b60d0890c21b07f8835ace038e67\n      - uses: tj-actions/changed-files@2f7c5bfce28377bc069a65ba478de0a74aa0ca32\n      - uses: actions-rs/toolchain@v1\n      - uses: TJ-Actions/Changed-Files/sub@v45.0.7\n      - uses: tj-actions/changed-files@v47\n      - uses: actions/checkout@v4\n";
         let found = findings_for("compromised-or-archived-action", wf);
         let got: Vec<_> = found
             .iter()
@@ -178,9 +259,14 @@ mod tests {
                 (Some(Pos::new(8, 15)), Severity::Medium),
                 (Some(Pos::new(9, 15)), Severity::Medium),
                 (Some(Pos::new(10, 15)), Severity::High),
+                (Some(Pos::new(11, 15)), Severity::Medium),
             ]
         );
-        assert!(found[0].message.contains("https://github.com/advisories/GHSA-mrrh-fwg8-r2c3"));
+        assert!(
+            found[0]
+                .message
+                .contains("https://github.com/advisories/GHSA-mrrh-fwg8-r2c3")
+        );
         assert!(found[3].message.contains("is unmaintained"));
     }
 }

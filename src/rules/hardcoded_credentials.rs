@@ -22,10 +22,46 @@ pub static RULE: Rule = Rule {
 
 /// Values people use for throwaway test databases: a finding, but a low one.
 const PLACEHOLDERS: &[&str] = &[
-    "postgres", "password", "passw0rd", "pass", "root", "secret", "test", "testing", "tests", "example",
-    "dummy", "changeme", "admin", "mysql", "redis", "user", "guest", "ci", "local", "localdev",
-    "development", "dev", "fake", "foobar", "foo", "bar", "sa", "mongo", "mongodb", "rabbitmq",
-    "keycloak", "minioadmin", "12345", "123456", "1234", "xxx", "default", "sonar", "docker",
+    "postgres",
+    "password",
+    "passw0rd",
+    "pass",
+    "root",
+    "secret",
+    "test",
+    "testing",
+    "tests",
+    "example",
+    "dummy",
+    "changeme",
+    "admin",
+    "mysql",
+    "redis",
+    "user",
+    "guest",
+    "ci",
+    "local",
+    "localdev",
+    "development",
+    "dev",
+    "fake",
+    "foobar",
+    "foo",
+    "bar",
+    "sa",
+    "mongo",
+    "mongodb",
+    "rabbitmq",
+    "keycloak",
+    "minioadmin",
+    "localstack",
+    "12345",
+    "123456",
+    "1234",
+    "xxx",
+    "default",
+    "sonar",
+    "docker",
 ];
 
 /// Where the value is: decides the severity of a literal that has no known key shape.
@@ -43,15 +79,33 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         let file = pw.display.as_str();
         env_pairs(file, &wf.env, Place::Env, "workflow `env`", out);
         for job in &wf.jobs {
-            env_pairs(file, &job.env, Place::Env, &format!("job `{}` `env`", job.id.value), out);
+            env_pairs(
+                file,
+                &job.env,
+                Place::Env,
+                &format!("job `{}` `env`", job.id.value),
+                out,
+            );
             for c in job.container.iter().chain(&job.services) {
                 container(file, &job.id.value, c, out);
             }
             for step in job.all_steps() {
                 let label = step.label();
-                env_pairs(file, &step.env, Place::Env, &format!("step `{label}` `env`"), out);
+                env_pairs(
+                    file,
+                    &step.env,
+                    Place::Env,
+                    &format!("step `{label}` `env`"),
+                    out,
+                );
                 // Inputs named like secrets (`password:`, `token:`) are credentials as well.
-                env_pairs(file, &step.with, Place::Env, &format!("step `{label}` input"), out);
+                env_pairs(
+                    file,
+                    &step.with,
+                    Place::Env,
+                    &format!("step `{label}` input"),
+                    out,
+                );
             }
         }
     }
@@ -59,8 +113,20 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         if let Some(crate::workflow::ActionRuns::Composite { steps }) = &pa.action.runs {
             for step in steps {
                 let label = step.label();
-                env_pairs(&pa.display, &step.env, Place::Env, &format!("step `{label}` `env`"), out);
-                env_pairs(&pa.display, &step.with, Place::Env, &format!("step `{label}` input"), out);
+                env_pairs(
+                    &pa.display,
+                    &step.env,
+                    Place::Env,
+                    &format!("step `{label}` `env`"),
+                    out,
+                );
+                env_pairs(
+                    &pa.display,
+                    &step.with,
+                    Place::Env,
+                    &format!("step `{label}` input"),
+                    out,
+                );
             }
         }
     }
@@ -71,7 +137,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             let column = line[..at].chars().count() as u32 + 1;
-            let token: String = line[at..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+            let token: String = line[at..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+                .collect();
             let location = site.location(i as u32 + 1, column, &token);
             let message = format!(
                 "step `{}` has a literal {kind} in its script; anyone who can read the repository \
@@ -103,11 +172,22 @@ fn container(file: &str, job: &str, c: &Container, out: &mut Vec<Finding>) {
             Severity::Medium
         };
         out.push(
-            Finding::at(&RULE.meta, Location::new(file, password.span), &format!("{what} password"), message)
-                .severity(severity),
+            Finding::at(
+                &RULE.meta,
+                Location::new(file, password.span),
+                &format!("{what} password"),
+                message,
+            )
+            .severity(severity),
         );
     }
-    env_pairs(file, &c.env, Place::ServiceEnv, &format!("{what} `env`"), out);
+    env_pairs(
+        file,
+        &c.env,
+        Place::ServiceEnv,
+        &format!("{what} `env`"),
+        out,
+    );
 }
 
 /// A scalar value that is a literal: not an expression, not empty, not a shell variable.
@@ -128,15 +208,33 @@ fn sensitive_name(key: &str) -> bool {
     let Some(last) = words.last() else {
         return false;
     };
-    let before = words.len().checked_sub(2).and_then(|i| words.get(i)).copied();
-    (matches!(*last, "PASS" | "PWD" | "SECRET" | "PASSPHRASE" | "APIKEY" | "CREDENTIALS")
-        || last.ends_with("PASSWORD")
+    let before = words
+        .len()
+        .checked_sub(2)
+        .and_then(|i| words.get(i))
+        .copied();
+    (matches!(
+        *last,
+        "PASS" | "PWD" | "SECRET" | "PASSPHRASE" | "APIKEY" | "CREDENTIALS"
+    ) || last.ends_with("PASSWORD")
         || last.ends_with("PASSWD")
         || last.ends_with("TOKEN"))
         && k != "PWD"
         || *last == "KEY"
             && before.is_some_and(|b| {
-                matches!(b, "API" | "SECRET" | "PRIVATE" | "ACCESS" | "SIGNING" | "ENCRYPTION" | "MASTER" | "AUTH" | "LICENSE" | "CLIENT")
+                matches!(
+                    b,
+                    "API"
+                        | "SECRET"
+                        | "PRIVATE"
+                        | "ACCESS"
+                        | "SIGNING"
+                        | "ENCRYPTION"
+                        | "MASTER"
+                        | "AUTH"
+                        | "LICENSE"
+                        | "CLIENT"
+                )
             })
         || k.ends_with("SECRET_KEY_BASE")
 }
@@ -156,8 +254,10 @@ fn is_placeholder(v: &str) -> bool {
 
 /// Booleans, numbers and single words such as `true` are settings, not secrets.
 fn is_setting(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null" | "required" | "optional")
-        || v.parse::<f64>().is_ok() && v.len() < 6
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "none" | "null" | "required" | "optional"
+    ) || v.parse::<f64>().is_ok() && v.len() < 6
 }
 
 fn env_pairs(file: &str, pairs: &[Pair], place: Place, what: &str, out: &mut Vec<Finding>) {
@@ -174,7 +274,9 @@ fn env_pairs(file: &str, pairs: &[Pair], place: Place, what: &str, out: &mut Vec
             (None, Place::Env) if is_placeholder(value) => Severity::Low,
             (None, Place::Env) => Severity::Medium,
         };
-        let kind = shape.map_or("literal credential".to_string(), |(_, k)| format!("literal {k}"));
+        let kind = shape.map_or("literal credential".to_string(), |(_, k)| {
+            format!("literal {k}")
+        });
         let secret_name = key.to_ascii_uppercase().replace('-', "_");
         let why = if severity == Severity::Low {
             "it looks like a throwaway test value, but a literal credential still teaches the \
@@ -188,8 +290,13 @@ fn env_pairs(file: &str, pairs: &[Pair], place: Place, what: &str, out: &mut Vec
         );
         let span = value_span(&p.value);
         out.push(
-            Finding::at(&RULE.meta, Location::new(file, span), &format!("{what} {key}"), message)
-                .severity(severity),
+            Finding::at(
+                &RULE.meta,
+                Location::new(file, span),
+                &format!("{what} {key}"),
+                message,
+            )
+            .severity(severity),
         );
     }
 }
@@ -199,15 +306,20 @@ fn value_span(node: &Node) -> Span {
     if node.span.start.line == node.span.end.line {
         node.span
     } else {
-        Span::new(node.span.start, Pos::new(node.span.start.line, node.span.start.column + 1))
+        Span::new(
+            node.span.start,
+            Pos::new(node.span.start.line, node.span.start.column + 1),
+        )
     }
 }
 
 /// Byte offset and kind of a well-known credential shape in `s`.
 pub(crate) fn key_shape(s: &str) -> Option<(usize, &'static str)> {
     let bytes = s.as_bytes();
-    let word_start = |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
-    let run_len = |from: usize, ok: &dyn Fn(u8) -> bool| bytes[from..].iter().take_while(|b| ok(**b)).count();
+    let word_start =
+        |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+    let run_len =
+        |from: usize, ok: &dyn Fn(u8) -> bool| bytes[from..].iter().take_while(|b| ok(**b)).count();
     let alnum = |b: u8| b.is_ascii_alphanumeric();
     let upper_digit = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     let token_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
@@ -218,7 +330,10 @@ pub(crate) fn key_shape(s: &str) -> Option<(usize, &'static str)> {
         }
         // AWS access key ids; the documentation's example keys end in EXAMPLE.
         for p in ["AKIA", "ASIA"] {
-            if rest.starts_with(p) && run_len(i + 4, &upper_digit) == 16 && !rest[..20].ends_with("EXAMPLE") {
+            if rest.starts_with(p)
+                && run_len(i + 4, &upper_digit) == 16
+                && !rest[..20].ends_with("EXAMPLE")
+            {
                 return Some((i, "AWS access key id"));
             }
         }
@@ -247,7 +362,9 @@ pub(crate) fn key_shape(s: &str) -> Option<(usize, &'static str)> {
         if rest.starts_with("-----BEGIN") && rest.contains("PRIVATE KEY") {
             return Some((i, "private key"));
         }
-        if rest.starts_with("https://hooks.slack.com/services/T") && run_len(i + 33, &|b| alnum(b) || b == b'/') > 20 {
+        if rest.starts_with("https://hooks.slack.com/services/T")
+            && run_len(i + 33, &|b| alnum(b) || b == b'/') > 20
+        {
             return Some((i, "Slack webhook URL"));
         }
     }
@@ -288,10 +405,26 @@ mod tests {
 
     #[test]
     fn names_of_secret_lists_are_not_credentials() {
-        for k in ["secrets", "secret-ids", "repo_secrets", "TOKEN_FILE", "access_token_lifetime", "GH_AW_SECRET_NAMES", "E2E_PASS_PHONE", "PWD"] {
+        for k in [
+            "secrets",
+            "secret-ids",
+            "repo_secrets",
+            "TOKEN_FILE",
+            "access_token_lifetime",
+            "GH_AW_SECRET_NAMES",
+            "E2E_PASS_PHONE",
+            "PWD",
+        ] {
             assert!(!super::sensitive_name(k), "{k}");
         }
-        for k in ["DB_PASSWORD", "api-token", "MINIO_KMS_SECRET_KEY", "keychain-password", "SECRET_KEY_BASE", "PGPASSWORD"] {
+        for k in [
+            "DB_PASSWORD",
+            "api-token",
+            "MINIO_KMS_SECRET_KEY",
+            "keychain-password",
+            "SECRET_KEY_BASE",
+            "PGPASSWORD",
+        ] {
             assert!(super::sensitive_name(k), "{k}");
         }
     }
@@ -299,12 +432,18 @@ mod tests {
     #[test]
     fn shapes_in_scripts_and_examples() {
         assert_eq!(key_shape("AKIAIOSFODNN7EXAMPLE"), None);
-        assert_eq!(key_shape("x=ghp_0123456789abcdefghijABCDEFGHIJ012345").map(|s| s.0), Some(2));
+        assert_eq!(
+            key_shape("x=ghp_0123456789abcdefghijABCDEFGHIJ012345").map(|s| s.0),
+            Some(2)
+        );
         assert!(key_shape("-----BEGIN OPENSSH PRIVATE KEY-----").is_some());
         assert_eq!(key_shape("ghp_short"), None);
         let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          echo start\n          export GH=ghp_0123456789abcdefghijABCDEFGHIJ012345\n";
         let found = findings_for("hardcoded-credentials", wf);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].location.as_ref().map(|l| l.start), Some(Pos::new(8, 21)));
+        assert_eq!(
+            found[0].location.as_ref().map(|l| l.start),
+            Some(Pos::new(8, 21))
+        );
     }
 }

@@ -82,9 +82,9 @@ pub(crate) fn program_words(words: &[String]) -> &[String] {
     let mut i = 0;
     while let Some(w) = words.get(i) {
         let w = w.as_str();
-        let is_assignment = w
-            .split_once('=')
-            .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let is_assignment = w.split_once('=').is_some_and(|(k, _)| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
         if matches!(w, "sudo" | "env" | "time" | "nohup" | "exec" | "command") || is_assignment {
             i += 1;
         } else if w.starts_with('-') && i > 0 && words[i - 1] == "sudo" {

@@ -44,7 +44,10 @@ pub(crate) fn is_github_hosted(label: &str) -> bool {
         None => (rest, None),
     };
     let version_ok = version == "latest"
-        || (!version.is_empty() && version.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())));
+        || (!version.is_empty()
+            && version
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())));
     version_ok && suffix.is_none_or(|s| matches!(s, "arm" | "large" | "xlarge" | "intel"))
 }
 
@@ -57,7 +60,10 @@ enum Runner {
 fn labels(node: &Node) -> Vec<String> {
     match (node.as_str(), node.as_seq(), node.as_map()) {
         (Some(s), _, _) => vec![s.to_string()],
-        (_, Some(items), _) => items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect(),
+        (_, Some(items), _) => items
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
         (_, _, Some(_)) => node.get("labels").map(labels).unwrap_or_default(),
         _ => Vec::new(),
     }
@@ -128,14 +134,20 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         for job in &wf.jobs {
             let Some(runner) = runner(job) else { continue };
             let Some(node) = &job.runs_on else { continue };
-            if job.condition.as_ref().is_some_and(|c| excludes_forks(&c.value)) {
+            if job
+                .condition
+                .as_ref()
+                .is_some_and(|c| excludes_forks(&c.value))
+            {
                 continue;
             }
             let (severity, what) = match &runner {
                 Runner::SelfHosted => (Severity::High, "a self-hosted runner".to_string()),
                 Runner::Custom(l) => (
                     Severity::Medium,
-                    format!("{l}, which is not a GitHub-hosted image (a self-hosted or larger runner)"),
+                    format!(
+                        "{l}, which is not a GitHub-hosted image (a self-hosted or larger runner)"
+                    ),
                 ),
             };
             let message = format!(
@@ -145,8 +157,13 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                  ubuntu-latest`), or keep forks out: `if: github.event.pull_request.head.repo.fork == false`",
                 job.id.value
             );
-            let mut f = Finding::at(&RULE.meta, Location::new(&pw.display, node.span), &format!("{} runs-on", job.id.value), message)
-                .severity(severity);
+            let mut f = Finding::at(
+                &RULE.meta,
+                Location::new(&pw.display, node.span),
+                &format!("{} runs-on", job.id.value),
+                message,
+            )
+            .severity(severity);
             if let Some(on) = wf.on_span {
                 f = f.related(Location::new(&pw.display, on));
             }
@@ -164,10 +181,26 @@ mod tests {
 
     #[test]
     fn github_hosted_labels() {
-        for l in ["ubuntu-latest", "ubuntu-24.04", "ubuntu-24.04-arm", "windows-2022", "macos-15-xlarge", "macos-latest", "ubuntu-slim", "windows-11-arm"] {
+        for l in [
+            "ubuntu-latest",
+            "ubuntu-24.04",
+            "ubuntu-24.04-arm",
+            "windows-2022",
+            "macos-15-xlarge",
+            "macos-latest",
+            "ubuntu-slim",
+            "windows-11-arm",
+        ] {
             assert!(is_github_hosted(l), "{l}");
         }
-        for l in ["self-hosted", "linux", "ubuntu-latest-8-cores", "gpu", "macos-m1", "ubuntu"] {
+        for l in [
+            "self-hosted",
+            "linux",
+            "ubuntu-latest-8-cores",
+            "gpu",
+            "macos-m1",
+            "ubuntu",
+        ] {
             assert!(!is_github_hosted(l), "{l}");
         }
     }

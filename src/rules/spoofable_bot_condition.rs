@@ -29,16 +29,21 @@ const ACTOR_CONTEXTS: &[&str] = &[
 
 /// Contexts with the actor's numeric id, and the ids of bots people compare them with
 /// (dependabot[bot], its app id, dependabot-preview[bot], renovate[bot]).
-const ACTOR_ID_CONTEXTS: &[&str] = &["github.actor_id", "github.event.sender.id", "github.event.pull_request.sender.id"];
+const ACTOR_ID_CONTEXTS: &[&str] = &[
+    "github.actor_id",
+    "github.event.sender.id",
+    "github.event.pull_request.sender.id",
+];
 const BOT_IDS: &[&str] = &["49699333", "29110", "27856297", "29139614"];
 
 /// Events where a pull request's author can run the workflow with Dependabot as the actor.
 fn trigger_severity(event: &str) -> Option<Severity> {
     match event {
         "pull_request_target" | "workflow_run" => Some(Severity::High),
-        "pull_request" | "pull_request_review" | "pull_request_review_comment" | "issue_comment" => {
-            Some(Severity::Medium)
-        }
+        "pull_request"
+        | "pull_request_review"
+        | "pull_request_review_comment"
+        | "issue_comment" => Some(Severity::Medium),
         _ => None,
     }
 }
@@ -91,12 +96,19 @@ fn clause_check(cond: &str) -> Option<&'static str> {
     let bot_literal = lits.iter().any(|l| l.ends_with("[bot]") || l == "[bot]");
     let lower: Vec<String> = contexts.iter().map(|c| c.to_ascii_lowercase()).collect();
     if bot_literal
-        && let Some(c) = ACTOR_CONTEXTS.iter().find(|c| lower.iter().any(|l| l == *c))
+        && let Some(c) = ACTOR_CONTEXTS
+            .iter()
+            .find(|c| lower.iter().any(|l| l == *c))
     {
         return Some(c);
     }
-    if lits.iter().any(|l| BOT_IDS.contains(&l.as_str())) || BOT_IDS.iter().any(|id| cond.contains(id)) {
-        return ACTOR_ID_CONTEXTS.iter().find(|c| lower.iter().any(|l| l == *c)).copied();
+    if lits.iter().any(|l| BOT_IDS.contains(&l.as_str()))
+        || BOT_IDS.iter().any(|id| cond.contains(id))
+    {
+        return ACTOR_ID_CONTEXTS
+            .iter()
+            .find(|c| lower.iter().any(|l| l == *c))
+            .copied();
     }
     None
 }
@@ -119,7 +131,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             }
             for step in job.all_steps() {
                 if let Some(c) = &step.condition {
-                    conds.push((c, format!("step `{}` of job `{}`", step.label(), job.id.value)));
+                    conds.push((
+                        c,
+                        format!("step `{}` of job `{}`", step.label(), job.id.value),
+                    ));
                 }
             }
         }
@@ -134,8 +149,13 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                  pull request instead: `if: github.event.pull_request.user.login == 'dependabot[bot]'`"
             );
             out.push(
-                Finding::at(&RULE.meta, Location::new(&pw.display, cond.span), &cond.value, message)
-                    .severity(severity),
+                Finding::at(
+                    &RULE.meta,
+                    Location::new(&pw.display, cond.span),
+                    &cond.value,
+                    message,
+                )
+                .severity(severity),
             );
         }
     }
@@ -150,15 +170,36 @@ mod tests {
 
     #[test]
     fn recognises_actor_checks() {
-        assert_eq!(bot_check("github.actor == 'dependabot[bot]'"), Some("github.actor"));
-        assert_eq!(bot_check("${{ 'renovate[bot]' == github.triggering_actor }}"), Some("github.triggering_actor"));
-        assert_eq!(bot_check("contains(github.actor, '[bot]')"), Some("github.actor"));
-        assert_eq!(bot_check("github.actor_id == '49699333'"), Some("github.actor_id"));
-        assert_eq!(bot_check("github.event.pull_request.user.login == 'dependabot[bot]'"), None);
+        assert_eq!(
+            bot_check("github.actor == 'dependabot[bot]'"),
+            Some("github.actor")
+        );
+        assert_eq!(
+            bot_check("${{ 'renovate[bot]' == github.triggering_actor }}"),
+            Some("github.triggering_actor")
+        );
+        assert_eq!(
+            bot_check("contains(github.actor, '[bot]')"),
+            Some("github.actor")
+        );
+        assert_eq!(
+            bot_check("github.actor_id == '49699333'"),
+            Some("github.actor_id")
+        );
+        assert_eq!(
+            bot_check("github.event.pull_request.user.login == 'dependabot[bot]'"),
+            None
+        );
         assert_eq!(bot_check("github.actor == 'octocat'"), None);
-        assert_eq!(bot_check("github.event_name != 'pull_request' && github.actor != 'dependabot[bot]'"), None);
+        assert_eq!(
+            bot_check("github.event_name != 'pull_request' && github.actor != 'dependabot[bot]'"),
+            None
+        );
         assert_eq!(bot_check("!contains(github.actor, '[bot]')"), None);
-        assert_eq!(bot_check("github.event_name == 'push' || (github.actor == 'dependabot[bot]' && x)"), Some("github.actor"));
+        assert_eq!(
+            bot_check("github.event_name == 'push' || (github.actor == 'dependabot[bot]' && x)"),
+            Some("github.actor")
+        );
     }
 
     #[test]
@@ -173,7 +214,10 @@ mod tests {
         assert!(found[0].message.contains("pull_request.user.login"));
 
         let pr = wf.replace("pull_request_target", "pull_request");
-        assert_eq!(findings_for("spoofable-bot-condition", &pr)[0].severity, Severity::Medium);
+        assert_eq!(
+            findings_for("spoofable-bot-condition", &pr)[0].severity,
+            Severity::Medium
+        );
         let push = wf.replace("pull_request_target", "push");
         assert!(findings_for("spoofable-bot-condition", &push).is_empty());
     }

@@ -17,7 +17,9 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "python", "python3", "node", "perl", "ruby"];
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "python", "python3", "node", "perl", "ruby",
+];
 
 /// Any of these in the step means the download is checked before it runs.
 const VERIFIERS: &[&str] = &[
@@ -64,18 +66,27 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for site in run_sites(repo) {
         let script = &site.run.value;
         let lower = script.to_ascii_lowercase();
-        if VERIFIERS.iter().any(|v| lower.contains(&v.to_ascii_lowercase())) {
+        if VERIFIERS
+            .iter()
+            .any(|v| lower.contains(&v.to_ascii_lowercase()))
+        {
             continue;
         }
         let lines: Vec<&str> = script.lines().collect();
-        let chmod_x = lower.contains("chmod +x") || lower.contains("chmod 755") || lower.contains("chmod a+x") || lower.contains("chmod u+x");
+        let chmod_x = lower.contains("chmod +x")
+            || lower.contains("chmod 755")
+            || lower.contains("chmod a+x")
+            || lower.contains("chmod u+x");
         let mut flagged_lines = std::collections::BTreeSet::new();
         for (cmd, location) in site.commands() {
             let words = program_words(&cmd.words);
             let Some(first) = words.first() else { continue };
             // The rest of the script line from this command on: the pipe may be split off
             // into a command of its own by the shell reader.
-            let line_text = lines.get(cmd.line.saturating_sub(1) as usize).copied().unwrap_or("");
+            let line_text = lines
+                .get(cmd.line.saturating_sub(1) as usize)
+                .copied()
+                .unwrap_or("");
             let from = line_text
                 .char_indices()
                 .nth(cmd.column.saturating_sub(1) as usize)
@@ -83,11 +94,15 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             let rest = line_text.get(from..).unwrap_or("");
             let (severity, what) = if is_fetcher(first) {
                 if let Some(shell) = pipes_into_shell(rest) {
-                    (Severity::High, format!("pipes a download straight into `{shell}`"))
+                    (
+                        Severity::High,
+                        format!("pipes a download straight into `{shell}`"),
+                    )
                 } else if chmod_x && writes_file(words) {
                     (
                         Severity::Medium,
-                        "downloads a file that this step then makes executable (`chmod +x`)".to_string(),
+                        "downloads a file that this step then makes executable (`chmod +x`)"
+                            .to_string(),
                     )
                 } else {
                     continue;
@@ -100,7 +115,12 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                     || cmd.text.contains("`curl")
                     || cmd.text.contains("`wget"))
             {
-                (Severity::High, format!("runs a download with `{first}` through a process or command substitution"))
+                (
+                    Severity::High,
+                    format!(
+                        "runs a download with `{first}` through a process or command substitution"
+                    ),
+                )
             } else {
                 continue;
             };
@@ -122,9 +142,13 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 /// `curl -o file`, `curl -O`, `wget URL` (which writes a file unless `-O -`/`-qO-`).
 fn writes_file(words: &[String]) -> bool {
-    let Some(first) = words.first() else { return false };
+    let Some(first) = words.first() else {
+        return false;
+    };
     let is_wget = first.ends_with("wget");
-    let to_stdout = words.windows(2).any(|w| (w[0] == "-O" || w[0] == "--output-document") && w[1] == "-")
+    let to_stdout = words
+        .windows(2)
+        .any(|w| (w[0] == "-O" || w[0] == "--output-document") && w[1] == "-")
         || words
             .iter()
             .any(|w| w == "-O-" || w == "-qO-" || w == "--output-document=-");
@@ -132,7 +156,11 @@ fn writes_file(words: &[String]) -> bool {
         return !to_stdout;
     }
     words.iter().any(|w| {
-        w == "-o" || w == "-O" || w.starts_with("--output") || w == "--remote-name" || (w.starts_with('-') && !w.starts_with("--") && (w.contains('o') || w.contains('O')))
+        w == "-o"
+            || w == "-O"
+            || w.starts_with("--output")
+            || w == "--remote-name"
+            || (w.starts_with('-') && !w.starts_with("--") && (w.contains('o') || w.contains('O')))
     })
 }
 
@@ -143,16 +171,27 @@ mod tests {
     use crate::yaml::Pos;
 
     fn wf(run: &str) -> String {
-        format!("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{}\n", run.lines().map(|l| format!("          {l}")).collect::<Vec<_>>().join("\n"))
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{}\n",
+            run.lines()
+                .map(|l| format!("          {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     }
 
     #[test]
     fn flags_pipe_to_shell_and_process_substitution() {
         let found = findings_for(
             "unverified-download",
-            &wf("echo start\ncurl -fsSL https://get.example.sh | sudo bash\nbash <(curl -s https://x.example/i.sh)\nwget -qO- https://y.example | sh -s -- -y"),
+            &wf(
+                "echo start\ncurl -fsSL https://get.example.sh | sudo bash\nbash <(curl -s https://x.example/i.sh)\nwget -qO- https://y.example | sh -s -- -y",
+            ),
         );
-        let got: Vec<_> = found.iter().map(|f| (f.location.as_ref().map(|l| l.start), f.severity)).collect();
+        let got: Vec<_> = found
+            .iter()
+            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -161,7 +200,11 @@ mod tests {
                 (Some(Pos::new(10, 11)), Severity::High),
             ]
         );
-        assert!(found[0].message.contains("into `bash`"), "{}", found[0].message);
+        assert!(
+            found[0].message.contains("into `bash`"),
+            "{}",
+            found[0].message
+        );
         assert!(found[0].message.contains("sha256sum -c"));
     }
 
@@ -173,7 +216,10 @@ mod tests {
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, Severity::Medium);
-        assert_eq!(found[0].location.as_ref().map(|l| l.start), Some(Pos::new(7, 11)));
+        assert_eq!(
+            found[0].location.as_ref().map(|l| l.start),
+            Some(Pos::new(7, 11))
+        );
     }
 
     #[test]
@@ -184,7 +230,10 @@ mod tests {
             "curl -s https://api.example.com/status | jq .",
             "curl -fsSL -o data.json https://example.com/data.json",
         ] {
-            assert!(findings_for("unverified-download", &wf(script)).is_empty(), "{script}");
+            assert!(
+                findings_for("unverified-download", &wf(script)).is_empty(),
+                "{script}"
+            );
         }
     }
 }
