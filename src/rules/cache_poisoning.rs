@@ -100,14 +100,52 @@ fn major(step: &Step, src: &SourceText<'_>) -> Option<u32> {
     })
 }
 
-/// `Some(input that enables it)` when the step restores a cache.
-fn restores_cache(step: &Step, src: &SourceText<'_>) -> Option<String> {
+/// What an expression such as `${{ !startsWith(github.ref, 'refs/tags/') }}` is when the run is
+/// for a tag (a tag push or a release), if it is only that test.
+pub(crate) fn value_on_tags(expr: &str) -> Option<bool> {
+    let e: String = expr
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
+        .replace('"', "'");
+    let e = e
+        .strip_prefix("${{")
+        .and_then(|x| x.strip_suffix("}}"))
+        .unwrap_or(&e);
+    let tests_tag = |x: &str| {
+        x == "startswith(github.ref,'refs/tags/')"
+            || x == "startswith(github.ref,'refs/tags')"
+            || x == "github.ref_type=='tag'"
+    };
+    if tests_tag(e) {
+        return Some(true);
+    }
+    if let Some(inner) = e.strip_prefix('!')
+        && tests_tag(
+            inner
+                .strip_prefix('(')
+                .and_then(|x| x.strip_suffix(')'))
+                .unwrap_or(inner),
+        )
+    {
+        return Some(false);
+    }
+    (e == "github.ref_type!='tag'").then_some(false)
+}
+
+/// `Some(input that enables it)` when the step restores a cache. `on_tags`: the job only counts
+/// because it runs for tags, so inputs that test for a tag are evaluated as on a tag.
+fn restores_cache(step: &Step, src: &SourceText<'_>, on_tags: bool) -> Option<String> {
     let action = step.repo_action()?;
     let name = action.name().to_ascii_lowercase();
     let input = |k: &str| {
-        step.with_value(k)
-            .and_then(|n| n.as_scalar())
-            .map(str::to_string)
+        step.with_value(k).and_then(|n| n.as_scalar()).map(|v| {
+            match value_on_tags(v).filter(|_| on_tags) {
+                Some(b) => b.to_string(),
+                None => v.to_string(),
+            }
+        })
     };
     // setup-buildx caches the buildx binary it downloads when given a `version`.
     if name == "docker/setup-buildx-action" {
@@ -147,6 +185,8 @@ fn restores_cache(step: &Step, src: &SourceText<'_>) -> Option<String> {
     }
 }
 
+const RELEASE_BRANCHES: &str = "runs on pushes to release branches";
+
 /// Why the workflow as a whole is a release workflow: its `on:` events.
 fn release_trigger(wf: &Workflow) -> Option<&'static str> {
     for t in &wf.triggers {
@@ -161,7 +201,7 @@ fn release_trigger(wf: &Workflow) -> Option<&'static str> {
                         .any(|b| b.value.to_ascii_lowercase().contains("release"))
                 }) =>
             {
-                return Some("runs on pushes to release branches");
+                return Some(RELEASE_BRANCHES);
             }
             _ => {}
         }
@@ -183,6 +223,15 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             };
             let publish = fact(Capability::Publish);
             let deploy = fact(Capability::Deploy).filter(|_| info.is_some_and(|i| i.deploys()));
+            // Only the release trigger makes this job count, so a job or step that does not run
+            // for tags (`if: !startsWith(github.ref, 'refs/tags/')`) is out of it.
+            let on_tags = publish.is_none() && release.is_some_and(|r| r != RELEASE_BRANCHES);
+            let skipped_on_tags = |c: Option<&crate::workflow::Spanned<String>>| {
+                on_tags && c.is_some_and(|c| value_on_tags(&c.value) == Some(false))
+            };
+            if skipped_on_tags(job.condition.as_ref()) {
+                continue;
+            }
             let (severity, why, related) = match (publish, release, deploy) {
                 (Some(f), _, _) => (
                     Severity::High,
@@ -202,7 +251,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 (None, None, None) => continue,
             };
             for step in job.all_steps() {
-                let Some(how) = restores_cache(step, &src) else {
+                if skipped_on_tags(step.condition.as_ref()) {
+                    continue;
+                }
+                let Some(how) = restores_cache(step, &src, on_tags) else {
                     continue;
                 };
                 let Some(uses) = &step.uses else { continue };
@@ -240,7 +292,7 @@ mod tests {
 
     #[test]
     fn flags_caches_in_release_workflows_and_publishing_jobs() {
-        let wf = "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v4\n        with:\n          cache: npm\n      - uses: actions/setup-python@v5\n      - uses: actions/cache@v4\n        with:\n          path: ~/.npm\n          key: k\n      - uses: actions/cache@v4\n        with:\n          lookup-only: true\n          path: x\n          key: k\n      - uses: Swatinem/rust-cache@v2\n";
+        let wf = "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v4\n        with:\n          cache: npm\n      - uses: actions/setup-python@v5\n      - uses: actions/cache@v4\n        with:\n          path: ~/.npm\n          key: k\n      - uses: actions/cache@v4\n        with:\n          lookup-only: true\n          path: x\n          key: k\n      - uses: Swatinem/rust-cache@v2\n      - uses: actions/cache/restore@v4\n        if: ${{ !startsWith(github.ref, 'refs/tags/') }}\n        with: {path: x, key: k}\n      - uses: PyO3/maturin-action@v1\n        with:\n          sccache: ${{ !startsWith(github.ref, 'refs/tags/') }}\n";
         let found = findings_for("cache-poisoning", wf);
         let got: Vec<_> = found
             .iter()
@@ -256,6 +308,21 @@ mod tests {
         );
         assert!(found[0].message.contains("tag pushes"));
         assert_eq!(found[0].related.len(), 1);
+    }
+
+    #[test]
+    fn tag_tests() {
+        use super::value_on_tags;
+        assert_eq!(
+            value_on_tags("${{ !startsWith(github.ref, 'refs/tags/') }}"),
+            Some(false)
+        );
+        assert_eq!(
+            value_on_tags("startsWith(github.ref, 'refs/tags/')"),
+            Some(true)
+        );
+        assert_eq!(value_on_tags("github.ref_type != 'tag'"), Some(false));
+        assert_eq!(value_on_tags("${{ matrix.cache }}"), None);
     }
 
     #[test]
