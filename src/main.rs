@@ -210,16 +210,19 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
-    let rendered = render(&report, args);
+    // Reports are streamed to their destination: a large corpus yields tens of megabytes of
+    // JSON, which need not also sit in memory as one string.
     let written = match &args.output {
-        Some(path) => std::fs::write(path, rendered.as_bytes())
+        Some(path) => std::fs::File::create(path)
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::new(f);
+                write_report(&report, args, &mut w)?;
+                w.flush()
+            })
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout
-                .write_all(rendered.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            match write_report(&report, args, &mut w).and_then(|()| w.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(format!("writing to standard output: {e}"))
                 }
@@ -247,28 +250,27 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     }
 }
 
-fn render(report: &Report, args: &AuditArgs) -> String {
-    match args.format {
+fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::io::Result<()> {
+    let text = match args.format {
         Format::Text => {
             let color = args.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             report::text::render(report, color)
         }
-        Format::Json => json_string(&report::json::render(report)),
-        Format::Sarif => json_string(&report::sarif::render(report, &args.category)),
+        Format::Json => return write_json(w, &report::json::Streamed(report)),
+        Format::Sarif => return write_json(w, &report::sarif::build(report, &args.category)),
         Format::Github => report::github::render(report),
         Format::Markdown => {
             report::markdown::render(report, args.fail_on.threshold(), &Default::default())
         }
-    }
+    };
+    w.write_all(text.as_bytes())
 }
 
-fn json_string(v: &serde_json::Value) -> String {
-    // Serialising a `Value` cannot fail: every key is a string.
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+fn write_json(w: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }
 
 #[derive(clap::Args)]

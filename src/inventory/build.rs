@@ -572,7 +572,8 @@ fn join_display(root: &str, rel: &str) -> String {
 /// The file span of a command found at (`line`, `column`) of a `run:` script. Block scalars
 /// keep lines one to one; other styles are checked against the source and, when the guess does
 /// not hold, the command text is searched for; the `run:` value itself is the last resort.
-fn command_span(
+/// Where a command of a `run:` script (1-based `line`/`column` inside the script) is in the file.
+pub(crate) fn command_span(
     src: &SourceText<'_>,
     run: &Spanned<String>,
     line: u32,

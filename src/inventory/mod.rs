@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 pub use build::build;
+pub(crate) use build::command_span;
 pub use catalog::Capability;
 
 use crate::finding::Location;

@@ -42,6 +42,62 @@ pub fn render(report: &Report) -> Value {
     out
 }
 
+/// The same document as `render`, serialised piece by piece: one finding's `Value` at a time
+/// instead of the whole tree, so a corpus-sized report does not need several times its size in
+/// memory. Keys come in the order `render`'s map gives them (sorted), so both outputs are
+/// byte-identical.
+pub struct Streamed<'a>(pub &'a Report);
+
+impl serde::Serialize for Streamed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let report = self.0;
+        let single = report.assessments.len() == 1 && report.inventories.len() == 1;
+        let mut map = s.serialize_map(None)?;
+        if single {
+            map.serialize_entry("assessment", &to_value(&report.assessments[0]))?;
+        }
+        map.serialize_entry("assessments", &Each(&report.assessments))?;
+        map.serialize_entry("findings", &Findings(report))?;
+        map.serialize_entry("inventories", &Each(&report.inventories))?;
+        if single {
+            map.serialize_entry("inventory", &to_value(&report.inventories[0]))?;
+        }
+        let mut summary = serde_json::Map::new();
+        summary.insert("total".into(), json!(report.active().count()));
+        for (severity, n) in report.counts() {
+            summary.insert(severity.as_str().into(), json!(n));
+        }
+        summary.insert("suppressed".into(), json!(report.suppressed_count()));
+        summary.insert("files".into(), json!(report.files_audited));
+        summary.insert("repositories".into(), json!(report.repositories));
+        map.serialize_entry("summary", &summary)?;
+        map.serialize_entry(
+            "tool",
+            &json!({ "name": "ci-guard", "version": crate::VERSION }),
+        )?;
+        map.serialize_entry("version", &FORMAT_VERSION)?;
+        map.end()
+    }
+}
+
+/// A list written one element at a time, each through `Value` (whose maps sort their keys).
+struct Each<'a, T>(&'a [T]);
+
+impl<T: serde::Serialize> serde::Serialize for Each<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(to_value))
+    }
+}
+
+struct Findings<'a>(&'a Report);
+
+impl serde::Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.findings.iter().map(finding))
+    }
+}
+
 /// Inventory and assessment types are plain data whose serde form is the documented shape.
 fn to_value<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
@@ -111,6 +167,14 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
         }
+    }
+
+    #[test]
+    fn streamed_output_is_byte_identical_to_the_value() {
+        let report = sample();
+        let via_value = serde_json::to_string_pretty(&render(&report)).expect("serialises");
+        let streamed = serde_json::to_string_pretty(&Streamed(&report)).expect("serialises");
+        assert_eq!(via_value, streamed);
     }
 
     #[test]

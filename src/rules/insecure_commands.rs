@@ -60,6 +60,9 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         flag_pairs(site.display, &site.step.env, out);
         // Set for later steps through the environment file.
         let Some(run) = &site.step.run else { continue };
+        if !run.value.contains(VAR) {
+            continue;
+        }
         let src = SourceText::new(site.source);
         let raw = src.slice(run.span);
         for (i, line) in raw.lines().enumerate() {

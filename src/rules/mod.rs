@@ -32,6 +32,15 @@ pub mod secrets_context_dump;
 pub mod secrets_inherit;
 pub(crate) mod supply_chain;
 pub mod template_injection;
+// Workflow supply chain (part B)
+pub mod adhoc_install;
+pub mod cache_poisoning;
+pub mod compromised_or_archived_action;
+pub mod hardcoded_credentials;
+pub(crate) mod run_sites;
+pub mod self_hosted_on_fork_prs;
+pub mod spoofable_bot_condition;
+pub mod unverified_download;
 
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Finding, RuleMeta};
@@ -50,6 +59,14 @@ pub static RULES: &[&Rule] = &[
     &invalid_input::INVALID_ACTION,
     &unpinned_uses::RULE,
     &unpinned_image::RULE,
+    // Workflow supply chain (part B)
+    &hardcoded_credentials::RULE,
+    &self_hosted_on_fork_prs::RULE,
+    &cache_poisoning::RULE,
+    &spoofable_bot_condition::RULE,
+    &compromised_or_archived_action::RULE,
+    &unverified_download::RULE,
+    &adhoc_install::RULE,
     // Pipeline gaps, from the inventory.
     &missing_tests::RULE,
     &missing_lint::RULE,
