@@ -429,7 +429,9 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
     let mut out = Vec::new();
     for r in ACTIONS {
         let hit = name == r.name
-            || name.starts_with(&format!("{}/", r.name))
+            || name
+                .strip_prefix(r.name)
+                .is_some_and(|rest| rest.starts_with('/'))
             || (r.name.ends_with('-') && name.starts_with(r.name));
         if !hit {
             continue;

@@ -114,11 +114,10 @@ fn is_false(cond: &str) -> bool {
     inner == "false" || inner == "0"
 }
 
+/// `continue-on-error: true` or `${{ true }}`; an expression decided at run time is not.
 fn node_true(node: Option<&Node>) -> Option<&Node> {
     node.filter(|n| {
-        n.as_bool() == Some(true)
-            || n.as_scalar()
-                .is_some_and(|s| is_false(&format!("!{s}")) || s.trim() == "${{ true }}")
+        n.as_bool() == Some(true) || n.as_scalar().is_some_and(|s| s.trim() == "${{ true }}")
     })
 }
 

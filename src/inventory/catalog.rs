@@ -710,10 +710,7 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
             continue;
         }
         let rest = &w[rule.words.len()..];
-        let has = |flag: &str| {
-            rest.iter()
-                .any(|x| *x == flag || x.starts_with(&format!("{flag}=")) || x.contains(flag))
-        };
+        let has = |flag: &str| rest.iter().any(|x| x.contains(flag));
         if !rule.with.iter().all(|f| has(f)) {
             continue;
         }

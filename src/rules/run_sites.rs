@@ -8,12 +8,14 @@ use crate::inventory::command_span;
 use crate::inventory::shell::{self, Command};
 use crate::source::SourceText;
 use crate::workflow::{ActionRuns, Spanned, Step};
+use std::rc::Rc;
 
 pub(crate) struct RunSite<'a> {
     pub display: &'a str,
     pub step: &'a Step,
     pub run: &'a Spanned<String>,
-    src: SourceText<'a>,
+    /// One line index per file, shared by its steps (building it per step was quadratic).
+    src: Rc<SourceText<'a>>,
 }
 
 impl RunSite<'_> {
@@ -47,6 +49,7 @@ impl RunSite<'_> {
 pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
     let mut out = Vec::new();
     for pw in &repo.workflows {
+        let src = Rc::new(SourceText::new(&pw.source));
         for job in &pw.workflow.jobs {
             for step in job.all_steps() {
                 if let Some(run) = &step.run {
@@ -54,7 +57,7 @@ pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
                         display: &pw.display,
                         step,
                         run,
-                        src: SourceText::new(&pw.source),
+                        src: Rc::clone(&src),
                     });
                 }
             }
@@ -62,13 +65,14 @@ pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
     }
     for pa in &repo.actions {
         if let Some(ActionRuns::Composite { steps }) = &pa.action.runs {
+            let src = Rc::new(SourceText::new(&pa.source));
             for step in steps {
                 if let Some(run) = &step.run {
                     out.push(RunSite {
                         display: &pa.display,
                         step,
                         run,
-                        src: SourceText::new(&pa.source),
+                        src: Rc::clone(&src),
                     });
                 }
             }
