@@ -5,6 +5,7 @@ pub mod assess;
 pub mod audit;
 pub mod finding;
 pub mod inventory;
+pub mod lockfile;
 pub mod report;
 pub mod rules;
 pub mod source;
