@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod lockfile;
 pub mod report;
 pub mod rules;
+pub mod sbom;
 pub mod source;
 pub mod verify_deploy;
 pub mod workflow;

@@ -100,3 +100,16 @@ mod tests {
         assert_eq!(purl(Ecosystem::Pypi, "flask", None), "pkg:pypi/flask");
     }
 }
+
+/// A file name or URL as an IRI reference: spaces and characters outside URIs percent-encoded.
+pub fn encode_iri(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
