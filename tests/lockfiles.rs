@@ -61,8 +61,15 @@ fn corpus_lockfiles_read_with_exact_entry_lines() {
                     || (p.ecosystem == Ecosystem::Golang)
                     // An npm alias (`node_modules/a` installing package `b`).
                     || (p.ecosystem == Ecosystem::Npm && t.trim_start().starts_with("\"node_modules/"));
-                assert!(found, "{}: `{}` not on its line {:?}", p.location, p.name, t);
-                assert!(p.purl.starts_with(&format!("pkg:{}/", p.ecosystem.as_str())));
+                assert!(
+                    found,
+                    "{}: `{}` not on its line {:?}",
+                    p.location, p.name, t
+                );
+                assert!(
+                    p.purl
+                        .starts_with(&format!("pkg:{}/", p.ecosystem.as_str()))
+                );
             }
         }
     }
@@ -83,7 +90,10 @@ fn corpus_lockfiles_read_with_exact_entry_lines() {
         FileKind::Manifest(Manifest::GoMod),
     ] {
         let (files, packages) = by_kind[&format!("{kind:?}")];
-        assert!(files > 0 && packages > files, "{kind:?}: {files} files, {packages} packages");
+        assert!(
+            files > 0 && packages > files,
+            "{kind:?}: {files} files, {packages} packages"
+        );
     }
 }
 
@@ -107,7 +117,9 @@ fn find<'p>(ps: &'p [Package], purl: &str) -> &'p Package {
 
 #[test]
 fn ripgrep_cargo_lock() {
-    let Some(ps) = read_one("BurntSushi__ripgrep/Cargo.lock") else { return };
+    let Some(ps) = read_one("BurntSushi__ripgrep/Cargo.lock") else {
+        return;
+    };
     let aho = find(&ps, "pkg:cargo/aho-corasick@1.1.5");
     assert_eq!(aho.location.start.line, 5, "the [[package]] header");
     assert_eq!(aho.hashes[0].algorithm, "SHA-256");

@@ -93,7 +93,10 @@ fn fixture_sboms_are_valid_and_carry_every_field() {
     bad["components"][0]["hashes"] = serde_json::json!([{"alg": "SHA-2", "content": "00"}]);
     assert!(!cyclonedx_validator().is_valid(&bad));
     let mut bad = spdx.clone();
-    bad["packages"][1].as_object_mut().expect("package").remove("downloadLocation");
+    bad["packages"][1]
+        .as_object_mut()
+        .expect("package")
+        .remove("downloadLocation");
     assert!(!spdx_validator().is_valid(&bad));
 
     // The test exercised what it claims: licenses both ways, plain and per-file hashes, scopes,
@@ -118,7 +121,10 @@ fn fixture_sboms_are_valid_and_carry_every_field() {
         assert!(text.contains(needle), "{needle} missing from {text}");
     }
     let deps = cdx["dependencies"].as_array().expect("dependencies");
-    assert!(deps.iter().any(|d| !d["dependsOn"].as_array().expect("list").is_empty()));
+    assert!(
+        deps.iter()
+            .any(|d| !d["dependsOn"].as_array().expect("list").is_empty())
+    );
     let spdx_text = spdx.to_string();
     assert!(spdx_text.contains("DEV_DEPENDENCY_OF"));
     assert!(spdx_text.contains("\"licenseDeclared\":\"MIT\""));
@@ -184,14 +190,21 @@ fn same_input_same_bytes_with_source_date_epoch() {
 #[test]
 fn corrupt_lockfile_is_named_and_the_others_are_kept() {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(fixture_dir().join("Cargo.lock"), dir.path().join("Cargo.lock")).expect("copy");
+    std::fs::copy(
+        fixture_dir().join("Cargo.lock"),
+        dir.path().join("Cargo.lock"),
+    )
+    .expect("copy");
     std::fs::write(
         dir.path().join("package-lock.json"),
         "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": \"1.0.0\"\n",
     )
     .expect("write");
-    std::fs::write(dir.path().join("poetry.lock"), "[[package]]\nname = \"x\"\nversion = \n")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("poetry.lock"),
+        "[[package]]\nname = \"x\"\nversion = \n",
+    )
+    .expect("write");
     let out_file = dir.path().join("sbom.json");
     let out = Command::cargo_bin("ci-guard")
         .expect("binary")
@@ -202,10 +215,16 @@ fn corrupt_lockfile_is_named_and_the_others_are_kept() {
         .expect("runs");
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("package-lock.json:5:1: invalid JSON"), "{stderr}");
-    assert!(stderr.contains("poetry.lock:3:11: invalid TOML"), "{stderr}");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&out_file).expect("sbom"))
-        .expect("JSON");
+    assert!(
+        stderr.contains("package-lock.json:5:1: invalid JSON"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("poetry.lock:3:11: invalid TOML"),
+        "{stderr}"
+    );
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).expect("sbom")).expect("JSON");
     let text = doc.to_string();
     assert!(text.contains("pkg:cargo/memchr@2.7.4"), "{text}");
 }

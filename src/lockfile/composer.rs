@@ -25,9 +25,13 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         )
     });
     let mut entries: Vec<(&Node, Scope)> = Vec::new();
-    for (section, scope) in [("packages", Scope::Production), ("packages-dev", Scope::Development)]
-    {
-        let Some(node) = root.get(section) else { continue };
+    for (section, scope) in [
+        ("packages", Scope::Production),
+        ("packages-dev", Scope::Development),
+    ] {
+        let Some(node) = root.get(section) else {
+            continue;
+        };
         let Some(items) = node.items() else {
             return Err(cx.error_at(node.start, format!("`{section}` is not an array")));
         };
@@ -40,7 +44,11 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         };
         purls.insert(
             name.to_lowercase(),
-            purl::purl(Ecosystem::Composer, name, n.get("version").and_then(Node::as_text)),
+            purl::purl(
+                Ecosystem::Composer,
+                name,
+                n.get("version").and_then(Node::as_text),
+            ),
         );
     }
     let mut out = Vec::new();

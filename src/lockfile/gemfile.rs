@@ -71,7 +71,11 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 }
             }
             "DEPENDENCIES" if indent == 2 => {
-                let name = body.split(" (").next().unwrap_or(body).trim_end_matches('!');
+                let name = body
+                    .split(" (")
+                    .next()
+                    .unwrap_or(body)
+                    .trim_end_matches('!');
                 direct.insert(name.to_string());
             }
             "CHECKSUMS" if indent == 2 => {
@@ -86,7 +90,12 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     }
     let purl_of = |s: &Spec| {
         let platform = s.platform.as_deref().unwrap_or("");
-        purl::purl_with(Ecosystem::Gem, &s.name, Some(&s.version), &[("platform", platform)])
+        purl::purl_with(
+            Ecosystem::Gem,
+            &s.name,
+            Some(&s.version),
+            &[("platform", platform)],
+        )
     };
     let mut by_name: HashMap<&str, Vec<String>> = HashMap::new();
     for s in &specs {

@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{Cx, Ecosystem, Hash, LockfileError, Package, Scope, base64_decode, hex, purl};
 use crate::finding::Pos;
 
+/// A replace target: module path and version, or `None` for a local folder.
+type Replacement = Option<(String, String)>;
+
 struct Require {
     path: String,
     version: String,
@@ -36,8 +39,7 @@ fn tokens(line: &str) -> (Vec<String>, bool) {
 pub(super) fn read_mod(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let mut requires = Vec::new();
     // old path (and version, when given) → new path and version; `None` for a local folder.
-    let mut replaces: BTreeMap<(String, Option<String>), Option<(String, String)>> =
-        BTreeMap::new();
+    let mut replaces: BTreeMap<(String, Option<String>), Replacement> = BTreeMap::new();
     let mut block: Option<String> = None;
     for (i, raw) in cx.text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
@@ -86,7 +88,10 @@ pub(super) fn read_mod(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 };
                 let (old, new) = toks.split_at(arrow);
                 let new = &new[1..];
-                let key = (old.first().cloned().unwrap_or_default(), old.get(1).cloned());
+                let key = (
+                    old.first().cloned().unwrap_or_default(),
+                    old.get(1).cloned(),
+                );
                 let target = match new {
                     [path, version] => Some((path.clone(), version.clone())),
                     [_local] => None,

@@ -34,7 +34,10 @@ pub struct Member {
 
 impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.members()?.iter().find(|m| m.key == key).map(|m| &m.value)
+        self.members()?
+            .iter()
+            .find(|m| m.key == key)
+            .map(|m| &m.value)
     }
     pub fn members(&self) -> Option<&[Member]> {
         match &self.value {
@@ -203,7 +206,10 @@ impl P<'_> {
             b'n' => self.word("null", Value::Null)?,
             _ => {
                 while self.i < self.b.len()
-                    && matches!(self.b[self.i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                    && matches!(
+                        self.b[self.i],
+                        b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'
+                    )
                 {
                     self.i += 1;
                 }

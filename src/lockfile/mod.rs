@@ -197,9 +197,7 @@ pub fn read_text(
         p.dependencies.sort();
         p.dependencies.dedup();
     }
-    packages.sort_by(|a, b| {
-        (a.location.start, &a.purl).cmp(&(b.location.start, &b.purl))
-    });
+    packages.sort_by(|a, b| (a.location.start, &a.purl).cmp(&(b.location.start, &b.purl)));
     Ok(packages)
 }
 
@@ -296,7 +294,10 @@ pub(crate) fn scopes_by_reachability(
     dev_roots: &[String],
 ) -> HashMap<String, Scope> {
     let mut scope = HashMap::new();
-    for (roots, s) in [(prod_roots, Scope::Production), (dev_roots, Scope::Development)] {
+    for (roots, s) in [
+        (prod_roots, Scope::Production),
+        (dev_roots, Scope::Development),
+    ] {
         let mut stack: Vec<&String> = roots.iter().collect();
         while let Some(id) = stack.pop() {
             if scope.contains_key(id) {
@@ -497,34 +498,6 @@ pub(crate) fn prefixed_hash(s: &str, file: Option<String>) -> Option<Hash> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_index_counts_code_points() {
-        let t = "ab\nçd\n";
-        let li = LineIndex::new(t);
-        assert_eq!(li.pos(t, 0), Pos::new(1, 1));
-        assert_eq!(li.pos(t, 3), Pos::new(2, 1));
-        assert_eq!(li.pos(t, 5), Pos::new(2, 2));
-        assert_eq!(li.pos(t, 100), Pos::new(3, 1));
-    }
-
-    #[test]
-    fn sri_to_hex() {
-        let h = sri_hashes("sha1-3q2+7w==");
-        assert_eq!(h[0].value, "deadbeef");
-        assert_eq!(h[0].algorithm, "SHA-1");
-    }
-
-    #[test]
-    fn pep503_names() {
-        assert_eq!(pep503("Flask_SQLAlchemy"), "flask-sqlalchemy");
-        assert_eq!(pep503("zope..interface"), "zope-interface");
-    }
-}
-
 impl Cx<'_> {
     /// A JSON syntax error at its place (serde_json counts the column in bytes).
     pub fn json_error(&self, e: json::JsonError) -> LockfileError {
@@ -553,5 +526,33 @@ impl Cx<'_> {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
         let message = e.message().trim().to_string();
         self.error_at(offset, format!("invalid TOML: {message}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_counts_code_points() {
+        let t = "ab\nçd\n";
+        let li = LineIndex::new(t);
+        assert_eq!(li.pos(t, 0), Pos::new(1, 1));
+        assert_eq!(li.pos(t, 3), Pos::new(2, 1));
+        assert_eq!(li.pos(t, 5), Pos::new(2, 2));
+        assert_eq!(li.pos(t, 100), Pos::new(3, 1));
+    }
+
+    #[test]
+    fn sri_to_hex() {
+        let h = sri_hashes("sha1-3q2+7w==");
+        assert_eq!(h[0].value, "deadbeef");
+        assert_eq!(h[0].algorithm, "SHA-1");
+    }
+
+    #[test]
+    fn pep503_names() {
+        assert_eq!(pep503("Flask_SQLAlchemy"), "flask-sqlalchemy");
+        assert_eq!(pep503("zope..interface"), "zope-interface");
     }
 }

@@ -30,9 +30,9 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         .and_then(|v| v.as_text())
         .and_then(|v| v.parse::<u32>().ok());
     match (root.get("packages"), root.get("dependencies")) {
-        (Some(packages), _) if version.unwrap_or(2) >= 2 => v2(cx, &root, packages),
+        (Some(packages), _) if version.unwrap_or(2) >= 2 => v2(cx, packages),
         (_, Some(deps)) => v1(cx, deps),
-        (Some(packages), None) => v2(cx, &root, packages),
+        (Some(packages), None) => v2(cx, packages),
         (None, None) => Ok(Vec::new()),
     }
 }
@@ -79,7 +79,7 @@ fn name_from_path(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-fn v2(cx: &Cx, root: &Node, packages: &Node) -> Result<Vec<Package>, LockfileError> {
+fn v2(cx: &Cx, packages: &Node) -> Result<Vec<Package>, LockfileError> {
     let Some(members) = packages.members() else {
         return Err(cx.error_at(packages.start, "`packages` is not an object"));
     };
@@ -116,7 +116,6 @@ fn v2(cx: &Cx, root: &Node, packages: &Node) -> Result<Vec<Package>, LockfileErr
             deps: dep_names(node, &DEP_KEYS),
         });
     }
-    let _ = root;
     let index: HashMap<&str, &Entry> = entries.iter().map(|e| (e.path.as_str(), e)).collect();
     let mut direct: BTreeSet<&str> = BTreeSet::new();
     for (path, deps) in &declaring {
@@ -181,7 +180,11 @@ fn package(
         purl,
         direct,
         scope,
-        hashes: e.node.str_of("integrity").map(sri_hashes).unwrap_or_default(),
+        hashes: e
+            .node
+            .str_of("integrity")
+            .map(sri_hashes)
+            .unwrap_or_default(),
         license,
         location: cx.location(e.key_start, e.key_end),
         dependencies,

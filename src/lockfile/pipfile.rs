@@ -19,16 +19,22 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         )
     });
     let mut out = Vec::new();
-    for (section, scope) in [("default", Scope::Production), ("develop", Scope::Development)] {
-        let Some(node) = root.get(section) else { continue };
+    for (section, scope) in [
+        ("default", Scope::Production),
+        ("develop", Scope::Development),
+    ] {
+        let Some(node) = root.get(section) else {
+            continue;
+        };
         let Some(members) = node.members() else {
             return Err(cx.error_at(node.start, format!("`{section}` is not an object")));
         };
         for m in members {
-            let version = m
-                .value
-                .str_of("version")
-                .map(|v| v.trim_start_matches("===").trim_start_matches("==").to_string());
+            let version = m.value.str_of("version").map(|v| {
+                v.trim_start_matches("===")
+                    .trim_start_matches("==")
+                    .to_string()
+            });
             let hashes = m
                 .value
                 .get("hashes")

@@ -9,7 +9,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Cx, Ecosystem, LockfileError, Package, Scope, purl, scopes_by_reachability, sri_hashes};
+use super::{
+    Cx, Ecosystem, LockfileError, Package, Scope, purl, scopes_by_reachability, sri_hashes,
+};
 use crate::yaml::{self, Node};
 
 /// `name@version` without the peer suffix, from a `packages`/`snapshots` key.
@@ -50,7 +52,9 @@ fn map_entries(node: Option<&Node>) -> &[yaml::Entry] {
 
 /// The version a `dependencies` value names: a scalar (v5) or `{specifier, version}` (v6, v9).
 fn dep_version(value: &Node) -> Option<&str> {
-    value.as_str().or_else(|| value.get("version").and_then(Node::as_str))
+    value
+        .as_str()
+        .or_else(|| value.get("version").and_then(Node::as_str))
 }
 
 pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
@@ -77,7 +81,9 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     }
     let mut pkgs = Vec::new();
     for e in map_entries(root.get("packages")) {
-        let Some(key) = e.key.as_scalar() else { continue };
+        let Some(key) = e.key.as_scalar() else {
+            continue;
+        };
         let Some((name, version)) = key_id(key, v5) else {
             return Err(cx.error_pos(e.key.span.start, format!("cannot read package key `{key}`")));
         };
@@ -96,8 +102,12 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         map_entries(root.get("packages"))
     };
     for e in edge_source {
-        let Some(key) = e.key.as_scalar() else { continue };
-        let Some((name, version)) = key_id(key, v5) else { continue };
+        let Some(key) = e.key.as_scalar() else {
+            continue;
+        };
+        let Some((name, version)) = key_id(key, v5) else {
+            continue;
+        };
         let list = edges.entry(format!("{name}@{version}")).or_default();
         for section in ["dependencies", "optionalDependencies"] {
             for d in map_entries(e.value.get(section)) {
@@ -139,7 +149,12 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let direct: BTreeSet<&String> = prod_roots.iter().chain(&dev_roots).collect();
     let purls: HashMap<&str, String> = pkgs
         .iter()
-        .map(|p| (p.id.as_str(), purl::purl(Ecosystem::Npm, &p.name, Some(&p.version))))
+        .map(|p| {
+            (
+                p.id.as_str(),
+                purl::purl(Ecosystem::Npm, &p.name, Some(&p.version)),
+            )
+        })
         .collect();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();

@@ -50,9 +50,7 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         .package
         .iter()
         .map(|s| (s, s.get_ref()))
-        .filter(|(_, p)| {
-            p.source.as_ref().and_then(|s| s.kind.as_deref()) != Some("directory")
-        })
+        .filter(|(_, p)| p.source.as_ref().and_then(|s| s.kind.as_deref()) != Some("directory"))
         .collect();
     let mut purls_by_name: HashMap<String, Vec<String>> = HashMap::new();
     for (_, p) in &pkgs {
@@ -61,7 +59,10 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
             .or_default()
             .push(purl::purl(Ecosystem::Pypi, &p.name, Some(&p.version)));
     }
-    let declared = cx.siblings.read("pyproject.toml").and_then(|t| pyproject_deps(&t));
+    let declared = cx
+        .siblings
+        .read("pyproject.toml")
+        .and_then(|t| pyproject_deps(&t));
     let edges: HashMap<String, Vec<String>> = pkgs
         .iter()
         .map(|(_, p)| {

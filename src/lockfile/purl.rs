@@ -65,42 +65,6 @@ pub fn purl_with(
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn purls_per_spec() {
-        assert_eq!(
-            purl(Ecosystem::Npm, "@babel/core", Some("7.0.0")),
-            "pkg:npm/%40babel/core@7.0.0"
-        );
-        assert_eq!(purl(Ecosystem::Npm, "lodash", Some("4.17.21")), "pkg:npm/lodash@4.17.21");
-        assert_eq!(
-            purl(Ecosystem::Pypi, "Django_Filter", Some("2.0")),
-            "pkg:pypi/django-filter@2.0"
-        );
-        assert_eq!(
-            purl(Ecosystem::Golang, "github.com/gorilla/context", Some("v1.1.1")),
-            "pkg:golang/github.com/gorilla/context@v1.1.1"
-        );
-        assert_eq!(
-            purl(Ecosystem::Golang, "github.com/a/b", Some("v2.0.0+incompatible")),
-            "pkg:golang/github.com/a/b@v2.0.0%2Bincompatible"
-        );
-        assert_eq!(purl(Ecosystem::Cargo, "rand", Some("0.7.2")), "pkg:cargo/rand@0.7.2");
-        assert_eq!(
-            purl(Ecosystem::Composer, "Laravel/Laravel", Some("5.5.0")),
-            "pkg:composer/laravel/laravel@5.5.0"
-        );
-        assert_eq!(
-            purl_with(Ecosystem::Gem, "nokogiri", Some("1.16.0"), &[("platform", "x86_64-linux")]),
-            "pkg:gem/nokogiri@1.16.0?platform=x86_64-linux"
-        );
-        assert_eq!(purl(Ecosystem::Pypi, "flask", None), "pkg:pypi/flask");
-    }
-}
-
 /// A file name or URL as an IRI reference: spaces and characters outside URIs percent-encoded.
 pub fn encode_iri(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -112,4 +76,59 @@ pub fn encode_iri(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purls_per_spec() {
+        assert_eq!(
+            purl(Ecosystem::Npm, "@babel/core", Some("7.0.0")),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
+        assert_eq!(
+            purl(Ecosystem::Npm, "lodash", Some("4.17.21")),
+            "pkg:npm/lodash@4.17.21"
+        );
+        assert_eq!(
+            purl(Ecosystem::Pypi, "Django_Filter", Some("2.0")),
+            "pkg:pypi/django-filter@2.0"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::Golang,
+                "github.com/gorilla/context",
+                Some("v1.1.1")
+            ),
+            "pkg:golang/github.com/gorilla/context@v1.1.1"
+        );
+        assert_eq!(
+            purl(
+                Ecosystem::Golang,
+                "github.com/a/b",
+                Some("v2.0.0+incompatible")
+            ),
+            "pkg:golang/github.com/a/b@v2.0.0%2Bincompatible"
+        );
+        assert_eq!(
+            purl(Ecosystem::Cargo, "rand", Some("0.7.2")),
+            "pkg:cargo/rand@0.7.2"
+        );
+        assert_eq!(
+            purl(Ecosystem::Composer, "Laravel/Laravel", Some("5.5.0")),
+            "pkg:composer/laravel/laravel@5.5.0"
+        );
+        assert_eq!(
+            purl_with(
+                Ecosystem::Gem,
+                "nokogiri",
+                Some("1.16.0"),
+                &[("platform", "x86_64-linux")]
+            ),
+            "pkg:gem/nokogiri@1.16.0?platform=x86_64-linux"
+        );
+        assert_eq!(purl(Ecosystem::Pypi, "flask", None), "pkg:pypi/flask");
+    }
 }

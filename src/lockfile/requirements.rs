@@ -109,7 +109,12 @@ fn read_file(
 ) -> Result<Vec<Package>, LockfileError> {
     let lines = logical_lines(cx.text);
     let annotated = lines.iter().any(|l| !l.via.is_empty());
-    let file_name = cx.path.rsplit('/').next().unwrap_or(cx.path).to_ascii_lowercase();
+    let file_name = cx
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(cx.path)
+        .to_ascii_lowercase();
     let scope = if ["dev", "test", "lint", "doc", "ci"]
         .iter()
         .any(|w| file_name.contains(w))
@@ -165,7 +170,10 @@ fn read_file(
         let Some(req) = req else { continue };
         for v in &l.via {
             if !v.starts_with("-r ") && !v.starts_with("-c ") {
-                reverse.entry(pep503(v)).or_default().push(pep503(&req.name));
+                reverse
+                    .entry(pep503(v))
+                    .or_default()
+                    .push(pep503(&req.name));
             }
         }
         let direct = if annotated {
@@ -282,9 +290,7 @@ fn parse_requirement(text: &str) -> Option<Option<Requirement>> {
         .trim_start_matches('(')
         .trim_end_matches(')')
         .replace(' ', "");
-    if !specifier.is_empty()
-        && !specifier.starts_with(['=', '<', '>', '!', '~'])
-    {
+    if !specifier.is_empty() && !specifier.starts_with(['=', '<', '>', '!', '~']) {
         return None;
     }
     let pinned = specifier
@@ -308,13 +314,18 @@ mod tests {
     use super::*;
 
     fn req(s: &str) -> Requirement {
-        parse_requirement(s).expect("a requirement").expect("names a package")
+        parse_requirement(s)
+            .expect("a requirement")
+            .expect("names a package")
     }
 
     #[test]
     fn pins_markers_extras_and_unpinned() {
         let r = req("celery[sqs]==5.6.3");
-        assert_eq!((r.name.as_str(), r.version.as_deref()), ("celery", Some("5.6.3")));
+        assert_eq!(
+            (r.name.as_str(), r.version.as_deref()),
+            ("celery", Some("5.6.3"))
+        );
         let r = req("numpy>=1.24.4,<=2.4.6; python_version < \"3.13\"");
         assert_eq!(r.version, None);
         assert_eq!(r.specifier.as_deref(), Some(">=1.24.4,<=2.4.6"));

@@ -58,7 +58,8 @@ fn is_local(p: &Pkg) -> bool {
 pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let lock: Lock = toml::from_str(cx.text).map_err(|e| cx.toml_error(&e))?;
     let pkgs: Vec<&Pkg> = lock.package.iter().map(|p| p.get_ref()).collect();
-    let id = |name: &str, version: Option<&str>| format!("{}@{}", pep503(name), version.unwrap_or(""));
+    let id =
+        |name: &str, version: Option<&str>| format!("{}@{}", pep503(name), version.unwrap_or(""));
     let mut versions: HashMap<String, Vec<String>> = HashMap::new();
     for p in &pkgs {
         versions

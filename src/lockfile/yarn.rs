@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Cx, Ecosystem, LockfileError, Package, Scope, purl, scopes_by_reachability, sri_hashes};
+use super::{
+    Cx, Ecosystem, LockfileError, Package, Scope, purl, scopes_by_reachability, sri_hashes,
+};
 use crate::finding::Pos;
 
 #[derive(Default)]
@@ -117,7 +119,10 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         if e.descriptors.iter().any(|d| d == "__metadata") {
             return false;
         }
-        let local = e.resolution.as_deref().is_some_and(|r| r.contains("@workspace:"));
+        let local = e
+            .resolution
+            .as_deref()
+            .is_some_and(|r| r.contains("@workspace:"));
         if local {
             workspace_deps.extend(e.deps.iter().cloned());
         }
@@ -182,9 +187,7 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         e.version.clone().or_else(|| {
             let r = e.resolution.as_deref()?;
             let name = descriptor_name(r);
-            r[name.len()..]
-                .strip_prefix("@npm:")
-                .map(str::to_string)
+            r[name.len()..].strip_prefix("@npm:").map(str::to_string)
         })
     };
     let purls: Vec<String> = entries

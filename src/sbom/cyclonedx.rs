@@ -79,7 +79,11 @@ fn component(c: &Component) -> Value {
         v["hashes"] = json!(plain);
     }
     let mut files: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
-    for h in c.hashes.iter().filter(|h| ALGORITHMS.contains(&h.algorithm.as_str())) {
+    for h in c
+        .hashes
+        .iter()
+        .filter(|h| ALGORITHMS.contains(&h.algorithm.as_str()))
+    {
         if let Some(f) = &h.file {
             files
                 .entry(f.as_str())

@@ -266,7 +266,8 @@ pub fn is_spdx_expression(s: &str) -> bool {
         let t = t.strip_suffix('+').unwrap_or(t);
         !t.is_empty()
             && !matches!(t, "AND" | "OR" | "WITH" | "and" | "or" | "with")
-            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b':')
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b':')
     }
     fn expr(t: &[&str], pos: &mut usize, depth: usize) -> bool {
         if depth > 32 || !term(t, pos, depth) {
@@ -328,10 +329,22 @@ mod tests {
 
     #[test]
     fn license_expressions() {
-        for ok in ["MIT", "(MIT OR Apache-2.0)", "GPL-2.0+ WITH Classpath-exception-2.0", "MIT AND (BSD-3-Clause OR ISC)"] {
+        for ok in [
+            "MIT",
+            "(MIT OR Apache-2.0)",
+            "GPL-2.0+ WITH Classpath-exception-2.0",
+            "MIT AND (BSD-3-Clause OR ISC)",
+        ] {
             assert!(is_spdx_expression(ok), "{ok}");
         }
-        for bad in ["Apache 2", "", "MIT OR", "(MIT", "SEE LICENSE IN LICENSE.md", "BSD*"] {
+        for bad in [
+            "Apache 2",
+            "",
+            "MIT OR",
+            "(MIT",
+            "SEE LICENSE IN LICENSE.md",
+            "BSD*",
+        ] {
             assert!(!is_spdx_expression(bad), "{bad}");
         }
     }

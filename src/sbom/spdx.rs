@@ -15,7 +15,13 @@ pub fn spdx_id(c: &Component) -> String {
     let base = format!("{}-{}", c.name, c.version.as_deref().unwrap_or(""));
     let safe: String = base
         .chars()
-        .map(|ch| if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' { ch } else { '-' })
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' {
+                ch
+            } else {
+                '-'
+            }
+        })
         .collect();
     let digest = &uuid_of(&[&c.purl])[..8];
     format!("SPDXRef-Package-{safe}-{digest}")
@@ -46,7 +52,11 @@ pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
         "filesAnalyzed": false,
         "primaryPackagePurpose": "APPLICATION",
     })];
-    packages.extend(inv.components.iter().map(|c| package(c, &ids[c.purl.as_str()])));
+    packages.extend(
+        inv.components
+            .iter()
+            .map(|c| package(c, &ids[c.purl.as_str()])),
+    );
 
     let mut relationships = vec![json!({
         "spdxElementId": "SPDXRef-DOCUMENT",
@@ -70,9 +80,9 @@ pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
         }
     }
     rels.sort();
-    relationships.extend(rels.into_iter().map(|(a, t, b)| {
-        json!({"spdxElementId": a, "relationshipType": t, "relatedSpdxElement": b})
-    }));
+    relationships.extend(rels.into_iter().map(
+        |(a, t, b)| json!({"spdxElementId": a, "relationshipType": t, "relatedSpdxElement": b}),
+    ));
     json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
@@ -115,12 +125,18 @@ fn package(c: &Component, id: &str) -> Value {
         .hashes
         .iter()
         .filter(|h| h.file.is_none())
-        .filter_map(|h| Some(json!({"algorithm": algorithm(&h.algorithm)?, "checksumValue": h.value})))
+        .filter_map(|h| {
+            Some(json!({"algorithm": algorithm(&h.algorithm)?, "checksumValue": h.value}))
+        })
         .collect();
     if !checksums.is_empty() {
         v["checksums"] = json!(checksums);
     }
-    let found: Vec<String> = c.occurrences.iter().map(|o| format!("{}:{}", o.path, o.start.line)).collect();
+    let found: Vec<String> = c
+        .occurrences
+        .iter()
+        .map(|o| format!("{}:{}", o.path, o.start.line))
+        .collect();
     let mut comment = format!("found in {}", found.join(", "));
     if let Some(d) = c.direct {
         comment.push_str(if d { "; direct" } else { "; transitive" });
