@@ -10,9 +10,12 @@ fn read(kind: Lockfile, text: &str) -> Vec<Package> {
 }
 
 fn find<'p>(ps: &'p [Package], purl: &str) -> &'p Package {
-    ps.iter()
-        .find(|p| p.purl == purl)
-        .unwrap_or_else(|| panic!("{purl} not in {:?}", ps.iter().map(|p| &p.purl).collect::<Vec<_>>()))
+    ps.iter().find(|p| p.purl == purl).unwrap_or_else(|| {
+        panic!(
+            "{purl} not in {:?}",
+            ps.iter().map(|p| &p.purl).collect::<Vec<_>>()
+        )
+    })
 }
 
 #[test]
@@ -36,8 +39,14 @@ fn yarn_classic() {
     assert_eq!(ps.len(), 2);
     let cf = find(&ps, "pkg:npm/%40babel/code-frame@7.12.13");
     assert_eq!(cf.location.start.line, 5);
-    assert_eq!(cf.hashes[0].value, "dcfc826beef65e75c50e21d3837d7d95798dd658");
-    assert_eq!(cf.dependencies, vec!["pkg:npm/%40babel/highlight@7.13.10".to_string()]);
+    assert_eq!(
+        cf.hashes[0].value,
+        "dcfc826beef65e75c50e21d3837d7d95798dd658"
+    );
+    assert_eq!(
+        cf.dependencies,
+        vec!["pkg:npm/%40babel/highlight@7.13.10".to_string()]
+    );
     // No package.json beside it: direct and scope unknown.
     assert_eq!((cf.direct, cf.scope), (None, Scope::Unknown));
 }
@@ -120,7 +129,10 @@ snapshots:
     let rd = find(&ps, "pkg:npm/react-dom@18.2.0");
     assert_eq!(rd.location.start.line, 24);
     assert_eq!((rd.direct, rd.scope), (Some(true), Scope::Production));
-    assert_eq!(rd.dependencies, vec!["pkg:npm/loose-envify@1.4.0".to_string()]);
+    assert_eq!(
+        rd.dependencies,
+        vec!["pkg:npm/loose-envify@1.4.0".to_string()]
+    );
     let le = find(&ps, "pkg:npm/loose-envify@1.4.0");
     assert_eq!((le.direct, le.scope), (Some(false), Scope::Production));
     let ts = find(&ps, "pkg:npm/typescript@5.4.5");
@@ -141,7 +153,10 @@ packages:
 "#;
     let ps = read(Lockfile::PnpmLock, v6);
     let n = find(&ps, "pkg:npm/%40types/node@20.1.0");
-    assert_eq!((n.location.start.line, n.direct, n.scope), (10, Some(true), Scope::Production));
+    assert_eq!(
+        (n.location.start.line, n.direct, n.scope),
+        (10, Some(true), Scope::Production)
+    );
 }
 
 #[test]
@@ -237,4 +252,21 @@ fn go_sum_and_npm_v1() {
     assert_eq!(a.dependencies, vec!["pkg:npm/b@2.0.0".to_string()]);
     assert_eq!(find(&ps, "pkg:npm/b@2.0.0").location.start.line, 10);
     assert_eq!(find(&ps, "pkg:npm/b@2.0.0").scope, Scope::Development);
+}
+
+/// Found by the fuzz targets: a name starting with a multi-byte character.
+#[test]
+fn non_ascii_first_character_does_not_panic() {
+    let _ = read_text(
+        FileKind::Lockfile(Lockfile::YarnLock),
+        "y",
+        "é@1:\n  version \"1\"\n",
+        &Siblings::none(),
+    );
+    let _ = read_text(
+        FileKind::Lockfile(Lockfile::PnpmLock),
+        "p",
+        "lockfileVersion: '9.0'\npackages:\n  é@1: {}\n",
+        &Siblings::none(),
+    );
 }

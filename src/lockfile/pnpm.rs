@@ -23,7 +23,8 @@ fn key_id(key: &str, v5: bool) -> Option<(String, String)> {
         let version = version.split('_').next().unwrap_or(version);
         return Some((name.to_string(), version.to_string()));
     }
-    let at = key[1.min(key.len())..].find('@')? + 1;
+    // The `@` after the name: not the first character (a scope's `@`).
+    let at = key.char_indices().skip(1).find(|(_, c)| *c == '@')?.0;
     Some((key[..at].to_string(), key[at + 1..].to_string()))
 }
 

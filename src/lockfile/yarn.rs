@@ -46,8 +46,8 @@ fn key_value(s: &str) -> (&str, &str) {
 
 /// The package name of a descriptor `name@range` (`@scope/name@range`).
 fn descriptor_name(d: &str) -> &str {
-    match d[1.min(d.len())..].find('@') {
-        Some(i) => &d[..i + 1],
+    match d.char_indices().skip(1).find(|(_, c)| *c == '@') {
+        Some((i, _)) => &d[..i],
         None => d,
     }
 }
