@@ -2,7 +2,8 @@
 fn ci_guard_fuzz_check(kind: ci_guard::workspace::FileKind, data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let siblings = ci_guard::lockfile::Siblings::none();
-    let lines = text.split('\n').count() as u32;
+    // Lines as the YAML parser counts them too (a lone `\r` is a line break there).
+    let lines = text.replace("\r\n", "\n").replace('\r', "\n").split('\n').count() as u32;
     match ci_guard::lockfile::read_text(kind, "fuzz.lock", &text, &siblings) {
         Ok(packages) => {
             for p in &packages {
