@@ -1,0 +1,11 @@
+#![no_main]
+//! The go_sum reader on arbitrary text: never panics; every package lies inside the text.
+
+use ci_guard::workspace::{FileKind, Lockfile};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    ci_guard_fuzz_check(FileKind::Lockfile(Lockfile::GoSum), data);
+});
+
+include!("check.rs");
