@@ -481,48 +481,55 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         ));
     }
 
-    // artifact-immutability: deploy jobs should ship what an earlier job built.
+    // artifact-immutability: deploy jobs should ship what an earlier job built. A job counts
+    // as shipping a prior build only with a line that shows it: it downloads an artifact,
+    // waits for a job that builds or publishes, or deploys by commit/digest.
     {
         let (state, current, evidence) = if delivery.is_empty() {
-            (
-                State::NotApplicable,
-                "no deploy jobs".to_string(),
-                Vec::new(),
-            )
+            (State::NotApplicable, "no deploy jobs".to_string(), Vec::new())
         } else {
-            let rebuild: Vec<_> = delivery
+            let builds = |c: &std::collections::BTreeSet<Capability>| {
+                c.contains(&Capability::Build) || c.contains(&Capability::ContainerBuild)
+            };
+            let rebuild: Vec<_> = delivery.iter().filter(|j| builds(&j.capabilities)).collect();
+            let proven: Vec<_> = delivery
                 .iter()
+                .filter(|j| !builds(&j.capabilities))
                 .filter(|j| {
-                    j.capabilities.contains(&Capability::Build)
-                        || j.capabilities.contains(&Capability::ContainerBuild)
+                    j.capabilities.contains(&Capability::ArtifactDownload)
+                        || j.passes_build_identity
+                        || j.needs.iter().filter_map(|n| inv.job(&j.workflow, n)).any(|u| {
+                            builds(&u.capabilities) || u.capabilities.contains(&Capability::Publish)
+                        })
                 })
                 .collect();
-            let state = match rebuild.len() {
-                0 => State::Present,
-                n if n == delivery.len() => State::Missing,
-                _ => State::Partial,
-            };
-            let current = if rebuild.is_empty() {
-                "deploy jobs ship artifacts built earlier".to_string()
+            let unproven = delivery.len() - rebuild.len() - proven.len();
+            let state = if rebuild.len() == delivery.len() {
+                State::Missing
+            } else if rebuild.is_empty() && unproven == 0 {
+                State::Present
             } else {
-                format!(
+                State::Partial
+            };
+            let mut parts = Vec::new();
+            if !rebuild.is_empty() {
+                parts.push(format!(
                     "{} of {} deploy jobs build what they deploy in the same job: {}",
                     rebuild.len(),
                     delivery.len(),
-                    rebuild
-                        .iter()
-                        .map(|j| j.label())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            // Evidence: the jobs that rebuild, or else every deploy job that ships a prior build.
-            let shown: Vec<_> = if rebuild.is_empty() {
-                delivery.iter().map(|j| j.location.clone()).collect()
-            } else {
-                rebuild.iter().map(|j| j.location.clone()).collect()
-            };
-            (state, current, shown)
+                    rebuild.iter().map(|j| j.label()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            if !proven.is_empty() {
+                parts.push(format!("{} ship an artifact or image built earlier", proven.len()));
+            }
+            if unproven > 0 {
+                parts.push(format!(
+                    "{unproven} show no line saying where their artifact comes from"
+                ));
+            }
+            let shown: Vec<_> = rebuild.iter().chain(proven.iter()).map(|j| j.location.clone()).collect();
+            (state, parts.join("; "), shown)
         };
         rows.push(row(
             "artifact-immutability",

@@ -663,20 +663,29 @@ const RUNNERS: &[&[&str]] = &[
     &["mise", "exec", "--"],
 ];
 
+/// Runner options whose value is the next word (`uv run --with pip pytest`).
+const RUNNER_OPTIONS_WITH_VALUE: &[&str] = &[
+    "--with", "--group", "--only-group", "--extra", "-p", "--python", "--package", "--directory",
+    "--project", "--env-file", "--from", "--index", "-w", "--workspace", "-C", "--dir", "--filter",
+    "-F", "--cwd", "--prefix", "-e", "--environment", "--env",
+];
+
 /// The command's words with runner prefixes and path prefixes removed:
 /// `./node_modules/.bin/eslint .` -> `eslint .`, `python -m pytest` -> `pytest`.
 pub fn normalize(words: &[String]) -> Vec<&str> {
     let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
-    // Options of a runner (`npx --yes eslint`, `uv run --frozen pytest`) go with it.
+    // Options of a runner (`npx --yes eslint`, `uv run --with pip --group dev mypy`) go with
+    // it, with the values of those options that take one.
     while let Some(runner) = RUNNERS
         .iter()
         .find(|r| w.len() > r.len() && w[..r.len()] == r[..])
     {
         let mut i = runner.len();
         while i < w.len() && w[i].starts_with('-') && !matches!(runner, [_, "-m"]) {
-            i += 1;
+            let takes_value = !w[i].contains('=') && RUNNER_OPTIONS_WITH_VALUE.contains(&w[i]);
+            i += if takes_value { 2 } else { 1 };
         }
-        w.drain(..i);
+        w.drain(..i.min(w.len()));
     }
     if let Some(first) = w.first_mut() {
         *first = first.rsplit('/').next().unwrap_or(first);
@@ -699,6 +708,33 @@ pub struct CommandMatch {
 }
 
 pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
+    let found = classify_normalized(words);
+    if !found.is_empty() {
+        return found;
+    }
+    // `uv run ${{ matrix.deps }} -m pytest -n auto`: when a runner's arguments hide the program
+    // behind an expression, the first later word that a rule starts with is taken as it.
+    let runs_something = RUNNERS.iter().any(|r| words.len() > r.len() && words[..r.len()] == r[..]);
+    if !runs_something {
+        return found;
+    }
+    for i in 1..words.len() {
+        let word = words[i].as_str();
+        if word.starts_with('-') || word.contains('$') {
+            continue;
+        }
+        if COMMANDS.iter().any(|rule| rule.words[0] == word) {
+            let here = classify_normalized(&words[i..]);
+            // `--extra black` names a package, not a run of black: keep looking.
+            if !here.is_empty() {
+                return here;
+            }
+        }
+    }
+    found
+}
+
+fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
     let w = normalize(words);
     let mut out = Vec::new();
     for rule in COMMANDS {
@@ -918,6 +954,11 @@ mod tests {
         );
         assert_eq!(caps("./gradlew test"), [("test", "gradle", true)]);
         assert_eq!(caps("poetry run mypy src"), [("typecheck", "mypy", true)]);
+        assert_eq!(caps("uv run --with pip --group dev -p 3.12 mypy src"), [("typecheck", "mypy", true)]);
+        assert_eq!(
+            caps("uv run ${{matrix.deps}} --extra black -m ${{ matrix.cov }} pytest -n=auto"),
+            [("test", "pytest", true)]
+        );
     }
 
     #[test]
