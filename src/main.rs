@@ -399,9 +399,12 @@ struct RunArgs {
     /// Where to write SARIF [input: sarif-file; default ci-guard.sarif]
     #[arg(long)]
     sarif_file: Option<String>,
-    /// SBOM format (not available in this version) [input: sbom-format]
+    /// Write an SBOM: cyclonedx, spdx or none [input: sbom-format]
     #[arg(long)]
     sbom_format: Option<String>,
+    /// Where to write the SBOM [input: sbom-file; default ci-guard.cdx.json / ci-guard.spdx.json]
+    #[arg(long)]
+    sbom_file: Option<String>,
     /// auto, true or false [input: upload; default auto]
     #[arg(long)]
     upload: Option<String>,
@@ -460,6 +463,7 @@ fn run_action(args: &RunArgs) -> ExitCode {
         ("baseline", &args.baseline),
         ("sarif-file", &args.sarif_file),
         ("sbom-format", &args.sbom_format),
+        ("sbom-file", &args.sbom_file),
         ("upload", &args.upload),
         ("category", &args.category),
         ("config", &args.config),

@@ -21,15 +21,17 @@ pub const INPUT_NAMES: &[&str] = &[
     "baseline",
     "sarif-file",
     "sbom-format",
+    "sbom-file",
     "upload",
     "category",
     "config",
     "summary",
 ];
 
-/// The analyses `run` knows. Only the workflow audit exists in this version; the others are
-/// accepted and reported as not available, so a workflow written for a later version says
-/// what it did not get instead of passing quietly.
+/// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
+/// `sbom-format` is set or `checks` lists `sbom`. The others are accepted and reported as not
+/// available, so a workflow written for a later version says what it did not get instead of
+/// passing quietly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Analysis {
     /// Workflows and local actions (the `audit` command).
@@ -64,6 +66,33 @@ impl Analysis {
     }
 }
 
+/// The SBOM `run` writes (input `sbom-format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SbomFormat {
+    /// CycloneDX 1.6 JSON.
+    Cyclonedx,
+    /// SPDX 2.3 JSON.
+    Spdx,
+}
+
+impl SbomFormat {
+    /// As people write it, for messages and the summary.
+    pub fn title(self) -> &'static str {
+        match self {
+            SbomFormat::Cyclonedx => "CycloneDX",
+            SbomFormat::Spdx => "SPDX",
+        }
+    }
+
+    /// Where the file goes when the `sbom-file` input is not set (the formats' usual suffixes).
+    pub fn default_file(self) -> &'static str {
+        match self {
+            SbomFormat::Cyclonedx => "ci-guard.cdx.json",
+            SbomFormat::Spdx => "ci-guard.spdx.json",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UploadMode {
     /// Upload when it can work: skipped with a notice without a repository, a commit or a token,
@@ -87,7 +116,10 @@ pub struct Inputs {
     pub baseline: Option<PathBuf>,
     /// Relative to the workspace unless absolute.
     pub sarif_file: String,
-    pub sbom_format: Option<String>,
+    /// `None`: no SBOM is written.
+    pub sbom_format: Option<SbomFormat>,
+    /// Relative to the workspace unless absolute; the format's default name when unset.
+    pub sbom_file: String,
     pub upload: UploadMode,
     pub category: String,
     pub config: Option<PathBuf>,
@@ -171,6 +203,22 @@ impl Inputs {
                 ));
             }
         };
+        let sbom_format = match get("sbom-format").as_deref() {
+            Some("cyclonedx") => Some(SbomFormat::Cyclonedx),
+            Some("spdx") => Some(SbomFormat::Spdx),
+            Some("none") => None,
+            // `checks: sbom` (or `all`) asks for one; CycloneDX is the `sbom` command's default.
+            None if checks_explicit && checks.contains(&Analysis::Sbom) => {
+                Some(SbomFormat::Cyclonedx)
+            }
+            None => None,
+            Some(v) => {
+                return Err(err(
+                    "sbom-format",
+                    format!("`{v}` is not one of cyclonedx, spdx, none"),
+                ));
+            }
+        };
         let summary = match get("summary").as_deref() {
             None | Some("true") => true,
             Some("false") => false,
@@ -185,7 +233,9 @@ impl Inputs {
             fail_on,
             baseline: get("baseline").map(PathBuf::from),
             sarif_file: get("sarif-file").unwrap_or_else(|| "ci-guard.sarif".into()),
-            sbom_format: get("sbom-format").filter(|v| v != "none"),
+            sbom_file: get("sbom-file")
+                .unwrap_or_else(|| sbom_format.map_or("", SbomFormat::default_file).to_string()),
+            sbom_format,
             upload,
             category: get("category").unwrap_or_else(|| "ci-guard/".into()),
             config: get("config").map(PathBuf::from),
@@ -282,6 +332,32 @@ mod tests {
         assert_eq!(i.checks, vec![Analysis::Workflows]);
         assert!(!i.checks_explicit && i.summary && i.token.is_none());
         assert_eq!(i.sarif_file, "ci-guard.sarif");
+        assert!(i.sbom_format.is_none() && i.sbom_file.is_empty());
+    }
+
+    #[test]
+    fn sbom_format_and_file() {
+        let i = Inputs::resolve(&BTreeMap::new(), &env_of(&[("INPUT_SBOM-FORMAT", "spdx")]))
+            .expect("inputs");
+        assert_eq!(i.sbom_format, Some(SbomFormat::Spdx));
+        assert_eq!(i.sbom_file, "ci-guard.spdx.json");
+        let env = env_of(&[
+            ("INPUT_SBOM-FORMAT", "cyclonedx"),
+            ("INPUT_SBOM-FILE", "out/bom.json"),
+        ]);
+        let i = Inputs::resolve(&BTreeMap::new(), &env).expect("inputs");
+        assert_eq!(i.sbom_format, Some(SbomFormat::Cyclonedx));
+        assert_eq!(i.sbom_file, "out/bom.json");
+        // Listing the `sbom` check asks for one, in the `sbom` command's default format.
+        let i = Inputs::resolve(
+            &BTreeMap::new(),
+            &env_of(&[("INPUT_CHECKS", "workflows,sbom")]),
+        )
+        .expect("inputs");
+        assert_eq!(i.sbom_format, Some(SbomFormat::Cyclonedx));
+        let env = env_of(&[("INPUT_CHECKS", "all"), ("INPUT_SBOM-FORMAT", "none")]);
+        let i = Inputs::resolve(&BTreeMap::new(), &env).expect("inputs");
+        assert!(i.sbom_format.is_none());
     }
 
     #[test]
@@ -321,6 +397,7 @@ mod tests {
             ("INPUT_UPLOAD", "maybe", "upload"),
             ("INPUT_CHECKS", "workflows,magic", "checks"),
             ("INPUT_SUMMARY", "yes", "summary"),
+            ("INPUT_SBOM-FORMAT", "xml", "sbom-format"),
         ] {
             let e = Inputs::resolve(&BTreeMap::new(), &env_of(&[(k, v)])).expect_err(k);
             assert_eq!(e.name, name);

@@ -1,12 +1,13 @@
 //! `ci-guard run`: the GitHub Action's entry point.
 //!
 //! One pass: resolve inputs → run the analyses → write the SARIF file (always, and before any
-//! upload) → annotations → upload to code scanning → job summary → step outputs → the gate.
+//! upload) → the SBOM when asked for → annotations → upload to code scanning → job summary →
+//! step outputs → the gate.
 //! Nothing after the audit can crash the run: an upload that fails is a warning, a sink that
 //! cannot be written is reported and turns the exit code to 3 at the end, and the gate still
 //! decides 0 or 1 otherwise. The SARIF is written and uploaded when the gate fails.
 //!
-//! Paths (`path`, `sarif-file`, `baseline`, `config`) are relative to the workspace
+//! Paths (`path`, `sarif-file`, `sbom-file`, `baseline`, `config`) are relative to the workspace
 //! (`GITHUB_WORKSPACE`); the caller makes the workspace the current directory so that report
 //! paths are repository-relative, as code scanning needs. ci-guard reads files and never calls
 //! git, so git's "dubious ownership" check (the container runs as root in a workspace owned
@@ -30,7 +31,7 @@ use crate::report;
 use crate::report::github::escape_data;
 
 use self::baseline::{Baseline, BaselineError};
-use self::inputs::{Analysis, Inputs, Runner, UploadMode};
+use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
 use self::sinks::Annotations;
 
 /// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
@@ -123,15 +124,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     let mut unavailable: Vec<String> = Vec::new();
     for a in &inputs.checks {
-        if !a.available() && inputs.checks_explicit {
+        // `checks: sbom` always comes with a format (inputs.rs), so it is never unavailable.
+        let written = *a == Analysis::Sbom && inputs.sbom_format.is_some();
+        if !a.available() && inputs.checks_explicit && !written {
             unavailable.push(format!("check `{}`", a.as_str()));
         }
     }
     if !inputs.scanners.is_empty() {
         unavailable.push(format!("scanners `{}`", inputs.scanners.join(", ")));
-    }
-    if let Some(f) = &inputs.sbom_format {
-        unavailable.push(format!("SBOM format `{f}`"));
     }
     for u in &unavailable {
         console.notice(&format!(
@@ -211,8 +211,28 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         io_failed = true;
     }
 
-    // Summary, annotations and the gate look at new findings only when there is a baseline.
+    // After the SARIF, so that nothing the SBOM meets can cost the audit's results.
     let mut report = report;
+    let sbom = match inputs.sbom_format {
+        None => SbomOutcome::Off,
+        Some(format) => write_sbom(inputs, format, &at, &console),
+    };
+    match &sbom {
+        SbomOutcome::Written {
+            format,
+            components,
+            unreadable,
+            ..
+        } => {
+            for a in &mut report.assessments {
+                a.sbom_generated_by_ci_guard(format.title(), *components, *unreadable);
+            }
+        }
+        SbomOutcome::Failed(_) => io_failed = true,
+        SbomOutcome::Off => {}
+    }
+
+    // Summary, annotations and the gate look at new findings only when there is a baseline.
     let all_findings = std::mem::take(&mut report.findings);
     report.findings = all_findings.iter().filter(|f| is_new(f)).cloned().collect();
     let known = all_findings
@@ -269,6 +289,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             &upload,
             &unavailable,
             &fingerprints_rel,
+            &sbom,
         );
         let md = sinks::fit_summary(&md, &format!("`{}`", inputs.sarif_file));
         if let Err(e) = sinks::append(path, &md) {
@@ -300,7 +321,13 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             ("high", count(Severity::High).to_string()),
             ("sarif-file", inputs.sarif_file.clone()),
             ("fingerprints-file", fingerprints_rel.clone()),
-            ("sbom-file", String::new()),
+            (
+                "sbom-file",
+                match &sbom {
+                    SbomOutcome::Written { .. } => inputs.sbom_file.clone(),
+                    _ => String::new(),
+                },
+            ),
             (
                 "upload-id",
                 match &upload {
@@ -316,11 +343,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     }
 
     eprintln!(
-        "ci-guard: {} findings ({} new) in {} files; SARIF in {}; gate {}",
+        "ci-guard: {} findings ({} new) in {} files; SARIF in {}{}; gate {}",
         report.active().count(),
         report.active().filter(|f| is_new(f)).count(),
         report.files_audited,
         inputs.sarif_file,
+        match &sbom {
+            SbomOutcome::Written { components, .. } =>
+                format!("; SBOM ({components} components) in {}", inputs.sbom_file),
+            _ => String::new(),
+        },
         match (inputs.fail_on, fails) {
             (None, _) => "off".to_string(),
             (Some(t), true) => format!("failed (findings at or above {t})"),
@@ -334,6 +366,88 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     } else {
         0
     }
+}
+
+/// What became of the SBOM, for the assessment, the summary and the `sbom-file` output.
+#[derive(Debug)]
+enum SbomOutcome {
+    Off,
+    Written {
+        format: SbomFormat,
+        components: usize,
+        /// Lockfiles read.
+        lockfiles: usize,
+        unreadable: usize,
+    },
+    Failed(String),
+}
+
+/// Read the lockfiles under `path` and write the SBOM to `sbom-file` (0644, like every file
+/// `run` writes). A lockfile that cannot be read is a warning annotation at the place of the
+/// problem and the SBOM is written without its packages, as `ci-guard sbom` does; a workspace
+/// that cannot be walked or a file that cannot be written is an error (exit code 3 at the end).
+/// The timestamp honours `SOURCE_DATE_EPOCH`.
+fn write_sbom(
+    inputs: &Inputs,
+    format: SbomFormat,
+    at: &dyn Fn(&Path) -> PathBuf,
+    console: &Console,
+) -> SbomOutcome {
+    use crate::sbom;
+    // A second walk of the tree (the audit keeps its own): lockfiles are not its business.
+    let ws = match crate::workspace::Workspace::discover(&[at(Path::new(&inputs.path))]) {
+        Ok(ws) => ws,
+        Err(e) => {
+            let why = format!("cannot read the workspace for the SBOM: {e:#}");
+            console.error(&why);
+            return SbomOutcome::Failed(why);
+        }
+    };
+    let inventory = sbom::collect(&ws);
+    for e in &inventory.errors {
+        lockfile_warning(console, e);
+    }
+    let stamp = sbom::Stamp::from_env();
+    let doc = match format {
+        SbomFormat::Cyclonedx => sbom::cyclonedx::render(&inventory, &stamp),
+        SbomFormat::Spdx => sbom::spdx::render(&inventory, &stamp),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    bytes.push(b'\n');
+    if let Err(e) = sinks::write_file(&at(Path::new(&inputs.sbom_file)), &bytes) {
+        let why = format!("cannot write the SBOM file {}: {e}", inputs.sbom_file);
+        console.error(&why);
+        return SbomOutcome::Failed(why);
+    }
+    SbomOutcome::Written {
+        format,
+        components: inventory.components.len(),
+        lockfiles: inventory
+            .lockfiles
+            .len()
+            .saturating_sub(inventory.errors.len()),
+        unreadable: inventory.errors.len(),
+    }
+}
+
+/// An unreadable lockfile: an annotation at the problem in Actions, `file:line:col` else.
+fn lockfile_warning(console: &Console, e: &crate::lockfile::LockfileError) {
+    let message = format!("{}; its packages are not in the SBOM", e.message);
+    if !console.actions {
+        eprintln!("warning: {e}; its packages are not in the SBOM");
+        return;
+    }
+    let mut props = format!("file={}", report::github::escape_property(&e.path));
+    if e.line > 0 {
+        let _ = write!(props, ",line={}", e.line);
+        if e.column > 0 {
+            let _ = write!(props, ",col={}", e.column);
+        }
+    }
+    println!(
+        "::warning {props},title=ci-guard SBOM::{}",
+        escape_data(&message)
+    );
 }
 
 /// `ci-guard.sarif` -> `ci-guard.fingerprints.json`, beside it.
@@ -499,6 +613,7 @@ fn this_run(
     upload: &UploadOutcome,
     unavailable: &[String],
     fingerprints: &str,
+    sbom: &SbomOutcome,
 ) {
     md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
@@ -559,6 +674,32 @@ fn this_run(
         },
     };
     let _ = writeln!(md, "| Code scanning | {up} |");
+    match sbom {
+        SbomOutcome::Off => {}
+        SbomOutcome::Written {
+            format,
+            components,
+            lockfiles,
+            unreadable,
+        } => {
+            let missing = if *unreadable > 0 {
+                format!(
+                    "; ⚠️ {unreadable} unreadable (see the warnings), their packages are missing"
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                md,
+                "| SBOM | `{}`: {}, {components} components from {lockfiles} lockfile(s){missing} |",
+                inputs.sbom_file,
+                format.title(),
+            );
+        }
+        SbomOutcome::Failed(why) => {
+            let _ = writeln!(md, "| SBOM | ⚠️ not written: {} |", cell(why));
+        }
+    }
     for note in prepared.notes() {
         let _ = writeln!(md, "| SARIF note | {} |", cell(&note));
     }
