@@ -486,21 +486,32 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
     // waits for a job that builds or publishes, or deploys by commit/digest.
     {
         let (state, current, evidence) = if delivery.is_empty() {
-            (State::NotApplicable, "no deploy jobs".to_string(), Vec::new())
+            (
+                State::NotApplicable,
+                "no deploy jobs".to_string(),
+                Vec::new(),
+            )
         } else {
             let builds = |c: &std::collections::BTreeSet<Capability>| {
                 c.contains(&Capability::Build) || c.contains(&Capability::ContainerBuild)
             };
-            let rebuild: Vec<_> = delivery.iter().filter(|j| builds(&j.capabilities)).collect();
+            let rebuild: Vec<_> = delivery
+                .iter()
+                .filter(|j| builds(&j.capabilities))
+                .collect();
             let proven: Vec<_> = delivery
                 .iter()
                 .filter(|j| !builds(&j.capabilities))
                 .filter(|j| {
                     j.capabilities.contains(&Capability::ArtifactDownload)
                         || j.passes_build_identity
-                        || j.needs.iter().filter_map(|n| inv.job(&j.workflow, n)).any(|u| {
-                            builds(&u.capabilities) || u.capabilities.contains(&Capability::Publish)
-                        })
+                        || j.needs
+                            .iter()
+                            .filter_map(|n| inv.job(&j.workflow, n))
+                            .any(|u| {
+                                builds(&u.capabilities)
+                                    || u.capabilities.contains(&Capability::Publish)
+                            })
                 })
                 .collect();
             let unproven = delivery.len() - rebuild.len() - proven.len();
@@ -517,18 +528,29 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                     "{} of {} deploy jobs build what they deploy in the same job: {}",
                     rebuild.len(),
                     delivery.len(),
-                    rebuild.iter().map(|j| j.label()).collect::<Vec<_>>().join(", ")
+                    rebuild
+                        .iter()
+                        .map(|j| j.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             if !proven.is_empty() {
-                parts.push(format!("{} ship an artifact or image built earlier", proven.len()));
+                parts.push(format!(
+                    "{} ship an artifact or image built earlier",
+                    proven.len()
+                ));
             }
             if unproven > 0 {
                 parts.push(format!(
                     "{unproven} show no line saying where their artifact comes from"
                 ));
             }
-            let shown: Vec<_> = rebuild.iter().chain(proven.iter()).map(|j| j.location.clone()).collect();
+            let shown: Vec<_> = rebuild
+                .iter()
+                .chain(proven.iter())
+                .map(|j| j.location.clone())
+                .collect();
             (state, parts.join("; "), shown)
         };
         rows.push(row(

@@ -447,23 +447,18 @@ impl WorkflowBuilder<'_, '_> {
                 self.classify(job, &cmd.words, location, None, state);
                 continue;
             }
+            let before = self.inv.facts.len();
             for r in resolved {
                 let via = Location::new(
                     join_display(&self.analysis.repo.display_root, &r.file),
                     Span::new(Pos::new(r.line, 1), Pos::new(r.line, 1)),
                 );
                 let inner_state = state.clone().or_else(|| {
-                    r.command
-                        .failure_swallowed
-                        .as_ref()
-                        .map(|s| Blocking::NonBlocking {
-                            reason: format!(
-                                "failure swallowed by `{}` in {}",
-                                s.text.trim(),
-                                r.file
-                            ),
-                            location: via.clone(),
-                        })
+                    let s = r.command.failure_swallowed.as_ref()?;
+                    Some(Blocking::NonBlocking {
+                        reason: format!("{} (in {})", swallow_reason(s)?, r.file),
+                        location: via.clone(),
+                    })
                 });
                 self.classify(
                     job,
@@ -472,6 +467,11 @@ impl WorkflowBuilder<'_, '_> {
                     Some(via),
                     inner_state,
                 );
+            }
+            // A script whose commands are all unknown (`node node_modules/jest/bin/jest.js`)
+            // still proves, by its name, what the pipeline runs.
+            if self.inv.facts.len() == before {
+                self.classify(job, &cmd.words, location, None, state);
             }
         }
     }

@@ -665,9 +665,29 @@ const RUNNERS: &[&[&str]] = &[
 
 /// Runner options whose value is the next word (`uv run --with pip pytest`).
 const RUNNER_OPTIONS_WITH_VALUE: &[&str] = &[
-    "--with", "--group", "--only-group", "--extra", "-p", "--python", "--package", "--directory",
-    "--project", "--env-file", "--from", "--index", "-w", "--workspace", "-C", "--dir", "--filter",
-    "-F", "--cwd", "--prefix", "-e", "--environment", "--env",
+    "--with",
+    "--group",
+    "--only-group",
+    "--extra",
+    "-p",
+    "--python",
+    "--package",
+    "--directory",
+    "--project",
+    "--env-file",
+    "--from",
+    "--index",
+    "-w",
+    "--workspace",
+    "-C",
+    "--dir",
+    "--filter",
+    "-F",
+    "--cwd",
+    "--prefix",
+    "-e",
+    "--environment",
+    "--env",
 ];
 
 /// The command's words with runner prefixes and path prefixes removed:
@@ -686,6 +706,26 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             i += if takes_value { 2 } else { 1 };
         }
         w.drain(..i.min(w.len()));
+    }
+    // `node node_modules/jest/bin/jest.js`: the script is the tool.
+    if matches!(w.first(), Some(&("node" | "bun" | "deno")))
+        && let Some(k) = w
+            .iter()
+            .skip(1)
+            .position(|x| !x.starts_with('-'))
+            .map(|p| p + 1)
+    {
+        let stem = w[k]
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .split('.')
+            .next()
+            .unwrap_or("");
+        if !stem.is_empty() && w[k].contains('/') && COMMANDS.iter().any(|r| r.words[0] == stem) {
+            w.drain(..k);
+            w[0] = stem;
+        }
     }
     if let Some(first) = w.first_mut() {
         *first = first.rsplit('/').next().unwrap_or(first);
@@ -714,7 +754,9 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
     }
     // `uv run ${{ matrix.deps }} -m pytest -n auto`: when a runner's arguments hide the program
     // behind an expression, the first later word that a rule starts with is taken as it.
-    let runs_something = RUNNERS.iter().any(|r| words.len() > r.len() && words[..r.len()] == r[..]);
+    let runs_something = RUNNERS
+        .iter()
+        .any(|r| words.len() > r.len() && words[..r.len()] == r[..]);
     if !runs_something {
         return found;
     }
@@ -953,8 +995,15 @@ mod tests {
             [("test", "jest", true)]
         );
         assert_eq!(caps("./gradlew test"), [("test", "gradle", true)]);
+        assert_eq!(
+            caps("node --experimental-vm-modules node_modules/jest/bin/jest.js"),
+            [("test", "jest", true)]
+        );
         assert_eq!(caps("poetry run mypy src"), [("typecheck", "mypy", true)]);
-        assert_eq!(caps("uv run --with pip --group dev -p 3.12 mypy src"), [("typecheck", "mypy", true)]);
+        assert_eq!(
+            caps("uv run --with pip --group dev -p 3.12 mypy src"),
+            [("typecheck", "mypy", true)]
+        );
         assert_eq!(
             caps("uv run ${{matrix.deps}} --extra black -m ${{ matrix.cov }} pytest -n=auto"),
             [("test", "pytest", true)]
