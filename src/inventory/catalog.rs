@@ -722,7 +722,10 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             .split('.')
             .next()
             .unwrap_or("");
-        if !stem.is_empty() && w[k].contains('/') && COMMANDS.iter().any(|r| r.words[0] == stem) {
+        if !stem.is_empty()
+            && w[k].contains("node_modules/")
+            && COMMANDS.iter().any(|r| r.words[0] == stem)
+        {
             w.drain(..k);
             w[0] = stem;
         }
