@@ -86,10 +86,10 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     let changed: Vec<usize> = (0..ops.len()).filter(|&k| ops[k].0 != Op::Same).collect();
     let mut k = 0;
     while k < changed.len() {
-        // Grow a hunk while the next change is within two contexts of the last one.
+        // Grow a hunk while at most two contexts of unchanged lines separate the next change.
         let first = changed[k];
         let mut last = first;
-        while k + 1 < changed.len() && changed[k + 1] - last <= 2 * CONTEXT {
+        while k + 1 < changed.len() && changed[k + 1] - last <= 2 * CONTEXT + 1 {
             k += 1;
             last = changed[k];
         }

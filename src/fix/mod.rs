@@ -291,6 +291,9 @@ fn fix_file(
     result.done = plan.done;
     result.skipped = plan.skipped;
     result.notes = plan.notes;
+    // Report in file order, whichever fixer found what.
+    result.done.sort_by_key(|m| leading_pos(m));
+    result.skipped.sort_by_key(|m| leading_pos(m));
     for e in dropped {
         result.skipped.push(format!(
             "an edit at byte {} overlapped another and was left out: {:?}",
@@ -298,6 +301,13 @@ fn fix_file(
         ));
     }
     result
+}
+
+/// The `line:column` a report message starts with (messages without one sort last).
+fn leading_pos(message: &str) -> (u32, u32) {
+    let mut parts = message.splitn(3, ':');
+    let num = |p: Option<&str>| p.and_then(|s| s.trim().parse().ok()).unwrap_or(u32::MAX);
+    (num(parts.next()), num(parts.next()))
 }
 
 /// Write every changed file back.
