@@ -35,6 +35,11 @@ fn cases() -> Vec<(PathBuf, PathBuf, &'static str)> {
             ".github/workflows/four-space.yml",
         ),
         (
+            f("partial.yml"),
+            f("partial.expected.yml"),
+            ".github/workflows/partial.yml",
+        ),
+        (
             PathBuf::from(CORPUS_WORKFLOW),
             f("corpus-brakeman.expected.yml"),
             ".github/workflows/brakeman-analysis.yml",
@@ -101,6 +106,7 @@ fn fixes_match_expected_files_and_leave_no_finding_for_their_rules() {
             assert!(has(&before, rule, file), "{rule} in {file}: {before:?}");
         }
     }
+    assert!(has(&before, "excessive-permissions", "partial.yml"));
     assert!(has(&before, "credential-persistence", "action.yml"));
     assert!(has(&before, "unpinned-uses", "action.yml"));
 
@@ -164,7 +170,7 @@ fn fixes_match_expected_files_and_leave_no_finding_for_their_rules() {
     }
     let stdout = String::from_utf8_lossy(&again.stdout);
     assert!(
-        stdout.contains("ci-guard fix: 0 fixes in 0 of 4 files"),
+        stdout.contains("ci-guard fix: 0 fixes in 0 of 5 files"),
         "{stdout}"
     );
 }

@@ -174,6 +174,9 @@ pub(crate) fn step_nodes(root: &Node) -> Vec<&Node> {
     if let Some(runs) = root.get("runs") {
         push(runs.get("steps"), &mut out);
     }
+    // An alias (`steps: *shared`) repeats the anchored nodes with their spans: edit them once.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|n| seen.insert(n.span.start));
     out
 }
 
@@ -388,6 +391,15 @@ mod tests {
         let (out, dropped) = apply("a@v4", vec![edit(4, 4, " # v4"), edit(2, 4, "sha")]);
         assert_eq!(out, "a@sha # v4");
         assert!(dropped.is_empty());
+    }
+
+    #[test]
+    fn aliased_steps_are_visited_once() {
+        let doc = yaml::parse(
+            "jobs:\n  a:\n    steps: &s\n      - uses: actions/checkout@v4\n  b:\n    steps: *s\n",
+        )
+        .expect("yaml");
+        assert_eq!(step_nodes(&doc.root).len(), 1);
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! A minimal `permissions:` block where a workflow has none (rule `excessive-permissions`).
 //!
 //! The scopes come from the rule's own table of what actions and commands need, so the fix
-//! and the finding cannot disagree. One job, or no job needing a write scope: one top-level
-//! block. Several jobs and some need write scopes: `contents: read` at the top and a block in
-//! each job that needs more, because a write scope at the top would reach every job (which the
-//! rule reports).
+//! and the finding cannot disagree. The jobs considered are those without a block of their
+//! own. One job, or no such job needing a write scope: one top-level block. Several jobs and
+//! some need write scopes: `contents: read` at the top and a block in each job that needs
+//! more, because a write scope at the top would reach every job (which the rule reports).
 
 use std::collections::BTreeSet;
 
@@ -41,9 +41,9 @@ pub(super) fn plan(
     plan: &mut Plan,
 ) {
     let wf = &pw.workflow;
-    // The rule only asks for a block when none exists anywhere; a partial one is a judgement
-    // call left to people.
-    if wf.permissions.is_some() || wf.jobs.iter().any(|j| j.permissions.is_some()) {
+    // The rule asks for a block where a job runs with the default token: no workflow-level
+    // block and none of its own. Jobs with their own block are not touched.
+    if wf.permissions.is_some() || wf.jobs.iter().all(|j| j.permissions.is_some()) {
         return;
     }
     let Some(jobs_entry) = root.entry("jobs") else {
@@ -59,14 +59,17 @@ pub(super) fn plan(
     let needs: Vec<(&crate::workflow::Job, Needs)> = wf
         .jobs
         .iter()
+        .filter(|j| j.permissions.is_none())
         .map(|j| (j, job_needs(pw, j, analysis)))
         .collect();
     let unit = " ".repeat(cx.unit);
-    let indent = " ".repeat(at.column as usize - 1);
+    let indent = " ".repeat((at.column as usize).saturating_sub(1));
     let nl = cx.nl;
 
     let any_write = needs.iter().any(|(_, n)| !n.write.is_empty());
-    let per_job = any_write && needs.len() > 1;
+    // A write scope at the top would reach every job, which the rule reports when there are
+    // several.
+    let per_job = any_write && wf.jobs.len() > 1;
     let top: BTreeSet<&str> = if per_job {
         BTreeSet::new()
     } else {
@@ -95,7 +98,7 @@ pub(super) fn plan(
             let Some(o) = cx.line_start(first.key.span.start.line) else {
                 return;
             };
-            let job_indent = " ".repeat(first.key.span.start.column as usize - 1);
+            let job_indent = " ".repeat((first.key.span.start.column as usize).saturating_sub(1));
             job_edits.push((o, block(&job_indent, &unit, &n.write, nl)));
             plan.done.push(format!(
                 "{}: added `permissions:` to job `{}` ({})",

@@ -61,7 +61,7 @@ fn under_with(cx: &Ctx<'_>, with: &crate::yaml::Entry, plan: &mut Plan) {
     }
     if with.value.is_null() {
         // `with:` with nothing under it: the input goes on the next line.
-        let indent = " ".repeat(with.key.span.start.column as usize - 1 + cx.unit);
+        let indent = " ".repeat((with.key.span.start.column as usize).saturating_sub(1) + cx.unit);
         let (o, pre) = cx.after_line(with.key.span.end.line);
         plan.insert(o, format!("{pre}{indent}{LINE}{}", cx.nl));
         plan.done
@@ -93,7 +93,7 @@ fn under_with(cx: &Ctx<'_>, with: &crate::yaml::Entry, plan: &mut Plan) {
     let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
         return;
     };
-    let indent = " ".repeat(first.key.span.start.column as usize - 1);
+    let indent = " ".repeat((first.key.span.start.column as usize).saturating_sub(1));
     if one_line(&last.value) && last.value.span.end.line == last.key.span.start.line {
         // After the last input, so the block reads in the order it was written.
         let (o, pre) = cx.after_line(last.value.span.end.line);
@@ -126,7 +126,7 @@ fn add_with(cx: &Ctx<'_>, step: &Node, plan: &mut Plan) {
         ));
         return;
     }
-    let col = uses.key.span.start.column as usize - 1;
+    let col = (uses.key.span.start.column as usize).saturating_sub(1);
     let (indent, inner) = (" ".repeat(col), " ".repeat(col + cx.unit));
     let nl = cx.nl;
     let (o, pre) = cx.after_line(uses.value.span.end.line);

@@ -16,6 +16,8 @@ fn uses_nodes(root: &Node) -> Vec<&Node> {
         .collect();
     out.extend(step_nodes(root).into_iter().filter_map(|s| s.get("uses")));
     out.sort_by_key(|n| n.span.start);
+    // Aliased steps share their spans: one edit each.
+    out.dedup_by_key(|n| n.span.start);
     out
 }
 
