@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod assess;
 pub mod audit;
 pub mod finding;
+pub mod fix;
 pub mod github;
 pub mod inventory;
 pub mod lockfile;

@@ -108,6 +108,36 @@ enum Command {
         "  3  I/O error"
     ))]
     Sbom(SbomArgs),
+    /// Fix workflows in place: persist-credentials, a minimal permissions block, SHA pins.
+    #[command(after_help = concat!(
+        "Examples:\n",
+        "  ci-guard fix --dry-run                  show the diff, change nothing\n",
+        "  ci-guard fix --pins pins.yml            also pin `uses:` refs listed in pins.yml\n\n",
+        "Edits are made by span, so formatting and comments are kept. The pins file is a YAML\n",
+        "or JSON mapping of `owner/repo@ref` to a 40-hex commit SHA; refs not in it are listed\n",
+        "and left alone. docs/fix.md describes every fix.\n\n",
+        "Exit codes:\n",
+        "  0  done (including nothing to fix)\n",
+        "  2  usage error (a bad pins file is named as file:line:column)\n",
+        "  3  I/O error"
+    ))]
+    Fix(FixArgs),
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    /// Repositories, folders of repositories, or single workflow/action files.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Print a unified diff of the fixes and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// YAML or JSON mapping of `owner/repo@ref` to a commit SHA, for pinning `uses:`.
+    #[arg(long, value_name = "FILE")]
+    pins: Option<PathBuf>,
+    /// Resolve refs through the GitHub API (not available in this version: use --pins).
+    #[arg(long)]
+    online: bool,
 }
 
 #[derive(clap::Args)]
@@ -216,6 +246,7 @@ fn main() -> ExitCode {
         Command::VerifyDeploy(args) => run_verify_deploy(&args),
         Command::Run(args) => run_action(&args),
         Command::Sbom(args) => run_sbom(&args),
+        Command::Fix(args) => run_fix(&args),
     }
 }
 
@@ -556,4 +587,49 @@ fn run_sbom(args: &SbomArgs) -> ExitCode {
         }
         None => print(&rendered),
     }
+}
+
+fn run_fix(args: &FixArgs) -> ExitCode {
+    use ci_guard::fix::{self, FixOptions, Pins, PinsError};
+    if args.online {
+        eprintln!("error: --online is not available in this version: use --pins FILE");
+        return ExitCode::from(2);
+    }
+    let pins = match args.pins.as_deref().map(Pins::load).transpose() {
+        Ok(p) => p,
+        Err(e @ PinsError::Invalid(_)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e @ PinsError::Io(_)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let opts = FixOptions {
+        paths: args.paths.clone(),
+        pins,
+    };
+    let fixes = match fix::plan(&opts) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let report = fix::report(&fixes);
+    if args.dry_run {
+        // The diff alone on standard output, so it can be piped to `git apply`.
+        let diff: String = fixes
+            .iter()
+            .map(|f| fix::unified_diff(&f.display, &f.original, &f.fixed))
+            .collect();
+        eprint!("{report}");
+        return print(&diff);
+    }
+    if let Err(e) = fix::write(&fixes) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(3);
+    }
+    print(&report)
 }

@@ -21,17 +21,18 @@ pub static RULE: Rule = Rule {
 };
 
 /// What a job's steps need from the token, as far as we can tell.
+/// `ci-guard fix` reads it too, to write the block this rule asks for.
 #[derive(Default, Debug)]
-struct Needs {
+pub(crate) struct Needs {
     /// Scopes that need `write`.
-    write: BTreeSet<&'static str>,
+    pub(crate) write: BTreeSet<&'static str>,
     /// The step that made each scope needed, for messages.
     because: Vec<(&'static str, String)>,
     /// A step we cannot see into (an unknown action, a reusable workflow) holds the token.
-    opaque: Option<String>,
+    pub(crate) opaque: Option<String>,
     /// A script passes the token to a command we do not know; it cannot mint OIDC tokens
     /// unless it reads `ACTIONS_ID_TOKEN_REQUEST_*`, which we look for.
-    opaque_script: Option<String>,
+    pub(crate) opaque_script: Option<String>,
 }
 
 impl Needs {
@@ -248,7 +249,7 @@ fn script_needs(script: &str, label: &str, needs: &mut Needs) {
     }
 }
 
-fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
+pub(crate) fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
     let mut needs = Needs::default();
     if let Some(u) = &job.uses {
         let what = match &u.value {
