@@ -223,9 +223,13 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         let (lint, lint_blocking) = get("lint");
         let (deploy, _) = get("deploy");
         let (post, _) = get("post-deploy checks");
+        // A post-deploy check is expected after deploying a service, not after publishing a
+        // package or image.
+        let deploys_service = inv.has(Capability::Deploy);
+        let _ = deploy;
         let state = if !has_workflows || !(test || e2e) {
             State::Missing
-        } else if test_blocking && lint && lint_blocking && (!deploy || post) {
+        } else if test_blocking && lint && lint_blocking && (!deploys_service || post) {
             State::Present
         } else {
             State::Partial
@@ -546,11 +550,9 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
                     "{unproven} show no line saying where their artifact comes from"
                 ));
             }
-            let shown: Vec<_> = rebuild
-                .iter()
-                .chain(proven.iter())
-                .map(|j| j.location.clone())
-                .collect();
+            // Every deploy job is evidence: the ones that rebuild or ship a prior build prove
+            // it, the others are where the missing hand-over belongs.
+            let shown: Vec<_> = delivery.iter().map(|j| j.location.clone()).collect();
             (state, parts.join("; "), shown)
         };
         rows.push(row(

@@ -558,6 +558,40 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         out.insert(0, m);
         break;
     }
+    // What an uploaded artifact holds is written in its `path:`: keeping JUnit files, coverage
+    // or scan reports with the run is observability the assessment counts.
+    if name == "actions/upload-artifact"
+        && let Some(path) = input(step, "path")
+    {
+        let p = path.to_ascii_lowercase();
+        let kinds = [
+            (
+                ["junit", "test-results", "playwright-report"],
+                C::TestReport,
+                "test report artifact",
+            ),
+            (
+                ["coverage", "lcov", "cobertura"],
+                C::Coverage,
+                "coverage artifact",
+            ),
+            (
+                [".sarif", "scan-report", "audit-report"],
+                C::ScanReport,
+                "scan report artifact",
+            ),
+        ];
+        for (needles, capability, tool) in kinds {
+            if needles.iter().any(|n| p.contains(n)) {
+                out.push(ActionMatch {
+                    capability,
+                    tool: tool.into(),
+                    blocks_on_findings: true,
+                    input: Some("path"),
+                });
+            }
+        }
+    }
     // Publishing to npm with changesets happens when the action is given a publish command.
     if name == "changesets/action" && input(step, "publish").is_some() {
         out.push(ActionMatch {
@@ -621,6 +655,13 @@ mod tests {
             [("sast", "codeql".to_string(), false)]
         );
         assert!(classify("uses: github/codeql-action/init@v3").is_empty());
+        let got = classify(
+            "uses: actions/upload-artifact@v4\n        with: {name: r, path: target/nextest/ci/junit.xml}",
+        );
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            ["artifact-upload", "test-report"]
+        );
         assert_eq!(
             classify("uses: snyk/actions/docker@master")[0].0,
             "container-scan"

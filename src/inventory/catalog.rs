@@ -203,6 +203,7 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Test, "gotestsum", ["gotestsum"]),
     cmd!(Test, "cargo test", ["cargo", "test"]),
     cmd!(Test, "cargo nextest", ["cargo", "nextest"]),
+    cmd!(Test, "cargo llvm-cov", ["cargo", "llvm-cov"]),
     cmd!(Test, "maven", ["mvn", "test"]),
     cmd!(Test, "maven", ["mvn", "verify"]),
     cmd!(Test, "maven", ["mvn", "*", "verify"]),
@@ -563,6 +564,7 @@ pub static COMMANDS: &[CommandRule] = &[
         with["--sbom=true"]
     ),
     cmd!(Sbom, "ci-guard sbom", ["ci-guard", "sbom"]),
+    cmd!(ScanReport, "ci-guard run", ["ci-guard", "run"]),
     cmd!(Sbom, "sbom-tool", ["sbom-tool", "generate"]),
     cmd!(Signing, "cosign sign", ["cosign", "sign"]),
     cmd!(Signing, "cosign sign-blob", ["cosign", "sign-blob"]),
