@@ -1,11 +1,15 @@
 //! One repository, parsed: its workflows and local actions with the configuration that applies.
 //! Rules read this; none of them parses anything itself.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::finding::Location;
 use crate::inventory::Inventory;
+use crate::inventory::shell::Command;
 use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
 use crate::workspace::Repository;
 
@@ -23,6 +27,10 @@ pub struct ParsedAction {
     pub source: Arc<str>,
 }
 
+/// Parsed `run:` scripts by the address of their text (stable while the analysis lives) and
+/// whether `pipefail` applies.
+type ScriptCache = HashMap<(*const String, bool), Rc<Vec<Command>>>;
+
 pub struct RepoAnalysis<'a> {
     pub repo: &'a Repository,
     pub config: &'a Config,
@@ -30,6 +38,8 @@ pub struct RepoAnalysis<'a> {
     pub actions: Vec<ParsedAction>,
     /// What the pipeline does, built once from the workflows before any rule runs.
     pub inventory: Inventory,
+    /// Each `run:` script read once (the inventory and several rules all need its commands).
+    scripts: RefCell<ScriptCache>,
 }
 
 impl<'a> RepoAnalysis<'a> {
@@ -45,9 +55,22 @@ impl<'a> RepoAnalysis<'a> {
             workflows,
             actions,
             inventory: Inventory::default(),
+            scripts: RefCell::default(),
         };
         analysis.inventory = crate::inventory::build(&analysis);
         analysis
+    }
+
+    /// The commands of a `run:` script of one of this repository's steps, read once.
+    /// `pipefail` is GitHub's choice for the step: only an explicit `shell: bash` sets it.
+    pub fn script_commands(&self, run: &Spanned<String>, pipefail: bool) -> Rc<Vec<Command>> {
+        let key = (&run.value as *const String, pipefail);
+        if let Some(cached) = self.scripts.borrow().get(&key) {
+            return Rc::clone(cached);
+        }
+        let parsed = Rc::new(crate::inventory::shell::commands(&run.value, pipefail));
+        self.scripts.borrow_mut().insert(key, Rc::clone(&parsed));
+        parsed
     }
 
     /// The workflow where a pipeline-wide remedy belongs: the one that runs on pull requests (or

@@ -425,7 +425,7 @@ impl WorkflowBuilder<'_, '_> {
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
         // Positions first (reads the source), facts second (writes the inventory).
         let mut planned = Vec::new();
-        for cmd in shell::commands(&run.value, pipefail) {
+        for cmd in self.analysis.script_commands(run, pipefail).iter().cloned() {
             let span = command_span(src, run, cmd.line, cmd.column, &cmd.text);
             let swallowed = cmd.failure_swallowed.as_ref().and_then(|s| {
                 let reason = swallow_reason(s)?;

@@ -29,7 +29,7 @@ struct Unpinned {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for site in run_sites(repo) {
-        for (cmd, location) in site.commands() {
+        for (cmd, location) in site.commands(repo) {
             let Some(u) = unpinned(program_words(&cmd.words)) else {
                 continue;
             };

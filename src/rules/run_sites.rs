@@ -5,7 +5,7 @@
 use crate::analysis::RepoAnalysis;
 use crate::finding::Location;
 use crate::inventory::command_span;
-use crate::inventory::shell::{self, Command};
+use crate::inventory::shell::Command;
 use crate::source::SourceText;
 use crate::workflow::{ActionRuns, Spanned, Step};
 use std::rc::Rc;
@@ -20,15 +20,17 @@ pub(crate) struct RunSite<'a> {
 
 impl RunSite<'_> {
     /// The script's commands, each with its location in the file.
-    pub fn commands(&self) -> Vec<(Command, Location)> {
-        // GitHub runs `bash -e -o pipefail {0}` when no shell is named.
+    pub fn commands(&self, repo: &RepoAnalysis<'_>) -> Vec<(Command, Location)> {
+        // GitHub runs an unnamed shell as `bash -e {0}` and an explicit `shell: bash` as
+        // `bash --noprofile --norc -eo pipefail {0}`.
         let pipefail = self
             .step
             .shell
             .as_ref()
-            .is_none_or(|s| s.value.trim() == "bash");
-        shell::commands(&self.run.value, pipefail)
-            .into_iter()
+            .is_some_and(|s| s.value.trim() == "bash");
+        repo.script_commands(self.run, pipefail)
+            .iter()
+            .cloned()
             .map(|c| {
                 let at = self.location(c.line, c.column, &c.text);
                 (c, at)

@@ -78,7 +78,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             || lower.contains("chmod a+x")
             || lower.contains("chmod u+x");
         let mut flagged_lines = std::collections::BTreeSet::new();
-        for (cmd, location) in site.commands() {
+        for (cmd, location) in site.commands(repo) {
             let words = program_words(&cmd.words);
             let Some(first) = words.first() else { continue };
             // The rest of the script line from this command on: the pipe may be split off
