@@ -98,12 +98,17 @@ pub fn parse_action(text: &str, rel: &str) -> (Option<Action>, Vec<ModelError>) 
     };
     let action = Action {
         rel: rel.to_string(),
-        root: root.clone(),
+        root: crate::yaml::Node {
+            span: root.span,
+            value: crate::yaml::Value::Seq(Vec::new()),
+        },
         name,
         inputs,
         runs,
         expressions: expressions(root, &SourceText::new(text)),
     };
+    let mut action = action;
+    action.root = doc.root;
     (Some(action), cx.errors)
 }
 

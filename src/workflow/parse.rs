@@ -42,7 +42,11 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
     };
     let mut wf = Workflow {
         rel: rel.to_string(),
-        root: doc.root.clone(),
+        // Filled with the tree itself once the model no longer borrows it (no copy).
+        root: Node {
+            span: doc.root.span,
+            value: Value::Seq(Vec::new()),
+        },
         name: None,
         on_span: None,
         triggers: Vec::new(),
@@ -85,6 +89,7 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
     if doc.root.entry("jobs").is_none() {
         cx.error(&doc.root, "a workflow needs a `jobs:` key");
     }
+    wf.root = doc.root;
     (Some(wf), cx.errors)
 }
 
