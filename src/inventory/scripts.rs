@@ -405,6 +405,20 @@ struct Invocation {
     ignore_errors: bool,
 }
 
+impl Invocation {
+    /// An invocation of `runner` in `dir` naming nothing yet; the parsers fill it in.
+    fn new(runner: Runner, dir: &str) -> Self {
+        Invocation {
+            runner,
+            dir: dir.to_string(),
+            file: None,
+            names: Vec::new(),
+            pre_post: false,
+            ignore_errors: false,
+        }
+    }
+}
+
 /// yarn and pnpm commands that are never a script name without `run`.
 const PM_BUILTINS: &[&str] = &[
     "add",
@@ -541,14 +555,7 @@ fn npm_like(cwd: &str, args: &[String], pm: Pm) -> Option<Invocation> {
 }
 
 fn make(cwd: &str, args: &[String]) -> Option<Invocation> {
-    let mut inv = Invocation {
-        runner: Runner::Make,
-        dir: cwd.to_string(),
-        file: None,
-        names: Vec::new(),
-        pre_post: false,
-        ignore_errors: false,
-    };
+    let mut inv = Invocation::new(Runner::Make, cwd);
     let mut file = None;
     let mut i = 0;
     while let Some(a) = args.get(i) {
@@ -597,14 +604,7 @@ fn make(cwd: &str, args: &[String]) -> Option<Invocation> {
 }
 
 fn just(cwd: &str, args: &[String]) -> Option<Invocation> {
-    let mut inv = Invocation {
-        runner: Runner::Just,
-        dir: cwd.to_string(),
-        file: None,
-        names: Vec::new(),
-        pre_post: false,
-        ignore_errors: false,
-    };
+    let mut inv = Invocation::new(Runner::Just, cwd);
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let a = a.as_str();
@@ -652,14 +652,7 @@ fn just(cwd: &str, args: &[String]) -> Option<Invocation> {
 }
 
 fn task(cwd: &str, args: &[String]) -> Option<Invocation> {
-    let mut inv = Invocation {
-        runner: Runner::Task,
-        dir: cwd.to_string(),
-        file: None,
-        names: Vec::new(),
-        pre_post: false,
-        ignore_errors: false,
-    };
+    let mut inv = Invocation::new(Runner::Task, cwd);
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let a = a.as_str();
