@@ -211,6 +211,24 @@ pub(crate) mod tests {
     use crate::workflow::parse_workflow;
     use std::collections::BTreeMap;
 
+    /// A pipeline-wide gap rule fires once, at the `on:` key (1:1), on `fires`, and not on
+    /// `quiet`, which has what the rule asks for.
+    pub(crate) fn assert_missing_rule(rule: &str, fires: &str, quiet: &str) {
+        let found = findings_for(rule, fires);
+        let at: Vec<_> = found
+            .iter()
+            .map(|f| {
+                (
+                    f.location.as_ref().map(|l| (l.start.line, l.start.column)),
+                    &f.message,
+                )
+            })
+            .collect();
+        assert_eq!(at.len(), 1, "{at:?}");
+        assert_eq!(at[0].0, Some((1, 1)));
+        assert!(findings_for(rule, quiet).is_empty());
+    }
+
     /// Run one rule over a single workflow text, as `.github/workflows/test.yml`.
     pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
         let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");

@@ -32,36 +32,14 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::assert_missing_rule;
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for(
+        assert_missing_rule(
             "missing-lint",
             "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: pytest\n",
-        );
-        assert_eq!(
-            found.len(),
-            1,
-            "{:?}",
-            found
-                .iter()
-                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
-                .collect::<Vec<_>>()
-        );
-        assert_eq!(
-            found[0]
-                .location
-                .as_ref()
-                .map(|l| (l.start.line, l.start.column)),
-            Some((1, 1))
-        );
-        assert!(
-            findings_for(
-                "missing-lint",
-                "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: ruff check .\n"
-            )
-            .is_empty()
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: ruff check .\n",
         );
     }
 }

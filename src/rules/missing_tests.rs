@@ -51,36 +51,14 @@ fn test_command(langs: &[String]) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::assert_missing_rule;
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {
-        let found = findings_for(
+        assert_missing_rule(
             "missing-tests",
             "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo build\n",
-        );
-        assert_eq!(
-            found.len(),
-            1,
-            "{:?}",
-            found
-                .iter()
-                .map(|f| (f.location.as_ref().map(|l| l.start), &f.message))
-                .collect::<Vec<_>>()
-        );
-        assert_eq!(
-            found[0]
-                .location
-                .as_ref()
-                .map(|l| (l.start.line, l.start.column)),
-            Some((1, 1))
-        );
-        assert!(
-            findings_for(
-                "missing-tests",
-                "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo test\n"
-            )
-            .is_empty()
+            "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: cargo test\n",
         );
     }
 }
