@@ -23,3 +23,4 @@ pub const PROJECT_URL: &str = "https://github.com/ci-guard/ci-guard";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod config;
 pub mod suppress;
+pub mod time;

@@ -100,11 +100,7 @@ enum UploadOutcome {
 
 /// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
 pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
-    let started_at = sinks::rfc3339(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    );
+    let started_at = crate::time::now();
     let console = Console {
         actions: runner.in_actions,
     };
