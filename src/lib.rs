@@ -12,6 +12,7 @@ pub mod lockfile;
 pub mod report;
 pub mod rules;
 pub mod sbom;
+pub mod scanners;
 pub mod source;
 pub mod verify_deploy;
 pub mod workflow;
