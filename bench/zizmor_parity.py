@@ -4,7 +4,12 @@
 zizmor stops at the first file it cannot load (a duplicate key, a trigger shape it does not
 model), so it is run one repository at a time and, when a repository fails, one file at a time;
 files it still cannot load are excluded from both sides and counted. Findings are compared by
-(file, 1-based line) of their primary location.
+(file, 1-based line) of their primary location ("found"), and a second time by span ("in span"):
+a zizmor finding also counts as found there when a ci-guard finding of the matching rule starts
+inside zizmor's primary span, or when one of ci-guard's locations (primary or related) starts on
+the line of one of zizmor's primary or related locations. The two tools point at different nodes
+of the same problem: zizmor at a whole `run:` block, step or job, ci-guard at the expression, key
+or line inside it (each rule's docs page says where it points and why).
 """
 
 import argparse
@@ -90,18 +95,24 @@ def zizmor_repo(zizmor, repo_dir):
 
 
 def zizmor_keys(findings):
-    """(audit, file, line) of each finding's primary location."""
+    """(audit, file, line, (first, last line of the primary span), lines of every location) of
+    each finding, keyed by its primary location."""
     out = []
     for f in findings:
-        for loc in f.get("locations", []):
-            if loc.get("symbolic", {}).get("kind") != "Primary":
+        locs = [
+            l for l in f.get("locations", []) if l.get("symbolic", {}).get("kind") in ("Primary", "Related")
+        ]
+        for loc in locs:
+            if loc["symbolic"]["kind"] != "Primary":
                 continue
             key = loc["symbolic"]["key"]
             path = key.get("Local", {}).get("verbatim_path") or key.get("Local", {}).get("given_path")
             if path is None:
                 continue
-            row = loc["concrete"]["location"]["start_point"]["row"]
-            out.append((f["ident"], os.path.realpath(path), row + 1))
+            c = loc["concrete"]["location"]
+            span = (c["start_point"]["row"] + 1, c["end_point"]["row"] + 1)
+            lines = {l["concrete"]["location"]["start_point"]["row"] + 1 for l in locs}
+            out.append((f["ident"], os.path.realpath(path), span[0], span, lines))
             break
     return out
 
@@ -165,6 +176,8 @@ def main():
     root = corpus
     c_keys = defaultdict(set)
     c_count = defaultdict(int)
+    # rule -> path -> [lines of each finding: primary first, then related]
+    c_lines = defaultdict(lambda: defaultdict(list))
     for f in report["findings"]:
         loc = f.get("location")
         if not loc or f.get("suppressed"):
@@ -174,19 +187,34 @@ def main():
             continue
         c_keys[f["rule"]].add((path, loc["start"]["line"]))
         c_count[f["rule"]] += 1
+        related = [r["start"]["line"] for r in f.get("related", []) if r.get("path", loc["path"]) == loc["path"]]
+        c_lines[f["rule"]][path].append([loc["start"]["line"], *related])
 
     z_keys = defaultdict(set)
     z_count = defaultdict(int)
-    for ident, path, line in zizmor_keys(z_findings):
+    z_spans = defaultdict(list)
+    for ident, path, line, span, lines in zizmor_keys(z_findings):
         z_keys[ident].add((path, line))
         z_count[ident] += 1
+        z_spans[ident].append((path, line, span, lines))
+
+    def in_span(rule, idents):
+        """zizmor (file, line) keys that some ci-guard finding of `rule` lies in or points at."""
+        hit = set()
+        for ident in idents:
+            for path, line, (lo, hi), lines in z_spans[ident]:
+                if any(
+                    lo <= ls[0] <= hi or any(l in lines for l in ls) for ls in c_lines[rule].get(path, [])
+                ):
+                    hit.add((path, line))
+        return hit
 
     print(f"zizmor persona: {args.persona}")
     print(f"files audited by both: {len(audited)}; excluded (zizmor cannot load them): {len(excluded)}")
     for f in excluded:
         print(f"  excluded: {os.path.relpath(f, corpus)}")
     print()
-    header = f"{'zizmor audit':34} {'ci-guard rule':32} {'zizmor':>7} {'ci-guard':>8} {'agree':>6} {'cg-only':>7} {'zz-only':>7} {'found':>6}"
+    header = f"{'zizmor audit':34} {'ci-guard rule':32} {'zizmor':>7} {'ci-guard':>8} {'agree':>6} {'cg-only':>7} {'zz-only':>7} {'found':>6} {'in span':>7}"
     print(header)
     print("-" * len(header))
     details = {}
@@ -209,12 +237,15 @@ def main():
         ck = c_keys[c]
         agree = zk & ck
         share = f"{100 * len(agree) / len(zk):.1f}%" if zk else "-"
+        spanned = (agree | in_span(c, zs)) & zk
+        span_share = f"{100 * len(spanned) / len(zk):.1f}%" if zk else "-"
         print(
-            f"{zname:34} {c:32} {zn:>7} {c_count[c]:>8} {len(agree):>6} {len(ck - zk):>7} {len(zk - ck):>7} {share:>6}"
+            f"{zname:34} {c:32} {zn:>7} {c_count[c]:>8} {len(agree):>6} {len(ck - zk):>7} {len(zk - ck):>7} {share:>6} {span_share:>7}"
         )
         details[c] = {
             "ci-guard-only": sorted(f"{os.path.relpath(p, corpus)}:{l}" for p, l in ck - zk),
             "zizmor-only": sorted(f"{os.path.relpath(p, corpus)}:{l}" for p, l in zk - ck),
+            "zizmor-only-in-span-too": sorted(f"{os.path.relpath(p, corpus)}:{l}" for p, l in zk - spanned),
         }
     other = sorted(set(z_count) - {z for z, _ in AUDITS})
     if other:

@@ -113,6 +113,8 @@ pub struct ImageSite {
     /// "step", "job container", "service `db`", "docker action".
     pub what: String,
     pub location: Location,
+    /// For an image taken from the matrix: the `${{ matrix.X }}` that expands to it.
+    pub via: Option<Location>,
 }
 
 impl RepoAnalysis<'_> {
@@ -166,6 +168,7 @@ impl RepoAnalysis<'_> {
                     docker_scheme: true,
                     what: "step".into(),
                     location: site.location,
+                    via: None,
                 });
             }
         }
@@ -178,12 +181,41 @@ impl RepoAnalysis<'_> {
                         Some(s) => format!("service `{}`", s.value),
                         None => format!("job `{}` container", job.id.value),
                     };
-                    out.push(ImageSite {
-                        reference: image.value.clone(),
-                        docker_scheme: false,
-                        what,
-                        location: Location::new(&pw.display, image.span),
-                    });
+                    let at = Location::new(&pw.display, image.span);
+                    // `image: ${{ matrix.image }}`: judge each image the matrix lists, at its
+                    // own line (that is where a pin goes).
+                    let from_matrix = crate::workflow::whole_matrix_reference(&image.value)
+                        .map(|key| job.matrix_values(key))
+                        .unwrap_or_default();
+                    // Without literal values the site stays as written; the rule then says the
+                    // image is chosen at run time.
+                    if from_matrix
+                        .iter()
+                        .all(|v| v.get("image").unwrap_or(v).as_str().is_none())
+                    {
+                        out.push(ImageSite {
+                            reference: image.value.clone(),
+                            docker_scheme: false,
+                            what,
+                            location: at,
+                            via: None,
+                        });
+                        continue;
+                    }
+                    for value in from_matrix {
+                        // A matrix entry may be a whole container (`{image: …, options: …}`).
+                        let node = value.get("image").unwrap_or(value);
+                        let Some(reference) = node.as_str() else {
+                            continue;
+                        };
+                        out.push(ImageSite {
+                            reference: reference.to_string(),
+                            docker_scheme: false,
+                            what: format!("{what} (from the matrix)"),
+                            location: Location::new(&pw.display, node.span),
+                            via: Some(at.clone()),
+                        });
+                    }
                 }
             }
         }
@@ -196,6 +228,7 @@ impl RepoAnalysis<'_> {
                     docker_scheme: true,
                     what: "docker action".into(),
                     location: Location::new(&pa.display, image.span),
+                    via: None,
                 });
             }
         }

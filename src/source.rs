@@ -49,6 +49,29 @@ impl<'a> SourceText<'a> {
         Some(start + within)
     }
 
+    /// The 1-based position of a byte offset (columns in code points); `None` past the end.
+    pub fn pos(&self, offset: usize) -> Option<Pos> {
+        let idx = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .checked_sub(1)?;
+        let start = self.line_starts[idx];
+        let column = self.text.get(start..offset)?.chars().count() + 1;
+        Some(Pos::new(
+            u32::try_from(idx + 1).ok()?,
+            u32::try_from(column).ok()?,
+        ))
+    }
+
+    /// The span of the first occurrence of `needle` (ASCII case-insensitive) inside `within`,
+    /// e.g. one context of a condition written over several lines.
+    pub fn find_in(&self, within: Span, needle: &str) -> Option<Span> {
+        let from = self.offset(within.start)?;
+        let hay = self.slice(within).to_ascii_lowercase();
+        let at = from + hay.find(&needle.to_ascii_lowercase())?;
+        Some(Span::new(self.pos(at)?, self.pos(at + needle.len())?))
+    }
+
     /// The source text a span covers (empty when the span is outside the text).
     pub fn slice(&self, span: Span) -> &'a str {
         match (self.offset(span.start), self.offset(span.end)) {
@@ -62,6 +85,20 @@ impl<'a> SourceText<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_of_offsets_and_needles() {
+        let s = SourceText::new("if: a &&\n  (GitHub.actor == 'x')\n");
+        assert_eq!(s.pos(0), Some(Pos::new(1, 1)));
+        assert_eq!(s.pos(9), Some(Pos::new(2, 1)));
+        let cond = Span::new(Pos::new(1, 5), Pos::new(2, 23));
+        assert_eq!(
+            s.find_in(cond, "github.actor"),
+            Some(Span::new(Pos::new(2, 4), Pos::new(2, 16)))
+        );
+        assert_eq!(s.find_in(cond, "github.sha"), None);
+        assert_eq!(s.pos(1000), None);
+    }
 
     #[test]
     fn offsets_and_slices() {

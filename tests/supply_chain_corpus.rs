@@ -90,7 +90,8 @@ fn aiohttp_automerge_trusts_the_actor() {
             "spoofable-bot-condition",
             ".github/workflows/auto-merge.yml",
             11,
-            9,
+            // At the actor check inside `${{ }}`.
+            13,
             Severity::High,
             "pull_request_target",
         )],

@@ -290,10 +290,19 @@ fn pip(rest: &[String]) -> Option<Unpinned> {
 }
 
 /// `name@1.2.3`, `@scope/name@1.2.3`; a dist-tag such as `@latest` is not a version.
+/// `name@X.Y.Z` (an optional `v`, a pre-release or build suffix): one exact version. Ranges and
+/// partial versions (`@^20.0.0`, `@1`, `@8.x`) and dist-tags (`@latest`) move.
 fn js_version(p: &str) -> bool {
     let body = p.strip_prefix('@').unwrap_or(p);
-    body.split_once('@')
-        .is_some_and(|(_, v)| !v.is_empty() && !matches!(v, "latest" | "next" | "canary" | "beta"))
+    body.split_once('@').is_some_and(|(_, v)| {
+        let v = v.strip_prefix('v').unwrap_or(v);
+        let core = v.split(['-', '+']).next().unwrap_or(v);
+        let parts: Vec<&str> = core.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 fn js_packages(args: &[String], how: &'static str) -> Option<Unpinned> {
@@ -377,8 +386,21 @@ mod tests {
     }
 
     #[test]
+    fn ranges_and_partial_versions_are_not_pins() {
+        // Shapes from the corpus: playwright's `npm install -g yarn@1`, actions/runner's
+        // `npm install --save-dev @types/node@^20.0.0`.
+        let script = "npm install -g yarn@1\nnpm install --save-dev @types/node@^20.0.0\nnpm i -g pnpm@8.x\n";
+        let found = findings_for("adhoc-install", &wf(script));
+        let lines: Vec<_> = found
+            .iter()
+            .map(|f| f.location.as_ref().map(|l| l.start.line))
+            .collect();
+        assert_eq!(lines, vec![Some(7), Some(8), Some(9)]);
+    }
+
+    #[test]
     fn pinned_and_file_based_installs_are_not_findings() {
-        let script = "pip install -r requirements.txt\npip install --require-hashes -r req.txt\npip install black==24.1.0\npip install -e .\npip install ./dist/pkg.whl\nnpm install\nnpm ci\nnpm install -g pnpm@9.1.0\nnpm install --no-save tsx@4.21.0\nnpm install ../eslint\nnpx @biomejs/biome@1.9.4 check\ngo install golang.org/x/tools/cmd/goimports@v0.20.0\ncargo install cargo-audit --version 0.21.0 --locked\ncargo install --path .\ngem install bundler -v 2.5.0";
+        let script = "pip install -r requirements.txt\npip install --require-hashes -r req.txt\npip install black==24.1.0\npip install -e .\npip install ./dist/pkg.whl\nnpm install\nnpm ci\nnpm install -g pnpm@9.1.0\nnpm install -g sass@v1.79.0\nnpm install --no-save tsx@4.21.0\nnpm i -g @scope/tool@2.0.0-rc.1\nnpm install ../eslint\nnpx @biomejs/biome@1.9.4 check\ngo install golang.org/x/tools/cmd/goimports@v0.20.0\ncargo install cargo-audit --version 0.21.0 --locked\ncargo install --path .\ngem install bundler -v 2.5.0";
         assert!(findings_for("adhoc-install", &wf(script)).is_empty());
     }
 }

@@ -74,16 +74,13 @@ fn runner(job: &Job) -> Option<Runner> {
     let mut all = labels(node);
     // `runs-on: ${{ matrix.os }}`: the values the matrix gives it.
     if all.len() == 1 && all[0].contains("${{") {
-        let key = all[0]
-            .trim()
-            .trim_start_matches("${{")
-            .trim_end_matches("}}")
-            .trim()
-            .strip_prefix("matrix.")
-            .map(str::to_string);
-        all = match (key, job.matrix()) {
-            (Some(k), Some(m)) => matrix_values(m, &k),
-            _ => Vec::new(),
+        all = match crate::workflow::whole_matrix_reference(&all[0]) {
+            Some(key) => job
+                .matrix_values(key)
+                .into_iter()
+                .flat_map(labels)
+                .collect(),
+            None => Vec::new(),
         };
     }
     if all.iter().any(|l| l.trim() == "self-hosted") {
@@ -95,23 +92,6 @@ fn runner(job: &Job) -> Option<Runner> {
     all.into_iter()
         .find(|l| !l.contains("${{") && !is_github_hosted(l))
         .map(|l| Runner::Custom(format!("label `{l}`")))
-}
-
-/// Every scalar a matrix variable takes, from its list and from `include:` entries.
-fn matrix_values(matrix: &Node, key: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(v) = matrix.get(key) {
-        match v.as_seq() {
-            Some(items) => items.iter().for_each(|i| out.extend(labels(i))),
-            None => out.extend(labels(v)),
-        }
-    }
-    for inc in matrix.get("include").and_then(Node::as_seq).unwrap_or(&[]) {
-        if let Some(v) = inc.get(key) {
-            out.extend(labels(v));
-        }
-    }
-    out
 }
 
 /// `if:` conditions that keep fork pull requests away from the job.

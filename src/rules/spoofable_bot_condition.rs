@@ -6,6 +6,7 @@
 use super::Rule;
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
+use crate::source::SourceText;
 use crate::workflow::Spanned;
 
 pub static RULE: Rule = Rule {
@@ -124,6 +125,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
+        let src = SourceText::new(&pw.source);
         let mut conds: Vec<(&Spanned<String>, String)> = Vec::new();
         for job in &wf.jobs {
             if let Some(c) = &job.condition {
@@ -148,10 +150,12 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                  actor (by having it update their branch) and pass this check. Check who opened the \
                  pull request instead: `if: github.event.pull_request.user.login == 'dependabot[bot]'`"
             );
+            // At the context itself: a condition may be written over several lines.
+            let at = src.find_in(cond.span, context).unwrap_or(cond.span);
             out.push(
                 Finding::at(
                     &RULE.meta,
-                    Location::new(&pw.display, cond.span),
+                    Location::new(&pw.display, at),
                     &cond.value,
                     message,
                 )
@@ -220,5 +224,17 @@ mod tests {
         );
         let push = wf.replace("pull_request_target", "push");
         assert!(findings_for("spoofable-bot-condition", &push).is_empty());
+    }
+
+    #[test]
+    fn points_at_the_actor_check_of_a_condition_written_over_lines() {
+        // The shape of tauri-apps/tauri covector-comment-on-fork.yml.
+        let wf = "on: workflow_run\njobs:\n  comment:\n    runs-on: ubuntu-latest\n    if: github.event.workflow_run.conclusion == 'success' &&\n      (github.event.workflow_run.head_repository.full_name != github.repository || github.actor == 'dependabot[bot]')\n    steps:\n      - run: echo\n";
+        let found = findings_for("spoofable-bot-condition", wf);
+        let at: Vec<_> = found
+            .iter()
+            .map(|f| f.location.as_ref().map(|l| (l.start, l.end)))
+            .collect();
+        assert_eq!(at, vec![Some((Pos::new(6, 84), Pos::new(6, 96)))]);
     }
 }

@@ -212,6 +212,47 @@ impl Job {
     pub fn matrix(&self) -> Option<&Node> {
         self.strategy.as_ref()?.get("matrix")
     }
+
+    /// The nodes a matrix variable takes: its list items (or its one value) and the values of
+    /// `include:` entries, in document order. Empty when the matrix or the variable is built by an
+    /// expression (`fromJSON(...)`), whose values are only known at run time.
+    /// `key` may be `KEY.FIELD…` for matrix entries that are mappings.
+    pub fn matrix_values(&self, key: &str) -> Vec<&Node> {
+        let Some(matrix) = self.matrix() else {
+            return Vec::new();
+        };
+        let mut path = key.split('.');
+        let key = path.next().unwrap_or_default();
+        let fields: Vec<&str> = path.collect();
+        let mut out = Vec::new();
+        if let Some(v) = matrix.get(key) {
+            match v.as_seq() {
+                Some(items) => out.extend(items),
+                None => out.push(v),
+            }
+        }
+        for inc in matrix.get("include").and_then(Node::as_seq).unwrap_or(&[]) {
+            out.extend(inc.get(key));
+        }
+        out.into_iter()
+            .filter_map(|n| fields.iter().try_fold(n, |n, f| n.get(f)))
+            .collect()
+    }
+}
+
+/// `KEY` of a value that is exactly `${{ matrix.KEY }}`, or `KEY.FIELD` for a matrix entry that
+/// is a mapping (`${{ matrix.config.image }}`).
+pub fn whole_matrix_reference(value: &str) -> Option<&str> {
+    let inner = value
+        .trim()
+        .strip_prefix("${{")?
+        .strip_suffix("}}")?
+        .trim()
+        .strip_prefix("matrix.")?;
+    inner
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        .then_some(inner)
 }
 
 #[derive(Clone, Debug)]
