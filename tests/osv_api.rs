@@ -50,9 +50,10 @@ fn recorded_answers() -> HashMap<String, Value> {
         let req: Value =
             serde_json::from_str(&shared(&format!("osv/api/querybatch.{name}.request.json")))
                 .expect("request");
-        let resp: Value =
-            serde_json::from_str(&shared(&format!("osv/api/querybatch.{name}.response.200.json")))
-                .expect("response");
+        let resp: Value = serde_json::from_str(&shared(&format!(
+            "osv/api/querybatch.{name}.response.200.json"
+        )))
+        .expect("response");
         let queries = req["queries"].as_array().expect("queries");
         let results = resp["results"].as_array().expect("results");
         assert_eq!(queries.len(), results.len(), "{name}");
@@ -78,6 +79,11 @@ enum Reply {
     Close,
     /// Read the request, then say nothing for this long.
     Hang(Duration),
+    /// Every query answered with this page token and no vulnerabilities yet: what osv.dev
+    /// sends when its deadline hits before any work (docs `post-v1-querybatch.md` lines
+    /// 172-230). No paginated answer was ever recorded, so this is the documented shape with
+    /// a real token string (google/osv.dev#809).
+    TokenOnly(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -146,7 +152,10 @@ impl Server {
     }
 
     fn seen(&self) -> Vec<Seen> {
-        self.state.lock().map(|s| s.seen.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| s.seen.clone())
+            .unwrap_or_default()
     }
 
     /// Requests seen, after asserting that every query was one OSV.dev answered on record.
@@ -167,12 +176,16 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     let Some(seen) = read_request(&mut stream) else {
         return;
     };
-    let (reply, replay) = {
+    let (reply, replay, seen_body) = {
         let Ok(mut s) = state.lock() else { return };
         let reply = if seen.method == "POST" && seen.path == "/v1/querybatch" {
             let n = s.batches;
             s.batches += 1;
-            s.batch.get(n).or(s.batch.last()).cloned().unwrap_or(Reply::Replay)
+            s.batch
+                .get(n)
+                .or(s.batch.last())
+                .cloned()
+                .unwrap_or(Reply::Replay)
         } else if let Some(id) = seen.path.strip_prefix("/v1/vulns/") {
             match s.gets.get_mut(id) {
                 Some((script, n)) => {
@@ -190,8 +203,9 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
             }
         };
         let replay = replay_answer(&mut s, &seen);
+        let body = seen.body.clone();
         s.seen.push(seen);
-        (reply, replay)
+        (reply, replay, body)
     };
     let write = |stream: &mut TcpStream, status: &str, headers: &[(&str, &str)], body: &[u8]| {
         let mut out = format!("HTTP/1.1 {status}\r\n");
@@ -230,6 +244,22 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
             let _ = stream.write_all(&body.as_bytes()[..body.len() / 2]);
         }
         Reply::Hang(d) => thread::sleep(d),
+        Reply::TokenOnly(token) => {
+            let n = serde_json::from_slice::<Value>(&seen_body)
+                .ok()
+                .and_then(|v| v["queries"].as_array().map(Vec::len))
+                .unwrap_or(0);
+            let results: Vec<Value> = (0..n)
+                .map(|_| serde_json::json!({ "next_page_token": token }))
+                .collect();
+            let body = serde_json::json!({ "results": results }).to_string();
+            write(
+                &mut stream,
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                body.as_bytes(),
+            );
+        }
         Reply::Close => {}
     }
     let _ = stream.flush();
@@ -239,11 +269,19 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
 fn replay_answer(s: &mut State, seen: &Seen) -> (&'static str, String) {
     if seen.method == "POST" {
         let Ok(req) = serde_json::from_slice::<Value>(&seen.body) else {
-            return ("400 Bad Request", shared("osv/api/errors/query.invalid-query.response.400.json"));
+            return (
+                "400 Bad Request",
+                shared("osv/api/errors/query.invalid-query.response.400.json"),
+            );
         };
         let queries = req["queries"].as_array().cloned().unwrap_or_default();
         let mut results = Vec::new();
         for q in &queries {
+            // A follow-up page asks the same query with its token.
+            let mut q = q.clone();
+            if let Some(o) = q.as_object_mut() {
+                o.remove("page_token");
+            }
             match s.answers.get(&q.to_string()) {
                 Some(r) => results.push(r.clone()),
                 None => {
@@ -252,14 +290,20 @@ fn replay_answer(s: &mut State, seen: &Seen) -> (&'static str, String) {
                 }
             }
         }
-        return ("200 OK", serde_json::json!({ "results": results }).to_string());
+        return (
+            "200 OK",
+            serde_json::json!({ "results": results }).to_string(),
+        );
     }
     let id = seen.path.trim_start_matches("/v1/vulns/");
     let path = format!("{SHARED}osv/records/{id}.json");
     if !id.contains('/') && Path::new(&path).exists() {
         ("200 OK", std::fs::read_to_string(path).unwrap_or_default())
     } else {
-        ("404 Not Found", shared("osv/api/errors/vulns.not-found.response.404.json"))
+        (
+            "404 Not Found",
+            shared("osv/api/errors/vulns.not-found.response.404.json"),
+        )
     }
 }
 
@@ -314,8 +358,10 @@ fn insecure() -> Vec<Package> {
     ps
 }
 
-/// (rule id, package@version, path:line, fixed versions, severity, cvss) per finding.
-fn summary(run: &ToolRun) -> Vec<(String, String, String, Vec<String>, Severity, Option<f32>)> {
+/// (rule id, package@version, path:line, fixed versions, severity, cvss) of a finding.
+type Row = (String, String, String, Vec<String>, Severity, Option<f32>);
+
+fn summary(run: &ToolRun) -> Vec<Row> {
     run.findings
         .iter()
         .map(|f| {
@@ -333,7 +379,7 @@ fn summary(run: &ToolRun) -> Vec<(String, String, String, Vec<String>, Severity,
         .collect()
 }
 
-fn expected_insecure() -> Vec<(String, String, String, Vec<String>, Severity, Option<f32>)> {
+fn expected_insecure() -> Vec<Row> {
     vec![
         (
             "osv/GHSA-9f46-5r25-5wfm".into(),
@@ -488,7 +534,11 @@ fn collect_packages_reads_the_workspace_lockfiles() {
         .map(|p| (p.name.as_str(), p.location.path.as_str()))
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names.iter().any(|(n, p)| *n == "ansi-html" && p.ends_with("web/yarn.lock")));
+    assert!(
+        names
+            .iter()
+            .any(|(n, p)| *n == "ansi-html" && p.ends_with("web/yarn.lock"))
+    );
 
     let server = Server::start(vec![Reply::Replay], vec![]);
     let run = osv::scan(&packages, &server.client(|_| {}));
@@ -557,7 +607,11 @@ fn reset_connections_end_in_did_not_scan() {
     let server = Server::start(vec![Reply::Close], vec![]);
     let client = server.client(|o| o.retries = 2);
     let run = osv::scan(&insecure(), &client);
-    assert!(matches!(run.status, RunStatus::DidNotScan { .. }), "{:?}", run.status);
+    assert!(
+        matches!(run.status, RunStatus::DidNotScan { .. }),
+        "{:?}",
+        run.status
+    );
     let r = reason(&run);
     assert!(r.contains("none of the 2 package version(s)"), "{r}");
     assert!(r.contains("POST /v1/querybatch"), "{r}");
@@ -583,7 +637,11 @@ fn truncated_bodies_every_time_are_not_green() {
     let server = Server::start(vec![Reply::Cut], vec![]);
     let client = server.client(|o| o.retries = 1);
     let run = osv::scan(&insecure(), &client);
-    assert!(matches!(run.status, RunStatus::DidNotScan { .. }), "{:?}", run.status);
+    assert!(
+        matches!(run.status, RunStatus::DidNotScan { .. }),
+        "{:?}",
+        run.status
+    );
     let r = reason(&run);
     // A cut body reads as an I/O error or as JSON that ends early, depending on where it stops.
     assert!(
@@ -609,7 +667,10 @@ fn an_html_page_instead_of_json_is_said() {
     let run = osv::scan(&insecure(), &client);
     let r = reason(&run);
     assert!(matches!(run.status, RunStatus::DidNotScan { .. }));
-    assert!(r.contains("HTTP 200 with a body that is not valid JSON"), "{r}");
+    assert!(
+        r.contains("HTTP 200 with a body that is not valid JSON"),
+        "{r}"
+    );
     assert_eq!(client.requests_sent(), 2);
 
     // A gateway's 502 page: retried, then reported with the page's title.
@@ -685,10 +746,16 @@ fn a_record_not_found_keeps_the_finding_and_says_so() {
     let client = server.client(|_| {});
     let run = osv::scan(&insecure(), &client);
     let r = reason(&run);
-    assert!(matches!(run.status, RunStatus::Failed { .. }), "{:?}", run.status);
+    assert!(
+        matches!(run.status, RunStatus::Failed { .. }),
+        "{:?}",
+        run.status
+    );
     assert!(r.contains("2 finding(s) kept"), "{r}");
     assert!(
-        r.contains("the record of 1 of 2 advisory id(s) could not be fetched (GHSA-whgm-jr23-g3j9)"),
+        r.contains(
+            "the record of 1 of 2 advisory id(s) could not be fetched (GHSA-whgm-jr23-g3j9)"
+        ),
         "{r}"
     );
     assert!(r.contains("HTTP 404: Vulnerability not found"), "{r}");
@@ -708,7 +775,11 @@ fn the_request_budget_bounds_the_run() {
     let client = server.client(|o| o.budget = 2);
     let run = osv::scan(&insecure(), &client);
     let r = reason(&run);
-    assert!(matches!(run.status, RunStatus::Failed { .. }), "{:?}", run.status);
+    assert!(
+        matches!(run.status, RunStatus::Failed { .. }),
+        "{:?}",
+        run.status
+    );
     assert!(r.contains("budget of 2 OSV API requests is spent"), "{r}");
     // Both vulnerabilities are still reported: the batch named them.
     assert_eq!(run.findings.len(), 2);
@@ -731,10 +802,24 @@ fn batches_are_chunked_and_a_failed_chunk_keeps_the_others() {
         vec![],
     );
     let client = server.client(|o| o.retries = 1);
-    let run = osv::scan_with(&insecure(), &client, &ScanOptions { batch_size: 1 });
+    let run = osv::scan_with(
+        &insecure(),
+        &client,
+        &ScanOptions {
+            batch_size: 1,
+            ..ScanOptions::default()
+        },
+    );
     let r = reason(&run);
-    assert!(matches!(run.status, RunStatus::Failed { .. }), "{:?}", run.status);
-    assert!(r.contains("1 of 2 package version(s) were not looked up"), "{r}");
+    assert!(
+        matches!(run.status, RunStatus::Failed { .. }),
+        "{:?}",
+        run.status
+    );
+    assert!(
+        r.contains("1 of 2 package version(s) were not looked up"),
+        "{r}"
+    );
     assert!(r.contains("HTTP 503"), "{r}");
     assert_eq!(summary(&run), expected_insecure()[..1].to_vec());
     let seen = server.checked_requests();
@@ -761,7 +846,10 @@ fn the_default_batch_is_osv_s_limit() {
     let run = osv::scan_with(
         &insecure(),
         &server.client(|_| {}),
-        &ScanOptions { batch_size: 5000 },
+        &ScanOptions {
+            batch_size: 5000,
+            ..ScanOptions::default()
+        },
     );
     assert_eq!(run.status, RunStatus::Completed);
 }
@@ -777,4 +865,114 @@ fn client_options_are_osv_s_not_github_s() {
     assert!(o.token.is_none());
     assert_eq!(o.accept, "application/json");
     assert_eq!(o.api_version, None);
+}
+
+/// The token google/osv.dev#809 quotes from a real paginated answer.
+const REAL_TOKEN: &str = "Ci8SKWoJbX5vc3MtdmRichwLEgNCdWciE0dIU0EtOHA3di0yanZqLXY1NHIMGAAgAA==";
+
+#[test]
+fn next_page_tokens_are_followed() {
+    let server = Server::start(vec![Reply::TokenOnly(REAL_TOKEN), Reply::Replay], vec![]);
+    let client = server.client(|_| {});
+    let run = osv::scan(&insecure(), &client);
+    assert_eq!(run.status, RunStatus::Completed, "{:?}", run.status);
+    assert_eq!(summary(&run), expected_insecure());
+    let seen = server.checked_requests();
+    let posts: Vec<Value> = seen
+        .iter()
+        .filter(|s| s.method == "POST")
+        .map(|s| serde_json::from_slice(&s.body).expect("json"))
+        .collect();
+    assert_eq!(posts.len(), 2);
+    assert!(posts[0]["queries"][0].get("page_token").is_none());
+    for q in posts[1]["queries"].as_array().expect("queries") {
+        assert_eq!(q["page_token"], REAL_TOKEN, "{q}");
+    }
+    assert_eq!(client.requests_sent(), 4);
+}
+
+#[test]
+fn endless_pagination_gives_up() {
+    let server = Server::start(vec![Reply::TokenOnly(REAL_TOKEN)], vec![]);
+    let client = server.client(|_| {});
+    let run = osv::scan(&insecure(), &client);
+    let r = reason(&run);
+    assert!(
+        matches!(run.status, RunStatus::DidNotScan { .. }),
+        "{:?}",
+        run.status
+    );
+    assert!(r.contains("still paginating after 20 pages"), "{r}");
+    assert_eq!(client.requests_sent(), 20);
+    assert_eq!(server.seen().len(), 20);
+}
+
+#[test]
+fn after_a_lost_connection_later_batches_are_not_sent() {
+    let server = Server::start(vec![Reply::Close], vec![]);
+    let client = server.client(|o| o.retries = 1);
+    let run = osv::scan_with(
+        &insecure(),
+        &client,
+        &ScanOptions {
+            batch_size: 1,
+            ..ScanOptions::default()
+        },
+    );
+    let r = reason(&run);
+    assert!(
+        matches!(run.status, RunStatus::DidNotScan { .. }),
+        "{:?}",
+        run.status
+    );
+    assert!(r.contains("1 later batch(es) not sent"), "{r}");
+    // Two attempts at the first batch, none at the second.
+    assert_eq!(client.requests_sent(), 2);
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn after_a_lost_connection_later_records_are_not_asked_for() {
+    // One record request at a time; the first is cut off on every attempt, so the second id is
+    // not asked for at all.
+    let close = || vec![Reply::Close];
+    let server = Server::start(
+        vec![Reply::Replay],
+        vec![
+            ("GHSA-9f46-5r25-5wfm", close()),
+            ("GHSA-whgm-jr23-g3j9", close()),
+        ],
+    );
+    let client = server.client(|o| o.retries = 1);
+    let opts = ScanOptions {
+        fetch_workers: 1,
+        ..ScanOptions::default()
+    };
+    let run = osv::scan_with(&insecure(), &client, &opts);
+    let r = reason(&run);
+    assert!(
+        matches!(run.status, RunStatus::Failed { .. }),
+        "{:?}",
+        run.status
+    );
+    assert!(
+        r.contains("the record of 2 of 2 advisory id(s) could not be fetched"),
+        "{r}"
+    );
+    assert!(
+        r.contains("GET /v1/vulns/GHSA-whgm-jr23-g3j9 not sent after"),
+        "{r}"
+    );
+    // The two findings stand on the batch's word.
+    assert_eq!(run.findings.len(), 2);
+    // The batch and two attempts at the first record.
+    assert_eq!(client.requests_sent(), 3);
+    assert_eq!(
+        paths(&server.seen()),
+        [
+            "POST /v1/querybatch",
+            "GET /v1/vulns/GHSA-9f46-5r25-5wfm",
+            "GET /v1/vulns/GHSA-9f46-5r25-5wfm"
+        ]
+    );
 }

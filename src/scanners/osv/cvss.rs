@@ -128,13 +128,14 @@ mod tests {
     #[test]
     fn not_scored() {
         assert_eq!(
-            base_score_v3(
-                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N"
-            ),
+            base_score_v3("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:H/SC:N/SI:N/SA:N"),
             None
         );
         assert_eq!(base_score_v3("CVSS:3.1/AV:N/AC:L"), None);
-        assert_eq!(base_score_v3("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
+        assert_eq!(
+            base_score_v3("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            None
+        );
         assert_eq!(base_score_v3(""), None);
         // No impact at all scores 0.
         assert_eq!(

@@ -48,9 +48,7 @@ use serde_json::{Value, json};
 use crate::finding::Severity;
 use crate::github::{Client, ClientOptions, GithubError};
 use crate::lockfile::{self, Ecosystem, LockfileError, Package};
-use crate::scanners::model::{
-    Origin, PackageRef, RunStatus, ScanFinding, ScanRule, ToolRun,
-};
+use crate::scanners::model::{Origin, PackageRef, RunStatus, ScanFinding, ScanRule, ToolRun};
 use crate::workspace::{FileKind, Lockfile, Manifest, Repository};
 
 /// The public OSV API.
@@ -61,7 +59,7 @@ pub const BATCH_LIMIT: usize = 1000;
 pub const TOOL: &str = "osv";
 /// Pages asked for one batch before giving up on it (each page is one request).
 const MAX_PAGES: usize = 20;
-/// `GET /v1/vulns/{id}` calls in flight at once.
+/// `GET /v1/vulns/{id}` calls in flight at once, by default.
 const FETCH_WORKERS: usize = 8;
 
 /// Client options for OSV: `OSV_API_URL` when set, else [`DEFAULT_API_URL`].
@@ -91,12 +89,15 @@ pub fn client_options_for(api_url: &str) -> ClientOptions {
 pub struct ScanOptions {
     /// Queries per `POST /v1/querybatch`, at most [`BATCH_LIMIT`].
     pub batch_size: usize,
+    /// `GET /v1/vulns/{id}` requests in flight at once (at least one).
+    pub fetch_workers: usize,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
         Self {
             batch_size: BATCH_LIMIT,
+            fetch_workers: FETCH_WORKERS,
         }
     }
 }
@@ -235,7 +236,16 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
     let mut ids_of: HashMap<&Query, Vec<String>> = HashMap::new();
     let mut unchecked: Vec<&Query> = Vec::new();
     let mut batch_errors: Vec<String> = Vec::new();
+    // After a failure that retries could not cure (the network, the budget), the remaining
+    // batches are not sent: each would only wait through the same retries.
+    let mut gave_up = false;
+    let mut not_sent = 0usize;
     for chunk in order.chunks(size) {
+        if gave_up {
+            unchecked.extend(chunk.iter());
+            not_sent += 1;
+            continue;
+        }
         match query_batch(client, chunk) {
             Ok(results) => {
                 for (q, ids) in chunk.iter().zip(results) {
@@ -244,9 +254,13 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
             }
             Err(e) => {
                 unchecked.extend(chunk.iter());
-                batch_errors.push(e);
+                gave_up = e.fatal;
+                batch_errors.push(e.text);
             }
         }
+    }
+    if not_sent > 0 {
+        batch_errors.push(format!("{not_sent} later batch(es) not sent"));
     }
     if unchecked.len() == order.len() {
         run.status = RunStatus::DidNotScan {
@@ -261,7 +275,11 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
 
     // 2. Records, each id once.
     let distinct: BTreeSet<&str> = ids_of.values().flatten().map(String::as_str).collect();
-    let fetched = fetch_all(client, &distinct.into_iter().collect::<Vec<_>>());
+    let fetched = fetch_all(
+        client,
+        &distinct.into_iter().collect::<Vec<_>>(),
+        opts.fetch_workers,
+    );
     let mut records: BTreeMap<String, Vuln> = BTreeMap::new();
     let mut fetch_errors: BTreeMap<String, String> = BTreeMap::new();
     for (id, r) in fetched {
@@ -368,16 +386,17 @@ fn summary_of(errors: &[String]) -> String {
 }
 
 /// One batch (all its pages): the vulnerability ids of each query, in query order.
-fn query_batch(client: &Client, chunk: &[Query]) -> Result<Vec<Vec<String>>, String> {
+fn query_batch(client: &Client, chunk: &[Query]) -> Result<Vec<Vec<String>>, Failure> {
     let mut ids: Vec<Vec<String>> = vec![Vec::new(); chunk.len()];
     // (index into chunk, page token) of the queries still to ask.
     let mut pending: Vec<(usize, Option<String>)> = (0..chunk.len()).map(|i| (i, None)).collect();
     let mut pages = 0;
     while !pending.is_empty() {
         if pages == MAX_PAGES {
-            return Err(format!(
-                "POST /v1/querybatch: still paginating after {MAX_PAGES} pages"
-            ));
+            return Err(Failure {
+                text: format!("POST /v1/querybatch: still paginating after {MAX_PAGES} pages"),
+                fatal: false,
+            });
         }
         pages += 1;
         let queries: Vec<Value> = pending
@@ -386,8 +405,9 @@ fn query_batch(client: &Client, chunk: &[Query]) -> Result<Vec<Vec<String>>, Str
             .collect();
         let body = client
             .post_json("/v1/querybatch", &json!({ "queries": queries }))
-            .map_err(|e| reason(&e))?;
-        let results = parse_batch(&body, pending.len())?;
+            .map_err(|e| Failure::of(&e))?;
+        let results =
+            parse_batch(&body, pending.len()).map_err(|text| Failure { text, fatal: false })?;
         let mut next = Vec::new();
         for ((i, _), r) in pending.iter().zip(results) {
             ids[*i].extend(r.ids);
@@ -402,6 +422,29 @@ fn query_batch(client: &Client, chunk: &[Query]) -> Result<Vec<Vec<String>>, Str
         v.retain(|id| seen.insert(id.clone()));
     }
     Ok(ids)
+}
+
+/// Why a request failed, and whether the next ones would fail the same way (the network is
+/// gone, the budget is spent, a rate limit outlasts the run), so they are not sent.
+struct Failure {
+    text: String,
+    fatal: bool,
+}
+
+impl Failure {
+    fn of(e: &GithubError) -> Self {
+        let fatal = match e {
+            GithubError::Transport { .. }
+            | GithubError::BudgetExhausted { .. }
+            | GithubError::RateLimited { .. } => true,
+            GithubError::Status { status, .. } => *status >= 500,
+            GithubError::InvalidJson { .. } | GithubError::ForeignUrl { .. } => false,
+        };
+        Self {
+            text: reason(e),
+            fatal,
+        }
+    }
 }
 
 struct BatchResult {
@@ -453,18 +496,31 @@ fn parse_batch(body: &Value, expected: usize) -> Result<Vec<BatchResult>, String
         .collect()
 }
 
-/// `GET /v1/vulns/{id}` for each id, a few at a time; results in id order.
-fn fetch_all(client: &Client, ids: &[&str]) -> Vec<(String, Result<Vuln, String>)> {
+/// `GET /v1/vulns/{id}` for each id, a few at a time; results in id order. After a failure
+/// retries could not cure, the ids not yet asked for are not sent.
+fn fetch_all(client: &Client, ids: &[&str], workers: usize) -> Vec<(String, Result<Vuln, String>)> {
     let next = AtomicUsize::new(0);
+    let gave_up: Mutex<Option<String>> = Mutex::new(None);
     let out: Mutex<Vec<(String, Result<Vuln, String>)>> = Mutex::new(Vec::new());
-    let workers = FETCH_WORKERS.min(ids.len());
+    let workers = workers.max(1).min(ids.len());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(id) = ids.get(i) else { break };
-                    let r = fetch(client, id);
+                    let stop = gave_up.lock().ok().and_then(|g| g.clone());
+                    let r = match stop {
+                        Some(why) => Err(format!("GET /v1/vulns/{id} not sent after: {why}")),
+                        None => fetch(client, id).map_err(|f| {
+                            if f.fatal
+                                && let Ok(mut g) = gave_up.lock()
+                            {
+                                g.get_or_insert_with(|| f.text.clone());
+                            }
+                            f.text
+                        }),
+                    };
                     if let Ok(mut o) = out.lock() {
                         o.push((id.to_string(), r));
                     }
@@ -477,20 +533,18 @@ fn fetch_all(client: &Client, ids: &[&str]) -> Vec<(String, Result<Vuln, String>
     out
 }
 
-fn fetch(client: &Client, id: &str) -> Result<Vuln, String> {
+fn fetch(client: &Client, id: &str) -> Result<Vuln, Failure> {
     let body = client
         .get_json(&format!("/v1/vulns/{}", path_segment(id)))
-        .map_err(|e| reason(&e))?;
-    let v: Vuln = serde_json::from_value(body)
-        .map_err(|e| format!("GET /v1/vulns/{id}: not an OSV record: {e}"))?;
-    if v.id != id {
-        // osv.dev answers an alias id with the record itself; the alias is kept so the
-        // batch answer and the record still meet.
-        let mut v = v;
-        if !v.aliases.iter().any(|a| a == id) {
-            v.aliases.push(id.to_string());
-        }
-        return Ok(v);
+        .map_err(|e| Failure::of(&e))?;
+    let mut v: Vuln = serde_json::from_value(body).map_err(|e| Failure {
+        text: format!("GET /v1/vulns/{id}: not an OSV record: {e}"),
+        fatal: false,
+    })?;
+    // Asked by an alias, osv.dev may answer with the record under its own id: the alias is kept
+    // so that the batch's id and the record still meet.
+    if v.id != id && !v.aliases.iter().any(|a| a == id) {
+        v.aliases.push(id.to_string());
     }
     Ok(v)
 }
@@ -546,7 +600,9 @@ fn reason(e: &GithubError) -> String {
             method,
             path,
             budget,
-        } => format!("{method} {path} not sent: this run's budget of {budget} OSV API requests is spent"),
+        } => format!(
+            "{method} {path} not sent: this run's budget of {budget} OSV API requests is spent"
+        ),
         GithubError::ForeignUrl { method, path, .. } => {
             format!("{method} {path}: not a path under the OSV API URL")
         }
@@ -768,7 +824,9 @@ fn affected_for<'v>(v: &'v Vuln, q: &Query) -> Vec<&'v Affected> {
 
 /// The CVSS v3 base score of the first v3 vector: per package entry first, then the record.
 fn cvss_score(v: &Vuln, q: &Query) -> Option<f32> {
-    let per_package = affected_for(v, q).into_iter().flat_map(|a| a.severity.iter());
+    let per_package = affected_for(v, q)
+        .into_iter()
+        .flat_map(|a| a.severity.iter());
     per_package
         .chain(v.severity.iter())
         .filter(|s| s.kind == "CVSS_V3")

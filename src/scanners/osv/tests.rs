@@ -22,7 +22,10 @@ fn record(id: &str) -> Vuln {
 
 /// Findings for the packages named in `answers` (name, version -> ids OSV gives), with every
 /// record fetched from `shared/osv/records/`.
-fn findings(ps: &[Package], answers: &[(&str, &str, &[&str])]) -> (Vec<ScanRule>, Vec<ScanFinding>) {
+fn findings(
+    ps: &[Package],
+    answers: &[(&str, &str, &[&str])],
+) -> (Vec<ScanRule>, Vec<ScanFinding>) {
     let mut order = Vec::new();
     let mut members: HashMap<Query, Vec<usize>> = HashMap::new();
     let mut records = BTreeMap::new();
@@ -52,11 +55,25 @@ fn findings(ps: &[Package], answers: &[(&str, &str, &[&str])]) -> (Vec<ScanRule>
         }
         ids_of.insert(q, ids.iter().map(|s| s.to_string()).collect());
     }
-    assert_eq!(order.len(), answers.len(), "every answered package is in the lockfile");
+    assert_eq!(
+        order.len(),
+        answers.len(),
+        "every answered package is in the lockfile"
+    );
     assemble(ps, &order, &members, &ids_of, &records)
 }
 
-fn summary(f: &ScanFinding) -> (String, String, u32, Vec<String>, Vec<String>, Severity, Option<f32>) {
+fn summary(
+    f: &ScanFinding,
+) -> (
+    String,
+    String,
+    u32,
+    Vec<String>,
+    Vec<String>,
+    Severity,
+    Option<f32>,
+) {
     let p = f.package.as_ref().expect("package");
     let l = f.location.as_ref().expect("location");
     (
@@ -87,7 +104,11 @@ fn cargo_twins_are_one_finding_at_the_package_entry() {
         &ps,
         &[
             ("smallvec", "1.6.0", &["RUSTSEC-2021-0003"]),
-            ("time", "0.1.43", &["GHSA-wcg3-cvx6-7396", "RUSTSEC-2020-0071"]),
+            (
+                "time",
+                "0.1.43",
+                &["GHSA-wcg3-cvx6-7396", "RUSTSEC-2020-0071"],
+            ),
         ],
     );
     let got: Vec<_> = fs.iter().map(summary).collect();
@@ -121,9 +142,10 @@ fn cargo_twins_are_one_finding_at_the_package_entry() {
         "time 0.1.43 is affected by GHSA-wcg3-cvx6-7396 (CVE-2020-26235, RUSTSEC-2020-0071): \
          Segmentation fault in time. Fixed in 0.2.23: upgrade time to 0.2.23."
     );
-    assert_eq!(fs[1].location.as_ref().map(|l| l.path.as_str()), Some(
-        "scanner-outputs/cargo-audit/sample/multi_vuln/Cargo.lock"
-    ));
+    assert_eq!(
+        fs[1].location.as_ref().map(|l| l.path.as_str()),
+        Some("scanner-outputs/cargo-audit/sample/multi_vuln/Cargo.lock")
+    );
     let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(ids, ["osv/GHSA-wcg3-cvx6-7396", "osv/RUSTSEC-2021-0003"]);
     assert_eq!(
@@ -147,7 +169,11 @@ fn pypi_twins_merge_and_distinct_advisories_stay_apart() {
             (
                 "requests",
                 "2.19.1",
-                &["GHSA-j8r2-6x86-q33q", "GHSA-x84v-xcm2-53pg", "PYSEC-2023-74"],
+                &[
+                    "GHSA-j8r2-6x86-q33q",
+                    "GHSA-x84v-xcm2-53pg",
+                    "PYSEC-2023-74",
+                ],
             ),
             ("PyYAML", "5.3", &["GHSA-8q59-q68h-6hv4"]),
         ],
@@ -201,7 +227,14 @@ fn cvss_v4_only_is_unrated() {
     let (id, pkg, line, _, fixed, sev, cvss) = summary(&fs[0]);
     assert_eq!(
         (id.as_str(), pkg.as_str(), line, fixed, sev, cvss),
-        ("osv/RUSTSEC-2026-0009", "time@0.3.41", 4972, s(&["0.3.47"]), Severity::Medium, None)
+        (
+            "osv/RUSTSEC-2026-0009",
+            "time@0.3.41",
+            4972,
+            s(&["0.3.47"]),
+            Severity::Medium,
+            None
+        )
     );
     assert!(
         fs[0].message.contains("The advisory gives no severity."),
