@@ -1,0 +1,143 @@
+//! The settings analysis: repository protections read through the GitHub API and compared with
+//! what the repository's workflows and documents expect.
+//!
+//! Design: the settings rules (`branch-unprotected`, `protection-not-enforced`, …) are registered
+//! in `crate::rules` like every other rule — for `ci-guard rules`, `explain`, SARIF's rule table
+//! and the configuration's `rules:` switches — with `check: None`, because their input is not
+//! the workflow model alone but an API snapshot. This module produces their findings:
+//!
+//! ```text
+//! fetch::read (GitHub API, part by part)  ─┐
+//! checks::check_names (workflow jobs)      ├─> evaluate -> findings + the two assessment rows
+//! documented::collect (config, JSON docs) ─┘
+//! ```
+//!
+//! It runs inside the per-repository audit (it needs the parsed workflows and the inventory);
+//! without a token or with `--offline` nothing is sent and the `branch-protection` and
+//! `environment-protection` rows say why they are `unknown`. A part GitHub will not show (a 403,
+//! a plan limit, a rate limit) narrows what is known; nothing here fails the audit.
+
+pub mod checks;
+pub mod documented;
+mod evaluate;
+pub mod fetch;
+
+use std::sync::Arc;
+
+use crate::analysis::RepoAnalysis;
+use crate::assess::{Assessment, State};
+use crate::finding::{Finding, Location};
+use crate::github::Client;
+
+/// Whether and how settings are read.
+#[derive(Clone, Debug)]
+pub enum SettingsMode {
+    /// Not read; the reason goes into the assessment rows.
+    Offline { reason: String },
+    Online(Online),
+}
+
+impl Default for SettingsMode {
+    fn default() -> Self {
+        SettingsMode::Offline {
+            reason: OFFLINE.into(),
+        }
+    }
+}
+
+/// The reason of a run that never asked for settings.
+pub const OFFLINE: &str = crate::assess::SETTINGS_UNKNOWN;
+/// The reason of a run given `--offline`.
+pub const OFFLINE_FLAG: &str =
+    "not read: --offline was given (repository settings need the GitHub API)";
+/// The reason of a run without a token.
+pub const NO_TOKEN: &str =
+    "not read: no GitHub token (pass --token, or set GITHUB_TOKEN or GH_TOKEN)";
+
+#[derive(Clone, Debug)]
+pub struct Online {
+    pub client: Arc<Client>,
+    /// `owner/name`.
+    pub repository: String,
+    /// The branch to audit; the default branch when `None`.
+    pub branch: Option<String>,
+}
+
+/// A row as the settings analysis decided it.
+#[derive(Clone, Debug)]
+pub struct RowFill {
+    pub state: State,
+    pub current: String,
+    pub evidence: Vec<Location>,
+}
+
+#[derive(Debug, Default)]
+pub struct SettingsOutcome {
+    pub findings: Vec<Finding>,
+    /// `None`: the row keeps its offline form.
+    pub branch_row: Option<RowFill>,
+    pub environment_row: Option<RowFill>,
+    /// Why a row is unknown, when settings were not read at all.
+    pub offline_reason: Option<String>,
+}
+
+/// Read and judge the settings of the repository `analysis` describes.
+pub fn analyze(analysis: &RepoAnalysis<'_>, mode: &SettingsMode) -> SettingsOutcome {
+    match mode {
+        SettingsMode::Offline { reason } => SettingsOutcome {
+            offline_reason: Some(reason.clone()),
+            ..SettingsOutcome::default()
+        },
+        SettingsMode::Online(o) => {
+            let snapshot = fetch::read(&o.client, &o.repository, o.branch.as_deref());
+            evaluate::evaluate(analysis, &snapshot)
+        }
+    }
+}
+
+/// Put the settings analysis' rows into an assessment and re-score it.
+pub fn apply(a: &mut Assessment, outcome: &SettingsOutcome) {
+    for r in &mut a.rows {
+        let fill = match r.component {
+            "branch-protection" => match (&outcome.branch_row, &outcome.offline_reason) {
+                (Some(f), _) => Some(f.clone()),
+                (None, Some(reason)) => Some(RowFill {
+                    state: State::Unknown,
+                    current: reason.clone(),
+                    evidence: Vec::new(),
+                }),
+                (None, None) => None,
+            },
+            "environment-protection" => match (&outcome.environment_row, &outcome.offline_reason) {
+                (Some(f), _) => Some(f.clone()),
+                // Offline, only the reason changes; what the workflows show stays.
+                (None, Some(reason)) => Some(RowFill {
+                    state: r.state,
+                    current: r
+                        .current
+                        .replace(crate::assess::SETTINGS_UNKNOWN, reason),
+                    evidence: r.evidence.clone(),
+                }),
+                (None, None) => None,
+            },
+            _ => None,
+        };
+        if let Some(f) = fill {
+            *r = crate::assess::row(r.component, r.weight, f.state, f.current, r.target, f.evidence);
+        }
+    }
+    (a.score, a.compliance) = crate::assess::scores(&a.rows);
+}
+
+/// The settings rows of an assessment that are `unknown`, as `(component, reason)`: what every
+/// sink shows so that a reader knows why a row was not decided.
+pub fn unknown_rows(a: &Assessment) -> Vec<(&'static str, &str)> {
+    a.rows
+        .iter()
+        .filter(|r| {
+            r.state == State::Unknown
+                && matches!(r.component, "branch-protection" | "environment-protection")
+        })
+        .map(|r| (r.component, r.current.as_str()))
+        .collect()
+}
