@@ -31,7 +31,7 @@ pub const INPUT_NAMES: &[&str] = &[
 /// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
 /// `sbom-format` is set or `checks` lists `sbom`. The others are accepted and reported as not
 /// available, so a workflow written for a later version says what it did not get instead of
-/// passing quietly.
+/// passing quietly. Settings are read when there is a token (`crate::settings`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Analysis {
     /// Workflows and local actions (the `audit` command).
@@ -62,7 +62,7 @@ impl Analysis {
     }
 
     pub fn available(self) -> bool {
-        matches!(self, Analysis::Workflows)
+        matches!(self, Analysis::Workflows | Analysis::Settings)
     }
 }
 

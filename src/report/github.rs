@@ -22,6 +22,18 @@ pub fn render(report: &Report) -> String {
         out.push_str(&annotation(f));
         out.push('\n');
     }
+    // Settings rows that could not be decided, and why (no token, a missing permission, a
+    // rate limit): a notice each, so the run's log says what was not checked.
+    for a in &report.assessments {
+        for (component, reason) in crate::settings::unknown_rows(a) {
+            let _ = writeln!(
+                out,
+                "::notice title={}::{}",
+                escape_property(&format!("ci-guard {component}")),
+                escape_data(&format!("{}: `{component}` is unknown: {reason}", a.repository))
+            );
+        }
+    }
     out
 }
 

@@ -141,3 +141,83 @@ pub fn unknown_rows(a: &Assessment) -> Vec<(&'static str, &str)> {
         .map(|r| (r.component, r.current.as_str()))
         .collect()
 }
+
+/// How a command asked for settings: flags, token and client tuning.
+#[derive(Clone, Debug, Default)]
+pub struct Request {
+    /// `owner/name`.
+    pub repository: Option<String>,
+    /// A branch (`main`, `refs/heads/main`); the default branch when `None`.
+    pub git_ref: Option<String>,
+    /// `--offline`: read nothing.
+    pub offline: bool,
+    pub token: Option<crate::github::Token>,
+    /// `GITHUB_API_URL` or the public API when `None`.
+    pub api_url: Option<String>,
+    pub budget: u32,
+    pub timeout: std::time::Duration,
+    pub backoff: std::time::Duration,
+    pub max_rate_limit_wait: std::time::Duration,
+}
+
+/// The mode a request asks for; an `owner/name` that is not one is a usage error.
+pub fn mode(req: &Request) -> Result<SettingsMode, String> {
+    if let Some(r) = &req.repository {
+        let valid = r.split('/').count() == 2
+            && r.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            });
+        if !valid {
+            return Err(format!("`{r}` is not a GitHub repository: write it as owner/name"));
+        }
+    }
+    let offline = |reason: &str| Ok(SettingsMode::Offline {
+        reason: reason.to_string(),
+    });
+    if req.offline {
+        return offline(OFFLINE_FLAG);
+    }
+    let (Some(repository), Some(token)) = (&req.repository, &req.token) else {
+        return match (&req.repository, &req.token) {
+            (Some(_), None) => offline(NO_TOKEN),
+            (None, Some(_)) => offline(
+                "not read: no GitHub repository named (pass --repo owner/name to read its settings)",
+            ),
+            _ => offline(
+                "not read: offline (pass --repo owner/name and a token — --token, GITHUB_TOKEN or GH_TOKEN — to read repository settings)",
+            ),
+        };
+    };
+    let mut opts = match &req.api_url {
+        Some(url) => crate::github::ClientOptions::new(url),
+        None => crate::github::ClientOptions::from_env(),
+    };
+    opts.token = Some(token.clone());
+    opts.budget = req.budget;
+    opts.timeout = req.timeout;
+    opts.backoff = req.backoff;
+    opts.max_backoff = req.backoff.saturating_mul(16);
+    opts.max_rate_limit_wait = req.max_rate_limit_wait;
+    let branch = req
+        .git_ref
+        .as_deref()
+        .map(|r| r.strip_prefix("refs/heads/").unwrap_or(r).to_string())
+        .filter(|b| !b.is_empty());
+    Ok(SettingsMode::Online(Online {
+        client: Arc::new(Client::new(opts)),
+        repository: repository.clone(),
+        branch,
+    }))
+}
+
+impl SettingsMode {
+    /// Requests sent and the budget, for the closing line of a run; `None` offline.
+    pub fn requests(&self) -> Option<(u32, u32)> {
+        match self {
+            SettingsMode::Offline { .. } => None,
+            SettingsMode::Online(o) => Some((o.client.requests_sent(), o.client.options().budget)),
+        }
+    }
+}
