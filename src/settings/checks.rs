@@ -413,6 +413,65 @@ jobs:
         );
     }
 
+    fn corpus(repo: &str, files: &[&str]) -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|f| {
+                let path = format!(
+                    "{}/../shared/corpus/{repo}/.github/workflows/{f}",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                (
+                    format!(".github/workflows/{f}"),
+                    std::fs::read_to_string(&path).expect("corpus workflow"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn corpus_matrix_job_expands_per_package() {
+        let files = corpus("18bravo__open-forge", &["ci.yml"]);
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let names = names_of(&refs);
+        let unit: Vec<&String> = names
+            .iter()
+            .filter(|n| n.starts_with("Python Unit Tests"))
+            .collect();
+        assert_eq!(
+            unit,
+            [
+                "Python Unit Tests (core)",
+                "Python Unit Tests (agent-framework)",
+                "Python Unit Tests (ontology)",
+                "Python Unit Tests (connectors)",
+                "Python Unit Tests (agents)",
+                "Python Unit Tests (pipelines)",
+                "Python Unit Tests (api)",
+                "Python Unit Tests (mcp-server)",
+                "Python Unit Tests (langflow-components)",
+            ]
+        );
+    }
+
+    #[test]
+    fn corpus_reusable_workflow_callers_prefix_the_callee() {
+        let files = corpus(
+            "AET-DevOps25__team-devoops",
+            &["ci.yml", "java_tests.yml", "update_api_spec.yml", "docker_build.yml"],
+        );
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let names = names_of(&refs);
+        assert!(
+            names.iter().any(|n| n.starts_with("Run Tests / Run tests on java applications")),
+            "{names:#?}"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("Build & Publish Images / ")),
+            "{names:#?}"
+        );
+    }
+
     #[test]
     fn wildcards() {
         assert!(wildcard_match("Deploy *", "Deploy prod"));
