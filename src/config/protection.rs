@@ -48,7 +48,8 @@ pub struct ProtectionPolicy {
     pub allow_force_pushes: Option<Documented<bool>>,
     pub allow_deletions: Option<Documented<bool>>,
     pub require_linear_history: Option<Documented<bool>>,
-    pub required_status_checks: Option<Documented<Vec<String>>>,
+    /// Each check with its own position.
+    pub required_status_checks: Option<Vec<Documented<String>>>,
     pub strict_status_checks: Option<Documented<bool>>,
     pub environments: Vec<EnvironmentPolicy>,
 }
@@ -148,10 +149,15 @@ pub(super) fn parse(key: &Node, node: &Node, path: &str) -> Result<ProtectionPol
             "strict-status-checks" => p.strict_status_checks = Some(boolean(v, k, path)?),
             "required-status-checks" => {
                 let items = string_list(v, k, "check names", path)?;
-                p.required_status_checks = Some(Documented {
-                    value: items.iter().map(|(s, _)| (*s).to_string()).collect(),
-                    pos: v.span.start,
-                });
+                p.required_status_checks = Some(
+                    items
+                        .iter()
+                        .map(|(s, pos)| Documented {
+                            value: (*s).to_string(),
+                            pos: *pos,
+                        })
+                        .collect(),
+                );
             }
             "environments" => {
                 if v.is_null() {
@@ -227,7 +233,9 @@ mod tests {
         let a = p.required_approvals.as_ref().expect("approvals");
         assert_eq!((a.value, a.pos.line, a.pos.column), (2, 2, 23));
         assert_eq!(
-            p.required_status_checks.as_ref().map(|c| c.value.clone()),
+            p.required_status_checks
+                .as_ref()
+                .map(|c| c.iter().map(|d| d.value.clone()).collect::<Vec<_>>()),
             Some(vec!["build".to_string(), "test".to_string()])
         );
         assert_eq!(p.environments[0].name.value, "production");

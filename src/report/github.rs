@@ -25,12 +25,12 @@ pub fn render(report: &Report) -> String {
     // Settings rows that could not be decided, and why (no token, a missing permission, a
     // rate limit): a notice each, so the run's log says what was not checked.
     for a in &report.assessments {
-        for (component, reason) in crate::settings::unknown_rows(a) {
+        for (component, state, reason) in crate::settings::unknown_rows(a) {
             let _ = writeln!(
                 out,
                 "::notice title={}::{}",
                 escape_property(&format!("ci-guard {component}")),
-                escape_data(&format!("{}: `{component}` is unknown: {reason}", a.repository))
+                escape_data(&format!("{}: `{component}` ({state}): {reason}", a.repository))
             );
         }
     }

@@ -90,12 +90,12 @@ fn invocation(report: &Report) -> Invocation {
         .flat_map(|a| {
             crate::settings::unknown_rows(a)
                 .into_iter()
-                .map(move |(component, reason)| {
+                .map(move |(component, state, reason)| {
                     Notification::builder()
                         .message(
                             Message::builder()
                                 .text(format!(
-                                    "{}: `{component}` is unknown: {reason}",
+                                    "{}: `{component}` ({state}): {reason}",
                                     a.repository
                                 ))
                                 .build(),

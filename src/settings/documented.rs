@@ -84,8 +84,9 @@ pub fn collect(repo: &Repository, config: &Config) -> Vec<DocSource> {
         if let Some(d) = &p.require_linear_history {
             push(Field::LinearHistory(d.value), d.pos);
         }
-        if let Some(d) = &p.required_status_checks {
-            push(Field::Checks(d.value.clone()), d.pos);
+        // One field per documented check, so that a missing one points at its own line.
+        for d in p.required_status_checks.iter().flatten() {
+            push(Field::Checks(vec![d.value.clone()]), d.pos);
         }
         if let Some(d) = &p.strict_status_checks {
             push(Field::Strict(d.value), d.pos);

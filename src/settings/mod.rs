@@ -129,16 +129,19 @@ pub fn apply(a: &mut Assessment, outcome: &SettingsOutcome) {
     (a.score, a.compliance) = crate::assess::scores(&a.rows);
 }
 
-/// The settings rows of an assessment that are `unknown`, as `(component, reason)`: what every
-/// sink shows so that a reader knows why a row was not decided.
-pub fn unknown_rows(a: &Assessment) -> Vec<(&'static str, &str)> {
+/// The settings rows of an assessment that are `unknown`, or decided on part of the settings
+/// because another part could not be read, as `(component, text)`: what every sink shows so
+/// that a reader knows what was not read and why.
+pub fn unknown_rows(a: &Assessment) -> Vec<(&'static str, &'static str, &str)> {
     a.rows
         .iter()
         .filter(|r| {
-            r.state == State::Unknown
-                && matches!(r.component, "branch-protection" | "environment-protection")
+            matches!(r.component, "branch-protection" | "environment-protection")
+                && (r.state == State::Unknown
+                    || r.current.contains("not read")
+                    || r.current.contains("not readable"))
         })
-        .map(|r| (r.component, r.current.as_str()))
+        .map(|r| (r.component, r.state.as_str(), r.current.as_str()))
         .collect()
 }
 
