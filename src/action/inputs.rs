@@ -329,7 +329,7 @@ mod tests {
         assert_eq!(i.path, ".");
         assert_eq!(i.fail_on, Some(Severity::High));
         assert_eq!(i.upload, UploadMode::Auto);
-        assert_eq!(i.checks, vec![Analysis::Workflows]);
+        assert_eq!(i.checks, vec![Analysis::Workflows, Analysis::Settings]);
         assert!(!i.checks_explicit && i.summary && i.token.is_none());
         assert_eq!(i.sarif_file, "ci-guard.sarif");
         assert!(i.sbom_format.is_none() && i.sbom_file.is_empty());
