@@ -289,9 +289,12 @@ fn print(s: &str) -> ExitCode {
 
 fn run_audit(args: &AuditArgs) -> ExitCode {
     let env_token = || {
-        ["GITHUB_TOKEN", "GH_TOKEN"]
-            .iter()
-            .find_map(|k| std::env::var(k).ok().as_deref().and_then(ci_guard::github::Token::new))
+        ["GITHUB_TOKEN", "GH_TOKEN"].iter().find_map(|k| {
+            std::env::var(k)
+                .ok()
+                .as_deref()
+                .and_then(ci_guard::github::Token::new)
+        })
     };
     let settings = match ci_guard::settings::mode(&ci_guard::settings::Request {
         repository: args.repo.clone(),

@@ -144,7 +144,10 @@ fn audit(ws: &Path, api: &str, extra: &[&str], token: Option<&str>) -> Run {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: started.elapsed(),
     };
-    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN), "token printed");
+    assert!(
+        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+        "token printed"
+    );
     run
 }
 
@@ -216,12 +219,20 @@ fn message_of<'a>(report: &'a Value, rule: &str) -> Vec<&'a str> {
 
 fn assert_within(server: &Server, expected: usize, budget: usize) {
     let seen = server.seen();
-    assert_eq!(seen.len(), expected, "{:#?}", seen.iter().map(|s| &s.path).collect::<Vec<_>>());
+    assert_eq!(
+        seen.len(),
+        expected,
+        "{:#?}",
+        seen.iter().map(|s| &s.path).collect::<Vec<_>>()
+    );
     assert!(seen.len() <= budget, "over the budget of {budget}");
     assert!(server.unmatched().is_empty(), "{:?}", server.unmatched());
     for s in &seen {
         let head = s.head.to_ascii_lowercase();
-        assert!(head.contains(&format!("authorization: bearer {}", TOKEN.to_ascii_lowercase())));
+        assert!(head.contains(&format!(
+            "authorization: bearer {}",
+            TOKEN.to_ascii_lowercase()
+        )));
         assert!(head.contains("x-github-api-version: 2022-11-28"));
     }
 }
@@ -235,20 +246,37 @@ fn a_protected_branch_is_judged_from_classic_protection_rules_and_environments()
 
     let found = settings_findings(&report);
     let wf = ".github/workflows";
-    let at = |rule: &str, severity: &str, place: String| (rule.to_string(), severity.to_string(), place);
+    let at =
+        |rule: &str, severity: &str, place: String| (rule.to_string(), severity.to_string(), place);
     let mut expected = vec![
-        at("environment-not-configured", "high", format!("{wf}/deploy-dev.yml:63")),
+        at(
+            "environment-not-configured",
+            "high",
+            format!("{wf}/deploy-dev.yml:63"),
+        ),
         at("stale-reviews-kept", "medium", "-".into()),
-        at("unprotected-environment", "medium", format!("{wf}/deploy-staging.yml:45")),
+        at(
+            "unprotected-environment",
+            "medium",
+            format!("{wf}/deploy-staging.yml:45"),
+        ),
         at("unreportable-required-check", "high", "-".into()),
     ];
     // Every pull-request gate job of ci.yml and security-scan.yml, at its id: the only
     // required check is `build (3.10)`.
     for line in [42, 68, 111, 181, 262, 293] {
-        expected.push(at("ci-job-not-required", "medium", format!("{wf}/ci.yml:{line}")));
+        expected.push(at(
+            "ci-job-not-required",
+            "medium",
+            format!("{wf}/ci.yml:{line}"),
+        ));
     }
     for line in [43, 87, 134, 198, 230, 306] {
-        expected.push(at("ci-job-not-required", "medium", format!("{wf}/security-scan.yml:{line}")));
+        expected.push(at(
+            "ci-job-not-required",
+            "medium",
+            format!("{wf}/security-scan.yml:{line}"),
+        ));
     }
     expected.sort();
     assert_eq!(found, expected, "{found:#?}");
@@ -258,7 +286,10 @@ fn a_protected_branch_is_judged_from_classic_protection_rules_and_environments()
         "{not_required}"
     );
     let unreportable = message_of(&report, "unreportable-required-check");
-    assert!(unreportable[0].contains("`build (3.10)`"), "{unreportable:?}");
+    assert!(
+        unreportable[0].contains("`build (3.10)`"),
+        "{unreportable:?}"
+    );
 
     // Classic protection and the ruleset together: 1 approval (classic) beats the ruleset's 0,
     // the ruleset's non_fast_forward and code-owner review count.
@@ -333,14 +364,32 @@ fn documented_protection_is_compared_field_by_field() {
         "{documented:#?}"
     );
     let messages = message_of(&report, "protection-not-enforced").join("\n");
-    assert!(messages.contains("2 required approval(s) documented, 1 enforced"), "{messages}");
-    assert!(messages.contains("approval of the most recent push documented"), "{messages}");
-    assert!(messages.contains("`Python Unit Tests (core)` documented, not required"), "{messages}");
-    assert!(messages.contains("environment `production` is documented"), "{messages}");
+    assert!(
+        messages.contains("2 required approval(s) documented, 1 enforced"),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("approval of the most recent push documented"),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("`Python Unit Tests (core)` documented, not required"),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("environment `production` is documented"),
+        "{messages}"
+    );
     // Documented and enforced: 1 approval, enforce admins, `build (3.10)`, code owners (the
     // ruleset requires them): no finding for those.
-    assert!(!messages.contains("code owner review documented"), "{messages}");
-    assert!(!messages.contains("`build (3.10)` documented"), "{messages}");
+    assert!(
+        !messages.contains("code owner review documented"),
+        "{messages}"
+    );
+    assert!(
+        !messages.contains("`build (3.10)` documented"),
+        "{messages}"
+    );
 }
 
 #[test]
@@ -352,10 +401,16 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
     )
     .expect("config");
     let server = Server::routed(routes(vec![
-        ("/branches/main", vec![ok("branches-get.200.unprotected.json")]),
+        (
+            "/branches/main",
+            vec![ok("branches-get.200.unprotected.json")],
+        ),
         (
             "/branches/main/protection",
-            vec![status("404 Not Found", "branch-protection-get.404.not-protected.json")],
+            vec![status(
+                "404 Not Found",
+                "branch-protection-get.404.not-protected.json",
+            )],
         ),
         // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
         ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
@@ -363,7 +418,10 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
     let report = json_audit(ws.path(), &server, &[]);
     assert_within(&server, 6, 30);
     let found = settings_findings(&report);
-    assert!(found.contains(&("branch-unprotected".into(), "high".into(), "-".into())), "{found:#?}");
+    assert!(
+        found.contains(&("branch-unprotected".into(), "high".into(), "-".into())),
+        "{found:#?}"
+    );
     assert!(
         found.contains(&(
             "protection-not-enforced".into(),
@@ -372,7 +430,11 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
         )),
         "{found:#?}"
     );
-    assert!(!found.iter().any(|f| f.0 == "stale-reviews-kept" || f.0 == "ci-job-not-required"));
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "stale-reviews-kept" || f.0 == "ci-job-not-required")
+    );
     let r = row(&report, "branch-protection");
     assert_eq!(r["state"], "missing");
     assert_eq!(r["gap"], "critical");
@@ -385,11 +447,17 @@ fn a_token_without_administration_read_falls_back_to_what_it_can_read() {
         // RECONSTRUCTED body (verbatim message) of a GitHub App / GITHUB_TOKEN 403.
         (
             "/branches/main/protection",
-            vec![status("403 Forbidden", "branch-protection-get.403.integration.json")],
+            vec![status(
+                "403 Forbidden",
+                "branch-protection-get.403.integration.json",
+            )],
         ),
         (
             "/rulesets",
-            vec![status("403 Forbidden", "rulesets-get.403.plan-upgrade.json")],
+            vec![status(
+                "403 Forbidden",
+                "rulesets-get.403.plan-upgrade.json",
+            )],
         ),
     ]));
     let report = json_audit(ws.path(), &server, &[]);
@@ -402,32 +470,56 @@ fn a_token_without_administration_read_falls_back_to_what_it_can_read() {
     );
     // The branch summary still lists the required check, and the ruleset still blocks force
     // pushes; the ruleset's name is unknown (plan-gated list), its id is not.
-    assert!(current.contains("ruleset 15625854") && current.contains("force pushes blocked"), "{current}");
+    assert!(
+        current.contains("ruleset 15625854") && current.contains("force pushes blocked"),
+        "{current}"
+    );
     let found = settings_findings(&report);
-    assert!(found.contains(&("unreportable-required-check".into(), "high".into(), "-".into())));
+    assert!(found.contains(&(
+        "unreportable-required-check".into(),
+        "high".into(),
+        "-".into()
+    )));
     // Stale reviews need the classic details or the ruleset: the ruleset says "not dismissed",
     // classic is unknown, so no finding is guessed.
-    assert!(!found.iter().any(|f| f.0 == "stale-reviews-kept" || f.0 == "admins-exempt"), "{found:#?}");
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.0 == "stale-reviews-kept" || f.0 == "admins-exempt"),
+        "{found:#?}"
+    );
 }
 
 #[test]
 fn a_private_repository_on_github_free_says_which_plan_is_missing() {
     let ws = workspace();
     let server = Server::routed(routes(vec![
-        ("/branches/main", vec![ok("branches-get.200.unprotected.json")]),
+        (
+            "/branches/main",
+            vec![ok("branches-get.200.unprotected.json")],
+        ),
         (
             "/branches/main/protection",
-            vec![status("403 Forbidden", "branch-protection-get.403.plan-upgrade.json")],
+            vec![status(
+                "403 Forbidden",
+                "branch-protection-get.403.plan-upgrade.json",
+            )],
         ),
         // RECONSTRUCTED pairing: the plan-gate body recorded on /rulesets, served for the
         // branch rules of the same private repository.
         (
             "/rules/branches/main",
-            vec![status("403 Forbidden", "rulesets-get.403.plan-upgrade.json")],
+            vec![status(
+                "403 Forbidden",
+                "rulesets-get.403.plan-upgrade.json",
+            )],
         ),
         (
             "/rulesets",
-            vec![status("403 Forbidden", "rulesets-get.403.plan-upgrade.json")],
+            vec![status(
+                "403 Forbidden",
+                "rulesets-get.403.plan-upgrade.json",
+            )],
         ),
     ]));
     let report = json_audit(ws.path(), &server, &[]);
@@ -435,13 +527,20 @@ fn a_private_repository_on_github_free_says_which_plan_is_missing() {
     let r = row(&report, "branch-protection");
     assert_eq!(r["state"], "unknown", "{r}");
     let current = r["current"].as_str().unwrap_or_default();
-    assert!(current.starts_with("branch protection: not readable — "), "{current}");
+    assert!(
+        current.starts_with("branch protection: not readable — "),
+        "{current}"
+    );
     assert!(
         current.contains("not available on this plan")
             && current.contains("Upgrade to GitHub Pro or make this repository public"),
         "{current}"
     );
-    assert!(!settings_findings(&report).iter().any(|f| f.0 == "branch-unprotected"));
+    assert!(
+        !settings_findings(&report)
+            .iter()
+            .any(|f| f.0 == "branch-unprotected")
+    );
 }
 
 #[test]
@@ -452,7 +551,11 @@ fn faults_are_retried_and_the_result_is_the_same() {
         (
             "",
             vec![
-                http("502 Bad Gateway", vec![("Content-Type".into(), "text/html".into())], html),
+                http(
+                    "502 Bad Gateway",
+                    vec![("Content-Type".into(), "text/html".into())],
+                    html,
+                ),
                 ok("repos-get.200.json"),
             ],
         ),
@@ -477,16 +580,26 @@ fn faults_are_retried_and_the_result_is_the_same() {
                 // headers with a 1 s retry-after instead of their 60 s, to keep the test short.
                 http(
                     "429 Too Many Requests",
-                    with(recorded_headers("secondary rate limit 403, HTTP/2"), "retry-after", "1"),
+                    with(
+                        recorded_headers("secondary rate limit 403, HTTP/2"),
+                        "retry-after",
+                        "1",
+                    ),
                     &response("rate-limit.403.secondary.json"),
                 ),
                 ok("branch-protection-get.200.json"),
             ],
         ),
-        ("/rules/branches/main", vec![Reply::Close, ok("rules-branches-get.200.json")]),
+        (
+            "/rules/branches/main",
+            vec![Reply::Close, ok("rules-branches-get.200.json")],
+        ),
         (
             "/rulesets",
-            vec![Reply::Hang(Duration::from_secs(3)), ok("rulesets-get.200.json")],
+            vec![
+                Reply::Hang(Duration::from_secs(3)),
+                ok("rulesets-get.200.json"),
+            ],
         ),
         (
             "/environments",
@@ -506,7 +619,10 @@ fn faults_are_retried_and_the_result_is_the_same() {
     let clean_server = Server::routed(routes(vec![]));
     let clean = json_audit(ws.path(), &clean_server, &[]);
     assert_eq!(settings_findings(&report), settings_findings(&clean));
-    assert_eq!(row(&report, "branch-protection"), row(&clean, "branch-protection"));
+    assert_eq!(
+        row(&report, "branch-protection"),
+        row(&clean, "branch-protection")
+    );
 }
 
 #[test]
@@ -525,16 +641,24 @@ fn a_spent_primary_limit_stops_the_analysis_with_a_rate_limited_reason() {
     )]));
     let started = Instant::now();
     let report = json_audit(ws.path(), &server, &[]);
-    assert!(started.elapsed() < Duration::from_secs(20), "not waited out");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "not waited out"
+    );
     // The repository, then the branch; nothing more is asked once the limit is spent.
     assert_within(&server, 2, 30);
     let r = row(&report, "branch-protection");
     assert_eq!(r["state"], "unknown");
     let current = r["current"].as_str().unwrap_or_default();
-    assert!(current.contains("rate-limited: limit spent until it resets in"), "{current}");
+    assert!(
+        current.contains("rate-limited: limit spent until it resets in"),
+        "{current}"
+    );
     let env = row(&report, "environment-protection");
     assert!(
-        env["current"].as_str().is_some_and(|c| c.contains("environments: not readable — not asked: rate-limited")),
+        env["current"]
+            .as_str()
+            .is_some_and(|c| c.contains("environments: not readable — not asked: rate-limited")),
         "{env}"
     );
 }
@@ -560,7 +684,9 @@ fn a_short_primary_limit_is_waited_out() {
     assert_within(&server, 7, 30);
     let env = row(&report, "environment-protection");
     assert!(
-        env["current"].as_str().is_some_and(|c| c.contains("`development` does not exist")),
+        env["current"]
+            .as_str()
+            .is_some_and(|c| c.contains("`development` does not exist")),
         "{env}"
     );
 }
@@ -582,13 +708,21 @@ fn the_request_budget_caps_a_failing_api() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(server.seen().len(), 4, "exactly the budget");
-    assert!(r.stderr.contains("settings: 4 GitHub API request(s) sent (budget 4)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("settings: 4 GitHub API request(s) sent (budget 4)"),
+        "{}",
+        r.stderr
+    );
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
     let current = row(&report, "branch-protection")["current"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(current.contains("budget of 4 GitHub API requests is spent"), "{current}");
+    assert!(
+        current.contains("budget of 4 GitHub API requests is spent"),
+        "{current}"
+    );
     assert!(r.elapsed < Duration::from_secs(30));
 }
 
@@ -597,12 +731,10 @@ fn every_sink_shows_settings_findings_and_unknown_reasons() {
     let ws = workspace();
     let formats = ["text", "json", "sarif", "markdown", "github"];
     for format in formats {
-        let server = Server::routed(routes(vec![
-            (
-                "/environments",
-                vec![status("403 Forbidden", "branches-get.403.integration.json")],
-            ),
-        ]));
+        let server = Server::routed(routes(vec![(
+            "/environments",
+            vec![status("403 Forbidden", "branches-get.403.integration.json")],
+        )]));
         let r = audit(
             ws.path(),
             &server.url(),
@@ -611,10 +743,15 @@ fn every_sink_shows_settings_findings_and_unknown_reasons() {
         );
         assert_eq!(r.code, 0, "{format}: {}", r.stderr);
         assert_within(&server, 6, 30);
-        assert!(r.stdout.contains("unreportable-required-check"), "{format}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("unreportable-required-check"),
+            "{format}: {}",
+            r.stdout
+        );
         assert!(r.stdout.contains("build (3.10)"), "{format}");
         assert!(
-            r.stdout.contains("environments: not readable — the token lacks Actions: read"),
+            r.stdout
+                .contains("environments: not readable — the token lacks Actions: read"),
             "{format}: {}",
             r.stdout
         );
@@ -622,16 +759,28 @@ fn every_sink_shows_settings_findings_and_unknown_reasons() {
     // Without a token: nothing sent, every sink says why the rows are unknown.
     for format in formats {
         let server = Server::routed(routes(vec![]));
-        let r = audit(ws.path(), &server.url(), &["--repo", REPO, "--format", format], None);
+        let r = audit(
+            ws.path(),
+            &server.url(),
+            &["--repo", REPO, "--format", format],
+            None,
+        );
         assert_eq!(r.code, 0);
         assert!(server.seen().is_empty());
         assert!(
-            r.stdout.contains("not read: no GitHub token (pass --token, or set GITHUB_TOKEN or GH_TOKEN)"),
+            r.stdout.contains(
+                "not read: no GitHub token (pass --token, or set GITHUB_TOKEN or GH_TOKEN)"
+            ),
             "{format}: {}",
             r.stdout
         );
     }
-    let sarif = audit(ws.path(), "http://127.0.0.1:9", &["--offline", "--format", "sarif"], Some(TOKEN));
+    let sarif = audit(
+        ws.path(),
+        "http://127.0.0.1:9",
+        &["--offline", "--format", "sarif"],
+        Some(TOKEN),
+    );
     let log: Value = serde_json::from_str(&sarif.stdout).expect("sarif");
     let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     // The branch row is unknown; the environment row is decided offline (a deploy job has no
@@ -648,7 +797,12 @@ fn every_sink_shows_settings_findings_and_unknown_reasons() {
 #[test]
 fn a_bad_repository_name_is_a_usage_error() {
     let ws = workspace();
-    let r = audit(ws.path(), "http://127.0.0.1:9", &["--repo", "just-a-name"], Some(TOKEN));
+    let r = audit(
+        ws.path(),
+        "http://127.0.0.1:9",
+        &["--repo", "just-a-name"],
+        Some(TOKEN),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("write it as owner/name"), "{}", r.stderr);
 }

@@ -240,7 +240,10 @@ mod tests {
         );
         assert_eq!(p.environments[0].name.value, "production");
         assert_eq!(
-            p.environments[0].required_reviewers.as_ref().map(|r| r.value),
+            p.environments[0]
+                .required_reviewers
+                .as_ref()
+                .map(|r| r.value),
             Some(1)
         );
     }
@@ -265,6 +268,9 @@ mod tests {
             "{e}"
         );
         let e = parse("protection: [main]\n").expect_err("shape");
-        assert!(e.to_string().contains("`protection` must be a mapping"), "{e}");
+        assert!(
+            e.to_string().contains("`protection` must be a mapping"),
+            "{e}"
+        );
     }
 }

@@ -30,7 +30,10 @@ pub fn render(report: &Report) -> String {
                 out,
                 "::notice title={}::{}",
                 escape_property(&format!("ci-guard {component}")),
-                escape_data(&format!("{}: `{component}` ({state}): {reason}", a.repository))
+                escape_data(&format!(
+                    "{}: `{component}` ({state}): {reason}",
+                    a.repository
+                ))
             );
         }
     }

@@ -71,16 +71,14 @@ fn job_names(job: &Job, workflows: &[ParsedWorkflow], depth: usize) -> Vec<Strin
         return own;
     };
     let callee: Vec<String> = match &uses.value {
-        Uses::Local(path) if depth < MAX_DEPTH => {
-            match find_workflow(workflows, path) {
-                Some(wf) => wf
-                    .jobs
-                    .iter()
-                    .flat_map(|j| job_names(j, workflows, depth + 1))
-                    .collect(),
-                None => vec!["*".to_string()],
-            }
-        }
+        Uses::Local(path) if depth < MAX_DEPTH => match find_workflow(workflows, path) {
+            Some(wf) => wf
+                .jobs
+                .iter()
+                .flat_map(|j| job_names(j, workflows, depth + 1))
+                .collect(),
+            None => vec!["*".to_string()],
+        },
         _ => vec!["*".to_string()],
     };
     let mut out = Vec::new();
@@ -282,8 +280,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
         return pattern == text;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
-    {
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
@@ -432,7 +429,10 @@ jobs:
     #[test]
     fn corpus_matrix_job_expands_per_package() {
         let files = corpus("18bravo__open-forge", &["ci.yml"]);
-        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         let names = names_of(&refs);
         let unit: Vec<&String> = names
             .iter()
@@ -458,16 +458,28 @@ jobs:
     fn corpus_reusable_workflow_callers_prefix_the_callee() {
         let files = corpus(
             "AET-DevOps25__team-devoops",
-            &["ci.yml", "java_tests.yml", "update_api_spec.yml", "docker_build.yml"],
+            &[
+                "ci.yml",
+                "java_tests.yml",
+                "update_api_spec.yml",
+                "docker_build.yml",
+            ],
         );
-        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         let names = names_of(&refs);
         assert!(
-            names.iter().any(|n| n.starts_with("Run Tests / Run tests on java applications")),
+            names
+                .iter()
+                .any(|n| n.starts_with("Run Tests / Run tests on java applications")),
             "{names:#?}"
         );
         assert!(
-            names.iter().any(|n| n.starts_with("Build & Publish Images / ")),
+            names
+                .iter()
+                .any(|n| n.starts_with("Build & Publish Images / ")),
             "{names:#?}"
         );
     }

@@ -263,7 +263,10 @@ fn from_json(text: &str, path: &str) -> Option<DocSource> {
             },
         });
         for (key, make) in [
-            ("dismiss_stale_reviews", Field::DismissStale as fn(bool) -> Field),
+            (
+                "dismiss_stale_reviews",
+                Field::DismissStale as fn(bool) -> Field,
+            ),
             ("require_code_owner_reviews", Field::CodeOwners),
             ("require_last_push_approval", Field::LastPush),
         ] {
@@ -317,7 +320,11 @@ mod tests {
   "restrictions": null
 }"#;
         let s = from_json(text, ".github/branch-protection.json").expect("document");
-        let got: Vec<(Field, u32)> = s.fields.iter().map(|f| (f.field.clone(), f.pos.line)).collect();
+        let got: Vec<(Field, u32)> = s
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), f.pos.line))
+            .collect();
         assert_eq!(
             got,
             vec![

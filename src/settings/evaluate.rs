@@ -50,7 +50,7 @@ pub(super) struct Effective {
 type Say = Option<Option<bool>>;
 
 fn strictest(says: &[Say]) -> Option<bool> {
-    if says.iter().any(|s| *s == Some(Some(true))) {
+    if says.contains(&Some(Some(true))) {
         Some(true)
     } else if says.iter().any(Option::is_none) {
         None
@@ -60,10 +60,7 @@ fn strictest(says: &[Say]) -> Option<bool> {
 }
 
 fn rule<'a>(rules: &'a [super::fetch::ActiveRule], kind: &str) -> Option<&'a Value> {
-    rules
-        .iter()
-        .find(|r| r.kind == kind)
-        .map(|r| &r.parameters)
+    rules.iter().find(|r| r.kind == kind).map(|r| &r.parameters)
 }
 
 pub(super) fn effective(s: &Snapshot) -> Effective {
@@ -125,7 +122,9 @@ pub(super) fn effective(s: &Snapshot) -> Effective {
         r_pr.as_ref().map(|p| p.as_ref().map(|_| true)),
     ]);
     let approvals: Vec<Option<u64>> = vec![
-        c_reviews.as_ref().map(|r| r.as_ref().map_or(0, |r| r.approvals)),
+        c_reviews
+            .as_ref()
+            .map(|r| r.as_ref().map_or(0, |r| r.approvals)),
         r_pr.as_ref().map(|p| {
             p.as_ref().map_or(0, |p| {
                 p.get("required_approving_review_count")
@@ -159,10 +158,8 @@ pub(super) fn effective(s: &Snapshot) -> Effective {
         Some(Some(c)) if c.enforce_admins => Some(true),
         _ => None,
     };
-    e.force_pushes_blocked = strictest(&[
-        c_say(&|c| !c.allow_force_pushes),
-        r_has("non_fast_forward"),
-    ]);
+    e.force_pushes_blocked =
+        strictest(&[c_say(&|c| !c.allow_force_pushes), r_has("non_fast_forward")]);
     e.deletion_blocked = strictest(&[c_say(&|c| !c.allow_deletions), r_has("deletion")]);
     e.linear_history = strictest(&[
         c_say(&|c| c.linear_history),
@@ -266,9 +263,7 @@ fn job_info<'a>(repo: &'a RepoAnalysis<'_>, c: &CheckName) -> Option<&'a JobInfo
 fn has_codeowners(repo: &RepoAnalysis<'_>) -> bool {
     ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]
         .iter()
-        .any(|p| {
-            std::fs::symlink_metadata(repo.repo.root.join(p)).is_ok_and(|m| m.is_file())
-        })
+        .any(|p| std::fs::symlink_metadata(repo.repo.root.join(p)).is_ok_and(|m| m.is_file()))
 }
 
 pub(super) fn evaluate(repo: &RepoAnalysis<'_>, s: &Snapshot) -> SettingsOutcome {
@@ -485,7 +480,9 @@ fn closest_name<'a>(ctx: &str, names: &'a [CheckName]) -> Option<&'a str> {
         .filter(|n| n.exact)
         .find(|n| {
             let p = n.pattern.to_ascii_lowercase();
-            p == lower || p.ends_with(&format!(" / {lower}")) || p.starts_with(&format!("{lower} ("))
+            p == lower
+                || p.ends_with(&format!(" / {lower}"))
+                || p.starts_with(&format!("{lower} ("))
         })
         .map(|n| n.pattern.as_str())
 }
@@ -509,10 +506,7 @@ fn not_required_gates(
             .iter()
             .filter(|n| n.workflow == c.workflow && n.job == c.job)
             .collect();
-        if of_job
-            .iter()
-            .any(|n| required.iter().any(|r| n.matches(r)))
-        {
+        if of_job.iter().any(|n| required.iter().any(|r| n.matches(r))) {
             seen.insert(key);
             continue;
         }
@@ -554,7 +548,10 @@ fn documented_findings(
 ) {
     let Some(branch) = &s.branch else { return };
     let meta = &rules::protection_not_enforced::RULE.meta;
-    for d in docs.iter().filter(|d| d.branch.as_ref().is_none_or(|b| b == branch)) {
+    for d in docs
+        .iter()
+        .filter(|d| d.branch.as_ref().is_none_or(|b| b == branch))
+    {
         if d.fields.is_empty() {
             continue;
         }
@@ -577,9 +574,10 @@ fn documented_findings(
         }
         for field in &d.fields {
             let gap = match &field.field {
-                Field::Approvals(n) => e.approvals.filter(|have| have < n).map(|have| {
-                    format!("{n} required approval(s) documented, {have} enforced")
-                }),
+                Field::Approvals(n) => e
+                    .approvals
+                    .filter(|have| have < n)
+                    .map(|have| format!("{n} required approval(s) documented, {have} enforced")),
                 Field::DismissStale(true) => (e.dismiss_stale == Some(false))
                     .then(|| "dismissal of stale approvals documented, not enforced".to_string()),
                 Field::CodeOwners(true) => (e.code_owners == Some(false))
@@ -587,8 +585,9 @@ fn documented_findings(
                 Field::LastPush(true) => (e.last_push == Some(false)).then(|| {
                     "approval of the most recent push documented, not enforced".to_string()
                 }),
-                Field::EnforceAdmins(true) => (e.enforce_admins == Some(false))
-                    .then(|| "protection for administrators documented, admins are exempt".to_string()),
+                Field::EnforceAdmins(true) => (e.enforce_admins == Some(false)).then(|| {
+                    "protection for administrators documented, admins are exempt".to_string()
+                }),
                 Field::ForcePushes(false) => (e.force_pushes_blocked == Some(false))
                     .then(|| "force pushes documented as blocked, they are allowed".to_string()),
                 Field::Deletions(false) => (e.deletion_blocked == Some(false))
@@ -642,7 +641,7 @@ fn environment_findings(
         Ok(e) => e,
         Err(u) => {
             if !deploys.is_empty() {
-                out.environment_row = Some(env_row_unreadable(repo, &deploys, u));
+                out.environment_row = Some(env_row_unreadable(&deploys, u));
             }
             return;
         }
@@ -798,7 +797,10 @@ fn documented_environment(
     {
         gaps.push((
             r.pos,
-            format!("{} required reviewer(s) documented, {} configured", r.value, info.reviewers),
+            format!(
+                "{} required reviewer(s) documented, {} configured",
+                r.value, info.reviewers
+            ),
         ));
     }
     if let Some(x) = &p.prevent_self_review
@@ -812,14 +814,20 @@ fn documented_environment(
     {
         gaps.push((
             w.pos,
-            format!("a wait timer of {} min documented, {} min configured", w.value, info.wait_timer),
+            format!(
+                "a wait timer of {} min documented, {} min configured",
+                w.value, info.wait_timer
+            ),
         ));
     }
     if let Some(b) = &p.branch_policy
         && b.value
         && !info.branch_policy
     {
-        gaps.push((b.pos, "a deployment branch policy documented, none configured".into()));
+        gaps.push((
+            b.pos,
+            "a deployment branch policy documented, none configured".into(),
+        ));
     }
     for (pos, gap) in gaps {
         out.findings.push(Finding::at(
@@ -835,9 +843,8 @@ fn documented_environment(
     }
 }
 
-fn env_row_unreadable(repo: &RepoAnalysis<'_>, deploys: &[&JobInfo], u: &Unreadable) -> RowFill {
+fn env_row_unreadable(deploys: &[&JobInfo], u: &Unreadable) -> RowFill {
     let without = deploys.iter().filter(|j| j.environment.is_none()).count();
-    let _ = repo;
     let reason = format!("environments: not readable — {}", u.reason);
     if without == 0 {
         RowFill {
@@ -892,16 +899,26 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
     match e.protected {
         None => {
             let mut why = reasons(&[("branch", &s.summary)]);
-            why.extend(e.unknown.iter().filter(|u| !u.contains("incomplete")).cloned());
+            why.extend(
+                e.unknown
+                    .iter()
+                    .filter(|u| !u.contains("incomplete"))
+                    .cloned(),
+            );
             unreadable(why.join("; "))
         }
         Some(false) => RowFill {
             state: State::Missing,
-            current: format!("`{branch}` is not protected (no branch protection, no active ruleset)"),
+            current: format!(
+                "`{branch}` is not protected (no branch protection, no active ruleset)"
+            ),
             evidence: Vec::new(),
         },
         Some(true) => {
-            let mut parts = vec![format!("`{branch}` protected by {}", e.sources.join(" and "))];
+            let mut parts = vec![format!(
+                "`{branch}` protected by {}",
+                e.sources.join(" and ")
+            )];
             if e.sources.is_empty() {
                 parts[0] = format!("`{branch}` protected");
             }
@@ -912,7 +929,10 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
             match &e.checks {
                 Some(c) if !c.is_empty() => parts.push(format!(
                     "required checks: {}",
-                    c.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                    c.iter()
+                        .map(|x| format!("`{x}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
                 Some(_) => parts.push("no required checks".into()),
                 None => parts.push("required checks: unknown".into()),
@@ -922,9 +942,8 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
                 Some(false) => parts.push("force pushes allowed".into()),
                 None => parts.push("force pushes: unknown".into()),
             }
-            let key_unknown = e.approvals.is_none()
-                || e.checks.is_none()
-                || e.force_pushes_blocked.is_none();
+            let key_unknown =
+                e.approvals.is_none() || e.checks.is_none() || e.force_pushes_blocked.is_none();
             let mut current = parts.join("; ");
             if !e.unknown.is_empty() {
                 current.push_str(&format!(" (not readable — {})", e.unknown.join("; ")));
@@ -942,5 +961,154 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
                 evidence: Vec::new(),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fetch::{self, BranchSummary};
+    use super::*;
+    use crate::analysis::ParsedWorkflow;
+    use crate::config::Config;
+    use crate::workflow::parse_workflow;
+    use crate::workspace::Repository;
+
+    const RESPONSES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/github-contract/responses/"
+    );
+
+    fn body(name: &str) -> Value {
+        let text = std::fs::read_to_string(format!("{RESPONSES}{name}")).expect(name);
+        serde_json::from_str(&text).expect("json")
+    }
+
+    fn snapshot(classic: Option<Classic>, envs: Vec<EnvInfo>) -> Snapshot {
+        Snapshot {
+            repository: "o/r".into(),
+            repo: Ok(fetch::RepoInfo::default()),
+            branch: Some("main".into()),
+            summary: Ok(BranchSummary {
+                protected: classic.is_some(),
+                required_checks: Vec::new(),
+            }),
+            classic: Ok(classic),
+            rules: Ok(Vec::new()),
+            rulesets: Ok(Vec::new()),
+            environments: Ok(envs),
+        }
+    }
+
+    fn judge(wf: &str, s: &Snapshot) -> SettingsOutcome {
+        let (w, errors) = parse_workflow(wf, ".github/workflows/deploy.yml");
+        assert!(errors.is_empty(), "{errors:?}");
+        let repo = Repository {
+            root: "/nonexistent".into(),
+            display_root: String::new(),
+            files: Vec::new(),
+            languages: Default::default(),
+        };
+        let config = Config::default();
+        let analysis = RepoAnalysis::new(
+            &repo,
+            &config,
+            vec![ParsedWorkflow {
+                display: ".github/workflows/deploy.yml".into(),
+                workflow: w.expect("model"),
+                source: wf.into(),
+            }],
+            Vec::new(),
+        );
+        let names = check_names(&analysis);
+        evaluate_with(&analysis, s, &names, &[])
+    }
+
+    fn envs(name: &str) -> Vec<EnvInfo> {
+        body(name)["environments"]
+            .as_array()
+            .cloned()
+            .map(|v| fetch::parse_environments(&Value::Array(v)))
+            .unwrap_or_default()
+    }
+
+    const DEPLOY: &str = "on: push\njobs:\n  deploy-prod:\n    runs-on: ubuntu-latest\n    environment: octokit-environment\n    steps:\n      - run: kubectl apply -f k8s/\n  deploy-dev:\n    runs-on: ubuntu-latest\n    environment: dev\n    steps:\n      - run: kubectl apply -f k8s/\n";
+
+    #[test]
+    fn a_production_environment_without_reviewers_is_critical() {
+        let mut all = envs("environments-get.200.no-rules.json");
+        all.extend(envs("environments-get.200.json"));
+        let out = judge(DEPLOY, &snapshot(None, all));
+        let env: Vec<(&str, Severity, u32)> = out
+            .findings
+            .iter()
+            .filter(|f| f.rule.area == crate::finding::Area::Settings && f.location.is_some())
+            .map(|f| {
+                (
+                    f.rule.id,
+                    f.severity,
+                    f.location.as_ref().map_or(0, |l| l.start.line),
+                )
+            })
+            .collect();
+        // `dev` has a reviewer and a branch policy (recorded): no finding for deploy-dev.
+        assert_eq!(
+            env,
+            vec![("unprotected-environment", Severity::Critical, 5)]
+        );
+        let row = out.environment_row.expect("row");
+        assert_eq!(row.state, State::Partial);
+        assert!(
+            row.current
+                .contains("`dev` (1 reviewer(s), wait 15 min, branch policy)"),
+            "{}",
+            row.current
+        );
+    }
+
+    #[test]
+    fn minimal_protection_lacks_reviews_checks_and_admin_enforcement() {
+        let minimal = fetch::parse_classic(&body("branch-protection-put.200.minimal.json"));
+        let out = judge(DEPLOY, &snapshot(Some(minimal), Vec::new()));
+        let mut ids: Vec<&str> = out
+            .findings
+            .iter()
+            .filter(|f| f.location.is_none())
+            .map(|f| f.rule.id)
+            .collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [
+                "admins-exempt",
+                "missing-required-checks",
+                "missing-required-review"
+            ]
+        );
+        let row = out.branch_row.expect("row");
+        assert_eq!(row.state, State::Partial);
+        assert!(
+            row.current.contains("0 approval(s) required"),
+            "{}",
+            row.current
+        );
+    }
+
+    #[test]
+    fn full_protection_with_matching_checks_is_present() {
+        let full = fetch::parse_classic(&body("branch-protection-get.200.reviews.json"));
+        let wf =
+            "on: pull_request\njobs:\n  build:\n    runs-on: x\n    steps:\n      - run: pytest\n";
+        let mut c = full;
+        c.required_checks = Some(fetch::RequiredChecks {
+            strict: true,
+            contexts: vec!["build".into()],
+            other_apps: Vec::new(),
+        });
+        if let Some(r) = c.reviews.as_mut() {
+            r.dismiss_stale = true;
+        }
+        let out = judge(wf, &snapshot(Some(c), Vec::new()));
+        assert!(out.findings.is_empty(), "{:#?}", out.findings);
+        assert_eq!(out.branch_row.map(|r| r.state), Some(State::Present));
     }
 }

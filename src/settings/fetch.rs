@@ -152,8 +152,10 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
         };
         result.map_err(|e| {
             let u = explain(&e, endpoint);
-            if matches!(e, GithubError::RateLimited { .. } | GithubError::BudgetExhausted { .. })
-            {
+            if matches!(
+                e,
+                GithubError::RateLimited { .. } | GithubError::BudgetExhausted { .. }
+            ) {
                 stop = Some(u.clone());
             }
             (Some(e), u)
@@ -256,7 +258,9 @@ fn explain(e: &GithubError, endpoint: Endpoint) -> Unreadable {
         .unwrap_or_default();
     let message = e.message().unwrap_or_default().to_ascii_lowercase();
     let (kind, reason) = match e {
-        GithubError::RateLimited { detail, .. } => ("rate-limited", format!("rate-limited: {detail}")),
+        GithubError::RateLimited { detail, .. } => {
+            ("rate-limited", format!("rate-limited: {detail}"))
+        }
         GithubError::BudgetExhausted { budget, .. } => (
             "request-budget",
             format!("this run's budget of {budget} GitHub API requests is spent"),
@@ -313,7 +317,10 @@ fn shape(what: &str) -> Unreadable {
 }
 
 fn s(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn b(v: &Value, key: &str) -> bool {
@@ -329,7 +336,7 @@ pub(crate) fn enabled(v: Option<&Value>) -> bool {
     }
 }
 
-fn parse_repo(v: &Value) -> Part<RepoInfo> {
+pub(crate) fn parse_repo(v: &Value) -> Part<RepoInfo> {
     if !v.is_object() || v.get("default_branch").is_none() {
         return Err(shape("repository object"));
     }
@@ -342,7 +349,7 @@ fn parse_repo(v: &Value) -> Part<RepoInfo> {
     })
 }
 
-fn parse_summary(v: &Value) -> BranchSummary {
+pub(crate) fn parse_summary(v: &Value) -> BranchSummary {
     let checks = v.pointer("/protection/required_status_checks");
     let off = checks
         .and_then(|c| c.get("enforcement_level"))
@@ -432,7 +439,7 @@ pub(crate) fn parse_classic(v: &Value) -> Classic {
     }
 }
 
-fn parse_rules(v: &Value) -> Vec<ActiveRule> {
+pub(crate) fn parse_rules(v: &Value) -> Vec<ActiveRule> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -446,7 +453,7 @@ fn parse_rules(v: &Value) -> Vec<ActiveRule> {
         .collect()
 }
 
-fn parse_rulesets(v: &Value) -> Vec<RulesetInfo> {
+pub(crate) fn parse_rulesets(v: &Value) -> Vec<RulesetInfo> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -460,7 +467,7 @@ fn parse_rulesets(v: &Value) -> Vec<RulesetInfo> {
         .collect()
 }
 
-fn parse_environments(v: &Value) -> Vec<EnvInfo> {
+pub(crate) fn parse_environments(v: &Value) -> Vec<EnvInfo> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -481,7 +488,11 @@ fn parse_environments(v: &Value) -> Vec<EnvInfo> {
                 name,
                 reviewers: reviewer_rules
                     .iter()
-                    .map(|r| r.get("reviewers").and_then(Value::as_array).map_or(0, Vec::len))
+                    .map(|r| {
+                        r.get("reviewers")
+                            .and_then(Value::as_array)
+                            .map_or(0, Vec::len)
+                    })
                     .sum(),
                 prevent_self_review: reviewer_rules
                     .iter()
@@ -491,11 +502,11 @@ fn parse_environments(v: &Value) -> Vec<EnvInfo> {
                     .filter_map(|r| r.get("wait_timer").and_then(Value::as_u64))
                     .max()
                     .unwrap_or(0),
-                branch_policy: policy.is_some_and(|p| {
-                    b(p, "protected_branches") || b(p, "custom_branch_policies")
-                }) || rules
-                    .iter()
-                    .any(|r| r.get("type").and_then(Value::as_str) == Some("branch_policy")),
+                branch_policy: policy
+                    .is_some_and(|p| b(p, "protected_branches") || b(p, "custom_branch_policies"))
+                    || rules
+                        .iter()
+                        .any(|r| r.get("type").and_then(Value::as_str) == Some("branch_policy")),
                 can_admins_bypass: e.get("can_admins_bypass").and_then(Value::as_bool),
             })
         })
@@ -565,7 +576,12 @@ mod tests {
         let kinds: Vec<&str> = rules.iter().map(|r| r.kind.as_str()).collect();
         assert_eq!(
             kinds,
-            ["deletion", "non_fast_forward", "pull_request", "copilot_code_review"]
+            [
+                "deletion",
+                "non_fast_forward",
+                "pull_request",
+                "copilot_code_review"
+            ]
         );
         assert_eq!(rules[2].ruleset_id, Some(15625854));
         let sets = parse_rulesets(&body("rulesets-get.200.json"));

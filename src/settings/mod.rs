@@ -33,7 +33,9 @@ use crate::github::Client;
 #[derive(Clone, Debug)]
 pub enum SettingsMode {
     /// Not read; the reason goes into the assessment rows.
-    Offline { reason: String },
+    Offline {
+        reason: String,
+    },
     Online(Online),
 }
 
@@ -113,9 +115,7 @@ pub fn apply(a: &mut Assessment, outcome: &SettingsOutcome) {
                 // Offline, only the reason changes; what the workflows show stays.
                 (None, Some(reason)) => Some(RowFill {
                     state: r.state,
-                    current: r
-                        .current
-                        .replace(crate::assess::SETTINGS_UNKNOWN, reason),
+                    current: r.current.replace(crate::assess::SETTINGS_UNKNOWN, reason),
                     evidence: r.evidence.clone(),
                 }),
                 (None, None) => None,
@@ -123,7 +123,14 @@ pub fn apply(a: &mut Assessment, outcome: &SettingsOutcome) {
             _ => None,
         };
         if let Some(f) = fill {
-            *r = crate::assess::row(r.component, r.weight, f.state, f.current, r.target, f.evidence);
+            *r = crate::assess::row(
+                r.component,
+                r.weight,
+                f.state,
+                f.current,
+                r.target,
+                f.evidence,
+            );
         }
     }
     (a.score, a.compliance) = crate::assess::scores(&a.rows);
@@ -173,12 +180,16 @@ pub fn mode(req: &Request) -> Result<SettingsMode, String> {
                         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             });
         if !valid {
-            return Err(format!("`{r}` is not a GitHub repository: write it as owner/name"));
+            return Err(format!(
+                "`{r}` is not a GitHub repository: write it as owner/name"
+            ));
         }
     }
-    let offline = |reason: &str| Ok(SettingsMode::Offline {
-        reason: reason.to_string(),
-    });
+    let offline = |reason: &str| {
+        Ok(SettingsMode::Offline {
+            reason: reason.to_string(),
+        })
+    };
     if req.offline {
         return offline(OFFLINE_FLAG);
     }

@@ -308,7 +308,6 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     out
 }
 
-
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
