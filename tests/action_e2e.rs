@@ -819,3 +819,108 @@ fn an_unknown_sbom_format_is_a_usage_error() {
     assert!(!runner.workspace().join("ci-guard.cdx.json").exists());
     assert!(o.sarif.is_none(), "a usage error writes nothing");
 }
+
+#[test]
+fn the_action_reads_settings_for_the_pull_requests_base_branch() {
+    use support::fake_github::route;
+    let base = "/repos/octo-org/kurtosis-cdk";
+    let core = || recorded_headers("core 200, classic PAT, 2025");
+    let ok = |name: &str| http("200 OK", core(), &response(name));
+    let server = Server::routed(vec![
+        route("GET", base, vec![ok("repos-get.200.json")]),
+        route(
+            "GET",
+            &format!("{base}/branches/release"),
+            vec![ok("branches-get.200.protected.json")],
+        ),
+        // RECONSTRUCTED body (verbatim message): what GITHUB_TOKEN gets for classic protection.
+        route(
+            "GET",
+            &format!("{base}/branches/release/protection"),
+            vec![http(
+                "403 Forbidden",
+                core(),
+                &response("branch-protection-get.403.integration.json"),
+            )],
+        ),
+        route(
+            "GET",
+            &format!("{base}/rules/branches/release"),
+            vec![ok("rules-branches-get.200.json")],
+        ),
+        route(
+            "GET",
+            &format!("{base}/rulesets"),
+            vec![ok("rulesets-get.200.json")],
+        ),
+        route(
+            "GET",
+            &format!("{base}/environments"),
+            vec![ok("environments-get.200.json")],
+        ),
+    ]);
+    let event = json!({
+        "number": 12,
+        "pull_request": {
+            "number": 12,
+            "merge_commit_sha": SHA,
+            "base": {"ref": "release", "repo": {"full_name": "octo-org/kurtosis-cdk"}},
+            "head": {"repo": {"full_name": "octo-org/kurtosis-cdk"}}
+        },
+        "repository": {"full_name": "octo-org/kurtosis-cdk"}
+    });
+    let mut runner = Runner::new(&event);
+    runner.event_name = "pull_request";
+    let o = runner.run(
+        &server.url(),
+        &[
+            ("checks", "workflows, settings"),
+            ("upload", "false"),
+            ("fail-on", "none"),
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_token_hidden(&o);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert!(server.unmatched().is_empty());
+    assert!(
+        o.stderr
+            .contains("settings: 6 GitHub API request(s) sent (budget 40)"),
+        "{}",
+        o.stderr
+    );
+    // The deploy job's `github-pages` environment does not exist (the recorded list has `dev`):
+    // an annotation at its `environment:` name.
+    assert!(
+        o.stdout.lines().any(|l| l
+            .starts_with("::error file=.github/workflows/docs-deploy.yml,line=50")
+            && l.contains("ci-guard environment-not-configured")),
+        "{}",
+        o.stdout
+    );
+    // The branch row was decided on what GITHUB_TOKEN can read, and says what it could not.
+    let row = o
+        .summary
+        .lines()
+        .find(|l| l.starts_with("| `branch-protection` |"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("`release` protected") && row.contains("the token lacks Administration: read"),
+        "{row}"
+    );
+    assert!(
+        o.stdout.lines().any(
+            |l| l.starts_with("::notice title=ci-guard branch-protection::")
+                && l.contains("Resource not accessible by integration")
+        ),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.summary.contains("unreportable-required-check"),
+        "{}",
+        o.summary
+    );
+}

@@ -18,12 +18,9 @@ pub fn render(report: &Report) -> String {
     // Stable: findings of one severity keep report order.
     active.sort_by_key(|f| f.severity);
     let mut out = String::new();
-    for f in active {
-        out.push_str(&annotation(f));
-        out.push('\n');
-    }
     // Settings rows that could not be decided, and why (no token, a missing permission, a
-    // rate limit): a notice each, so the run's log says what was not checked.
+    // rate limit): a notice each, first (the runner shows only the first few of each kind), so
+    // the run's log says what was not checked.
     for a in &report.assessments {
         for (component, state, reason) in crate::settings::unknown_rows(a) {
             let _ = writeln!(
@@ -36,6 +33,10 @@ pub fn render(report: &Report) -> String {
                 ))
             );
         }
+    }
+    for f in active {
+        out.push_str(&annotation(f));
+        out.push('\n');
     }
     out
 }
