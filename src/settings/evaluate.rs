@@ -922,6 +922,11 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
             if e.sources.is_empty() {
                 parts[0] = format!("`{branch}` protected");
             }
+            if let Ok(r) = &s.repo
+                && (r.fork || r.private)
+            {
+                parts[0].push_str(if r.fork { " (a fork)" } else { " (private)" });
+            }
             match e.approvals {
                 Some(n) => parts.push(format!("{n} approval(s) required")),
                 None => parts.push("reviews: unknown".into()),
