@@ -42,18 +42,23 @@ fn status(line: &'static str, name: &str) -> Reply {
 /// Every endpoint the settings analysis reads, answered with recorded bodies of a protected
 /// branch; `overrides` replace the script of a path (relative to the repository).
 fn routes(overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
+    routes_for("main", overrides)
+}
+
+/// `routes` for another branch than the recorded default `main`.
+fn routes_for(branch: &str, overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
     let mut scripts: Vec<(String, Vec<Reply>)> = vec![
         (String::new(), vec![ok("repos-get.200.json")]),
         (
-            "/branches/main".into(),
+            format!("/branches/{branch}"),
             vec![ok("branches-get.200.protected.json")],
         ),
         (
-            "/branches/main/protection".into(),
+            format!("/branches/{branch}/protection"),
             vec![ok("branch-protection-get.200.json")],
         ),
         (
-            "/rules/branches/main".into(),
+            format!("/rules/branches/{branch}"),
             vec![ok("rules-branches-get.200.json")],
         ),
         ("/rulesets".into(), vec![ok("rulesets-get.200.json")]),
@@ -609,13 +614,19 @@ fn faults_are_retried_and_the_result_is_the_same() {
                     vec![("Content-Type".into(), "application/json".into())],
                     "{\"message\":\"Server Error\"}",
                 ),
+                // The recorded secondary-limit 403 (header set and body), retry-after cut to 1 s.
+                http(
+                    "403 Forbidden",
+                    with(recorded_headers("secondary rate limit 403, HTTP/2"), "retry-after", "1"),
+                    &response("rate-limit.403.secondary.json"),
+                ),
                 ok("environments-get.200.no-rules.json"),
             ],
         ),
     ]));
     let report = json_audit(ws.path(), &server, &[]);
-    // 6 answers + 7 faults.
-    assert_within(&server, 13, 30);
+    // 6 answers + 8 faults.
+    assert_within(&server, 14, 30);
     let clean_server = Server::routed(routes(vec![]));
     let clean = json_audit(ws.path(), &clean_server, &[]);
     assert_eq!(settings_findings(&report), settings_findings(&clean));
@@ -805,4 +816,47 @@ fn a_bad_repository_name_is_a_usage_error() {
     );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("write it as owner/name"), "{}", r.stderr);
+}
+
+#[test]
+fn ref_names_the_branch_to_audit() {
+    let ws = workspace();
+    let server = Server::routed(routes_for("release%2F1.0", vec![]));
+    let report = json_audit(ws.path(), &server, &["--ref", "refs/heads/release/1.0"]);
+    assert_within(&server, 6, 30);
+    let current = row(&report, "branch-protection")["current"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(current.starts_with("`release/1.0` protected by"), "{current}");
+}
+
+#[test]
+fn several_local_repositories_with_one_repo_flag_read_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in ["18bravo__open-forge", "0xPolygon__kurtosis-cdk"] {
+        copy_dir(&PathBuf::from(format!("{SHARED}corpus/{name}")), &dir.path().join(name));
+    }
+    let server = Server::routed(routes(vec![]));
+    let r = audit(
+        dir.path(),
+        &server.url(),
+        &["--repo", REPO, "--format", "json"],
+        Some(TOKEN),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(server.seen().is_empty());
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let rows = report["assessments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 2);
+    for a in rows {
+        let branch = a["rows"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["component"] == "branch-protection").cloned())
+            .unwrap_or_default();
+        assert_eq!(
+            branch["current"],
+            "not read: --repo names one GitHub repository, but the paths hold 2 repositories"
+        );
+    }
 }
