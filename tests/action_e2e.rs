@@ -855,6 +855,11 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
         ),
         route(
             "GET",
+            &format!("{base}/rulesets/15625854"),
+            vec![ok("ruleset-get.200.json")],
+        ),
+        route(
+            "GET",
             &format!("{base}/environments"),
             vec![ok("environments-get.200.json")],
         ),
@@ -883,11 +888,11 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert_token_hidden(&o);
     let seen = server.seen();
-    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert_eq!(seen.len(), 7, "{seen:?}");
     assert!(server.unmatched().is_empty());
     assert!(
         o.stderr
-            .contains("settings: 6 GitHub API request(s) sent (budget 40)"),
+            .contains("settings: 7 GitHub API request(s) sent (budget 40)"),
         "{}",
         o.stderr
     );

@@ -62,6 +62,11 @@ fn routes_for(branch: &str, overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
             vec![ok("rules-branches-get.200.json")],
         ),
         ("/rulesets".into(), vec![ok("rulesets-get.200.json")]),
+        // The ruleset the recorded branch rules name.
+        (
+            "/rulesets/15625854".into(),
+            vec![ok("ruleset-get.200.json")],
+        ),
         (
             "/environments".into(),
             vec![ok("environments-get.200.no-rules.json")],
@@ -247,7 +252,7 @@ fn a_protected_branch_is_judged_from_classic_protection_rules_and_environments()
     let ws = workspace();
     let server = Server::routed(routes(vec![]));
     let report = json_audit(ws.path(), &server, &[]);
-    assert_within(&server, 6, 30);
+    assert_within(&server, 7, 30);
 
     let found = settings_findings(&report);
     let wf = ".github/workflows";
@@ -337,7 +342,7 @@ fn documented_protection_is_compared_field_by_field() {
     .expect("config");
     let server = Server::routed(routes(vec![]));
     let report = json_audit(ws.path(), &server, &[]);
-    assert_within(&server, 6, 30);
+    assert_within(&server, 7, 30);
     let documented: Vec<(String, String, String)> = settings_findings(&report)
         .into_iter()
         .filter(|f| f.0 == "protection-not-enforced")
@@ -466,7 +471,7 @@ fn a_token_without_administration_read_falls_back_to_what_it_can_read() {
         ),
     ]));
     let report = json_audit(ws.path(), &server, &[]);
-    assert_within(&server, 6, 30);
+    assert_within(&server, 7, 30);
     let r = row(&report, "branch-protection");
     let current = r["current"].as_str().unwrap_or_default();
     assert!(
@@ -617,7 +622,11 @@ fn faults_are_retried_and_the_result_is_the_same() {
                 // The recorded secondary-limit 403 (header set and body), retry-after cut to 1 s.
                 http(
                     "403 Forbidden",
-                    with(recorded_headers("secondary rate limit 403, HTTP/2"), "retry-after", "1"),
+                    with(
+                        recorded_headers("secondary rate limit 403, HTTP/2"),
+                        "retry-after",
+                        "1",
+                    ),
                     &response("rate-limit.403.secondary.json"),
                 ),
                 ok("environments-get.200.no-rules.json"),
@@ -625,8 +634,8 @@ fn faults_are_retried_and_the_result_is_the_same() {
         ),
     ]));
     let report = json_audit(ws.path(), &server, &[]);
-    // 6 answers + 8 faults.
-    assert_within(&server, 14, 30);
+    // 7 answers + 8 faults.
+    assert_within(&server, 15, 30);
     let clean_server = Server::routed(routes(vec![]));
     let clean = json_audit(ws.path(), &clean_server, &[]);
     assert_eq!(settings_findings(&report), settings_findings(&clean));
@@ -692,7 +701,7 @@ fn a_short_primary_limit_is_waited_out() {
         ],
     )]));
     let report = json_audit(ws.path(), &server, &[]);
-    assert_within(&server, 7, 30);
+    assert_within(&server, 8, 30);
     let env = row(&report, "environment-protection");
     assert!(
         env["current"]
@@ -753,7 +762,7 @@ fn every_sink_shows_settings_findings_and_unknown_reasons() {
             Some(TOKEN),
         );
         assert_eq!(r.code, 0, "{format}: {}", r.stderr);
-        assert_within(&server, 6, 30);
+        assert_within(&server, 7, 30);
         assert!(
             r.stdout.contains("unreportable-required-check"),
             "{format}: {}",
@@ -823,19 +832,25 @@ fn ref_names_the_branch_to_audit() {
     let ws = workspace();
     let server = Server::routed(routes_for("release%2F1.0", vec![]));
     let report = json_audit(ws.path(), &server, &["--ref", "refs/heads/release/1.0"]);
-    assert_within(&server, 6, 30);
+    assert_within(&server, 7, 30);
     let current = row(&report, "branch-protection")["current"]
         .as_str()
         .unwrap_or_default()
         .to_string();
-    assert!(current.starts_with("`release/1.0` protected by"), "{current}");
+    assert!(
+        current.starts_with("`release/1.0` protected by"),
+        "{current}"
+    );
 }
 
 #[test]
 fn several_local_repositories_with_one_repo_flag_read_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     for name in ["18bravo__open-forge", "0xPolygon__kurtosis-cdk"] {
-        copy_dir(&PathBuf::from(format!("{SHARED}corpus/{name}")), &dir.path().join(name));
+        copy_dir(
+            &PathBuf::from(format!("{SHARED}corpus/{name}")),
+            &dir.path().join(name),
+        );
     }
     let server = Server::routed(routes(vec![]));
     let r = audit(
@@ -847,12 +862,19 @@ fn several_local_repositories_with_one_repo_flag_read_nothing() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(server.seen().is_empty());
     let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    let rows = report["assessments"].as_array().cloned().unwrap_or_default();
+    let rows = report["assessments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(rows.len(), 2);
     for a in rows {
         let branch = a["rows"]
             .as_array()
-            .and_then(|r| r.iter().find(|r| r["component"] == "branch-protection").cloned())
+            .and_then(|r| {
+                r.iter()
+                    .find(|r| r["component"] == "branch-protection")
+                    .cloned()
+            })
             .unwrap_or_default();
         assert_eq!(
             branch["current"],

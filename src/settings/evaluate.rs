@@ -34,6 +34,10 @@ pub(super) struct Effective {
     pub code_owners: Option<bool>,
     pub last_push: Option<bool>,
     pub enforce_admins: Option<bool>,
+    /// A ruleset that lets administrators bypass it.
+    pub admins_bypass_ruleset: Option<String>,
+    /// Classic protection with `enforce_admins` off.
+    pub classic_exempts_admins: bool,
     pub force_pushes_blocked: Option<bool>,
     pub deletion_blocked: Option<bool>,
     pub linear_history: Option<bool>,
@@ -153,9 +157,23 @@ pub(super) fn effective(s: &Snapshot) -> Effective {
     ]);
     // Rulesets apply to administrators unless they are bypass actors, which only the ruleset
     // detail shows; classic protection says it outright.
+    // Classic protection with `enforce_admins` off exempts admins from its own rules, whatever
+    // the rulesets do; a ruleset exempts them when they are in its bypass list.
+    let ruleset_bypass = s
+        .ruleset_details
+        .iter()
+        .filter_map(|d| d.as_ref().ok())
+        .find(|d| d.admins_bypass() == Some(true));
+    e.admins_bypass_ruleset = ruleset_bypass.map(|d| format!("`{}` ({})", d.name, d.id));
+    let rulesets_known = s
+        .ruleset_details
+        .iter()
+        .all(|d| d.as_ref().is_ok_and(|d| d.admins_bypass().is_some()));
+    e.classic_exempts_admins = matches!(classic, Some(Some(c)) if !c.enforce_admins);
     e.enforce_admins = match classic {
-        Some(Some(c)) if !c.enforce_admins && !has_rules => Some(false),
-        Some(Some(c)) if c.enforce_admins => Some(true),
+        Some(Some(c)) if !c.enforce_admins => Some(false),
+        _ if ruleset_bypass.is_some() => Some(false),
+        Some(Some(_)) | Some(None) if rulesets_known => Some(true),
         _ => None,
     };
     e.force_pushes_blocked =
@@ -367,14 +385,21 @@ fn branch_findings(
         ));
     }
     if e.enforce_admins == Some(false) {
+        let message = match &e.admins_bypass_ruleset {
+            Some(r) if !e.classic_exempts_admins => format!(
+                "{who}: ruleset {r} lets repository administrators bypass it, so they can push or merge past its rules; \
+                 remove the admin role from the ruleset's bypass list (or allow it for pull requests only)"
+            ),
+            _ => format!(
+                "{who}: branch protection does not apply to administrators, who can push or merge past every rule; \
+                 enable \"Do not allow bypassing the above settings\""
+            ),
+        };
         f.push(repo_finding(
             &rules::admins_exempt::RULE.meta,
             s,
             "enforce-admins",
-            format!(
-                "{who}: branch protection does not apply to administrators, who can push or merge past every rule; \
-                 enable \"Do not allow bypassing the above settings\""
-            ),
+            message,
         ));
     }
     if e.force_pushes_blocked == Some(false) {
@@ -1000,6 +1025,7 @@ mod tests {
             classic: Ok(classic),
             rules: Ok(Vec::new()),
             rulesets: Ok(Vec::new()),
+            ruleset_details: Vec::new(),
             environments: Ok(envs),
         }
     }

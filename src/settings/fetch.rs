@@ -81,6 +81,28 @@ pub struct RulesetInfo {
     pub enforcement: String,
 }
 
+/// `GET /repos/{o}/{r}/rulesets/{id}`: who may bypass a ruleset that applies to the branch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RulesetDetail {
+    pub id: u64,
+    pub name: String,
+    /// `(actor_type, actor_id, bypass_mode)`; `None` when GitHub did not include the list
+    /// (it is only shown to callers with write access to the ruleset).
+    pub bypass_actors: Option<Vec<(String, Option<u64>, String)>>,
+}
+
+impl RulesetDetail {
+    /// Whether repository administrators may always bypass it: the `RepositoryRole` actor 5
+    /// (admin) or organization admins, in `always` mode. `None` when the list is not shown.
+    pub fn admins_bypass(&self) -> Option<bool> {
+        let actors = self.bypass_actors.as_ref()?;
+        Some(actors.iter().any(|(kind, id, mode)| {
+            mode != "pull_request"
+                && ((kind == "RepositoryRole" && *id == Some(5)) || kind == "OrganizationAdmin")
+        }))
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvInfo {
     pub name: String,
@@ -106,8 +128,14 @@ pub struct Snapshot {
     pub classic: Part<Option<Classic>>,
     pub rules: Part<Vec<ActiveRule>>,
     pub rulesets: Part<Vec<RulesetInfo>>,
+    /// The rulesets whose rules apply to the branch, read one by one (at most
+    /// `MAX_RULESET_DETAILS`).
+    pub ruleset_details: Vec<Part<RulesetDetail>>,
     pub environments: Part<Vec<EnvInfo>>,
 }
+
+/// Rulesets read in detail per run: each costs a request.
+pub const MAX_RULESET_DETAILS: usize = 5;
 
 /// Which endpoint an error came from, for the permission a 403 names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,6 +213,7 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
             classic: Err(why.clone()),
             rules: Err(why.clone()),
             rulesets: Err(why.clone()),
+            ruleset_details: Vec::new(),
             environments: Err(why),
         };
     };
@@ -218,6 +247,21 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
     let rulesets = get(format!("{base}/rulesets"), Endpoint::Rulesets, Some(None))
         .map_err(|(_, u)| u)
         .map(|v| parse_rulesets(&v));
+    let mut ids: Vec<u64> = rules
+        .as_ref()
+        .map(|r| r.iter().filter_map(|r| r.ruleset_id).collect())
+        .unwrap_or_default();
+    ids.sort_unstable();
+    ids.dedup();
+    let ruleset_details = ids
+        .into_iter()
+        .take(MAX_RULESET_DETAILS)
+        .map(|id| {
+            get(format!("{base}/rulesets/{id}"), Endpoint::Rulesets, None)
+                .map_err(|(_, u)| u)
+                .and_then(|v| parse_ruleset_detail(&v))
+        })
+        .collect();
     let environments = get(
         format!("{base}/environments"),
         Endpoint::Environments,
@@ -233,6 +277,7 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
         classic,
         rules,
         rulesets,
+        ruleset_details,
         environments,
     }
 }
@@ -467,6 +512,29 @@ pub(crate) fn parse_rulesets(v: &Value) -> Vec<RulesetInfo> {
         .collect()
 }
 
+pub(crate) fn parse_ruleset_detail(v: &Value) -> Part<RulesetDetail> {
+    let id = v
+        .get("id")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| shape("ruleset object"))?;
+    let bypass_actors = v.get("bypass_actors").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .map(|b| {
+                (
+                    s(b, "actor_type"),
+                    b.get("actor_id").and_then(Value::as_u64),
+                    s(b, "bypass_mode"),
+                )
+            })
+            .collect()
+    });
+    Ok(RulesetDetail {
+        id,
+        name: s(v, "name"),
+        bypass_actors,
+    })
+}
+
 pub(crate) fn parse_environments(v: &Value) -> Vec<EnvInfo> {
     v.as_array()
         .into_iter()
@@ -586,6 +654,13 @@ mod tests {
         assert_eq!(rules[2].ruleset_id, Some(15625854));
         let sets = parse_rulesets(&body("rulesets-get.200.json"));
         assert_eq!(sets[0].enforcement, "active");
+        let detail = parse_ruleset_detail(&body("ruleset-get.200.json")).expect("detail");
+        assert_eq!((detail.id, detail.name.as_str()), (15625854, "master"));
+        assert_eq!(
+            detail.admins_bypass(),
+            Some(false),
+            "recorded: no bypass actors"
+        );
 
         let envs = parse_environments(&Value::Array(
             body("environments-get.200.json")["environments"]
@@ -613,6 +688,42 @@ mod tests {
         assert_eq!(bare.len(), 2);
         assert!(bare.iter().all(|e| e.reviewers == 0 && !e.branch_policy));
         assert_eq!(bare[0].can_admins_bypass, Some(false));
+    }
+
+    #[test]
+    fn admin_bypass_is_the_admin_role_or_org_admins_outside_pull_requests() {
+        let with = |actors: Vec<(&str, Option<u64>, &str)>| RulesetDetail {
+            id: 1,
+            name: "r".into(),
+            bypass_actors: Some(
+                actors
+                    .into_iter()
+                    .map(|(k, i, m)| (k.to_string(), i, m.to_string()))
+                    .collect(),
+            ),
+        };
+        assert_eq!(
+            with(vec![("RepositoryRole", Some(5), "always")]).admins_bypass(),
+            Some(true)
+        );
+        assert_eq!(
+            with(vec![("OrganizationAdmin", Some(1), "always")]).admins_bypass(),
+            Some(true)
+        );
+        assert_eq!(
+            with(vec![("RepositoryRole", Some(5), "pull_request")]).admins_bypass(),
+            Some(false)
+        );
+        assert_eq!(
+            with(vec![("Team", Some(5), "always")]).admins_bypass(),
+            Some(false)
+        );
+        let hidden = RulesetDetail {
+            id: 1,
+            name: "r".into(),
+            bypass_actors: None,
+        };
+        assert_eq!(hidden.admins_bypass(), None);
     }
 
     #[test]
