@@ -37,13 +37,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Audit workflows and local actions (offline).
+    /// Audit workflows and local actions (offline); with --repo, also the repository's settings.
     #[command(after_help = concat!(
         "Examples:\n",
         "  ci-guard audit                          audit the repository in the current directory\n",
         "  ci-guard audit --format sarif -o ci-guard.sarif\n",
         "  ci-guard audit .github/workflows/release.yml --fail-on medium\n",
-        "  ci-guard audit ~/src                    every repository below ~/src, each on its own\n\n",
+        "  ci-guard audit ~/src                    every repository below ~/src, each on its own\n",
+        "  GITHUB_TOKEN=… ci-guard audit --repo my-org/my-repo   also branch protection, rulesets, environments\n\n",
         "A folder holding `.github/workflows` is a repository; each is audited with its own\n",
         "`.github/ci-guard.yml` unless --config is given.\n\n",
         "Exit codes:\n",

@@ -928,4 +928,30 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
         "{}",
         o.summary
     );
+
+    // The SARIF: valid, the repository-level settings finding anchored (code scanning rejects
+    // results without a location), and the partly read row as a notification.
+    let log: Value =
+        serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("json");
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let unreportable = results
+        .iter()
+        .find(|r| r["ruleId"] == "unreportable-required-check")
+        .expect("settings finding in the SARIF");
+    assert!(
+        unreportable["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()
+    );
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(
+        notes.contains("the token lacks Administration: read"),
+        "{notes}"
+    );
 }
