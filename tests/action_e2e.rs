@@ -924,7 +924,7 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
         o.stdout
     );
     assert!(
-        o.summary.contains("unreportable-required-check"),
+        o.summary.contains("orphaned-required-check"),
         "{}",
         o.summary
     );
@@ -942,13 +942,11 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    let unreportable = results
+    let orphaned = results
         .iter()
-        .find(|r| r["ruleId"] == "unreportable-required-check")
+        .find(|r| r["ruleId"] == "orphaned-required-check")
         .expect("settings finding in the SARIF");
-    assert!(
-        unreportable["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()
-    );
+    assert!(orphaned["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
     let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
     assert!(
         notes.contains("the token lacks Administration: read"),

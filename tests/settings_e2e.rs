@@ -179,7 +179,7 @@ fn settings_findings(report: &Value) -> Vec<(String, String, String)> {
         "admins-exempt",
         "force-push-allowed",
         "missing-required-checks",
-        "unreportable-required-check",
+        "orphaned-required-check",
         "ci-job-not-required",
         "environment-not-configured",
         "unprotected-environment",
@@ -270,7 +270,7 @@ fn a_protected_branch_is_judged_from_classic_protection_rules_and_environments()
             "medium",
             format!("{wf}/deploy-staging.yml:45"),
         ),
-        at("unreportable-required-check", "high", "-".into()),
+        at("orphaned-required-check", "high", "-".into()),
     ];
     // Every pull-request gate job of ci.yml and security-scan.yml, at its id: the only
     // required check is `build (3.10)`.
@@ -295,11 +295,8 @@ fn a_protected_branch_is_judged_from_classic_protection_rules_and_environments()
         not_required.contains("does not require its check `Python Unit Tests (core)`"),
         "{not_required}"
     );
-    let unreportable = message_of(&report, "unreportable-required-check");
-    assert!(
-        unreportable[0].contains("`build (3.10)`"),
-        "{unreportable:?}"
-    );
+    let orphaned = message_of(&report, "orphaned-required-check");
+    assert!(orphaned[0].contains("`build (3.10)`"), "{orphaned:?}");
 
     // Classic protection and the ruleset together: 1 approval (classic) beats the ruleset's 0,
     // the ruleset's non_fast_forward and code-owner review count.
@@ -485,11 +482,7 @@ fn a_token_without_administration_read_falls_back_to_what_it_can_read() {
         "{current}"
     );
     let found = settings_findings(&report);
-    assert!(found.contains(&(
-        "unreportable-required-check".into(),
-        "high".into(),
-        "-".into()
-    )));
+    assert!(found.contains(&("orphaned-required-check".into(), "high".into(), "-".into())));
     // Stale reviews need the classic details or the ruleset: the ruleset says "not dismissed",
     // classic is unknown, so no finding is guessed.
     assert!(
@@ -764,7 +757,7 @@ fn every_sink_shows_settings_findings_and_unknown_reasons() {
         assert_eq!(r.code, 0, "{format}: {}", r.stderr);
         assert_within(&server, 7, 30);
         assert!(
-            r.stdout.contains("unreportable-required-check"),
+            r.stdout.contains("orphaned-required-check"),
             "{format}: {}",
             r.stdout
         );

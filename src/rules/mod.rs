@@ -50,10 +50,10 @@ pub mod environment_not_configured;
 pub mod force_push_allowed;
 pub mod missing_required_checks;
 pub mod missing_required_review;
+pub mod orphaned_required_check;
 pub mod protection_not_enforced;
 pub mod stale_reviews_kept;
 pub mod unprotected_environment;
-pub mod unreportable_required_check;
 
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Finding, RuleMeta};
@@ -116,7 +116,7 @@ pub static RULES: &[&Rule] = &[
     &admins_exempt::RULE,
     &force_push_allowed::RULE,
     &missing_required_checks::RULE,
-    &unreportable_required_check::RULE,
+    &orphaned_required_check::RULE,
     &ci_job_not_required::RULE,
     &environment_not_configured::RULE,
     &unprotected_environment::RULE,

@@ -1,6 +1,6 @@
-//! `protection-not-enforced`: a repository setting read through the GitHub API. The rule is registered here for
-//! its metadata and documentation; its findings come from the settings analysis
-//! (`crate::settings`), not from the offline rule pass, so `check` is `None`.
+//! `protection-not-enforced`: a repository setting read through the GitHub API. Registered here for its
+//! metadata and documentation; its findings come from the settings analysis (`crate::settings`),
+//! not from the offline rule pass, so `check` is `None`.
 
 use super::Rule;
 use crate::finding::{Area, RuleMeta, Severity};

@@ -450,7 +450,7 @@ fn branch_findings(
                 bad.push(format!("required check `{ctx}` reported by no job"));
                 let close = closest_name(ctx, names);
                 f.push(repo_finding(
-                    &rules::unreportable_required_check::RULE.meta,
+                    &rules::orphaned_required_check::RULE.meta,
                     s,
                     &format!("check:{ctx}"),
                     format!(
