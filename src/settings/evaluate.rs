@@ -717,6 +717,22 @@ fn environment_findings(
                     protected += 1;
                 }
                 parts.push(describe_env(info));
+                if prod && info.reviewers > 0 && info.prevent_self_review == Some(false) {
+                    out.findings.push(
+                        Finding::at(
+                            &rules::unprotected_environment::RULE.meta,
+                            env.location.clone(),
+                            &format!("{}:{}:self-review", job.job, env.name),
+                            format!(
+                                "job {} deploys to environment `{}`, whose required reviewers may approve deployments they \
+                                 triggered themselves, so one person can ship alone; enable \"Prevent self-review\"",
+                                job.label(),
+                                info.name
+                            ),
+                        )
+                        .severity(Severity::Medium),
+                    );
+                }
                 if info.reviewers == 0 && (prod || !info.branch_policy) {
                     let (severity, why) = if prod {
                         (
@@ -1093,6 +1109,32 @@ mod tests {
                 .contains("`dev` (1 reviewer(s), wait 15 min, branch policy)"),
             "{}",
             row.current
+        );
+    }
+
+    #[test]
+    fn production_reviewers_who_may_approve_themselves_are_reported() {
+        let env = EnvInfo {
+            name: "octokit-environment".into(),
+            reviewers: 1,
+            prevent_self_review: Some(false),
+            branch_policy: true,
+            ..EnvInfo::default()
+        };
+        let out = judge(DEPLOY, &snapshot(None, vec![env]));
+        let got: Vec<(&str, Severity)> = out
+            .findings
+            .iter()
+            .filter(|f| f.location.as_ref().is_some_and(|l| l.start.line == 5))
+            .map(|f| (f.rule.id, f.severity))
+            .collect();
+        assert_eq!(got, vec![("unprotected-environment", Severity::Medium)]);
+        assert!(
+            out.findings.iter().any(|f| f
+                .message
+                .contains("approve deployments they triggered themselves")),
+            "{:#?}",
+            out.findings
         );
     }
 
