@@ -109,7 +109,7 @@ const CRITICAL: &[&str] = &[
 
 const MAX_EVIDENCE: usize = 10;
 
-fn row(
+pub(crate) fn row(
     component: &'static str,
     weight: u32,
     state: State,
@@ -788,7 +788,7 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
 }
 
 /// Score and compliance over the rows that could be decided.
-fn scores(rows: &[Row]) -> (u32, u32) {
+pub(crate) fn scores(rows: &[Row]) -> (u32, u32) {
     let decided: Vec<_> = rows
         .iter()
         .filter_map(|r| r.state.value().map(|v| (r.weight, v, r.state)))

@@ -27,6 +27,8 @@ pub struct AuditOptions {
     pub paths: Vec<PathBuf>,
     /// `--config FILE`: used for every repository instead of their own `.github/ci-guard.yml`.
     pub config: Option<PathBuf>,
+    /// Repository settings through the GitHub API (`crate::settings`); offline by default.
+    pub settings: crate::settings::SettingsMode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,11 +63,22 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         })
         .collect::<Result<_, _>>()?;
 
+    // One GitHub repository is named; its settings belong to one local repository only.
+    let settings = match (&opts.settings, workspace.repositories.len()) {
+        (crate::settings::SettingsMode::Online(_), n) if n != 1 => {
+            crate::settings::SettingsMode::Offline {
+                reason: format!(
+                    "not read: --repo names one GitHub repository, but the paths hold {n} repositories"
+                ),
+            }
+        }
+        (mode, _) => mode.clone(),
+    };
     let per_repo: Vec<RepoResult> = workspace
         .repositories
         .par_iter()
         .zip(configs.par_iter())
-        .map(|(repo, config)| audit_repository(repo, config))
+        .map(|(repo, config)| audit_repository(repo, config, &settings))
         .collect();
 
     let mut findings = Vec::new();
@@ -123,7 +136,11 @@ struct RepoResult {
     assessment: Assessment,
 }
 
-fn audit_repository(repo: &Repository, config: &Config) -> RepoResult {
+fn audit_repository(
+    repo: &Repository,
+    config: &Config,
+    settings: &crate::settings::SettingsMode,
+) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
         .files
         .iter()
@@ -155,6 +172,8 @@ fn audit_repository(repo: &Repository, config: &Config) -> RepoResult {
             check(&analysis, &mut findings);
         }
     }
+    let settings = crate::settings::analyze(&analysis, settings);
+    findings.extend(settings.findings.iter().cloned());
     config.apply(&mut findings, |f| {
         let path = &f.location.as_ref()?.path;
         loaded
@@ -190,7 +209,8 @@ fn audit_repository(repo: &Repository, config: &Config) -> RepoResult {
         out.extend(group);
     }
     let active: Vec<&Finding> = out.iter().filter(|f| f.suppressed.is_none()).collect();
-    let assessment = assess::assess(&analysis.inventory, &active);
+    let mut assessment = assess::assess(&analysis.inventory, &active);
+    crate::settings::apply(&mut assessment, &settings);
     RepoResult {
         findings: out,
         files: inputs.len(),

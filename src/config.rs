@@ -13,10 +13,13 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::finding::{Finding, Severity};
 use crate::yaml::{self, Node, Pos};
 
+mod protection;
+pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
+
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 3] = ["ignore", "trusted-owners", "rules"];
+const TOP_KEYS: [&str; 4] = ["ignore", "trusted-owners", "rules", "protection"];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
 const LISTED_RULES: usize = 8;
@@ -123,6 +126,8 @@ pub struct Config {
     ignore: PathGlobs,
     trusted_owners: Vec<String>,
     rules: BTreeMap<String, RuleConfig>,
+    /// `protection:`: the documented branch and environment policy.
+    protection: Option<ProtectionPolicy>,
 }
 
 impl Config {
@@ -182,6 +187,9 @@ impl Config {
                 "ignore" => config.ignore = globs(value, "ignore", display_path)?,
                 "trusted-owners" => config.trusted_owners = owners(value, display_path)?,
                 "rules" => config.rules = rules(value, display_path, known_rules)?,
+                "protection" => {
+                    config.protection = Some(protection::parse(&entry.key, value, display_path)?);
+                }
                 other => {
                     return Err(err(entry.key.span.start, unknown_key(other, &TOP_KEYS)));
                 }
@@ -193,6 +201,11 @@ impl Config {
     /// The display path of the file this configuration came from; `None` for the default.
     pub fn source(&self) -> Option<&str> {
         self.source.as_deref()
+    }
+
+    /// The documented protection policy (`protection:`), if the file has one.
+    pub fn protection(&self) -> Option<&ProtectionPolicy> {
+        self.protection.as_ref()
     }
 
     /// `true` when a repository-relative path matches a top-level `ignore` glob: such files are
@@ -805,7 +818,7 @@ rules:
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`"
                     .into()
             )
         );

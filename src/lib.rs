@@ -13,6 +13,7 @@ pub mod report;
 pub mod rules;
 pub mod sbom;
 pub mod scanners;
+pub mod settings;
 pub mod source;
 pub mod verify_deploy;
 pub mod workflow;

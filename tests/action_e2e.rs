@@ -3,259 +3,28 @@
 //! and a fake GitHub API on 127.0.0.1 that answers with the recorded bodies and header sets of
 //! `shared/github-contract/` and misbehaves on purpose (5xx, an HTML error page, 429 with
 //! Retry-After, a spent primary rate limit, a cut connection, a hang, a truncated body).
-//! Every connection gets one reply and is closed, so requests == connections.
+//! Every connection gets one reply and is closed, so requests == connections. The server is
+//! `tests/support/fake_github.rs`, shared with `settings_e2e.rs`.
+
+mod support;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/");
+use support::fake_github::{
+    Reply, SHARED, Seen, Server, http, now, recorded_headers, response, with,
+};
+
 const CORPUS_REPO: &str = "0xPolygon__kurtosis-cdk";
 const TOKEN: &str = "ghs_e2eFakeToken0123456789abcdefABCDEF";
 const SHA: &str = "146fd70443ee744da4753ed5230bb809d472128a";
 const UPLOAD_ID: &str = "fb31fa2c-095d-11ee-98fe-c609abca1772";
-const SERVER_LIFETIME: Duration = Duration::from_secs(60);
-
-fn response(name: &str) -> String {
-    std::fs::read_to_string(format!("{SHARED}github-contract/responses/{name}"))
-        .expect("recorded response")
-}
-
-/// A recorded header set, by part of its label, without the framing headers (this server sends
-/// uncompressed bodies with its own Content-Length).
-fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(format!(
-        "{SHARED}github-contract/headers/recorded-header-sets.json"
-    ))
-    .expect("header sets");
-    let all: Value = serde_json::from_str(&text).expect("json");
-    let set = all["sets"]
-        .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["label"].as_str().is_some_and(|l| l.contains(label_part)))
-        })
-        .expect("header set");
-    set["headers"]
-        .as_array()
-        .expect("headers")
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap_or_default().to_string(),
-                p[1].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .filter(|(n, _)| {
-            !matches!(
-                n.to_ascii_lowercase().as_str(),
-                "content-length"
-                    | "transfer-encoding"
-                    | "content-encoding"
-                    | "connection"
-                    | "status"
-            )
-        })
-        .collect()
-}
-
-#[derive(Clone)]
-enum Reply {
-    Http {
-        status: &'static str,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
-    /// Headers promise the whole body, half of it is sent, then the connection closes.
-    Cut { body: String },
-    /// Read the request, then close without a word (a reset connection).
-    Close,
-    /// Read the request, then say nothing for this long.
-    Hang(Duration),
-}
-
-fn http(status: &'static str, headers: Vec<(String, String)>, body: &str) -> Reply {
-    Reply::Http {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-fn with(mut headers: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
-    headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-    headers.push((name.to_string(), value.to_string()));
-    headers
-}
-
-#[derive(Clone, Debug)]
-struct Seen {
-    method: String,
-    path: String,
-    head: String,
-    body: Vec<u8>,
-}
-
-/// Scripts per route: `POST` to `/code-scanning/sarifs`, `GET` of `/code-scanning/sarifs/{id}`.
-struct Server {
-    addr: SocketAddr,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-impl Server {
-    fn start(post: Vec<Reply>, get: Vec<Reply>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("addr");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        let scripts = Arc::new(Mutex::new((post, get, 0usize, 0usize)));
-        thread::spawn(move || {
-            let deadline = Instant::now() + SERVER_LIFETIME;
-            while Instant::now() < deadline {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (log, scripts) = (log.clone(), scripts.clone());
-                        thread::spawn(move || serve(stream, &log, &scripts));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        Server { addr, seen }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-}
-
-type Scripts = Mutex<(Vec<Reply>, Vec<Reply>, usize, usize)>;
-
-fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>, scripts: &Scripts) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let Some(seen) = read_request(&mut stream) else {
-        return;
-    };
-    let reply = {
-        let Ok(mut s) = scripts.lock() else { return };
-        let (post, get, np, ng) = &mut *s;
-        let (script, n) = if seen.method == "POST" {
-            (&*post, np)
-        } else {
-            (&*get, ng)
-        };
-        let r = script.get(*n).or(script.last()).cloned();
-        *n += 1;
-        r
-    };
-    if let Ok(mut l) = log.lock() {
-        l.push(seen);
-    }
-    match reply {
-        Some(Reply::Http {
-            status,
-            headers,
-            body,
-        }) => {
-            let mut out = format!("HTTP/1.1 {status}\r\n");
-            for (n, v) in headers {
-                out.push_str(&format!("{n}: {v}\r\n"));
-            }
-            out.push_str(&format!(
-                "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ));
-            let _ = stream.write_all(out.as_bytes());
-        }
-        Some(Reply::Cut { body }) => {
-            let half = &body.as_bytes()[..body.len() / 2];
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(half);
-        }
-        Some(Reply::Hang(d)) => thread::sleep(d),
-        Some(Reply::Close) | None => {}
-    }
-    let _ = stream.flush();
-}
-
-fn read_request(stream: &mut TcpStream) -> Option<Seen> {
-    let mut data = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    let head_end = loop {
-        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => data.extend_from_slice(&buf[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
-    let mut first = head.lines().next().unwrap_or_default().split(' ');
-    let method = first.next().unwrap_or_default().to_string();
-    let path = first.next().unwrap_or_default().to_string();
-    let header = |name: &str| {
-        head.lines().find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
-        })
-    };
-    let mut body = data[head_end..].to_vec();
-    if let Some(len) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        while body.len() < len {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => body.extend_from_slice(&buf[..n]),
-            }
-        }
-    } else if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
-        while !body.ends_with(b"0\r\n\r\n") {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => body.extend_from_slice(&buf[..n]),
-            }
-        }
-        body = dechunk(&body);
-    }
-    Some(Seen {
-        method,
-        path,
-        head,
-        body,
-    })
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(i) = data.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(String::from_utf8_lossy(&data[..i]).trim(), 16).unwrap_or(0);
-        if size == 0 || data.len() < i + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&data[i + 2..i + 2 + size]);
-        data = &data[(i + 4 + size).min(data.len())..];
-    }
-    out
-}
 
 /// A runner's world: workspace (a corpus repository), event payload, summary and output files.
 struct Runner {
@@ -326,6 +95,9 @@ impl Runner {
             .env("GITHUB_SERVER_URL", "https://github.com")
             .env("GITHUB_RUN_ID", "4242")
             .env("INPUT_TOKEN", TOKEN)
+            // These tests count code-scanning requests; the settings check has its own tests
+            // (settings_e2e.rs). An input given below wins.
+            .env("INPUT_CHECKS", "workflows")
             .envs(self.env.iter().copied())
             .current_dir(self.workspace())
             .args([
@@ -434,12 +206,6 @@ fn decode_sarif(field: &str) -> Value {
         .read_to_string(&mut text)
         .expect("gzip");
     serde_json::from_str(&text).expect("SARIF JSON")
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 #[test]
@@ -1052,4 +818,138 @@ fn an_unknown_sbom_format_is_a_usage_error() {
     assert!(o.stderr.contains("`xml`"), "{}", o.stderr);
     assert!(!runner.workspace().join("ci-guard.cdx.json").exists());
     assert!(o.sarif.is_none(), "a usage error writes nothing");
+}
+
+#[test]
+fn the_action_reads_settings_for_the_pull_requests_base_branch() {
+    use support::fake_github::route;
+    let base = "/repos/octo-org/kurtosis-cdk";
+    let core = || recorded_headers("core 200, classic PAT, 2025");
+    let ok = |name: &str| http("200 OK", core(), &response(name));
+    let server = Server::routed(vec![
+        route("GET", base, vec![ok("repos-get.200.json")]),
+        route(
+            "GET",
+            &format!("{base}/branches/release"),
+            vec![ok("branches-get.200.protected.json")],
+        ),
+        // RECONSTRUCTED body (verbatim message): what GITHUB_TOKEN gets for classic protection.
+        route(
+            "GET",
+            &format!("{base}/branches/release/protection"),
+            vec![http(
+                "403 Forbidden",
+                core(),
+                &response("branch-protection-get.403.integration.json"),
+            )],
+        ),
+        route(
+            "GET",
+            &format!("{base}/rules/branches/release"),
+            vec![ok("rules-branches-get.200.json")],
+        ),
+        route(
+            "GET",
+            &format!("{base}/rulesets"),
+            vec![ok("rulesets-get.200.json")],
+        ),
+        route(
+            "GET",
+            &format!("{base}/rulesets/15625854"),
+            vec![ok("ruleset-get.200.json")],
+        ),
+        route(
+            "GET",
+            &format!("{base}/environments"),
+            vec![ok("environments-get.200.json")],
+        ),
+    ]);
+    let event = json!({
+        "number": 12,
+        "pull_request": {
+            "number": 12,
+            "merge_commit_sha": SHA,
+            "base": {"ref": "release", "repo": {"full_name": "octo-org/kurtosis-cdk"}},
+            "head": {"repo": {"full_name": "octo-org/kurtosis-cdk"}}
+        },
+        "repository": {"full_name": "octo-org/kurtosis-cdk"}
+    });
+    let mut runner = Runner::new(&event);
+    runner.event_name = "pull_request";
+    let o = runner.run(
+        &server.url(),
+        &[
+            ("checks", "workflows, settings"),
+            ("upload", "false"),
+            ("fail-on", "none"),
+        ],
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_token_hidden(&o);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 7, "{seen:?}");
+    assert!(server.unmatched().is_empty());
+    assert!(
+        o.stderr
+            .contains("settings: 7 GitHub API request(s) sent (budget 40)"),
+        "{}",
+        o.stderr
+    );
+    // The deploy job's `github-pages` environment does not exist (the recorded list has `dev`):
+    // an annotation at its `environment:` name.
+    assert!(
+        o.stdout.lines().any(|l| l
+            .starts_with("::error file=.github/workflows/docs-deploy.yml,line=50")
+            && l.contains("ci-guard environment-not-configured")),
+        "{}",
+        o.stdout
+    );
+    // The branch row was decided on what GITHUB_TOKEN can read, and says what it could not.
+    let row = o
+        .summary
+        .lines()
+        .find(|l| l.starts_with("| `branch-protection` |"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("`release` protected") && row.contains("the token lacks Administration: read"),
+        "{row}"
+    );
+    assert!(
+        o.stdout.lines().any(
+            |l| l.starts_with("::notice title=ci-guard branch-protection::")
+                && l.contains("Resource not accessible by integration")
+        ),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.summary.contains("orphaned-required-check"),
+        "{}",
+        o.summary
+    );
+
+    // The SARIF: valid, the repository-level settings finding anchored (code scanning rejects
+    // results without a location), and the partly read row as a notification.
+    let log: Value =
+        serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("json");
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = log["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let orphaned = results
+        .iter()
+        .find(|r| r["ruleId"] == "orphaned-required-check")
+        .expect("settings finding in the SARIF");
+    assert!(orphaned["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+    let notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(
+        notes.contains("the token lacks Administration: read"),
+        "{notes}"
+    );
 }

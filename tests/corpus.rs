@@ -24,6 +24,7 @@ fn corpus_sweep_regions_are_inside_their_files_and_output_is_stable() {
     let opts = AuditOptions {
         paths: vec![corpus.clone()],
         config: None,
+        ..Default::default()
     };
     let first = audit::run(&opts).expect("corpus audit runs");
     assert!(

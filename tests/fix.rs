@@ -77,6 +77,7 @@ fn findings(root: &Path) -> Vec<(String, String, u32)> {
     let report = audit::run(&AuditOptions {
         paths: vec![root.to_path_buf()],
         config: None,
+        ..Default::default()
     })
     .expect("audit runs");
     let mut out: Vec<(String, String, u32)> = report

@@ -120,6 +120,7 @@ fn summaries_render_with_well_formed_tables() {
         let report = audit::run(&AuditOptions {
             paths: vec![repo.clone()],
             config: None,
+            ..Default::default()
         })
         .expect("audit");
         let links = Links {

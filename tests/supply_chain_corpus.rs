@@ -24,6 +24,7 @@ fn check(repo: &str, cases: &[Case]) {
     let opts = AuditOptions {
         paths: vec![corpus.join(repo)],
         config: None,
+        ..Default::default()
     };
     let result = audit::run(&opts).expect("audit runs");
     for (rule, path, line, column, severity, text) in cases {

@@ -31,7 +31,7 @@ pub const INPUT_NAMES: &[&str] = &[
 /// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
 /// `sbom-format` is set or `checks` lists `sbom`. The others are accepted and reported as not
 /// available, so a workflow written for a later version says what it did not get instead of
-/// passing quietly.
+/// passing quietly. Settings are read when there is a token (`crate::settings`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Analysis {
     /// Workflows and local actions (the `audit` command).
@@ -62,7 +62,7 @@ impl Analysis {
     }
 
     pub fn available(self) -> bool {
-        matches!(self, Analysis::Workflows)
+        matches!(self, Analysis::Workflows | Analysis::Settings)
     }
 }
 
@@ -329,7 +329,7 @@ mod tests {
         assert_eq!(i.path, ".");
         assert_eq!(i.fail_on, Some(Severity::High));
         assert_eq!(i.upload, UploadMode::Auto);
-        assert_eq!(i.checks, vec![Analysis::Workflows]);
+        assert_eq!(i.checks, vec![Analysis::Workflows, Analysis::Settings]);
         assert!(!i.checks_explicit && i.summary && i.token.is_none());
         assert_eq!(i.sarif_file, "ci-guard.sarif");
         assert!(i.sbom_format.is_none() && i.sbom_file.is_empty());

@@ -142,8 +142,13 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         let opts = AuditOptions {
             paths: vec![at(Path::new(&inputs.path))],
             config: inputs.config.as_deref().map(at),
+            settings: settings_mode(inputs, runner, tuning),
         };
-        match audit::run(&opts) {
+        let result = audit::run(&opts);
+        if let Some((sent, budget)) = opts.settings.requests() {
+            eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+        }
+        match result {
             Ok(r) => r,
             Err(AuditError::Config(e)) => {
                 console.error(&e.to_string());
@@ -362,6 +367,47 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     } else {
         0
     }
+}
+
+/// Settings are read when `checks` includes them, with the action's token, for
+/// `GITHUB_REPOSITORY`; the branch is the pull request's base branch on pull-request events and
+/// the default branch otherwise. The token is already masked (`::add-mask::` above).
+fn settings_mode(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+) -> crate::settings::SettingsMode {
+    use crate::settings::{self, SettingsMode};
+    let offline = |reason: &str| SettingsMode::Offline {
+        reason: reason.to_string(),
+    };
+    if !inputs.checks.contains(&Analysis::Settings) {
+        return offline("not read: the `settings` check was not asked for (input `checks`)");
+    }
+    if inputs.token.is_none() {
+        return offline("not read: no token (input `token`)");
+    }
+    if runner.repository.is_none() {
+        return offline("not read: GITHUB_REPOSITORY is not set");
+    }
+    let event = event::payload(runner);
+    let base = event
+        .as_ref()
+        .and_then(|e| e.pointer("/pull_request/base/ref"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    let req = settings::Request {
+        repository: runner.repository.clone(),
+        git_ref: base,
+        offline: false,
+        token: inputs.token.clone(),
+        api_url: runner.api_url.clone(),
+        budget: tuning.api_budget,
+        timeout: tuning.http_timeout,
+        backoff: tuning.backoff,
+        max_rate_limit_wait: tuning.max_rate_limit_wait,
+    };
+    settings::mode(&req).unwrap_or_else(|e| offline(&format!("not read: {e}")))
 }
 
 /// What became of the SBOM, for the assessment, the summary and the `sbom-file` output.

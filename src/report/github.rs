@@ -18,6 +18,22 @@ pub fn render(report: &Report) -> String {
     // Stable: findings of one severity keep report order.
     active.sort_by_key(|f| f.severity);
     let mut out = String::new();
+    // Settings rows that could not be decided, and why (no token, a missing permission, a
+    // rate limit): a notice each, first (the runner shows only the first few of each kind), so
+    // the run's log says what was not checked.
+    for a in &report.assessments {
+        for (component, state, reason) in crate::settings::unknown_rows(a) {
+            let _ = writeln!(
+                out,
+                "::notice title={}::{}",
+                escape_property(&format!("ci-guard {component}")),
+                escape_data(&format!(
+                    "{}: `{component}` ({state}): {reason}",
+                    a.repository
+                ))
+            );
+        }
+    }
     for f in active {
         out.push_str(&annotation(f));
         out.push('\n');

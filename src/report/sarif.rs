@@ -11,8 +11,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location as SarifLocation, Message, MultiformatMessageString,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
     Suppression as SarifSuppression, Tool, ToolComponent,
 };
 
@@ -66,9 +66,7 @@ pub fn build(report: &Report, category: &str) -> Sarif {
         .results(results)
         .column_kind(json!("unicodeCodePoints"))
         .original_uri_base_ids(base_ids)
-        .invocations(vec![
-            Invocation::builder().execution_successful(true).build(),
-        ])
+        .invocations(vec![invocation(report)])
         .build();
     if !category.is_empty() {
         run.automation_details = Some(RunAutomationDetails::builder().id(category).build());
@@ -79,6 +77,37 @@ pub fn build(report: &Report, category: &str) -> Sarif {
         .version(json!("2.1.0"))
         .runs(vec![run])
         .build()
+}
+
+/// The run's invocation; assessment rows left `unknown` for want of the GitHub API (and why)
+/// are its `toolExecutionNotifications`, so a reader of the SARIF alone knows what was not read.
+fn invocation(report: &Report) -> Invocation {
+    let mut inv = Invocation::builder().execution_successful(true).build();
+    let notes: Vec<Notification> = report
+        .assessments
+        .iter()
+        .flat_map(|a| {
+            crate::settings::unknown_rows(a)
+                .into_iter()
+                .map(move |(component, state, reason)| {
+                    Notification::builder()
+                        .message(
+                            Message::builder()
+                                .text(format!(
+                                    "{}: `{component}` ({state}): {reason}",
+                                    a.repository
+                                ))
+                                .build(),
+                        )
+                        .level(json!("note"))
+                        .build()
+                })
+        })
+        .collect();
+    if !notes.is_empty() {
+        inv.tool_execution_notifications = Some(notes);
+    }
+    inv
 }
 
 /// `report.rules`, plus any rule a finding names that the list lacks (a caller's slip should

@@ -41,6 +41,19 @@ pub(crate) mod run_sites;
 pub mod self_hosted_on_fork_prs;
 pub mod spoofable_bot_condition;
 pub mod unverified_download;
+// Repository settings through the GitHub API: metadata only, findings from `crate::settings`.
+pub mod admins_exempt;
+pub mod branch_unprotected;
+pub mod ci_job_not_required;
+pub mod code_owners_not_required;
+pub mod environment_not_configured;
+pub mod force_push_allowed;
+pub mod missing_required_checks;
+pub mod missing_required_review;
+pub mod orphaned_required_check;
+pub mod protection_not_enforced;
+pub mod stale_reviews_kept;
+pub mod unprotected_environment;
 
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Finding, RuleMeta};
@@ -95,6 +108,19 @@ pub static RULES: &[&Rule] = &[
     &secrets_context_dump::RULE,
     &github_env_injection::RULE,
     &insecure_commands::RULE,
+    // Repository settings (findings from the settings analysis).
+    &branch_unprotected::RULE,
+    &missing_required_review::RULE,
+    &stale_reviews_kept::RULE,
+    &code_owners_not_required::RULE,
+    &admins_exempt::RULE,
+    &force_push_allowed::RULE,
+    &missing_required_checks::RULE,
+    &orphaned_required_check::RULE,
+    &ci_job_not_required::RULE,
+    &environment_not_configured::RULE,
+    &unprotected_environment::RULE,
+    &protection_not_enforced::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
