@@ -92,6 +92,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         files_audited,
         assessments,
         inventories,
+        scans: Vec::new(),
     })
 }
 

@@ -17,11 +17,13 @@ pub fn render(report: &Report) -> String {
     let mut active: Vec<&Finding> = report.active().collect();
     // Stable: findings of one severity keep report order.
     active.sort_by_key(|f| f.severity);
-    let mut out = String::new();
+    let (scan_status, scan_findings) = super::scans::github(report);
+    let mut out = scan_status;
     for f in active {
         out.push_str(&annotation(f));
         out.push('\n');
     }
+    out.push_str(&scan_findings);
     out
 }
 
@@ -106,6 +108,7 @@ mod tests {
             files_audited: 1,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! SARIF 2.1.0 for GitHub code scanning: one run, ci-guard as the tool.
+//! SARIF 2.1.0 for GitHub code scanning: ci-guard's run, then one run per scanner
+//! (`sarif_scans`).
 //!
 //! What GitHub reads from it (and why each field is here): `rules[].help.markdown` is the alert's
 //! help panel, `properties.security-severity` ranks security alerts, `partialFingerprints` keep an
@@ -61,23 +62,35 @@ pub fn build(report: &Report, category: &str) -> Sarif {
             .build(),
     );
 
+    let mut invocation = Invocation::builder().execution_successful(true).build();
+    let skipped = super::sarif_scans::skipped_notifications(&report.scans);
+    if !skipped.is_empty() {
+        invocation.tool_execution_notifications = Some(skipped);
+    }
     let mut run = Run::builder()
         .tool(Tool::from(driver))
         .results(results)
         .column_kind(json!("unicodeCodePoints"))
         .original_uri_base_ids(base_ids)
-        .invocations(vec![
-            Invocation::builder().execution_successful(true).build(),
-        ])
+        .invocations(vec![invocation])
         .build();
     if !category.is_empty() {
         run.automation_details = Some(RunAutomationDetails::builder().id(category).build());
     }
+    let mut runs = vec![run];
+    // One run per scanner that ran (or was imported), each in its own category.
+    runs.extend(
+        report
+            .scans
+            .iter()
+            .filter(|s| super::sarif_scans::has_sarif_run(s))
+            .map(|s| super::sarif_scans::run(s, category, &report.report_root)),
+    );
 
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
-        .runs(vec![run])
+        .runs(runs)
         .build()
 }
 
@@ -255,6 +268,16 @@ fn region(location: &Location) -> Option<Region> {
     )
 }
 
+/// [`root_uri`], for the scanner runs.
+pub(crate) fn root_uri_of(root: &Path) -> String {
+    root_uri(root)
+}
+
+/// [`region`], for the scanner runs.
+pub(crate) fn region_of(location: &Location) -> Option<Region> {
+    region(location)
+}
+
 /// `file:///abs/root/`: SARIF wants an absolute URI ending in `/` for a base id.
 fn root_uri(root: &Path) -> String {
     // A relative root (`.`) would make a relative base URI; anchor it at the working directory.
@@ -326,6 +349,7 @@ mod tests {
             files_audited: 3,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         }
     }
 

@@ -5,3 +5,86 @@
 
 pub mod model;
 pub mod parse;
+pub mod runner;
+pub mod tools;
+
+use std::path::PathBuf;
+
+use model::ToolRun;
+use runner::{ImportError, ScanError, ScanOptions};
+
+/// Everything `ci-guard scan` (and `audit --scan`, and the action) asks of the scanners.
+#[derive(Clone, Debug, Default)]
+pub struct ScanRequest {
+    pub options: ScanOptions,
+    /// `--from TOOL=FILE`: native outputs produced earlier.
+    pub from: Vec<(String, PathBuf)>,
+    /// `--sarif-in FILE`: any tool's SARIF.
+    pub sarif_in: Vec<PathBuf>,
+    /// `--image REF`: a container image for trivy/grype.
+    pub image: Option<String>,
+    /// `--semgrep-config FILE`: semgrep's rules.
+    pub semgrep_config: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanFailure {
+    /// Exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// Exit code 3.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ScanRequest {
+    /// Tools are started unless the request only imports outputs (`--from`/`--sarif-in` without
+    /// `--scanners`, `--require`, `--image` or a config `scanners:` list).
+    fn executes(&self, configured: bool) -> bool {
+        (self.from.is_empty() && self.sarif_in.is_empty())
+            || self.options.only.is_some()
+            || !self.options.require.is_empty()
+            || self.image.is_some()
+            || configured
+    }
+}
+
+/// Run (and import) the scans of a workspace. `configured` is the config file's `scanners:`
+/// list, used when `--scanners` is not given. Runs come in registry order, imports after them.
+pub fn run(
+    ws: &crate::workspace::Workspace,
+    configured: Option<&[String]>,
+    req: &ScanRequest,
+) -> Result<Vec<ToolRun>, ScanFailure> {
+    let mut runs = Vec::new();
+    if req.executes(configured.is_some()) {
+        let mut target = tools::Target::from_workspace(ws);
+        target.image = req.image.clone();
+        if let Some(c) = &req.semgrep_config {
+            target.semgrep_config = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
+        }
+        let mut options = req.options.clone();
+        if options.only.is_none() {
+            options.only = configured.map(<[String]>::to_vec);
+        }
+        runs = runner::scan(&target, &options).map_err(|e| match e {
+            ScanError::UnknownTool { .. } => ScanFailure::Usage(e.to_string()),
+            ScanError::Scratch(_) => ScanFailure::Io(e.to_string()),
+        })?;
+    }
+    for (tool, file) in &req.from {
+        runs.push(runner::import(tool, file).map_err(import_failure)?);
+    }
+    for file in &req.sarif_in {
+        runs.push(runner::import_sarif(file).map_err(import_failure)?);
+    }
+    runner::dedupe_names(&mut runs);
+    Ok(runs)
+}
+
+fn import_failure(e: ImportError) -> ScanFailure {
+    match e {
+        ImportError::UnknownTool { .. } => ScanFailure::Usage(e.to_string()),
+        ImportError::Io { .. } => ScanFailure::Io(e.to_string()),
+    }
+}
