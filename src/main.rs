@@ -122,6 +122,119 @@ enum Command {
         "  3  I/O error"
     ))]
     Fix(FixArgs),
+    /// Run the third-party scanners that apply (SAST, SCA, container, secrets, IaC) and report them.
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
+}
+
+const SCAN_HELP: &str = "\
+Examples:
+  ci-guard scan                                   the scanners that apply to the current repository
+  ci-guard scan --scanners bandit,semgrep --semgrep-config rules.yml --format sarif -o scan.sarif
+  ci-guard scan --require pip-audit,gitleaks      fail (exit 2/3) unless both really scan
+  ci-guard scan --image ghcr.io/o/app@sha256:...  also scan a container image (trivy or grype)
+  ci-guard scan --from bandit=bandit.json --sarif-in other-tool.sarif   read outputs made earlier
+  ci-guard audit --scan --format sarif -o ci-guard.sarif                the audit and the scans
+
+Scanners and when they apply: bandit (Python), semgrep (code; local rules only), pip-audit
+(requirements files), npm-audit (package-lock/yarn/pnpm), cargo-audit (Cargo.lock),
+osv-scanner or govulncheck (go.sum), trivy-image or grype (--image), checkov or trivy
+(Dockerfile, IaC), hadolint (Dockerfile), shellcheck (*.sh), zizmor (workflows), gitleaks or
+detect-secrets (every repository). Of an `or` pair the first installed one runs. A tool not on
+PATH is reported `skipped: not installed`. `scanners:` in .github/ci-guard.yml chooses them
+like --scanners. With only --from/--sarif-in, nothing is started.
+
+A crash, a hang past --timeout (the tool's process group is killed), unreadable output or an
+exit code that does not mean \"ran\" is a failure of that tool; a tool whose output shows it
+did not really look (pip-audit skipping every package, npm audit's endpoint failing) is
+\"did not scan\". Both are shown in every format and never count as a pass; the other tools'
+results are kept. SARIF has one run per tool, each with its own category.
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on (policy failure)
+  2  usage or configuration error, or a --require'd scanner not installed or not applicable
+  3  internal or I/O error, or a --require'd scanner failed or did not scan";
+
+/// Options shared by `scan` and `audit --scan`.
+#[derive(clap::Args, Clone, Default)]
+struct ScanFlags {
+    /// Run exactly these scanners (comma-separated), instead of those that apply.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    scanners: Option<Vec<String>>,
+    /// These scanners must run and complete: missing is exit 2, failed or did-not-scan exit 3.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    require: Vec<String>,
+    /// Seconds each scanner may run before its process group is killed.
+    #[arg(long, value_name = "SECONDS", default_value = "600", value_parser = ci_guard::verify_deploy::parse_seconds)]
+    timeout: std::time::Duration,
+    /// Scanners run at once [default: the available cores].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Read TOOL's native output written earlier instead of running it (repeatable).
+    #[arg(long = "from", value_name = "TOOL=FILE")]
+    from: Vec<String>,
+    /// Read any tool's SARIF log (repeatable).
+    #[arg(long = "sarif-in", value_name = "FILE")]
+    sarif_in: Vec<PathBuf>,
+    /// Container image to scan with trivy or grype.
+    #[arg(long, value_name = "REF")]
+    image: Option<String>,
+    /// semgrep rules file or folder [default: .semgrep.yml, .semgrep.yaml or .semgrep/].
+    #[arg(long, value_name = "FILE")]
+    semgrep_config: Option<PathBuf>,
+}
+
+impl ScanFlags {
+    fn request(&self) -> Result<ci_guard::scanners::ScanRequest, String> {
+        let mut from = Vec::new();
+        for f in &self.from {
+            let Some((tool, file)) = f.split_once('=') else {
+                return Err(format!("--from `{f}`: expected TOOL=FILE"));
+            };
+            from.push((tool.trim().to_string(), PathBuf::from(file)));
+        }
+        let mut options = ci_guard::scanners::runner::ScanOptions {
+            only: self.scanners.clone(),
+            require: self.require.clone(),
+            timeout: self.timeout,
+            ..Default::default()
+        };
+        if let Some(j) = self.jobs {
+            options.jobs = j.max(1);
+        }
+        Ok(ci_guard::scanners::ScanRequest {
+            options,
+            from,
+            sarif_in: self.sarif_in.clone(),
+            image: self.image.clone(),
+            semgrep_config: self.semgrep_config.clone(),
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// The repository to scan (the tools run in it).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    scan: ScanFlags,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a scanner finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    fail_on: FailOn,
+    /// Configuration file (for `scanners:`), instead of .github/ci-guard.yml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// SARIF `automationDetails.id` base; each scanner's run gets `<category><tool>/`.
+    #[arg(long, default_value = "ci-guard/scan/")]
+    category: String,
 }
 
 #[derive(clap::Args)]
@@ -181,6 +294,11 @@ struct AuditArgs {
     /// SARIF `automationDetails.id` (code scanning keeps one analysis per category).
     #[arg(long, default_value = "ci-guard/audit/")]
     category: String,
+    /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
+    #[arg(long)]
+    scan: bool,
+    #[command(flatten)]
+    scan_flags: ScanFlags,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -247,6 +365,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_action(&args),
         Command::Sbom(args) => run_sbom(&args),
         Command::Fix(args) => run_fix(&args),
+        Command::Scan(args) => run_scan(&args),
     }
 }
 
@@ -279,6 +398,18 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    let mut report = report;
+    if args.scan
+        && let Err(code) = add_scans(&mut report, &args.scan_flags, &args.paths, args.config.as_deref())
+    {
+        return code;
+    }
+    emit(&report, args)
+}
+
+/// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
+/// policy.
+fn emit(report: &Report, args: &AuditArgs) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
     let written = match &args.output {
@@ -304,6 +435,11 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
         return ExitCode::from(3);
     }
     if args.output.is_some() {
+        for r in &report.scans {
+            eprintln!("ci-guard scan: {}", report::scans::status_line(r));
+        }
+    }
+    if args.output.is_some() {
         // Keep people informed when the report itself went to a file.
         let counts = report.counts();
         let total: usize = counts.iter().map(|(_, n)| n).sum();
@@ -312,11 +448,112 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
             report.files_audited
         );
     }
+    if let Some(code) = required_exit(report, &args.scan_flags.require) {
+        return code;
+    }
     if report.fails(args.fail_on.threshold()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Run the scanners over `paths` and add their runs to `report` (and to its assessments'
+/// security-scanning rows). The configuration's `scanners:` is read from `config` or the
+/// report root's `.github/ci-guard.yml`.
+fn add_scans(
+    report: &mut Report,
+    flags: &ScanFlags,
+    paths: &[PathBuf],
+    config: Option<&std::path::Path>,
+) -> Result<(), ExitCode> {
+    let request = flags.request().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let ws = ci_guard::workspace::Workspace::discover(paths).map_err(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(3)
+    })?;
+    let known = rules::ids();
+    let config = match config
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| ci_guard::config::Config::find(&ws.report_root))
+    {
+        Some(p) => Some(ci_guard::config::Config::load(&p, &known).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })?),
+        None => None,
+    };
+    let runs = ci_guard::scanners::run(&ws, config.as_ref().and_then(|c| c.scanners()), &request)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(match e {
+                ci_guard::scanners::ScanFailure::Usage(_) => 2,
+                ci_guard::scanners::ScanFailure::Io(_) => 3,
+            })
+        })?;
+    for a in &mut report.assessments {
+        a.scans_run_by_ci_guard(&runs);
+    }
+    report.scans = runs;
+    Ok(())
+}
+
+/// Exit 2 when a `--require`d scanner was not installed or not run, 3 when it failed or did not
+/// scan; `None` when every required scanner completed.
+fn required_exit(report: &Report, require: &[String]) -> Option<ExitCode> {
+    let (missing, failed) = ci_guard::scanners::runner::required_problems(&report.scans, require);
+    for m in missing.iter().chain(&failed) {
+        eprintln!("error: {m}");
+    }
+    if !missing.is_empty() {
+        Some(ExitCode::from(2))
+    } else if !failed.is_empty() {
+        Some(ExitCode::from(3))
+    } else {
+        None
+    }
+}
+
+fn run_scan(args: &ScanArgs) -> ExitCode {
+    let ws = match ci_guard::workspace::Workspace::discover(std::slice::from_ref(&args.path)) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let mut report = Report {
+        report_root: ws.report_root.clone(),
+        rules: Vec::new(),
+        findings: Vec::new(),
+        repositories: ws.repositories.len(),
+        files_audited: 0,
+        assessments: Vec::new(),
+        inventories: Vec::new(),
+        scans: Vec::new(),
+    };
+    if let Err(code) = add_scans(
+        &mut report,
+        &args.scan,
+        std::slice::from_ref(&args.path),
+        args.config.as_deref(),
+    ) {
+        return code;
+    }
+    let audit_args = AuditArgs {
+        paths: vec![args.path.clone()],
+        format: args.format,
+        output: args.output.clone(),
+        fail_on: args.fail_on,
+        config: args.config.clone(),
+        category: args.category.clone(),
+        scan: true,
+        scan_flags: args.scan.clone(),
+    };
+    emit(&report, &audit_args)
 }
 
 fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::io::Result<()> {
@@ -328,6 +565,13 @@ fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::i
             report::text::render(report, color)
         }
         Format::Json => return write_json(w, &report::json::Streamed(report)),
+        Format::Sarif if !report.scans.is_empty() => {
+            let (log, notes) = report::sarif::render_for_upload(report, &args.category);
+            for n in notes {
+                eprintln!("ci-guard: {n}");
+            }
+            return write_json(w, &log);
+        }
         Format::Sarif => return write_json(w, &report::sarif::build(report, &args.category)),
         Format::Github => report::github::render(report),
         Format::Markdown => {

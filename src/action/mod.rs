@@ -453,7 +453,9 @@ fn fingerprints_name(sarif: &str) -> String {
 }
 
 /// The first workflow, repository-relative: where location-less results are anchored.
-fn first_workflow(workspace: &Path) -> Option<String> {
+/// The first workflow file (by name) of `workspace`, repository-relative: where results without
+/// a file are anchored.
+pub fn first_workflow(workspace: &Path) -> Option<String> {
     let dir = workspace.join(".github/workflows");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .ok()?

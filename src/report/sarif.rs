@@ -37,6 +37,17 @@ pub fn to_string(report: &Report, category: &str) -> String {
     serde_json::to_string_pretty(&render(report, category)).unwrap_or_default()
 }
 
+/// [`render`] made acceptable to code scanning (`action::sarif_prep`): results without a file
+/// (an image's packages, repository-level facts) anchored to the first workflow or left out, and
+/// GitHub's run/result/size limits enforced keeping the most severe. What was changed is
+/// returned as notes, for standard error or the summary.
+pub fn render_for_upload(report: &Report, category: &str) -> (Value, Vec<String>) {
+    let mut log = render(report, category);
+    let anchor = crate::action::first_workflow(&report.report_root);
+    let prepared = crate::action::sarif_prep::prepare(&mut log, anchor.as_deref());
+    (log, prepared.notes())
+}
+
 /// The typed SARIF log behind [`render`].
 pub fn build(report: &Report, category: &str) -> Sarif {
     let rules = rule_table(report);

@@ -102,16 +102,17 @@ pub fn plan(target: &Target, opts: &ScanOptions) -> Result<Vec<Planned>, ScanErr
         if !(is_required || chosen_explicitly || auto) {
             continue;
         }
+        let program = find_program(def.program, path.as_deref());
         let action = if let Some(reason) = (def.unrunnable)(target) {
             Action::Skip(reason)
-        } else if !has_parser(def.parser) {
+        } else if program.is_some() && !has_parser(def.parser) {
             Action::Skip(format!(
                 "ci-guard {} cannot read its output yet (no {} parser)",
                 crate::VERSION,
                 def.parser
             ))
         } else {
-            match find_program(def.program, path.as_deref()) {
+            match program {
                 None => Action::Skip("not installed".to_string()),
                 Some(p) => {
                     // Automatic selection runs one tool per group; asked-for tools all run.
