@@ -31,7 +31,7 @@ pub mod cvss;
 // mod safety;
 pub mod sarif;
 mod semgrep;
-// mod trivy;
+mod trivy;
 // mod zizmor;
 
 #[cfg(test)]
@@ -43,7 +43,7 @@ pub use sarif::{SarifRun, parse_sarif_runs};
 
 /// Every tool name [`parse`] accepts, as `--from TOOL=FILE` spells it. `sarif` is any tool's
 /// SARIF 2.1.0 log (rule ids namespaced by the SARIF driver's name).
-pub const TOOLS: &[&str] = &["semgrep", "bandit", "sarif"];
+pub const TOOLS: &[&str] = &["trivy", "semgrep", "bandit", "sarif"];
 
 /// What one tool output says.
 #[derive(Clone, Debug, Default)]
@@ -83,6 +83,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         return sarif::parse_merged(Some(name), &value);
     }
     match name {
+        "trivy" => trivy::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

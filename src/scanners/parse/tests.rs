@@ -80,6 +80,339 @@ fn rule_ids(p: &Parsed) -> Vec<&str> {
 }
 
 const CASES: &[Case] = &[
+    // ---------------------------------------------------------------- trivy
+    Case {
+        file: "trivy/action-config-clean-0-failures.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("0.72.0"));
+        },
+    },
+    Case {
+        file: "trivy/action-config-terraform.json",
+        tool: "trivy",
+        severities: [0, 5, 1, 2, 0],
+        check: |r| {
+            // main.tf lines 8-10: the aws_s3_bucket resource without a public access block.
+            let f = at(r, "trivy/AWS-0086", "main.tf", 8);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(span(f), (p(8, 1), p(10, 1)));
+            assert_eq!(
+                at(r, "trivy/AWS-0090", "main.tf", 16).severity,
+                Severity::Medium
+            );
+        },
+    },
+    Case {
+        file: "trivy/action-config-terraform.sarif",
+        tool: "trivy",
+        // error -> 5 high, warning -> 1 medium, note -> 2 low; the rules' security-severity
+        // (8.0 / 5.5 / 2.0) lands in the same bands.
+        severities: [0, 5, 1, 2, 0],
+        check: |r| {
+            let f = at(r, "trivy/AWS-0086", "main.tf", 8);
+            assert_eq!(span(f), (p(8, 1), p(10, 1)));
+            assert_eq!(f.cvss, Some(8.0));
+        },
+    },
+    Case {
+        file: "trivy/action-image-alpine-310.json",
+        tool: "trivy",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "trivy/CVE-2021-36159");
+            assert_eq!(f.cvss, Some(9.1));
+            let l = f.location.as_ref().expect("location");
+            assert_eq!(l.path, "alpine:3.10 (alpine 3.10.9)");
+            assert_eq!(l.start.line, 0, "an image has no line");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("apk-tools", Some("2.10.6-r0"))
+            );
+            assert_eq!(pkg.ecosystem.as_deref(), Some("Alpine"));
+        },
+    },
+    Case {
+        file: "trivy/action-secret-scan.json",
+        tool: "trivy",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "trivy/github-pat", "env", 5);
+            assert!(
+                !f.message.contains("ghp_") && !f.message.contains("***"),
+                "{}",
+                f.message
+            );
+        },
+    },
+    Case {
+        file: "trivy/config-dockerfile-misconfig.json",
+        tool: "trivy",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // A whole-file check: no CauseMetadata lines.
+            let f = at(r, "trivy/DS-0002", "Dockerfile", 0);
+            assert!(f.message.starts_with("DS-0002: "), "{}", f.message);
+        },
+    },
+    Case {
+        file: "trivy/config-helm-testchart-misconfig.json",
+        tool: "trivy",
+        severities: [0, 1, 3, 2, 0],
+        check: |r| {
+            let f = at(r, "trivy/KSV-0001", "templates/deployment.yaml", 28);
+            assert_eq!(span(f), (p(28, 1), p(57, 1)));
+        },
+    },
+    Case {
+        file: "trivy/config-terraform-clean-0-failures.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/config-terraform-remote-module-misconfig.json",
+        tool: "trivy",
+        severities: [0, 1, 1, 1, 0],
+        check: |r| {
+            at(
+                r,
+                "trivy/AWS-0089",
+                "terraform-aws-modules/s3-bucket/aws/main.tf",
+                25,
+            );
+        },
+    },
+    Case {
+        file: "trivy/dojo-all_statuses.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 8, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "trivy/CVE-2011-3374");
+            // Unfixed everywhere: the status is said instead of a version.
+            assert!(r.findings.iter().all(|f| {
+                f.package
+                    .as_ref()
+                    .is_some_and(|p| p.fixed_versions.is_empty())
+            }));
+            assert!(f.message.contains("no fixed version"), "{}", f.message);
+        },
+    },
+    Case {
+        file: "trivy/dojo-cvssv4_severity_source.json",
+        tool: "trivy",
+        severities: [0, 0, 1, 2, 0],
+        check: |r| {
+            // SeveritySource ghsa has only a v4 score (6.3); v3 is preferred: redhat's 5.3.
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "trivy/CVE-2025-66614")
+                .expect("finding");
+            assert_eq!(f.cvss, Some(5.3));
+            assert_eq!(
+                f.package.as_ref().and_then(|p| p.ecosystem.as_deref()),
+                Some("Maven")
+            );
+        },
+    },
+    Case {
+        file: "trivy/dojo-kubernetes.json",
+        tool: "trivy",
+        // 10 vulnerabilities (8 low, 2 medium) + 10 failed misconfigurations (6 low, 4 medium).
+        severities: [0, 0, 6, 14, 0],
+        check: |r| {
+            let f = at(r, "trivy/KSV001", "Deployment/redis-follower", 132);
+            assert_eq!(span(f), (p(132, 1), p(143, 1)));
+            assert!(
+                r.findings
+                    .iter()
+                    .any(|f| f.rule_id == "trivy/CVE-2020-27350")
+            );
+        },
+    },
+    Case {
+        file: "trivy/dojo-legacy-schema1-mix.json",
+        tool: "trivy",
+        // 7 entries: 6 HIGH and one with only a PkgName (a notification, not a finding).
+        severities: [0, 6, 0, 0, 0],
+        check: |r| {
+            assert_eq!(r.notifications.len(), 1);
+            assert!(r.notifications[0].contains("simplito/elliptic-php"));
+            let f = at(r, "trivy/CVE-2018-16487", "node-app/package-lock.json", 0);
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(pkg.name, "lodash");
+            assert_eq!(pkg.fixed_versions, [">=4.17.11"]);
+        },
+    },
+    Case {
+        file: "trivy/dojo-legacy-schema1-no_vuln.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/dojo-license_scheme.json",
+        tool: "trivy",
+        // 19 licenses: policy, not vulnerabilities.
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/dojo-misconfigurations_and_secrets.json",
+        tool: "trivy",
+        severities: [2, 2, 1, 0, 0],
+        check: |r| {
+            let f = at(r, "trivy/github-pat", "Dockerfile", 24);
+            assert_eq!(f.severity, Severity::Critical);
+            assert!(!f.message.contains("GITHUB_PAT"), "{}", f.message);
+            at(r, "trivy/github-pat", "secret.txt", 1);
+            let f = at(r, "trivy/CVE-2021-33503", "requirements.txt", 0);
+            assert_eq!(f.cvss, Some(7.5));
+            assert_eq!(
+                f.package.as_ref().and_then(|p| p.ecosystem.as_deref()),
+                Some("PyPI")
+            );
+            at(r, "trivy/DS002", "Dockerfile", 0);
+        },
+    },
+    Case {
+        file: "trivy/dojo-scheme_2_many_vulns.json",
+        tool: "trivy",
+        severities: [1, 1, 3, 0, 0],
+        check: |r| {
+            // SeveritySource nvd: 6.5, not redhat's 8.6.
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "trivy/CVE-2020-15999")
+                .expect("finding");
+            assert_eq!(f.cvss, Some(6.5));
+        },
+    },
+    Case {
+        file: "trivy/dojo-scheme_2_no_vuln.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/fs-cargo-lock-pkgs-only-0-vulns.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/fs-npm-lockfile.json",
+        tool: "trivy",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            // The package was listed with its lockfile lines 11-15.
+            let f = at(r, "trivy/CVE-2019-11358", "package-lock.json", 11);
+            assert_eq!(span(f), (p(11, 1), p(15, 1)));
+            assert_eq!(
+                f.package.as_ref().map(|p| p.fixed_versions.clone()),
+                Some(vec!["3.4.0".to_string()])
+            );
+            // SeveritySource ghsa has no CVSS entry: NVD's v3 score.
+            assert_eq!(f.cvss, Some(6.1));
+        },
+    },
+    Case {
+        file: "trivy/fs-pip-requirements.json",
+        tool: "trivy",
+        severities: [0, 1, 1, 0, 0],
+        check: |r| {
+            // Werkzeug is listed among the packages at requirements.txt line 6.
+            let f = at(r, "trivy/CVE-2019-14806", "requirements.txt", 6);
+            assert_eq!(
+                f.package.as_ref().map(|p| p.name.as_str()),
+                Some("Werkzeug")
+            );
+        },
+    },
+    Case {
+        file: "trivy/fs-secrets.json",
+        tool: "trivy",
+        severities: [1, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "trivy/aws-access-key-id", "deploy.sh", 3);
+            assert!(!f.message.contains("AWS_ACCESS_KEY_ID="), "{}", f.message);
+            at(r, "trivy/mysecret", "deploy.sh", 7);
+        },
+    },
+    Case {
+        file: "trivy/image-alpine-310.json",
+        tool: "trivy",
+        severities: [0, 0, 4, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "trivy/CVE-2019-1549",
+                "testdata/fixtures/images/alpine-310.tar.gz (alpine 3.10.2)",
+                0,
+            );
+            assert_eq!(f.cvss, Some(5.3));
+        },
+    },
+    Case {
+        file: "trivy/image-alpine-310.sarif",
+        tool: "trivy",
+        severities: [0, 0, 4, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "trivy/CVE-2019-1549",
+                "testdata/fixtures/images/alpine-310.tar.gz",
+                1,
+            );
+            assert!(f.message.contains("libcrypto1.1"), "{}", f.message);
+            assert_eq!(r.version.as_deref(), Some("dev"));
+        },
+    },
+    Case {
+        file: "trivy/image-alpine-39-clean-no-results.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/image-centos-7.json",
+        tool: "trivy",
+        severities: [0, 0, 1, 2, 0],
+        check: |r| {
+            // Rated LOW by its severity source (redhat) even though NVD's score is 7.8.
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "trivy/CVE-2019-18276")
+                .expect("finding");
+            assert_eq!(f.severity, Severity::Low);
+            assert_eq!(f.cvss, Some(7.8));
+        },
+    },
+    Case {
+        file: "trivy/repo-clean-no-results.json",
+        tool: "trivy",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "trivy/repo-trivy-ci-test.json",
+        tool: "trivy",
+        severities: [0, 1, 1, 0, 0],
+        check: |r| {
+            let f = at(r, "trivy/CVE-2021-38193", "Cargo.lock", 0);
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(pkg.ecosystem.as_deref(), Some("crates.io"));
+            assert_eq!(pkg.fixed_versions, [">= 3.1.0, >= 2.1.3, < 3.0.0"]);
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -438,7 +771,6 @@ fn is_output(rel: &str) -> bool {
 
 /// Tool folders whose parser is still being written (emptied as each lands).
 const PENDING: &[&str] = &[
-    "trivy",
     "grype",
     "gitleaks",
     "pip-audit",
