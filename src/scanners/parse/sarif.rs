@@ -6,9 +6,11 @@
 //!   is that tool).
 //! - Level: the result's `level`, else the rule's `defaultConfiguration.level` (semgrep puts it
 //!   only there), else `warning` (SARIF's default). error -> high, warning -> medium,
-//!   note -> low, none -> info. When the rule or result carries `properties.security-severity`
-//!   (trivy, grype, osv-scanner, cargo-audit), that score decides instead (CVSS rating bands) and
-//!   is kept as `cvss`.
+//!   note -> low, none -> info: the level is the tool's own judgement (grype rates a CVSS 8.2
+//!   vulnerability `note` when its severity is Low, as its JSON does). Only cargo-audit (every
+//!   vulnerability `error`) and osv-scanner (always `warning`) use a fixed level; for them the
+//!   `properties.security-severity` score decides (CVSS rating bands). That score, on the
+//!   result or its rule, is kept as `cvss` for every tool.
 //! - Location: the first `physicalLocation` (`artifactLocation.uri`, or the `index`-th artifact;
 //!   percent-decoded), its `region` 1-based; no region -> line 0 (file known, line unknown).
 //!   zizmor writes URIs relative to the audited *directory* and the path as given only in
@@ -33,6 +35,9 @@ use super::{ParseError, Parsed, TOOLS};
 use crate::finding::Severity;
 
 const TOOL: &str = "sarif";
+
+/// Tools whose SARIF level says nothing about severity.
+const FIXED_LEVEL: &[&str] = &["cargo-audit", "osv-scanner"];
 
 /// One run of a SARIF log, read on its own.
 #[derive(Clone, Debug)]
@@ -184,8 +189,8 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
             .unwrap_or("warning");
         let score = security_severity(Some(res)).or_else(|| security_severity(rule));
         let severity = match score {
-            Some(s) => severity_of_score(s),
-            None => level_severity(level),
+            Some(s) if FIXED_LEVEL.contains(&tool) => severity_of_score(s),
+            _ => level_severity(level),
         };
         let rule_id = out.rule(id, None, None, None);
         let message = res

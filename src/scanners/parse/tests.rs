@@ -413,6 +413,152 @@ const CASES: &[Case] = &[
             assert_eq!(pkg.fixed_versions, [">= 3.1.0, >= 2.1.3, < 3.0.0"]);
         },
     },
+    // ---------------------------------------------------------------- grype
+    Case {
+        file: "grype/dojo-dir-grype-0.24.0.json",
+        tool: "grype",
+        severities: [2, 2, 5, 0, 0],
+        check: |r| {
+            assert_eq!(r.version.as_deref(), Some("0.24.0"));
+            let f = at(r, "grype/CVE-2021-29940", "components/yarn.lock", 0);
+            assert_eq!(f.cvss, Some(9.8));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("through", Some("2.3.8"))
+            );
+            assert_eq!(pkg.ecosystem.as_deref(), Some("npm"));
+            // Only a v2 score: kept when there is nothing better.
+            assert_eq!(
+                at(r, "grype/CVE-2005-0861", "components/yarn.lock", 0).cvss,
+                Some(7.5)
+            );
+            // The GHSA match names its CVE alias.
+            let f = at(r, "grype/GHSA-8v27-2fg9-7h62", "components/yarn.lock", 0);
+            assert_eq!(
+                f.package.as_ref().map(|p| p.aliases.clone()),
+                Some(vec!["CVE-2021-23334".to_string()])
+            );
+            at(r, "grype/CVE-2021-32626", "requirements.txt", 0);
+        },
+    },
+    Case {
+        file: "grype/dojo-image-busybox-1.32.1-grype-0.94.0.json",
+        tool: "grype",
+        severities: [1, 10, 2, 2, 0],
+        check: |r| {
+            // An image path stays absolute (normalise flags it).
+            let f = at(r, "grype/CVE-2022-28391", "/bin/[", 0);
+            assert_eq!(f.cvss, Some(8.8));
+            assert!(f.message.contains("fix state unknown"), "{}", f.message);
+        },
+    },
+    Case {
+        file: "grype/dojo-image-busybox-no-vuln-grype-0.7.0.json",
+        tool: "grype",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "grype/dojo-image-check_all_fields-grype-0.28.0.json",
+        tool: "grype",
+        // Negligible -> low.
+        severities: [2, 3, 0, 1, 0],
+        check: |r| {
+            let f = at(r, "grype/CVE-2004-0971", "/var/lib/dpkg/status", 0);
+            assert_eq!(f.severity, Severity::Low);
+            // No score of its own: the related NVD record's (v2 only).
+            assert_eq!(f.cvss, Some(2.1));
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "grype/GHSA-v6rh-hp5x-86rv")
+                .expect("finding");
+            // The GHSA has no CVSS; its CVE alias has v3 7.3.
+            assert_eq!(f.cvss, Some(7.3));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(pkg.fixed_versions, ["3.2.10"]);
+            assert_eq!(pkg.ecosystem.as_deref(), Some("PyPI"));
+        },
+    },
+    Case {
+        file: "grype/dojo-image-fix-available-grype-0.75.0.json",
+        tool: "grype",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "grype/CVE-2009-3882", "/opt/java/openjdk/bin/java", 0);
+            assert!(f.message.contains("fixed in 1.2.3"), "{}", f.message);
+        },
+    },
+    Case {
+        file: "grype/presenter-cyclonedx-image.json",
+        tool: "grype",
+        // CycloneDX ratings: CVE-1999-0001 rated low (score 8.2), CVE-1999-0002 critical.
+        severities: [1, 0, 0, 1, 0],
+        check: |r| {
+            let f = at(r, "grype/CVE-1999-0001", "/foo/bar/somefile-1.txt", 0);
+            assert_eq!(f.cvss, Some(8.2));
+            assert_eq!(
+                f.package.as_ref().map(|p| p.name.as_str()),
+                Some("package-1")
+            );
+            at(r, "grype/CVE-1999-0002", "/foo/bar/somefile-2.txt", 0);
+        },
+    },
+    Case {
+        file: "grype/presenter-json-dir.json",
+        tool: "grype",
+        severities: [1, 0, 0, 1, 0],
+        check: |r| {
+            // A directory scan: the leading `/` is the scanned directory.
+            let f = at(r, "grype/CVE-1999-0001", "foo/bar/somefile-1.txt", 0);
+            assert_eq!(f.package.as_ref().map(|p| p.fixed_versions.len()), Some(3));
+            assert_eq!(r.version, None, "`[not provided]` is no version");
+        },
+    },
+    Case {
+        file: "grype/presenter-json-empty.json",
+        tool: "grype",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "grype/presenter-json-image.json",
+        tool: "grype",
+        severities: [1, 0, 0, 1, 0],
+        check: |r| {
+            at(r, "grype/CVE-1999-0002", "/foo/bar/somefile-2.txt", 0);
+        },
+    },
+    Case {
+        file: "grype/presenter-sarif-dir.sarif",
+        tool: "grype",
+        // note -> low, error -> high; security-severity is kept as cvss only.
+        severities: [0, 1, 0, 1, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "grype/CVE-1999-0001-package-1",
+                "/some/path/somefile-1.txt",
+                1,
+            );
+            assert_eq!(f.severity, Severity::Low);
+            assert_eq!(f.cvss, Some(8.2));
+        },
+    },
+    Case {
+        file: "grype/presenter-sarif-image.sarif",
+        tool: "grype",
+        severities: [0, 1, 0, 1, 0],
+        check: |r| {
+            at(
+                r,
+                "grype/CVE-1999-0002-package-2",
+                "user-input/somefile-2.txt",
+                1,
+            );
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -771,7 +917,6 @@ fn is_output(rel: &str) -> bool {
 
 /// Tool folders whose parser is still being written (emptied as each lands).
 const PENDING: &[&str] = &[
-    "grype",
     "gitleaks",
     "pip-audit",
     "npm-audit",
