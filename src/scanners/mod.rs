@@ -76,7 +76,7 @@ pub fn run(
         runs.push(runner::import(tool, file).map_err(import_failure)?);
     }
     for file in &req.sarif_in {
-        runs.push(runner::import_sarif(file).map_err(import_failure)?);
+        runs.extend(runner::import_sarif(file).map_err(import_failure)?);
     }
     runner::dedupe_names(&mut runs);
     Ok(runs)

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use wait_timeout::ChildExt;
 
 use super::model::{Origin, RunStatus, ToolRun};
-use super::parse::{self, ParseError, Parsed};
+use super::parse::{self, Parsed};
 use super::tools::{self, Exit, Target, ToolDef};
 
 /// A tool's default time limit.
@@ -137,7 +137,7 @@ pub fn plan(target: &Target, opts: &ScanOptions) -> Result<Vec<Planned>, ScanErr
 
 /// `parse` knows the format (the parsers land one tool at a time).
 fn has_parser(parser: &str) -> bool {
-    !matches!(parse::parse(parser, b""), Err(ParseError::UnknownTool(_)))
+    parse::TOOLS.contains(&parser)
 }
 
 /// The executable `program` on `path`, if there is one.
@@ -609,36 +609,51 @@ fn known_parser(name: &str) -> &'static str {
         .unwrap_or("sarif")
 }
 
-/// Read any tool's SARIF (`--sarif-in FILE`); the run is named after the SARIF driver.
-pub fn import_sarif(file: &Path) -> Result<ToolRun, ImportError> {
+/// Read any tool's SARIF (`--sarif-in FILE`): one run per SARIF run, each named after its
+/// driver. A log that cannot be read is one failed run named `sarif`.
+pub fn import_sarif(file: &Path) -> Result<Vec<ToolRun>, ImportError> {
     let bytes = std::fs::read(file).map_err(|source| ImportError::Io {
         file: file.display().to_string(),
         source,
     })?;
-    let driver = serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/runs/0/tool/driver/name")
-                .and_then(|n| n.as_str())
-                .map(|n| n.to_ascii_lowercase().replace(' ', "-"))
-        })
-        .unwrap_or_else(|| "sarif".to_string());
-    let mut run = ToolRun {
-        tool: driver,
+    let origin = Origin::Imported {
+        file: file.display().to_string(),
+    };
+    let empty = |tool: String, status: RunStatus| ToolRun {
+        tool,
         version: None,
-        origin: Origin::Imported {
-            file: file.display().to_string(),
-        },
-        status: RunStatus::Completed,
+        origin: origin.clone(),
+        status,
         rules: Vec::new(),
         findings: Vec::new(),
         notifications: Vec::new(),
     };
-    apply_parsed(&mut run, "sarif", &bytes);
-    if let Ok(cwd) = std::env::current_dir() {
-        tidy_paths(&mut run, &cwd);
+    let cwd = std::env::current_dir().ok();
+    match parse::parse_sarif_runs(&bytes) {
+        Err(e) => Ok(vec![empty(
+            "sarif".to_string(),
+            RunStatus::Failed {
+                reason: format!("unreadable output: {e}"),
+            },
+        )]),
+        Ok(runs) => Ok(runs
+            .into_iter()
+            .map(|r| {
+                let mut run = empty(r.tool, RunStatus::Completed);
+                run.version = r.parsed.version;
+                run.rules = r.parsed.rules;
+                run.findings = r.parsed.findings;
+                run.notifications = r.parsed.notifications;
+                if let Some(reason) = r.parsed.did_not_scan {
+                    run.status = RunStatus::DidNotScan { reason };
+                }
+                if let Some(cwd) = &cwd {
+                    tidy_paths(&mut run, cwd);
+                }
+                run
+            })
+            .collect()),
     }
-    Ok(run)
 }
 
 #[derive(Debug, thiserror::Error)]
