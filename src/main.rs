@@ -471,29 +471,13 @@ fn add_scans(
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
-    let ws = ci_guard::workspace::Workspace::discover(paths).map_err(|e| {
-        eprintln!("error: {e:#}");
-        ExitCode::from(3)
+    let runs = ci_guard::scanners::run_paths(paths, config, &request).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(match e {
+            ci_guard::scanners::ScanFailure::Usage(_) => 2,
+            ci_guard::scanners::ScanFailure::Io(_) => 3,
+        })
     })?;
-    let known = rules::ids();
-    let config = match config
-        .map(std::path::Path::to_path_buf)
-        .or_else(|| ci_guard::config::Config::find(&ws.report_root))
-    {
-        Some(p) => Some(ci_guard::config::Config::load(&p, &known).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        })?),
-        None => None,
-    };
-    let runs = ci_guard::scanners::run(&ws, config.as_ref().and_then(|c| c.scanners()), &request)
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(match e {
-                ci_guard::scanners::ScanFailure::Usage(_) => 2,
-                ci_guard::scanners::ScanFailure::Io(_) => 3,
-            })
-        })?;
     for a in &mut report.assessments {
         a.scans_run_by_ci_guard(&runs);
     }
@@ -662,7 +646,7 @@ struct RunArgs {
     /// Analyses: auto, all, or a list of workflows, settings, scanners, sbom [input: checks]
     #[arg(long)]
     checks: Option<String>,
-    /// Scanners to run (not available in this version) [input: scanners]
+    /// Scanners to run, comma-separated (`ci-guard scan --help`) [input: scanners]
     #[arg(long)]
     scanners: Option<String>,
     /// critical, high, medium, low, info or none [input: fail-on; default high]
