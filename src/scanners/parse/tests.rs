@@ -75,6 +75,21 @@ fn no_findings(p: &Parsed) {
     assert!(p.did_not_scan.is_none());
 }
 
+/// Nothing of the leak (secret, line, author) reached a message or rule.
+fn no_secret_copied(r: &Parsed, needles: &[&str]) {
+    for f in &r.findings {
+        for n in needles {
+            assert!(!f.message.contains(n), "`{n}` copied into {}", f.message);
+        }
+    }
+    for rule in &r.rules {
+        let text = format!("{rule:?}");
+        for n in needles {
+            assert!(!text.contains(n), "`{n}` copied into {text}");
+        }
+    }
+}
+
 fn rule_ids(p: &Parsed) -> Vec<&str> {
     p.rules.iter().map(|r| r.id.as_str()).collect()
 }
@@ -559,6 +574,121 @@ const CASES: &[Case] = &[
             );
         },
     },
+    // ---------------------------------------------------------------- gitleaks
+    Case {
+        file: "gitleaks/dojo-legacy-v7.5.0.json",
+        tool: "gitleaks",
+        // No severity in gitleaks: every leak is high.
+        severities: [0, 8, 0, 0, 0],
+        check: |r| {
+            let path = "dojo/unittests/scans/gitlab_secret_detection_report/gitlab_secret_detection_report_1_vuln.json";
+            let f = at(r, "gitleaks/AWS Access Key", path, 13);
+            assert_eq!(span(f).0, p(13, 1));
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.rule_id == "gitleaks/Asymmetric Private Key")
+                    .count(),
+                2
+            );
+            no_secret_copied(
+                r,
+                &["AKIAIOSFODNN7EXAMPLE", "BEGIN OPENSSH", "nate.bwangsut"],
+            );
+        },
+    },
+    Case {
+        file: "gitleaks/dojo-legacy-v7.5.0.sarif",
+        tool: "gitleaks",
+        // No ruleId and no level in gitleaks 7's SARIF: the rule from the message, high.
+        severities: [0, 8, 0, 0, 0],
+        check: |r| {
+            let path = "dojo/unittests/scans/gitlab_secret_detection_report/gitlab_secret_detection_report_1_vuln.json";
+            at(r, "gitleaks/AWS Access Key", path, 13);
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.rule_id == "gitleaks/Asymmetric Private Key")
+                    .count(),
+                2
+            );
+            no_secret_copied(r, &["AKIAIOSFODNN7EXAMPLE", "BEGIN OPENSSH"]);
+            assert_eq!(r.version.as_deref(), Some("v7.4.0"));
+        },
+    },
+    Case {
+        file: "gitleaks/dojo-no_findings.json",
+        tool: "gitleaks",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "gitleaks/dojo-redacted_data_many.json",
+        tool: "gitleaks",
+        severities: [0, 6, 0, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "gitleaks/AWS Access Key",
+                "overlays/server/config/server-config.yml",
+                224,
+            );
+            assert!(f.message.contains("b13740279fb0"), "{}", f.message);
+            no_secret_copied(r, &["REDACTED", "Some User"]);
+        },
+    },
+    Case {
+        file: "gitleaks/golden-report-empty.json",
+        tool: "gitleaks",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "gitleaks/golden-report-json_simple.json",
+        tool: "gitleaks",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "gitleaks/test-rule", "auth.py", 1);
+            assert_eq!(span(f), (p(1, 1), p(2, 2)));
+            no_secret_copied(r, &["a secret", "line containing", "John Doe", "opps"]);
+        },
+    },
+    Case {
+        file: "gitleaks/golden-report-sarif_simple.sarif",
+        tool: "gitleaks",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "gitleaks/test-rule", "auth.py", 1);
+            assert_eq!(span(f), (p(1, 1), p(2, 2)));
+            // The snippet (the secret) and partialFingerprints (author, email) are not read.
+            no_secret_copied(r, &["a secret", "John Doe", "johndoe"]);
+            assert_eq!(
+                rule_ids(r),
+                [
+                    "gitleaks/aws-access-key",
+                    "gitleaks/pypi",
+                    "gitleaks/test-rule"
+                ]
+            );
+        },
+    },
+    Case {
+        file: "gitleaks/testdata-baseline-empty-runs.sarif",
+        tool: "gitleaks",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "gitleaks/testdata-baseline-git-scan.json",
+        tool: "gitleaks",
+        severities: [0, 2, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "gitleaks/pypi-upload-token", "detect/detect_test.go", 32);
+            assert_eq!(span(f), (p(32, 21), p(32, 106)));
+            assert!(f.message.contains("PyPI upload token"), "{}", f.message);
+            at(r, "gitleaks/pypi-upload-token", "detect/detect_test.go", 33);
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -917,7 +1047,6 @@ fn is_output(rel: &str) -> bool {
 
 /// Tool folders whose parser is still being written (emptied as each lands).
 const PENDING: &[&str] = &[
-    "gitleaks",
     "pip-audit",
     "npm-audit",
     "cargo-audit",
