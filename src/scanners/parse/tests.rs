@@ -689,6 +689,63 @@ const CASES: &[Case] = &[
             at(r, "gitleaks/pypi-upload-token", "detect/detect_test.go", 33);
         },
     },
+    // ---------------------------------------------------------------- pip-audit
+    Case {
+        file: "pip-audit/dojo-empty.json",
+        tool: "pip-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "pip-audit/dojo-many_vulns.json",
+        tool: "pip-audit",
+        // No severity in pip-audit: every vulnerability is high.
+        severities: [0, 7, 0, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "pip-audit/PYSEC-2021-439")
+                .expect("finding");
+            assert!(f.location.is_none(), "pip-audit names no file");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("django", Some("3.2.9"))
+            );
+            assert_eq!(pkg.ecosystem.as_deref(), Some("PyPI"));
+            assert_eq!(pkg.fixed_versions, ["2.2.25", "3.1.14", "3.2.10"]);
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.package.as_ref().is_some_and(|p| p.name == "twisted"))
+                    .count(),
+                4
+            );
+            // One of seven skipped: a notification, the run still counts.
+            assert!(r.did_not_scan.is_none());
+            assert_eq!(r.notifications.len(), 1);
+            assert!(r.notifications[0].contains("azure-devops"));
+        },
+    },
+    Case {
+        file: "pip-audit/dojo-zero_vulns.json",
+        tool: "pip-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "pip-audit/offline-all-skipped.json",
+        tool: "pip-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            // Exit 0 and "No known vulnerabilities found", yet all 8 dependencies of
+            // sample/requirements.txt were skipped: it did not scan.
+            let reason = r.did_not_scan.as_deref().expect("did_not_scan");
+            assert!(reason.contains("8 of 8"), "{reason}");
+            assert!(reason.contains("requests"), "{reason}");
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -1047,7 +1104,6 @@ fn is_output(rel: &str) -> bool {
 
 /// Tool folders whose parser is still being written (emptied as each lands).
 const PENDING: &[&str] = &[
-    "pip-audit",
     "npm-audit",
     "cargo-audit",
     "osv-scanner",
