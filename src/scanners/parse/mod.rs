@@ -25,7 +25,7 @@ pub mod cvss;
 mod gitleaks;
 mod grype;
 // mod hadolint;
-// mod npm_audit;
+mod npm_audit;
 // mod osv_scanner;
 mod pip_audit;
 // mod safety;
@@ -50,6 +50,7 @@ pub const TOOLS: &[&str] = &[
     "semgrep",
     "bandit",
     "pip-audit",
+    "npm-audit",
     "sarif",
 ];
 
@@ -95,6 +96,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "grype" => grype::parse(&value),
         "gitleaks" => gitleaks::parse(&value),
         "pip-audit" => pip_audit::parse(&value),
+        "npm-audit" => npm_audit::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

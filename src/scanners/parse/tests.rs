@@ -746,6 +746,164 @@ const CASES: &[Case] = &[
             assert!(reason.contains("requests"), "{reason}");
         },
     },
+    // ---------------------------------------------------------------- npm-audit
+    Case {
+        file: "npm-audit/dojo-v1-cwe_null.json",
+        tool: "npm-audit",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "npm-audit/CVE-2017-16042");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("growl", Some("1.9.2"))
+            );
+            assert_eq!(pkg.fixed_versions, [">=1.10.2"]);
+            assert_eq!(pkg.aliases, ["NPM-146"]);
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-empty_with_error.json",
+        tool: "npm-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            // The advisory endpoint failed: exit 1, no findings, and nothing was checked.
+            let reason = r.did_not_scan.as_deref().expect("did_not_scan");
+            assert!(reason.contains("ENOAUDIT"), "{reason}");
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-issue_7897.json",
+        tool: "npm-audit",
+        severities: [0, 5, 0, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/CVE-2019-10321")
+                .expect("finding");
+            assert_eq!(
+                f.package.as_ref().and_then(|p| p.version.as_deref()),
+                Some("0.5.3")
+            );
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-many_vuln.json",
+        tool: "npm-audit",
+        severities: [0, 3, 1, 1, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/CVE-2017-16138")
+                .expect("finding");
+            assert_eq!(f.severity, Severity::Medium, "moderate -> medium");
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-no_vuln.json",
+        tool: "npm-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "npm-audit/dojo-v1-one_vuln.json",
+        tool: "npm-audit",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            assert_eq!(r.findings[0].rule_id, "npm-audit/CVE-2017-16042");
+            assert!(r.findings[0].location.is_none());
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v2-issue_10801.json",
+        tool: "npm-audit",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "npm-audit/GHSA-pfrx-2q88-qq97");
+            assert_eq!(f.cvss, Some(5.3));
+            assert!(f.message.contains("nodemon@3.1.4"), "{}", f.message);
+            assert!(
+                f.message.contains("--force"),
+                "a semver-major fix: {}",
+                f.message
+            );
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v2-many_vulns.json",
+        tool: "npm-audit",
+        // npm counts 6 packages; 3 of them (vercel, @vercel/fun, @vercel/node) are affected only
+        // through debug, semver and undici, whose advisories are the 3 findings.
+        severities: [0, 0, 2, 1, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/GHSA-3787-6prv-h9w3")
+                .expect("finding");
+            assert_eq!(f.package.as_ref().map(|p| p.name.as_str()), Some("undici"));
+            assert_eq!(f.cvss, Some(3.9));
+            assert!(
+                !r.findings
+                    .iter()
+                    .any(|f| f.package.as_ref().is_some_and(|p| p.name == "vercel"))
+            );
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v2-no_vuln.json",
+        tool: "npm-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "npm-audit/dojo-v2-one_vuln.json",
+        tool: "npm-audit",
+        // One package (debug), two advisories: moderate and high.
+        severities: [0, 1, 1, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/GHSA-9vvw-cc9w-f27h")
+                .expect("finding");
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(f.cvss, Some(7.5));
+        },
+    },
+    Case {
+        file: "npm-audit/npm-cli-fixture-v1-legacy-audit-nyc-mkdirp.json",
+        tool: "npm-audit",
+        // 13 advisories (8 high, 3 low, 1 critical, 1 moderate); set-value's is found at two
+        // installed versions, 2.0.0 and 0.4.3: 14 findings.
+        severities: [1, 9, 1, 3, 0],
+        check: |r| {
+            let versions: Vec<_> = r
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "npm-audit/CVE-2019-10747")
+                .filter_map(|f| f.package.as_ref()?.version.clone())
+                .collect();
+            assert_eq!(versions, ["0.4.3", "2.0.0"]);
+            // No CVE: the npm advisory number is the id.
+            assert!(r.findings.iter().any(|f| f.rule_id == "npm-audit/NPM-755"));
+        },
+    },
+    Case {
+        file: "npm-audit/npm-cli-snapshot-v2-json-audit.json",
+        tool: "npm-audit",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "npm-audit/GHSA-100");
+            assert_eq!(f.cvss, None, "score 0 without a vector is no score");
+            assert!(f.message.contains("no fix available"), "{}", f.message);
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -1104,7 +1262,6 @@ fn is_output(rel: &str) -> bool {
 
 /// Tool folders whose parser is still being written (emptied as each lands).
 const PENDING: &[&str] = &[
-    "npm-audit",
     "cargo-audit",
     "osv-scanner",
     "checkov",
