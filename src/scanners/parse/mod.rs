@@ -22,12 +22,12 @@ mod bandit;
 // mod checkov;
 mod common;
 pub mod cvss;
-// mod gitleaks;
+mod gitleaks;
 mod grype;
 // mod hadolint;
-// mod npm_audit;
+mod npm_audit;
 // mod osv_scanner;
-// mod pip_audit;
+mod pip_audit;
 // mod safety;
 pub mod sarif;
 mod semgrep;
@@ -43,7 +43,16 @@ pub use sarif::{SarifRun, parse_sarif_runs};
 
 /// Every tool name [`parse`] accepts, as `--from TOOL=FILE` spells it. `sarif` is any tool's
 /// SARIF 2.1.0 log (rule ids namespaced by the SARIF driver's name).
-pub const TOOLS: &[&str] = &["trivy", "grype", "semgrep", "bandit", "sarif"];
+pub const TOOLS: &[&str] = &[
+    "trivy",
+    "grype",
+    "gitleaks",
+    "semgrep",
+    "bandit",
+    "pip-audit",
+    "npm-audit",
+    "sarif",
+];
 
 /// What one tool output says.
 #[derive(Clone, Debug, Default)]
@@ -85,6 +94,9 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
     match name {
         "trivy" => trivy::parse(&value),
         "grype" => grype::parse(&value),
+        "gitleaks" => gitleaks::parse(&value),
+        "pip-audit" => pip_audit::parse(&value),
+        "npm-audit" => npm_audit::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

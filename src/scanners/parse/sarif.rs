@@ -1,11 +1,12 @@
 //! A SARIF 2.1.0 log from any tool (`--sarif-in FILE`, or a tool's `--format sarif` output).
 //!
-//! - Rule: `ruleId`, else `rule.id`, else the `ruleIndex`-th rule of the driver; ids are
+//! - Rule: `ruleId`, else `rule.id`, else the `ruleIndex`-th rule of the driver, else the rule
+//!   whose id starts the message (gitleaks 7 writes no rule reference at all); ids are
 //!   namespaced by the tool (`semgrep/rules.eqeq-is-bad`); with `--sarif-in`, the tool is the
 //!   driver's name, lower-cased (`Semgrep OSS` -> `semgrep`: a name starting with a known tool
 //!   is that tool).
 //! - Level: the result's `level`, else the rule's `defaultConfiguration.level` (semgrep puts it
-//!   only there), else `warning` (SARIF's default). error -> high, warning -> medium,
+//!   only there), else `warning` (SARIF's default; `error` for gitleaks). error -> high, warning -> medium,
 //!   note -> low, none -> info: the level is the tool's own judgement (grype rates a CVSS 8.2
 //!   vulnerability `note` when its severity is Low, as its JSON does). Only cargo-audit (every
 //!   vulnerability `error`) and osv-scanner (always `warning`) use a fixed level; for them the
@@ -176,9 +177,13 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
             .get("ruleIndex")
             .and_then(Value::as_u64)
             .and_then(|i| rules.get(usize::try_from(i).ok()?));
+        let message_text = res
+            .get("message")
+            .and_then(|m| text_of(m, "text").or_else(|| text_of(m, "markdown")));
         let id = text_of(res, "ruleId")
             .or_else(|| res.get("rule").and_then(|r| text_of(r, "id")))
             .or_else(|| rule_by_index.and_then(|r| text_of(r, "id")))
+            .or_else(|| rule_named_by(message_text, rules))
             .unwrap_or("result");
         let rule = by_id.get(id).copied().or(rule_by_index);
         let level = text_of(res, "level")
@@ -186,16 +191,19 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
                 rule.and_then(|r| r.get("defaultConfiguration"))
                     .and_then(|c| text_of(c, "level"))
             })
-            .unwrap_or("warning");
+            .unwrap_or(if tool == "gitleaks" {
+                // gitleaks rates nothing; a leaked secret is high (see gitleaks.rs).
+                "error"
+            } else {
+                "warning"
+            });
         let score = security_severity(Some(res)).or_else(|| security_severity(rule));
         let severity = match score {
             Some(s) if FIXED_LEVEL.contains(&tool) => severity_of_score(s),
             _ => level_severity(level),
         };
         let rule_id = out.rule(id, None, None, None);
-        let message = res
-            .get("message")
-            .and_then(|m| text_of(m, "text").or_else(|| text_of(m, "markdown")))
+        let message = message_text
             .or_else(|| {
                 rule.and_then(|r| r.get("shortDescription"))
                     .and_then(|d| text_of(d, "text"))
@@ -252,6 +260,17 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
         }
     }
     Ok(out.finish())
+}
+
+/// gitleaks 7 writes results without `ruleId`, their message starting with the rule's id
+/// (`AWS Access Key secret detected`): the longest rule id the message starts with.
+fn rule_named_by<'a>(message: Option<&str>, rules: &'a [Value]) -> Option<&'a str> {
+    let message = message?;
+    rules
+        .iter()
+        .filter_map(|r| text_of(r, "id"))
+        .filter(|id| message.starts_with(id))
+        .max_by_key(|id| id.len())
 }
 
 fn result_location(res: &Value, artifacts: &[Value]) -> Option<crate::finding::Location> {

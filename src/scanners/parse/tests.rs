@@ -75,6 +75,21 @@ fn no_findings(p: &Parsed) {
     assert!(p.did_not_scan.is_none());
 }
 
+/// Nothing of the leak (secret, line, author) reached a message or rule.
+fn no_secret_copied(r: &Parsed, needles: &[&str]) {
+    for f in &r.findings {
+        for n in needles {
+            assert!(!f.message.contains(n), "`{n}` copied into {}", f.message);
+        }
+    }
+    for rule in &r.rules {
+        let text = format!("{rule:?}");
+        for n in needles {
+            assert!(!text.contains(n), "`{n}` copied into {text}");
+        }
+    }
+}
+
 fn rule_ids(p: &Parsed) -> Vec<&str> {
     p.rules.iter().map(|r| r.id.as_str()).collect()
 }
@@ -559,6 +574,336 @@ const CASES: &[Case] = &[
             );
         },
     },
+    // ---------------------------------------------------------------- gitleaks
+    Case {
+        file: "gitleaks/dojo-legacy-v7.5.0.json",
+        tool: "gitleaks",
+        // No severity in gitleaks: every leak is high.
+        severities: [0, 8, 0, 0, 0],
+        check: |r| {
+            let path = "dojo/unittests/scans/gitlab_secret_detection_report/gitlab_secret_detection_report_1_vuln.json";
+            let f = at(r, "gitleaks/AWS Access Key", path, 13);
+            assert_eq!(span(f).0, p(13, 1));
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.rule_id == "gitleaks/Asymmetric Private Key")
+                    .count(),
+                2
+            );
+            no_secret_copied(
+                r,
+                &["AKIAIOSFODNN7EXAMPLE", "BEGIN OPENSSH", "nate.bwangsut"],
+            );
+        },
+    },
+    Case {
+        file: "gitleaks/dojo-legacy-v7.5.0.sarif",
+        tool: "gitleaks",
+        // No ruleId and no level in gitleaks 7's SARIF: the rule from the message, high.
+        severities: [0, 8, 0, 0, 0],
+        check: |r| {
+            let path = "dojo/unittests/scans/gitlab_secret_detection_report/gitlab_secret_detection_report_1_vuln.json";
+            at(r, "gitleaks/AWS Access Key", path, 13);
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.rule_id == "gitleaks/Asymmetric Private Key")
+                    .count(),
+                2
+            );
+            no_secret_copied(r, &["AKIAIOSFODNN7EXAMPLE", "BEGIN OPENSSH"]);
+            assert_eq!(r.version.as_deref(), Some("v7.4.0"));
+        },
+    },
+    Case {
+        file: "gitleaks/dojo-no_findings.json",
+        tool: "gitleaks",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "gitleaks/dojo-redacted_data_many.json",
+        tool: "gitleaks",
+        severities: [0, 6, 0, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "gitleaks/AWS Access Key",
+                "overlays/server/config/server-config.yml",
+                224,
+            );
+            assert!(f.message.contains("b13740279fb0"), "{}", f.message);
+            no_secret_copied(r, &["REDACTED", "Some User"]);
+        },
+    },
+    Case {
+        file: "gitleaks/golden-report-empty.json",
+        tool: "gitleaks",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "gitleaks/golden-report-json_simple.json",
+        tool: "gitleaks",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "gitleaks/test-rule", "auth.py", 1);
+            assert_eq!(span(f), (p(1, 1), p(2, 2)));
+            no_secret_copied(r, &["a secret", "line containing", "John Doe", "opps"]);
+        },
+    },
+    Case {
+        file: "gitleaks/golden-report-sarif_simple.sarif",
+        tool: "gitleaks",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "gitleaks/test-rule", "auth.py", 1);
+            assert_eq!(span(f), (p(1, 1), p(2, 2)));
+            // The snippet (the secret) and partialFingerprints (author, email) are not read.
+            no_secret_copied(r, &["a secret", "John Doe", "johndoe"]);
+            assert_eq!(
+                rule_ids(r),
+                [
+                    "gitleaks/aws-access-key",
+                    "gitleaks/pypi",
+                    "gitleaks/test-rule"
+                ]
+            );
+        },
+    },
+    Case {
+        file: "gitleaks/testdata-baseline-empty-runs.sarif",
+        tool: "gitleaks",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "gitleaks/testdata-baseline-git-scan.json",
+        tool: "gitleaks",
+        severities: [0, 2, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "gitleaks/pypi-upload-token", "detect/detect_test.go", 32);
+            assert_eq!(span(f), (p(32, 21), p(32, 106)));
+            assert!(f.message.contains("PyPI upload token"), "{}", f.message);
+            at(r, "gitleaks/pypi-upload-token", "detect/detect_test.go", 33);
+        },
+    },
+    // ---------------------------------------------------------------- pip-audit
+    Case {
+        file: "pip-audit/dojo-empty.json",
+        tool: "pip-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "pip-audit/dojo-many_vulns.json",
+        tool: "pip-audit",
+        // No severity in pip-audit: every vulnerability is high.
+        severities: [0, 7, 0, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "pip-audit/PYSEC-2021-439")
+                .expect("finding");
+            assert!(f.location.is_none(), "pip-audit names no file");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("django", Some("3.2.9"))
+            );
+            assert_eq!(pkg.ecosystem.as_deref(), Some("PyPI"));
+            assert_eq!(pkg.fixed_versions, ["2.2.25", "3.1.14", "3.2.10"]);
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.package.as_ref().is_some_and(|p| p.name == "twisted"))
+                    .count(),
+                4
+            );
+            // One of seven skipped: a notification, the run still counts.
+            assert!(r.did_not_scan.is_none());
+            assert_eq!(r.notifications.len(), 1);
+            assert!(r.notifications[0].contains("azure-devops"));
+        },
+    },
+    Case {
+        file: "pip-audit/dojo-zero_vulns.json",
+        tool: "pip-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "pip-audit/offline-all-skipped.json",
+        tool: "pip-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            // Exit 0 and "No known vulnerabilities found", yet all 8 dependencies of
+            // sample/requirements.txt were skipped: it did not scan.
+            let reason = r.did_not_scan.as_deref().expect("did_not_scan");
+            assert!(reason.contains("8 of 8"), "{reason}");
+            assert!(reason.contains("requests"), "{reason}");
+        },
+    },
+    // ---------------------------------------------------------------- npm-audit
+    Case {
+        file: "npm-audit/dojo-v1-cwe_null.json",
+        tool: "npm-audit",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "npm-audit/CVE-2017-16042");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("growl", Some("1.9.2"))
+            );
+            assert_eq!(pkg.fixed_versions, [">=1.10.2"]);
+            assert_eq!(pkg.aliases, ["NPM-146"]);
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-empty_with_error.json",
+        tool: "npm-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            // The advisory endpoint failed: exit 1, no findings, and nothing was checked.
+            let reason = r.did_not_scan.as_deref().expect("did_not_scan");
+            assert!(reason.contains("ENOAUDIT"), "{reason}");
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-issue_7897.json",
+        tool: "npm-audit",
+        severities: [0, 5, 0, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/CVE-2019-10321")
+                .expect("finding");
+            assert_eq!(
+                f.package.as_ref().and_then(|p| p.version.as_deref()),
+                Some("0.5.3")
+            );
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-many_vuln.json",
+        tool: "npm-audit",
+        severities: [0, 3, 1, 1, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/CVE-2017-16138")
+                .expect("finding");
+            assert_eq!(f.severity, Severity::Medium, "moderate -> medium");
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v1-no_vuln.json",
+        tool: "npm-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "npm-audit/dojo-v1-one_vuln.json",
+        tool: "npm-audit",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            assert_eq!(r.findings[0].rule_id, "npm-audit/CVE-2017-16042");
+            assert!(r.findings[0].location.is_none());
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v2-issue_10801.json",
+        tool: "npm-audit",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "npm-audit/GHSA-pfrx-2q88-qq97");
+            assert_eq!(f.cvss, Some(5.3));
+            assert!(f.message.contains("nodemon@3.1.4"), "{}", f.message);
+            assert!(
+                f.message.contains("--force"),
+                "a semver-major fix: {}",
+                f.message
+            );
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v2-many_vulns.json",
+        tool: "npm-audit",
+        // npm counts 6 packages; 3 of them (vercel, @vercel/fun, @vercel/node) are affected only
+        // through debug, semver and undici, whose advisories are the 3 findings.
+        severities: [0, 0, 2, 1, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/GHSA-3787-6prv-h9w3")
+                .expect("finding");
+            assert_eq!(f.package.as_ref().map(|p| p.name.as_str()), Some("undici"));
+            assert_eq!(f.cvss, Some(3.9));
+            assert!(
+                !r.findings
+                    .iter()
+                    .any(|f| f.package.as_ref().is_some_and(|p| p.name == "vercel"))
+            );
+        },
+    },
+    Case {
+        file: "npm-audit/dojo-v2-no_vuln.json",
+        tool: "npm-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "npm-audit/dojo-v2-one_vuln.json",
+        tool: "npm-audit",
+        // One package (debug), two advisories: moderate and high.
+        severities: [0, 1, 1, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "npm-audit/GHSA-9vvw-cc9w-f27h")
+                .expect("finding");
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(f.cvss, Some(7.5));
+        },
+    },
+    Case {
+        file: "npm-audit/npm-cli-fixture-v1-legacy-audit-nyc-mkdirp.json",
+        tool: "npm-audit",
+        // 13 advisories (8 high, 3 low, 1 critical, 1 moderate); set-value's is found at two
+        // installed versions, 2.0.0 and 0.4.3: 14 findings.
+        severities: [1, 9, 1, 3, 0],
+        check: |r| {
+            let versions: Vec<_> = r
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "npm-audit/CVE-2019-10747")
+                .filter_map(|f| f.package.as_ref()?.version.clone())
+                .collect();
+            assert_eq!(versions, ["0.4.3", "2.0.0"]);
+            // No CVE: the npm advisory number is the id.
+            assert!(r.findings.iter().any(|f| f.rule_id == "npm-audit/NPM-755"));
+        },
+    },
+    Case {
+        file: "npm-audit/npm-cli-snapshot-v2-json-audit.json",
+        tool: "npm-audit",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "npm-audit/GHSA-100");
+            assert_eq!(f.cvss, None, "score 0 without a vector is no score");
+            assert!(f.message.contains("no fix available"), "{}", f.message);
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -917,9 +1262,6 @@ fn is_output(rel: &str) -> bool {
 
 /// Tool folders whose parser is still being written (emptied as each lands).
 const PENDING: &[&str] = &[
-    "gitleaks",
-    "pip-audit",
-    "npm-audit",
     "cargo-audit",
     "osv-scanner",
     "checkov",
