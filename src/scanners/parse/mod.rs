@@ -18,7 +18,7 @@
 //! - any input, however broken, gives `Ok` or a [`ParseError`], never a panic.
 
 mod bandit;
-// mod cargo_audit;
+mod cargo_audit;
 // mod checkov;
 mod common;
 pub mod cvss;
@@ -51,6 +51,7 @@ pub const TOOLS: &[&str] = &[
     "bandit",
     "pip-audit",
     "npm-audit",
+    "cargo-audit",
     "sarif",
 ];
 
@@ -97,6 +98,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "gitleaks" => gitleaks::parse(&value),
         "pip-audit" => pip_audit::parse(&value),
         "npm-audit" => npm_audit::parse(&value),
+        "cargo-audit" => cargo_audit::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

@@ -10,7 +10,8 @@
 //!   note -> low, none -> info: the level is the tool's own judgement (grype rates a CVSS 8.2
 //!   vulnerability `note` when its severity is Low, as its JSON does). Only cargo-audit (every
 //!   vulnerability `error`) and osv-scanner (always `warning`) use a fixed level; for them the
-//!   `properties.security-severity` score decides (CVSS rating bands). That score, on the
+//!   `properties.security-severity` score decides (CVSS rating bands), and cargo-audit's
+//!   unscored vulnerabilities and warnings are rated as its JSON is. That score, on the
 //!   result or its rule, is kept as `cvss` for every tool.
 //! - Location: the first `physicalLocation` (`artifactLocation.uri`, or the `index`-th artifact;
 //!   percent-decoded), its `region` 1-based; no region -> line 0 (file known, line unknown).
@@ -200,6 +201,7 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
         let score = security_severity(Some(res)).or_else(|| security_severity(rule));
         let severity = match score {
             Some(s) if FIXED_LEVEL.contains(&tool) => severity_of_score(s),
+            _ if tool == "cargo-audit" => cargo_audit_severity(level, message_text),
             _ => level_severity(level),
         };
         let rule_id = out.rule(id, None, None, None);
@@ -260,6 +262,22 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
         }
     }
     Ok(out.finish())
+}
+
+/// cargo-audit's SARIF: an unscored vulnerability (`error`) and the informational warnings
+/// (`warning`, the kind only in the message: `… has a unsound warning: …`) rated as its JSON.
+fn cargo_audit_severity(level: &str, message: Option<&str>) -> Severity {
+    if level == "error" {
+        return super::cargo_audit::UNSCORED;
+    }
+    let kind = message
+        .and_then(|m| m.split_once(" has a "))
+        .and_then(|(_, rest)| rest.split_once(" warning"))
+        .map(|(kind, _)| kind);
+    match kind {
+        Some(k) => super::cargo_audit::warning_severity(k),
+        None => level_severity(level),
+    }
 }
 
 /// gitleaks 7 writes results without `ruleId`, their message starting with the rule's id

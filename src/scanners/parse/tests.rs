@@ -904,6 +904,187 @@ const CASES: &[Case] = &[
             assert!(f.message.contains("no fix available"), "{}", f.message);
         },
     },
+    // ---------------------------------------------------------------- cargo-audit
+    Case {
+        file: "cargo-audit/cargo-audit-base64_vuln.json",
+        tool: "cargo-audit",
+        // CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H = 9.8.
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2017-0004");
+            assert_eq!(f.cvss, Some(9.8));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("base64", Some("0.5.1"))
+            );
+            assert_eq!(pkg.aliases, ["CVE-2017-1000430", "GHSA-x67x-vg9m-65c3"]);
+            assert_eq!(pkg.fixed_versions, [">=0.5.2"]);
+            assert_eq!(pkg.ecosystem.as_deref(), Some("crates.io"));
+            assert!(f.location.is_none(), "cargo-audit names no file");
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-base64_vuln.sarif",
+        tool: "cargo-audit",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "cargo-audit/RUSTSEC-2017-0004", "Cargo.lock", 1);
+            assert_eq!(f.cvss, Some(9.8));
+            // The package comes from the advisory fingerprint.
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("base64", Some("0.5.1"))
+            );
+            assert_eq!(r.version.as_deref(), Some("0.22.2"));
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-multi_vuln.json",
+        tool: "cargo-audit",
+        // regex 7.5 high, smallvec 9.8 critical, time (AV:L, A:H) 6.2 medium.
+        severities: [1, 1, 1, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "cargo-audit/RUSTSEC-2020-0071")
+                .expect("finding");
+            assert_eq!(f.cvss, Some(6.2));
+            assert_eq!(f.severity, Severity::Medium);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-multi_vuln.sarif",
+        tool: "cargo-audit",
+        // Every result is `error`; security-severity rates them as the JSON.
+        severities: [1, 1, 1, 0, 0],
+        check: |r| {
+            let f = at(r, "cargo-audit/RUSTSEC-2022-0013", "Cargo.lock", 1);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(f.package.as_ref().map(|p| p.name.as_str()), Some("regex"));
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-no_vulns.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-no_vulns.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-notice.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 1],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2022-0058");
+            assert!(f.message.contains("has a notice advisory"), "{}", f.message);
+            assert_eq!(f.cvss, None);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-notice.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 1],
+        check: |r| {
+            at(r, "cargo-audit/RUSTSEC-2022-0058", "Cargo.lock", 1);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unmaintained.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 1, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2022-0061");
+            assert_eq!(
+                f.package.as_ref().map(|p| p.name.as_str()),
+                Some("parity-wasm")
+            );
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unmaintained.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 1, 0],
+        check: |r| {
+            at(r, "cargo-audit/RUSTSEC-2022-0061", "Cargo.lock", 1);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unsound.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2021-0090");
+            assert_eq!(
+                f.package.as_ref().map(|p| p.fixed_versions.clone()),
+                Some(vec![">=0.33.1".to_string()])
+            );
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unsound.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            at(r, "cargo-audit/RUSTSEC-2021-0090", "Cargo.lock", 1);
+        },
+    },
+    Case {
+        file: "cargo-audit/dojo-many_findings.json",
+        tool: "cargo-audit",
+        // 4 vulnerabilities without CVSS (high), 3 unmaintained and 6 yanked (low).
+        severities: [0, 4, 0, 9, 0],
+        check: |r| {
+            let smallvec: Vec<_> = r
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "cargo-audit/RUSTSEC-2021-0003")
+                .filter_map(|f| f.package.as_ref()?.version.clone())
+                .collect();
+            assert_eq!(smallvec, ["0.6.13", "1.5.0"]);
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.rule_id == "cargo-audit/yanked")
+                    .count(),
+                6
+            );
+        },
+    },
+    Case {
+        file: "cargo-audit/dojo-many_findings_cvss.json",
+        tool: "cargo-audit",
+        // 7.5, 7.5, 5.9 and 7.4 from v3 vectors; a v4 vector and four null ones are unscored.
+        severities: [0, 9, 1, 0, 0],
+        check: |r| {
+            let by_id = |id: &str| {
+                r.findings
+                    .iter()
+                    .find(|f| f.rule_id == id)
+                    .unwrap_or_else(|| panic!("{id}"))
+            };
+            assert_eq!(by_id("cargo-audit/RUSTSEC-2026-0045").cvss, Some(5.9));
+            assert_eq!(by_id("cargo-audit/RUSTSEC-2026-0048").cvss, Some(7.4));
+            assert_eq!(by_id("cargo-audit/RUSTSEC-2026-0141").cvss, None);
+        },
+    },
+    Case {
+        file: "cargo-audit/dojo-no_findings.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -1261,14 +1442,7 @@ fn is_output(rel: &str) -> bool {
 }
 
 /// Tool folders whose parser is still being written (emptied as each lands).
-const PENDING: &[&str] = &[
-    "cargo-audit",
-    "osv-scanner",
-    "checkov",
-    "hadolint",
-    "safety",
-    "zizmor",
-];
+const PENDING: &[&str] = &["osv-scanner", "checkov", "hadolint", "safety", "zizmor"];
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
