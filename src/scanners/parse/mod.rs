@@ -26,7 +26,7 @@ mod gitleaks;
 mod grype;
 // mod hadolint;
 mod npm_audit;
-// mod osv_scanner;
+mod osv_scanner;
 mod pip_audit;
 // mod safety;
 pub mod sarif;
@@ -52,6 +52,7 @@ pub const TOOLS: &[&str] = &[
     "pip-audit",
     "npm-audit",
     "cargo-audit",
+    "osv-scanner",
     "sarif",
 ];
 
@@ -99,6 +100,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "pip-audit" => pip_audit::parse(&value),
         "npm-audit" => npm_audit::parse(&value),
         "cargo-audit" => cargo_audit::parse(&value),
+        "osv-scanner" => osv_scanner::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

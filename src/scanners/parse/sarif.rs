@@ -11,7 +11,8 @@
 //!   vulnerability `note` when its severity is Low, as its JSON does). Only cargo-audit (every
 //!   vulnerability `error`) and osv-scanner (always `warning`) use a fixed level; for them the
 //!   `properties.security-severity` score decides (CVSS rating bands), and cargo-audit's
-//!   unscored vulnerabilities and warnings are rated as its JSON is. That score, on the
+//!   and osv-scanner's unscored vulnerabilities and warnings are rated as their JSON is. That
+//!   score, on the
 //!   result or its rule, is kept as `cvss` for every tool.
 //! - Location: the first `physicalLocation` (`artifactLocation.uri`, or the `index`-th artifact;
 //!   percent-decoded), its `region` 1-based; no region -> line 0 (file known, line unknown).
@@ -202,6 +203,7 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
         let severity = match score {
             Some(s) if FIXED_LEVEL.contains(&tool) => severity_of_score(s),
             _ if tool == "cargo-audit" => cargo_audit_severity(level, message_text),
+            _ if tool == "osv-scanner" => super::osv_scanner::UNRATED,
             _ => level_severity(level),
         };
         let rule_id = out.rule(id, None, None, None);

@@ -1085,6 +1085,183 @@ const CASES: &[Case] = &[
         severities: [0, 0, 0, 0, 0],
         check: no_findings,
     },
+    // ---------------------------------------------------------------- osv-scanner
+    Case {
+        file: "osv-scanner/cli-snapshot-json-empty.json",
+        tool: "osv-scanner",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "osv-scanner/cli-snapshot-sarif-empty.sarif",
+        tool: "osv-scanner",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("2.5.0"));
+        },
+    },
+    Case {
+        file: "osv-scanner/cli-snapshot-sarif-with-vulns.sarif",
+        tool: "osv-scanner",
+        // security-severity 7.5.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // An absolute file:// URI without a region (normalise relativises it).
+            let f = at(
+                r,
+                "osv-scanner/CVE-2021-23424",
+                "file://<rootdir>/testdata/locks-many-with-insecure/package-lock.json",
+                0,
+            );
+            assert!(f.message.contains("ansi-html@0.0.1"), "{}", f.message);
+        },
+    },
+    Case {
+        file: "osv-scanner/dojo-many_findings.json",
+        tool: "osv-scanner",
+        // 37 groups over 6 sources; no max_severity in this older output: the records' CVSS v3
+        // vectors rate them, one group (django GHSA-xxj9-f6rv-m3x4) only by GitHub's MODERATE.
+        // (Counts checked with an independent CVSS v3.1 calculation in Python.)
+        severities: [5, 20, 12, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "osv-scanner/GHSA-v6rh-hp5x-86rv")
+                .expect("finding");
+            // CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:L = 7.3.
+            assert_eq!(f.cvss, Some(7.3));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("django", Some("3.2.4"))
+            );
+            assert_eq!(pkg.ecosystem.as_deref(), Some("PyPI"));
+            assert!(pkg.aliases.contains(&"PYSEC-2021-439".to_string()));
+            assert!(
+                pkg.fixed_versions.contains(&"3.2.10".to_string()),
+                "{:?}",
+                pkg.fixed_versions
+            );
+            assert_eq!(
+                f.location.as_ref().map(|l| l.path.as_str()),
+                Some("/tmprengine/web/requirements.txt")
+            );
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "osv-scanner/GHSA-xxj9-f6rv-m3x4")
+                .expect("finding");
+            assert_eq!((f.severity, f.cvss), (Severity::Medium, None));
+            // A vulnerability of a git commit, not a package.
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "osv-scanner/CVE-2023-50094")
+                .expect("finding");
+            assert!(f.package.is_none());
+            assert!(
+                f.message.starts_with("commit f5f3c22f3ed5 "),
+                "{}",
+                f.message
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/dojo-some_findings.json",
+        tool: "osv-scanner",
+        // MAL-2023-1035: a malicious package, critical.
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "osv-scanner/MAL-2023-1035",
+                "/tmp/components/yarn.lock",
+                0,
+            );
+            assert_eq!(
+                f.package.as_ref().map(|p| p.aliases.clone()),
+                Some(vec!["GHSA-8348-2q94-ffjx".to_string()])
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-json-aliases-max-severity.json",
+        tool: "osv-scanner",
+        // Two alias records, one group, max_severity 8.3.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "osv-scanner/OSV-1");
+            assert_eq!(f.cvss, Some(8.3));
+            assert_eq!(
+                f.package.as_ref().map(|p| p.aliases.clone()),
+                Some(vec!["GHSA-123".to_string()])
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-json-called-vuln.json",
+        tool: "osv-scanner",
+        // Nothing rates it: high.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            at(
+                r,
+                "osv-scanner/OSV-1",
+                "<rootdir>/path/to/my/first/lockfile",
+                0,
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-json-multi-ecosystem-vulns.json",
+        tool: "osv-scanner",
+        // Six groups; author3/mine3's OSV-3 has max_severity 4.3, the others nothing.
+        severities: [0, 5, 1, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "osv-scanner/OSV-3",
+                "<rootdir>/path/to/my/second/lockfile",
+                0,
+            );
+            assert_eq!(f.severity, Severity::Medium);
+            assert_eq!(
+                f.package.as_ref().and_then(|p| p.ecosystem.as_deref()),
+                Some("Packagist")
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-sarif-max-severity.sarif",
+        tool: "osv-scanner",
+        // No security-severity in this snapshot: unrated, high as in the JSON.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            at(
+                r,
+                "osv-scanner/OSV-1",
+                "file://<rootdir>/path/to/my/first/lockfile",
+                0,
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-sarif-multi-ecosystem-vulns.sarif",
+        tool: "osv-scanner",
+        severities: [0, 6, 0, 0, 0],
+        check: |r| {
+            assert_eq!(r.findings.len(), 6);
+            at(
+                r,
+                "osv-scanner/OSV-2",
+                "file://<rootdir>/path/to/my/second/lockfile",
+                0,
+            );
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
