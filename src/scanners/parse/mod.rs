@@ -19,7 +19,7 @@
 
 mod bandit;
 mod cargo_audit;
-// mod checkov;
+mod checkov;
 mod common;
 pub mod cvss;
 mod gitleaks;
@@ -53,6 +53,7 @@ pub const TOOLS: &[&str] = &[
     "npm-audit",
     "cargo-audit",
     "osv-scanner",
+    "checkov",
     "sarif",
 ];
 
@@ -101,6 +102,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "npm-audit" => npm_audit::parse(&value),
         "cargo-audit" => cargo_audit::parse(&value),
         "osv-scanner" => osv_scanner::parse(&value),
+        "checkov" => checkov::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

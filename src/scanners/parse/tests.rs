@@ -1262,6 +1262,103 @@ const CASES: &[Case] = &[
             );
         },
     },
+    // ---------------------------------------------------------------- checkov
+    Case {
+        file: "checkov/dojo-checkov-report-0-vuln.json",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("1.0.467"));
+        },
+    },
+    Case {
+        file: "checkov/dojo-checkov-report-severity.json",
+        tool: "checkov",
+        // Rated with an API key: 2 MEDIUM, 1 LOW, 1 HIGH.
+        severities: [0, 1, 2, 1, 0],
+        check: |r| {
+            let f = at(r, "checkov/CKV_GCP_28", "gcs.tf", 17);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(span(f), (p(17, 1), p(21, 1)));
+            let rule = r
+                .rules
+                .iter()
+                .find(|x| x.id == "checkov/CKV_GCP_28")
+                .expect("rule");
+            assert_eq!(
+                rule.help_uri.as_deref(),
+                Some("https://docs.bridgecrew.io/docs/bc_gcp_public_1")
+            );
+        },
+    },
+    Case {
+        file: "checkov/dojo-checkov2-report-0-vuln.json",
+        tool: "checkov",
+        // The bare summary (old key spelling) of a run that scanned nothing.
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("2.1.269"));
+        },
+    },
+    Case {
+        file: "checkov/run-here-clean-dockerfile.json",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("3.3.30"));
+        },
+    },
+    Case {
+        file: "checkov/run-here-clean-dockerfile.sarif",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "checkov/run-here-empty-dir.json",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("3.3.30"));
+        },
+    },
+    Case {
+        file: "checkov/run-here-sample.json",
+        tool: "checkov",
+        // A list of three reports: dockerfile 5, github_actions 2, terraform 10 failed; no API
+        // key, so no rating: medium.
+        severities: [0, 0, 17, 0, 0],
+        check: |r| {
+            // sample/Dockerfile line 5: `EXPOSE 22`.
+            let f = at(r, "checkov/CKV_DOCKER_1", "sample/Dockerfile", 5);
+            assert_eq!(
+                f.message,
+                "CKV_DOCKER_1: Ensure port 22 is not exposed (/Dockerfile.EXPOSE)"
+            );
+            let f = at(
+                r,
+                "checkov/CKV_GHA_2",
+                "sample/.github/workflows/pr.yml",
+                13,
+            );
+            assert_eq!(span(f), (p(13, 1), p(16, 1)));
+            at(r, "checkov/CKV_AWS_24", "sample/terraform/main.tf", 6);
+        },
+    },
+    Case {
+        file: "checkov/run-here-sample.sarif",
+        tool: "checkov",
+        // Every result `error` in checkov's SARIF; rated as the JSON.
+        severities: [0, 0, 17, 0, 0],
+        check: |r| {
+            at(r, "checkov/CKV_DOCKER_1", "sample/Dockerfile", 5);
+            at(r, "checkov/CKV2_AWS_6", "sample/terraform/main.tf", 1);
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
