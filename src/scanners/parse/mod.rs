@@ -24,7 +24,7 @@ mod common;
 pub mod cvss;
 mod gitleaks;
 mod grype;
-// mod hadolint;
+mod hadolint;
 mod npm_audit;
 mod osv_scanner;
 mod pip_audit;
@@ -54,6 +54,7 @@ pub const TOOLS: &[&str] = &[
     "cargo-audit",
     "osv-scanner",
     "checkov",
+    "hadolint",
     "sarif",
 ];
 
@@ -103,6 +104,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "cargo-audit" => cargo_audit::parse(&value),
         "osv-scanner" => osv_scanner::parse(&value),
         "checkov" => checkov::parse(&value),
+        "hadolint" => hadolint::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

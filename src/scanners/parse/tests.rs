@@ -1359,6 +1359,130 @@ const CASES: &[Case] = &[
             at(r, "checkov/CKV2_AWS_6", "sample/terraform/main.tf", 1);
         },
     },
+    // ---------------------------------------------------------------- hadolint
+    Case {
+        file: "hadolint/dojo-many_dockerfile.json",
+        tool: "hadolint",
+        severities: [0, 0, 9, 3, 0],
+        check: |r| {
+            // Windows separators as the submitter's hadolint wrote them (normalise fixes them).
+            let f = at(
+                r,
+                "hadolint/DL4006",
+                "django-DefectDojo\\Dockerfile.nginx",
+                25,
+            );
+            assert_eq!(f.severity, Severity::Medium);
+        },
+    },
+    Case {
+        file: "hadolint/dojo-one_dockerfile.json",
+        tool: "hadolint",
+        severities: [0, 0, 3, 1, 0],
+        check: |r| {
+            at(
+                r,
+                "hadolint/DL3013",
+                "django-DefectDojo\\Dockerfile.django",
+                44,
+            );
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-clean.json",
+        tool: "hadolint",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-clean.sarif",
+        tool: "hadolint",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("2.15.1"));
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-errors.json",
+        tool: "hadolint",
+        severities: [0, 3, 1, 1, 0],
+        check: |r| {
+            // sample/Dockerfile.errors line 2: `MAINTAINER someone@example.com`.
+            let f = at(r, "hadolint/DL4000", "Dockerfile.errors", 2);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(f.message, "DL4000: MAINTAINER is deprecated");
+            // line 7: `RUN echo $HOME`, ShellCheck's SC2086.
+            let f = at(r, "hadolint/SC2086", "Dockerfile.errors", 7);
+            assert_eq!(f.severity, Severity::Low);
+            let rule = r
+                .rules
+                .iter()
+                .find(|x| x.id == "hadolint/SC2086")
+                .expect("rule");
+            assert_eq!(
+                rule.help_uri.as_deref(),
+                Some("https://www.shellcheck.net/wiki/SC2086")
+            );
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-errors.sarif",
+        tool: "hadolint",
+        // No rules[] in hadolint's SARIF: rules come from the results.
+        severities: [0, 3, 1, 1, 0],
+        check: |r| {
+            at(r, "hadolint/DL4000", "Dockerfile.errors", 2);
+            assert_eq!(r.rules.len(), 5);
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-invalid.json",
+        tool: "hadolint",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // A parse failure is an ordinary finding, at line 3 column 15.
+            let f = at(r, "hadolint/DL1000", "Dockerfile.invalid", 3);
+            assert_eq!(span(f).0, p(3, 15));
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-invalid.sarif",
+        tool: "hadolint",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "hadolint/DL1000", "Dockerfile.invalid", 3);
+            assert_eq!(span(f).0, p(3, 15));
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile.json",
+        tool: "hadolint",
+        severities: [0, 0, 3, 2, 0],
+        check: |r| {
+            // sample/Dockerfile line 1: `FROM ubuntu:latest`.
+            at(r, "hadolint/DL3007", "Dockerfile", 1);
+            // line 4: `ENV API_TOKEN=changeme`.
+            at(r, "hadolint/DL3064", "Dockerfile", 4);
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile.sarif",
+        tool: "hadolint",
+        severities: [0, 0, 3, 2, 0],
+        check: |r| {
+            at(r, "hadolint/DL3009", "Dockerfile", 2);
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-two-files.json",
+        tool: "hadolint",
+        severities: [0, 3, 4, 3, 0],
+        check: |r| {
+            at(r, "hadolint/DL3007", "Dockerfile", 1);
+            at(r, "hadolint/DL3004", "Dockerfile.errors", 5);
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
