@@ -28,7 +28,7 @@ mod hadolint;
 mod npm_audit;
 mod osv_scanner;
 mod pip_audit;
-// mod safety;
+mod safety;
 pub mod sarif;
 mod semgrep;
 mod trivy;
@@ -55,6 +55,7 @@ pub const TOOLS: &[&str] = &[
     "osv-scanner",
     "checkov",
     "hadolint",
+    "safety",
     "sarif",
 ];
 
@@ -105,6 +106,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "osv-scanner" => osv_scanner::parse(&value),
         "checkov" => checkov::parse(&value),
         "hadolint" => hadolint::parse(&value),
+        "safety" => safety::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

@@ -1483,6 +1483,92 @@ const CASES: &[Case] = &[
             at(r, "hadolint/DL3004", "Dockerfile.errors", 5);
         },
     },
+    // ---------------------------------------------------------------- safety
+    Case {
+        file: "safety/repo-no_recommended_remediation-safety-2.4.0.dev.json",
+        tool: "safety",
+        // No rating without an API key: high.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "safety/pyup-25853");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("insecure-package", Some("0.1.0"))
+            );
+            assert!(f.message.contains("affected: <0.2.0"), "{}", f.message);
+            assert_eq!(r.version.as_deref(), Some("2.4.0.dev"));
+        },
+    },
+    Case {
+        file: "safety/repo-report_with_recommended_fix-safety-2.0.0.dev6.json",
+        tool: "safety",
+        // CVSS v3 base_severity: MEDIUM (in `severity`), HIGH and 2 CRITICAL (in `CVE`).
+        severities: [2, 1, 1, 0, 0],
+        check: |r| {
+            let f = &r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "safety/CVE-2022-22818")
+                .expect("finding");
+            assert_eq!((f.severity, f.cvss), (Severity::Medium, Some(6.1)));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(pkg.aliases, ["pyup-44742"]);
+            assert_eq!(pkg.fixed_versions, ["2.2.27", "3.2.12", "4.0.2"]);
+            let f = &r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "safety/CVE-2022-28346")
+                .expect("finding");
+            assert_eq!((f.severity, f.cvss), (Severity::Critical, Some(9.8)));
+        },
+    },
+    Case {
+        file: "safety/repo-test_db-report-safety-2.0b1.json",
+        tool: "safety",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // `vulnerable_spec` as a list in this version.
+            assert!(
+                r.findings[0].message.contains("affected: <0.2.0"),
+                "{}",
+                r.findings[0].message
+            );
+        },
+    },
+    Case {
+        file: "safety/run-here-safety-1.10.3-legacy-clean.json",
+        tool: "safety",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "safety/run-here-safety-1.10.3-legacy.json",
+        tool: "safety",
+        // 24 vulnerabilities over the 5 pins of sample/requirements.txt; the free database has
+        // no CVSS: all high.
+        severities: [0, 24, 0, 0, 0],
+        check: |r| {
+            let f = &r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "safety/pyup-36546")
+                .expect("finding");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("requests", Some("2.19.1"))
+            );
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.package.as_ref().is_some_and(|p| p.name == "django"))
+                    .count(),
+                17
+            );
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
