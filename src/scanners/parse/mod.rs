@@ -18,17 +18,17 @@
 //! - any input, however broken, gives `Ok` or a [`ParseError`], never a panic.
 
 mod bandit;
-// mod cargo_audit;
-// mod checkov;
+mod cargo_audit;
+mod checkov;
 mod common;
 pub mod cvss;
 mod gitleaks;
 mod grype;
-// mod hadolint;
+mod hadolint;
 mod npm_audit;
-// mod osv_scanner;
+mod osv_scanner;
 mod pip_audit;
-// mod safety;
+mod safety;
 pub mod sarif;
 mod semgrep;
 mod trivy;
@@ -51,6 +51,11 @@ pub const TOOLS: &[&str] = &[
     "bandit",
     "pip-audit",
     "npm-audit",
+    "cargo-audit",
+    "osv-scanner",
+    "checkov",
+    "hadolint",
+    "safety",
     "sarif",
 ];
 
@@ -97,6 +102,11 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "gitleaks" => gitleaks::parse(&value),
         "pip-audit" => pip_audit::parse(&value),
         "npm-audit" => npm_audit::parse(&value),
+        "cargo-audit" => cargo_audit::parse(&value),
+        "osv-scanner" => osv_scanner::parse(&value),
+        "checkov" => checkov::parse(&value),
+        "hadolint" => hadolint::parse(&value),
+        "safety" => safety::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

@@ -8,9 +8,11 @@
 //! - Level: the result's `level`, else the rule's `defaultConfiguration.level` (semgrep puts it
 //!   only there), else `warning` (SARIF's default; `error` for gitleaks). error -> high, warning -> medium,
 //!   note -> low, none -> info: the level is the tool's own judgement (grype rates a CVSS 8.2
-//!   vulnerability `note` when its severity is Low, as its JSON does). Only cargo-audit (every
-//!   vulnerability `error`) and osv-scanner (always `warning`) use a fixed level; for them the
-//!   `properties.security-severity` score decides (CVSS rating bands). That score, on the
+//!   vulnerability `note` when its severity is Low, as its JSON does). cargo-audit (every
+//!   vulnerability `error`), osv-scanner (always `warning`) and checkov (always `error`) use a
+//!   fixed level; their results are rated as their JSON is: by the
+//!   `properties.security-severity` score when there is one (CVSS rating bands), else by that
+//!   parser's default. That score, on the
 //!   result or its rule, is kept as `cvss` for every tool.
 //! - Location: the first `physicalLocation` (`artifactLocation.uri`, or the `index`-th artifact;
 //!   percent-decoded), its `region` 1-based; no region -> line 0 (file known, line unknown).
@@ -37,8 +39,23 @@ use crate::finding::Severity;
 
 const TOOL: &str = "sarif";
 
-/// Tools whose SARIF level says nothing about severity.
-const FIXED_LEVEL: &[&str] = &["cargo-audit", "osv-scanner"];
+/// For tools whose SARIF level is fixed (says nothing of severity): the severity their JSON
+/// would give, from the score when there is one.
+fn fixed_level_severity(
+    tool: &str,
+    score: Option<f64>,
+    level: &str,
+    message: Option<&str>,
+) -> Option<Severity> {
+    match tool {
+        "cargo-audit" => {
+            Some(score.map_or_else(|| cargo_audit_severity(level, message), severity_of_score))
+        }
+        "osv-scanner" => Some(score.map_or(super::osv_scanner::UNRATED, severity_of_score)),
+        "checkov" => Some(super::checkov::UNRATED),
+        _ => None,
+    }
+}
 
 /// One run of a SARIF log, read on its own.
 #[derive(Clone, Debug)]
@@ -198,10 +215,8 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
                 "warning"
             });
         let score = security_severity(Some(res)).or_else(|| security_severity(rule));
-        let severity = match score {
-            Some(s) if FIXED_LEVEL.contains(&tool) => severity_of_score(s),
-            _ => level_severity(level),
-        };
+        let severity = fixed_level_severity(tool, score, level, message_text)
+            .unwrap_or_else(|| level_severity(level));
         let rule_id = out.rule(id, None, None, None);
         let message = message_text
             .or_else(|| {
@@ -260,6 +275,22 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
         }
     }
     Ok(out.finish())
+}
+
+/// cargo-audit's SARIF: an unscored vulnerability (`error`) and the informational warnings
+/// (`warning`, the kind only in the message: `… has a unsound warning: …`) rated as its JSON.
+fn cargo_audit_severity(level: &str, message: Option<&str>) -> Severity {
+    if level == "error" {
+        return super::cargo_audit::UNSCORED;
+    }
+    let kind = message
+        .and_then(|m| m.split_once(" has a "))
+        .and_then(|(_, rest)| rest.split_once(" warning"))
+        .map(|(kind, _)| kind);
+    match kind {
+        Some(k) => super::cargo_audit::warning_severity(k),
+        None => level_severity(level),
+    }
 }
 
 /// gitleaks 7 writes results without `ruleId`, their message starting with the rule's id

@@ -904,6 +904,671 @@ const CASES: &[Case] = &[
             assert!(f.message.contains("no fix available"), "{}", f.message);
         },
     },
+    // ---------------------------------------------------------------- cargo-audit
+    Case {
+        file: "cargo-audit/cargo-audit-base64_vuln.json",
+        tool: "cargo-audit",
+        // CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H = 9.8.
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2017-0004");
+            assert_eq!(f.cvss, Some(9.8));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("base64", Some("0.5.1"))
+            );
+            assert_eq!(pkg.aliases, ["CVE-2017-1000430", "GHSA-x67x-vg9m-65c3"]);
+            assert_eq!(pkg.fixed_versions, [">=0.5.2"]);
+            assert_eq!(pkg.ecosystem.as_deref(), Some("crates.io"));
+            assert!(f.location.is_none(), "cargo-audit names no file");
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-base64_vuln.sarif",
+        tool: "cargo-audit",
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "cargo-audit/RUSTSEC-2017-0004", "Cargo.lock", 1);
+            assert_eq!(f.cvss, Some(9.8));
+            // The package comes from the advisory fingerprint.
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("base64", Some("0.5.1"))
+            );
+            assert_eq!(r.version.as_deref(), Some("0.22.2"));
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-multi_vuln.json",
+        tool: "cargo-audit",
+        // regex 7.5 high, smallvec 9.8 critical, time (AV:L, A:H) 6.2 medium.
+        severities: [1, 1, 1, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "cargo-audit/RUSTSEC-2020-0071")
+                .expect("finding");
+            assert_eq!(f.cvss, Some(6.2));
+            assert_eq!(f.severity, Severity::Medium);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-multi_vuln.sarif",
+        tool: "cargo-audit",
+        // Every result is `error`; security-severity rates them as the JSON.
+        severities: [1, 1, 1, 0, 0],
+        check: |r| {
+            let f = at(r, "cargo-audit/RUSTSEC-2022-0013", "Cargo.lock", 1);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(f.package.as_ref().map(|p| p.name.as_str()), Some("regex"));
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-no_vulns.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-no_vulns.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-notice.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 1],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2022-0058");
+            assert!(f.message.contains("has a notice advisory"), "{}", f.message);
+            assert_eq!(f.cvss, None);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-notice.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 1],
+        check: |r| {
+            at(r, "cargo-audit/RUSTSEC-2022-0058", "Cargo.lock", 1);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unmaintained.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 1, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2022-0061");
+            assert_eq!(
+                f.package.as_ref().map(|p| p.name.as_str()),
+                Some("parity-wasm")
+            );
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unmaintained.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 1, 0],
+        check: |r| {
+            at(r, "cargo-audit/RUSTSEC-2022-0061", "Cargo.lock", 1);
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unsound.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "cargo-audit/RUSTSEC-2021-0090");
+            assert_eq!(
+                f.package.as_ref().map(|p| p.fixed_versions.clone()),
+                Some(vec![">=0.33.1".to_string()])
+            );
+        },
+    },
+    Case {
+        file: "cargo-audit/cargo-audit-unsound.sarif",
+        tool: "cargo-audit",
+        severities: [0, 0, 1, 0, 0],
+        check: |r| {
+            at(r, "cargo-audit/RUSTSEC-2021-0090", "Cargo.lock", 1);
+        },
+    },
+    Case {
+        file: "cargo-audit/dojo-many_findings.json",
+        tool: "cargo-audit",
+        // 4 vulnerabilities without CVSS (high), 3 unmaintained and 6 yanked (low).
+        severities: [0, 4, 0, 9, 0],
+        check: |r| {
+            let smallvec: Vec<_> = r
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "cargo-audit/RUSTSEC-2021-0003")
+                .filter_map(|f| f.package.as_ref()?.version.clone())
+                .collect();
+            assert_eq!(smallvec, ["0.6.13", "1.5.0"]);
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.rule_id == "cargo-audit/yanked")
+                    .count(),
+                6
+            );
+        },
+    },
+    Case {
+        file: "cargo-audit/dojo-many_findings_cvss.json",
+        tool: "cargo-audit",
+        // 7.5, 7.5, 5.9 and 7.4 from v3 vectors; a v4 vector and four null ones are unscored.
+        severities: [0, 9, 1, 0, 0],
+        check: |r| {
+            let by_id = |id: &str| {
+                r.findings
+                    .iter()
+                    .find(|f| f.rule_id == id)
+                    .unwrap_or_else(|| panic!("{id}"))
+            };
+            assert_eq!(by_id("cargo-audit/RUSTSEC-2026-0045").cvss, Some(5.9));
+            assert_eq!(by_id("cargo-audit/RUSTSEC-2026-0048").cvss, Some(7.4));
+            assert_eq!(by_id("cargo-audit/RUSTSEC-2026-0141").cvss, None);
+        },
+    },
+    Case {
+        file: "cargo-audit/dojo-no_findings.json",
+        tool: "cargo-audit",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    // ---------------------------------------------------------------- osv-scanner
+    Case {
+        file: "osv-scanner/cli-snapshot-json-empty.json",
+        tool: "osv-scanner",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "osv-scanner/cli-snapshot-sarif-empty.sarif",
+        tool: "osv-scanner",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("2.5.0"));
+        },
+    },
+    Case {
+        file: "osv-scanner/cli-snapshot-sarif-with-vulns.sarif",
+        tool: "osv-scanner",
+        // security-severity 7.5.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // An absolute file:// URI without a region (normalise relativises it).
+            let f = at(
+                r,
+                "osv-scanner/CVE-2021-23424",
+                "file://<rootdir>/testdata/locks-many-with-insecure/package-lock.json",
+                0,
+            );
+            assert!(f.message.contains("ansi-html@0.0.1"), "{}", f.message);
+        },
+    },
+    Case {
+        file: "osv-scanner/dojo-many_findings.json",
+        tool: "osv-scanner",
+        // 37 groups over 6 sources; no max_severity in this older output: the records' CVSS v3
+        // vectors rate them, one group (django GHSA-xxj9-f6rv-m3x4) only by GitHub's MODERATE.
+        // (Counts checked with an independent CVSS v3.1 calculation in Python.)
+        severities: [5, 20, 12, 0, 0],
+        check: |r| {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "osv-scanner/GHSA-v6rh-hp5x-86rv")
+                .expect("finding");
+            // CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:L/A:L = 7.3.
+            assert_eq!(f.cvss, Some(7.3));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("django", Some("3.2.4"))
+            );
+            assert_eq!(pkg.ecosystem.as_deref(), Some("PyPI"));
+            assert!(pkg.aliases.contains(&"PYSEC-2021-439".to_string()));
+            assert!(
+                pkg.fixed_versions.contains(&"3.2.10".to_string()),
+                "{:?}",
+                pkg.fixed_versions
+            );
+            assert_eq!(
+                f.location.as_ref().map(|l| l.path.as_str()),
+                Some("/tmprengine/web/requirements.txt")
+            );
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "osv-scanner/GHSA-xxj9-f6rv-m3x4")
+                .expect("finding");
+            assert_eq!((f.severity, f.cvss), (Severity::Medium, None));
+            // A vulnerability of a git commit, not a package.
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "osv-scanner/CVE-2023-50094")
+                .expect("finding");
+            assert!(f.package.is_none());
+            assert!(
+                f.message.starts_with("commit f5f3c22f3ed5 "),
+                "{}",
+                f.message
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/dojo-some_findings.json",
+        tool: "osv-scanner",
+        // MAL-2023-1035: a malicious package, critical.
+        severities: [1, 0, 0, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "osv-scanner/MAL-2023-1035",
+                "/tmp/components/yarn.lock",
+                0,
+            );
+            assert_eq!(
+                f.package.as_ref().map(|p| p.aliases.clone()),
+                Some(vec!["GHSA-8348-2q94-ffjx".to_string()])
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-json-aliases-max-severity.json",
+        tool: "osv-scanner",
+        // Two alias records, one group, max_severity 8.3.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "osv-scanner/OSV-1");
+            assert_eq!(f.cvss, Some(8.3));
+            assert_eq!(
+                f.package.as_ref().map(|p| p.aliases.clone()),
+                Some(vec!["GHSA-123".to_string()])
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-json-called-vuln.json",
+        tool: "osv-scanner",
+        // Nothing rates it: high.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            at(
+                r,
+                "osv-scanner/OSV-1",
+                "<rootdir>/path/to/my/first/lockfile",
+                0,
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-json-multi-ecosystem-vulns.json",
+        tool: "osv-scanner",
+        // Six groups; author3/mine3's OSV-3 has max_severity 4.3, the others nothing.
+        severities: [0, 5, 1, 0, 0],
+        check: |r| {
+            let f = at(
+                r,
+                "osv-scanner/OSV-3",
+                "<rootdir>/path/to/my/second/lockfile",
+                0,
+            );
+            assert_eq!(f.severity, Severity::Medium);
+            assert_eq!(
+                f.package.as_ref().and_then(|p| p.ecosystem.as_deref()),
+                Some("Packagist")
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-sarif-max-severity.sarif",
+        tool: "osv-scanner",
+        // No security-severity in this snapshot: unrated, high as in the JSON.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            at(
+                r,
+                "osv-scanner/OSV-1",
+                "file://<rootdir>/path/to/my/first/lockfile",
+                0,
+            );
+        },
+    },
+    Case {
+        file: "osv-scanner/formatter-snapshot-sarif-multi-ecosystem-vulns.sarif",
+        tool: "osv-scanner",
+        severities: [0, 6, 0, 0, 0],
+        check: |r| {
+            assert_eq!(r.findings.len(), 6);
+            at(
+                r,
+                "osv-scanner/OSV-2",
+                "file://<rootdir>/path/to/my/second/lockfile",
+                0,
+            );
+        },
+    },
+    // ---------------------------------------------------------------- checkov
+    Case {
+        file: "checkov/dojo-checkov-report-0-vuln.json",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("1.0.467"));
+        },
+    },
+    Case {
+        file: "checkov/dojo-checkov-report-severity.json",
+        tool: "checkov",
+        // Rated with an API key: 2 MEDIUM, 1 LOW, 1 HIGH.
+        severities: [0, 1, 2, 1, 0],
+        check: |r| {
+            let f = at(r, "checkov/CKV_GCP_28", "gcs.tf", 17);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(span(f), (p(17, 1), p(21, 1)));
+            let rule = r
+                .rules
+                .iter()
+                .find(|x| x.id == "checkov/CKV_GCP_28")
+                .expect("rule");
+            assert_eq!(
+                rule.help_uri.as_deref(),
+                Some("https://docs.bridgecrew.io/docs/bc_gcp_public_1")
+            );
+        },
+    },
+    Case {
+        file: "checkov/dojo-checkov2-report-0-vuln.json",
+        tool: "checkov",
+        // The bare summary (old key spelling) of a run that scanned nothing.
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("2.1.269"));
+        },
+    },
+    Case {
+        file: "checkov/run-here-clean-dockerfile.json",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("3.3.30"));
+        },
+    },
+    Case {
+        file: "checkov/run-here-clean-dockerfile.sarif",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "checkov/run-here-empty-dir.json",
+        tool: "checkov",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("3.3.30"));
+        },
+    },
+    Case {
+        file: "checkov/run-here-sample.json",
+        tool: "checkov",
+        // A list of three reports: dockerfile 5, github_actions 2, terraform 10 failed; no API
+        // key, so no rating: medium.
+        severities: [0, 0, 17, 0, 0],
+        check: |r| {
+            // sample/Dockerfile line 5: `EXPOSE 22`.
+            let f = at(r, "checkov/CKV_DOCKER_1", "sample/Dockerfile", 5);
+            assert_eq!(
+                f.message,
+                "CKV_DOCKER_1: Ensure port 22 is not exposed (/Dockerfile.EXPOSE)"
+            );
+            let f = at(
+                r,
+                "checkov/CKV_GHA_2",
+                "sample/.github/workflows/pr.yml",
+                13,
+            );
+            assert_eq!(span(f), (p(13, 1), p(16, 1)));
+            at(r, "checkov/CKV_AWS_24", "sample/terraform/main.tf", 6);
+        },
+    },
+    Case {
+        file: "checkov/run-here-sample.sarif",
+        tool: "checkov",
+        // Every result `error` in checkov's SARIF; rated as the JSON.
+        severities: [0, 0, 17, 0, 0],
+        check: |r| {
+            at(r, "checkov/CKV_DOCKER_1", "sample/Dockerfile", 5);
+            at(r, "checkov/CKV2_AWS_6", "sample/terraform/main.tf", 1);
+        },
+    },
+    // ---------------------------------------------------------------- hadolint
+    Case {
+        file: "hadolint/dojo-many_dockerfile.json",
+        tool: "hadolint",
+        severities: [0, 0, 9, 3, 0],
+        check: |r| {
+            // Windows separators as the submitter's hadolint wrote them (normalise fixes them).
+            let f = at(
+                r,
+                "hadolint/DL4006",
+                "django-DefectDojo\\Dockerfile.nginx",
+                25,
+            );
+            assert_eq!(f.severity, Severity::Medium);
+        },
+    },
+    Case {
+        file: "hadolint/dojo-one_dockerfile.json",
+        tool: "hadolint",
+        severities: [0, 0, 3, 1, 0],
+        check: |r| {
+            at(
+                r,
+                "hadolint/DL3013",
+                "django-DefectDojo\\Dockerfile.django",
+                44,
+            );
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-clean.json",
+        tool: "hadolint",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-clean.sarif",
+        tool: "hadolint",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("2.15.1"));
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-errors.json",
+        tool: "hadolint",
+        severities: [0, 3, 1, 1, 0],
+        check: |r| {
+            // sample/Dockerfile.errors line 2: `MAINTAINER someone@example.com`.
+            let f = at(r, "hadolint/DL4000", "Dockerfile.errors", 2);
+            assert_eq!(f.severity, Severity::High);
+            assert_eq!(f.message, "DL4000: MAINTAINER is deprecated");
+            // line 7: `RUN echo $HOME`, ShellCheck's SC2086.
+            let f = at(r, "hadolint/SC2086", "Dockerfile.errors", 7);
+            assert_eq!(f.severity, Severity::Low);
+            let rule = r
+                .rules
+                .iter()
+                .find(|x| x.id == "hadolint/SC2086")
+                .expect("rule");
+            assert_eq!(
+                rule.help_uri.as_deref(),
+                Some("https://www.shellcheck.net/wiki/SC2086")
+            );
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-errors.sarif",
+        tool: "hadolint",
+        // No rules[] in hadolint's SARIF: rules come from the results.
+        severities: [0, 3, 1, 1, 0],
+        check: |r| {
+            at(r, "hadolint/DL4000", "Dockerfile.errors", 2);
+            assert_eq!(r.rules.len(), 5);
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-invalid.json",
+        tool: "hadolint",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // A parse failure is an ordinary finding, at line 3 column 15.
+            let f = at(r, "hadolint/DL1000", "Dockerfile.invalid", 3);
+            assert_eq!(span(f).0, p(3, 15));
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile-invalid.sarif",
+        tool: "hadolint",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = at(r, "hadolint/DL1000", "Dockerfile.invalid", 3);
+            assert_eq!(span(f).0, p(3, 15));
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile.json",
+        tool: "hadolint",
+        severities: [0, 0, 3, 2, 0],
+        check: |r| {
+            // sample/Dockerfile line 1: `FROM ubuntu:latest`.
+            at(r, "hadolint/DL3007", "Dockerfile", 1);
+            // line 4: `ENV API_TOKEN=changeme`.
+            at(r, "hadolint/DL3064", "Dockerfile", 4);
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-dockerfile.sarif",
+        tool: "hadolint",
+        severities: [0, 0, 3, 2, 0],
+        check: |r| {
+            at(r, "hadolint/DL3009", "Dockerfile", 2);
+        },
+    },
+    Case {
+        file: "hadolint/hadolint-two-files.json",
+        tool: "hadolint",
+        severities: [0, 3, 4, 3, 0],
+        check: |r| {
+            at(r, "hadolint/DL3007", "Dockerfile", 1);
+            at(r, "hadolint/DL3004", "Dockerfile.errors", 5);
+        },
+    },
+    // ---------------------------------------------------------------- safety
+    Case {
+        file: "safety/repo-no_recommended_remediation-safety-2.4.0.dev.json",
+        tool: "safety",
+        // No rating without an API key: high.
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            let f = &r.findings[0];
+            assert_eq!(f.rule_id, "safety/pyup-25853");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("insecure-package", Some("0.1.0"))
+            );
+            assert!(f.message.contains("affected: <0.2.0"), "{}", f.message);
+            assert_eq!(r.version.as_deref(), Some("2.4.0.dev"));
+        },
+    },
+    Case {
+        file: "safety/repo-report_with_recommended_fix-safety-2.0.0.dev6.json",
+        tool: "safety",
+        // CVSS v3 base_severity: MEDIUM (in `severity`), HIGH and 2 CRITICAL (in `CVE`).
+        severities: [2, 1, 1, 0, 0],
+        check: |r| {
+            let f = &r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "safety/CVE-2022-22818")
+                .expect("finding");
+            assert_eq!((f.severity, f.cvss), (Severity::Medium, Some(6.1)));
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(pkg.aliases, ["pyup-44742"]);
+            assert_eq!(pkg.fixed_versions, ["2.2.27", "3.2.12", "4.0.2"]);
+            let f = &r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "safety/CVE-2022-28346")
+                .expect("finding");
+            assert_eq!((f.severity, f.cvss), (Severity::Critical, Some(9.8)));
+        },
+    },
+    Case {
+        file: "safety/repo-test_db-report-safety-2.0b1.json",
+        tool: "safety",
+        severities: [0, 1, 0, 0, 0],
+        check: |r| {
+            // `vulnerable_spec` as a list in this version.
+            assert!(
+                r.findings[0].message.contains("affected: <0.2.0"),
+                "{}",
+                r.findings[0].message
+            );
+        },
+    },
+    Case {
+        file: "safety/run-here-safety-1.10.3-legacy-clean.json",
+        tool: "safety",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "safety/run-here-safety-1.10.3-legacy.json",
+        tool: "safety",
+        // 24 vulnerabilities over the 5 pins of sample/requirements.txt; the free database has
+        // no CVSS: all high.
+        severities: [0, 24, 0, 0, 0],
+        check: |r| {
+            let f = &r
+                .findings
+                .iter()
+                .find(|f| f.rule_id == "safety/pyup-36546")
+                .expect("finding");
+            let pkg = f.package.as_ref().expect("package");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("requests", Some("2.19.1"))
+            );
+            assert_eq!(
+                r.findings
+                    .iter()
+                    .filter(|f| f.package.as_ref().is_some_and(|p| p.name == "django"))
+                    .count(),
+                17
+            );
+        },
+    },
     // ---------------------------------------------------------------- bandit
     Case {
         file: "bandit/bandit-clean.json",
@@ -1261,14 +1926,7 @@ fn is_output(rel: &str) -> bool {
 }
 
 /// Tool folders whose parser is still being written (emptied as each lands).
-const PENDING: &[&str] = &[
-    "cargo-audit",
-    "osv-scanner",
-    "checkov",
-    "hadolint",
-    "safety",
-    "zizmor",
-];
+const PENDING: &[&str] = &["osv-scanner", "checkov", "hadolint", "safety", "zizmor"];
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
