@@ -326,3 +326,82 @@ fn fingerprint(tool: &ToolRun, f: &ScanFinding) -> String {
     let digest = h.finalize();
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scanners::model::{Origin, ScanFinding};
+
+    fn finding(severity: Severity, cvss: Option<f32>) -> ScanFinding {
+        ScanFinding {
+            rule_id: "trivy/CVE-1".into(),
+            severity,
+            cvss,
+            message: "m".into(),
+            location: None,
+            package: None,
+            suppressed: false,
+            also_reported_by: vec!["grype".into()],
+        }
+    }
+
+    #[test]
+    fn categories_are_per_tool() {
+        assert_eq!(category_of("ci-guard/", "bandit"), "ci-guard/bandit/");
+        assert_eq!(category_of("ci-guard/audit", "bandit"), "ci-guard/audit/bandit/");
+        assert_eq!(category_of("", "bandit"), "bandit/");
+    }
+
+    #[test]
+    fn security_severity_prefers_the_cvss_score() {
+        assert_eq!(security_severity(&finding(Severity::Low, Some(9.81))), "9.8");
+        assert_eq!(security_severity(&finding(Severity::High, None)), "8.0");
+        assert_eq!(security_severity(&finding(Severity::High, Some(f32::NAN))), "8.0");
+        assert_eq!(security_severity(&finding(Severity::High, Some(42.0))), "10.0");
+    }
+
+    #[test]
+    fn a_failed_run_says_so_and_names_the_merged_tools() {
+        let run = ToolRun {
+            tool: "trivy".into(),
+            version: Some("0.72.0".into()),
+            origin: Origin::Executed {
+                command: "trivy fs .".into(),
+                exit_code: Some(2),
+                duration: std::time::Duration::from_millis(5),
+                stderr_tail: "FATAL".into(),
+            },
+            status: RunStatus::Failed {
+                reason: "exited with code 2".into(),
+            },
+            rules: Vec::new(),
+            findings: vec![finding(Severity::High, Some(7.5))],
+            notifications: vec!["a warning".into()],
+        };
+        let v = serde_json::to_value(super::run(&run, "ci-guard/", Path::new("/r")))
+            .unwrap_or_default();
+        assert_eq!(v["automationDetails"]["id"], "ci-guard/trivy/");
+        let inv = &v["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        assert_eq!(inv["exitCode"], 2);
+        assert_eq!(inv["commandLine"], "trivy fs .");
+        let notes: Vec<&str> = inv["toolExecutionNotifications"]
+            .as_array()
+            .map(|n| n.iter().filter_map(|n| n["message"]["text"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            notes,
+            [
+                "trivy failed: exited with code 2",
+                "a warning",
+                "stderr (last lines):\nFATAL"
+            ]
+        );
+        let r = &v["results"][0];
+        assert_eq!(r["message"]["text"], "m (also reported by grype)");
+        assert_eq!(r["properties"]["security-severity"], "7.5");
+        assert_eq!(r["ruleIndex"], 0);
+        assert!(r.get("locations").is_none());
+        assert_eq!(v["tool"]["driver"]["rules"][0]["properties"]["security-severity"], "7.5");
+    }
+}

@@ -683,3 +683,194 @@ pub fn dedupe_names(runs: &mut [ToolRun]) {
         r.tool = name;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Location, Severity};
+    use crate::scanners::model::ScanFinding;
+    use crate::workspace::{FileKind, Language};
+
+    /// A PATH folder holding executables named `names`.
+    fn bin_with(names: &[&str]) -> tempfile::TempDir {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp");
+        for n in names {
+            let p = dir.path().join(n);
+            std::fs::write(&p, "#!/bin/sh\n").expect("write");
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        // Not executable: never found.
+        std::fs::write(dir.path().join("grype"), "").expect("write");
+        dir
+    }
+
+    fn target() -> Target {
+        Target {
+            root: PathBuf::from("/r"),
+            files: vec![
+                ("Dockerfile".into(), FileKind::Dockerfile),
+                ("main.tf".into(), FileKind::Iac(crate::workspace::IacKind::Terraform)),
+            ],
+            languages: vec![Language::Python],
+            image: Some("alpine:3.20".into()),
+            ..Target::default()
+        }
+    }
+
+    fn actions(planned: &[Planned]) -> Vec<String> {
+        planned
+            .iter()
+            .map(|p| match &p.action {
+                Action::Run(_) => format!("{}: run", p.def.name),
+                Action::Skip(r) => format!("{}: {r}", p.def.name),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_picks_applicable_installed_tools_one_per_group() {
+        let bin = bin_with(&["bandit", "checkov", "trivy", "hadolint"]);
+        let opts = ScanOptions {
+            path: Some(bin.path().as_os_str().to_owned()),
+            ..ScanOptions::default()
+        };
+        let p = plan(&target(), &opts).expect("plan");
+        assert_eq!(
+            actions(&p),
+            [
+                "bandit: run",
+                "semgrep: no local rules: add .semgrep.yml (or .semgrep/) or pass --semgrep-config FILE (registry rules need the network)",
+                "trivy-image: run",
+                "grype: not installed",
+                "checkov: run",
+                "trivy: covered by checkov",
+                "hadolint: run",
+                "gitleaks: not installed",
+                "detect-secrets: not installed",
+            ]
+        );
+    }
+
+    #[test]
+    fn asked_for_tools_all_run_and_unknown_names_are_errors() {
+        let bin = bin_with(&["checkov", "trivy"]);
+        let opts = ScanOptions {
+            only: Some(vec!["trivy".into()]),
+            require: vec!["checkov".into()],
+            path: Some(bin.path().as_os_str().to_owned()),
+            ..ScanOptions::default()
+        };
+        // Explicit and required tools run even where a group would pick one.
+        assert_eq!(
+            actions(&plan(&target(), &opts).expect("plan")),
+            ["checkov: run", "trivy: run"]
+        );
+        let bad = ScanOptions {
+            only: Some(vec!["bandit".into(), "nope".into()]),
+            ..ScanOptions::default()
+        };
+        let e = plan(&target(), &bad).expect_err("unknown");
+        assert!(e.to_string().starts_with("unknown scanner `nope`; known: bandit, semgrep"));
+    }
+
+    fn finding(path: &str) -> ScanFinding {
+        ScanFinding {
+            rule_id: "bandit/B101".into(),
+            severity: Severity::Low,
+            cvss: None,
+            message: "m".into(),
+            location: Some(Location::new(path, crate::yaml::Span::default())),
+            package: None,
+            suppressed: false,
+            also_reported_by: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn paths_become_relative_to_the_scan_root() {
+        let mut run = not_run(&tools::bandit::TOOL, RunStatus::Completed);
+        run.findings = vec![
+            finding("./app.py"),
+            finding("/r/src/a.py"),
+            finding("././b.py"),
+            finding("/elsewhere/c.py"),
+            finding("src\\d.py"),
+        ];
+        tidy_paths(&mut run, Path::new("/r/"));
+        let paths: Vec<&str> = run
+            .findings
+            .iter()
+            .filter_map(|f| f.location.as_ref().map(|l| l.path.as_str()))
+            .collect();
+        assert_eq!(paths, ["app.py", "src/a.py", "b.py", "/elsewhere/c.py", "src/d.py"]);
+    }
+
+    #[test]
+    fn required_problems_split_missing_from_failed() {
+        let runs = vec![
+            not_run(&tools::bandit::TOOL, RunStatus::Completed),
+            not_run(
+                &tools::gitleaks::TOOL,
+                RunStatus::Skipped {
+                    reason: "not installed".into(),
+                },
+            ),
+            not_run(
+                &tools::pip_audit::TOOL,
+                RunStatus::DidNotScan {
+                    reason: "all skipped".into(),
+                },
+            ),
+        ];
+        let req = ["bandit", "gitleaks", "pip-audit", "trivy"].map(String::from);
+        let (missing, failed) = required_problems(&runs, &req);
+        assert_eq!(
+            missing,
+            [
+                "required scanner gitleaks was skipped: not installed",
+                "required scanner trivy was not run"
+            ]
+        );
+        assert_eq!(failed, ["required scanner pip-audit did not scan: all skipped"]);
+    }
+
+    #[test]
+    fn small_helpers() {
+        let long: String = (0..30).map(|i| format!("line {i}\n")).collect();
+        let t = tail(&long);
+        assert!(t.starts_with("line 10") && t.ends_with("line 29"));
+        assert_eq!(t.lines().count(), STDERR_TAIL_LINES);
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote("--metrics=off"), "--metrics=off");
+        assert_eq!(last_line("x\n  err: bad \n\n"), ": err: bad");
+        let mut runs = vec![
+            not_run(&tools::bandit::TOOL, RunStatus::Completed),
+            not_run(&tools::bandit::TOOL, RunStatus::Completed),
+            not_run(&tools::bandit::TOOL, RunStatus::Completed),
+        ];
+        dedupe_names(&mut runs);
+        let names: Vec<&str> = runs.iter().map(|r| r.tool.as_str()).collect();
+        assert_eq!(names, ["bandit", "bandit-2", "bandit-3"]);
+    }
+
+    #[test]
+    fn empty_and_garbage_outputs_fail() {
+        let mut run = not_run(&tools::bandit::TOOL, RunStatus::Completed);
+        apply_parsed(&mut run, "bandit", b"  \n");
+        assert_eq!(
+            run.status,
+            RunStatus::Failed {
+                reason: "wrote empty output".into()
+            }
+        );
+        let mut run = not_run(&tools::bandit::TOOL, RunStatus::Completed);
+        apply_parsed(&mut run, "bandit", b"Traceback (most recent call last):");
+        assert!(
+            matches!(&run.status, RunStatus::Failed { reason } if reason.starts_with("unreadable output: bandit output is not valid JSON")),
+            "{:?}",
+            run.status
+        );
+    }
+}
