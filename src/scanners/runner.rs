@@ -191,7 +191,21 @@ pub fn scan(target: &Target, opts: &ScanOptions) -> Result<Vec<ToolRun>, ScanErr
     for (i, run) in done.into_inner().unwrap_or_default() {
         slots[i] = Some(run);
     }
-    Ok(slots.into_iter().flatten().collect())
+    // A tool whose result went missing (a worker died) is a failure, never an absence.
+    Ok(slots
+        .into_iter()
+        .zip(&planned)
+        .map(|(slot, p)| {
+            slot.unwrap_or_else(|| {
+                not_run(
+                    p.def,
+                    RunStatus::Failed {
+                        reason: "internal error: its result was lost".to_string(),
+                    },
+                )
+            })
+        })
+        .collect())
 }
 
 /// Problems with `--require`d tools: each required tool that did not complete, and why.
