@@ -32,7 +32,7 @@ mod safety;
 pub mod sarif;
 mod semgrep;
 mod trivy;
-// mod zizmor;
+mod zizmor;
 
 #[cfg(test)]
 mod tests;
@@ -56,6 +56,7 @@ pub const TOOLS: &[&str] = &[
     "checkov",
     "hadolint",
     "safety",
+    "zizmor",
     "sarif",
 ];
 
@@ -107,6 +108,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "checkov" => checkov::parse(&value),
         "hadolint" => hadolint::parse(&value),
         "safety" => safety::parse(&value),
+        "zizmor" => zizmor::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),
