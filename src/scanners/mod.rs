@@ -4,4 +4,5 @@
 //! runs to the sinks. One file per tool under `parse/`.
 
 pub mod model;
+pub mod normalise;
 pub mod parse;

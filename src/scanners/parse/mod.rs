@@ -35,9 +35,9 @@ mod trivy;
 mod zizmor;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
-use crate::scanners::model::{ScanFinding, ScanRule};
+use crate::scanners::model::{Origin, RunStatus, ScanFinding, ScanRule, ToolRun};
 
 pub use sarif::{SarifRun, parse_sarif_runs};
 
@@ -69,6 +69,26 @@ pub struct Parsed {
     pub notifications: Vec<String>,
     /// Set when the output shows the tool did not really scan (see `RunStatus::DidNotScan`).
     pub did_not_scan: Option<String>,
+}
+
+impl Parsed {
+    /// The run record for `tool`: `Completed`, or `DidNotScan` when the output says the tool
+    /// did not really scan. The runner may still downgrade it (a crash, a timeout).
+    pub fn into_run(self, tool: &str, origin: Origin) -> ToolRun {
+        let status = match self.did_not_scan {
+            Some(reason) => RunStatus::DidNotScan { reason },
+            None => RunStatus::Completed,
+        };
+        ToolRun {
+            tool: tool.to_string(),
+            version: self.version,
+            origin,
+            status,
+            rules: self.rules,
+            findings: self.findings,
+            notifications: self.notifications,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
