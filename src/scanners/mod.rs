@@ -4,6 +4,7 @@
 //! runs to the sinks. One file per tool under `parse/`.
 
 pub mod model;
+pub mod normalise;
 pub mod parse;
 pub mod runner;
 pub mod tools;

@@ -32,12 +32,12 @@ mod safety;
 pub mod sarif;
 mod semgrep;
 mod trivy;
-// mod zizmor;
+mod zizmor;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
-use crate::scanners::model::{ScanFinding, ScanRule};
+use crate::scanners::model::{Origin, RunStatus, ScanFinding, ScanRule, ToolRun};
 
 pub use sarif::{SarifRun, parse_sarif_runs};
 
@@ -56,6 +56,7 @@ pub const TOOLS: &[&str] = &[
     "checkov",
     "hadolint",
     "safety",
+    "zizmor",
     "sarif",
 ];
 
@@ -68,6 +69,26 @@ pub struct Parsed {
     pub notifications: Vec<String>,
     /// Set when the output shows the tool did not really scan (see `RunStatus::DidNotScan`).
     pub did_not_scan: Option<String>,
+}
+
+impl Parsed {
+    /// The run record for `tool`: `Completed`, or `DidNotScan` when the output says the tool
+    /// did not really scan. The runner may still downgrade it (a crash, a timeout).
+    pub fn into_run(self, tool: &str, origin: Origin) -> ToolRun {
+        let status = match self.did_not_scan {
+            Some(reason) => RunStatus::DidNotScan { reason },
+            None => RunStatus::Completed,
+        };
+        ToolRun {
+            tool: tool.to_string(),
+            version: self.version,
+            origin,
+            status,
+            rules: self.rules,
+            findings: self.findings,
+            notifications: self.notifications,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +128,7 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "checkov" => checkov::parse(&value),
         "hadolint" => hadolint::parse(&value),
         "safety" => safety::parse(&value),
+        "zizmor" => zizmor::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),

@@ -24,7 +24,8 @@
 //! - Secrets: snippets and properties are never read into messages; a `Match:` line in a message
 //!   (trivy's secret results) is dropped.
 //! - cargo-audit's `partialFingerprints["cargo-audit/advisory-fingerprint"]` (`ID:crate:version`)
-//!   gives the package, so its SARIF findings are placed and merged like its JSON ones.
+//!   gives the package, so its SARIF findings are placed and merged like its JSON ones (its
+//!   region, always line 1, is dropped for that).
 
 use std::collections::HashMap;
 
@@ -250,6 +251,10 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
                     Vec::new(),
                     Vec::new(),
                 ));
+                // cargo-audit's region is always line 1, not the package's: unknown.
+                if let Some(loc) = &mut f.location {
+                    *loc = file_location(&loc.path);
+                }
             }
         }
         out.findings.push(f);
