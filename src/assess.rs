@@ -947,7 +947,10 @@ mod tests {
         assert!(sbom_row(&b).current.contains("1 lockfile(s) unreadable"));
     }
 
-    fn tool_run(tool: &str, status: crate::scanners::model::RunStatus) -> crate::scanners::model::ToolRun {
+    fn tool_run(
+        tool: &str,
+        status: crate::scanners::model::RunStatus,
+    ) -> crate::scanners::model::ToolRun {
         crate::scanners::model::ToolRun {
             tool: tool.into(),
             version: None,
@@ -1000,7 +1003,11 @@ mod tests {
 
         // A present row with a failed scan is no longer present.
         let mut b = assess(&Inventory::default(), &[]);
-        if let Some(r) = b.rows.iter_mut().find(|r| r.component == "security-scanning") {
+        if let Some(r) = b
+            .rows
+            .iter_mut()
+            .find(|r| r.component == "security-scanning")
+        {
             r.state = State::Present;
         }
         b.scans_run_by_ci_guard(&[tool_run(

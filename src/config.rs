@@ -1101,7 +1101,10 @@ rules:
         assert_eq!(ok("scanners:\n").scanners(), Some(&[][..]));
         let (line, col, msg) = err("scanners:\n  - bandit\n  - trivvy\n");
         assert_eq!((line, col), (3, 5));
-        assert!(msg.starts_with("unknown scanner `trivvy`; known: bandit, semgrep"), "{msg}");
+        assert!(
+            msg.starts_with("unknown scanner `trivvy`; known: bandit, semgrep"),
+            "{msg}"
+        );
         let (line, _, msg) = err("scanners: bandit\n");
         assert_eq!(line, 1);
         assert!(msg.contains("must be a list of scanner names"), "{msg}");

@@ -400,7 +400,12 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     };
     let mut report = report;
     if args.scan
-        && let Err(code) = add_scans(&mut report, &args.scan_flags, &args.paths, args.config.as_deref())
+        && let Err(code) = add_scans(
+            &mut report,
+            &args.scan_flags,
+            &args.paths,
+            args.config.as_deref(),
+        )
     {
         return code;
     }

@@ -650,9 +650,13 @@ fn upload_survives_faults_and_every_sink_is_right() {
         o.summary
             .contains(&format!("✅ uploaded and processed (`{UPLOAD_ID}`)"))
     );
-    assert!(o.summary.contains("## Scanners\n\n| Tool | Status | Findings | Details |"));
     assert!(
-        o.summary.contains("| trivy | ⏭️ skipped | — | not installed |")
+        o.summary
+            .contains("## Scanners\n\n| Tool | Status | Findings | Details |")
+    );
+    assert!(
+        o.summary
+            .contains("| trivy | ⏭️ skipped | — | not installed |")
             || o.summary.contains("| trivy "),
         "{}",
         o.summary

@@ -171,7 +171,12 @@ fn bandit_finds_what_its_recorded_output_holds() {
     assert_eq!(count(bandit, Severity::High), 3);
     assert_eq!(count(bandit, Severity::Medium), 6);
     assert_eq!(count(bandit, Severity::Low), 5);
-    assert!(bandit.version.as_deref().is_some_and(|v| v.starts_with("1.")));
+    assert!(
+        bandit
+            .version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("1."))
+    );
     // Paths are relative to the scanned folder, not `./app.py` or absolute.
     let paths: Vec<&str> = bandit
         .findings
@@ -184,7 +189,10 @@ fn bandit_finds_what_its_recorded_output_holds() {
     assert_eq!(results(run), 14);
     assert_eq!(run["automationDetails"]["id"], "ci-guard/scan/bandit/");
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
-    assert_eq!(run["invocations"][0]["exitCode"], 1, "bandit exits 1 with findings");
+    assert_eq!(
+        run["invocations"][0]["exitCode"], 1,
+        "bandit exits 1 with findings"
+    );
 }
 
 #[test]
@@ -205,7 +213,11 @@ fn semgrep_runs_offline_with_local_rules_and_keeps_suppressions() {
     };
     assert!(command.contains("--metrics=off") && command.contains("--disable-version-check"));
     // Without --disable-version-check a run waits ~100 s offline.
-    assert!(started.elapsed() < Duration::from_secs(90), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "{:?}",
+        started.elapsed()
+    );
     valid_sarif(&report_of(dir.path(), runs));
 }
 
@@ -248,7 +260,10 @@ fn hadolint_and_zizmor_run_on_their_samples() {
         // unless they are (`Dockerfile.*` is one): at least the 5.
         let hadolint = run_of(&runs, "hadolint");
         assert!(active(hadolint) >= 5, "{:#?}", hadolint.findings);
-        assert_eq!(results(sarif_run(&log, "hadolint")), hadolint.findings.len());
+        assert_eq!(
+            results(sarif_run(&log, "hadolint")),
+            hadolint.findings.len()
+        );
     }
     if z && run_of(&runs, "zizmor").status.is_trustworthy() {
         // zizmor-pr-sample.json: 4 findings (3 High, 1 Medium) in pr.yml.
@@ -342,7 +357,9 @@ impl Faulty {
 
     fn path(&self) -> OsString {
         let mut parts = vec![self.bin.path().to_path_buf()];
-        parts.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        parts.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
         std::env::join_paths(parts).expect("PATH")
     }
 
@@ -390,8 +407,9 @@ fn assert_survivors(dir: &Path, runs: &[ToolRun], faulty: &str, word: &str, reas
         .unwrap_or_else(|| panic!("no {faulty} row:\n{md}"));
     assert!(row.contains("❌"), "{row}");
     assert!(
-        md.lines()
-            .any(|l| l.starts_with("| bandit") && l.contains("✅ ran") && l.contains("| 14 (3 high, 6 medium, 5 low) |")),
+        md.lines().any(|l| l.starts_with("| bandit")
+            && l.contains("✅ ran")
+            && l.contains("| 14 (3 high, 6 medium, 5 low) |")),
         "{md}"
     );
     // Text and annotations say it too.
@@ -412,7 +430,13 @@ fn a_crashing_tool_fails_and_the_others_survive() {
     }
     let f = Faulty::new("trivy", "echo 'panic: runtime error' >&2\nkill -SEGV $$");
     let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
-    assert_survivors(f.dir.path(), &runs, "trivy", "FAILED", "crashed (killed by signal 11)");
+    assert_survivors(
+        f.dir.path(),
+        &runs,
+        "trivy",
+        "FAILED",
+        "crashed (killed by signal 11)",
+    );
 }
 
 #[test]
@@ -422,19 +446,24 @@ fn a_hanging_tool_is_killed_with_its_children_at_the_timeout() {
     }
     // The fake starts a grandchild that would outlive a kill of the tool alone.
     let pidfile = tempfile::NamedTempFile::new().expect("pidfile");
-    let script = format!(
-        "sleep 300 &\necho $! > {}\nwait",
-        pidfile.path().display()
-    );
+    let script = format!("sleep 300 &\necho $! > {}\nwait", pidfile.path().display());
     let f = Faulty::new("trivy", &script);
     let started = Instant::now();
     let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(3));
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
-    assert_survivors(f.dir.path(), &runs, "trivy", "FAILED", "did not finish within 3s");
+    assert_survivors(
+        f.dir.path(),
+        &runs,
+        "trivy",
+        "FAILED",
+        "did not finish within 3s",
+    );
     let trivy = run_of(&runs, "trivy");
     let ci_guard::scanners::model::Origin::Executed {
-        exit_code, duration, ..
+        exit_code,
+        duration,
+        ..
     } = &trivy.origin
     else {
         panic!("executed");
@@ -532,17 +561,33 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
         .args(["scan", "--format", "sarif", "-o"])
         .arg(&out)
         .arg("--from")
-        .arg(format!("bandit={}", outputs("bandit/bandit-sample.json").display()))
+        .arg(format!(
+            "bandit={}",
+            outputs("bandit/bandit-sample.json").display()
+        ))
         .arg("--sarif-in")
         .arg(outputs("semgrep/semgrep-sample.sarif"))
         .arg("--from")
-        .arg(format!("trivy={}", outputs("trivy/action-config-terraform.json").display()))
+        .arg(format!(
+            "trivy={}",
+            outputs("trivy/action-config-terraform.json").display()
+        ))
         .output()
         .expect("run");
     // bandit has 3 high findings: the default gate fails.
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("ci-guard scan: bandit: ran, 14 findings (3 high, 6 medium, 5 low), imported from"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "ci-guard scan: bandit: ran, 14 findings (3 high, 6 medium, 5 low), imported from"
+        ),
+        "{stderr}"
+    );
     let log: Value = serde_json::from_slice(&std::fs::read(&out).expect("sarif")).expect("json");
     let errors: Vec<String> = validator()
         .iter_errors(&log)
@@ -551,20 +596,28 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
     assert!(errors.is_empty(), "{errors:#?}");
     let names: Vec<&str> = log["runs"]
         .as_array()
-        .map(|r| r.iter().filter_map(|r| r["tool"]["driver"]["name"].as_str()).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| r["tool"]["driver"]["name"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
-    assert_eq!(names, ["ci-guard", "bandit", "trivy", "semgrep"]);
+    assert_eq!(names, ["ci-guard", "bandit", "semgrep", "trivy"]);
     let cats: Vec<&str> = log["runs"]
         .as_array()
-        .map(|r| r.iter().filter_map(|r| r["automationDetails"]["id"].as_str()).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| r["automationDetails"]["id"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(
         cats,
         [
             "ci-guard/scan/",
             "ci-guard/scan/bandit/",
-            "ci-guard/scan/trivy/",
-            "ci-guard/scan/semgrep/"
+            "ci-guard/scan/semgrep/",
+            "ci-guard/scan/trivy/"
         ]
     );
     assert_eq!(results(sarif_run(&log, "bandit")), 14);
@@ -572,15 +625,18 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
     // semgrep-sample.sarif: 5 results, the nosemgrep one kept as suppressed.
     let semgrep = sarif_run(&log, "semgrep");
     assert_eq!(results(semgrep), 5);
-    let suppressed = semgrep["results"]
-        .as_array()
-        .map_or(0, |r| r.iter().filter(|r| r.get("suppressions").is_some()).count());
+    let suppressed = semgrep["results"].as_array().map_or(0, |r| {
+        r.iter().filter(|r| r.get("suppressions").is_some()).count()
+    });
     assert_eq!(suppressed, 1);
     // security-severity: from the CVSS/score when given, else from the severity; on every result.
     for run in log["runs"].as_array().into_iter().flatten().skip(1) {
         for r in run["results"].as_array().into_iter().flatten() {
             let s = r["properties"]["security-severity"].as_str().unwrap_or("x");
-            assert!(s.parse::<f32>().is_ok_and(|v| (0.0..=10.0).contains(&v)), "{s}");
+            assert!(
+                s.parse::<f32>().is_ok_and(|v| (0.0..=10.0).contains(&v)),
+                "{s}"
+            );
             assert!(r["partialFingerprints"]["ciGuardScanFingerprint/v1"].is_string());
         }
     }
@@ -592,17 +648,29 @@ fn json_reports_each_tool_and_its_status() {
         .args(["scan", "--format", "json", "--fail-on", "none"])
         .arg(outputs("bandit/sample"))
         .arg("--from")
-        .arg(format!("pip-audit={}", outputs("pip-audit/offline-all-skipped.json").display()))
+        .arg(format!(
+            "pip-audit={}",
+            outputs("pip-audit/offline-all-skipped.json").display()
+        ))
         .output()
         .expect("run");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let scans = v["scans"].as_array().expect("scans");
     assert_eq!(scans.len(), 1);
     assert_eq!(scans[0]["tool"], "pip-audit");
     assert_eq!(scans[0]["status"]["state"], "did-not-scan");
     assert_eq!(scans[0]["origin"]["kind"], "imported");
-    assert!(scans[0]["status"]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    assert!(
+        scans[0]["status"]["reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
 }
 
 #[test]
@@ -674,10 +742,18 @@ fn audit_scan_adds_the_scanners_to_the_audit_and_the_assessment() {
         .args(["audit", "--scan", "--format", "json", "--fail-on", "none"])
         .arg(dir.path())
         .arg("--from")
-        .arg(format!("bandit={}", outputs("bandit/bandit-sample.json").display()))
+        .arg(format!(
+            "bandit={}",
+            outputs("bandit/bandit-sample.json").display()
+        ))
         .output()
         .expect("run");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let tools: Vec<&str> = v["scans"]
         .as_array()
@@ -685,13 +761,18 @@ fn audit_scan_adds_the_scanners_to_the_audit_and_the_assessment() {
         .unwrap_or_default();
     // With --from only, nothing is started: the one imported run.
     assert_eq!(tools, ["bandit"]);
-    assert!(v["findings"].as_array().is_some_and(|f| !f.is_empty()), "the audit ran too");
+    assert!(
+        v["findings"].as_array().is_some_and(|f| !f.is_empty()),
+        "the audit ran too"
+    );
     let row = v["assessment"]["rows"]
         .as_array()
         .and_then(|r| r.iter().find(|r| r["component"] == "security-scanning"))
         .expect("row");
     assert!(
-        row["current"].as_str().is_some_and(|c| c.contains("ci-guard scanners: ran bandit (SAST) found 14")),
+        row["current"]
+            .as_str()
+            .is_some_and(|c| c.contains("ci-guard scanners: ran bandit (SAST) found 14")),
         "{row}"
     );
 }

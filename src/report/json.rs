@@ -70,9 +70,9 @@ impl serde::Serialize for Streamed<'_> {
         map.serialize_entry("scans", &Each(&report.scans))?;
         let mut summary = serde_json::Map::new();
         summary.insert(
-        "total".into(),
-        json!(report.active().count() + report.scan_findings().count()),
-    );
+            "total".into(),
+            json!(report.active().count() + report.scan_findings().count()),
+        );
         for (severity, n) in report.counts() {
             summary.insert(severity.as_str().into(), json!(n));
         }

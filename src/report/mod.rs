@@ -45,7 +45,10 @@ impl Report {
     pub fn counts(&self) -> [(Severity, usize); 5] {
         Severity::ALL.map(|s| {
             let own = self.active().filter(|f| f.severity == s).count();
-            (s, own + self.scan_findings().filter(|f| f.severity == s).count())
+            (
+                s,
+                own + self.scan_findings().filter(|f| f.severity == s).count(),
+            )
         })
     }
 

@@ -55,7 +55,9 @@ pub fn skipped_notifications(runs: &[ToolRun]) -> Vec<Notification> {
         .filter_map(|r| match &r.status {
             RunStatus::Skipped { reason } => Some(
                 Notification::builder()
-                    .message(Message::from(format!("scanner {} skipped: {reason}", r.tool).as_str()))
+                    .message(Message::from(
+                        format!("scanner {} skipped: {reason}", r.tool).as_str(),
+                    ))
                     .level(json!("note"))
                     .build(),
             ),
@@ -72,10 +74,8 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
             rule_ids.push(&f.rule_id);
         }
     }
-    let descriptors: Vec<ReportingDescriptor> = rule_ids
-        .iter()
-        .map(|id| descriptor(tool, id))
-        .collect();
+    let descriptors: Vec<ReportingDescriptor> =
+        rule_ids.iter().map(|id| descriptor(tool, id)).collect();
     let mut hashes: BTreeMap<String, Option<LineHashes>> = BTreeMap::new();
     let results: Vec<SarifResult> = tool
         .findings
@@ -97,7 +97,9 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
         .build();
     let mut notes: Vec<Notification> = Vec::new();
     match &tool.status {
-        RunStatus::Failed { reason } => notes.push(note("error", &format!("{} failed: {reason}", tool.tool))),
+        RunStatus::Failed { reason } => {
+            notes.push(note("error", &format!("{} failed: {reason}", tool.tool)))
+        }
         RunStatus::DidNotScan { reason } => notes.push(note(
             "error",
             &format!("{} did not scan: {reason}", tool.tool),
@@ -117,14 +119,20 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
         invocation.command_line = Some(command.clone());
         invocation.exit_code = exit_code.map(i64::from);
         if !tool.status.is_trustworthy() && !stderr_tail.is_empty() {
-            notes.push(note("note", &format!("stderr (last lines):\n{stderr_tail}")));
+            notes.push(note(
+                "note",
+                &format!("stderr (last lines):\n{stderr_tail}"),
+            ));
         }
     }
     if !notes.is_empty() {
         invocation.tool_execution_notifications = Some(notes);
     }
     let mut props = BTreeMap::new();
-    props.insert("ci-guard/status".to_string(), json!(status_word(&tool.status)));
+    props.insert(
+        "ci-guard/status".to_string(),
+        json!(status_word(&tool.status)),
+    );
     if let Origin::Imported { file } = &tool.origin {
         props.insert("ci-guard/imported-from".to_string(), json!(file));
     }
@@ -258,9 +266,11 @@ fn result(
     if let Some(l) = &f.location
         && l.start.line > 0
     {
-        let h = hashes
-            .entry(l.path.clone())
-            .or_insert_with(|| std::fs::read_to_string(root.join(&l.path)).ok().map(|t| LineHashes::new(&t)));
+        let h = hashes.entry(l.path.clone()).or_insert_with(|| {
+            std::fs::read_to_string(root.join(&l.path))
+                .ok()
+                .map(|t| LineHashes::new(&t))
+        });
         if let Some(hash) = h.as_ref().and_then(|h| h.get(l.start.line)) {
             fingerprints.insert("primaryLocationLineHash".to_owned(), hash.to_string());
         }
@@ -275,7 +285,10 @@ fn result(
         );
     }
     if !f.also_reported_by.is_empty() {
-        extra.insert("ci-guard/also-reported-by".to_owned(), json!(f.also_reported_by));
+        extra.insert(
+            "ci-guard/also-reported-by".to_owned(),
+            json!(f.also_reported_by),
+        );
     }
     let mut r = SarifResult::builder()
         .rule_id(f.rule_id.as_str())
@@ -294,7 +307,9 @@ fn result(
             .artifact_location(artifact)
             .build();
         physical.region = super::sarif::region_of(l);
-        r.locations = Some(vec![SarifLocation::builder().physical_location(physical).build()]);
+        r.locations = Some(vec![
+            SarifLocation::builder().physical_location(physical).build(),
+        ]);
     }
     if f.suppressed {
         r.suppressions = Some(vec![
@@ -316,9 +331,16 @@ fn fingerprint(tool: &ToolRun, f: &ScanFinding) -> String {
         f.rule_id.as_str(),
         f.location.as_ref().map_or("", |l| l.path.as_str()),
         f.package.as_ref().map_or("", |p| p.name.as_str()),
-        f.package.as_ref().and_then(|p| p.version.as_deref()).unwrap_or(""),
+        f.package
+            .as_ref()
+            .and_then(|p| p.version.as_deref())
+            .unwrap_or(""),
         f.package.as_ref().map_or("", |p| p.advisory.as_str()),
-        if f.package.is_none() { f.message.as_str() } else { "" },
+        if f.package.is_none() {
+            f.message.as_str()
+        } else {
+            ""
+        },
     ] {
         h.update(part.as_bytes());
         h.update([0u8]);
@@ -348,16 +370,28 @@ mod tests {
     #[test]
     fn categories_are_per_tool() {
         assert_eq!(category_of("ci-guard/", "bandit"), "ci-guard/bandit/");
-        assert_eq!(category_of("ci-guard/audit", "bandit"), "ci-guard/audit/bandit/");
+        assert_eq!(
+            category_of("ci-guard/audit", "bandit"),
+            "ci-guard/audit/bandit/"
+        );
         assert_eq!(category_of("", "bandit"), "bandit/");
     }
 
     #[test]
     fn security_severity_prefers_the_cvss_score() {
-        assert_eq!(security_severity(&finding(Severity::Low, Some(9.81))), "9.8");
+        assert_eq!(
+            security_severity(&finding(Severity::Low, Some(9.81))),
+            "9.8"
+        );
         assert_eq!(security_severity(&finding(Severity::High, None)), "8.0");
-        assert_eq!(security_severity(&finding(Severity::High, Some(f32::NAN))), "8.0");
-        assert_eq!(security_severity(&finding(Severity::High, Some(42.0))), "10.0");
+        assert_eq!(
+            security_severity(&finding(Severity::High, Some(f32::NAN))),
+            "8.0"
+        );
+        assert_eq!(
+            security_severity(&finding(Severity::High, Some(42.0))),
+            "10.0"
+        );
     }
 
     #[test]
@@ -387,7 +421,11 @@ mod tests {
         assert_eq!(inv["commandLine"], "trivy fs .");
         let notes: Vec<&str> = inv["toolExecutionNotifications"]
             .as_array()
-            .map(|n| n.iter().filter_map(|n| n["message"]["text"].as_str()).collect())
+            .map(|n| {
+                n.iter()
+                    .filter_map(|n| n["message"]["text"].as_str())
+                    .collect()
+            })
             .unwrap_or_default();
         assert_eq!(
             notes,
@@ -402,6 +440,9 @@ mod tests {
         assert_eq!(r["properties"]["security-severity"], "7.5");
         assert_eq!(r["ruleIndex"], 0);
         assert!(r.get("locations").is_none());
-        assert_eq!(v["tool"]["driver"]["rules"][0]["properties"]["security-severity"], "7.5");
+        assert_eq!(
+            v["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
+            "7.5"
+        );
     }
 }

@@ -51,7 +51,11 @@ pub fn status_line(run: &ToolRun) -> String {
                     .iter()
                     .map(|(s, n)| format!("{n} {s}"))
                     .collect();
-                format!("{n} finding{} ({})", if n == 1 { "" } else { "s" }, by.join(", "))
+                format!(
+                    "{n} finding{} ({})",
+                    if n == 1 { "" } else { "s" },
+                    by.join(", ")
+                )
             };
             let suppressed = run.findings.len() - n;
             let suppressed = if suppressed > 0 {
@@ -168,7 +172,11 @@ pub fn github(report: &Report) -> (String, String) {
 }
 
 /// The job summary's scanner section.
-pub fn markdown(report: &Report, cell: impl Fn(&str) -> String, inline: impl Fn(&str) -> String) -> String {
+pub fn markdown(
+    report: &Report,
+    cell: impl Fn(&str) -> String,
+    inline: impl Fn(&str) -> String,
+) -> String {
     let mut out = String::new();
     if report.scans.is_empty() {
         return out;

@@ -80,6 +80,36 @@ pub fn run(
         runs.extend(runner::import_sarif(file).map_err(import_failure)?);
     }
     runner::dedupe_names(&mut runs);
+    // Paths relative to the scanned root, dependency findings on their lockfile lines, the same
+    // vulnerability from two tools merged; then relative to the report root, as reports show.
+    let (root, prefix) = match ws.repositories.as_slice() {
+        [one] => (one.root.clone(), one.display_root.clone()),
+        _ => (ws.report_root.clone(), String::new()),
+    };
+    let lockfiles: Vec<crate::workspace::WorkspaceFile> = ws
+        .repositories
+        .iter()
+        .flat_map(|r| r.files.iter())
+        .filter(|f| matches!(f.kind, crate::workspace::FileKind::Lockfile(_)))
+        .map(|f| {
+            let mut f = f.clone();
+            if ws.repositories.len() > 1 {
+                // Relative to the report root, where the tools ran.
+                f.rel = f.display.clone();
+            }
+            f
+        })
+        .collect();
+    normalise::normalise(&mut runs, &root, &lockfiles);
+    if !prefix.is_empty() {
+        for f in runs.iter_mut().flat_map(|r| r.findings.iter_mut()) {
+            if let Some(l) = &mut f.location
+                && !l.path.starts_with('/')
+            {
+                l.path = format!("{prefix}/{}", l.path);
+            }
+        }
+    }
     Ok(runs)
 }
 

@@ -116,7 +116,10 @@ pub fn plan(target: &Target, opts: &ScanOptions) -> Result<Vec<Planned>, ScanErr
                 None => Action::Skip("not installed".to_string()),
                 Some(p) => {
                     // Automatic selection runs one tool per group; asked-for tools all run.
-                    match def.group.and_then(|g| groups_taken.iter().find(|(gg, _)| *gg == g)) {
+                    match def
+                        .group
+                        .and_then(|g| groups_taken.iter().find(|(gg, _)| *gg == g))
+                    {
                         Some((_, by)) if auto && !is_required && !chosen_explicitly => {
                             Action::Skip(format!("covered by {by}"))
                         }
@@ -147,8 +150,7 @@ pub fn find_program(program: &str, path: Option<&std::ffi::OsStr>) -> Option<Pat
     std::env::split_paths(path)
         .map(|dir| dir.join(program))
         .find(|p| {
-            std::fs::metadata(p)
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
 }
 
@@ -161,9 +163,12 @@ pub fn scan(target: &Target, opts: &ScanOptions) -> Result<Vec<ToolRun>, ScanErr
     for (i, p) in planned.iter().enumerate() {
         match &p.action {
             Action::Skip(reason) => {
-                slots[i] = Some(not_run(p.def, RunStatus::Skipped {
-                    reason: reason.clone(),
-                }));
+                slots[i] = Some(not_run(
+                    p.def,
+                    RunStatus::Skipped {
+                        reason: reason.clone(),
+                    },
+                ));
             }
             Action::Run(program) => queue.push((i, p.def, program.clone())),
         }
@@ -414,7 +419,12 @@ fn execute(
         }
     };
     apply_parsed(&mut run, def.parser, &bytes);
-    if run.version.is_none() && matches!(run.status, RunStatus::Completed | RunStatus::DidNotScan { .. }) {
+    if run.version.is_none()
+        && matches!(
+            run.status,
+            RunStatus::Completed | RunStatus::DidNotScan { .. }
+        )
+    {
         run.version = version_of(program, def.version_args, &target.root, scratch, def.name);
     }
     tidy_paths(&mut run, &target.root);
@@ -473,14 +483,15 @@ fn version_of(
         .map(|w| w.trim_start_matches('v'))
         .find(|w| {
             w.split('.').count() >= 2
-                && w.split('.').next().is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+                && w.split('.')
+                    .next()
+                    .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         })
         .map(str::to_string)
 }
 
 /// Paths as the tools print them (`./app.py`, `/abs/root/app.py`) made relative to the scan
-/// root. The full normalisation (lockfile lines, merging) is `normalise`'s; this keeps the
-/// runner's own output correct until then.
+/// root, right after the run (the full normalisation, `normalise`, follows for every run).
 pub fn tidy_paths(run: &mut ToolRun, root: &Path) {
     let root = root.to_string_lossy().replace('\\', "/");
     let root = root.trim_end_matches('/');
@@ -608,9 +619,6 @@ pub fn import(tool: &str, file: &Path) -> Result<ToolRun, ImportError> {
         notifications: Vec::new(),
     };
     apply_parsed(&mut run, parser, &bytes);
-    if let Ok(cwd) = std::env::current_dir() {
-        tidy_paths(&mut run, &cwd);
-    }
     Ok(run)
 }
 
@@ -642,7 +650,6 @@ pub fn import_sarif(file: &Path) -> Result<Vec<ToolRun>, ImportError> {
         findings: Vec::new(),
         notifications: Vec::new(),
     };
-    let cwd = std::env::current_dir().ok();
     match parse::parse_sarif_runs(&bytes) {
         Err(e) => Ok(vec![empty(
             "sarif".to_string(),
@@ -660,9 +667,6 @@ pub fn import_sarif(file: &Path) -> Result<Vec<ToolRun>, ImportError> {
                 run.notifications = r.parsed.notifications;
                 if let Some(reason) = r.parsed.did_not_scan {
                     run.status = RunStatus::DidNotScan { reason };
-                }
-                if let Some(cwd) = &cwd {
-                    tidy_paths(&mut run, cwd);
                 }
                 run
             })
@@ -724,7 +728,10 @@ mod tests {
             root: PathBuf::from("/r"),
             files: vec![
                 ("Dockerfile".into(), FileKind::Dockerfile),
-                ("main.tf".into(), FileKind::Iac(crate::workspace::IacKind::Terraform)),
+                (
+                    "main.tf".into(),
+                    FileKind::Iac(crate::workspace::IacKind::Terraform),
+                ),
             ],
             languages: vec![Language::Python],
             image: Some("alpine:3.20".into()),
@@ -785,7 +792,10 @@ mod tests {
             ..ScanOptions::default()
         };
         let e = plan(&target(), &bad).expect_err("unknown");
-        assert!(e.to_string().starts_with("unknown scanner `nope`; known: bandit, semgrep"));
+        assert!(
+            e.to_string()
+                .starts_with("unknown scanner `nope`; known: bandit, semgrep")
+        );
     }
 
     fn finding(path: &str) -> ScanFinding {
@@ -817,7 +827,10 @@ mod tests {
             .iter()
             .filter_map(|f| f.location.as_ref().map(|l| l.path.as_str()))
             .collect();
-        assert_eq!(paths, ["app.py", "src/a.py", "b.py", "/elsewhere/c.py", "src/d.py"]);
+        assert_eq!(
+            paths,
+            ["app.py", "src/a.py", "b.py", "/elsewhere/c.py", "src/d.py"]
+        );
     }
 
     #[test]
@@ -846,7 +859,10 @@ mod tests {
                 "required scanner trivy was not run"
             ]
         );
-        assert_eq!(failed, ["required scanner pip-audit did not scan: all skipped"]);
+        assert_eq!(
+            failed,
+            ["required scanner pip-audit did not scan: all skipped"]
+        );
     }
 
     #[test]

@@ -96,15 +96,22 @@ pub struct Target {
 }
 
 impl Target {
-    /// The facts of every repository of `ws`, with paths relative to its report root.
+    /// The facts of `ws`. One repository: the tools run in its root and paths are relative to
+    /// it. Several: they run in the report root, paths relative to that.
     pub fn from_workspace(ws: &Workspace) -> Target {
+        let single = match ws.repositories.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        };
+        let root = single.map_or_else(|| ws.report_root.clone(), |r| r.root.clone());
         let mut t = Target {
-            root: ws.report_root.clone(),
+            root: root.clone(),
             ..Target::default()
         };
         for repo in &ws.repositories {
             for f in &repo.files {
-                t.files.push((f.display.clone(), f.kind));
+                let path = if single.is_some() { &f.rel } else { &f.display };
+                t.files.push((path.clone(), f.kind));
             }
             for lang in repo.languages.keys() {
                 if !t.languages.contains(lang) {
@@ -113,10 +120,10 @@ impl Target {
             }
         }
         t.files.sort();
-        t.shell_scripts = shell_scripts(&ws.report_root);
+        t.shell_scripts = shell_scripts(&root);
         t.semgrep_config = [".semgrep.yml", ".semgrep.yaml", ".semgrep"]
             .iter()
-            .map(|n| ws.report_root.join(n))
+            .map(|n| root.join(n))
             .find(|p| p.exists());
         t
     }
@@ -153,10 +160,7 @@ fn shell_scripts(root: &Path) -> Vec<String> {
         .flatten()
     {
         let p = entry.path();
-        if p.is_file()
-            && p.extension()
-                .is_some_and(|e| e == "sh" || e == "bash")
-        {
+        if p.is_file() && p.extension().is_some_and(|e| e == "sh" || e == "bash") {
             out.push(crate::workspace::relative(root, p));
         }
     }
@@ -254,7 +258,11 @@ mod tests {
     #[test]
     fn names_are_unique_and_lower_case() {
         let mut names = names();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        );
         let n = names.len();
         names.sort();
         names.dedup();
@@ -282,20 +290,35 @@ mod tests {
     #[test]
     fn selection_from_the_workspace() {
         let py = target(
-            &[("requirements.txt", FileKind::Lockfile(Lockfile::Requirements))],
+            &[(
+                "requirements.txt",
+                FileKind::Lockfile(Lockfile::Requirements),
+            )],
             &[Language::Python],
         );
         assert_eq!(
             applying(&py),
-            ["bandit", "semgrep", "pip-audit", "gitleaks", "detect-secrets"]
+            [
+                "bandit",
+                "semgrep",
+                "pip-audit",
+                "gitleaks",
+                "detect-secrets"
+            ]
         );
         let mixed = target(
             &[
                 ("Cargo.lock", FileKind::Lockfile(Lockfile::CargoLock)),
                 ("go.sum", FileKind::Lockfile(Lockfile::GoSum)),
-                ("web/package-lock.json", FileKind::Lockfile(Lockfile::PackageLock)),
+                (
+                    "web/package-lock.json",
+                    FileKind::Lockfile(Lockfile::PackageLock),
+                ),
                 ("Dockerfile", FileKind::Dockerfile),
-                ("infra/main.tf", FileKind::Iac(crate::workspace::IacKind::Terraform)),
+                (
+                    "infra/main.tf",
+                    FileKind::Iac(crate::workspace::IacKind::Terraform),
+                ),
                 (".github/workflows/ci.yml", FileKind::Workflow),
             ],
             &[Language::Rust, Language::Go],
