@@ -409,12 +409,12 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     {
         return code;
     }
-    emit(&report, args)
+    emit(report, args)
 }
 
 /// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
 /// policy.
-fn emit(report: &Report, args: &AuditArgs) -> ExitCode {
+fn emit(report: Report, args: &AuditArgs) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
     let written = match &args.output {
@@ -453,7 +453,7 @@ fn emit(report: &Report, args: &AuditArgs) -> ExitCode {
             report.files_audited
         );
     }
-    if let Some(code) = required_exit(report, &args.scan_flags.require) {
+    if let Some(code) = required_exit(&report, &args.scan_flags.require) {
         return code;
     }
     if report.fails(args.fail_on.threshold()) {
@@ -542,7 +542,7 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
         scan: true,
         scan_flags: args.scan.clone(),
     };
-    emit(&report, &audit_args)
+    emit(report, &audit_args)
 }
 
 fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::io::Result<()> {
