@@ -830,7 +830,7 @@ rules:
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `scanners`"
                     .into()
             )
         );
