@@ -134,6 +134,7 @@ Examples:
   ci-guard scan --require pip-audit,gitleaks      fail (exit 2/3) unless both really scan
   ci-guard scan --image ghcr.io/o/app@sha256:...  also scan a container image (trivy or grype)
   ci-guard scan --from bandit=bandit.json --sarif-in other-tool.sarif   read outputs made earlier
+  ci-guard scan --osv                             also look the lockfiles' packages up in OSV
   ci-guard audit --scan --format sarif -o ci-guard.sarif                the audit and the scans
 
 Scanners and when they apply: bandit (Python), semgrep (code; local rules only), pip-audit
@@ -183,6 +184,9 @@ struct ScanFlags {
     /// semgrep rules file or folder [default: .semgrep.yml, .semgrep.yaml or .semgrep/].
     #[arg(long, value_name = "FILE")]
     semgrep_config: Option<PathBuf>,
+    /// Also look the lockfiles' packages up in OSV (native SCA; network, OSV_API_URL overrides).
+    #[arg(long)]
+    osv: bool,
 }
 
 impl ScanFlags {
@@ -209,6 +213,7 @@ impl ScanFlags {
             sarif_in: self.sarif_in.clone(),
             image: self.image.clone(),
             semgrep_config: self.semgrep_config.clone(),
+            osv: self.osv,
         })
     }
 }

@@ -776,3 +776,42 @@ fn audit_scan_adds_the_scanners_to_the_audit_and_the_assessment() {
         "{row}"
     );
 }
+
+#[test]
+fn native_osv_that_cannot_reach_its_api_did_not_scan_beside_the_imports() {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(dir.path().join("requirements.txt"), "requests==2.19.0\n").expect("write");
+    // Nothing listens on port 1: every OSV request is refused.
+    let o = ci_guard()
+        .env("OSV_API_URL", "http://127.0.0.1:1")
+        .args(["scan", "--osv", "--format", "json", "--fail-on", "none"])
+        .arg(dir.path())
+        .arg("--from")
+        .arg(format!(
+            "bandit={}",
+            outputs("bandit/bandit-sample.json").display()
+        ))
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let scans = v["scans"].as_array().expect("scans");
+    let osv = scans.iter().find(|r| r["tool"] == "osv").expect("osv run");
+    assert_eq!(osv["status"]["state"], "did-not-scan", "{osv}");
+    assert_eq!(osv["origin"]["kind"], "native");
+    assert!(
+        osv["status"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("connection refused"))
+    );
+    let bandit = scans
+        .iter()
+        .find(|r| r["tool"] == "bandit")
+        .expect("bandit run");
+    assert_eq!(bandit["findings"].as_array().map(Vec::len), Some(14));
+}

@@ -1,5 +1,7 @@
 //! The GitHub REST API client every part of ci-guard that talks to GitHub shares: the code-scanning
-//! upload here, repository settings (protections, environments) later.
+//! upload here, repository settings (protections, environments) later. Native SCA
+//! (`crate::scanners::osv`) reuses it for the OSV API: another base URL, no token, plain JSON
+//! `Accept`, no GitHub version header, its own budget.
 //!
 //! What it takes care of, so callers do not have to:
 //! - the base URL from `GITHUB_API_URL` (GitHub Enterprise Server), `https://api.github.com` else;
@@ -70,6 +72,10 @@ pub struct ClientOptions {
     /// Requests this client may send in its life (every attempt counts).
     pub budget: u32,
     pub user_agent: String,
+    /// The `Accept` header: GitHub's media type by default; another JSON API (OSV) sets its own.
+    pub accept: String,
+    /// The `X-GitHub-Api-Version` header, when the API is GitHub's.
+    pub api_version: Option<String>,
 }
 
 impl ClientOptions {
@@ -84,6 +90,8 @@ impl ClientOptions {
             max_rate_limit_wait: Duration::from_secs(90),
             budget: 100,
             user_agent: format!("ci-guard/{}", crate::VERSION),
+            accept: "application/vnd.github+json".to_string(),
+            api_version: Some("2022-11-28".to_string()),
         }
     }
 
@@ -385,9 +393,10 @@ impl Client {
             .map(|t| format!("Bearer {}", t.expose()));
         macro_rules! prepare {
             ($req:expr) => {{
-                let mut r = $req
-                    .header("accept", "application/vnd.github+json")
-                    .header("x-github-api-version", "2022-11-28");
+                let mut r = $req.header("accept", self.opts.accept.as_str());
+                if let Some(v) = &self.opts.api_version {
+                    r = r.header("x-github-api-version", v.as_str());
+                }
                 if let Some(a) = &auth {
                     r = r.header("authorization", a.as_str());
                 }

@@ -5,6 +5,7 @@
 
 pub mod model;
 pub mod normalise;
+pub mod osv;
 pub mod parse;
 pub mod runner;
 pub mod tools;
@@ -26,6 +27,9 @@ pub struct ScanRequest {
     pub image: Option<String>,
     /// `--semgrep-config FILE`: semgrep's rules.
     pub semgrep_config: Option<PathBuf>,
+    /// `--osv`: native SCA, the lockfiles' packages looked up in OSV (network; `OSV_API_URL`
+    /// overrides the API).
+    pub osv: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +50,7 @@ impl ScanRequest {
             || self.options.only.is_some()
             || !self.options.require.is_empty()
             || self.image.is_some()
+            || self.osv
             || configured
     }
 }
@@ -57,22 +62,33 @@ pub fn run(
     configured: Option<&[String]>,
     req: &ScanRequest,
 ) -> Result<Vec<ToolRun>, ScanFailure> {
-    let mut runs = Vec::new();
-    if req.executes(configured.is_some()) {
-        let mut target = tools::Target::from_workspace(ws);
-        target.image = req.image.clone();
-        if let Some(c) = &req.semgrep_config {
-            target.semgrep_config = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
-        }
-        let mut options = req.options.clone();
-        if options.only.is_none() {
-            options.only = configured.map(<[String]>::to_vec);
-        }
-        runs = runner::scan(&target, &options).map_err(|e| match e {
-            ScanError::UnknownTool { .. } => ScanFailure::Usage(e.to_string()),
-            ScanError::Scratch(_) => ScanFailure::Io(e.to_string()),
-        })?;
-    }
+    // The OSV lookups only wait on the network: they run beside the tools, not after them.
+    let (executed, native) = std::thread::scope(|s| {
+        let native = req.osv.then(|| s.spawn(|| osv_runs(ws)));
+        let executed = if req.executes(configured.is_some()) {
+            execute(ws, configured, req)
+        } else {
+            Ok(Vec::new())
+        };
+        let native = native.map(|h| {
+            h.join().unwrap_or_else(|_| {
+                vec![ToolRun {
+                    tool: osv::TOOL.to_string(),
+                    version: None,
+                    origin: model::Origin::Native,
+                    status: model::RunStatus::Failed {
+                        reason: "internal error: the OSV lookup stopped".to_string(),
+                    },
+                    rules: Vec::new(),
+                    findings: Vec::new(),
+                    notifications: Vec::new(),
+                }]
+            })
+        });
+        (executed, native.unwrap_or_default())
+    });
+    let mut runs = executed?;
+    runs.extend(native);
     for (tool, file) in &req.from {
         runs.push(runner::import(tool, file).map_err(import_failure)?);
     }
@@ -100,6 +116,21 @@ pub fn run(
             f
         })
         .collect();
+    if !prefix.is_empty() {
+        // Native runs name files as reports do (from the report root): make them relative to
+        // the scanned root like the tools' paths, so the prefix below is added once.
+        let strip = format!("{prefix}/");
+        for run in runs
+            .iter_mut()
+            .filter(|r| matches!(r.origin, model::Origin::Native))
+        {
+            for l in run.findings.iter_mut().filter_map(|f| f.location.as_mut()) {
+                if let Some(rest) = l.path.strip_prefix(&strip) {
+                    l.path = rest.to_string();
+                }
+            }
+        }
+    }
     normalise::normalise(&mut runs, &root, &lockfiles);
     if !prefix.is_empty() {
         for f in runs.iter_mut().flat_map(|r| r.findings.iter_mut()) {
@@ -111,6 +142,48 @@ pub fn run(
         }
     }
     Ok(runs)
+}
+
+/// The third-party tools, chosen from the workspace, the configuration and the request.
+fn execute(
+    ws: &crate::workspace::Workspace,
+    configured: Option<&[String]>,
+    req: &ScanRequest,
+) -> Result<Vec<ToolRun>, ScanFailure> {
+    let mut target = tools::Target::from_workspace(ws);
+    target.image = req.image.clone();
+    if let Some(c) = &req.semgrep_config {
+        target.semgrep_config = Some(std::path::absolute(c).unwrap_or_else(|_| c.clone()));
+    }
+    let mut options = req.options.clone();
+    if options.only.is_none() {
+        options.only = configured.map(<[String]>::to_vec);
+    }
+    // An imported output stands for its tool: it is not run again.
+    options.exclude.extend(
+        req.from
+            .iter()
+            .filter_map(|(tool, _)| tools::find(tool).map(|d| d.name.to_string())),
+    );
+    runner::scan(&target, &options).map_err(|e| match e {
+        ScanError::UnknownTool { .. } => ScanFailure::Usage(e.to_string()),
+        ScanError::Scratch(_) => ScanFailure::Io(e.to_string()),
+    })
+}
+
+/// Native SCA: one OSV run per repository (named `osv`, `osv-2`, ... by `dedupe_names`).
+fn osv_runs(ws: &crate::workspace::Workspace) -> Vec<ToolRun> {
+    let client = crate::github::Client::new(osv::client_options());
+    ws.repositories
+        .iter()
+        .map(|repo| {
+            let (packages, unreadable) = osv::collect_packages(repo);
+            let mut run = osv::scan(&packages, &client);
+            run.notifications
+                .extend(unreadable.iter().map(|e| format!("lockfile not read: {e}")));
+            run
+        })
+        .collect()
 }
 
 fn import_failure(e: ImportError) -> ScanFailure {

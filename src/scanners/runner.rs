@@ -39,6 +39,8 @@ pub struct ScanOptions {
     pub jobs: usize,
     /// `PATH` to look tools up in; default: the process's.
     pub path: Option<OsString>,
+    /// Tools not to start: their output is imported instead (`--from bandit=…`).
+    pub exclude: Vec<String>,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +51,7 @@ impl Default for ScanOptions {
             timeout: DEFAULT_TIMEOUT,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             path: None,
+            exclude: Vec::new(),
         }
     }
 }
@@ -99,7 +102,8 @@ pub fn plan(target: &Target, opts: &ScanOptions) -> Result<Vec<Planned>, ScanErr
             .as_ref()
             .is_some_and(|e| e.iter().any(|d| d.name == def.name));
         let auto = explicit.is_none() && (def.applies)(target).is_some();
-        if !(is_required || chosen_explicitly || auto) {
+        if !(is_required || chosen_explicitly || auto) || opts.exclude.iter().any(|e| e == def.name)
+        {
             continue;
         }
         let program = find_program(def.program, path.as_deref());
