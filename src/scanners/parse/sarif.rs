@@ -24,8 +24,10 @@
 //!   `toolConfigurationNotifications`, and a failed `executionSuccessful`.
 //! - Secrets: snippets and properties are never read into messages; a `Match:` line in a message
 //!   (trivy's secret results) is dropped.
-//! - osv-scanner's message names the package (`Package 'name@version' is vulnerable to …`),
-//!   read into the finding's package (no ecosystem: `normalise` looks in the named lockfile).
+//! - osv-scanner, trivy and grype name the package of a vulnerability only in the message
+//!   (`Package 'name@version' is vulnerable to …`; `Package: name` / `Installed Version:`
+//!   lines; `… in rpm package: name, version v was found …`): it is read from there into the
+//!   finding's package (no ecosystem: `normalise` looks only in the lockfile the tool named).
 //! - cargo-audit's `partialFingerprints["cargo-audit/advisory-fingerprint"]` (`ID:crate:version`)
 //!   gives the package, so its SARIF findings are placed and merged like its JSON ones (its
 //!   region, always line 1, is dropped for that).
@@ -267,8 +269,13 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
                 }
             }
         }
-        if tool == "osv-scanner" && f.package.is_none() {
-            f.package = osv_package(message_text, id, rule);
+        if f.package.is_none() {
+            f.package = match tool {
+                "osv-scanner" => osv_package(message_text, id, rule),
+                "trivy" => trivy_package(message_text, id),
+                "grype" => grype_package(message_text, id),
+                _ => None,
+            };
         }
         out.findings.push(f);
     }
@@ -335,6 +342,48 @@ fn osv_package(
         })
         .unwrap_or_default();
     Some(package(None, name, Some(version), id, aliases, Vec::new()))
+}
+
+/// trivy's SARIF message for a vulnerability: `Package: NAME`, `Installed Version: V`,
+/// `Fixed Version: F` lines.
+fn trivy_package(message: Option<&str>, id: &str) -> Option<crate::scanners::model::PackageRef> {
+    let message = message?;
+    let field = |key: &str| {
+        message
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let name = field("Package:")?;
+    let fixed = field("Fixed Version:")
+        .map(|f| vec![f.to_string()])
+        .unwrap_or_default();
+    Some(package(
+        None,
+        name,
+        field("Installed Version:"),
+        id,
+        Vec::new(),
+        fixed,
+    ))
+}
+
+/// grype's SARIF message: `A low vulnerability in rpm package: NAME, version V was found at:
+/// PATH`; its rule id is the vulnerability id and the package name joined by `-`.
+fn grype_package(message: Option<&str>, id: &str) -> Option<crate::scanners::model::PackageRef> {
+    let (_, rest) = message?.split_once(" package: ")?;
+    let (name, rest) = rest.split_once(", version ")?;
+    let (version, _) = rest.split_once(" was found")?;
+    let advisory = id.strip_suffix(&format!("-{name}")).unwrap_or(id);
+    Some(package(
+        None,
+        name,
+        Some(version),
+        advisory,
+        Vec::new(),
+        Vec::new(),
+    ))
 }
 
 /// gitleaks 7 writes results without `ruleId`, their message starting with the rule's id

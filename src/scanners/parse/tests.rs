@@ -392,6 +392,12 @@ const CASES: &[Case] = &[
                 1,
             );
             assert!(f.message.contains("libcrypto1.1"), "{}", f.message);
+            let pkg = f.package.as_ref().expect("package from the message");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("libcrypto1.1", Some("1.1.1c-r0"))
+            );
+            assert_eq!(pkg.fixed_versions, ["1.1.1d-r0"]);
             assert_eq!(r.version.as_deref(), Some("dev"));
         },
     },
@@ -563,6 +569,12 @@ const CASES: &[Case] = &[
                 1,
             );
             assert_eq!(f.severity, Severity::Low);
+            let pkg = f.package.as_ref().expect("package from the message");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("package-1", Some("1.1.1"))
+            );
+            assert_eq!(pkg.advisory, "CVE-1999-0001");
             assert_eq!(f.cvss, Some(8.2));
         },
     },
