@@ -183,8 +183,10 @@ pub fn relativise(path: &str, root: &str) -> (String, bool) {
         };
         let rel = under(root).or_else(|| {
             // A Windows root and path may differ in the drive letter's case.
-            if root.len() > 1 && root.as_bytes()[1] == b':' && p.len() >= root.len() {
-                let (head, rest) = p.split_at(root.len());
+            if root.len() > 1 && root.as_bytes()[1] == b':' {
+                // `get`, not slicing: the root's length may fall inside a character of `p`.
+                let head = p.get(..root.len())?;
+                let rest = p.get(root.len()..)?;
                 (head.eq_ignore_ascii_case(root) && (rest.is_empty() || rest.starts_with('/')))
                     .then(|| rest.trim_start_matches('/').to_string())
             } else {

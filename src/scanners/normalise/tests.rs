@@ -98,6 +98,8 @@ fn relativise_forms() {
         relativise("file:///C:/work/repo/a.py", "C:/work/repo"),
         ("a.py".into(), true)
     );
+    // A multi-byte character where the root ends is no panic, and not under the root.
+    assert!(!relativise("C:/work/repé/x", "C:/work/repo").1);
 }
 
 #[test]

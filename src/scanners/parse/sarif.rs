@@ -18,11 +18,16 @@
 //!   percent-decoded), its `region` 1-based; no region -> line 0 (file known, line unknown).
 //!   zizmor writes URIs relative to the audited *directory* and the path as given only in
 //!   `logicalLocations[].properties.symbolic.key.Local.verbatim_path`; that path wins when present.
-//! - `suppressions` (any not `rejected`) -> suppressed; the finding is kept.
+//! - `suppressions` (any not `rejected`) -> suppressed; the finding is kept. Results of `kind`
+//!   `pass` or `notApplicable` are not findings.
 //! - Notifications: `invocations[].toolExecutionNotifications` and
 //!   `toolConfigurationNotifications`, and a failed `executionSuccessful`.
 //! - Secrets: snippets and properties are never read into messages; a `Match:` line in a message
 //!   (trivy's secret results) is dropped.
+//! - osv-scanner, trivy and grype name the package of a vulnerability only in the message
+//!   (`Package 'name@version' is vulnerable to …`; `Package: name` / `Installed Version:`
+//!   lines; `… in rpm package: name, version v was found …`): it is read from there into the
+//!   finding's package (no ecosystem: `normalise` looks only in the lockfile the tool named).
 //! - cargo-audit's `partialFingerprints["cargo-audit/advisory-fingerprint"]` (`ID:crate:version`)
 //!   gives the package, so its SARIF findings are placed and merged like its JSON ones (its
 //!   region, always line 1, is dropped for that).
@@ -191,6 +196,13 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
     }
     let artifacts = array_of(TOOL, run, "artifacts")?;
     for res in array_of(TOOL, run, "results")? {
+        if !res.is_object() {
+            return Err(shape(TOOL, "a result is not an object"));
+        }
+        // SARIF §3.27.9: `pass` and `notApplicable` results are checks that found nothing.
+        if matches!(str_of(res, "kind"), Some("pass" | "notApplicable")) {
+            continue;
+        }
         let rule_by_index = res
             .get("ruleIndex")
             .and_then(Value::as_u64)
@@ -257,6 +269,14 @@ fn read_run(tool: &str, run: &Value) -> Result<Parsed, ParseError> {
                 }
             }
         }
+        if f.package.is_none() {
+            f.package = match tool {
+                "osv-scanner" => osv_package(message_text, id, rule),
+                "trivy" => trivy_package(message_text, id),
+                "grype" => grype_package(message_text, id),
+                _ => None,
+            };
+        }
         out.findings.push(f);
     }
     for inv in array_of(TOOL, run, "invocations")? {
@@ -296,6 +316,74 @@ fn cargo_audit_severity(level: &str, message: Option<&str>) -> Severity {
         Some(k) => super::cargo_audit::warning_severity(k),
         None => level_severity(level),
     }
+}
+
+/// osv-scanner's SARIF names the package only in its message (`Package 'name@1.2.3' is
+/// vulnerable to 'ID' …`); the rule's `deprecatedIds` are the group's aliases.
+fn osv_package(
+    message: Option<&str>,
+    id: &str,
+    rule: Option<&Value>,
+) -> Option<crate::scanners::model::PackageRef> {
+    let rest = message?.strip_prefix("Package '")?;
+    let (spec, _) = rest.split_once("' is vulnerable")?;
+    let (name, version) = spec.rsplit_once('@')?;
+    if name.is_empty() {
+        return None;
+    }
+    let aliases = rule
+        .and_then(|r| r.get("deprecatedIds"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(package(None, name, Some(version), id, aliases, Vec::new()))
+}
+
+/// trivy's SARIF message for a vulnerability: `Package: NAME`, `Installed Version: V`,
+/// `Fixed Version: F` lines.
+fn trivy_package(message: Option<&str>, id: &str) -> Option<crate::scanners::model::PackageRef> {
+    let message = message?;
+    let field = |key: &str| {
+        message
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let name = field("Package:")?;
+    let fixed = field("Fixed Version:")
+        .map(|f| vec![f.to_string()])
+        .unwrap_or_default();
+    Some(package(
+        None,
+        name,
+        field("Installed Version:"),
+        id,
+        Vec::new(),
+        fixed,
+    ))
+}
+
+/// grype's SARIF message: `A low vulnerability in rpm package: NAME, version V was found at:
+/// PATH`; its rule id is the vulnerability id and the package name joined by `-`.
+fn grype_package(message: Option<&str>, id: &str) -> Option<crate::scanners::model::PackageRef> {
+    let (_, rest) = message?.split_once(" package: ")?;
+    let (name, rest) = rest.split_once(", version ")?;
+    let (version, _) = rest.split_once(" was found")?;
+    let advisory = id.strip_suffix(&format!("-{name}")).unwrap_or(id);
+    Some(package(
+        None,
+        name,
+        Some(version),
+        advisory,
+        Vec::new(),
+        Vec::new(),
+    ))
 }
 
 /// gitleaks 7 writes results without `ruleId`, their message starting with the rule's id

@@ -392,6 +392,12 @@ const CASES: &[Case] = &[
                 1,
             );
             assert!(f.message.contains("libcrypto1.1"), "{}", f.message);
+            let pkg = f.package.as_ref().expect("package from the message");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("libcrypto1.1", Some("1.1.1c-r0"))
+            );
+            assert_eq!(pkg.fixed_versions, ["1.1.1d-r0"]);
             assert_eq!(r.version.as_deref(), Some("dev"));
         },
     },
@@ -563,6 +569,12 @@ const CASES: &[Case] = &[
                 1,
             );
             assert_eq!(f.severity, Severity::Low);
+            let pkg = f.package.as_ref().expect("package from the message");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("package-1", Some("1.1.1"))
+            );
+            assert_eq!(pkg.advisory, "CVE-1999-0001");
             assert_eq!(f.cvss, Some(8.2));
         },
     },
@@ -1120,6 +1132,12 @@ const CASES: &[Case] = &[
                 0,
             );
             assert!(f.message.contains("ansi-html@0.0.1"), "{}", f.message);
+            let pkg = f.package.as_ref().expect("package from the message");
+            assert_eq!(
+                (pkg.name.as_str(), pkg.version.as_deref()),
+                ("ansi-html", Some("0.0.1"))
+            );
+            assert_eq!(pkg.aliases, ["GHSA-whgm-jr23-g3j9"]);
         },
     },
     Case {
@@ -1259,11 +1277,20 @@ const CASES: &[Case] = &[
         severities: [0, 6, 0, 0, 0],
         check: |r| {
             assert_eq!(r.findings.len(), 6);
-            at(
+            let f = at(
                 r,
                 "osv-scanner/OSV-2",
                 "file://<rootdir>/path/to/my/second/lockfile",
                 0,
+            );
+            assert_eq!(f.package.as_ref().map(|p| p.name.as_str()), Some("mine2"));
+            // A scoped name keeps its `/`; the version is after the last `@`.
+            assert!(
+                r.findings
+                    .iter()
+                    .any(|f| f.package.as_ref().is_some_and(
+                        |p| p.name == "author1/mine1" && p.version.as_deref() == Some("1.2.3")
+                    ))
             );
         },
     },
@@ -2189,4 +2216,31 @@ fn fuzz_seeds_pick_the_parsers_in_tools_order() {
         .and_then(|l| l.strip_suffix(')'))
         .expect("tools=(...) in seed.sh");
     assert_eq!(line.split(' ').collect::<Vec<_>>(), super::TOOLS);
+}
+
+#[test]
+fn sarif_pass_results_and_rejected_suppressions() {
+    // semgrep's real SARIF with its first result turned into a `pass` and the nosemgrep
+    // result's suppression marked `rejected` (SARIF 2.1.0 §3.27.9, §3.35.3).
+    let mut log: serde_json::Value =
+        serde_json::from_slice(&read("semgrep/semgrep-sample.sarif")).expect("json");
+    let results = log
+        .pointer_mut("/runs/0/results")
+        .and_then(|r| r.as_array_mut())
+        .expect("results");
+    results[0]["kind"] = "pass".into();
+    let suppressed = results
+        .iter_mut()
+        .find(|r| r.get("suppressions").is_some())
+        .expect("the nosemgrep result");
+    suppressed["suppressions"][0]["status"] = "rejected".into();
+    let bytes = serde_json::to_vec(&log).expect("json");
+    let p = parse("semgrep", &bytes).expect("sarif");
+    assert_eq!(p.findings.len(), 4);
+    assert!(
+        !p.findings
+            .iter()
+            .any(|f| f.rule_id == "semgrep/python-subprocess-shell-true")
+    );
+    assert!(p.findings.iter().all(|f| !f.suppressed));
 }
