@@ -414,12 +414,34 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     {
         return code;
     }
-    emit(report, args)
+    emit(report, &Emit::of_audit(args))
+}
+
+/// How and where a report is written, and what fails the run: `audit`'s and `scan`'s options.
+struct Emit {
+    format: Format,
+    output: Option<PathBuf>,
+    fail_on: FailOn,
+    category: String,
+    /// `--require`d scanners.
+    require: Vec<String>,
+}
+
+impl Emit {
+    fn of_audit(args: &AuditArgs) -> Emit {
+        Emit {
+            format: args.format,
+            output: args.output.clone(),
+            fail_on: args.fail_on,
+            category: args.category.clone(),
+            require: args.scan_flags.require.clone(),
+        }
+    }
 }
 
 /// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
 /// policy.
-fn emit(report: Report, args: &AuditArgs) -> ExitCode {
+fn emit(report: Report, args: &Emit) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
     let written = match &args.output {
@@ -458,7 +480,7 @@ fn emit(report: Report, args: &AuditArgs) -> ExitCode {
             report.files_audited
         );
     }
-    if let Some(code) = required_exit(&report, &args.scan_flags.require) {
+    if let Some(code) = required_exit(&report, &args.require) {
         return code;
     }
     if report.fails(args.fail_on.threshold()) {
@@ -537,20 +559,17 @@ fn run_scan(args: &ScanArgs) -> ExitCode {
     ) {
         return code;
     }
-    let audit_args = AuditArgs {
-        paths: vec![args.path.clone()],
+    let out = Emit {
         format: args.format,
         output: args.output.clone(),
         fail_on: args.fail_on,
-        config: args.config.clone(),
         category: args.category.clone(),
-        scan: true,
-        scan_flags: args.scan.clone(),
+        require: args.scan.require.clone(),
     };
-    emit(report, &audit_args)
+    emit(report, &out)
 }
 
-fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::io::Result<()> {
+fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Result<()> {
     let text = match args.format {
         Format::Text => {
             let color = args.output.is_none()
