@@ -190,6 +190,16 @@ struct ScanFlags {
 }
 
 impl ScanFlags {
+    /// Any scanner option given: `audit` then scans without `--scan` too.
+    fn used(&self) -> bool {
+        self.scanners.is_some()
+            || !self.require.is_empty()
+            || !self.from.is_empty()
+            || !self.sarif_in.is_empty()
+            || self.image.is_some()
+            || self.osv
+    }
+
     fn request(&self) -> Result<ci_guard::scanners::ScanRequest, String> {
         let mut from = Vec::new();
         for f in &self.from {
@@ -300,6 +310,7 @@ struct AuditArgs {
     #[arg(long, default_value = "ci-guard/audit/")]
     category: String,
     /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
+    /// Implied by any scanner option below.
     #[arg(long)]
     scan: bool,
     #[command(flatten)]
@@ -404,7 +415,7 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
         }
     };
     let mut report = report;
-    if args.scan
+    if (args.scan || args.scan_flags.used())
         && let Err(code) = add_scans(
             &mut report,
             &args.scan_flags,
