@@ -38,3 +38,23 @@ rules:
 YML
 printf '' > "$here/corpus/config/empty.yml"
 echo "config seeds: $(find "$here/corpus/config" -type f | wc -l)"
+
+# Scanner output seeds: every real output of shared/scanner-outputs, prefixed with the byte that
+# picks its parser (its index in scanners::parse::TOOLS; SARIF files also go in as `sarif`).
+outputs="${OUTPUTS:-$here/../../shared/scanner-outputs}"
+mkdir -p "$here/corpus/scan_parse"
+tools=(trivy grype gitleaks semgrep bandit pip-audit npm-audit cargo-audit osv-scanner checkov hadolint safety zizmor sarif)
+n=0
+for i in "${!tools[@]}"; do
+    t="${tools[$i]}"
+    [ -d "$outputs/$t" ] || continue
+    while IFS= read -r -d '' f; do
+        name="$t-$(basename "$f")"
+        { printf "\\x$(printf %02x "$i")"; cat "$f"; } > "$here/corpus/scan_parse/$name"
+        case "$f" in *.sarif)
+            { printf '\x0d'; cat "$f"; } > "$here/corpus/scan_parse/sarif-$name" ;;
+        esac
+        n=$((n + 1))
+    done < <(find "$outputs/$t" -maxdepth 1 -type f \( -name '*.json' -o -name '*.sarif' \) -print0)
+done
+echo "scan_parse seeds: $n"

@@ -809,6 +809,74 @@ pub(crate) fn scores(rows: &[Row]) -> (u32, u32) {
 }
 
 impl Assessment {
+    /// Scanners ci-guard ran (or imported) in this run: the `security-scanning` row says what
+    /// ran, what found what and what was skipped or failed. A failed or did-not-scan run keeps
+    /// the row from being `present` (a scan that did not really run is never green); runs that
+    /// completed lift a `missing` row to `partial` only, since they ran here, not necessarily in
+    /// every pipeline run.
+    pub fn scans_run_by_ci_guard(&mut self, runs: &[crate::scanners::model::ToolRun]) {
+        use crate::scanners::model::RunStatus;
+        if runs.is_empty() {
+            return;
+        }
+        let Some(r) = self
+            .rows
+            .iter_mut()
+            .find(|r| r.component == "security-scanning")
+        else {
+            return;
+        };
+        let kind = |tool: &str| {
+            crate::scanners::tools::find(tool)
+                .map(|d| format!(" ({})", d.kind.as_str()))
+                .unwrap_or_default()
+        };
+        let (mut ran, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+        for run in runs {
+            match &run.status {
+                RunStatus::Completed => {
+                    let n = run.findings.iter().filter(|f| !f.suppressed).count();
+                    ran.push(format!("{}{} found {n}", run.tool, kind(&run.tool)));
+                }
+                RunStatus::Failed { reason } => {
+                    failed.push(format!("{} failed ({reason})", run.tool));
+                }
+                RunStatus::DidNotScan { reason } => {
+                    failed.push(format!("{} did not scan ({reason})", run.tool));
+                }
+                RunStatus::Skipped { reason } => {
+                    skipped.push(format!("{} ({reason})", run.tool));
+                }
+            }
+        }
+        let mut parts = Vec::new();
+        if !ran.is_empty() {
+            parts.push(format!("ran {}", ran.join(", ")));
+        }
+        if !failed.is_empty() {
+            parts.push(failed.join(", "));
+        }
+        if !skipped.is_empty() {
+            parts.push(format!("skipped {}", skipped.join(", ")));
+        }
+        let state = match (r.state, failed.is_empty(), ran.is_empty()) {
+            (State::Present, false, _) => State::Partial,
+            (State::Missing, _, false) => State::Partial,
+            (s, _, _) => s,
+        };
+        let current = format!("{}; ci-guard scanners: {}", r.current, parts.join("; "));
+        let evidence = std::mem::take(&mut r.evidence);
+        *r = row(
+            "security-scanning",
+            r.weight,
+            state,
+            current,
+            r.target,
+            evidence,
+        );
+        (self.score, self.compliance) = scores(&self.rows);
+    }
+
     /// The run itself wrote an SBOM (the action's `sbom-format`): the `sbom` row records that
     /// fact instead of what the workflows show, and the score follows. It is `partial` when
     /// lockfiles could not be read, since their packages are missing. There is no evidence
@@ -877,5 +945,87 @@ mod tests {
         b.sbom_generated_by_ci_guard("SPDX", 3, 1);
         assert_eq!(sbom_row(&b).state, State::Partial);
         assert!(sbom_row(&b).current.contains("1 lockfile(s) unreadable"));
+    }
+
+    fn tool_run(
+        tool: &str,
+        status: crate::scanners::model::RunStatus,
+    ) -> crate::scanners::model::ToolRun {
+        crate::scanners::model::ToolRun {
+            tool: tool.into(),
+            version: None,
+            origin: crate::scanners::model::Origin::NotRun,
+            status,
+            rules: Vec::new(),
+            findings: Vec::new(),
+            notifications: Vec::new(),
+        }
+    }
+
+    fn scanning(a: &Assessment) -> &Row {
+        a.rows
+            .iter()
+            .find(|r| r.component == "security-scanning")
+            .expect("security-scanning row")
+    }
+
+    #[test]
+    fn scanner_runs_are_named_on_the_security_scanning_row_and_never_make_it_green() {
+        use crate::scanners::model::RunStatus;
+        let mut a = assess(&Inventory::default(), &[]);
+        assert_eq!(scanning(&a).state, State::Missing);
+        a.scans_run_by_ci_guard(&[
+            tool_run("bandit", RunStatus::Completed),
+            tool_run(
+                "pip-audit",
+                RunStatus::DidNotScan {
+                    reason: "all 8 packages skipped".into(),
+                },
+            ),
+            tool_run(
+                "trivy",
+                RunStatus::Skipped {
+                    reason: "not installed".into(),
+                },
+            ),
+        ]);
+        let r = scanning(&a);
+        assert_eq!(r.state, State::Partial);
+        assert_eq!(r.gap, Gap::Major);
+        assert!(
+            r.current.ends_with(
+                "; ci-guard scanners: ran bandit (SAST) found 0; pip-audit did not scan (all 8 packages skipped); skipped trivy (not installed)"
+            ),
+            "{}",
+            r.current
+        );
+        assert_eq!((a.score, a.compliance), scores(&a.rows));
+
+        // A present row with a failed scan is no longer present.
+        let mut b = assess(&Inventory::default(), &[]);
+        if let Some(r) = b
+            .rows
+            .iter_mut()
+            .find(|r| r.component == "security-scanning")
+        {
+            r.state = State::Present;
+        }
+        b.scans_run_by_ci_guard(&[tool_run(
+            "checkov",
+            RunStatus::Failed {
+                reason: "crashed".into(),
+            },
+        )]);
+        assert_eq!(scanning(&b).state, State::Partial);
+
+        // Only failures: a missing row stays missing.
+        let mut c = assess(&Inventory::default(), &[]);
+        c.scans_run_by_ci_guard(&[tool_run(
+            "checkov",
+            RunStatus::Failed {
+                reason: "crashed".into(),
+            },
+        )]);
+        assert_eq!(scanning(&c).state, State::Missing);
     }
 }

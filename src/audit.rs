@@ -105,6 +105,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         files_audited,
         assessments,
         inventories,
+        scans: Vec::new(),
     })
 }
 

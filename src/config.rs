@@ -19,7 +19,7 @@ pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 4] = ["ignore", "trusted-owners", "rules", "protection"];
+const TOP_KEYS: [&str; 5] = ["ignore", "trusted-owners", "rules", "protection", "scanners"];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
 const LISTED_RULES: usize = 8;
@@ -128,6 +128,8 @@ pub struct Config {
     rules: BTreeMap<String, RuleConfig>,
     /// `protection:`: the documented branch and environment policy.
     protection: Option<ProtectionPolicy>,
+    /// `scanners:`: the third-party scanners to run instead of those chosen from the files.
+    scanners: Option<Vec<String>>,
 }
 
 impl Config {
@@ -190,6 +192,7 @@ impl Config {
                 "protection" => {
                     config.protection = Some(protection::parse(&entry.key, value, display_path)?);
                 }
+                "scanners" => config.scanners = Some(scanners(value, display_path)?),
                 other => {
                     return Err(err(entry.key.span.start, unknown_key(other, &TOP_KEYS)));
                 }
@@ -222,6 +225,11 @@ impl Config {
     /// The severity the configuration sets for a rule, if any.
     pub fn severity_override(&self, id: &str) -> Option<Severity> {
         self.rules.get(id).and_then(|r| r.severity)
+    }
+
+    /// The scanners the file names (`scanners:`), if it names any.
+    pub fn scanners(&self) -> Option<&[String]> {
+        self.scanners.as_deref()
     }
 
     /// Action owners to trust like `actions` and `github`, as written in the file.
@@ -388,6 +396,23 @@ fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
         )
     })?;
     Ok(PathGlobs { patterns, set })
+}
+
+/// `scanners:`: names from the scanner registry (`ci-guard scan --help` lists them).
+fn scanners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
+    let known = crate::scanners::tools::names();
+    let mut out = Vec::new();
+    for (name, pos) in string_list(node, "scanners", "scanner names", path)? {
+        if !known.contains(&name) {
+            return Err(ConfigError::at(
+                path,
+                pos,
+                format!("unknown scanner `{name}`; known: {}", known.join(", ")),
+            ));
+        }
+        out.push(name.to_string());
+    }
+    Ok(out)
 }
 
 fn owners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
@@ -818,7 +843,7 @@ rules:
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`"
                     .into()
             )
         );
@@ -1076,5 +1101,25 @@ rules:
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("same", "same"), 0);
+    }
+
+    #[test]
+    fn scanners_are_read_and_validated() {
+        let c = ok("scanners: [bandit, semgrep, zizmor]\n");
+        assert_eq!(
+            c.scanners(),
+            Some(&["bandit".to_string(), "semgrep".into(), "zizmor".into()][..])
+        );
+        assert_eq!(ok("rules:\n").scanners(), None);
+        assert_eq!(ok("scanners:\n").scanners(), Some(&[][..]));
+        let (line, col, msg) = err("scanners:\n  - bandit\n  - trivvy\n");
+        assert_eq!((line, col), (3, 5));
+        assert!(
+            msg.starts_with("unknown scanner `trivvy`; known: bandit, semgrep"),
+            "{msg}"
+        );
+        let (line, _, msg) = err("scanners: bandit\n");
+        assert_eq!(line, 1);
+        assert!(msg.contains("must be a list of scanner names"), "{msg}");
     }
 }

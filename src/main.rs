@@ -123,6 +123,134 @@ enum Command {
         "  3  I/O error"
     ))]
     Fix(FixArgs),
+    /// Run the third-party scanners that apply (SAST, SCA, container, secrets, IaC) and report them.
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
+}
+
+const SCAN_HELP: &str = "\
+Examples:
+  ci-guard scan                                   the scanners that apply to the current repository
+  ci-guard scan --scanners bandit,semgrep --semgrep-config rules.yml --format sarif -o scan.sarif
+  ci-guard scan --require pip-audit,gitleaks      fail (exit 2/3) unless both really scan
+  ci-guard scan --image ghcr.io/o/app@sha256:...  also scan a container image (trivy or grype)
+  ci-guard scan --from bandit=bandit.json --sarif-in other-tool.sarif   read outputs made earlier
+  ci-guard scan --osv                             also look the lockfiles' packages up in OSV
+  ci-guard audit --scan --format sarif -o ci-guard.sarif                the audit and the scans
+
+Scanners and when they apply: bandit (Python), semgrep (code; local rules only), pip-audit
+(requirements files), npm-audit (package-lock/yarn/pnpm), cargo-audit (Cargo.lock),
+osv-scanner or govulncheck (go.sum), trivy-image or grype (--image), checkov or trivy
+(Dockerfile, IaC), hadolint (Dockerfile), shellcheck (*.sh), zizmor (workflows), gitleaks or
+detect-secrets (every repository). Of an `or` pair the first installed one runs. A tool not on
+PATH is reported `skipped: not installed`. `scanners:` in .github/ci-guard.yml chooses them
+like --scanners. With only --from/--sarif-in, nothing is started.
+
+A crash, a hang past --timeout (the tool's process group is killed), unreadable output or an
+exit code that does not mean \"ran\" is a failure of that tool; a tool whose output shows it
+did not really look (pip-audit skipping every package, npm audit's endpoint failing) is
+\"did not scan\". Both are shown in every format and never count as a pass; the other tools'
+results are kept. SARIF has one run per tool, each with its own category.
+
+Exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on (policy failure)
+  2  usage or configuration error, or a --require'd scanner not installed or not applicable
+  3  internal or I/O error, or a --require'd scanner failed or did not scan";
+
+/// Options shared by `scan` and `audit --scan`.
+#[derive(clap::Args, Clone, Default)]
+struct ScanFlags {
+    /// Run exactly these scanners (comma-separated), instead of those that apply.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    scanners: Option<Vec<String>>,
+    /// These scanners must run and complete: missing is exit 2, failed or did-not-scan exit 3.
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
+    require: Vec<String>,
+    /// Seconds each scanner may run before its process group is killed.
+    #[arg(long, value_name = "SECONDS", default_value = "600", value_parser = ci_guard::verify_deploy::parse_seconds)]
+    timeout: std::time::Duration,
+    /// Scanners run at once [default: the available cores].
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Read TOOL's native output written earlier instead of running it (repeatable).
+    #[arg(long = "from", value_name = "TOOL=FILE")]
+    from: Vec<String>,
+    /// Read any tool's SARIF log (repeatable).
+    #[arg(long = "sarif-in", value_name = "FILE")]
+    sarif_in: Vec<PathBuf>,
+    /// Container image to scan with trivy or grype.
+    #[arg(long, value_name = "REF")]
+    image: Option<String>,
+    /// semgrep rules file or folder [default: .semgrep.yml, .semgrep.yaml or .semgrep/].
+    #[arg(long, value_name = "FILE")]
+    semgrep_config: Option<PathBuf>,
+    /// Also look the lockfiles' packages up in OSV (native SCA; network, OSV_API_URL overrides).
+    #[arg(long)]
+    osv: bool,
+}
+
+impl ScanFlags {
+    /// Any scanner option given: `audit` then scans without `--scan` too.
+    fn used(&self) -> bool {
+        self.scanners.is_some()
+            || !self.require.is_empty()
+            || !self.from.is_empty()
+            || !self.sarif_in.is_empty()
+            || self.image.is_some()
+            || self.osv
+    }
+
+    fn request(&self) -> Result<ci_guard::scanners::ScanRequest, String> {
+        let mut from = Vec::new();
+        for f in &self.from {
+            let Some((tool, file)) = f.split_once('=') else {
+                return Err(format!("--from `{f}`: expected TOOL=FILE"));
+            };
+            from.push((tool.trim().to_string(), PathBuf::from(file)));
+        }
+        let mut options = ci_guard::scanners::runner::ScanOptions {
+            only: self.scanners.clone(),
+            require: self.require.clone(),
+            timeout: self.timeout,
+            ..Default::default()
+        };
+        if let Some(j) = self.jobs {
+            options.jobs = j.max(1);
+        }
+        Ok(ci_guard::scanners::ScanRequest {
+            options,
+            from,
+            sarif_in: self.sarif_in.clone(),
+            image: self.image.clone(),
+            semgrep_config: self.semgrep_config.clone(),
+            osv: self.osv,
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// The repository to scan (the tools run in it).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    scan: ScanFlags,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit 1 when a scanner finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    fail_on: FailOn,
+    /// Configuration file (for `scanners:`), instead of .github/ci-guard.yml.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// SARIF `automationDetails.id` base; each scanner's run gets `<category><tool>/`.
+    #[arg(long, default_value = "ci-guard/scan/")]
+    category: String,
 }
 
 #[derive(clap::Args)]
@@ -206,6 +334,12 @@ struct AuditArgs {
     /// Longest rate-limit wait in seconds; a longer one gives up with `rate-limited`.
     #[arg(long, default_value = "60", hide = true, value_parser = ci_guard::verify_deploy::parse_seconds)]
     max_rate_limit_wait: std::time::Duration,
+    /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
+    /// Implied by any scanner option below.
+    #[arg(long)]
+    scan: bool,
+    #[command(flatten)]
+    scan_flags: ScanFlags,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -272,6 +406,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_action(&args),
         Command::Sbom(args) => run_sbom(&args),
         Command::Fix(args) => run_fix(&args),
+        Command::Scan(args) => run_scan(&args),
     }
 }
 
@@ -334,6 +469,48 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    if let Some((sent, budget)) = opts.settings.requests() {
+        eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+    }
+    let mut report = report;
+    if (args.scan || args.scan_flags.used())
+        && let Err(code) = add_scans(
+            &mut report,
+            &args.scan_flags,
+            &args.paths,
+            args.config.as_deref(),
+        )
+    {
+        return code;
+    }
+    emit(report, &Emit::of_audit(args))
+}
+
+/// How and where a report is written, and what fails the run: `audit`'s and `scan`'s options.
+struct Emit {
+    format: Format,
+    output: Option<PathBuf>,
+    fail_on: FailOn,
+    category: String,
+    /// `--require`d scanners.
+    require: Vec<String>,
+}
+
+impl Emit {
+    fn of_audit(args: &AuditArgs) -> Emit {
+        Emit {
+            format: args.format,
+            output: args.output.clone(),
+            fail_on: args.fail_on,
+            category: args.category.clone(),
+            require: args.scan_flags.require.clone(),
+        }
+    }
+}
+
+/// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
+/// policy.
+fn emit(report: Report, args: &Emit) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
     let written = match &args.output {
@@ -358,8 +535,10 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(3);
     }
-    if let Some((sent, budget)) = opts.settings.requests() {
-        eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+    if args.output.is_some() {
+        for r in &report.scans {
+            eprintln!("ci-guard scan: {}", report::scans::status_line(r));
+        }
     }
     if args.output.is_some() {
         // Keep people informed when the report itself went to a file.
@@ -370,6 +549,9 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
             report.files_audited
         );
     }
+    if let Some(code) = required_exit(&report, &args.require) {
+        return code;
+    }
     if report.fails(args.fail_on.threshold()) {
         ExitCode::from(1)
     } else {
@@ -377,7 +559,86 @@ fn run_audit(args: &AuditArgs) -> ExitCode {
     }
 }
 
-fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::io::Result<()> {
+/// Run the scanners over `paths` and add their runs to `report` (and to its assessments'
+/// security-scanning rows). The configuration's `scanners:` is read from `config` or the
+/// report root's `.github/ci-guard.yml`.
+fn add_scans(
+    report: &mut Report,
+    flags: &ScanFlags,
+    paths: &[PathBuf],
+    config: Option<&std::path::Path>,
+) -> Result<(), ExitCode> {
+    let request = flags.request().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let runs = ci_guard::scanners::run_paths(paths, config, &request).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(match e {
+            ci_guard::scanners::ScanFailure::Usage(_) => 2,
+            ci_guard::scanners::ScanFailure::Io(_) => 3,
+        })
+    })?;
+    for a in &mut report.assessments {
+        a.scans_run_by_ci_guard(&runs);
+    }
+    report.scans = runs;
+    Ok(())
+}
+
+/// Exit 2 when a `--require`d scanner was not installed or not run, 3 when it failed or did not
+/// scan; `None` when every required scanner completed.
+fn required_exit(report: &Report, require: &[String]) -> Option<ExitCode> {
+    let (missing, failed) = ci_guard::scanners::runner::required_problems(&report.scans, require);
+    for m in missing.iter().chain(&failed) {
+        eprintln!("error: {m}");
+    }
+    if !missing.is_empty() {
+        Some(ExitCode::from(2))
+    } else if !failed.is_empty() {
+        Some(ExitCode::from(3))
+    } else {
+        None
+    }
+}
+
+fn run_scan(args: &ScanArgs) -> ExitCode {
+    let ws = match ci_guard::workspace::Workspace::discover(std::slice::from_ref(&args.path)) {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let mut report = Report {
+        report_root: ws.report_root.clone(),
+        rules: Vec::new(),
+        findings: Vec::new(),
+        repositories: ws.repositories.len(),
+        files_audited: 0,
+        assessments: Vec::new(),
+        inventories: Vec::new(),
+        scans: Vec::new(),
+    };
+    if let Err(code) = add_scans(
+        &mut report,
+        &args.scan,
+        std::slice::from_ref(&args.path),
+        args.config.as_deref(),
+    ) {
+        return code;
+    }
+    let out = Emit {
+        format: args.format,
+        output: args.output.clone(),
+        fail_on: args.fail_on,
+        category: args.category.clone(),
+        require: args.scan.require.clone(),
+    };
+    emit(report, &out)
+}
+
+fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Result<()> {
     let text = match args.format {
         Format::Text => {
             let color = args.output.is_none()
@@ -386,6 +647,13 @@ fn write_report(report: &Report, args: &AuditArgs, w: &mut impl Write) -> std::i
             report::text::render(report, color)
         }
         Format::Json => return write_json(w, &report::json::Streamed(report)),
+        Format::Sarif if !report.scans.is_empty() => {
+            let (log, notes) = report::sarif::render_for_upload(report, &args.category);
+            for n in notes {
+                eprintln!("ci-guard: {n}");
+            }
+            return write_json(w, &log);
+        }
         Format::Sarif => return write_json(w, &report::sarif::build(report, &args.category)),
         Format::Github => report::github::render(report),
         Format::Markdown => {
@@ -476,7 +744,7 @@ struct RunArgs {
     /// Analyses: auto, all, or a list of workflows, settings, scanners, sbom [input: checks]
     #[arg(long)]
     checks: Option<String>,
-    /// Scanners to run (not available in this version) [input: scanners]
+    /// Scanners to run, comma-separated (`ci-guard scan --help`) [input: scanners]
     #[arg(long)]
     scanners: Option<String>,
     /// critical, high, medium, low, info or none [input: fail-on; default high]

@@ -397,10 +397,9 @@ fn upload_survives_faults_and_every_sink_is_right() {
         kinds.iter().filter(|x| **x == "::error").count(),
         errors_in_sarif.min(10)
     );
-    assert!(
-        o.stdout
-            .contains("::notice title=ci-guard::scanners `trivy`: not available in this version")
-    );
+    // The `scanners` input runs them now: trivy is tried, and where it is not installed the
+    // summary says so (it is never a silent pass).
+    assert!(!o.stdout.contains("scanners `trivy`: not available"));
 
     // The summary.
     assert!(
@@ -419,7 +418,14 @@ fn upload_survives_faults_and_every_sink_is_right() {
     );
     assert!(
         o.summary
-            .contains("| Not available in this version | scanners `trivy` |")
+            .contains("## Scanners\n\n| Tool | Status | Findings | Details |")
+    );
+    assert!(
+        o.summary
+            .contains("| trivy | ⏭️ skipped | — | not installed |")
+            || o.summary.contains("| trivy "),
+        "{}",
+        o.summary
     );
     let hidden = annotations.len() < findings;
     assert_eq!(o.summary.contains("more not shown"), hidden);

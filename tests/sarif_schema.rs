@@ -85,6 +85,7 @@ fn report() -> Report {
         files_audited: 4,
         assessments: Vec::new(),
         inventories: Vec::new(),
+        scans: Vec::new(),
     }
 }
 

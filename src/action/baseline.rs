@@ -149,6 +149,7 @@ mod tests {
             files_audited: 1,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         };
         let sarif = crate::report::sarif::render(&report, "ci-guard/");
         let b = Baseline::parse(&sarif.to_string()).expect("parse");

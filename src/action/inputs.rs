@@ -62,7 +62,10 @@ impl Analysis {
     }
 
     pub fn available(self) -> bool {
-        matches!(self, Analysis::Workflows | Analysis::Settings)
+        matches!(
+            self,
+            Analysis::Workflows | Analysis::Settings | Analysis::Scanners
+        )
     }
 }
 
@@ -247,7 +250,9 @@ impl Inputs {
 fn available() -> Vec<Analysis> {
     Analysis::ALL
         .into_iter()
-        .filter(|a| a.available())
+        // Scanners start third-party tools: `auto` runs them only when the `scanners` input or
+        // the configuration's `scanners:` names them (decided in `action::run`).
+        .filter(|a| a.available() && *a != Analysis::Scanners)
         .collect()
 }
 

@@ -126,9 +126,6 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             unavailable.push(format!("check `{}`", a.as_str()));
         }
     }
-    if !inputs.scanners.is_empty() {
-        unavailable.push(format!("scanners `{}`", inputs.scanners.join(", ")));
-    }
     for u in &unavailable {
         console.notice(&format!(
             "{u}: not available in this version of ci-guard ({}); it was not run",
@@ -163,6 +160,37 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         console.error("no available analysis was asked for (`checks` lists none this version has)");
         return 2;
     };
+
+    // Scanners, when `checks` lists them or `scanners`/the config's `scanners:` names some:
+    // their runs join the report before any sink renders it.
+    let mut report = report;
+    match run_scanners(inputs, &at) {
+        Ok(runs) if !runs.is_empty() => {
+            for a in &mut report.assessments {
+                a.scans_run_by_ci_guard(&runs);
+            }
+            for r in &runs {
+                match r.status {
+                    crate::scanners::model::RunStatus::Failed { .. }
+                    | crate::scanners::model::RunStatus::DidNotScan { .. } => {
+                        console.warning(&crate::report::scans::status_line(r));
+                    }
+                    _ => {}
+                }
+            }
+            report.scans = runs;
+        }
+        Ok(_) => {}
+        Err(crate::scanners::ScanFailure::Usage(e)) => {
+            console.error(&e);
+            return 2;
+        }
+        Err(crate::scanners::ScanFailure::Io(e)) => {
+            console.error(&e);
+            return 3;
+        }
+    }
+    let report = report;
 
     let baseline = match &inputs.baseline {
         None => None,
@@ -499,7 +527,31 @@ fn fingerprints_name(sarif: &str) -> String {
 }
 
 /// The first workflow, repository-relative: where location-less results are anchored.
-fn first_workflow(workspace: &Path) -> Option<String> {
+/// The scanner runs `run` asks for: none unless `checks` lists `scanners`, the `scanners` input
+/// names some, or the configuration has a `scanners:` list.
+fn run_scanners(
+    inputs: &Inputs,
+    at: &dyn Fn(&Path) -> PathBuf,
+) -> Result<Vec<crate::scanners::model::ToolRun>, crate::scanners::ScanFailure> {
+    let root = at(Path::new(&inputs.path));
+    let config = inputs.config.as_deref().map(at);
+    let configured = crate::scanners::configured(&root, config.as_deref())?;
+    let asked = inputs.checks.contains(&Analysis::Scanners)
+        || !inputs.scanners.is_empty()
+        || configured.is_some();
+    if !asked {
+        return Ok(Vec::new());
+    }
+    let mut req = crate::scanners::ScanRequest::default();
+    if !inputs.scanners.is_empty() {
+        req.options.only = Some(inputs.scanners.clone());
+    }
+    crate::scanners::run_paths(&[root], config.as_deref(), &req)
+}
+
+/// The first workflow file (by name) of `workspace`, repository-relative: where results without
+/// a file are anchored.
+pub fn first_workflow(workspace: &Path) -> Option<String> {
     let dir = workspace.join(".github/workflows");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .ok()?

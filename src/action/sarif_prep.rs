@@ -27,6 +27,8 @@ pub struct Prepared {
     pub anchored: usize,
     pub dropped_no_location: usize,
     pub dropped_runs: usize,
+    /// The tools whose runs were left out (beyond the run limit).
+    pub dropped_run_tools: Vec<String>,
     pub dropped_over_count: usize,
     pub dropped_over_size: usize,
     /// The gzip-compressed size after preparation.
@@ -51,8 +53,9 @@ impl Prepared {
         }
         if self.dropped_runs > 0 {
             out.push(format!(
-                "{} run(s) beyond code scanning's limit of {MAX_RUNS} were left out",
-                self.dropped_runs
+                "{} run(s) beyond code scanning's limit of {MAX_RUNS} were left out (those with the least severe results: {})",
+                self.dropped_runs,
+                self.dropped_run_tools.join(", ")
             ));
         }
         if self.dropped_over_count > 0 {
@@ -77,7 +80,7 @@ pub fn prepare(log: &mut Value, anchor: Option<&str>) -> Prepared {
     if let Some(runs) = log.get_mut("runs").and_then(Value::as_array_mut) {
         if runs.len() > MAX_RUNS {
             p.dropped_runs = runs.len() - MAX_RUNS;
-            runs.truncate(MAX_RUNS);
+            p.dropped_run_tools = keep_most_severe_runs(runs, MAX_RUNS);
         }
         for run in runs.iter_mut() {
             let Some(results) = run.get_mut("results").and_then(Value::as_array_mut) else {
@@ -124,6 +127,44 @@ pub fn prepare(log: &mut Value, anchor: Option<&str>) -> Prepared {
     }
     p.gzip_bytes = size;
     p
+}
+
+/// Keep the first run (ci-guard's own) and the `keep - 1` others whose most severe result is
+/// the most severe (more results break ties), in their original order; returns the driver names
+/// of the runs left out.
+fn keep_most_severe_runs(runs: &mut Vec<Value>, keep: usize) -> Vec<String> {
+    let worst = |run: &Value| {
+        let results = run.get("results").and_then(Value::as_array);
+        let top = results
+            .and_then(|r| r.iter().map(rank).max())
+            .unwrap_or((0, 0));
+        (top, results.map_or(0, Vec::len))
+    };
+    let mut order: Vec<usize> = (1..runs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(worst(&runs[i])));
+    let mut kept = vec![false; runs.len()];
+    if let Some(k) = kept.first_mut() {
+        *k = true;
+    }
+    for &i in order.iter().take(keep.saturating_sub(1)) {
+        kept[i] = true;
+    }
+    let mut dropped = Vec::new();
+    let mut i = 0;
+    runs.retain(|run| {
+        let k = kept[i];
+        i += 1;
+        if !k {
+            dropped.push(
+                run.pointer("/tool/driver/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_string(),
+            );
+        }
+        k
+    });
+    dropped
 }
 
 fn has_location(r: &Value) -> bool {
@@ -261,6 +302,39 @@ mod tests {
         let p = prepare(&mut l, None);
         assert_eq!(p.dropped_runs, 3);
         assert_eq!(l["runs"].as_array().map(Vec::len), Some(MAX_RUNS));
+    }
+
+    #[test]
+    fn runs_over_the_limit_keep_the_first_and_the_most_severe() {
+        // 23 runs: ci-guard's (empty) first, then tools t1..t22; t21 and t22 hold severe results,
+        // t1..t3 hold nothing: those three go, the first stays although it is empty.
+        let mut runs: Vec<Value> = Vec::new();
+        for i in 0..23usize {
+            let results = match i {
+                0..=3 => vec![],
+                21 | 22 => vec![result(i, "9.8", "error", true)],
+                _ => vec![result(i, "2.0", "note", true)],
+            };
+            runs.push(json!({"tool": {"driver": {"name": format!("t{i}")}}, "results": results}));
+        }
+        let mut l = json!({"version": "2.1.0", "runs": runs});
+        let p = prepare(&mut l, None);
+        assert_eq!(p.dropped_runs, 3);
+        let names: Vec<&str> = l["runs"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|r| r.pointer("/tool/driver/name").and_then(Value::as_str))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(names.len(), MAX_RUNS);
+        assert_eq!(names[0], "t0");
+        assert!(names.contains(&"t21") && names.contains(&"t22"));
+        let mut dropped = p.dropped_run_tools.clone();
+        dropped.sort();
+        assert_eq!(dropped, ["t1", "t2", "t3"]);
+        assert!(p.notes()[0].contains("t1, t2, t3"), "{:?}", p.notes());
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub fn render(report: &Report) -> String {
     let mut active: Vec<&Finding> = report.active().collect();
     // Stable: findings of one severity keep report order.
     active.sort_by_key(|f| f.severity);
+    let (scan_status, scan_findings) = super::scans::github(report);
     let mut out = String::new();
     // Settings rows that could not be decided, and why (no token, a missing permission, a
     // rate limit): a notice each, first (the runner shows only the first few of each kind), so
@@ -34,10 +35,12 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    out.push_str(&scan_status);
     for f in active {
         out.push_str(&annotation(f));
         out.push('\n');
     }
+    out.push_str(&scan_findings);
     out
 }
 
@@ -122,6 +125,7 @@ mod tests {
             files_audited: 1,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         }
     }
 

@@ -14,7 +14,10 @@ pub const FORMAT_VERSION: u32 = 1;
 
 pub fn render(report: &Report) -> Value {
     let mut summary = serde_json::Map::new();
-    summary.insert("total".into(), json!(report.active().count()));
+    summary.insert(
+        "total".into(),
+        json!(report.active().count() + report.scan_findings().count()),
+    );
     for (severity, n) in report.counts() {
         summary.insert(severity.as_str().into(), json!(n));
     }
@@ -29,6 +32,7 @@ pub fn render(report: &Report) -> Value {
         "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
         "assessments": report.assessments.iter().map(to_value).collect::<Vec<_>>(),
         "inventories": report.inventories.iter().map(to_value).collect::<Vec<_>>(),
+        "scans": report.scans.iter().map(to_value).collect::<Vec<_>>(),
     });
     // The common case, one repository, also gets the singular keys.
     if let ([a], [i], Some(obj)) = (
@@ -63,8 +67,12 @@ impl serde::Serialize for Streamed<'_> {
         if single {
             map.serialize_entry("inventory", &to_value(&report.inventories[0]))?;
         }
+        map.serialize_entry("scans", &Each(&report.scans))?;
         let mut summary = serde_json::Map::new();
-        summary.insert("total".into(), json!(report.active().count()));
+        summary.insert(
+            "total".into(),
+            json!(report.active().count() + report.scan_findings().count()),
+        );
         for (severity, n) in report.counts() {
             summary.insert(severity.as_str().into(), json!(n));
         }
@@ -166,6 +174,7 @@ mod tests {
             files_audited: 7,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         }
     }
 

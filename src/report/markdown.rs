@@ -34,7 +34,11 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
     let failing = report
         .active()
         .filter(|f| fail_on.is_some_and(|t| f.severity.at_least(t)))
-        .count();
+        .count()
+        + report
+            .scan_findings()
+            .filter(|f| fail_on.is_some_and(|t| f.severity.at_least(t)))
+            .count();
     let verdict = match fail_on {
         Some(t) if failing > 0 => format!("❌ policy failed: {failing} finding(s) at or above {t}"),
         Some(t) => format!("✅ no finding at or above {t}"),
@@ -57,7 +61,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
     let _ = writeln!(
         out,
         "{} findings{} in {} files; {} suppressed.\n",
-        report.active().count(),
+        report.active().count() + report.scan_findings().count(),
         if counts.is_empty() {
             String::new()
         } else {
@@ -85,6 +89,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
         }
     }
     findings(&mut out, report, links);
+    out.push_str(&super::scans::markdown(report, cell, inline));
     out
 }
 

@@ -5,6 +5,8 @@ pub mod json;
 pub mod line_hash;
 pub mod markdown;
 pub mod sarif;
+pub mod sarif_scans;
+pub mod scans;
 pub mod text;
 
 use std::path::PathBuf;
@@ -25,6 +27,8 @@ pub struct Report {
     /// One per repository, in repository order.
     pub assessments: Vec<crate::assess::Assessment>,
     pub inventories: Vec<crate::inventory::Inventory>,
+    /// Third-party scanner runs (`scan`, `audit --scan`), in registry order; empty otherwise.
+    pub scans: Vec<crate::scanners::model::ToolRun>,
 }
 
 impl Report {
@@ -37,13 +41,31 @@ impl Report {
         self.findings.len() - self.active().count()
     }
 
-    /// Counts of active findings per severity, most severe first.
+    /// Counts of active findings per severity, most severe first (scanner findings included).
     pub fn counts(&self) -> [(Severity, usize); 5] {
-        Severity::ALL.map(|s| (s, self.active().filter(|f| f.severity == s).count()))
+        Severity::ALL.map(|s| {
+            let own = self.active().filter(|f| f.severity == s).count();
+            (
+                s,
+                own + self.scan_findings().filter(|f| f.severity == s).count(),
+            )
+        })
     }
 
-    /// `true` when an active finding is at or above `threshold` (`None` never fails).
+    /// `true` when an active finding (ci-guard's or a scanner's) is at or above `threshold`
+    /// (`None` never fails).
     pub fn fails(&self, threshold: Option<Severity>) -> bool {
-        threshold.is_some_and(|t| self.active().any(|f| f.severity.at_least(t)))
+        threshold.is_some_and(|t| {
+            self.active().any(|f| f.severity.at_least(t))
+                || self.scan_findings().any(|f| f.severity.at_least(t))
+        })
+    }
+
+    /// Scanner findings that count (not suppressed by the tool).
+    pub fn scan_findings(&self) -> impl Iterator<Item = &crate::scanners::model::ScanFinding> {
+        self.scans
+            .iter()
+            .flat_map(|r| r.findings.iter())
+            .filter(|f| !f.suppressed)
     }
 }

@@ -1,4 +1,5 @@
-//! SARIF 2.1.0 for GitHub code scanning: one run, ci-guard as the tool.
+//! SARIF 2.1.0 for GitHub code scanning: ci-guard's run, then one run per scanner
+//! (`sarif_scans`).
 //!
 //! What GitHub reads from it (and why each field is here): `rules[].help.markdown` is the alert's
 //! help panel, `properties.security-severity` ranks security alerts, `partialFingerprints` keep an
@@ -36,6 +37,17 @@ pub fn to_string(report: &Report, category: &str) -> String {
     serde_json::to_string_pretty(&render(report, category)).unwrap_or_default()
 }
 
+/// [`render`] made acceptable to code scanning (`action::sarif_prep`): results without a file
+/// (an image's packages, repository-level facts) anchored to the first workflow or left out, and
+/// GitHub's run/result/size limits enforced keeping the most severe. What was changed is
+/// returned as notes, for standard error or the summary.
+pub fn render_for_upload(report: &Report, category: &str) -> (Value, Vec<String>) {
+    let mut log = render(report, category);
+    let anchor = crate::action::first_workflow(&report.report_root);
+    let prepared = crate::action::sarif_prep::prepare(&mut log, anchor.as_deref());
+    (log, prepared.notes())
+}
+
 /// The typed SARIF log behind [`render`].
 pub fn build(report: &Report, category: &str) -> Sarif {
     let rules = rule_table(report);
@@ -71,19 +83,29 @@ pub fn build(report: &Report, category: &str) -> Sarif {
     if !category.is_empty() {
         run.automation_details = Some(RunAutomationDetails::builder().id(category).build());
     }
+    let mut runs = vec![run];
+    // One run per scanner that ran (or was imported), each in its own category.
+    runs.extend(
+        report
+            .scans
+            .iter()
+            .filter(|s| super::sarif_scans::has_sarif_run(s))
+            .map(|s| super::sarif_scans::run(s, category, &report.report_root)),
+    );
 
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(json!("2.1.0"))
-        .runs(vec![run])
+        .runs(runs)
         .build()
 }
 
-/// The run's invocation; assessment rows left `unknown` for want of the GitHub API (and why)
-/// are its `toolExecutionNotifications`, so a reader of the SARIF alone knows what was not read.
+/// The run's invocation. Its `toolExecutionNotifications` say what was not looked at, so a
+/// reader of the SARIF alone knows: assessment rows left `unknown` for want of the GitHub API
+/// (and why), and scanners that were skipped (they have no run of their own).
 fn invocation(report: &Report) -> Invocation {
     let mut inv = Invocation::builder().execution_successful(true).build();
-    let notes: Vec<Notification> = report
+    let mut notes: Vec<Notification> = report
         .assessments
         .iter()
         .flat_map(|a| {
@@ -104,6 +126,7 @@ fn invocation(report: &Report) -> Invocation {
                 })
         })
         .collect();
+    notes.extend(super::sarif_scans::skipped_notifications(&report.scans));
     if !notes.is_empty() {
         inv.tool_execution_notifications = Some(notes);
     }
@@ -284,6 +307,16 @@ fn region(location: &Location) -> Option<Region> {
     )
 }
 
+/// [`root_uri`], for the scanner runs.
+pub(crate) fn root_uri_of(root: &Path) -> String {
+    root_uri(root)
+}
+
+/// [`region`], for the scanner runs.
+pub(crate) fn region_of(location: &Location) -> Option<Region> {
+    region(location)
+}
+
 /// `file:///abs/root/`: SARIF wants an absolute URI ending in `/` for a base id.
 fn root_uri(root: &Path) -> String {
     // A relative root (`.`) would make a relative base URI; anchor it at the working directory.
@@ -355,6 +388,7 @@ mod tests {
             files_audited: 3,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         }
     }
 

@@ -28,6 +28,7 @@ pub fn render(report: &Report, color: bool) -> String {
         write_group(&mut out, heading, &findings, color);
         out.push('\n');
     }
+    out.push_str(&super::scans::text(report, clean));
     assessment(&mut out, report, color);
     out.push_str(&total(report));
     out.push('\n');
@@ -152,7 +153,7 @@ fn location(l: &Location) -> String {
 
 /// `5 findings (1 high, 4 low), 2 suppressed, in 12 files of 1 repository`.
 fn total(report: &Report) -> String {
-    let active = report.active().count();
+    let active = report.active().count() + report.scan_findings().count();
     let suppressed = report.suppressed_count();
     let mut out = if active == 0 {
         "no findings".to_owned()
@@ -252,6 +253,7 @@ mod tests {
             files_audited: files,
             assessments: Vec::new(),
             inventories: Vec::new(),
+            scans: Vec::new(),
         }
     }
 

@@ -44,6 +44,8 @@ pub enum Origin {
     Imported { file: String },
     /// ci-guard's own analysis (native SCA through the OSV API).
     Native,
+    /// Not started (status `Skipped`: not installed, not runnable here, covered by another tool).
+    NotRun,
 }
 
 /// Whether the run can be trusted to have looked. Only `Completed` may be reported green.

@@ -1,0 +1,448 @@
+//! SARIF runs for third-party scanners: one run per tool beside ci-guard's own, each with its
+//! own `automationDetails.id` (code scanning rejects two runs of one category in an upload, and
+//! keeps one analysis per category), the tool's own rules and results, and an invocation that
+//! says whether the tool really ran (`executionSuccessful: false` with the reason as a
+//! `toolExecutionNotifications` entry for a failed or did-not-scan run).
+//!
+//! Skipped tools (not installed, not applicable) get no run of their own: an empty run would tell
+//! code scanning that every earlier alert of that category is fixed. They are listed as
+//! notifications on ci-guard's own invocation instead.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location as SarifLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, Run, RunAutomationDetails, Suppression, Tool, ToolComponent,
+};
+use sha2::{Digest, Sha256};
+
+use super::line_hash::LineHashes;
+use super::sarif::{SRCROOT, encode_uri_path, level};
+use crate::finding::Severity;
+use crate::scanners::model::{Origin, RunStatus, ScanFinding, ToolRun};
+
+/// The category of a scanner's run: the audit's category with the tool's name appended.
+pub fn category_of(base: &str, tool: &str) -> String {
+    if base.is_empty() {
+        format!("{tool}/")
+    } else if base.ends_with('/') {
+        format!("{base}{tool}/")
+    } else {
+        format!("{base}/{tool}/")
+    }
+}
+
+/// `true` when the run gets a SARIF run of its own (it was started or imported).
+pub fn has_sarif_run(run: &ToolRun) -> bool {
+    !matches!(run.status, RunStatus::Skipped { .. })
+}
+
+/// The SARIF `security-severity` of a finding: its CVSS score when the tool gave one, else the
+/// score of its severity.
+pub fn security_severity(f: &ScanFinding) -> String {
+    match f.cvss {
+        Some(c) if c.is_finite() => format!("{:.1}", c.clamp(0.0, 10.0)),
+        _ => f.severity.security_severity().to_string(),
+    }
+}
+
+/// Notifications for ci-guard's own invocation: the scanners that were skipped and why.
+pub fn skipped_notifications(runs: &[ToolRun]) -> Vec<Notification> {
+    runs.iter()
+        .filter_map(|r| match &r.status {
+            RunStatus::Skipped { reason } => Some(
+                Notification::builder()
+                    .message(Message::from(
+                        format!("scanner {} skipped: {reason}", r.tool).as_str(),
+                    ))
+                    .level(json!("note"))
+                    .build(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The SARIF run of one scanner.
+pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
+    let mut rule_ids: Vec<&str> = tool.rules.iter().map(|r| r.id.as_str()).collect();
+    for f in &tool.findings {
+        if !rule_ids.contains(&f.rule_id.as_str()) {
+            rule_ids.push(&f.rule_id);
+        }
+    }
+    let descriptors: Vec<ReportingDescriptor> =
+        rule_ids.iter().map(|id| descriptor(tool, id)).collect();
+    let mut hashes: BTreeMap<String, Option<LineHashes>> = BTreeMap::new();
+    let results: Vec<SarifResult> = tool
+        .findings
+        .iter()
+        .map(|f| {
+            let index = rule_ids.iter().position(|r| *r == f.rule_id);
+            result(tool, f, index, root, &mut hashes)
+        })
+        .collect();
+
+    let mut driver = ToolComponent::builder()
+        .name(tool.tool.as_str())
+        .rules(descriptors)
+        .build();
+    driver.version = tool.version.clone();
+
+    let mut invocation = Invocation::builder()
+        .execution_successful(tool.status.is_trustworthy())
+        .build();
+    let mut notes: Vec<Notification> = Vec::new();
+    match &tool.status {
+        RunStatus::Failed { reason } => {
+            notes.push(note("error", &format!("{} failed: {reason}", tool.tool)))
+        }
+        RunStatus::DidNotScan { reason } => notes.push(note(
+            "error",
+            &format!("{} did not scan: {reason}", tool.tool),
+        )),
+        RunStatus::Completed | RunStatus::Skipped { .. } => {}
+    }
+    for n in &tool.notifications {
+        notes.push(note("warning", n));
+    }
+    if let Origin::Executed {
+        command,
+        exit_code,
+        stderr_tail,
+        ..
+    } = &tool.origin
+    {
+        invocation.command_line = Some(command.clone());
+        invocation.exit_code = exit_code.map(i64::from);
+        if !tool.status.is_trustworthy() && !stderr_tail.is_empty() {
+            notes.push(note(
+                "note",
+                &format!("stderr (last lines):\n{stderr_tail}"),
+            ));
+        }
+    }
+    if !notes.is_empty() {
+        invocation.tool_execution_notifications = Some(notes);
+    }
+    let mut props = BTreeMap::new();
+    props.insert(
+        "ci-guard/status".to_string(),
+        json!(status_word(&tool.status)),
+    );
+    if let Origin::Imported { file } = &tool.origin {
+        props.insert("ci-guard/imported-from".to_string(), json!(file));
+    }
+    invocation.properties = Some(PropertyBag::builder().additional_properties(props).build());
+
+    let mut base_ids = BTreeMap::new();
+    base_ids.insert(
+        SRCROOT.to_owned(),
+        ArtifactLocation::builder()
+            .uri(super::sarif::root_uri_of(root))
+            .build(),
+    );
+    let mut run = Run::builder()
+        .tool(Tool::from(driver))
+        .results(results)
+        .original_uri_base_ids(base_ids)
+        .invocations(vec![invocation])
+        .build();
+    run.automation_details = Some(
+        RunAutomationDetails::builder()
+            .id(category_of(base_category, &tool.tool))
+            .build(),
+    );
+    run
+}
+
+pub fn status_word(s: &RunStatus) -> &'static str {
+    match s {
+        RunStatus::Completed => "completed",
+        RunStatus::Skipped { .. } => "skipped",
+        RunStatus::Failed { .. } => "failed",
+        RunStatus::DidNotScan { .. } => "did-not-scan",
+    }
+}
+
+fn note(level: &str, text: &str) -> Notification {
+    Notification::builder()
+        .message(Message::from(text))
+        .level(json!(level))
+        .build()
+}
+
+fn descriptor(tool: &ToolRun, id: &str) -> ReportingDescriptor {
+    let rule = tool.rules.iter().find(|r| r.id == id);
+    let worst = tool
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == id)
+        .map(|f| (security_severity(f), f.severity))
+        .max_by(|a, b| {
+            a.0.parse::<f32>()
+                .unwrap_or(0.0)
+                .total_cmp(&b.0.parse::<f32>().unwrap_or(0.0))
+        });
+    let (score, severity) = worst.unwrap_or_else(|| {
+        (
+            Severity::Medium.security_severity().to_string(),
+            Severity::Medium,
+        )
+    });
+    let short = rule
+        .and_then(|r| r.name.clone())
+        .unwrap_or_else(|| id.to_string());
+    let full = rule
+        .and_then(|r| r.description.clone())
+        .unwrap_or_else(|| short.clone());
+    let mut help = full.clone();
+    if let Some(uri) = rule.and_then(|r| r.help_uri.as_deref()) {
+        help.push_str(&format!("\n\nMore: {uri}"));
+    }
+    let mut extra = BTreeMap::new();
+    extra.insert("security-severity".to_owned(), json!(score));
+    let mut props = PropertyBag::builder().additional_properties(extra).build();
+    props.tags = Some(vec!["security".to_owned(), tool.tool.clone()]);
+    let mut d = ReportingDescriptor::builder()
+        .id(id)
+        .short_description(plain(&short))
+        .full_description(plain(&full))
+        .help(
+            MultiformatMessageString::builder()
+                .text(help.as_str())
+                .markdown(help.as_str())
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(json!(level_name(severity)))
+                .build(),
+        )
+        .properties(props)
+        .build();
+    if let Some(name) = rule.and_then(|r| r.name.clone()) {
+        d.name = Some(name);
+    }
+    if let Some(uri) = rule.and_then(|r| r.help_uri.clone())
+        && uri.contains("://")
+    {
+        d.help_uri = Some(uri);
+    }
+    d
+}
+
+fn level_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+fn plain(text: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(text).build()
+}
+
+fn result(
+    tool: &ToolRun,
+    f: &ScanFinding,
+    rule_index: Option<usize>,
+    root: &Path,
+    hashes: &mut BTreeMap<String, Option<LineHashes>>,
+) -> SarifResult {
+    let mut message = f.message.clone();
+    if !f.also_reported_by.is_empty() {
+        message.push_str(&format!(
+            " (also reported by {})",
+            f.also_reported_by.join(", ")
+        ));
+    }
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("ciGuardScanFingerprint/v1".to_owned(), fingerprint(tool, f));
+    if let Some(l) = &f.location
+        && l.start.line > 0
+    {
+        let h = hashes.entry(l.path.clone()).or_insert_with(|| {
+            std::fs::read_to_string(root.join(&l.path))
+                .ok()
+                .map(|t| LineHashes::new(&t))
+        });
+        if let Some(hash) = h.as_ref().and_then(|h| h.get(l.start.line)) {
+            fingerprints.insert("primaryLocationLineHash".to_owned(), hash.to_string());
+        }
+    }
+    let mut extra = BTreeMap::new();
+    extra.insert("security-severity".to_owned(), json!(security_severity(f)));
+    if let Some(p) = &f.package {
+        extra.insert(
+            "package".to_owned(),
+            json!({"ecosystem": p.ecosystem, "name": p.name, "version": p.version,
+                   "advisory": p.advisory, "aliases": p.aliases, "fixed": p.fixed_versions}),
+        );
+    }
+    if !f.also_reported_by.is_empty() {
+        extra.insert(
+            "ci-guard/also-reported-by".to_owned(),
+            json!(f.also_reported_by),
+        );
+    }
+    let mut r = SarifResult::builder()
+        .rule_id(f.rule_id.as_str())
+        .level(level(f.severity))
+        .message(Message::from(message.as_str()))
+        .partial_fingerprints(fingerprints)
+        .properties(PropertyBag::builder().additional_properties(extra).build())
+        .build();
+    r.rule_index = rule_index.and_then(|i| i64::try_from(i).ok());
+    if let Some(l) = &f.location {
+        let artifact = ArtifactLocation::builder()
+            .uri(encode_uri_path(&l.path, false))
+            .uri_base_id(SRCROOT)
+            .build();
+        let mut physical = PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .build();
+        physical.region = super::sarif::region_of(l);
+        r.locations = Some(vec![
+            SarifLocation::builder().physical_location(physical).build(),
+        ]);
+    }
+    if f.suppressed {
+        r.suppressions = Some(vec![
+            Suppression::builder()
+                .kind(json!("inSource"))
+                .status(json!("accepted"))
+                .justification(format!("suppressed in the source for {}", tool.tool))
+                .build(),
+        ]);
+    }
+    r
+}
+
+/// Stable across runs: tool, rule, file, package and advisory (no line: code moves).
+fn fingerprint(tool: &ToolRun, f: &ScanFinding) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        tool.tool.as_str(),
+        f.rule_id.as_str(),
+        f.location.as_ref().map_or("", |l| l.path.as_str()),
+        f.package.as_ref().map_or("", |p| p.name.as_str()),
+        f.package
+            .as_ref()
+            .and_then(|p| p.version.as_deref())
+            .unwrap_or(""),
+        f.package.as_ref().map_or("", |p| p.advisory.as_str()),
+        if f.package.is_none() {
+            f.message.as_str()
+        } else {
+            ""
+        },
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scanners::model::{Origin, ScanFinding};
+
+    fn finding(severity: Severity, cvss: Option<f32>) -> ScanFinding {
+        ScanFinding {
+            rule_id: "trivy/CVE-1".into(),
+            severity,
+            cvss,
+            message: "m".into(),
+            location: None,
+            package: None,
+            suppressed: false,
+            also_reported_by: vec!["grype".into()],
+        }
+    }
+
+    #[test]
+    fn categories_are_per_tool() {
+        assert_eq!(category_of("ci-guard/", "bandit"), "ci-guard/bandit/");
+        assert_eq!(
+            category_of("ci-guard/audit", "bandit"),
+            "ci-guard/audit/bandit/"
+        );
+        assert_eq!(category_of("", "bandit"), "bandit/");
+    }
+
+    #[test]
+    fn security_severity_prefers_the_cvss_score() {
+        assert_eq!(
+            security_severity(&finding(Severity::Low, Some(9.81))),
+            "9.8"
+        );
+        assert_eq!(security_severity(&finding(Severity::High, None)), "8.0");
+        assert_eq!(
+            security_severity(&finding(Severity::High, Some(f32::NAN))),
+            "8.0"
+        );
+        assert_eq!(
+            security_severity(&finding(Severity::High, Some(42.0))),
+            "10.0"
+        );
+    }
+
+    #[test]
+    fn a_failed_run_says_so_and_names_the_merged_tools() {
+        let run = ToolRun {
+            tool: "trivy".into(),
+            version: Some("0.72.0".into()),
+            origin: Origin::Executed {
+                command: "trivy fs .".into(),
+                exit_code: Some(2),
+                duration: std::time::Duration::from_millis(5),
+                stderr_tail: "FATAL".into(),
+            },
+            status: RunStatus::Failed {
+                reason: "exited with code 2".into(),
+            },
+            rules: Vec::new(),
+            findings: vec![finding(Severity::High, Some(7.5))],
+            notifications: vec!["a warning".into()],
+        };
+        let v = serde_json::to_value(super::run(&run, "ci-guard/", Path::new("/r")))
+            .unwrap_or_default();
+        assert_eq!(v["automationDetails"]["id"], "ci-guard/trivy/");
+        let inv = &v["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        assert_eq!(inv["exitCode"], 2);
+        assert_eq!(inv["commandLine"], "trivy fs .");
+        let notes: Vec<&str> = inv["toolExecutionNotifications"]
+            .as_array()
+            .map(|n| {
+                n.iter()
+                    .filter_map(|n| n["message"]["text"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            notes,
+            [
+                "trivy failed: exited with code 2",
+                "a warning",
+                "stderr (last lines):\nFATAL"
+            ]
+        );
+        let r = &v["results"][0];
+        assert_eq!(r["message"]["text"], "m (also reported by grype)");
+        assert_eq!(r["properties"]["security-severity"], "7.5");
+        assert_eq!(r["ruleIndex"], 0);
+        assert!(r.get("locations").is_none());
+        assert_eq!(
+            v["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
+            "7.5"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! How each sink shows scanner runs: one status line per tool (ran and found N, skipped and why,
+//! failed and why, did not scan and why) and the scanners' findings. A run that is not
+//! `Completed` is never shown as a pass.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::finding::Severity;
+use crate::scanners::model::{Origin, RunStatus, ScanFinding, ToolRun};
+
+/// Active findings of a run per severity, most severe first, non-zero only.
+pub fn severity_counts(run: &ToolRun) -> Vec<(Severity, usize)> {
+    Severity::ALL
+        .iter()
+        .map(|s| {
+            (
+                *s,
+                run.findings
+                    .iter()
+                    .filter(|f| !f.suppressed && f.severity == *s)
+                    .count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn active(run: &ToolRun) -> usize {
+    run.findings.iter().filter(|f| !f.suppressed).count()
+}
+
+/// `bandit 1.9.4: ran, 14 findings (3 high, 6 medium, 5 low), 2.1 s`,
+/// `trivy: skipped (not installed)`, `checkov: FAILED: exited with code 2 …`.
+pub fn status_line(run: &ToolRun) -> String {
+    let name = match &run.version {
+        Some(v) => format!("{} {v}", run.tool),
+        None => run.tool.clone(),
+    };
+    let how = match &run.origin {
+        Origin::Executed { duration, .. } => format!(", {:.1} s", duration.as_secs_f64()),
+        Origin::Imported { file } => format!(", imported from {file}"),
+        Origin::Native | Origin::NotRun => String::new(),
+    };
+    match &run.status {
+        RunStatus::Completed => {
+            let n = active(run);
+            let found = if n == 0 {
+                "no findings".to_string()
+            } else {
+                let by: Vec<String> = severity_counts(run)
+                    .iter()
+                    .map(|(s, n)| format!("{n} {s}"))
+                    .collect();
+                format!(
+                    "{n} finding{} ({})",
+                    if n == 1 { "" } else { "s" },
+                    by.join(", ")
+                )
+            };
+            let suppressed = run.findings.len() - n;
+            let suppressed = if suppressed > 0 {
+                format!(", {suppressed} suppressed")
+            } else {
+                String::new()
+            };
+            format!("{name}: ran, {found}{suppressed}{how}")
+        }
+        RunStatus::Skipped { reason } => format!("{name}: skipped ({reason})"),
+        RunStatus::Failed { reason } => format!("{name}: FAILED: {reason}{how}"),
+        RunStatus::DidNotScan { reason } => {
+            format!("{name}: DID NOT SCAN (not a pass): {reason}{how}")
+        }
+    }
+}
+
+/// `path:line:col` or the package, for a finding.
+pub fn place(f: &ScanFinding) -> String {
+    match (&f.location, &f.package) {
+        (Some(l), _) if l.start.line > 0 => format!("{}:{}", l.path, l.start),
+        (Some(l), _) => l.path.clone(),
+        (None, Some(p)) => match &p.version {
+            Some(v) => format!("{}@{v}", p.name),
+            None => p.name.clone(),
+        },
+        (None, None) => "(no location)".to_string(),
+    }
+}
+
+/// The text report's scanner section (empty when nothing was scanned).
+pub fn text(report: &Report, clean: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    if report.scans.is_empty() {
+        return out;
+    }
+    out.push_str("scanners\n");
+    for run in &report.scans {
+        let _ = writeln!(out, "  {}", clean(&status_line(run)));
+    }
+    out.push('\n');
+    for run in &report.scans {
+        let mut findings: Vec<&ScanFinding> =
+            run.findings.iter().filter(|f| !f.suppressed).collect();
+        if findings.is_empty() {
+            continue;
+        }
+        findings.sort_by_key(|f| f.severity);
+        let _ = writeln!(out, "{} findings", clean(&run.tool));
+        for f in findings {
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}  {}",
+                clean(&place(f)),
+                f.severity,
+                clean(&f.rule_id),
+                clean(&f.message.replace('\n', " "))
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Workflow commands: an error per run that failed or did not scan (first, so GitHub's
+/// per-step cap never hides them), then one annotation per active scanner finding.
+pub fn github(report: &Report) -> (String, String) {
+    use super::github::{command, escape_data, escape_property};
+    let mut status = String::new();
+    for run in &report.scans {
+        if matches!(
+            run.status,
+            RunStatus::Failed { .. } | RunStatus::DidNotScan { .. }
+        ) {
+            let _ = writeln!(
+                status,
+                "::error title={}::{}",
+                escape_property(&format!("ci-guard scan: {}", run.tool)),
+                escape_data(&status_line(run))
+            );
+        }
+    }
+    let mut findings: Vec<(&ToolRun, &ScanFinding)> = report
+        .scans
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
+        .filter(|(_, f)| !f.suppressed)
+        .collect();
+    findings.sort_by_key(|(_, f)| f.severity);
+    let mut out = String::new();
+    for (run, f) in findings {
+        let mut props: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = &f.location {
+            props.push(("file", l.path.clone()));
+            if l.start.line > 0 {
+                props.push(("line", l.start.line.to_string()));
+                props.push(("endLine", l.end.line.max(l.start.line).to_string()));
+            }
+        }
+        props.push(("title", format!("{} {}", run.tool, f.rule_id)));
+        let mut line = format!("::{}", command(f.severity));
+        for (i, (k, v)) in props.iter().enumerate() {
+            let sep = if i == 0 { ' ' } else { ',' };
+            let _ = write!(line, "{sep}{k}={}", escape_property(v));
+        }
+        let mut message = f.message.clone();
+        if f.location.is_none() {
+            message = format!("{}: {message}", place(f));
+        }
+        let _ = writeln!(line, "::{}", escape_data(&message));
+        out.push_str(&line);
+    }
+    (status, out)
+}
+
+/// The job summary's scanner section.
+pub fn markdown(
+    report: &Report,
+    cell: impl Fn(&str) -> String,
+    inline: impl Fn(&str) -> String,
+) -> String {
+    let mut out = String::new();
+    if report.scans.is_empty() {
+        return out;
+    }
+    out.push_str("## Scanners\n\n| Tool | Status | Findings | Details |\n|---|---|---:|---|\n");
+    for run in &report.scans {
+        let (icon, detail) = match &run.status {
+            RunStatus::Completed => ("✅ ran", String::new()),
+            RunStatus::Skipped { reason } => ("⏭️ skipped", reason.clone()),
+            RunStatus::Failed { reason } => ("❌ failed", reason.clone()),
+            RunStatus::DidNotScan { reason } => ("❌ did not scan", reason.clone()),
+        };
+        let findings = if run.status.is_trustworthy() || !run.findings.is_empty() {
+            let by: Vec<String> = severity_counts(run)
+                .iter()
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect();
+            if by.is_empty() {
+                "0".to_string()
+            } else {
+                format!("{} ({})", active(run), by.join(", "))
+            }
+        } else {
+            "—".to_string()
+        };
+        let name = match &run.version {
+            Some(v) => format!("{} {v}", run.tool),
+            None => run.tool.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {icon} | {findings} | {} |",
+            cell(&name),
+            cell(&detail)
+        );
+    }
+    out.push('\n');
+    let mut all: Vec<(&ToolRun, &ScanFinding)> = report
+        .scans
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
+        .filter(|(_, f)| !f.suppressed)
+        .collect();
+    if all.is_empty() {
+        return out;
+    }
+    all.sort_by_key(|(_, f)| f.severity);
+    out.push_str("<details><summary><b>Scanner findings</b></summary>\n\n");
+    for (run, f) in all {
+        let _ = writeln!(
+            out,
+            "- `{}` {} **{}** ({}): {}",
+            place(f).replace('`', "'"),
+            f.severity,
+            f.rule_id.replace('`', "'"),
+            run.tool,
+            inline(&f.message)
+        );
+    }
+    out.push_str("\n</details>\n\n");
+    out
+}

@@ -1,0 +1,22 @@
+//! detect-secrets: secrets in the checkout's files, when gitleaks is not installed (same
+//! group). Prints its baseline JSON on stdout and exits 0 whatever it finds.
+
+use super::{Invocation, Kind, Target, ToolDef, runnable, s, zero_only};
+
+pub static TOOL: ToolDef = ToolDef {
+    name: "detect-secrets",
+    program: "detect-secrets",
+    parser: "detect-secrets",
+    kind: Kind::Secrets,
+    group: Some("secrets"),
+    applies: |_: &Target| Some("every repository".to_string()),
+    unrunnable: runnable,
+    invocation: |_, _| Invocation {
+        args: s(&["scan", "--all-files", "."]),
+        env: Vec::new(),
+        output_file: None,
+    },
+    version_args: &["--version"],
+    exit: zero_only,
+    cost: 2,
+};

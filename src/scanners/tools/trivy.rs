@@ -1,0 +1,41 @@
+//! trivy on the checkout: vulnerable dependencies in lockfiles and misconfigurations in
+//! Dockerfiles and IaC. Same group as checkov, which is listed first: trivy runs when checkov is
+//! not installed.
+
+use super::{Invocation, Kind, Target, ToolDef, path_arg, runnable, s, some_of, zero_only};
+use crate::workspace::FileKind;
+
+pub static TOOL: ToolDef = ToolDef {
+    name: "trivy",
+    program: "trivy",
+    parser: "trivy",
+    kind: Kind::Container,
+    group: Some("iac"),
+    applies: |t: &Target| {
+        let files = t.files_of(|k| matches!(k, FileKind::Dockerfile | FileKind::Iac(_)));
+        (!files.is_empty()).then(|| some_of(&files))
+    },
+    unrunnable: runnable,
+    invocation: |_, scratch| {
+        let out = scratch.join("trivy.json");
+        let mut args = s(&[
+            "fs",
+            "--scanners",
+            "vuln,misconfig",
+            "--format",
+            "json",
+            "--quiet",
+            "--output",
+        ]);
+        args.push(path_arg(&out));
+        args.push(".".into());
+        Invocation {
+            args,
+            env: Vec::new(),
+            output_file: Some(out),
+        }
+    },
+    version_args: &["--version"],
+    exit: zero_only,
+    cost: 6,
+};

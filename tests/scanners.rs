@@ -1,0 +1,817 @@
+//! Scanners for real: tools installed from PyPI by `.ci/run` run on the recorded samples in
+//! `shared/scanner-outputs/`, and fake tools on a private PATH fail in every way a scanner can
+//! (crash, hang, garbage, non-zero exit, silent pass) while the real tools beside them keep
+//! their results in the SARIF, the summary and the text report.
+//!
+//! Outside CI a test whose tool is not installed prints why it skipped; in CI (`CI=true`) it
+//! fails instead, so a broken install step cannot turn the suite green.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use ci_guard::finding::Severity;
+use ci_guard::report::{self, Report};
+use ci_guard::scanners::model::{RunStatus, ToolRun};
+use ci_guard::scanners::runner::{ScanOptions, find_program};
+use ci_guard::scanners::{ScanRequest, run_paths};
+use serde_json::Value;
+
+const OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/scanner-outputs");
+const SCHEMA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/schemas/sarif-2.1.0.json"
+);
+
+fn outputs(rel: &str) -> PathBuf {
+    Path::new(OUTPUTS).join(rel)
+}
+
+/// `true` when `program` is installed. Otherwise: a skip note outside CI, a failure in CI.
+fn installed(program: &str) -> bool {
+    if find_program(program, std::env::var_os("PATH").as_deref()).is_some() {
+        return true;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "{program} is not installed: .ci/run installs it from PyPI; in CI a missing scanner fails the test"
+    );
+    eprintln!("skipped: {program} is not installed (pip install it; .ci/run does)");
+    false
+}
+
+/// A copy of `src` in a fresh temporary folder (shared/ is read-only in CI, and tools must not
+/// see anything but the sample).
+fn sample(src: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(src, dir.path());
+    dir
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for e in std::fs::read_dir(src).expect("read sample") {
+        let e = e.expect("entry");
+        let to = dst.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            std::fs::copy(e.path(), &to).expect("copy");
+        }
+    }
+}
+
+fn request(scanners: &[&str]) -> ScanRequest {
+    ScanRequest {
+        options: ScanOptions {
+            only: Some(scanners.iter().map(|s| (*s).to_string()).collect()),
+            timeout: Duration::from_secs(300),
+            ..ScanOptions::default()
+        },
+        semgrep_config: Some(outputs("semgrep/rules.yml")),
+        ..ScanRequest::default()
+    }
+}
+
+fn scan(dir: &Path, req: &ScanRequest) -> Vec<ToolRun> {
+    match run_paths(&[dir.to_path_buf()], None, req) {
+        Ok(r) => r,
+        Err(e) => panic!("scan failed: {e}"),
+    }
+}
+
+fn report_of(dir: &Path, scans: Vec<ToolRun>) -> Report {
+    Report {
+        report_root: std::fs::canonicalize(dir).expect("canonical"),
+        rules: Vec::new(),
+        findings: Vec::new(),
+        repositories: 1,
+        files_audited: 0,
+        assessments: Vec::new(),
+        inventories: Vec::new(),
+        scans,
+    }
+}
+
+fn run_of<'a>(runs: &'a [ToolRun], tool: &str) -> &'a ToolRun {
+    runs.iter()
+        .find(|r| r.tool == tool)
+        .unwrap_or_else(|| panic!("no {tool} run in {runs:#?}"))
+}
+
+fn active(run: &ToolRun) -> usize {
+    run.findings.iter().filter(|f| !f.suppressed).count()
+}
+
+fn count(run: &ToolRun, s: Severity) -> usize {
+    run.findings
+        .iter()
+        .filter(|f| !f.suppressed && f.severity == s)
+        .count()
+}
+
+fn validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(SCHEMA).expect("schema beside the repository");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles")
+}
+
+/// The SARIF log of `report`, as written for upload, checked against the SARIF 2.1.0 schema and
+/// GitHub's one-category-per-run rule.
+fn valid_sarif(report: &Report) -> Value {
+    let (log, _notes) = report::sarif::render_for_upload(report, "ci-guard/scan/");
+    let errors: Vec<String> = validator()
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    let runs = log["runs"].as_array().expect("runs");
+    let mut categories: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r.pointer("/automationDetails/id").and_then(Value::as_str))
+        .collect();
+    let n = categories.len();
+    categories.sort_unstable();
+    categories.dedup();
+    assert_eq!(categories.len(), n, "one category per run");
+    assert_eq!(n, runs.len(), "every run has a category");
+    log
+}
+
+fn sarif_run<'a>(log: &'a Value, tool: &str) -> &'a Value {
+    log["runs"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["tool"]["driver"]["name"] == tool))
+        .unwrap_or_else(|| panic!("no {tool} run in the SARIF"))
+}
+
+fn results(run: &Value) -> usize {
+    run["results"].as_array().map_or(0, Vec::len)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real tools on the recorded samples: the counts are those of the recorded outputs.
+
+#[test]
+fn bandit_finds_what_its_recorded_output_holds() {
+    if !installed("bandit") {
+        return;
+    }
+    let dir = sample(&outputs("bandit/sample"));
+    let runs = scan(dir.path(), &request(&["bandit"]));
+    let bandit = run_of(&runs, "bandit");
+    assert_eq!(bandit.status, RunStatus::Completed, "{bandit:#?}");
+    // bandit-sample.json: 14 results (6 MEDIUM, 5 LOW, 3 HIGH).
+    assert_eq!(active(bandit), 14);
+    assert_eq!(count(bandit, Severity::High), 3);
+    assert_eq!(count(bandit, Severity::Medium), 6);
+    assert_eq!(count(bandit, Severity::Low), 5);
+    assert!(
+        bandit
+            .version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("1."))
+    );
+    // Paths are relative to the scanned folder, not `./app.py` or absolute.
+    let paths: Vec<&str> = bandit
+        .findings
+        .iter()
+        .filter_map(|f| f.location.as_ref().map(|l| l.path.as_str()))
+        .collect();
+    assert!(paths.iter().all(|p| *p == "app.py"), "{paths:?}");
+    let log = valid_sarif(&report_of(dir.path(), runs.clone()));
+    let run = sarif_run(&log, "bandit");
+    assert_eq!(results(run), 14);
+    assert_eq!(run["automationDetails"]["id"], "ci-guard/scan/bandit/");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    assert_eq!(
+        run["invocations"][0]["exitCode"], 1,
+        "bandit exits 1 with findings"
+    );
+}
+
+#[test]
+fn semgrep_runs_offline_with_local_rules_and_keeps_suppressions() {
+    if !installed("semgrep") {
+        return;
+    }
+    let dir = sample(&outputs("semgrep/sample"));
+    let started = Instant::now();
+    let runs = scan(dir.path(), &request(&["semgrep"]));
+    let semgrep = run_of(&runs, "semgrep");
+    assert_eq!(semgrep.status, RunStatus::Completed, "{semgrep:#?}");
+    // semgrep-sample.json: 4 results (2 WARNING, 1 ERROR, 1 INFO); the nosemgrep one is dropped
+    // from JSON output.
+    assert_eq!(active(semgrep), 4, "{:#?}", semgrep.findings);
+    let ci_guard::scanners::model::Origin::Executed { command, .. } = &semgrep.origin else {
+        panic!("semgrep was executed");
+    };
+    assert!(command.contains("--metrics=off") && command.contains("--disable-version-check"));
+    // Without --disable-version-check a run waits ~100 s offline.
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "{:?}",
+        started.elapsed()
+    );
+    valid_sarif(&report_of(dir.path(), runs));
+}
+
+#[test]
+fn hadolint_and_zizmor_run_on_their_samples() {
+    let (h, z) = (installed("hadolint"), installed("zizmor"));
+    let root = tempfile::tempdir().expect("temp");
+    if h {
+        copy_dir(&outputs("hadolint/sample"), root.path());
+    }
+    if z {
+        copy_dir(&outputs("zizmor/sample/sample"), root.path());
+    }
+    let mut tools = Vec::new();
+    if h {
+        tools.push("hadolint");
+    }
+    if z {
+        tools.push("zizmor");
+    }
+    if tools.is_empty() {
+        return;
+    }
+    let runs = scan(root.path(), &request(&tools));
+    for run in &runs {
+        // A tool whose parser has not landed yet says so instead of passing.
+        match &run.status {
+            RunStatus::Skipped { reason } => {
+                assert!(reason.contains("cannot read its output yet"), "{reason}");
+                eprintln!("{}: {reason}", run.tool);
+            }
+            s => assert_eq!(*s, RunStatus::Completed, "{run:#?}"),
+        }
+    }
+    let report = report_of(root.path(), runs.clone());
+    let log = valid_sarif(&report);
+    if h && run_of(&runs, "hadolint").status.is_trustworthy() {
+        // hadolint-dockerfile.json (Dockerfile): 5 findings; the sample folder also holds
+        // Dockerfile.clean/.errors/.invalid, which the workspace walk does not call Dockerfiles
+        // unless they are (`Dockerfile.*` is one): at least the 5.
+        let hadolint = run_of(&runs, "hadolint");
+        assert!(active(hadolint) >= 5, "{:#?}", hadolint.findings);
+        assert_eq!(
+            results(sarif_run(&log, "hadolint")),
+            hadolint.findings.len()
+        );
+    }
+    if z && run_of(&runs, "zizmor").status.is_trustworthy() {
+        // zizmor-pr-sample.json: 4 findings (3 High, 1 Medium) in pr.yml.
+        let zizmor = run_of(&runs, "zizmor");
+        assert_eq!(active(zizmor), 4, "{:#?}", zizmor.findings);
+    }
+}
+
+#[test]
+fn checkov_runs_offline_on_its_sample() {
+    if !installed("checkov") {
+        return;
+    }
+    let dir = sample(&outputs("checkov/sample"));
+    let started = Instant::now();
+    let runs = scan(dir.path(), &request(&["checkov"]));
+    let checkov = run_of(&runs, "checkov");
+    match &checkov.status {
+        RunStatus::Skipped { reason } => {
+            assert!(reason.contains("no checkov parser"), "{reason}");
+            eprintln!("checkov: {reason}");
+        }
+        s => {
+            assert_eq!(*s, RunStatus::Completed, "{checkov:#?}");
+            // run-here-sample.json: 5 dockerfile + 2 github_actions + 10 terraform failures.
+            assert_eq!(active(checkov), 17, "{:#?}", checkov.findings);
+            valid_sarif(&report_of(dir.path(), runs.clone()));
+        }
+    }
+    let ci_guard::scanners::model::Origin::Executed { command, .. } = &checkov.origin else {
+        if let RunStatus::Skipped { .. } = checkov.status {
+            return;
+        }
+        panic!("checkov was executed");
+    };
+    assert!(command.starts_with("BC_SKIP_MAPPING=TRUE checkov -d . --skip-download"));
+    assert!(started.elapsed() < Duration::from_secs(240));
+}
+
+#[test]
+fn shellcheck_and_detect_secrets_are_run_or_honestly_skipped() {
+    let (sc, ds) = (installed("shellcheck"), installed("detect-secrets"));
+    if !sc && !ds {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(dir.path().join("build.sh"), "#!/bin/sh\nrm -rf $1/*\n").expect("write");
+    let runs = scan(dir.path(), &request(&["shellcheck", "detect-secrets"]));
+    assert_eq!(runs.len(), 2);
+    for run in &runs {
+        // Never a silent pass: either read for real or skipped with the reason.
+        match &run.status {
+            RunStatus::Completed => {}
+            RunStatus::Skipped { reason } => {
+                assert!(
+                    reason == "not installed" || reason.contains("cannot read its output yet"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{}: {other:?}", run.tool),
+        }
+    }
+    if sc && run_of(&runs, "shellcheck").status.is_trustworthy() {
+        // SC2115 (rm -rf "$1/*") and SC2086 (unquoted $1).
+        assert!(active(run_of(&runs, "shellcheck")) >= 1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults: a fake tool on a private PATH fails; the real bandit beside it keeps its 14 results.
+
+/// A folder with bandit's sample and a Dockerfile (so trivy applies), and a bin folder whose
+/// fake `program` runs `script`; PATH = the bin folder, then the real PATH.
+struct Faulty {
+    dir: tempfile::TempDir,
+    bin: tempfile::TempDir,
+}
+
+impl Faulty {
+    fn new(program: &str, script: &str) -> Faulty {
+        let dir = sample(&outputs("bandit/sample"));
+        std::fs::write(dir.path().join("Dockerfile"), "FROM alpine:3.20\n").expect("Dockerfile");
+        std::fs::write(dir.path().join("requirements.txt"), "requests==2.19.0\n").expect("reqs");
+        let bin = tempfile::tempdir().expect("bin");
+        let path = bin.path().join(program);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).expect("fake tool");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        Faulty { dir, bin }
+    }
+
+    fn path(&self) -> OsString {
+        let mut parts = vec![self.bin.path().to_path_buf()];
+        parts.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        std::env::join_paths(parts).expect("PATH")
+    }
+
+    fn scan(&self, tools: &[&str], timeout: Duration) -> Vec<ToolRun> {
+        let mut req = request(tools);
+        req.options.timeout = timeout;
+        req.options.path = Some(self.path());
+        scan(self.dir.path(), &req)
+    }
+}
+
+/// The faulty tool is reported as `expect` in every sink, and bandit's results survive.
+fn assert_survivors(dir: &Path, runs: &[ToolRun], faulty: &str, word: &str, reason_has: &str) {
+    let bandit = run_of(runs, "bandit");
+    assert_eq!(bandit.status, RunStatus::Completed, "{bandit:#?}");
+    assert_eq!(active(bandit), 14);
+    let bad = run_of(runs, faulty);
+    let reason = match &bad.status {
+        RunStatus::Failed { reason } | RunStatus::DidNotScan { reason } => reason.clone(),
+        other => panic!("{faulty} should not pass: {other:?}"),
+    };
+    assert!(reason.contains(reason_has), "{reason}");
+
+    let report = report_of(dir, runs.to_vec());
+    // SARIF: ci-guard's run, bandit's with its 14 results, the faulty tool's marked failed.
+    let log = valid_sarif(&report);
+    assert_eq!(log["runs"].as_array().map(Vec::len), Some(3));
+    assert_eq!(results(sarif_run(&log, "bandit")), 14);
+    let inv = &sarif_run(&log, faulty)["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let note = inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        note.contains(&word.to_lowercase()) && note.contains(reason_has),
+        "{note}"
+    );
+    assert_eq!(inv["toolExecutionNotifications"][0]["level"], "error");
+
+    // Summary: a red row for the tool, bandit's row with its count.
+    let md = report::markdown::render(&report, Some(Severity::High), &Default::default());
+    let row = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {faulty}")))
+        .unwrap_or_else(|| panic!("no {faulty} row:\n{md}"));
+    assert!(row.contains("❌"), "{row}");
+    assert!(
+        md.lines().any(|l| l.starts_with("| bandit")
+            && l.contains("✅ ran")
+            && l.contains("| 14 (3 high, 6 medium, 5 low) |")),
+        "{md}"
+    );
+    // Text and annotations say it too.
+    let text = report::text::render(&report, false);
+    assert!(text.contains(&format!("{faulty}: {word}")), "{text}");
+    let annotations = report::github::render(&report);
+    assert!(
+        annotations.starts_with(&format!("::error title=ci-guard scan%3A {faulty}::")),
+        "{annotations}"
+    );
+    assert_eq!(annotations.matches("title=bandit ").count(), 14);
+}
+
+#[test]
+fn a_crashing_tool_fails_and_the_others_survive() {
+    if !installed("bandit") {
+        return;
+    }
+    let f = Faulty::new("trivy", "echo 'panic: runtime error' >&2\nkill -SEGV $$");
+    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
+    assert_survivors(
+        f.dir.path(),
+        &runs,
+        "trivy",
+        "FAILED",
+        "crashed (killed by signal 11)",
+    );
+}
+
+#[test]
+fn a_hanging_tool_is_killed_with_its_children_at_the_timeout() {
+    if !installed("bandit") {
+        return;
+    }
+    // The fake starts a grandchild that would outlive a kill of the tool alone.
+    let pidfile = tempfile::NamedTempFile::new().expect("pidfile");
+    let script = format!("sleep 300 &\necho $! > {}\nwait", pidfile.path().display());
+    let f = Faulty::new("trivy", &script);
+    let started = Instant::now();
+    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(3));
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+    assert_survivors(
+        f.dir.path(),
+        &runs,
+        "trivy",
+        "FAILED",
+        "did not finish within 3s",
+    );
+    let trivy = run_of(&runs, "trivy");
+    let ci_guard::scanners::model::Origin::Executed {
+        exit_code,
+        duration,
+        ..
+    } = &trivy.origin
+    else {
+        panic!("executed");
+    };
+    assert_eq!(*exit_code, None);
+    assert!(*duration >= Duration::from_secs(3), "{duration:?}");
+    // The grandchild is gone: the whole process group was killed.
+    let pid = std::fs::read_to_string(pidfile.path()).expect("pid");
+    let pid = pid.trim();
+    assert!(!pid.is_empty());
+    let mut alive = true;
+    for _ in 0..50 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Gone, or a zombie waiting for init to reap it.
+        if stat.is_empty() || stat.contains(") Z ") {
+            alive = false;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!alive, "the tool's child {pid} outlived the timeout");
+}
+
+#[test]
+fn garbage_output_fails_and_the_others_survive() {
+    if !installed("bandit") {
+        return;
+    }
+    let script = "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && out=$2; shift; done\nprintf '{\"Results\": [ garbage' > \"$out\"";
+    let f = Faulty::new("trivy", script);
+    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
+    assert_survivors(f.dir.path(), &runs, "trivy", "FAILED", "unreadable output");
+}
+
+#[test]
+fn a_non_zero_exit_that_does_not_mean_findings_fails() {
+    if !installed("bandit") {
+        return;
+    }
+    // trivy's own words when its vulnerability database cannot be fetched.
+    let f = Faulty::new(
+        "trivy",
+        "echo 'FATAL Fatal error init error: DB error: failed to download vulnerability DB' >&2\nexit 1",
+    );
+    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
+    assert_survivors(
+        f.dir.path(),
+        &runs,
+        "trivy",
+        "FAILED",
+        "exited with code 1, which does not mean \"ran\": FATAL Fatal error init error",
+    );
+    let trivy = run_of(&runs, "trivy");
+    let ci_guard::scanners::model::Origin::Executed { stderr_tail, .. } = &trivy.origin else {
+        panic!("executed");
+    };
+    assert!(stderr_tail.contains("failed to download vulnerability DB"));
+}
+
+#[test]
+fn a_silent_pass_is_reported_as_did_not_scan() {
+    if !installed("bandit") {
+        return;
+    }
+    // pip-audit's real output when it could not reach its service: every package skipped,
+    // "No known vulnerabilities found", exit 0.
+    let recorded = outputs("pip-audit/offline-all-skipped.json");
+    let script = format!(
+        "while [ $# -gt 0 ]; do [ \"$1\" = -o ] && out=$2; shift; done\ncp '{}' \"$out\"\necho 'No known vulnerabilities found'\nexit 0",
+        recorded.display()
+    );
+    let f = Faulty::new("pip-audit", &script);
+    let runs = f.scan(&["bandit", "pip-audit"], Duration::from_secs(120));
+    let pip = run_of(&runs, "pip-audit");
+    assert!(
+        matches!(pip.status, RunStatus::DidNotScan { .. }),
+        "{pip:#?}"
+    );
+    assert_survivors(f.dir.path(), &runs, "pip-audit", "DID NOT SCAN", "skipped");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command line.
+
+fn ci_guard() -> Command {
+    Command::cargo_bin("ci-guard").expect("binary")
+}
+
+#[test]
+fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
+    let dir = tempfile::tempdir().expect("temp");
+    let out = dir.path().join("scan.sarif");
+    let o = ci_guard()
+        .current_dir(dir.path())
+        .args(["scan", "--format", "sarif", "-o"])
+        .arg(&out)
+        .arg("--from")
+        .arg(format!(
+            "bandit={}",
+            outputs("bandit/bandit-sample.json").display()
+        ))
+        .arg("--sarif-in")
+        .arg(outputs("semgrep/semgrep-sample.sarif"))
+        .arg("--from")
+        .arg(format!(
+            "trivy={}",
+            outputs("trivy/action-config-terraform.json").display()
+        ))
+        .output()
+        .expect("run");
+    // bandit has 3 high findings: the default gate fails.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains(
+            "ci-guard scan: bandit: ran, 14 findings (3 high, 6 medium, 5 low), imported from"
+        ),
+        "{stderr}"
+    );
+    let log: Value = serde_json::from_slice(&std::fs::read(&out).expect("sarif")).expect("json");
+    let errors: Vec<String> = validator()
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let names: Vec<&str> = log["runs"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| r["tool"]["driver"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["ci-guard", "bandit", "semgrep", "trivy"]);
+    let cats: Vec<&str> = log["runs"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| r["automationDetails"]["id"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        cats,
+        [
+            "ci-guard/scan/",
+            "ci-guard/scan/bandit/",
+            "ci-guard/scan/semgrep/",
+            "ci-guard/scan/trivy/"
+        ]
+    );
+    assert_eq!(results(sarif_run(&log, "bandit")), 14);
+    assert_eq!(results(sarif_run(&log, "trivy")), 8);
+    // semgrep-sample.sarif: 5 results, the nosemgrep one kept as suppressed.
+    let semgrep = sarif_run(&log, "semgrep");
+    assert_eq!(results(semgrep), 5);
+    let suppressed = semgrep["results"].as_array().map_or(0, |r| {
+        r.iter().filter(|r| r.get("suppressions").is_some()).count()
+    });
+    assert_eq!(suppressed, 1);
+    // security-severity: from the CVSS/score when given, else from the severity; on every result.
+    for run in log["runs"].as_array().into_iter().flatten().skip(1) {
+        for r in run["results"].as_array().into_iter().flatten() {
+            let s = r["properties"]["security-severity"].as_str().unwrap_or("x");
+            assert!(
+                s.parse::<f32>().is_ok_and(|v| (0.0..=10.0).contains(&v)),
+                "{s}"
+            );
+            assert!(r["partialFingerprints"]["ciGuardScanFingerprint/v1"].is_string());
+        }
+    }
+}
+
+#[test]
+fn json_reports_each_tool_and_its_status() {
+    let o = ci_guard()
+        .args(["scan", "--format", "json", "--fail-on", "none"])
+        .arg(outputs("bandit/sample"))
+        .arg("--from")
+        .arg(format!(
+            "pip-audit={}",
+            outputs("pip-audit/offline-all-skipped.json").display()
+        ))
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let scans = v["scans"].as_array().expect("scans");
+    assert_eq!(scans.len(), 1);
+    assert_eq!(scans[0]["tool"], "pip-audit");
+    assert_eq!(scans[0]["status"]["state"], "did-not-scan");
+    assert_eq!(scans[0]["origin"]["kind"], "imported");
+    assert!(
+        scans[0]["status"]["reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+}
+
+#[test]
+fn required_scanners_that_are_missing_or_fail_are_errors() {
+    // Not installed (an empty PATH but for a folder without it): exit 2.
+    let empty = tempfile::tempdir().expect("temp");
+    let o = ci_guard()
+        .env("PATH", empty.path())
+        .args(["scan", "--require", "gitleaks", "--fail-on", "none"])
+        .arg(outputs("bandit/sample"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("error: required scanner gitleaks was skipped: not installed"),
+        "{stderr}"
+    );
+    // Installed but failing: exit 3, and the text report on stdout says why.
+    let f = Faulty::new("trivy", "exit 2");
+    let o = ci_guard()
+        .env("PATH", f.path())
+        .args(["scan", "--require", "trivy", "--fail-on", "none"])
+        .arg(f.dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("trivy: FAILED: exited with code 2, which does not mean \"ran\""),
+        "{stdout}"
+    );
+    // Unknown names are usage errors.
+    let o = ci_guard()
+        .args(["scan", "--scanners", "bandit,trivvy"])
+        .arg(outputs("bandit/sample"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scanner `trivvy`"));
+}
+
+#[test]
+fn a_missing_tool_is_skipped_not_installed_and_never_green() {
+    let empty = tempfile::tempdir().expect("temp");
+    let o = ci_guard()
+        .env("PATH", empty.path())
+        .args(["scan", "--format", "markdown"])
+        .arg(outputs("bandit/sample"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    let md = String::from_utf8_lossy(&o.stdout);
+    for tool in ["bandit", "gitleaks"] {
+        assert!(
+            md.contains(&format!("| {tool} | ⏭️ skipped | — | not installed |")),
+            "{md}"
+        );
+    }
+    assert!(!md.contains("✅ ran"));
+}
+
+#[test]
+fn audit_scan_adds_the_scanners_to_the_audit_and_the_assessment() {
+    let dir = sample(&outputs("zizmor/sample/sample"));
+    let empty = tempfile::tempdir().expect("temp");
+    let o = ci_guard()
+        .env("PATH", empty.path())
+        .args(["audit", "--scan", "--format", "json", "--fail-on", "none"])
+        .arg(dir.path())
+        .arg("--from")
+        .arg(format!(
+            "bandit={}",
+            outputs("bandit/bandit-sample.json").display()
+        ))
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let tools: Vec<&str> = v["scans"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|r| r["tool"].as_str()).collect())
+        .unwrap_or_default();
+    // With --from only, nothing is started: the one imported run.
+    assert_eq!(tools, ["bandit"]);
+    assert!(
+        v["findings"].as_array().is_some_and(|f| !f.is_empty()),
+        "the audit ran too"
+    );
+    let row = v["assessment"]["rows"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["component"] == "security-scanning"))
+        .expect("row");
+    assert!(
+        row["current"]
+            .as_str()
+            .is_some_and(|c| c.contains("ci-guard scanners: ran bandit (SAST) found 14")),
+        "{row}"
+    );
+}
+
+#[test]
+fn native_osv_that_cannot_reach_its_api_did_not_scan_beside_the_imports() {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(dir.path().join("requirements.txt"), "requests==2.19.0\n").expect("write");
+    // Nothing listens on port 1: every OSV request is refused.
+    let o = ci_guard()
+        .env("OSV_API_URL", "http://127.0.0.1:1")
+        .args(["scan", "--osv", "--format", "json", "--fail-on", "none"])
+        .arg(dir.path())
+        .arg("--from")
+        .arg(format!(
+            "bandit={}",
+            outputs("bandit/bandit-sample.json").display()
+        ))
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let scans = v["scans"].as_array().expect("scans");
+    let osv = scans.iter().find(|r| r["tool"] == "osv").expect("osv run");
+    assert_eq!(osv["status"]["state"], "did-not-scan", "{osv}");
+    assert_eq!(osv["origin"]["kind"], "native");
+    assert!(
+        osv["status"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("connection refused"))
+    );
+    let bandit = scans
+        .iter()
+        .find(|r| r["tool"] == "bandit")
+        .expect("bandit run");
+    assert_eq!(bandit["findings"].as_array().map(Vec::len), Some(14));
+}
