@@ -51,6 +51,18 @@ impl Ecosystem {
             Ecosystem::Composer => "composer",
         }
     }
+
+    /// The ecosystem's name in OSV (and in the advisories of most scanners).
+    pub fn osv_name(self) -> &'static str {
+        match self {
+            Ecosystem::Cargo => "crates.io",
+            Ecosystem::Npm => "npm",
+            Ecosystem::Pypi => "PyPI",
+            Ecosystem::Golang => "Go",
+            Ecosystem::Gem => "RubyGems",
+            Ecosystem::Composer => "Packagist",
+        }
+    }
 }
 
 /// Whether a package ships with the product or only serves development (tests, builds, lint).

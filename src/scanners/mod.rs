@@ -3,6 +3,7 @@
 //! ([`model`]), normalise it (paths, severities, dependency locations, duplicates), and hand the
 //! runs to the sinks. One file per tool under `parse/`.
 
+pub mod cvss;
 pub mod model;
 pub mod normalise;
 pub mod osv;

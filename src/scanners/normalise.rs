@@ -42,7 +42,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::finding::{Location, Pos};
-use crate::lockfile::{self, Ecosystem, pep503};
+use crate::lockfile::{self, pep503};
 use crate::scanners::model::{PackageRef, ScanFinding, ToolRun};
 use crate::workspace::WorkspaceFile;
 
@@ -220,18 +220,6 @@ fn clean(rel: &str) -> (String, bool) {
     (parts.join("/"), true)
 }
 
-/// OSV ecosystem name of a lockfile ecosystem.
-fn osv_ecosystem(e: Ecosystem) -> &'static str {
-    match e {
-        Ecosystem::Cargo => "crates.io",
-        Ecosystem::Npm => "npm",
-        Ecosystem::Pypi => "PyPI",
-        Ecosystem::Golang => "Go",
-        Ecosystem::Gem => "RubyGems",
-        Ecosystem::Composer => "Packagist",
-    }
-}
-
 /// A package name as compared within its ecosystem.
 fn name_key(ecosystem: Option<&str>, name: &str) -> String {
     match ecosystem {
@@ -269,7 +257,7 @@ impl LockIndex {
                 }
             };
             for p in packages {
-                let eco = osv_ecosystem(p.ecosystem);
+                let eco = p.ecosystem.osv_name();
                 let mut location = p.location;
                 // Lockfile readers name the report-relative path; findings are repo-relative.
                 location.path = file.rel.clone();

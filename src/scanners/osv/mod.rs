@@ -34,7 +34,6 @@
 //! [`RunStatus::Failed`] with the findings that were obtained and a reason saying what is missing.
 //! A vulnerability whose record could not be fetched still gets its finding (the id is known).
 
-pub mod cvss;
 mod version;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -135,18 +134,6 @@ fn parent(rel: &str) -> &str {
     rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
-/// OSV's name of an ecosystem.
-pub fn osv_ecosystem(e: Ecosystem) -> &'static str {
-    match e {
-        Ecosystem::Cargo => "crates.io",
-        Ecosystem::Npm => "npm",
-        Ecosystem::Pypi => "PyPI",
-        Ecosystem::Golang => "Go",
-        Ecosystem::Gem => "RubyGems",
-        Ecosystem::Composer => "Packagist",
-    }
-}
-
 /// What OSV is asked about one package version.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Query {
@@ -164,7 +151,7 @@ impl Query {
             _ => raw,
         };
         (!version.is_empty()).then(|| Self {
-            ecosystem: osv_ecosystem(p.ecosystem),
+            ecosystem: p.ecosystem.osv_name(),
             name: p.name.clone(),
             version: version.to_string(),
         })
@@ -784,19 +771,9 @@ fn db_severity(v: &Vuln) -> Option<Severity> {
     }
 }
 
-/// Severity by CVSS v3 base score bands (as code scanning reads `security-severity`).
+/// Severity by CVSS v3 base score bands.
 fn severity_of_score(score: f32) -> Severity {
-    if score >= 9.0 {
-        Severity::Critical
-    } else if score >= 7.0 {
-        Severity::High
-    } else if score >= 4.0 {
-        Severity::Medium
-    } else if score > 0.0 {
-        Severity::Low
-    } else {
-        Severity::Info
-    }
+    crate::scanners::cvss::rating(f64::from(score))
 }
 
 /// Whether an `affected[].package` is the queried package (PyPI names compare PEP 503
@@ -830,7 +807,7 @@ fn cvss_score(v: &Vuln, q: &Query) -> Option<f32> {
     per_package
         .chain(v.severity.iter())
         .filter(|s| s.kind == "CVSS_V3")
-        .find_map(|s| cvss::base_score_v3(&s.score))
+        .find_map(|s| crate::scanners::cvss::base_score_v3(&s.score))
 }
 
 /// RustSec's informational kind (`unmaintained`, `unsound`, ...), when the advisory is one.

@@ -18,9 +18,9 @@ use serde_json::Value;
 use super::common::{
     Out, array_of, finding, package, severity_of_score, shape, strings_of, text_of,
 };
-use super::cvss::base_score_v3;
 use super::{ParseError, Parsed};
 use crate::finding::Severity;
+use crate::scanners::cvss::base_score_v3;
 
 const TOOL: &str = "cargo-audit";
 

@@ -109,19 +109,9 @@ pub(crate) fn file_location(path: &str) -> Location {
     location(path, None, None, None, None)
 }
 
-/// Qualitative CVSS v3 rating of a base score (FIRST's table).
+/// Qualitative CVSS v3 rating of a base score.
 pub(crate) fn severity_of_score(score: f64) -> Severity {
-    if score >= 9.0 {
-        Severity::Critical
-    } else if score >= 7.0 {
-        Severity::High
-    } else if score >= 4.0 {
-        Severity::Medium
-    } else if score > 0.0 {
-        Severity::Low
-    } else {
-        Severity::Info
-    }
+    crate::scanners::cvss::rating(score)
 }
 
 /// A CVSS score kept as `f32`, when it is one (0.0..=10.0).

@@ -21,7 +21,6 @@ mod bandit;
 mod cargo_audit;
 mod checkov;
 mod common;
-pub mod cvss;
 mod gitleaks;
 mod grype;
 mod hadolint;

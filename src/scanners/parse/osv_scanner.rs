@@ -24,9 +24,9 @@ use super::common::{
     Out, array_of, cvss_score, file_location, finding, float_of, package, severity_of_score, shape,
     str_of, strings_of, text_of,
 };
-use super::cvss::base_score_v3;
 use super::{ParseError, Parsed};
 use crate::finding::Severity;
+use crate::scanners::cvss::base_score_v3;
 
 const TOOL: &str = "osv-scanner";
 

@@ -1,9 +1,27 @@
-//! CVSS v3.0 / v3.1 base score from a vector string (OSV's `severity[].score` is the vector, not
-//! a number). The formulas and the `Roundup` function are those of the CVSS v3.1 specification,
+//! CVSS v3.0 / v3.1 base score from a vector string, for sources that give only the vector (OSV's
+//! `severity[].score`, cargo-audit's `advisory.cvss`, osv-scanner's records). The formulas and the `Roundup` function are those of the CVSS v3.1 specification,
 //! section 7.1 and Appendix A; v3.1 changed only `Roundup`'s floating-point care, so v3.0 vectors
 //! score the same. Temporal and environmental metrics are ignored: OSV scores are base scores.
 //! CVSS v4 vectors are not scored here (their scoring needs the v4 lookup tables); callers fall
 //! back to the advisory's own severity word.
+
+use crate::finding::Severity;
+
+/// The qualitative rating of a base score (FIRST's CVSS v3 table; the bands code scanning reads
+/// `security-severity` by): 9.0+ critical, 7.0+ high, 4.0+ medium, above 0 low, 0 none (info).
+pub fn rating(score: f64) -> Severity {
+    if score >= 9.0 {
+        Severity::Critical
+    } else if score >= 7.0 {
+        Severity::High
+    } else if score >= 4.0 {
+        Severity::Medium
+    } else if score > 0.0 {
+        Severity::Low
+    } else {
+        Severity::Info
+    }
+}
 
 /// The base score (0.0-10.0, one decimal), or `None` for anything but a complete v3.x vector.
 pub fn base_score_v3(vector: &str) -> Option<f32> {
@@ -123,6 +141,20 @@ mod tests {
         ] {
             assert_eq!(base_score_v3(vector), Some(score), "{vector}");
         }
+    }
+
+    #[test]
+    fn more_real_vectors_and_other_versions() {
+        // NVD's scores: a 6.1 with scope change, a 3.0 vector with scope change, no impact.
+        for (vector, score) in [
+            ("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", 6.1),
+            ("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0),
+            ("CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:N/I:N/A:N", 0.0),
+        ] {
+            assert_eq!(base_score_v3(vector), Some(score), "{vector}");
+        }
+        // CVSS v2 vectors have no prefix and are not scored.
+        assert_eq!(base_score_v3("AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
     }
 
     #[test]
