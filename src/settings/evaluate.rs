@@ -1018,16 +1018,7 @@ mod tests {
     use crate::config::Config;
     use crate::workflow::parse_workflow;
     use crate::workspace::Repository;
-
-    const RESPONSES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/github-contract/responses/"
-    );
-
-    fn body(name: &str) -> Value {
-        let text = std::fs::read_to_string(format!("{RESPONSES}{name}")).expect(name);
-        serde_json::from_str(&text).expect("json")
-    }
+    use fetch::tests::body;
 
     fn snapshot(classic: Option<Classic>, envs: Vec<EnvInfo>) -> Snapshot {
         Snapshot {

@@ -582,7 +582,7 @@ pub(crate) fn parse_environments(v: &Value) -> Vec<EnvInfo> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const RESPONSES: &str = concat!(
@@ -590,7 +590,8 @@ mod tests {
         "/../shared/github-contract/responses/"
     );
 
-    fn body(name: &str) -> Value {
+    /// A recorded response body from `shared/github-contract/responses/`.
+    pub(in crate::settings) fn body(name: &str) -> Value {
         let text = std::fs::read_to_string(format!("{RESPONSES}{name}")).expect(name);
         serde_json::from_str(&text).expect("json")
     }
