@@ -173,10 +173,20 @@ fn total(report: &Report) -> String {
     if suppressed > 0 {
         let _ = write!(out, ", {suppressed} suppressed,");
     }
+    // `ci-guard scan` reads no workflow files: the tools that ran are what was looked at.
+    let looked_at = if report.files_audited == 0 && !report.scans.is_empty() {
+        let ran = report
+            .scans
+            .iter()
+            .filter(|r| r.status.is_trustworthy())
+            .count();
+        format!("from {} in", plural(ran, "scanner", "scanners"))
+    } else {
+        format!("in {} of", plural(report.files_audited, "file", "files"))
+    };
     let _ = write!(
         out,
-        " in {} of {}",
-        plural(report.files_audited, "file", "files"),
+        " {looked_at} {}",
         plural(report.repositories, "repository", "repositories")
     );
     out
@@ -305,6 +315,35 @@ repository settings
         assert!(
             render(&two_repos, false)
                 .ends_with("1 finding (1 high) in 0 files of 2 repositories\n")
+        );
+    }
+
+    #[test]
+    fn a_scan_alone_counts_the_scanners_that_ran() {
+        use crate::scanners::model::{Origin, RunStatus, ToolRun};
+        let run = |tool: &str, status: RunStatus| ToolRun {
+            tool: tool.into(),
+            version: None,
+            origin: Origin::Native,
+            status,
+            rules: Vec::new(),
+            findings: Vec::new(),
+            notifications: Vec::new(),
+        };
+        let mut rep = report(vec![], 0);
+        rep.scans = vec![
+            run("bandit", RunStatus::Completed),
+            run(
+                "trivy",
+                RunStatus::Failed {
+                    reason: "crashed".into(),
+                },
+            ),
+        ];
+        assert!(
+            render(&rep, false).ends_with("no findings from 1 scanner in 1 repository\n"),
+            "{}",
+            render(&rep, false)
         );
     }
 

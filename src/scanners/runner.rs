@@ -432,6 +432,11 @@ fn execute(
         run.version = version_of(program, def.version_args, &target.root, scratch, def.name);
     }
     tidy_paths(&mut run, &target.root);
+    if def.name == super::tools::semgrep::TOOL.name
+        && let Some(config) = &target.semgrep_config
+    {
+        super::tools::semgrep::strip_local_prefix(&mut run, config);
+    }
     run
 }
 
