@@ -58,16 +58,18 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {s}"))
         .collect();
+    let total = report.active().count() + report.scan_findings().count();
+    let files = report.files_audited;
     let _ = writeln!(
         out,
-        "{} findings{} in {} files; {} suppressed.\n",
-        report.active().count() + report.scan_findings().count(),
+        "{total} finding{}{} in {files} file{}; {} suppressed.\n",
+        if total == 1 { "" } else { "s" },
         if counts.is_empty() {
             String::new()
         } else {
             format!(" ({})", counts.join(", "))
         },
-        report.files_audited,
+        if files == 1 { "" } else { "s" },
         report.suppressed_count()
     );
     if report.assessments.len() > 1 {
