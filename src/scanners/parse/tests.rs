@@ -2338,6 +2338,19 @@ const FIXTURE_CASES: &[Case] = &[
         },
     },
     Case {
+        file: "shellcheck/deploy-edited.json",
+        tool: "shellcheck",
+        // deploy.sh with line 12 edited: SC2006 (style) gone, SC2010 (warning) new.
+        severities: [0, 1, 4, 5, 0],
+        check: |r| {
+            let f = at(r, "shellcheck/SC2010", "deploy.sh", 12);
+            assert_eq!(f.severity, Severity::Medium);
+            assert_eq!(span(f), (p(12, 17), p(12, 19)));
+            assert!(!r.findings.iter().any(|f| f.rule_id == "shellcheck/SC2006"));
+            at(r, "shellcheck/SC2162", "deploy.sh", 14);
+        },
+    },
+    Case {
         file: "shellcheck/clean.json",
         tool: "shellcheck",
         severities: [0, 0, 0, 0, 0],
@@ -2432,9 +2445,8 @@ fn every_fixture_output_has_a_case() {
             .expect("under root")
             .to_string_lossy()
             .replace('\\', "/");
-        // Inputs live in `sample/` and `clean/`; each tool folder has a README.
-        let input =
-            rel.contains("/sample/") || rel.contains("/clean/") || rel.ends_with("README.md");
+        // Outputs are the files of a tool's folder; its sub-folders hold the inputs.
+        let input = rel.matches('/').count() > 1 || rel.ends_with("/README.md");
         if !input && !FIXTURE_CASES.iter().any(|c| c.file == rel) {
             missing.push(rel);
         }
