@@ -43,11 +43,12 @@ echo "config seeds: $(find "$here/corpus/config" -type f | wc -l)"
 # picks its parser (its index in scanners::parse::TOOLS; SARIF files also go in as `sarif`).
 outputs="${OUTPUTS:-$here/../../shared/scanner-outputs}"
 mkdir -p "$here/corpus/scan_parse"
-tools=(trivy grype gitleaks semgrep bandit pip-audit npm-audit cargo-audit osv-scanner checkov hadolint safety zizmor sarif)
+tools=(trivy grype gitleaks semgrep bandit pip-audit npm-audit cargo-audit osv-scanner checkov hadolint safety zizmor sarif shellcheck detect-secrets)
+# The repository's own fixtures hold the outputs shared/ has none of (shellcheck, detect-secrets).
+fixtures="$here/../tests/fixtures/scanner-outputs"
 n=0
 for i in "${!tools[@]}"; do
     t="${tools[$i]}"
-    [ -d "$outputs/$t" ] || continue
     while IFS= read -r -d '' f; do
         name="$t-$(basename "$f")"
         { printf "\\x$(printf %02x "$i")"; cat "$f"; } > "$here/corpus/scan_parse/$name"
@@ -55,6 +56,8 @@ for i in "${!tools[@]}"; do
             { printf '\x0d'; cat "$f"; } > "$here/corpus/scan_parse/sarif-$name" ;;
         esac
         n=$((n + 1))
-    done < <(find "$outputs/$t" -maxdepth 1 -type f \( -name '*.json' -o -name '*.sarif' \) -print0)
+    done < <(for d in "$outputs/$t" "$fixtures/$t"; do
+        [ -d "$d" ] && find "$d" -maxdepth 1 -type f \( -name '*.json' -o -name '*.sarif' \) -print0
+    done)
 done
 echo "scan_parse seeds: $n"

@@ -140,7 +140,7 @@ Examples:
 
 Scanners and when they apply: bandit (Python), semgrep (code; local rules only), pip-audit
 (requirements files), npm-audit (package-lock/yarn/pnpm), cargo-audit (Cargo.lock),
-osv-scanner or govulncheck (go.sum), trivy-image or grype (--image), checkov or trivy
+osv-scanner (go.sum), trivy-image or grype (--image), checkov or trivy
 (Dockerfile, IaC), hadolint (Dockerfile), shellcheck (*.sh), zizmor (workflows), gitleaks or
 detect-secrets (every repository). Of an `or` pair the first installed one runs. A tool not on
 PATH is reported `skipped: not installed`. `scanners:` in .github/ci-guard.yml chooses them

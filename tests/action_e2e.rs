@@ -354,16 +354,27 @@ fn upload_survives_faults_and_every_sink_is_right() {
         Some("ci-guard.sarif")
     );
     assert_eq!(o.outputs.get("sbom-file").map(String::as_str), Some(""));
+    // Counted over every run: ci-guard's and, where trivy is installed, the scanner's.
+    let every_result: Vec<&Value> = uploaded["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter_map(|r| r["results"].as_array())
+        .flatten()
+        .collect();
     let findings: usize = o.outputs["findings"].parse().expect("findings");
     assert_eq!(
         findings,
-        results
+        every_result
             .iter()
             .filter(|r| r.get("suppressions").is_none())
             .count()
     );
     let high: usize = o.outputs["high"].parse().expect("high");
-    let errors_in_sarif = results.iter().filter(|r| r["level"] == "error").count();
+    let errors_in_sarif = every_result
+        .iter()
+        .filter(|r| r["level"] == "error" && r.get("suppressions").is_none())
+        .count();
     let critical: usize = o.outputs["critical"].parse().expect("critical");
     assert_eq!(high + critical, errors_in_sarif);
     let score: u32 = o.outputs["score"].parse().expect("score");
@@ -664,6 +675,151 @@ fn a_baseline_fails_only_on_new_findings() {
         o.stdout
     );
     assert_eq!(o.outputs.get("new-findings").map(String::as_str), Some("1"));
+}
+
+/// Recorded real shellcheck runs (tests/fixtures/scanner-outputs/shellcheck, README there).
+const SHELLCHECK: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/scanner-outputs/shellcheck"
+);
+
+#[test]
+fn a_baseline_covers_scanner_findings() {
+    // A fake `shellcheck` first on PATH prints a recorded real output (`output.json`, swapped
+    // between runs) and exits 1 as shellcheck does when it finds something.
+    let mut runner = Runner::new(&push_event());
+    let bin = runner.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let output = runner.dir.path().join("output.json");
+    let fake = bin.join("shellcheck");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in --version) echo 'version: 0.11.0' ;; *) cat '{}'; exit 1 ;; esac\n",
+            output.display()
+        ),
+    )
+    .expect("fake shellcheck");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    runner.env.push(("PATH", Box::leak(path.into_boxed_str())));
+    let ws = runner.workspace();
+    std::fs::copy(
+        format!("{SHELLCHECK}/sample/deploy.sh"),
+        ws.join("deploy.sh"),
+    )
+    .expect("script");
+    std::fs::copy(format!("{SHELLCHECK}/deploy.json"), &output).expect("output");
+    let inputs = |baseline: Option<&'static str>| {
+        let mut v = vec![
+            ("upload", "false"),
+            ("scanners", "shellcheck"),
+            ("fail-on", "medium"),
+        ];
+        v.extend(baseline.map(|b| ("baseline", b)));
+        v
+    };
+    let outputs_of = |o: &Outcome, key: &str| -> usize {
+        o.outputs
+            .get(key)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("output {key}: {:?}", o.outputs_raw))
+    };
+
+    // First run, no baseline: every finding is new, the scanner's 10 included.
+    let first = runner.run("http://127.0.0.1:9", &inputs(None), &[]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let log: Value = serde_json::from_str(first.sarif.as_deref().expect("sarif")).expect("json");
+    let runs = log["runs"].as_array().expect("runs");
+    let own = runs[0]["results"]
+        .as_array()
+        .expect("ci-guard results")
+        .len();
+    let shellcheck = runs
+        .iter()
+        .find(|r| r.pointer("/tool/driver/name") == Some(&json!("shellcheck")))
+        .expect("the shellcheck run");
+    let results = shellcheck["results"].as_array().expect("results");
+    assert_eq!(results.len(), 10, "deploy.json's 10 comments");
+    assert!(first.stdout.contains("file=deploy.sh"), "{}", first.stdout);
+    let total = outputs_of(&first, "findings");
+    assert_eq!(total, own + 10, "findings counts the scanner's");
+    assert_eq!(outputs_of(&first, "new-findings"), total);
+    // The fingerprints file holds exactly the SARIF results' scanner fingerprints (8: SC2086
+    // three times in deploy.sh with one message is one fingerprint).
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join("ci-guard.fingerprints.json")).expect("fingerprints"),
+    )
+    .expect("json");
+    let mut in_sarif: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r.pointer("/partialFingerprints/ciGuardScanFingerprint~1v1")
+                .and_then(Value::as_str)
+                .expect("scan fingerprint")
+        })
+        .collect();
+    in_sarif.sort();
+    in_sarif.dedup();
+    let in_file: Vec<&str> = file["scan-fingerprints"]
+        .as_array()
+        .expect("scan-fingerprints")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(in_file, in_sarif);
+    assert_eq!(in_file.len(), 8);
+    std::fs::copy(
+        ws.join("ci-guard.fingerprints.json"),
+        ws.join("baseline.json"),
+    )
+    .expect("copy");
+    std::fs::copy(ws.join("ci-guard.sarif"), ws.join("baseline.sarif")).expect("copy");
+
+    // Same output against either baseline: nothing new, the gate passes (SC2045 is high and
+    // SC2164 medium, both known), nothing annotated, every finding still counted.
+    for baseline in ["baseline.json", "baseline.sarif"] {
+        let o = runner.run("http://127.0.0.1:9", &inputs(Some(baseline)), &[]);
+        assert_eq!(o.code, 0, "{baseline}: {}\n{}", o.stdout, o.stderr);
+        assert_eq!(outputs_of(&o, "new-findings"), 0, "{baseline}");
+        assert_eq!(outputs_of(&o, "findings"), total);
+        assert!(!o.stdout.contains("file=deploy.sh"), "{}", o.stdout);
+        assert!(
+            o.summary
+                .contains(&format!("{total} known finding(s) not counted")),
+            "{}",
+            o.summary
+        );
+        assert!(
+            o.stderr.contains(&format!("{total} findings (0 new)")),
+            "{}",
+            o.stderr
+        );
+    }
+
+    // deploy.sh edited on line 12: one changed finding (SC2006 -> SC2010, a warning) is new
+    // and fails the medium gate; the 9 others are still known.
+    std::fs::copy(format!("{SHELLCHECK}/deploy-edited.json"), &output).expect("output");
+    let o = runner.run("http://127.0.0.1:9", &inputs(Some("baseline.json")), &[]);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(outputs_of(&o, "new-findings"), 1);
+    assert_eq!(outputs_of(&o, "findings"), total);
+    let annotated: Vec<&str> = o
+        .stdout
+        .lines()
+        .filter(|l| l.contains("file=deploy.sh"))
+        .collect();
+    assert_eq!(annotated.len(), 1, "{}", o.stdout);
+    assert!(
+        annotated[0].contains("line=12") && annotated[0].contains("SC2010"),
+        "{}",
+        annotated[0]
+    );
 }
 
 #[test]

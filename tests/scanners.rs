@@ -306,33 +306,115 @@ fn checkov_runs_offline_on_its_sample() {
     assert!(started.elapsed() < Duration::from_secs(240));
 }
 
+/// The repository's own recorded inputs and outputs (tools shared/ has no output of).
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/scanner-outputs"
+);
+
+/// (rule, path, line, severity) of every active finding, sorted: what a run and a recorded
+/// output are compared on.
+fn placed(
+    findings: &[ci_guard::scanners::model::ScanFinding],
+) -> Vec<(String, String, u32, Severity)> {
+    let mut v: Vec<_> = findings
+        .iter()
+        .filter(|f| !f.suppressed)
+        .map(|f| {
+            let l = f.location.as_ref().expect("every finding has a location");
+            (f.rule_id.clone(), l.path.clone(), l.start.line, f.severity)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The findings of a recorded output, read as `--from` reads it.
+fn recorded(tool: &str, rel: &str) -> Vec<(String, String, u32, Severity)> {
+    let bytes = std::fs::read(Path::new(FIXTURES).join(rel)).expect("recorded output");
+    let parsed = ci_guard::scanners::parse::parse(tool, &bytes).expect("recorded output parses");
+    placed(&parsed.findings)
+}
+
 #[test]
-fn shellcheck_and_detect_secrets_are_run_or_honestly_skipped() {
-    let (sc, ds) = (installed("shellcheck"), installed("detect-secrets"));
-    if !sc && !ds {
+fn shellcheck_finds_the_recorded_mistakes() {
+    if !installed("shellcheck") {
         return;
     }
-    let dir = tempfile::tempdir().expect("temp");
-    std::fs::write(dir.path().join("build.sh"), "#!/bin/sh\nrm -rf $1/*\n").expect("write");
-    let runs = scan(dir.path(), &request(&["shellcheck", "detect-secrets"]));
-    assert_eq!(runs.len(), 2);
-    for run in &runs {
-        // Never a silent pass: either read for real or skipped with the reason.
-        match &run.status {
-            RunStatus::Completed => {}
-            RunStatus::Skipped { reason } => {
-                assert!(
-                    reason == "not installed" || reason.contains("cannot read its output yet"),
-                    "{reason}"
-                );
-            }
-            other => panic!("{}: {other:?}", run.tool),
-        }
+    let dir = sample(&Path::new(FIXTURES).join("shellcheck/sample"));
+    let runs = scan(dir.path(), &request(&["shellcheck"]));
+    let run = run_of(&runs, "shellcheck");
+    assert_eq!(run.status, RunStatus::Completed, "{run:#?}");
+    let ci_guard::scanners::model::Origin::Executed {
+        command, exit_code, ..
+    } = &run.origin
+    else {
+        panic!("shellcheck was executed: {run:#?}");
+    };
+    assert_eq!(command, "shellcheck -f json1 broken.sh clean.sh deploy.sh");
+    assert_eq!(*exit_code, Some(1), "exit 1: issues found");
+    // One run over the three scripts finds what the two recorded runs found (README beside them).
+    let mut want = recorded("shellcheck", "shellcheck/deploy.json");
+    want.extend(recorded("shellcheck", "shellcheck/broken.json"));
+    want.sort();
+    assert_eq!(placed(&run.findings), want);
+    assert_eq!(active(run), 13);
+    assert_eq!(count(run, Severity::High), 3, "SC2045, SC1073, SC1072");
+    assert_eq!(count(run, Severity::Medium), 3);
+    assert_eq!(count(run, Severity::Low), 6);
+    assert_eq!(count(run, Severity::Info), 1);
+    let log = valid_sarif(&report_of(dir.path(), runs.clone()));
+    let results = log["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .find(|r| r.pointer("/tool/driver/name") == Some(&Value::from("shellcheck")))
+        .and_then(|r| r["results"].as_array())
+        .expect("the shellcheck run's results");
+    assert_eq!(results.len(), 13);
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "shellcheck/SC2045"
+            && r.pointer("/locations/0/physicalLocation/region/startLine")
+                == Some(&Value::from(7))),
+        "{results:#?}"
+    );
+}
+
+#[test]
+fn detect_secrets_finds_the_recorded_secrets() {
+    if !installed("detect-secrets") {
+        return;
     }
-    if sc && run_of(&runs, "shellcheck").status.is_trustworthy() {
-        // SC2115 (rm -rf "$1/*") and SC2086 (unquoted $1).
-        assert!(active(run_of(&runs, "shellcheck")) >= 1);
+    let dir = sample(&Path::new(FIXTURES).join("detect-secrets/sample"));
+    let runs = scan(dir.path(), &request(&["detect-secrets"]));
+    let run = run_of(&runs, "detect-secrets");
+    assert_eq!(run.status, RunStatus::Completed, "{run:#?}");
+    assert_eq!(
+        placed(&run.findings),
+        recorded("detect-secrets", "detect-secrets/sample.json")
+    );
+    assert_eq!(active(run), 5);
+    assert_eq!(count(run, Severity::High), 5);
+    assert!(run.version.is_some(), "{run:#?}");
+    // Neither the hashes nor the values reach the report, in any format.
+    let report = report_of(dir.path(), runs.clone());
+    let log = valid_sarif(&report);
+    let text = format!("{log}\n{}", serde_json::to_string(&runs).expect("json"));
+    for needle in [
+        "AKIAIOSFODNN7EXAMPLE",
+        "EXAMPLEKEY",
+        "hunter2",
+        "25910f981e85ca04baf359199dd0bd4a3ae738b6",
+    ] {
+        assert!(!text.contains(needle), "{needle} copied into the report");
     }
+
+    // The clean folder: a completed run with nothing found.
+    let clean = sample(&Path::new(FIXTURES).join("detect-secrets/clean"));
+    let runs = scan(clean.path(), &request(&["detect-secrets"]));
+    let run = run_of(&runs, "detect-secrets");
+    assert_eq!(run.status, RunStatus::Completed, "{run:#?}");
+    assert_eq!(active(run), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

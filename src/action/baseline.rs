@@ -2,9 +2,15 @@
 //!
 //! A baseline is either a SARIF log from an earlier run (ci-guard's own, or any log whose results
 //! carry our `ciGuardFingerprint/v1`), or the fingerprints file `run` writes next to its SARIF
-//! (`{"version": 1, "tool": "ci-guard", "fingerprints": [...]}`), which is small enough to commit.
-//! Findings match on ci-guard's fingerprint (rule + path + the offending node's text, so
-//! unrelated edits that move lines do not make a finding new).
+//! (`{"version": 1, "tool": "ci-guard", "fingerprints": [...], "scan-fingerprints": [...]}`),
+//! which is small enough to commit. Findings match on ci-guard's fingerprint (rule + path + the
+//! offending node's text, so unrelated edits that move lines do not make a finding new).
+//!
+//! Scanner findings (`report.scans`) match on the fingerprint their SARIF results carry
+//! ([`sarif_scans::fingerprint`], `ciGuardScanFingerprint/v1`: tool, rule, file, package,
+//! advisory, message; no line): the `scan-fingerprints` of the file, or those partial
+//! fingerprints of a SARIF log. A file written before scanner findings were baselined has no
+//! `scan-fingerprints`, and every scanner finding counts as new against it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,8 +18,13 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::finding::Finding;
+use crate::report::sarif_scans;
+use crate::scanners::model::{ScanFinding, ToolRun};
 
 pub const FINGERPRINT_KEY: &str = "ciGuardFingerprint/v1";
+
+/// The key of scanner findings' fingerprints in the fingerprints file.
+const SCAN_KEY: &str = "scan-fingerprints";
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
@@ -26,6 +37,7 @@ pub enum BaselineError {
 #[derive(Clone, Debug, Default)]
 pub struct Baseline {
     fingerprints: BTreeSet<String>,
+    scan_fingerprints: BTreeSet<String>,
 }
 
 impl Baseline {
@@ -52,25 +64,34 @@ impl Baseline {
     pub fn parse(text: &str) -> Result<Self, String> {
         let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         let mut fingerprints = BTreeSet::new();
+        let mut scan_fingerprints = BTreeSet::new();
+        let pointer = |key: &str| format!("/partialFingerprints/{}", key.replace('/', "~1"));
+        let (ours, scans) = (
+            pointer(FINGERPRINT_KEY),
+            pointer(sarif_scans::FINGERPRINT_KEY),
+        );
         if let Some(list) = doc.get("fingerprints").and_then(Value::as_array) {
             if doc.get("tool").and_then(Value::as_str) != Some("ci-guard") {
                 return Err("a fingerprints file must say `\"tool\": \"ci-guard\"`".into());
             }
             fingerprints.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+            match doc.get(SCAN_KEY) {
+                None => {}
+                Some(Value::Array(list)) => scan_fingerprints
+                    .extend(list.iter().filter_map(Value::as_str).map(str::to_string)),
+                Some(_) => return Err(format!("`{SCAN_KEY}` is not a list")),
+            }
         } else if let Some(runs) = doc.get("runs").and_then(Value::as_array) {
             for result in runs
                 .iter()
                 .filter_map(|r| r.get("results").and_then(Value::as_array))
                 .flatten()
             {
-                if let Some(fp) = result
-                    .pointer(&format!(
-                        "/partialFingerprints/{}",
-                        FINGERPRINT_KEY.replace('/', "~1")
-                    ))
-                    .and_then(Value::as_str)
-                {
+                if let Some(fp) = result.pointer(&ours).and_then(Value::as_str) {
                     fingerprints.insert(fp.to_string());
+                }
+                if let Some(fp) = result.pointer(&scans).and_then(Value::as_str) {
+                    scan_fingerprints.insert(fp.to_string());
                 }
             }
         } else {
@@ -79,29 +100,53 @@ impl Baseline {
                     .into(),
             );
         }
-        Ok(Self { fingerprints })
+        Ok(Self {
+            fingerprints,
+            scan_fingerprints,
+        })
     }
 
     pub fn contains(&self, f: &Finding) -> bool {
         self.fingerprints.contains(&f.fingerprint)
     }
 
+    /// Whether `f`, a finding of `run`, is known.
+    pub fn contains_scan(&self, run: &ToolRun, f: &ScanFinding) -> bool {
+        self.scan_fingerprints
+            .contains(&sarif_scans::fingerprint(run, f))
+    }
+
+    /// Known fingerprints, ci-guard's and scanners'.
     pub fn len(&self) -> usize {
-        self.fingerprints.len()
+        self.fingerprints.len() + self.scan_fingerprints.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fingerprints.is_empty()
+        self.len() == 0
     }
 }
 
-/// The fingerprints file for `findings` (active ones: a suppressed finding needs no baseline).
-pub fn fingerprints_file<'a>(findings: impl Iterator<Item = &'a Finding>) -> Value {
+/// The fingerprints file for `findings` and the scanner runs `scans` (active findings only: a
+/// suppressed finding needs no baseline).
+pub fn fingerprints_file<'a>(
+    findings: impl Iterator<Item = &'a Finding>,
+    scans: &[ToolRun],
+) -> Value {
     let set: BTreeSet<&str> = findings.map(|f| f.fingerprint.as_str()).collect();
+    let scan_set: BTreeSet<String> = scans
+        .iter()
+        .flat_map(|run| {
+            run.findings
+                .iter()
+                .filter(|f| !f.suppressed)
+                .map(move |f| sarif_scans::fingerprint(run, f))
+        })
+        .collect();
     json!({
         "version": 1,
         "tool": "ci-guard",
         "fingerprints": set,
+        SCAN_KEY: scan_set,
     })
 }
 
@@ -131,7 +176,7 @@ mod tests {
     #[test]
     fn fingerprints_file_round_trips() {
         let known = finding("uses: a/b@v1");
-        let file = fingerprints_file([&known].into_iter());
+        let file = fingerprints_file([&known].into_iter(), &[]);
         let b = Baseline::parse(&file.to_string()).expect("parse");
         assert!(b.contains(&known));
         assert!(!b.contains(&finding("uses: a/b@v2")));
@@ -154,6 +199,82 @@ mod tests {
         let sarif = crate::report::sarif::render(&report, "ci-guard/");
         let b = Baseline::parse(&sarif.to_string()).expect("parse");
         assert!(b.contains(&known));
+    }
+
+    /// A real shellcheck output (tests/fixtures/scanner-outputs), as its run.
+    fn shellcheck_run(file: &str) -> ToolRun {
+        let path = format!(
+            "{}/tests/fixtures/scanner-outputs/shellcheck/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let bytes = std::fs::read(&path).expect("fixture");
+        crate::scanners::parse::parse("shellcheck", &bytes)
+            .expect("parses")
+            .into_run(
+                "shellcheck",
+                crate::scanners::model::Origin::Imported { file: path },
+            )
+    }
+
+    fn new_in(b: &Baseline, run: &ToolRun) -> Vec<String> {
+        run.findings
+            .iter()
+            .filter(|f| !b.contains_scan(run, f))
+            .map(|f| f.rule_id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn scanner_findings_are_baselined_by_their_sarif_fingerprint() {
+        let before = shellcheck_run("deploy.json");
+        let after = shellcheck_run("deploy-edited.json");
+        let file = fingerprints_file(std::iter::empty(), std::slice::from_ref(&before));
+        // 10 findings, 8 fingerprints: SC2086 three times in one file with one message (the
+        // fingerprint has no line, so moving code does not make a finding new).
+        assert_eq!(file[SCAN_KEY].as_array().map(Vec::len), Some(8));
+        let from_file = Baseline::parse(&file.to_string()).expect("parse");
+        assert_eq!(from_file.len(), 8);
+
+        // The same fingerprints as the SARIF results carry.
+        let report = crate::report::Report {
+            report_root: "/r".into(),
+            rules: Vec::new(),
+            findings: Vec::new(),
+            repositories: 1,
+            files_audited: 0,
+            assessments: Vec::new(),
+            inventories: Vec::new(),
+            scans: vec![before.clone()],
+        };
+        let sarif = crate::report::sarif::render(&report, "ci-guard/");
+        let from_sarif = Baseline::parse(&sarif.to_string()).expect("parse");
+        assert_eq!(from_sarif.scan_fingerprints, from_file.scan_fingerprints);
+
+        for b in [&from_file, &from_sarif] {
+            assert!(new_in(b, &before).is_empty());
+            // deploy.sh line 12 edited: SC2006 became SC2010, the only new finding.
+            assert_eq!(new_in(b, &after), ["shellcheck/SC2010"]);
+        }
+        // ci-guard's own fingerprints and the scanners' do not stand for each other.
+        let known = finding("uses: a/b@v1");
+        assert!(!from_file.contains(&known));
+        let own = Baseline::parse(&fingerprints_file([&known].into_iter(), &[]).to_string())
+            .expect("parse");
+        assert_eq!(new_in(&own, &before).len(), 10);
+    }
+
+    #[test]
+    fn a_fingerprints_file_without_scan_fingerprints_knows_no_scanner_finding() {
+        let run = shellcheck_run("deploy.json");
+        let old = Baseline::parse(r#"{"version": 1, "tool": "ci-guard", "fingerprints": []}"#)
+            .expect("parse");
+        assert_eq!(new_in(&old, &run).len(), 10);
+        assert!(
+            Baseline::parse(
+                r#"{"version": 1, "tool": "ci-guard", "fingerprints": [], "scan-fingerprints": 7}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -208,6 +208,24 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         },
     };
     let is_new = |f: &crate::finding::Finding| baseline.as_ref().is_none_or(|b| !b.contains(f));
+    let is_new_scan = |run: &crate::scanners::model::ToolRun,
+                       f: &crate::scanners::model::ScanFinding| {
+        baseline.as_ref().is_none_or(|b| !b.contains_scan(run, f))
+    };
+    // Every count below (outputs, log line) takes ci-guard's and the scanners' findings alike.
+    let new_count = |r: &report::Report| {
+        r.active().filter(|f| is_new(f)).count()
+            + r.scans
+                .iter()
+                .map(|run| {
+                    run.findings
+                        .iter()
+                        .filter(|f| !f.suppressed && is_new_scan(run, f))
+                        .count()
+                })
+                .sum::<usize>()
+    };
+    let all_count = |r: &report::Report| r.active().count() + r.scan_findings().count();
 
     // SARIF first: whatever happens next, the file is there.
     let sarif_path = at(Path::new(&inputs.sarif_file));
@@ -225,7 +243,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         io_failed = true;
     }
     let fingerprints_rel = fingerprints_name(&inputs.sarif_file);
-    let fingerprints = baseline::fingerprints_file(report.active());
+    let fingerprints = baseline::fingerprints_file(report.active(), &report.scans);
     if let Err(e) = sinks::write_file(
         &at(Path::new(&fingerprints_rel)),
         format!(
@@ -262,13 +280,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     }
 
     // Summary, annotations and the gate look at new findings only when there is a baseline.
+    let total = all_count(&report);
     let all_findings = std::mem::take(&mut report.findings);
     report.findings = all_findings.iter().filter(|f| is_new(f)).cloned().collect();
-    let known = all_findings
-        .iter()
-        .filter(|f| f.suppressed.is_none())
-        .count()
-        - report.active().count();
+    let all_scans = report.scans.clone();
+    for (run, all) in report.scans.iter_mut().zip(&all_scans) {
+        run.findings.retain(|f| is_new_scan(all, f));
+    }
+    let known = total - all_count(&report);
 
     let annotations = if runner.in_actions {
         let a = Annotations::limit(&report::github::render(&report));
@@ -328,6 +347,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     }
 
     report.findings = all_findings;
+    report.scans = all_scans;
     if let Some(path) = &runner.output {
         let counts = report.counts();
         let count = |s: Severity| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
@@ -341,11 +361,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     .min()
                     .map_or(String::new(), |s| s.to_string()),
             ),
-            ("findings", report.active().count().to_string()),
-            (
-                "new-findings",
-                report.active().filter(|f| is_new(f)).count().to_string(),
-            ),
+            ("findings", all_count(&report).to_string()),
+            ("new-findings", new_count(&report).to_string()),
             ("critical", count(Severity::Critical).to_string()),
             ("high", count(Severity::High).to_string()),
             ("sarif-file", inputs.sarif_file.clone()),
@@ -373,8 +390,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     eprintln!(
         "ci-guard: {} findings ({} new) in {} files; SARIF in {}{}; gate {}",
-        report.active().count(),
-        report.active().filter(|f| is_new(f)).count(),
+        all_count(&report),
+        new_count(&report),
         report.files_audited,
         inputs.sarif_file,
         match &sbom {

@@ -262,7 +262,7 @@ fn result(
         ));
     }
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert("ciGuardScanFingerprint/v1".to_owned(), fingerprint(tool, f));
+    fingerprints.insert(FINGERPRINT_KEY.to_owned(), fingerprint(tool, f));
     if let Some(l) = &f.location
         && l.start.line > 0
     {
@@ -323,8 +323,12 @@ fn result(
     r
 }
 
-/// Stable across runs: tool, rule, file, package and advisory (no line: code moves).
-fn fingerprint(tool: &ToolRun, f: &ScanFinding) -> String {
+/// The `partialFingerprints` key of [`fingerprint`]; the action's baseline reads it back.
+pub const FINGERPRINT_KEY: &str = "ciGuardScanFingerprint/v1";
+
+/// Stable across runs: tool, rule, file, package and advisory (no line: code moves). The action's
+/// baseline (`action::baseline`) matches scanner findings on it.
+pub fn fingerprint(tool: &ToolRun, f: &ScanFinding) -> String {
     let mut h = Sha256::new();
     for part in [
         tool.tool.as_str(),

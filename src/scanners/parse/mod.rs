@@ -21,6 +21,7 @@ mod bandit;
 mod cargo_audit;
 mod checkov;
 mod common;
+mod detect_secrets;
 mod gitleaks;
 mod grype;
 mod hadolint;
@@ -30,6 +31,7 @@ mod pip_audit;
 mod safety;
 pub mod sarif;
 mod semgrep;
+mod shellcheck;
 mod trivy;
 mod zizmor;
 
@@ -41,7 +43,8 @@ use crate::scanners::model::{Origin, RunStatus, ScanFinding, ScanRule, ToolRun};
 pub use sarif::{SarifRun, parse_sarif_runs};
 
 /// Every tool name [`parse`] accepts, as `--from TOOL=FILE` spells it. `sarif` is any tool's
-/// SARIF 2.1.0 log (rule ids namespaced by the SARIF driver's name).
+/// SARIF 2.1.0 log (rule ids namespaced by the SARIF driver's name). New tools go at the end:
+/// the fuzz seeds address a parser by its index here.
 pub const TOOLS: &[&str] = &[
     "trivy",
     "grype",
@@ -57,6 +60,8 @@ pub const TOOLS: &[&str] = &[
     "safety",
     "zizmor",
     "sarif",
+    "shellcheck",
+    "detect-secrets",
 ];
 
 /// What one tool output says.
@@ -130,6 +135,8 @@ pub fn parse(tool: &str, output: &[u8]) -> Result<Parsed, ParseError> {
         "zizmor" => zizmor::parse(&value),
         "semgrep" => semgrep::parse(&value),
         "bandit" => bandit::parse(&value),
+        "shellcheck" => shellcheck::parse(&value),
+        "detect-secrets" => detect_secrets::parse(&value),
         _ => Err(ParseError::UnknownTool(tool.to_string())),
     }
 }

@@ -2244,3 +2244,283 @@ fn sarif_pass_results_and_rejected_suppressions() {
     );
     assert!(p.findings.iter().all(|f| !f.suppressed));
 }
+
+// ------------------------------------------------------------------------------------------------
+// The repository's own real outputs (tests/fixtures/scanner-outputs): tools shared/ has no output
+// of. Each folder's README says the command, version and date; the inputs are in `sample/` and
+// `clean/` beside them.
+
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/scanner-outputs"
+);
+
+fn read_fixture(rel: &str) -> Vec<u8> {
+    let path = Path::new(FIXTURES).join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const FIXTURE_CASES: &[Case] = &[
+    // ----------------------------------------------------------- shellcheck
+    Case {
+        file: "shellcheck/deploy.json",
+        tool: "shellcheck",
+        // 1 error, 3 warnings, 5 info, 1 style (sample/deploy.sh; clean.sh has none).
+        severities: [0, 1, 3, 5, 1],
+        check: |r| {
+            let f = at(r, "shellcheck/SC2045", "deploy.sh", 7);
+            assert_eq!(f.severity, Severity::High);
+            // `$(ls *.tar.gz)`: columns 10..24, the end one past the `)`.
+            assert_eq!(span(f), (p(7, 10), p(7, 24)));
+            assert_eq!(
+                f.message,
+                "SC2045: Iterating over ls output is fragile. Use globs."
+            );
+            let cd = at(r, "shellcheck/SC2164", "deploy.sh", 6);
+            assert_eq!(cd.severity, Severity::Medium);
+            assert_eq!(span(cd), (p(6, 1), p(6, 8)));
+            // ShellCheck has an edit for this one: the message says how to apply it.
+            assert!(
+                cd.message
+                    .ends_with(" Fix: `shellcheck -f diff deploy.sh | git apply`."),
+                "{}",
+                cd.message
+            );
+            assert_eq!(
+                at(r, "shellcheck/SC2115", "deploy.sh", 10).severity,
+                Severity::Medium
+            );
+            assert_eq!(
+                at(r, "shellcheck/SC2154", "deploy.sh", 11).severity,
+                Severity::Medium
+            );
+            let backticks = at(r, "shellcheck/SC2006", "deploy.sh", 12);
+            assert_eq!(backticks.severity, Severity::Info);
+            assert_eq!(span(backticks), (p(12, 15), p(12, 21)));
+            // SC2086 three times: lines 8, 10 and 11, each low.
+            let quoting: Vec<u32> = r
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "shellcheck/SC2086")
+                .map(|f| {
+                    assert_eq!(f.severity, Severity::Low);
+                    f.location.as_ref().expect("location").start.line
+                })
+                .collect();
+            assert_eq!(quoting, [8, 10, 11]);
+            let rule = r
+                .rules
+                .iter()
+                .find(|x| x.id == "shellcheck/SC2086")
+                .expect("rule");
+            assert_eq!(
+                rule.help_uri.as_deref(),
+                Some("https://www.shellcheck.net/wiki/SC2086")
+            );
+            assert_eq!(
+                rule_ids(r),
+                [
+                    "shellcheck/SC2006",
+                    "shellcheck/SC2035",
+                    "shellcheck/SC2045",
+                    "shellcheck/SC2086",
+                    "shellcheck/SC2115",
+                    "shellcheck/SC2154",
+                    "shellcheck/SC2162",
+                    "shellcheck/SC2164"
+                ]
+            );
+            assert!(r.findings.iter().all(|f| {
+                f.location
+                    .as_ref()
+                    .is_some_and(|l| l.path == "deploy.sh" && l.start.column >= 1)
+            }));
+        },
+    },
+    Case {
+        file: "shellcheck/deploy-edited.json",
+        tool: "shellcheck",
+        // deploy.sh with line 12 edited: SC2006 (style) gone, SC2010 (warning) new.
+        severities: [0, 1, 4, 5, 0],
+        check: |r| {
+            let f = at(r, "shellcheck/SC2010", "deploy.sh", 12);
+            assert_eq!(f.severity, Severity::Medium);
+            assert_eq!(span(f), (p(12, 17), p(12, 19)));
+            assert!(!r.findings.iter().any(|f| f.rule_id == "shellcheck/SC2006"));
+            at(r, "shellcheck/SC2162", "deploy.sh", 14);
+        },
+    },
+    Case {
+        file: "shellcheck/clean.json",
+        tool: "shellcheck",
+        severities: [0, 0, 0, 0, 0],
+        check: no_findings,
+    },
+    Case {
+        file: "shellcheck/broken.json",
+        tool: "shellcheck",
+        // A parse failure is findings, not a failed run: SC1073 and SC1072 errors, SC1009 info.
+        severities: [0, 2, 0, 1, 0],
+        check: |r| {
+            let f = at(r, "shellcheck/SC1073", "broken.sh", 3);
+            assert_eq!(span(f), (p(3, 8), p(3, 8)));
+            assert_eq!(f.severity, Severity::High);
+            at(r, "shellcheck/SC1072", "broken.sh", 4);
+            assert_eq!(
+                at(r, "shellcheck/SC1009", "broken.sh", 3).severity,
+                Severity::Low
+            );
+            assert!(r.findings.iter().all(|f| !f.message.contains("Fix:")));
+        },
+    },
+    // ------------------------------------------------------- detect-secrets
+    Case {
+        file: "detect-secrets/sample.json",
+        tool: "detect-secrets",
+        severities: [0, 5, 0, 0, 0],
+        check: |r| {
+            assert_eq!(r.version.as_deref(), Some("1.5.52"));
+            let f = at(r, "detect-secrets/aws-access-key", "deploy.yml", 2);
+            // No column in the output: the whole line, from column 1.
+            assert_eq!(span(f), (p(2, 1), p(2, 1)));
+            assert!(
+                f.message
+                    .starts_with("Secret found: AWS Access Key. Revoke"),
+                "{}",
+                f.message
+            );
+            at(r, "detect-secrets/aws-access-key", "settings.py", 4);
+            // One value, two plugins: two findings on line 5.
+            at(r, "detect-secrets/aws-access-key", "settings.py", 5);
+            at(
+                r,
+                "detect-secrets/base64-high-entropy-string",
+                "settings.py",
+                5,
+            );
+            at(r, "detect-secrets/secret-keyword", "settings.py", 6);
+            assert_eq!(
+                rule_ids(r),
+                [
+                    "detect-secrets/aws-access-key",
+                    "detect-secrets/base64-high-entropy-string",
+                    "detect-secrets/secret-keyword"
+                ]
+            );
+            assert_eq!(r.rules[0].name.as_deref(), Some("AWS Access Key"));
+            // Neither the hashes nor the values (from sample/) reach a message or rule.
+            no_secret_copied(
+                r,
+                &[
+                    "25910f981e85ca04baf359199dd0bd4a3ae738b6",
+                    "d70eab08607a4d05faa2d0d6647206599e9abc65",
+                    "9d2aa6b9aba710a78870c1b86fd2eab218b8ecb3",
+                    "AKIAIOSFODNN7EXAMPLE",
+                    "EXAMPLEKEY",
+                    "hunter2",
+                ],
+            );
+        },
+    },
+    Case {
+        file: "detect-secrets/clean.json",
+        tool: "detect-secrets",
+        severities: [0, 0, 0, 0, 0],
+        check: |r| {
+            no_findings(r);
+            assert_eq!(r.version.as_deref(), Some("1.5.52"));
+        },
+    },
+];
+
+#[test]
+fn every_fixture_output_has_a_case() {
+    let root = Path::new(FIXTURES);
+    let mut files = Vec::new();
+    walk(root, &mut files);
+    let mut missing = Vec::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(root)
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        // Outputs are the files of a tool's folder; its sub-folders hold the inputs.
+        let input = rel.matches('/').count() > 1 || rel.ends_with("/README.md");
+        if !input && !FIXTURE_CASES.iter().any(|c| c.file == rel) {
+            missing.push(rel);
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "fixture outputs without a parser test case: {missing:#?}"
+    );
+    for c in FIXTURE_CASES {
+        assert!(
+            root.join(c.file).is_file(),
+            "case for a missing file: {}",
+            c.file
+        );
+    }
+    // The walk saw the outputs (a wrong root would pass the check above vacuously).
+    assert!(files.len() > FIXTURE_CASES.len());
+}
+
+#[test]
+fn every_fixture_output_parses_to_its_counts() {
+    for c in FIXTURE_CASES {
+        let parsed =
+            parse(c.tool, &read_fixture(c.file)).unwrap_or_else(|e| panic!("{}: {e}", c.file));
+        assert_eq!(
+            counts(&parsed),
+            c.severities,
+            "{}: severities (critical, high, medium, low, info)",
+            c.file
+        );
+        for f in &parsed.findings {
+            assert!(
+                parsed.rules.iter().any(|r| r.id == f.rule_id),
+                "{}: finding of unregistered rule {}",
+                c.file,
+                f.rule_id
+            );
+        }
+        (c.check)(&parsed);
+    }
+}
+
+#[test]
+fn fixture_outputs_are_refused_by_the_wrong_parser_and_truncation() {
+    for c in FIXTURE_CASES {
+        let bytes = read_fixture(c.file);
+        for cut in [bytes.len() / 3, bytes.len() / 2, bytes.len() - 3] {
+            assert!(
+                parse(c.tool, &bytes[..cut]).is_err(),
+                "{}: truncated",
+                c.file
+            );
+        }
+        for tool in super::TOOLS {
+            // Never a panic (some parsers read any object, checkov's a `results` one).
+            let r = parse(tool, &bytes);
+            if ["shellcheck", "detect-secrets"].contains(tool) && *tool != c.tool {
+                assert!(r.is_err(), "{tool} accepted {}", c.file);
+            }
+        }
+    }
+    // Every other native output, fed to the two new parsers: refused, never a panic (a SARIF
+    // log is read by the generic reader whatever the tool).
+    for c in CASES.iter().filter(|c| !c.file.ends_with(".sarif")) {
+        for tool in ["shellcheck", "detect-secrets"] {
+            assert!(
+                parse(tool, &read(c.file)).is_err(),
+                "{tool} accepted {}",
+                c.file
+            );
+        }
+    }
+    // Plain `-f json` (a bare list, tabs expanded to 8 columns) is refused: its columns are not
+    // json1's.
+    assert!(parse("shellcheck", br#"[{"file":"a.sh","line":2,"endLine":2,"column":22,"endColumn":24,"level":"info","code":2086,"message":"m","fix":null}]"#).is_err());
+}

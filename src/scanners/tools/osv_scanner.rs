@@ -1,5 +1,6 @@
-//! osv-scanner: lockfiles of every ecosystem against OSV (here for Go modules, where it covers
-//! the same ground as govulncheck). Exit 1 = vulnerabilities; 127 = error; 128 = no packages.
+//! osv-scanner: lockfiles of every ecosystem against OSV, run for Go modules (`go.sum`; the
+//! other ecosystems have their own auditors). Exit 1 = vulnerabilities; 127 = error; 128 = no
+//! packages.
 
 use super::{Exit, Invocation, Kind, Target, ToolDef, path_arg, runnable, s, some_of};
 use crate::workspace::Lockfile;
@@ -9,7 +10,7 @@ pub static TOOL: ToolDef = ToolDef {
     program: "osv-scanner",
     parser: "osv-scanner",
     kind: Kind::Sca,
-    group: Some("go-sca"),
+    group: None,
     applies: |t: &Target| {
         let files = t.lockfiles(&[Lockfile::GoSum]);
         (!files.is_empty()).then(|| some_of(&files))
