@@ -19,13 +19,7 @@ pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 5] = [
-    "ignore",
-    "trusted-owners",
-    "rules",
-    "protection",
-    "scanners",
-];
+const TOP_KEYS: [&str; 5] = ["ignore", "trusted-owners", "rules", "protection", "scanners"];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
 const LISTED_RULES: usize = 8;
