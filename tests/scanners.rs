@@ -162,13 +162,23 @@ fn results(run: &Value) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Real tools on the recorded samples: the counts are those of the recorded outputs.
 
+/// `tool` alone on a copy of its recorded sample `rel`: the copy, the runs and when the scan
+/// started. `None` when the tool is not installed (after [`installed`]'s note).
+fn on_sample(tool: &str, rel: &str) -> Option<(tempfile::TempDir, Vec<ToolRun>, Instant)> {
+    if !installed(tool) {
+        return None;
+    }
+    let dir = sample(&outputs(rel));
+    let started = Instant::now();
+    let runs = scan(dir.path(), &request(&[tool]));
+    Some((dir, runs, started))
+}
+
 #[test]
 fn bandit_finds_what_its_recorded_output_holds() {
-    if !installed("bandit") {
+    let Some((dir, runs, _)) = on_sample("bandit", "bandit/sample") else {
         return;
-    }
-    let dir = sample(&outputs("bandit/sample"));
-    let runs = scan(dir.path(), &request(&["bandit"]));
+    };
     let bandit = run_of(&runs, "bandit");
     assert_eq!(bandit.status, RunStatus::Completed, "{bandit:#?}");
     // bandit-sample.json: 14 results (6 MEDIUM, 5 LOW, 3 HIGH).
@@ -202,12 +212,9 @@ fn bandit_finds_what_its_recorded_output_holds() {
 
 #[test]
 fn semgrep_runs_offline_with_local_rules_and_keeps_suppressions() {
-    if !installed("semgrep") {
+    let Some((dir, runs, started)) = on_sample("semgrep", "semgrep/sample") else {
         return;
-    }
-    let dir = sample(&outputs("semgrep/sample"));
-    let started = Instant::now();
-    let runs = scan(dir.path(), &request(&["semgrep"]));
+    };
     let semgrep = run_of(&runs, "semgrep");
     assert_eq!(semgrep.status, RunStatus::Completed, "{semgrep:#?}");
     // semgrep-sample.json: 4 results (2 WARNING, 1 ERROR, 1 INFO); the nosemgrep one is dropped
@@ -279,12 +286,9 @@ fn hadolint_and_zizmor_run_on_their_samples() {
 
 #[test]
 fn checkov_runs_offline_on_its_sample() {
-    if !installed("checkov") {
+    let Some((dir, runs, started)) = on_sample("checkov", "checkov/sample") else {
         return;
-    }
-    let dir = sample(&outputs("checkov/sample"));
-    let started = Instant::now();
-    let runs = scan(dir.path(), &request(&["checkov"]));
+    };
     let checkov = run_of(&runs, "checkov");
     match &checkov.status {
         RunStatus::Skipped { reason } => {
