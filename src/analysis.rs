@@ -262,6 +262,17 @@ pub(crate) mod tests {
         assert!(findings_for(rule, quiet).is_empty());
     }
 
+    /// Each finding's start (1-based line/column) and severity, in order: what a rule's
+    /// test asserts about where and how hard it fired.
+    pub(crate) fn positions(
+        found: &[Finding],
+    ) -> Vec<(Option<crate::yaml::Pos>, crate::finding::Severity)> {
+        found
+            .iter()
+            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
+            .collect()
+    }
+
     /// Run one rule over a single workflow text, as `.github/workflows/test.yml`.
     pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
         let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");

@@ -121,14 +121,19 @@ fn validator() -> jsonschema::Validator {
         .expect("schema compiles")
 }
 
+/// Where `log` breaks the SARIF 2.1.0 schema.
+fn schema_errors(log: &Value) -> Vec<String> {
+    validator()
+        .iter_errors(log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
 /// The SARIF log of `report`, as written for upload, checked against the SARIF 2.1.0 schema and
 /// GitHub's one-category-per-run rule.
 fn valid_sarif(report: &Report) -> Value {
     let (log, _notes) = report::sarif::render_for_upload(report, "ci-guard/scan/");
-    let errors: Vec<String> = validator()
-        .iter_errors(&log)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = schema_errors(&log);
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
     let runs = log["runs"].as_array().expect("runs");
     let mut categories: Vec<&str> = runs
@@ -157,13 +162,23 @@ fn results(run: &Value) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Real tools on the recorded samples: the counts are those of the recorded outputs.
 
+/// `tool` alone on a copy of its recorded sample `rel`: the copy, the runs and when the scan
+/// started. `None` when the tool is not installed (after [`installed`]'s note).
+fn on_sample(tool: &str, rel: &str) -> Option<(tempfile::TempDir, Vec<ToolRun>, Instant)> {
+    if !installed(tool) {
+        return None;
+    }
+    let dir = sample(&outputs(rel));
+    let started = Instant::now();
+    let runs = scan(dir.path(), &request(&[tool]));
+    Some((dir, runs, started))
+}
+
 #[test]
 fn bandit_finds_what_its_recorded_output_holds() {
-    if !installed("bandit") {
+    let Some((dir, runs, _)) = on_sample("bandit", "bandit/sample") else {
         return;
-    }
-    let dir = sample(&outputs("bandit/sample"));
-    let runs = scan(dir.path(), &request(&["bandit"]));
+    };
     let bandit = run_of(&runs, "bandit");
     assert_eq!(bandit.status, RunStatus::Completed, "{bandit:#?}");
     // bandit-sample.json: 14 results (6 MEDIUM, 5 LOW, 3 HIGH).
@@ -197,12 +212,9 @@ fn bandit_finds_what_its_recorded_output_holds() {
 
 #[test]
 fn semgrep_runs_offline_with_local_rules_and_keeps_suppressions() {
-    if !installed("semgrep") {
+    let Some((dir, runs, started)) = on_sample("semgrep", "semgrep/sample") else {
         return;
-    }
-    let dir = sample(&outputs("semgrep/sample"));
-    let started = Instant::now();
-    let runs = scan(dir.path(), &request(&["semgrep"]));
+    };
     let semgrep = run_of(&runs, "semgrep");
     assert_eq!(semgrep.status, RunStatus::Completed, "{semgrep:#?}");
     // semgrep-sample.json: 4 results (2 WARNING, 1 ERROR, 1 INFO); the nosemgrep one is dropped
@@ -277,12 +289,9 @@ fn hadolint_and_zizmor_run_on_their_samples() {
 
 #[test]
 fn checkov_runs_offline_on_its_sample() {
-    if !installed("checkov") {
+    let Some((dir, runs, started)) = on_sample("checkov", "checkov/sample") else {
         return;
-    }
-    let dir = sample(&outputs("checkov/sample"));
-    let started = Instant::now();
-    let runs = scan(dir.path(), &request(&["checkov"]));
+    };
     let checkov = run_of(&runs, "checkov");
     match &checkov.status {
         RunStatus::Skipped { reason } => {
@@ -508,17 +517,46 @@ fn assert_survivors(dir: &Path, runs: &[ToolRun], faulty: &str, word: &str, reas
     assert_eq!(annotations.matches("title=bandit ").count(), 14);
 }
 
+/// Bandit beside a fake `program` that runs `script`: scanned, then checked as every fault is
+/// ([`assert_survivors`]). `None` when bandit is not installed (after [`installed`]'s note).
+fn fault(
+    program: &str,
+    script: &str,
+    timeout: Duration,
+    word: &str,
+    reason_has: &str,
+) -> Option<Vec<ToolRun>> {
+    if !installed("bandit") {
+        return None;
+    }
+    let f = Faulty::new(program, script);
+    let runs = f.scan(&["bandit", program], timeout);
+    assert_survivors(f.dir.path(), &runs, program, word, reason_has);
+    Some(runs)
+}
+
+/// The executed run's exit code, duration and stderr tail.
+fn executed(run: &ToolRun) -> (Option<i32>, Duration, &str) {
+    match &run.origin {
+        ci_guard::scanners::model::Origin::Executed {
+            exit_code,
+            duration,
+            stderr_tail,
+            ..
+        } => (*exit_code, *duration, stderr_tail),
+        other => panic!("{} was not executed: {other:?}", run.tool),
+    }
+}
+
+const TWO_MINUTES: Duration = Duration::from_secs(120);
+
 #[test]
 fn a_crashing_tool_fails_and_the_others_survive() {
-    if !installed("bandit") {
-        return;
-    }
-    let f = Faulty::new("trivy", "echo 'panic: runtime error' >&2\nkill -SEGV $$");
-    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
-    assert_survivors(
-        f.dir.path(),
-        &runs,
+    let script = "echo 'panic: runtime error' >&2\nkill -SEGV $$";
+    fault(
         "trivy",
+        script,
+        TWO_MINUTES,
         "FAILED",
         "crashed (killed by signal 11)",
     );
@@ -526,35 +564,25 @@ fn a_crashing_tool_fails_and_the_others_survive() {
 
 #[test]
 fn a_hanging_tool_is_killed_with_its_children_at_the_timeout() {
-    if !installed("bandit") {
-        return;
-    }
     // The fake starts a grandchild that would outlive a kill of the tool alone.
     let pidfile = tempfile::NamedTempFile::new().expect("pidfile");
     let script = format!("sleep 300 &\necho $! > {}\nwait", pidfile.path().display());
-    let f = Faulty::new("trivy", &script);
     let started = Instant::now();
-    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(3));
-    let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
-    assert_survivors(
-        f.dir.path(),
-        &runs,
+    let three = Duration::from_secs(3);
+    let Some(runs) = fault(
         "trivy",
+        &script,
+        three,
         "FAILED",
         "did not finish within 3s",
-    );
-    let trivy = run_of(&runs, "trivy");
-    let ci_guard::scanners::model::Origin::Executed {
-        exit_code,
-        duration,
-        ..
-    } = &trivy.origin
-    else {
-        panic!("executed");
+    ) else {
+        return;
     };
-    assert_eq!(*exit_code, None);
-    assert!(*duration >= Duration::from_secs(3), "{duration:?}");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+    let (exit_code, duration, _) = executed(run_of(&runs, "trivy"));
+    assert_eq!(exit_code, None);
+    assert!(duration >= three, "{duration:?}");
     // The grandchild is gone: the whole process group was killed.
     let pid = std::fs::read_to_string(pidfile.path()).expect("pid");
     let pid = pid.trim();
@@ -574,45 +602,24 @@ fn a_hanging_tool_is_killed_with_its_children_at_the_timeout() {
 
 #[test]
 fn garbage_output_fails_and_the_others_survive() {
-    if !installed("bandit") {
-        return;
-    }
     let script = "while [ $# -gt 0 ]; do [ \"$1\" = --output ] && out=$2; shift; done\nprintf '{\"Results\": [ garbage' > \"$out\"";
-    let f = Faulty::new("trivy", script);
-    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
-    assert_survivors(f.dir.path(), &runs, "trivy", "FAILED", "unreadable output");
+    fault("trivy", script, TWO_MINUTES, "FAILED", "unreadable output");
 }
 
 #[test]
 fn a_non_zero_exit_that_does_not_mean_findings_fails() {
-    if !installed("bandit") {
-        return;
-    }
     // trivy's own words when its vulnerability database cannot be fetched.
-    let f = Faulty::new(
-        "trivy",
-        "echo 'FATAL Fatal error init error: DB error: failed to download vulnerability DB' >&2\nexit 1",
-    );
-    let runs = f.scan(&["bandit", "trivy"], Duration::from_secs(120));
-    assert_survivors(
-        f.dir.path(),
-        &runs,
-        "trivy",
-        "FAILED",
-        "exited with code 1, which does not mean \"ran\": FATAL Fatal error init error",
-    );
-    let trivy = run_of(&runs, "trivy");
-    let ci_guard::scanners::model::Origin::Executed { stderr_tail, .. } = &trivy.origin else {
-        panic!("executed");
+    let script = "echo 'FATAL Fatal error init error: DB error: failed to download vulnerability DB' >&2\nexit 1";
+    let reason = "exited with code 1, which does not mean \"ran\": FATAL Fatal error init error";
+    let Some(runs) = fault("trivy", script, TWO_MINUTES, "FAILED", reason) else {
+        return;
     };
+    let (_, _, stderr_tail) = executed(run_of(&runs, "trivy"));
     assert!(stderr_tail.contains("failed to download vulnerability DB"));
 }
 
 #[test]
 fn a_silent_pass_is_reported_as_did_not_scan() {
-    if !installed("bandit") {
-        return;
-    }
     // pip-audit's real output when it could not reach its service: every package skipped,
     // "No known vulnerabilities found", exit 0.
     let recorded = outputs("pip-audit/offline-all-skipped.json");
@@ -620,14 +627,14 @@ fn a_silent_pass_is_reported_as_did_not_scan() {
         "while [ $# -gt 0 ]; do [ \"$1\" = -o ] && out=$2; shift; done\ncp '{}' \"$out\"\necho 'No known vulnerabilities found'\nexit 0",
         recorded.display()
     );
-    let f = Faulty::new("pip-audit", &script);
-    let runs = f.scan(&["bandit", "pip-audit"], Duration::from_secs(120));
+    let Some(runs) = fault("pip-audit", &script, TWO_MINUTES, "DID NOT SCAN", "skipped") else {
+        return;
+    };
     let pip = run_of(&runs, "pip-audit");
     assert!(
         matches!(pip.status, RunStatus::DidNotScan { .. }),
         "{pip:#?}"
     );
-    assert_survivors(f.dir.path(), &runs, "pip-audit", "DID NOT SCAN", "skipped");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,6 +642,24 @@ fn a_silent_pass_is_reported_as_did_not_scan() {
 
 fn ci_guard() -> Command {
     Command::cargo_bin("ci-guard").expect("binary")
+}
+
+/// `--from TOOL=<recorded output>`: the recorded output stands for the tool's run.
+fn from(tool: &str, rel: &str) -> [String; 2] {
+    [
+        "--from".into(),
+        format!("{tool}={}", outputs(rel).display()),
+    ]
+}
+
+/// The command exited with `code` (stderr shown when it did not).
+fn exits(o: &std::process::Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 #[test]
@@ -645,27 +670,14 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
         .current_dir(dir.path())
         .args(["scan", "--format", "sarif", "-o"])
         .arg(&out)
-        .arg("--from")
-        .arg(format!(
-            "bandit={}",
-            outputs("bandit/bandit-sample.json").display()
-        ))
+        .args(from("bandit", "bandit/bandit-sample.json"))
         .arg("--sarif-in")
         .arg(outputs("semgrep/semgrep-sample.sarif"))
-        .arg("--from")
-        .arg(format!(
-            "trivy={}",
-            outputs("trivy/action-config-terraform.json").display()
-        ))
+        .args(from("trivy", "trivy/action-config-terraform.json"))
         .output()
         .expect("run");
     // bandit has 3 high findings: the default gate fails.
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    exits(&o, 1);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         stderr.contains(
@@ -674,30 +686,19 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
         "{stderr}"
     );
     let log: Value = serde_json::from_slice(&std::fs::read(&out).expect("sarif")).expect("json");
-    let errors: Vec<String> = validator()
-        .iter_errors(&log)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = schema_errors(&log);
     assert!(errors.is_empty(), "{errors:#?}");
-    let names: Vec<&str> = log["runs"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|r| r["tool"]["driver"]["name"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert_eq!(names, ["ci-guard", "bandit", "semgrep", "trivy"]);
-    let cats: Vec<&str> = log["runs"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|r| r["automationDetails"]["id"].as_str())
-                .collect()
-        })
-        .unwrap_or_default();
+    let each_run = |pointer: &str| -> Vec<String> {
+        let runs = log["runs"].as_array().into_iter().flatten();
+        runs.filter_map(|r| Some(r.pointer(pointer)?.as_str()?.to_string()))
+            .collect()
+    };
     assert_eq!(
-        cats,
+        each_run("/tool/driver/name"),
+        ["ci-guard", "bandit", "semgrep", "trivy"]
+    );
+    assert_eq!(
+        each_run("/automationDetails/id"),
         [
             "ci-guard/scan/",
             "ci-guard/scan/bandit/",
@@ -732,19 +733,10 @@ fn json_reports_each_tool_and_its_status() {
     let o = ci_guard()
         .args(["scan", "--format", "json", "--fail-on", "none"])
         .arg(outputs("bandit/sample"))
-        .arg("--from")
-        .arg(format!(
-            "pip-audit={}",
-            outputs("pip-audit/offline-all-skipped.json").display()
-        ))
+        .args(from("pip-audit", "pip-audit/offline-all-skipped.json"))
         .output()
         .expect("run");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    exits(&o, 0);
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let scans = v["scans"].as_array().expect("scans");
     assert_eq!(scans.len(), 1);
@@ -768,7 +760,7 @@ fn required_scanners_that_are_missing_or_fail_are_errors() {
         .arg(outputs("bandit/sample"))
         .output()
         .expect("run");
-    assert_eq!(o.status.code(), Some(2));
+    exits(&o, 2);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(
         stderr.contains("error: required scanner gitleaks was skipped: not installed"),
@@ -782,7 +774,7 @@ fn required_scanners_that_are_missing_or_fail_are_errors() {
         .arg(f.dir.path())
         .output()
         .expect("run");
-    assert_eq!(o.status.code(), Some(3));
+    exits(&o, 3);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         stdout.contains("trivy: FAILED: exited with code 2, which does not mean \"ran\""),
@@ -794,7 +786,7 @@ fn required_scanners_that_are_missing_or_fail_are_errors() {
         .arg(outputs("bandit/sample"))
         .output()
         .expect("run");
-    assert_eq!(o.status.code(), Some(2));
+    exits(&o, 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown scanner `trivvy`"));
 }
 
@@ -807,7 +799,7 @@ fn a_missing_tool_is_skipped_not_installed_and_never_green() {
         .arg(outputs("bandit/sample"))
         .output()
         .expect("run");
-    assert_eq!(o.status.code(), Some(0));
+    exits(&o, 0);
     let md = String::from_utf8_lossy(&o.stdout);
     for tool in ["bandit", "gitleaks"] {
         assert!(
@@ -826,19 +818,10 @@ fn audit_scan_adds_the_scanners_to_the_audit_and_the_assessment() {
         .env("PATH", empty.path())
         .args(["audit", "--scan", "--format", "json", "--fail-on", "none"])
         .arg(dir.path())
-        .arg("--from")
-        .arg(format!(
-            "bandit={}",
-            outputs("bandit/bandit-sample.json").display()
-        ))
+        .args(from("bandit", "bandit/bandit-sample.json"))
         .output()
         .expect("run");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    exits(&o, 0);
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let tools: Vec<&str> = v["scans"]
         .as_array()
@@ -871,19 +854,10 @@ fn native_osv_that_cannot_reach_its_api_did_not_scan_beside_the_imports() {
         .env("OSV_API_URL", "http://127.0.0.1:1")
         .args(["scan", "--osv", "--format", "json", "--fail-on", "none"])
         .arg(dir.path())
-        .arg("--from")
-        .arg(format!(
-            "bandit={}",
-            outputs("bandit/bandit-sample.json").display()
-        ))
+        .args(from("bandit", "bandit/bandit-sample.json"))
         .output()
         .expect("run");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    exits(&o, 0);
     let v: Value = serde_json::from_slice(&o.stdout).expect("json");
     let scans = v["scans"].as_array().expect("scans");
     let osv = scans.iter().find(|r| r["tool"] == "osv").expect("osv run");

@@ -286,7 +286,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -294,10 +294,7 @@ mod tests {
     fn flags_caches_in_release_workflows_and_publishing_jobs() {
         let wf = "on:\n  push:\n    tags: ['v*']\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v4\n        with:\n          cache: npm\n      - uses: actions/setup-python@v5\n      - uses: actions/cache@v4\n        with:\n          path: ~/.npm\n          key: k\n      - uses: actions/cache@v4\n        with:\n          lookup-only: true\n          path: x\n          key: k\n      - uses: Swatinem/rust-cache@v2\n      - uses: actions/cache/restore@v4\n        if: ${{ !startsWith(github.ref, 'refs/tags/') }}\n        with: {path: x, key: k}\n      - uses: PyO3/maturin-action@v1\n        with:\n          sccache: ${{ !startsWith(github.ref, 'refs/tags/') }}\n";
         let found = findings_for("cache-poisoning", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

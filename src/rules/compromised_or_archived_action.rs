@@ -207,7 +207,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::{DATA, parse};
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -247,10 +247,7 @@ mod tests {
     fn severity_by_status_and_pin() {
         let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: tj-actions/changed-files@v41\n      - uses: tj-actions/changed-files@0e58ed8671d6b60d0890c21b07f8835ace038e67\n      - uses: tj-actions/changed-files@2f7c5bfce28377bc069a65ba478de0a74aa0ca32\n      - uses: actions-rs/toolchain@v1\n      - uses: TJ-Actions/Changed-Files/sub@v45.0.7\n      - uses: tj-actions/changed-files@v47\n      - uses: actions/checkout@v4\n";
         let found = findings_for("compromised-or-archived-action", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

@@ -374,7 +374,7 @@ pub(crate) fn key_shape(s: &str) -> Option<(usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::key_shape;
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -382,10 +382,7 @@ mod tests {
     fn severity_follows_shape_and_place() {
         let wf = "on: push\nenv:\n  AWS_ACCESS_KEY_ID: AKIAZ2X3C4V5B6N7M8Q9\n  NODE_ENV: production\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container:\n      image: ghcr.io/org/ci:1\n      credentials:\n        username: bot\n        password: s3cr3t-Registry-Pw\n    services:\n      db:\n        image: postgres:16\n        env:\n          POSTGRES_PASSWORD: postgres\n          POSTGRES_USER: postgres\n    env:\n      API_TOKEN: hunter2-but-longer\n      DB_PASSWORD: test\n      GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n      TOKEN_FILE: /tmp/token\n      USE_TOKEN: true\n    steps:\n      - run: echo hi\n        env:\n          SLACK: xoxb-123456789012-abcdefghijklmnop\n";
         let found = findings_for("hardcoded-credentials", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

@@ -155,7 +155,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::is_github_hosted;
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -189,10 +189,7 @@ mod tests {
     fn flags_self_hosted_and_custom_runners_on_pr_workflows() {
         let wf = "on: [push, pull_request]\njobs:\n  a:\n    runs-on: [self-hosted, linux]\n    steps: [{run: make}]\n  b:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n  c:\n    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n        os: [ubuntu-latest, self-hosted]\n    steps: [{run: make}]\n  d:\n    runs-on: gpu-box\n    steps: [{run: make}]\n  e:\n    if: github.event.pull_request.head.repo.fork == false\n    runs-on: self-hosted\n    steps: [{run: make}]\n  f:\n    runs-on:\n      group: big\n    steps: [{run: make}]\n";
         let found = findings_for("self-hosted-on-fork-prs", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

@@ -168,7 +168,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::bot_check;
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -210,10 +210,7 @@ mod tests {
     fn severity_by_trigger() {
         let wf = "on: pull_request_target\njobs:\n  merge:\n    if: github.actor == 'dependabot[bot]'\n    runs-on: ubuntu-latest\n    steps:\n      - if: ${{ github.event.pull_request.user.login == 'dependabot[bot]' }}\n        run: gh pr merge --auto\n";
         let found = findings_for("spoofable-bot-condition", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(got, vec![(Some(Pos::new(4, 9)), Severity::High)]);
         assert!(found[0].message.contains("pull_request.user.login"));
 

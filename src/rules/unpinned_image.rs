@@ -69,7 +69,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -77,10 +77,7 @@ mod tests {
     fn flags_missing_digests_worse_for_latest() {
         let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: node:20\n    services:\n      db:\n        image: postgres\n      cache:\n        image: redis:7@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    steps:\n      - uses: docker://alpine:latest\n  b:\n    runs-on: ubuntu-latest\n    container: ${{ matrix.image }}\n    steps:\n      - run: make\n";
         let found = findings_for("unpinned-image", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![
@@ -139,10 +136,7 @@ mod tests {
     fn nested_matrix_fields_and_run_time_images() {
         let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container:\n      image: ${{ matrix.config.image }}\n    strategy:\n      matrix:\n        config:\n          - name: cpu\n            image: diffusers/cpu\n  b:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        include: ${{ fromJSON(needs.m.outputs.matrix) }}\n    container:\n      image: ${{ matrix.image }}\n  c:\n    runs-on: ubuntu-latest\n    container: ${{ needs.m.outputs.image }}@sha256:${{ needs.m.outputs.digest }}\n    steps:\n      - run: make\n";
         let found = findings_for("unpinned-image", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

@@ -57,7 +57,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -65,10 +65,7 @@ mod tests {
     fn flags_tags_branches_and_short_shas_not_full_shas() {
         let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: tj-actions/changed-files@main\n      - uses: some/action@abc1234\n      - uses: some/action@8f4b7f84864484a7bf31766abe9204da3cbe65b3\n      - uses: ./local\n      - uses: docker://alpine:3\n  b:\n    uses: org/repo/.github/workflows/build.yml@v1\n";
         let found = findings_for("unpinned-uses", wf);
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

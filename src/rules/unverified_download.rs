@@ -166,7 +166,7 @@ fn writes_file(words: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
     use crate::yaml::Pos;
 
@@ -188,10 +188,7 @@ mod tests {
                 "echo start\ncurl -fsSL https://get.example.sh | sudo bash\nbash <(curl -s https://x.example/i.sh)\nwget -qO- https://y.example | sh -s -- -y",
             ),
         );
-        let got: Vec<_> = found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect();
+        let got = positions(&found);
         assert_eq!(
             got,
             vec![

@@ -2,7 +2,9 @@
 //! `shared/github-contract/responses/` and the real header sets of
 //! `shared/github-contract/headers/`, and misbehaves on purpose (5xx, an HTML error page, 429
 //! and 403 with `retry-after`, a spent primary rate limit, a cut connection, a hang, a truncated
-//! body). Shared by the action's and the settings' end-to-end tests; each uses part of it.
+//! body). Shared by the action's and the settings' end-to-end tests; each uses part of it. The
+//! OSV tests (`osv_api.rs`) serve their recorded exchanges through it too, with replies made
+//! from the request (`Reply::Answer`: a POST body matched to its recorded response).
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -72,6 +74,13 @@ pub enum Reply {
     Close,
     /// Read the request, then say nothing for this long.
     Hang(Duration),
+    /// The reply this function makes of the request (its body, its path): for an API whose
+    /// recorded answer depends on what was asked.
+    Answer(Arc<dyn Fn(&Seen) -> Reply + Send + Sync>),
+}
+
+pub fn answer(f: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Reply {
+    Reply::Answer(Arc::new(f))
 }
 
 pub fn http(status: &'static str, headers: Vec<(String, String)>, body: &str) -> Reply {
@@ -97,7 +106,7 @@ pub struct Seen {
 }
 
 /// One scripted route: `method` and `path` (without the query string; `*` matches any path of
-/// that method). The n-th request on a route gets the n-th reply, the last one repeating.
+/// that method, `/prefix/*` any path below the prefix; the exact path wins, then the prefix). The n-th request on a route gets the n-th reply, the last one repeating.
 pub struct Route {
     pub method: &'static str,
     pub path: String,
@@ -181,6 +190,15 @@ fn pick(scripts: &Mutex<Scripted>, method: &str, path: &str) -> Option<Reply> {
         .iter()
         .position(|r| r.method == method && r.path == bare)
         .or_else(|| {
+            s.routes.iter().position(|r| {
+                r.method == method
+                    && r.path.len() > 2
+                    && r.path
+                        .strip_suffix('*')
+                        .is_some_and(|prefix| prefix.ends_with('/') && bare.starts_with(prefix))
+            })
+        })
+        .or_else(|| {
             s.routes
                 .iter()
                 .position(|r| r.method == method && r.path == "*")
@@ -202,7 +220,10 @@ fn serve(
     let Some(seen) = read_request(&mut stream) else {
         return;
     };
-    let reply = pick(scripts, &seen.method, &seen.path);
+    let reply = match pick(scripts, &seen.method, &seen.path) {
+        Some(Reply::Answer(f)) => Some(f(&seen)),
+        r => r,
+    };
     if reply.is_none()
         && let Ok(mut m) = missed.lock()
     {
@@ -238,7 +259,8 @@ fn serve(
         }
         Some(Reply::Hang(d)) => thread::sleep(d),
         Some(Reply::Close) => {}
-        None => {
+        // An answer that answers with another answer is not played: 404 as for no route.
+        Some(Reply::Answer(_)) | None => {
             let _ = stream.write_all(
                 b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             );
