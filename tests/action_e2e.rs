@@ -1115,3 +1115,43 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
         "{notes}"
     );
 }
+
+#[test]
+fn osv_in_the_action_is_never_green_when_the_database_cannot_be_reached() {
+    // actions/checkout has a package-lock.json; OSV_API_URL points at a closed port.
+    let mut runner = Runner::of("actions__checkout", &push_event());
+    runner.env.push(("OSV_API_URL", "http://127.0.0.1:9"));
+    let o = runner.run(
+        "http://127.0.0.1:9",
+        &[("upload", "false"), ("osv", "true")],
+        &[],
+    );
+    assert!(matches!(o.code, 0 | 1), "{}\n{}", o.stdout, o.stderr);
+    // The summary's scanner table says the lookup did not scan, never that it passed.
+    let line = o
+        .summary
+        .lines()
+        .find(|l| l.starts_with("| osv"))
+        .unwrap_or_else(|| panic!("no osv row:\n{}", o.summary));
+    assert!(line.contains("did not scan"), "{line}");
+    assert!(!line.contains("✅"), "{line}");
+    // The SARIF has the run, marked unsuccessful, beside ci-guard's own.
+    let sarif: Value =
+        serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("json");
+    let runs = sarif["runs"].as_array().expect("runs");
+    let osv = runs
+        .iter()
+        .find(|r| r["tool"]["driver"]["name"] == "osv")
+        .unwrap_or_else(|| panic!("no osv run: {sarif:#}"));
+    assert_eq!(osv["invocations"][0]["executionSuccessful"], false);
+    assert_eq!(runs[0]["tool"]["driver"]["name"], "ci-guard");
+    // No third-party tool was started: only the native lookup was asked for.
+    assert_eq!(
+        runs.len(),
+        2,
+        "{:?}",
+        runs.iter()
+            .map(|r| &r["tool"]["driver"]["name"])
+            .collect::<Vec<_>>()
+    );
+}

@@ -26,6 +26,7 @@ pub const INPUT_NAMES: &[&str] = &[
     "category",
     "config",
     "summary",
+    "osv",
 ];
 
 /// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
@@ -127,6 +128,8 @@ pub struct Inputs {
     pub category: String,
     pub config: Option<PathBuf>,
     pub summary: bool,
+    /// Native SCA: look the lockfiles' packages up in OSV (needs the network).
+    pub osv: bool,
 }
 
 /// An input with a value it cannot take (exit code 2).
@@ -227,6 +230,11 @@ impl Inputs {
             Some("false") => false,
             Some(v) => return Err(err("summary", format!("`{v}` is not true or false"))),
         };
+        let osv = match get("osv").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(v) => return Err(err("osv", format!("`{v}` is not true or false"))),
+        };
         Ok(Self {
             path: get("path").unwrap_or_else(|| ".".into()),
             token: get("token").as_deref().and_then(Token::new),
@@ -243,6 +251,7 @@ impl Inputs {
             category: get("category").unwrap_or_else(|| "ci-guard/".into()),
             config: get("config").map(PathBuf::from),
             summary,
+            osv,
         })
     }
 }
@@ -402,6 +411,7 @@ mod tests {
             ("INPUT_UPLOAD", "maybe", "upload"),
             ("INPUT_CHECKS", "workflows,magic", "checks"),
             ("INPUT_SUMMARY", "yes", "summary"),
+            ("INPUT_OSV", "on", "osv"),
             ("INPUT_SBOM-FORMAT", "xml", "sbom-format"),
         ] {
             let e = Inputs::resolve(&BTreeMap::new(), &env_of(&[(k, v)])).expect_err(k);

@@ -556,12 +556,18 @@ fn run_scanners(
     let asked = inputs.checks.contains(&Analysis::Scanners)
         || !inputs.scanners.is_empty()
         || configured.is_some();
-    if !asked {
+    if !asked && !inputs.osv {
         return Ok(Vec::new());
     }
-    let mut req = crate::scanners::ScanRequest::default();
+    let mut req = crate::scanners::ScanRequest {
+        osv: inputs.osv,
+        ..Default::default()
+    };
     if !inputs.scanners.is_empty() {
         req.options.only = Some(inputs.scanners.clone());
+    } else if !asked {
+        // Only `osv: true`: the native lookup, no third-party tool.
+        req.options.only = Some(Vec::new());
     }
     crate::scanners::run_paths(&[root], config.as_deref(), &req)
 }
