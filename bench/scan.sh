@@ -59,7 +59,7 @@ median() { python3 -c 'import sys, statistics as s; r = [l.split() for l in sys.
 
 declare -A alone cpu
 for t in "${tools[@]}"; do
-  read -r alone[$t] cpu[$t] < <(for _ in $(seq "$runs"); do timed "$t"; done | median)
+  read -r "alone[$t]" "cpu[$t]" < <(for _ in $(seq "$runs"); do timed "$t"; done | median)
 done
 all=$(IFS=,; echo "${tools[*]}")
 read -r multi multi_cpu < <(for _ in $(seq "$runs"); do timed "$all"; done | median)

@@ -51,7 +51,8 @@ for i in "${!tools[@]}"; do
     t="${tools[$i]}"
     while IFS= read -r -d '' f; do
         name="$t-$(basename "$f")"
-        { printf "\\x$(printf %02x "$i")"; cat "$f"; } > "$here/corpus/scan_parse/$name"
+        # The tool's index as the first byte (the target picks the parser by it).
+        { printf '%b' "\\x$(printf %02x "$i")"; cat "$f"; } > "$here/corpus/scan_parse/$name"
         case "$f" in *.sarif)
             { printf '\x0d'; cat "$f"; } > "$here/corpus/scan_parse/sarif-$name" ;;
         esac
