@@ -148,7 +148,7 @@ fn fixes_match_expected_files_and_leave_no_finding_for_their_rules() {
     // `persist-credentials: true`, the flow-mapping step, and the ref missing from the pins.
     let after = findings(dir.path());
     let expected: Vec<(String, String, u32)> = [
-        ("credential-persistence", "four-space.yml", 22),
+        ("credential-persistence", "four-space.yml", 26),
         ("credential-persistence", "four-space.yml", 27),
         ("unpinned-uses", "basic.yml", 30),
         ("unpinned-uses", "four-space.yml", 27),

@@ -68,11 +68,13 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         if !is_action(step, "actions/checkout") {
             continue;
         }
-        let persist = step.with_value("persist-credentials").and_then(scalar);
+        let persist_node = step.with_value("persist-credentials");
+        let persist = persist_node.and_then(scalar);
         if persist.is_some_and(|v| v.trim() == "false" || v.contains("${{")) {
             continue;
         }
-        let Some(uses) = &step.uses else { continue };
+        // At `persist-credentials: true` when it is written; else at the step, which lacks it.
+        let at = persist_node.map_or(step.span, |n| n.span);
         let dir = step
             .with_value("path")
             .and_then(scalar)
@@ -103,7 +105,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         );
         let mut f = Finding::at(
             &RULE.meta,
-            Location::new(site.display, uses.span),
+            Location::new(site.display, at),
             &format!(
                 "checkout {} {}",
                 step.label(),
@@ -143,7 +145,8 @@ mod tests {
     fn flags_persisting_checkouts_high_when_uploaded() {
         let wf = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n      - uses: actions/upload-artifact@v4\n        with:\n          path: dist/\n  b:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v3\n      - uses: actions/upload-artifact@v3\n        with:\n          path: .\n";
         let f = findings_for("credential-persistence", wf);
-        assert_eq!(positions(&f), vec![(6, 15), (16, 15)]);
+        // At the step, which lacks the key.
+        assert_eq!(positions(&f), vec![(6, 9), (16, 9)]);
         assert_eq!(f[0].severity, Severity::Medium);
         assert_eq!(f[1].severity, Severity::High);
         assert_eq!(f[1].related[0].start.line, 19);
@@ -165,12 +168,13 @@ mod tests {
             "credential-persistence",
             "zizmorcore__zizmor/crates/zizmor/tests/integration/test-data/artipacked/demo-action/action.yml",
         );
-        assert_eq!(positions(&f), vec![(10, 13), (13, 13)]);
+        // The first step lacks the key; the second sets `persist-credentials: true`.
+        assert_eq!(positions(&f), vec![(9, 7), (15, 30)]);
         let f = workflow_findings(
             "credential-persistence",
             "0-vortex__cloudflare-terraform-infra/.github/workflows/docs.yml",
         );
-        assert_eq!(positions(&f), vec![(13, 15)]);
+        assert_eq!(positions(&f), vec![(12, 9)]);
         let f = workflow_findings(
             "credential-persistence",
             "zizmorcore__zizmor/.github/workflows/ci.yml",
