@@ -1,6 +1,6 @@
 //! bandit: Python SAST. `-f json -o FILE`; exit 1 when it reports an issue.
 
-use super::{Invocation, Kind, Target, ToolDef, path_arg, runnable, s, zero_or_one};
+use super::{Invocation, Kind, Target, ToolDef, runnable, s, zero_or_one};
 use crate::workspace::Language;
 
 pub static TOOL: ToolDef = ToolDef {
@@ -15,14 +15,11 @@ pub static TOOL: ToolDef = ToolDef {
     },
     unrunnable: runnable,
     invocation: |_, scratch| {
-        let out = scratch.join("bandit.json");
-        let mut args = s(&["-r", ".", "-f", "json", "-q", "-o"]);
-        args.push(path_arg(&out));
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(
+            s(&["-r", ".", "-f", "json", "-q", "-o"]),
+            scratch.join("bandit.json"),
+            &[],
+        )
     },
     version_args: &["--version"],
     exit: zero_or_one,

@@ -14,11 +14,7 @@ pub static TOOL: ToolDef = ToolDef {
         (!files.is_empty()).then(|| some_of(&files))
     },
     unrunnable: runnable,
-    invocation: |_, _| Invocation {
-        args: s(&["audit", "--json"]),
-        env: Vec::new(),
-        output_file: None,
-    },
+    invocation: |_, _| Invocation::stdout(s(&["audit", "--json"])),
     version_args: &["--version"],
     exit: zero_or_one,
     cost: 3,

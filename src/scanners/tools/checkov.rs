@@ -27,11 +27,12 @@ pub static TOOL: ToolDef = ToolDef {
             "--output-file-path",
         ]);
         args.push(path_arg(&dir));
+        // checkov takes a folder and names the file in it itself.
         Invocation {
-            args,
             env: vec![("BC_SKIP_MAPPING", "TRUE".to_string())],
-            output_file: Some(dir.join("results_json.json")),
+            ..Invocation::stdout(args)
         }
+        .reading(dir.join("results_json.json"))
     },
     version_args: &["--version"],
     exit: zero_or_one,

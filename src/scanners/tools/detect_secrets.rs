@@ -11,11 +11,7 @@ pub static TOOL: ToolDef = ToolDef {
     group: Some("secrets"),
     applies: |_: &Target| Some("every repository".to_string()),
     unrunnable: runnable,
-    invocation: |_, _| Invocation {
-        args: s(&["scan", "--all-files", "."]),
-        env: Vec::new(),
-        output_file: None,
-    },
+    invocation: |_, _| Invocation::stdout(s(&["scan", "--all-files", "."])),
     version_args: &["--version"],
     exit: zero_only,
     cost: 2,

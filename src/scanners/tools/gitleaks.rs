@@ -1,7 +1,7 @@
 //! gitleaks: secrets in the checkout's files (`--no-git`: the working tree, not history).
 //! Exit 1 when leaks are found (`--exit-code 1`).
 
-use super::{Invocation, Kind, Target, ToolDef, path_arg, s, zero_or_one};
+use super::{Invocation, Kind, Target, ToolDef, s, zero_or_one};
 
 pub static TOOL: ToolDef = ToolDef {
     name: "gitleaks",
@@ -12,8 +12,7 @@ pub static TOOL: ToolDef = ToolDef {
     applies: |_: &Target| Some("every repository".to_string()),
     unrunnable: super::runnable,
     invocation: |_, scratch| {
-        let out = scratch.join("gitleaks.json");
-        let mut args = s(&[
+        let args = s(&[
             "detect",
             "--source",
             ".",
@@ -25,12 +24,7 @@ pub static TOOL: ToolDef = ToolDef {
             "json",
             "--report-path",
         ]);
-        args.push(path_arg(&out));
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(args, scratch.join("gitleaks.json"), &[])
     },
     version_args: &["version"],
     exit: zero_or_one,

@@ -1,6 +1,6 @@
 //! grype on a container image (`--image REF`), when trivy is not installed (same group).
 
-use super::{Invocation, Kind, Target, ToolDef, path_arg, runnable, s, zero_only};
+use super::{Invocation, Kind, Target, ToolDef, runnable, s, zero_only};
 
 pub static TOOL: ToolDef = ToolDef {
     name: "grype",
@@ -11,15 +11,9 @@ pub static TOOL: ToolDef = ToolDef {
     applies: |t: &Target| t.image.as_ref().map(|i| format!("image {i}")),
     unrunnable: runnable,
     invocation: |t, scratch| {
-        let out = scratch.join("grype.json");
         let mut args = vec![t.image.clone().unwrap_or_default()];
         args.extend(s(&["-o", "json", "-q", "--file"]));
-        args.push(path_arg(&out));
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(args, scratch.join("grype.json"), &[])
     },
     version_args: &["version"],
     exit: zero_only,

@@ -22,11 +22,7 @@ pub static TOOL: ToolDef = ToolDef {
                 .into_iter()
                 .map(str::to_string),
         );
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: None,
-        }
+        Invocation::stdout(args)
     },
     version_args: &["--version"],
     exit: zero_or_one,

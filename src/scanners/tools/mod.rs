@@ -176,6 +176,34 @@ pub struct Invocation {
     pub output_file: Option<PathBuf>,
 }
 
+impl Invocation {
+    /// The report goes to standard output.
+    pub fn stdout(args: Vec<String>) -> Self {
+        Self {
+            args,
+            env: Vec::new(),
+            output_file: None,
+        }
+    }
+
+    /// The report is read from `file` (a tool that names its report itself).
+    pub fn reading(mut self, file: PathBuf) -> Self {
+        self.output_file = Some(file);
+        self
+    }
+
+    /// The report goes to `file`, whose path follows `flags` (`-o`); then `rest`.
+    pub fn to_file(mut flags: Vec<String>, file: PathBuf, rest: &[String]) -> Self {
+        flags.push(path_arg(&file));
+        flags.extend_from_slice(rest);
+        Self {
+            args: flags,
+            env: Vec::new(),
+            output_file: Some(file),
+        }
+    }
+}
+
 /// What an exit code says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {

@@ -2,7 +2,7 @@
 //! other ecosystems have their own auditors). Exit 1 = vulnerabilities; 127 = error; 128 = no
 //! packages.
 
-use super::{Exit, Invocation, Kind, Target, ToolDef, path_arg, runnable, s, some_of};
+use super::{Exit, Invocation, Kind, Target, ToolDef, runnable, s, some_of};
 use crate::workspace::Lockfile;
 
 pub static TOOL: ToolDef = ToolDef {
@@ -17,15 +17,11 @@ pub static TOOL: ToolDef = ToolDef {
     },
     unrunnable: runnable,
     invocation: |_, scratch| {
-        let out = scratch.join("osv-scanner.json");
-        let mut args = s(&["scan", "source", "-r", "--format", "json", "--output"]);
-        args.push(path_arg(&out));
-        args.push(".".into());
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(
+            s(&["scan", "source", "-r", "--format", "json", "--output"]),
+            scratch.join("osv-scanner.json"),
+            &s(&["."]),
+        )
     },
     version_args: &["--version"],
     exit: |code| match code {

@@ -2,7 +2,7 @@
 //! (`-r` each). It exits 0 and says "No known vulnerabilities found" when it could not reach its
 //! service and skipped every package: the parser turns that into "did not scan".
 
-use super::{Invocation, Kind, Target, ToolDef, path_arg, s, some_of, zero_or_one};
+use super::{Invocation, Kind, Target, ToolDef, s, some_of, zero_or_one};
 use crate::workspace::Lockfile;
 
 const LOCKS: &[Lockfile] = &[
@@ -28,19 +28,13 @@ pub static TOOL: ToolDef = ToolDef {
         })
     },
     invocation: |t, scratch| {
-        let out = scratch.join("pip-audit.json");
         let mut args = Vec::new();
         for r in t.lockfiles(&[Lockfile::Requirements]) {
             args.push("-r".to_string());
             args.push(r.to_string());
         }
         args.extend(s(&["-f", "json", "--progress-spinner", "off", "-o"]));
-        args.push(path_arg(&out));
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(args, scratch.join("pip-audit.json"), &[])
     },
     version_args: &["--version"],
     exit: zero_or_one,

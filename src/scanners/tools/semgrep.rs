@@ -38,7 +38,6 @@ pub static TOOL: ToolDef = ToolDef {
         })
     },
     invocation: |t, scratch| {
-        let out = scratch.join("semgrep.json");
         let config = t
             .semgrep_config
             .as_deref()
@@ -53,13 +52,7 @@ pub static TOOL: ToolDef = ToolDef {
             "--quiet",
             "-o",
         ]));
-        args.push(path_arg(&out));
-        args.push(".".into());
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(args, scratch.join("semgrep.json"), &s(&["."]))
     },
     version_args: &["--version"],
     exit: zero_only,

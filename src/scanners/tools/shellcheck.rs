@@ -16,11 +16,7 @@ pub static TOOL: ToolDef = ToolDef {
     invocation: |t, _| {
         let mut args = s(&["-f", "json1"]);
         args.extend(t.shell_scripts.iter().cloned());
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: None,
-        }
+        Invocation::stdout(args)
     },
     version_args: &["--version"],
     exit: zero_or_one,

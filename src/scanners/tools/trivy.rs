@@ -2,7 +2,7 @@
 //! Dockerfiles and IaC. Same group as checkov, which is listed first: trivy runs when checkov is
 //! not installed.
 
-use super::{Invocation, Kind, Target, ToolDef, path_arg, runnable, s, some_of, zero_only};
+use super::{Invocation, Kind, Target, ToolDef, runnable, s, some_of, zero_only};
 use crate::workspace::FileKind;
 
 pub static TOOL: ToolDef = ToolDef {
@@ -17,8 +17,7 @@ pub static TOOL: ToolDef = ToolDef {
     },
     unrunnable: runnable,
     invocation: |_, scratch| {
-        let out = scratch.join("trivy.json");
-        let mut args = s(&[
+        let args = s(&[
             "fs",
             "--scanners",
             "vuln,misconfig",
@@ -27,13 +26,7 @@ pub static TOOL: ToolDef = ToolDef {
             "--quiet",
             "--output",
         ]);
-        args.push(path_arg(&out));
-        args.push(".".into());
-        Invocation {
-            args,
-            env: Vec::new(),
-            output_file: Some(out),
-        }
+        Invocation::to_file(args, scratch.join("trivy.json"), &s(&["."]))
     },
     version_args: &["--version"],
     exit: zero_only,

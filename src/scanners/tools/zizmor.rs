@@ -15,10 +15,8 @@ pub static TOOL: ToolDef = ToolDef {
         (!files.is_empty()).then(|| some_of(&files))
     },
     unrunnable: runnable,
-    invocation: |_, _| Invocation {
-        args: s(&["--offline", "--format", "json", "--no-progress", "."]),
-        env: Vec::new(),
-        output_file: None,
+    invocation: |_, _| {
+        Invocation::stdout(s(&["--offline", "--format", "json", "--no-progress", "."]))
     },
     version_args: &["--version"],
     exit: |code| match code {
