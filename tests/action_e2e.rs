@@ -10,13 +10,14 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use support::copy_dir;
 use support::fake_github::{
     Reply, SHARED, Seen, Server, http, now, recorded_headers, response, with,
 };
@@ -127,19 +128,6 @@ impl Runner {
             outputs_raw,
             sarif: std::fs::read_to_string(self.workspace().join("ci-guard.sarif")).ok(),
             elapsed,
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read corpus").flatten() {
-        let Ok(ft) = e.file_type() else { continue };
-        let dest = to.join(e.file_name());
-        if ft.is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else if ft.is_file() {
-            std::fs::copy(e.path(), dest).expect("copy");
         }
     }
 }

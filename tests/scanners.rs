@@ -6,6 +6,10 @@
 //! Outside CI a test whose tool is not installed prints why it skipped; in CI (`CI=true`) it
 //! fails instead, so a broken install step cannot turn the suite green.
 
+mod support;
+
+use support::copy_dir;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -48,19 +52,6 @@ fn sample(src: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_dir(src, dir.path());
     dir
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).expect("mkdir");
-    for e in std::fs::read_dir(src).expect("read sample") {
-        let e = e.expect("entry");
-        let to = dst.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &to);
-        } else {
-            std::fs::copy(e.path(), &to).expect("copy");
-        }
-    }
 }
 
 fn request(scanners: &[&str]) -> ScanRequest {

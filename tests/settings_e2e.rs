@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde_json::Value;
 
+use support::copy_dir;
 use support::fake_github::{
     Reply, Route, SHARED, Server, http, now, recorded_headers, response, route, with,
 };
@@ -100,19 +101,6 @@ fn workspace() -> tempfile::TempDir {
     )
     .expect("write");
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read corpus").flatten() {
-        let Ok(ft) = e.file_type() else { continue };
-        let dest = to.join(e.file_name());
-        if ft.is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else if ft.is_file() {
-            std::fs::copy(e.path(), dest).expect("copy");
-        }
-    }
 }
 
 struct Run {
