@@ -1,6 +1,6 @@
 //! After parsing, before the sinks: one call puts every tool's findings in the same frame.
 //!
-//! ```ignore
+//! ```text
 //! let report = normalise(&mut runs, &repo.root, &lockfiles);
 //! ```
 //!
