@@ -273,6 +273,18 @@ pub(crate) mod tests {
             .collect()
     }
 
+    /// A push workflow whose one step runs `script` (a block scalar starting on line 7).
+    pub(crate) fn workflow_running(script: &str) -> String {
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{}\n",
+            script
+                .lines()
+                .map(|l| format!("          {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    }
+
     /// Run one rule over a single workflow text, as `.github/workflows/test.yml`.
     pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
         let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");

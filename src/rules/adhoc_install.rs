@@ -326,24 +326,14 @@ fn js_packages(args: &[String], how: &'static str) -> Option<Unpinned> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::analysis::tests::{findings_for, workflow_running};
     use crate::finding::Severity;
     use crate::yaml::Pos;
-
-    fn wf(run: &str) -> String {
-        format!(
-            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{}\n",
-            run.lines()
-                .map(|l| format!("          {l}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    }
 
     #[test]
     fn flags_each_unpinned_manager() {
         let script = "pip install requests black==24.1.0\npython -m pip install --upgrade pip\nnpm install -g @techdocs/cli\nnpx prettier --check .\ngo install golang.org/x/tools/cmd/goimports@latest\ncargo install cargo-audit\ngem install bundler\nsudo npm i -g yarn@latest\nnpm i semver";
-        let found = findings_for("adhoc-install", &wf(script));
+        let found = findings_for("adhoc-install", &workflow_running(script));
         let got: Vec<_> = found
             .iter()
             .map(|f| (f.location.as_ref().map(|l| l.start.line), f.severity))
@@ -390,7 +380,7 @@ mod tests {
         // Shapes from the corpus: playwright's `npm install -g yarn@1`, actions/runner's
         // `npm install --save-dev @types/node@^20.0.0`.
         let script = "npm install -g yarn@1\nnpm install --save-dev @types/node@^20.0.0\nnpm i -g pnpm@8.x\n";
-        let found = findings_for("adhoc-install", &wf(script));
+        let found = findings_for("adhoc-install", &workflow_running(script));
         let lines: Vec<_> = found
             .iter()
             .map(|f| f.location.as_ref().map(|l| l.start.line))
@@ -401,6 +391,6 @@ mod tests {
     #[test]
     fn pinned_and_file_based_installs_are_not_findings() {
         let script = "pip install -r requirements.txt\npip install --require-hashes -r req.txt\npip install black==24.1.0\npip install -e .\npip install ./dist/pkg.whl\nnpm install\nnpm ci\nnpm install -g pnpm@9.1.0\nnpm install -g sass@v1.79.0\nnpm install --no-save tsx@4.21.0\nnpm i -g @scope/tool@2.0.0-rc.1\nnpm install ../eslint\nnpx @biomejs/biome@1.9.4 check\ngo install golang.org/x/tools/cmd/goimports@v0.20.0\ncargo install cargo-audit --version 0.21.0 --locked\ncargo install --path .\ngem install bundler -v 2.5.0";
-        assert!(findings_for("adhoc-install", &wf(script)).is_empty());
+        assert!(findings_for("adhoc-install", &workflow_running(script)).is_empty());
     }
 }

@@ -166,25 +166,15 @@ fn writes_file(words: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::{findings_for, positions};
+    use crate::analysis::tests::{findings_for, positions, workflow_running};
     use crate::finding::Severity;
     use crate::yaml::Pos;
-
-    fn wf(run: &str) -> String {
-        format!(
-            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{}\n",
-            run.lines()
-                .map(|l| format!("          {l}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    }
 
     #[test]
     fn flags_pipe_to_shell_and_process_substitution() {
         let found = findings_for(
             "unverified-download",
-            &wf(
+            &workflow_running(
                 "echo start\ncurl -fsSL https://get.example.sh | sudo bash\nbash <(curl -s https://x.example/i.sh)\nwget -qO- https://y.example | sh -s -- -y",
             ),
         );
@@ -209,7 +199,7 @@ mod tests {
     fn download_then_chmod_is_medium() {
         let found = findings_for(
             "unverified-download",
-            &wf("wget https://example.com/tool\nchmod +x tool\n./tool"),
+            &workflow_running("wget https://example.com/tool\nchmod +x tool\n./tool"),
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, Severity::Medium);
@@ -228,7 +218,7 @@ mod tests {
             "curl -fsSL -o data.json https://example.com/data.json",
         ] {
             assert!(
-                findings_for("unverified-download", &wf(script)).is_empty(),
+                findings_for("unverified-download", &workflow_running(script)).is_empty(),
                 "{script}"
             );
         }
