@@ -1,6 +1,7 @@
 //! Parsed workflows -> inventory.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
@@ -62,6 +63,9 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
             scripts: &scripts,
             pw,
             src: SourceText::new(&pw.source),
+            action_srcs: HashMap::new(),
+            expanded: 0,
+            retried: HashMap::new(),
             inv: &mut inv,
         };
         b.run();
@@ -101,7 +105,44 @@ struct WorkflowBuilder<'a, 'r> {
     scripts: &'a ScriptIndex,
     pw: &'a ParsedWorkflow,
     src: SourceText<'a>,
+    /// Local actions' line indexes, built the first time one of their scripts is read.
+    action_srcs: HashMap<&'a str, Rc<SourceText<'a>>>,
+    /// Steps of local actions followed so far (see `MAX_EXPANDED_STEPS`).
+    expanded: usize,
+    /// Per job id: the step ids a later step retries on failure (see `retried_ids`).
+    retried: HashMap<String, HashMap<String, usize>>,
     inv: &'a mut Inventory,
+}
+
+/// Steps of local composite actions followed per workflow: each use of an action is followed
+/// anew, so without a bound a thousand uses of an action of a thousand steps would cost a
+/// million (the facts already found are kept; further uses are not followed).
+const MAX_EXPANDED_STEPS: usize = 100_000;
+
+/// For each step id that a step's `if:` reads the result of (`steps.<id>.outcome` or
+/// `.conclusion`), the last such step that has no `continue-on-error` of its own: one pass over
+/// the job instead of one per step.
+fn retry_conditions(job: &Job) -> HashMap<String, usize> {
+    let mut last: HashMap<String, usize> = HashMap::new();
+    for s in job.all_steps() {
+        if s.continue_on_error.is_some() {
+            continue;
+        }
+        let Some(c) = &s.condition else { continue };
+        for (at, _) in c.value.match_indices("steps.") {
+            let rest = &c.value[at + "steps.".len()..];
+            let end = rest
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '-'))
+                .unwrap_or(rest.len());
+            let (id, after) = rest.split_at(end);
+            if !id.is_empty() && (after.starts_with(".outcome") || after.starts_with(".conclusion"))
+            {
+                let e = last.entry(id.to_string()).or_insert(s.index);
+                *e = (*e).max(s.index);
+            }
+        }
+    }
+    last
 }
 
 /// What already neuters every gate of a step before its commands are looked at.
@@ -228,11 +269,12 @@ impl WorkflowBuilder<'_, '_> {
 
     fn passes_identity(&self, job: &Job) -> bool {
         let in_job = |s: Span| job.span.start <= s.start && s.end <= job.span.end;
-        let by_expression = self
-            .pw
-            .workflow
-            .expressions
+        // Expressions are sorted by position: start at the job's first, not the file's.
+        let exprs = &self.pw.workflow.expressions;
+        let from = exprs.partition_point(|e| e.span.start < job.span.start);
+        let by_expression = exprs[from..]
             .iter()
+            .take_while(|e| e.span.start <= job.span.end)
             .filter(|e| in_job(e.span))
             .any(|e| {
                 e.contexts.iter().any(|c| {
@@ -272,7 +314,7 @@ impl WorkflowBuilder<'_, '_> {
         })
     }
 
-    fn step_neutered(&self, job: &Job, step: &Step, display: &str) -> Option<Blocking> {
+    fn step_neutered(&mut self, job: &Job, step: &Step, display: &str) -> Option<Blocking> {
         if let Some(c) = step.condition.as_ref().filter(|c| is_false(&c.value)) {
             return Some(Blocking::NonBlocking {
                 reason: format!("step never runs: `if: {}`", c.value.trim()),
@@ -281,16 +323,13 @@ impl WorkflowBuilder<'_, '_> {
         }
         // `continue-on-error` followed by a step that retries on this one's failure
         // (`if: steps.<id>.outcome != 'success'`) still fails the job when the retry fails.
+        step.continue_on_error.as_ref()?;
         let retried = step.id.as_ref().is_some_and(|id| {
-            let outcome = format!("steps.{}.outcome", id.value);
-            let conclusion = format!("steps.{}.conclusion", id.value);
-            job.all_steps().iter().any(|s| {
-                s.index > step.index
-                    && s.condition.as_ref().is_some_and(|c| {
-                        c.value.contains(&outcome) || c.value.contains(&conclusion)
-                    })
-                    && s.continue_on_error.is_none()
-            })
+            self.retried
+                .entry(job.id.value.clone())
+                .or_insert_with(|| retry_conditions(job))
+                .get(id.value.as_str())
+                .is_some_and(|last| *last > step.index)
         });
         if retried {
             return None;
@@ -384,6 +423,10 @@ impl WorkflowBuilder<'_, '_> {
                             .map(|pa| pa.display.clone())
                             .unwrap_or_default();
                         for inner in steps {
+                            if self.expanded >= MAX_EXPANDED_STEPS {
+                                break;
+                            }
+                            self.expanded += 1;
                             self.step(job, inner, neutered.clone(), &pa_display, depth + 1);
                         }
                     }
@@ -409,18 +452,21 @@ impl WorkflowBuilder<'_, '_> {
             .shell
             .as_ref()
             .is_some_and(|s| s.value.trim() == "bash");
-        // The workflow's line index is built once; a local action's only when one is followed.
+        // The workflow's line index is built once; a local action's once, when it is followed.
         let action_src;
         let src = if display == self.pw.display {
             &self.src
         } else {
-            match self.analysis.actions.iter().find(|a| a.display == display) {
-                Some(a) => {
-                    action_src = SourceText::new(&a.source);
-                    &action_src
-                }
-                None => return,
-            }
+            let analysis = self.analysis;
+            let Some(a) = analysis.actions.iter().find(|a| a.display == display) else {
+                return;
+            };
+            action_src = self
+                .action_srcs
+                .entry(a.display.as_str())
+                .or_insert_with(|| Rc::new(SourceText::new(&a.source)))
+                .clone();
+            &*action_src
         };
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
         // Positions first (reads the source), facts second (writes the inventory).

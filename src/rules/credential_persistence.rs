@@ -1,10 +1,14 @@
 //! `credential-persistence`: `actions/checkout` leaves the job's token in `.git/config`.
 
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
 use super::Rule;
-use super::supply_chain::{StepSite, scalar, step_sites};
+use super::supply_chain::{scalar, step_sites};
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
 use crate::workflow::Step;
+use crate::yaml::Span;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -24,24 +28,47 @@ fn is_action(step: &Step, name: &str) -> bool {
 
 /// Whether an upload of `path` (one line of `upload-artifact`'s `path:`) takes in the checkout
 /// at `checkout_dir` (`.` for the workspace) including its `.git` directory.
+#[cfg(test)]
 fn covers(path: &str, checkout_dir: &str) -> bool {
+    let dir = normal_dir(checkout_dir);
+    match upload_reach(path) {
+        Reach::Nothing => false,
+        Reach::Everything => true,
+        Reach::Dirs(dirs) => !dir.is_empty() && dir != "." && dirs.contains(&dir),
+    }
+}
+
+/// A checkout's `path:` as upload paths are compared with it.
+fn normal_dir(dir: &str) -> &str {
+    dir.trim().trim_start_matches("./").trim_end_matches('/')
+}
+
+/// Which checkouts an upload path takes in, `.git` included.
+enum Reach<'a> {
+    Nothing,
+    /// The workspace, or any checkout's `.git/config`.
+    Everything,
+    /// Only a checkout made into one of these folders.
+    Dirs(Vec<&'a str>),
+}
+
+fn upload_reach(path: &str) -> Reach<'_> {
     let p = path.trim().trim_start_matches("./").trim_end_matches('/');
     let p = p
         .strip_prefix("${{ github.workspace }}")
         .map(|r| r.trim_start_matches('/'))
         .unwrap_or(p);
-    let dir = checkout_dir
-        .trim()
-        .trim_start_matches("./")
-        .trim_end_matches('/');
     if p.starts_with('!') {
-        return false;
+        return Reach::Nothing;
     }
-    matches!(p, "" | "." | "*" | "**" | "**/*" | ".git" | ".git/**")
-        || p.contains(".git/config")
-        || (!dir.is_empty()
-            && dir != "."
-            && (p == dir || p == format!("{dir}/**") || p == format!("{dir}/.git")))
+    if matches!(p, "" | "." | "*" | "**" | "**/*" | ".git" | ".git/**") || p.contains(".git/config")
+    {
+        return Reach::Everything;
+    }
+    let mut dirs = vec![p];
+    dirs.extend(p.strip_suffix("/**"));
+    dirs.extend(p.strip_suffix("/.git"));
+    Reach::Dirs(dirs)
 }
 
 /// upload-artifact v4.4+ leaves hidden files (`.git`) out unless told otherwise.
@@ -63,6 +90,14 @@ fn uploads_hidden(step: &Step) -> bool {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     let sites = step_sites(repo);
+    // The later uploads of each job, found in one pass per job (not one per checkout).
+    let mut uploads: HashMap<*const Step, Span> = HashMap::new();
+    let mut jobs_done: HashSet<*const ()> = HashSet::new();
+    for site in &sites {
+        if jobs_done.insert(Rc::as_ptr(&site.siblings).cast()) {
+            later_uploads(&site.siblings.steps, &mut uploads);
+        }
+    }
     for site in &sites {
         let step = site.step;
         if !is_action(step, "actions/checkout") {
@@ -75,12 +110,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         }
         // At `persist-credentials: true` when it is written; else at the step, which lacks it.
         let at = persist_node.map_or(step.span, |n| n.span);
-        let dir = step
-            .with_value("path")
-            .and_then(scalar)
-            .unwrap_or(".")
-            .to_string();
-        let upload = later_upload(site, &dir);
+        let upload = uploads.get(&std::ptr::from_ref(step)).copied();
         let explicit = if persist.is_some() {
             "`persist-credentials: true`"
         } else {
@@ -121,17 +151,46 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// The `path:` of a later `upload-artifact` step of the same job that takes in the checkout.
-fn later_upload(site: &StepSite<'_>, dir: &str) -> Option<crate::yaml::Span> {
-    site.siblings
-        .iter()
-        .filter(|s| s.span.start > site.step.span.start)
-        .filter(|s| is_action(s, "actions/upload-artifact") && uploads_hidden(s))
-        .find_map(|s| {
-            let p = crate::workflow::pair(&s.with, "path")?;
-            let text = scalar(&p.value)?;
-            text.lines().any(|l| covers(l, dir)).then_some(p.value.span)
-        })
+/// For each checkout of one job (by address), the `path:` of the first later `upload-artifact`
+/// step that takes in that checkout, `.git` included. One backward pass over the job: the
+/// earliest later upload of everything, and of each folder, is known at every step.
+fn later_uploads<'a>(steps: &[&'a Step], out: &mut HashMap<*const Step, Span>) {
+    let mut everything: Option<Span> = None;
+    let mut by_dir: HashMap<&'a str, Span> = HashMap::new();
+    for step in steps.iter().rev().copied() {
+        if is_action(step, "actions/checkout") {
+            let dir = normal_dir(step.with_value("path").and_then(scalar).unwrap_or("."));
+            let of_dir = (!dir.is_empty() && dir != ".")
+                .then(|| by_dir.get(dir).copied())
+                .flatten();
+            let first = [everything, of_dir]
+                .into_iter()
+                .flatten()
+                .min_by_key(|s| s.start);
+            if let Some(span) = first {
+                out.insert(std::ptr::from_ref(step), span);
+            }
+        }
+        if is_action(step, "actions/upload-artifact") && uploads_hidden(step) {
+            let Some(p) = crate::workflow::pair(&step.with, "path") else {
+                continue;
+            };
+            let Some(text) = scalar(&p.value) else {
+                continue;
+            };
+            for line in text.lines() {
+                match upload_reach(line) {
+                    Reach::Nothing => {}
+                    Reach::Everything => everything = Some(p.value.span),
+                    Reach::Dirs(dirs) => {
+                        for d in dirs {
+                            by_dir.insert(d, p.value.span);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! `github-env-injection`: untrusted data written to `GITHUB_ENV` / `GITHUB_PATH`, which set
 //! the environment (`LD_PRELOAD`, `NODE_OPTIONS`, `BASH_ENV`) and `PATH` of every later step.
 
+use std::collections::HashMap;
+
 use super::Rule;
 use super::supply_chain::{StepSite, Taint, context_origin, expr_origin, step_sites};
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
-use crate::source::SourceText;
 use crate::yaml::{Pos, Span};
 
 pub static RULE: Rule = Rule {
@@ -82,6 +83,9 @@ fn dynamic(line: &str) -> bool {
     !variables(line).is_empty() || line.contains("$(") || line.contains('`') || line.contains("${{")
 }
 
+/// The most lines one statement that writes an environment file is judged over.
+const MAX_STATEMENT_LINES: usize = 100;
+
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for site in step_sites(repo) {
         let Some(run) = &site.step.run else { continue };
@@ -89,10 +93,17 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         if !run.value.contains("GITHUB_ENV") && !run.value.contains("GITHUB_PATH") {
             continue;
         }
-        let src = SourceText::new(site.source);
-        let raw = src.slice(run.span);
-        // A block scalar starts with its indicator line; content lines follow.
-        for (i, line) in raw.lines().enumerate() {
+        let raw = site.src.slice(run.span);
+        let lines: Vec<&str> = raw.lines().collect();
+        // For a quoted value that spans lines, the statement starts at the nearest line before
+        // which the quotes are balanced. `balanced_at[state]` is the last line index whose
+        // prefix has that parity of `'` and `"` counts: one pass instead of a walk per line.
+        let mut parity = (false, false);
+        let mut balanced_at: HashMap<(bool, bool), usize> = HashMap::new();
+        for (i, line) in lines.iter().enumerate() {
+            balanced_at.insert(parity, i);
+            parity.0 ^= line.matches('\'').count() % 2 == 1;
+            parity.1 ^= line.matches('"').count() % 2 == 1;
             let Some(file) = target(line) else { continue };
             let line_no = run.span.start.line + i as u32;
             let first = line.len() - line.trim_start().len();
@@ -106,12 +117,13 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 Pos::new(line_no, col + line.trim().chars().count() as u32),
             );
             // A quoted value may span lines (`echo 'A=${{\n x }}' >> "$GITHUB_ENV"`): judge the
-            // whole statement, from the line where its quotes open.
-            let lines: Vec<&str> = raw.lines().collect();
-            let mut first_line = i;
-            while first_line > 0 && open_quotes(&lines[first_line..=i]) {
-                first_line -= 1;
-            }
+            // whole statement, from the line where its quotes open (at most `MAX_STATEMENT_LINES`
+            // back: an unbalanced quote must not make every later line a statement of the rest).
+            let first_line = balanced_at
+                .get(&parity)
+                .copied()
+                .unwrap_or(0)
+                .max(i.saturating_sub(MAX_STATEMENT_LINES));
             let statement = lines[first_line..=i].join("\n");
             let stmt_start = run.span.start.line + first_line as u32;
             if let Some(f) = judge(&site, &statement, stmt_start, line_no, file, span) {
@@ -119,12 +131,6 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
-}
-
-/// Whether the lines leave a quote open (an odd count of `'` or of `"`).
-fn open_quotes(lines: &[&str]) -> bool {
-    let text = lines.join("\n");
-    text.matches('\'').count() % 2 == 1 || text.matches('"').count() % 2 == 1
 }
 
 fn judge(
@@ -137,10 +143,13 @@ fn judge(
 ) -> Option<Finding> {
     let scope = site.scope();
     // Expressions on this line, then variables of the environment whose values are tainted.
-    let from_expr = site
+    let from = site
         .expressions
+        .partition_point(|e| e.span.start.line < first_line);
+    let from_expr = site.expressions[from..]
         .iter()
-        .filter(|e| e.span.start.line >= first_line && e.span.end.line <= line_no)
+        .take_while(|e| e.span.start.line <= line_no)
+        .filter(|e| e.span.end.line <= line_no)
         .filter_map(|e| expr_origin(&scope, e))
         .min_by_key(|o| o.taint);
     let from_var = variables(line)

@@ -4,7 +4,6 @@ use super::Rule;
 use super::supply_chain::{scalar, step_sites};
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
-use crate::source::SourceText;
 use crate::workflow::Pair;
 use crate::yaml::{Pos, Span};
 
@@ -63,8 +62,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         if !run.value.contains(VAR) {
             continue;
         }
-        let src = SourceText::new(site.source);
-        let raw = src.slice(run.span);
+        let raw = site.src.slice(run.span);
         for (i, line) in raw.lines().enumerate() {
             let Some(col) = line.find(VAR) else { continue };
             let rest = &line[col + VAR.len()..];

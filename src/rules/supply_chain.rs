@@ -1,7 +1,11 @@
 //! Shared pieces of the workflow supply-chain rules (part A): every step with where it lives,
 //! and how much an attacker controls a `${{ }}` context.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::analysis::RepoAnalysis;
+use crate::source::SourceText;
 use crate::workflow::{ActionRuns, Expression, Job, Pair, Step, Workflow, pair};
 use crate::yaml::{Node, Span, Value};
 
@@ -14,31 +18,77 @@ pub(crate) struct StepSite<'a> {
     pub step: &'a Step,
     /// Every `${{ }}` of the file the step is in.
     pub expressions: &'a [Expression],
-    /// The file's text.
-    pub source: &'a str,
-    /// The steps of the same job or action, in order (for `steps.<id>` lookups).
-    pub siblings: Vec<&'a Step>,
+    /// The file's text with its line index, built once per file.
+    pub src: Rc<SourceText<'a>>,
+    /// The steps of the same job or action, in order (for `steps.<id>` lookups): one list per
+    /// job, shared by its steps, so a job of n steps costs n, not n².
+    pub siblings: Siblings<'a>,
+    /// Every job's steps of the workflow, by job id (for `needs.<job>.outputs` lookups).
+    pub jobs: Option<JobsSteps<'a>>,
+}
+
+/// The steps of every job of a workflow, by job id, built once per workflow.
+pub(crate) type JobsSteps<'a> = Rc<HashMap<&'a str, Siblings<'a>>>;
+
+/// The steps of one job or composite action, shared by every site and scope in it.
+pub(crate) type Siblings<'a> = Rc<JobSteps<'a>>;
+
+/// A job's (or composite action's) steps in document order, and the first step of each `id:`.
+pub(crate) struct JobSteps<'a> {
+    pub steps: Vec<&'a Step>,
+    by_id: HashMap<&'a str, &'a Step>,
+}
+
+impl<'a> JobSteps<'a> {
+    pub(crate) fn new(steps: Vec<&'a Step>) -> Rc<Self> {
+        let mut by_id = HashMap::new();
+        for s in &steps {
+            if let Some(id) = &s.id {
+                by_id.entry(id.value.as_str()).or_insert(*s);
+            }
+        }
+        Rc::new(Self { steps, by_id })
+    }
+
+    /// The step with `id:` `id` (the first, when several share it).
+    pub(crate) fn by_id(&self, id: &str) -> Option<&'a Step> {
+        self.by_id.get(id).copied()
+    }
 }
 
 pub(crate) fn step_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<StepSite<'a>> {
     let mut out = Vec::new();
     for pw in &repo.workflows {
+        let src = Rc::new(SourceText::new(&pw.source));
+        let jobs: JobsSteps<'a> = Rc::new(
+            pw.workflow
+                .jobs
+                .iter()
+                .map(|j| (j.id.value.as_str(), JobSteps::new(j.all_steps())))
+                .collect(),
+        );
         for job in &pw.workflow.jobs {
-            for step in job.all_steps() {
+            let Some(siblings) = jobs.get(job.id.value.as_str()).cloned() else {
+                continue;
+            };
+            for step in siblings.steps.iter().copied() {
                 out.push(StepSite {
                     display: &pw.display,
                     workflow: Some(&pw.workflow),
                     job: Some(job),
                     step,
                     expressions: &pw.workflow.expressions,
-                    source: &pw.source,
-                    siblings: job.all_steps(),
+                    src: src.clone(),
+                    siblings: siblings.clone(),
+                    jobs: Some(jobs.clone()),
                 });
             }
         }
     }
     for pa in &repo.actions {
         if let Some(ActionRuns::Composite { steps }) = &pa.action.runs {
+            let src = Rc::new(SourceText::new(&pa.source));
+            let siblings = JobSteps::new(steps.iter().collect());
             for step in steps {
                 out.push(StepSite {
                     display: &pa.display,
@@ -46,8 +96,9 @@ pub(crate) fn step_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<StepSite<'a>> {
                     job: None,
                     step,
                     expressions: &pa.action.expressions,
-                    source: &pa.source,
-                    siblings: steps.iter().collect(),
+                    src: src.clone(),
+                    siblings: siblings.clone(),
+                    jobs: None,
                 });
             }
         }
@@ -59,12 +110,17 @@ pub(crate) fn within(inner: Span, outer: Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
-/// The expressions written inside `span`.
+/// The expressions written inside `span`. `exprs` is sorted by span (as the parser leaves it),
+/// so the search starts at the first one that can be inside instead of at the file's first.
 pub(crate) fn expressions_in(
     exprs: &[Expression],
     span: Span,
 ) -> impl Iterator<Item = &Expression> {
-    exprs.iter().filter(move |e| within(e.span, span))
+    let from = exprs.partition_point(|e| e.span.start < span.start);
+    exprs[from..]
+        .iter()
+        .take_while(move |e| e.span.start <= span.end)
+        .filter(move |e| within(e.span, span))
 }
 
 /// The scalar text of a node, if it is one (`true` from a plain or quoted scalar alike).
@@ -258,7 +314,8 @@ pub(crate) struct Scope<'a> {
     pub workflow: Option<&'a Workflow>,
     pub job: Option<&'a Job>,
     pub step: Option<&'a Step>,
-    pub siblings: Vec<&'a Step>,
+    pub siblings: Siblings<'a>,
+    pub jobs: Option<JobsSteps<'a>>,
     pub expressions: &'a [Expression],
 }
 
@@ -269,6 +326,7 @@ impl<'a> StepSite<'a> {
             job: self.job,
             step: Some(self.step),
             siblings: self.siblings.clone(),
+            jobs: self.jobs.clone(),
             expressions: self.expressions,
         }
     }
@@ -366,11 +424,7 @@ fn ctx_origin(scope: &Scope<'_>, ctx: &str, depth: usize) -> Option<Origin> {
             via(o, ctx)
         }
         ["steps", id, "outputs", ..] => {
-            let producer = scope
-                .siblings
-                .iter()
-                .copied()
-                .find(|s| s.id.as_ref().is_some_and(|i| i.value == *id))?;
+            let producer = scope.siblings.by_id(id)?;
             if let Some(action) = producer.repo_action() {
                 let name = action.name().to_ascii_lowercase();
                 if OUTPUTS_BRANCH_NAMES.contains(&name.as_str()) {
@@ -412,7 +466,8 @@ fn ctx_origin(scope: &Scope<'_>, ctx: &str, depth: usize) -> Option<Origin> {
                 workflow: Some(wf),
                 job: Some(job),
                 step: None,
-                siblings: job.all_steps(),
+                siblings: scope.jobs.as_ref()?.get(job.id.value.as_str())?.clone(),
+                jobs: scope.jobs.clone(),
                 expressions: scope.expressions,
             };
             via(span_origin(&inner, p.value.span, depth), ctx)
