@@ -26,3 +26,4 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod config;
 pub mod suppress;
 pub mod time;
+pub mod untrusted;

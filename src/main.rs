@@ -873,7 +873,7 @@ fn run_sbom(args: &SbomArgs) -> ExitCode {
     };
     let inventory = sbom::collect(&ws);
     for e in &inventory.errors {
-        eprintln!("warning: {e}; its packages are not in the SBOM");
+        eprintln!("warning: {e}; {}", sbom::missing_note(e));
     }
     let stamp = sbom::Stamp::from_env();
     let doc = match args.format {
@@ -896,11 +896,10 @@ fn run_sbom(args: &SbomArgs) -> ExitCode {
             eprintln!(
                 "ci-guard: {} components from {} lockfiles{}{} written to {}",
                 inventory.components.len(),
-                inventory.lockfiles.len() - inventory.errors.len(),
-                if inventory.errors.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} unreadable)", inventory.errors.len())
+                inventory.complete_lockfiles(),
+                match inventory.incomplete_lockfiles() {
+                    0 => String::new(),
+                    n => format!(" ({n} unreadable or read in part)"),
                 },
                 if unpinned == 0 {
                     String::new()

@@ -93,6 +93,18 @@ pub struct WorkspaceFile {
     pub size: u64,
 }
 
+impl WorkspaceFile {
+    /// The repository the file belongs to: its path without the repository-relative part.
+    pub fn repository_root(&self) -> PathBuf {
+        let depth = self.rel.split('/').filter(|p| !p.is_empty()).count();
+        let mut root = self.abs.clone();
+        for _ in 0..depth {
+            root.pop();
+        }
+        root
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Repository {
     pub root: PathBuf,

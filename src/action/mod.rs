@@ -509,19 +509,17 @@ fn write_sbom(
     SbomOutcome::Written {
         format,
         components: inventory.components.len(),
-        lockfiles: inventory
-            .lockfiles
-            .len()
-            .saturating_sub(inventory.errors.len()),
-        unreadable: inventory.errors.len(),
+        lockfiles: inventory.lockfiles.len(),
+        unreadable: inventory.incomplete_lockfiles(),
     }
 }
 
 /// An unreadable lockfile: an annotation at the problem in Actions, `file:line:col` else.
 fn lockfile_warning(console: &Console, e: &crate::lockfile::LockfileError) {
-    let message = format!("{}; its packages are not in the SBOM", e.message);
+    let note = crate::sbom::missing_note(e);
+    let message = format!("{}; {note}", e.message);
     if !console.actions {
-        eprintln!("warning: {e}; its packages are not in the SBOM");
+        eprintln!("warning: {e}; {note}");
         return;
     }
     let mut props = format!("file={}", report::github::escape_property(&e.path));
@@ -801,7 +799,7 @@ fn this_run(
         } => {
             let missing = if *unreadable > 0 {
                 format!(
-                    "; ⚠️ {unreadable} unreadable (see the warnings), their packages are missing"
+                    "; ⚠️ {unreadable} unreadable or read in part (see the warnings), the packages not read are missing"
                 )
             } else {
                 String::new()

@@ -14,16 +14,17 @@ fn is_platform(name: &str) -> bool {
 
 pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let root = json::parse(cx.text).map_err(|e| cx.json_error(e))?;
-    let declared: Option<BTreeSet<String>> = cx.siblings.read("composer.json").and_then(|t| {
-        let v: serde_json::Value = serde_json::from_str(&t).ok()?;
-        Some(
-            ["require", "require-dev"]
-                .iter()
-                .filter_map(|k| v.get(*k).and_then(|r| r.as_object()))
-                .flat_map(|o| o.keys().map(|k| k.to_lowercase()))
-                .collect(),
-        )
-    });
+    let declared: Option<BTreeSet<String>> =
+        cx.siblings.read_optional("composer.json").and_then(|t| {
+            let v: serde_json::Value = serde_json::from_str(&t).ok()?;
+            Some(
+                ["require", "require-dev"]
+                    .iter()
+                    .filter_map(|k| v.get(*k).and_then(|r| r.as_object()))
+                    .flat_map(|o| o.keys().map(|k| k.to_lowercase()))
+                    .collect(),
+            )
+        });
     let mut entries: Vec<(&Node, Scope)> = Vec::new();
     for (section, scope) in [
         ("packages", Scope::Production),

@@ -32,6 +32,7 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let mut checksums: HashMap<String, String> = HashMap::new();
     let mut section = String::new();
     let mut in_specs = false;
+    let mut bad_spec = false;
     for (i, raw) in cx.text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -51,8 +52,12 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                     in_specs = body == "specs:";
                 } else if in_specs && indent == 4 {
                     let Some((name, version, platform)) = name_version(body) else {
-                        return Err(cx.error_pos(pos, format!("cannot read spec `{body}`")));
+                        cx.problem(cx.error_pos(pos, format!("cannot read spec `{body}`")));
+                        // Its dependency lines must not go to the spec before it.
+                        bad_spec = true;
+                        continue;
                     };
+                    bad_spec = false;
                     if section == "PATH" {
                         continue;
                     }
@@ -63,7 +68,7 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                         pos,
                         deps: Vec::new(),
                     });
-                } else if in_specs && indent == 6 && section != "PATH" {
+                } else if in_specs && indent == 6 && section != "PATH" && !bad_spec {
                     let name = body.split(" (").next().unwrap_or(body).to_string();
                     if let Some(s) = specs.last_mut() {
                         s.deps.push(name);

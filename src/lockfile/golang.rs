@@ -62,7 +62,7 @@ pub(super) fn read_mod(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 let verb = toks.remove(0);
                 if toks.first().map(String::as_str) == Some("(") {
                     if toks.len() > 1 {
-                        return Err(cx.error_pos(pos, "unexpected text after `(`"));
+                        cx.problem(cx.error_pos(pos, "unexpected text after `(`"));
                     }
                     block = Some(verb);
                     continue;
@@ -73,7 +73,8 @@ pub(super) fn read_mod(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         match verb.as_str() {
             "require" => {
                 if toks.len() != 2 {
-                    return Err(cx.error_pos(pos, "a requirement is `module/path vX.Y.Z`"));
+                    cx.problem(cx.error_pos(pos, "a requirement is `module/path vX.Y.Z`"));
+                    continue;
                 }
                 requires.push(Require {
                     path: toks[0].clone(),
@@ -84,7 +85,8 @@ pub(super) fn read_mod(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
             }
             "replace" => {
                 let Some(arrow) = toks.iter().position(|t| t == "=>") else {
-                    return Err(cx.error_pos(pos, "a replace directive needs `=>`"));
+                    cx.problem(cx.error_pos(pos, "a replace directive needs `=>`"));
+                    continue;
                 };
                 let (old, new) = toks.split_at(arrow);
                 let new = &new[1..];
@@ -95,19 +97,22 @@ pub(super) fn read_mod(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 let target = match new {
                     [path, version] => Some((path.clone(), version.clone())),
                     [_local] => None,
-                    _ => return Err(cx.error_pos(pos, "a replace target is `path [version]`")),
+                    _ => {
+                        cx.problem(cx.error_pos(pos, "a replace target is `path [version]`"));
+                        continue;
+                    }
                 };
                 replaces.insert(key, target);
             }
             "module" | "go" | "toolchain" | "exclude" | "retract" | "tool" | "godebug"
             | "ignore" => {}
             other => {
-                return Err(cx.error_pos(pos, format!("unknown go.mod directive `{other}`")));
+                cx.problem(cx.error_pos(pos, format!("unknown go.mod directive `{other}`")));
             }
         }
     }
     if block.is_some() {
-        return Err(cx.error_at(cx.text.len(), "unclosed `(` block"));
+        cx.problem(cx.error_at(cx.text.len(), "unclosed `(` block"));
     }
     let mut out = Vec::new();
     for r in requires {
@@ -148,16 +153,19 @@ pub(super) fn read_sum(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
         let pos = Pos::new(i as u32 + 1, 1);
         let parts: Vec<&str> = line.split_whitespace().collect();
         let [path, version, hash] = parts[..] else {
-            return Err(cx.error_pos(pos, "a go.sum line is `module version h1:hash`"));
+            cx.problem(cx.error_pos(pos, "a go.sum line is `module version h1:hash`"));
+            continue;
         };
         if version.ends_with("/go.mod") {
             continue;
         }
         let Some(b64) = hash.strip_prefix("h1:") else {
-            return Err(cx.error_pos(pos, "unknown go.sum hash (expected `h1:`)"));
+            cx.problem(cx.error_pos(pos, "unknown go.sum hash (expected `h1:`)"));
+            continue;
         };
         let Some(bytes) = base64_decode(b64) else {
-            return Err(cx.error_pos(pos, "the h1: hash is not base64"));
+            cx.problem(cx.error_pos(pos, "the h1: hash is not base64"));
+            continue;
         };
         if !seen.insert((path.to_string(), version.to_string())) {
             continue;

@@ -118,6 +118,8 @@ pub struct LockfileError {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// The whole file was lost (it could not be read or parsed), not one line or include.
+    pub whole_file: bool,
 }
 
 impl fmt::Display for LockfileError {
@@ -145,52 +147,126 @@ pub fn is_readable(kind: FileKind) -> bool {
     )
 }
 
-/// Read one lockfile.
+/// What one lockfile gave: its packages, and what in it could not be read. A problem on one
+/// line or in one include costs that line's packages only; a file that cannot be read at all
+/// (not a regular file, too large, invalid JSON) is one problem and no packages.
+#[derive(Clone, Debug, Default)]
+pub struct LockfileRead {
+    pub packages: Vec<Package>,
+    pub problems: Vec<LockfileError>,
+}
+
+impl LockfileRead {
+    /// Whether every package of the file was read.
+    pub fn complete(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// All or nothing: the packages when the whole file was read, else its first problem.
+    pub fn strict(mut self) -> Result<Vec<Package>, LockfileError> {
+        if self.problems.is_empty() {
+            Ok(self.packages)
+        } else {
+            Err(self.problems.swap_remove(0))
+        }
+    }
+}
+
+/// Read one lockfile (all or nothing; see [`read_partial`]).
 pub fn read(file: &WorkspaceFile) -> Result<Vec<Package>, LockfileError> {
-    let bytes = std::fs::read(&file.abs).map_err(|e| LockfileError {
-        path: file.display.clone(),
-        line: 0,
-        column: 0,
-        message: format!("cannot read: {e}"),
-    })?;
+    read_partial(file).strict()
+}
+
+/// Read one lockfile of the workspace, keeping what can be read. It must be a regular file of
+/// at most [`crate::untrusted::LOCKFILE_CAP`] bytes; what it names (a `-r` include, the
+/// `package.json` beside it) is read only inside its repository.
+pub fn read_partial(file: &WorkspaceFile) -> LockfileRead {
+    let bytes = match crate::untrusted::read(&file.abs, crate::untrusted::LOCKFILE_CAP) {
+        Ok(b) => b,
+        Err(e) => {
+            return LockfileRead {
+                packages: Vec::new(),
+                problems: vec![LockfileError {
+                    path: file.display.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read: {e}"),
+                    whole_file: true,
+                }],
+            };
+        }
+    };
     let text = String::from_utf8_lossy(&bytes);
     let siblings = Siblings {
         dir: file.abs.parent().map(|p| p.to_path_buf()),
+        root: Some(file.repository_root()),
     };
-    read_text(file.kind, &file.display, &text, &siblings)
+    read_text_partial(file.kind, &file.display, &text, &siblings)
 }
 
-/// Files beside a lockfile that say what the project declares (package.json, pyproject.toml).
+/// Files beside a lockfile that say what the project declares (package.json, pyproject.toml),
+/// and the files it includes: read only inside `root`, the lockfile's repository.
 #[derive(Clone, Debug, Default)]
 pub struct Siblings {
     pub dir: Option<std::path::PathBuf>,
+    /// The repository: nothing outside it is read. `None` with `dir`: `dir` itself.
+    pub root: Option<std::path::PathBuf>,
 }
 
 impl Siblings {
     pub fn none() -> Self {
-        Self { dir: None }
+        Self {
+            dir: None,
+            root: None,
+        }
     }
 
-    pub fn read(&self, name: &str) -> Option<String> {
-        let path = self.dir.as_ref()?.join(name);
-        std::fs::read_to_string(path).ok()
+    /// The file `name` relative to the lockfile's folder, when it is a regular file inside the
+    /// repository (symbolic links resolved) of at most the lockfile cap.
+    pub fn read(&self, name: &str) -> Result<String, crate::untrusted::ReadError> {
+        let Some(dir) = &self.dir else {
+            return Err(crate::untrusted::ReadError::Io(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no folder to read it from",
+            )));
+        };
+        let root = self.root.as_deref().unwrap_or(dir);
+        let bytes =
+            crate::untrusted::read_confined(root, &dir.join(name), crate::untrusted::LOCKFILE_CAP)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// [`Siblings::read`] for a file whose absence or refusal only means less detail.
+    pub fn read_optional(&self, name: &str) -> Option<String> {
+        self.read(name).ok()
     }
 }
 
-/// Read lockfile text of `kind`; `path` is what locations and errors name.
+/// Read lockfile text of `kind`, all or nothing; `path` is what locations and errors name.
 pub fn read_text(
     kind: FileKind,
     path: &str,
     text: &str,
     siblings: &Siblings,
 ) -> Result<Vec<Package>, LockfileError> {
+    read_text_partial(kind, path, text, siblings).strict()
+}
+
+/// Read lockfile text of `kind`, keeping the packages of the lines that can be read.
+pub fn read_text_partial(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    siblings: &Siblings,
+) -> LockfileRead {
     let cx = Cx {
         path,
         text,
         lines: LineIndex::new(text),
         siblings,
+        problems: std::cell::RefCell::new(Vec::new()),
     };
-    let mut packages = match kind {
+    let result = match kind {
         FileKind::Lockfile(Lockfile::CargoLock) => cargo::read(&cx),
         FileKind::Lockfile(Lockfile::PackageLock | Lockfile::NpmShrinkwrap) => npm::read(&cx),
         FileKind::Lockfile(Lockfile::YarnLock) => yarn::read(&cx),
@@ -204,13 +280,23 @@ pub fn read_text(
         FileKind::Lockfile(Lockfile::GemfileLock) => gemfile::read(&cx),
         FileKind::Lockfile(Lockfile::ComposerLock) => composer::read(&cx),
         other => Err(cx.error_at(0, format!("not a lockfile: {other:?}"))),
-    }?;
+    };
+    let mut problems = cx.problems.into_inner();
+    let mut packages = match result {
+        Ok(p) => p,
+        Err(mut e) => {
+            e.whole_file = true;
+            problems.insert(0, e);
+            Vec::new()
+        }
+    };
     for p in &mut packages {
         p.dependencies.sort();
         p.dependencies.dedup();
     }
     packages.sort_by(|a, b| (a.location.start, &a.purl).cmp(&(b.location.start, &b.purl)));
-    Ok(packages)
+    problems.sort_by_key(|p| (p.path.clone(), p.line, p.column));
+    LockfileRead { packages, problems }
 }
 
 /// What a reader works with.
@@ -219,9 +305,16 @@ pub(crate) struct Cx<'a> {
     pub text: &'a str,
     pub lines: LineIndex,
     pub siblings: &'a Siblings,
+    /// Lines or includes that could not be read; the reader goes on with the rest.
+    pub problems: std::cell::RefCell<Vec<LockfileError>>,
 }
 
 impl Cx<'_> {
+    /// Note a problem that costs one line's (or one include's) packages, not the file's.
+    pub fn problem(&self, e: LockfileError) {
+        self.problems.borrow_mut().push(e);
+    }
+
     /// The location of the byte range `start..end` of the text.
     pub fn location(&self, start: usize, end: usize) -> Location {
         Location::new(
@@ -236,10 +329,9 @@ impl Cx<'_> {
     /// A location from 1-based line and column to the end of that line.
     pub fn location_line(&self, start: Pos) -> Location {
         let end_col = self
-            .text
-            .lines()
-            .nth(start.line.saturating_sub(1) as usize)
-            .map(|l| l.trim_end_matches('\r').chars().count() as u32 + 1)
+            .lines
+            .line_chars(self.text, start.line)
+            .map(|n| n as u32 + 1)
             .unwrap_or(start.column);
         Location::new(
             self.path,
@@ -254,6 +346,7 @@ impl Cx<'_> {
             line: pos.line,
             column: pos.column,
             message: message.into(),
+            whole_file: false,
         }
     }
 
@@ -263,25 +356,55 @@ impl Cx<'_> {
             line: pos.line,
             column: pos.column,
             message: message.into(),
+            whole_file: false,
         }
     }
 }
 
-/// Byte offset to 1-based line and column (in Unicode code points).
+/// Byte offset to 1-based line and column (in Unicode code points), built once per text so
+/// that finding every package's place costs the text's length, not that times the packages.
 pub(crate) struct LineIndex {
     starts: Vec<usize>,
+    /// Code points before each multiple of `CHUNK` bytes: a column is counted from the nearest
+    /// one, so a lockfile written on one long line is not recounted from its start per package.
+    chars_at: Vec<usize>,
+}
+
+const CHUNK: usize = 256;
+
+/// Whether `b` starts a code point (is not a UTF-8 continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xC0 != 0x80
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Self { starts }
+        let mut chars_at = Vec::with_capacity(text.len() / CHUNK + 1);
+        let mut chars = 0;
+        for (i, b) in text.bytes().enumerate() {
+            if i % CHUNK == 0 {
+                chars_at.push(chars);
+            }
+            if b == b'\n' {
+                starts.push(i + 1);
+            }
+            chars += usize::from(starts_char(b));
+        }
+        if text.len() % CHUNK == 0 {
+            chars_at.push(chars);
+        }
+        Self { starts, chars_at }
+    }
+
+    /// Code points in `text[..offset]` (`offset` at most the text's length).
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let k = offset / CHUNK;
+        self.chars_at[k]
+            + text.as_bytes()[k * CHUNK..offset]
+                .iter()
+                .filter(|b| starts_char(**b))
+                .count()
     }
 
     pub fn pos(&self, text: &str, offset: usize) -> Pos {
@@ -293,8 +416,22 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let col = text[self.starts[line]..offset].chars().count();
+        let col = self.chars_before(text, offset) - self.chars_before(text, self.starts[line]);
         Pos::new(line as u32 + 1, col as u32 + 1)
+    }
+
+    /// Code points of 1-based line `line`, without its line break; `None` past the last line.
+    pub fn line_chars(&self, text: &str, line: u32) -> Option<usize> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        if start >= text.len() && i > 0 {
+            return None;
+        }
+        let mut end = self.starts.get(i + 1).map_or(text.len(), |e| e - 1);
+        if text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+            end -= 1;
+        }
+        Some(self.chars_before(text, end) - self.chars_before(text, start))
     }
 }
 
@@ -530,6 +667,7 @@ impl Cx<'_> {
             line: e.line as u32,
             column: column as u32,
             message: format!("invalid JSON: {}", e.message),
+            whole_file: false,
         }
     }
 
@@ -553,6 +691,15 @@ mod tests {
         assert_eq!(li.pos(t, 3), Pos::new(2, 1));
         assert_eq!(li.pos(t, 5), Pos::new(2, 2));
         assert_eq!(li.pos(t, 100), Pos::new(3, 1));
+        assert_eq!(li.line_chars(t, 2), Some(2));
+        assert_eq!(li.line_chars(t, 3), None);
+        // Past a chunk boundary, on one long line of two-byte characters.
+        let long = "é".repeat(1000);
+        let li = LineIndex::new(&long);
+        assert_eq!(li.pos(&long, 1200), Pos::new(1, 601));
+        assert_eq!(li.line_chars(&long, 1), Some(1000));
+        let crlf = "ab\r\ncd";
+        assert_eq!(LineIndex::new(crlf).line_chars(crlf, 1), Some(2));
     }
 
     #[test]

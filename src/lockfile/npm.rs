@@ -226,7 +226,7 @@ fn v1(cx: &Cx, deps: &Node) -> Result<Vec<Package>, LockfileError> {
     let index: HashMap<&str, &Entry> = entries.iter().map(|e| (e.path.as_str(), e)).collect();
     let declared = cx
         .siblings
-        .read("package.json")
+        .read_optional("package.json")
         .and_then(|t| super::package_json_deps(&t));
     let direct: Option<BTreeSet<&str>> = declared.as_ref().map(|(prod, dev)| {
         prod.iter()

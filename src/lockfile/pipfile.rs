@@ -8,7 +8,7 @@ use super::{Cx, Ecosystem, LockfileError, Package, Scope, pep503, prefixed_hash,
 
 pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let root = json::parse(cx.text).map_err(|e| cx.json_error(e))?;
-    let declared: Option<BTreeSet<String>> = cx.siblings.read("Pipfile").and_then(|t| {
+    let declared: Option<BTreeSet<String>> = cx.siblings.read_optional("Pipfile").and_then(|t| {
         let v: toml::Table = toml::from_str(&t).ok()?;
         Some(
             ["packages", "dev-packages"]

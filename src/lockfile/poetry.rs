@@ -61,7 +61,7 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     }
     let declared = cx
         .siblings
-        .read("pyproject.toml")
+        .read_optional("pyproject.toml")
         .and_then(|t| pyproject_deps(&t));
     let edges: HashMap<String, Vec<String>> = pkgs
         .iter()

@@ -129,8 +129,11 @@ fn read_file(
     for l in &lines {
         let text = l.text.trim();
         if let Some(file) = include_target(text) {
+            // A refused or unreadable include costs its own packages, not this file's. The
+            // message names the include as written and why, never what the target holds.
             if depth >= MAX_INCLUDE_DEPTH {
-                return Err(cx.error_pos(l.start, "too many nested `-r` includes"));
+                cx.problem(cx.error_pos(l.start, "too many nested `-r` includes"));
+                continue;
             }
             let dir = cx.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             let inc_path = if dir.is_empty() {
@@ -141,8 +144,14 @@ fn read_file(
             if !seen.insert(inc_path.clone()) {
                 continue;
             }
-            let Some(text) = cx.siblings.read(file) else {
-                return Err(cx.error_pos(l.start, format!("cannot read included `{file}`")));
+            let text = match cx.siblings.read(file) {
+                Ok(t) => t,
+                Err(e) => {
+                    cx.problem(
+                        cx.error_pos(l.start, format!("included `{}` not read: {e}", shown(file))),
+                    );
+                    continue;
+                }
             };
             let inc_dir = cx
                 .siblings
@@ -150,14 +159,25 @@ fn read_file(
                 .as_ref()
                 .map(|d| d.join(file))
                 .and_then(|p| p.parent().map(|p| p.to_path_buf()));
-            let sib = Siblings { dir: inc_dir };
+            let sib = Siblings {
+                dir: inc_dir,
+                root: cx.siblings.root.clone().or_else(|| cx.siblings.dir.clone()),
+            };
             let inner = Cx {
                 path: &inc_path,
                 text: &text,
                 lines: super::LineIndex::new(&text),
                 siblings: &sib,
+                problems: std::cell::RefCell::new(Vec::new()),
             };
-            packages.extend(read_file(&inner, depth + 1, seen)?);
+            let read = read_file(&inner, depth + 1, seen);
+            for p in inner.problems.into_inner() {
+                cx.problem(p);
+            }
+            match read {
+                Ok(p) => packages.extend(p),
+                Err(e) => cx.problem(e),
+            }
             continue;
         }
         if text.starts_with('-') {
@@ -165,7 +185,11 @@ fn read_file(
             continue;
         }
         let Some(req) = parse_requirement(text) else {
-            return Err(cx.error_pos(l.start, format!("cannot read requirement `{text}`")));
+            cx.problem(cx.error_pos(
+                l.start,
+                format!("cannot read requirement `{}`", shown(text)),
+            ));
+            continue;
         };
         let Some(req) = req else { continue };
         for v in &l.via {
@@ -212,6 +236,20 @@ fn read_file(
         }
     }
     Ok(packages)
+}
+
+/// Text of the file quoted in a message: one line, at most 200 characters.
+fn shown(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    if text.chars().count() > 200 {
+        format!("{flat}…")
+    } else {
+        flat
+    }
 }
 
 fn include_target(text: &str) -> Option<&str> {

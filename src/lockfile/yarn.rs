@@ -153,7 +153,7 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 .collect(),
         );
     }
-    let manifest = cx.siblings.read("package.json").and_then(|t| {
+    let manifest = cx.siblings.read_optional("package.json").and_then(|t| {
         let v: serde_json::Value = serde_json::from_str(&t).ok()?;
         let ranges = |key: &str| -> Vec<(String, String)> {
             v.get(key)

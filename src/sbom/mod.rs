@@ -45,8 +45,36 @@ pub struct Inventory {
     pub components: Vec<Component>,
     /// Lockfiles read, relative to the report root, sorted.
     pub lockfiles: Vec<String>,
-    /// Lockfiles that could not be read: their packages are missing from the SBOM.
+    /// What could not be read, per lockfile and line: those packages are missing from the
+    /// SBOM (a whole file's, when the problem has no line).
     pub errors: Vec<LockfileError>,
+}
+
+/// What a lockfile problem costs the SBOM, to follow its message.
+pub fn missing_note(e: &LockfileError) -> &'static str {
+    if e.whole_file {
+        "its packages are not in the SBOM"
+    } else {
+        "the packages of this line are not in the SBOM"
+    }
+}
+
+impl Inventory {
+    /// Lockfiles read in full.
+    pub fn complete_lockfiles(&self) -> usize {
+        self.lockfiles
+            .len()
+            .saturating_sub(self.incomplete_lockfiles())
+    }
+
+    /// Lockfiles with at least one problem.
+    pub fn incomplete_lockfiles(&self) -> usize {
+        self.errors
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
 }
 
 /// Read every lockfile of `ws`. A `go.sum` beside a `go.mod` is not read: the `go.mod` lists
@@ -74,15 +102,16 @@ pub fn collect(ws: &Workspace) -> Inventory {
     files.sort_by(|a, b| a.display.cmp(&b.display));
     let results: Vec<_> = {
         use rayon::prelude::*;
-        files.par_iter().map(|f| lockfile::read(f)).collect()
+        files
+            .par_iter()
+            .map(|f| lockfile::read_partial(f))
+            .collect()
     };
     let mut packages = Vec::new();
     let mut errors = Vec::new();
     for r in results {
-        match r {
-            Ok(p) => packages.extend(p),
-            Err(e) => errors.push(e),
-        }
+        packages.extend(r.packages);
+        errors.extend(r.problems);
     }
     let root_name = match ws.repositories.as_slice() {
         [one] => one.name().to_string(),

@@ -182,6 +182,18 @@ fn osv_runs(ws: &crate::workspace::Workspace) -> Vec<ToolRun> {
             let mut run = osv::scan(&packages, &client);
             run.notifications
                 .extend(unreadable.iter().map(|e| format!("lockfile not read: {e}")));
+            // What was not read was not looked up: never a silent pass for those packages.
+            if !unreadable.is_empty() && run.status == model::RunStatus::Completed {
+                let files: std::collections::BTreeSet<&str> =
+                    unreadable.iter().map(|e| e.path.as_str()).collect();
+                run.status = model::RunStatus::DidNotScan {
+                    reason: format!(
+                        "{} lockfile(s) not read in full ({}); the packages not read were not looked up",
+                        files.len(),
+                        files.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+            }
             run
         })
         .collect()

@@ -249,14 +249,9 @@ impl LockIndex {
             .collect();
         files.sort_by(|a, b| a.rel.cmp(&b.rel));
         for file in files {
-            let packages = match lockfile::read(file) {
-                Ok(p) => p,
-                Err(e) => {
-                    errors.push(e.to_string());
-                    continue;
-                }
-            };
-            for p in packages {
+            let read = lockfile::read_partial(file);
+            errors.extend(read.problems.iter().map(ToString::to_string));
+            for p in read.packages {
                 let eco = p.ecosystem.osv_name();
                 let mut location = p.location;
                 // Lockfile readers name the report-relative path; findings are repo-relative.

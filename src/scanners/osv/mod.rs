@@ -101,8 +101,8 @@ impl Default for ScanOptions {
     }
 }
 
-/// Every package of the repository's lockfiles, in path order, and the lockfiles that could not
-/// be read. A `go.sum` beside a `go.mod` is left out, as for the SBOM: `go.mod` is the build list.
+/// Every package of the repository's lockfiles, in path order, and what could not be read (a
+/// whole lockfile, or one line or include of one: its other packages are kept). A `go.sum` beside a `go.mod` is left out, as for the SBOM: `go.mod` is the build list.
 pub fn collect_packages(repo: &Repository) -> (Vec<Package>, Vec<LockfileError>) {
     let mod_dirs: BTreeSet<&str> = repo
         .files
@@ -122,10 +122,9 @@ pub fn collect_packages(repo: &Repository) -> (Vec<Package>, Vec<LockfileError>)
     let mut packages = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match lockfile::read(f) {
-            Ok(p) => packages.extend(p),
-            Err(e) => errors.push(e),
-        }
+        let read = lockfile::read_partial(f);
+        packages.extend(read.packages);
+        errors.extend(read.problems);
     }
     (packages, errors)
 }

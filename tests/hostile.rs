@@ -1,0 +1,193 @@
+//! Hostile inputs: what a pull request can put in the repository (or a server or a scanner can
+//! answer) to read files outside it, leak the token, or make a run hang or blow up. Each test is
+//! one attack made as an attacker would make it, run through the real binary.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use support::fake_github::{Server, http, route};
+
+/// A token in the shape GitHub gives a workflow run (`ghs_` and 36 characters).
+const TOKEN: &str = "ghs_h0st1leT0kenV4lue0123456789abcdefgh";
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+
+fn data(rel: &str) -> String {
+    std::fs::read_to_string(format!("{DATA}{rel}")).expect("test data")
+}
+
+/// A repository in a temporary folder, with `files` (path, content) and a one-job workflow.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("repo");
+    let mut all = vec![(
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
+    )];
+    all.extend_from_slice(files);
+    for (rel, text) in all {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    dir
+}
+
+fn root(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    dir.path().join("repo")
+}
+
+/// `ci-guard ARGS` in `cwd` with a clean environment holding the token under every name a
+/// runner or a user gives it, plus `env`.
+fn ci_guard(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_PROXY", "127.0.0.1")
+        .env("INPUT_TOKEN", TOKEN)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GH_TOKEN", TOKEN)
+        .envs(env.iter().copied())
+        .current_dir(cwd)
+        .args(args)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run ci-guard")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every file below `dir`, as text, with its path.
+fn files_below(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let ft = e.file_type().expect("file type");
+            if ft.is_dir() {
+                stack.push(e.path());
+            } else if ft.is_file() {
+                let bytes = std::fs::read(e.path()).expect("read");
+                out.push((e.path().display().to_string(), text(&bytes)));
+            }
+        }
+    }
+    out
+}
+
+/// What `/etc/passwd` and a process environment would show if they leaked.
+fn assert_no_leak(what: &str, s: &str) {
+    for secret in [
+        TOKEN,
+        "root:x:0:0",
+        "INPUT_TOKEN=",
+        "PATH=/",
+        "leaked-package",
+    ] {
+        assert!(!s.contains(secret), "{what} contains `{secret}`:\n{s}");
+    }
+}
+
+/// `-r /proc/self/environ` (the process environment, the token in it), `-r ../outside.txt`,
+/// an include that is a symbolic link to `/etc/passwd`, a `-c` constraint on `/etc/passwd`: none
+/// is read, each is a warning naming the include and why, and the file's own packages stay.
+#[test]
+fn requirements_includes_outside_the_repository_are_not_read() {
+    let dir = repo(&[
+        (
+            "requirements.txt",
+            "itsdangerous==2.2.0\n-r /proc/self/environ\n-r ../outside.txt\n-r passwd.txt\n-c /etc/passwd\n--requirement=/dev/zero\n-r inner/dev.txt\n",
+        ),
+        ("inner/dev.txt", "-r ../../outside.txt\n"),
+    ]);
+    let r = root(&dir);
+    std::fs::write(dir.path().join("outside.txt"), "leaked-package==6.6.6\n").expect("write");
+    std::os::unix::fs::symlink("/etc/passwd", r.join("passwd.txt")).expect("symlink");
+
+    for format in ["cyclonedx", "spdx"] {
+        let out = ci_guard(&r, &["sbom", "--format", format, "-o", "sbom.json"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let sbom = std::fs::read_to_string(r.join("sbom.json")).expect("sbom");
+        assert!(sbom.contains("pkg:pypi/itsdangerous@2.2.0"), "{sbom}");
+        assert_no_leak("the SBOM", &sbom);
+        let stderr = text(&out.stderr);
+        assert_no_leak("the warnings", &stderr);
+        for include in [
+            "/proc/self/environ",
+            "../outside.txt",
+            "passwd.txt",
+            "/dev/zero",
+        ] {
+            assert!(
+                stderr.contains(&format!("included `{include}` not read")),
+                "{include}: {stderr}"
+            );
+        }
+        assert!(stderr.contains("outside the repository"), "{stderr}");
+    }
+
+    // The native OSV lookup: the package it could read is looked up, the lockfile is "did not
+    // scan" (never a silent pass), and nothing of the targets reaches its report.
+    let osv = Server::routed(vec![route(
+        "POST",
+        "/v1/querybatch",
+        vec![http(
+            "200 OK",
+            vec![("Content-Type".into(), "application/json".into())],
+            &data("osv/api/querybatch.single-no-vulns.response.200.json"),
+        )],
+    )]);
+    // No third-party scanner on PATH: only the native lookup runs.
+    let out = ci_guard(
+        &r,
+        &["scan", "--osv", "--format", "json", "--fail-on", "none"],
+        &[("OSV_API_URL", &osv.url()), ("PATH", "/nonexistent")],
+    );
+    let stdout = text(&out.stdout);
+    assert_no_leak("the OSV report", &stdout);
+    assert_no_leak("the OSV warnings", &text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("json report");
+    let osv_run = json["scans"]
+        .as_array()
+        .and_then(|s| s.iter().find(|r| r["tool"] == "osv"))
+        .unwrap_or_else(|| panic!("no osv run in {stdout}"));
+    assert_eq!(osv_run["status"]["state"], "did-not-scan", "{osv_run}");
+    assert!(
+        osv_run["status"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("requirements.txt")),
+        "{osv_run}"
+    );
+    let asked: Vec<String> = osv.seen().iter().map(|s| text(&s.body)).collect();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(asked[0].contains("\"itsdangerous\""), "{asked:?}");
+    assert_no_leak("the OSV query", &asked[0]);
+
+    // The action with an SBOM: nothing it writes into the workspace holds the token.
+    let out = ci_guard(
+        &r,
+        &["run", "--upload", "false"],
+        &[
+            ("GITHUB_WORKSPACE", r.to_str().expect("utf-8")),
+            ("INPUT_SBOM-FORMAT", "cyclonedx"),
+            ("INPUT_CHECKS", "workflows"),
+        ],
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(r.join("ci-guard.cdx.json").exists());
+    for (path, content) in files_below(&r) {
+        assert_no_leak(&path, &content);
+    }
+    assert_no_leak("stdout", &text(&out.stdout));
+    assert_no_leak("stderr", &text(&out.stderr));
+}
