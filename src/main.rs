@@ -877,8 +877,8 @@ fn run_sbom(args: &SbomArgs) -> ExitCode {
     }
     let stamp = sbom::Stamp::from_env();
     let doc = match args.format {
-        SbomFormat::Cyclonedx => sbom::cyclonedx::render(&inventory, &stamp),
-        SbomFormat::Spdx => sbom::spdx::render(&inventory, &stamp),
+        SbomFormat::Cyclonedx => sbom::cyclonedx::document(&inventory, &stamp),
+        SbomFormat::Spdx => sbom::spdx::document(&inventory, &stamp),
     };
     let mut rendered = serde_json::to_string_pretty(&doc).unwrap_or_default();
     rendered.push('\n');

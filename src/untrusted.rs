@@ -66,17 +66,18 @@ fn kind_of(ft: std::fs::FileType) -> &'static str {
 
 /// Open `path` for reading without blocking and check it is a regular file.
 fn open_regular(path: &Path, follow: bool) -> Result<File, ReadError> {
-    let mut flags = libc::O_NONBLOCK;
+    use rustix::fs::OFlags;
+    let mut flags = OFlags::NONBLOCK;
     if !follow {
-        flags |= libc::O_NOFOLLOW;
+        flags |= OFlags::NOFOLLOW;
     }
     let file = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(flags)
+        .custom_flags(flags.bits() as i32)
         .open(path)
         .map_err(|e| {
             // O_NOFOLLOW on a symbolic link fails with ELOOP.
-            if !follow && e.raw_os_error() == Some(libc::ELOOP) {
+            if !follow && e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
                 ReadError::Symlink
             } else {
                 ReadError::Io(e)

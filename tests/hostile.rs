@@ -191,3 +191,163 @@ fn requirements_includes_outside_the_repository_are_not_read() {
     assert_no_leak("stdout", &text(&out.stdout));
     assert_no_leak("stderr", &text(&out.stderr));
 }
+
+/// A folder holding a fake `trivy` that runs `script` with `$out` set to the report file it is
+/// asked to write (`--output FILE`), and the PATH that finds it first.
+fn fake_trivy(script: &str) -> (tempfile::TempDir, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = tempfile::tempdir().expect("bin");
+    let path = bin.path().join("trivy");
+    std::fs::write(
+        &path,
+        format!(
+            "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --output ] && out=$2; shift; done\n{script}\n"
+        ),
+    )
+    .expect("fake trivy");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let search = format!("{}:/usr/bin:/bin", bin.path().display());
+    (bin, search)
+}
+
+/// The one `scans[]` entry of `tool` in a JSON report.
+fn scan_run(stdout: &[u8], tool: &str) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_slice(stdout).unwrap_or_else(|e| panic!("{e}: {}", text(stdout)));
+    v["scans"]
+        .as_array()
+        .and_then(|s| s.iter().find(|r| r["tool"] == tool).cloned())
+        .unwrap_or_else(|| panic!("no {tool} run in {v}"))
+}
+
+/// A scanner (someone else's code, reading the pull request's files) gets none of the run's
+/// credentials: not the action's token, not GitHub's, not the runtime's or the OIDC request's.
+#[test]
+fn scanners_are_started_without_the_runs_credentials() {
+    let dir = repo(&[("Dockerfile", "FROM alpine:3.20\nRUN apk add curl\n")]);
+    let r = root(&dir);
+    let dump = dir.path().join("env.txt");
+    let report = format!("{DATA}scanner-outputs/trivy/config-dockerfile-misconfig.json");
+    let (_bin, search) = fake_trivy(&format!(
+        "env > '{}'\ncp '{report}' \"$out\"",
+        dump.display()
+    ));
+    let out = ci_guard(
+        &r,
+        &[
+            "scan",
+            "--scanners",
+            "trivy",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        &[
+            ("PATH", &search),
+            ("ACTIONS_RUNTIME_TOKEN", TOKEN),
+            ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", TOKEN),
+            (
+                "ACTIONS_ID_TOKEN_REQUEST_URL",
+                "https://pipelines.actions.example/idtoken",
+            ),
+            ("CI_GUARD_PROBE", "visible"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run = scan_run(&out.stdout, "trivy");
+    assert_eq!(run["status"]["state"], "completed", "{run}");
+    assert_eq!(run["findings"].as_array().map(Vec::len), Some(1), "{run}");
+    let env = std::fs::read_to_string(&dump).expect("the fake scanner ran");
+    // The dump is of the real environment: what is not secret is there.
+    assert!(env.contains("CI_GUARD_PROBE=visible"), "{env}");
+    assert!(!env.contains(TOKEN), "{env}");
+    for name in [
+        "INPUT_TOKEN=",
+        "GITHUB_TOKEN=",
+        "GH_TOKEN=",
+        "ACTIONS_RUNTIME_TOKEN=",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN=",
+        "ACTIONS_ID_TOKEN_REQUEST_URL=",
+    ] {
+        assert!(!env.contains(name), "{name} passed to the scanner:\n{env}");
+    }
+}
+
+/// A scanner that replaces its report file with a FIFO (reading it would wait forever for a
+/// writer), or with a link to the process environment: the run neither hangs nor reads it.
+#[test]
+fn a_scanner_that_swaps_its_report_for_a_fifo_or_a_link_cannot_hang_or_leak() {
+    let dir = repo(&[("Dockerfile", "FROM alpine:3.20\n")]);
+    let r = root(&dir);
+    for (script, kind) in [
+        ("rm -f \"$out\"; mkfifo \"$out\"", "a FIFO"),
+        ("ln -sf /proc/self/environ \"$out\"", "a symbolic link"),
+    ] {
+        let (_bin, search) = fake_trivy(script);
+        let started = Instant::now();
+        let out = ci_guard(
+            &r,
+            &[
+                "scan",
+                "--scanners",
+                "trivy",
+                "--timeout",
+                "60",
+                "--format",
+                "json",
+                "--fail-on",
+                "none",
+            ],
+            &[("PATH", &search)],
+        );
+        let elapsed = started.elapsed();
+        assert!(elapsed < Duration::from_secs(30), "{kind}: {elapsed:?}");
+        let run = scan_run(&out.stdout, "trivy");
+        assert_eq!(run["status"]["state"], "failed", "{run}");
+        let reason = run["status"]["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("its output file") && reason.contains(kind),
+            "{reason}"
+        );
+        assert!(!text(&out.stdout).contains(TOKEN));
+        assert!(!text(&out.stderr).contains(TOKEN));
+    }
+}
+
+/// 60,000 steps in one job (the workflow that took 7 GB and aborted): audited, every finding at
+/// its own step. Time and memory growth are measured by `bench/linear.sh`; this checks the
+/// result and that the run ends.
+#[test]
+fn a_job_of_sixty_thousand_steps_is_audited() {
+    let mut wf = String::from("on: push\njobs:\n a:\n  runs-on: x\n  steps:\n");
+    for i in 0..60_000 {
+        wf.push_str(if i % 2 == 0 {
+            "  - uses: a/b@1\n"
+        } else {
+            "  - run: a\n"
+        });
+    }
+    assert!(wf.len() < 1024 * 1024, "{} bytes", wf.len());
+    let dir = repo(&[(".github/workflows/big.yml", &wf)]);
+    let out = ci_guard(
+        &root(&dir),
+        &["audit", "--format", "json", "--fail-on", "none"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule"] == "unpinned-uses" && f["location"]["path"] == ".github/workflows/big.yml"
+        })
+        .filter_map(|f| f["location"]["start"]["line"].as_u64())
+        .collect();
+    // Steps start on line 6; every other one is a `uses:`.
+    assert_eq!(lines.len(), 30_000);
+    assert_eq!(lines.first(), Some(&6));
+    assert_eq!(lines.last(), Some(&(6 + 59_998)));
+}

@@ -496,8 +496,8 @@ fn write_sbom(
     }
     let stamp = sbom::Stamp::from_env();
     let doc = match format {
-        SbomFormat::Cyclonedx => sbom::cyclonedx::render(&inventory, &stamp),
-        SbomFormat::Spdx => sbom::spdx::render(&inventory, &stamp),
+        SbomFormat::Cyclonedx => sbom::cyclonedx::document(&inventory, &stamp),
+        SbomFormat::Spdx => sbom::spdx::document(&inventory, &stamp),
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     bytes.push(b'\n');

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Component, Inventory, Stamp, content_digest, is_spdx_expression, uuid_of};
+use super::{Component, Document, Inventory, Stamp, content_digest, is_spdx_expression, uuid_of};
 use crate::lockfile::Scope;
 
 /// The `bom-ref` of the root component (the repository).
@@ -10,7 +10,13 @@ pub const ROOT_REF: &str = "root-component";
 
 const ALGORITHMS: [&str; 5] = ["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"];
 
+/// The CycloneDX document as one JSON tree.
 pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
+    document(inv, stamp).to_value()
+}
+
+/// The CycloneDX document, written one component at a time.
+pub fn document<'a>(inv: &'a Inventory, stamp: &Stamp) -> Document<'a> {
     let serial = uuid_of(&["cyclonedx", &content_digest(inv), &stamp.timestamp]);
     let mut root_deps: Vec<&str> = inv
         .root_dependencies()
@@ -18,13 +24,8 @@ pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
         .map(|c| c.purl.as_str())
         .collect();
     root_deps.sort();
-    let mut dependencies = vec![json!({"ref": ROOT_REF, "dependsOn": root_deps})];
-    dependencies.extend(
-        inv.components
-            .iter()
-            .map(|c| json!({"ref": c.purl, "dependsOn": c.dependencies})),
-    );
-    json!({
+    let root = json!({"ref": ROOT_REF, "dependsOn": root_deps});
+    let head = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -47,9 +48,24 @@ pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
             },
             "properties": inv.lockfiles.iter().map(|l| json!({"name": "ci-guard:lockfile", "value": l})).collect::<Vec<_>>(),
         },
-        "components": inv.components.iter().map(component).collect::<Vec<_>>(),
-        "dependencies": dependencies,
-    })
+    });
+    Document::new(head)
+        .array(
+            "components",
+            Box::new(move || Box::new(inv.components.iter().map(component))),
+        )
+        .array(
+            "dependencies",
+            Box::new(move || {
+                Box::new(
+                    std::iter::once(root.clone()).chain(
+                        inv.components
+                            .iter()
+                            .map(|c| json!({"ref": c.purl, "dependsOn": c.dependencies})),
+                    ),
+                )
+            }),
+        )
 }
 
 fn component(c: &Component) -> Value {

@@ -193,6 +193,75 @@ impl Inventory {
     }
 }
 
+/// The items of one large array of a [`Document`], made anew each time it is written.
+pub type Items<'a> = Box<dyn Fn() -> Box<dyn Iterator<Item = serde_json::Value> + 'a> + 'a>;
+
+/// A JSON document whose large arrays (one item per package) are made one item at a time as it
+/// is written, so an SBOM of a million packages is never held as one JSON tree besides its
+/// text. Keys come out sorted, as serde_json writes its own objects: the bytes are those the
+/// whole tree would give.
+pub struct Document<'a> {
+    head: serde_json::Map<String, serde_json::Value>,
+    arrays: BTreeMap<&'static str, Items<'a>>,
+}
+
+impl<'a> Document<'a> {
+    pub fn new(head: serde_json::Value) -> Self {
+        let head = match head {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        Self {
+            head,
+            arrays: BTreeMap::new(),
+        }
+    }
+
+    /// Add the array `key`, whose items `items` makes.
+    pub fn array(mut self, key: &'static str, items: Items<'a>) -> Self {
+        self.head.remove(key);
+        self.arrays.insert(key, items);
+        self
+    }
+
+    /// The whole tree (for tests and schema checks; writing goes through `Serialize`).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl serde::Serialize for Document<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Seq<'b, 'a>(&'b Items<'a>);
+        impl serde::Serialize for Seq<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(None)?;
+                for item in (self.0)() {
+                    seq.serialize_element(&item)?;
+                }
+                seq.end()
+            }
+        }
+        let mut keys: Vec<&str> = self
+            .head
+            .keys()
+            .map(String::as_str)
+            .chain(self.arrays.keys().copied())
+            .collect();
+        keys.sort_unstable();
+        let mut map = s.serialize_map(Some(keys.len()))?;
+        for k in keys {
+            match self.arrays.get(k) {
+                Some(items) => map.serialize_entry(k, &Seq(items))?,
+                None => map.serialize_entry(k, &self.head[k])?,
+            }
+        }
+        map.end()
+    }
+}
+
 /// Time and identity of one SBOM.
 #[derive(Clone, Debug)]
 pub struct Stamp {

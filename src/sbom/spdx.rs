@@ -1,10 +1,11 @@
 //! SPDX 2.3 JSON.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde_json::{Value, json};
 
-use super::{Component, Inventory, Stamp, content_digest, is_spdx_expression, uuid_of};
+use super::{Component, Document, Inventory, Stamp, content_digest, is_spdx_expression, uuid_of};
 use crate::lockfile::Scope;
 
 pub const ROOT_ID: &str = "SPDXRef-Root";
@@ -38,31 +39,32 @@ fn algorithm(cdx: &str) -> Option<&'static str> {
     })
 }
 
+/// The SPDX document as one JSON tree.
 pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
+    document(inv, stamp).to_value()
+}
+
+/// The SPDX document, written one package at a time.
+pub fn document<'a>(inv: &'a Inventory, stamp: &Stamp) -> Document<'a> {
     let uuid = uuid_of(&["spdx", &content_digest(inv), &stamp.timestamp]);
-    let ids: BTreeMap<&str, String> = inv
-        .components
-        .iter()
-        .map(|c| (c.purl.as_str(), spdx_id(c)))
-        .collect();
-    let mut packages = vec![json!({
+    let ids: Rc<BTreeMap<&str, String>> = Rc::new(
+        inv.components
+            .iter()
+            .map(|c| (c.purl.as_str(), spdx_id(c)))
+            .collect(),
+    );
+    let root = json!({
         "SPDXID": ROOT_ID,
         "name": inv.root_name,
         "downloadLocation": "NOASSERTION",
         "filesAnalyzed": false,
         "primaryPackagePurpose": "APPLICATION",
-    })];
-    packages.extend(
-        inv.components
-            .iter()
-            .map(|c| package(c, &ids[c.purl.as_str()])),
-    );
-
-    let mut relationships = vec![json!({
+    });
+    let describes = json!({
         "spdxElementId": "SPDXRef-DOCUMENT",
         "relationshipType": "DESCRIBES",
         "relatedSpdxElement": ROOT_ID,
-    })];
+    });
     let mut rels: Vec<(String, &str, String)> = Vec::new();
     for c in inv.root_dependencies() {
         let id = ids[c.purl.as_str()].clone();
@@ -80,10 +82,8 @@ pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
         }
     }
     rels.sort();
-    relationships.extend(rels.into_iter().map(
-        |(a, t, b)| json!({"spdxElementId": a, "relationshipType": t, "relatedSpdxElement": b}),
-    ));
-    json!({
+    let rels = Rc::new(rels);
+    let head = json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
@@ -93,9 +93,33 @@ pub fn render(inv: &Inventory, stamp: &Stamp) -> Value {
             "created": stamp.timestamp,
             "creators": [format!("Tool: ci-guard-{}", crate::VERSION)],
         },
-        "packages": packages,
-        "relationships": relationships,
-    })
+    });
+    Document::new(head)
+        .array(
+            "packages",
+            Box::new(move || {
+                let ids = ids.clone();
+                Box::new(
+                    std::iter::once(root.clone()).chain(
+                        inv.components
+                            .iter()
+                            .map(move |c| package(c, &ids[c.purl.as_str()])),
+                    ),
+                )
+            }),
+        )
+        .array(
+            "relationships",
+            Box::new(move || {
+                let rels = rels.clone();
+                Box::new(
+                    std::iter::once(describes.clone()).chain((0..rels.len()).map(move |i| {
+                        let (a, t, b) = &rels[i];
+                        json!({"spdxElementId": a, "relationshipType": t, "relatedSpdxElement": b})
+                    })),
+                )
+            }),
+        )
 }
 
 fn package(c: &Component, id: &str) -> Value {

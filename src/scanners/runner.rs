@@ -5,10 +5,11 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
-use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Mutex;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
@@ -16,6 +17,7 @@ use wait_timeout::ChildExt;
 use super::model::{Origin, RunStatus, ToolRun};
 use super::parse::{self, Parsed};
 use super::tools::{self, Exit, Target, ToolDef};
+use crate::untrusted;
 
 /// A tool's default time limit.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -265,62 +267,166 @@ enum Ended {
 struct Process {
     ended: Ended,
     duration: Duration,
+    /// The first bytes of standard output, up to the cap.
+    stdout: Captured,
+    /// The last bytes of standard error.
+    stderr: Captured,
 }
 
-/// Start `program` in `cwd`, stdout and stderr to files, in its own process group; wait at most
-/// `timeout`, then kill the whole group (a tool's children must not outlive it).
+/// Variables a third-party tool never gets: the run's credentials. A scanner is someone else's
+/// code reading the pull request's files; it needs none of them.
+const SECRET_VARIABLES: &[&str] = &[
+    "INPUT_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+];
+/// Prefixes of such variables (the OIDC token request URL and its bearer token).
+const SECRET_PREFIXES: &[&str] = &["ACTIONS_ID_TOKEN_REQUEST_"];
+
+fn is_secret_variable(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    SECRET_VARIABLES.contains(&name.as_ref()) || SECRET_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// How much of standard error is kept (its end, where tools say why they stopped).
+const STDERR_KEEP: usize = 64 * 1024;
+/// After the time limit, how long pipes that a killed tool's escaped children still hold are
+/// waited for before the run goes on without the rest.
+const PIPE_GRACE: Duration = Duration::from_secs(1);
+
+/// What was read from one of the tool's pipes.
+#[derive(Default)]
+struct Captured {
+    bytes: Vec<u8>,
+    /// More came than was kept.
+    truncated: bool,
+    /// The pipe was still open when the time was up.
+    unfinished: bool,
+}
+
+/// Which part of a stream to keep.
+#[derive(Clone, Copy)]
+enum Keep {
+    Head(usize),
+    Tail(usize),
+}
+
+/// Read `pipe` to its end on a thread of its own, keeping `keep` of it and draining the rest
+/// (a tool blocked on a full pipe would otherwise hang until its time limit).
+fn read_pipe(pipe: Option<impl Read + Send + 'static>, keep: Keep) -> mpsc::Receiver<Captured> {
+    let (tx, rx) = mpsc::channel();
+    let Some(mut pipe) = pipe else {
+        let _ = tx.send(Captured::default());
+        return rx;
+    };
+    // Not scoped: a pipe held open by an escaped child must not hold the run; the thread ends
+    // with the process.
+    std::thread::spawn(move || {
+        let mut c = Captured::default();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match pipe.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            match keep {
+                Keep::Head(cap) => {
+                    let room = cap.saturating_sub(c.bytes.len());
+                    c.bytes.extend_from_slice(&buf[..n.min(room)]);
+                    c.truncated |= n > room;
+                }
+                Keep::Tail(cap) => {
+                    c.bytes.extend_from_slice(&buf[..n]);
+                    if c.bytes.len() > 2 * cap {
+                        c.bytes.drain(..c.bytes.len() - cap);
+                        c.truncated = true;
+                    }
+                }
+            }
+        }
+        if let Keep::Tail(cap) = keep
+            && c.bytes.len() > cap
+        {
+            c.bytes.drain(..c.bytes.len() - cap);
+            c.truncated = true;
+        }
+        let _ = tx.send(c);
+    });
+    rx
+}
+
+/// The capture, or what was read of it when the time is up.
+fn collect(rx: &mpsc::Receiver<Captured>, until: Instant) -> Captured {
+    let wait = until.saturating_duration_since(Instant::now());
+    rx.recv_timeout(wait).unwrap_or(Captured {
+        unfinished: true,
+        ..Captured::default()
+    })
+}
+
+/// Start `program` in `cwd` in its own process group, without the run's credentials; read its
+/// standard output (at most `stdout_cap` bytes) and the end of its standard error while it
+/// runs; wait at most `timeout` for all of it. Then the whole group is killed, whether the tool
+/// finished or not: a tool's children must not outlive it, nor keep its pipes open.
 fn run_process(
     program: &Path,
     args: &[String],
     env: &[(&'static str, String)],
     cwd: &Path,
-    stdout: &Path,
-    stderr: &Path,
+    stdout_cap: usize,
     timeout: Duration,
 ) -> Process {
     use std::os::unix::process::CommandExt;
     let start = Instant::now();
-    let files = File::create(stdout).and_then(|o| Ok((o, File::create(stderr)?)));
-    let child = files.and_then(|(o, e)| {
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(cwd)
-            .stdin(Stdio::null())
-            .stdout(o)
-            .stderr(e)
-            .process_group(0);
-        for (k, v) in env {
-            cmd.env(k, v);
+    let deadline = start + timeout;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    for (k, _) in std::env::vars_os() {
+        if is_secret_variable(&k) {
+            cmd.env_remove(k);
         }
-        cmd.spawn()
-    });
-    let mut child = match child {
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => {
             return Process {
                 ended: Ended::NotStarted(e),
                 duration: start.elapsed(),
+                stdout: Captured::default(),
+                stderr: Captured::default(),
             };
         }
     };
-    let ended = match child.wait_timeout(timeout) {
+    let out = read_pipe(child.stdout.take(), Keep::Head(stdout_cap));
+    let err = read_pipe(child.stderr.take(), Keep::Tail(STDERR_KEEP));
+    let ended = match child.wait_timeout(deadline.saturating_duration_since(Instant::now())) {
         Ok(Some(status)) => from_status(status),
-        Ok(None) => {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            Ended::TimedOut
-        }
-        Err(e) => {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            Ended::NotStarted(e)
-        }
+        Ok(None) => Ended::TimedOut,
+        Err(e) => Ended::NotStarted(e),
     };
+    let duration = start.elapsed();
+    kill_group(child.id());
+    if matches!(ended, Ended::TimedOut | Ended::NotStarted(_)) {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let until = deadline.max(Instant::now()) + PIPE_GRACE;
     Process {
         ended,
-        duration: start.elapsed(),
+        duration,
+        stdout: collect(&out, until),
+        stderr: collect(&err, until),
     }
 }
 
@@ -333,17 +439,15 @@ fn from_status(status: ExitStatus) -> Ended {
     }
 }
 
-/// SIGKILL to the process group `pgid` (the child's pid: it leads its own group). Through
-/// `kill(1)`, as the standard library has no safe call for a group.
+/// SIGKILL to the process group `pgid` (the child's pid: it leads its own group). A group
+/// already gone is fine.
 fn kill_group(pgid: u32) {
-    let _ = Command::new("kill")
-        .arg("-KILL")
-        .arg("--")
-        .arg(format!("-{pgid}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    if let Some(pid) = i32::try_from(pgid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
 }
 
 /// Run one tool and read its output.
@@ -355,24 +459,25 @@ fn execute(
     timeout: Duration,
 ) -> ToolRun {
     let inv = (def.invocation)(target, scratch);
-    let stdout = scratch.join(format!("{}.stdout", def.name));
-    let stderr = scratch.join(format!("{}.stderr", def.name));
     if let Some(out) = &inv.output_file {
         // A stale file from nowhere must not pass for this run's output.
         let _ = std::fs::remove_file(out);
     }
+    // A report on standard output is kept up to the cap; when the tool writes a file, its
+    // standard output is only logging.
+    let stdout_cap = match inv.output_file {
+        None => usize::try_from(untrusted::SCANNER_OUTPUT_CAP).unwrap_or(usize::MAX),
+        Some(_) => 64 * 1024,
+    };
     let proc = run_process(
         program,
         &inv.args,
         &inv.env,
         &target.root,
-        &stdout,
-        &stderr,
+        stdout_cap,
         timeout,
     );
-    let stderr_text = std::fs::read(&stderr)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
+    let stderr_text = String::from_utf8_lossy(&proc.stderr.bytes).into_owned();
     let mut command = shell_words(def.program, &inv.args);
     for (k, v) in inv.env.iter().rev() {
         command.insert_str(0, &format!("{k}={} ", quote(v)));
@@ -406,21 +511,37 @@ fn execute(
             "exited with code {code}, which does not mean \"ran\"{}",
             last_line(&stderr_text)
         )),
+        Ended::Exited(_) if inv.output_file.is_none() && proc.stdout.truncated => Some(format!(
+            "wrote more than the {} byte limit to standard output",
+            untrusted::SCANNER_OUTPUT_CAP
+        )),
+        Ended::Exited(_) if inv.output_file.is_none() && proc.stdout.unfinished => Some(
+            "exited, but its standard output stayed open past the time limit (a child kept it)"
+                .to_string(),
+        ),
         Ended::Exited(_) => None,
     };
     if let Some(reason) = failure {
         run.status = RunStatus::Failed { reason };
         return run;
     }
-    let output_path = inv.output_file.as_deref().unwrap_or(&stdout);
-    let bytes = match std::fs::read(output_path) {
-        Ok(b) => b,
-        Err(e) => {
-            run.status = RunStatus::Failed {
-                reason: format!("wrote no output ({}: {e})", output_path.display()),
-            };
-            return run;
-        }
+    let bytes = match &inv.output_file {
+        None => proc.stdout.bytes,
+        // The tool's own file, in ci-guard's scratch folder: a regular file (not a FIFO or a
+        // link the tool put there instead) of at most the cap.
+        Some(path) => match untrusted::read_no_symlink(path, untrusted::SCANNER_OUTPUT_CAP) {
+            Ok(b) => b,
+            Err(e) => {
+                run.status = RunStatus::Failed {
+                    reason: if e.is_not_found() {
+                        format!("wrote no output ({})", path.display())
+                    } else {
+                        format!("its output file {} is {e}", path.display())
+                    },
+                };
+                return run;
+            }
+        },
     };
     apply_parsed(&mut run, def.parser, &bytes);
     if run.version.is_none()
@@ -429,7 +550,7 @@ fn execute(
             RunStatus::Completed | RunStatus::DidNotScan { .. }
         )
     {
-        run.version = version_of(program, def.version_args, &target.root, scratch, def.name);
+        run.version = version_of(program, def.version_args, &target.root);
     }
     tidy_paths(&mut run, &target.root);
     if def.name == super::tools::semgrep::TOOL.name
@@ -473,21 +594,13 @@ pub fn apply_parsed(run: &mut ToolRun, parser: &str, bytes: &[u8]) {
 }
 
 /// The tool's version from its version command (first version-looking word of its output).
-fn version_of(
-    program: &Path,
-    args: &[&str],
-    cwd: &Path,
-    scratch: &Path,
-    name: &str,
-) -> Option<String> {
-    let out = scratch.join(format!("{name}.version"));
-    let err = scratch.join(format!("{name}.version.err"));
+fn version_of(program: &Path, args: &[&str], cwd: &Path) -> Option<String> {
     let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
-    let p = run_process(program, &args, &[], cwd, &out, &err, VERSION_TIMEOUT);
+    let p = run_process(program, &args, &[], cwd, 64 * 1024, VERSION_TIMEOUT);
     if !matches!(p.ended, Ended::Exited(0)) {
         return None;
     }
-    let text = std::fs::read_to_string(&out).ok()?;
+    let text = String::from_utf8_lossy(&p.stdout.bytes);
     text.split(|c: char| c.is_whitespace() || c == ',')
         .map(|w| w.trim_start_matches('v'))
         .find(|w| {
@@ -612,10 +725,7 @@ pub fn import(tool: &str, file: &Path) -> Result<ToolRun, ImportError> {
             });
         }
     };
-    let bytes = std::fs::read(file).map_err(|source| ImportError::Io {
-        file: file.display().to_string(),
-        source,
-    })?;
+    let bytes = read_import(file)?;
     let mut run = ToolRun {
         tool: name,
         version: None,
@@ -631,6 +741,17 @@ pub fn import(tool: &str, file: &Path) -> Result<ToolRun, ImportError> {
     Ok(run)
 }
 
+/// An output made earlier: a regular file of at most the scanner output cap.
+fn read_import(file: &Path) -> Result<Vec<u8>, ImportError> {
+    untrusted::read(file, untrusted::SCANNER_OUTPUT_CAP).map_err(|e| ImportError::Io {
+        file: file.display().to_string(),
+        source: match e {
+            untrusted::ReadError::Io(io) => io,
+            other => std::io::Error::other(other.to_string()),
+        },
+    })
+}
+
 /// A parser name as a `'static` string (only names `parse` knows get here).
 fn known_parser(name: &str) -> &'static str {
     tools::TOOLS
@@ -643,10 +764,7 @@ fn known_parser(name: &str) -> &'static str {
 /// Read any tool's SARIF (`--sarif-in FILE`): one run per SARIF run, each named after its
 /// driver. A log that cannot be read is one failed run named `sarif`.
 pub fn import_sarif(file: &Path) -> Result<Vec<ToolRun>, ImportError> {
-    let bytes = std::fs::read(file).map_err(|source| ImportError::Io {
-        file: file.display().to_string(),
-        source,
-    })?;
+    let bytes = read_import(file)?;
     let origin = Origin::Imported {
         file: file.display().to_string(),
     };
@@ -872,6 +990,91 @@ mod tests {
             failed,
             ["required scanner pip-audit did not scan: all skipped"]
         );
+    }
+
+    fn sh(script: &str, stdout_cap: usize, timeout: Duration) -> Process {
+        let args = vec!["-c".to_string(), script.to_string()];
+        run_process(
+            Path::new("/bin/sh"),
+            &args,
+            &[],
+            Path::new("/"),
+            stdout_cap,
+            timeout,
+        )
+    }
+
+    /// Gone, or a zombie waiting for init.
+    fn gone(pid: &str) -> bool {
+        (0..50).any(|_| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let gone = stat.is_empty() || stat.contains(") Z ");
+            if !gone {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            gone
+        })
+    }
+
+    #[test]
+    fn output_is_capped_and_stderr_keeps_its_end() {
+        let p = sh(
+            "head -c 100000 /dev/zero | tr '\\0' a; i=0; while [ $i -lt 20000 ]; do echo \"err line $i\" >&2; i=$((i+1)); done; echo last words >&2",
+            1000,
+            Duration::from_secs(60),
+        );
+        assert!(matches!(p.ended, Ended::Exited(0)));
+        assert_eq!(p.stdout.bytes.len(), 1000);
+        assert!(p.stdout.truncated && !p.stdout.unfinished);
+        assert!(p.stderr.bytes.len() <= STDERR_KEEP && p.stderr.truncated);
+        assert!(String::from_utf8_lossy(&p.stderr.bytes).ends_with("last words\n"));
+    }
+
+    #[test]
+    fn the_group_is_killed_when_the_tool_exits_too() {
+        // The tool leaves a child behind and exits at once; the child holds its stdout open.
+        let p = sh(
+            "sleep 300 &\necho $!\nexit 0",
+            1000,
+            Duration::from_secs(30),
+        );
+        assert!(matches!(p.ended, Ended::Exited(0)));
+        let pid = String::from_utf8_lossy(&p.stdout.bytes).trim().to_string();
+        assert!(!pid.is_empty() && !p.stdout.unfinished);
+        assert!(gone(&pid), "the tool's child {pid} outlived it");
+    }
+
+    #[test]
+    fn a_child_that_escapes_the_group_cannot_hold_the_run() {
+        // A new session is out of reach of the group kill; it keeps the pipe open for 30 s.
+        let started = Instant::now();
+        let p = sh(
+            "setsid sleep 30 &\necho started",
+            1000,
+            Duration::from_secs(2),
+        );
+        let elapsed = started.elapsed();
+        assert!(matches!(p.ended, Ended::Exited(0)));
+        assert!(p.stdout.unfinished);
+        assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    }
+
+    #[test]
+    fn credential_variables_are_recognised() {
+        // What a tool sees end to end is tested with a fake scanner (tests/hostile.rs).
+        for name in [
+            "INPUT_TOKEN",
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "ACTIONS_RUNTIME_TOKEN",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+        ] {
+            assert!(is_secret_variable(std::ffi::OsStr::new(name)), "{name}");
+        }
+        for name in ["PATH", "GITHUB_WORKSPACE", "INPUT_PATH", "ACTIONS_RUNTIME_URL"] {
+            assert!(!is_secret_variable(std::ffi::OsStr::new(name)), "{name}");
+        }
     }
 
     #[test]
