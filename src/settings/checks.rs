@@ -415,7 +415,7 @@ jobs:
             .iter()
             .map(|f| {
                 let path = format!(
-                    "{}/../shared/corpus/{repo}/.github/workflows/{f}",
+                    "{}/tests/data/corpus/{repo}/.github/workflows/{f}",
                     env!("CARGO_MANIFEST_DIR")
                 );
                 (
