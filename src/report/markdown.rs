@@ -45,6 +45,10 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
         None => "policy gate off".to_string(),
     };
     match report.assessments.as_slice() {
+        // Files named outside any repository: no score.
+        [] => {
+            let _ = writeln!(out, "# ci-guard — {verdict}\n");
+        }
         [a] => {
             let _ = writeln!(out, "# ci-guard: score {}/100 — {verdict}\n", a.score);
         }

@@ -533,6 +533,7 @@ pub(crate) mod corpus {
             display_root: String::new(),
             files: Vec::new(),
             languages: BTreeMap::new(),
+            loose: false,
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(&repo, &config, workflows, actions);

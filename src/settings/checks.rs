@@ -307,6 +307,7 @@ mod tests {
             display_root: String::new(),
             files: Vec::new(),
             languages: Default::default(),
+            loose: false,
         };
         let config = Config::default();
         let workflows = files
