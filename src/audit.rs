@@ -36,6 +36,9 @@ pub enum AuditError {
     /// The user's configuration is wrong (exit code 2).
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The request names what is not there, such as a path that does not exist (exit code 2).
+    #[error("{0}")]
+    Usage(String),
     /// The paths could not be read (exit code 3).
     #[error(transparent)]
     Io(#[from] anyhow::Error),
@@ -47,6 +50,17 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     } else {
         opts.paths.clone()
     };
+    for p in &paths {
+        if let Err(e) = std::fs::metadata(p)
+            && e.kind() == std::io::ErrorKind::NotFound
+        {
+            return Err(AuditError::Usage(format!(
+                "`{}` does not exist: name a repository, a folder of repositories, or a workflow \
+                 or action file",
+                p.display()
+            )));
+        }
+    }
     let workspace = Workspace::discover(&paths)?;
     let known = rules::ids();
     let explicit = match &opts.config {

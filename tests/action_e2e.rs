@@ -848,7 +848,7 @@ fn the_action_writes_a_cyclonedx_sbom_and_counts_it() {
     assert!(o.outputs.contains_key("score"));
     assert!(
         o.summary.contains(&format!(
-            "| SBOM | `ci-guard.cdx.json`: CycloneDX, {components} components from 1 lockfile(s) |"
+            "| SBOM | `ci-guard.cdx.json`: CycloneDX, {components} components from 1 lockfile |"
         )),
         "{}",
         o.summary

@@ -103,6 +103,44 @@ fn corpus_sboms_are_valid() {
 }
 
 #[test]
+fn source_date_epoch_that_is_no_number_is_an_error_naming_it() {
+    Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .args(["sbom", "--format", "cyclonedx"])
+        .arg(fixture_dir())
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::starts_with(
+            "error: SOURCE_DATE_EPOCH=`yesterday` is not a number of seconds since 1970-01-01",
+        ));
+}
+
+#[test]
+fn one_lockfile_is_one_lockfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("sbom.json");
+    // One real requirements.txt (google/osv-scanner's test lockfile, see its README).
+    let lock = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/osv/locks-requirements"
+    );
+    let run = Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .args(["sbom", "-o"])
+        .arg(&out)
+        .arg(lock)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("runs");
+    assert!(run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains(" from 1 lockfile written to "), "{stderr}");
+    assert!(stderr.starts_with("ci-guard: 1 component from"), "{stderr}");
+}
+
+#[test]
 fn same_input_same_bytes_with_source_date_epoch() {
     let run = || {
         let out = Command::cargo_bin("ci-guard")

@@ -40,7 +40,10 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
             .filter(|f| fail_on.is_some_and(|t| f.severity.at_least(t)))
             .count();
     let verdict = match fail_on {
-        Some(t) if failing > 0 => format!("❌ policy failed: {failing} finding(s) at or above {t}"),
+        Some(t) if failing > 0 => format!(
+            "❌ policy failed: {} at or above {t}",
+            super::plural(failing, "finding", "findings")
+        ),
         Some(t) => format!("✅ no finding at or above {t}"),
         None => "policy gate off".to_string(),
     };

@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{Report, plural};
 use crate::finding::{Finding, Location, Severity};
 
 /// Heading of the group of findings that have no file.
@@ -191,10 +191,6 @@ fn total(report: &Report) -> String {
         let _ = write!(out, " in {files} of {repositories}");
     }
     out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn severity_color(severity: Severity) -> &'static str {
