@@ -1072,7 +1072,12 @@ mod tests {
         ] {
             assert!(is_secret_variable(std::ffi::OsStr::new(name)), "{name}");
         }
-        for name in ["PATH", "GITHUB_WORKSPACE", "INPUT_PATH", "ACTIONS_RUNTIME_URL"] {
+        for name in [
+            "PATH",
+            "GITHUB_WORKSPACE",
+            "INPUT_PATH",
+            "ACTIONS_RUNTIME_URL",
+        ] {
             assert!(!is_secret_variable(std::ffi::OsStr::new(name)), "{name}");
         }
     }

@@ -1,0 +1,81 @@
+//! `ci-guard fix`: rewrite workflows in place (persist-credentials, a minimal permissions
+//! block, SHA pins), or show the diff.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::common::print;
+
+pub const AFTER_HELP: &str = concat!(
+    "Examples:\n",
+    "  ci-guard fix --dry-run                  show the diff, change nothing\n",
+    "  ci-guard fix --pins pins.yml            also pin `uses:` refs listed in pins.yml\n\n",
+    "Edits are made by span, so formatting and comments are kept. The pins file is a YAML\n",
+    "or JSON mapping of `owner/repo@ref` to a 40-hex commit SHA; refs not in it are listed\n",
+    "and left alone. docs/fix.md describes every fix.\n\n",
+    "Exit codes:\n",
+    "  0  done (including nothing to fix)\n",
+    "  2  usage error (a bad pins file is named as file:line:column)\n",
+    "  3  I/O error"
+);
+
+#[derive(clap::Args)]
+pub struct FixArgs {
+    /// Repositories, folders of repositories, or single workflow/action files.
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Print a unified diff of the fixes and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// YAML or JSON mapping of `owner/repo@ref` to a commit SHA, for pinning `uses:`.
+    #[arg(long, value_name = "FILE")]
+    pins: Option<PathBuf>,
+    /// Resolve refs through the GitHub API (not available in this version: use --pins).
+    #[arg(long)]
+    online: bool,
+}
+
+pub fn run(args: &FixArgs) -> ExitCode {
+    use ci_guard::fix::{self, FixOptions, Pins, PinsError};
+    if args.online {
+        eprintln!("error: --online is not available in this version: use --pins FILE");
+        return ExitCode::from(2);
+    }
+    let pins = match args.pins.as_deref().map(Pins::load).transpose() {
+        Ok(p) => p,
+        Err(e @ PinsError::Invalid(_)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e @ PinsError::Io(_)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let opts = FixOptions {
+        paths: args.paths.clone(),
+        pins,
+    };
+    let fixes = match fix::plan(&opts) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(3);
+        }
+    };
+    let report = fix::report(&fixes);
+    if args.dry_run {
+        // The diff alone on standard output, so it can be piped to `git apply`.
+        let diff: String = fixes
+            .iter()
+            .map(|f| fix::unified_diff(&f.display, &f.original, &f.fixed))
+            .collect();
+        eprint!("{report}");
+        return print(&diff);
+    }
+    if let Err(e) = fix::write(&fixes) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(3);
+    }
+    print(&report)
+}
