@@ -296,6 +296,7 @@ pub(crate) mod tests {
             files: Vec::new(),
             languages: BTreeMap::from([(crate::workspace::Language::Python, 1)]),
             loose: false,
+            skipped: Vec::new(),
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(

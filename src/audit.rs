@@ -72,7 +72,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         .iter()
         .map(|repo| match (&explicit, Config::find(&repo.root)) {
             (Some(c), _) => Ok(c.clone()),
-            (None, Some(p)) => load_repository_config(&workspace, &p, &known),
+            (None, Some(p)) => load_repository_config(&workspace, repo, &p, &known),
             (None, None) => Ok(Config::default()),
         })
         .collect::<Result<_, _>>()?;
@@ -129,15 +129,12 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
 /// A repository's own config, with errors naming it as reports name files.
 fn load_repository_config(
     ws: &Workspace,
+    repo: &Repository,
     path: &Path,
     known: &[&str],
 ) -> Result<Config, ConfigError> {
     let display = crate::workspace::relative(&ws.report_root, path);
-    match std::fs::read_to_string(path) {
-        Ok(text) => Config::parse(&text, &display, known),
-        // Let `load` produce its own I/O error (unreadable, not UTF-8).
-        Err(_) => Config::load(path, known),
-    }
+    Config::load_in(&repo.root, path, &display, known)
 }
 
 /// A file read for parsing, or the finding that says why it could not be.
@@ -297,17 +294,15 @@ fn input_finding(rule: &'static RuleMeta, file: &WorkspaceFile, e: &ModelError) 
 /// Read a file as UTF-8 within the size cap; the error carries the position to report.
 fn read_text(file: &WorkspaceFile) -> Result<String, ModelError> {
     let at_start = Span::new(Pos::new(1, 1), Pos::new(1, 1));
-    if file.size > MAX_FILE_BYTES {
-        return Err(ModelError {
-            message: format!(
-                "file is {} bytes, over the {} byte limit; it was not parsed",
-                file.size, MAX_FILE_BYTES
-            ),
-            span: at_start,
-        });
-    }
-    let bytes = std::fs::read(&file.abs).map_err(|e| ModelError {
-        message: format!("cannot read file: {e}"),
+    // A regular file within the cap, checked on the open file: the walk saw a regular file,
+    // but what is opened is what counts.
+    let bytes = crate::untrusted::read(&file.abs, MAX_FILE_BYTES).map_err(|e| ModelError {
+        message: match e {
+            crate::untrusted::ReadError::TooLarge { size, cap } => {
+                format!("file is {size} bytes, over the {cap} byte limit; it was not parsed")
+            }
+            other => format!("cannot read file: {other}"),
+        },
         span: at_start,
     })?;
     String::from_utf8(bytes).map_err(|e| {

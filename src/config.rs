@@ -143,6 +143,27 @@ impl PathGlobs {
     }
 }
 
+/// Configuration bytes as UTF-8 text, or why they cannot be had.
+fn read_config(
+    bytes: Result<Vec<u8>, crate::untrusted::ReadError>,
+    display: &str,
+) -> Result<String, ConfigError> {
+    let io = |source| ConfigError::Io {
+        path: display.to_string(),
+        source,
+    };
+    let bytes = bytes.map_err(|e| match e {
+        crate::untrusted::ReadError::Io(e) => io(e),
+        other => io(std::io::Error::other(other.to_string())),
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
+}
+
 /// Repository-relative paths arrive from different sources (the walk, scanners, Windows
 /// checkouts); compare them in one shape: `/` separators, no leading `./` or `/`.
 fn normalize(rel_path: &str) -> &str {
@@ -183,20 +204,37 @@ pub struct Config {
 impl Config {
     /// The configuration file of a repository, if it has one (`.yml` wins over `.yaml`).
     pub fn find(repo_root: &Path) -> Option<PathBuf> {
+        // Whatever is there, link or not: a link is judged when it is read, not passed over.
         CONFIG_PATHS
             .iter()
             .map(|rel| repo_root.join(rel))
-            .find(|p| p.is_file())
+            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
     }
 
     /// Read and validate a configuration file. `known_rules` are the rule ids `rules:` may name.
     pub fn load(path: &Path, known_rules: &[&str]) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: display.clone(),
-            source,
-        })?;
+        let text = read_config(
+            crate::untrusted::read(path, crate::untrusted::DOCUMENT_CAP),
+            &display,
+        )?;
         Self::parse(&text, &display, known_rules)
+    }
+
+    /// Read and validate a repository's own configuration (`path`, found by [`Config::find`]):
+    /// only inside `repo_root` once symbolic links are resolved, so a `.github/ci-guard.yml`
+    /// that links elsewhere is refused without a word of what it points at. `display` names
+    /// it in errors.
+    pub fn load_in(
+        repo_root: &Path,
+        path: &Path,
+        display: &str,
+        known_rules: &[&str],
+    ) -> Result<Config, ConfigError> {
+        let bytes =
+            crate::untrusted::read_confined(repo_root, path, crate::untrusted::DOCUMENT_CAP);
+        let text = read_config(bytes, display)?;
+        Self::parse(&text, display, known_rules)
     }
 
     /// Validate configuration text; `display_path` names the file in errors.

@@ -119,6 +119,23 @@ pub fn read_no_symlink(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     read_open(open_regular(path, false)?, cap)
 }
 
+/// The first `n` bytes (or fewer) of a regular file, whatever its size.
+pub fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    open_regular(path, true)?.take(n).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// [`read`] as UTF-8; text that is not UTF-8 is an error, as for `std::fs::read_to_string`.
+pub fn read_string(path: &Path, cap: u64) -> Result<String, ReadError> {
+    String::from_utf8(read(path, cap)?).map_err(|_| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
+}
+
 /// [`read`] as UTF-8, invalid sequences replaced.
 pub fn read_lossy(path: &Path, cap: u64) -> Result<String, ReadError> {
     read(path, cap).map(|b| match String::from_utf8(b) {
@@ -146,11 +163,11 @@ pub fn read_confined(root: &Path, path: &Path, cap: u64) -> Result<Vec<u8>, Read
     read_open(open_regular(&real, false)?, cap)
 }
 
-/// Whether `path` (not followed) is a regular file, a directory, or something else, for a walk
-/// that must say what it skipped.
+/// What `path` (not followed) is when it is neither a regular file nor a directory (a FIFO, a
+/// device, a socket, a symbolic link), for a walk that must say what it skipped.
 pub fn skipped_kind(path: &Path) -> Option<&'static str> {
     let ft = std::fs::symlink_metadata(path).ok()?.file_type();
-    (!ft.is_file() && !ft.is_dir() && !ft.is_symlink()).then(|| kind_of(ft))
+    (!ft.is_file() && !ft.is_dir()).then(|| kind_of(ft))
 }
 
 #[cfg(test)]

@@ -121,6 +121,20 @@ pub struct Repository {
     /// audited, but nothing is said about a pipeline, which only a repository has (no
     /// assessment, no "the pipeline lacks X").
     pub loose: bool,
+    /// Entries where ci-guard would read a file but found something else, in path order.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A path where a file ci-guard reads would be (a workflow, an action, a lockfile, the
+/// configuration, anything under `.github/`) that is not a regular file: a FIFO or device
+/// (reading could block or never end), a symbolic link (never followed out of the walk), or a
+/// directory named like a workflow. It is not read, and reports list it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skipped {
+    /// Path relative to the report root, `/`-separated.
+    pub display: String,
+    /// What it is: `a FIFO`, `a device`, `a socket`, `a symbolic link`, `a directory`.
+    pub what: &'static str,
 }
 
 impl Repository {
@@ -163,6 +177,8 @@ impl Workspace {
 
         let mut repos: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
         let mut loose: Vec<(PathBuf, PathBuf)> = Vec::new();
+        // (input, path) of entries that are not regular files.
+        let mut skipped: Vec<(PathBuf, PathBuf)> = Vec::new();
         let mut named: BTreeSet<&Path> = BTreeSet::new();
         for input in &inputs {
             if input.is_file() {
@@ -171,7 +187,8 @@ impl Workspace {
                 named.insert(input);
                 continue;
             }
-            let (roots, files) = walk(input)?;
+            let (roots, files, odd) = walk(input)?;
+            skipped.extend(odd.into_iter().map(|p| (input.clone(), p)));
             // A file belongs to its nearest enclosing root. Looking its ancestors up in a set
             // keeps this linear in the files; a scan of every root per file was quadratic and
             // showed in profiles of folders holding hundreds of repositories.
@@ -190,6 +207,26 @@ impl Workspace {
             repos.entry(input).or_default().push(file);
         }
 
+        let roots: BTreeSet<PathBuf> = repos.keys().cloned().collect();
+        let mut skipped_by_root: BTreeMap<PathBuf, Vec<Skipped>> = BTreeMap::new();
+        for (input, path) in skipped {
+            let root = path
+                .ancestors()
+                .skip(1)
+                .find(|a| roots.contains(*a))
+                .map_or(input, Path::to_path_buf);
+            if let Some(what) = skipped_kind_of(&relative(&root, &path), &path) {
+                skipped_by_root.entry(root).or_default().push(Skipped {
+                    display: relative(&report_root, &path),
+                    what,
+                });
+            }
+        }
+        // A folder whose only workflow entries were skipped (a linked `.github/workflows`)
+        // is still reported, with what was skipped.
+        for root in skipped_by_root.keys() {
+            repos.entry(root.clone()).or_default();
+        }
         let mut repositories = Vec::new();
         for (root, mut files) in repos {
             files.sort();
@@ -200,7 +237,9 @@ impl Workspace {
                 root: root.clone(),
                 files: Vec::new(),
                 languages: BTreeMap::new(),
+                skipped: skipped_by_root.remove(&root).unwrap_or_default(),
             };
+            repo.skipped.sort();
             for abs in files {
                 let rel = relative(&root, &abs);
                 if let Some(lang) = language(&rel) {
@@ -282,10 +321,14 @@ fn is_repository(dir: &Path) -> bool {
 }
 
 /// Walk one directory, honouring `.gitignore` (also outside a git checkout), including hidden
-/// entries (`.github` is one), never following symlinks. Returns repository roots and files.
-fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+/// entries (`.github` is one), never following symlinks. Returns repository roots, regular
+/// files, and the entries that are neither regular files nor directories (and directories
+/// named like workflows), for [`skipped_kind_of`] to judge.
+#[allow(clippy::type_complexity)]
+fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>)> {
     let mut roots = Vec::new();
     let mut files = Vec::new();
+    let mut odd = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(false)
         .git_ignore(true)
@@ -311,14 +354,41 @@ fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
             {
                 roots.push(root.to_path_buf());
             }
+            let in_workflows = path
+                .parent()
+                .is_some_and(|p| p.ends_with(".github/workflows"));
+            let name = path.to_string_lossy();
+            if in_workflows && (name.ends_with(".yml") || name.ends_with(".yaml")) {
+                odd.push(path.to_path_buf());
+            }
         } else if ft.is_file() {
             files.push(path.to_path_buf());
+        } else {
+            odd.push(path.to_path_buf());
         }
     }
     if files.is_empty() && roots.is_empty() && !dir.is_dir() {
         bail!("`{}` is not a directory", dir.display());
     }
-    Ok((roots, files))
+    Ok((roots, files, odd))
+}
+
+/// What an entry the walk did not read is, when it stands where ci-guard would read a file:
+/// anything under `.github/` (a symbolic link `.github/workflows` included), or a path that
+/// names a workflow, action, lockfile, manifest, Dockerfile or configuration. Other links (a
+/// `node_modules/.bin` full of them) are not worth a line.
+fn skipped_kind_of(rel: &str, abs: &Path) -> Option<&'static str> {
+    let ft = std::fs::symlink_metadata(abs).ok()?.file_type();
+    let what = if ft.is_dir() {
+        "a directory"
+    } else {
+        crate::untrusted::skipped_kind(abs)?
+    };
+    // Classified by name only: the entry is not a file to look into.
+    let relevant = rel == ".github"
+        || rel.starts_with(".github/")
+        || classify(rel, Path::new("/nonexistent")).is_some();
+    relevant.then_some(what)
 }
 
 /// `path` relative to `base`, `/`-separated; `path` itself (lossy) when it is not under `base`.
@@ -491,14 +561,9 @@ fn manifest(name: &str) -> Option<Manifest> {
 
 /// CloudFormation and SAM templates carry one of these markers near the top.
 fn is_cloudformation(abs: &Path) -> bool {
-    use std::io::Read;
-    let Ok(file) = std::fs::File::open(abs) else {
+    let Ok(head) = crate::untrusted::read_head(abs, 4096) else {
         return false;
     };
-    let mut head = Vec::with_capacity(4096);
-    if file.take(4096).read_to_end(&mut head).is_err() {
-        return false;
-    }
     let head = String::from_utf8_lossy(&head);
     head.contains("AWSTemplateFormatVersion") || head.contains("AWS::Serverless-")
 }
@@ -643,6 +708,56 @@ mod tests {
                 (true, vec![("x.yml", FileKind::Workflow)]),
             ]
         );
+    }
+
+    #[test]
+    fn what_is_not_a_regular_file_is_skipped_and_listed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("repo");
+        let wf = root.join(".github/workflows");
+        std::fs::create_dir_all(wf.join("dir.yml")).expect("mkdir");
+        std::fs::create_dir_all(root.join("node_modules/.bin")).expect("mkdir");
+        std::fs::write(wf.join("ci.yml"), "on: push\n").expect("write");
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(wf.join("pipe.yml"))
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(fifo, "mkfifo");
+        std::os::unix::fs::symlink("/etc/passwd", root.join("requirements.txt")).expect("ln");
+        std::os::unix::fs::symlink("/usr/bin/env", root.join("node_modules/.bin/env")).expect("ln");
+        let ws = Workspace::discover(&[root.clone()]).expect("discover");
+        let repo = &ws.repositories[0];
+        let files: Vec<&str> = repo.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(files, [".github/workflows/ci.yml"]);
+        let skipped: Vec<(String, &str)> = repo
+            .skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.display.rsplit("repo/").next().unwrap_or("").to_string(),
+                    s.what,
+                )
+            })
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (".github/workflows/dir.yml".to_string(), "a directory"),
+                (".github/workflows/pipe.yml".to_string(), "a FIFO"),
+                ("requirements.txt".to_string(), "a symbolic link"),
+            ]
+        );
+
+        // A `.github/workflows` that is a link is not followed: no workflow, and it says so.
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(other.join(".github")).expect("mkdir");
+        std::os::unix::fs::symlink(&wf, other.join(".github/workflows")).expect("ln");
+        let ws = Workspace::discover(&[other]).expect("discover");
+        let repo = &ws.repositories[0];
+        assert!(repo.files.is_empty());
+        assert_eq!(repo.skipped.len(), 1);
+        assert!(repo.skipped[0].display.ends_with(".github/workflows"));
+        assert_eq!(repo.skipped[0].what, "a symbolic link");
     }
 
     #[test]

@@ -43,17 +43,22 @@ pub struct Baseline {
 impl Baseline {
     pub fn load(path: &Path) -> Result<Self, BaselineError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                BaselineError::Missing {
-                    path: shown.clone(),
+        let bytes =
+            crate::untrusted::read(path, crate::untrusted::SCANNER_OUTPUT_CAP).map_err(|e| {
+                if e.is_not_found() {
+                    BaselineError::Missing {
+                        path: shown.clone(),
+                    }
+                } else {
+                    BaselineError::Invalid {
+                        path: shown.clone(),
+                        reason: e.to_string(),
+                    }
                 }
-            } else {
-                BaselineError::Invalid {
-                    path: shown.clone(),
-                    reason: e.to_string(),
-                }
-            }
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| BaselineError::Invalid {
+            path: shown.clone(),
+            reason: "not UTF-8".into(),
         })?;
         Self::parse(&text).map_err(|reason| BaselineError::Invalid {
             path: shown,

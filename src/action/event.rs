@@ -15,8 +15,9 @@ pub struct Target {
 /// Read the event payload; `None` when there is none or it is not JSON (then only the
 /// `GITHUB_*` variables count).
 pub fn payload(runner: &Runner) -> Option<Value> {
-    let text = std::fs::read_to_string(runner.event_path.as_ref()?).ok()?;
-    serde_json::from_str(&text).ok()
+    let bytes =
+        crate::untrusted::read(runner.event_path.as_ref()?, crate::untrusted::DOCUMENT_CAP).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// The upload target, or why there is none.

@@ -224,7 +224,7 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
             if !matches!(file.kind, FileKind::Workflow | FileKind::Action) {
                 continue;
             }
-            let text = std::fs::read_to_string(&file.abs)
+            let text = crate::untrusted::read_string(&file.abs, crate::audit::MAX_FILE_BYTES)
                 .with_context(|| format!("cannot read {}", file.abs.display()))?;
             if file.kind == FileKind::Workflow
                 && let (Some(workflow), _) = parse_workflow(&text, &file.rel)

@@ -44,7 +44,7 @@ fn key(name: &str, git_ref: &str) -> String {
 
 impl Pins {
     pub fn load(path: &Path) -> Result<Self, PinsError> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::untrusted::read_string(path, crate::untrusted::DOCUMENT_CAP)
             .map_err(|e| PinsError::Io(format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&text, &path.display().to_string())
     }

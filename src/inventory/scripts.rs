@@ -132,7 +132,8 @@ impl ScriptIndex {
             if rel.split('/').any(|c| c == "node_modules") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(abs) else {
+            let Ok(text) = crate::untrusted::read_string(abs, crate::untrusted::DOCUMENT_CAP)
+            else {
                 continue;
             };
             idx.add(runner, &rel, &dir, &text);

@@ -15,6 +15,7 @@ fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory 
         files: Vec::new(),
         languages: BTreeMap::new(),
         loose: false,
+        skipped: Vec::new(),
     };
     let config = Config::default();
     let wfs = workflows

@@ -267,9 +267,15 @@ fn result(
         && l.start.line > 0
     {
         let h = hashes.entry(l.path.clone()).or_insert_with(|| {
-            std::fs::read_to_string(root.join(&l.path))
-                .ok()
-                .map(|t| LineHashes::new(&t))
+            // The path is the tool's word: read only inside the root, a regular file.
+            crate::untrusted::read_confined(
+                root,
+                &root.join(&l.path),
+                crate::untrusted::LOCKFILE_CAP,
+            )
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|t| LineHashes::new(&t))
         });
         if let Some(hash) = h.as_ref().and_then(|h| h.get(l.start.line)) {
             fingerprints.insert("primaryLocationLineHash".to_owned(), hash.to_string());

@@ -589,6 +589,7 @@ pub(crate) mod corpus {
             files: Vec::new(),
             languages: BTreeMap::new(),
             loose: false,
+            skipped: Vec::new(),
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(&repo, &config, workflows, actions);

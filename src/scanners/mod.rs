@@ -212,15 +212,19 @@ pub fn configured(
     root: &std::path::Path,
     config: Option<&std::path::Path>,
 ) -> Result<Option<Vec<String>>, ScanFailure> {
-    let path = match config {
-        Some(c) => Some(c.to_path_buf()),
-        None => crate::config::Config::find(root),
-    };
-    let Some(path) = path else {
-        return Ok(None);
-    };
+    use crate::config::Config;
     let known = crate::rules::ids();
-    crate::config::Config::load(&path, &known)
+    let loaded = match config {
+        Some(c) => Config::load(c, &known),
+        None => match Config::find(root) {
+            Some(p) => {
+                let display = crate::workspace::relative(root, &p);
+                Config::load_in(root, &p, &display, &known)
+            }
+            None => return Ok(None),
+        },
+    };
+    loaded
         .map(|c| c.scanners().map(<[String]>::to_vec))
         .map_err(|e| ScanFailure::Usage(e.to_string()))
 }

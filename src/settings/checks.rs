@@ -308,6 +308,7 @@ mod tests {
             files: Vec::new(),
             languages: Default::default(),
             loose: false,
+            skipped: Vec::new(),
         };
         let config = Config::default();
         let workflows = files

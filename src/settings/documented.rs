@@ -155,8 +155,7 @@ fn candidate_files(root: &Path) -> Vec<(String, String)> {
                     stack.push((rel, d + 1));
                 } else if ft.is_file()
                     && exts.iter().any(|x| name.ends_with(x))
-                    && e.metadata().is_ok_and(|m| m.len() <= MAX_DOC_BYTES)
-                    && let Ok(text) = std::fs::read_to_string(e.path())
+                    && let Ok(text) = crate::untrusted::read_string(&e.path(), MAX_DOC_BYTES)
                     && (text.contains("required_status_checks")
                         || text.contains("required_pull_request_reviews"))
                 {

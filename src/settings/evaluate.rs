@@ -1046,6 +1046,7 @@ mod tests {
             files: Vec::new(),
             languages: Default::default(),
             loose: false,
+            skipped: Vec::new(),
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(
