@@ -725,7 +725,7 @@ mod tests {
         assert!(fifo, "mkfifo");
         std::os::unix::fs::symlink("/etc/passwd", root.join("requirements.txt")).expect("ln");
         std::os::unix::fs::symlink("/usr/bin/env", root.join("node_modules/.bin/env")).expect("ln");
-        let ws = Workspace::discover(&[root.clone()]).expect("discover");
+        let ws = Workspace::discover(std::slice::from_ref(&root)).expect("discover");
         let repo = &ws.repositories[0];
         let files: Vec<&str> = repo.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(files, [".github/workflows/ci.yml"]);
