@@ -9,11 +9,12 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use support::fake_github::{Server, http, route};
+use support::DATA;
+use support::fake_github::{Reply, Server, http, now, recorded_headers, response, route, with};
 
 /// A token in the shape GitHub gives a workflow run (`ghs_` and 36 characters).
 const TOKEN: &str = "ghs_h0st1leT0kenV4lue0123456789abcdefgh";
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+const SHA: &str = "146fd70443ee744da4753ed5230bb809d472128a";
 
 fn data(rel: &str) -> String {
     std::fs::read_to_string(format!("{DATA}{rel}")).expect("test data")
@@ -350,4 +351,147 @@ fn a_job_of_sixty_thousand_steps_is_audited() {
     assert_eq!(lines.len(), 30_000);
     assert_eq!(lines.first(), Some(&6));
     assert_eq!(lines.last(), Some(&(6 + 59_998)));
+}
+
+/// What the action left: exit code, stdout, stderr, the summary, and how long it took.
+struct Action {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    summary: String,
+    elapsed: Duration,
+}
+
+/// `ci-guard run` as the runner starts it on a push to `main` of octo-org/app, against the
+/// GitHub API at `api`, with the settings check and the upload on.
+fn action(dir: &tempfile::TempDir, api: &str, inputs: &[(&str, &str)]) -> Action {
+    let r = root(dir);
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!("{{\"ref\": \"refs/heads/main\", \"after\": \"{SHA}\"}}"),
+    )
+    .expect("event");
+    let summary = dir.path().join("summary.md");
+    let _ = std::fs::remove_file(&summary);
+    let mut env: Vec<(String, String)> = vec![
+        ("GITHUB_ACTIONS".into(), "true".into()),
+        ("GITHUB_WORKSPACE".into(), r.display().to_string()),
+        ("GITHUB_REPOSITORY".into(), "octo-org/app".into()),
+        ("GITHUB_SHA".into(), SHA.into()),
+        ("GITHUB_REF".into(), "refs/heads/main".into()),
+        ("GITHUB_EVENT_NAME".into(), "push".into()),
+        ("GITHUB_EVENT_PATH".into(), event.display().to_string()),
+        ("GITHUB_STEP_SUMMARY".into(), summary.display().to_string()),
+        (
+            "GITHUB_OUTPUT".into(),
+            dir.path().join("output").display().to_string(),
+        ),
+        ("GITHUB_API_URL".into(), api.into()),
+        ("INPUT_CHECKS".into(), "workflows,settings".into()),
+        ("INPUT_UPLOAD".into(), "true".into()),
+        ("INPUT_FAIL-ON".into(), "none".into()),
+    ];
+    for (k, v) in inputs {
+        env.push((
+            format!("INPUT_{}", k.to_ascii_uppercase()),
+            (*v).to_string(),
+        ));
+    }
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let started = Instant::now();
+    let out = ci_guard(&r, &["run", "--backoff-ms", "50"], &env);
+    Action {
+        code: out.status.code().unwrap_or(-1),
+        stdout: text(&out.stdout),
+        stderr: text(&out.stderr),
+        summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// A GitHub API that takes every connection and never answers: the settings and the upload
+/// together cost the run's network time (here 6 s), not minutes per request; the SARIF is
+/// written, and what was not read says why.
+#[test]
+fn a_server_that_never_answers_costs_the_network_timeout_once() {
+    let server = Server::start(
+        vec![Reply::Hang(Duration::from_secs(600))],
+        vec![Reply::Hang(Duration::from_secs(600))],
+    );
+    let dir = repo(&[]);
+    let a = action(&dir, &server.url(), &[("network-timeout", "6")]);
+    assert_eq!(a.code, 0, "{}\n{}", a.stdout, a.stderr);
+    assert!(a.elapsed < Duration::from_secs(30), "{:?}", a.elapsed);
+    assert!(a.elapsed >= Duration::from_secs(5), "{:?}", a.elapsed);
+    assert!(root(&dir).join("ci-guard.sarif").exists());
+    // One request waited out the time; nothing else was sent after it.
+    assert_eq!(server.seen().len(), 1, "{:?}", server.seen());
+    assert!(a.summary.contains("6 s for network work"), "{}", a.summary);
+    assert!(
+        a.stdout.contains("code scanning upload failed") && a.stdout.contains("not sent"),
+        "{}",
+        a.stdout
+    );
+}
+
+/// An upload answered with 500 may have been taken by GitHub: it is sent once, not five times.
+#[test]
+fn an_upload_answered_with_500_is_sent_once() {
+    let server = Server::routed(vec![route(
+        "POST",
+        "/repos/octo-org/app/code-scanning/sarifs",
+        vec![http(
+            "500 Internal Server Error",
+            vec![("Content-Type".into(), "application/json".into())],
+            "{\"message\":\"Server Error\"}",
+        )],
+    )]);
+    let dir = repo(&[]);
+    let a = action(&dir, &server.url(), &[("checks", "workflows")]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    let posts = server.seen().iter().filter(|s| s.method == "POST").count();
+    assert_eq!(posts, 1);
+    let warning = a
+        .stdout
+        .lines()
+        .find(|l| l.contains("code scanning upload failed"))
+        .unwrap_or_default();
+    assert!(
+        warning.contains("HTTP 500") && warning.contains("not sent again"),
+        "{}",
+        a.stdout
+    );
+}
+
+/// A spent rate limit (resetting in an hour) is met once: the settings stop, and the upload,
+/// on the same API and token, is not sent into it.
+#[test]
+fn a_spent_rate_limit_stops_every_call_to_that_api() {
+    let headers = with(
+        with(
+            recorded_headers("core 200, classic PAT, 2025"),
+            "X-RateLimit-Remaining",
+            "0",
+        ),
+        "X-RateLimit-Reset",
+        &(now() + 3600).to_string(),
+    );
+    let limited = http(
+        "403 Forbidden",
+        headers,
+        &response("rate-limit.403.primary-installation.json"),
+    );
+    let server = Server::start(vec![limited.clone()], vec![limited]);
+    let dir = repo(&[]);
+    let a = action(&dir, &server.url(), &[]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert!(a.elapsed < Duration::from_secs(30), "{:?}", a.elapsed);
+    assert_eq!(server.seen().len(), 1, "{:?}", server.seen());
+    assert!(a.summary.contains("rate-limited"), "{}", a.summary);
+    assert!(
+        a.stdout.contains("failed earlier in this run"),
+        "{}",
+        a.stdout
+    );
 }

@@ -130,6 +130,8 @@ pub struct Inputs {
     pub summary: bool,
     /// Native SCA: look the lockfiles' packages up in OSV (needs the network).
     pub osv: bool,
+    /// `network-timeout`: seconds for all the network work of the run; the default when `None`.
+    pub network_timeout: Option<std::time::Duration>,
 }
 
 /// An input with a value it cannot take (exit code 2).
@@ -229,6 +231,20 @@ impl Inputs {
             Some("true") => true,
             Some(v) => return Err(err("osv", format!("`{v}` is not true or false"))),
         };
+        let network_timeout = match get("network-timeout") {
+            None => None,
+            Some(v) => Some(
+                crate::verify_deploy::parse_seconds(&v)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| {
+                        err(
+                            "network-timeout",
+                            format!("`{v}` is not a number of seconds above 0"),
+                        )
+                    })?,
+            ),
+        };
         Ok(Self {
             path: get("path").unwrap_or_else(|| ".".into()),
             token: get("token").as_deref().and_then(Token::new),
@@ -246,6 +262,7 @@ impl Inputs {
             config: get("config").map(PathBuf::from),
             summary,
             osv,
+            network_timeout,
         })
     }
 }

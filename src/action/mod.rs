@@ -26,9 +26,10 @@ use std::time::Duration;
 use crate::audit::{self, AuditError, AuditOptions};
 use crate::finding::Severity;
 use crate::github::code_scanning::{self, Processing, Upload};
-use crate::github::{Client, ClientOptions, GithubError};
+use crate::github::{Client, ClientOptions, GithubError, Network};
 use crate::report;
 use crate::report::github::escape_data;
+use std::sync::Arc;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
@@ -47,7 +48,13 @@ pub struct Tuning {
     pub upload_timeout: Duration,
     /// First wait between status polls (doubled up to 15 times).
     pub poll_interval: Duration,
+    /// All network work of the run (settings, OSV, upload and its processing) within this.
+    pub network_timeout: Duration,
 }
+
+/// The network deadline of a run when no input sets one: well under what a job waits for a
+/// step, so a server that never answers costs minutes, not the job.
+pub const DEFAULT_NETWORK_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl Default for Tuning {
     fn default() -> Self {
@@ -58,6 +65,7 @@ impl Default for Tuning {
             max_rate_limit_wait: Duration::from_secs(90),
             upload_timeout: Duration::from_secs(120),
             poll_interval: Duration::from_secs(2),
+            network_timeout: DEFAULT_NETWORK_TIMEOUT,
         }
     }
 }
@@ -101,6 +109,8 @@ enum UploadOutcome {
 /// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
 pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let started_at = crate::time::now();
+    // One clock and one circuit breaker for every request of the run.
+    let network = Network::with_deadline(inputs.network_timeout.unwrap_or(tuning.network_timeout));
     let console = Console {
         actions: runner.in_actions,
     };
@@ -139,7 +149,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         let opts = AuditOptions {
             paths: vec![at(Path::new(&inputs.path))],
             config: inputs.config.as_deref().map(at),
-            settings: settings_mode(inputs, runner, tuning),
+            settings: settings_mode(inputs, runner, tuning, &network),
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
@@ -170,7 +180,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     // Scanners, when `checks` lists them or `scanners`/the config's `scanners:` names some:
     // their runs join the report before any sink renders it.
     let mut report = report;
-    match run_scanners(inputs, &at) {
+    match run_scanners(inputs, &at, &network) {
         Ok(runs) if !runs.is_empty() => {
             for a in &mut report.assessments {
                 a.scans_run_by_ci_guard(&runs);
@@ -310,6 +320,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         inputs,
         runner,
         tuning,
+        &network,
         &console,
         &log,
         &workspace,
@@ -427,6 +438,7 @@ fn settings_mode(
     inputs: &Inputs,
     runner: &Runner,
     tuning: &Tuning,
+    network: &Arc<Network>,
 ) -> crate::settings::SettingsMode {
     use crate::settings::{self, SettingsMode};
     let offline = |reason: &str| SettingsMode::Offline {
@@ -457,6 +469,7 @@ fn settings_mode(
         timeout: tuning.http_timeout,
         backoff: tuning.backoff,
         max_rate_limit_wait: tuning.max_rate_limit_wait,
+        network: Some(network.clone()),
     };
     settings::mode(&req).unwrap_or_else(|e| offline(&format!("not read: {e}")))
 }
@@ -559,6 +572,7 @@ fn fingerprints_name(sarif: &str) -> String {
 fn run_scanners(
     inputs: &Inputs,
     at: &dyn Fn(&Path) -> PathBuf,
+    network: &Arc<Network>,
 ) -> Result<Vec<crate::scanners::model::ToolRun>, crate::scanners::ScanFailure> {
     let root = at(Path::new(&inputs.path));
     let config = inputs.config.as_deref().map(at);
@@ -571,6 +585,7 @@ fn run_scanners(
     }
     let mut req = crate::scanners::ScanRequest {
         osv: inputs.osv,
+        network: Some(network.clone()),
         ..Default::default()
     };
     if !inputs.scanners.is_empty() {
@@ -602,6 +617,7 @@ fn upload(
     inputs: &Inputs,
     runner: &Runner,
     tuning: &Tuning,
+    network: &Arc<Network>,
     console: &Console,
     log: &serde_json::Value,
     workspace: &Path,
@@ -642,6 +658,7 @@ fn upload(
     opts.backoff = tuning.backoff;
     opts.max_backoff = tuning.backoff.saturating_mul(16);
     opts.max_rate_limit_wait = tuning.max_rate_limit_wait;
+    opts.network = network.clone();
     let client = Client::new(opts);
 
     let bytes = serde_json::to_vec(log).unwrap_or_default();
@@ -674,7 +691,10 @@ fn upload(
                 &client,
                 &target.repository,
                 &id,
-                tuning.upload_timeout,
+                // Processing is waited for within the run's network time too.
+                network
+                    .remaining()
+                    .map_or(tuning.upload_timeout, |r| r.min(tuning.upload_timeout)),
                 tuning.poll_interval,
             )
             .map_err(|e| e.to_string());

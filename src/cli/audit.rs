@@ -84,6 +84,8 @@ pub fn run(args: &AuditArgs) -> ExitCode {
                 .and_then(ci_guard::github::Token::new)
         })
     };
+    // One deadline for the settings and the OSV lookup alike.
+    let network = args.scan_flags.network();
     let settings = match ci_guard::settings::mode(&ci_guard::settings::Request {
         repository: args.repo.clone(),
         git_ref: args.git_ref.clone(),
@@ -98,6 +100,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         timeout: args.http_timeout,
         backoff: std::time::Duration::from_millis(args.backoff_ms),
         max_rate_limit_wait: args.max_rate_limit_wait,
+        network: Some(network.clone()),
     }) {
         Ok(m) => m,
         Err(e) => {
@@ -138,6 +141,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             &args.scan_flags,
             &args.paths,
             args.config.as_deref(),
+            network.clone(),
         )
     {
         return code;

@@ -86,6 +86,10 @@ pub struct RunArgs {
     /// Seconds to wait for code scanning to process the upload.
     #[arg(long, default_value = "120", hide = true, value_parser = ci_guard::verify_deploy::parse_seconds)]
     upload_timeout: std::time::Duration,
+    /// Seconds for all the network work of the run: settings, OSV, upload and its processing
+    /// [input: network-timeout; default 120]
+    #[arg(long)]
+    network_timeout: Option<String>,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -114,6 +118,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         ("repository", &args.repository),
         ("sha", &args.sha),
         ("ref", &args.git_ref),
+        ("network-timeout", &args.network_timeout),
     ] {
         if let Some(v) = value {
             flags.insert(name.to_string(), v.clone());
@@ -143,6 +148,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         max_rate_limit_wait: args.max_rate_limit_wait,
         upload_timeout: args.upload_timeout,
         poll_interval: std::time::Duration::from_millis(args.backoff_ms),
+        network_timeout: action::DEFAULT_NETWORK_TIMEOUT,
     };
     ExitCode::from(action::run(&inputs, &runner, &tuning))
 }

@@ -68,6 +68,10 @@ pub struct ScanFlags {
     /// Also look the lockfiles' packages up in OSV (native SCA; network, OSV_API_URL overrides).
     #[arg(long)]
     osv: bool,
+    /// Seconds for all the network work of the run (OSV; with `audit --repo`, the settings too):
+    /// no request is begun, and no wait, past it.
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = ci_guard::verify_deploy::parse_seconds)]
+    network_timeout: std::time::Duration,
 }
 
 impl ScanFlags {
@@ -81,7 +85,15 @@ impl ScanFlags {
             || self.osv
     }
 
-    fn request(&self) -> Result<ci_guard::scanners::ScanRequest, String> {
+    /// The run's network deadline, from now.
+    pub fn network(&self) -> std::sync::Arc<ci_guard::github::Network> {
+        ci_guard::github::Network::with_deadline(self.network_timeout)
+    }
+
+    fn request(
+        &self,
+        network: std::sync::Arc<ci_guard::github::Network>,
+    ) -> Result<ci_guard::scanners::ScanRequest, String> {
         let mut from = Vec::new();
         for f in &self.from {
             let Some((tool, file)) = f.split_once('=') else {
@@ -105,6 +117,7 @@ impl ScanFlags {
             image: self.image.clone(),
             semgrep_config: self.semgrep_config.clone(),
             osv: self.osv,
+            network: Some(network),
         })
     }
 }
@@ -137,8 +150,9 @@ pub fn add_scans(
     flags: &ScanFlags,
     paths: &[PathBuf],
     config: Option<&std::path::Path>,
+    network: std::sync::Arc<ci_guard::github::Network>,
 ) -> Result<(), ExitCode> {
-    let request = flags.request().map_err(|e| {
+    let request = flags.request(network).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
@@ -176,6 +190,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         &args.scan,
         std::slice::from_ref(&args.path),
         args.config.as_deref(),
+        args.scan.network(),
     ) {
         return code;
     }

@@ -60,7 +60,9 @@ pub fn upload(
     encoded_sarif: String,
 ) -> Result<String, GithubError> {
     let path = format!("/repos/{}/code-scanning/sarifs", upload.repository);
-    let answer = client.post_json(&path, &request_body(upload, encoded_sarif))?;
+    // Not idempotent: a 5xx or a cut answer may come after GitHub took the upload, and a
+    // second one would be a second analysis. Sent again only when it cannot have arrived.
+    let answer = client.create_json(&path, &request_body(upload, encoded_sarif))?;
     match answer.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => Ok(id.to_string()),
         _ => Err(GithubError::InvalidJson {

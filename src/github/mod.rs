@@ -16,19 +16,29 @@
 //!   is soon, else give up with [`GithubError::RateLimited`]) and secondary limits (403/429 with
 //!   `retry-after`, or the "secondary rate limit" message, which GitHub says to wait a minute on);
 //! - `Link` pagination;
-//! - a per-run request budget, so a misbehaving server cannot make a run send requests forever.
+//! - a per-run request budget, so a misbehaving server cannot make a run send requests forever;
+//! - one deadline for all the network work of a run ([`Network`], shared by every client of the
+//!   run): no attempt outlasts it and no wait is begun that would pass it;
+//! - a circuit breaker: an API that failed its retries (no answer, 5xx, a spent rate limit) is
+//!   not called again in the run, by this client or another sharing the [`Network`];
+//! - requests that are not idempotent (the SARIF upload) are sent again only when the server
+//!   cannot have received them (no connection was made) or said so (a rate limit).
 
 pub mod code_scanning;
 
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// GitHub's error bodies are small; successful bodies we read are at most a page of results.
 const BODY_LIMIT: u64 = 16 * 1024 * 1024;
+/// The longest a connection may take to open (the attempt's own limit applies when shorter).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error message is kept: enough for GitHub's sentences, not a whole HTML page.
 const MESSAGE_CHARS: usize = 400;
 
@@ -55,6 +65,64 @@ impl std::fmt::Debug for Token {
     }
 }
 
+/// What every client of one run shares: one deadline for all its network work, and the APIs
+/// that failed their retries and are not called again.
+#[derive(Debug, Default)]
+pub struct Network {
+    deadline: Option<Instant>,
+    /// How long the run gave itself, for messages.
+    total: Duration,
+    /// API base URL → why it is no longer called.
+    broken: Mutex<BTreeMap<String, String>>,
+}
+
+impl Network {
+    /// No deadline (one-off clients and tests); the breaker still works.
+    pub fn unbounded() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// All network work of the run must be done within `total` from now.
+    pub fn with_deadline(total: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            deadline: Some(Instant::now() + total),
+            total,
+            broken: Mutex::default(),
+        })
+    }
+
+    /// Time left; `None` without a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn expired(&self) -> bool {
+        self.remaining().is_some_and(|r| r.is_zero())
+    }
+
+    fn broken(&self, api: &str) -> Option<String> {
+        self.broken.lock().ok()?.get(api).cloned()
+    }
+
+    fn trip(&self, api: &str, why: String) {
+        if let Ok(mut b) = self.broken.lock() {
+            b.entry(api.to_string()).or_insert(why);
+        }
+    }
+}
+
+/// Whether a request may be sent again after a failure that left its fate unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// Reading (and PUTs that set a value): sending twice does no harm.
+    Idempotent,
+    /// Creating something (the SARIF upload): again only when the server cannot have received
+    /// it (no connection) or said it did not act on it (a rate limit, with its wait).
+    OnlyIfNotReceived,
+}
+
 #[derive(Clone, Debug)]
 pub struct ClientOptions {
     /// Without a trailing slash, e.g. `https://api.github.com` or `https://ghe.example/api/v3`.
@@ -76,6 +144,8 @@ pub struct ClientOptions {
     pub accept: String,
     /// The `X-GitHub-Api-Version` header, when the API is GitHub's.
     pub api_version: Option<String>,
+    /// The run's deadline and circuit breaker, shared with its other clients.
+    pub network: Arc<Network>,
 }
 
 impl ClientOptions {
@@ -92,6 +162,7 @@ impl ClientOptions {
             user_agent: format!("ci-guard/{}", crate::VERSION),
             accept: "application/vnd.github+json".to_string(),
             api_version: Some("2022-11-28".to_string()),
+            network: Network::unbounded(),
         }
     }
 
@@ -183,6 +254,28 @@ pub enum GithubError {
         path: String,
         api_url: String,
     },
+    #[error(
+        "{method} {path} not sent: this run's {} s for network work are spent (after {attempts} attempt(s))",
+        total.as_secs()
+    )]
+    Deadline {
+        method: Method,
+        path: String,
+        total: Duration,
+        attempts: u32,
+    },
+    #[error(
+        "{method} {path} not sent: the API failed earlier in this run and is not called again ({reason})"
+    )]
+    CircuitOpen {
+        method: Method,
+        path: String,
+        reason: String,
+    },
+    /// A request that is not idempotent failed in a way that leaves unknown whether the
+    /// server acted on it: not sent again.
+    #[error("{first}; not sent again, as the server may have received it")]
+    NotRetried { first: Box<GithubError> },
 }
 
 impl GithubError {
@@ -192,6 +285,7 @@ impl GithubError {
             GithubError::Status { status, .. }
             | GithubError::RateLimited { status, .. }
             | GithubError::InvalidJson { status, .. } => Some(*status),
+            GithubError::NotRetried { first } => first.status(),
             _ => None,
         }
     }
@@ -200,6 +294,7 @@ impl GithubError {
     pub fn message(&self) -> Option<&str> {
         match self {
             GithubError::Status { message, .. } => Some(message),
+            GithubError::NotRetried { first } => first.message(),
             _ => None,
         }
     }
@@ -213,6 +308,9 @@ impl GithubError {
             GithubError::InvalidJson { .. } => "invalid-json".into(),
             GithubError::BudgetExhausted { .. } => "request-budget".into(),
             GithubError::ForeignUrl { .. } => "foreign-url".into(),
+            GithubError::Deadline { .. } => "deadline".into(),
+            GithubError::CircuitOpen { .. } => "circuit-open".into(),
+            GithubError::NotRetried { first } => first.kind(),
         }
     }
 }
@@ -319,18 +417,54 @@ impl Client {
         Ok(out)
     }
 
-    /// One request, retried as the module documentation says.
+    /// One request, retried as the module documentation says (as an idempotent one).
     pub fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Response, GithubError> {
+        self.send_with(method, path, body, Retry::Idempotent)
+    }
+
+    /// A POST that creates something (the SARIF upload): sent again only when it cannot have
+    /// been received.
+    pub fn create_json(&self, path: &str, body: &Value) -> Result<Value, GithubError> {
+        Ok(self
+            .send_with(Method::Post, path, Some(body), Retry::OnlyIfNotReceived)?
+            .body)
+    }
+
+    /// One request under the run's deadline and circuit breaker, retried as `retry` allows.
+    pub fn send_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+    ) -> Result<Response, GithubError> {
         let url = self.url(method, path)?;
         let shown = shown_path(path, &self.opts.api_url);
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let network = &self.opts.network;
+        let deadline = |attempts: u32| GithubError::Deadline {
+            method,
+            path: shown.clone(),
+            total: network.total,
+            attempts,
+        };
         let mut attempt = 0u32;
         loop {
+            if let Some(reason) = network.broken(&self.opts.api_url) {
+                return Err(GithubError::CircuitOpen {
+                    method,
+                    path: shown,
+                    reason,
+                });
+            }
+            if network.expired() {
+                return Err(deadline(attempt));
+            }
             attempt += 1;
             if self.sent.fetch_add(1, Ordering::SeqCst) >= self.opts.budget {
                 self.sent.fetch_sub(1, Ordering::SeqCst);
@@ -340,26 +474,47 @@ impl Client {
                     budget: self.opts.budget,
                 });
             }
+            let mut not_received = false;
             let step = match self.once(method, &url, payload.as_deref()) {
                 Ok(raw) => judge(method, &shown, raw, attempt, &self.opts, now_epoch()),
-                Err(detail) => Step::Retry(
-                    GithubError::Transport {
-                        method,
-                        path: shown.clone(),
-                        detail,
-                        attempts: attempt,
-                    },
-                    None,
-                ),
+                Err((detail, unsent)) => {
+                    not_received = unsent;
+                    Step::Retry(
+                        GithubError::Transport {
+                            method,
+                            path: shown.clone(),
+                            detail,
+                            attempts: attempt,
+                        },
+                        None,
+                    )
+                }
             };
             match step {
                 Step::Done(resp) => return Ok(resp),
-                Step::Fail(e) => return Err(e),
+                Step::Fail(e) => {
+                    if let GithubError::RateLimited { detail, .. } = &e {
+                        network.trip(&self.opts.api_url, format!("rate-limited: {detail}"));
+                    }
+                    return Err(e);
+                }
                 Step::Retry(e, wait) => {
+                    // The server said it did not act on it (a rate limit), or never saw it.
+                    let safe = not_received || matches!(e, GithubError::RateLimited { .. });
+                    if retry == Retry::OnlyIfNotReceived && !safe {
+                        return Err(GithubError::NotRetried { first: Box::new(e) });
+                    }
                     if attempt > self.opts.retries {
+                        network.trip(
+                            &self.opts.api_url,
+                            format!("{} attempt(s) failed: {e}", attempt),
+                        );
                         return Err(e);
                     }
                     let wait = wait.unwrap_or_else(|| backoff(&self.opts, attempt));
+                    if network.remaining().is_some_and(|r| r <= wait) {
+                        return Err(deadline(attempt));
+                    }
                     std::thread::sleep(wait);
                 }
             }
@@ -384,8 +539,16 @@ impl Client {
         }
     }
 
-    /// One attempt: the status, headers and body, or why there is no answer.
-    fn once(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Raw, String> {
+    /// One attempt: the status, headers and body, or why there is no answer and whether the
+    /// request certainly did not reach the server. It takes at most the client's timeout, and
+    /// never past the run's deadline.
+    fn once(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Raw, (String, bool)> {
+        let limit = match self.opts.network.remaining() {
+            Some(r) => r.min(self.opts.timeout),
+            None => self.opts.timeout,
+        };
+        // Connecting gets its own, shorter limit: a failure there means nothing was sent.
+        let connect = limit.min(CONNECT_TIMEOUT);
         let auth = self
             .opts
             .token
@@ -393,7 +556,12 @@ impl Client {
             .map(|t| format!("Bearer {}", t.expose()));
         macro_rules! prepare {
             ($req:expr) => {{
-                let mut r = $req.header("accept", self.opts.accept.as_str());
+                let mut r = $req
+                    .config()
+                    .timeout_global(Some(limit))
+                    .timeout_connect(Some(connect))
+                    .build()
+                    .header("accept", self.opts.accept.as_str());
                 if let Some(v) = &self.opts.api_version {
                     r = r.header("x-github-api-version", v.as_str());
                 }
@@ -417,7 +585,7 @@ impl Client {
                     .send(body.unwrap_or_default())
             }
         };
-        let mut resp = result.map_err(|e| transport_detail(&e))?;
+        let mut resp = result.map_err(|e| (transport_detail(&e), not_received(&e)))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
@@ -446,9 +614,12 @@ impl Client {
                 headers,
                 body: Vec::new(),
             }),
-            Err(e) => Err(format!(
-                "HTTP {status}, but the body could not be read: {}",
-                transport_detail(&e)
+            Err(e) => Err((
+                format!(
+                    "HTTP {status}, but the body could not be read: {}",
+                    transport_detail(&e)
+                ),
+                false,
             )),
         }
     }
@@ -683,6 +854,18 @@ fn transport_detail(e: &ureq::Error) -> String {
         ureq::Error::Protocol(p) => format!("the answer is not valid HTTP: {p}"),
         ureq::Error::HostNotFound => "host not found".into(),
         other => other.to_string(),
+    }
+}
+
+/// Whether a failed request certainly did not reach the server: no connection was made.
+fn not_received(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::ConnectProxyFailed(_)
+        | ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::ConnectionRefused,
+        _ => false,
     }
 }
 

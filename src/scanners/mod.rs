@@ -31,6 +31,8 @@ pub struct ScanRequest {
     /// `--osv`: native SCA, the lockfiles' packages looked up in OSV (network; `OSV_API_URL`
     /// overrides the API).
     pub osv: bool,
+    /// The run's network deadline and circuit breaker (the OSV lookup shares them).
+    pub network: Option<std::sync::Arc<crate::github::Network>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +67,9 @@ pub fn run(
 ) -> Result<Vec<ToolRun>, ScanFailure> {
     // The OSV lookups only wait on the network: they run beside the tools, not after them.
     let (executed, native) = std::thread::scope(|s| {
-        let native = req.osv.then(|| s.spawn(|| osv_runs(ws)));
+        let native = req
+            .osv
+            .then(|| s.spawn(|| osv_runs(ws, req.network.clone())));
         let executed = if req.executes(configured.is_some()) {
             execute(ws, configured, req)
         } else {
@@ -173,8 +177,15 @@ fn execute(
 }
 
 /// Native SCA: one OSV run per repository (named `osv`, `osv-2`, ... by `dedupe_names`).
-fn osv_runs(ws: &crate::workspace::Workspace) -> Vec<ToolRun> {
-    let client = crate::github::Client::new(osv::client_options());
+fn osv_runs(
+    ws: &crate::workspace::Workspace,
+    network: Option<std::sync::Arc<crate::github::Network>>,
+) -> Vec<ToolRun> {
+    let mut opts = osv::client_options();
+    if let Some(n) = network {
+        opts.network = n;
+    }
+    let client = crate::github::Client::new(opts);
     ws.repositories
         .iter()
         .map(|repo| {

@@ -182,7 +182,10 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
             let u = explain(&e, endpoint);
             if matches!(
                 e,
-                GithubError::RateLimited { .. } | GithubError::BudgetExhausted { .. }
+                GithubError::RateLimited { .. }
+                    | GithubError::BudgetExhausted { .. }
+                    | GithubError::Deadline { .. }
+                    | GithubError::CircuitOpen { .. }
             ) {
                 stop = Some(u.clone());
             }
@@ -321,6 +324,18 @@ fn explain(e: &GithubError, endpoint: Endpoint) -> Unreadable {
             "network",
             format!("a pagination link left the API origin: {path}"),
         ),
+        GithubError::Deadline { total, .. } => (
+            "deadline",
+            format!(
+                "not read: this run's {} s for network work were spent",
+                total.as_secs()
+            ),
+        ),
+        GithubError::CircuitOpen { reason, .. } => (
+            "network",
+            format!("not asked: GitHub failed earlier in this run ({reason})"),
+        ),
+        GithubError::NotRetried { first } => return explain(first, endpoint),
         GithubError::Status { status, .. } => match *status {
             403 if message.contains("upgrade to github pro") => (
                 "plan",

@@ -168,6 +168,8 @@ pub struct Request {
     pub timeout: std::time::Duration,
     pub backoff: std::time::Duration,
     pub max_rate_limit_wait: std::time::Duration,
+    /// The run's network deadline and circuit breaker; a client of its own when `None`.
+    pub network: Option<Arc<crate::github::Network>>,
 }
 
 /// The mode a request asks for; an `owner/name` that is not one is a usage error.
@@ -214,6 +216,9 @@ pub fn mode(req: &Request) -> Result<SettingsMode, String> {
     opts.backoff = req.backoff;
     opts.max_backoff = req.backoff.saturating_mul(16);
     opts.max_rate_limit_wait = req.max_rate_limit_wait;
+    if let Some(n) = &req.network {
+        opts.network = n.clone();
+    }
     let branch = req
         .git_ref
         .as_deref()

@@ -422,9 +422,12 @@ impl Failure {
         let fatal = match e {
             GithubError::Transport { .. }
             | GithubError::BudgetExhausted { .. }
-            | GithubError::RateLimited { .. } => true,
+            | GithubError::RateLimited { .. }
+            | GithubError::Deadline { .. }
+            | GithubError::CircuitOpen { .. } => true,
             GithubError::Status { status, .. } => *status >= 500,
             GithubError::InvalidJson { .. } | GithubError::ForeignUrl { .. } => false,
+            GithubError::NotRetried { first } => return Self::of(first),
         };
         Self {
             text: reason(e),
@@ -592,6 +595,8 @@ fn reason(e: &GithubError) -> String {
         GithubError::ForeignUrl { method, path, .. } => {
             format!("{method} {path}: not a path under the OSV API URL")
         }
+        GithubError::Deadline { .. } | GithubError::CircuitOpen { .. } => e.to_string(),
+        GithubError::NotRetried { first } => reason(first),
     }
 }
 
