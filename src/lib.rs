@@ -24,6 +24,7 @@ pub mod yaml;
 pub const PROJECT_URL: &str = "https://github.com/ci-guard/ci-guard";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod config;
+pub mod redact;
 pub mod suppress;
 pub mod time;
 pub mod untrusted;

@@ -499,6 +499,12 @@ impl RequestHeader {
             ))
         })?;
         value.set_sensitive(true);
+        // The value (or its credential after `Bearer `) is masked in every output.
+        let raw = value.to_str().unwrap_or_default();
+        crate::redact::register(raw);
+        if let Some((_, credential)) = raw.split_once(' ') {
+            crate::redact::register(credential);
+        }
         Ok(Self { name, value })
     }
 

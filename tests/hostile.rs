@@ -495,3 +495,118 @@ fn a_spent_rate_limit_stops_every_call_to_that_api() {
         a.stdout
     );
 }
+
+/// The `Authorization` header of a request, as the fake server saw it.
+fn authorization(seen: &support::fake_github::Seen) -> String {
+    seen.head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case("authorization")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// A server (or a proxy in front of it) that echoes the request's credentials in its errors:
+/// GitHub's 403 body for a token without access (`branches-get.403.integration.json`) with the
+/// `Authorization` header, and its basic-auth form, appended to the message; and, for the
+/// upload, a proxy's HTML page titled with it. Derived from the recorded body in the test, as no
+/// real server was recorded doing this.
+fn echoing_server() -> Server {
+    use base64::Engine as _;
+    let echo_json = support::fake_github::answer(|seen| {
+        let auth = authorization(seen);
+        let token = auth.rsplit(' ').next().unwrap_or_default().to_string();
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"));
+        let mut body: serde_json::Value =
+            serde_json::from_str(&response("branches-get.403.integration.json")).expect("json");
+        body["message"] = serde_json::Value::String(format!(
+            "Resource not accessible by integration (request had `Authorization: {auth}`, upstream `Basic {basic}`)"
+        ));
+        http(
+            "403 Forbidden",
+            vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            &body.to_string(),
+        )
+    });
+    let echo_html = support::fake_github::answer(|seen| {
+        http(
+            "401 Unauthorized",
+            vec![("Content-Type".into(), "text/html".into())],
+            &format!(
+                "<html><head><title>401 rejected {}</title></head><body>denied</body></html>",
+                authorization(seen)
+            ),
+        )
+    });
+    Server::start(vec![echo_html], vec![echo_json])
+}
+
+/// Whether `s` holds the token in any form a server could echo it in.
+fn assert_no_token(what: &str, s: &str) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let basic = b64.encode(format!("x-access-token:{TOKEN}"));
+    for form in [
+        TOKEN.to_string(),
+        basic[20..].trim_end_matches('=').to_string(),
+    ] {
+        assert!(!s.contains(&form), "{what} holds the token:\n{s}");
+    }
+}
+
+/// Every output of the action and of `audit --repo` masks a token a server echoed.
+#[test]
+fn a_token_echoed_by_the_server_reaches_no_output() {
+    let server = echoing_server();
+    let dir = repo(&[]);
+    let a = action(&dir, &server.url(), &[]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    // The server did echo it: the settings were refused with it, the upload too.
+    assert!(!server.seen().is_empty());
+    assert!(a.summary.contains("***"), "{}", a.summary);
+    // The runner's mask command is the one place it stands (the runner consumes that line).
+    let stdout: String = a
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(stdout.contains("***"), "{stdout}");
+    assert_no_token("the annotations", &stdout);
+    assert_no_token("stderr", &a.stderr);
+    assert_no_token("the summary", &a.summary);
+    for (path, content) in files_below(&root(&dir)) {
+        assert_no_token(&path, &content);
+    }
+    assert_no_token(
+        "the step outputs",
+        &std::fs::read_to_string(dir.path().join("output")).unwrap_or_default(),
+    );
+
+    for format in ["json", "text", "sarif", "markdown", "github"] {
+        let out = ci_guard(
+            &root(&dir),
+            &[
+                "audit",
+                "--repo",
+                "octo-org/app",
+                "--format",
+                format,
+                "--fail-on",
+                "none",
+            ],
+            &[("GITHUB_API_URL", &server.url())],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("***"), "{format}: {stdout}");
+        assert_no_token(format, &stdout);
+        assert_no_token("stderr", &text(&out.stderr));
+    }
+}

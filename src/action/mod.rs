@@ -77,6 +77,8 @@ struct Console {
 
 impl Console {
     fn command(&self, kind: &str, msg: &str) {
+        let msg = crate::redact::text(msg);
+        let msg = msg.as_ref();
         if self.actions {
             println!("::{kind} title=ci-guard::{}", escape_data(msg));
         } else {
@@ -308,11 +310,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let annotations = if runner.in_actions {
         let a = Annotations::limit(&report::github::render(&report));
         for line in &a.lines {
-            println!("{line}");
+            println!("{}", crate::redact::text(line));
         }
         Some(a)
     } else {
-        print!("{}", report::text::render(&report, false));
+        print!(
+            "{}",
+            crate::redact::text(&report::text::render(&report, false))
+        );
         None
     };
 
@@ -544,7 +549,7 @@ fn lockfile_warning(console: &Console, e: &crate::lockfile::LockfileError) {
     let note = crate::sbom::missing_note(e);
     let message = format!("{}; {note}", e.message);
     if !console.actions {
-        eprintln!("warning: {e}; {note}");
+        eprintln!("warning: {}; {note}", crate::redact::text(&e.to_string()));
         return;
     }
     let mut props = format!("file={}", report::github::escape_property(&e.path));
@@ -556,7 +561,7 @@ fn lockfile_warning(console: &Console, e: &crate::lockfile::LockfileError) {
     }
     println!(
         "::warning {props},title=ci-guard SBOM::{}",
-        escape_data(&message)
+        escape_data(&crate::redact::text(&message))
     );
 }
 

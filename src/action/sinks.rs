@@ -19,7 +19,8 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(path, bytes)?;
+    // Whatever was copied into it from elsewhere, no known secret leaves in a file.
+    std::fs::write(path, crate::redact::bytes(bytes))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -35,7 +36,7 @@ pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
         .create(true)
         .append(true)
         .open(path)?;
-    f.write_all(text.as_bytes())
+    f.write_all(crate::redact::text(text).as_bytes())
 }
 
 /// `summary` cut to GitHub's limit at a line break, with open `<details>` closed and a note

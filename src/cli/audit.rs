@@ -126,7 +126,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             return ExitCode::from(2);
         }
         Err(AuditError::Io(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", ci_guard::redact::text(&format!("{e:#}")));
             return ExitCode::from(3);
         }
     };

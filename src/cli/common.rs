@@ -68,6 +68,7 @@ pub fn discover(path: &Path) -> Result<Workspace, ExitCode> {
 /// Write `s` to standard output; exit 3 when that fails.
 pub fn print(s: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
+    let s = ci_guard::redact::text(s);
     match stdout.write_all(s.as_bytes()).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`ci-guard rules | head`) is not an error worth a message.
@@ -133,15 +134,17 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
     let written = match &args.to.output {
+        // Every report passes through the redaction of the run's secrets on its way out.
         Some(path) => std::fs::File::create(path)
             .and_then(|f| {
-                let mut w = std::io::BufWriter::new(f);
+                let mut w = ci_guard::redact::Writer::new(std::io::BufWriter::new(f));
                 write_report(&report, args, &mut w)?;
                 w.flush()
             })
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
-            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut w =
+                ci_guard::redact::Writer::new(std::io::BufWriter::new(std::io::stdout().lock()));
             match write_report(&report, args, &mut w).and_then(|()| w.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(format!("writing to standard output: {e}"))
@@ -151,12 +154,15 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
         }
     };
     if let Err(e) = written {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", ci_guard::redact::text(&e));
         return ExitCode::from(3);
     }
     if args.to.output.is_some() {
         for r in &report.scans {
-            eprintln!("ci-guard scan: {}", report::scans::status_line(r));
+            eprintln!(
+                "ci-guard scan: {}",
+                ci_guard::redact::text(&report::scans::status_line(r))
+            );
         }
     }
     if args.to.output.is_some() {

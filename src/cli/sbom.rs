@@ -70,7 +70,7 @@ pub fn run(args: &SbomArgs) -> ExitCode {
     rendered.push('\n');
     match &args.output {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, rendered.as_bytes()) {
+            if let Err(e) = std::fs::write(path, ci_guard::redact::text(&rendered).as_bytes()) {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 return ExitCode::from(3);
             }

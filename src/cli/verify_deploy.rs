@@ -75,7 +75,8 @@ pub fn run(args: &VerifyDeployArgs) -> ExitCode {
     match prepared.and_then(|opts| verify(&opts)) {
         Ok(verified) => print(&format!("{verified}\n")),
         Err(e) => {
-            eprintln!("error: {e}");
+            // The endpoint's answer is quoted in errors: it may echo a header given here.
+            eprintln!("error: {}", ci_guard::redact::text(&e.to_string()));
             ExitCode::from(match e.class() {
                 FailureClass::Usage => 2,
                 FailureClass::Policy => 1,

@@ -48,9 +48,15 @@ pub struct Token(String);
 
 impl Token {
     /// `None` for an empty or blank value (an action input that was not set).
+    /// The token is registered for [`crate::redact`]: wherever it shows up (a server that
+    /// echoes it), outputs mask it.
     pub fn new(value: &str) -> Option<Self> {
         let v = value.trim();
-        (!v.is_empty()).then(|| Self(v.to_string()))
+        if v.is_empty() {
+            return None;
+        }
+        crate::redact::register(v);
+        Some(Self(v.to_string()))
     }
 
     /// The secret itself, for the `Authorization` header and for `::add-mask::`.
@@ -795,7 +801,7 @@ fn error_message(raw: &Raw) -> (String, Option<String>) {
             .get("documentation_url")
             .and_then(Value::as_str)
             .map(str::to_string);
-        return (one_line(&message), doc);
+        return (crate::redact::text(&one_line(&message)).into_owned(), doc);
     }
     let text = String::from_utf8_lossy(&raw.body);
     let content_type = header(&raw.headers, "content-type").unwrap_or("no content type");
@@ -810,13 +816,16 @@ fn error_message(raw: &Raw) -> (String, Option<String>) {
         return (
             format!(
                 "not GitHub's JSON but an HTML page titled \"{}\"",
-                one_line(title)
+                crate::redact::text(&one_line(title))
             ),
             None,
         );
     }
     (
-        format!("not GitHub's JSON ({content_type}): {}", one_line(&text)),
+        format!(
+            "not GitHub's JSON ({content_type}): {}",
+            crate::redact::text(&one_line(&text))
+        ),
         None,
     )
 }
