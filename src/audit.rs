@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::assess::{self, Assessment};
 use crate::config::{Config, ConfigError};
 use crate::finding::{self, Finding, Location, RuleMeta};
@@ -14,7 +14,7 @@ use crate::inventory::Inventory;
 use crate::report::Report;
 use crate::report::line_hash::LineHashes;
 use crate::rules::{self, invalid_input};
-use crate::workflow::{ModelError, parse_action, parse_workflow};
+use crate::workflow::{ModelError, ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::{FileKind, Repository, Workspace, WorkspaceFile};
 use crate::yaml::{Pos, Span};
 

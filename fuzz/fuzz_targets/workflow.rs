@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use ci_guard::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use ci_guard::analysis::RepoAnalysis;
+use ci_guard::workflow::{ParsedAction, ParsedWorkflow};
 use ci_guard::config::Config;
 use ci_guard::workflow::{parse_action, parse_workflow};
 use ci_guard::workspace::Repository;
