@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::analysis::RepoAnalysis;
 use crate::assess::{self, Assessment};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Known};
 use crate::finding::{self, Finding, Location, RuleMeta};
 use crate::inventory::Inventory;
 use crate::report::Report;
@@ -48,7 +48,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         opts.paths.clone()
     };
     let workspace = Workspace::discover(&paths)?;
-    let known = rules::ids();
+    let known = known_names();
     let explicit = match &opts.config {
         Some(p) => Some(Config::load(p, &known)?),
         None => None,
@@ -109,11 +109,19 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     })
 }
 
+/// What a configuration may name: every rule id and every scanner name.
+pub fn known_names() -> Known<'static> {
+    Known {
+        rules: rules::ids(),
+        scanners: crate::scanners::tools::names(),
+    }
+}
+
 /// A repository's own config, with errors naming it as reports name files.
 fn load_repository_config(
     ws: &Workspace,
     path: &Path,
-    known: &[&str],
+    known: &Known<'_>,
 ) -> Result<Config, ConfigError> {
     let display = crate::workspace::relative(&ws.report_root, path);
     match std::fs::read_to_string(path) {

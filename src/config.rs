@@ -30,6 +30,16 @@ const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
 const LISTED_RULES: usize = 8;
 
+/// The names a configuration may use: the rule ids `rules:` may switch and the scanner names
+/// `scanners:` may list. The registries that own them (`rules::ids()`,
+/// `scanners::tools::names()`) are passed in by the caller, so the configuration depends on
+/// neither.
+#[derive(Clone, Debug, Default)]
+pub struct Known<'a> {
+    pub rules: Vec<&'a str>,
+    pub scanners: Vec<&'a str>,
+}
+
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -147,22 +157,18 @@ impl Config {
             .find(|p| p.is_file())
     }
 
-    /// Read and validate a configuration file. `known_rules` are the rule ids `rules:` may name.
-    pub fn load(path: &Path, known_rules: &[&str]) -> Result<Config, ConfigError> {
+    /// Read and validate a configuration file against the `known` rule ids and scanner names.
+    pub fn load(path: &Path, known: &Known<'_>) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: display.clone(),
             source,
         })?;
-        Self::parse(&text, &display, known_rules)
+        Self::parse(&text, &display, known)
     }
 
     /// Validate configuration text; `display_path` names the file in errors.
-    pub fn parse(
-        text: &str,
-        display_path: &str,
-        known_rules: &[&str],
-    ) -> Result<Config, ConfigError> {
+    pub fn parse(text: &str, display_path: &str, known: &Known<'_>) -> Result<Config, ConfigError> {
         let err = |pos: Pos, msg: String| ConfigError::at(display_path, pos, msg);
         let doc = yaml::parse(text).map_err(|e| err(e.span.start, e.message))?;
         // Duplicate keys and extra documents are fatal here: either would silently drop part
@@ -194,11 +200,13 @@ impl Config {
             match key {
                 "ignore" => config.ignore = globs(value, "ignore", display_path)?,
                 "trusted-owners" => config.trusted_owners = owners(value, display_path)?,
-                "rules" => config.rules = rules(value, display_path, known_rules)?,
+                "rules" => config.rules = rules(value, display_path, &known.rules)?,
                 "protection" => {
                     config.protection = Some(protection::parse(&entry.key, value, display_path)?);
                 }
-                "scanners" => config.scanners = Some(scanners(value, display_path)?),
+                "scanners" => {
+                    config.scanners = Some(scanners(value, display_path, &known.scanners)?)
+                }
                 other => {
                     return Err(err(entry.key.span.start, unknown_key(other, &TOP_KEYS)));
                 }
@@ -405,8 +413,7 @@ fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
 }
 
 /// `scanners:`: names from the scanner registry (`ci-guard scan --help` lists them).
-fn scanners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
-    let known = crate::scanners::tools::names();
+fn scanners(node: &Node, path: &str, known: &[&str]) -> Result<Vec<String>, ConfigError> {
     let mut out = Vec::new();
     for (name, pos) in string_list(node, "scanners", "scanner names", path)? {
         if !known.contains(&name) {
@@ -551,7 +558,13 @@ mod tests {
     use crate::finding::{Area, Location, RuleMeta};
     use crate::yaml::Span;
 
-    const KNOWN: &[&str] = &["unpinned-uses", "unpinned-image", "excessive-permissions"];
+    /// Three rules and a few scanners: validation checks against what it is given.
+    fn known() -> Known<'static> {
+        Known {
+            rules: vec!["unpinned-uses", "unpinned-image", "excessive-permissions"],
+            scanners: vec!["bandit", "semgrep", "zizmor", "trivy"],
+        }
+    }
 
     static UNPINNED_USES: RuleMeta = RuleMeta {
         id: "unpinned-uses",
@@ -576,7 +589,7 @@ mod tests {
     };
 
     fn ok(text: &str) -> Config {
-        match Config::parse(text, ".github/ci-guard.yml", KNOWN) {
+        match Config::parse(text, ".github/ci-guard.yml", &known()) {
             Ok(c) => c,
             Err(e) => panic!("expected a valid config, got {e}"),
         }
@@ -584,7 +597,7 @@ mod tests {
 
     /// The error's (line, column, message), checking the display form along the way.
     fn err(text: &str) -> (u32, u32, String) {
-        match Config::parse(text, "cfg.yml", KNOWN) {
+        match Config::parse(text, "cfg.yml", &known()) {
             Ok(c) => panic!("expected an error, got {c:?}"),
             Err(e) => {
                 let ConfigError::Invalid {
@@ -976,6 +989,10 @@ rules:
         );
         let many: Vec<String> = (0..12).map(|i| format!("rule-number-{i:02}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let many = Known {
+            rules: many,
+            ..Known::default()
+        };
         let e = Config::parse("rules:\n  zzz-something-else: {}\n", "c.yml", &many)
             .expect_err("unknown rule");
         assert_eq!(
@@ -1053,7 +1070,7 @@ rules:
         std::fs::write(github.join("ci-guard.yml"), "trusted-owners: [a]\n").expect("write");
         let found = Config::find(dir.path()).expect("found");
         assert_eq!(found, github.join("ci-guard.yml"));
-        let c = Config::load(&found, KNOWN).expect("valid");
+        let c = Config::load(&found, &known()).expect("valid");
         assert_eq!(c.trusted_owners(), ["a"]);
         assert_eq!(c.source(), Some(found.display().to_string().as_str()));
     }
@@ -1063,7 +1080,7 @@ rules:
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("policy.yml");
         std::fs::write(&path, "rules:\n  nope: {}\n").expect("write");
-        let e = Config::load(&path, KNOWN).expect_err("unknown rule");
+        let e = Config::load(&path, &known()).expect_err("unknown rule");
         assert_eq!(e.path(), path.display().to_string());
         assert_eq!(e.position(), Some(Pos::new(2, 3)));
         assert!(
@@ -1072,7 +1089,7 @@ rules:
         );
 
         let missing = dir.path().join("missing.yml");
-        let e = Config::load(&missing, KNOWN).expect_err("missing file");
+        let e = Config::load(&missing, &known()).expect_err("missing file");
         assert!(matches!(e, ConfigError::Io { .. }));
         assert_eq!(e.position(), None);
         assert!(

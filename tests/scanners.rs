@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use ci_guard::audit::known_names;
 use ci_guard::finding::Severity;
 use ci_guard::report::{self, Report};
 use ci_guard::scanners::model::{RunStatus, ToolRun};
@@ -67,7 +68,7 @@ fn request(scanners: &[&str]) -> ScanRequest {
 }
 
 fn scan(dir: &Path, req: &ScanRequest) -> Vec<ToolRun> {
-    match run_paths(&[dir.to_path_buf()], None, req) {
+    match run_paths(&[dir.to_path_buf()], None, &known_names(), req) {
         Ok(r) => r,
         Err(e) => panic!("scan failed: {e}"),
     }

@@ -552,7 +552,8 @@ fn run_scanners(
 ) -> Result<Vec<crate::scanners::model::ToolRun>, crate::scanners::ScanFailure> {
     let root = at(Path::new(&inputs.path));
     let config = inputs.config.as_deref().map(at);
-    let configured = crate::scanners::configured(&root, config.as_deref())?;
+    let known = crate::audit::known_names();
+    let configured = crate::scanners::configured(&root, config.as_deref(), &known)?;
     let asked = inputs.checks.contains(&Analysis::Scanners)
         || !inputs.scanners.is_empty()
         || configured.is_some();
@@ -569,7 +570,7 @@ fn run_scanners(
         // Only `osv: true`: the native lookup, no third-party tool.
         req.options.only = Some(Vec::new());
     }
-    crate::scanners::run_paths(&[root], config.as_deref(), &req)
+    crate::scanners::run_paths(&[root], config.as_deref(), &known, &req)
 }
 
 /// The first workflow file (by name) of `workspace`, repository-relative: where results without
