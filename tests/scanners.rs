@@ -124,7 +124,7 @@ fn schema_errors(log: &Value) -> Vec<String> {
 /// The SARIF log of `report`, as written for upload, checked against the SARIF 2.1.0 schema and
 /// GitHub's one-category-per-run rule.
 fn valid_sarif(report: &Report) -> Value {
-    let (log, _notes) = report::sarif::render_for_upload(report, "ci-guard/scan/");
+    let (log, _prepared) = report::sarif::render_for_upload(report, "ci-guard/scan/");
     let errors = schema_errors(&log);
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
     let runs = log["runs"].as_array().expect("runs");

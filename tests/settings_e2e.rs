@@ -435,6 +435,61 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
     assert_eq!(r["gap"], "critical");
 }
 
+/// `audit --format sarif` writes the log `run` uploads: a repository-level finding (an unprotected
+/// branch has no file) is anchored to line 1 of the first workflow, as code scanning requires,
+/// and the anchoring is said on standard error.
+#[test]
+fn audit_sarif_anchors_repository_level_findings_like_the_action() {
+    let ws = workspace();
+    let server = Server::routed(routes(vec![
+        (
+            "/branches/main",
+            vec![ok("branches-get.200.unprotected.json")],
+        ),
+        (
+            "/branches/main/protection",
+            vec![status(
+                "404 Not Found",
+                "branch-protection-get.404.not-protected.json",
+            )],
+        ),
+        // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
+        ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
+    ]));
+    let r = audit(
+        ws.path(),
+        &server.url(),
+        &["--repo", REPO, "--format", "sarif"],
+        Some(TOKEN),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let log: Value = serde_json::from_str(&r.stdout).expect("sarif");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()),
+        "a result without a location"
+    );
+    let unprotected = results
+        .iter()
+        .find(|r| r["ruleId"] == "branch-unprotected")
+        .expect("the repository-level finding is kept");
+    let physical = &unprotected["locations"][0]["physicalLocation"];
+    assert_eq!(
+        physical["artifactLocation"]["uri"],
+        ".github/workflows/build.yml"
+    );
+    assert_eq!(physical["region"]["startLine"], 1);
+    assert_eq!(unprotected["properties"]["ci-guard/anchored"], true);
+    assert!(
+        r.stderr
+            .contains("anchored to line 1 of the first workflow"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn a_token_without_administration_read_falls_back_to_what_it_can_read() {
     let ws = workspace();

@@ -16,7 +16,6 @@
 pub mod baseline;
 pub mod event;
 pub mod inputs;
-pub mod sarif_prep;
 pub mod sinks;
 
 use std::fmt::Write as _;
@@ -229,8 +228,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     // SARIF first: whatever happens next, the file is there.
     let sarif_path = at(Path::new(&inputs.sarif_file));
-    let mut log = report::sarif::render(&report, &inputs.category);
-    let prepared = sarif_prep::prepare(&mut log, first_workflow(&workspace).as_deref());
+    let (log, prepared) = report::sarif::render_for_upload(&report, &inputs.category);
     for note in prepared.notes() {
         console.notice(&note);
     }
@@ -573,21 +571,6 @@ fn run_scanners(
     crate::scanners::run_paths(&[root], config.as_deref(), &known, &req)
 }
 
-/// The first workflow file (by name) of `workspace`, repository-relative: where results without
-/// a file are anchored.
-pub fn first_workflow(workspace: &Path) -> Option<String> {
-    let dir = workspace.join(".github/workflows");
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
-        .collect();
-    names.sort();
-    names.first().map(|n| format!(".github/workflows/{n}"))
-}
-
 #[allow(clippy::too_many_arguments)]
 fn upload(
     inputs: &Inputs,
@@ -727,7 +710,7 @@ fn this_run(
     inputs: &Inputs,
     known: usize,
     annotations: Option<&Annotations>,
-    prepared: &sarif_prep::Prepared,
+    prepared: &report::sarif::prep::Prepared,
     upload: &UploadOutcome,
     unavailable: &[String],
     fingerprints: &str,

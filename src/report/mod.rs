@@ -5,7 +5,6 @@ pub mod json;
 pub mod line_hash;
 pub mod markdown;
 pub mod sarif;
-pub mod sarif_scans;
 pub mod scans;
 pub mod text;
 
