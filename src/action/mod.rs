@@ -27,7 +27,7 @@ use crate::finding::Severity;
 use crate::github::code_scanning::{self, Processing, Upload};
 use crate::github::{Client, ClientOptions, GithubError};
 use crate::report;
-use crate::report::github::escape_data;
+use crate::report::github::command_line;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
@@ -69,7 +69,10 @@ struct Console {
 impl Console {
     fn command(&self, kind: &str, msg: &str) {
         if self.actions {
-            println!("::{kind} title=ci-guard::{}", escape_data(msg));
+            print!(
+                "{}",
+                command_line(kind, &[("title", "ci-guard".into())], msg)
+            );
         } else {
             eprintln!("{}: {msg}", if kind == "notice" { "note" } else { kind });
         }
@@ -522,17 +525,15 @@ fn lockfile_warning(console: &Console, e: &crate::lockfile::LockfileError) {
         eprintln!("warning: {e}; its packages are not in the SBOM");
         return;
     }
-    let mut props = format!("file={}", report::github::escape_property(&e.path));
+    let mut props = vec![("file", e.path.clone())];
     if e.line > 0 {
-        let _ = write!(props, ",line={}", e.line);
+        props.push(("line", e.line.to_string()));
         if e.column > 0 {
-            let _ = write!(props, ",col={}", e.column);
+            props.push(("col", e.column.to_string()));
         }
     }
-    println!(
-        "::warning {props},title=ci-guard SBOM::{}",
-        escape_data(&message)
-    );
+    props.push(("title", "ci-guard SBOM".into()));
+    print!("{}", command_line("warning", &props, &message));
 }
 
 /// `ci-guard.sarif` -> `ci-guard.fingerprints.json`, beside it.
