@@ -46,6 +46,25 @@ fn routes(overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
     routes_for("main", overrides)
 }
 
+/// `routes` for a `main` branch without protection or rules.
+fn unprotected_main() -> Vec<Route> {
+    routes(vec![
+        (
+            "/branches/main",
+            vec![ok("branches-get.200.unprotected.json")],
+        ),
+        (
+            "/branches/main/protection",
+            vec![status(
+                "404 Not Found",
+                "branch-protection-get.404.not-protected.json",
+            )],
+        ),
+        // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
+        ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
+    ])
+}
+
 /// `routes` for another branch than the recorded default `main`.
 fn routes_for(branch: &str, overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
     let mut scripts: Vec<(String, Vec<Reply>)> = vec![
@@ -395,21 +414,7 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
         "# policy\nprotection:\n  required-approvals: 2\n",
     )
     .expect("config");
-    let server = Server::routed(routes(vec![
-        (
-            "/branches/main",
-            vec![ok("branches-get.200.unprotected.json")],
-        ),
-        (
-            "/branches/main/protection",
-            vec![status(
-                "404 Not Found",
-                "branch-protection-get.404.not-protected.json",
-            )],
-        ),
-        // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
-        ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
-    ]));
+    let server = Server::routed(unprotected_main());
     let report = json_audit(ws.path(), &server, &[]);
     assert_within(&server, 6, 30);
     let found = settings_findings(&report);
@@ -441,21 +446,7 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
 #[test]
 fn audit_sarif_anchors_repository_level_findings_like_the_action() {
     let ws = workspace();
-    let server = Server::routed(routes(vec![
-        (
-            "/branches/main",
-            vec![ok("branches-get.200.unprotected.json")],
-        ),
-        (
-            "/branches/main/protection",
-            vec![status(
-                "404 Not Found",
-                "branch-protection-get.404.not-protected.json",
-            )],
-        ),
-        // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
-        ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
-    ]));
+    let server = Server::routed(unprotected_main());
     let r = audit(
         ws.path(),
         &server.url(),
