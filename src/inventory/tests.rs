@@ -13,6 +13,7 @@ fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory 
         display_root: String::new(),
         files: Vec::new(),
         languages: BTreeMap::new(),
+        loose: false,
     };
     let wfs: Vec<ParsedWorkflow> = workflows
         .iter()

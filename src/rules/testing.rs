@@ -58,6 +58,7 @@ pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
         display_root: String::new(),
         files: Vec::new(),
         languages: BTreeMap::from([(crate::workspace::Language::Python, 1)]),
+        loose: false,
     };
     let config = Config::default();
     let analysis = RepoAnalysis::new(

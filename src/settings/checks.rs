@@ -308,6 +308,7 @@ mod tests {
             display_root: String::new(),
             files: Vec::new(),
             languages: Default::default(),
+            loose: false,
         };
         let config = Config::default();
         let workflows = files
@@ -416,7 +417,7 @@ jobs:
             .iter()
             .map(|f| {
                 let path = format!(
-                    "{}/../shared/corpus/{repo}/.github/workflows/{f}",
+                    "{}/tests/data/corpus/{repo}/.github/workflows/{f}",
                     env!("CARGO_MANIFEST_DIR")
                 );
                 (
