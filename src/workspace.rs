@@ -110,7 +110,7 @@ impl WorkspaceFile {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Repository {
     pub root: PathBuf,
     /// The root relative to the report root (`""` when they are the same).
@@ -275,6 +275,21 @@ impl Workspace {
             repositories,
         })
     }
+}
+
+/// The first workflow file (by name) directly in `root`'s `.github/workflows`, relative to
+/// `root`: where SARIF results without a file are anchored.
+pub fn first_workflow(root: &Path) -> Option<String> {
+    let dir = root.join(".github/workflows");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names.first().map(|n| format!(".github/workflows/{n}"))
 }
 
 /// The current directory when every input lies under it, otherwise the inputs' common ancestor.

@@ -1,11 +1,9 @@
 //! Workflow and action parsing, then every rule, over arbitrary text.
 #![no_main]
 
-use std::collections::BTreeMap;
-
-use ci_guard::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use ci_guard::analysis::RepoAnalysis;
 use ci_guard::config::Config;
-use ci_guard::workflow::{parse_action, parse_workflow};
+use ci_guard::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use ci_guard::workspace::Repository;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,31 +17,30 @@ fuzz_target!(|data: &[u8]| {
     let (workflow, _) = parse_workflow(text, WORKFLOW);
     let (action, _) = parse_action(text, ACTION);
 
+    // Fields not named keep their defaults, so a new one does not break the target.
     let repo = Repository {
         root: ".".into(),
-        display_root: String::new(),
-        files: Vec::new(),
-        languages: BTreeMap::new(),
+        ..Repository::default()
     };
     let config = Config::default();
-    let analysis = RepoAnalysis {
-        repo: &repo,
-        config: &config,
-        workflows: workflow
-            .map(|workflow| ParsedWorkflow {
-                display: WORKFLOW.into(),
-                workflow,
-            })
-            .into_iter()
-            .collect(),
-        actions: action
-            .map(|action| ParsedAction {
-                display: ACTION.into(),
-                action,
-            })
-            .into_iter()
-            .collect(),
-    };
+    let workflows = workflow
+        .map(|workflow| ParsedWorkflow {
+            display: WORKFLOW.into(),
+            workflow,
+            source: text.into(),
+        })
+        .into_iter()
+        .collect();
+    let actions = action
+        .map(|action| ParsedAction {
+            display: ACTION.into(),
+            action,
+            source: text.into(),
+        })
+        .into_iter()
+        .collect();
+    // The inventory is built here too: every rule reads it.
+    let analysis = RepoAnalysis::new(&repo, &config, workflows, actions);
     let mut findings = Vec::new();
     for rule in ci_guard::rules::RULES {
         if let Some(check) = rule.check {
