@@ -67,6 +67,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
         b.run();
     }
     reusable_calls(analysis, &mut inv);
+    inv.token_use = super::token_use::build(analysis, &scripts, &inv.cloud_auth);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
     // when the code lives in a folder this walk did not see (or a corpus without it).
     let mut iac_from_tools: Vec<(&str, String)> = Vec::new();

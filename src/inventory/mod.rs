@@ -7,6 +7,7 @@ mod build;
 pub mod catalog;
 pub mod scripts;
 pub mod shell;
+pub mod token_use;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -142,6 +143,9 @@ pub struct Inventory {
     pub iac: BTreeMap<String, Vec<String>>,
     pub dockerfiles: Vec<String>,
     pub lockfiles: Vec<String>,
+    /// What each job does with its token and the checkout's git credentials.
+    #[serde(skip)]
+    pub token_use: token_use::TokenUse,
 }
 
 impl Inventory {
