@@ -935,6 +935,7 @@ fn run_fix(args: &FixArgs) -> ExitCode {
     let opts = FixOptions {
         paths: args.paths.clone(),
         pins,
+        rewrite_push: false,
     };
     let fixes = match fix::plan(&opts) {
         Ok(f) => f,

@@ -18,10 +18,10 @@ use anyhow::{Context, Result};
 pub use diff::unified_diff;
 pub use pins::{Pins, PinsError};
 
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::config::Config;
 use crate::source::SourceText;
-use crate::workflow::parse_workflow;
+use crate::workflow::{parse_action, parse_workflow};
 use crate::workspace::{FileKind, Workspace};
 use crate::yaml::{self, Node, Pos};
 
@@ -29,6 +29,9 @@ pub struct FixOptions {
     pub paths: Vec<PathBuf>,
     /// `--pins FILE`: SHAs to pin `uses:` to; without it nothing is pinned.
     pub pins: Option<Pins>,
+    /// `--rewrite-push`: where a later step relies on a checkout's credentials, set
+    /// `persist-credentials: false` anyway and give that step the token in its own `env:`.
+    pub rewrite_push: bool,
 }
 
 /// One file's outcome: its text before and after, what was fixed and what was left and why.
@@ -219,6 +222,7 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
     let mut out = Vec::new();
     for repo in &workspace.repositories {
         let mut workflows = Vec::new();
+        let mut actions = Vec::new();
         let mut texts = Vec::new();
         for file in &repo.files {
             if !matches!(file.kind, FileKind::Workflow | FileKind::Action) {
@@ -235,9 +239,18 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
                     source: Arc::from(text.as_str()),
                 });
             }
+            if file.kind == FileKind::Action
+                && let (Some(action), _) = parse_action(&text, &file.rel)
+            {
+                actions.push(ParsedAction {
+                    display: file.display.clone(),
+                    action,
+                    source: Arc::from(text.as_str()),
+                });
+            }
             texts.push((file, text));
         }
-        let analysis = RepoAnalysis::new(repo, &config, workflows, Vec::new());
+        let analysis = RepoAnalysis::new(repo, &config, workflows, actions);
         for (file, text) in texts {
             let pw = analysis
                 .workflows
@@ -249,7 +262,7 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
                 text,
                 pw,
                 &analysis,
-                opts.pins.as_ref(),
+                opts,
             ));
         }
     }
@@ -262,7 +275,7 @@ fn fix_file(
     text: String,
     pw: Option<&ParsedWorkflow>,
     analysis: &RepoAnalysis<'_>,
-    pins: Option<&Pins>,
+    opts: &FixOptions,
 ) -> FileFix {
     let mut result = FileFix {
         display: display.to_string(),
@@ -284,11 +297,16 @@ fn fix_file(
     };
     let cx = Ctx::new(&result.original, &doc.root);
     let mut plan = Plan::default();
-    persist::plan(&cx, &doc.root, &mut plan);
+    let creds = persist::Credentials {
+        display,
+        token_use: &analysis.inventory.token_use,
+        rewrite_push: opts.rewrite_push,
+    };
+    persist::plan(&cx, &doc.root, Some(&creds), &mut plan);
     if let Some(pw) = pw {
         permissions::plan(&cx, &doc.root, pw, analysis, &mut plan);
     }
-    pin_uses::plan(&cx, &doc.root, pins, &mut plan);
+    pin_uses::plan(&cx, &doc.root, opts.pins.as_ref(), &mut plan);
     let (fixed, dropped) = apply(&result.original, plan.edits);
     result.fixed = fixed;
     result.done = plan.done;

@@ -42,6 +42,9 @@ pub struct CommandUse {
     /// written on the command line (a header, `-t $TOKEN`). Empty when `api` is empty.
     pub token_vars: Vec<&'static str>,
     pub token_text: Option<String>,
+    /// The needs hold whatever token is in sight: a registry push authenticates with an earlier
+    /// login, which is the `GITHUB_TOKEN` in the usual setup.
+    pub always: bool,
     /// A git operation through a remote.
     pub git: Option<(GitOp, Remote)>,
     /// Git is configured with credentials of its own from here on: the text that holds them,
@@ -841,7 +844,7 @@ fn registry(words: &[String], text: &str) -> Option<CommandUse> {
     let level = if pushes { W } else { R };
     Some(CommandUse {
         api: vec![S(Packages, level)],
-        token_vars: vec!["GITHUB_TOKEN", "NODE_AUTH_TOKEN", "GH_TOKEN", "CR_PAT"],
+        always: true,
         understood: true,
         ..CommandUse::default()
     })
@@ -849,6 +852,17 @@ fn registry(words: &[String], text: &str) -> Option<CommandUse> {
 
 /// What one command does. `functions` are the names the script defines itself.
 pub fn classify(words: &[String], text: &str, functions: &[String]) -> CommandUse {
+    // `${{ inputs.SUDO }} apt-get …`: an expression standing before the program is a prefix
+    // such as `sudo` (or nothing); the program is the next word.
+    let lead = words
+        .iter()
+        .take_while(|w| w.starts_with("${{") && w.ends_with("}}"))
+        .count();
+    let words = if lead < words.len() {
+        &words[lead..]
+    } else {
+        words
+    };
     if words.is_empty() {
         return CommandUse::known();
     }
@@ -1069,6 +1083,8 @@ mod tests {
         assert!(!one("node scripts/release.js").understood);
         assert!(!one("./release.sh").understood);
         assert!(one("f() { echo; }\nf").understood);
+        assert!(one("${{ inputs.SUDO }} apt-get update").understood);
+        assert!(!one("${{ matrix.run }}").understood);
         assert!(one("cosign sign --yes ghcr.io/o/r@sha256:1").oidc);
     }
 }

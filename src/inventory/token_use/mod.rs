@@ -1180,7 +1180,7 @@ impl<'a> JobCx<'a> {
         if !u.api.is_empty() {
             let token = if let Some(t) = &u.token_text {
                 self.resolve(site, t, 0)
-            } else if u.token_vars.is_empty() {
+            } else if u.token_vars.is_empty() && !u.always {
                 if exposed.is_some() {
                     TokenKind::GithubToken
                 } else {
@@ -1204,6 +1204,7 @@ impl<'a> JobCx<'a> {
             // No token in sight: gh and the tools fall back to none and fail; a need on the
             // `GITHUB_TOKEN` is the safe reading when a variable could still hold it.
             let counts = token == TokenKind::GithubToken
+                || u.always
                 || (token == TokenKind::Absent && u.token_text.is_none() && exposed.is_some());
             if counts {
                 for n in &u.api {
