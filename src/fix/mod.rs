@@ -9,6 +9,7 @@ mod permissions;
 mod persist;
 mod pin_uses;
 pub mod pins;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,6 +18,9 @@ use anyhow::{Context, Result};
 
 pub use diff::unified_diff;
 pub use pins::{Pins, PinsError};
+pub use verify::{RemovedNeed, removed_needs};
+
+use crate::inventory::token_use::TokenUse;
 
 use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::config::Config;
@@ -209,21 +213,23 @@ pub(crate) fn apply(text: &str, mut edits: Vec<Edit>) -> (String, Vec<Edit>) {
     (out, dropped)
 }
 
-/// Compute the fixes of every workflow and local action under `opts.paths`; nothing is
-/// written. An unreadable path is an error; a file that does not parse is reported as skipped.
-pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
-    let paths = if opts.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        opts.paths.clone()
-    };
-    let workspace = Workspace::discover(&paths)?;
-    let config = Config::default();
+/// One repository's workflows and local actions, read and parsed.
+struct Loaded<'w> {
+    repo: &'w crate::workspace::Repository,
+    workflows: Vec<ParsedWorkflow>,
+    actions: Vec<ParsedAction>,
+    texts: Vec<(&'w crate::workspace::WorkspaceFile, String)>,
+}
+
+fn load(workspace: &Workspace) -> Result<Vec<Loaded<'_>>> {
     let mut out = Vec::new();
     for repo in &workspace.repositories {
-        let mut workflows = Vec::new();
-        let mut actions = Vec::new();
-        let mut texts = Vec::new();
+        let mut loaded = Loaded {
+            repo,
+            workflows: Vec::new(),
+            actions: Vec::new(),
+            texts: Vec::new(),
+        };
         for file in &repo.files {
             if !matches!(file.kind, FileKind::Workflow | FileKind::Action) {
                 continue;
@@ -233,7 +239,7 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
             if file.kind == FileKind::Workflow
                 && let (Some(workflow), _) = parse_workflow(&text, &file.rel)
             {
-                workflows.push(ParsedWorkflow {
+                loaded.workflows.push(ParsedWorkflow {
                     display: file.display.clone(),
                     workflow,
                     source: Arc::from(text.as_str()),
@@ -242,28 +248,57 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
             if file.kind == FileKind::Action
                 && let (Some(action), _) = parse_action(&text, &file.rel)
             {
-                actions.push(ParsedAction {
+                loaded.actions.push(ParsedAction {
                     display: file.display.clone(),
                     action,
                     source: Arc::from(text.as_str()),
                 });
             }
-            texts.push((file, text));
+            loaded.texts.push((file, text));
         }
-        let analysis = RepoAnalysis::new(repo, &config, workflows, actions);
-        for (file, text) in texts {
+        out.push(loaded);
+    }
+    Ok(out)
+}
+
+fn discover(paths: &[PathBuf]) -> Result<Workspace> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    Workspace::discover(&paths)
+}
+
+/// What the jobs of every repository under `paths` do with their token, as `plan` sees it
+/// (one entry per repository, in walk order).
+pub fn token_use(paths: &[PathBuf]) -> Result<Vec<TokenUse>> {
+    let workspace = discover(paths)?;
+    let config = Config::default();
+    Ok(load(&workspace)?
+        .into_iter()
+        .map(|l| {
+            RepoAnalysis::new(l.repo, &config, l.workflows, l.actions)
+                .inventory
+                .token_use
+        })
+        .collect())
+}
+
+/// Compute the fixes of every workflow and local action under `opts.paths`; nothing is
+/// written. An unreadable path is an error; a file that does not parse is reported as skipped.
+pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
+    let workspace = discover(&opts.paths)?;
+    let config = Config::default();
+    let mut out = Vec::new();
+    for l in load(&workspace)? {
+        let analysis = RepoAnalysis::new(l.repo, &config, l.workflows, l.actions);
+        for (file, text) in l.texts {
             let pw = analysis
                 .workflows
                 .iter()
                 .find(|pw| pw.display == file.display);
-            out.push(fix_file(
-                &file.display,
-                &file.abs,
-                text,
-                pw,
-                &analysis,
-                opts,
-            ));
+            out.push(fix_file(&file.display, &file.abs, text, pw, &analysis, opts));
         }
     }
     Ok(out)
@@ -363,8 +398,9 @@ pub fn report(fixes: &[FileFix]) -> String {
     }
     let edits: usize = fixes.iter().map(|f| f.done.len()).sum();
     let skipped: usize = fixes.iter().map(|f| f.skipped.len()).sum();
+    let notes: usize = fixes.iter().map(|f| f.notes.len()).sum();
     out.push_str(&format!(
-        "ci-guard fix: {edits} fixes in {changed} of {} files, {skipped} skipped\n",
+        "ci-guard fix: {edits} fixes in {changed} of {} files, {skipped} skipped, {notes} to review\n",
         fixes.len()
     ));
     out

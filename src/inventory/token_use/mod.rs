@@ -1201,11 +1201,15 @@ impl<'a> JobCx<'a> {
                         .unwrap_or(TokenKind::Absent)
                 })
             };
-            // No token in sight: gh and the tools fall back to none and fail; a need on the
-            // `GITHUB_TOKEN` is the safe reading when a variable could still hold it.
-            let counts = token == TokenKind::GithubToken
-                || u.always
-                || (token == TokenKind::Absent && u.token_text.is_none() && exposed.is_some());
+            // No token in sight for gh, a tool or a header: the `GITHUB_TOKEN` is the safe
+            // reading (a variable set inside the script may hold it). Another token is not
+            // the job's.
+            let any_holder = u.token_vars.is_empty() && !u.always && u.token_text.is_none();
+            let counts = if any_holder {
+                token == TokenKind::GithubToken
+            } else {
+                token != TokenKind::Other
+            };
             if counts {
                 for n in &u.api {
                     self.need(walk, site, *n, what, at);
