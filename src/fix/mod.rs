@@ -298,7 +298,14 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
                 .workflows
                 .iter()
                 .find(|pw| pw.display == file.display);
-            out.push(fix_file(&file.display, &file.abs, text, pw, &analysis, opts));
+            out.push(fix_file(
+                &file.display,
+                &file.abs,
+                text,
+                pw,
+                &analysis,
+                opts,
+            ));
         }
     }
     Ok(out)

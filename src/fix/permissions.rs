@@ -187,13 +187,13 @@ pub(super) fn plan(
         {
             plan.notes.push(format!(
                 "{}: job `{}` runs on pull requests, where a fork's token is read-only whatever \
-                 the block says: {} ({}, `{}: {}`) cannot work on a fork's pull request",
+                 the block says: {} needs `{}: {}` ({}) and cannot get it on a fork's pull request",
                 t.location.start,
                 t.job,
                 n.step.describe(),
-                n.why,
                 n.scope,
-                level_str(n.level)
+                level_str(n.level),
+                n.why
             ));
         }
     }

@@ -474,31 +474,26 @@ fn env_references(text: &str) -> Vec<String> {
     out
 }
 
-/// The events' effect on issue-or-pull-request endpoints.
+/// The scopes an issue-or-pull-request endpoint needs, from the events whose issue or pull
+/// request the number can come from (`context.issue.number`). Events that carry neither (a
+/// push, a schedule, a manual run) leave the number to an input, so they count only when no
+/// event carries one.
 fn issue_or_pull_scopes(wf: &Workflow) -> &'static [Scope] {
     let pr = [
         "pull_request",
         "pull_request_target",
         "pull_request_review",
         "pull_request_review_comment",
-        "merge_group",
     ]
     .iter()
     .any(|e| wf.has_trigger(e));
     let issue = wf.has_trigger("issues");
-    let both = wf.has_trigger("issue_comment")
-        || wf.triggers.iter().any(|t| {
-            !matches!(
-                t.event.value.as_str(),
-                "pull_request"
-                    | "pull_request_target"
-                    | "pull_request_review"
-                    | "pull_request_review_comment"
-                    | "merge_group"
-                    | "issues"
-            )
-        });
-    match (pr, issue, both) {
+    // A comment event serves issues and pull requests alike; a called or follow-up workflow's
+    // number comes from elsewhere.
+    let either = ["issue_comment", "workflow_call", "workflow_run"]
+        .iter()
+        .any(|e| wf.has_trigger(e));
+    match (pr, issue, either) {
         (true, false, false) => &[Scope::PullRequests],
         (false, true, false) => &[Scope::Issues],
         _ => &[Scope::Issues, Scope::PullRequests],
@@ -1031,12 +1026,19 @@ impl<'a> JobCx<'a> {
                 && input("force_with_lease").as_deref() == Some("true"));
         if pushes {
             let what = format!("`{}`", action.name());
+            // The repository the action works in.
+            let dir = ["repository", "cwd", "directory"]
+                .iter()
+                .find_map(|k| input(k))
+                .or_else(|| step.working_directory.as_ref().map(|w| w.value.clone()))
+                .map(|d| normalize_dir(&d));
             self.credential_use(
                 site,
                 GitOp::Push,
                 Remote::Named("origin".into()),
                 &what,
                 at,
+                dir.as_deref(),
                 walk,
             );
         }
@@ -1078,9 +1080,17 @@ impl<'a> JobCx<'a> {
             );
         }
         // GraphQL, or the client handed to code in another file.
-        let opaque = script.contains("github.graphql")
-            || (script.contains("require(") && script.contains("github"))
-            || script.contains("import(");
+        let local_code = ["require(", "import("].iter().any(|call| {
+            script.match_indices(call).any(|(i, _)| {
+                let arg = script[i + call.len()..].trim_start();
+                let arg = arg.trim_start_matches(['\'', '"', '`']);
+                arg.starts_with('.')
+                    || arg.starts_with('/')
+                    || arg.starts_with("${")
+                    || arg.starts_with("process.env")
+            })
+        });
+        let opaque = script.contains("github.graphql") || local_code;
         if opaque {
             walk.out.undetermined.push(Unknown {
                 kind: UnknownKind::Script,
@@ -1245,8 +1255,7 @@ impl<'a> JobCx<'a> {
                     }
                 }
             } else {
-                let _ = cwd;
-                self.credential_use(site, *op, remote.clone(), what, at, walk);
+                self.credential_use(site, *op, remote.clone(), what, at, cwd, walk);
             }
         }
         if !u.understood && exposed.is_some() {
@@ -1279,8 +1288,9 @@ impl<'a> JobCx<'a> {
             .or_else(|| walk.checkouts.last().map(|(i, _)| *i))
     }
 
-    /// A push or fetch through `remote`: relies on the checkout's credentials unless the job
-    /// configured its own for that remote.
+    /// A push or fetch through `remote` from directory `cwd`: relies on the checkout of that
+    /// directory unless the job configured credentials of its own for that remote.
+    #[allow(clippy::too_many_arguments)]
     fn credential_use(
         &self,
         site: &Site<'_>,
@@ -1288,6 +1298,7 @@ impl<'a> JobCx<'a> {
         remote: Remote,
         what: &str,
         at: &Location,
+        cwd: Option<&str>,
         walk: &mut Walk<'_>,
     ) {
         let name = match &remote {
@@ -1325,12 +1336,7 @@ impl<'a> JobCx<'a> {
             }
             return;
         }
-        let cwd = site
-            .step
-            .working_directory
-            .as_ref()
-            .map(|w| normalize_dir(&w.value));
-        let Some(c) = self.checkout_for(walk, cwd.as_deref()) else {
+        let Some(c) = self.checkout_for(walk, cwd) else {
             return;
         };
         let outer = outermost(site);
