@@ -780,15 +780,22 @@ fn normalize_dir(d: &str) -> String {
     if d.is_empty() { ".".into() } else { d.into() }
 }
 
-/// Whether a step's `env:` gives git credentials of its own (`GIT_CONFIG_*` with an
-/// `insteadOf`, `extraheader` or credential helper), as `ci-guard fix --rewrite-push` writes.
-fn step_has_git_credentials(step: &Step) -> bool {
-    step.env.iter().any(|p| {
-        p.key.value.starts_with("GIT_CONFIG_KEY_")
-            && p.value.as_scalar().is_some_and(|v| {
-                let v = v.to_ascii_lowercase();
-                v.contains("insteadof") || v.contains("extraheader") || v.contains("credential")
-            })
+/// The git configuration that gives a step credentials of its own through its `env:`
+/// (`GIT_CONFIG_KEY_n` naming an `insteadOf`, `extraheader` or credential helper), as
+/// `ci-guard fix --rewrite-push` writes: the text that holds the token.
+fn step_git_credentials(step: &Step) -> Option<&str> {
+    step.env.iter().find_map(|p| {
+        let key = p.key.value.strip_prefix("GIT_CONFIG_KEY_")?;
+        let v = p.value.as_scalar()?;
+        let lower = v.to_ascii_lowercase();
+        if lower.contains("insteadof") {
+            Some(v)
+        } else if lower.contains("extraheader") || lower.contains("credential") {
+            // The secret is in the matching value.
+            env_value(&step.env, &format!("GIT_CONFIG_VALUE_{key}"))
+        } else {
+            None
+        }
     })
 }
 
@@ -1128,7 +1135,6 @@ impl<'a> JobCx<'a> {
                 .map(|a| a.source.clone());
             src_text.as_deref().map(SourceText::new)
         };
-        let own_step_credentials = step_has_git_credentials(step);
         let mut cwd: Option<String> = working_dir.map(normalize_dir);
         for (cmd, resolved) in cmds.iter().zip(expanded) {
             let span = src.as_ref().map_or(run.span, |s| {
@@ -1157,7 +1163,6 @@ impl<'a> JobCx<'a> {
                     &what,
                     &at,
                     cwd.as_deref(),
-                    own_step_credentials,
                     exposed.as_deref(),
                     walk,
                 );
@@ -1182,7 +1187,6 @@ impl<'a> JobCx<'a> {
         what: &str,
         at: &Location,
         cwd: Option<&str>,
-        own_step_credentials: bool,
         exposed: Option<&str>,
         walk: &mut Walk<'_>,
     ) {
@@ -1240,23 +1244,7 @@ impl<'a> JobCx<'a> {
             walk.own_remotes.push((remote.clone(), kind));
         }
         if let Some((op, remote)) = &u.git {
-            if own_step_credentials {
-                if *op == GitOp::Push {
-                    if let Some(c) = self.checkout_for(walk, cwd) {
-                        if walk.all[c].credential == Credential::GithubToken {
-                            self.need(
-                                walk,
-                                site,
-                                ApiNeed::Scope(Scope::Contents, Level::Write),
-                                what,
-                                at,
-                            );
-                        }
-                    }
-                }
-            } else {
-                self.credential_use(site, *op, remote.clone(), what, at, cwd, walk);
-            }
+            self.credential_use(site, *op, remote.clone(), what, at, cwd, walk);
         }
         if !u.understood && exposed.is_some() {
             if !walk.out.undetermined.iter().any(|x| {
@@ -1326,6 +1314,19 @@ impl<'a> JobCx<'a> {
             .map(|(_, k)| *k);
         if let Some(kind) = own {
             if op == GitOp::Push && kind == TokenKind::GithubToken {
+                self.need(
+                    walk,
+                    site,
+                    ApiNeed::Scope(Scope::Contents, Level::Write),
+                    what,
+                    at,
+                );
+            }
+            return;
+        }
+        // `GIT_CONFIG_*` in the step's `env:` (what `--rewrite-push` writes).
+        if let Some(key) = step_git_credentials(site.step) {
+            if op == GitOp::Push && self.resolve(site, key, 0) == TokenKind::GithubToken {
                 self.need(
                     walk,
                     site,
