@@ -314,6 +314,8 @@ struct Site<'a> {
 /// Everything the walk of one job needs to read.
 struct JobCx<'a> {
     wf: &'a Workflow,
+    /// The workflow's text with its line index, built once per workflow.
+    src: &'a SourceText<'a>,
     job: &'a Job,
     display: &'a str,
     scripts: &'a ScriptIndex,
@@ -519,9 +521,11 @@ pub fn build(
     let mut tu = TokenUse::default();
     for pw in &analysis.workflows {
         let wf = &pw.workflow;
+        let src = SourceText::new(&pw.source);
         for job in &wf.jobs {
             let cx = JobCx {
                 wf,
+                src: &src,
                 job,
                 display: &pw.display,
                 scripts,
@@ -1123,17 +1127,17 @@ impl<'a> JobCx<'a> {
             .or_else(|| names_github_token(&run.value).then(|| "the script".to_string()));
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
         let expanded = self.scripts.expand_all(working_dir, &cmds);
-        let src_text;
+        let action_src;
         let src = if site.display == self.display {
-            self.source_of_workflow()
+            Some(self.src)
         } else {
-            src_text = self
+            action_src = self
                 .analysis
                 .actions
                 .iter()
                 .find(|a| a.display == site.display)
-                .map(|a| a.source.clone());
-            src_text.as_deref().map(SourceText::new)
+                .map(|a| SourceText::new(&a.source));
+            action_src.as_ref()
         };
         let mut cwd: Option<String> = working_dir.map(normalize_dir);
         for (cmd, resolved) in cmds.iter().zip(expanded) {
@@ -1168,14 +1172,6 @@ impl<'a> JobCx<'a> {
                 );
             }
         }
-    }
-
-    fn source_of_workflow(&self) -> Option<SourceText<'a>> {
-        self.analysis
-            .workflows
-            .iter()
-            .find(|w| w.display == self.display)
-            .map(|w| SourceText::new(&w.source))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1325,8 +1321,18 @@ impl<'a> JobCx<'a> {
             return;
         }
         // `GIT_CONFIG_*` in the step's `env:` (what `--rewrite-push` writes).
-        if let Some(key) = step_git_credentials(site.step) {
-            if op == GitOp::Push && self.resolve(site, key, 0) == TokenKind::GithubToken {
+        // A composite action's steps run with the environment of the step that uses it.
+        let mut chain = Some(site);
+        let mut own = None;
+        while let Some(cur) = chain {
+            if let Some(key) = step_git_credentials(cur.step) {
+                own = Some((cur, key));
+                break;
+            }
+            chain = cur.caller.map(|(c, _)| c);
+        }
+        if let Some((holder, key)) = own {
+            if op == GitOp::Push && self.resolve(holder, key, 0) == TokenKind::GithubToken {
                 self.need(
                     walk,
                     site,
