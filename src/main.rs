@@ -959,14 +959,16 @@ fn run_fix(args: &FixArgs) -> ExitCode {
         }
     };
     let report = fix::report(&fixes);
-    if args.check {
-        // The diff shows what would change; the exit code says whether anything would.
-        let diff: String = fixes
+    let diff = || -> String {
+        fixes
             .iter()
             .map(|f| fix::unified_diff(&f.display, &f.original, &f.fixed))
-            .collect();
+            .collect()
+    };
+    if args.check {
+        // The diff shows what would change; the exit code says whether anything would.
         eprint!("{report}");
-        let code = print(&diff);
+        let code = print(&diff());
         if fixes.iter().any(fix::FileFix::changed) {
             return ExitCode::from(1);
         }
@@ -974,12 +976,8 @@ fn run_fix(args: &FixArgs) -> ExitCode {
     }
     if args.dry_run {
         // The diff alone on standard output, so it can be piped to `git apply`.
-        let diff: String = fixes
-            .iter()
-            .map(|f| fix::unified_diff(&f.display, &f.original, &f.fixed))
-            .collect();
         eprint!("{report}");
-        return print(&diff);
+        return print(&diff());
     }
     if let Err(e) = fix::write(&fixes) {
         eprintln!("error: {e:#}");

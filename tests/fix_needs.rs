@@ -12,22 +12,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use ci_guard::audit::{self, AuditOptions};
 use ci_guard::fix::{removed_needs, token_use};
 use ci_guard::inventory::token_use::{TokenUse, level_str};
 use ci_guard::workflow::parse_workflow;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus");
-
-/// A repository holding the corpus workflow `owner__repo/.github/workflows/x.yml`.
-fn repo_with(rel: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (_, path) = rel.split_once('/').expect("owner__repo/path");
-    let to = dir.path().join(path);
-    std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-    std::fs::copy(Path::new(DATA).join(rel), &to).expect("copy the corpus workflow");
-    (dir, to)
-}
 
 fn fix(dir: &Path, args: &[&str]) -> String {
     let out = Command::cargo_bin("ci-guard")
@@ -90,60 +79,76 @@ fn credential_users(tu: &TokenUse) -> Vec<String> {
         .collect()
 }
 
-/// (rule, file, fingerprint) of every finding.
-fn audit_findings(dir: &Path) -> BTreeSet<(String, String, String)> {
-    let report = audit::run(&AuditOptions {
-        paths: vec![dir.to_path_buf()],
-        config: None,
-        ..Default::default()
-    })
-    .expect("audit runs");
-    report
-        .findings
-        .iter()
-        .map(|f| {
-            let path = f
-                .location
-                .as_ref()
-                .map_or("", |l| l.path.as_str())
-                .to_string();
-            (f.rule.id.to_string(), path, f.fingerprint.clone())
-        })
-        .collect()
-}
-
 fn count(found: &BTreeSet<(String, String, String)>, rule: &str) -> usize {
     found.iter().filter(|(r, _, _)| r == rule).count()
 }
 
-/// What every case checks after fixing: nothing removed, every need met by the job's block
-/// (or by the default token where the job has none), the file parses and keeps every byte it
-/// had (fixes only insert), and the re-audit has no finding it did not have before.
-fn check_fixed(
-    dir: &Path,
-    file: &Path,
-    original: &str,
-    before: &TokenUse,
-    audit_before: &BTreeSet<(String, String, String)>,
-) -> TokenUse {
-    let after = analysis(dir);
-    let removed = removed_needs(before, &after);
-    assert!(removed.is_empty(), "{removed:?}");
-    for j in &after.jobs {
-        assert!(j.missing().is_empty(), "{}: {:?}", j.job, j.missing());
+/// One corpus workflow (`owner__repo/.github/workflows/x.yml`) in a repository of its own,
+/// with what the analysis and the audit said before any fix.
+struct Case {
+    dir: tempfile::TempDir,
+    file: PathBuf,
+    original: String,
+    before: TokenUse,
+    audit_before: BTreeSet<(String, String, String)>,
+}
+
+impl Case {
+    fn new(rel: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_, path) = rel.split_once('/').expect("owner__repo/path");
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(Path::new(DATA).join(rel), &file).expect("copy the corpus workflow");
+        let original = std::fs::read_to_string(&file).expect("read");
+        let before = analysis(dir.path());
+        let audit_before = support::finding_keys(dir.path());
+        Self {
+            dir,
+            file,
+            original,
+            before,
+            audit_before,
+        }
     }
-    let fixed = std::fs::read_to_string(file).expect("read");
-    let (wf, errors) = parse_workflow(&fixed, "x.yml");
-    assert!(wf.is_some() && errors.is_empty(), "{errors:?}");
-    let mut rest = fixed.chars();
-    assert!(
-        original.chars().all(|c| rest.any(|d| d == c)),
-        "the fix removed text:\n{fixed}"
-    );
-    let audit_after = audit_findings(dir);
-    let new: Vec<_> = audit_after.difference(audit_before).collect();
-    assert!(new.is_empty(), "new findings after the fix: {new:?}");
-    after
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn text(&self) -> String {
+        std::fs::read_to_string(&self.file).expect("read")
+    }
+
+    /// Runs `ci-guard fix`, then checks what every case must hold: nothing removed, every
+    /// need met by the job's block (or by the default token where the job has none), the file
+    /// parses and keeps every byte it had (fixes only insert), and the re-audit has no finding
+    /// it did not have before. Returns the report and the analysis after the fix.
+    fn fix(&self, args: &[&str]) -> (String, TokenUse) {
+        let report = fix(self.path(), args);
+        let after = analysis(self.path());
+        let removed = removed_needs(&self.before, &after);
+        assert!(removed.is_empty(), "{removed:?}");
+        for j in &after.jobs {
+            assert!(j.missing().is_empty(), "{}: {:?}", j.job, j.missing());
+        }
+        let fixed = self.text();
+        let (wf, errors) = parse_workflow(&fixed, "x.yml");
+        assert!(wf.is_some() && errors.is_empty(), "{errors:?}");
+        let mut rest = fixed.chars();
+        assert!(
+            self.original.chars().all(|c| rest.any(|d| d == c)),
+            "the fix removed text:\n{fixed}"
+        );
+        let audit_after = support::finding_keys(self.path());
+        let new: Vec<_> = audit_after.difference(&self.audit_before).collect();
+        assert!(new.is_empty(), "new findings after the fix: {new:?}");
+        (report, after)
+    }
+
+    fn audit(&self) -> BTreeSet<(String, String, String)> {
+        support::finding_keys(self.path())
+    }
 }
 
 #[test]
@@ -151,106 +156,88 @@ fn manual_tag_push_keeps_its_credentials_or_gets_the_token_with_rewrite_push() {
     // The issue's first case: a manual tagging workflow that pushes the tag in a later step
     // with the credentials the checkout persisted.
     let rel = "actions__checkout/.github/workflows/update-main-version.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
+    let case = Case::new(rel);
+    let push = "`git push origin ${{ github.event.inputs.major_version }} --force`";
     assert_eq!(
-        needs(&before),
+        needs(&case.before),
         [
-            "tag / actions/checkout: contents: read <- `actions/checkout`",
+            "tag / actions/checkout: contents: read <- `actions/checkout`".to_string(),
             // The push goes through the checkout, which holds the GITHUB_TOKEN.
-            "tag / Push new tag: contents: write <- `git push origin ${{ github.event.inputs.major_version }} --force`",
+            format!("tag / Push new tag: contents: write <- {push}"),
         ]
     );
     assert_eq!(
-        credential_users(&before),
-        [
-            "checkout \"actions/checkout\" (persists) -> Push new tag: `git push origin ${{ github.event.inputs.major_version }} --force`"
-        ]
+        credential_users(&case.before),
+        [format!(
+            "checkout \"actions/checkout\" (persists) -> Push new tag: {push}"
+        )]
     );
-    let audit_before = audit_findings(dir.path());
 
-    let report = fix(dir.path(), &[]);
+    let (report, after) = case.fix(&[]);
     assert!(
-        report.contains(
+        report.contains(&format!(
             "skipped: 26:7: `persist-credentials: false` not set: step \"Push new tag\" (line 35) \
-             pushes with the checkout's credentials (`git push origin ${{ github.event.inputs.major_version }} --force`)"
-        ),
+             pushes with the checkout's credentials ({push})"
+        )),
         "{report}"
     );
     assert!(
         report.contains("added top-level `permissions:` (contents: write)"),
         "{report}"
     );
-    let after = check_fixed(dir.path(), &file, &original, &before, &audit_before);
-    assert_eq!(needs(&after), needs(&before));
-    assert_eq!(credential_users(&after), credential_users(&before));
+    assert_eq!(needs(&after), needs(&case.before));
+    assert_eq!(credential_users(&after), credential_users(&case.before));
     // The permissions finding is fixed; the checkout's stays, now telling how to scope the push.
-    let audit_after = audit_findings(dir.path());
-    assert_eq!(count(&audit_before, "excessive-permissions"), 1);
-    assert_eq!(count(&audit_after, "excessive-permissions"), 0);
-    assert_eq!(count(&audit_after, "credential-persistence"), 1);
+    assert_eq!(count(&case.audit_before, "excessive-permissions"), 1);
+    assert_eq!(count(&case.audit(), "excessive-permissions"), 0);
+    assert_eq!(count(&case.audit(), "credential-persistence"), 1);
 
     // With --rewrite-push: the checkout stops persisting and the push step gets the token.
-    let (dir, file) = repo_with(rel);
-    let report = fix(dir.path(), &["--rewrite-push"]);
+    let case = Case::new(rel);
+    let (report, after) = case.fix(&["--rewrite-push"]);
     assert!(
         report.contains(
             "step \"Push new tag\" (line 35) gets the checkout's token in its own `env:`"
         ),
         "{report}"
     );
-    let after = check_fixed(dir.path(), &file, &original, &before, &audit_before);
-    let fixed = std::fs::read_to_string(&file).expect("read");
-    assert!(fixed.contains(
+    assert!(case.text().contains(
         "    - name: Push new tag\n      env:\n        GIT_CONFIG_COUNT: \"1\"\n        GIT_CONFIG_KEY_0: \"url.https://x-access-token:${{ github.token }}@github.com/.insteadOf\"\n        GIT_CONFIG_VALUE_0: \"https://github.com/\"\n      run: git push"
-    ), "{fixed}");
+    ), "{}", case.text());
     // Nothing relies on the checkout any more; the push still needs, and has, contents: write.
     assert!(credential_users(&after).is_empty());
     assert!(after.checkouts.iter().all(|c| !c.persists));
-    assert!(needs(&after).contains(&"tag / Push new tag: contents: write <- `git push origin ${{ github.event.inputs.major_version }} --force`".to_string()));
-    assert_eq!(
-        count(&audit_findings(dir.path()), "credential-persistence"),
-        0
-    );
+    assert!(needs(&after).contains(&format!("tag / Push new tag: contents: write <- {push}")));
+    assert_eq!(count(&case.audit(), "credential-persistence"), 0);
 }
 
 #[test]
 fn tag_push_under_a_top_level_contents_write_is_left_alone() {
     // The same shape with `permissions: contents: write` at the top, as in the issue.
-    let rel = "JSL-Inc__golden-path-workflows-v2/.github/workflows/feature-tagging.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
+    let case = Case::new("JSL-Inc__golden-path-workflows-v2/.github/workflows/feature-tagging.yml");
     assert_eq!(
-        needs(&before),
+        needs(&case.before),
         [
             "tag / actions/checkout: contents: read <- `actions/checkout`",
             "tag / Create feature tag: contents: write <- `git push origin \"$tag\"`",
         ]
     );
-    let g = before.jobs[0].granted.as_ref().expect("a block");
+    let g = case.before.jobs[0].granted.as_ref().expect("a block");
     assert_eq!(g.from, "workflow");
-    assert!(before.jobs[0].missing().is_empty());
-    let audit_before = audit_findings(dir.path());
-    let report = fix(dir.path(), &[]);
+    assert!(case.before.jobs[0].missing().is_empty());
+    let (report, _) = case.fix(&[]);
     assert!(report.contains("step \"Create feature tag\" (line 22) pushes with the checkout's credentials (`git push origin \"$tag\"`)"), "{report}");
-    check_fixed(dir.path(), &file, &original, &before, &audit_before);
-    assert_eq!(std::fs::read_to_string(&file).expect("read"), original);
+    assert_eq!(case.text(), case.original);
 }
 
 #[test]
 fn coverage_comment_through_github_script_gets_the_pull_request_scope() {
     // The issue's second case: a coverage job comments on the pull request through
     // `actions/github-script`; the other jobs only read.
-    let rel = "18bravo__open-forge/.github/workflows/ci.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
-    let comment: Vec<String> = needs(&before)
-        .into_iter()
-        .filter(|n| n.starts_with("coverage-report /"))
-        .collect();
+    let case = Case::new("18bravo__open-forge/.github/workflows/ci.yml");
+    let all = needs(&case.before);
+    let (comment, others): (Vec<&String>, Vec<&String>) =
+        all.iter().partition(|n| n.starts_with("coverage-report /"));
     assert_eq!(
         comment,
         [
@@ -260,16 +247,12 @@ fn coverage_comment_through_github_script_gets_the_pull_request_scope() {
         ]
     );
     // Every other job checks out and reads, nothing more.
-    for n in needs(&before)
-        .iter()
-        .filter(|n| !n.starts_with("coverage-report /"))
-    {
+    for n in others {
         assert!(n.ends_with("contents: read <- `actions/checkout`"), "{n}");
     }
-    assert!(before.jobs.iter().all(|j| j.is_determined()));
-    let audit_before = audit_findings(dir.path());
+    assert!(case.before.jobs.iter().all(|j| j.is_determined()));
 
-    let report = fix(dir.path(), &[]);
+    let (report, after) = case.fix(&[]);
     assert!(
         report.contains(
             "added `permissions:` to job `coverage-report` (contents: read, pull-requests: write)"
@@ -282,14 +265,12 @@ fn coverage_comment_through_github_script_gets_the_pull_request_scope() {
     );
     // A fork's pull request gets a read-only token whatever the block says: said, not hidden.
     assert!(report.contains("review:  327:3: job `coverage-report` runs on pull requests, where a fork's token is read-only"), "{report}");
-    let after = check_fixed(dir.path(), &file, &original, &before, &audit_before);
     let j = after
         .job(".github/workflows/ci.yml", "coverage-report")
         .expect("job");
     assert_eq!(j.granted.as_ref().map(|g| g.from), Some("job"));
-    let audit_after = audit_findings(dir.path());
-    assert_eq!(count(&audit_after, "excessive-permissions"), 0);
-    assert_eq!(count(&audit_after, "credential-persistence"), 0);
+    assert_eq!(count(&case.audit(), "excessive-permissions"), 0);
+    assert_eq!(count(&case.audit(), "credential-persistence"), 0);
 }
 
 #[test]
@@ -298,11 +279,9 @@ fn branch_push_commit_action_and_pull_request_creation() {
     // git-auto-commit-action (through the second checkout), then opens a pull request and
     // labels it with github-script on a manual run.
     let rel = "DefectDojo__django-DefectDojo/.github/workflows/release-1-create-pr.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
+    let case = Case::new(rel);
     assert_eq!(
-        needs(&before),
+        needs(&case.before),
         [
             "create_pr / Checkout from_branch branch: contents: read <- `actions/checkout`",
             "create_pr / Push branch: contents: write <- `git push origin HEAD:${NEW_BRANCH}`",
@@ -316,14 +295,13 @@ fn branch_push_commit_action_and_pull_request_creation() {
         ]
     );
     assert_eq!(
-        credential_users(&before),
+        credential_users(&case.before),
         [
             "checkout \"Checkout from_branch branch\" (persists) -> Push branch: `git push origin HEAD:${NEW_BRANCH}`",
             "checkout \"Checkout release branch\" (persists) -> Push version changes: `stefanzweifel/git-auto-commit-action`",
         ]
     );
-    let audit_before = audit_findings(dir.path());
-    let report = fix(dir.path(), &[]);
+    let (report, _) = case.fix(&[]);
     assert!(
         report.contains(
             "added top-level `permissions:` (contents: write, issues: write, pull-requests: write)"
@@ -346,50 +324,36 @@ fn branch_push_commit_action_and_pull_request_creation() {
         report.contains("`losisin/helm-docs-github-action` is not in the catalogue"),
         "{report}"
     );
-    check_fixed(dir.path(), &file, &original, &before, &audit_before);
 
-    let (dir, file) = repo_with(rel);
-    fix(dir.path(), &["--rewrite-push"]);
-    let after = check_fixed(dir.path(), &file, &original, &before, &audit_before);
+    let case = Case::new(rel);
+    let (_, after) = case.fix(&["--rewrite-push"]);
     assert!(credential_users(&after).is_empty());
-    let fixed = std::fs::read_to_string(&file).expect("read");
-    assert_eq!(fixed.matches("GIT_CONFIG_KEY_0").count(), 2);
-    assert_eq!(fixed.matches("persist-credentials: false").count(), 2);
+    assert_eq!(case.text().matches("GIT_CONFIG_KEY_0").count(), 2);
+    assert_eq!(case.text().matches("persist-credentials: false").count(), 2);
 }
 
 #[test]
 fn release_upload_gets_contents_write() {
-    let rel = "JabRef__jabref/.github/workflows/upload-release.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
+    let case = Case::new("JabRef__jabref/.github/workflows/upload-release.yml");
     assert_eq!(
-        needs(&before),
+        needs(&case.before),
         [
             "release / Release: contents: write <- `softprops/action-gh-release` (its documented scopes)"
         ]
     );
-    let audit_before = audit_findings(dir.path());
-    let report = fix(dir.path(), &[]);
+    let (report, _) = case.fix(&[]);
     assert!(
         report.contains("added top-level `permissions:` (contents: write)"),
         "{report}"
     );
-    check_fixed(dir.path(), &file, &original, &before, &audit_before);
-    assert_eq!(
-        count(&audit_findings(dir.path()), "excessive-permissions"),
-        0
-    );
+    assert_eq!(count(&case.audit(), "excessive-permissions"), 0);
 }
 
 #[test]
 fn pages_deployment_keeps_its_block() {
-    let rel = "JabRef__jabref/.github/workflows/pages.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
+    let case = Case::new("JabRef__jabref/.github/workflows/pages.yml");
     assert_eq!(
-        needs(&before),
+        needs(&case.before),
         [
             "build / Checkout: contents: read <- `actions/checkout`",
             "build / Setup Pages: pages: read <- `actions/configure-pages` (its documented scopes)",
@@ -398,24 +362,21 @@ fn pages_deployment_keeps_its_block() {
         ]
     );
     // The workflow's block grants all of it.
-    assert!(before.jobs.iter().all(|j| j.missing().is_empty()));
-    let audit_before = audit_findings(dir.path());
-    let report = fix(dir.path(), &[]);
+    assert!(case.before.jobs.iter().all(|j| j.missing().is_empty()));
+    let (report, _) = case.fix(&[]);
     assert!(
         report.contains("set `persist-credentials: false` on `actions/checkout`"),
         "{report}"
     );
-    check_fixed(dir.path(), &file, &original, &before, &audit_before);
 }
 
 #[test]
 fn sarif_upload_gets_security_events_write() {
-    let rel = "cds-snc__notification-terraform/.github/workflows/terraform_static_analysis.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
-    let before = analysis(dir.path());
+    let case = Case::new(
+        "cds-snc__notification-terraform/.github/workflows/terraform_static_analysis.yml",
+    );
     assert_eq!(
-        needs(&before),
+        needs(&case.before),
         [
             "terraform-security-scan / Checkout: contents: read <- `actions/checkout`",
             "terraform-security-scan / Upload SARIF file: security-events: write <- `github/codeql-action/upload-sarif` (its documented scopes)",
@@ -423,28 +384,24 @@ fn sarif_upload_gets_security_events_write() {
             "terraform-security-scan / Upload SARIF file: contents: read <- `github/codeql-action/upload-sarif` (its documented scopes)",
         ]
     );
-    let audit_before = audit_findings(dir.path());
-    let report = fix(dir.path(), &[]);
+    let (report, _) = case.fix(&[]);
     assert!(
         report.contains(
             "added top-level `permissions:` (actions: read, contents: read, security-events: write)"
         ),
         "{report}"
     );
-    check_fixed(dir.path(), &file, &original, &before, &audit_before);
 }
 
 #[test]
 fn check_exits_one_when_a_fix_would_be_applied_and_zero_after() {
-    let rel = "JabRef__jabref/.github/workflows/upload-release.yml";
-    let (dir, file) = repo_with(rel);
-    let original = std::fs::read_to_string(&file).expect("read");
+    let case = Case::new("JabRef__jabref/.github/workflows/upload-release.yml");
     let run = |args: &[&str]| {
         Command::cargo_bin("ci-guard")
             .expect("binary")
             .arg("fix")
             .args(args)
-            .arg(dir.path())
+            .arg(case.path())
             .output()
             .expect("runs")
     };
@@ -452,7 +409,7 @@ fn check_exits_one_when_a_fix_would_be_applied_and_zero_after() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("+permissions:\n+  contents: write"));
     // Nothing was written.
-    assert_eq!(std::fs::read_to_string(&file).expect("read"), original);
+    assert_eq!(case.text(), case.original);
     assert_eq!(run(&[]).status.code(), Some(0));
     let out = run(&["--check"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");

@@ -11,31 +11,8 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ci_guard::audit::{self, AuditOptions};
 use ci_guard::fix::{self, FixOptions, removed_needs, token_use};
 use ci_guard::workflow::{parse_action, parse_workflow};
-
-/// (rule, file, fingerprint) of every finding.
-fn findings(dir: &Path) -> BTreeSet<(String, String, String)> {
-    let report = audit::run(&AuditOptions {
-        paths: vec![dir.to_path_buf()],
-        config: None,
-        ..Default::default()
-    })
-    .expect("audit runs");
-    report
-        .findings
-        .iter()
-        .map(|f| {
-            let path = f
-                .location
-                .as_ref()
-                .map_or("", |l| l.path.as_str())
-                .to_string();
-            (f.rule.id.to_string(), path, f.fingerprint.clone())
-        })
-        .collect()
-}
 
 /// Model errors of a workflow or action text.
 fn errors(display: &str, text: &str) -> usize {
@@ -65,7 +42,7 @@ fn sweep(corpus: &Path, rewrite_push: bool) {
     let paths = vec![dir.path().to_path_buf()];
 
     let before = token_use(&paths).expect("analysis before");
-    let audit_before = findings(dir.path());
+    let audit_before = support::finding_keys(dir.path());
     let fixes = fix::plan(&FixOptions {
         paths: paths.clone(),
         pins: None,
@@ -74,7 +51,7 @@ fn sweep(corpus: &Path, rewrite_push: bool) {
     .expect("plan");
     fix::write(&fixes).expect("write");
     let after = token_use(&paths).expect("analysis after");
-    let audit_after = findings(dir.path());
+    let audit_after = support::finding_keys(dir.path());
 
     assert_eq!(before.len(), after.len(), "the same repositories");
     let removed: Vec<_> = before

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::workflow::{parse_action, parse_workflow};
 use crate::workspace::Repository;
 
-fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
+pub(crate) fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
     let repo = Repository {
         root: ".".into(),
         display_root: String::new(),

@@ -835,7 +835,6 @@ impl<'a> JobCx<'a> {
         'a: 's,
     {
         let step = site.step;
-        let at_step = Location::new(site.display, step.span);
         if let Some(uses) = &step.uses {
             let at = Location::new(site.display, uses.span);
             match &uses.value {
@@ -877,33 +876,24 @@ impl<'a> JobCx<'a> {
         if let Some(run) = &step.run {
             self.script(site, run, walk);
         }
-        let _ = at_step;
     }
 
     /// An action whose use of the token is unknown: undetermined when it is handed the token,
     /// unseen otherwise.
     fn opaque_action(&self, site: &Site<'_>, what: &str, at: &Location, walk: &mut Walk<'_>) {
-        let given = site
-            .step
-            .with
-            .iter()
-            .find(|p| {
-                p.value
-                    .as_scalar()
-                    .is_some_and(|v| self.resolve(site, v, 0) == TokenKind::GithubToken)
-            })
-            .map(|p| format!("`{}:`", p.key.value))
-            .or_else(|| {
-                site.step
-                    .env
-                    .iter()
-                    .find(|p| {
-                        p.value
-                            .as_scalar()
-                            .is_some_and(|v| self.resolve(site, v, 0) == TokenKind::GithubToken)
-                    })
-                    .map(|p| format!("`env: {}`", p.key.value))
-            });
+        let holds_token = |pairs: &[Pair]| {
+            pairs
+                .iter()
+                .find(|p| {
+                    p.value
+                        .as_scalar()
+                        .is_some_and(|v| self.resolve(site, v, 0) == TokenKind::GithubToken)
+                })
+                .map(|p| p.key.value.clone())
+        };
+        let given = holds_token(&site.step.with)
+            .map(|k| format!("`{k}:`"))
+            .or_else(|| holds_token(&site.step.env).map(|k| format!("`env: {k}`")));
         let step = StepRef::new(outermost(site).display, outermost(site).step);
         match given {
             Some(how) => walk.out.undetermined.push(Unknown {
@@ -1285,30 +1275,9 @@ impl<'a> JobCx<'a> {
         cwd: Option<&str>,
         walk: &mut Walk<'_>,
     ) {
-        let name = match &remote {
-            Remote::Named(n) => Some(n.as_str()),
-            Remote::GithubUrl => None,
-            Remote::UrlWithCredentials(cred) => {
-                if op == GitOp::Push && self.resolve(site, cred, 0) == TokenKind::GithubToken {
-                    self.need(
-                        walk,
-                        site,
-                        ApiNeed::Scope(Scope::Contents, Level::Write),
-                        what,
-                        at,
-                    );
-                }
-                return;
-            }
-            Remote::Elsewhere => return,
-        };
-        let own = walk
-            .own_remotes
-            .iter()
-            .rev()
-            .find(|(r, _)| r.is_none() || r.as_deref() == name)
-            .map(|(_, k)| *k);
-        if let Some(kind) = own {
+        // A push with credentials of its own needs `contents: write` when they are the
+        // `GITHUB_TOKEN`; nothing of the checkout's.
+        let own_push = |kind: TokenKind, walk: &mut Walk<'_>| {
             if op == GitOp::Push && kind == TokenKind::GithubToken {
                 self.need(
                     walk,
@@ -1318,30 +1287,35 @@ impl<'a> JobCx<'a> {
                     at,
                 );
             }
+        };
+        let name = match &remote {
+            Remote::Named(n) => Some(n.as_str()),
+            Remote::GithubUrl => None,
+            Remote::UrlWithCredentials(cred) => {
+                own_push(self.resolve(site, cred, 0), walk);
+                return;
+            }
+            Remote::Elsewhere => return,
+        };
+        let configured = walk
+            .own_remotes
+            .iter()
+            .rev()
+            .find(|(r, _)| r.is_none() || r.as_deref() == name)
+            .map(|(_, k)| *k);
+        if let Some(kind) = configured {
+            own_push(kind, walk);
             return;
         }
-        // `GIT_CONFIG_*` in the step's `env:` (what `--rewrite-push` writes).
-        // A composite action's steps run with the environment of the step that uses it.
+        // `GIT_CONFIG_*` in the step's `env:` (what `--rewrite-push` writes). A composite
+        // action's steps run with the environment of the step that uses it.
         let mut chain = Some(site);
-        let mut own = None;
         while let Some(cur) = chain {
             if let Some(key) = step_git_credentials(cur.step) {
-                own = Some((cur, key));
-                break;
+                own_push(self.resolve(cur, key, 0), walk);
+                return;
             }
             chain = cur.caller.map(|(c, _)| c);
-        }
-        if let Some((holder, key)) = own {
-            if op == GitOp::Push && self.resolve(holder, key, 0) == TokenKind::GithubToken {
-                self.need(
-                    walk,
-                    site,
-                    ApiNeed::Scope(Scope::Contents, Level::Write),
-                    what,
-                    at,
-                );
-            }
-            return;
         }
         let Some(c) = self.checkout_for(walk, cwd) else {
             return;

@@ -1,29 +1,8 @@
-use std::collections::BTreeMap;
-
 use super::*;
-use crate::config::Config;
-use crate::workflow::parse_workflow;
-use crate::workspace::Repository;
 
 /// The analysis of one workflow, as `.github/workflows/test.yml`.
 fn token_use(text: &str) -> TokenUse {
-    let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");
-    assert!(errors.is_empty(), "{errors:?}");
-    let repo = Repository {
-        root: ".".into(),
-        display_root: String::new(),
-        files: Vec::new(),
-        languages: BTreeMap::new(),
-    };
-    let config = Config::default();
-    let pw = ParsedWorkflow {
-        display: ".github/workflows/test.yml".into(),
-        workflow: wf.expect("model"),
-        source: text.into(),
-    };
-    RepoAnalysis::new(&repo, &config, vec![pw], Vec::new())
-        .inventory
-        .token_use
+    crate::inventory::tests::inventory(&[(".github/workflows/test.yml", text)], &[]).token_use
 }
 
 fn required(j: &JobTokenUse) -> Vec<String> {
