@@ -38,6 +38,9 @@ pub struct RepoAnalysis<'a> {
     pub actions: Vec<ParsedAction>,
     /// What the pipeline does, built once from the workflows before any rule runs.
     pub inventory: Inventory,
+    /// What each job does with its token and its checkouts' git credentials, built with the
+    /// inventory.
+    pub token_use: crate::inventory::token_use::TokenUse,
     /// Each `run:` script read once (the inventory and several rules all need its commands).
     scripts: RefCell<ScriptCache>,
 }
@@ -55,9 +58,10 @@ impl<'a> RepoAnalysis<'a> {
             workflows,
             actions,
             inventory: Inventory::default(),
+            token_use: Default::default(),
             scripts: RefCell::default(),
         };
-        analysis.inventory = crate::inventory::build(&analysis);
+        (analysis.inventory, analysis.token_use) = crate::inventory::build(&analysis);
         analysis
     }
 

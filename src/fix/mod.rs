@@ -277,11 +277,7 @@ pub fn token_use(paths: &[PathBuf]) -> Result<Vec<TokenUse>> {
     let config = Config::default();
     Ok(load(&workspace)?
         .into_iter()
-        .map(|l| {
-            RepoAnalysis::new(l.repo, &config, l.workflows, l.actions)
-                .inventory
-                .token_use
-        })
+        .map(|l| RepoAnalysis::new(l.repo, &config, l.workflows, l.actions).token_use)
         .collect())
 }
 
@@ -341,7 +337,7 @@ fn fix_file(
     let mut plan = Plan::default();
     let creds = persist::Credentials {
         display,
-        token_use: &analysis.inventory.token_use,
+        token_use: &analysis.token_use,
         rewrite_push: opts.rewrite_push,
     };
     persist::plan(&cx, &doc.root, Some(&creds), &mut plan);

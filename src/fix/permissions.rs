@@ -63,7 +63,7 @@ pub(super) fn plan(
         ));
         return;
     }
-    let token_use = &analysis.inventory.token_use;
+    let token_use = &analysis.token_use;
     let jobs: Vec<(&Job, &JobTokenUse)> = wf
         .jobs
         .iter()

@@ -17,7 +17,9 @@ use crate::yaml::{Node, Pos, Span};
 /// How deep local composite actions are followed into each other.
 const MAX_ACTION_DEPTH: usize = 4;
 
-pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
+/// The inventory, and what each job does with its token (read by rules and `fix`, not
+/// reported, so it lives with the analysis rather than in the report).
+pub fn build(analysis: &RepoAnalysis<'_>) -> (Inventory, super::token_use::TokenUse) {
     let repo = analysis.repo;
     let script_files: Vec<(String, std::path::PathBuf)> = repo
         .files
@@ -67,7 +69,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
         b.run();
     }
     reusable_calls(analysis, &mut inv);
-    inv.token_use = super::token_use::build(analysis, &scripts, &inv.cloud_auth);
+    let token_use = super::token_use::build(analysis, &scripts, &inv.cloud_auth);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
     // when the code lives in a folder this walk did not see (or a corpus without it).
     let mut iac_from_tools: Vec<(&str, String)> = Vec::new();
@@ -94,7 +96,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
             paths.push(path);
         }
     }
-    inv
+    (inv, token_use)
 }
 
 struct WorkflowBuilder<'a, 'r> {

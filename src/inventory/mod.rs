@@ -143,9 +143,6 @@ pub struct Inventory {
     pub iac: BTreeMap<String, Vec<String>>,
     pub dockerfiles: Vec<String>,
     pub lockfiles: Vec<String>,
-    /// What each job does with its token and the checkout's git credentials.
-    #[serde(skip)]
-    pub token_use: token_use::TokenUse,
 }
 
 impl Inventory {

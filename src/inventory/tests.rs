@@ -8,7 +8,15 @@ use crate::config::Config;
 use crate::workflow::{parse_action, parse_workflow};
 use crate::workspace::Repository;
 
-pub(crate) fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
+fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
+    analysed(workflows, actions).0
+}
+
+/// The inventory and the token-use analysis of the given workflow and action texts.
+pub(crate) fn analysed(
+    workflows: &[(&str, &str)],
+    actions: &[(&str, &str)],
+) -> (Inventory, super::token_use::TokenUse) {
     let repo = Repository {
         root: ".".into(),
         display_root: String::new(),
@@ -40,7 +48,8 @@ pub(crate) fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) ->
             }
         })
         .collect();
-    RepoAnalysis::new(&repo, &config, wfs, acts).inventory
+    let analysis = RepoAnalysis::new(&repo, &config, wfs, acts);
+    (analysis.inventory, analysis.token_use)
 }
 
 fn one(text: &str) -> Inventory {

@@ -70,10 +70,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         if !is_action(step, "actions/checkout") {
             continue;
         }
-        let checkout = repo
-            .inventory
-            .token_use
-            .checkout_at(site.display, step.span);
+        let checkout = repo.token_use.checkout_at(site.display, step.span);
         let persist_node = step.with_value("persist-credentials");
         let persist = persist_node.and_then(scalar);
         if persist.is_some_and(|v| v.trim() == "false" || v.contains("${{")) {

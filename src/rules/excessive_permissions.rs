@@ -110,7 +110,7 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
         .jobs
         .iter()
         .filter_map(|j| {
-            let tu = repo.inventory.token_use.job(&pw.display, &j.id.value)?;
+            let tu = repo.token_use.job(&pw.display, &j.id.value)?;
             Some((j, Needs::of(tu)))
         })
         .collect();

@@ -2,7 +2,7 @@ use super::*;
 
 /// The analysis of one workflow, as `.github/workflows/test.yml`.
 fn token_use(text: &str) -> TokenUse {
-    crate::inventory::tests::inventory(&[(".github/workflows/test.yml", text)], &[]).token_use
+    crate::inventory::tests::analysed(&[(".github/workflows/test.yml", text)], &[]).1
 }
 
 fn required(j: &JobTokenUse) -> Vec<String> {
