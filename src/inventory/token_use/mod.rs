@@ -669,7 +669,9 @@ fn reusable_call(
 /// A job that calls a local reusable workflow needs what the called jobs need (they run with
 /// at most the caller's permissions).
 fn resolve_reusable_calls(analysis: &RepoAnalysis<'_>, tu: &mut TokenUse) {
-    let mut additions: Vec<(usize, Vec<ScopeNeed>, Vec<Unknown>, Vec<Unknown>)> = Vec::new();
+    // (job index, needs, undetermined, unseen) taken from the called workflow.
+    type Addition = (usize, Vec<ScopeNeed>, Vec<Unknown>, Vec<Unknown>);
+    let mut additions: Vec<Addition> = Vec::new();
     for (i, j) in tu.jobs.iter().enumerate() {
         let Some(pw) = analysis.workflows.iter().find(|w| w.display == j.workflow) else {
             continue;
@@ -1232,21 +1234,22 @@ impl<'a> JobCx<'a> {
         if let Some((op, remote)) = &u.git {
             self.credential_use(site, *op, remote.clone(), what, at, cwd, walk);
         }
-        if !u.understood && exposed.is_some() {
-            if !walk.out.undetermined.iter().any(|x| {
-                x.step.location
-                    == StepRef::new(outermost(site).display, outermost(site).step).location
-            }) {
-                walk.out.undetermined.push(Unknown {
-                    kind: UnknownKind::Script,
-                    step: StepRef::new(outermost(site).display, outermost(site).step),
-                    why: format!(
-                        "{what} runs where the token is in reach ({}) and what it does with it is not known",
-                        exposed.unwrap_or_default()
-                    ),
-                    location: at.clone(),
-                });
-            }
+        let step = StepRef::new(outermost(site).display, outermost(site).step);
+        let already = walk
+            .out
+            .undetermined
+            .iter()
+            .any(|x| x.step.location == step.location);
+        if let Some(exposed) = exposed.filter(|_| !u.understood && !already) {
+            walk.out.undetermined.push(Unknown {
+                kind: UnknownKind::Script,
+                step,
+                why: format!(
+                    "{what} runs where the token is in reach ({exposed}) and what it does with \
+                     it is not known"
+                ),
+                location: at.clone(),
+            });
         }
     }
 
