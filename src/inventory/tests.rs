@@ -22,6 +22,7 @@ pub(crate) fn analysed(
         display_root: String::new(),
         files: Vec::new(),
         languages: BTreeMap::new(),
+        loose: false,
     };
     let config = Config::default();
     let wfs = workflows

@@ -1,0 +1,277 @@
+//! What the commands share: the report formats, the fail-on policy, writing a finished report
+//! where the flags say and mapping its outcome to an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+
+use ci_guard::finding::Severity;
+use ci_guard::report::{self, Report};
+use ci_guard::workspace::Workspace;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// For people: grouped by file, coloured on a terminal (NO_COLOR honoured).
+    Text,
+    /// Stable machine-readable shape, documented in docs/json-format.md.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// GitHub-flavoured markdown: assessment matrix, pipeline inventory, findings (job summary).
+    Markdown,
+}
+
+/// `--fail-on`: the least severe finding that fails the run. The same values as the action's
+/// `fail-on` input ([`ci_guard::finding::FAIL_ON`]).
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    /// Never fail on findings.
+    None,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+/// The repositories below `path`; exit 2 when it does not exist, 3 when it cannot be read.
+pub fn discover(path: &Path) -> Result<Workspace, ExitCode> {
+    if let Err(e) = std::fs::metadata(path)
+        && e.kind() == std::io::ErrorKind::NotFound
+    {
+        eprintln!("error: `{}` does not exist", path.display());
+        return Err(ExitCode::from(2));
+    }
+    Workspace::discover(&[path.to_path_buf()]).map_err(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(3)
+    })
+}
+
+/// Write `s` to standard output; exit 3 when that fails.
+pub fn print(s: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(s.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`ci-guard rules | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: writing to standard output: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+/// Where a report goes and in which format: `audit`'s and `scan`'s `--format`, `--output` and
+/// `--color`.
+#[derive(clap::Args, Clone)]
+pub struct ReportFlags {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colours in the text report: auto (on a terminal, or when FORCE_COLOR is set, as in a
+    /// GitHub Actions log), always or never. NO_COLOR turns them off whatever this says.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether to colour: `NO_COLOR` (set, not empty) wins, then the flag; `auto` colours a
+    /// terminal, or any output when `FORCE_COLOR` is set to something other than `0`/`false`.
+    pub fn enabled(self, terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        if set("NO_COLOR").is_some() {
+            return false;
+        }
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => terminal || set("FORCE_COLOR").is_some_and(|v| v != "0" && v != "false"),
+        }
+    }
+}
+
+/// How and where a report is written, and what fails the run: `audit`'s and `scan`'s options.
+pub struct Emit {
+    pub to: ReportFlags,
+    pub fail_on: FailOn,
+    pub category: String,
+    /// `--require`d scanners.
+    pub require: Vec<String>,
+}
+
+/// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
+/// policy.
+pub fn emit(report: Report, args: &Emit) -> ExitCode {
+    // Reports are streamed to their destination: a large corpus yields tens of megabytes of
+    // JSON, which need not also sit in memory as one string.
+    let written = match &args.to.output {
+        Some(path) => std::fs::File::create(path)
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::new(f);
+                write_report(&report, args, &mut w)?;
+                w.flush()
+            })
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            match write_report(&report, args, &mut w).and_then(|()| w.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("writing to standard output: {e}"))
+                }
+                _ => Ok(()),
+            }
+        }
+    };
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        return ExitCode::from(3);
+    }
+    if args.to.output.is_some() {
+        for r in &report.scans {
+            eprintln!("ci-guard scan: {}", report::scans::status_line(r));
+        }
+    }
+    if args.to.output.is_some() {
+        // Keep people informed when the report itself went to a file.
+        let counts = report.counts();
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "ci-guard: {} in {}",
+            report::plural(total, "finding", "findings"),
+            report::plural(report.files_audited, "file", "files")
+        );
+    }
+    if let Some(code) = required_exit(&report, &args.require) {
+        return code;
+    }
+    if report.fails(args.fail_on.threshold()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Exit 2 when a `--require`d scanner was not installed or not run, 3 when it failed or did not
+/// scan; `None` when every required scanner completed.
+fn required_exit(report: &Report, require: &[String]) -> Option<ExitCode> {
+    let (missing, failed) = ci_guard::scanners::runner::required_problems(&report.scans, require);
+    for m in missing.iter().chain(&failed) {
+        eprintln!("error: {m}");
+    }
+    if !missing.is_empty() {
+        Some(ExitCode::from(2))
+    } else if !failed.is_empty() {
+        Some(ExitCode::from(3))
+    } else {
+        None
+    }
+}
+
+fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Result<()> {
+    let text = match args.to.format {
+        Format::Text => {
+            let terminal = args.to.output.is_none() && std::io::stdout().is_terminal();
+            let color = args.to.color.enabled(terminal, |k| std::env::var(k).ok());
+            report::text::render(report, color)
+        }
+        Format::Json => return write_json(w, &report::json::Streamed(report)),
+        Format::Sarif if !report.scans.is_empty() => {
+            let (log, notes) = report::sarif::render_for_upload(report, &args.category);
+            for n in notes {
+                eprintln!("ci-guard: {n}");
+            }
+            return write_json(w, &log);
+        }
+        Format::Sarif => return write_json(w, &report::sarif::build(report, &args.category)),
+        Format::Github => report::github::render(report),
+        Format::Markdown => {
+            report::markdown::render(report, args.fail_on.threshold(), &Default::default())
+        }
+    };
+    w.write_all(text.as_bytes())
+}
+
+fn write_json(w: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `audit --fail-on` and `scan --fail-on` take exactly the values of the action's input, and
+    /// mean the same by them.
+    #[test]
+    fn fail_on_has_one_set_of_values() {
+        let names: Vec<String> = FailOn::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(names, ci_guard::finding::FAIL_ON);
+        for v in FailOn::value_variants() {
+            let name = v.to_possible_value().expect("value").get_name().to_string();
+            assert_eq!(Severity::parse_fail_on(&name), Ok(v.threshold()), "{name}");
+        }
+        assert!(Severity::parse_fail_on("never").is_err());
+    }
+
+    #[test]
+    fn colour_follows_the_flag_force_color_and_no_color_last() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        // auto: a terminal, or FORCE_COLOR (not 0/false/empty) for a pipe such as a CI log.
+        assert!(Color::Auto.enabled(true, env(&[])));
+        assert!(!Color::Auto.enabled(false, env(&[])));
+        assert!(Color::Auto.enabled(false, env(&[("FORCE_COLOR", "1")])));
+        const OFF: [&[(&str, &str)]; 3] = [
+            &[("FORCE_COLOR", "0")],
+            &[("FORCE_COLOR", "false")],
+            &[("FORCE_COLOR", "")],
+        ];
+        for pairs in OFF {
+            assert!(!Color::Auto.enabled(false, env(pairs)), "{pairs:?}");
+        }
+        assert!(Color::Always.enabled(false, env(&[])));
+        assert!(!Color::Never.enabled(true, env(&[("FORCE_COLOR", "1")])));
+        // NO_COLOR wins over everything; empty means unset.
+        assert!(!Color::Always.enabled(true, env(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")])));
+        assert!(!Color::Auto.enabled(true, env(&[("NO_COLOR", "1")])));
+        assert!(Color::Always.enabled(false, env(&[("NO_COLOR", "")])));
+    }
+}
