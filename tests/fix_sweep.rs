@@ -9,7 +9,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ci_guard::fix::{self, FixOptions, removed_needs, token_use};
 use ci_guard::workflow::{parse_action, parse_workflow};
@@ -146,24 +146,14 @@ fn sweep(corpus: &Path, rewrite_push: bool) {
     }
 }
 
-fn corpus() -> PathBuf {
-    let Some(dir) = std::env::var_os("CI_GUARD_CORPUS") else {
-        panic!(
-            "CI_GUARD_CORPUS is not set: point it at a folder of repositories, e.g. \
-             CI_GUARD_CORPUS=../shared/corpus cargo test --test fix_sweep -- --ignored --nocapture"
-        );
-    };
-    PathBuf::from(dir)
-}
-
 #[test]
-#[ignore = "sweeps a whole corpus: CI_GUARD_CORPUS=<folder of repositories> cargo test --test fix_sweep -- --ignored --nocapture"]
+#[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
 fn fix_over_a_whole_corpus_removes_no_need() {
-    sweep(&corpus(), false);
+    sweep(&support::full_corpus(), false);
 }
 
 #[test]
-#[ignore = "sweeps a whole corpus: CI_GUARD_CORPUS=<folder of repositories> cargo test --test fix_sweep -- --ignored --nocapture"]
+#[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
 fn fix_with_rewrite_push_over_a_whole_corpus_removes_no_need() {
-    sweep(&corpus(), true);
+    sweep(&support::full_corpus(), true);
 }
