@@ -1,35 +1,14 @@
 //! One repository, parsed: its workflows and local actions with the configuration that applies.
 //! Rules read this; none of them parses anything itself.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use crate::config::Config;
 use crate::finding::Location;
 use crate::inventory::Inventory;
-use crate::inventory::shell::Command;
-use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
+use crate::inventory::shell::{Command, ScriptCache};
+use crate::workflow::{ActionRuns, Job, ParsedAction, ParsedWorkflow, Spanned, Step, Uses};
 use crate::workspace::Repository;
-
-pub struct ParsedWorkflow {
-    /// Path relative to the report root (what findings show).
-    pub display: String,
-    pub workflow: Workflow,
-    /// The file's text, for rules that look at a node's source (script positions).
-    pub source: Arc<str>,
-}
-
-pub struct ParsedAction {
-    pub display: String,
-    pub action: Action,
-    pub source: Arc<str>,
-}
-
-/// Parsed `run:` scripts by the address of their text (stable while the analysis lives) and
-/// whether `pipefail` applies.
-type ScriptCache = HashMap<(*const String, bool), Rc<Vec<Command>>>;
 
 pub struct RepoAnalysis<'a> {
     pub repo: &'a Repository,
@@ -42,7 +21,7 @@ pub struct RepoAnalysis<'a> {
     /// inventory.
     pub token_use: crate::inventory::token_use::TokenUse,
     /// Each `run:` script read once (the inventory and several rules all need its commands).
-    scripts: RefCell<ScriptCache>,
+    scripts: ScriptCache,
 }
 
 impl<'a> RepoAnalysis<'a> {
@@ -52,29 +31,23 @@ impl<'a> RepoAnalysis<'a> {
         workflows: Vec<ParsedWorkflow>,
         actions: Vec<ParsedAction>,
     ) -> Self {
-        let mut analysis = Self {
+        let scripts = ScriptCache::default();
+        let (inventory, token_use) = crate::inventory::build(repo, &workflows, &actions, &scripts);
+        Self {
             repo,
             config,
             workflows,
             actions,
-            inventory: Inventory::default(),
-            token_use: Default::default(),
-            scripts: RefCell::default(),
-        };
-        (analysis.inventory, analysis.token_use) = crate::inventory::build(&analysis);
-        analysis
+            inventory,
+            token_use,
+            scripts,
+        }
     }
 
     /// The commands of a `run:` script of one of this repository's steps, read once.
     /// `pipefail` is GitHub's choice for the step: only an explicit `shell: bash` sets it.
     pub fn script_commands(&self, run: &Spanned<String>, pipefail: bool) -> Rc<Vec<Command>> {
-        let key = (&run.value as *const String, pipefail);
-        if let Some(cached) = self.scripts.borrow().get(&key) {
-            return Rc::clone(cached);
-        }
-        let parsed = Rc::new(crate::inventory::shell::commands(&run.value, pipefail));
-        self.scripts.borrow_mut().insert(key, Rc::clone(&parsed));
-        parsed
+        self.scripts.commands(&run.value, pipefail)
     }
 
     /// The workflow where a pipeline-wide remedy belongs: the one that runs on pull requests (or
@@ -237,85 +210,6 @@ impl RepoAnalysis<'_> {
             }
         }
         out.sort_by(|a, b| a.location.cmp(&b.location));
-        out
-    }
-}
-
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::finding::Finding;
-    use crate::workflow::parse_workflow;
-    use std::collections::BTreeMap;
-
-    /// A pipeline-wide gap rule fires once, at the `on:` key (1:1), on `fires`, and not on
-    /// `quiet`, which has what the rule asks for.
-    pub(crate) fn assert_missing_rule(rule: &str, fires: &str, quiet: &str) {
-        let found = findings_for(rule, fires);
-        let at: Vec<_> = found
-            .iter()
-            .map(|f| {
-                (
-                    f.location.as_ref().map(|l| (l.start.line, l.start.column)),
-                    &f.message,
-                )
-            })
-            .collect();
-        assert_eq!(at.len(), 1, "{at:?}");
-        assert_eq!(at[0].0, Some((1, 1)));
-        assert!(findings_for(rule, quiet).is_empty());
-    }
-
-    /// Each finding's start (1-based line/column) and severity, in order: what a rule's
-    /// test asserts about where and how hard it fired.
-    pub(crate) fn positions(
-        found: &[Finding],
-    ) -> Vec<(Option<crate::yaml::Pos>, crate::finding::Severity)> {
-        found
-            .iter()
-            .map(|f| (f.location.as_ref().map(|l| l.start), f.severity))
-            .collect()
-    }
-
-    /// A push workflow whose one step runs `script` (a block scalar starting on line 7).
-    pub(crate) fn workflow_running(script: &str) -> String {
-        format!(
-            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n{}\n",
-            script
-                .lines()
-                .map(|l| format!("          {l}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    }
-
-    /// Run one rule over a single workflow text, as `.github/workflows/test.yml`.
-    pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
-        let (wf, errors) = parse_workflow(text, ".github/workflows/test.yml");
-        assert!(errors.is_empty(), "fixture must be valid: {errors:?}");
-        // A Python repository, so that rules about code have something to apply to.
-        let repo = Repository {
-            root: ".".into(),
-            display_root: String::new(),
-            files: Vec::new(),
-            languages: BTreeMap::from([(crate::workspace::Language::Python, 1)]),
-            loose: false,
-        };
-        let config = Config::default();
-        let analysis = RepoAnalysis::new(
-            &repo,
-            &config,
-            vec![ParsedWorkflow {
-                display: ".github/workflows/test.yml".into(),
-                workflow: wf.expect("model"),
-                source: text.into(),
-            }],
-            Vec::new(),
-        );
-        let rule = crate::rules::find(rule).expect("known rule");
-        let mut out = Vec::new();
-        (rule.check.expect("rule with a check"))(&analysis, &mut out);
-        crate::finding::finalize(&mut out);
         out
     }
 }

@@ -22,10 +22,10 @@ pub use verify::{RemovedNeed, removed_needs};
 
 use crate::inventory::token_use::TokenUse;
 
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::config::Config;
 use crate::source::SourceText;
-use crate::workflow::{parse_action, parse_workflow};
+use crate::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::{FileKind, Workspace};
 use crate::yaml::{self, Node, Pos};
 

@@ -15,10 +15,10 @@
 use std::collections::BTreeMap;
 
 use super::{Ctx, Plan};
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::inventory::token_use::{JobTokenUse, Level, Scope, level_str};
 use crate::rules::excessive_permissions::block_lines;
-use crate::workflow::Job;
+use crate::workflow::{Job, ParsedWorkflow};
 use crate::yaml::Node;
 
 fn block(indent: &str, unit: &str, required: &BTreeMap<Scope, Level>, nl: &str) -> String {

@@ -5,22 +5,33 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
 use super::scripts::ScriptIndex;
-use super::shell::{self, SwallowKind};
+use super::shell::{self, ScriptCache, SwallowKind};
 use super::{Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name};
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::finding::Location;
 use crate::source::SourceText;
-use crate::workflow::{ActionRuns, Concurrency, Job, Spanned, Step, Uses};
-use crate::workspace::{FileKind, Manifest};
+use crate::workflow::{
+    ActionRuns, Concurrency, Job, ParsedAction, ParsedWorkflow, Spanned, Step, Uses,
+};
+use crate::workspace::{FileKind, Manifest, Repository};
 use crate::yaml::{Node, Pos, Span};
 
 /// How deep local composite actions are followed into each other.
 const MAX_ACTION_DEPTH: usize = 4;
 
-/// The inventory, and what each job does with its token (read by rules and `fix`, not
-/// reported, so it lives with the analysis rather than in the report).
-pub fn build(analysis: &RepoAnalysis<'_>) -> (Inventory, super::token_use::TokenUse) {
-    let repo = analysis.repo;
+/// What a repository's parsed workflows and local actions are, with the commands of their
+/// `run:` scripts read through `scripts`; and what each job does with its token (read by rules
+/// and `fix`, not reported, so it lives with the analysis rather than in the report).
+pub fn build(
+    repo: &Repository,
+    workflows: &[ParsedWorkflow],
+    actions: &[ParsedAction],
+    scripts: &ScriptCache,
+) -> (Inventory, super::token_use::TokenUse) {
+    let sources = Sources {
+        repo,
+        actions,
+        run_scripts: scripts,
+    };
     let script_files: Vec<(String, std::path::PathBuf)> = repo
         .files
         .iter()
@@ -37,7 +48,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> (Inventory, super::token_use::Token
         })
         .map(|f| (f.rel.clone(), f.abs.clone()))
         .collect();
-    let scripts = ScriptIndex::load(&repo.root, &script_files);
+    let script_index = ScriptIndex::load(&repo.root, &script_files);
 
     let mut inv = Inventory {
         repository: repo.name().to_string(),
@@ -57,19 +68,20 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> (Inventory, super::token_use::Token
             _ => {}
         }
     }
-    for pw in &analysis.workflows {
+    for pw in workflows {
         inv.workflows.push(pw.display.clone());
         let mut b = WorkflowBuilder {
-            analysis,
-            scripts: &scripts,
+            sources: &sources,
+            scripts: &script_index,
             pw,
             src: SourceText::new(&pw.source),
             inv: &mut inv,
         };
         b.run();
     }
-    reusable_calls(analysis, &mut inv);
-    let token_use = super::token_use::build(analysis, &scripts, &inv.cloud_auth);
+    reusable_calls(workflows, &mut inv);
+    let token_use =
+        super::token_use::build(workflows, actions, &script_index, scripts, &inv.cloud_auth);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
     // when the code lives in a folder this walk did not see (or a corpus without it).
     let mut iac_from_tools: Vec<(&str, String)> = Vec::new();
@@ -99,8 +111,15 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> (Inventory, super::token_use::Token
     (inv, token_use)
 }
 
+/// What a workflow's steps are read against: local actions and `run:` scripts.
+struct Sources<'a> {
+    repo: &'a Repository,
+    actions: &'a [ParsedAction],
+    run_scripts: &'a ScriptCache,
+}
+
 struct WorkflowBuilder<'a, 'r> {
-    analysis: &'a RepoAnalysis<'r>,
+    sources: &'a Sources<'r>,
     scripts: &'a ScriptIndex,
     pw: &'a ParsedWorkflow,
     src: SourceText<'a>,
@@ -379,11 +398,11 @@ impl WorkflowBuilder<'_, '_> {
                         .trim_start_matches("./")
                         .trim_end_matches('/')
                         .to_string();
-                    let analysis = self.analysis;
+                    let actions = self.sources.actions;
                     if let Some(ActionRuns::Composite { steps }) =
-                        local_action(analysis, &path).and_then(|pa| pa.action.runs.as_ref())
+                        local_action(actions, &path).and_then(|pa| pa.action.runs.as_ref())
                     {
-                        let pa_display = local_action(analysis, &path)
+                        let pa_display = local_action(actions, &path)
                             .map(|pa| pa.display.clone())
                             .unwrap_or_default();
                         for inner in steps {
@@ -417,7 +436,7 @@ impl WorkflowBuilder<'_, '_> {
         let src = if display == self.pw.display {
             &self.src
         } else {
-            match self.analysis.actions.iter().find(|a| a.display == display) {
+            match self.sources.actions.iter().find(|a| a.display == display) {
                 Some(a) => {
                     action_src = SourceText::new(&a.source);
                     &action_src
@@ -428,7 +447,13 @@ impl WorkflowBuilder<'_, '_> {
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
         // Positions first (reads the source), facts second (writes the inventory).
         let mut planned = Vec::new();
-        for cmd in self.analysis.script_commands(run, pipefail).iter().cloned() {
+        for cmd in self
+            .sources
+            .run_scripts
+            .commands(&run.value, pipefail)
+            .iter()
+            .cloned()
+        {
             let span = command_span(src, run, cmd.line, cmd.column, &cmd.text);
             let swallowed = cmd.failure_swallowed.as_ref().and_then(|s| {
                 let reason = swallow_reason(s)?;
@@ -453,7 +478,7 @@ impl WorkflowBuilder<'_, '_> {
             let before = self.inv.facts.len();
             for r in resolved {
                 let via = Location::new(
-                    join_display(&self.analysis.repo.display_root, &r.file),
+                    join_display(&self.sources.repo.display_root, &r.file),
                     Span::new(Pos::new(r.line, 1), Pos::new(r.line, 1)),
                 );
                 let inner_state = state.clone().or_else(|| {
@@ -556,8 +581,8 @@ fn swallow_reason(s: &shell::Swallow) -> Option<String> {
 }
 
 /// The local action in directory `path` (repository-relative).
-fn local_action<'a>(analysis: &'a RepoAnalysis<'_>, path: &str) -> Option<&'a ParsedAction> {
-    analysis.actions.iter().find(|a| {
+fn local_action<'a>(actions: &'a [ParsedAction], path: &str) -> Option<&'a ParsedAction> {
+    actions.iter().find(|a| {
         let dir = a.action.rel.rsplit_once('/').map_or("", |(d, _)| d);
         dir == path
     })
@@ -621,16 +646,16 @@ pub(crate) fn command_span(
 }
 
 /// A job that calls a local reusable workflow has the capabilities of the jobs it calls.
-fn reusable_calls(analysis: &RepoAnalysis<'_>, inv: &mut Inventory) {
+fn reusable_calls(workflows: &[ParsedWorkflow], inv: &mut Inventory) {
     let mut additions = Vec::new();
-    for pw in &analysis.workflows {
+    for pw in workflows {
         for job in &pw.workflow.jobs {
             let Some(uses) = &job.uses else { continue };
             let path = match &uses.value {
                 Uses::Local(p) | Uses::SelfRepository(p) => p.trim_start_matches("./").to_string(),
                 _ => continue,
             };
-            let Some(callee) = analysis.workflows.iter().find(|w| w.workflow.rel == path) else {
+            let Some(callee) = workflows.iter().find(|w| w.workflow.rel == path) else {
                 continue;
             };
             let caps: BTreeSet<Capability> = inv

@@ -36,6 +36,10 @@
 //!   combined `-euo pipefail`), ignoring subshells and control flow.
 //! - Nesting deeper than [`MAX_DEPTH`] is read as flat.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 /// One simple command of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command {
@@ -133,6 +137,30 @@ pub fn commands(script: &str, pipefail: bool) -> Vec<Command> {
             pipefail,
         },
     )
+}
+
+/// Each `run:` script of a repository read once: the inventory and several rules all need a
+/// script's commands. Keyed by the address and length of the script's text (stable while the
+/// parsed workflows live) and whether `pipefail` applies.
+#[derive(Default)]
+pub struct ScriptCache {
+    parsed: RefCell<HashMap<ScriptKey, Rc<Vec<Command>>>>,
+}
+
+/// A script's text by address and length, and whether `pipefail` applies.
+type ScriptKey = (*const u8, usize, bool);
+
+impl ScriptCache {
+    /// [`commands`] of `script`, read once.
+    pub fn commands(&self, script: &str, pipefail: bool) -> Rc<Vec<Command>> {
+        let key = (script.as_ptr(), script.len(), pipefail);
+        if let Some(cached) = self.parsed.borrow().get(&key) {
+            return Rc::clone(cached);
+        }
+        let parsed = Rc::new(commands(script, pipefail));
+        self.parsed.borrow_mut().insert(key, Rc::clone(&parsed));
+        parsed
+    }
 }
 
 /// The simple commands of a script run with the given shell options.

@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::shell::ScriptCache;
 use super::{AuthMethod, Blocking, Capability, Inventory};
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
-use crate::config::Config;
-use crate::workflow::{parse_action, parse_workflow};
+use crate::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::Repository;
 
 fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
@@ -24,8 +23,7 @@ pub(crate) fn analysed(
         languages: BTreeMap::new(),
         loose: false,
     };
-    let config = Config::default();
-    let wfs = workflows
+    let wfs: Vec<ParsedWorkflow> = workflows
         .iter()
         .map(|(rel, text)| {
             let (wf, errors) = parse_workflow(text, rel);
@@ -37,7 +35,7 @@ pub(crate) fn analysed(
             }
         })
         .collect();
-    let acts = actions
+    let acts: Vec<ParsedAction> = actions
         .iter()
         .map(|(rel, text)| {
             let (a, errors) = parse_action(text, rel);
@@ -49,8 +47,7 @@ pub(crate) fn analysed(
             }
         })
         .collect();
-    let analysis = RepoAnalysis::new(&repo, &config, wfs, acts);
-    (analysis.inventory, analysis.token_use)
+    super::build(&repo, &wfs, &acts, &ScriptCache::default())
 }
 
 fn one(text: &str) -> Inventory {

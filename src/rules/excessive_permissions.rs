@@ -3,9 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Rule;
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
 use crate::inventory::token_use::{JobTokenUse, Scope, UnknownKind, level_str};
+use crate::workflow::ParsedWorkflow;
 use crate::workflow::{Job, Level, Permissions, PermissionsKind};
 
 pub static RULE: Rule = Rule {
@@ -355,9 +356,9 @@ fn unneeded(
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
     use crate::rules::supply_chain::corpus::{positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     fn sev(f: &[crate::finding::Finding]) -> Vec<Severity> {
         f.iter().map(|f| f.severity).collect()

@@ -132,6 +132,9 @@ pub fn ids() -> Vec<&'static str> {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

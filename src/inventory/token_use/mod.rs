@@ -39,11 +39,14 @@ use self::commands::{GitOp, Remote};
 use self::scope::ApiNeed;
 pub use self::scope::{Level, Scope, level_str};
 use super::scripts::ScriptIndex;
+use super::shell::ScriptCache;
 use super::{AuthMethod, CloudAuth};
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::finding::Location;
 use crate::source::SourceText;
-use crate::workflow::{ActionRuns, Job, Pair, Permissions, PermissionsKind, Step, Uses, Workflow};
+use crate::workflow::{
+    ActionRuns, Job, Pair, ParsedAction, ParsedWorkflow, Permissions, PermissionsKind, Step, Uses,
+    Workflow,
+};
 use crate::yaml::Span;
 
 /// How deep local composite actions are followed into each other.
@@ -319,7 +322,8 @@ struct JobCx<'a> {
     job: &'a Job,
     display: &'a str,
     scripts: &'a ScriptIndex,
-    analysis: &'a RepoAnalysis<'a>,
+    actions: &'a [ParsedAction],
+    run_scripts: &'a ScriptCache,
     issue_or_pull: &'static [Scope],
     pushes_ghcr: bool,
 }
@@ -514,12 +518,14 @@ struct Walk<'a> {
 
 /// Builds the analysis of every job and checkout of the repository.
 pub fn build(
-    analysis: &RepoAnalysis<'_>,
+    workflows: &[ParsedWorkflow],
+    actions: &[ParsedAction],
     scripts: &ScriptIndex,
+    run_scripts: &ScriptCache,
     cloud_auth: &[CloudAuth],
 ) -> TokenUse {
     let mut tu = TokenUse::default();
-    for pw in &analysis.workflows {
+    for pw in workflows {
         let wf = &pw.workflow;
         let src = SourceText::new(&pw.source);
         for job in &wf.jobs {
@@ -529,7 +535,8 @@ pub fn build(
                 job,
                 display: &pw.display,
                 scripts,
-                analysis,
+                actions,
+                run_scripts,
                 issue_or_pull: issue_or_pull_scopes(wf),
                 pushes_ghcr: job_pushes_ghcr(job),
             };
@@ -599,9 +606,9 @@ pub fn build(
             tu.jobs.push(walk.out);
         }
     }
-    resolve_reusable_calls(analysis, &mut tu);
+    resolve_reusable_calls(workflows, &mut tu);
     // Checkouts in local actions that no workflow reaches still get their own steps' uses.
-    for pa in &analysis.actions {
+    for pa in actions {
         let Some(ActionRuns::Composite { steps }) = &pa.action.runs else {
             continue;
         };
@@ -668,12 +675,12 @@ fn reusable_call(
 
 /// A job that calls a local reusable workflow needs what the called jobs need (they run with
 /// at most the caller's permissions).
-fn resolve_reusable_calls(analysis: &RepoAnalysis<'_>, tu: &mut TokenUse) {
+fn resolve_reusable_calls(workflows: &[ParsedWorkflow], tu: &mut TokenUse) {
     // (job index, needs, undetermined, unseen) taken from the called workflow.
     type Addition = (usize, Vec<ScopeNeed>, Vec<Unknown>, Vec<Unknown>);
     let mut additions: Vec<Addition> = Vec::new();
     for (i, j) in tu.jobs.iter().enumerate() {
-        let Some(pw) = analysis.workflows.iter().find(|w| w.display == j.workflow) else {
+        let Some(pw) = workflows.iter().find(|w| w.display == j.workflow) else {
             continue;
         };
         let Some(job) = pw.workflow.job(&j.job) else {
@@ -684,7 +691,7 @@ fn resolve_reusable_calls(analysis: &RepoAnalysis<'_>, tu: &mut TokenUse) {
             Uses::Local(p) | Uses::SelfRepository(p) => p.trim_start_matches("./").to_string(),
             _ => continue,
         };
-        let callee = analysis.workflows.iter().find(|w| w.workflow.rel == path);
+        let callee = workflows.iter().find(|w| w.workflow.rel == path);
         let Some(callee) = callee.filter(|c| c.display != pw.display) else {
             additions.push((
                 i,
@@ -844,7 +851,6 @@ impl<'a> JobCx<'a> {
                 Uses::Local(path) | Uses::SelfRepository(path) => {
                     let path = path.trim_start_matches("./").trim_end_matches('/');
                     let pa = self
-                        .analysis
                         .actions
                         .iter()
                         .find(|a| a.action.rel.rsplit_once('/').map_or("", |(d, _)| d) == path);
@@ -1112,7 +1118,7 @@ impl<'a> JobCx<'a> {
             .shell
             .as_ref()
             .is_some_and(|s| s.value.trim() == "bash");
-        let cmds = self.analysis.script_commands(run, pipefail);
+        let cmds = self.run_scripts.commands(&run.value, pipefail);
         let functions = commands::defined_functions(&run.value);
         let exposed = self
             .env_holds_token(site)
@@ -1124,7 +1130,6 @@ impl<'a> JobCx<'a> {
             Some(self.src)
         } else {
             action_src = self
-                .analysis
                 .actions
                 .iter()
                 .find(|a| a.display == site.display)
