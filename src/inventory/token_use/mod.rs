@@ -1283,9 +1283,9 @@ impl<'a> JobCx<'a> {
         cwd: Option<&str>,
         walk: &mut Walk<'_>,
     ) {
-        // A push with credentials of its own needs `contents: write` when they are the
-        // `GITHUB_TOKEN`; nothing of the checkout's.
-        let own_push = |kind: TokenKind, walk: &mut Walk<'_>| {
+        // A push needs `contents: write` of the `GITHUB_TOKEN` when the credentials it goes
+        // through are that token.
+        let push_need = |kind: TokenKind, walk: &mut Walk<'_>| {
             if op == GitOp::Push && kind == TokenKind::GithubToken {
                 self.need(
                     walk,
@@ -1300,7 +1300,7 @@ impl<'a> JobCx<'a> {
             Remote::Named(n) => Some(n.as_str()),
             Remote::GithubUrl => None,
             Remote::UrlWithCredentials(cred) => {
-                own_push(self.resolve(site, cred, 0), walk);
+                push_need(self.resolve(site, cred, 0), walk);
                 return;
             }
             Remote::Elsewhere => return,
@@ -1312,7 +1312,7 @@ impl<'a> JobCx<'a> {
             .find(|(r, _)| r.is_none() || r.as_deref() == name)
             .map(|(_, k)| *k);
         if let Some(kind) = configured {
-            own_push(kind, walk);
+            push_need(kind, walk);
             return;
         }
         // `GIT_CONFIG_*` in the step's `env:` (what `--rewrite-push` writes). A composite
@@ -1320,7 +1320,7 @@ impl<'a> JobCx<'a> {
         let mut chain = Some(site);
         while let Some(cur) = chain {
             if let Some(key) = step_git_credentials(cur.step) {
-                own_push(self.resolve(cur, key, 0), walk);
+                push_need(self.resolve(cur, key, 0), walk);
                 return;
             }
             chain = cur.caller.map(|(c, _)| c);
@@ -1337,15 +1337,13 @@ impl<'a> JobCx<'a> {
             workflow: self.display.to_string(),
             job: self.job.id.value.clone(),
         });
-        if op == GitOp::Push && walk.all[c].credential == Credential::GithubToken {
-            self.need(
-                walk,
-                site,
-                ApiNeed::Scope(Scope::Contents, Level::Write),
-                what,
-                at,
-            );
-        }
+        // Through the checkout: its token's needs.
+        let held = if walk.all[c].credential == Credential::GithubToken {
+            TokenKind::GithubToken
+        } else {
+            TokenKind::Other
+        };
+        push_need(held, walk);
     }
 }
 
