@@ -62,6 +62,12 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         }
     }
     let workspace = Workspace::discover(&paths)?;
+    run_workspace(workspace, opts)
+}
+
+/// The audit of a workspace already found: on disk by [`run`], or fetched into memory
+/// (`Workspace::from_memory`). `opts.paths` is not read.
+pub fn run_workspace(workspace: Workspace, opts: &AuditOptions) -> Result<Report, AuditError> {
     let known = known_names();
     let explicit = match &opts.config {
         Some(p) => Some(Config::load(p, &known)?),
@@ -70,11 +76,13 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     let configs: Vec<Config> = workspace
         .repositories
         .iter()
-        .map(|repo| match (&explicit, Config::find(&repo.root)) {
-            (Some(c), _) => Ok(c.clone()),
-            (None, Some(p)) => load_repository_config(&workspace, repo, &p, &known),
-            (None, None) => Ok(Config::default()),
-        })
+        .map(
+            |repo| match (&explicit, Config::find(&*repo.source, &repo.root)) {
+                (Some(c), _) => Ok(c.clone()),
+                (None, Some(p)) => load_repository_config(&workspace, repo, &p, &known),
+                (None, None) => Ok(Config::default()),
+            },
+        )
         .collect::<Result<_, _>>()?;
 
     // One GitHub repository is named; its settings belong to one local repository only.
@@ -142,7 +150,7 @@ fn load_repository_config(
     known: &Known<'_>,
 ) -> Result<Config, ConfigError> {
     let display = crate::workspace::relative(&ws.report_root, path);
-    Config::load_in(&repo.root, path, &display, known)
+    Config::load_in(&*repo.source, &repo.root, path, &display, known)
 }
 
 /// A file read for parsing, or the finding that says why it could not be.
@@ -172,8 +180,10 @@ fn audit_repository(
         .collect();
 
     // Parse every file in parallel; a bad file yields findings, never an abort.
-    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> =
-        inputs.par_iter().map(|file| parse_file(file)).collect();
+    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> = inputs
+        .par_iter()
+        .map(|file| parse_file(repo, file))
+        .collect();
 
     let mut workflows = Vec::new();
     let mut actions = Vec::new();
@@ -245,7 +255,10 @@ fn audit_repository(
     }
 }
 
-fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>) {
+fn parse_file<'a>(
+    repo: &Repository,
+    file: &'a WorkspaceFile,
+) -> (Loaded<'a>, Option<ParsedWorkflow>, Option<ParsedAction>) {
     let rule = match file.kind {
         FileKind::Action => &invalid_input::INVALID_ACTION.meta,
         _ => &invalid_input::INVALID_WORKFLOW.meta,
@@ -255,7 +268,7 @@ fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Opti
         text: None,
         findings: Vec::new(),
     };
-    let text = match read_text(file) {
+    let text = match read_text(repo, file) {
         Ok(t) => t,
         Err(e) => {
             loaded.findings.push(input_finding(rule, file, &e));
@@ -300,11 +313,11 @@ fn input_finding(rule: &'static RuleMeta, file: &WorkspaceFile, e: &ModelError) 
 }
 
 /// Read a file as UTF-8 within the size cap; the error carries the position to report.
-fn read_text(file: &WorkspaceFile) -> Result<String, ModelError> {
+fn read_text(repo: &Repository, file: &WorkspaceFile) -> Result<String, ModelError> {
     let at_start = Span::new(Pos::new(1, 1), Pos::new(1, 1));
     // A regular file within the cap, checked on the open file: the walk saw a regular file,
     // but what is opened is what counts.
-    let bytes = crate::untrusted::read(&file.abs, MAX_FILE_BYTES).map_err(|e| ModelError {
+    let bytes = repo.read(file, MAX_FILE_BYTES).map_err(|e| ModelError {
         message: match e {
             crate::untrusted::ReadError::TooLarge { size, cap } => {
                 format!("file is {size} bytes, over the {cap} byte limit; it was not parsed")

@@ -5,6 +5,7 @@
 //! error naming `file:line:column`, because a silently ignored typo in a policy file weakens the
 //! policy without anyone noticing. The format is documented in `docs/config.md`.
 
+use crate::files::{EntryKind, FileSource};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -213,12 +214,12 @@ pub struct Config {
 
 impl Config {
     /// The configuration file of a repository, if it has one (`.yml` wins over `.yaml`).
-    pub fn find(repo_root: &Path) -> Option<PathBuf> {
+    pub fn find(files: &dyn FileSource, repo_root: &Path) -> Option<PathBuf> {
         // Whatever is there, link or not: a link is judged when it is read, not passed over.
         CONFIG_PATHS
             .iter()
             .map(|rel| repo_root.join(rel))
-            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
+            .find(|p| files.kind(p).is_some_and(|k| k != EntryKind::Dir))
     }
 
     /// Read and validate a configuration file against the `known` rule ids and scanner names.
@@ -236,13 +237,13 @@ impl Config {
     /// that links elsewhere is refused without a word of what it points at. `display` names
     /// it in errors.
     pub fn load_in(
+        files: &dyn FileSource,
         repo_root: &Path,
         path: &Path,
         display: &str,
         known: &Known<'_>,
     ) -> Result<Config, ConfigError> {
-        let bytes =
-            crate::untrusted::read_confined(repo_root, path, crate::untrusted::DOCUMENT_CAP);
+        let bytes = files.read_confined(repo_root, path, crate::untrusted::DOCUMENT_CAP);
         let text = read_config(bytes, display)?;
         Self::parse(&text, display, known)
     }
@@ -1226,13 +1227,16 @@ scaners: [bandit]
     #[test]
     fn find_prefers_yml_and_load_reads_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(Config::find(dir.path()), None);
+        assert_eq!(Config::find(&crate::files::Disk, dir.path()), None);
         let github = dir.path().join(".github");
         std::fs::create_dir(&github).expect("mkdir");
         std::fs::write(github.join("ci-guard.yaml"), "trusted-owners: [b]\n").expect("write");
-        assert_eq!(Config::find(dir.path()), Some(github.join("ci-guard.yaml")));
+        assert_eq!(
+            Config::find(&crate::files::Disk, dir.path()),
+            Some(github.join("ci-guard.yaml"))
+        );
         std::fs::write(github.join("ci-guard.yml"), "trusted-owners: [a]\n").expect("write");
-        let found = Config::find(dir.path()).expect("found");
+        let found = Config::find(&crate::files::Disk, dir.path()).expect("found");
         assert_eq!(found, github.join("ci-guard.yml"));
         let c = Config::load(&found, &known()).expect("valid");
         assert_eq!(c.trusted_owners(), ["a"]);

@@ -4,6 +4,7 @@ pub mod action;
 pub mod analysis;
 pub mod assess;
 pub mod audit;
+pub mod files;
 pub mod finding;
 pub mod fix;
 pub mod github;

@@ -49,7 +49,7 @@ pub fn build(
         })
         .map(|f| (f.rel.clone(), f.abs.clone()))
         .collect();
-    let script_index = ScriptIndex::load(&repo.root, &script_files);
+    let script_index = ScriptIndex::load(&*repo.source, &repo.root, &script_files);
 
     let mut inv = Inventory {
         repository: repo.name().to_string(),
