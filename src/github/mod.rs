@@ -80,6 +80,8 @@ pub struct Network {
     total: Duration,
     /// API base URL → why it is no longer called.
     broken: Mutex<BTreeMap<String, String>>,
+    /// API base URL → requests that failed their retries since its last success.
+    failures: Mutex<BTreeMap<String, u32>>,
 }
 
 impl Network {
@@ -94,6 +96,7 @@ impl Network {
             deadline: Some(Instant::now() + total),
             total,
             broken: Mutex::default(),
+            failures: Mutex::default(),
         })
     }
 
@@ -115,6 +118,25 @@ impl Network {
     fn trip(&self, api: &str, why: String) {
         if let Ok(mut b) = self.broken.lock() {
             b.entry(api.to_string()).or_insert(why);
+        }
+    }
+
+    /// A request to `api` failed its retries: the breaker opens at the `after`-th failure in a
+    /// row.
+    fn failed(&self, api: &str, after: u32, why: String) {
+        let n = self.failures.lock().map_or(u32::MAX, |mut f| {
+            let n = f.entry(api.to_string()).or_default();
+            *n += 1;
+            *n
+        });
+        if n >= after {
+            self.trip(api, why);
+        }
+    }
+
+    fn succeeded(&self, api: &str) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.remove(api);
         }
     }
 }
@@ -152,6 +174,10 @@ pub struct ClientOptions {
     pub api_version: Option<String>,
     /// The run's deadline and circuit breaker, shared with its other clients.
     pub network: Arc<Network>,
+    /// Requests in a row that may fail their retries before the API is not called again: 1
+    /// for a run that reads a few things of one repository, more for one that reads many
+    /// repositories and can lose one without losing the rest.
+    pub breaker_after: u32,
 }
 
 impl ClientOptions {
@@ -169,6 +195,7 @@ impl ClientOptions {
             accept: "application/vnd.github+json".to_string(),
             api_version: Some("2022-11-28".to_string()),
             network: Network::unbounded(),
+            breaker_after: 1,
         }
     }
 
@@ -387,6 +414,18 @@ impl Client {
         self.sent.load(Ordering::SeqCst)
     }
 
+    /// A conditional GET: with the `etag` of an earlier answer, GitHub answers `304 Not Modified`
+    /// (which does not count against its rate limit) when nothing changed; `None` then.
+    pub fn get_if_changed(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<Response>, GithubError> {
+        let headers: Vec<(&str, &str)> = etag.map(|e| ("if-none-match", e)).into_iter().collect();
+        let resp = self.send_headers(Method::Get, path, None, Retry::Idempotent, &headers)?;
+        Ok((resp.status != 304).then_some(resp))
+    }
+
     pub fn get_json(&self, path: &str) -> Result<Value, GithubError> {
         Ok(self.send(Method::Get, path, None)?.body)
     }
@@ -449,7 +488,23 @@ impl Client {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<Response, GithubError> {
+        self.send_headers(method, path, body, retry, &[])
+    }
+
+    /// [`Client::send_with`] with more request headers (a conditional request's
+    /// `if-none-match`, whose `304` answer is then a success with an empty body).
+    pub fn send_headers(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+        extra: &[(&str, &str)],
+    ) -> Result<Response, GithubError> {
         let url = self.url(method, path)?;
+        let conditional = extra
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("if-none-match"));
         let shown = shown_path(path, &self.opts.api_url);
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let network = &self.opts.network;
@@ -481,7 +536,12 @@ impl Client {
                 });
             }
             let mut not_received = false;
-            let step = match self.once(method, &url, payload.as_deref()) {
+            let step = match self.once(method, &url, payload.as_deref(), extra) {
+                Ok(raw) if conditional && raw.status == 304 => Step::Done(Response {
+                    status: 304,
+                    headers: raw.headers,
+                    body: Value::Null,
+                }),
                 Ok(raw) => judge(method, &shown, raw, attempt, &self.opts, now_epoch()),
                 Err((detail, unsent)) => {
                     not_received = unsent;
@@ -497,7 +557,10 @@ impl Client {
                 }
             };
             match step {
-                Step::Done(resp) => return Ok(resp),
+                Step::Done(resp) => {
+                    network.succeeded(&self.opts.api_url);
+                    return Ok(resp);
+                }
                 Step::Fail(e) => {
                     if let GithubError::RateLimited { detail, .. } = &e {
                         network.trip(&self.opts.api_url, format!("rate-limited: {detail}"));
@@ -511,8 +574,9 @@ impl Client {
                         return Err(GithubError::NotRetried { first: Box::new(e) });
                     }
                     if attempt > self.opts.retries {
-                        network.trip(
+                        network.failed(
                             &self.opts.api_url,
+                            self.opts.breaker_after,
                             format!("{} attempt(s) failed: {e}", attempt),
                         );
                         return Err(e);
@@ -548,7 +612,13 @@ impl Client {
     /// One attempt: the status, headers and body, or why there is no answer and whether the
     /// request certainly did not reach the server. It takes at most the client's timeout, and
     /// never past the run's deadline.
-    fn once(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Raw, (String, bool)> {
+    fn once(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        extra: &[(&str, &str)],
+    ) -> Result<Raw, (String, bool)> {
         let limit = match self.opts.network.remaining() {
             Some(r) => r.min(self.opts.timeout),
             None => self.opts.timeout,
@@ -573,6 +643,9 @@ impl Client {
                 }
                 if let Some(a) = &auth {
                     r = r.header("authorization", a.as_str());
+                }
+                for (name, value) in extra {
+                    r = r.header(*name, *value);
                 }
                 r
             }};
@@ -662,7 +735,18 @@ fn judge(
                 body: Value::Null,
             });
         }
-        return match serde_json::from_slice(&raw.body) {
+        return match serde_json::from_slice::<Value>(&raw.body) {
+            // GraphQL says its rate limit is spent in a 200 answer's `errors` (type
+            // `RATE_LIMIT`, no `data`): waited out as the REST limit is.
+            Ok(body) if graphql_rate_limited(&body) => {
+                let message = body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap_or("GraphQL rate limit")
+                    .to_string();
+                let reset = header(&raw.headers, "x-ratelimit-reset")
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                spent_limit(method, path, status, &message, reset, opts, now)
+            }
             Ok(body) => Step::Done(Response {
                 status,
                 headers: raw.headers,
@@ -682,12 +766,8 @@ fn judge(
         };
     }
     let (message, documentation_url) = error_message(&raw);
-    let rate = |detail: String, reset_in: Option<Duration>| GithubError::RateLimited {
-        method,
-        path: path.to_string(),
-        status,
-        detail,
-        reset_in,
+    let rate = |detail: String, reset_in: Option<Duration>| {
+        rate_limited(method, path, status, detail, reset_in)
     };
     if status == 403 || status == 429 {
         let retry_after =
@@ -718,34 +798,7 @@ fn judge(
             };
         }
         if remaining == Some("0") {
-            return match reset {
-                Some(reset) => {
-                    // One second more: the reset time is whole seconds and clocks differ a little.
-                    let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
-                    if wait <= opts.max_rate_limit_wait {
-                        Step::Retry(
-                            rate(
-                                format!("limit spent, resets in {} s", wait.as_secs()),
-                                Some(wait),
-                            ),
-                            Some(wait),
-                        )
-                    } else {
-                        Step::Fail(rate(
-                            format!(
-                                "limit spent until it resets in {} s, longer than the {} s this run waits: {message}",
-                                wait.as_secs(),
-                                opts.max_rate_limit_wait.as_secs()
-                            ),
-                            Some(wait),
-                        ))
-                    }
-                }
-                None => Step::Fail(rate(
-                    format!("limit spent, reset time not given: {message}"),
-                    None,
-                )),
-            };
+            return spent_limit(method, path, status, &message, reset, opts, now);
         }
         if secondary_message {
             // GitHub's guidance without a retry-after: wait at least a minute.
@@ -770,6 +823,76 @@ fn judge(
     } else {
         Step::Fail(error)
     }
+}
+
+fn rate_limited(
+    method: Method,
+    path: &str,
+    status: u16,
+    detail: String,
+    reset_in: Option<Duration>,
+) -> GithubError {
+    GithubError::RateLimited {
+        method,
+        path: path.to_string(),
+        status,
+        detail,
+        reset_in,
+    }
+}
+
+/// A spent primary rate limit: waited for when it resets soon enough, else given up.
+fn spent_limit(
+    method: Method,
+    path: &str,
+    status: u16,
+    message: &str,
+    reset: Option<u64>,
+    opts: &ClientOptions,
+    now: u64,
+) -> Step {
+    let rate = |detail: String, reset_in: Option<Duration>| {
+        rate_limited(method, path, status, detail, reset_in)
+    };
+    match reset {
+        Some(reset) => {
+            // One second more: the reset time is whole seconds and clocks differ a little.
+            let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
+            if wait <= opts.max_rate_limit_wait {
+                Step::Retry(
+                    rate(
+                        format!("limit spent, resets in {} s", wait.as_secs()),
+                        Some(wait),
+                    ),
+                    Some(wait),
+                )
+            } else {
+                Step::Fail(rate(
+                    format!(
+                        "limit spent until it resets in {} s, longer than the {} s this run waits: {message}",
+                        wait.as_secs(),
+                        opts.max_rate_limit_wait.as_secs()
+                    ),
+                    Some(wait),
+                ))
+            }
+        }
+        None => Step::Fail(rate(
+            format!("limit spent, reset time not given: {message}"),
+            None,
+        )),
+    }
+}
+
+/// A GraphQL answer that is only the primary rate limit's error: no `data`, an error of type
+/// `RATE_LIMIT` (GitHub's spelling; its schema documents `RATE_LIMITED`, accepted too).
+fn graphql_rate_limited(body: &Value) -> bool {
+    body.get("data").is_none_or(Value::is_null)
+        && body["errors"].as_array().is_some_and(|errors| {
+            errors
+                .iter()
+                .any(|e| matches!(e["type"].as_str(), Some("RATE_LIMIT" | "RATE_LIMITED")))
+        })
 }
 
 /// GitHub's `message` (with its `errors` details), or what the body is when it is not GitHub's
