@@ -10,6 +10,7 @@ pub mod fix;
 pub mod github;
 pub mod inventory;
 pub mod lockfile;
+pub mod org;
 pub mod report;
 pub mod rules;
 pub mod sbom;

@@ -312,7 +312,7 @@ fn serde_plain<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Text for a table cell: no line breaks, no column separators.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     inline(s).replace('|', "\\|")
 }
 

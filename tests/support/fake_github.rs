@@ -24,13 +24,11 @@ pub fn response(name: &str) -> String {
         .expect("recorded response")
 }
 
-/// A recorded header set, by part of its label, without the framing headers (this server sends
-/// uncompressed bodies with its own Content-Length).
-pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(format!(
-        "{DATA}github-contract/headers/recorded-header-sets.json"
-    ))
-    .expect("header sets");
+/// The headers of the set of `github-contract/headers/{file}` whose label contains
+/// `label_part`, as recorded.
+pub fn header_set(file: &str, label_part: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(format!("{DATA}github-contract/headers/{file}"))
+        .expect("header sets");
     let all: Value = serde_json::from_str(&text).expect("json");
     let set = all["sets"]
         .as_array()
@@ -49,6 +47,14 @@ pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
                 p[1].as_str().unwrap_or_default().to_string(),
             )
         })
+        .collect()
+}
+
+/// A recorded header set, by part of its label, without the framing headers (this server sends
+/// uncompressed bodies with its own Content-Length).
+pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
+    header_set("recorded-header-sets.json", label_part)
+        .into_iter()
         .filter(|(n, _)| {
             !matches!(
                 n.to_ascii_lowercase().as_str(),
@@ -143,7 +149,13 @@ impl Server {
     }
 
     pub fn routed(routes: Vec<Route>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        Server::routed_for(routes, SERVER_LIFETIME, 0)
+    }
+
+    /// `routed`, accepting connections for `lifetime` on `port` (0: any free port); a
+    /// benchmark's server lives longer than a test's.
+    pub fn routed_for(routes: Vec<Route>, lifetime: Duration, port: u16) -> Server {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -152,7 +164,7 @@ impl Server {
         let next = vec![0; routes.len()];
         let scripts = Arc::new(Mutex::new(Scripted { routes, next }));
         thread::spawn(move || {
-            let deadline = Instant::now() + SERVER_LIFETIME;
+            let deadline = Instant::now() + lifetime;
             while Instant::now() < deadline {
                 match listener.accept() {
                     Ok((stream, _)) => {
