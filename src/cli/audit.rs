@@ -146,8 +146,15 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     {
         return code;
     }
-    // Auditing nothing is a mistake in what was named, not a clean result.
+    // Auditing nothing is a mistake in what was named, not a clean result. When the report
+    // says why (a configuration that ignores every workflow, workflows that are links or
+    // FIFOs), it is written first, so every format says it.
     if report.files_audited == 0 && report.scans.is_empty() && !settings_read {
+        if !report.notices.is_empty() {
+            let _ = emit(report, &emit_options(args));
+            eprintln!("error: nothing was audited (the report says why)");
+            return ExitCode::from(2);
+        }
         let named: Vec<String> = args
             .paths
             .iter()

@@ -97,9 +97,23 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
             inventory(&mut out, inv, links);
         }
     }
+    notices(&mut out, report);
     findings(&mut out, report, links);
     out.push_str(&super::scans::markdown(report, cell, inline));
     out
+}
+
+/// What was not audited, as a list above the findings (each item on one line whatever the
+/// file names hold).
+fn notices(out: &mut String, report: &Report) {
+    if report.notices.is_empty() {
+        return;
+    }
+    out.push_str("## ⚠️ Not audited\n\n");
+    for n in &report.notices {
+        let _ = writeln!(out, "- {}: {}", n.level.as_str(), cell(&n.message));
+    }
+    out.push('\n');
 }
 
 fn state_icon(s: State) -> &'static str {
