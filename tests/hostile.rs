@@ -82,6 +82,27 @@ fn files_below(dir: &Path) -> Vec<(String, String)> {
     out
 }
 
+/// `ci-guard scan --osv` of `dir` against a fake OSV API that answers every batch with OSV's
+/// recorded answer to a one-query batch of a package with no vulnerability, and no third-party
+/// scanner on PATH (only the native lookup runs): the server (what it was asked) and the run.
+fn scan_osv(dir: &Path) -> (Server, Output) {
+    let osv = Server::routed(vec![route(
+        "POST",
+        "/v1/querybatch",
+        vec![http(
+            "200 OK",
+            vec![("Content-Type".into(), "application/json".into())],
+            &data("osv/api/querybatch.single-no-vulns.response.200.json"),
+        )],
+    )]);
+    let out = ci_guard(
+        dir,
+        &["scan", "--osv", "--format", "json", "--fail-on", "none"],
+        &[("OSV_API_URL", &osv.url()), ("PATH", "/nonexistent")],
+    );
+    (osv, out)
+}
+
 /// What `/etc/passwd` and a process environment would show if they leaked.
 fn assert_no_leak(what: &str, s: &str) {
     for secret in [
@@ -135,21 +156,7 @@ fn requirements_includes_outside_the_repository_are_not_read() {
 
     // The native OSV lookup: the package it could read is looked up, the lockfile is "did not
     // scan" (never a silent pass), and nothing of the targets reaches its report.
-    let osv = Server::routed(vec![route(
-        "POST",
-        "/v1/querybatch",
-        vec![http(
-            "200 OK",
-            vec![("Content-Type".into(), "application/json".into())],
-            &data("osv/api/querybatch.single-no-vulns.response.200.json"),
-        )],
-    )]);
-    // No third-party scanner on PATH: only the native lookup runs.
-    let out = ci_guard(
-        &r,
-        &["scan", "--osv", "--format", "json", "--fail-on", "none"],
-        &[("OSV_API_URL", &osv.url()), ("PATH", "/nonexistent")],
-    );
+    let (osv, out) = scan_osv(&r);
     let stdout = text(&out.stdout);
     assert_no_leak("the OSV report", &stdout);
     assert_no_leak("the OSV warnings", &text(&out.stderr));
@@ -927,20 +934,7 @@ fn one_bad_lockfile_line_is_did_not_scan_and_keeps_the_rest() {
         "requirements.txt",
         "= not a requirement\nitsdangerous==2.2.0\n",
     )]);
-    let osv = Server::routed(vec![route(
-        "POST",
-        "/v1/querybatch",
-        vec![http(
-            "200 OK",
-            vec![("Content-Type".into(), "application/json".into())],
-            &data("osv/api/querybatch.single-no-vulns.response.200.json"),
-        )],
-    )]);
-    let out = ci_guard(
-        &root(&dir),
-        &["scan", "--osv", "--format", "json", "--fail-on", "none"],
-        &[("OSV_API_URL", &osv.url()), ("PATH", "/nonexistent")],
-    );
+    let (osv, out) = scan_osv(&root(&dir));
     let run = scan_run(&out.stdout, "osv");
     assert_eq!(run["status"]["state"], "did-not-scan", "{run}");
     let asked: Vec<String> = osv.seen().iter().map(|s| text(&s.body)).collect();
