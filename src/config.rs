@@ -505,10 +505,18 @@ fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
     }
     problems.into_result(())?;
     let set = builder.build().map_err(|e| {
+        // Name the patterns: the set's own error does not say which one it could not take.
         ConfigError::at(
             path,
             node.span.start,
-            format!("invalid globs in `{key}`: {e}"),
+            format!(
+                "invalid globs in `{key}` ({}): {e}",
+                patterns
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         )
     })?;
     Ok(PathGlobs { patterns, set })

@@ -947,3 +947,45 @@ fn one_bad_lockfile_line_is_did_not_scan_and_keeps_the_rest() {
         "{run}"
     );
 }
+
+/// A file name with line breaks in it (a pull request can commit one) stays on its line in the
+/// summary's lists and tables: it cannot start a heading, a list item or a table row of its own.
+#[test]
+fn line_breaks_in_file_names_do_not_break_the_summary() {
+    let name = ".github/workflows/ci\n# injected heading\n- injected item\n| injected | row |.yml";
+    let dir = repo(&[(
+        name,
+        "on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: some/action@v1\n",
+    )]);
+    // A FIFO with a line break in its name, listed as skipped.
+    let fifo = root(&dir).join(".github/workflows/pipe\n- fifo item.yml");
+    let ok = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo");
+    let a = action(
+        &dir,
+        "http://127.0.0.1:9",
+        &[("checks", "workflows"), ("upload", "false")],
+    );
+    assert!(a.code <= 1, "{}\n{}", a.stdout, a.stderr);
+    assert!(a.summary.contains("injected heading"), "{}", a.summary);
+    assert!(a.summary.contains("is a FIFO"), "{}", a.summary);
+    for line in a.summary.lines() {
+        for injected in ["# injected", "- injected", "| injected", "- fifo item"] {
+            assert!(
+                !line.trim_start().starts_with(injected),
+                "a name broke out onto its own line: {line:?}\n{}",
+                a.summary
+            );
+        }
+    }
+    // Annotations: one workflow command per line, the name escaped inside it.
+    for line in a.stdout.lines() {
+        assert!(
+            line.starts_with("::") || line.is_empty(),
+            "not a workflow command: {line:?}"
+        );
+    }
+}

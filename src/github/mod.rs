@@ -687,6 +687,23 @@ fn judge(
             ),
         };
     }
+    if (300..400).contains(&status) {
+        // Never followed: the token goes with every request, and a redirect may lead anywhere.
+        let to = header(&raw.headers, "location")
+            .map(|l| format!(" to {}", crate::redact::text(&one_line(l))))
+            .unwrap_or_default();
+        return Step::Fail(GithubError::Status {
+            method,
+            path: path.to_string(),
+            status,
+            message: format!(
+                "a redirect{to}, which ci-guard refuses to follow (the token would go with it); \
+                 point GITHUB_API_URL at the API itself"
+            ),
+            documentation_url: None,
+            attempts: attempt,
+        });
+    }
     let (message, documentation_url) = error_message(&raw);
     let rate = |detail: String, reset_in: Option<Duration>| GithubError::RateLimited {
         method,

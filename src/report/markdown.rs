@@ -21,7 +21,7 @@ impl Links {
             Some(base) => format!(
                 "[`{}`]({base}{}#L{})",
                 escape_code(&text),
-                l.path,
+                url_path(&l.path),
                 l.start.line
             ),
             None => format!("`{}`", escape_code(&text)),
@@ -348,7 +348,29 @@ fn inline(s: &str) -> String {
         .join("`")
 }
 
-/// Text inside a code span cannot contain a backtick.
+/// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
+/// one: it would end the list item and start whatever the name says next).
 fn escape_code(s: &str) -> String {
-    s.replace('`', "'")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '`' => out.push('\''),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A repository path as a link target: what could end the link or the line percent-encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
