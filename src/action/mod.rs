@@ -549,6 +549,36 @@ fn links(runner: &Runner) -> report::markdown::Links {
     }
 }
 
+/// Inputs that could not be read (exit 2): the SARIF that says why goes where `sarif-file`
+/// says (the default when it is not given), if that is inside the workspace.
+pub fn input_failure(
+    flags: &std::collections::BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    runner: &Runner,
+    error: &inputs::InputError,
+) {
+    let workspace = runner
+        .workspace
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let workspace = std::fs::canonicalize(&workspace).unwrap_or(workspace);
+    let input = |name: &str, default: &str| {
+        flags
+            .get(name)
+            .cloned()
+            .or_else(|| env(&format!("INPUT_{}", name.to_ascii_uppercase())))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let sarif_file = input("sarif-file", "ci-guard.sarif");
+    if let Ok(path) = paths::output(&workspace, "sarif-file", &sarif_file) {
+        let category = input("category", "ci-guard/");
+        write_failure(&path, &category, None, &workspace, &error.to_string());
+    }
+}
+
 /// The SARIF of `report`, as every path writes it.
 fn write_sarif(path: &Path, report: &report::Report, category: &str) -> std::io::Result<()> {
     let (log, _) = report::sarif::render_for_upload(report, category);
