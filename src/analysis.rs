@@ -9,8 +9,9 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::finding::Location;
 use crate::inventory::Inventory;
-use crate::inventory::shell::Command;
-use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, Uses, Workflow};
+use crate::inventory::script_checks::ScriptDefect;
+use crate::inventory::shell::{Command, ShellOptions};
+use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, StepShell, Uses, Workflow};
 use crate::workspace::Repository;
 
 pub struct ParsedWorkflow {
@@ -28,8 +29,8 @@ pub struct ParsedAction {
 }
 
 /// Parsed `run:` scripts by the address of their text (stable while the analysis lives) and
-/// whether `pipefail` applies.
-type ScriptCache = HashMap<(*const String, bool), Rc<Vec<Command>>>;
+/// the shell options they run with.
+type ScriptCache = HashMap<(*const String, bool, bool), Rc<Vec<Command>>>;
 
 pub struct RepoAnalysis<'a> {
     pub repo: &'a Repository,
@@ -40,6 +41,9 @@ pub struct RepoAnalysis<'a> {
     pub inventory: Inventory,
     /// Each `run:` script read once (the inventory and several rules all need its commands).
     scripts: RefCell<ScriptCache>,
+    /// Each `run:` script checked once ([`script_checks`](crate::inventory::script_checks)):
+    /// the inventory marks broken gates, the `script-*` rules report the defects.
+    defects: RefCell<HashMap<*const String, Rc<Vec<ScriptDefect>>>>,
 }
 
 impl<'a> RepoAnalysis<'a> {
@@ -56,21 +60,46 @@ impl<'a> RepoAnalysis<'a> {
             actions,
             inventory: Inventory::default(),
             scripts: RefCell::default(),
+            defects: RefCell::default(),
         };
         analysis.inventory = crate::inventory::build(&analysis);
         analysis
     }
 
-    /// The commands of a `run:` script of one of this repository's steps, read once.
-    /// `pipefail` is GitHub's choice for the step: only an explicit `shell: bash` sets it.
-    pub fn script_commands(&self, run: &Spanned<String>, pipefail: bool) -> Rc<Vec<Command>> {
-        let key = (&run.value as *const String, pipefail);
+    /// The commands of a `run:` script of one of this repository's steps, read once, with the
+    /// options of the shell GitHub runs it with ([`ShellOptions::for_step`]).
+    pub fn script_commands(&self, run: &Spanned<String>, opts: ShellOptions) -> Rc<Vec<Command>> {
+        let key = (&run.value as *const String, opts.errexit, opts.pipefail);
         if let Some(cached) = self.scripts.borrow().get(&key) {
             return Rc::clone(cached);
         }
-        let parsed = Rc::new(crate::inventory::shell::commands(&run.value, pipefail));
+        let parsed = Rc::new(crate::inventory::shell::commands_with(&run.value, opts));
         self.scripts.borrow_mut().insert(key, Rc::clone(&parsed));
         parsed
+    }
+
+    /// The defects of a `run:` script run by `shell`; none for a script that is not a POSIX
+    /// shell's (pwsh, python, a shell chosen at run time).
+    pub fn script_defects(
+        &self,
+        run: &Spanned<String>,
+        shell: &StepShell,
+    ) -> Rc<Vec<ScriptDefect>> {
+        let key = &run.value as *const String;
+        if let Some(cached) = self.defects.borrow().get(&key) {
+            return Rc::clone(cached);
+        }
+        let found = match shell {
+            StepShell::Posix { .. } => crate::inventory::script_checks::check(
+                &run.value,
+                ShellOptions::for_step(shell),
+                &shell_command_line(shell),
+            ),
+            _ => Vec::new(),
+        };
+        let found = Rc::new(found);
+        self.defects.borrow_mut().insert(key, Rc::clone(&found));
+        found
     }
 
     /// The workflow where a pipeline-wide remedy belongs: the one that runs on pull requests (or
@@ -94,6 +123,24 @@ impl<'a> RepoAnalysis<'a> {
                 std::cmp::Reverse(pw.display.clone()),
             )
         })
+    }
+}
+
+/// How GitHub starts a POSIX shell step, for messages: `bash -e {0}` for the default,
+/// `bash --noprofile --norc -eo pipefail {0}` for `shell: bash`, `sh -e {0}` for `shell: sh`,
+/// else the custom command line as written.
+pub fn shell_command_line(shell: &StepShell) -> String {
+    match shell {
+        StepShell::Posix { written: None, .. } => "bash -e {0}".into(),
+        StepShell::Posix {
+            written: Some(w), ..
+        } => match w.as_str() {
+            "bash" => "bash --noprofile --norc -eo pipefail {0}".into(),
+            "sh" => "sh -e {0}".into(),
+            other => other.to_string(),
+        },
+        StepShell::Other(s) => s.clone(),
+        StepShell::Unknown => "a shell chosen at run time".into(),
     }
 }
 

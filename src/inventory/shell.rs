@@ -49,6 +49,10 @@ pub struct Command {
     pub column: u32,
     /// Set when this command's failure cannot fail the step.
     pub failure_swallowed: Option<Swallow>,
+    /// A list of its own at the top level of the script: not inside a compound command or a
+    /// `bash -c` body, not piped, not part of an `&&` / `||` list, not in the background. Such
+    /// an `exit` always ends the script.
+    pub standalone: bool,
 }
 
 /// Why, and where, a command's failure is swallowed.
@@ -96,6 +100,15 @@ pub struct ShellOptions {
     pub errexit: bool,
     /// `-o pipefail`: GitHub adds it when the step says `shell: bash` explicitly.
     pub pipefail: bool,
+}
+
+impl ShellOptions {
+    /// How GitHub starts a step's shell. A script that is not a POSIX shell's (pwsh, python)
+    /// is still read for the tools it names, as under GitHub's default `bash -e`.
+    pub fn for_step(shell: &crate::workflow::StepShell) -> Self {
+        let (errexit, pipefail) = shell.options().unwrap_or((true, false));
+        Self { errexit, pipefail }
+    }
 }
 
 /// Nesting of compound commands followed; deeper ones are read as flat.
@@ -225,6 +238,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The last non-blank characters before the cursor are `&&` or `||`.
+    fn after_and_or(&self) -> bool {
+        let mut j = self.i.min(self.c.len());
+        while j > 0 && matches!(self.c[j - 1], ' ' | '\t' | '\r') {
+            j -= 1;
+        }
+        j >= 2 && matches!((self.c[j - 2], self.c[j - 1]), ('&', '&') | ('|', '|'))
+    }
+
     fn peek(&self, k: usize) -> Option<char> {
         self.c.get(self.i.saturating_add(k)).copied()
     }
@@ -238,6 +260,8 @@ impl<'a> Lexer<'a> {
             match self.peek(0) {
                 Some(' ' | '\t' | '\r') => self.bump(1),
                 Some('\\') if self.peek(1) == Some('\n') => self.bump(2),
+                // Inside `[[ … ]]` a line may end after `&&` / `||` and the test goes on.
+                Some('\n') if self.dbracket && self.after_and_or() => self.bump(1),
                 Some('\\') if self.peek(1) == Some('\r') && self.peek(2) == Some('\n') => {
                     self.bump(3)
                 }
@@ -509,8 +533,11 @@ impl<'a> Lexer<'a> {
                     break;
                 }
                 ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
-                    // Inside `[[ ]]` these are operands, but `]]&&` still ends the test.
+                    // Inside `[[ ]]` these are operands, but `]]&&` and `]];` still end the test.
                     if ch == '&' && self.peek(1) == Some('&') && text.ends_with("]]") {
+                        break;
+                    }
+                    if text == "]]" && matches!(ch, ';' | '&' | '|' | ')') {
                         break;
                     }
                     text.push(ch);
@@ -687,6 +714,8 @@ type Span = (usize, usize);
 struct Part {
     cmds: (usize, usize),
     chars: Span,
+    /// A simple command, not a compound one.
+    simple: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -711,6 +740,8 @@ struct ListB {
 struct ListRec {
     pipes: Vec<PipeB>,
     ops: Vec<(bool, Span)>,
+    /// Opened in the script's top frame (not inside a compound command).
+    top: bool,
     errexit: bool,
     off_by: Option<usize>,
     background: Option<Span>,
@@ -767,6 +798,7 @@ struct Raw {
     start: usize,
     end: usize,
     swallow: Option<(SwallowKind, Span)>,
+    standalone: bool,
 }
 
 #[derive(Debug, Default)]
@@ -1077,6 +1109,7 @@ impl<'a> Parser<'a> {
         let part = Part {
             cmds: (f.open_at, self.cmds.len()),
             chars: (f.open_char, end),
+            simple: false,
         };
         self.top().pipe.parts.push(part);
         self.after_compound = true;
@@ -1097,6 +1130,7 @@ impl<'a> Parser<'a> {
         let part = Part {
             cmds: (idx, idx + 1),
             chars: (start, simple.end),
+            simple: true,
         };
         self.top().pipe.parts.push(part);
         let effective = strip_prefixes(&simple.words);
@@ -1108,6 +1142,7 @@ impl<'a> Parser<'a> {
             start,
             end: simple.end,
             swallow,
+            standalone: false,
         });
     }
 
@@ -1158,9 +1193,11 @@ impl<'a> Parser<'a> {
             return;
         }
         let (errexit, off_by) = list.errexit.unwrap_or((true, None));
+        let top = self.frames.len() == 1 && self.overflow == 0;
         self.lists.push(ListRec {
             pipes: list.pipes,
             ops: list.ops,
+            top,
             errexit,
             off_by,
             background,
@@ -1195,6 +1232,13 @@ impl<'a> Parser<'a> {
             let list_char_end = l.pipes.last().map_or(0, end_of);
             let tail = list_cmd_end >= total || l.ends_subshell;
 
+            if let (true, None, [pipe]) = (l.top, l.background, l.pipes.as_slice())
+                && let ([part], None) = (pipe.parts.as_slice(), pipe.negated)
+                && part.simple
+                && let Some(raw) = self.cmds.get_mut(part.cmds.0)
+            {
+                raw.standalone = true;
+            }
             for p in &l.pipes {
                 if let Some(neg) = p.negated {
                     self.mark(range_of(p), SwallowKind::Condition, neg);
@@ -1327,6 +1371,7 @@ impl<'a> Parser<'a> {
                 line,
                 column,
                 failure_swallowed,
+                standalone: raw.standalone && c_depth == 0,
             };
             let inner = if c_depth < MAX_C_DEPTH {
                 self.dash_c(&cmd, words, &lines, c_depth)
@@ -1924,6 +1969,54 @@ next",
         assert_eq!(
             c[1].failure_swallowed.as_ref().map(|s| s.kind),
             Some(NoErrexit)
+        );
+    }
+
+    #[test]
+    fn standalone_commands_are_whole_top_level_lists() {
+        let c = commands(
+            "exit 0\n{ exit 2; }\na && exit 1\nx | exit\nif a; then exit; fi\nexit 3 &\nbash -c 'exit 4'",
+            false,
+        );
+        let got: Vec<_> = c
+            .iter()
+            .map(|c| (c.words.join(" "), c.standalone))
+            .collect();
+        let want: Vec<(String, bool)> = [
+            ("exit 0", true),
+            ("exit 2", false),
+            ("a", false),
+            ("exit 1", false),
+            ("x", false),
+            ("exit", false),
+            ("a", false),
+            ("exit", false),
+            ("exit 3", false),
+            ("bash -c exit 4", true),
+            ("exit 4", false),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), *b))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn double_brackets_end_at_a_glued_separator_and_continue_after_and_or() {
+        assert_eq!(
+            words("if [[ ! -e q ]]; then echo hi > q; fi"),
+            w(&[&["[[", "!", "-e", "q", "]]"], &["echo", "hi"]])
+        );
+        let c = commands(
+            "if [[ $A == x ||\n      $B == y ]]\nthen\n  echo ok\nfi",
+            false,
+        );
+        let got: Vec<_> = c.iter().map(|c| (c.words[0].as_str(), c.line)).collect();
+        assert_eq!(got, vec![("[[", 1), ("echo", 4)]);
+        // A newline that follows no `&&` / `||` still ends the (broken) test.
+        assert_eq!(
+            words("[[ -f x\necho y"),
+            w(&[&["[[", "-f", "x"], &["echo", "y"]])
         );
     }
 
