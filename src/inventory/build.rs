@@ -64,7 +64,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
             pw,
             src: SourceText::new(&pw.source),
             inv: &mut inv,
-            broken: None,
+            broken: Vec::new(),
         };
         b.run();
     }
@@ -104,8 +104,9 @@ struct WorkflowBuilder<'a, 'r> {
     pw: &'a ParsedWorkflow,
     src: SourceText<'a>,
     inv: &'a mut Inventory,
-    /// The first script defect of the current job that makes it never pass.
-    broken: Option<Blocking>,
+    /// Script defects of the current job that make it never pass: the `run:` value's span
+    /// (in `path`) and the broken state its gates get.
+    broken: Vec<(String, Span, Blocking)>,
 }
 
 /// What already neuters every gate of a step before its commands are looked at.
@@ -147,11 +148,18 @@ impl WorkflowBuilder<'_, '_> {
                 auth::detect_step(self.pw, job, step, &mut self.inv.cloud_auth);
             }
             // A job that can never pass breaks every gate it stands for.
-            if let Some(broken) = self.broken.take() {
+            let broken = std::mem::take(&mut self.broken);
+            if let Some((_, _, first)) = broken.first() {
                 for f in &mut self.inv.facts[before..] {
-                    if f.capability.is_gate() {
-                        f.blocking = broken.clone();
+                    if !f.capability.is_gate() {
+                        continue;
                     }
+                    let own = broken.iter().find(|(path, span, _)| {
+                        *path == f.location.path
+                            && span.start <= f.location.start
+                            && f.location.start <= span.end
+                    });
+                    f.blocking = own.map_or(first, |b| &b.2).clone();
                 }
             }
             let capabilities: BTreeSet<Capability> = self.inv.facts[before..]
@@ -443,12 +451,17 @@ impl WorkflowBuilder<'_, '_> {
             let at = Location::new(display, command_span(src, run, d.line, d.column, &d.text));
             match d.effect {
                 script_checks::Effect::NeverPasses
-                    if neutered.is_none() && self.broken.is_none() =>
+                    if neutered.is_none()
+                        && !self
+                            .broken
+                            .iter()
+                            .any(|b| b.0 == display && b.1 == run.span) =>
                 {
-                    self.broken = Some(Blocking::Broken {
+                    let state = Blocking::Broken {
                         reason: d.summary.clone(),
                         location: at,
-                    });
+                    };
+                    self.broken.push((display.to_string(), run.span, state));
                 }
                 script_checks::Effect::NeverRuns { line, column } if never_runs.is_none() => {
                     never_runs = Some((

@@ -37,3 +37,93 @@ pub(crate) fn high_when_never_passes(d: &ScriptDefect) -> Severity {
         Severity::Medium
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::tests::{findings_for, positions};
+    use crate::finding::Severity;
+    use crate::yaml::Pos;
+
+    const WF: &str = r#"on: push
+jobs:
+  scan:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          pip-audit -r requirements.txt --fail-on-vuln
+          trivy image app:${{ github.sha }}
+            --format sarif
+          trivy fs . \  
+            --exit-code 1
+      - run: |
+          set +e
+          pytest
+          set -e
+          echo done
+      - run: |
+          exit 0
+          bandit -r src
+      - run: semgrep --config p/ci . | tee semgrep.txt
+      - run: semgrep --config p/ci . | tee semgrep.txt
+        shell: bash
+  lenient:
+    runs-on: ubuntu-latest
+    defaults:
+      run:
+        shell: bash {0}
+    steps:
+      - run: |
+          pytest
+          true
+      - run: pytest | tee log
+"#;
+
+    fn at(rule: &str) -> Vec<(Option<Pos>, Severity)> {
+        positions(&findings_for(rule, WF))
+    }
+
+    #[test]
+    fn each_rule_at_its_line_and_column() {
+        use Severity::*;
+        let p = |l, c, s| (Some(Pos::new(l, c)), s);
+        assert_eq!(at("script-unknown-option"), vec![p(7, 41, High)]);
+        // `--format` after the split trivy line, `--exit-code` after the `\` with blanks.
+        assert_eq!(
+            at("script-option-as-command"),
+            vec![p(9, 13, High), p(11, 13, High)]
+        );
+        assert_eq!(at("script-lost-continuation"), vec![p(10, 22, Medium)]);
+        assert_eq!(at("script-unchecked-set-e"), vec![p(13, 11, Medium)]);
+        assert_eq!(at("script-unreachable-command"), vec![p(19, 11, Medium)]);
+        // The default shell has no pipefail, `shell: bash` has; `bash {0}` from the job's
+        // defaults has neither.
+        assert_eq!(
+            at("script-pipe-hides-status"),
+            vec![p(20, 38, High), p(32, 21, High)]
+        );
+        assert_eq!(at("script-forced-success"), vec![p(31, 11, High)]);
+    }
+
+    #[test]
+    fn messages_name_the_shell_and_carry_the_fix() {
+        let f = findings_for("script-pipe-hides-status", WF);
+        assert!(
+            f[0].message.contains("`bash -e {0}` runs without pipefail"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[1].message.contains("`bash {0}` runs without pipefail"),
+            "{}",
+            f[1].message
+        );
+        assert!(f[0].message.contains("fix: make the pipe fail"));
+        let f = findings_for("script-option-as-command", WF);
+        assert!(
+            f[0].message
+                .ends_with("`trivy image app:${{ github.sha }} \\`"),
+            "{}",
+            f[0].message
+        );
+    }
+}
