@@ -13,6 +13,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY docs ./docs
+COPY data ./data
 ENV RUSTFLAGS="-C target-feature=+crt-static"
 RUN cargo build --locked --release --target x86_64-unknown-linux-gnu \
  && cp target/x86_64-unknown-linux-gnu/release/ci-guard /ci-guard \

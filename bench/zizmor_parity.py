@@ -20,26 +20,9 @@ import subprocess
 import sys
 from collections import defaultdict
 
-# zizmor audit id -> ci-guard rule id (None: no ci-guard rule intended).
-AUDITS = [
-    ("unpinned-uses", "unpinned-uses"),
-    ("unpinned-images", "unpinned-image"),
-    ("excessive-permissions", "excessive-permissions"),
-    ("dangerous-triggers", "dangerous-triggers"),
-    ("template-injection", "template-injection"),
-    ("artipacked", "credential-persistence"),
-    ("secrets-inherit", "secrets-inherit"),
-    ("overprovisioned-secrets", "secrets-context-dump"),
-    ("github-env", "github-env-injection"),
-    ("insecure-commands", "insecure-commands"),
-    ("hardcoded-container-credentials", "hardcoded-credentials"),
-    ("self-hosted-runner", "self-hosted-on-fork-prs"),
-    ("cache-poisoning", "cache-poisoning"),
-    ("bot-conditions", "spoofable-bot-condition"),
-    ("known-vulnerable-actions", "compromised-or-archived-action"),
-    ("archived-uses", "compromised-or-archived-action"),
-    ("adhoc-packages", "adhoc-install"),
-]
+# zizmor audit id -> ci-guard rule id, shared with tests/loose_file.rs.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "zizmor-counterparts.tsv")) as _fh:
+    AUDITS = [tuple(line.rstrip("\n").split("\t")) for line in _fh if line.strip() and not line.startswith("#")]
 
 
 def workflow_and_action_files(repo_dir):

@@ -342,6 +342,7 @@ pub(crate) mod tests {
             display_root: String::new(),
             files: Vec::new(),
             languages: BTreeMap::from([(crate::workspace::Language::Python, 1)]),
+            loose: false,
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(

@@ -36,6 +36,9 @@ pub enum AuditError {
     /// The user's configuration is wrong (exit code 2).
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The request names what is not there, such as a path that does not exist (exit code 2).
+    #[error("{0}")]
+    Usage(String),
     /// The paths could not be read (exit code 3).
     #[error(transparent)]
     Io(#[from] anyhow::Error),
@@ -47,6 +50,17 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     } else {
         opts.paths.clone()
     };
+    for p in &paths {
+        if let Err(e) = std::fs::metadata(p)
+            && e.kind() == std::io::ErrorKind::NotFound
+        {
+            return Err(AuditError::Usage(format!(
+                "`{}` does not exist: name a repository, a folder of repositories, or a workflow \
+                 or action file",
+                p.display()
+            )));
+        }
+    }
     let workspace = Workspace::discover(&paths)?;
     let known = rules::ids();
     let explicit = match &opts.config {
@@ -85,11 +99,14 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     let mut files_audited = 0;
     let mut assessments = Vec::new();
     let mut inventories = Vec::new();
-    for r in per_repo {
+    for (r, repo) in per_repo.into_iter().zip(&workspace.repositories) {
         findings.extend(r.findings);
         files_audited += r.files;
-        assessments.push(r.assessment);
-        inventories.push(r.inventory);
+        // Loose files are no repository: a pipeline score for them would mean nothing.
+        if !repo.loose {
+            assessments.push(r.assessment);
+            inventories.push(r.inventory);
+        }
     }
     finding::finalize(&mut findings);
     let rules: Vec<&'static RuleMeta> = rules::RULES
@@ -101,7 +118,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         report_root: workspace.report_root,
         rules,
         findings,
-        repositories: workspace.repositories.len(),
+        repositories: workspace.repositories.iter().filter(|r| !r.loose).count(),
         files_audited,
         assessments,
         inventories,
@@ -173,7 +190,10 @@ fn audit_repository(
             check(&analysis, &mut findings);
         }
     }
-    let settings = crate::settings::analyze(&analysis, settings);
+    let loose = crate::settings::SettingsMode::Offline {
+        reason: "not read: the files are not in a repository".into(),
+    };
+    let settings = crate::settings::analyze(&analysis, if repo.loose { &loose } else { settings });
     findings.extend(settings.findings.iter().cloned());
     config.apply(&mut findings, |f| {
         let path = &f.location.as_ref()?.path;

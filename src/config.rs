@@ -50,6 +50,9 @@ pub enum ConfigError {
         column: u32,
         message: String,
     },
+    /// Every problem of a file with more than one, in file order.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
 }
 
 impl ConfigError {
@@ -66,14 +69,53 @@ impl ConfigError {
     pub fn path(&self) -> &str {
         match self {
             ConfigError::Io { path, .. } | ConfigError::Invalid { path, .. } => path,
+            ConfigError::Several(all) => all.first().map_or("", ConfigError::path),
         }
     }
 
-    /// Where in the file the problem is; `None` for I/O errors.
+    /// Where in the file the (first) problem is; `None` for I/O errors.
     pub fn position(&self) -> Option<Pos> {
         match self {
             ConfigError::Io { .. } => None,
             ConfigError::Invalid { line, column, .. } => Some(Pos::new(*line, *column)),
+            ConfigError::Several(all) => all.first().and_then(ConfigError::position),
+        }
+    }
+
+    /// Each problem on its own, to print one per line.
+    pub fn each(&self) -> Vec<&ConfigError> {
+        match self {
+            ConfigError::Several(all) => all.iter().collect(),
+            one => vec![one],
+        }
+    }
+}
+
+/// Problems met while reading a configuration. Reading goes on past each one, so a single run
+/// names every problem of the file, in file order, instead of one per attempt.
+#[derive(Default)]
+struct Problems(Vec<ConfigError>);
+
+impl Problems {
+    fn push(&mut self, e: ConfigError) {
+        match e {
+            ConfigError::Several(all) => self.0.extend(all),
+            one => self.0.push(one),
+        }
+    }
+
+    /// The value, or `None` once its error is noted.
+    fn keep<T>(&mut self, r: Result<T, ConfigError>) -> Option<T> {
+        r.map_err(|e| self.push(e)).ok()
+    }
+
+    /// `value` when nothing was wrong, else the problem (or all of them).
+    fn into_result<T>(mut self, value: T) -> Result<T, ConfigError> {
+        self.0.sort_by_key(ConfigError::position);
+        match self.0.len() {
+            0 => Ok(value),
+            1 => Err(self.0.remove(0)),
+            _ => Err(ConfigError::Several(self.0)),
         }
     }
 }
@@ -167,8 +209,12 @@ impl Config {
         let doc = yaml::parse(text).map_err(|e| err(e.span.start, e.message))?;
         // Duplicate keys and extra documents are fatal here: either would silently drop part
         // of the policy the author wrote.
-        if let Some(p) = doc.problems.iter().min_by_key(|p| p.span.start) {
-            return Err(err(p.span.start, p.message.clone()));
+        if !doc.problems.is_empty() {
+            let mut problems = Problems::default();
+            for p in &doc.problems {
+                problems.push(err(p.span.start, p.message.clone()));
+            }
+            return problems.into_result(Config::default());
         }
         let mut config = Config {
             source: Some(display_path.to_string()),
@@ -188,23 +234,34 @@ impl Config {
                 ),
             ));
         };
+        let mut problems = Problems::default();
         for entry in entries {
-            let key = key_name(&entry.key, display_path)?;
+            let Some(key) = problems.keep(key_name(&entry.key, display_path)) else {
+                continue;
+            };
             let value = &entry.value;
             match key {
-                "ignore" => config.ignore = globs(value, "ignore", display_path)?,
-                "trusted-owners" => config.trusted_owners = owners(value, display_path)?,
-                "rules" => config.rules = rules(value, display_path, known_rules)?,
+                "ignore" => {
+                    let globs = globs(value, "ignore", display_path);
+                    config.ignore = problems.keep(globs).unwrap_or_default();
+                }
+                "trusted-owners" => {
+                    let owners = owners(value, display_path);
+                    config.trusted_owners = problems.keep(owners).unwrap_or_default();
+                }
+                "rules" => {
+                    let rules = rules(value, display_path, known_rules);
+                    config.rules = problems.keep(rules).unwrap_or_default();
+                }
                 "protection" => {
-                    config.protection = Some(protection::parse(&entry.key, value, display_path)?);
+                    let policy = protection::parse(&entry.key, value, display_path);
+                    config.protection = problems.keep(policy);
                 }
-                "scanners" => config.scanners = Some(scanners(value, display_path)?),
-                other => {
-                    return Err(err(entry.key.span.start, unknown_key(other, &TOP_KEYS)));
-                }
+                "scanners" => config.scanners = problems.keep(scanners(value, display_path)),
+                other => problems.push(err(entry.key.span.start, unknown_key(other, &TOP_KEYS))),
             }
         }
-        Ok(config)
+        problems.into_result(config)
     }
 
     /// The display path of the file this configuration came from; `None` for the default.
@@ -358,10 +415,11 @@ fn string_list<'n>(
             ),
         ));
     };
-    items
+    let mut problems = Problems::default();
+    let strings = items
         .iter()
-        .map(|item| {
-            item.as_str().map(|s| (s, item.span.start)).ok_or_else(|| {
+        .filter_map(|item| {
+            problems.keep(item.as_str().map(|s| (s, item.span.start)).ok_or_else(|| {
                 ConfigError::at(
                     path,
                     item.span.start,
@@ -370,9 +428,10 @@ fn string_list<'n>(
                         item.kind_name()
                     ),
                 )
-            })
+            }))
         })
-        .collect()
+        .collect();
+    problems.into_result(strings)
 }
 
 /// Compile path globs: `*` and `?` stay within one path segment, `**` crosses segments, and a
@@ -380,20 +439,25 @@ fn string_list<'n>(
 fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
     let mut builder = GlobSetBuilder::new();
     let mut patterns = Vec::new();
+    let mut problems = Problems::default();
     for (pattern, pos) in string_list(node, key, "glob strings", path)? {
         let trimmed = pattern.trim_start_matches('/');
         if trimmed.is_empty() {
-            return Err(ConfigError::at(path, pos, format!("empty glob in `{key}`")));
+            problems.push(ConfigError::at(path, pos, format!("empty glob in `{key}`")));
+            continue;
         }
         let glob = GlobBuilder::new(trimmed)
             .literal_separator(true)
             .build()
             .map_err(|e| {
                 ConfigError::at(path, pos, format!("invalid glob `{pattern}`: {}", e.kind()))
-            })?;
-        builder.add(glob);
-        patterns.push(pattern.to_string());
+            });
+        if let Some(glob) = problems.keep(glob) {
+            builder.add(glob);
+            patterns.push(pattern.to_string());
+        }
     }
+    problems.into_result(())?;
     let set = builder.build().map_err(|e| {
         ConfigError::at(
             path,
@@ -408,21 +472,24 @@ fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
 fn scanners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
     let known = crate::scanners::tools::names();
     let mut out = Vec::new();
+    let mut problems = Problems::default();
     for (name, pos) in string_list(node, "scanners", "scanner names", path)? {
         if !known.contains(&name) {
-            return Err(ConfigError::at(
+            problems.push(ConfigError::at(
                 path,
                 pos,
                 format!("unknown scanner `{name}`; known: {}", known.join(", ")),
             ));
+            continue;
         }
         out.push(name.to_string());
     }
-    Ok(out)
+    problems.into_result(out)
 }
 
 fn owners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
     let mut owners = Vec::new();
+    let mut problems = Problems::default();
     for (owner, pos) in string_list(node, "trusted-owners", "owner names", path)? {
         // An owner is a user or organization name; `owner/repo` or an empty string here is a
         // mistake that would otherwise never match anything.
@@ -436,15 +503,16 @@ fn owners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
             } else {
                 ""
             };
-            return Err(ConfigError::at(
+            problems.push(ConfigError::at(
                 path,
                 pos,
                 format!("`{owner}` is not a GitHub owner name{hint}"),
             ));
+            continue;
         }
         owners.push(owner.to_string());
     }
-    Ok(owners)
+    problems.into_result(owners)
 }
 
 fn rules(
@@ -466,21 +534,29 @@ fn rules(
             ),
         ));
     };
+    let mut problems = Problems::default();
     for entry in entries {
-        let id = key_name(&entry.key, path)?;
+        let Some(id) = problems.keep(key_name(&entry.key, path)) else {
+            continue;
+        };
         if !known_rules.contains(&id) {
-            return Err(ConfigError::at(
+            problems.push(ConfigError::at(
                 path,
                 entry.key.span.start,
                 unknown_rule(id, known_rules),
             ));
+            continue;
         }
-        rules.insert(id.to_string(), rule(&entry.value, id, path)?);
+        if let Some(settings) = problems.keep(rule(&entry.value, id, path)) {
+            rules.insert(id.to_string(), settings);
+        }
     }
-    Ok(rules)
+    problems.into_result(rules)
 }
 
-fn unknown_rule(id: &str, known_rules: &[&str]) -> String {
+/// "unknown rule `x`", with the nearest known id when `id` looks like a typo of one, else the
+/// first known ids. Config files and `ci-guard explain` say it the same way.
+pub fn unknown_rule(id: &str, known_rules: &[&str]) -> String {
     if let Some(s) = closest(id, known_rules.iter().copied()) {
         return format!("unknown rule `{id}`; did you mean `{s}`?");
     }
@@ -512,37 +588,42 @@ fn rule(node: &Node, id: &str, path: &str) -> Result<RuleConfig, ConfigError> {
             ),
         ));
     };
+    let mut problems = Problems::default();
     for entry in entries {
-        let key = key_name(&entry.key, path)?;
+        let Some(key) = problems.keep(key_name(&entry.key, path)) else {
+            continue;
+        };
         let value = &entry.value;
         match key {
             "enabled" => {
-                config.enabled = Some(value.as_bool().ok_or_else(|| {
+                config.enabled = problems.keep(value.as_bool().ok_or_else(|| {
                     ConfigError::at(path, value.span.start, "`enabled` must be true or false")
-                })?);
+                }));
             }
             "severity" => {
                 config.severity =
-                    Some(value.as_str().and_then(Severity::parse).ok_or_else(|| {
+                    problems.keep(value.as_str().and_then(Severity::parse).ok_or_else(|| {
                         let names: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
                         ConfigError::at(
                             path,
                             value.span.start,
                             format!("`severity` must be one of {}", names.join(", ")),
                         )
-                    })?);
+                    }));
             }
-            "ignore" => config.ignore = globs(value, "ignore", path)?,
-            other => {
-                return Err(ConfigError::at(
-                    path,
-                    entry.key.span.start,
-                    unknown_key(other, &RULE_KEYS),
-                ));
+            "ignore" => {
+                config.ignore = problems
+                    .keep(globs(value, "ignore", path))
+                    .unwrap_or_default()
             }
+            other => problems.push(ConfigError::at(
+                path,
+                entry.key.span.start,
+                unknown_key(other, &RULE_KEYS),
+            )),
         }
     }
-    Ok(config)
+    problems.into_result(config)
 }
 
 #[cfg(test)]
@@ -949,6 +1030,51 @@ rules:
                 "{value:?}"
             );
         }
+    }
+
+    #[test]
+    fn every_problem_of_the_file_is_reported_in_file_order() {
+        let text = "\
+trusted-owners: [good, my-org/repo]
+rules:
+  unpinned-use: {}
+  unpinned-uses:
+    severity: urgent
+    enabled: maybe
+  excessive-permissions:
+    ignore: ['src/[abc']
+protection:
+  enforce-admins: yes-please
+scaners: [bandit]
+";
+        let e = Config::parse(text, "cfg.yml", KNOWN).expect_err("invalid");
+        let lines: Vec<String> = e.each().iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            lines[..4],
+            [
+                "cfg.yml:1:24: `my-org/repo` is not a GitHub owner name (write only the owner, \
+                 e.g. `my-org`, not `my-org/repo`)",
+                "cfg.yml:3:3: unknown rule `unpinned-use`; did you mean `unpinned-uses`?",
+                "cfg.yml:5:15: `severity` must be one of critical, high, medium, low, info",
+                "cfg.yml:6:14: `enabled` must be true or false",
+            ]
+        );
+        assert!(
+            lines[4].starts_with("cfg.yml:8:14: invalid glob `src/[abc`"),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines[5..],
+            [
+                "cfg.yml:10:19: `enforce-admins` must be true or false",
+                "cfg.yml:11:1: unknown key `scaners`; did you mean `scanners`?",
+            ]
+        );
+        assert_eq!(lines.len(), 7);
+        // One line per problem, in the same order, when printed whole.
+        assert_eq!(e.to_string(), lines.join("\n"));
+        assert_eq!(e.position(), Some(Pos::new(1, 24)));
+        assert_eq!(e.path(), "cfg.yml");
     }
 
     #[test]

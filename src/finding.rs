@@ -18,6 +18,9 @@ pub enum Severity {
     Info,
 }
 
+/// The values of a fail-on policy, the same for every command and the action.
+pub const FAIL_ON: [&str; 6] = ["critical", "high", "medium", "low", "info", "none"];
+
 impl Severity {
     pub const ALL: [Severity; 5] = [
         Severity::Critical,
@@ -39,6 +42,18 @@ impl Severity {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// A fail-on policy (`--fail-on` of every command, the action's `fail-on` input): the least
+    /// severe finding that fails the run, or `None` for `none` (never fail). The values are
+    /// [`FAIL_ON`].
+    pub fn parse_fail_on(s: &str) -> Result<Option<Self>, String> {
+        match s {
+            "none" => Ok(None),
+            _ => Self::parse(s)
+                .map(Some)
+                .ok_or_else(|| format!("`{s}` is not one of {}", FAIL_ON.join(", "))),
+        }
     }
 
     /// GitHub code scanning ranks security alerts by this CVSS-like score

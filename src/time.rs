@@ -23,12 +23,16 @@ pub fn rfc3339(epoch: i64) -> String {
     )
 }
 
+/// Now, in seconds since 1970-01-01 UTC.
+pub fn epoch_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Now, in RFC 3339.
 pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    rfc3339(i64::try_from(secs).unwrap_or(i64::MAX))
+    rfc3339(i64::try_from(epoch_now()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

@@ -2,6 +2,11 @@
 //!
 //! A directory holding `.github/workflows` marks a repository root, so a folder of many
 //! checked-out repositories (such as a corpus) is audited as that many repositories.
+//!
+//! A file named on the command line is audited for what it is named as: a workflow wherever it
+//! lies (or an action when it is called `action.yml|yaml`), not only inside `.github/workflows`.
+//! Named files outside any repository form a loose group that is not a repository: it gets no
+//! pipeline-wide judgement (see [`Repository::loose`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
@@ -100,6 +105,10 @@ pub struct Repository {
     pub display_root: String,
     pub files: Vec<WorkspaceFile>,
     pub languages: BTreeMap<Language, usize>,
+    /// Files in a folder that is not a repository (no `.github`, no `.git`): what they are is
+    /// audited, but nothing is said about a pipeline, which only a repository has (no
+    /// assessment, no "the pipeline lacks X").
+    pub loose: bool,
 }
 
 impl Repository {
@@ -142,10 +151,12 @@ impl Workspace {
 
         let mut repos: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
         let mut loose: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let mut named: BTreeSet<&Path> = BTreeSet::new();
         for input in &inputs {
             if input.is_file() {
                 let root = enclosing_repository(input);
                 repos.entry(root).or_default().push(input.clone());
+                named.insert(input);
                 continue;
             }
             let (roots, files) = walk(input)?;
@@ -173,6 +184,7 @@ impl Workspace {
             files.dedup();
             let mut repo = Repository {
                 display_root: relative(&report_root, &root),
+                loose: !is_repository(&root),
                 root: root.clone(),
                 files: Vec::new(),
                 languages: BTreeMap::new(),
@@ -182,7 +194,12 @@ impl Workspace {
                 if let Some(lang) = language(&rel) {
                     *repo.languages.entry(lang).or_default() += 1;
                 }
-                let Some(kind) = classify(&rel, &abs) else {
+                let kind = if named.contains(abs.as_path()) {
+                    classify_named(&rel, &abs)
+                } else {
+                    classify(&rel, &abs)
+                };
+                let Some(kind) = kind else {
                     continue;
                 };
                 // A manifest says which language a project is in even where sources are absent.
@@ -236,14 +253,20 @@ fn report_root(cwd: &Path, inputs: &[PathBuf]) -> PathBuf {
     common
 }
 
-/// The repository a single file belongs to: the nearest ancestor holding `.github`, else its folder.
+/// The repository a single file belongs to: the nearest ancestor that is one, else its folder.
 fn enclosing_repository(file: &Path) -> PathBuf {
     let parent = file.parent().unwrap_or(Path::new("/"));
     parent
         .ancestors()
-        .find(|a| a.join(".github").is_dir())
+        .find(|a| is_repository(a))
         .unwrap_or(parent)
         .to_path_buf()
+}
+
+/// A folder is a repository when it holds `.github` (GitHub's configuration) or `.git` (a
+/// checkout, where `.git` may also be a file).
+fn is_repository(dir: &Path) -> bool {
+    dir.join(".github").is_dir() || dir.join(".git").exists()
 }
 
 /// Walk one directory, honouring `.gitignore` (also outside a git checkout), including hidden
@@ -350,14 +373,34 @@ fn language(rel: &str) -> Option<Language> {
     })
 }
 
+/// A file named on the command line: a YAML file is audited as a workflow wherever it lies,
+/// unless it is an action (`action.yml|yaml`); other files are what their name says.
+pub fn classify_named(rel: &str, abs: &Path) -> Option<FileKind> {
+    let kind = classify(rel, abs);
+    match kind {
+        Some(FileKind::Workflow | FileKind::Action) => kind,
+        _ if is_yaml_name(rel) => Some(FileKind::Workflow),
+        _ => kind,
+    }
+}
+
+/// Where GitHub reads workflows: `.github/workflows/*.yml|yaml`, top level only.
+pub fn in_workflows_folder(rel: &str) -> bool {
+    rel.strip_prefix(".github/workflows/")
+        .is_some_and(|name| !name.contains('/') && is_yaml_name(name))
+}
+
+fn is_yaml_name(rel: &str) -> bool {
+    rel.ends_with(".yml") || rel.ends_with(".yaml")
+}
+
 /// Classify a file by its repository-relative path (and, for CloudFormation, a look at its text).
 pub fn classify(rel: &str, abs: &Path) -> Option<FileKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let dir = rel.strip_suffix(name).unwrap_or("");
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    let is_yaml = matches!(ext, "yml" | "yaml");
 
-    if dir == ".github/workflows/" && is_yaml {
+    if in_workflows_folder(rel) {
         return Some(FileKind::Workflow);
     }
     if dir == ".github/" && matches!(name, "ci-guard.yml" | "ci-guard.yaml") {
@@ -541,6 +584,53 @@ mod tests {
         let mut expected = expected;
         expected.sort();
         assert_eq!(seen, expected);
+    }
+
+    #[test]
+    fn a_named_yaml_file_is_a_workflow_wherever_it_lies() {
+        let p = Path::new("/nonexistent");
+        assert_eq!(classify("ci/x.yml", p), None);
+        assert_eq!(classify_named("ci/x.yml", p), Some(FileKind::Workflow));
+        assert_eq!(
+            classify_named(".github/workflows/sub/x.yaml", p),
+            Some(FileKind::Workflow)
+        );
+        assert_eq!(classify_named("x/action.yaml", p), Some(FileKind::Action));
+        assert_eq!(classify_named("Dockerfile", p), Some(FileKind::Dockerfile));
+        assert_eq!(classify_named("README.md", p), None);
+    }
+
+    #[test]
+    fn named_files_outside_a_repository_are_loose() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let top = dir.path();
+        for rel in ["loose/some/dir/x.yml", "checkout/ci/x.yml"] {
+            let path = top.join(rel);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&path, "on: push\n").expect("write");
+        }
+        // A checkout without `.github` is a repository by its `.git` (a file in a worktree).
+        std::fs::write(top.join("checkout/.git"), "gitdir: elsewhere\n").expect("write");
+        let ws = Workspace::discover(&[
+            top.join("loose/some/dir/x.yml"),
+            top.join("checkout/ci/x.yml"),
+        ])
+        .expect("discover");
+        let seen: Vec<(bool, Vec<(&str, FileKind)>)> = ws
+            .repositories
+            .iter()
+            .map(|r| {
+                let files = r.files.iter().map(|f| (f.rel.as_str(), f.kind)).collect();
+                (r.loose, files)
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (false, vec![("ci/x.yml", FileKind::Workflow)]),
+                (true, vec![("x.yml", FileKind::Workflow)]),
+            ]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `ci-guard run` played as the Actions runner plays it: INPUT_* and GITHUB_* variables, files for
 //! the step summary and outputs, an event payload, a workspace copied from a corpus repository,
 //! and a fake GitHub API on 127.0.0.1 that answers with the recorded bodies and header sets of
-//! `shared/github-contract/` and misbehaves on purpose (5xx, an HTML error page, 429 with
+//! `tests/data/github-contract/` and misbehaves on purpose (5xx, an HTML error page, 429 with
 //! Retry-After, a spent primary rate limit, a cut connection, a hang, a truncated body).
 //! Every connection gets one reply and is closed, so requests == connections. The server is
 //! `tests/support/fake_github.rs`, shared with `settings_e2e.rs`.
@@ -17,10 +17,8 @@ use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use support::copy_dir;
-use support::fake_github::{
-    Reply, SHARED, Seen, Server, http, now, recorded_headers, response, with,
-};
+use support::fake_github::{Reply, Seen, Server, http, now, recorded_headers, response, with};
+use support::{DATA, copy_dir, schemas};
 
 const CORPUS_REPO: &str = "0xPolygon__kurtosis-cdk";
 const TOKEN: &str = "ghs_e2eFakeToken0123456789abcdefABCDEF";
@@ -54,7 +52,7 @@ impl Runner {
     fn of(repo: &str, event: &Value) -> Runner {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(
-            &PathBuf::from(format!("{SHARED}corpus/{repo}")),
+            &PathBuf::from(format!("{DATA}corpus/{repo}")),
             &dir.path().join("workspace"),
         );
         std::fs::write(
@@ -173,16 +171,6 @@ fn assert_token_hidden(o: &Outcome) {
         !o.sarif.as_deref().unwrap_or_default().contains(TOKEN),
         "token in the SARIF"
     );
-}
-
-fn sarif_validator() -> jsonschema::Validator {
-    let text =
-        std::fs::read_to_string(format!("{SHARED}schemas/sarif-2.1.0.json")).expect("schema");
-    let schema: Value = serde_json::from_str(&text).expect("schema json");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles")
 }
 
 fn decode_sarif(field: &str) -> Value {
@@ -313,10 +301,7 @@ fn upload_survives_faults_and_every_sink_is_right() {
         "{started}"
     );
     let uploaded = decode_sarif(body["sarif"].as_str().expect("sarif field"));
-    let errors: Vec<String> = sarif_validator()
-        .iter_errors(&uploaded)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = schemas::errors(&schemas::sarif_validator(), &uploaded);
     assert!(errors.is_empty(), "{errors:#?}");
     let written: Value =
         serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("json");
@@ -819,33 +804,6 @@ fn bad_inputs_are_usage_errors() {
     assert!(!o.stderr.contains(TOKEN));
 }
 
-fn cyclonedx_validator() -> jsonschema::Validator {
-    let dir = format!("{SHARED}schemas/cyclonedx");
-    let load = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{name}")).expect(name))
-            .expect("schema json")
-    };
-    // The BOM schema refers to its neighbours by relative name, resolved against its $id.
-    let registry = jsonschema::Registry::new()
-        .add(
-            "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json",
-            load("spdx.SNAPSHOT.schema.json"),
-        )
-        .expect("spdx resource")
-        .add(
-            "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json",
-            load("jsf-0.82.SNAPSHOT.schema.json"),
-        )
-        .expect("jsf resource")
-        .prepare()
-        .expect("registry");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .with_registry(&registry)
-        .build(&load("bom-1.6.SNAPSHOT.schema.json"))
-        .expect("CycloneDX schema compiles")
-}
-
 /// The `sbom` row of the summary's assessment matrix.
 fn sbom_row(summary: &str) -> &str {
     summary
@@ -874,11 +832,7 @@ fn the_action_writes_a_cyclonedx_sbom_and_counts_it() {
     let path = runner.workspace().join("ci-guard.cdx.json");
     let bom: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("SBOM written")).expect("json");
-    let errs: Vec<String> = cyclonedx_validator()
-        .iter_errors(&bom)
-        .take(20)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errs = schemas::errors(&schemas::cyclonedx_validator(), &bom);
     assert!(errs.is_empty(), "schema errors: {errs:#?}");
     assert_eq!(bom["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
     let components = bom["components"].as_array().expect("components").len();
@@ -894,7 +848,7 @@ fn the_action_writes_a_cyclonedx_sbom_and_counts_it() {
     assert!(o.outputs.contains_key("score"));
     assert!(
         o.summary.contains(&format!(
-            "| SBOM | `ci-guard.cdx.json`: CycloneDX, {components} components from 1 lockfile(s) |"
+            "| SBOM | `ci-guard.cdx.json`: CycloneDX, {components} components from 1 lockfile |"
         )),
         "{}",
         o.summary
@@ -1083,10 +1037,7 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
     // results without a location), and the partly read row as a notification.
     let log: Value =
         serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("json");
-    let errors: Vec<String> = sarif_validator()
-        .iter_errors(&log)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errors = schemas::errors(&schemas::sarif_validator(), &log);
     assert!(errors.is_empty(), "{errors:#?}");
     let results = log["runs"][0]["results"]
         .as_array()

@@ -141,12 +141,122 @@ fn configuration_errors_name_file_line_and_column_and_exit_2() {
 }
 
 #[test]
-fn missing_path_is_an_io_error() {
+fn every_configuration_error_of_the_file_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("ci-guard.yml");
+    std::fs::write(
+        &config,
+        "rules:\n  unpinned-uses:\n    severity: urgent\n  unpinned-use: {}\nignor: [vendor]\n",
+    )
+    .expect("write");
+    let out = ci_guard()
+        .args(["audit", "--config"])
+        .arg(&config)
+        .arg("tests/fixtures/basic")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    let at = |pos: &str| format!("{}:{pos}: ", config.display());
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(
+        errors[0].contains(&at("3:15")) && errors[0].contains("`severity`"),
+        "{stderr}"
+    );
+    assert!(errors[1].contains(&at("4:3")) && errors[1].contains("did you mean `unpinned-uses`"));
+    assert!(errors[2].contains(&at("5:1")) && errors[2].contains("did you mean `ignore`"));
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
     ci_guard()
         .args(["audit", "tests/fixtures/does-not-exist"])
         .assert()
-        .code(3)
-        .stderr(predicates::str::contains("does-not-exist"));
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error: `tests/fixtures/does-not-exist` does not exist",
+        ));
+    ci_guard()
+        .args(["scan", "tests/fixtures/does-not-exist"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn auditing_nothing_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("README.md"), "# nothing to audit\n").expect("write");
+    ci_guard()
+        .args(["audit", "--fail-on", "none"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error: nothing was audited: no workflow",
+        ));
+    // A named file that is not a workflow either.
+    ci_guard()
+        .args(["audit"])
+        .arg(dir.path().join("README.md"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nothing was audited"));
+}
+
+#[test]
+fn fail_on_takes_the_same_values_as_the_action() {
+    // Accepted: exit 1 from the findings, not 2 from the parser.
+    ci_guard()
+        .args(["audit", "--fail-on", "info", "tests/fixtures/basic"])
+        .assert()
+        .code(1);
+    ci_guard()
+        .args(["audit", "--fail-on", "never", "tests/fixtures/basic"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "possible values: critical, high, medium, low, info, none",
+        ));
+}
+
+#[test]
+fn explain_suggests_the_nearest_rule() {
+    ci_guard()
+        .args(["explain", "unpinned-use"])
+        .assert()
+        .code(2)
+        .stderr("error: unknown rule `unpinned-use`; did you mean `unpinned-uses`?\n");
+}
+
+#[test]
+fn colour_on_request_and_never_with_no_color() {
+    let audit = |color: &str, env: &[(&str, &str)]| {
+        let mut cmd = Command::cargo_bin("ci-guard").expect("binary is built");
+        cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .envs(env.iter().copied())
+            .args([
+                "audit",
+                "--fail-on",
+                "none",
+                "--color",
+                color,
+                "tests/fixtures/basic",
+            ]);
+        let out = cmd.output().expect("runs");
+        String::from_utf8_lossy(&out.stdout).contains("\x1b[")
+    };
+    // Standard output is a pipe here, so `auto` colours only with FORCE_COLOR.
+    assert!(!audit("auto", &[]));
+    assert!(audit("auto", &[("FORCE_COLOR", "1")]));
+    assert!(audit("always", &[]));
+    assert!(!audit("never", &[("FORCE_COLOR", "1")]));
+    assert!(!audit("always", &[("NO_COLOR", "1")]));
 }
 
 #[test]

@@ -11,7 +11,7 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fix"
 /// A real workflow with a checkout lacking `persist-credentials` and no `permissions:`.
 const CORPUS_WORKFLOW: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/corpus/DSACMS__iv-cbv-payroll/.github/workflows/brakeman-analysis.yml"
+    "/tests/data/corpus/DSACMS__iv-cbv-payroll/.github/workflows/brakeman-analysis.yml"
 );
 
 const FIXED_RULES: &[&str] = &[

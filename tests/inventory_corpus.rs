@@ -1,24 +1,22 @@
-//! The shell reader and the script index on real files from `../shared/corpus`: what they
-//! extract from chosen `run:` blocks and `package.json` files, and no panic on any `run:`.
+//! The shell reader and the script index on real files of the corpus: what they extract from
+//! chosen `run:` blocks and `package.json` files (copies in `tests/data/corpus/`), and no panic
+//! on any `run:` or `package.json` of the full corpus (`CI_GUARD_CORPUS`).
 
-use std::path::PathBuf;
+mod support;
+
+use std::path::{Path, PathBuf};
 
 use ci_guard::inventory::scripts::ScriptIndex;
 use ci_guard::inventory::shell::{self, Command, SwallowKind};
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: {} not found", p.display());
-        None
-    }
+/// The copies of the corpus files these tests assert on.
+fn corpus() -> PathBuf {
+    Path::new(support::DATA).join("corpus")
 }
 
 /// The `run:` whose block holds `line` in the workflow `rel`, with pipefail as GitHub sets it.
-fn run_at(rel: &str, line: u32) -> Option<(String, bool)> {
-    let root = corpus()?;
+fn run_at(rel: &str, line: u32) -> (String, bool) {
+    let root = corpus();
     let text = std::fs::read_to_string(root.join(rel)).expect("corpus file");
     let (wf, _) = ci_guard::workflow::parse_workflow(&text, rel);
     let wf = wf.expect("workflow parses");
@@ -27,16 +25,16 @@ fn run_at(rel: &str, line: u32) -> Option<(String, bool)> {
             let Some(run) = &step.run else { continue };
             if run.span.start.line <= line && line <= run.span.end.line {
                 let pipefail = step.shell.as_ref().is_some_and(|s| s.value == "bash");
-                return Some((run.value.clone(), pipefail));
+                return (run.value.clone(), pipefail);
             }
         }
     }
     panic!("no run: at {rel}:{line}");
 }
 
-fn cmds_at(rel: &str, line: u32) -> Option<Vec<Command>> {
-    let (script, pipefail) = run_at(rel, line)?;
-    Some(shell::commands(&script, pipefail))
+fn cmds_at(rel: &str, line: u32) -> Vec<Command> {
+    let (script, pipefail) = run_at(rel, line);
+    shell::commands(&script, pipefail)
 }
 
 /// (line:column, words joined, swallow kind and where)
@@ -61,9 +59,7 @@ fn find<'a>(cmds: &'a [Command], first: &str) -> &'a Command {
 
 #[test]
 fn audit_piped_into_jq_or_true() {
-    let Some(c) = cmds_at("0xHoneyJar__arrakis/.github/workflows/security.yml", 65) else {
-        return;
-    };
+    let c = cmds_at("0xHoneyJar__arrakis/.github/workflows/security.yml", 65);
     let b = brief(&c);
     assert_eq!(b.len(), 11, "{b:#?}");
     assert_eq!(b[5], "6:1 npm audit --json [OrTrue 6:128 || true]");
@@ -84,12 +80,10 @@ fn audit_piped_into_jq_or_true() {
 
 #[test]
 fn terraform_drift_plan_under_set_plus_e_with_explicit_bash() {
-    let Some(c) = cmds_at(
+    let c = cmds_at(
         "0xHoneyJar__arrakis/.github/workflows/dns-drift-check.yml",
         46,
-    ) else {
-        return;
-    };
+    );
     let b = brief(&c);
     // A continued command keeps its first line; pipefail (shell: bash) leaves the plan counted,
     // but `set +e` swallows it.
@@ -113,7 +107,7 @@ fn terraform_drift_plan_under_set_plus_e_with_explicit_bash() {
 #[test]
 fn terraform_plan_piped_to_tee_without_pipefail() {
     let rel = "100-hours-a-week__5-team-service-cloud/.github/workflows/terraform.yml";
-    let Some(c) = cmds_at(rel, 155) else { return };
+    let c = cmds_at(rel, 155);
     assert_eq!(
         brief(&c),
         vec![
@@ -127,9 +121,7 @@ fn terraform_plan_piped_to_tee_without_pipefail() {
 
 #[test]
 fn heredoc_manifest_is_data() {
-    let Some(c) = cmds_at("18bravo__open-forge/.github/workflows/deploy-prod.yml", 166) else {
-        return;
-    };
+    let c = cmds_at("18bravo__open-forge/.github/workflows/deploy-prod.yml", 166);
     assert_eq!(
         brief(&c),
         vec![
@@ -142,7 +134,7 @@ fn heredoc_manifest_is_data() {
 #[test]
 fn pytest_inside_docker_compose_sh_c() {
     let rel = "1AI-PTY-LTD__1-reach-v2/.github/workflows/ci.yml";
-    let Some(c) = cmds_at(rel, 48) else { return };
+    let c = cmds_at(rel, 48);
     let pytest = find(&c, "uv");
     assert_eq!(pytest.words, vec!["uv", "sync", "-q"]);
     let last = c.last().expect("commands");
@@ -163,7 +155,7 @@ fn pytest_inside_docker_compose_sh_c() {
     assert_eq!((last.line, last.column), (4, 58));
     assert!(last.failure_swallowed.is_none());
     // The same with `|| true` inside: pip-audit does not gate.
-    let Some(c) = cmds_at(rel, 62) else { return };
+    let c = cmds_at(rel, 62);
     let audit = c
         .iter()
         .find(|c| c.words.contains(&"pip-audit".to_string()) && c.words[0] == "uv");
@@ -177,7 +169,7 @@ fn pytest_inside_docker_compose_sh_c() {
 #[test]
 fn npm_audit_in_loop_condition_and_install_or_true() {
     let rel = "0xHoneyJar__arrakis/.github/workflows/security-audit.yml";
-    let Some(c) = cmds_at(rel, 59) else { return };
+    let c = cmds_at(rel, 59);
     let b = brief(&c);
     assert_eq!(b[4], "9:5 cd $dir");
     assert_eq!(
@@ -195,9 +187,7 @@ fn npm_audit_in_loop_condition_and_install_or_true() {
 
 #[test]
 fn json_check_loop_with_failing_fallback() {
-    let Some(c) = cmds_at("0xHoneyJar__arrakis/.github/workflows/ci.yml", 29) else {
-        return;
-    };
+    let c = cmds_at("0xHoneyJar__arrakis/.github/workflows/ci.yml", 29);
     assert_eq!(
         brief(&c),
         vec![
@@ -215,7 +205,7 @@ fn json_check_loop_with_failing_fallback() {
 #[test]
 fn lint_with_or_true_and_env_prefix() {
     let rel = "0xHoneyJar__arrakis/.github/workflows/ci.yml";
-    let Some(c) = cmds_at(rel, 177) else { return };
+    let c = cmds_at(rel, 177);
     assert_eq!(
         brief(&c),
         vec![
@@ -224,7 +214,7 @@ fn lint_with_or_true_and_env_prefix() {
         ]
     );
     let rel = "0xHoneyJar__arrakis/.github/workflows/container-security.yml";
-    let Some(c) = cmds_at(rel, 186) else { return };
+    let c = cmds_at(rel, 186);
     assert_eq!(c[0].words[0], "dive");
     assert_eq!(
         c[0].text,
@@ -239,7 +229,7 @@ fn lint_with_or_true_and_env_prefix() {
 #[test]
 fn wait_loop_and_subshell_fallbacks() {
     let rel = "0xHoneyJar__arrakis/.github/workflows/agent-ci.yml";
-    let Some(c) = cmds_at(rel, 75) else { return };
+    let c = cmds_at(rel, 75);
     assert_eq!(
         brief(&c),
         vec![
@@ -261,17 +251,17 @@ fn wait_loop_and_subshell_fallbacks() {
 #[test]
 fn npm_lint_or_true_in_workflow() {
     let rel = "3bsolutionsltd__transconnect-app/.github/workflows/ci-cd.yml";
-    let Some(c) = cmds_at(rel, 183) else { return };
+    let c = cmds_at(rel, 183);
     assert_eq!(
         brief(&c),
         vec!["1:1 npm run lint [OrTrue 1:14 || true]", "1:17 true"]
     );
 }
 
-fn index_for(repo: &str) -> Option<ScriptIndex> {
-    let root = corpus()?.join(repo);
+fn index_for(repo: &str) -> ScriptIndex {
+    let root = corpus().join(repo);
     let files = vec![("package.json".to_string(), root.join("package.json"))];
-    Some(ScriptIndex::load(&root, &files))
+    ScriptIndex::load(&root, &files)
 }
 
 /// (words, file:definition line, command line:column, via)
@@ -296,14 +286,9 @@ fn resolved(idx: &ScriptIndex, wd: Option<&str>, script: &str) -> Vec<String> {
 #[test]
 fn yarn_lint_through_real_package_json() {
     // `run: yarn lint` in 1inch__limit-order-protocol/.github/workflows/test.yml:14.
-    let Some((script, _)) = run_at("1inch__limit-order-protocol/.github/workflows/test.yml", 14)
-    else {
-        return;
-    };
+    let (script, _) = run_at("1inch__limit-order-protocol/.github/workflows/test.yml", 14);
     assert_eq!(script.trim(), "yarn lint");
-    let Some(idx) = index_for("1inch__limit-order-protocol") else {
-        return;
-    };
+    let idx = index_for("1inch__limit-order-protocol");
     assert_eq!(
         resolved(&idx, None, &script),
         vec![
@@ -318,12 +303,8 @@ fn yarn_lint_through_real_package_json() {
 
 #[test]
 fn pnpm_test_and_disabled_lint_through_real_package_json() {
-    let Some(idx) = index_for("2anki__server") else {
-        return;
-    };
-    let Some((script, _)) = run_at("2anki__server/.github/workflows/server.yml", 41) else {
-        return;
-    };
+    let idx = index_for("2anki__server");
+    let (script, _) = run_at("2anki__server/.github/workflows/server.yml", 41);
     let got = resolved(&idx, None, &script);
     assert_eq!(got.len(), 1, "{got:#?}");
     assert!(got[0].starts_with("jest @package.json:"), "{}", got[0]);
@@ -341,9 +322,7 @@ fn pnpm_test_and_disabled_lint_through_real_package_json() {
 
 #[test]
 fn simple_real_package_json_scripts() {
-    let Some(idx) = index_for("06-ServiceTF__HAPOOM-BE") else {
-        return;
-    };
+    let idx = index_for("06-ServiceTF__HAPOOM-BE");
     assert_eq!(
         resolved(&idx, None, "npm test"),
         vec!["jest @package.json:7 7:14 via npm test"]
@@ -357,8 +336,9 @@ fn simple_real_package_json_scripts() {
 
 /// Every package.json of the corpus loads, and every script in it expands without panicking.
 #[test]
+#[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
 fn every_corpus_package_json_loads_and_expands() {
-    let Some(root) = corpus() else { return };
+    let root = support::full_corpus();
     let mut scripts = 0;
     for entry in std::fs::read_dir(&root).expect("corpus dir").flatten() {
         let pkg = entry.path().join("package.json");
@@ -407,8 +387,9 @@ fn every_corpus_package_json_loads_and_expands() {
 /// `commands` over every `run:` of every workflow in the corpus: no panic, positions inside
 /// the script, words never empty.
 #[test]
+#[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
 fn every_corpus_run_block_is_read() {
-    let Some(root) = corpus() else { return };
+    let root = support::full_corpus();
     let mut runs = 0;
     let mut commands = 0;
     let mut stack = vec![root];

@@ -1,4 +1,4 @@
-//! `primaryLocationLineHash` against codeql-action's own test data (copied into `shared/`):
+//! `primaryLocationLineHash` against codeql-action's own test data (copied into `tests/data/`):
 //! the hash vectors, and the end-to-end fixtures where upload-sarif adds the hash to results.
 
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use serde_json::Value;
 fn fixtures() -> PathBuf {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/github-contract/fingerprints"
+        "/tests/data/github-contract/fingerprints"
     ))
     .to_path_buf()
 }

@@ -1,20 +1,13 @@
-//! Every lockfile of the real corpus (`../shared/corpus`): each reader runs without error, finds
-//! packages, and each package's location is the line of its entry.
+//! Every lockfile of the real corpus (`CI_GUARD_CORPUS`): each reader runs without error, finds
+//! packages, and each package's location is the line of its entry; and one lockfile in detail
+//! (a copy in `tests/data/corpus`).
 
-use std::path::PathBuf;
+mod support;
+
+use std::path::Path;
 
 use ci_guard::lockfile::{self, Ecosystem, Package, Scope};
 use ci_guard::workspace::{FileKind, Lockfile, Manifest, Workspace};
-
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: {} not found", p.display());
-        None
-    }
-}
 
 /// The entry's own text: the line it starts on (and, for TOML `[[package]]` headers, the next).
 fn entry_text(lines: &[&str], p: &Package) -> String {
@@ -27,8 +20,9 @@ fn entry_text(lines: &[&str], p: &Package) -> String {
 }
 
 #[test]
+#[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
 fn corpus_lockfiles_read_with_exact_entry_lines() {
-    let Some(corpus) = corpus() else { return };
+    let corpus = support::full_corpus();
     let ws = Workspace::discover(std::slice::from_ref(&corpus)).expect("discover");
     let mut by_kind: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     let mut errors = Vec::new();
@@ -97,16 +91,15 @@ fn corpus_lockfiles_read_with_exact_entry_lines() {
     }
 }
 
-fn read_one(rel: &str) -> Option<Vec<Package>> {
-    let corpus = corpus()?;
-    let path = corpus.join(rel);
+fn read_one(rel: &str) -> Vec<Package> {
+    let path = Path::new(support::DATA).join("corpus").join(rel);
     let ws = Workspace::discover(std::slice::from_ref(&path)).expect("discover");
     let f = ws.repositories[0]
         .files
         .iter()
         .find(|f| lockfile::is_readable(f.kind))
         .expect("a lockfile");
-    Some(lockfile::read(f).expect("reads"))
+    lockfile::read(f).expect("reads")
 }
 
 fn find<'p>(ps: &'p [Package], purl: &str) -> &'p Package {
@@ -117,9 +110,7 @@ fn find<'p>(ps: &'p [Package], purl: &str) -> &'p Package {
 
 #[test]
 fn ripgrep_cargo_lock() {
-    let Some(ps) = read_one("BurntSushi__ripgrep/Cargo.lock") else {
-        return;
-    };
+    let ps = read_one("BurntSushi__ripgrep/Cargo.lock");
     let aho = find(&ps, "pkg:cargo/aho-corasick@1.1.5");
     assert_eq!(aho.location.start.line, 5, "the [[package]] header");
     assert_eq!(aho.hashes[0].algorithm, "SHA-256");

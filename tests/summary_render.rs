@@ -1,18 +1,17 @@
 //! The job summary is GitHub-flavoured markdown that GitHub renders with cmark-gfm: render real
-//! summaries (corpus repositories) with the same renderer and check every table survives it.
+//! summaries (corpus repositories: the copies in `tests/data/corpus`, and the full corpus of
+//! `CI_GUARD_CORPUS` in a sweep) with the same renderer and check every table survives it.
 //! Needs the `cmark-gfm` program (Debian package `cmark-gfm`; `.ci/run` installs it).
 
+mod support;
+
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use ci_guard::audit::{self, AuditOptions};
 use ci_guard::finding::Severity;
 use ci_guard::report::markdown::{self, Links};
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/");
-/// Repositories with deploy jobs, many findings and odd characters in their messages.
-const REPOS: usize = 40;
 
 fn cmark_gfm(markdown: &str) -> Option<String> {
     let mut child = Command::new("cmark-gfm")
@@ -97,26 +96,53 @@ fn html_tables(html: &str) -> Vec<Vec<usize>> {
         .collect()
 }
 
-#[test]
-fn summaries_render_with_well_formed_tables() {
-    if Command::new("cmark-gfm").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "cmark-gfm is not installed (Debian package cmark-gfm); CI must have it"
-        );
-        eprintln!("skipped: cmark-gfm is not installed");
-        return;
-    }
-    let mut names: Vec<PathBuf> = std::fs::read_dir(CORPUS)
+/// The repositories of a corpus folder (those with workflows), sorted.
+fn repositories(corpus: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(corpus)
         .expect("corpus")
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join(".github/workflows").is_dir())
         .collect();
     names.sort();
+    names
+}
+
+/// Repositories with deploy jobs, many findings and odd characters in their messages.
+#[test]
+fn summaries_render_with_well_formed_tables() {
+    if !support::installed("cmark-gfm") {
+        return;
+    }
+    let repos = repositories(&Path::new(support::DATA).join("corpus"));
+    let (checked, rows) = check_summaries(&repos);
+    assert!(
+        checked >= 10 && rows > checked * 10,
+        "{checked} summaries, {rows} rows"
+    );
+}
+
+#[test]
+#[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
+fn every_corpus_summary_renders_with_well_formed_tables() {
+    assert!(
+        support::installed("cmark-gfm"),
+        "cmark-gfm is not installed"
+    );
+    let repos = repositories(&support::full_corpus());
+    let (checked, rows) = check_summaries(&repos);
+    assert!(
+        checked >= 260 && rows > checked * 10,
+        "{checked} summaries, {rows} rows"
+    );
+}
+
+/// Renders each repository's summary with cmark-gfm and checks its tables and tags: (summaries
+/// checked, table rows).
+fn check_summaries(repos: &[PathBuf]) -> (usize, usize) {
     let mut checked = 0;
     let mut rows = 0;
-    for repo in names.iter().take(REPOS) {
+    for repo in repos {
         let report = audit::run(&AuditOptions {
             paths: vec![repo.clone()],
             config: None,
@@ -214,10 +240,7 @@ fn summaries_render_with_well_formed_tables() {
         }
         checked += 1;
     }
-    assert!(
-        checked >= 10 && rows > checked * 10,
-        "{checked} summaries, {rows} rows"
-    );
+    (checked, rows)
 }
 
 #[test]

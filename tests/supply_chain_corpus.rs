@@ -1,26 +1,16 @@
-//! The workflow supply-chain rules (part B) on real repositories of `../shared/corpus`: one
-//! known case per rule, at its exact position and severity.
+//! The workflow supply-chain rules (part B) on real repositories of the corpus (copies in
+//! `tests/data/corpus`): one known case per rule, at its exact position and severity.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use ci_guard::audit::{self, AuditOptions};
 use ci_guard::finding::Severity;
-
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: {} not found", p.display());
-        None
-    }
-}
 
 /// (rule, path inside the repository, line, column, severity, text the message must contain)
 type Case = (&'static str, &'static str, u32, u32, Severity, &'static str);
 
 fn check(repo: &str, cases: &[Case]) {
-    let Some(corpus) = corpus() else { return };
+    let corpus = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus"));
     let opts = AuditOptions {
         paths: vec![corpus.join(repo)],
         config: None,

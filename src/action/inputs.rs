@@ -190,13 +190,7 @@ impl Inputs {
         };
         let fail_on = match get("fail-on").as_deref() {
             None => Some(Severity::High),
-            Some("none") | Some("never") => None,
-            Some(v) => Some(Severity::parse(v).ok_or_else(|| {
-                err(
-                    "fail-on",
-                    format!("`{v}` is not one of critical, high, medium, low, info, none"),
-                )
-            })?),
+            Some(v) => Severity::parse_fail_on(v).map_err(|e| err("fail-on", e))?,
         };
         let upload = match get("upload").as_deref() {
             None | Some("auto") => UploadMode::Auto,
@@ -390,6 +384,9 @@ mod tests {
         assert!(i.token.is_none(), "an empty input is unset");
         let flags = BTreeMap::from([("fail-on".to_string(), "none".to_string())]);
         assert_eq!(Inputs::resolve(&flags, &env).expect("inputs").fail_on, None);
+        let flags = BTreeMap::from([("fail-on".to_string(), "info".to_string())]);
+        let i = Inputs::resolve(&flags, &env).expect("inputs");
+        assert_eq!(i.fail_on, Some(Severity::Info));
     }
 
     #[test]

@@ -148,7 +148,13 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         match result {
             Ok(r) => r,
             Err(AuditError::Config(e)) => {
-                console.error(&e.to_string());
+                for e in e.each() {
+                    console.error(&e.to_string());
+                }
+                return 2;
+            }
+            Err(AuditError::Usage(e)) => {
+                console.error(&e);
                 return 2;
             }
             Err(AuditError::Io(e)) => {
@@ -481,6 +487,13 @@ fn write_sbom(
     console: &Console,
 ) -> SbomOutcome {
     use crate::sbom;
+    let stamp = match sbom::Stamp::from_env() {
+        Ok(s) => s,
+        Err(why) => {
+            console.error(&why);
+            return SbomOutcome::Failed(why);
+        }
+    };
     // A second walk of the tree (the audit keeps its own): lockfiles are not its business.
     let ws = match crate::workspace::Workspace::discover(&[at(Path::new(&inputs.path))]) {
         Ok(ws) => ws,
@@ -494,7 +507,6 @@ fn write_sbom(
     for e in &inventory.errors {
         lockfile_warning(console, e);
     }
-    let stamp = sbom::Stamp::from_env();
     let doc = match format {
         SbomFormat::Cyclonedx => sbom::cyclonedx::render(&inventory, &stamp),
         SbomFormat::Spdx => sbom::spdx::render(&inventory, &stamp),
@@ -808,9 +820,11 @@ fn this_run(
             };
             let _ = writeln!(
                 md,
-                "| SBOM | `{}`: {}, {components} components from {lockfiles} lockfile(s){missing} |",
+                "| SBOM | `{}`: {}, {} from {}{missing} |",
                 inputs.sbom_file,
                 format.title(),
+                report::plural(*components, "component", "components"),
+                report::plural(*lockfiles, "lockfile", "lockfiles"),
             );
         }
         SbomOutcome::Failed(why) => {

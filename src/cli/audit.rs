@@ -17,7 +17,9 @@ pub const AFTER_HELP: &str = concat!(
     "  ci-guard audit ~/src                    every repository below ~/src, each on its own\n",
     "  GITHUB_TOKEN=… ci-guard audit --repo my-org/my-repo   also branch protection, rulesets, environments\n\n",
     "A folder holding `.github/workflows` is a repository; each is audited with its own\n",
-    "`.github/ci-guard.yml` unless --config is given.\n\n",
+    "`.github/ci-guard.yml` unless --config is given. A file named here is audited as a workflow\n",
+    "wherever it lies (as an action when named action.yml); outside a repository it gets its\n",
+    "findings but no assessment. Nothing to audit, or a path that does not exist, is exit 2.\n\n",
     "Exit codes:\n",
     "  0  no finding at or above --fail-on\n",
     "  1  findings at or above --fail-on (policy failure)\n",
@@ -111,6 +113,12 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     let report = match audit::run(&opts) {
         Ok(r) => r,
         Err(AuditError::Config(e)) => {
+            for e in e.each() {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(2);
+        }
+        Err(AuditError::Usage(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
@@ -119,6 +127,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    let settings_read = opts.settings.requests().is_some();
     if let Some((sent, budget)) = opts.settings.requests() {
         eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
     }
@@ -132,6 +141,21 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         )
     {
         return code;
+    }
+    // Auditing nothing is a mistake in what was named, not a clean result.
+    if report.files_audited == 0 && report.scans.is_empty() && !settings_read {
+        let named: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        eprintln!(
+            "error: nothing was audited: no workflow (`.github/workflows/*.yml`) or action \
+             (`action.yml`) in {}; name a repository, a folder of repositories, or a workflow or \
+             action file",
+            named.join(", ")
+        );
+        return ExitCode::from(2);
     }
     emit(report, &emit_options(args))
 }

@@ -25,12 +25,15 @@ pub enum Format {
     Markdown,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+/// `--fail-on`: the least severe finding that fails the run. The same values as the action's
+/// `fail-on` input ([`ci_guard::finding::FAIL_ON`]).
+#[derive(Clone, Copy, Debug, PartialEq, ValueEnum)]
 pub enum FailOn {
     Critical,
     High,
     Medium,
     Low,
+    Info,
     /// Never fail on findings.
     None,
 }
@@ -42,13 +45,20 @@ impl FailOn {
             FailOn::High => Some(Severity::High),
             FailOn::Medium => Some(Severity::Medium),
             FailOn::Low => Some(Severity::Low),
+            FailOn::Info => Some(Severity::Info),
             FailOn::None => None,
         }
     }
 }
 
-/// The repositories below `path`; exit 3 when it cannot be read.
+/// The repositories below `path`; exit 2 when it does not exist, 3 when it cannot be read.
 pub fn discover(path: &Path) -> Result<Workspace, ExitCode> {
+    if let Err(e) = std::fs::metadata(path)
+        && e.kind() == std::io::ErrorKind::NotFound
+    {
+        eprintln!("error: `{}` does not exist", path.display());
+        return Err(ExitCode::from(2));
+    }
     Workspace::discover(&[path.to_path_buf()]).map_err(|e| {
         eprintln!("error: {e:#}");
         ExitCode::from(3)
@@ -69,7 +79,8 @@ pub fn print(s: &str) -> ExitCode {
     }
 }
 
-/// Where a report goes and in which format: `audit`'s and `scan`'s `--format` and `--output`.
+/// Where a report goes and in which format: `audit`'s and `scan`'s `--format`, `--output` and
+/// `--color`.
 #[derive(clap::Args, Clone)]
 pub struct ReportFlags {
     /// Output format.
@@ -78,6 +89,33 @@ pub struct ReportFlags {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Colours in the text report: auto (on a terminal, or when FORCE_COLOR is set, as in a
+    /// GitHub Actions log), always or never. NO_COLOR turns them off whatever this says.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether to colour: `NO_COLOR` (set, not empty) wins, then the flag; `auto` colours a
+    /// terminal, or any output when `FORCE_COLOR` is set to something other than `0`/`false`.
+    pub fn enabled(self, terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        if set("NO_COLOR").is_some() {
+            return false;
+        }
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => terminal || set("FORCE_COLOR").is_some_and(|v| v != "0" && v != "false"),
+        }
+    }
 }
 
 /// How and where a report is written, and what fails the run: `audit`'s and `scan`'s options.
@@ -126,8 +164,9 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
         let counts = report.counts();
         let total: usize = counts.iter().map(|(_, n)| n).sum();
         eprintln!(
-            "ci-guard: {total} findings in {} files",
-            report.files_audited
+            "ci-guard: {} in {}",
+            report::plural(total, "finding", "findings"),
+            report::plural(report.files_audited, "file", "files")
         );
     }
     if let Some(code) = required_exit(&report, &args.require) {
@@ -159,9 +198,8 @@ fn required_exit(report: &Report, require: &[String]) -> Option<ExitCode> {
 fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Result<()> {
     let text = match args.to.format {
         Format::Text => {
-            let color = args.to.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let terminal = args.to.output.is_none() && std::io::stdout().is_terminal();
+            let color = args.to.color.enabled(terminal, |k| std::env::var(k).ok());
             report::text::render(report, color)
         }
         Format::Json => return write_json(w, &report::json::Streamed(report)),
@@ -184,4 +222,56 @@ fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Re
 fn write_json(w: &mut impl Write, value: &impl serde::Serialize) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
     w.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `audit --fail-on` and `scan --fail-on` take exactly the values of the action's input, and
+    /// mean the same by them.
+    #[test]
+    fn fail_on_has_one_set_of_values() {
+        let names: Vec<String> = FailOn::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        assert_eq!(names, ci_guard::finding::FAIL_ON);
+        for v in FailOn::value_variants() {
+            let name = v.to_possible_value().expect("value").get_name().to_string();
+            assert_eq!(Severity::parse_fail_on(&name), Ok(v.threshold()), "{name}");
+        }
+        assert!(Severity::parse_fail_on("never").is_err());
+    }
+
+    #[test]
+    fn colour_follows_the_flag_force_color_and_no_color_last() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        // auto: a terminal, or FORCE_COLOR (not 0/false/empty) for a pipe such as a CI log.
+        assert!(Color::Auto.enabled(true, env(&[])));
+        assert!(!Color::Auto.enabled(false, env(&[])));
+        assert!(Color::Auto.enabled(false, env(&[("FORCE_COLOR", "1")])));
+        const OFF: [&[(&str, &str)]; 3] = [
+            &[("FORCE_COLOR", "0")],
+            &[("FORCE_COLOR", "false")],
+            &[("FORCE_COLOR", "")],
+        ];
+        for pairs in OFF {
+            assert!(!Color::Auto.enabled(false, env(pairs)), "{pairs:?}");
+        }
+        assert!(Color::Always.enabled(false, env(&[])));
+        assert!(!Color::Never.enabled(true, env(&[("FORCE_COLOR", "1")])));
+        // NO_COLOR wins over everything; empty means unset.
+        assert!(!Color::Always.enabled(true, env(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")])));
+        assert!(!Color::Auto.enabled(true, env(&[("NO_COLOR", "1")])));
+        assert!(Color::Always.enabled(false, env(&[("NO_COLOR", "")])));
+    }
 }

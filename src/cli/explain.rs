@@ -17,10 +17,8 @@ pub fn run(args: &ExplainArgs) -> ExitCode {
     match rules::find(rule) {
         Some(r) => print(r.meta.help),
         None => {
-            eprintln!(
-                "error: unknown rule `{rule}`; `ci-guard rules` lists them: {}",
-                rules::ids().join(", ")
-            );
+            let message = ci_guard::config::unknown_rule(rule, &rules::ids());
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }

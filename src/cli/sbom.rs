@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
+use ci_guard::report::plural;
+
 use super::common::{discover, print};
 
 pub const AFTER_HELP: &str = concat!(
@@ -45,6 +47,13 @@ enum SbomFormat {
 
 pub fn run(args: &SbomArgs) -> ExitCode {
     use ci_guard::sbom;
+    let stamp = match sbom::Stamp::from_env() {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
+    };
     let ws = match discover(&args.path) {
         Ok(ws) => ws,
         Err(code) => return code,
@@ -53,7 +62,6 @@ pub fn run(args: &SbomArgs) -> ExitCode {
     for e in &inventory.errors {
         eprintln!("warning: {e}; its packages are not in the SBOM");
     }
-    let stamp = sbom::Stamp::from_env();
     let doc = match args.format {
         SbomFormat::Cyclonedx => sbom::cyclonedx::render(&inventory, &stamp),
         SbomFormat::Spdx => sbom::spdx::render(&inventory, &stamp),
@@ -72,23 +80,32 @@ pub fn run(args: &SbomArgs) -> ExitCode {
                 .filter(|c| c.requirement.is_some())
                 .count();
             eprintln!(
-                "ci-guard: {} components from {} lockfiles{}{} written to {}",
-                inventory.components.len(),
-                inventory.lockfiles.len() - inventory.errors.len(),
-                if inventory.errors.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} unreadable)", inventory.errors.len())
-                },
-                if unpinned == 0 {
-                    String::new()
-                } else {
-                    format!(", {unpinned} unpinned requirements")
-                },
+                "ci-guard: {} written to {}",
+                written(&inventory, unpinned),
                 path.display()
             );
             ExitCode::SUCCESS
         }
         None => print(&rendered),
     }
+}
+
+/// "12 components from 1 lockfile (1 unreadable), 2 unpinned requirements".
+fn written(inventory: &ci_guard::sbom::Inventory, unpinned: usize) -> String {
+    let read = inventory.lockfiles.len() - inventory.errors.len();
+    let mut out = format!(
+        "{} from {}",
+        plural(inventory.components.len(), "component", "components"),
+        plural(read, "lockfile", "lockfiles")
+    );
+    if !inventory.errors.is_empty() {
+        out.push_str(&format!(" ({} unreadable)", inventory.errors.len()));
+    }
+    if unpinned > 0 {
+        out.push_str(&format!(
+            ", {}",
+            plural(unpinned, "unpinned requirement", "unpinned requirements")
+        ));
+    }
+    out
 }

@@ -3,7 +3,7 @@
 //! Every value keeps its position, so that "documented but not enforced" points at the line
 //! that documents it.
 
-use super::{ConfigError, key_name, string_list, unknown_key};
+use super::{ConfigError, Problems, key_name, string_list, unknown_key};
 use crate::yaml::{Node, Pos};
 
 const KEYS: [&str; 12] = [
@@ -121,62 +121,70 @@ pub(super) fn parse(key: &Node, node: &Node, path: &str) -> Result<ProtectionPol
     if node.is_null() {
         return Ok(p);
     }
+    let mut problems = Problems::default();
     for entry in mapping(node, "protection", path)? {
-        let k = key_name(&entry.key, path)?;
+        let Some(k) = problems.keep(key_name(&entry.key, path)) else {
+            continue;
+        };
         let v = &entry.value;
         match k {
             "branch" => {
                 let name = v.as_str().filter(|s| !s.trim().is_empty()).ok_or_else(|| {
                     ConfigError::at(path, v.span.start, "`branch` must be a branch name")
-                })?;
-                p.branch = Some(Documented {
+                });
+                p.branch = problems.keep(name).map(|name| Documented {
                     value: name.to_string(),
                     pos: v.span.start,
                 });
             }
-            "required-approvals" => p.required_approvals = Some(count(v, k, path)?),
-            "dismiss-stale-reviews" => p.dismiss_stale_reviews = Some(boolean(v, k, path)?),
+            "required-approvals" => p.required_approvals = problems.keep(count(v, k, path)),
+            "dismiss-stale-reviews" => p.dismiss_stale_reviews = problems.keep(boolean(v, k, path)),
             "require-code-owner-reviews" => {
-                p.require_code_owner_reviews = Some(boolean(v, k, path)?);
+                p.require_code_owner_reviews = problems.keep(boolean(v, k, path));
             }
             "require-last-push-approval" => {
-                p.require_last_push_approval = Some(boolean(v, k, path)?);
+                p.require_last_push_approval = problems.keep(boolean(v, k, path));
             }
-            "enforce-admins" => p.enforce_admins = Some(boolean(v, k, path)?),
-            "allow-force-pushes" => p.allow_force_pushes = Some(boolean(v, k, path)?),
-            "allow-deletions" => p.allow_deletions = Some(boolean(v, k, path)?),
-            "require-linear-history" => p.require_linear_history = Some(boolean(v, k, path)?),
-            "strict-status-checks" => p.strict_status_checks = Some(boolean(v, k, path)?),
+            "enforce-admins" => p.enforce_admins = problems.keep(boolean(v, k, path)),
+            "allow-force-pushes" => p.allow_force_pushes = problems.keep(boolean(v, k, path)),
+            "allow-deletions" => p.allow_deletions = problems.keep(boolean(v, k, path)),
+            "require-linear-history" => {
+                p.require_linear_history = problems.keep(boolean(v, k, path));
+            }
+            "strict-status-checks" => p.strict_status_checks = problems.keep(boolean(v, k, path)),
             "required-status-checks" => {
-                let items = string_list(v, k, "check names", path)?;
-                p.required_status_checks = Some(
+                let items = problems.keep(string_list(v, k, "check names", path));
+                p.required_status_checks = items.map(|items| {
                     items
                         .iter()
                         .map(|(s, pos)| Documented {
                             value: (*s).to_string(),
                             pos: *pos,
                         })
-                        .collect(),
-                );
+                        .collect()
+                });
             }
             "environments" => {
                 if v.is_null() {
                     continue;
                 }
-                for env in mapping(v, "protection.environments", path)? {
-                    p.environments.push(environment(env, path)?);
+                let Some(envs) = problems.keep(mapping(v, "protection.environments", path)) else {
+                    continue;
+                };
+                for env in envs {
+                    if let Some(e) = problems.keep(environment(env, path)) {
+                        p.environments.push(e);
+                    }
                 }
             }
-            other => {
-                return Err(ConfigError::at(
-                    path,
-                    entry.key.span.start,
-                    unknown_key(other, &KEYS),
-                ));
-            }
+            other => problems.push(ConfigError::at(
+                path,
+                entry.key.span.start,
+                unknown_key(other, &KEYS),
+            )),
         }
     }
-    Ok(p)
+    problems.into_result(p)
 }
 
 fn environment(entry: &crate::yaml::Entry, path: &str) -> Result<EnvironmentPolicy, ConfigError> {
@@ -194,24 +202,25 @@ fn environment(entry: &crate::yaml::Entry, path: &str) -> Result<EnvironmentPoli
     if entry.value.is_null() {
         return Ok(e);
     }
+    let mut problems = Problems::default();
     for field in mapping(&entry.value, &format!("environments.{name}"), path)? {
-        let k = key_name(&field.key, path)?;
+        let Some(k) = problems.keep(key_name(&field.key, path)) else {
+            continue;
+        };
         let v = &field.value;
         match k {
-            "required-reviewers" => e.required_reviewers = Some(count(v, k, path)?),
-            "prevent-self-review" => e.prevent_self_review = Some(boolean(v, k, path)?),
-            "wait-timer" => e.wait_timer = Some(count(v, k, path)?),
-            "branch-policy" => e.branch_policy = Some(boolean(v, k, path)?),
-            other => {
-                return Err(ConfigError::at(
-                    path,
-                    field.key.span.start,
-                    unknown_key(other, &ENV_KEYS),
-                ));
-            }
+            "required-reviewers" => e.required_reviewers = problems.keep(count(v, k, path)),
+            "prevent-self-review" => e.prevent_self_review = problems.keep(boolean(v, k, path)),
+            "wait-timer" => e.wait_timer = problems.keep(count(v, k, path)),
+            "branch-policy" => e.branch_policy = problems.keep(boolean(v, k, path)),
+            other => problems.push(ConfigError::at(
+                path,
+                field.key.span.start,
+                unknown_key(other, &ENV_KEYS),
+            )),
         }
     }
-    Ok(e)
+    problems.into_result(e)
 }
 
 #[cfg(test)]

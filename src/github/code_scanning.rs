@@ -146,7 +146,7 @@ mod tests {
 
     const RESPONSES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/github-contract/responses/"
+        "/tests/data/github-contract/responses/"
     );
 
     fn response(name: &str) -> Value {

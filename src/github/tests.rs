@@ -1,8 +1,8 @@
-//! `judge` over the recorded bodies and header sets of `shared/github-contract/`.
+//! `judge` over the recorded bodies and header sets of `tests/data/github-contract/`.
 
 use super::*;
 
-const CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/github-contract/");
+const CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/github-contract/");
 
 fn body(name: &str) -> Vec<u8> {
     std::fs::read(format!("{CONTRACT}responses/{name}")).expect("read response")

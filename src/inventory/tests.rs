@@ -14,6 +14,7 @@ fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory 
         display_root: String::new(),
         files: Vec::new(),
         languages: BTreeMap::new(),
+        loose: false,
     };
     let config = Config::default();
     let wfs = workflows

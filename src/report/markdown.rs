@@ -40,11 +40,18 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
             .filter(|f| fail_on.is_some_and(|t| f.severity.at_least(t)))
             .count();
     let verdict = match fail_on {
-        Some(t) if failing > 0 => format!("❌ policy failed: {failing} finding(s) at or above {t}"),
+        Some(t) if failing > 0 => format!(
+            "❌ policy failed: {} at or above {t}",
+            super::plural(failing, "finding", "findings")
+        ),
         Some(t) => format!("✅ no finding at or above {t}"),
         None => "policy gate off".to_string(),
     };
     match report.assessments.as_slice() {
+        // Files named outside any repository: no score.
+        [] => {
+            let _ = writeln!(out, "# ci-guard — {verdict}\n");
+        }
         [a] => {
             let _ = writeln!(out, "# ci-guard: score {}/100 — {verdict}\n", a.score);
         }

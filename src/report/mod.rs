@@ -13,6 +13,11 @@ use std::path::PathBuf;
 
 use crate::finding::{Finding, RuleMeta, Severity};
 
+/// "1 lockfile", "2 lockfiles": a count and its noun, singular for exactly one.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Everything the sinks need, computed once by the audit.
 #[derive(Debug)]
 pub struct Report {

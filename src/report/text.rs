@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{Report, plural};
 use crate::finding::{Finding, Location, Severity};
 
 /// Heading of the group of findings that have no file.
@@ -173,27 +173,24 @@ fn total(report: &Report) -> String {
     if suppressed > 0 {
         let _ = write!(out, ", {suppressed} suppressed,");
     }
+    let repositories = plural(report.repositories, "repository", "repositories");
+    let files = plural(report.files_audited, "file", "files");
     // `ci-guard scan` reads no workflow files: the tools that ran are what was looked at.
-    let looked_at = if report.files_audited == 0 && !report.scans.is_empty() {
+    if report.files_audited == 0 && !report.scans.is_empty() {
         let ran = report
             .scans
             .iter()
             .filter(|r| r.status.is_trustworthy())
             .count();
-        format!("from {} in", plural(ran, "scanner", "scanners"))
+        let scanners = plural(ran, "scanner", "scanners");
+        let _ = write!(out, " from {scanners} in {repositories}");
+    } else if report.repositories == 0 {
+        // Files named outside any repository: there is no repository to count.
+        let _ = write!(out, " in {files}");
     } else {
-        format!("in {} of", plural(report.files_audited, "file", "files"))
-    };
-    let _ = write!(
-        out,
-        " {looked_at} {}",
-        plural(report.repositories, "repository", "repositories")
-    );
+        let _ = write!(out, " in {files} of {repositories}");
+    }
     out
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn severity_color(severity: Severity) -> &'static str {
@@ -316,6 +313,10 @@ repository settings
             render(&two_repos, false)
                 .ends_with("1 finding (1 high) in 0 files of 2 repositories\n")
         );
+        // A file named outside any repository: no repository to count.
+        let mut loose = report(vec![at("x.yml", 1, 1, "x")], 1);
+        loose.repositories = 0;
+        assert!(render(&loose, false).ends_with("1 finding (1 high) in 1 file\n"));
     }
 
     #[test]

@@ -5,8 +5,12 @@ use crate::finding::{Finding, Location, RuleMeta};
 use crate::inventory::{Capability, JobInfo};
 
 /// Where a pipeline-wide remedy belongs: the `on:` key of the main CI workflow. `None` when the
-/// repository has no workflow, which the assessment reports on its own.
+/// repository has no workflow, which the assessment reports on its own, and for loose files
+/// named outside any repository, which have no pipeline to judge.
 pub fn anchor(repo: &RepoAnalysis<'_>) -> Option<Location> {
+    if repo.repo.loose {
+        return None;
+    }
     let pw = repo.primary_workflow()?;
     Some(Location::new(&pw.display, pw.workflow.anchor_span()))
 }

@@ -511,7 +511,7 @@ mod tests {
     }
 }
 
-/// Run one rule over one real file of `shared/corpus`.
+/// Run one rule over one real file of the corpus (copies in `tests/data/corpus`).
 #[cfg(test)]
 pub(crate) mod corpus {
     use std::collections::BTreeMap;
@@ -523,7 +523,7 @@ pub(crate) mod corpus {
     use crate::workspace::Repository;
 
     fn read(rel: &str) -> String {
-        let path = format!("{}/../shared/corpus/{rel}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/tests/data/corpus/{rel}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
@@ -533,6 +533,7 @@ pub(crate) mod corpus {
             display_root: String::new(),
             files: Vec::new(),
             languages: BTreeMap::new(),
+            loose: false,
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(&repo, &config, workflows, actions);

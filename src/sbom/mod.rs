@@ -172,18 +172,29 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// `SOURCE_DATE_EPOCH` when it is set (and a number), else now.
-    pub fn from_env() -> Self {
-        let epoch = std::env::var("SOURCE_DATE_EPOCH")
-            .ok()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs() as i64)
-                    .unwrap_or(0)
-            });
-        Self::at(epoch)
+    /// `SOURCE_DATE_EPOCH` when it is set, else now. A value that is not a number of seconds is
+    /// an error naming it: an SBOM silently stamped "now" would defeat the reproducible build
+    /// that set it.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_source_date_epoch(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref())
+    }
+
+    /// The stamp for a `SOURCE_DATE_EPOCH` value (`None` or empty: unset, so now). The value
+    /// is whole seconds since 1970-01-01 UTC, up to the end of year 9999 (RFC 3339's last).
+    pub fn from_source_date_epoch(value: Option<&str>) -> Result<Self, String> {
+        const LAST: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+        let Some(v) = value.filter(|v| !v.is_empty()) else {
+            return Ok(Self::at(
+                i64::try_from(crate::time::epoch_now()).unwrap_or(i64::MAX),
+            ));
+        };
+        match v.trim().parse::<u64>() {
+            Ok(epoch) if epoch <= LAST => Ok(Self::at(i64::try_from(epoch).unwrap_or(i64::MAX))),
+            _ => Err(format!(
+                "SOURCE_DATE_EPOCH=`{v}` is not a number of seconds since 1970-01-01 (as \
+                 `git log -1 --format=%ct` prints it)"
+            )),
+        }
     }
 
     pub fn at(epoch: i64) -> Self {
@@ -289,6 +300,28 @@ pub fn is_spdx_expression(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_date_epoch_is_a_number_or_an_error_naming_it() {
+        let stamp = |v| Stamp::from_source_date_epoch(v).map(|s| s.timestamp);
+        assert_eq!(
+            stamp(Some("1700000000")).as_deref(),
+            Ok("2023-11-14T22:13:20Z")
+        );
+        assert_eq!(stamp(Some(" 0\n")).as_deref(), Ok("1970-01-01T00:00:00Z"));
+        // Unset or empty: now.
+        for unset in [None, Some("")] {
+            let now = stamp(unset).expect("now");
+            assert!(now.starts_with("20") && now.ends_with('Z'), "{now}");
+        }
+        for bad in ["yesterday", "1.5", "-1", "2023-11-14", "99999999999999"] {
+            let e = stamp(Some(bad)).expect_err(bad);
+            assert!(
+                e.starts_with(&format!("SOURCE_DATE_EPOCH=`{bad}` is not a number")),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn uuids_are_rfc4122_shaped() {

@@ -111,7 +111,7 @@ fn roundup(x: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// Vectors from the OSV records in `shared/osv/records/`, with the base scores NVD and
+    /// Vectors from the OSV records in `tests/data/osv/records/`, with the base scores NVD and
     /// GitHub publish for them.
     #[test]
     fn scores_of_real_vectors() {

@@ -307,6 +307,7 @@ mod tests {
             display_root: String::new(),
             files: Vec::new(),
             languages: Default::default(),
+            loose: false,
         };
         let config = Config::default();
         let workflows = files
@@ -415,7 +416,7 @@ jobs:
             .iter()
             .map(|f| {
                 let path = format!(
-                    "{}/../shared/corpus/{repo}/.github/workflows/{f}",
+                    "{}/tests/data/corpus/{repo}/.github/workflows/{f}",
                     env!("CARGO_MANIFEST_DIR")
                 );
                 (

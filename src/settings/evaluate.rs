@@ -1045,6 +1045,7 @@ mod tests {
             display_root: String::new(),
             files: Vec::new(),
             languages: Default::default(),
+            loose: false,
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(

@@ -587,10 +587,10 @@ pub(super) mod tests {
 
     const RESPONSES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/github-contract/responses/"
+        "/tests/data/github-contract/responses/"
     );
 
-    /// A recorded response body from `shared/github-contract/responses/`.
+    /// A recorded response body from `tests/data/github-contract/responses/`.
     pub(in crate::settings) fn body(name: &str) -> Value {
         let text = std::fs::read_to_string(format!("{RESPONSES}{name}")).expect(name);
         serde_json::from_str(&text).expect("json")

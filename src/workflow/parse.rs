@@ -40,6 +40,32 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
         );
         return (None, cx.errors);
     };
+    // Some other YAML file (a compose file, a chart, a config): one error that says so, not one
+    // per key it has and per key it lacks.
+    if doc.root.entry("on").is_none() && doc.root.entry("jobs").is_none() {
+        let mut keys: Vec<String> = entries
+            .iter()
+            .filter_map(|e| e.key_str())
+            .take(5)
+            .map(|k| format!("`{k}`"))
+            .collect();
+        if entries.len() > keys.len() && !keys.is_empty() {
+            keys.push("…".into());
+        }
+        let found = if keys.is_empty() {
+            "it is empty".to_string()
+        } else {
+            format!("its top-level keys are {}", keys.join(", "))
+        };
+        cx.error(
+            &doc.root,
+            format!(
+                "not a GitHub Actions workflow: it has neither `on:` nor `jobs:` ({found}); a \
+                 workflow needs both, and an action is a file named `action.yml` or `action.yaml`"
+            ),
+        );
+        return (None, cx.errors);
+    }
     let mut wf = Workflow {
         rel: rel.to_string(),
         // Filled with the tree itself once the model no longer borrows it (no copy).
@@ -750,6 +776,30 @@ jobs:
     uses: org/repo/.github/workflows/deploy.yml@main
     secrets: inherit
 "#;
+
+    #[test]
+    fn yaml_that_is_no_workflow_is_one_error_saying_so() {
+        let (wf, errors) = parse_workflow(
+            "version: \"3.8\"\nservices:\n  web:\n    image: nginx\n",
+            "compose.yml",
+        );
+        assert!(wf.is_none());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].span.start, Pos::new(1, 1));
+        assert!(
+            errors[0].message.starts_with(
+                "not a GitHub Actions workflow: it has neither `on:` nor `jobs:` (its top-level \
+                 keys are `version`, `services`)"
+            ),
+            "{}",
+            errors[0].message
+        );
+        // A workflow missing one of the two is a broken workflow, reported key by key.
+        let (wf, errors) = parse_workflow("jobs: {}\n", "ci.yml");
+        assert!(wf.is_some());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("`on:`"));
+    }
 
     #[test]
     fn parses_every_shape() {

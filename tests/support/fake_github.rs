@@ -1,6 +1,6 @@
 //! A fake GitHub API on 127.0.0.1 for the tests: it answers with the recorded bodies of
-//! `shared/github-contract/responses/` and the real header sets of
-//! `shared/github-contract/headers/`, and misbehaves on purpose (5xx, an HTML error page, 429
+//! `tests/data/github-contract/responses/` and the real header sets of
+//! `tests/data/github-contract/headers/`, and misbehaves on purpose (5xx, an HTML error page, 429
 //! and 403 with `retry-after`, a spent primary rate limit, a cut connection, a hang, a truncated
 //! body). Shared by the action's and the settings' end-to-end tests; each uses part of it. The
 //! OSV tests (`osv_api.rs`) serve their recorded exchanges through it too, with replies made
@@ -15,11 +15,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-pub const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/");
+use super::DATA;
+
 const SERVER_LIFETIME: Duration = Duration::from_secs(60);
 
 pub fn response(name: &str) -> String {
-    std::fs::read_to_string(format!("{SHARED}github-contract/responses/{name}"))
+    std::fs::read_to_string(format!("{DATA}github-contract/responses/{name}"))
         .expect("recorded response")
 }
 
@@ -27,7 +28,7 @@ pub fn response(name: &str) -> String {
 /// uncompressed bodies with its own Content-Length).
 pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(format!(
-        "{SHARED}github-contract/headers/recorded-header-sets.json"
+        "{DATA}github-contract/headers/recorded-header-sets.json"
     ))
     .expect("header sets");
     let all: Value = serde_json::from_str(&text).expect("json");

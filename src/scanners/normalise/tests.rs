@@ -298,7 +298,7 @@ fn a_version_mismatch_is_not_placed_and_is_reported() {
 
 #[test]
 fn the_same_vulnerability_from_two_tools_is_one_finding() {
-    // No two real outputs in shared/scanner-outputs report the same package version and
+    // No two real outputs in tests/data/scanner-outputs report the same package version and
     // advisory (checked over every vulnerability file), so the second run is built here the
     // way native SCA builds its runs: the regex advisory by its GHSA alias, with a CVSS score.
     let root = sample("cargo-audit/sample/multi_vuln");

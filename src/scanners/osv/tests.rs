@@ -1,4 +1,4 @@
-//! From the ids OSV names for a package to findings, on real records (`shared/osv/records/`) and
+//! From the ids OSV names for a package to findings, on real records (`tests/data/osv/records/`) and
 //! packages read from real lockfiles. The batch answers themselves are not recorded for these
 //! packages, so each case names the ids a real scanner reported for the same lockfile (cargo-audit
 //! on `multi_vuln`) or the record's own affected range that holds the pinned version; the HTTP
@@ -7,7 +7,7 @@
 use super::*;
 use crate::lockfile::{Siblings, read_text};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/");
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
 
 fn packages(kind: FileKind, rel: &str) -> Vec<Package> {
     let text = std::fs::read_to_string(format!("{SHARED}{rel}")).expect("read lockfile");
@@ -21,7 +21,7 @@ fn record(id: &str) -> Vuln {
 }
 
 /// Findings for the packages named in `answers` (name, version -> ids OSV gives), with every
-/// record fetched from `shared/osv/records/`.
+/// record fetched from `tests/data/osv/records/`.
 fn findings(
     ps: &[Package],
     answers: &[(&str, &str, &[&str])],

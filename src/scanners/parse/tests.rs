@@ -1,4 +1,4 @@
-//! Every real output under `shared/scanner-outputs/` is parsed here, with its counts (checked
+//! Every real output under `tests/data/scanner-outputs/` is parsed here, with its counts (checked
 //! against that folder's README and, where the input is included, against the sample sources)
 //! and at least one exact rule, id or location. [`every_output_has_a_case`] fails when a file is
 //! added there without a case here.
@@ -9,7 +9,7 @@ use super::{ParseError, Parsed, parse, parse_sarif_runs};
 use crate::finding::{Pos, Severity};
 use crate::scanners::model::{PackageRef, ScanFinding, ScanRule};
 
-pub(crate) const OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/scanner-outputs");
+pub(crate) const OUTPUTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scanner-outputs");
 
 /// One real output: the tool name to parse it as, the number of findings, the count per
 /// severity (critical, high, medium, low, info), and checks of exact values.
@@ -1511,7 +1511,7 @@ const CASES: &[Case] = &[
     ),
 ];
 
-/// Files under `shared/scanner-outputs/` that are not tool outputs: READMEs, scanner inputs
+/// Files under `tests/data/scanner-outputs/` that are not tool outputs: READMEs, scanner inputs
 /// (`sample/`, `clean/`, `broken/` folders, `*.main.tf`, semgrep's `rules.yml`), and syft's
 /// SBOMs, which list packages, not findings (ci-guard writes its own SBOM from lockfiles).
 fn is_output(rel: &str) -> bool {
@@ -1716,7 +1716,7 @@ fn sarif_pass_results_and_rejected_suppressions() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// The repository's own real outputs (tests/fixtures/scanner-outputs): tools shared/ has no output
+// The repository's own real outputs (tests/fixtures/scanner-outputs): tools with no output among the copied ones
 // of. Each folder's README says the command, version and date; the inputs are in `sample/` and
 // `clean/` beside them.
 

@@ -124,8 +124,8 @@ mod tests {
         };
         super::strip_local_prefix(&mut run, std::path::Path::new("/work/ci/rules.yml"));
         let mut other = run.clone();
-        other.rules[0].id = "semgrep/a.b....shared.eval-use".into();
-        super::strip_local_prefix(&mut other, std::path::Path::new("/a/b/../shared/rules.yml"));
+        other.rules[0].id = "semgrep/a.b....rules.eval-use".into();
+        super::strip_local_prefix(&mut other, std::path::Path::new("/a/b/../rules/rules.yml"));
         assert_eq!(other.rules[0].id, "semgrep/eval-use");
         assert_eq!(run.rules[0].id, "semgrep/eval-use");
         assert_eq!(run.rules[1].id, "semgrep/python.lang.x");
