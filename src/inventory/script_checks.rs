@@ -55,6 +55,8 @@ pub struct ScriptDefect {
     pub message: String,
     /// What it does, in a few words, for a gate's state ("runs `--format` as a command").
     pub summary: String,
+    /// The gate (test, lint, scan) whose status the defect loses, when there is one.
+    pub gate: Option<&'static str>,
     /// What to change, pasteable where it is code.
     pub fix: String,
     pub effect: Effect,
@@ -147,6 +149,7 @@ fn option_as_command(cmds: &[Command], lines: &[&str], out: &mut Vec<ScriptDefec
                 "runs `{first}` as a command of its own (`command not found`, exit 127): {why}"
             ),
             summary: format!("runs `{first}` as a command"),
+            gate: gate_tool(&c.words, true),
             fix,
             effect,
         });
@@ -200,6 +203,7 @@ fn lost_continuation(cmds: &[Command], lines: &[&str], out: &mut Vec<ScriptDefec
                 next.split_whitespace().next().unwrap_or("the next line")
             ),
             summary: "a `\\` followed by blanks ends the command".into(),
+            gate: None,
             fix: format!("delete the blanks after the `\\`: `{}`", trimmed.trim_start()),
             effect: Effect::None,
         });
@@ -232,6 +236,10 @@ fn unreachable_after_exit(cmds: &[Command], out: &mut Vec<ScriptDefect>) {
             "never runs: the script always exits before it (`{}`)",
             first_line(&exit.text)
         ),
+        gate: cmds
+            .iter()
+            .filter(|c| (c.line, c.column) >= (next.line, next.column))
+            .find_map(|c| gate_tool(&c.words, true)),
         fix: format!(
             "remove the unconditional `{}` (or move what must run before it)",
             first_line(&exit.text)
@@ -281,6 +289,7 @@ fn forced_success(cmds: &[Command], out: &mut Vec<ScriptDefect>) {
             first_line(&gate.text)
         ),
         summary: format!("the script ends with `{}`", first_line(&last.text)),
+        gate: Some(tool),
         fix: format!(
             "end with the gate's status instead (`{}; status=$?` … `exit \"$status\"`), or let a failure stop the script (no `set +e`)",
             first_line(&gate.text)
@@ -291,7 +300,11 @@ fn forced_success(cmds: &[Command], out: &mut Vec<ScriptDefect>) {
 
 fn unchecked_set_plus_e(cmds: &[Command], script: &str, out: &mut Vec<ScriptDefect>) {
     let lines: Vec<&str> = script.split('\n').collect();
-    for set in cmds.iter().filter(|c| turns_errexit(c) == Some(false)) {
+    // A `set +e` inside `if` or a function is a deliberate, conditional choice.
+    for set in cmds
+        .iter()
+        .filter(|c| c.standalone && turns_errexit(c) == Some(false))
+    {
         let here = (set.line, set.column);
         // Until errexit is back on.
         let until = cmds
@@ -317,7 +330,14 @@ fn unchecked_set_plus_e(cmds: &[Command], script: &str, out: &mut Vec<ScriptDefe
             .skip(from)
             .take(to.saturating_sub(from))
             .collect();
-        if region.contains("$?") || region.contains("PIPESTATUS") {
+        // A status read, or an `exit` that fails on purpose, is the script deciding.
+        let decides = cmds.iter().any(|c| {
+            (c.line, c.column) > here
+                && until.is_none_or(|u| (c.line, c.column) < u)
+                && c.words.first().is_some_and(|w| w == "exit")
+                && c.words.get(1).is_some_and(|a| a != "0")
+        });
+        if decides || region.contains("$?") || region.contains("PIPESTATUS") {
             continue;
         }
         let names: Vec<String> = lost
@@ -337,6 +357,7 @@ fn unchecked_set_plus_e(cmds: &[Command], script: &str, out: &mut Vec<ScriptDefe
                 if lost.len() > 3 { " and more" } else { "" }
             ),
             summary: "runs after `set +e` and no status is checked".into(),
+            gate: lost.iter().find_map(|c| gate_tool(&c.words, true)),
             fix: "remove it, or keep the status and fail with it: `set +e; my-check; status=$?; set -e; exit \"$status\"`".into(),
             effect: Effect::None,
         });
@@ -389,6 +410,7 @@ fn pipe_hides_status(cmds: &[Command], shell: &str, out: &mut Vec<ScriptDefect>)
                 first_line(&s.text)
             ),
             summary: format!("its status is discarded by `{}`", first_line(&s.text)),
+            gate: Some(tool),
             fix: "make the pipe fail when the tool fails: start the script with `set -o pipefail`, or set `shell: bash` on the step (GitHub then runs `bash --noprofile --norc -eo pipefail {0}`)".into(),
             effect: Effect::None,
         });
@@ -447,6 +469,7 @@ fn unknown_scanner_options(cmds: &[Command], out: &mut Vec<ScriptDefect>) {
                     "passes `{}`, which {} {} does not accept",
                     u.option, u.tool, u.version
                 ),
+                gate: Some(u.tool),
                 fix: match &u.suggestion {
                     Some(s) => format!("replace `{}` with `{s}`", u.option),
                     None => format!(
@@ -577,6 +600,27 @@ mod tests {
             vec![]
         );
         assert_eq!(found("set +e\npytest", BASH_E), vec![]);
+        // Deciding by other means, or only under a condition.
+        assert_eq!(
+            found(
+                "set +e\nrun-suite\nif [ -s failures ]; then exit 1; fi\necho x",
+                BASH_E
+            ),
+            vec![]
+        );
+        assert_eq!(
+            found(
+                "if [ \"$LENIENT\" = 1 ]; then set +e; fi\npytest\necho x",
+                BASH_E
+            ),
+            vec![]
+        );
+        let d = check(
+            "set +e\ngh cache delete x\necho done",
+            BASH_E,
+            "bash -e {0}",
+        );
+        assert_eq!((d[0].kind, d[0].gate), (UncheckedSetPlusE, None));
     }
 
     #[test]

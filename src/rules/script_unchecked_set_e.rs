@@ -17,11 +17,19 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
+    // Medium when a gate's failure is among those lost, low for other commands.
+    let severity = |d: &crate::inventory::script_checks::ScriptDefect| {
+        if d.gate.is_some() {
+            Severity::Medium
+        } else {
+            Severity::Low
+        }
+    };
     super::script_defects::report(
         repo,
         &RULE.meta,
         DefectKind::UncheckedSetPlusE,
-        |_| Severity::Medium,
+        severity,
         out,
     );
 }
