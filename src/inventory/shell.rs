@@ -1187,6 +1187,8 @@ impl<'a> Parser<'a> {
     fn finish_list(&mut self, background: Option<Span>) {
         self.finish_pipe();
         self.after_op = false;
+        // A redirection after `;`, a newline or `then` starts the next command.
+        self.after_compound = false;
         let f = self.top();
         let list = std::mem::take(&mut f.list);
         if list.pipes.is_empty() {
@@ -2013,6 +2015,12 @@ next",
         );
         let got: Vec<_> = c.iter().map(|c| (c.words[0].as_str(), c.line)).collect();
         assert_eq!(got, vec![("[[", 1), ("echo", 4)]);
+        // A redirection first, after a compound and a separator, starts the next command.
+        let c = commands("if { a; } || b; then\n  >&2 echo x\nfi", false);
+        assert_eq!(
+            (c[2].words[0].as_str(), c[2].line, c[2].column),
+            ("echo", 2, 3)
+        );
         // A newline that follows no `&&` / `||` still ends the (broken) test.
         assert_eq!(
             words("[[ -f x\necho y"),
