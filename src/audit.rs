@@ -29,6 +29,8 @@ pub struct AuditOptions {
     pub config: Option<PathBuf>,
     /// Repository settings through the GitHub API (`crate::settings`); offline by default.
     pub settings: crate::settings::SettingsMode,
+    /// `--shellcheck`: run shellcheck on every `run:` script (one process per repository).
+    pub shellcheck: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +94,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         .repositories
         .par_iter()
         .zip(configs.par_iter())
-        .map(|(repo, config)| audit_repository(repo, config, &settings))
+        .map(|(repo, config)| audit_repository(repo, config, &settings, opts.shellcheck))
         .collect();
 
     let mut findings = Vec::new();
@@ -158,6 +160,7 @@ fn audit_repository(
     repo: &Repository,
     config: &Config,
     settings: &crate::settings::SettingsMode,
+    shellcheck: bool,
 ) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
         .files
@@ -189,6 +192,13 @@ fn audit_repository(
         {
             check(&analysis, &mut findings);
         }
+    }
+    if shellcheck && config.rule_enabled(rules::shellcheck::RULE.meta.id) {
+        let program = crate::scanners::runner::find_program(
+            "shellcheck",
+            std::env::var_os("PATH").as_deref(),
+        );
+        rules::shellcheck::run(&analysis, program.as_deref(), &mut findings);
     }
     let loose = crate::settings::SettingsMode::Offline {
         reason: "not read: the files are not in a repository".into(),

