@@ -235,3 +235,49 @@ fn a_missing_shellcheck_is_said_not_passed_over() {
         "{found:?}"
     );
 }
+
+/// Kong's community-label job (a real workflow): `set +e` and no status read afterwards; with
+/// shellcheck, its findings at the same lines and columns as actionlint reports them
+/// (SC2006 25:21, SC2086 27:30, SC2199 29:32…).
+#[test]
+fn a_real_set_plus_e_and_shellcheck_on_it() {
+    let json = audit("tests/data/corpus/Kong__kong", &[]);
+    let found = by_prefix(&json, "script-");
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.0.as_str(), f.1, f.2))
+            .collect::<Vec<_>>(),
+        vec![("script-unchecked-set-e", 24, 11)]
+    );
+    assert!(
+        found[0]
+            .3
+            .contains("`gh pr edit $id --add-label \"${{ env.LABEL }}\"`"),
+        "{}",
+        found[0].3
+    );
+    if !support::installed("shellcheck") {
+        return;
+    }
+    let json = audit("tests/data/corpus/Kong__kong", &["--shellcheck"]);
+    let at: Vec<(String, u64, u64)> = by_prefix(&json, "shell-")
+        .into_iter()
+        .map(|f| (f.0, f.1, f.2))
+        .collect();
+    let want = [
+        ("shell-sc2006", 25, 21),
+        ("shell-sc2006", 27, 18),
+        ("shell-sc2086", 27, 30),
+        ("shell-sc2006", 28, 17),
+        ("shell-sc2199", 29, 32),
+        ("shell-sc2086", 30, 26),
+        ("shell-sc2086", 32, 26),
+    ];
+    assert_eq!(
+        at,
+        want.iter()
+            .map(|(r, l, c)| (r.to_string(), *l, *c))
+            .collect::<Vec<_>>()
+    );
+}

@@ -65,7 +65,8 @@ pub struct ScriptDefect {
 /// The defects of one script. `shell` names the shell as GitHub starts it, for messages.
 pub fn check(run: &str, opts: ShellOptions, shell: &str) -> Vec<ScriptDefect> {
     let script = crate::workflow::expr::mask(run);
-    let cmds = commands_with(&script, opts);
+    let mut cmds = commands_with(&script, opts);
+    as_written(&mut cmds, &script, run);
     let lines: Vec<&str> = script.split('\n').collect();
     // Fixes quote the script as written (`${{ … }}` unmasked; positions are the same).
     let written: Vec<&str> = run.split('\n').collect();
@@ -79,6 +80,38 @@ pub fn check(run: &str, opts: ShellOptions, shell: &str) -> Vec<ScriptDefect> {
     unknown_scanner_options(&cmds, &mut out);
     out.sort_by_key(|d| (d.line, d.column, d.kind as u8));
     out
+}
+
+/// Command and cause texts as written (`${{ … }}` back), so that messages quote the script and
+/// locations find their text in the file. Only where the text sits exactly at its position (a
+/// double-quoted `bash -c` body is placed at its word, not exactly).
+fn as_written(cmds: &mut [Command], masked: &str, run: &str) {
+    let masked: Vec<char> = masked.chars().collect();
+    let written: Vec<char> = run.chars().collect();
+    let mut starts = vec![0];
+    starts.extend(
+        masked
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == '\n')
+            .map(|(i, _)| i + 1),
+    );
+    let restore = |line: u32, column: u32, text: &mut String| {
+        let Some(start) = starts.get(line.saturating_sub(1) as usize) else {
+            return;
+        };
+        let from = start + column.saturating_sub(1) as usize;
+        let to = from + text.chars().count();
+        if to <= masked.len() && masked[from..to].iter().copied().eq(text.chars()) {
+            *text = written[from..to].iter().collect();
+        }
+    };
+    for c in cmds {
+        restore(c.line, c.column, &mut c.text);
+        if let Some(s) = &mut c.failure_swallowed {
+            restore(s.line, s.column, &mut s.text);
+        }
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -587,6 +620,21 @@ mod tests {
         );
         // Under -e a failing gate stops the script first.
         assert_eq!(found("pytest\nexit 0", BASH_E), vec![]);
+    }
+
+    #[test]
+    fn texts_are_quoted_as_written() {
+        let d = check(
+            "set +e\ngh pr edit $id --add-label \"${{ env.LABEL }}\"\necho x",
+            BASH_E,
+            "bash -e {0}",
+        );
+        assert!(
+            d[0].message
+                .contains("`gh pr edit $id --add-label \"${{ env.LABEL }}\"`"),
+            "{}",
+            d[0].message
+        );
     }
 
     #[test]
