@@ -623,6 +623,45 @@ mod tests {
     }
 
     #[test]
+    fn hostile_scripts_do_not_panic() {
+        let deep = "if a; then ".repeat(3000);
+        let parens = "$(".repeat(1 << 16);
+        for s in [
+            "\\",
+            "\\ ",
+            "-",
+            "--",
+            "exit",
+            "set +e",
+            "set +e\n",
+            "a | b |",
+            "pip-audit --",
+            "pip-audit -",
+            "trivy",
+            "trivy --",
+            "semgrep -- --x",
+            "npm audit",
+            "python -m",
+            "é \\  \n--é",
+            "${{",
+            "${{ }}\n-${{ x }}",
+            "cat <<EOF\n--x \\ \n",
+            deep.as_str(),
+            parens.as_str(),
+        ] {
+            for opts in [
+                BASH_E,
+                ShellOptions {
+                    errexit: false,
+                    pipefail: true,
+                },
+            ] {
+                let _ = check(s, opts, "bash");
+            }
+        }
+    }
+
+    #[test]
     fn texts_are_quoted_as_written() {
         let d = check(
             "set +e\ngh pr edit $id --add-label \"${{ env.LABEL }}\"\necho x",
