@@ -90,10 +90,10 @@ impl<'a> RepoAnalysis<'a> {
             return Rc::clone(cached);
         }
         let found = match shell {
-            StepShell::Posix { .. } => crate::inventory::script_checks::check(
+            StepShell::Posix { .. } => crate::inventory::script_checks::check_with(
                 &run.value,
-                ShellOptions::for_step(shell),
                 &shell_command_line(shell),
+                &self.script_commands(run, ShellOptions::for_step(shell)),
             ),
             _ => Vec::new(),
         };

@@ -4,9 +4,11 @@
 //! failure does not stop it, `set +e` with nothing checking a status afterwards, a scanner or
 //! test whose status a pipe discards, and options a known scanner does not accept.
 //!
-//! The script is read with `${{ … }}` masked by placeholders of the same length
-//! ([`crate::workflow::expr::mask`]), so every position is a position of the `run:` value, and
-//! with the options of the shell GitHub runs it with. Only POSIX shell steps are checked.
+//! The script is read once, by the inventory's shell reader, with the options of the shell GitHub
+//! runs it with; only POSIX shell steps are checked. The reader takes a `${{ … }}` as part of one
+//! word, exactly as it takes a placeholder of the same length ([`crate::workflow::expr::mask`],
+//! what shellcheck is given), so every position is a position of the `run:` value and messages
+//! quote the script as written.
 //!
 //! Each defect says what it does to a gate of the step ([`Effect`]); the inventory turns
 //! "can never pass" into a broken gate and "never runs" into a neutered one.
@@ -64,54 +66,25 @@ pub struct ScriptDefect {
 
 /// The defects of one script. `shell` names the shell as GitHub starts it, for messages.
 pub fn check(run: &str, opts: ShellOptions, shell: &str) -> Vec<ScriptDefect> {
-    let script = crate::workflow::expr::mask(run);
-    let mut cmds = commands_with(&script, opts);
-    as_written(&mut cmds, &script, run);
-    let lines: Vec<&str> = script.split('\n').collect();
-    // Fixes quote the script as written (`${{ … }}` unmasked; positions are the same).
-    let written: Vec<&str> = run.split('\n').collect();
-    let mut out = Vec::new();
-    option_as_command(&cmds, &written, &mut out);
-    lost_continuation(&cmds, &lines, &mut out);
-    unreachable_after_exit(&cmds, &mut out);
-    forced_success(&cmds, &mut out);
-    unchecked_set_plus_e(&cmds, &script, &mut out);
-    pipe_hides_status(&cmds, shell, &mut out);
-    unknown_scanner_options(&cmds, &mut out);
-    out.sort_by_key(|d| (d.line, d.column, d.kind as u8));
-    out
+    check_with(run, shell, &commands_with(run, opts))
 }
 
-/// Command and cause texts as written (`${{ … }}` back), so that messages quote the script and
-/// locations find their text in the file. Only where the text sits exactly at its position (a
-/// double-quoted `bash -c` body is placed at its word, not exactly).
-fn as_written(cmds: &mut [Command], masked: &str, run: &str) {
-    let masked: Vec<char> = masked.chars().collect();
-    let written: Vec<char> = run.chars().collect();
-    let mut starts = vec![0];
-    starts.extend(
-        masked
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c == '\n')
-            .map(|(i, _)| i + 1),
-    );
-    let restore = |line: u32, column: u32, text: &mut String| {
-        let Some(start) = starts.get(line.saturating_sub(1) as usize) else {
-            return;
-        };
-        let from = start + column.saturating_sub(1) as usize;
-        let to = from + text.chars().count();
-        if to <= masked.len() && masked[from..to].iter().copied().eq(text.chars()) {
-            *text = written[from..to].iter().collect();
-        }
-    };
-    for c in cmds {
-        restore(c.line, c.column, &mut c.text);
-        if let Some(s) = &mut c.failure_swallowed {
-            restore(s.line, s.column, &mut s.text);
-        }
-    }
+/// [`check`] on the commands the shell reader found in `run` (read with the step's options):
+/// the inventory's reading, so a script is read once. The reader takes a `${{ … }}` as part of
+/// one word, exactly as it takes the same-length placeholder shellcheck gets, so positions and
+/// commands are those of the masked script (the corpus sweep checks that on every `run:`).
+pub fn check_with(run: &str, shell: &str, cmds: &[Command]) -> Vec<ScriptDefect> {
+    let lines: Vec<&str> = run.split('\n').collect();
+    let mut out = Vec::new();
+    option_as_command(cmds, &lines, &mut out);
+    lost_continuation(cmds, &lines, &mut out);
+    unreachable_after_exit(cmds, &mut out);
+    forced_success(cmds, &mut out);
+    unchecked_set_plus_e(cmds, run, &mut out);
+    pipe_hides_status(cmds, shell, &mut out);
+    unknown_scanner_options(cmds, &mut out);
+    out.sort_by_key(|d| (d.line, d.column, d.kind as u8));
+    out
 }
 
 fn first_line(s: &str) -> String {
@@ -200,6 +173,10 @@ fn offset(lines: &[&str], line: u32, column: u32) -> usize {
 }
 
 fn lost_continuation(cmds: &[Command], lines: &[&str], out: &mut Vec<ScriptDefect>) {
+    let ends_in_blank = |l: &&str| l.ends_with([' ', '\t']) && l.trim_end().ends_with('\\');
+    if !lines.iter().any(ends_in_blank) {
+        return;
+    }
     // Command spans as char offsets: a `\` outside them is in a comment or a heredoc body.
     let spans: Vec<(usize, usize)> = cmds
         .iter()
