@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::finding::Location;
 use crate::inventory::Inventory;
-use crate::inventory::script_checks::ScriptDefect;
+use crate::inventory::script_checks::{PlacedDefect, ScriptDefect};
 use crate::inventory::shell::{Command, ShellOptions};
 use crate::workflow::{Action, ActionRuns, Job, Spanned, Step, StepShell, Uses, Workflow};
 use crate::workspace::Repository;
@@ -44,6 +44,9 @@ pub struct RepoAnalysis<'a> {
     /// Each `run:` script checked once ([`script_checks`](crate::inventory::script_checks)):
     /// the inventory marks broken gates, the `script-*` rules report the defects.
     defects: RefCell<HashMap<*const String, Rc<Vec<ScriptDefect>>>>,
+    /// Every script defect of the repository placed in its file, found once for the seven
+    /// `script-*` rules (`crate::rules::script_defects`).
+    pub placed_defects: std::cell::OnceCell<Vec<PlacedDefect>>,
 }
 
 impl<'a> RepoAnalysis<'a> {
@@ -61,6 +64,7 @@ impl<'a> RepoAnalysis<'a> {
             inventory: Inventory::default(),
             scripts: RefCell::default(),
             defects: RefCell::default(),
+            placed_defects: std::cell::OnceCell::new(),
         };
         analysis.inventory = crate::inventory::build(&analysis);
         analysis

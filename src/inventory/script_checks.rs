@@ -35,6 +35,15 @@ pub enum DefectKind {
     UnknownOption,
 }
 
+/// A defect placed in its file, with the step it is in (what the `script-*` rules report).
+#[derive(Clone, Debug)]
+pub struct PlacedDefect {
+    pub defect: ScriptDefect,
+    pub location: crate::finding::Location,
+    /// The step's label, for messages and fingerprints.
+    pub step: String,
+}
+
 /// What a defect does to the gates of its step.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {

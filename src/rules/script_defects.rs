@@ -4,7 +4,7 @@
 use super::run_sites::run_sites;
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Finding, RuleMeta, Severity};
-use crate::inventory::script_checks::{DefectKind, Effect, ScriptDefect};
+use crate::inventory::script_checks::{DefectKind, Effect, PlacedDefect, ScriptDefect};
 
 /// Findings of `rule` for the defects of `kind`; `severity` decides each one's severity.
 pub(crate) fn report(
@@ -14,19 +14,30 @@ pub(crate) fn report(
     severity: fn(&ScriptDefect) -> Severity,
     out: &mut Vec<Finding>,
 ) {
-    for site in run_sites(repo) {
-        for d in repo.script_defects(site.run, &site.shell).iter() {
-            if d.kind != kind {
-                continue;
-            }
-            let at = site.location(d.line, d.column, &d.text);
-            let step = site.step.label();
-            let message = format!("{} (step `{step}`); fix: {}", d.message, d.fix);
-            // The node text keeps the fingerprint stable when lines move.
-            let node = format!("{step}\n{}\n{}", d.text, d.message);
-            out.push(Finding::at(rule, at, &node, message).severity(severity(d)));
-        }
+    for p in placed(repo).iter().filter(|p| p.defect.kind == kind) {
+        let d = &p.defect;
+        let message = format!("{} (step `{}`); fix: {}", d.message, p.step, d.fix);
+        // The node text keeps the fingerprint stable when lines move.
+        let node = format!("{}\n{}\n{}", p.step, d.text, d.message);
+        out.push(Finding::at(rule, p.location.clone(), &node, message).severity(severity(d)));
     }
+}
+
+/// Every defect of every POSIX-shell `run:` block, placed once per repository.
+fn placed<'a>(repo: &'a RepoAnalysis<'_>) -> &'a [PlacedDefect] {
+    repo.placed_defects.get_or_init(|| {
+        let mut out = Vec::new();
+        for site in run_sites(repo) {
+            for d in repo.script_defects(site.run, &site.shell).iter() {
+                out.push(PlacedDefect {
+                    location: site.location(d.line, d.column, &d.text),
+                    step: site.step.label(),
+                    defect: d.clone(),
+                });
+            }
+        }
+        out
+    })
 }
 
 /// High when the defect makes the step always fail (the job can never pass), else medium.

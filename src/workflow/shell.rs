@@ -143,6 +143,21 @@ fn runner_os(job: &Job) -> RunnerOs {
     let Some(node) = &job.runs_on else {
         return RunnerOs::Posix;
     };
+    let windows = |l: &str| {
+        l.as_bytes()
+            .windows(7)
+            .any(|w| w.eq_ignore_ascii_case(b"windows"))
+    };
+    // The common case, one literal label, without collecting anything.
+    if let Some(s) = node.as_str()
+        && super::whole_matrix_reference(s).is_none()
+    {
+        return if windows(s) {
+            RunnerOs::Windows
+        } else {
+            RunnerOs::Posix
+        };
+    }
     let mut labels: Vec<String> = Vec::new();
     let mut push = |n: &Node| {
         if let Some(s) = n.as_str() {
@@ -167,13 +182,12 @@ fn runner_os(job: &Job) -> RunnerOs {
             None => push(node),
         },
     }
-    let windows = |l: &String| l.to_ascii_lowercase().contains("windows");
     let is_matrix = node
         .as_str()
         .is_some_and(|s| super::whole_matrix_reference(s).is_some());
-    match (labels.iter().any(windows), is_matrix) {
+    match (labels.iter().any(|l| windows(l)), is_matrix) {
         (false, _) => RunnerOs::Posix,
-        (true, true) if !labels.iter().all(windows) => RunnerOs::Mixed,
+        (true, true) if !labels.iter().all(|l| windows(l)) => RunnerOs::Mixed,
         (true, _) => RunnerOs::Windows,
     }
 }
