@@ -6,15 +6,15 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::assess::{self, Assessment};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Known};
 use crate::finding::{self, Finding, Location, RuleMeta};
 use crate::inventory::Inventory;
 use crate::report::Report;
 use crate::report::line_hash::LineHashes;
 use crate::rules::{self, invalid_input};
-use crate::workflow::{ModelError, parse_action, parse_workflow};
+use crate::workflow::{ModelError, ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::{FileKind, Repository, Workspace, WorkspaceFile};
 use crate::yaml::{Pos, Span};
 
@@ -64,7 +64,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         }
     }
     let workspace = Workspace::discover(&paths)?;
-    let known = rules::ids();
+    let known = known_names();
     let explicit = match &opts.config {
         Some(p) => Some(Config::load(p, &known)?),
         None => None,
@@ -128,11 +128,19 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     })
 }
 
+/// What a configuration may name: every rule id and every scanner name.
+pub fn known_names() -> Known<'static> {
+    Known {
+        rules: rules::ids(),
+        scanners: crate::scanners::tools::names(),
+    }
+}
+
 /// A repository's own config, with errors naming it as reports name files.
 fn load_repository_config(
     ws: &Workspace,
     path: &Path,
-    known: &[&str],
+    known: &Known<'_>,
 ) -> Result<Config, ConfigError> {
     let display = crate::workspace::relative(&ws.report_root, path);
     match std::fs::read_to_string(path) {

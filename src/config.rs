@@ -30,6 +30,16 @@ const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
 const LISTED_RULES: usize = 8;
 
+/// The names a configuration may use: the rule ids `rules:` may switch and the scanner names
+/// `scanners:` may list. The registries that own them (`rules::ids()`,
+/// `scanners::tools::names()`) are passed in by the caller, so the configuration depends on
+/// neither.
+#[derive(Clone, Debug, Default)]
+pub struct Known<'a> {
+    pub rules: Vec<&'a str>,
+    pub scanners: Vec<&'a str>,
+}
+
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -189,22 +199,18 @@ impl Config {
             .find(|p| p.is_file())
     }
 
-    /// Read and validate a configuration file. `known_rules` are the rule ids `rules:` may name.
-    pub fn load(path: &Path, known_rules: &[&str]) -> Result<Config, ConfigError> {
+    /// Read and validate a configuration file against the `known` rule ids and scanner names.
+    pub fn load(path: &Path, known: &Known<'_>) -> Result<Config, ConfigError> {
         let display = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: display.clone(),
             source,
         })?;
-        Self::parse(&text, &display, known_rules)
+        Self::parse(&text, &display, known)
     }
 
     /// Validate configuration text; `display_path` names the file in errors.
-    pub fn parse(
-        text: &str,
-        display_path: &str,
-        known_rules: &[&str],
-    ) -> Result<Config, ConfigError> {
+    pub fn parse(text: &str, display_path: &str, known: &Known<'_>) -> Result<Config, ConfigError> {
         let err = |pos: Pos, msg: String| ConfigError::at(display_path, pos, msg);
         let doc = yaml::parse(text).map_err(|e| err(e.span.start, e.message))?;
         // Duplicate keys and extra documents are fatal here: either would silently drop part
@@ -250,14 +256,16 @@ impl Config {
                     config.trusted_owners = problems.keep(owners).unwrap_or_default();
                 }
                 "rules" => {
-                    let rules = rules(value, display_path, known_rules);
+                    let rules = rules(value, display_path, &known.rules);
                     config.rules = problems.keep(rules).unwrap_or_default();
                 }
                 "protection" => {
                     let policy = protection::parse(&entry.key, value, display_path);
                     config.protection = problems.keep(policy);
                 }
-                "scanners" => config.scanners = problems.keep(scanners(value, display_path)),
+                "scanners" => {
+                    config.scanners = problems.keep(scanners(value, display_path, &known.scanners))
+                }
                 other => problems.push(err(entry.key.span.start, unknown_key(other, &TOP_KEYS))),
             }
         }
@@ -469,8 +477,7 @@ fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
 }
 
 /// `scanners:`: names from the scanner registry (`ci-guard scan --help` lists them).
-fn scanners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
-    let known = crate::scanners::tools::names();
+fn scanners(node: &Node, path: &str, known: &[&str]) -> Result<Vec<String>, ConfigError> {
     let mut out = Vec::new();
     let mut problems = Problems::default();
     for (name, pos) in string_list(node, "scanners", "scanner names", path)? {
@@ -633,7 +640,13 @@ mod tests {
     use crate::finding::{Area, Location, RuleMeta};
     use crate::yaml::Span;
 
-    const KNOWN: &[&str] = &["unpinned-uses", "unpinned-image", "excessive-permissions"];
+    /// Three rules and a few scanners: validation checks against what it is given.
+    fn known() -> Known<'static> {
+        Known {
+            rules: vec!["unpinned-uses", "unpinned-image", "excessive-permissions"],
+            scanners: vec!["bandit", "semgrep", "zizmor", "trivy"],
+        }
+    }
 
     static UNPINNED_USES: RuleMeta = RuleMeta {
         id: "unpinned-uses",
@@ -658,7 +671,7 @@ mod tests {
     };
 
     fn ok(text: &str) -> Config {
-        match Config::parse(text, ".github/ci-guard.yml", KNOWN) {
+        match Config::parse(text, ".github/ci-guard.yml", &known()) {
             Ok(c) => c,
             Err(e) => panic!("expected a valid config, got {e}"),
         }
@@ -666,7 +679,7 @@ mod tests {
 
     /// The error's (line, column, message), checking the display form along the way.
     fn err(text: &str) -> (u32, u32, String) {
-        match Config::parse(text, "cfg.yml", KNOWN) {
+        match Config::parse(text, "cfg.yml", &known()) {
             Ok(c) => panic!("expected an error, got {c:?}"),
             Err(e) => {
                 let ConfigError::Invalid {
@@ -1048,7 +1061,7 @@ protection:
   enforce-admins: yes-please
 scaners: [bandit]
 ";
-        let e = Config::parse(text, "cfg.yml", KNOWN).expect_err("invalid");
+        let e = Config::parse(text, "cfg.yml", &known()).expect_err("invalid");
         let lines: Vec<String> = e.each().iter().map(|e| e.to_string()).collect();
         assert_eq!(
             lines[..4],
@@ -1103,6 +1116,10 @@ scaners: [bandit]
         );
         let many: Vec<String> = (0..12).map(|i| format!("rule-number-{i:02}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let many = Known {
+            rules: many,
+            ..Known::default()
+        };
         let e = Config::parse("rules:\n  zzz-something-else: {}\n", "c.yml", &many)
             .expect_err("unknown rule");
         assert_eq!(
@@ -1180,7 +1197,7 @@ scaners: [bandit]
         std::fs::write(github.join("ci-guard.yml"), "trusted-owners: [a]\n").expect("write");
         let found = Config::find(dir.path()).expect("found");
         assert_eq!(found, github.join("ci-guard.yml"));
-        let c = Config::load(&found, KNOWN).expect("valid");
+        let c = Config::load(&found, &known()).expect("valid");
         assert_eq!(c.trusted_owners(), ["a"]);
         assert_eq!(c.source(), Some(found.display().to_string().as_str()));
     }
@@ -1190,7 +1207,7 @@ scaners: [bandit]
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("policy.yml");
         std::fs::write(&path, "rules:\n  nope: {}\n").expect("write");
-        let e = Config::load(&path, KNOWN).expect_err("unknown rule");
+        let e = Config::load(&path, &known()).expect_err("unknown rule");
         assert_eq!(e.path(), path.display().to_string());
         assert_eq!(e.position(), Some(Pos::new(2, 3)));
         assert!(
@@ -1199,7 +1216,7 @@ scaners: [bandit]
         );
 
         let missing = dir.path().join("missing.yml");
-        let e = Config::load(&missing, KNOWN).expect_err("missing file");
+        let e = Config::load(&missing, &known()).expect_err("missing file");
         assert!(matches!(e, ConfigError::Io { .. }));
         assert_eq!(e.position(), None);
         assert!(

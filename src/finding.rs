@@ -260,6 +260,12 @@ fn fingerprint(rule: &str, path: &str, node_text: &str) -> String {
         .collect()
 }
 
+/// "1 lockfile", "2 lockfiles": a count and its noun, singular for exactly one (messages,
+/// assessment rows and reports all count things).
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Sort findings into report order and make fingerprints unique: identical nodes in one file
 /// (the same `uses:` in two jobs) get an occurrence suffix in document order.
 pub fn finalize(findings: &mut [Finding]) {

@@ -226,6 +226,21 @@ impl Workspace {
     }
 }
 
+/// The first workflow file (by name) directly in `root`'s `.github/workflows`, relative to
+/// `root`: where SARIF results without a file are anchored.
+pub fn first_workflow(root: &Path) -> Option<String> {
+    let dir = root.join(".github/workflows");
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names.first().map(|n| format!(".github/workflows/{n}"))
+}
+
 /// The current directory when every input lies under it, otherwise the inputs' common ancestor.
 fn report_root(cwd: &Path, inputs: &[PathBuf]) -> PathBuf {
     let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());

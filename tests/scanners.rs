@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+use ci_guard::audit::known_names;
 use ci_guard::finding::Severity;
 use ci_guard::report::{self, Report};
 use ci_guard::scanners::model::{RunStatus, ToolRun};
@@ -47,7 +48,7 @@ fn request(scanners: &[&str]) -> ScanRequest {
 }
 
 fn scan(dir: &Path, req: &ScanRequest) -> Vec<ToolRun> {
-    match run_paths(&[dir.to_path_buf()], None, req) {
+    match run_paths(&[dir.to_path_buf()], None, &known_names(), req) {
         Ok(r) => r,
         Err(e) => panic!("scan failed: {e}"),
     }
@@ -86,7 +87,7 @@ fn count(run: &ToolRun, s: Severity) -> usize {
 /// The SARIF log of `report`, as written for upload, checked against the SARIF 2.1.0 schema and
 /// GitHub's one-category-per-run rule.
 fn valid_sarif(report: &Report) -> Value {
-    let (log, _notes) = report::sarif::render_for_upload(report, "ci-guard/scan/");
+    let (log, _prepared) = report::sarif::render_for_upload(report, "ci-guard/scan/");
     let errors = schemas::errors(&schemas::sarif_validator(), &log);
     assert!(errors.is_empty(), "schema errors: {errors:#?}");
     let runs = log["runs"].as_array().expect("runs");

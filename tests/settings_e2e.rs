@@ -46,6 +46,25 @@ fn routes(overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
     routes_for("main", overrides)
 }
 
+/// `routes` for a `main` branch without protection or rules.
+fn unprotected_main() -> Vec<Route> {
+    routes(vec![
+        (
+            "/branches/main",
+            vec![ok("branches-get.200.unprotected.json")],
+        ),
+        (
+            "/branches/main/protection",
+            vec![status(
+                "404 Not Found",
+                "branch-protection-get.404.not-protected.json",
+            )],
+        ),
+        // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
+        ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
+    ])
+}
+
 /// `routes` for another branch than the recorded default `main`.
 fn routes_for(branch: &str, overrides: Vec<(&str, Vec<Reply>)>) -> Vec<Route> {
     let mut scripts: Vec<(String, Vec<Reply>)> = vec![
@@ -395,21 +414,7 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
         "# policy\nprotection:\n  required-approvals: 2\n",
     )
     .expect("config");
-    let server = Server::routed(routes(vec![
-        (
-            "/branches/main",
-            vec![ok("branches-get.200.unprotected.json")],
-        ),
-        (
-            "/branches/main/protection",
-            vec![status(
-                "404 Not Found",
-                "branch-protection-get.404.not-protected.json",
-            )],
-        ),
-        // SYNTHESIZED: the empty list GitHub answers for a branch without rules.
-        ("/rules/branches/main", vec![http("200 OK", core(), "[]")]),
-    ]));
+    let server = Server::routed(unprotected_main());
     let report = json_audit(ws.path(), &server, &[]);
     assert_within(&server, 6, 30);
     let found = settings_findings(&report);
@@ -433,6 +438,47 @@ fn an_unprotected_branch_with_a_documented_policy_is_critical() {
     let r = row(&report, "branch-protection");
     assert_eq!(r["state"], "missing");
     assert_eq!(r["gap"], "critical");
+}
+
+/// `audit --format sarif` writes the log `run` uploads: a repository-level finding (an unprotected
+/// branch has no file) is anchored to line 1 of the first workflow, as code scanning requires,
+/// and the anchoring is said on standard error.
+#[test]
+fn audit_sarif_anchors_repository_level_findings_like_the_action() {
+    let ws = workspace();
+    let server = Server::routed(unprotected_main());
+    let r = audit(
+        ws.path(),
+        &server.url(),
+        &["--repo", REPO, "--format", "sarif"],
+        Some(TOKEN),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let log: Value = serde_json::from_str(&r.stdout).expect("sarif");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string()),
+        "a result without a location"
+    );
+    let unprotected = results
+        .iter()
+        .find(|r| r["ruleId"] == "branch-unprotected")
+        .expect("the repository-level finding is kept");
+    let physical = &unprotected["locations"][0]["physicalLocation"];
+    assert_eq!(
+        physical["artifactLocation"]["uri"],
+        ".github/workflows/build.yml"
+    );
+    assert_eq!(physical["region"]["startLine"], 1);
+    assert_eq!(unprotected["properties"]["ci-guard/anchored"], true);
+    assert!(
+        r.stderr
+            .contains("anchored to line 1 of the first workflow"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use ci_guard::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+use ci_guard::analysis::RepoAnalysis;
 use ci_guard::config::Config;
-use ci_guard::workflow::{parse_action, parse_workflow};
+use ci_guard::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use ci_guard::workspace::Repository;
 use libfuzzer_sys::fuzz_target;
 
@@ -24,26 +24,27 @@ fuzz_target!(|data: &[u8]| {
         display_root: String::new(),
         files: Vec::new(),
         languages: BTreeMap::new(),
+        loose: false,
     };
     let config = Config::default();
-    let analysis = RepoAnalysis {
-        repo: &repo,
-        config: &config,
-        workflows: workflow
-            .map(|workflow| ParsedWorkflow {
-                display: WORKFLOW.into(),
-                workflow,
-            })
-            .into_iter()
-            .collect(),
-        actions: action
-            .map(|action| ParsedAction {
-                display: ACTION.into(),
-                action,
-            })
-            .into_iter()
-            .collect(),
-    };
+    let workflows = workflow
+        .map(|workflow| ParsedWorkflow {
+            display: WORKFLOW.into(),
+            workflow,
+            source: text.into(),
+        })
+        .into_iter()
+        .collect();
+    let actions = action
+        .map(|action| ParsedAction {
+            display: ACTION.into(),
+            action,
+            source: text.into(),
+        })
+        .into_iter()
+        .collect();
+    // The inventory is built here too: every rule reads it.
+    let analysis = RepoAnalysis::new(&repo, &config, workflows, actions);
     let mut findings = Vec::new();
     for rule in ci_guard::rules::RULES {
         if let Some(check) = rule.check {

@@ -7,7 +7,7 @@
 //! offending node's text, so unrelated edits that move lines do not make a finding new).
 //!
 //! Scanner findings (`report.scans`) match on the fingerprint their SARIF results carry
-//! ([`sarif_scans::fingerprint`], `ciGuardScanFingerprint/v1`: tool, rule, file, package,
+//! ([`scans::fingerprint`], `ciGuardScanFingerprint/v1`: tool, rule, file, package,
 //! advisory, message; no line): the `scan-fingerprints` of the file, or those partial
 //! fingerprints of a SARIF log. A file written before scanner findings were baselined has no
 //! `scan-fingerprints`, and every scanner finding counts as new against it.
@@ -18,7 +18,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::finding::Finding;
-use crate::report::sarif_scans;
+use crate::report::sarif::scans as sarif_scans;
 use crate::scanners::model::{ScanFinding, ToolRun};
 
 pub const FINGERPRINT_KEY: &str = "ciGuardFingerprint/v1";

@@ -16,7 +16,6 @@
 pub mod baseline;
 pub mod event;
 pub mod inputs;
-pub mod sarif_prep;
 pub mod sinks;
 
 use std::fmt::Write as _;
@@ -28,7 +27,7 @@ use crate::finding::Severity;
 use crate::github::code_scanning::{self, Processing, Upload};
 use crate::github::{Client, ClientOptions, GithubError};
 use crate::report;
-use crate::report::github::escape_data;
+use crate::report::github::command_line;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
@@ -70,7 +69,10 @@ struct Console {
 impl Console {
     fn command(&self, kind: &str, msg: &str) {
         if self.actions {
-            println!("::{kind} title=ci-guard::{}", escape_data(msg));
+            print!(
+                "{}",
+                command_line(kind, &[("title", "ci-guard".into())], msg)
+            );
         } else {
             eprintln!("{}: {msg}", if kind == "notice" { "note" } else { kind });
         }
@@ -237,8 +239,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     // SARIF first: whatever happens next, the file is there.
     let sarif_path = at(Path::new(&inputs.sarif_file));
-    let mut log = report::sarif::render(&report, &inputs.category);
-    let prepared = sarif_prep::prepare(&mut log, first_workflow(&workspace).as_deref());
+    let (log, prepared) = report::sarif::render_for_upload(&report, &inputs.category);
     for note in prepared.notes() {
         console.notice(&note);
     }
@@ -538,17 +539,15 @@ fn lockfile_warning(console: &Console, e: &crate::lockfile::LockfileError) {
         eprintln!("warning: {e}; its packages are not in the SBOM");
         return;
     }
-    let mut props = format!("file={}", report::github::escape_property(&e.path));
+    let mut props = vec![("file", e.path.clone())];
     if e.line > 0 {
-        let _ = write!(props, ",line={}", e.line);
+        props.push(("line", e.line.to_string()));
         if e.column > 0 {
-            let _ = write!(props, ",col={}", e.column);
+            props.push(("col", e.column.to_string()));
         }
     }
-    println!(
-        "::warning {props},title=ci-guard SBOM::{}",
-        escape_data(&message)
-    );
+    props.push(("title", "ci-guard SBOM".into()));
+    print!("{}", command_line("warning", &props, &message));
 }
 
 /// `ci-guard.sarif` -> `ci-guard.fingerprints.json`, beside it.
@@ -566,7 +565,8 @@ fn run_scanners(
 ) -> Result<Vec<crate::scanners::model::ToolRun>, crate::scanners::ScanFailure> {
     let root = at(Path::new(&inputs.path));
     let config = inputs.config.as_deref().map(at);
-    let configured = crate::scanners::configured(&root, config.as_deref())?;
+    let known = crate::audit::known_names();
+    let configured = crate::scanners::configured(&root, config.as_deref(), &known)?;
     let asked = inputs.checks.contains(&Analysis::Scanners)
         || !inputs.scanners.is_empty()
         || configured.is_some();
@@ -583,22 +583,7 @@ fn run_scanners(
         // Only `osv: true`: the native lookup, no third-party tool.
         req.options.only = Some(Vec::new());
     }
-    crate::scanners::run_paths(&[root], config.as_deref(), &req)
-}
-
-/// The first workflow file (by name) of `workspace`, repository-relative: where results without
-/// a file are anchored.
-pub fn first_workflow(workspace: &Path) -> Option<String> {
-    let dir = workspace.join(".github/workflows");
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
-        .collect();
-    names.sort();
-    names.first().map(|n| format!(".github/workflows/{n}"))
+    crate::scanners::run_paths(&[root], config.as_deref(), &known, &req)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -740,7 +725,7 @@ fn this_run(
     inputs: &Inputs,
     known: usize,
     annotations: Option<&Annotations>,
-    prepared: &sarif_prep::Prepared,
+    prepared: &report::sarif::prep::Prepared,
     upload: &UploadOutcome,
     unavailable: &[String],
     fingerprints: &str,
@@ -825,8 +810,8 @@ fn this_run(
                 "| SBOM | `{}`: {}, {} from {}{missing} |",
                 inputs.sbom_file,
                 format.title(),
-                report::plural(*components, "component", "components"),
-                report::plural(*lockfiles, "lockfile", "lockfiles"),
+                crate::finding::plural(*components, "component", "components"),
+                crate::finding::plural(*lockfiles, "lockfile", "lockfiles"),
             );
         }
         SbomOutcome::Failed(why) => {

@@ -165,8 +165,8 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
         let total: usize = counts.iter().map(|(_, n)| n).sum();
         eprintln!(
             "ci-guard: {} in {}",
-            report::plural(total, "finding", "findings"),
-            report::plural(report.files_audited, "file", "files")
+            ci_guard::finding::plural(total, "finding", "findings"),
+            ci_guard::finding::plural(report.files_audited, "file", "files")
         );
     }
     if let Some(code) = required_exit(&report, &args.require) {
@@ -203,14 +203,13 @@ fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Re
             report::text::render(report, color)
         }
         Format::Json => return write_json(w, &report::json::Streamed(report)),
-        Format::Sarif if !report.scans.is_empty() => {
-            let (log, notes) = report::sarif::render_for_upload(report, &args.category);
-            for n in notes {
+        Format::Sarif => {
+            let (log, prepared) = report::sarif::render_for_upload(report, &args.category);
+            for n in prepared.notes() {
                 eprintln!("ci-guard: {n}");
             }
             return write_json(w, &log);
         }
-        Format::Sarif => return write_json(w, &report::sarif::build(report, &args.category)),
         Format::Github => report::github::render(report),
         Format::Markdown => {
             report::markdown::render(report, args.fail_on.threshold(), &Default::default())

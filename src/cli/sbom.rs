@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use ci_guard::report::plural;
+use ci_guard::finding::plural;
 
 use super::common::{discover, print};
 

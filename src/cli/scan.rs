@@ -142,7 +142,8 @@ pub fn add_scans(
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
-    let runs = ci_guard::scanners::run_paths(paths, config, &request).map_err(|e| {
+    let known = ci_guard::audit::known_names();
+    let runs = ci_guard::scanners::run_paths(paths, config, &known, &request).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(match e {
             ci_guard::scanners::ScanFailure::Usage(_) => 2,

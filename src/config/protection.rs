@@ -225,10 +225,10 @@ fn environment(entry: &crate::yaml::Entry, path: &str) -> Result<EnvironmentPoli
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Config, ConfigError};
+    use crate::config::{Config, ConfigError, Known};
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::parse(text, ".github/ci-guard.yml", &[])
+        Config::parse(text, ".github/ci-guard.yml", &Known::default())
     }
 
     #[test]

@@ -18,9 +18,10 @@ use anyhow::{Context, Result};
 pub use diff::unified_diff;
 pub use pins::{Pins, PinsError};
 
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::config::Config;
 use crate::source::SourceText;
+use crate::workflow::ParsedWorkflow;
 use crate::workflow::parse_workflow;
 use crate::workspace::{FileKind, Workspace};
 use crate::yaml::{self, Node, Pos};

@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 
 use super::{Ctx, Plan};
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::rules::excessive_permissions::{Needs, job_needs};
+use crate::workflow::ParsedWorkflow;
 use crate::yaml::Node;
 
 fn block(indent: &str, unit: &str, write: &BTreeSet<&str>, nl: &str) -> String {

@@ -1,8 +1,8 @@
 //! How jobs authenticate to clouds: short-lived OIDC tokens, or long-lived secrets.
 
 use super::{AuthMethod, CloudAuth};
-use crate::analysis::ParsedWorkflow;
 use crate::finding::Location;
+use crate::workflow::ParsedWorkflow;
 use crate::workflow::{Job, Step, pair};
 
 /// The cloud a secret's name suggests it unlocks, for long-lived credentials only.

@@ -6,20 +6,32 @@ use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
 use super::script_checks;
 use super::scripts::ScriptIndex;
-use super::shell::{self, SwallowKind};
+use super::shell::{self, ScriptCache, SwallowKind};
 use super::{Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name};
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
 use crate::finding::Location;
 use crate::source::SourceText;
-use crate::workflow::{ActionRuns, Concurrency, Job, Spanned, Step, Uses};
-use crate::workspace::{FileKind, Manifest};
+use crate::workflow::{
+    ActionRuns, Concurrency, Job, ParsedAction, ParsedWorkflow, Spanned, Step, Uses,
+};
+use crate::workspace::{FileKind, Manifest, Repository};
 use crate::yaml::{Node, Pos, Span};
 
 /// How deep local composite actions are followed into each other.
 const MAX_ACTION_DEPTH: usize = 4;
 
-pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
-    let repo = analysis.repo;
+/// What a repository's parsed workflows and local actions are, with the commands of their
+/// `run:` scripts read through `scripts`.
+pub fn build(
+    repo: &Repository,
+    workflows: &[ParsedWorkflow],
+    actions: &[ParsedAction],
+    scripts: &ScriptCache,
+) -> Inventory {
+    let sources = Sources {
+        repo,
+        actions,
+        run_scripts: scripts,
+    };
     let script_files: Vec<(String, std::path::PathBuf)> = repo
         .files
         .iter()
@@ -36,7 +48,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
         })
         .map(|f| (f.rel.clone(), f.abs.clone()))
         .collect();
-    let scripts = ScriptIndex::load(&repo.root, &script_files);
+    let script_index = ScriptIndex::load(&repo.root, &script_files);
 
     let mut inv = Inventory {
         repository: repo.name().to_string(),
@@ -56,11 +68,11 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
             _ => {}
         }
     }
-    for pw in &analysis.workflows {
+    for pw in workflows {
         inv.workflows.push(pw.display.clone());
         let mut b = WorkflowBuilder {
-            analysis,
-            scripts: &scripts,
+            sources: &sources,
+            scripts: &script_index,
             pw,
             src: SourceText::new(&pw.source),
             inv: &mut inv,
@@ -68,7 +80,7 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
         };
         b.run();
     }
-    reusable_calls(analysis, &mut inv);
+    reusable_calls(workflows, &mut inv);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
     // when the code lives in a folder this walk did not see (or a corpus without it).
     let mut iac_from_tools: Vec<(&str, String)> = Vec::new();
@@ -98,8 +110,15 @@ pub fn build(analysis: &RepoAnalysis<'_>) -> Inventory {
     inv
 }
 
+/// What a workflow's steps are read against: local actions and `run:` scripts.
+struct Sources<'a> {
+    repo: &'a Repository,
+    actions: &'a [ParsedAction],
+    run_scripts: &'a ScriptCache,
+}
+
 struct WorkflowBuilder<'a, 'r> {
-    analysis: &'a RepoAnalysis<'r>,
+    sources: &'a Sources<'r>,
     scripts: &'a ScriptIndex,
     pw: &'a ParsedWorkflow,
     src: SourceText<'a>,
@@ -396,11 +415,11 @@ impl WorkflowBuilder<'_, '_> {
                         .trim_start_matches("./")
                         .trim_end_matches('/')
                         .to_string();
-                    let analysis = self.analysis;
+                    let actions = self.sources.actions;
                     if let Some(ActionRuns::Composite { steps }) =
-                        local_action(analysis, &path).and_then(|pa| pa.action.runs.as_ref())
+                        local_action(actions, &path).and_then(|pa| pa.action.runs.as_ref())
                     {
-                        let pa_display = local_action(analysis, &path)
+                        let pa_display = local_action(actions, &path)
                             .map(|pa| pa.display.clone())
                             .unwrap_or_default();
                         for inner in steps {
@@ -434,7 +453,7 @@ impl WorkflowBuilder<'_, '_> {
         let src = if display == self.pw.display {
             &self.src
         } else {
-            match self.analysis.actions.iter().find(|a| a.display == display) {
+            match self.sources.actions.iter().find(|a| a.display == display) {
                 Some(a) => {
                     action_src = SourceText::new(&a.source);
                     &action_src
@@ -447,7 +466,7 @@ impl WorkflowBuilder<'_, '_> {
         // or job is already neutered, so its failure does not count); commands after an
         // unconditional `exit` never run.
         let mut never_runs: Option<(u32, u32, Blocking)> = None;
-        for d in self.analysis.script_defects(run, &shell).iter() {
+        for d in self.sources.run_scripts.defects(&run.value, &shell).iter() {
             let at = Location::new(display, command_span(src, run, d.line, d.column, &d.text));
             match d.effect {
                 script_checks::Effect::NeverPasses
@@ -478,7 +497,13 @@ impl WorkflowBuilder<'_, '_> {
         }
         // Positions first (reads the source), facts second (writes the inventory).
         let mut planned = Vec::new();
-        for cmd in self.analysis.script_commands(run, opts).iter().cloned() {
+        for cmd in self
+            .sources
+            .run_scripts
+            .commands_with(&run.value, opts)
+            .iter()
+            .cloned()
+        {
             let span = command_span(src, run, cmd.line, cmd.column, &cmd.text);
             let swallowed = cmd.failure_swallowed.as_ref().and_then(|s| {
                 let reason = swallow_reason(s)?;
@@ -507,7 +532,7 @@ impl WorkflowBuilder<'_, '_> {
             let before = self.inv.facts.len();
             for r in resolved {
                 let via = Location::new(
-                    join_display(&self.analysis.repo.display_root, &r.file),
+                    join_display(&self.sources.repo.display_root, &r.file),
                     Span::new(Pos::new(r.line, 1), Pos::new(r.line, 1)),
                 );
                 let inner_state = state.clone().or_else(|| {
@@ -610,8 +635,8 @@ fn swallow_reason(s: &shell::Swallow) -> Option<String> {
 }
 
 /// The local action in directory `path` (repository-relative).
-fn local_action<'a>(analysis: &'a RepoAnalysis<'_>, path: &str) -> Option<&'a ParsedAction> {
-    analysis.actions.iter().find(|a| {
+fn local_action<'a>(actions: &'a [ParsedAction], path: &str) -> Option<&'a ParsedAction> {
+    actions.iter().find(|a| {
         let dir = a.action.rel.rsplit_once('/').map_or("", |(d, _)| d);
         dir == path
     })
@@ -675,16 +700,16 @@ pub(crate) fn command_span(
 }
 
 /// A job that calls a local reusable workflow has the capabilities of the jobs it calls.
-fn reusable_calls(analysis: &RepoAnalysis<'_>, inv: &mut Inventory) {
+fn reusable_calls(workflows: &[ParsedWorkflow], inv: &mut Inventory) {
     let mut additions = Vec::new();
-    for pw in &analysis.workflows {
+    for pw in workflows {
         for job in &pw.workflow.jobs {
             let Some(uses) = &job.uses else { continue };
             let path = match &uses.value {
                 Uses::Local(p) | Uses::SelfRepository(p) => p.trim_start_matches("./").to_string(),
                 _ => continue,
             };
-            let Some(callee) = analysis.workflows.iter().find(|w| w.workflow.rel == path) else {
+            let Some(callee) = workflows.iter().find(|w| w.workflow.rel == path) else {
                 continue;
             };
             let caps: BTreeSet<Capability> = inv

@@ -73,6 +73,25 @@ pub struct ScriptDefect {
     pub effect: Effect,
 }
 
+/// How GitHub starts a POSIX shell step, for messages: `bash -e {0}` for the default,
+/// `bash --noprofile --norc -eo pipefail {0}` for `shell: bash`, `sh -e {0}` for `shell: sh`,
+/// else the custom command line as written.
+pub fn shell_command_line(shell: &crate::workflow::StepShell) -> String {
+    use crate::workflow::StepShell;
+    match shell {
+        StepShell::Posix { written: None, .. } => "bash -e {0}".into(),
+        StepShell::Posix {
+            written: Some(w), ..
+        } => match w.as_str() {
+            "bash" => "bash --noprofile --norc -eo pipefail {0}".into(),
+            "sh" => "sh -e {0}".into(),
+            other => other.to_string(),
+        },
+        StepShell::Other(s) => s.clone(),
+        StepShell::Unknown => "a shell chosen at run time".into(),
+    }
+}
+
 /// The defects of one script. `shell` names the shell as GitHub starts it, for messages.
 pub fn check(run: &str, opts: ShellOptions, shell: &str) -> Vec<ScriptDefect> {
     check_with(run, shell, &commands_with(run, opts))

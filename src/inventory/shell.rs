@@ -36,6 +36,12 @@
 //!   combined `-euo pipefail`), ignoring subshells and control flow.
 //! - Nesting deeper than [`MAX_DEPTH`] is read as flat.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::script_checks::ScriptDefect;
+
 /// One simple command of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command {
@@ -146,6 +152,66 @@ pub fn commands(script: &str, pipefail: bool) -> Vec<Command> {
             pipefail,
         },
     )
+}
+
+/// Each `run:` script of a repository read once: the inventory and several rules all need a
+/// script's commands. Keyed by the address and length of the script's text (stable while the
+/// parsed workflows live) and whether `pipefail` applies.
+#[derive(Default)]
+pub struct ScriptCache {
+    parsed: RefCell<HashMap<ScriptKey, Rc<Vec<Command>>>>,
+    /// The script checks' defects, by the script's text.
+    defects: RefCell<HashMap<(*const u8, usize), Rc<Vec<ScriptDefect>>>>,
+}
+
+/// A script's text by address and length, and whether `errexit` and `pipefail` apply.
+type ScriptKey = (*const u8, usize, bool, bool);
+
+impl ScriptCache {
+    /// [`commands`] of `script`, read once.
+    pub fn commands(&self, script: &str, pipefail: bool) -> Rc<Vec<Command>> {
+        self.commands_with(
+            script,
+            ShellOptions {
+                errexit: true,
+                pipefail,
+            },
+        )
+    }
+
+    /// [`commands_with`] of `script`, read once.
+    pub fn commands_with(&self, script: &str, opts: ShellOptions) -> Rc<Vec<Command>> {
+        let key = (script.as_ptr(), script.len(), opts.errexit, opts.pipefail);
+        if let Some(cached) = self.parsed.borrow().get(&key) {
+            return Rc::clone(cached);
+        }
+        let parsed = Rc::new(commands_with(script, opts));
+        self.parsed.borrow_mut().insert(key, Rc::clone(&parsed));
+        parsed
+    }
+
+    /// The [script checks](super::script_checks) of `script` run by `shell`, found once; none
+    /// for a script that is not a POSIX shell's (pwsh, python, a shell chosen at run time).
+    pub fn defects(
+        &self,
+        script: &str,
+        shell: &crate::workflow::StepShell,
+    ) -> Rc<Vec<ScriptDefect>> {
+        let key = (script.as_ptr(), script.len());
+        if let Some(cached) = self.defects.borrow().get(&key) {
+            return Rc::clone(cached);
+        }
+        let found = Rc::new(match shell {
+            crate::workflow::StepShell::Posix { .. } => super::script_checks::check_with(
+                script,
+                &super::script_checks::shell_command_line(shell),
+                &self.commands_with(script, ShellOptions::for_step(shell)),
+            ),
+            _ => Vec::new(),
+        });
+        self.defects.borrow_mut().insert(key, Rc::clone(&found));
+        found
+    }
 }
 
 /// The simple commands of a script run with the given shell options.

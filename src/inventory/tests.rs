@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::shell::ScriptCache;
 use super::{AuthMethod, Blocking, Capability, Inventory};
-use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
-use crate::config::Config;
-use crate::workflow::{parse_action, parse_workflow};
+use crate::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::Repository;
 
 fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
@@ -16,8 +15,7 @@ fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory 
         languages: BTreeMap::new(),
         loose: false,
     };
-    let config = Config::default();
-    let wfs = workflows
+    let wfs: Vec<ParsedWorkflow> = workflows
         .iter()
         .map(|(rel, text)| {
             let (wf, errors) = parse_workflow(text, rel);
@@ -29,7 +27,7 @@ fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory 
             }
         })
         .collect();
-    let acts = actions
+    let acts: Vec<ParsedAction> = actions
         .iter()
         .map(|(rel, text)| {
             let (a, errors) = parse_action(text, rel);
@@ -41,7 +39,7 @@ fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory 
             }
         })
         .collect();
-    RepoAnalysis::new(&repo, &config, wfs, acts).inventory
+    super::build(&repo, &wfs, &acts, &ScriptCache::default())
 }
 
 fn one(text: &str) -> Inventory {

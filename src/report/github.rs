@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use super::Report;
+use super::scans::{place, status_line};
 use crate::finding::{Finding, Severity};
+use crate::scanners::model::{RunStatus, ScanFinding, ToolRun};
 
 /// One workflow command per active finding, most severe first (the runner shows only the first
 /// few annotations of each kind per step), report order within a severity. Suppressed findings
@@ -17,7 +19,6 @@ pub fn render(report: &Report) -> String {
     let mut active: Vec<&Finding> = report.active().collect();
     // Stable: findings of one severity keep report order.
     active.sort_by_key(|f| f.severity);
-    let (scan_status, scan_findings) = super::scans::github(report);
     let mut out = String::new();
     // Settings rows that could not be decided, and why (no token, a missing permission, a
     // rate limit): a notice each, first (the runner shows only the first few of each kind), so
@@ -35,17 +36,59 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    out.push_str(&scan_status);
+    // Scanner runs that failed or did not scan, before any finding, so the per-step cap never
+    // hides them.
+    for run in &report.scans {
+        if matches!(
+            run.status,
+            RunStatus::Failed { .. } | RunStatus::DidNotScan { .. }
+        ) {
+            let title = format!("ci-guard scan: {}", run.tool);
+            out.push_str(&command_line(
+                "error",
+                &[("title", title)],
+                &status_line(run),
+            ));
+        }
+    }
     for f in active {
         out.push_str(&annotation(f));
-        out.push('\n');
     }
-    out.push_str(&scan_findings);
+    out.push_str(&scan_annotations(report));
+    out
+}
+
+/// One annotation per active scanner finding, most severe first.
+fn scan_annotations(report: &Report) -> String {
+    let mut findings: Vec<(&ToolRun, &ScanFinding)> = report
+        .scans
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
+        .filter(|(_, f)| !f.suppressed)
+        .collect();
+    findings.sort_by_key(|(_, f)| f.severity);
+    let mut out = String::new();
+    for (run, f) in findings {
+        let mut props: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = &f.location {
+            props.push(("file", l.path.clone()));
+            if l.start.line > 0 {
+                props.push(("line", l.start.line.to_string()));
+                props.push(("endLine", l.end.line.max(l.start.line).to_string()));
+            }
+        }
+        props.push(("title", format!("{} {}", run.tool, f.rule_id)));
+        let message = match f.location {
+            Some(_) => f.message.clone(),
+            None => format!("{}: {}", place(f), f.message),
+        };
+        out.push_str(&command_line(command(f.severity), &props, &message));
+    }
     out
 }
 
 /// The workflow command name for a severity.
-pub(crate) fn command(severity: Severity) -> &'static str {
+fn command(severity: Severity) -> &'static str {
     match severity {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -73,14 +116,18 @@ fn annotation(f: &Finding) -> String {
         }
     }
     props.push(("title", format!("ci-guard {}", f.rule.id)));
+    let message = format!("{}\n{}", f.message, f.rule.help_uri());
+    command_line(command(f.severity), &props, &message)
+}
 
-    let mut line = format!("::{}", command(f.severity));
+/// `::name key=value,…::message` and a newline, every part escaped as the runner expects.
+pub fn command_line(name: &str, props: &[(&str, String)], message: &str) -> String {
+    let mut line = format!("::{name}");
     for (i, (key, value)) in props.iter().enumerate() {
         let sep = if i == 0 { ' ' } else { ',' };
         let _ = write!(line, "{sep}{key}={}", escape_property(value));
     }
-    let message = format!("{}\n{}", f.message, f.rule.help_uri());
-    let _ = write!(line, "::{}", escape_data(&message));
+    let _ = writeln!(line, "::{}", escape_data(message));
     line
 }
 
@@ -186,6 +233,20 @@ mod tests {
             "{last}"
         );
         assert!(out.lines().nth(2).unwrap_or("").contains("::low"));
+    }
+
+    #[test]
+    fn command_line_escapes_properties_and_message() {
+        let props = [
+            ("file", "lock,files/a:b.lock".to_string()),
+            ("line", "3".into()),
+            ("title", "ci-guard SBOM".into()),
+        ];
+        assert_eq!(
+            command_line("warning", &props, "bad\nline 100%"),
+            "::warning file=lock%2Cfiles/a%3Ab.lock,line=3,title=ci-guard SBOM::bad%0Aline 100%25\n"
+        );
+        assert_eq!(command_line("notice", &[], "m"), "::notice::m\n");
     }
 
     #[test]

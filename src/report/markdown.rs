@@ -42,7 +42,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
     let verdict = match fail_on {
         Some(t) if failing > 0 => format!(
             "❌ policy failed: {} at or above {t}",
-            super::plural(failing, "finding", "findings")
+            crate::finding::plural(failing, "finding", "findings")
         ),
         Some(t) => format!("✅ no finding at or above {t}"),
         None => "policy gate off".to_string(),

@@ -5,18 +5,12 @@ pub mod json;
 pub mod line_hash;
 pub mod markdown;
 pub mod sarif;
-pub mod sarif_scans;
 pub mod scans;
 pub mod text;
 
 use std::path::PathBuf;
 
 use crate::finding::{Finding, RuleMeta, Severity};
-
-/// "1 lockfile", "2 lockfiles": a count and its noun, singular for exactly one.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// Everything the sinks need, computed once by the audit.
 #[derive(Debug)]

@@ -120,57 +120,6 @@ pub fn text(report: &Report, clean: impl Fn(&str) -> String) -> String {
     out
 }
 
-/// Workflow commands: an error per run that failed or did not scan (first, so GitHub's
-/// per-step cap never hides them), then one annotation per active scanner finding.
-pub fn github(report: &Report) -> (String, String) {
-    use super::github::{command, escape_data, escape_property};
-    let mut status = String::new();
-    for run in &report.scans {
-        if matches!(
-            run.status,
-            RunStatus::Failed { .. } | RunStatus::DidNotScan { .. }
-        ) {
-            let _ = writeln!(
-                status,
-                "::error title={}::{}",
-                escape_property(&format!("ci-guard scan: {}", run.tool)),
-                escape_data(&status_line(run))
-            );
-        }
-    }
-    let mut findings: Vec<(&ToolRun, &ScanFinding)> = report
-        .scans
-        .iter()
-        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
-        .filter(|(_, f)| !f.suppressed)
-        .collect();
-    findings.sort_by_key(|(_, f)| f.severity);
-    let mut out = String::new();
-    for (run, f) in findings {
-        let mut props: Vec<(&str, String)> = Vec::new();
-        if let Some(l) = &f.location {
-            props.push(("file", l.path.clone()));
-            if l.start.line > 0 {
-                props.push(("line", l.start.line.to_string()));
-                props.push(("endLine", l.end.line.max(l.start.line).to_string()));
-            }
-        }
-        props.push(("title", format!("{} {}", run.tool, f.rule_id)));
-        let mut line = format!("::{}", command(f.severity));
-        for (i, (k, v)) in props.iter().enumerate() {
-            let sep = if i == 0 { ' ' } else { ',' };
-            let _ = write!(line, "{sep}{k}={}", escape_property(v));
-        }
-        let mut message = f.message.clone();
-        if f.location.is_none() {
-            message = format!("{}: {message}", place(f));
-        }
-        let _ = writeln!(line, "::{}", escape_data(&message));
-        out.push_str(&line);
-    }
-    (status, out)
-}
-
 /// The job summary's scanner section.
 pub fn markdown(
     report: &Report,

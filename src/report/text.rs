@@ -14,8 +14,8 @@
 
 use std::fmt::Write as _;
 
-use super::{Report, plural};
-use crate::finding::{Finding, Location, Severity};
+use super::Report;
+use crate::finding::{Finding, Location, Severity, plural};
 
 /// Heading of the group of findings that have no file.
 const REPOSITORY_GROUP: &str = "repository settings";

@@ -326,8 +326,8 @@ fn js_packages(args: &[String], how: &'static str) -> Option<Unpinned> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::{findings_for, workflow_running};
     use crate::finding::Severity;
+    use crate::rules::testing::{findings_for, workflow_running};
     use crate::yaml::Pos;
 
     #[test]

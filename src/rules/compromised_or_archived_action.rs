@@ -207,8 +207,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::{DATA, parse};
-    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
+    use crate::rules::testing::{findings_for, positions};
     use crate::yaml::Pos;
 
     #[test]

@@ -137,9 +137,9 @@ fn later_upload(site: &StepSite<'_>, dir: &str) -> Option<crate::yaml::Span> {
 #[cfg(test)]
 mod tests {
     use super::covers;
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
     use crate::rules::supply_chain::corpus::{action_findings, positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn flags_persisting_checkouts_high_when_uploaded() {

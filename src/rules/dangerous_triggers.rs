@@ -3,8 +3,9 @@
 
 use super::Rule;
 use super::supply_chain::scalar;
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
+use crate::workflow::ParsedWorkflow;
 use crate::workflow::{Job, Step, pair};
 use crate::yaml::Span;
 
@@ -190,9 +191,9 @@ fn judge(pw: &ParsedWorkflow, event: &str, at: Span) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
     use crate::rules::supply_chain::corpus::{positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn pwn_request_is_critical_with_checkout_related() {

@@ -39,8 +39,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn deploys_need_an_environment_production_ones_more() {

@@ -62,7 +62,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::rules::testing::findings_for;
     use crate::yaml::Pos;
 
     #[test]

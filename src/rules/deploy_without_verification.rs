@@ -48,7 +48,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn a_check_in_the_job_or_a_later_job_counts() {

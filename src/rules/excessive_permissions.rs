@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use super::Rule;
 use super::supply_chain::scalar;
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
 use crate::inventory::AuthMethod;
+use crate::workflow::ParsedWorkflow;
 use crate::workflow::{Job, Level, Permissions, PermissionsKind, Step, Uses};
 
 pub static RULE: Rule = Rule {
@@ -592,9 +593,9 @@ fn unneeded(
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
     use crate::rules::supply_chain::corpus::{positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     fn sev(f: &[crate::finding::Finding]) -> Vec<Severity> {
         f.iter().map(|f| f.severity).collect()

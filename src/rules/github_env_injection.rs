@@ -226,9 +226,9 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::variables;
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
     use crate::rules::supply_chain::corpus::{action_findings, positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn tainted_values_and_privileged_dynamic_writes() {

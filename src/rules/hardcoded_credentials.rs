@@ -374,8 +374,8 @@ pub(crate) fn key_shape(s: &str) -> Option<(usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::key_shape;
-    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
+    use crate::rules::testing::{findings_for, positions};
     use crate::yaml::Pos;
 
     #[test]

@@ -96,8 +96,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::rules::supply_chain::corpus::{action_findings, positions};
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn every_env_level_and_the_env_file() {

@@ -60,7 +60,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn terraform_needs_a_scheduled_plan() {

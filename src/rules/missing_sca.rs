@@ -41,7 +41,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::assert_missing_rule;
+    use crate::rules::testing::assert_missing_rule;
 
     #[test]
     fn reported_at_the_on_key_only_when_missing() {

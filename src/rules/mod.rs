@@ -150,6 +150,9 @@ pub fn ids() -> Vec<&'static str> {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

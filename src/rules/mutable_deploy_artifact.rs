@@ -48,7 +48,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn build_in_deploy_job_is_flagged_download_is_not() {

@@ -62,8 +62,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
+    use crate::rules::testing::findings_for;
     use crate::yaml::Pos;
 
     fn at(rule_findings: &[crate::finding::Finding]) -> Vec<(Pos, Severity)> {

@@ -45,7 +45,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn only_pull_request_workflows_without_cancellation() {

@@ -58,9 +58,9 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
     use crate::rules::supply_chain::corpus::{positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn whole_context_and_dynamic_index() {

@@ -81,8 +81,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
     use crate::rules::supply_chain::corpus::{positions, workflow_findings};
+    use crate::rules::testing::findings_for;
 
     #[test]
     fn inherit_is_flagged_explicit_secrets_are_not() {

@@ -168,8 +168,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::bot_check;
-    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
+    use crate::rules::testing::{findings_for, positions};
     use crate::yaml::Pos;
 
     #[test]

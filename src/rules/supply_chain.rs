@@ -516,9 +516,10 @@ mod tests {
 pub(crate) mod corpus {
     use std::collections::BTreeMap;
 
-    use crate::analysis::{ParsedAction, ParsedWorkflow, RepoAnalysis};
+    use crate::analysis::RepoAnalysis;
     use crate::config::Config;
     use crate::finding::Finding;
+    use crate::workflow::{ParsedAction, ParsedWorkflow};
     use crate::workflow::{parse_action, parse_workflow};
     use crate::workspace::Repository;
 

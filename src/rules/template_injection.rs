@@ -112,8 +112,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::env_name;
-    use crate::analysis::tests::findings_for;
     use crate::finding::Severity;
+    use crate::rules::testing::findings_for;
     use crate::yaml::Pos;
 
     fn got(rule: &str, wf: &str) -> Vec<(u32, u32, Severity)> {

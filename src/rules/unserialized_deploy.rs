@@ -78,7 +78,7 @@ fn check_cancel(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::findings_for;
+    use crate::rules::testing::findings_for;
 
     const WF: &str = r#"on: push
 concurrency:

@@ -166,8 +166,8 @@ fn writes_file(words: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::{findings_for, positions, workflow_running};
     use crate::finding::Severity;
+    use crate::rules::testing::{findings_for, positions, workflow_running};
     use crate::yaml::Pos;
 
     #[test]

@@ -195,10 +195,12 @@ fn import_failure(e: ImportError) -> ScanFailure {
 }
 
 /// The `scanners:` list of the configuration that applies to `root`: `config` when given, else
-/// `root`'s `.github/ci-guard.yml`. A configuration error is a usage error.
+/// `root`'s `.github/ci-guard.yml`, validated against the `known` names. A configuration error
+/// is a usage error.
 pub fn configured(
     root: &std::path::Path,
     config: Option<&std::path::Path>,
+    known: &crate::config::Known<'_>,
 ) -> Result<Option<Vec<String>>, ScanFailure> {
     let path = match config {
         Some(c) => Some(c.to_path_buf()),
@@ -207,20 +209,21 @@ pub fn configured(
     let Some(path) = path else {
         return Ok(None);
     };
-    let known = crate::rules::ids();
-    crate::config::Config::load(&path, &known)
+    crate::config::Config::load(&path, known)
         .map(|c| c.scanners().map(<[String]>::to_vec))
         .map_err(|e| ScanFailure::Usage(e.to_string()))
 }
 
-/// Discover `paths`, read the configuration's `scanners:` and [`run`] the scans.
+/// Discover `paths`, read the configuration's `scanners:` (validated against the `known`
+/// names) and [`run`] the scans.
 pub fn run_paths(
     paths: &[PathBuf],
     config: Option<&std::path::Path>,
+    known: &crate::config::Known<'_>,
     req: &ScanRequest,
 ) -> Result<Vec<ToolRun>, ScanFailure> {
     let ws = crate::workspace::Workspace::discover(paths)
         .map_err(|e| ScanFailure::Io(format!("{e:#}")))?;
-    let configured = configured(&ws.report_root, config)?;
+    let configured = configured(&ws.report_root, config, known)?;
     run(&ws, configured.as_deref(), req)
 }

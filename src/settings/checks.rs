@@ -9,8 +9,9 @@
 //! A part that is only known at run time (an expression other than `matrix.x`, a matrix built
 //! by `fromJSON`) becomes a `*` wildcard, so that a required check can still be matched.
 
-use crate::analysis::{ParsedWorkflow, RepoAnalysis};
+use crate::analysis::RepoAnalysis;
 use crate::finding::Location;
+use crate::workflow::ParsedWorkflow;
 use crate::workflow::{Job, Uses, Workflow};
 use crate::yaml::{Node, ScalarStyle, Value};
 
@@ -296,8 +297,8 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::ParsedWorkflow;
     use crate::config::Config;
+    use crate::workflow::ParsedWorkflow;
     use crate::workflow::parse_workflow;
     use crate::workspace::Repository;
 

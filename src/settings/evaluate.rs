@@ -1014,8 +1014,8 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
 mod tests {
     use super::super::fetch::{self, BranchSummary};
     use super::*;
-    use crate::analysis::ParsedWorkflow;
     use crate::config::Config;
+    use crate::workflow::ParsedWorkflow;
     use crate::workflow::parse_workflow;
     use crate::workspace::Repository;
     use fetch::tests::body;

@@ -13,7 +13,25 @@ pub use parse::parse_workflow;
 pub use shell::{StepShell, step_shell};
 pub use uses::{ImageRef, RefKind, RepoAction, Uses};
 
+use std::sync::Arc;
+
 use crate::yaml::{Node, Span};
+
+/// A workflow file, parsed once: its model (every node with its span) and its text.
+pub struct ParsedWorkflow {
+    /// Path relative to the report root (what findings show).
+    pub display: String,
+    pub workflow: Workflow,
+    /// The file's text, for rules that look at a node's source (script positions).
+    pub source: Arc<str>,
+}
+
+/// A local action's `action.yml`, parsed once.
+pub struct ParsedAction {
+    pub display: String,
+    pub action: Action,
+    pub source: Arc<str>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spanned<T> {

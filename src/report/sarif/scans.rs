@@ -19,9 +19,9 @@ use serde_sarif::sarif::{
 };
 use sha2::{Digest, Sha256};
 
-use super::line_hash::LineHashes;
-use super::sarif::{SRCROOT, encode_uri_path, level};
+use super::{SRCROOT, encode_uri_path, level};
 use crate::finding::Severity;
+use crate::report::line_hash::LineHashes;
 use crate::scanners::model::{Origin, RunStatus, ScanFinding, ToolRun};
 
 /// The category of a scanner's run: the audit's category with the tool's name appended.
@@ -142,7 +142,7 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
     base_ids.insert(
         SRCROOT.to_owned(),
         ArtifactLocation::builder()
-            .uri(super::sarif::root_uri_of(root))
+            .uri(super::root_uri_of(root))
             .build(),
     );
     let mut run = Run::builder()
@@ -306,7 +306,7 @@ fn result(
         let mut physical = PhysicalLocation::builder()
             .artifact_location(artifact)
             .build();
-        physical.region = super::sarif::region_of(l);
+        physical.region = super::region_of(l);
         r.locations = Some(vec![
             SarifLocation::builder().physical_location(physical).build(),
         ]);

@@ -11,7 +11,9 @@
 //!   25,000 results per run, and 10 MB gzip-compressed. Over a limit, the least severe results
 //!   are dropped first and the drop is reported.
 //!
-//! The written `sarif-file` is this prepared log, so uploading it by other means works too.
+//! Every SARIF log ci-guard writes is prepared here (`render_for_upload`): the action's
+//! `sarif-file` and `audit`/`scan --format sarif` alike, so a log uploaded by other means is
+//! accepted too. The action only decides whether to upload it.
 
 use std::io::Write as _;
 
@@ -177,8 +179,8 @@ fn anchor_to(r: &mut Value, path: &str) {
     r["locations"] = json!([{
         "physicalLocation": {
             "artifactLocation": {
-                "uri": crate::report::sarif::encode_uri_path(path, false),
-                "uriBaseId": crate::report::sarif::SRCROOT
+                "uri": super::encode_uri_path(path, false),
+                "uriBaseId": super::SRCROOT
             },
             "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1}
         },

@@ -1,10 +1,13 @@
 //! SARIF 2.1.0 for GitHub code scanning: ci-guard's run, then one run per scanner
-//! (`sarif_scans`).
+//! ([`scans`]), made acceptable to code scanning ([`prep`]) before any path writes it.
 //!
 //! What GitHub reads from it (and why each field is here): `rules[].help.markdown` is the alert's
 //! help panel, `properties.security-severity` ranks security alerts, `partialFingerprints` keep an
 //! alert the same alert across commits, `automationDetails.id` separates our analyses from other
 //! tools' uploads, and `%SRCROOT%`-relative URIs map results onto the repository's files.
+
+pub mod prep;
+pub mod scans;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -19,6 +22,7 @@ use serde_sarif::sarif::{
 
 use super::Report;
 use crate::finding::{Finding, Location, RuleMeta, Severity, Suppression};
+use prep::Prepared;
 
 /// The `uriBaseId` every artifact location is relative to.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -37,15 +41,17 @@ pub fn to_string(report: &Report, category: &str) -> String {
     serde_json::to_string_pretty(&render(report, category)).unwrap_or_default()
 }
 
-/// [`render`] made acceptable to code scanning (`action::sarif_prep`): results without a file
-/// (an image's packages, repository-level facts) anchored to the first workflow or left out, and
-/// GitHub's run/result/size limits enforced keeping the most severe. What was changed is
-/// returned as notes, for standard error or the summary.
-pub fn render_for_upload(report: &Report, category: &str) -> (Value, Vec<String>) {
+/// The SARIF log every path writes (`audit --format sarif`, `scan --format sarif`, `run`):
+/// [`render`] made acceptable to code scanning ([`prep`]). Results without a file
+/// (an image's packages, repository-level facts) are anchored to the report root's first
+/// workflow or left out, and GitHub's run/result/size limits are enforced keeping the most
+/// severe. What was changed is returned too ([`Prepared::notes`] for standard error or the
+/// summary).
+pub fn render_for_upload(report: &Report, category: &str) -> (Value, Prepared) {
     let mut log = render(report, category);
-    let anchor = crate::action::first_workflow(&report.report_root);
-    let prepared = crate::action::sarif_prep::prepare(&mut log, anchor.as_deref());
-    (log, prepared.notes())
+    let anchor = crate::workspace::first_workflow(&report.report_root);
+    let prepared = prep::prepare(&mut log, anchor.as_deref());
+    (log, prepared)
 }
 
 /// The typed SARIF log behind [`render`].
@@ -89,8 +95,8 @@ pub fn build(report: &Report, category: &str) -> Sarif {
         report
             .scans
             .iter()
-            .filter(|s| super::sarif_scans::has_sarif_run(s))
-            .map(|s| super::sarif_scans::run(s, category, &report.report_root)),
+            .filter(|s| scans::has_sarif_run(s))
+            .map(|s| scans::run(s, category, &report.report_root)),
     );
 
     Sarif::builder()
@@ -126,7 +132,7 @@ fn invocation(report: &Report) -> Invocation {
                 })
         })
         .collect();
-    notes.extend(super::sarif_scans::skipped_notifications(&report.scans));
+    notes.extend(scans::skipped_notifications(&report.scans));
     if !notes.is_empty() {
         inv.tool_execution_notifications = Some(notes);
     }
