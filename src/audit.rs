@@ -202,11 +202,17 @@ fn audit_repository(
         }
     }
     if shellcheck && config.rule_enabled(rules::shellcheck::RULE.meta.id) {
-        let program = crate::scanners::runner::find_program(
-            "shellcheck",
-            std::env::var_os("PATH").as_deref(),
-        );
-        rules::shellcheck::run(&analysis, program.as_deref(), &mut findings);
+        use crate::scanners::run_scripts::{Outcome, shellcheck};
+        let scripts = rules::shellcheck::scripts(&analysis);
+        if !scripts.is_empty() {
+            let outcome = shellcheck(&scripts, rules::shellcheck::ARGS);
+            let run = match &outcome {
+                Outcome::NotInstalled => rules::shellcheck::Run::NotInstalled,
+                Outcome::Ran(out) => rules::shellcheck::Run::Output(out),
+                Outcome::Failed(e) => rules::shellcheck::Run::Failed(e),
+            };
+            rules::shellcheck::findings(&analysis, run, &mut findings);
+        }
     }
     let loose = crate::settings::SettingsMode::Offline {
         reason: "not read: the files are not in a repository".into(),

