@@ -161,8 +161,11 @@ pub fn commands(script: &str, pipefail: bool) -> Vec<Command> {
 pub struct ScriptCache {
     parsed: RefCell<HashMap<ScriptKey, Rc<Vec<Command>>>>,
     /// The script checks' defects, by the script's text.
-    defects: RefCell<HashMap<(*const u8, usize), Rc<Vec<ScriptDefect>>>>,
+    defects: RefCell<HashMap<(*const u8, usize), Defects>>,
 }
+
+/// One script's [`ScriptDefect`]s, shared by the inventory and the rules.
+type Defects = Rc<Vec<ScriptDefect>>;
 
 /// A script's text by address and length, and whether `errexit` and `pipefail` apply.
 type ScriptKey = (*const u8, usize, bool, bool);

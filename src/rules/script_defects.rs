@@ -51,8 +51,8 @@ pub(crate) fn high_when_never_passes(d: &ScriptDefect) -> Severity {
 
 #[cfg(test)]
 mod tests {
-    use crate::analysis::tests::{findings_for, positions};
     use crate::finding::Severity;
+    use crate::rules::testing::{findings_for, positions};
     use crate::yaml::Pos;
 
     const WF: &str = r#"on: push
