@@ -9,6 +9,7 @@ pub mod scanner_options;
 pub mod script_checks;
 pub mod scripts;
 pub mod shell;
+pub mod token_use;
 
 use std::collections::{BTreeMap, BTreeSet};
 
