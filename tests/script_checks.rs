@@ -281,3 +281,14 @@ fn a_real_set_plus_e_and_shellcheck_on_it() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn explain_shows_the_shellcheck_page_for_a_shell_sc_rule() {
+    let out = Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .args(["explain", "shell-sc2086"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# shellcheck"));
+}
