@@ -242,6 +242,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             paths: vec![places.root.clone()],
             config: places.config.clone(),
             settings,
+            // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
+            shellcheck: false,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
