@@ -929,7 +929,15 @@ fn an_unknown_sbom_format_is_a_usage_error() {
     assert!(o.stderr.contains("input `sbom-format`"), "{}", o.stderr);
     assert!(o.stderr.contains("`xml`"), "{}", o.stderr);
     assert!(!runner.workspace().join("ci-guard.cdx.json").exists());
-    assert!(o.sarif.is_none(), "a usage error writes nothing");
+    // Only the SARIF that says why the run failed, with no results.
+    let log: Value = serde_json::from_str(o.sarif.as_deref().expect("a SARIF")).expect("json");
+    let inv = &log["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    let why = inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.contains("input `sbom-format`"), "{why}");
+    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(0));
 }
 
 #[test]

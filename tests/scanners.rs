@@ -56,6 +56,7 @@ fn scan(dir: &Path, req: &ScanRequest) -> Vec<ToolRun> {
 
 fn report_of(dir: &Path, scans: Vec<ToolRun>) -> Report {
     Report {
+        notices: Vec::new(),
         report_root: std::fs::canonicalize(dir).expect("canonical"),
         rules: Vec::new(),
         findings: Vec::new(),

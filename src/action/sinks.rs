@@ -19,8 +19,17 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     {
         std::fs::create_dir_all(dir)?;
     }
+    // Never through a link the repository put there (O_NOFOLLOW on the file itself; the
+    // folders were checked when the input was read, `action::paths`).
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)?;
     // Whatever was copied into it from elsewhere, no known secret leaves in a file.
-    std::fs::write(path, crate::redact::bytes(bytes))?;
+    f.write_all(&crate::redact::bytes(bytes))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -37,6 +46,22 @@ pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
         .append(true)
         .open(path)?;
     f.write_all(crate::redact::text(text).as_bytes())
+}
+
+/// Replace what was written to a runner file from byte `start` on with `text` (the early job
+/// summary by the final one): the file is cut back to `start`, then `text` appended.
+pub fn replace_from(path: &Path, start: u64, text: &str) -> std::io::Result<()> {
+    let f = std::fs::OpenOptions::new().write(true).open(path);
+    match f {
+        Ok(f) => {
+            let len = f.metadata()?.len();
+            f.set_len(start.min(len))?;
+        }
+        // Not there (the early write failed): the append creates it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    append(path, text)
 }
 
 /// `summary` cut to GitHub's limit at a line break, with open `<details>` closed and a note

@@ -174,11 +174,6 @@ pub fn run(
         list_not_modified: u64::from(cost.not_modified),
         ..Stats::default()
     };
-    let audit_opts = AuditOptions {
-        paths: Vec::new(),
-        config: opts.config.clone(),
-        settings: SettingsMode::default(),
-    };
     let mut done = 0usize;
     for chunk in mine.chunks(opts.chunk.max(1)) {
         // Results the cache still holds: same commit, same ci-guard, same options.
@@ -209,7 +204,7 @@ pub fn run(
         let audited: Vec<RepoResult> = refs
             .par_iter()
             .zip(outcomes.into_par_iter())
-            .map(|(r, o)| audit_one(r, o, opts, clients, &audit_opts))
+            .map(|(r, o)| audit_one(r, o, opts, clients))
             .collect();
         for (i, r) in todo.into_iter().zip(audited) {
             results[i] = Some(r);
@@ -285,13 +280,7 @@ fn cache_key(opts: &OrgOptions) -> Result<String, OrgError> {
 }
 
 /// The result of one repository: its audit from memory, or why there is none.
-fn audit_one(
-    repo: &RepoRef,
-    outcome: Outcome,
-    opts: &OrgOptions,
-    clients: &Clients,
-    audit_opts: &AuditOptions,
-) -> RepoResult {
+fn audit_one(repo: &RepoRef, outcome: Outcome, opts: &OrgOptions, clients: &Clients) -> RepoResult {
     let html_url = repo.html_url.clone().unwrap_or_else(|| {
         format!(
             "{}/{}",
@@ -342,10 +331,12 @@ fn audit_one(
             reason: NO_SETTINGS.into(),
         }
     };
+    // What `ci-guard audit` does without `--shellcheck`.
     let audit_opts = AuditOptions {
         paths: Vec::new(),
-        config: audit_opts.config.clone(),
+        config: opts.config.clone(),
         settings,
+        shellcheck: false,
     };
     match crate::audit::run_workspace(workspace, &audit_opts) {
         Ok(report) => {

@@ -36,6 +36,16 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    // What was not audited (skipped files, nothing to audit, everything turned off), before any
+    // finding, so the per-step cap never hides it.
+    for n in &report.notices {
+        let mut props = Vec::new();
+        if let Some(p) = &n.path {
+            props.push(("file", p.clone()));
+        }
+        props.push(("title", "ci-guard: not audited".to_string()));
+        out.push_str(&command_line(n.level.as_str(), &props, &n.message));
+    }
     // Scanner runs that failed or did not scan, before any finding, so the per-step cap never
     // hides them.
     for run in &report.scans {
@@ -173,6 +183,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -21,7 +21,7 @@ impl Links {
             Some(base) => format!(
                 "[`{}`]({base}{}#L{})",
                 escape_code(&text),
-                l.path,
+                url_path(&l.path),
                 l.start.line
             ),
             None => format!("`{}`", escape_code(&text)),
@@ -97,9 +97,23 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
             inventory(&mut out, inv, links);
         }
     }
+    notices(&mut out, report);
     findings(&mut out, report, links);
     out.push_str(&super::scans::markdown(report, cell, inline));
     out
+}
+
+/// What was not audited, as a list above the findings (each item on one line whatever the
+/// file names hold).
+fn notices(out: &mut String, report: &Report) {
+    if report.notices.is_empty() {
+        return;
+    }
+    out.push_str("## ⚠️ Not audited\n\n");
+    for n in &report.notices {
+        let _ = writeln!(out, "- {}: {}", n.level.as_str(), cell(&n.message));
+    }
+    out.push('\n');
 }
 
 fn state_icon(s: State) -> &'static str {
@@ -206,6 +220,9 @@ fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
                 _ if !f.capability.is_gate() => String::new(),
                 Blocking::Blocking => " — blocking".to_string(),
                 Blocking::ReportsOnly => " — reports only".to_string(),
+                Blocking::Broken { reason, location } => {
+                    format!(" — broken: its job can never pass ({location} {reason})")
+                }
                 Blocking::NonBlocking { reason, .. } => {
                     format!(" — **non-blocking**: {}", inline(reason))
                 }
@@ -334,7 +351,29 @@ fn inline(s: &str) -> String {
         .join("`")
 }
 
-/// Text inside a code span cannot contain a backtick.
+/// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
+/// one: it would end the list item and start whatever the name says next).
 fn escape_code(s: &str) -> String {
-    s.replace('`', "'")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '`' => out.push('\''),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A repository path as a link target: what could end the link or the line percent-encoded.
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

@@ -12,8 +12,55 @@ use std::path::PathBuf;
 
 use crate::finding::{Finding, RuleMeta, Severity};
 
+/// What a reader must know about what was not looked at: files that were skipped, a repository
+/// with no workflow to audit, a configuration that turns every rule or file off, a run that
+/// failed. Every format shows each one, so a green result is never silently empty.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub message: String,
+    /// The file it is about, relative to the report root.
+    pub path: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeLevel {
+    /// The run failed: its results are not the repository's.
+    Error,
+    /// Part of what should have been audited was not.
+    Warning,
+}
+
+impl NoticeLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeLevel::Error => "error",
+            NoticeLevel::Warning => "warning",
+        }
+    }
+}
+
+impl Notice {
+    pub fn warning(message: impl Into<String>, path: Option<String>) -> Self {
+        Self {
+            level: NoticeLevel::Warning,
+            message: message.into(),
+            path,
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            level: NoticeLevel::Error,
+            message: message.into(),
+            path: None,
+        }
+    }
+}
+
 /// Everything the sinks need, computed once by the audit.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Report {
     /// SARIF `%SRCROOT%`: report paths are relative to it.
     pub report_root: PathBuf,
@@ -28,6 +75,8 @@ pub struct Report {
     pub inventories: Vec<crate::inventory::Inventory>,
     /// Third-party scanner runs (`scan`, `audit --scan`), in registry order; empty otherwise.
     pub scans: Vec<crate::scanners::model::ToolRun>,
+    /// What was not looked at, and why ([`Notice`]), in report order.
+    pub notices: Vec<Notice>,
 }
 
 impl Report {

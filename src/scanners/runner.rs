@@ -367,6 +367,45 @@ fn collect(rx: &mpsc::Receiver<Captured>, until: Instant) -> Captured {
     })
 }
 
+/// What a tool run by `run_captured` ended with.
+pub struct CapturedOutput {
+    pub code: i32,
+    /// Its standard output, up to the scanners' output cap.
+    pub stdout: Vec<u8>,
+    /// The end of its standard error.
+    pub stderr: String,
+}
+
+/// Run `program` with `args` in `cwd` as a scanner runs (its own process group without the
+/// run's credentials, the whole group killed when it ends or after `timeout`, its output read
+/// through capped pipes): the exit code and output, or why it did not end by itself.
+pub fn run_captured(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+    timeout: Duration,
+) -> Result<CapturedOutput, String> {
+    let cap = usize::try_from(untrusted::SCANNER_OUTPUT_CAP).unwrap_or(usize::MAX);
+    let p = run_process(program, args, &[], cwd, cap, timeout);
+    let code = match p.ended {
+        Ended::Exited(code) => code,
+        Ended::Signal(sig) => return Err(format!("killed by signal {sig}")),
+        Ended::TimedOut => return Err(format!("no result after {} s", timeout.as_secs())),
+        Ended::NotStarted(e) => return Err(format!("cannot start {}: {e}", program.display())),
+    };
+    if p.stdout.truncated {
+        return Err(format!(
+            "its output passed the cap of {} bytes",
+            untrusted::SCANNER_OUTPUT_CAP
+        ));
+    }
+    Ok(CapturedOutput {
+        code,
+        stdout: p.stdout.bytes,
+        stderr: String::from_utf8_lossy(&p.stderr.bytes).into_owned(),
+    })
+}
+
 /// Start `program` in `cwd` in its own process group, without the run's credentials; read its
 /// standard output (at most `stdout_cap` bytes) and the end of its standard error while it
 /// runs; wait at most `timeout` for all of it. Then the whole group is killed, whether the tool

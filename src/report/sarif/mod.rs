@@ -110,28 +110,56 @@ pub fn build(report: &Report, category: &str) -> Sarif {
 /// reader of the SARIF alone knows: assessment rows left `unknown` for want of the GitHub API
 /// (and why), and scanners that were skipped (they have no run of their own).
 fn invocation(report: &Report) -> Invocation {
-    let mut inv = Invocation::builder().execution_successful(true).build();
-    let mut notes: Vec<Notification> = report
-        .assessments
+    let failed = report
+        .notices
         .iter()
-        .flat_map(|a| {
-            crate::settings::unknown_rows(a)
-                .into_iter()
-                .map(move |(component, state, reason)| {
-                    Notification::builder()
-                        .message(
-                            Message::builder()
-                                .text(format!(
-                                    "{}: `{component}` ({state}): {reason}",
-                                    a.repository
-                                ))
+        .any(|n| n.level == super::NoticeLevel::Error);
+    let mut inv = Invocation::builder().execution_successful(!failed).build();
+    // What was not audited (and why a run failed) first: a reader of the SARIF alone sees it.
+    let mut notes: Vec<Notification> = report
+        .notices
+        .iter()
+        .map(|n| {
+            let mut note = Notification::builder()
+                .message(Message::builder().text(n.message.clone()).build())
+                .level(json!(n.level.as_str()))
+                .build();
+            if let Some(path) = &n.path {
+                note.locations = Some(vec![
+                    SarifLocation::builder()
+                        .physical_location(
+                            PhysicalLocation::builder()
+                                .artifact_location(
+                                    ArtifactLocation::builder()
+                                        .uri(encode_uri_path(path, false))
+                                        .uri_base_id(SRCROOT)
+                                        .build(),
+                                )
                                 .build(),
                         )
-                        .level(json!("note"))
-                        .build()
-                })
+                        .build(),
+                ]);
+            }
+            note
         })
         .collect();
+    notes.extend(report.assessments.iter().flat_map(|a| {
+        crate::settings::unknown_rows(a)
+            .into_iter()
+            .map(move |(component, state, reason)| {
+                Notification::builder()
+                    .message(
+                        Message::builder()
+                            .text(format!(
+                                "{}: `{component}` ({state}): {reason}",
+                                a.repository
+                            ))
+                            .build(),
+                    )
+                    .level(json!("note"))
+                    .build()
+            })
+    }));
     notes.extend(scans::skipped_notifications(&report.scans));
     if !notes.is_empty() {
         inv.tool_execution_notifications = Some(notes);
@@ -395,6 +423,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
