@@ -163,7 +163,7 @@ main { padding: 8px 24px 32px; }
 table.heat { border-collapse: separate; border-spacing: 0; }
 table.heat th, table.heat td { border-bottom: 1px solid var(--line); padding: 3px 6px; white-space: nowrap; }
 table.heat thead th { position: sticky; top: 52px; background: var(--head); z-index: 1; cursor: pointer; user-select: none; font-weight: 600; }
-table.heat thead th.comp { writing-mode: vertical-rl; transform: rotate(180deg); height: 150px; text-align: left; vertical-align: bottom; padding: 6px 2px; }
+table.heat thead th.comp { writing-mode: vertical-rl; transform: rotate(180deg); height: 200px; text-align: left; vertical-align: bottom; padding: 6px 2px; }
 table.heat thead th[aria-sort="ascending"]::after { content: " ▲"; }
 table.heat thead th[aria-sort="descending"]::after { content: " ▼"; }
 td.cell { padding: 0; width: 26px; height: 22px; }
