@@ -534,7 +534,7 @@ fn repos_path(org: &FakeOrg, seen: &Seen) -> Reply {
             return http(
                 "409 Conflict",
                 core_headers(org.counters().rest),
-                "{\"message\":\"Git Repository is empty.\",\"documentation_url\":\"https://docs.github.com/rest/git/trees#get-a-tree\"}",
+                &empty_repository(),
             );
         };
         let known = reference == commit.as_str()
@@ -615,6 +615,17 @@ fn repos_path(org: &FakeOrg, seen: &Seen) -> Reply {
     not_found(org)
 }
 
+/// The answer for an empty repository's tree. No 409 was recorded: derived from the recorded
+/// `contents-get.404.json` (same keys) with GitHub's message for an empty repository and the
+/// trees endpoint's documentation URL.
+fn empty_repository() -> String {
+    let mut body: Value =
+        serde_json::from_str(&response("contents-get.404.json")).unwrap_or(Value::Null);
+    body["message"] = json!("Git Repository is empty.");
+    body["documentation_url"] = json!("https://docs.github.com/rest/git/trees#get-a-tree");
+    body.to_string()
+}
+
 fn not_found(org: &FakeOrg) -> Reply {
     org.count(|c| c.rest += 1);
     http(
@@ -652,10 +663,11 @@ fn graphql(org: &FakeOrg, seen: &Seen) -> Reply {
         .is_some_and(|k| k > 0 && n % k == 0)
     {
         org.count(|c| c.faults_played += 1);
+        // GitHub's 502 is its HTML error page (as the settings tests serve it), not JSON.
         return http(
             "502 Bad Gateway",
-            vec![("Content-Type".into(), "application/json".into())],
-            "{\"message\":\"Server Error\"}",
+            vec![("Content-Type".into(), "text/html".into())],
+            "<!DOCTYPE html>\n<html><head><title>Unicorn! &middot; GitHub</title></head><body><p>No server is currently available to service your request.</p></body></html>",
         );
     }
     let request: Value = serde_json::from_slice(&seen.body).unwrap_or(Value::Null);
