@@ -124,6 +124,40 @@ impl RuleMeta {
     pub fn help_uri(&self) -> String {
         format!("{}/blob/main/docs/rules/{}.md", crate::PROJECT_URL, self.id)
     }
+
+    /// A readable name distinct from the id, in the PascalCase SARIF recommends for a rule's
+    /// `name` (`unpinned-uses` -> `UnpinnedUses`).
+    pub fn name(&self) -> String {
+        pascal_case(self.id)
+    }
+}
+
+/// `unpinned-uses` -> `UnpinnedUses`: words split on anything but letters and digits.
+pub fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// A third-party scanner's result that reports the same problem at the same place as a
+/// ci-guard finding (the equivalences are `data/scanner-counterparts.tsv`): kept on the
+/// finding instead of as a second result, so the problem is one alert and counts once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    /// The scanner (`zizmor`).
+    pub tool: String,
+    /// Its namespaced rule id (`zizmor/unpinned-uses`).
+    pub rule: String,
+    /// The severity the scanner gave it.
+    pub severity: Severity,
+    /// Where the scanner placed it (its region may be wider than the finding's).
+    pub location: Option<Location>,
 }
 
 /// A place in a file of the audited repository.
@@ -176,6 +210,9 @@ pub struct Finding {
     pub line_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// Scanner results that report the same problem here (they are not reported separately).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_reported_by: Vec<Agreement>,
 }
 
 fn rule_id<S: serde::Serializer>(rule: &&'static RuleMeta, s: S) -> Result<S::Ok, S::Error> {
@@ -201,6 +238,7 @@ impl Finding {
             fingerprint,
             line_hash: None,
             suppressed: None,
+            also_reported_by: Vec::new(),
         }
     }
 
@@ -216,6 +254,7 @@ impl Finding {
             fingerprint: fingerprint(rule.id, "", subject),
             line_hash: None,
             suppressed: None,
+            also_reported_by: Vec::new(),
         }
     }
 
@@ -315,6 +354,17 @@ mod tests {
         assert!(!v[0].fingerprint.contains(':'));
         assert!(v[1].fingerprint.ends_with(":2"));
         assert!(!v[2].fingerprint.contains(':'));
+    }
+
+    #[test]
+    fn names_are_pascal_case_and_differ_from_ids() {
+        assert_eq!(pascal_case("unpinned-uses"), "UnpinnedUses");
+        assert_eq!(
+            pascal_case("self-hosted-on-fork-prs"),
+            "SelfHostedOnForkPrs"
+        );
+        assert_eq!(pascal_case("a--b_c"), "ABC");
+        assert_eq!(RULE.name(), "TestRule");
     }
 
     #[test]

@@ -723,8 +723,8 @@ fn a_baseline_covers_scanner_findings() {
     let total = outputs_of(&first, "findings");
     assert_eq!(total, own + 10, "findings counts the scanner's");
     assert_eq!(outputs_of(&first, "new-findings"), total);
-    // The fingerprints file holds exactly the SARIF results' scanner fingerprints (8: SC2086
-    // three times in deploy.sh with one message is one fingerprint).
+    // The fingerprints file holds exactly the SARIF results' scanner fingerprints (10: SC2086
+    // three times in deploy.sh with one message, on three different texts).
     let file: Value = serde_json::from_str(
         &std::fs::read_to_string(ws.join("ci-guard.fingerprints.json")).expect("fingerprints"),
     )
@@ -732,7 +732,7 @@ fn a_baseline_covers_scanner_findings() {
     let mut in_sarif: Vec<&str> = results
         .iter()
         .map(|r| {
-            r.pointer("/partialFingerprints/ciGuardScanFingerprint~1v1")
+            r.pointer("/partialFingerprints/ciGuardScanFingerprint~1v2")
                 .and_then(Value::as_str)
                 .expect("scan fingerprint")
         })
@@ -746,7 +746,7 @@ fn a_baseline_covers_scanner_findings() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(in_file, in_sarif);
-    assert_eq!(in_file.len(), 8);
+    assert_eq!(in_file.len(), 10);
     std::fs::copy(
         ws.join("ci-guard.fingerprints.json"),
         ws.join("baseline.json"),
@@ -778,6 +778,11 @@ fn a_baseline_covers_scanner_findings() {
     // deploy.sh edited on line 12: one changed finding (SC2006 -> SC2010, a warning) is new
     // and fails the medium gate; the 9 others are still known.
     std::fs::copy(format!("{SHELLCHECK}/deploy-edited.json"), &output).expect("output");
+    std::fs::copy(
+        format!("{SHELLCHECK}/sample-edited/deploy.sh"),
+        ws.join("deploy.sh"),
+    )
+    .expect("script");
     let o = runner.run("http://127.0.0.1:9", &inputs(Some("baseline.json")), &[]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert_eq!(outputs_of(&o, "new-findings"), 1);

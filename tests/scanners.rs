@@ -678,7 +678,7 @@ fn imported_outputs_join_one_sarif_with_one_run_per_tool() {
                 s.parse::<f32>().is_ok_and(|v| (0.0..=10.0).contains(&v)),
                 "{s}"
             );
-            assert!(r["partialFingerprints"]["ciGuardScanFingerprint/v1"].is_string());
+            assert!(r["partialFingerprints"]["ciGuardScanFingerprint/v2"].is_string());
         }
     }
 }

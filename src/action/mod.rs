@@ -174,9 +174,6 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let mut report = report;
     match run_scanners(inputs, &at) {
         Ok(runs) if !runs.is_empty() => {
-            for a in &mut report.assessments {
-                a.scans_run_by_ci_guard(&runs);
-            }
             for r in &runs {
                 match r.status {
                     crate::scanners::model::RunStatus::Failed { .. }
@@ -186,7 +183,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     _ => {}
                 }
             }
-            report.scans = runs;
+            report.add_scans(runs);
         }
         Ok(_) => {}
         Err(crate::scanners::ScanFailure::Usage(e)) => {

@@ -150,10 +150,7 @@ pub fn add_scans(
             ci_guard::scanners::ScanFailure::Io(_) => 3,
         })
     })?;
-    for a in &mut report.assessments {
-        a.scans_run_by_ci_guard(&runs);
-    }
-    report.scans = runs;
+    report.add_scans(runs);
     Ok(())
 }
 
