@@ -31,7 +31,7 @@ use crate::report::github::command_line;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
-use self::sinks::Annotations;
+use crate::report::github::Annotations;
 
 /// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
 #[derive(Clone, Debug)]
@@ -759,7 +759,7 @@ fn this_run(
                 "{}; {} more not shown (GitHub shows {} per kind and step): see the findings above",
                 shown.join(", "),
                 a.hidden(),
-                sinks::ANNOTATIONS_PER_KIND
+                crate::report::github::ANNOTATIONS_PER_KIND
             )
         } else {
             shown.join(", ")

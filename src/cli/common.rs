@@ -210,7 +210,15 @@ fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Re
             }
             return write_json(w, &log);
         }
-        Format::Github => report::github::render(report),
+        Format::Github => {
+            // The runner's limits, as `run` keeps them; what is left out is said on stderr
+            // (the log), so standard output stays workflow commands only.
+            let a = report::github::Annotations::limit(&report::github::render(report));
+            if let Some(note) = a.left_out() {
+                eprintln!("ci-guard: {note}");
+            }
+            a.text()
+        }
         Format::Markdown => {
             report::markdown::render(report, args.fail_on.threshold(), &Default::default())
         }

@@ -66,3 +66,76 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The SARIF multitool's Linux binary (npm `@microsoft/sarif-multitool`): `SARIF_MULTITOOL`,
+/// else where `.ci/run` installs it (`bench/.cache/sarif-multitool`, ignored by git). `None`
+/// (with a skip note) when it is missing outside CI; in CI (`CI=true`) a missing tool fails.
+#[allow(dead_code)]
+pub fn sarif_multitool() -> Option<PathBuf> {
+    let installed = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "bench/.cache/sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool",
+    );
+    let tool = std::env::var_os("SARIF_MULTITOOL")
+        .map(PathBuf::from)
+        .unwrap_or(installed);
+    if tool.is_file() {
+        return Some(tool);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "{} is missing: .ci/run installs @microsoft/sarif-multitool there",
+        tool.display()
+    );
+    eprintln!(
+        "skipped: the SARIF multitool is not installed (.ci/run installs it: npm install --prefix \
+         bench/.cache/sarif-multitool @microsoft/sarif-multitool)"
+    );
+    None
+}
+
+/// `Sarif.Multitool validate` on `log`: every warning and error it reports, as
+/// `RULE: message arguments` lines (empty when it has nothing to say).
+#[allow(dead_code)]
+pub fn multitool_problems(tool: &Path, log: &serde_json::Value) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("log.sarif");
+    let output = dir.path().join("validation.sarif");
+    std::fs::write(&input, serde_json::to_vec(log).expect("json")).expect("write");
+    let out = std::process::Command::new(tool)
+        .arg("validate")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .args([
+            "--log",
+            "ForceOverwrite",
+            "--max-file-size-in-kb",
+            "1000000",
+        ])
+        .output()
+        .expect("the multitool runs");
+    let text = std::fs::read_to_string(&output).unwrap_or_else(|e| {
+        panic!(
+            "no validation output ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let v: serde_json::Value = serde_json::from_str(&text).expect("validation SARIF");
+    let mut problems = Vec::new();
+    for run in v["runs"].as_array().into_iter().flatten() {
+        for r in run["results"].as_array().into_iter().flatten() {
+            // SARIF's default level is "warning".
+            let level = r["level"].as_str().unwrap_or("warning");
+            if level == "warning" || level == "error" {
+                problems.push(format!(
+                    "{} {level}: {}",
+                    r["ruleId"].as_str().unwrap_or("?"),
+                    r["message"]["arguments"]
+                ));
+            }
+        }
+    }
+    problems
+}

@@ -143,22 +143,12 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
         })
         .collect();
 
-    let def = crate::scanners::tools::find(&tool.tool);
     let mut driver = ToolComponent::builder()
         .name(tool.tool.as_str())
         .rules(descriptors)
         .build();
     driver.version = tool.version.clone();
     driver.information_uri = information_uri(&tool.tool);
-    if driver.version.is_none()
-        && let Some(d) = def
-        && matches!(tool.origin, Origin::Executed { .. })
-    {
-        // The version could not be read (the tool failed before it could say): say so rather
-        // than leave it out.
-        let _ = d;
-        driver.version = Some("unknown".to_string());
-    }
 
     let mut invocation = Invocation::builder()
         .execution_successful(tool.status.is_trustworthy())
@@ -221,12 +211,15 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
 }
 
 /// The tool's home page: the registry's for the tools ci-guard runs, OSV's for the native SCA.
+/// A second run of one tool is named apart (`osv-2`, `zizmor-2`) and has its tool's page.
 fn information_uri(tool: &str) -> Option<String> {
-    if let Some(d) = crate::scanners::tools::find(tool) {
+    let base = match tool.rsplit_once('-') {
+        Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => tool,
+    };
+    if let Some(d) = crate::scanners::tools::find(base) {
         return Some(d.homepage.to_string());
     }
-    // `osv`, `osv-2`, ...: ci-guard's native lookup (renamed apart per repository).
-    let base = tool.split_once('-').map_or(tool, |(b, _)| b);
     (base == crate::scanners::osv::TOOL).then(|| "https://osv.dev".to_string())
 }
 
@@ -522,12 +515,14 @@ mod tests {
         );
         assert_eq!(driver["version"], "0.72.0");
 
-        // Failed before its version could be read: still an informationUri and a version.
-        let mut unversioned = run.clone();
-        unversioned.version = None;
-        let v = serde_json::to_value(super::run(&unversioned, "ci-guard/", Path::new("/r")))
+        // A second run of the tool, named apart: still its tool's page.
+        let mut second = run.clone();
+        second.tool = "trivy-2".into();
+        let v = serde_json::to_value(super::run(&second, "ci-guard/", Path::new("/r")))
             .unwrap_or_default();
-        assert_eq!(v["tool"]["driver"]["version"], "unknown");
-        assert!(v["tool"]["driver"]["informationUri"].is_string());
+        assert_eq!(
+            v["tool"]["driver"]["informationUri"],
+            "https://github.com/aquasecurity/trivy"
+        );
     }
 }
