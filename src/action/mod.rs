@@ -266,7 +266,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let mut report = report;
     let sbom = match inputs.sbom_format {
         None => SbomOutcome::Off,
-        Some(format) => write_sbom(inputs, format, &at, &console),
+        Some(format) => write_sbom(inputs, format, runner.repository.as_deref(), &at, &console),
     };
     match &sbom {
         SbomOutcome::Written {
@@ -481,6 +481,7 @@ enum SbomOutcome {
 fn write_sbom(
     inputs: &Inputs,
     format: SbomFormat,
+    repository: Option<&str>,
     at: &dyn Fn(&Path) -> PathBuf,
     console: &Console,
 ) -> SbomOutcome {
@@ -501,7 +502,12 @@ fn write_sbom(
             return SbomOutcome::Failed(why);
         }
     };
-    let inventory = sbom::collect(&ws);
+    let mut inventory = sbom::collect(&ws);
+    // The repository, not the folder it was checked out to (`/github/workspace` in the
+    // action's container).
+    if let Some(repo) = repository {
+        inventory.root_name = repo.to_string();
+    }
     for e in &inventory.errors {
         lockfile_warning(console, e);
     }

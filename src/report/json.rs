@@ -231,7 +231,8 @@ mod tests {
                     "end": {"line": 2, "column": 1}
                 }],
                 "fingerprint": rep.findings[0].fingerprint,
-                "suppressed": null
+                "suppressed": null,
+                "also_reported_by": []
             })
         );
     }

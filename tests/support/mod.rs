@@ -163,3 +163,31 @@ pub fn finding_keys(dir: &Path) -> std::collections::BTreeSet<(String, String, S
         })
         .collect()
 }
+
+/// cyclonedx-py (PyPI `cyclonedx-bom`), the reference CycloneDX writer for Python projects:
+/// `CYCLONEDX_PY`, else the virtualenv `.ci/install-test-tools` makes under `bench/.cache`
+/// (it needs a newer `cyclonedx-python-lib` than checkov allows, so it lives apart), else
+/// `cyclonedx-py` on `PATH`. `None` with a skip note outside CI; in CI a missing tool fails.
+#[allow(dead_code)]
+pub fn cyclonedx_py() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/.cache/cdx-venv/bin/cyclonedx-py");
+    let tool = std::env::var_os("CYCLONEDX_PY")
+        .map(PathBuf::from)
+        .or_else(|| venv.is_file().then_some(venv))
+        .or_else(|| {
+            ci_guard::scanners::runner::find_program(
+                "cyclonedx-py",
+                std::env::var_os("PATH").as_deref(),
+            )
+        });
+    if tool.is_some() {
+        return tool;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "cyclonedx-py is missing: .ci/install-test-tools installs it in bench/.cache/cdx-venv"
+    );
+    eprintln!("skipped: cyclonedx-py is not installed (.ci/install-test-tools installs it)");
+    None
+}
