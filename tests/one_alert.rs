@@ -245,21 +245,16 @@ fn the_action_gate_with_zizmor_sees_the_two_new_problems_once() {
     }
     let (dir, ws) = copy();
     let run = |baseline: Option<&str>, out: &str| -> (i32, String, String) {
-        let mut cmd = Command::cargo_bin("ci-guard").expect("binary");
-        cmd.arg("run")
-            .current_dir(&ws)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", std::env::var("HOME").unwrap_or_default())
-            .env("GITHUB_WORKSPACE", &ws)
-            .env("INPUT_UPLOAD", "false")
-            .env("INPUT_SCANNERS", "zizmor")
-            .env("INPUT_FAIL-ON", "high")
-            .env("GITHUB_OUTPUT", dir.path().join(out));
+        let out_file = dir.path().join(out);
+        let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![
+            ("INPUT_SCANNERS", "zizmor".as_ref()),
+            ("INPUT_FAIL-ON", "high".as_ref()),
+            ("GITHUB_OUTPUT", out_file.as_os_str()),
+        ];
         if let Some(b) = baseline {
-            cmd.env("INPUT_BASELINE", b);
+            env.push(("INPUT_BASELINE", b.as_ref()));
         }
-        let o = cmd.output().expect("run");
+        let o = support::action(&ws, &env);
         (
             o.status.code().unwrap_or(-1),
             std::fs::read_to_string(dir.path().join(out)).unwrap_or_default(),

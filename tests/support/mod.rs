@@ -191,3 +191,21 @@ pub fn cyclonedx_py() -> Option<PathBuf> {
     eprintln!("skipped: cyclonedx-py is not installed (.ci/install-test-tools installs it)");
     None
 }
+
+/// `ci-guard run` (the action) in workspace `ws` as the runner starts it, offline: a clean
+/// environment but `PATH` and `HOME`, no upload, and the given `INPUT_*` / runner variables.
+#[allow(dead_code)]
+pub fn action(ws: &Path, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("ci-guard").expect("binary");
+    cmd.arg("run")
+        .current_dir(ws)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::var("HOME").unwrap_or_default())
+        .env("GITHUB_WORKSPACE", ws)
+        .env("INPUT_UPLOAD", "false");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("ci-guard run")
+}
