@@ -318,20 +318,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     if inputs.summary
         && let Some(path) = &runner.step_summary
     {
-        let links = report::markdown::Links {
-            blob_base: match (&runner.repository, &runner.sha) {
-                (Some(repo), Some(sha)) => Some(format!(
-                    "{}/{repo}/blob/{sha}/",
-                    runner
-                        .server_url
-                        .as_deref()
-                        .unwrap_or("https://github.com")
-                        .trim_end_matches('/')
-                )),
-                _ => None,
+        let options = report::markdown::Options {
+            links: match (&runner.repository, &runner.sha) {
+                (Some(repo), Some(sha)) => {
+                    report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
+                }
+                _ => report::markdown::Links::default(),
             },
+            fix: crate::fix::preview(&[at(Path::new(&inputs.path))]),
         };
-        let mut md = report::markdown::render(&report, inputs.fail_on, &links);
+        let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
             inputs,
@@ -732,7 +728,7 @@ fn this_run(
     fingerprints: &str,
     sbom: &SbomOutcome,
 ) {
-    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
+    md.push_str("\n### This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
         Some(t) => format!("fails on findings at or above **{t}**"),
         None => "off (`fail-on: none`)".into(),

@@ -182,6 +182,10 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         fail_on: args.fail_on,
         category: args.category.clone(),
         require: args.scan.require.clone(),
+        markdown: ci_guard::report::markdown::Options {
+            links: super::common::ReportFlags::markdown_links(None),
+            fix: None,
+        },
     };
     emit(report, &out)
 }

@@ -405,7 +405,9 @@ fn execute(
         findings: Vec::new(),
         notifications: Vec::new(),
     };
-    let started = !matches!(proc.ended, Ended::NotStarted(_));
+    // A tool that started and failed still says which version failed; one that hung is not
+    // asked (it may hang again).
+    let ask_version = !matches!(proc.ended, Ended::NotStarted(_) | Ended::TimedOut);
     let failure = match proc.ended {
         Ended::NotStarted(e) => Some(format!("could not be started: {e}")),
         Ended::TimedOut => Some(format!(
@@ -420,8 +422,7 @@ fn execute(
         Ended::Exited(_) => None,
     };
     if let Some(reason) = failure {
-        if started {
-            // A tool that started and failed still says which version failed.
+        if ask_version {
             run.version = version_of(program, def.version_args, &target.root, scratch, def.name);
         }
         run.status = RunStatus::Failed { reason };
