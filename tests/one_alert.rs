@@ -230,6 +230,30 @@ fn a_zizmor_result_beside_its_counterpart_is_one_finding_and_counts_once() {
         .sum();
     assert_eq!(by_severity, total);
 
+    // The text report says how many of zizmor's results are counted as ci-guard's.
+    let text = Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .current_dir(&ws)
+        .args([
+            "audit",
+            "--scan",
+            "--scanners",
+            "zizmor",
+            "--fail-on",
+            "none",
+        ])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("audit");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!(
+            "({} more results reported as ci-guard findings of the same problem)",
+            agreed.len()
+        )),
+        "{text}"
+    );
+
     // The score is the pipeline's: the same with or without the scanner.
     assert_eq!(alone["assessment"]["score"], with["assessment"]["score"]);
     assert_eq!(

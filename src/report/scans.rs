@@ -94,7 +94,16 @@ pub fn text(report: &Report, clean: impl Fn(&str) -> String) -> String {
     }
     out.push_str("scanners\n");
     for run in &report.scans {
-        let _ = writeln!(out, "  {}", clean(&status_line(run)));
+        let agreed = report.agreed(&run.tool);
+        let folded = if agreed > 0 {
+            format!(
+                " ({} reported as ci-guard findings of the same problem)",
+                crate::finding::plural(agreed, "more result", "more results")
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}{folded}", clean(&status_line(run)));
     }
     out.push('\n');
     for run in &report.scans {

@@ -199,8 +199,9 @@ pub fn descriptor_id(rule: &RuleMeta, severity: Severity) -> String {
 }
 
 /// The band code scanning displays for a `security-severity` score, as GitHub documents it
-/// ("SARIF support for code scanning", `reportingDescriptor` object: over 9.0 is critical, 7.0
-/// to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low). `None` for a score outside every band
+/// ("SARIF support for code scanning", `reportingDescriptor` object,
+/// <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object>:
+/// over 9.0 is critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low). `None` for a score outside every band
 /// (0.0, 9.0 exactly, unparsable): such an alert is shown by its `level` instead.
 pub fn band(score: &str) -> Option<Severity> {
     let s: f64 = score.trim().parse().ok()?;
