@@ -156,6 +156,47 @@ fn yes_no(inv: &Inventory, caps: &[Capability]) -> (bool, bool, Vec<Location>) {
     )
 }
 
+/// A gate kind whose facts include a broken one and none that blocks: the first broken one's
+/// reason and place ("its job can never pass: security.yml:42 runs `--format` as a command").
+fn broken<'a>(inv: &'a Inventory, caps: &[Capability]) -> Option<(&'a str, &'a Location)> {
+    let facts = inv.facts.iter().filter(|f| caps.contains(&f.capability));
+    let mut first = None;
+    for f in facts {
+        match &f.blocking {
+            Blocking::Blocking => return None,
+            Blocking::Broken { reason, location } if first.is_none() => {
+                first = Some((reason.as_str(), location));
+            }
+            _ => {}
+        }
+    }
+    first
+}
+
+/// [`describe`], with a broken gate said as such: a gate whose job can never pass counts as
+/// neutered, with the script line as evidence.
+fn describe_gate(
+    inv: &Inventory,
+    name: &str,
+    caps: &[Capability],
+    gate: bool,
+    evidence: &mut Vec<Location>,
+) -> String {
+    let (present, blocking, _) = yes_no(inv, caps);
+    if let (true, Some((reason, at))) = (gate && present && !blocking, broken(inv, caps)) {
+        // Several kinds in one broken job: the reason is said once.
+        if evidence.contains(at) {
+            return format!("{name} present but its job can never pass (the same job)");
+        }
+        evidence.push(at.clone());
+        return format!(
+            "{name} present but its job can never pass: {}:{} {reason}",
+            at.path, at.start.line
+        );
+    }
+    describe(name, present, blocking, gate)
+}
+
 fn describe(name: &str, present: bool, blocking: bool, gate: bool) -> String {
     match (present, blocking, gate) {
         (false, _, _) => format!("{name} no"),
@@ -208,7 +249,7 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         let mut results = Vec::new();
         for (name, caps, gate) in stages {
             let (present, blocking, ev) = yes_no(inv, caps);
-            parts.push(describe(name, present, blocking, gate));
+            parts.push(describe_gate(inv, name, caps, gate, &mut evidence));
             evidence.extend(ev);
             results.push((name, present, blocking || !gate));
         }
@@ -281,7 +322,7 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
             parts.push(if reports_only {
                 format!("{name} yes (reports only)")
             } else {
-                describe(name, present, blocking, true)
+                describe_gate(inv, name, &[cap], true, &mut evidence)
             });
             any_present += usize::from(present);
             blocking_present += usize::from(present && (blocking || reports_only));

@@ -72,6 +72,11 @@ pub struct AuditArgs {
     /// GITHUB_REPOSITORY and GITHUB_SHA when set, as in GitHub Actions].
     #[arg(long, value_name = "URL")]
     blob_url: Option<String>,
+    /// Also run shellcheck (when installed) on every `run:` script: its findings are
+    /// `shell-sc<code>` rules, configurable and suppressible like the others.
+    #[arg(long)]
+    shellcheck: bool,
+
     /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
     /// Implied by any scanner option below.
     #[arg(long)]
@@ -114,6 +119,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         paths: args.paths.clone(),
         config: args.config.clone(),
         settings,
+        shellcheck: args.shellcheck,
     };
     let report = match audit::run(&opts) {
         Ok(r) => r,
