@@ -132,9 +132,15 @@ impl RuleMeta {
     }
 
     /// A readable name distinct from the id, in the PascalCase SARIF recommends for a rule's
-    /// `name` (`unpinned-uses` -> `UnpinnedUses`).
+    /// `name` (`unpinned-uses` -> `UnpinnedUses`). SARIF validators compare the two ignoring
+    /// case, so a one-word id gets a suffix (`shellcheck` -> `ShellcheckRule`).
     pub fn name(&self) -> String {
-        pascal_case(self.id)
+        let name = pascal_case(self.id);
+        if name.eq_ignore_ascii_case(self.id) {
+            name + "Rule"
+        } else {
+            name
+        }
     }
 }
 
@@ -378,6 +384,14 @@ mod tests {
         );
         assert_eq!(pascal_case("a--b_c"), "ABC");
         assert_eq!(RULE.name(), "TestRule");
+        let one_word = RuleMeta {
+            id: "shellcheck",
+            area: Area::Scanner,
+            default: Severity::Medium,
+            summary: "s",
+            help: "h",
+        };
+        assert_eq!(one_word.name(), "ShellcheckRule");
     }
 
     #[test]

@@ -294,8 +294,9 @@ fn descriptor(tool: &ToolRun, id: &str, severity: Option<Severity>) -> Reporting
     let local = descriptor_id
         .split_once('/')
         .map_or(descriptor_id.as_str(), |(_, rest)| rest);
-    d.name =
-        Some(crate::finding::pascal_case(local)).filter(|n| !n.is_empty() && *n != descriptor_id);
+    // Validators compare the two ignoring case.
+    d.name = Some(crate::finding::pascal_case(local))
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&descriptor_id));
     if let Some(uri) = rule.and_then(|r| r.help_uri.clone())
         && uri.contains("://")
     {
