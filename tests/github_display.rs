@@ -321,6 +321,29 @@ fn the_multitool_has_nothing_to_report_on_the_copied_repositories() {
     }
 }
 
+/// The check above can fail: ci-guard's SARIF of a real repository with a rule whose name is its
+/// id but for case (SARIF1001, which once caught the `shellcheck` rule) and a rule without the
+/// help GitHub requires (GH2012).
+#[test]
+fn the_multitool_check_reports_what_the_validator_finds() {
+    let Some(tool) = support::sarif_multitool() else {
+        return;
+    };
+    let report = audit(&[corpus_copies().join("alphagov__notifications-api")]);
+    let (mut log, _) = sarif::render_for_upload(&report, "ci-guard/audit/");
+    assert!(support::multitool_problems(&tool, &log).is_empty());
+    let rules = &mut log["runs"][0]["tool"]["driver"]["rules"];
+    let id = rules[0]["id"].as_str().expect("id").to_ascii_uppercase();
+    rules[0]["name"] = Value::String(id);
+    rules[1].as_object_mut().expect("descriptor").remove("help");
+    let problems = support::multitool_problems(&tool, &log);
+    assert!(
+        problems.iter().any(|p| p.starts_with("SARIF1001 warning"))
+            && problems.iter().any(|p| p.starts_with("GH2012 error")),
+        "{problems:#?}"
+    );
+}
+
 #[test]
 #[ignore = "full-corpus sweep: CI_GUARD_CORPUS=<corpus folder> cargo test -- --ignored"]
 fn corpus_sweep_the_multitool_has_nothing_to_report() {

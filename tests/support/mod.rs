@@ -69,21 +69,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
 
 /// The SARIF multitool's Linux binary (npm `@microsoft/sarif-multitool`): `SARIF_MULTITOOL`,
 /// else where `.ci/run` installs it (`bench/.cache/sarif-multitool`, ignored by git). `None`
-/// (with a skip note) when it is missing outside CI; in CI (`CI=true`) a missing tool fails.
+/// (with a skip note) when it is missing outside CI; in CI (`CI=true`), or when
+/// `SARIF_MULTITOOL` names it (as `.ci/run` does), a missing tool fails.
 #[allow(dead_code)]
 pub fn sarif_multitool() -> Option<PathBuf> {
     let installed = Path::new(env!("CARGO_MANIFEST_DIR")).join(
         "bench/.cache/sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool",
     );
-    let tool = std::env::var_os("SARIF_MULTITOOL")
-        .map(PathBuf::from)
-        .unwrap_or(installed);
+    let named = std::env::var_os("SARIF_MULTITOOL").map(PathBuf::from);
+    let required = named.is_some() || std::env::var("CI").is_ok_and(|v| v == "true");
+    let tool = named.unwrap_or(installed);
     if tool.is_file() {
         return Some(tool);
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     assert!(
-        !ci,
+        !required,
         "{} is missing: .ci/run installs @microsoft/sarif-multitool there",
         tool.display()
     );
@@ -94,8 +94,9 @@ pub fn sarif_multitool() -> Option<PathBuf> {
     None
 }
 
-/// `Sarif.Multitool validate` on `log`: every warning and error it reports, as
-/// `RULE: message arguments` lines (empty when it has nothing to say).
+/// `Sarif.Multitool validate` on `log`, with the SARIF rules and GitHub's ingestion rules (`GH*`):
+/// every warning and error it reports, and any failure of the validator itself, as
+/// `RULE level: message arguments` lines (empty when it has nothing to say).
 #[allow(dead_code)]
 pub fn multitool_problems(tool: &Path, log: &serde_json::Value) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -108,6 +109,8 @@ pub fn multitool_problems(tool: &Path, log: &serde_json::Value) -> Vec<String> {
         .arg("--output")
         .arg(&output)
         .args([
+            "--rule-kind",
+            "Gh;Sarif",
             "--log",
             "ForceOverwrite",
             "--max-file-size-in-kb",
@@ -125,6 +128,23 @@ pub fn multitool_problems(tool: &Path, log: &serde_json::Value) -> Vec<String> {
     let v: serde_json::Value = serde_json::from_str(&text).expect("validation SARIF");
     let mut problems = Vec::new();
     for run in v["runs"].as_array().into_iter().flatten() {
+        // The validator's own trouble (a rule that threw, an unreadable file) is a problem too.
+        for inv in run["invocations"].as_array().into_iter().flatten() {
+            if inv["executionSuccessful"] == false {
+                problems.push(format!("the validator failed: {inv}"));
+            }
+            for key in [
+                "toolExecutionNotifications",
+                "toolConfigurationNotifications",
+            ] {
+                for n in inv[key].as_array().into_iter().flatten() {
+                    let level = n["level"].as_str().unwrap_or("warning");
+                    if level == "warning" || level == "error" {
+                        problems.push(format!("{key} {level}: {}", n["message"]));
+                    }
+                }
+            }
+        }
         for r in run["results"].as_array().into_iter().flatten() {
             // SARIF's default level is "warning".
             let level = r["level"].as_str().unwrap_or("warning");
