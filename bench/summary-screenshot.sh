@@ -57,18 +57,22 @@ summary { cursor: pointer; }
 </style></head><body>
 HTML
   cmark-gfm --unsafe -e table -e autolink -e strikethrough "$out/summary.md"
+  # The page's own height as laid out (collapsed <details> closed), read back by the first pass.
+  echo '<script>document.body.dataset.height = document.documentElement.scrollHeight;</script>'
   echo '</body></html>'
 } > "$out/summary.html"
 
-# Tall enough for the whole summary: a first shot measures nothing, so estimate from the HTML
-# (rendered lines of the collapsed page are few; open <details> add their content).
-height=$(( $(wc -l < "$out/summary.html") * 24 + 400 ))
-[ "$height" -gt 6000 ] && height=6000
 profile="$(mktemp -d)"
 trap 'rm -rf "$work" "$profile"' EXIT
-chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-  --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$profile" --hide-scrollbars --force-device-scale-factor=1 \
-  --window-size="$((width + 48)),$height" --screenshot="$out/summary.png" \
-  "file://$out/summary.html" 2>/dev/null
-echo "$out/summary.png"
+chrome() {
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$profile" --hide-scrollbars --force-device-scale-factor=1 "$@" 2>/dev/null
+}
+# First pass: lay the page out at the pane's width and read its height; second: the screenshot,
+# exactly that tall.
+height=$(chrome --window-size="$((width + 48)),800" --dump-dom "file://$out/summary.html" \
+  | sed -n 's/.*data-height="\([0-9]*\)".*/\1/p' | head -n 1)
+[ -n "$height" ] || { echo "chromium did not lay the page out" >&2; exit 1; }
+chrome --window-size="$((width + 48)),$height" --screenshot="$out/summary.png" "file://$out/summary.html"
+echo "$out/summary.png (${width}+48 x $height px)"

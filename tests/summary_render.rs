@@ -183,6 +183,15 @@ fn check_summaries(repos: &[PathBuf]) -> (usize, usize) {
             }
             rows += s.len();
         }
+        // A group's "At <places>" line is a paragraph of its own, not glued onto the last item
+        // of the list before it (GFM's lazy continuation).
+        for (k, _) in html.match_indices("At <a href=") {
+            assert!(
+                html[..k].ends_with("<p>"),
+                "{name}: an 'At' line inside another block: {}",
+                &html[k.saturating_sub(200)..k + 20]
+            );
+        }
         // No raw HTML from workflow content leaks into the page: every tag is one we write.
         for tag in html.split('<').skip(1) {
             let name: String = tag

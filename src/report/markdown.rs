@@ -619,10 +619,11 @@ fn group(out: &mut String, rule: &str, items: &[Item], note: &str, links: &Links
             let _ = writeln!(out, "{}\n", inline(&tail));
         }
     }
-    // Each place, with its severity when the group has several and what it says when that is
-    // not what the first one (in full above) says; places that add nothing on one line.
+    // Places that add nothing to the first one (in full above) on one line; then each other
+    // place, with its severity when the group has several and what it says when that differs.
     let said = ordered.first().map(|i| gist(i.message)).unwrap_or_default();
     let mut plain: Vec<String> = Vec::new();
+    let mut list: Vec<String> = Vec::new();
     for i in &ordered {
         let at = i.location.map_or_else(
             || format!("`{}`", escape_code(&i.place)),
@@ -643,10 +644,14 @@ fn group(out: &mut String, rule: &str, items: &[Item], note: &str, links: &Links
         } else {
             format!(": {}", inline(&g))
         };
-        let _ = writeln!(out, "- {at}{severity}{what}");
+        list.push(format!("- {at}{severity}{what}"));
     }
+    // Blank lines between: a line right after a list item would continue it.
     if !plain.is_empty() {
-        let _ = writeln!(out, "At {}.", plain.join(", "));
+        let _ = writeln!(out, "At {}.\n", plain.join(", "));
+    }
+    for line in &list {
+        let _ = writeln!(out, "{line}");
     }
     out.push_str("\n</details>\n\n");
 }
