@@ -448,7 +448,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     let fails = report.fails(inputs.fail_on);
     if let (Some(path), Some(start)) = (&runner.step_summary, summary_start) {
-        let options = summary_options(runner, crate::fix::preview(&[places.root.clone()]));
+        let options = summary_options(
+            runner,
+            crate::fix::preview(std::slice::from_ref(&places.root)),
+        );
         let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
