@@ -17,6 +17,9 @@ pub struct RepoAnalysis<'a> {
     pub actions: Vec<ParsedAction>,
     /// What the pipeline does, built once from the workflows before any rule runs.
     pub inventory: Inventory,
+    /// What each job does with its token and its checkouts' git credentials, built with the
+    /// inventory.
+    pub token_use: crate::inventory::token_use::TokenUse,
     /// Each `run:` script read once (the inventory and several rules all need its commands).
     scripts: ScriptCache,
 }
@@ -29,13 +32,14 @@ impl<'a> RepoAnalysis<'a> {
         actions: Vec<ParsedAction>,
     ) -> Self {
         let scripts = ScriptCache::default();
-        let inventory = crate::inventory::build(repo, &workflows, &actions, &scripts);
+        let (inventory, token_use) = crate::inventory::build(repo, &workflows, &actions, &scripts);
         Self {
             repo,
             config,
             workflows,
             actions,
             inventory,
+            token_use,
             scripts,
         }
     }

@@ -20,13 +20,14 @@ use crate::yaml::{Node, Pos, Span};
 const MAX_ACTION_DEPTH: usize = 4;
 
 /// What a repository's parsed workflows and local actions are, with the commands of their
-/// `run:` scripts read through `scripts`.
+/// `run:` scripts read through `scripts`; and what each job does with its token (read by rules
+/// and `fix`, not reported, so it lives with the analysis rather than in the report).
 pub fn build(
     repo: &Repository,
     workflows: &[ParsedWorkflow],
     actions: &[ParsedAction],
     scripts: &ScriptCache,
-) -> Inventory {
+) -> (Inventory, super::token_use::TokenUse) {
     let sources = Sources {
         repo,
         actions,
@@ -83,6 +84,8 @@ pub fn build(
         b.run();
     }
     reusable_calls(workflows, &mut inv);
+    let token_use =
+        super::token_use::build(workflows, actions, &script_index, scripts, &inv.cloud_auth);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
     // when the code lives in a folder this walk did not see (or a corpus without it).
     let mut iac_from_tools: Vec<(&str, String)> = Vec::new();
@@ -109,7 +112,7 @@ pub fn build(
             paths.push(path);
         }
     }
-    inv
+    (inv, token_use)
 }
 
 /// What a workflow's steps are read against: local actions and `run:` scripts.

@@ -7,6 +7,7 @@ mod build;
 pub mod catalog;
 pub mod scripts;
 pub mod shell;
+pub mod token_use;
 
 use std::collections::{BTreeMap, BTreeSet};
 
