@@ -16,6 +16,9 @@
 //!   is soon, else give up with [`GithubError::RateLimited`]) and secondary limits (403/429 with
 //!   `retry-after`, or the "secondary rate limit" message, which GitHub says to wait a minute on);
 //! - `Link` pagination;
+//! - conditional requests: a GET sent with the `ETag` of a body read earlier
+//!   ([`Client::get_if_none_match`]) is answered `304 Not Modified` without a body when nothing
+//!   changed, which GitHub does not count against the rate limit;
 //! - a per-run request budget, so a misbehaving server cannot make a run send requests forever;
 //! - one deadline for all the network work of a run ([`Network`], shared by every client of the
 //!   run): no attempt outlasts it and no wait is begun that would pass it;
@@ -441,6 +444,17 @@ impl Client {
             .body)
     }
 
+    /// A GET that sends `If-None-Match: etag` when an `ETag` of an earlier answer is known:
+    /// a `304` answer (status 304, `Null` body) means that answer is still current.
+    pub fn get_if_none_match(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Response, GithubError> {
+        let headers: Vec<(&str, &str)> = etag.map(|e| ("if-none-match", e)).into_iter().collect();
+        self.send_inner(Method::Get, path, None, Retry::Idempotent, &headers)
+    }
+
     /// One request under the run's deadline and circuit breaker, retried as `retry` allows.
     pub fn send_with(
         &self,
@@ -448,6 +462,17 @@ impl Client {
         path: &str,
         body: Option<&Value>,
         retry: Retry,
+    ) -> Result<Response, GithubError> {
+        self.send_inner(method, path, body, retry, &[])
+    }
+
+    fn send_inner(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+        extra: &[(&str, &str)],
     ) -> Result<Response, GithubError> {
         let url = self.url(method, path)?;
         let shown = shown_path(path, &self.opts.api_url);
@@ -481,7 +506,7 @@ impl Client {
                 });
             }
             let mut not_received = false;
-            let step = match self.once(method, &url, payload.as_deref()) {
+            let step = match self.once(method, &url, payload.as_deref(), extra) {
                 Ok(raw) => judge(method, &shown, raw, attempt, &self.opts, now_epoch()),
                 Err((detail, unsent)) => {
                     not_received = unsent;
@@ -548,7 +573,13 @@ impl Client {
     /// One attempt: the status, headers and body, or why there is no answer and whether the
     /// request certainly did not reach the server. It takes at most the client's timeout, and
     /// never past the run's deadline.
-    fn once(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Raw, (String, bool)> {
+    fn once(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        extra: &[(&str, &str)],
+    ) -> Result<Raw, (String, bool)> {
         let limit = match self.opts.network.remaining() {
             Some(r) => r.min(self.opts.timeout),
             None => self.opts.timeout,
@@ -573,6 +604,9 @@ impl Client {
                 }
                 if let Some(a) = &auth {
                     r = r.header("authorization", a.as_str());
+                }
+                for (name, value) in extra {
+                    r = r.header(*name, *value);
                 }
                 r
             }};
@@ -654,6 +688,14 @@ fn judge(
     now: u64,
 ) -> Step {
     let status = raw.status;
+    // Only a conditional request is answered 304: the body read earlier is still current.
+    if status == 304 {
+        return Step::Done(Response {
+            status,
+            headers: raw.headers,
+            body: Value::Null,
+        });
+    }
     if (200..300).contains(&status) {
         if raw.body.iter().all(u8::is_ascii_whitespace) {
             return Step::Done(Response {
