@@ -49,6 +49,10 @@ pub struct Tuning {
     pub poll_interval: Duration,
     /// All network work of the run (settings, OSV, upload and its processing) within this.
     pub network_timeout: Duration,
+    /// GitHub API requests the run history may send (its own budget).
+    pub history_budget: u32,
+    /// The end of the history's window (seconds since 1970); now when `None`.
+    pub history_until: Option<i64>,
 }
 
 /// The network deadline of a run when no input sets one: well under what a job waits for a
@@ -65,6 +69,8 @@ impl Default for Tuning {
             upload_timeout: Duration::from_secs(120),
             poll_interval: Duration::from_secs(2),
             network_timeout: DEFAULT_NETWORK_TIMEOUT,
+            history_budget: crate::history::DEFAULT_BUDGET,
+            history_until: None,
         }
     }
 }
@@ -154,10 +160,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             paths: vec![at(Path::new(&inputs.path))],
             config: inputs.config.as_deref().map(at),
             settings: settings_mode(inputs, runner, tuning, &network),
+            history: history_mode(inputs, runner, tuning, &network),
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
             eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+        }
+        if let Some((sent, budget)) = opts.history.requests() {
+            eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
         }
         match result {
             Ok(r) => r,
@@ -446,18 +456,63 @@ fn settings_mode(
     tuning: &Tuning,
     network: &Arc<Network>,
 ) -> crate::settings::SettingsMode {
-    use crate::settings::{self, SettingsMode};
-    let offline = |reason: &str| SettingsMode::Offline {
-        reason: reason.to_string(),
-    };
-    if !inputs.checks.contains(&Analysis::Settings) {
-        return offline("not read: the `settings` check was not asked for (input `checks`)");
+    use crate::settings::SettingsMode;
+    match settings_request(inputs, runner, tuning, network, Analysis::Settings) {
+        Ok(req) => crate::settings::mode(&req).unwrap_or_else(|e| SettingsMode::Offline {
+            reason: format!("not read: {e}"),
+        }),
+        Err(reason) => SettingsMode::Offline {
+            reason: format!("not read: {reason}"),
+        },
+    }
+}
+
+/// History is read when `checks` includes it, with the same token, repository and branch as
+/// the settings, within its own request budget.
+fn history_mode(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    network: &Arc<Network>,
+) -> crate::history::HistoryMode {
+    use crate::history::{self, HistoryMode};
+    match settings_request(inputs, runner, tuning, network, Analysis::History) {
+        Ok(req) => history::mode(
+            &req,
+            &history::Request {
+                budget: Some(tuning.history_budget),
+                overrides: history::Overrides {
+                    until: tuning.history_until,
+                    ..history::Overrides::default()
+                },
+                ..history::Request::default()
+            },
+        ),
+        Err(reason) => HistoryMode::Offline {
+            reason: format!("not measured: {reason}"),
+        },
+    }
+}
+
+/// The API request an analysis reading the repository through the API makes, or why it cannot.
+fn settings_request(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    network: &Arc<Network>,
+    check: Analysis,
+) -> Result<crate::settings::Request, String> {
+    if !inputs.checks.contains(&check) {
+        return Err(format!(
+            "the `{}` check was not asked for (input `checks`)",
+            check.as_str()
+        ));
     }
     if inputs.token.is_none() {
-        return offline("not read: no token (input `token`)");
+        return Err("no token (input `token`)".into());
     }
     if runner.repository.is_none() {
-        return offline("not read: GITHUB_REPOSITORY is not set");
+        return Err("GITHUB_REPOSITORY is not set".into());
     }
     let event = event::payload(runner);
     let base = event
@@ -465,7 +520,7 @@ fn settings_mode(
         .and_then(|e| e.pointer("/pull_request/base/ref"))
         .and_then(serde_json::Value::as_str)
         .map(str::to_string);
-    let req = settings::Request {
+    Ok(crate::settings::Request {
         repository: runner.repository.clone(),
         git_ref: base,
         offline: false,
@@ -476,8 +531,7 @@ fn settings_mode(
         backoff: tuning.backoff,
         max_rate_limit_wait: tuning.max_rate_limit_wait,
         network: Some(network.clone()),
-    };
-    settings::mode(&req).unwrap_or_else(|e| offline(&format!("not read: {e}")))
+    })
 }
 
 /// What became of the SBOM, for the assessment, the summary and the `sbom-file` output.

@@ -94,6 +94,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
     } else {
         for (a, inv) in report.assessments.iter().zip(&report.inventories) {
             matrix(&mut out, a, links);
+            out.push_str(&super::measured::markdown(a));
             inventory(&mut out, inv, links);
         }
     }
