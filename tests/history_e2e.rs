@@ -46,7 +46,9 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 use history_scenario::{OWNER_REPO, Scenario, UNTIL_TEXT};
-use support::fake_github::{Reply, Seen, Server, http, recorded_headers, response, route, with};
+use support::fake_github::{
+    Reply, Route, Seen, Server, answer, http, recorded_headers, response, route, with,
+};
 
 const TOKEN: &str = "ghp_historyFakeToken0123456789abcdefABCD";
 
@@ -861,4 +863,303 @@ fn offline_the_rows_are_unknown_never_guessed() {
         );
     }
     assert!(report["assessment"].get("measured").is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recorded answers replayed as they were recorded (bodies and headers unchanged but for the
+// API origin in `Link`, which names this server instead of api.github.com).
+
+const REPLAY_REPO: &str = "octo-org/replay";
+
+/// A recorded header set of `headers/pagination-link-header-sets.json`, by its label, with the
+/// `Link` targets moved from `https://api.github.com` to the server that answers (`host`).
+fn pagination_headers(label: &str, host: &str) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(format!(
+        "{}github-contract/headers/pagination-link-header-sets.json",
+        support::DATA
+    ))
+    .expect("header sets");
+    let all: Value = serde_json::from_str(&text).expect("json");
+    let set = all["sets"]
+        .as_array()
+        .and_then(|sets| sets.iter().find(|s| s["label"] == label))
+        .unwrap_or_else(|| panic!("no header set {label}"));
+    set["headers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
+        .filter(|(n, _)| {
+            !matches!(
+                n.to_ascii_lowercase().as_str(),
+                "content-length" | "transfer-encoding" | "connection"
+            )
+        })
+        .map(|(n, v)| {
+            let v = if n.eq_ignore_ascii_case("link") {
+                v.replace("https://api.github.com", &format!("http://{host}"))
+            } else {
+                v
+            };
+            (n, v)
+        })
+        .collect()
+}
+
+fn host(seen: &Seen) -> String {
+    seen.head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case("host").then(|| v.trim().to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// The lists every history reads, answered with recorded bodies: the repository (default
+/// branch `main`), its environments, and deployments of 2020 (before any window here).
+fn recorded_lists(runs: Vec<Reply>, extra: Vec<Route>) -> Server {
+    let base = format!("/repos/{REPLAY_REPO}");
+    let ok = |name: &str| {
+        http(
+            "200 OK",
+            recorded_headers("core 200, classic PAT, 2025"),
+            &response(name),
+        )
+    };
+    let mut routes = vec![
+        route("GET", &base, vec![ok("repos-get.200.json")]),
+        route(
+            "GET",
+            &format!("{base}/environments"),
+            vec![ok("environments-get.200.json")],
+        ),
+        route(
+            "GET",
+            &format!("{base}/deployments"),
+            vec![ok("deployments-get.200.json")],
+        ),
+        route("GET", &format!("{base}/actions/runs"), runs),
+    ];
+    routes.extend(extra);
+    Server::routed(routes)
+}
+
+fn replay_audit(workflows: &[(&str, &str)], server: &Server, until: &str, window: &str) -> Value {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let dir = ws.path().join(".github/workflows");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (name, text) in workflows {
+        std::fs::write(dir.join(name), text).expect("write workflow");
+    }
+    let out = Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_PROXY", "127.0.0.1")
+        .env("GITHUB_API_URL", server.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .current_dir(ws.path())
+        .args(["audit", ".", "--format", "json", "--fail-on", "none"])
+        .args(["--repo", REPLAY_REPO, "--history-until", until])
+        .args(["--history", window, "--backoff-ms", "10"])
+        .args(["--http-timeout", "5", "--max-rate-limit-wait", "2"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run ci-guard");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "token printed");
+    serde_json::from_slice(&out.stdout).expect("json report")
+}
+
+/// The history's requests: everything after the settings' first `GET /repos/{o}/{r}`.
+fn replay_requests(server: &Server) -> Vec<String> {
+    let repo = format!("/repos/{REPLAY_REPO}");
+    let seen = server.seen();
+    let from = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.path == repo)
+        .nth(1)
+        .map_or(seen.len(), |(i, _)| i);
+    seen[from..].iter().map(|s| s.path.clone()).collect()
+}
+
+/// The recorded page of the 3-page walk a request asks for, with its recorded headers.
+fn recorded_page(seen: &Seen) -> Reply {
+    let n = ["page=3", "page=2"]
+        .iter()
+        .zip([3, 2])
+        .find_map(|(q, n)| seen.path.contains(q).then_some(n))
+        .unwrap_or(1);
+    let label = format!("actions/runs per_page=1, page {n} of 3 (2022)");
+    http(
+        "200 OK",
+        pagination_headers(&label, &host(seen)),
+        &response(&format!("workflow-runs-get.200.page{n}-of-3.json")),
+    )
+}
+
+#[test]
+fn recorded_pages_are_followed_through_their_link_headers() {
+    // RECORDED (octokit.rb, 2022): a per_page=1 walk of 3 runs; pages 2 and 3 live under
+    // /repositories/540180744/, where GitHub's `Link` header sends the client.
+    // RECORDED jobs of another run (PyGithub, 2023), served for the slowest run unchanged.
+    let jobs = http(
+        "200 OK",
+        recorded_headers("core 200, classic PAT, 2025"),
+        &response("workflow-run-jobs-get.200.json"),
+    );
+    let server = recorded_lists(
+        vec![answer(recorded_page)],
+        vec![
+            route(
+                "GET",
+                "/repositories/540180744/actions/runs",
+                vec![answer(recorded_page)],
+            ),
+            route(
+                "GET",
+                &format!("/repos/{REPLAY_REPO}/actions/runs/3109327341/jobs"),
+                vec![jobs],
+            ),
+        ],
+    );
+    let workflow = "name: test\non:\n  pull_request:\n  workflow_dispatch:\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n";
+    let report = replay_audit(
+        &[("workflow.yml", workflow)],
+        &server,
+        "2022-09-23T00:00:00Z",
+        "1d",
+    );
+    let requests = replay_requests(&server);
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|p| p.contains("/actions/runs?"))
+            .count(),
+        3,
+        "{requests:#?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|p| p == "/repositories/540180744/actions/runs?page=3&per_page=1"),
+        "{requests:#?}"
+    );
+    // repository, 3 pages, environments, deployments, the slowest run's jobs.
+    assert_eq!(requests.len(), 7, "{requests:#?}");
+    let m = &report["assessment"]["measured"];
+    assert_eq!(
+        (m["runs"].as_u64(), m["runs_in_window"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(m["not_covered"], serde_json::json!([]));
+    // By hand, run_started_at -> updated_at: 23:06:16 -> :34 (18 s), 23:06:15 -> :28 (13 s),
+    // 23:05:57 -> 23:06:09 (12 s). Sorted 12 13 18: p50 rank 2 = 13 s, p95 rank 3 = 18 s.
+    assert_eq!(nearest_rank(vec![18, 13, 12], 50), 13);
+    assert_eq!(
+        metric(&report, "pipeline-duration", "p50-duration", "workflow.yml"),
+        Some(13.0)
+    );
+    assert_eq!(
+        metric(&report, "pipeline-duration", "p95-duration", "workflow.yml"),
+        Some(18.0)
+    );
+    assert_eq!(state(&report, "pipeline-duration"), "present");
+    // The recorded jobs: test (Python 3.8) 08:24:30 -> 08:28:18 (3m 48s), 3.11-dev 08:24:31 ->
+    // 08:25:50 (1m 19s), 3.10 08:24:28 -> 08:25:46 (1m 18s).
+    let c = current(&report, "pipeline-duration");
+    assert!(
+        c.starts_with("workflow.yml p50 13s, p95 18s over 3 runs (queue p95 0s); slowest jobs `test (Python 3.8)` 3m 48s, `test (Python 3.11-dev)` 1m 19s, `test (Python 3.10)` 1m 18s"),
+        "{c}"
+    );
+    assert_eq!(state(&report, "ci-success-rate"), "present");
+    assert!(
+        current(&report, "ci-success-rate").starts_with("3 of 3 runs succeeded"),
+        "{}",
+        current(&report, "ci-success-rate")
+    );
+    // No delivery job and no deployment in the window; no workflow scans.
+    assert_eq!(state(&report, "deployment-outcomes"), "not-applicable");
+    assert_eq!(state(&report, "scan-coverage"), "missing");
+}
+
+#[test]
+fn a_recorded_failure_counts_against_the_success_rate() {
+    // RECORDED (hub4j, 2024): 5 push runs of one commit in 2023, one failed, and a dispatch in
+    // 2024; one page, no Link header.
+    let runs = http(
+        "200 OK",
+        recorded_headers("core 200, classic PAT, 2025"),
+        &response("workflow-runs-get.200.push-failure.json"),
+    );
+    let server = recorded_lists(vec![runs], Vec::new());
+    let wf = |name: &str| {
+        format!(
+            "name: {name}\non:\n  push:\n  pull_request:\n  workflow_dispatch:\npermissions:\n  contents: read\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
+        )
+    };
+    let files: Vec<(String, String)> = [
+        ("fast-workflow.yml", "Fast workflow"),
+        ("slow-workflow.yml", "Slow workflow"),
+        ("failing-workflow.yml", "Failing workflow"),
+        ("artifacts-workflow.yml", "Artifacts workflow"),
+        ("startup-failure-workflow.yml", "Broken Workflow"),
+    ]
+    .iter()
+    .map(|(f, n)| (f.to_string(), wf(n)))
+    .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .collect();
+    let report = replay_audit(&files, &server, "2024-02-09T12:00:00Z", "120d");
+    // By hand: 6 completed runs, 5 `success`, 1 `failure` (failing-workflow.yml) = 83.3 %.
+    let rate = metric(&report, "ci-success-rate", "success-rate", "all");
+    assert!(
+        rate.is_some_and(|r| (r - 500.0 / 6.0).abs() < 1e-9),
+        "{rate:?}"
+    );
+    assert_eq!(
+        metric(
+            &report,
+            "ci-success-rate",
+            "success-rate",
+            "failing-workflow.yml"
+        ),
+        Some(0.0)
+    );
+    assert_eq!(state(&report, "ci-success-rate"), "partial");
+    let c = current(&report, "ci-success-rate");
+    assert!(c.starts_with("5 of 6 runs succeeded"), "{c}");
+    // The failed run is the evidence.
+    let links = row(&report, "ci-success-rate")["links"].to_string();
+    assert!(
+        links.contains(
+            "https://github.com/hub4j-test-org/GHWorkflowRunTest/actions/runs/6804432018"
+        ),
+        "{links}"
+    );
+    // fast-workflow.yml: 21:53:13 -> 21:53:29 (16 s) and 10:10:18 -> 10:10:59 (41 s): p50 16 s,
+    // p95 41 s. slow-workflow.yml: 21:53:13 -> 21:58:27 (5m 14s).
+    assert_eq!(
+        metric(
+            &report,
+            "pipeline-duration",
+            "p95-duration",
+            "fast-workflow.yml"
+        ),
+        Some(41.0)
+    );
+    assert_eq!(
+        metric(
+            &report,
+            "pipeline-duration",
+            "p50-duration",
+            "slow-workflow.yml"
+        ),
+        Some(314.0)
+    );
 }
