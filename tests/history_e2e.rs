@@ -311,6 +311,25 @@ fn a_busy_month_is_measured_in_under_40_requests() {
             "{wf}"
         );
     }
+    // Queue time of ci.yml's first attempts: 5·(1 + i mod 4) s on push i, less the 3 re-run
+    // pushes (120, 245, 470), and 5 s on the 4 dispatches: 131 at 5 s, 127 at 10 s, 126 at
+    // 15 s, 127 at 20 s (511). p50 = rank 256 → 10 s; p95 = rank 486 → 20 s.
+    let queue: Vec<i64> = s
+        .runs
+        .iter()
+        .filter(|r| r.workflow == "ci.yml" && r.attempt == 1)
+        .map(|r| r.started - r.created)
+        .collect();
+    assert_eq!(queue.len(), 511);
+    assert_eq!(nearest_rank(queue.clone(), 50), 10);
+    assert_eq!(
+        metric(&report, "pipeline-duration", "p50-queue", "ci.yml"),
+        Some(10.0)
+    );
+    assert_eq!(
+        metric(&report, "pipeline-duration", "p95-queue", "ci.yml"),
+        Some(nearest_rank(queue, 95) as f64)
+    );
     let c = current(&report, "pipeline-duration");
     assert!(
         c.contains("ci.yml p50 10m, p95 15m over 514 runs (queue p95 20s); slowest jobs `test (3.12)`")
@@ -1162,4 +1181,66 @@ fn a_recorded_failure_counts_against_the_success_rate() {
         ),
         Some(314.0)
     );
+}
+
+#[test]
+fn passing_faults_cost_a_request_each_and_change_no_number() {
+    let ws = workspace();
+    let clean_server = serve(|_| None);
+    let clean = json_audit(ws.path(), &clean_server, &[]);
+    let (runs, approvals, statuses) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    // Each fault once: the 3rd runs page is rate-limited for a second (429, the recorded
+    // secondary-limit headers and body with retry-after cut from 60 to 1), the 7th hangs past
+    // the 5 s timeout, the first approvals request gets a 503, the first statuses request a
+    // closed connection.
+    let server = serve(move |seen| {
+        if let Some(n) = nth(&runs, seen, "/actions/runs?") {
+            return match n {
+                3 => Some(http(
+                    "429 Too Many Requests",
+                    with(
+                        recorded_headers("secondary rate limit 403, HTTP/2"),
+                        "retry-after",
+                        "1",
+                    ),
+                    &response("rate-limit.403.secondary.json"),
+                )),
+                7 => Some(Reply::Hang(Duration::from_secs(7))),
+                _ => None,
+            };
+        }
+        if nth(&approvals, seen, "/approvals") == Some(1) {
+            return Some(http(
+                "503 Service Unavailable",
+                vec![("Content-Type".into(), "application/json".into())],
+                "{\"message\":\"Service Unavailable\"}",
+            ));
+        }
+        (nth(&statuses, seen, "/statuses") == Some(1)).then_some(Reply::Close)
+    });
+    let report = json_audit(ws.path(), &server, &["--history-budget", "45"]);
+    // 37 requests of the clean month and one more for each fault.
+    assert_eq!(history_requests(&server, true).len(), 41);
+    assert_eq!(report["assessment"]["measured"]["requests"], 41);
+    assert_eq!(
+        report["assessment"]["measured"]["not_covered"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        report["assessment"]["measured"]["metrics"],
+        clean["assessment"]["measured"]["metrics"]
+    );
+    for c in [
+        "pipeline-duration",
+        "ci-success-rate",
+        "deployment-outcomes",
+        "approval-compliance",
+        "scan-coverage",
+    ] {
+        assert_eq!(row(&report, c), row(&clean, c), "{c}");
+    }
 }

@@ -258,6 +258,18 @@ fn pipeline_duration(f: &Facts, t: &Targets, out: &mut Vec<Metric>) -> RowFill {
         );
         m.worst = d.slowest.as_ref().map(|(r, _)| r.url.clone());
         out.push(m);
+        if let Some(q) = d.queue_p50 {
+            out.push(metric(
+                C,
+                "p50-queue",
+                &d.workflow,
+                Some(q as f64),
+                Unit::Seconds,
+                None,
+                d.queue_runs,
+                complete,
+            ));
+        }
         if let Some(q) = d.queue_p95 {
             out.push(metric(
                 C,
@@ -451,9 +463,14 @@ fn without_deliveries(component: &'static str, f: &Facts) -> Option<RowFill> {
             Vec::new(),
         ));
     }
-    f.deliveries_unreadable
-        .as_ref()
-        .map(|why| fill(component, State::Unknown, format!("not read: {why}"), Vec::new()))
+    f.deliveries_unreadable.as_ref().map(|why| {
+        fill(
+            component,
+            State::Unknown,
+            format!("not read: {why}"),
+            Vec::new(),
+        )
+    })
 }
 
 fn deployment_outcomes(f: &Facts, t: &Targets, out: &mut Vec<Metric>) -> RowFill {
