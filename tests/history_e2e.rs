@@ -1244,3 +1244,66 @@ fn passing_faults_cost_a_request_each_and_change_no_number() {
         assert_eq!(row(&report, c), row(&clean, c), "{c}");
     }
 }
+
+#[test]
+fn listed_items_without_their_fields_are_left_out_and_said() {
+    let ws = workspace();
+    let scenario = Arc::new(Scenario::build());
+    let s = scenario.clone();
+    let first = Arc::new(AtomicUsize::new(0));
+    // The first runs page loses the `created_at` of its first run and the `id` of its second;
+    // every statuses list loses the `state` of its newest status.
+    let server = serve(move |seen| {
+        let runs_page = seen.path.contains("/actions/runs?");
+        let statuses = seen.path.contains("/statuses");
+        if !(statuses || runs_page && nth(&first, seen, "/actions/runs?") == Some(1)) {
+            return None;
+        }
+        let Some(Reply::Http {
+            status,
+            headers,
+            body,
+        }) = s.reply(seen)
+        else {
+            return None;
+        };
+        let mut v: Value = serde_json::from_str(&body).expect("json");
+        if runs_page {
+            v["workflow_runs"][0].as_object_mut()?.remove("created_at");
+            v["workflow_runs"][1].as_object_mut()?.remove("id");
+        } else {
+            v[0].as_object_mut()?.remove("state");
+        }
+        Some(Reply::Http {
+            status,
+            headers,
+            body: v.to_string(),
+        })
+    });
+    let report = json_audit(ws.path(), &server, &[]);
+    let m = &report["assessment"]["measured"];
+    assert_eq!(m["runs"], 1062);
+    let not_covered = m["not_covered"].to_string();
+    assert!(
+        not_covered.contains(
+            "2 run(s) GitHub listed without an id or a readable created_at/updated_at were left out"
+        ) && not_covered.contains("3 deployment status list(s): 1 status(es) without the fields"),
+        "{not_covered}"
+    );
+    for c in ["pipeline-duration", "ci-success-rate", "scan-coverage"] {
+        assert_eq!(state(&report, c), "partial", "{c}");
+        assert!(
+            current(&report, c).contains("partial history: 2 run(s) GitHub listed without"),
+            "{c}: {}",
+            current(&report, c)
+        );
+    }
+    // The failed production deployment's statuses were not read: it is not counted as
+    // succeeded or failed, and the row says so.
+    let c = current(&report, "deployment-outcomes");
+    assert!(
+        c.starts_with("production: 9 deliveries, 8 succeeded (100 %)") && c.contains("1 not read"),
+        "{c}"
+    );
+    assert_eq!(state(&report, "deployment-outcomes"), "partial");
+}

@@ -171,6 +171,7 @@ fn runs(
     listed: &mut Listed,
 ) {
     let mut seen = std::collections::BTreeSet::new();
+    let mut unreadable = 0;
     let mut upper = window.until;
     let mut first_page = true;
     'queries: loop {
@@ -205,6 +206,7 @@ fn runs(
             query_total = query_total.or(total);
             let page = model::runs(&body);
             in_query += page.items.len() + page.skipped;
+            unreadable += page.skipped;
             for run in page.items {
                 if seen.insert(run.id) {
                     h.runs.push(run);
@@ -237,16 +239,23 @@ fn runs(
     }
     h.runs
         .sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+    if unreadable > 0 && h.runs_complete.is_ok() {
+        h.runs_complete = Err(format!(
+            "{unreadable} run(s) GitHub listed without an id or a readable created_at/updated_at were left out"
+        ));
+    }
 }
 
 fn deployments(r: &mut Reader<'_>, base: &str, window: Window, h: &mut History) {
     let mut out = Vec::new();
     let mut next = Some(format!("{base}/deployments?per_page=100"));
     let mut first = true;
+    let mut unreadable = 0;
     while let Some(path) = next.take() {
         match r.get(&path, DEPLOYMENTS) {
             Ok((body, link)) => {
                 let page = model::deployments(&body);
+                unreadable += page.skipped;
                 let reached_start = page.items.iter().any(|d| d.created < window.since);
                 out.extend(
                     page.items
@@ -271,6 +280,11 @@ fn deployments(r: &mut Reader<'_>, base: &str, window: Window, h: &mut History) 
     }
     out.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
     h.deployments = Ok(out);
+    if unreadable > 0 && h.deployments_complete.is_ok() {
+        h.deployments_complete = Err(format!(
+            "{unreadable} deployment(s) GitHub listed without an id, environment or readable created_at were left out"
+        ));
+    }
 }
 
 /// Every page of a list (`{"environments": [...]}` bodies are passed whole).
@@ -296,13 +310,13 @@ pub fn details(r: &mut Reader<'_>, repository: &str, chosen: &[Detail], h: &mut 
                         &format!("{base}/deployments/{id}/statuses?per_page=100"),
                         DEPLOYMENTS,
                     )
-                    .map(|(v, _)| model::statuses(&v).items);
+                    .and_then(|(v, _)| model::statuses(&v).whole("status(es)"));
                 h.statuses.insert(id, got);
             }
             Detail::Approvals(run) => {
                 let got = r
                     .get(&format!("{base}/actions/runs/{run}/approvals"), ACTIONS)
-                    .map(|(v, _)| model::approvals(&v).items);
+                    .and_then(|(v, _)| model::approvals(&v).whole("approval(s)"));
                 h.approvals.insert(run, got);
             }
             Detail::Jobs(run, attempt) => {
@@ -310,7 +324,9 @@ pub fn details(r: &mut Reader<'_>, repository: &str, chosen: &[Detail], h: &mut 
                     Some(a) => format!("{base}/actions/runs/{run}/attempts/{a}/jobs?per_page=100"),
                     None => format!("{base}/actions/runs/{run}/jobs?per_page=100"),
                 };
-                let got = r.get(&path, ACTIONS).map(|(v, _)| model::jobs(&v).items);
+                let got = r
+                    .get(&path, ACTIONS)
+                    .and_then(|(v, _)| model::jobs(&v).whole("job(s)"));
                 h.jobs.insert((run, attempt), got);
             }
         }

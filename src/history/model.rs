@@ -140,6 +140,19 @@ pub struct Parsed<T> {
     pub skipped: usize,
 }
 
+impl<T> Parsed<T> {
+    /// All the items, or why not: a list with an item left out is not read, since the item
+    /// left out may be the one that decides (a deployment's `failure` status, a failed job).
+    pub fn whole(self, what: &str) -> Result<Vec<T>, String> {
+        match self.skipped {
+            0 => Ok(self.items),
+            n => Err(format!(
+                "{n} {what} without the fields they are read by (GitHub's answer is not of the documented shape)"
+            )),
+        }
+    }
+}
+
 fn s(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
@@ -395,6 +408,14 @@ mod tests {
         ]});
         let p = runs(&body);
         assert_eq!((p.items.len(), p.skipped), (1, 2));
+        assert_eq!(
+            p.whole("run(s)").map(|r| r.len()),
+            Err("2 run(s) without the fields they are read by (GitHub's answer is not of the documented shape)".into())
+        );
+        let ok = statuses(
+            &serde_json::json!([{"state": "success", "created_at": "2024-01-01T00:00:00Z"}]),
+        );
+        assert_eq!(ok.whole("status(es)").map(|s| s.len()), Ok(1));
         assert_eq!(runs(&serde_json::json!({"message": "x"})).items.len(), 0);
     }
 }
