@@ -47,7 +47,7 @@ use serde_json::Value;
 
 use history_scenario::{OWNER_REPO, Scenario, UNTIL_TEXT};
 use support::fake_github::{
-    Reply, Route, Seen, Server, answer, http, recorded_headers, response, route, with,
+    Reply, Route, Seen, Server, answer, header_set, http, recorded_headers, response, route, with,
 };
 
 const TOKEN: &str = "ghp_historyFakeToken0123456789abcdefABCD";
@@ -764,11 +764,7 @@ fn conditional_requests_reuse_unchanged_answers() {
         if !again.load(Ordering::SeqCst) {
             return None;
         }
-        let sent = seen.head.lines().find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case("if-none-match")
-                .then(|| v.trim().to_string())
-        })?;
+        let sent = seen.header("if-none-match")?;
         let Reply::Http { headers, .. } = scenario.reply(seen)? else {
             return None;
         };
@@ -825,35 +821,12 @@ fn conditional_requests_reuse_unchanged_answers() {
 /// The recorded `304 Not Modified` headers of `GET /repos/{o}/{r}` (2023), without the framing
 /// headers this server writes itself.
 fn not_modified_headers() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(format!(
-        "{}github-contract/headers/conditional-304-header-sets.json",
-        support::DATA
-    ))
-    .expect("header sets");
-    let all: Value = serde_json::from_str(&text).expect("json");
-    let set = all["sets"]
-        .as_array()
-        .and_then(|sets| {
-            sets.iter().find(|s| {
-                s["status"] == 304
-                    && s["label"]
-                        .as_str()
-                        .is_some_and(|l| l.starts_with("304 Not Modified for the request above"))
-            })
-        })
-        .expect("recorded 304 set");
-    set["headers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
-        .filter(|(n, _)| {
-            !matches!(
-                n.to_ascii_lowercase().as_str(),
-                "content-length" | "transfer-encoding" | "connection"
-            )
-        })
-        .collect()
+    header_set("conditional-304-header-sets.json", |s| {
+        s["status"] == 304
+            && s["label"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("304 Not Modified for the request above"))
+    })
 }
 
 #[test]
@@ -893,27 +866,8 @@ const REPLAY_REPO: &str = "octo-org/replay";
 /// A recorded header set of `headers/pagination-link-header-sets.json`, by its label, with the
 /// `Link` targets moved from `https://api.github.com` to the server that answers (`host`).
 fn pagination_headers(label: &str, host: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(format!(
-        "{}github-contract/headers/pagination-link-header-sets.json",
-        support::DATA
-    ))
-    .expect("header sets");
-    let all: Value = serde_json::from_str(&text).expect("json");
-    let set = all["sets"]
-        .as_array()
-        .and_then(|sets| sets.iter().find(|s| s["label"] == label))
-        .unwrap_or_else(|| panic!("no header set {label}"));
-    set["headers"]
-        .as_array()
+    header_set("pagination-link-header-sets.json", |s| s["label"] == label)
         .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p[0].as_str()?.to_string(), p[1].as_str()?.to_string())))
-        .filter(|(n, _)| {
-            !matches!(
-                n.to_ascii_lowercase().as_str(),
-                "content-length" | "transfer-encoding" | "connection"
-            )
-        })
         .map(|(n, v)| {
             let v = if n.eq_ignore_ascii_case("link") {
                 v.replace("https://api.github.com", &format!("http://{host}"))
@@ -926,13 +880,7 @@ fn pagination_headers(label: &str, host: &str) -> Vec<(String, String)> {
 }
 
 fn host(seen: &Seen) -> String {
-    seen.head
-        .lines()
-        .find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case("host").then(|| v.trim().to_string())
-        })
-        .unwrap_or_default()
+    seen.header("host").unwrap_or_default()
 }
 
 /// The lists every history reads, answered with recorded bodies: the repository (default

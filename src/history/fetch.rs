@@ -97,17 +97,9 @@ impl<'c> Reader<'c> {
     }
 }
 
-/// `value` as one query-string value.
+/// `value` as one query-string value (unreserved characters kept, everything else escaped).
 fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::settings::fetch::encode_segment(value)
 }
 
 /// The lists of the window, read into `h`; returns the branch read (`None`: it could not be

@@ -285,8 +285,9 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
     }
 }
 
-/// A branch name as one path segment: GitHub branch names may hold `/`.
-fn encode_segment(s: &str) -> String {
+/// A branch name as one path segment (or any value as one query-string value): GitHub branch
+/// names may hold `/`.
+pub(crate) fn encode_segment(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

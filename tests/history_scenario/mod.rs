@@ -612,14 +612,7 @@ impl Scenario {
 
     /// The reply to one request, as GitHub would give it (`None`: no such path).
     pub fn reply(&self, seen: &Seen) -> Option<Reply> {
-        let host = seen
-            .head
-            .lines()
-            .find_map(|l| {
-                let (n, v) = l.split_once(':')?;
-                n.eq_ignore_ascii_case("host").then(|| v.trim().to_string())
-            })
-            .unwrap_or_default();
+        let host = seen.header("host").unwrap_or_default();
         let (path, query) = seen.path.split_once('?').unwrap_or((&seen.path, ""));
         let q = |key: &str| -> Option<String> {
             query.split('&').find_map(|p| {

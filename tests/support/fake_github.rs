@@ -27,18 +27,20 @@ pub fn response(name: &str) -> String {
 /// A recorded header set, by part of its label, without the framing headers (this server sends
 /// uncompressed bodies with its own Content-Length).
 pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(format!(
-        "{DATA}github-contract/headers/recorded-header-sets.json"
-    ))
-    .expect("header sets");
+    header_set("recorded-header-sets.json", |s| {
+        s["label"].as_str().is_some_and(|l| l.contains(label_part))
+    })
+}
+
+/// The first set of `headers/<file>` that `pick` accepts, without the framing headers.
+pub fn header_set(file: &str, pick: impl Fn(&Value) -> bool) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(format!("{DATA}github-contract/headers/{file}"))
+        .expect("header sets");
     let all: Value = serde_json::from_str(&text).expect("json");
     let set = all["sets"]
         .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["label"].as_str().is_some_and(|l| l.contains(label_part)))
-        })
-        .expect("header set");
+        .and_then(|s| s.iter().find(|s| pick(s)))
+        .unwrap_or_else(|| panic!("no such header set in {file}"));
     set["headers"]
         .as_array()
         .expect("headers")
@@ -104,6 +106,18 @@ pub struct Seen {
     pub path: String,
     pub head: String,
     pub body: Vec<u8>,
+}
+
+impl Seen {
+    /// A request header's value (the first of that name, any case).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
 }
 
 /// One scripted route: `method` and `path` (without the query string; `*` matches any path of
