@@ -1255,3 +1255,29 @@ fn listed_items_without_their_fields_are_left_out_and_said() {
     );
     assert_eq!(state(&report, "deployment-outcomes"), "partial");
 }
+
+#[test]
+fn a_304_nobody_asked_for_is_not_an_empty_history() {
+    let ws = workspace();
+    // The recorded 304 headers, answered to run lists sent without If-None-Match (no cache).
+    let recorded_304 = not_modified_headers();
+    let server = serve(move |seen| {
+        (seen.path.contains("/actions/runs?") && seen.header("if-none-match").is_none()).then(
+            || Reply::Http {
+                status: "304 Not Modified",
+                headers: recorded_304.clone(),
+                body: String::new(),
+            },
+        )
+    });
+    let report = json_audit(ws.path(), &server, &[]);
+    assert_eq!(report["assessment"]["measured"]["runs"], 0);
+    for c in ["pipeline-duration", "ci-success-rate", "scan-coverage"] {
+        assert_eq!(state(&report, c), "unknown", "{c}");
+        let why = current(&report, c);
+        assert!(
+            why.starts_with("not read: ") && why.contains("HTTP 304"),
+            "{c}: {why}"
+        );
+    }
+}

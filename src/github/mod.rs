@@ -476,6 +476,9 @@ impl Client {
     ) -> Result<Response, GithubError> {
         let url = self.url(method, path)?;
         let shown = shown_path(path, &self.opts.api_url);
+        let conditional = extra
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("if-none-match"));
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let network = &self.opts.network;
         let deadline = |attempts: u32| GithubError::Deadline {
@@ -507,6 +510,13 @@ impl Client {
             }
             let mut not_received = false;
             let step = match self.once(method, &url, payload.as_deref(), extra) {
+                // The answer to a conditional request: the body read earlier is still current.
+                // Unasked for, a 304 is judged like any other status.
+                Ok(raw) if raw.status == 304 && conditional => Step::Done(Response {
+                    status: raw.status,
+                    headers: raw.headers,
+                    body: Value::Null,
+                }),
                 Ok(raw) => judge(method, &shown, raw, attempt, &self.opts, now_epoch()),
                 Err((detail, unsent)) => {
                     not_received = unsent;
@@ -688,14 +698,6 @@ fn judge(
     now: u64,
 ) -> Step {
     let status = raw.status;
-    // Only a conditional request is answered 304: the body read earlier is still current.
-    if status == 304 {
-        return Step::Done(Response {
-            status,
-            headers: raw.headers,
-            body: Value::Null,
-        });
-    }
     if (200..300).contains(&status) {
         if raw.body.iter().all(u8::is_ascii_whitespace) {
             return Step::Done(Response {
