@@ -103,7 +103,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
     out
 }
 
-fn state_icon(s: State) -> &'static str {
+pub(super) fn state_icon(s: State) -> &'static str {
     match s {
         State::Present => "✅ present",
         State::Partial => "⚠️ partial",
@@ -313,7 +313,7 @@ fn serde_plain<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Text for a table cell: no line breaks, no column separators.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     inline(s).replace('|', "\\|")
 }
 
@@ -336,6 +336,6 @@ fn inline(s: &str) -> String {
 }
 
 /// Text inside a code span cannot contain a backtick.
-fn escape_code(s: &str) -> String {
+pub(super) fn escape_code(s: &str) -> String {
     s.replace('`', "'")
 }

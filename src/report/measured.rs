@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::assess::{Assessment, State};
+use super::markdown::{cell, escape_code, state_icon};
+use crate::assess::Assessment;
 use crate::measured::{Measured, Metric};
 
 /// The numbers of one row for its line: those held to a target and a few that matter at a
@@ -67,16 +68,6 @@ fn label(name: &str) -> &str {
     }
 }
 
-fn icon(s: State) -> &'static str {
-    match s {
-        State::Present => "✅",
-        State::Partial => "⚠️",
-        State::Missing => "❌",
-        State::Unknown => "❔",
-        State::NotApplicable => "➖",
-    }
-}
-
 /// The table for one assessment; empty when its history was not read.
 pub fn markdown(a: &Assessment) -> String {
     let Some(m) = &a.measured else {
@@ -86,7 +77,7 @@ pub fn markdown(a: &Assessment) -> String {
     let _ = writeln!(
         out,
         "## Measured — `{}` from {} to {}\n",
-        code(&m.branch),
+        escape_code(&m.branch),
         day(&m.since),
         day(&m.until)
     );
@@ -104,13 +95,16 @@ pub fn markdown(a: &Assessment) -> String {
         let worst = row
             .links
             .first()
-            .filter(|l| l.starts_with("https://"))
+            // A link GitHub gave; one that could end the link or the cell is not shown.
+            .filter(|l| {
+                l.starts_with("https://")
+                    && !l.contains(|c: char| c.is_whitespace() || "()<>[]|`".contains(c))
+            })
             .map_or("—".to_string(), |l| format!("[run]({l})"));
         let _ = writeln!(
             out,
-            "| `{component}` | {} {} | {value} | {worst} |",
-            icon(row.state),
-            row.state.as_str()
+            "| `{component}` | {} | {value} | {worst} |",
+            state_icon(row.state)
         );
     }
     let _ = writeln!(out, "\n{}", cell(&closing(m)));
@@ -171,17 +165,6 @@ fn day(rfc3339: &str) -> String {
         (Some(d), Some(t)) => format!("{d} {t} UTC"),
         _ => rfc3339.to_string(),
     }
-}
-
-fn code(s: &str) -> String {
-    s.replace('`', "'")
-}
-
-fn cell(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -289,5 +272,41 @@ mod tests {
         // Nothing measured, nothing shown.
         let plain = crate::assess::assess(&crate::inventory::Inventory::default(), &[]);
         assert_eq!(markdown(&plain), "");
+    }
+    #[test]
+    fn a_worst_run_is_linked_only_when_its_address_cannot_break_the_table() {
+        use crate::assess::State;
+        use crate::history::rows::RowFill;
+        let fill = |component, link: &str| RowFill {
+            component,
+            weight: 1,
+            state: State::Partial,
+            current: "x".into(),
+            target: "t",
+            links: vec![link.to_string()],
+        };
+        let mut a = crate::assess::assess(&crate::inventory::Inventory::default(), &[]);
+        let outcome = crate::history::HistoryOutcome {
+            rows: vec![
+                fill("ci-success-rate", "https://github.com/o/r/actions/runs/7"),
+                fill("scan-coverage", "https://x.example/a) | [y](https://z"),
+            ],
+            measured: Some(Measured {
+                branch: "ma`in".into(),
+                ..Measured::default()
+            }),
+            offline_reason: None,
+        };
+        crate::history::apply(&mut a, &outcome);
+        let md = markdown(&a);
+        assert!(md.starts_with("## Measured — `ma'in`"), "{md}");
+        assert!(
+            md.contains("| `ci-success-rate` | ⚠️ partial | x | [run](https://github.com/o/r/actions/runs/7) |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `scan-coverage` | ⚠️ partial | x | — |"),
+            "{md}"
+        );
     }
 }
