@@ -1281,3 +1281,41 @@ fn a_304_nobody_asked_for_is_not_an_empty_history() {
         );
     }
 }
+
+#[test]
+fn past_max_runs_the_numbers_are_over_the_newest_runs_and_said_partial() {
+    let ws = workspace();
+    let server = serve(|_| None);
+    let report = json_audit(ws.path(), &server, &["--history-max-runs", "250"]);
+    let s = Scenario::build();
+    let oldest_read = s.runs_between(history_scenario::SINCE, history_scenario::UNTIL)[249].created;
+    let m = &report["assessment"]["measured"];
+    assert_eq!(m["runs"], 250);
+    assert_eq!(m["runs_in_window"], 1064);
+    let why = format!(
+        "runs created before {} not read: max-runs 250",
+        history_scenario::rfc3339(oldest_read)
+    );
+    assert!(
+        m["not_covered"].to_string().contains(&why),
+        "{}",
+        m["not_covered"]
+    );
+    // 3 pages of 100 were asked for, none after.
+    let requests = history_requests(&server, true);
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.path.contains("/actions/runs?"))
+            .count(),
+        3
+    );
+    for c in ["pipeline-duration", "ci-success-rate", "scan-coverage"] {
+        assert_eq!(state(&report, c), "partial", "{c}");
+        assert!(
+            current(&report, c).ends_with(&format!("partial history: {why}")),
+            "{c}: {}",
+            current(&report, c)
+        );
+    }
+}

@@ -102,13 +102,12 @@ fn encode(value: &str) -> String {
     crate::settings::fetch::encode_segment(value)
 }
 
-/// The lists of the window, read into `h`; returns the branch read (`None`: it could not be
-/// known, and why), GitHub's count of the window's runs, and why the runs stop at `max_runs`.
+/// The lists of the window, read into `h`; returns the branch read (`Err`: it could not be
+/// known, and why) and GitHub's count of the window's runs. Runs past `max_runs` are not
+/// asked for; the history is then incomplete (`History::runs_complete`).
 pub struct Listed {
     pub branch: Read<String>,
     pub runs_in_window: Option<u64>,
-    /// `Some`: the newest `max_runs` runs were read; older ones were not asked for.
-    pub capped: Option<String>,
 }
 
 pub fn lists(
@@ -133,7 +132,6 @@ pub fn lists(
     let mut listed = Listed {
         branch: branch.clone(),
         runs_in_window: None,
-        capped: None,
     };
     match &branch {
         Ok(b) => runs(r, &base, b, window, max_runs, h, &mut listed),
@@ -205,11 +203,17 @@ fn runs(
                 }
             }
             if h.runs.len() >= max_runs {
+                // More of the window is left when this page held more than the limit takes,
+                // or GitHub lists more than was read.
+                let more = h.runs.len() > max_runs
+                    || link.is_some()
+                    || query_total.is_some_and(|t| t as usize > in_query);
                 h.runs
                     .sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
                 h.runs.truncate(max_runs);
-                if let Some(oldest) = h.runs.last() {
-                    listed.capped = Some(format!(
+                if more && let Some(oldest) = h.runs.last() {
+                    // The numbers are over the newest runs only: the history is partial.
+                    h.runs_complete = Err(format!(
                         "runs created before {} not read: max-runs {max_runs}",
                         rfc3339(oldest.created)
                     ));

@@ -240,7 +240,6 @@ pub fn analyze(analysis: &RepoAnalysis<'_>, mode: &HistoryMode) -> HistoryOutcom
         not_covered.push(format!("the default branch: {why}"));
     }
     not_covered.extend(h.runs_complete.as_ref().err().cloned());
-    not_covered.extend(listed.capped.clone());
     not_covered.extend(
         h.deployments
             .as_ref()
