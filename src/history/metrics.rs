@@ -8,7 +8,7 @@
 //! - durations are whole seconds between two of GitHub's timestamps;
 //! - what was not read is counted as not read, never filled in.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::model::{Approval, Deployment, Job, Run, Status};
 use super::roles::Role;
@@ -803,14 +803,6 @@ pub fn commit_times(runs: &[Run]) -> BTreeMap<&str, i64> {
 /// The first 7 characters of a commit SHA.
 pub fn short(sha: &str) -> &str {
     sha.get(..7).unwrap_or(sha)
-}
-
-/// Workflow files seen in runs that no role covers (removed workflows, GitHub's dynamic ones).
-pub fn unknown_workflows(runs: &[Run], roles: &[Role], window: Window) -> BTreeSet<String> {
-    runs.iter()
-        .filter(|r| window.contains(r.created) && !roles.iter().any(|role| role.matches(r)))
-        .map(Run::workflow)
-        .collect()
 }
 
 #[cfg(test)]
