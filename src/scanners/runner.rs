@@ -1090,12 +1090,16 @@ mod tests {
     #[test]
     fn a_child_that_escapes_the_group_cannot_hold_the_run() {
         // A new session is out of reach of the group kill; it keeps the pipe open for 120 s.
-        let started = Instant::now();
-        let p = sh(
-            "setsid sleep 120 &\necho started",
-            1000,
-            Duration::from_secs(5),
+        // The tool ends only once its child has left the group (a busy machine could otherwise
+        // kill the child before `setsid` ran).
+        let flag = tempfile::NamedTempFile::new().expect("temp file");
+        let script = format!(
+            "setsid sh -c 'echo > \"$0\"; exec sleep 120' '{f}' &\n\
+             while [ ! -s '{f}' ]; do sleep 0.05; done\necho started",
+            f = flag.path().display()
         );
+        let started = Instant::now();
+        let p = sh(&script, 1000, Duration::from_secs(10));
         let elapsed = started.elapsed();
         assert!(
             matches!(p.ended, Ended::Exited(0)),
