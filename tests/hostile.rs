@@ -738,6 +738,35 @@ fn the_sarif_and_summary_are_written_before_the_network_answers() {
     );
 }
 
+/// A run that fails after its SARIF was written (exit 3: here the SBOM cannot be written, as a
+/// folder is where it goes) rewrites the SARIF to say so, keeping the audit's results.
+#[test]
+fn a_run_that_fails_late_says_so_in_its_sarif() {
+    let dir = repo(&[("requirements.txt", "itsdangerous==2.2.0\n")]);
+    std::fs::create_dir_all(root(&dir).join("ci-guard.cdx.json")).expect("mkdir");
+    let a = action(
+        &dir,
+        "http://127.0.0.1:9",
+        &[
+            ("checks", "workflows"),
+            ("upload", "false"),
+            ("sbom-format", "cyclonedx"),
+        ],
+    );
+    assert_eq!(a.code, 3, "{}\n{}", a.stdout, a.stderr);
+    let log = sarif_of(&dir);
+    let (ok, notes) = invocation(&log);
+    assert!(!ok, "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "error: ci-guard did not complete: cannot write the SBOM file ci-guard.cdx.json"
+        )),
+        "{notes:?}"
+    );
+    let results = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+    assert!(results > 0, "the audit's results are kept: {log}");
+}
+
 /// Paths the action is given stay in the workspace: each way out is refused with the input's
 /// name, and nothing is written there.
 #[test]

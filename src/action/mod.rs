@@ -334,7 +334,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         Err(crate::scanners::ScanFailure::Io(e)) => return failed(3, &e, Some(report)),
     }
     let report = report;
-    let mut io_failed = false;
+    // What could not be written after the audit ran (exit 3); the SARIF then says so too.
+    let mut io_failures: Vec<String> = Vec::new();
 
     let is_new = |f: &crate::finding::Finding| baseline.as_ref().is_none_or(|b| !b.contains(f));
     let is_new_scan = |run: &crate::scanners::model::ToolRun,
@@ -362,13 +363,18 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         console.notice(&note);
     }
     let sarif_bytes = serde_json::to_vec_pretty(&log).unwrap_or_default();
-    if let Err(e) = sinks::write_file(&places.sarif, &sarif_bytes) {
-        console.error(&format!(
-            "cannot write the SARIF file {}: {e}",
-            places.sarif.display()
-        ));
-        io_failed = true;
-    }
+    let sarif_written = match sinks::write_file(&places.sarif, &sarif_bytes) {
+        Ok(()) => true,
+        Err(e) => {
+            let why = format!(
+                "cannot write the SARIF file {}: {e}",
+                places.sarif.display()
+            );
+            console.error(&why);
+            io_failures.push(why);
+            false
+        }
+    };
     let fingerprints_rel = places.fingerprints_rel.clone();
     let fingerprints = baseline::fingerprints_file(report.active(), &report.scans);
     if let Err(e) = sinks::write_file(
@@ -379,10 +385,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         )
         .as_bytes(),
     ) {
-        console.error(&format!(
-            "cannot write the fingerprints file {fingerprints_rel}: {e}"
-        ));
-        io_failed = true;
+        let why = format!("cannot write the fingerprints file {fingerprints_rel}: {e}");
+        console.error(&why);
+        io_failures.push(why);
     }
 
     // After the SARIF, so that nothing the SBOM meets can cost the audit's results.
@@ -402,7 +407,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                 a.sbom_generated_by_ci_guard(format.title(), *components, *unreadable);
             }
         }
-        SbomOutcome::Failed(_) => io_failed = true,
+        SbomOutcome::Failed(why) => io_failures.push(why.clone()),
         SbomOutcome::Off => {}
     }
 
@@ -458,8 +463,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         let md = sinks::fit_summary(&md, &format!("`{}`", inputs.sarif_file));
         // The early summary is replaced: the step's summary file is cut back to where it was.
         if let Err(e) = sinks::replace_from(path, start, &md) {
-            console.error(&format!("cannot write the job summary: {e}"));
-            io_failed = true;
+            let why = format!("cannot write the job summary: {e}");
+            console.error(&why);
+            io_failures.push(why);
         }
     }
 
@@ -503,8 +509,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             ),
         ];
         if let Err(e) = sinks::append(path, &sinks::outputs(&pairs)) {
-            console.error(&format!("cannot write the step outputs: {e}"));
-            io_failed = true;
+            let why = format!("cannot write the step outputs: {e}");
+            console.error(&why);
+            io_failures.push(why);
         }
     }
 
@@ -525,7 +532,17 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             (Some(t), false) => format!("passed (nothing at or above {t})"),
         }
     );
-    if io_failed {
+    if !io_failures.is_empty() {
+        // The SARIF written above said the run succeeded; it did not.
+        if sarif_written {
+            write_failure(
+                &places.sarif,
+                &inputs.category,
+                Some(report),
+                &places.workspace,
+                &io_failures.join("; "),
+            );
+        }
         3
     } else if fails {
         1
