@@ -33,7 +33,7 @@ use std::sync::Arc;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
-use self::sinks::Annotations;
+use crate::report::github::Annotations;
 
 /// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
 #[derive(Clone, Debug)]
@@ -292,7 +292,12 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     // Its failure is said when the complete one is written (same file, same reasons).
     let _ = write_sarif(&places.sarif, &first, &inputs.category);
     if let (Some(path), Some(_)) = (&runner.step_summary, summary_start) {
-        let mut md = report::markdown::render(&first, inputs.fail_on, &links(runner));
+        // No `ci-guard fix` preview yet: it reads the tree again, which waits for the end.
+        let options = report::markdown::Options {
+            links: links(runner),
+            fix: None,
+        };
+        let mut md = report::markdown::render(&first, inputs.fail_on, &options);
         md.push_str(
             "\n> Written before the GitHub API and the scanners were asked: this summary is \
              replaced when the run ends.\n",
@@ -315,9 +320,6 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     };
     match run_scanners(inputs, &places, &network) {
         Ok(runs) if !runs.is_empty() => {
-            for a in &mut report.assessments {
-                a.scans_run_by_ci_guard(&runs);
-            }
             for r in &runs {
                 match r.status {
                     crate::scanners::model::RunStatus::Failed { .. }
@@ -327,7 +329,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     _ => {}
                 }
             }
-            report.scans = runs;
+            report.add_scans(runs);
         }
         Ok(_) => {}
         Err(crate::scanners::ScanFailure::Usage(e)) => return failed(2, &e, Some(report)),
@@ -393,7 +395,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     // After the SARIF, so that nothing the SBOM meets can cost the audit's results.
     let mut report = report;
     let sbom = match (inputs.sbom_format, &places.sbom) {
-        (Some(format), Some(path)) => write_sbom(inputs, format, &places.root, path, &console),
+        (Some(format), Some(path)) => write_sbom(
+            inputs,
+            format,
+            runner.repository.as_deref(),
+            &places.root,
+            path,
+            &console,
+        ),
         _ => SbomOutcome::Off,
     };
     match &sbom {
@@ -448,7 +457,11 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     let fails = report.fails(inputs.fail_on);
     if let (Some(path), Some(start)) = (&runner.step_summary, summary_start) {
-        let mut md = report::markdown::render(&report, inputs.fail_on, &links(runner));
+        let options = report::markdown::Options {
+            links: links(runner),
+            fix: crate::fix::preview(std::slice::from_ref(&places.root)),
+        };
+        let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
             inputs,
@@ -553,18 +566,11 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
 /// Links from the summary to the files at the audited commit, when the runner says which.
 fn links(runner: &Runner) -> report::markdown::Links {
-    report::markdown::Links {
-        blob_base: match (&runner.repository, &runner.sha) {
-            (Some(repo), Some(sha)) => Some(format!(
-                "{}/{repo}/blob/{sha}/",
-                runner
-                    .server_url
-                    .as_deref()
-                    .unwrap_or("https://github.com")
-                    .trim_end_matches('/')
-            )),
-            _ => None,
-        },
+    match (&runner.repository, &runner.sha) {
+        (Some(repo), Some(sha)) => {
+            report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
+        }
+        _ => report::markdown::Links::default(),
     }
 }
 
@@ -688,6 +694,7 @@ enum SbomOutcome {
 fn write_sbom(
     inputs: &Inputs,
     format: SbomFormat,
+    repository: Option<&str>,
     root: &Path,
     out: &Path,
     console: &Console,
@@ -709,7 +716,12 @@ fn write_sbom(
             return SbomOutcome::Failed(why);
         }
     };
-    let inventory = sbom::collect(&ws);
+    let mut inventory = sbom::collect(&ws);
+    // The repository, not the folder it was checked out to (`/github/workspace` in the
+    // action's container).
+    if let Some(repo) = repository {
+        inventory.root_name = repo.to_string();
+    }
     for e in &inventory.errors {
         lockfile_warning(console, e);
     }
@@ -942,7 +954,7 @@ fn this_run(
     fingerprints: &str,
     sbom: &SbomOutcome,
 ) {
-    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
+    md.push_str("\n### This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
         Some(t) => format!("fails on findings at or above **{t}**"),
         None => "off (`fail-on: none`)".into(),
@@ -975,7 +987,7 @@ fn this_run(
                 "{}; {} more not shown (GitHub shows {} per kind and step): see the findings above",
                 shown.join(", "),
                 a.hidden(),
-                sinks::ANNOTATIONS_PER_KIND
+                crate::report::github::ANNOTATIONS_PER_KIND
             )
         } else {
             shown.join(", ")
