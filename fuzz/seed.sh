@@ -5,6 +5,10 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 corpus="${CORPUS:-$here/../../shared/corpus}"
 mkdir -p "$here/corpus/workflow" "$here/corpus/config" "$here/corpus/yaml"
+# A missing source folder is said, not silently seeded from nothing.
+for d in "$corpus" "${OUTPUTS:-$here/../../shared/scanner-outputs}"; do
+    [ -d "$d" ] || echo "seed.sh: $d is not a folder; its seeds are skipped (set CORPUS / OUTPUTS)" >&2
+done
 
 # Every workflow file and local action of the corpus, named after its repository and path so
 # that files with the same name in different repositories do not overwrite each other.
@@ -62,3 +66,33 @@ for i in "${!tools[@]}"; do
     done)
 done
 echo "scan_parse seeds: $n"
+
+# Lockfile seeds: every lockfile of the corpus, of the repository's own test fixtures and of the
+# real scanner outputs' samples, by the target that reads its format, named after where it came from.
+n=0
+for src in "$corpus" "$here/../tests/fixtures" "$here/../tests/data/scanner-outputs"; do
+    [ -d "$src" ] || continue
+    while IFS= read -r -d '' f; do
+        case "$(basename "$f")" in
+            Cargo.lock) t=cargo_lock ;;
+            package-lock.json | npm-shrinkwrap.json) t=package_lock ;;
+            yarn.lock) t=yarn_lock ;;
+            pnpm-lock.yaml) t=pnpm_lock ;;
+            requirements*.txt) t=requirements_txt ;;
+            poetry.lock) t=poetry_lock ;;
+            Pipfile.lock) t=pipfile_lock ;;
+            uv.lock) t=uv_lock ;;
+            go.sum) t=go_sum ;;
+            go.mod) t=go_mod ;;
+            Gemfile.lock) t=gemfile_lock ;;
+            composer.lock) t=composer_lock ;;
+            *) continue ;;
+        esac
+        rel="${f#"$src"/}"
+        mkdir -p "$here/corpus/$t"
+        cp "$f" "$here/corpus/$t/$(basename "$src")__${rel//\//__}"
+        n=$((n + 1))
+    done < <(find "$src" -type f \( -name '*.lock' -o -name 'package-lock.json' -o -name 'npm-shrinkwrap.json' \
+        -o -name 'pnpm-lock.yaml' -o -name 'requirements*.txt' -o -name 'go.sum' -o -name 'go.mod' \) -print0)
+done
+echo "lockfile seeds: $n"

@@ -11,8 +11,8 @@ use crate::assess::{self, Assessment};
 use crate::config::{Config, ConfigError, Known};
 use crate::finding::{self, Finding, Location, RuleMeta};
 use crate::inventory::Inventory;
-use crate::report::Report;
 use crate::report::line_hash::LineHashes;
+use crate::report::{Notice, Report};
 use crate::rules::{self, invalid_input};
 use crate::workflow::{ModelError, ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::{FileKind, Repository, Workspace, WorkspaceFile};
@@ -31,6 +31,8 @@ pub struct AuditOptions {
     pub settings: crate::settings::SettingsMode,
     /// Run history through the GitHub API (`crate::history`); offline by default.
     pub history: crate::history::HistoryMode,
+    /// `--shellcheck`: run shellcheck on every `run:` script (one process per repository).
+    pub shellcheck: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,14 +106,20 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         .repositories
         .par_iter()
         .zip(configs.par_iter())
-        .map(|(repo, config)| audit_repository(repo, config, &settings, &history))
+        .map(|(repo, config)| audit_repository(repo, config, &settings, &history, opts.shellcheck))
         .collect();
 
     let mut findings = Vec::new();
     let mut files_audited = 0;
     let mut assessments = Vec::new();
     let mut inventories = Vec::new();
-    for (r, repo) in per_repo.into_iter().zip(&workspace.repositories) {
+    let mut notices = Vec::new();
+    for ((r, repo), config) in per_repo
+        .into_iter()
+        .zip(&workspace.repositories)
+        .zip(&configs)
+    {
+        notices.extend(notices_of(repo, config, r.files));
         findings.extend(r.findings);
         files_audited += r.files;
         // Loose files are no repository: a pipeline score for them would mean nothing.
@@ -135,7 +143,61 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         assessments,
         inventories,
         scans: Vec::new(),
+        notices,
     })
+}
+
+/// What in `repo` was not audited, and why: files skipped because they are not regular files,
+/// no workflow to audit, a configuration that ignores every workflow or disables every rule.
+/// `audited`: the workflow and action files that were read.
+fn notices_of(repo: &Repository, config: &Config, audited: usize) -> Vec<Notice> {
+    let mut out: Vec<Notice> = repo
+        .skipped
+        .iter()
+        .map(|s| {
+            Notice::warning(
+                format!(
+                    "`{}` is {}: not read (ci-guard reads regular files only and follows no links)",
+                    s.display.replace('`', "'"),
+                    s.what
+                ),
+                Some(s.display.clone()),
+            )
+        })
+        .collect();
+    if repo.loose {
+        return out;
+    }
+    let name = repo.name();
+    let workflows: Vec<&WorkspaceFile> = repo.files_of(FileKind::Workflow).collect();
+    let source = config.source().unwrap_or("the configuration");
+    if workflows.is_empty() {
+        out.push(Notice::warning(
+            format!(
+                "{name}: no workflow file was found (`.github/workflows/*.yml` as regular files):                  the pipeline itself was not audited"
+            ),
+            None,
+        ));
+    } else if workflows.iter().all(|f| config.is_ignored_path(&f.rel)) {
+        out.push(Notice::warning(
+            format!(
+                "{name}: {source} ignores every workflow file ({}): none was audited",
+                crate::finding::plural(workflows.len(), "file", "files")
+            ),
+            None,
+        ));
+    } else if audited > 0
+        && rules::RULES
+            .iter()
+            .filter(|r| r.check.is_some())
+            .all(|r| !config.rule_enabled(r.meta.id))
+    {
+        out.push(Notice::warning(
+            format!("{name}: {source} disables every rule: no finding can be reported"),
+            None,
+        ));
+    }
+    out
 }
 
 /// What a configuration may name: every rule id and every scanner name.
@@ -176,6 +238,7 @@ fn audit_repository(
     config: &Config,
     settings: &crate::settings::SettingsMode,
     history: &crate::history::HistoryMode,
+    shellcheck: bool,
 ) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
         .files
@@ -206,6 +269,19 @@ fn audit_repository(
             && config.rule_enabled(rule.meta.id)
         {
             check(&analysis, &mut findings);
+        }
+    }
+    if shellcheck && config.rule_enabled(rules::shellcheck::RULE.meta.id) {
+        use crate::scanners::run_scripts::{Outcome, shellcheck};
+        let scripts = rules::shellcheck::scripts(&analysis);
+        if !scripts.is_empty() {
+            let outcome = shellcheck(&scripts, rules::shellcheck::ARGS);
+            let run = match &outcome {
+                Outcome::NotInstalled => rules::shellcheck::Run::NotInstalled,
+                Outcome::Ran(out) => rules::shellcheck::Run::Output(out),
+                Outcome::Failed(e) => rules::shellcheck::Run::Failed(e),
+            };
+            rules::shellcheck::findings(&analysis, run, &mut findings);
         }
     }
     let loose = crate::settings::SettingsMode::Offline {

@@ -516,10 +516,18 @@ fn globs(node: &Node, key: &str, path: &str) -> Result<PathGlobs, ConfigError> {
     }
     problems.into_result(())?;
     let set = builder.build().map_err(|e| {
+        // Name the patterns: the set's own error does not say which one it could not take.
         ConfigError::at(
             path,
             node.span.start,
-            format!("invalid globs in `{key}`: {e}"),
+            format!(
+                "invalid globs in `{key}` ({}): {e}",
+                patterns
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         )
     })?;
     Ok(PathGlobs { patterns, set })
@@ -595,7 +603,8 @@ fn rules(
         let Some(id) = problems.keep(key_name(&entry.key, path)) else {
             continue;
         };
-        if !known_rules.contains(&id) {
+        // `shell-sc<code>`: shellcheck's codes, one rule each, made when first reported.
+        if !known_rules.contains(&id) && !crate::finding::is_shellcheck_rule(id) {
             problems.push(ConfigError::at(
                 path,
                 entry.key.span.start,

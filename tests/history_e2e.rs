@@ -451,7 +451,7 @@ fn the_summary_and_the_text_report_show_the_measured_numbers() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let md = &r.stdout;
     assert!(
-        md.contains("## Measured — `main` from 2024-01-10 12:00 UTC to 2024-02-09 12:00 UTC"),
+        md.contains("### Measured — `main` from 2024-01-10 12:00 UTC to 2024-02-09 12:00 UTC"),
         "{md}"
     );
     assert!(
@@ -516,7 +516,7 @@ fn the_action_summary_shows_the_measured_table() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let md = std::fs::read_to_string(&summary).expect("summary");
-    assert!(md.contains("## Measured — `main`"), "{md}");
+    assert!(md.contains("### Measured — `main`"), "{md}");
     assert!(
         md.contains("| `scan-coverage` | ⚠️ partial | commits scanned 98.6 % ✗ |"),
         "{md}"

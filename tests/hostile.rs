@@ -60,6 +60,15 @@ fn ci_guard(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("run ci-guard")
 }
 
+/// A FIFO at `path`: opening it to read would wait for a writer that never comes.
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo {}", path.display());
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -80,6 +89,27 @@ fn files_below(dir: &Path) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// `ci-guard scan --osv` of `dir` against a fake OSV API that answers every batch with OSV's
+/// recorded answer to a one-query batch of a package with no vulnerability, and no third-party
+/// scanner on PATH (only the native lookup runs): the server (what it was asked) and the run.
+fn scan_osv(dir: &Path) -> (Server, Output) {
+    let osv = Server::routed(vec![route(
+        "POST",
+        "/v1/querybatch",
+        vec![http(
+            "200 OK",
+            vec![("Content-Type".into(), "application/json".into())],
+            &data("osv/api/querybatch.single-no-vulns.response.200.json"),
+        )],
+    )]);
+    let out = ci_guard(
+        dir,
+        &["scan", "--osv", "--format", "json", "--fail-on", "none"],
+        &[("OSV_API_URL", &osv.url()), ("PATH", "/nonexistent")],
+    );
+    (osv, out)
 }
 
 /// What `/etc/passwd` and a process environment would show if they leaked.
@@ -135,21 +165,7 @@ fn requirements_includes_outside_the_repository_are_not_read() {
 
     // The native OSV lookup: the package it could read is looked up, the lockfile is "did not
     // scan" (never a silent pass), and nothing of the targets reaches its report.
-    let osv = Server::routed(vec![route(
-        "POST",
-        "/v1/querybatch",
-        vec![http(
-            "200 OK",
-            vec![("Content-Type".into(), "application/json".into())],
-            &data("osv/api/querybatch.single-no-vulns.response.200.json"),
-        )],
-    )]);
-    // No third-party scanner on PATH: only the native lookup runs.
-    let out = ci_guard(
-        &r,
-        &["scan", "--osv", "--format", "json", "--fail-on", "none"],
-        &[("OSV_API_URL", &osv.url()), ("PATH", "/nonexistent")],
-    );
+    let (osv, out) = scan_osv(&r);
     let stdout = text(&out.stdout);
     assert_no_leak("the OSV report", &stdout);
     assert_no_leak("the OSV warnings", &text(&out.stderr));
@@ -601,5 +617,495 @@ fn a_token_echoed_by_the_server_reaches_no_output() {
         assert!(stdout.contains("***"), "{format}: {stdout}");
         assert_no_token(format, &stdout);
         assert_no_token("stderr", &text(&out.stderr));
+    }
+}
+
+/// The SARIF log an action run left, parsed.
+fn sarif_of(dir: &tempfile::TempDir) -> serde_json::Value {
+    let text = std::fs::read_to_string(root(dir).join("ci-guard.sarif")).expect("a SARIF file");
+    serde_json::from_str(&text).expect("SARIF JSON")
+}
+
+/// The notifications of ci-guard's own run, and whether it says it succeeded.
+fn invocation(log: &serde_json::Value) -> (bool, Vec<String>) {
+    let inv = &log["runs"][0]["invocations"][0];
+    let notes = inv["toolExecutionNotifications"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            format!(
+                "{}: {}",
+                n["level"].as_str().unwrap_or(""),
+                n["message"]["text"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    (inv["executionSuccessful"] == true, notes)
+}
+
+/// Against a server that never answers, the audit's SARIF and summary exist while the run still
+/// waits for the settings; they say the settings were not read yet, and are replaced when the
+/// run ends.
+#[test]
+fn the_sarif_and_summary_are_written_before_the_network_answers() {
+    let server = Server::start(
+        vec![Reply::Hang(Duration::from_secs(600))],
+        vec![Reply::Hang(Duration::from_secs(600))],
+    );
+    let dir = repo(&[]);
+    let sarif = root(&dir).join("ci-guard.sarif");
+    let summary = dir.path().join("summary.md");
+    // Started in the background: the test looks at the files while it runs.
+    let r = root(&dir);
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!("{{\"ref\": \"refs/heads/main\", \"after\": \"{SHA}\"}}"),
+    )
+    .expect("event");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ci-guard"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_PROXY", "127.0.0.1")
+        .env("INPUT_TOKEN", TOKEN)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", &r)
+        .env("GITHUB_REPOSITORY", "octo-org/app")
+        .env("GITHUB_SHA", SHA)
+        .env("GITHUB_REF", "refs/heads/main")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_API_URL", server.url())
+        .env("INPUT_CHECKS", "workflows,settings")
+        .env("INPUT_UPLOAD", "true")
+        .env("INPUT_NETWORK-TIMEOUT", "20")
+        .env("INPUT_FAIL-ON", "none")
+        .current_dir(&r)
+        .arg("run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start ci-guard run");
+    // Polled until it is complete JSON (the file is written in place).
+    let started = Instant::now();
+    let mut early = None;
+    while early.is_none() && started.elapsed() < Duration::from_secs(15) {
+        early = std::fs::read_to_string(&sarif)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let still_running = child.try_wait().expect("wait").is_none();
+    let log = early.unwrap_or_else(|| panic!("no SARIF after {:?}", started.elapsed()));
+    assert!(still_running, "the run ended before the test could look");
+    let (ok, notes) = invocation(&log);
+    assert!(ok);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`branch-protection`") && n.contains("had not answered")),
+        "{notes:?}"
+    );
+    let early_summary = std::fs::read_to_string(&summary).expect("an early summary");
+    assert!(early_summary.contains("this summary is replaced when the run ends"));
+
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let last = std::fs::read_to_string(&summary).expect("summary");
+    assert!(!last.contains("this summary is replaced"), "{last}");
+    assert_eq!(
+        last.matches("# ci-guard").count(),
+        1,
+        "one summary, not two:\n{last}"
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("read")).expect("json");
+    let (_, notes) = invocation(&log);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("`branch-protection`") && n.contains("20 s for network work")),
+        "{notes:?}"
+    );
+}
+
+/// A run that fails after its SARIF was written (exit 3: here the SBOM cannot be written, as a
+/// folder is where it goes) rewrites the SARIF to say so, keeping the audit's results.
+#[test]
+fn a_run_that_fails_late_says_so_in_its_sarif() {
+    let dir = repo(&[("requirements.txt", "itsdangerous==2.2.0\n")]);
+    std::fs::create_dir_all(root(&dir).join("ci-guard.cdx.json")).expect("mkdir");
+    let a = action(
+        &dir,
+        "http://127.0.0.1:9",
+        &[
+            ("checks", "workflows"),
+            ("upload", "false"),
+            ("sbom-format", "cyclonedx"),
+        ],
+    );
+    assert_eq!(a.code, 3, "{}\n{}", a.stdout, a.stderr);
+    let log = sarif_of(&dir);
+    let (ok, notes) = invocation(&log);
+    assert!(!ok, "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "error: ci-guard did not complete: cannot write the SBOM file ci-guard.cdx.json"
+        )),
+        "{notes:?}"
+    );
+    let results = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+    assert!(results > 0, "the audit's results are kept: {log}");
+}
+
+/// Paths the action is given stay in the workspace: each way out is refused with the input's
+/// name, and nothing is written there.
+#[test]
+fn action_paths_that_leave_the_workspace_are_refused() {
+    let dir = repo(&[]);
+    std::fs::write(dir.path().join("outside.yml"), "rules: {}\n").expect("write");
+    let stray = dir.path().join("stray.sarif");
+    let stray_text = stray.display().to_string();
+    for (input, value, shown) in [
+        ("sarif-file", stray_text.as_str(), "sarif-file"),
+        ("sarif-file", "../x.sarif", "sarif-file"),
+        ("path", "../../etc", "path"),
+        ("config", "../outside.yml", "config"),
+        ("sbom-file", "/tmp/ci-guard-hostile.cdx.json", "sbom-file"),
+    ] {
+        let mut inputs = vec![(input, value), ("checks", "workflows")];
+        if input == "sbom-file" {
+            inputs.push(("sbom-format", "cyclonedx"));
+        }
+        let a = action(&dir, "http://127.0.0.1:9", &inputs);
+        assert_eq!(a.code, 2, "{input}={value}: {}\n{}", a.stdout, a.stderr);
+        assert!(
+            a.stdout.contains(&format!(
+                "input `{shown}`: `{value}` is outside the workspace"
+            )),
+            "{input}={value}: {}",
+            a.stdout
+        );
+    }
+    assert!(!stray.exists() && !dir.path().join("x.sarif").exists());
+    assert!(!Path::new("/tmp/ci-guard-hostile.cdx.json").exists());
+    // A committed `ci-guard.sarif` that links out of the workspace is not written through.
+    let _ = std::fs::remove_file(root(&dir).join("ci-guard.sarif"));
+    let target = dir.path().join("target.txt");
+    std::fs::write(&target, "keep").expect("write");
+    std::os::unix::fs::symlink(&target, root(&dir).join("ci-guard.sarif")).expect("ln");
+    let a = action(&dir, "http://127.0.0.1:9", &[("checks", "workflows")]);
+    assert_eq!(a.code, 2);
+    assert!(a.stdout.contains("is a symbolic link"), "{}", a.stdout);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "keep");
+}
+
+/// A `.github/ci-guard.yml` that is a link out of the repository is refused, and its target's
+/// content is in no output; the run fails with exit 2 and a SARIF that says why.
+#[test]
+fn a_configuration_linked_out_of_the_repository_is_refused_unread() {
+    let dir = repo(&[]);
+    let secret = dir.path().join("secret.yml");
+    std::fs::write(&secret, "leaked-package: [\n").expect("write");
+    std::fs::create_dir_all(root(&dir).join(".github")).expect("mkdir");
+    std::os::unix::fs::symlink(&secret, root(&dir).join(".github/ci-guard.yml")).expect("ln");
+    let a = action(&dir, "http://127.0.0.1:9", &[("checks", "workflows")]);
+    assert_eq!(a.code, 2, "{}\n{}", a.stdout, a.stderr);
+    assert!(
+        a.stdout
+            .contains(".github/ci-guard.yml: cannot read configuration: outside the repository"),
+        "{}",
+        a.stdout
+    );
+    let log = sarif_of(&dir);
+    let (ok, notes) = invocation(&log);
+    assert!(!ok, "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("error: ci-guard did not complete")
+                && n.contains("outside the repository")),
+        "{notes:?}"
+    );
+    for (what, s) in [
+        ("stdout", &a.stdout),
+        ("stderr", &a.stderr),
+        ("summary", &a.summary),
+        ("SARIF", &log.to_string()),
+    ] {
+        assert!(!s.contains("leaked-package"), "{what}: {s}");
+    }
+    assert!(
+        a.summary.contains("the run failed (exit 2)"),
+        "{}",
+        a.summary
+    );
+
+    // The same from the command line.
+    let out = ci_guard(&root(&dir), &["audit"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("outside the repository"));
+    assert!(!text(&out.stderr).contains("leaked-package"));
+}
+
+/// Nothing audited is never a silent green: a configuration that ignores every workflow or
+/// disables every rule, and a repository whose workflows are a link, a FIFO or a folder, say so
+/// in every format, in the action's summary, and the score output is a number.
+#[test]
+fn a_run_that_audits_nothing_says_so_everywhere() {
+    let rules: String = ci_guard::rules::RULES
+        .iter()
+        .filter(|r| r.check.is_some())
+        .map(|r| format!("  {}:\n    enabled: false\n", r.meta.id))
+        .collect();
+    let all_off = format!("rules:\n{rules}");
+    let cases: Vec<(&str, tempfile::TempDir, &str)> = vec![
+        (
+            "ignore",
+            repo(&[(".github/ci-guard.yml", "ignore: [\"**\"]\n")]),
+            "ignores every workflow file",
+        ),
+        (
+            "rules",
+            repo(&[(".github/ci-guard.yml", &all_off)]),
+            "disables every rule",
+        ),
+        (
+            "link",
+            {
+                let d = tempfile::tempdir().expect("temp");
+                let elsewhere = d.path().join("elsewhere");
+                std::fs::create_dir_all(&elsewhere).expect("mkdir");
+                std::fs::write(elsewhere.join("ci.yml"), "on: push\njobs: {}\n").expect("write");
+                std::fs::create_dir_all(d.path().join("repo/.github")).expect("mkdir");
+                std::os::unix::fs::symlink(&elsewhere, d.path().join("repo/.github/workflows"))
+                    .expect("ln");
+                d
+            },
+            "no workflow file was found",
+        ),
+        (
+            "fifo",
+            {
+                let d = tempfile::tempdir().expect("temp");
+                let wf = d.path().join("repo/.github/workflows");
+                std::fs::create_dir_all(wf.join("dir.yml")).expect("mkdir");
+                mkfifo(&wf.join("ci.yml"));
+                d
+            },
+            "no workflow file was found",
+        ),
+    ];
+    for (case, dir, says) in &cases {
+        let r = root(dir);
+        for format in ["text", "json", "sarif", "markdown", "github"] {
+            let out = ci_guard(&r, &["audit", "--format", format, "--fail-on", "none"], &[]);
+            let stdout = text(&out.stdout);
+            assert!(
+                stdout.contains(says),
+                "{case} {format} (exit {:?}): {stdout}\n{}",
+                out.status.code(),
+                text(&out.stderr)
+            );
+        }
+        let started = Instant::now();
+        let a = action(
+            dir,
+            "http://127.0.0.1:9",
+            &[("checks", "workflows"), ("upload", "false")],
+        );
+        assert!(started.elapsed() < Duration::from_secs(60));
+        assert!(
+            a.code == 0 || a.code == 1,
+            "{case}: {}\n{}",
+            a.stdout,
+            a.stderr
+        );
+        assert!(
+            a.summary.contains("Not audited") && a.summary.contains(says),
+            "{case}: {}",
+            a.summary
+        );
+        let outputs = std::fs::read_to_string(dir.path().join("output")).unwrap_or_default();
+        let score = outputs
+            .lines()
+            .find_map(|l| l.strip_prefix("score="))
+            .or_else(|| {
+                // The delimiter form: `score<<DELIM`, the value, `DELIM`.
+                let mut lines = outputs.lines();
+                lines.find(|l| l.starts_with("score<<"))?;
+                lines.next()
+            })
+            .unwrap_or_default();
+        assert!(
+            score.parse::<u8>().is_ok(),
+            "{case}: score `{score}` in\n{outputs}"
+        );
+        if *case == "fifo" || *case == "link" {
+            assert!(
+                a.summary.contains("is a FIFO") || a.summary.contains("is a symbolic link"),
+                "{}",
+                a.summary
+            );
+        }
+    }
+}
+
+/// One line of a requirements file that cannot be read costs that line: the other packages
+/// are still looked up in OSV, and the run is "did not scan", never a pass.
+#[test]
+fn one_bad_lockfile_line_is_did_not_scan_and_keeps_the_rest() {
+    let dir = repo(&[(
+        "requirements.txt",
+        "= not a requirement\nitsdangerous==2.2.0\n",
+    )]);
+    let (osv, out) = scan_osv(&root(&dir));
+    let run = scan_run(&out.stdout, "osv");
+    assert_eq!(run["status"]["state"], "did-not-scan", "{run}");
+    let asked: Vec<String> = osv.seen().iter().map(|s| text(&s.body)).collect();
+    assert_eq!(asked.len(), 1);
+    assert!(asked[0].contains("\"itsdangerous\""), "{asked:?}");
+    assert!(
+        run["notifications"]
+            .to_string()
+            .contains("requirements.txt:1:1"),
+        "{run}"
+    );
+}
+
+/// A lockfile that is a FIFO (reading it would wait forever) or a link to `/etc/passwd` is not
+/// read, and leaving it out is said: a warning in the SBOM run, "did not scan" for OSV (not
+/// "skipped, no packages"). The other lockfile is still read.
+#[test]
+fn lockfiles_that_are_fifos_or_links_are_said_not_read() {
+    let dir = repo(&[("sub/requirements.txt", "itsdangerous==2.2.0\n")]);
+    let r = root(&dir);
+    mkfifo(&r.join("requirements.txt"));
+    std::os::unix::fs::symlink("/etc/passwd", r.join("requirements-dev.txt")).expect("symlink");
+
+    let started = Instant::now();
+    let out = ci_guard(&r, &["sbom", "-o", "sbom.json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for (file, what) in [
+        ("requirements.txt", "a FIFO"),
+        ("requirements-dev.txt", "a symbolic link"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "warning: {file}: not read: it is {what} (ci-guard reads regular files only and follows no links); its packages are not in the SBOM"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("1 component from 1 lockfile (2 unreadable or read in part)"),
+        "{stderr}"
+    );
+    let sbom = std::fs::read_to_string(r.join("sbom.json")).expect("sbom");
+    assert!(sbom.contains("pkg:pypi/itsdangerous@2.2.0"), "{sbom}");
+    assert_no_leak("the SBOM", &sbom);
+
+    let (_osv, out) = scan_osv(&r);
+    let run = scan_run(&out.stdout, "osv");
+    assert_eq!(run["status"]["state"], "did-not-scan", "{run}");
+    let reason = run["status"]["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("requirements-dev.txt, requirements.txt"),
+        "{run}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+
+    // With only the FIFO, OSV has no package to look up, and still says it did not scan.
+    std::fs::remove_file(r.join("sub/requirements.txt")).expect("rm");
+    let (osv, out) = scan_osv(&r);
+    let run = scan_run(&out.stdout, "osv");
+    assert_eq!(run["status"]["state"], "did-not-scan", "{run}");
+    assert!(osv.seen().is_empty());
+}
+
+/// A configuration or a baseline that is a FIFO is refused at once with a message naming it;
+/// the run does not wait for a writer.
+#[test]
+fn a_configuration_or_baseline_that_is_a_fifo_is_refused_without_waiting() {
+    let dir = repo(&[]);
+    let r = root(&dir);
+    for f in [".github/ci-guard.yml", "config.yml", "base.sarif"] {
+        mkfifo(&r.join(f));
+    }
+    let started = Instant::now();
+    let out = ci_guard(&r, &["audit"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            ".github/ci-guard.yml: cannot read configuration: not a regular file but a FIFO"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = ci_guard(&r, &["audit", "--config", "config.yml"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("config.yml: cannot read configuration: not a regular file but a FIFO"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_file(r.join(".github/ci-guard.yml")).expect("rm");
+    let out = ci_guard(
+        &r,
+        &["run", "--upload", "false"],
+        &[
+            ("GITHUB_WORKSPACE", r.to_str().expect("utf-8")),
+            ("INPUT_CHECKS", "workflows"),
+            ("INPUT_BASELINE", "base.sarif"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("base.sarif`: not a regular file but a FIFO"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// A file name with line breaks in it (a pull request can commit one) stays on its line in the
+/// summary's lists and tables: it cannot start a heading, a list item or a table row of its own.
+#[test]
+fn line_breaks_in_file_names_do_not_break_the_summary() {
+    let name = ".github/workflows/ci\n# injected heading\n- injected item\n| injected | row |.yml";
+    let dir = repo(&[(
+        name,
+        "on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: some/action@v1\n",
+    )]);
+    // A FIFO with a line break in its name, listed as skipped.
+    let fifo = root(&dir).join(".github/workflows/pipe\n- fifo item.yml");
+    mkfifo(&fifo);
+    let a = action(
+        &dir,
+        "http://127.0.0.1:9",
+        &[("checks", "workflows"), ("upload", "false")],
+    );
+    assert!(a.code <= 1, "{}\n{}", a.stdout, a.stderr);
+    assert!(a.summary.contains("injected heading"), "{}", a.summary);
+    assert!(a.summary.contains("is a FIFO"), "{}", a.summary);
+    for line in a.summary.lines() {
+        for injected in ["# injected", "- injected", "| injected", "- fifo item"] {
+            assert!(
+                !line.trim_start().starts_with(injected),
+                "a name broke out onto its own line: {line:?}\n{}",
+                a.summary
+            );
+        }
+    }
+    // Annotations: one workflow command per line, the name escaped inside it.
+    for line in a.stdout.lines() {
+        assert!(
+            line.starts_with("::") || line.is_empty(),
+            "not a workflow command: {line:?}"
+        );
     }
 }

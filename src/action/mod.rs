@@ -16,6 +16,7 @@
 pub mod baseline;
 pub mod event;
 pub mod inputs;
+pub mod paths;
 pub mod sinks;
 
 use std::fmt::Write as _;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
-use self::sinks::Annotations;
+use crate::report::github::Annotations;
 
 /// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
 #[derive(Clone, Debug)]
@@ -116,7 +117,63 @@ enum UploadOutcome {
     Failed(String),
 }
 
+/// Where the action reads and writes, every path checked to stay in the workspace
+/// ([`paths`]).
+struct Places {
+    workspace: PathBuf,
+    /// What to audit (`path`).
+    root: PathBuf,
+    config: Option<PathBuf>,
+    baseline: Option<PathBuf>,
+    sarif: PathBuf,
+    fingerprints: PathBuf,
+    /// The relative name of the fingerprints file, for the summary and the output.
+    fingerprints_rel: String,
+    sbom: Option<PathBuf>,
+}
+
+impl Places {
+    fn resolve(inputs: &Inputs, workspace: PathBuf) -> Result<Self, inputs::InputError> {
+        let fingerprints_rel = fingerprints_name(&inputs.sarif_file);
+        Ok(Self {
+            root: paths::input(&workspace, "path", &inputs.path)?,
+            config: inputs
+                .config
+                .as_ref()
+                .map(|c| paths::input(&workspace, "config", &c.to_string_lossy()))
+                .transpose()?,
+            baseline: inputs
+                .baseline
+                .as_ref()
+                .map(|b| paths::input(&workspace, "baseline", &b.to_string_lossy()))
+                .transpose()?,
+            sarif: paths::output(&workspace, "sarif-file", &inputs.sarif_file)?,
+            fingerprints: paths::output(&workspace, "sarif-file", &fingerprints_rel)?,
+            fingerprints_rel,
+            sbom: match inputs.sbom_format {
+                Some(_) => Some(paths::output(&workspace, "sbom-file", &inputs.sbom_file)?),
+                None => None,
+            },
+            workspace,
+        })
+    }
+}
+
+/// The reason settings rows carry in the SARIF and summary written before the GitHub API is
+/// asked; both are rewritten when it answers, so it stays only when the run was stopped first.
+const SETTINGS_PENDING: &str = "not read: the GitHub API had not answered when this report was \
+     written (the run was stopped before it did, or is still running)";
+
+/// The same for the run history's rows.
+const HISTORY_PENDING: &str = "not measured: the GitHub API had not answered when this report \
+     was written (the run was stopped before it did, or is still running)";
+
 /// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
+///
+/// The workflow audit's SARIF and summary are written before any network call or scanner, and
+/// rewritten once the settings, scanners and upload add to them: a step stopped at any point
+/// leaves a report. A run that fails (exit 2 or 3) still writes a SARIF saying why
+/// (`executionSuccessful: false` and the reason as a notification), with what it had found.
 pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let started_at = crate::time::now();
     // One clock and one circuit breaker for every request of the run.
@@ -136,7 +193,34 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         .clone()
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("."));
-    let at = |p: &Path| -> PathBuf { workspace.join(p) };
+    let workspace = std::fs::canonicalize(&workspace).unwrap_or(workspace);
+    let places = match Places::resolve(inputs, workspace.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            console.error(&e.to_string());
+            // The SARIF goes where `sarif-file` says, if that is a place it may go.
+            if let Ok(sarif) = paths::output(&workspace, "sarif-file", &inputs.sarif_file) {
+                write_failure(&sarif, &inputs.category, None, &workspace, &e.to_string());
+            }
+            return 2;
+        }
+    };
+    let failed = |code: u8, why: &str, so_far: Option<report::Report>| -> u8 {
+        console.error(why);
+        write_failure(&places.sarif, &inputs.category, so_far, &workspace, why);
+        if inputs.summary
+            && let Some(path) = &runner.step_summary
+        {
+            let _ = sinks::append(
+                path,
+                &format!(
+                    "# ci-guard — ❌ the run failed (exit {code})\n\n{}\n",
+                    cell(why)
+                ),
+            );
+        }
+        code
+    };
 
     let mut unavailable: Vec<String> = Vec::new();
     for a in &inputs.checks {
@@ -152,15 +236,30 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             crate::VERSION
         ));
     }
+    if !inputs.checks.contains(&Analysis::Workflows) {
+        return failed(
+            2,
+            "no available analysis was asked for (`checks` lists none this version has)",
+            None,
+        );
+    }
 
-    let mut io_failed = false;
-    // Only the workflow audit exists; other analyses plug in here as they land.
-    let report = if inputs.checks.contains(&Analysis::Workflows) {
+    // 1. The workflow audit, offline: its SARIF and summary exist before anything can hang.
+    let settings = settings_mode(inputs, runner, tuning, &network);
+    let history = history_mode(inputs, runner, tuning, &network);
+    let settings_online = matches!(settings, crate::settings::SettingsMode::Online(_));
+    let history_online = matches!(history, crate::history::HistoryMode::Online(_));
+    let online = settings_online || history_online;
+    let audit = |settings: crate::settings::SettingsMode,
+                 history: crate::history::HistoryMode|
+     -> Result<report::Report, (u8, String)> {
         let opts = AuditOptions {
-            paths: vec![at(Path::new(&inputs.path))],
-            config: inputs.config.as_deref().map(at),
-            settings: settings_mode(inputs, runner, tuning, &network),
-            history: history_mode(inputs, runner, tuning, &network),
+            paths: vec![places.root.clone()],
+            config: places.config.clone(),
+            settings,
+            history,
+            // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
+            shellcheck: false,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
@@ -169,36 +268,85 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         if let Some((sent, budget)) = opts.history.requests() {
             eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
         }
-        match result {
-            Ok(r) => r,
-            Err(AuditError::Config(e)) => {
-                for e in e.each() {
-                    console.error(&e.to_string());
-                }
-                return 2;
-            }
-            Err(AuditError::Usage(e)) => {
-                console.error(&e);
-                return 2;
-            }
-            Err(AuditError::Io(e)) => {
-                console.error(&format!("{e:#}"));
-                return 3;
-            }
+        result.map_err(|e| match e {
+            AuditError::Config(e) => (
+                2,
+                e.each()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            AuditError::Usage(e) => (2, e),
+            AuditError::Io(e) => (3, format!("{e:#}")),
+        })
+    };
+    let first_settings = if settings_online {
+        crate::settings::SettingsMode::Offline {
+            reason: SETTINGS_PENDING.into(),
         }
     } else {
-        console.error("no available analysis was asked for (`checks` lists none this version has)");
-        return 2;
+        settings.clone()
     };
-
-    // Scanners, when `checks` lists them or `scanners`/the config's `scanners:` names some:
-    // their runs join the report before any sink renders it.
-    let mut report = report;
-    match run_scanners(inputs, &at, &network) {
-        Ok(runs) if !runs.is_empty() => {
-            for a in &mut report.assessments {
-                a.scans_run_by_ci_guard(&runs);
+    let first_history = if history_online {
+        crate::history::HistoryMode::Offline {
+            reason: HISTORY_PENDING.into(),
+        }
+    } else {
+        history.clone()
+    };
+    let first = match audit(first_settings, first_history) {
+        Ok(r) => r,
+        Err((code, why)) => return failed(code, &why, None),
+    };
+    let baseline = match &places.baseline {
+        None => None,
+        Some(p) => match Baseline::load(p) {
+            Ok(b) => Some(b),
+            Err(e @ BaselineError::Missing { .. }) => {
+                // Failing closed: every finding counts as new, which is what a first run wants.
+                console.warning(&format!("{e}; every finding counts as new"));
+                Some(Baseline::default())
             }
+            Err(e) => return failed(2, &e.to_string(), Some(first)),
+        },
+    };
+    let summary_start = runner
+        .step_summary
+        .as_ref()
+        .filter(|_| inputs.summary)
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()));
+    // Its failure is said when the complete one is written (same file, same reasons).
+    let _ = write_sarif(&places.sarif, &first, &inputs.category);
+    if let (Some(path), Some(_)) = (&runner.step_summary, summary_start) {
+        // No `ci-guard fix` preview yet: it reads the tree again, which waits for the end.
+        let options = report::markdown::Options {
+            links: links(runner),
+            fix: None,
+        };
+        let mut md = report::markdown::render(&first, inputs.fail_on, &options);
+        md.push_str(
+            "\n> Written before the GitHub API and the scanners were asked: this summary is \
+             replaced when the run ends.\n",
+        );
+        let _ = sinks::append(
+            path,
+            &sinks::fit_summary(&md, &format!("`{}`", inputs.sarif_file)),
+        );
+    }
+
+    // 2. What needs the network or runs other programs: the settings and the run history (the
+    // audit again, with the API), the scanners and the OSV lookup.
+    let mut report = if online {
+        match audit(settings, history) {
+            Ok(r) => r,
+            Err((code, why)) => return failed(code, &why, Some(first)),
+        }
+    } else {
+        first
+    };
+    match run_scanners(inputs, &places, &network) {
+        Ok(runs) if !runs.is_empty() => {
             for r in &runs {
                 match r.status {
                     crate::scanners::model::RunStatus::Failed { .. }
@@ -208,35 +356,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     _ => {}
                 }
             }
-            report.scans = runs;
+            report.add_scans(runs);
         }
         Ok(_) => {}
-        Err(crate::scanners::ScanFailure::Usage(e)) => {
-            console.error(&e);
-            return 2;
-        }
-        Err(crate::scanners::ScanFailure::Io(e)) => {
-            console.error(&e);
-            return 3;
-        }
+        Err(crate::scanners::ScanFailure::Usage(e)) => return failed(2, &e, Some(report)),
+        Err(crate::scanners::ScanFailure::Io(e)) => return failed(3, &e, Some(report)),
     }
     let report = report;
+    // What could not be written after the audit ran (exit 3); the SARIF then says so too.
+    let mut io_failures: Vec<String> = Vec::new();
 
-    let baseline = match &inputs.baseline {
-        None => None,
-        Some(p) => match Baseline::load(&at(p)) {
-            Ok(b) => Some(b),
-            Err(e @ BaselineError::Missing { .. }) => {
-                // Failing closed: every finding counts as new, which is what a first run wants.
-                console.warning(&format!("{e}; every finding counts as new"));
-                Some(Baseline::default())
-            }
-            Err(e) => {
-                console.error(&e.to_string());
-                return 2;
-            }
-        },
-    };
     let is_new = |f: &crate::finding::Finding| baseline.as_ref().is_none_or(|b| !b.contains(f));
     let is_new_scan = |run: &crate::scanners::model::ToolRun,
                        f: &crate::scanners::model::ScanFinding| {
@@ -257,41 +386,51 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     };
     let all_count = |r: &report::Report| r.active().count() + r.scan_findings().count();
 
-    // SARIF first: whatever happens next, the file is there.
-    let sarif_path = at(Path::new(&inputs.sarif_file));
+    // 3. The SARIF again, now complete: whatever happens next, the file is there.
     let (log, prepared) = report::sarif::render_for_upload(&report, &inputs.category);
     for note in prepared.notes() {
         console.notice(&note);
     }
     let sarif_bytes = serde_json::to_vec_pretty(&log).unwrap_or_default();
-    if let Err(e) = sinks::write_file(&sarif_path, &sarif_bytes) {
-        console.error(&format!(
-            "cannot write the SARIF file {}: {e}",
-            sarif_path.display()
-        ));
-        io_failed = true;
-    }
-    let fingerprints_rel = fingerprints_name(&inputs.sarif_file);
+    let sarif_written = match sinks::write_file(&places.sarif, &sarif_bytes) {
+        Ok(()) => true,
+        Err(e) => {
+            let why = format!(
+                "cannot write the SARIF file {}: {e}",
+                places.sarif.display()
+            );
+            console.error(&why);
+            io_failures.push(why);
+            false
+        }
+    };
+    let fingerprints_rel = places.fingerprints_rel.clone();
     let fingerprints = baseline::fingerprints_file(report.active(), &report.scans);
     if let Err(e) = sinks::write_file(
-        &at(Path::new(&fingerprints_rel)),
+        &places.fingerprints,
         format!(
             "{}\n",
             serde_json::to_string_pretty(&fingerprints).unwrap_or_default()
         )
         .as_bytes(),
     ) {
-        console.error(&format!(
-            "cannot write the fingerprints file {fingerprints_rel}: {e}"
-        ));
-        io_failed = true;
+        let why = format!("cannot write the fingerprints file {fingerprints_rel}: {e}");
+        console.error(&why);
+        io_failures.push(why);
     }
 
     // After the SARIF, so that nothing the SBOM meets can cost the audit's results.
     let mut report = report;
-    let sbom = match inputs.sbom_format {
-        None => SbomOutcome::Off,
-        Some(format) => write_sbom(inputs, format, &at, &console),
+    let sbom = match (inputs.sbom_format, &places.sbom) {
+        (Some(format), Some(path)) => write_sbom(
+            inputs,
+            format,
+            runner.repository.as_deref(),
+            &places.root,
+            path,
+            &console,
+        ),
+        _ => SbomOutcome::Off,
     };
     match &sbom {
         SbomOutcome::Written {
@@ -304,7 +443,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                 a.sbom_generated_by_ci_guard(format.title(), *components, *unreadable);
             }
         }
-        SbomOutcome::Failed(_) => io_failed = true,
+        SbomOutcome::Failed(why) => io_failures.push(why.clone()),
         SbomOutcome::Off => {}
     }
 
@@ -339,28 +478,17 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         &network,
         &console,
         &log,
-        &workspace,
+        &places.workspace,
         &started_at,
     );
 
     let fails = report.fails(inputs.fail_on);
-    if inputs.summary
-        && let Some(path) = &runner.step_summary
-    {
-        let links = report::markdown::Links {
-            blob_base: match (&runner.repository, &runner.sha) {
-                (Some(repo), Some(sha)) => Some(format!(
-                    "{}/{repo}/blob/{sha}/",
-                    runner
-                        .server_url
-                        .as_deref()
-                        .unwrap_or("https://github.com")
-                        .trim_end_matches('/')
-                )),
-                _ => None,
-            },
+    if let (Some(path), Some(start)) = (&runner.step_summary, summary_start) {
+        let options = report::markdown::Options {
+            links: links(runner),
+            fix: crate::fix::preview(std::slice::from_ref(&places.root)),
         };
-        let mut md = report::markdown::render(&report, inputs.fail_on, &links);
+        let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
             inputs,
@@ -373,9 +501,11 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             &sbom,
         );
         let md = sinks::fit_summary(&md, &format!("`{}`", inputs.sarif_file));
-        if let Err(e) = sinks::append(path, &md) {
-            console.error(&format!("cannot write the job summary: {e}"));
-            io_failed = true;
+        // The early summary is replaced: the step's summary file is cut back to where it was.
+        if let Err(e) = sinks::replace_from(path, start, &md) {
+            let why = format!("cannot write the job summary: {e}");
+            console.error(&why);
+            io_failures.push(why);
         }
     }
 
@@ -385,6 +515,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         let counts = report.counts();
         let count = |s: Severity| counts.iter().find(|(c, _)| *c == s).map_or(0, |(_, n)| *n);
         let pairs = [
+            // Never empty: a run that assessed no pipeline (no workflow, loose files) scores 0,
+            // and its summary and SARIF say why.
             (
                 "score",
                 report
@@ -392,7 +524,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     .iter()
                     .map(|a| a.score)
                     .min()
-                    .map_or(String::new(), |s| s.to_string()),
+                    .unwrap_or(0)
+                    .to_string(),
             ),
             ("findings", all_count(&report).to_string()),
             ("new-findings", new_count(&report).to_string()),
@@ -416,8 +549,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             ),
         ];
         if let Err(e) = sinks::append(path, &sinks::outputs(&pairs)) {
-            console.error(&format!("cannot write the step outputs: {e}"));
-            io_failed = true;
+            let why = format!("cannot write the step outputs: {e}");
+            console.error(&why);
+            io_failures.push(why);
         }
     }
 
@@ -438,13 +572,88 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             (Some(t), false) => format!("passed (nothing at or above {t})"),
         }
     );
-    if io_failed {
+    if !io_failures.is_empty() {
+        // The SARIF written above said the run succeeded; it did not.
+        if sarif_written {
+            write_failure(
+                &places.sarif,
+                &inputs.category,
+                Some(report),
+                &places.workspace,
+                &io_failures.join("; "),
+            );
+        }
         3
     } else if fails {
         1
     } else {
         0
     }
+}
+
+/// Links from the summary to the files at the audited commit, when the runner says which.
+fn links(runner: &Runner) -> report::markdown::Links {
+    match (&runner.repository, &runner.sha) {
+        (Some(repo), Some(sha)) => {
+            report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
+        }
+        _ => report::markdown::Links::default(),
+    }
+}
+
+/// Inputs that could not be read (exit 2): the SARIF that says why goes where `sarif-file`
+/// says (the default when it is not given), if that is inside the workspace.
+pub fn input_failure(
+    flags: &std::collections::BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    runner: &Runner,
+    error: &inputs::InputError,
+) {
+    let workspace = runner
+        .workspace
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let workspace = std::fs::canonicalize(&workspace).unwrap_or(workspace);
+    let input = |name: &str, default: &str| {
+        flags
+            .get(name)
+            .cloned()
+            .or_else(|| env(&format!("INPUT_{}", name.to_ascii_uppercase())))
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let sarif_file = input("sarif-file", "ci-guard.sarif");
+    if let Ok(path) = paths::output(&workspace, "sarif-file", &sarif_file) {
+        let category = input("category", "ci-guard/");
+        write_failure(&path, &category, None, &workspace, &error.to_string());
+    }
+}
+
+/// The SARIF of `report`, as every path writes it.
+fn write_sarif(path: &Path, report: &report::Report, category: &str) -> std::io::Result<()> {
+    let (log, _) = report::sarif::render_for_upload(report, category);
+    sinks::write_file(path, &serde_json::to_vec_pretty(&log).unwrap_or_default())
+}
+
+/// The SARIF of a run that failed: what it had found (`so_far`, else nothing), and why it
+/// failed, as an error notification with `executionSuccessful: false`.
+fn write_failure(
+    path: &Path,
+    category: &str,
+    so_far: Option<report::Report>,
+    workspace: &Path,
+    why: &str,
+) {
+    let mut report = so_far.unwrap_or_else(|| report::Report {
+        report_root: workspace.to_path_buf(),
+        ..report::Report::default()
+    });
+    report.notices.push(report::Notice::error(format!(
+        "ci-guard did not complete: {why}"
+    )));
+    let _ = write_sarif(path, &report, category);
 }
 
 /// Settings are read when `checks` includes them, with the action's token, for
@@ -556,7 +765,9 @@ enum SbomOutcome {
 fn write_sbom(
     inputs: &Inputs,
     format: SbomFormat,
-    at: &dyn Fn(&Path) -> PathBuf,
+    repository: Option<&str>,
+    root: &Path,
+    out: &Path,
     console: &Console,
 ) -> SbomOutcome {
     use crate::sbom;
@@ -568,7 +779,7 @@ fn write_sbom(
         }
     };
     // A second walk of the tree (the audit keeps its own): lockfiles are not its business.
-    let ws = match crate::workspace::Workspace::discover(&[at(Path::new(&inputs.path))]) {
+    let ws = match crate::workspace::Workspace::discover(&[root.to_path_buf()]) {
         Ok(ws) => ws,
         Err(e) => {
             let why = format!("cannot read the workspace for the SBOM: {e:#}");
@@ -576,7 +787,12 @@ fn write_sbom(
             return SbomOutcome::Failed(why);
         }
     };
-    let inventory = sbom::collect(&ws);
+    let mut inventory = sbom::collect(&ws);
+    // The repository, not the folder it was checked out to (`/github/workspace` in the
+    // action's container).
+    if let Some(repo) = repository {
+        inventory.root_name = repo.to_string();
+    }
     for e in &inventory.errors {
         lockfile_warning(console, e);
     }
@@ -586,7 +802,7 @@ fn write_sbom(
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     bytes.push(b'\n');
-    if let Err(e) = sinks::write_file(&at(Path::new(&inputs.sbom_file)), &bytes) {
+    if let Err(e) = sinks::write_file(out, &bytes) {
         let why = format!("cannot write the SBOM file {}: {e}", inputs.sbom_file);
         console.error(&why);
         return SbomOutcome::Failed(why);
@@ -632,11 +848,11 @@ fn fingerprints_name(sarif: &str) -> String {
 /// names some, or the configuration has a `scanners:` list.
 fn run_scanners(
     inputs: &Inputs,
-    at: &dyn Fn(&Path) -> PathBuf,
+    places: &Places,
     network: &Arc<Network>,
 ) -> Result<Vec<crate::scanners::model::ToolRun>, crate::scanners::ScanFailure> {
-    let root = at(Path::new(&inputs.path));
-    let config = inputs.config.as_deref().map(at);
+    let root = places.root.clone();
+    let config = places.config.clone();
     let known = crate::audit::known_names();
     let configured = crate::scanners::configured(&root, config.as_deref(), &known)?;
     let asked = inputs.checks.contains(&Analysis::Scanners)
@@ -809,7 +1025,7 @@ fn this_run(
     fingerprints: &str,
     sbom: &SbomOutcome,
 ) {
-    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
+    md.push_str("\n### This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
         Some(t) => format!("fails on findings at or above **{t}**"),
         None => "off (`fail-on: none`)".into(),
@@ -842,7 +1058,7 @@ fn this_run(
                 "{}; {} more not shown (GitHub shows {} per kind and step): see the findings above",
                 shown.join(", "),
                 a.hidden(),
-                sinks::ANNOTATIONS_PER_KIND
+                crate::report::github::ANNOTATIONS_PER_KIND
             )
         } else {
             shown.join(", ")

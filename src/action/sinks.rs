@@ -5,11 +5,6 @@ use std::path::Path;
 
 /// GitHub's limit for one step's summary.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024;
-/// The runner shows at most this many annotations of one kind (error, warning, notice) per step.
-pub const ANNOTATIONS_PER_KIND: usize = 10;
-/// ... and at most this many per job.
-pub const ANNOTATIONS_PER_JOB: usize = 50;
-
 /// Write a file that later steps can use. The container runs as root and the workspace belongs
 /// to the runner's user: the file is made readable by all (0644) so that upload or cache steps
 /// can read it, and it is written in place (no rename) so an existing file keeps its owner.
@@ -19,8 +14,17 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     {
         std::fs::create_dir_all(dir)?;
     }
+    // Never through a link the repository put there (O_NOFOLLOW on the file itself; the
+    // folders were checked when the input was read, `action::paths`).
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)?;
     // Whatever was copied into it from elsewhere, no known secret leaves in a file.
-    std::fs::write(path, crate::redact::bytes(bytes))?;
+    f.write_all(&crate::redact::bytes(bytes))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -37,6 +41,22 @@ pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
         .append(true)
         .open(path)?;
     f.write_all(crate::redact::text(text).as_bytes())
+}
+
+/// Replace what was written to a runner file from byte `start` on with `text` (the early job
+/// summary by the final one): the file is cut back to `start`, then `text` appended.
+pub fn replace_from(path: &Path, start: u64, text: &str) -> std::io::Result<()> {
+    let f = std::fs::OpenOptions::new().write(true).open(path);
+    match f {
+        Ok(f) => {
+            let len = f.metadata()?.len();
+            f.set_len(start.min(len))?;
+        }
+        // Not there (the early write failed): the append creates it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    append(path, text)
 }
 
 /// `summary` cut to GitHub's limit at a line break, with open `<details>` closed and a note
@@ -104,43 +124,6 @@ fn seed() -> u64 {
     h.finish()
 }
 
-/// Annotation lines (from `report::github::render`, already most severe first) within the
-/// runner's display limits; the counts shown and left out per kind.
-pub struct Annotations {
-    pub lines: Vec<String>,
-    /// (kind, shown, total), for error, warning, notice.
-    pub counts: Vec<(&'static str, usize, usize)>,
-}
-
-impl Annotations {
-    pub fn limit(rendered: &str) -> Self {
-        let kinds = ["error", "warning", "notice"];
-        let mut counts: Vec<(&'static str, usize, usize)> =
-            kinds.iter().map(|k| (*k, 0, 0)).collect();
-        let mut lines = Vec::new();
-        for line in rendered.lines() {
-            let Some(i) = kinds.iter().position(|k| {
-                line.starts_with(&format!("::{k} ")) || line.starts_with(&format!("::{k}::"))
-            }) else {
-                continue;
-            };
-            counts[i].2 += 1;
-            if counts[i].1 < ANNOTATIONS_PER_KIND && lines.len() < ANNOTATIONS_PER_JOB {
-                counts[i].1 += 1;
-                lines.push(line.to_string());
-            }
-        }
-        Self { lines, counts }
-    }
-
-    pub fn hidden(&self) -> usize {
-        self.counts
-            .iter()
-            .map(|(_, shown, total)| total - shown)
-            .sum()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,26 +140,6 @@ mod tests {
         assert_eq!(lines.next(), Some("b"));
         assert_eq!(lines.next(), Some(delim));
         assert_eq!(lines.next(), None);
-    }
-
-    #[test]
-    fn annotations_keep_ten_per_kind() {
-        let mut rendered = String::new();
-        for i in 0..14 {
-            rendered.push_str(&format!("::error file=a.yml,line={i}::e\n"));
-        }
-        for i in 0..3 {
-            rendered.push_str(&format!("::warning file=a.yml,line={i}::w\n"));
-        }
-        rendered.push_str("::notice title=x::n\n");
-        let a = Annotations::limit(&rendered);
-        assert_eq!(a.lines.len(), 14);
-        assert_eq!(
-            a.counts,
-            vec![("error", 10, 14), ("warning", 3, 3), ("notice", 1, 1)]
-        );
-        assert_eq!(a.hidden(), 4);
-        assert!(a.lines[9].contains("line=9") && a.lines[10].starts_with("::warning"));
     }
 
     #[test]

@@ -69,6 +69,15 @@ pub struct AuditArgs {
     /// Longest rate-limit wait in seconds; a longer one gives up with `rate-limited`.
     #[arg(long, default_value = "60", hide = true, value_parser = ci_guard::verify_deploy::parse_seconds)]
     max_rate_limit_wait: std::time::Duration,
+    /// Markdown report: link locations to URL + path, e.g.
+    /// `https://github.com/OWNER/REPO/blob/SHA/` [default: from GITHUB_SERVER_URL,
+    /// GITHUB_REPOSITORY and GITHUB_SHA when set, as in GitHub Actions].
+    #[arg(long, value_name = "URL")]
+    blob_url: Option<String>,
+    /// Also run shellcheck (when installed) on every `run:` script: its findings are
+    /// `shell-sc<code>` rules, configurable and suppressible like the others.
+    #[arg(long)]
+    shellcheck: bool,
     #[command(flatten)]
     history: Box<HistoryFlags>,
     /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
@@ -151,6 +160,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         config: args.config.clone(),
         settings,
         history: ci_guard::history::mode(&settings_request, &history_request),
+        shellcheck: args.shellcheck,
     };
     let report = match audit::run(&opts) {
         Ok(r) => r,
@@ -191,8 +201,15 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     {
         return code;
     }
-    // Auditing nothing is a mistake in what was named, not a clean result.
+    // Auditing nothing is a mistake in what was named, not a clean result. When the report
+    // says why (a configuration that ignores every workflow, workflows that are links or
+    // FIFOs), it is written first, so every format says it.
     if report.files_audited == 0 && report.scans.is_empty() && !settings_read {
+        if !report.notices.is_empty() {
+            let _ = emit(report, &emit_options(args));
+            eprintln!("error: nothing was audited (the report says why)");
+            return ExitCode::from(2);
+        }
         let named: Vec<String> = args
             .paths
             .iter()
@@ -246,10 +263,18 @@ fn history_request(args: &HistoryFlags) -> Result<ci_guard::history::Request, St
 }
 
 fn emit_options(args: &AuditArgs) -> Emit {
+    let markdown = matches!(args.report.format, super::common::Format::Markdown);
     Emit {
         to: args.report.clone(),
         fail_on: args.fail_on,
         category: args.category.clone(),
         require: args.scan_flags.require.clone(),
+        markdown: ci_guard::report::markdown::Options {
+            links: super::common::ReportFlags::markdown_links(args.blob_url.as_deref()),
+            // What `ci-guard fix` would do here: its plan, made only for the summary.
+            fix: markdown
+                .then(|| ci_guard::fix::preview(&args.paths))
+                .flatten(),
+        },
     }
 }

@@ -131,14 +131,16 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     }
     let env = |k: &str| std::env::var(k).ok();
+    let runner = Runner::from_env(&flags, &env);
     let inputs = match Inputs::resolve(&flags, &env) {
         Ok(i) => i,
         Err(e) => {
             eprintln!("error: {e}");
+            // Still a SARIF that says why, where `sarif-file` would have put it.
+            action::input_failure(&flags, &env, &runner, &e);
             return ExitCode::from(2);
         }
     };
-    let runner = Runner::from_env(&flags, &env);
     // Report paths are relative to the current directory: make it the workspace, so they are
     // repository-relative as code scanning and the summary's links need.
     if let Some(ws) = &runner.workspace

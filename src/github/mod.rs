@@ -22,8 +22,9 @@
 //! - a per-run request budget, so a misbehaving server cannot make a run send requests forever;
 //! - one deadline for all the network work of a run ([`Network`], shared by every client of the
 //!   run): no attempt outlasts it and no wait is begun that would pass it;
-//! - a circuit breaker: an API that failed its retries (no answer, 5xx, a spent rate limit) is
-//!   not called again in the run, by this client or another sharing the [`Network`];
+//! - a circuit breaker: an API that failed its retries without an answer, or whose rate limit
+//!   is spent, is not called again in the run, by this client or another sharing the
+//!   [`Network`];
 //! - requests that are not idempotent (the SARIF upload) are sent again only when the server
 //!   cannot have received them (no connection was made) or said so (a rate limit).
 
@@ -546,10 +547,15 @@ impl Client {
                         return Err(GithubError::NotRetried { first: Box::new(e) });
                     }
                     if attempt > self.opts.retries {
-                        network.trip(
-                            &self.opts.api_url,
-                            format!("{} attempt(s) failed: {e}", attempt),
-                        );
+                        // No answer at all after every attempt: the API is out of reach, and
+                        // the next request would only wait the same. (A 5xx is an answer:
+                        // another request may well succeed.)
+                        if matches!(e, GithubError::Transport { .. }) {
+                            network.trip(
+                                &self.opts.api_url,
+                                format!("{attempt} attempt(s) got no answer: {e}"),
+                            );
+                        }
                         return Err(e);
                     }
                     let wait = wait.unwrap_or_else(|| backoff(&self.opts, attempt));
@@ -724,6 +730,23 @@ fn judge(
                 None,
             ),
         };
+    }
+    if (300..400).contains(&status) {
+        // Never followed: the token goes with every request, and a redirect may lead anywhere.
+        let to = header(&raw.headers, "location")
+            .map(|l| format!(" to {}", crate::redact::text(&one_line(l))))
+            .unwrap_or_default();
+        return Step::Fail(GithubError::Status {
+            method,
+            path: path.to_string(),
+            status,
+            message: format!(
+                "a redirect{to}, which ci-guard refuses to follow (the token would go with it); \
+                 point GITHUB_API_URL at the API itself"
+            ),
+            documentation_url: None,
+            attempts: attempt,
+        });
     }
     let (message, documentation_url) = error_message(&raw);
     let rate = |detail: String, reset_in: Option<Duration>| GithubError::RateLimited {

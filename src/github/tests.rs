@@ -271,3 +271,29 @@ fn token_is_redacted_in_debug() {
     assert!(!format!("{o:?}").contains("ghs_secretvalue"));
     assert!(Token::new("  ").is_none());
 }
+
+#[test]
+fn a_redirect_is_refused_and_said_to_be_one() {
+    // GitHub answers 301 for a renamed repository (the recorded core headers with the
+    // `location` such an answer carries; the body is the documented one for a moved resource,
+    // with its `message` and `url`, as no real one was recorded).
+    let mut h = headers("core 200, classic PAT, 2025");
+    h.push((
+        "location".into(),
+        "https://api.github.com/repositories/1296269".into(),
+    ));
+    let body = br#"{"message":"Moved Permanently","url":"https://api.github.com/repositories/1296269","documentation_url":"https://docs.github.com/v3/#http-redirects"}"#.to_vec();
+    match judged(301, h, body, 0) {
+        Step::Fail(e) => {
+            let text = e.to_string();
+            assert!(text.contains("HTTP 301"), "{text}");
+            assert!(
+                text.contains(
+                    "a redirect to https://api.github.com/repositories/1296269, which ci-guard refuses to follow"
+                ),
+                "{text}"
+            );
+        }
+        _ => panic!("a redirect must fail, not be retried or followed"),
+    }
+}

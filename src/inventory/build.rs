@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
+use super::script_checks;
 use super::scripts::ScriptIndex;
 use super::shell::{self, ScriptCache, SwallowKind};
 use super::{Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name};
@@ -80,6 +81,7 @@ pub fn build(
             expanded: 0,
             retried: HashMap::new(),
             inv: &mut inv,
+            broken: Vec::new(),
         };
         b.run();
     }
@@ -134,6 +136,9 @@ struct WorkflowBuilder<'a, 'r> {
     /// Per job id: the step ids a later step retries on failure (see `retried_ids`).
     retried: HashMap<String, HashMap<String, usize>>,
     inv: &'a mut Inventory,
+    /// Script defects of the current job that make it never pass: the `run:` value's span
+    /// (in `path`) and the broken state its gates get.
+    broken: Vec<(String, Span, Blocking)>,
 }
 
 /// Steps of local composite actions followed per workflow: each use of an action is followed
@@ -204,6 +209,21 @@ impl WorkflowBuilder<'_, '_> {
                 let display = self.pw.display.clone();
                 self.step(job, step, base.clone(), &display, 0);
                 auth::detect_step(self.pw, job, step, &mut self.inv.cloud_auth);
+            }
+            // A job that can never pass breaks every gate it stands for.
+            let broken = std::mem::take(&mut self.broken);
+            if let Some((_, _, first)) = broken.first() {
+                for f in &mut self.inv.facts[before..] {
+                    if !f.capability.is_gate() {
+                        continue;
+                    }
+                    let own = broken.iter().find(|(path, span, _)| {
+                        *path == f.location.path
+                            && span.start <= f.location.start
+                            && f.location.start <= span.end
+                    });
+                    f.blocking = own.map_or(first, |b| &b.2).clone();
+                }
             }
             let capabilities: BTreeSet<Capability> = self.inv.facts[before..]
                 .iter()
@@ -469,11 +489,11 @@ impl WorkflowBuilder<'_, '_> {
         neutered: Option<Blocking>,
         display: &str,
     ) {
-        // GitHub runs an explicit `shell: bash` as `bash -eo pipefail`; the default is `bash -e`.
-        let pipefail = step
-            .shell
-            .as_ref()
-            .is_some_and(|s| s.value.trim() == "bash");
+        // Workflow and job defaults apply to the workflow's own steps, not to a composite action's.
+        let own = display == self.pw.display;
+        let shell =
+            crate::workflow::step_shell(own.then_some(&self.pw.workflow), own.then_some(job), step);
+        let opts = shell::ShellOptions::for_step(&shell);
         // The workflow's line index is built once; a local action's once, when it is followed.
         let action_src;
         let src = if display == self.pw.display {
@@ -491,12 +511,45 @@ impl WorkflowBuilder<'_, '_> {
             &*action_src
         };
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
+        // Script defects: one that makes the step always fail breaks the job (unless the step
+        // or job is already neutered, so its failure does not count); commands after an
+        // unconditional `exit` never run.
+        let mut never_runs: Option<(u32, u32, Blocking)> = None;
+        for d in self.sources.run_scripts.defects(&run.value, &shell).iter() {
+            let at = Location::new(display, command_span(src, run, d.line, d.column, &d.text));
+            match d.effect {
+                script_checks::Effect::NeverPasses
+                    if neutered.is_none()
+                        && !self
+                            .broken
+                            .iter()
+                            .any(|b| b.0 == display && b.1 == run.span) =>
+                {
+                    let state = Blocking::Broken {
+                        reason: d.summary.clone(),
+                        location: at,
+                    };
+                    self.broken.push((display.to_string(), run.span, state));
+                }
+                script_checks::Effect::NeverRuns { line, column } if never_runs.is_none() => {
+                    never_runs = Some((
+                        line,
+                        column,
+                        Blocking::NonBlocking {
+                            reason: d.summary.clone(),
+                            location: at,
+                        },
+                    ));
+                }
+                _ => {}
+            }
+        }
         // Positions first (reads the source), facts second (writes the inventory).
         let mut planned = Vec::new();
         for cmd in self
             .sources
             .run_scripts
-            .commands(&run.value, pipefail)
+            .commands_with(&run.value, opts)
             .iter()
             .cloned()
         {
@@ -509,10 +562,14 @@ impl WorkflowBuilder<'_, '_> {
                     location: Location::new(display, at),
                 })
             });
+            let unreachable = never_runs
+                .as_ref()
+                .filter(|(l, c, _)| (cmd.line, cmd.column) >= (*l, *c))
+                .map(|(_, _, b)| b.clone());
             planned.push((
                 cmd,
                 Location::new(display, span),
-                neutered.clone().or(swallowed),
+                neutered.clone().or(unreachable).or(swallowed),
             ));
         }
         for (cmd, location, state) in planned {

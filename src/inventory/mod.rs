@@ -5,6 +5,8 @@ pub mod actions;
 pub mod auth;
 mod build;
 pub mod catalog;
+pub mod scanner_options;
+pub mod script_checks;
 pub mod scripts;
 pub mod shell;
 pub mod token_use;
@@ -32,6 +34,12 @@ pub enum Blocking {
     },
     /// Results go to code scanning or a dashboard; the job never fails on them.
     ReportsOnly,
+    /// Broken: the job's script can never pass (an option run as a command, an option the
+    /// scanner does not have), so the gate is switched off or ignored in practice.
+    Broken {
+        reason: String,
+        location: Location,
+    },
 }
 
 impl Blocking {

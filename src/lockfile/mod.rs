@@ -25,7 +25,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::finding::{Location, Pos, Span};
-use crate::workspace::{FileKind, Lockfile, Manifest, WorkspaceFile};
+use crate::workspace::{FileKind, Lockfile, Manifest, Repository, WorkspaceFile};
 
 /// A package ecosystem, as named in package URLs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -82,8 +82,25 @@ pub struct Hash {
     /// directory hash (not a file digest, so the SBOM writers leave it out).
     pub algorithm: String,
     pub value: String,
-    /// The artifact it is the digest of, when the lockfile names it (a wheel, an sdist, a URL).
+    /// Which of the package's files it is the digest of, when it is one of several (Python
+    /// wheels and sdists): a URL where that file is found ([`index_file_url`]), or a path the
+    /// lockfile gives. `None` when the package has one artifact and this is its digest.
     pub file: Option<String>,
+}
+
+/// PyPI's simple index (PEP 503), where pip looks packages up unless told otherwise.
+pub const PYPI_SIMPLE: &str = "https://pypi.org/simple";
+
+/// The URL of one of `name`'s files on a PEP 503 index: the project's page with a fragment that
+/// names the file (`#anyio-4.13.0-py3-none-any.whl`, as cyclonedx-py writes for Poetry), or its
+/// digest when the lockfile names no file (`#sha256=<hex>`, as the index's own links carry it).
+pub fn index_file_url(index: &str, name: &str, fragment: &str) -> String {
+    format!(
+        "{}/{}/#{}",
+        index.trim_end_matches('/'),
+        pep503(name),
+        purl::encode_iri(fragment)
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -145,6 +162,29 @@ pub fn is_readable(kind: FileKind) -> bool {
         kind,
         FileKind::Lockfile(_) | FileKind::Manifest(Manifest::GoMod)
     )
+}
+
+/// The lockfiles of `repo` that the walk skipped (a FIFO, a device or a link where a lockfile
+/// would be): each one lost whole, so that leaving it out is said, not silent.
+pub fn skipped(repo: &Repository) -> Vec<LockfileError> {
+    repo.skipped
+        .iter()
+        .filter(|s| {
+            let name = s.display.rsplit('/').next().unwrap_or(&s.display);
+            crate::workspace::classify(name, std::path::Path::new("/nonexistent"))
+                .is_some_and(is_readable)
+        })
+        .map(|s| LockfileError {
+            path: s.display.clone(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "not read: it is {} (ci-guard reads regular files only and follows no links)",
+                s.what
+            ),
+            whole_file: true,
+        })
+        .collect()
 }
 
 /// What one lockfile gave: its packages, and what in it could not be read. A problem on one

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::markdown::{cell, escape_code, state_icon};
+use super::markdown::{cell, escape_code, state_icon, state_word};
 use crate::assess::Assessment;
 use crate::measured::{Measured, Metric};
 
@@ -76,7 +76,7 @@ pub fn markdown(a: &Assessment) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "## Measured — `{}` from {} to {}\n",
+        "### Measured — `{}` from {} to {}\n",
         escape_code(&m.branch),
         day(&m.since),
         day(&m.until)
@@ -103,8 +103,9 @@ pub fn markdown(a: &Assessment) -> String {
             .map_or("—".to_string(), |l| format!("[run]({l})"));
         let _ = writeln!(
             out,
-            "| `{component}` | {} | {value} | {worst} |",
-            state_icon(row.state)
+            "| `{component}` | {} {} | {value} | {worst} |",
+            state_icon(row.state),
+            state_word(row.state)
         );
     }
     let _ = writeln!(out, "\n{}", cell(&closing(m)));
@@ -247,7 +248,7 @@ mod tests {
         let md = markdown(&a);
         assert!(
             md.starts_with(
-                "## Measured — `main` from 2024-01-10 12:00 UTC to 2024-02-09 12:00 UTC\n"
+                "### Measured — `main` from 2024-01-10 12:00 UTC to 2024-02-09 12:00 UTC\n"
             ),
             "{md}"
         );
@@ -299,7 +300,7 @@ mod tests {
         };
         crate::history::apply(&mut a, &outcome);
         let md = markdown(&a);
-        assert!(md.starts_with("## Measured — `ma'in`"), "{md}");
+        assert!(md.starts_with("### Measured — `ma'in`"), "{md}");
         assert!(
             md.contains("| `ci-success-rate` | ⚠️ partial | x | [run](https://github.com/o/r/actions/runs/7) |"),
             "{md}"

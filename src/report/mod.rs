@@ -13,8 +13,55 @@ use std::path::PathBuf;
 
 use crate::finding::{Finding, RuleMeta, Severity};
 
+/// What a reader must know about what was not looked at: files that were skipped, a repository
+/// with no workflow to audit, a configuration that turns every rule or file off, a run that
+/// failed. Every format shows each one, so a green result is never silently empty.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub message: String,
+    /// The file it is about, relative to the report root.
+    pub path: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoticeLevel {
+    /// The run failed: its results are not the repository's.
+    Error,
+    /// Part of what should have been audited was not.
+    Warning,
+}
+
+impl NoticeLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeLevel::Error => "error",
+            NoticeLevel::Warning => "warning",
+        }
+    }
+}
+
+impl Notice {
+    pub fn warning(message: impl Into<String>, path: Option<String>) -> Self {
+        Self {
+            level: NoticeLevel::Warning,
+            message: message.into(),
+            path,
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            level: NoticeLevel::Error,
+            message: message.into(),
+            path: None,
+        }
+    }
+}
+
 /// Everything the sinks need, computed once by the audit.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Report {
     /// SARIF `%SRCROOT%`: report paths are relative to it.
     pub report_root: PathBuf,
@@ -29,9 +76,33 @@ pub struct Report {
     pub inventories: Vec<crate::inventory::Inventory>,
     /// Third-party scanner runs (`scan`, `audit --scan`), in registry order; empty otherwise.
     pub scans: Vec<crate::scanners::model::ToolRun>,
+    /// What was not looked at, and why ([`Notice`]), in report order.
+    pub notices: Vec<Notice>,
 }
 
 impl Report {
+    /// Scanner runs join the report: a result that reports the same problem at the same place
+    /// as a finding is folded into it ([`crate::scanners::counterparts`]), and the assessments'
+    /// security-scanning rows say what ran (their state and the score do not change: they judge
+    /// the pipeline, not this run).
+    pub fn add_scans(&mut self, runs: Vec<crate::scanners::model::ToolRun>) {
+        let mut runs = runs;
+        crate::scanners::counterparts::merge(&mut self.findings, &mut runs);
+        for a in &mut self.assessments {
+            a.scans_run_by_ci_guard(&runs);
+        }
+        self.scans = runs;
+    }
+
+    /// How many results of `tool` were folded into ci-guard's findings.
+    pub fn agreed(&self, tool: &str) -> usize {
+        self.findings
+            .iter()
+            .flat_map(|f| &f.also_reported_by)
+            .filter(|a| a.tool == tool)
+            .count()
+    }
+
     /// Findings that count (not suppressed).
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_none())

@@ -30,8 +30,26 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     out.push_str(&super::scans::text(report, clean));
     assessment(&mut out, report, color);
+    // What was not audited, last before the total, where a reader of a clean result looks.
+    for n in &report.notices {
+        let level = paint(n.level.as_str(), "1;33", color);
+        let _ = writeln!(out, "{level}: {}", one_line(&n.message));
+    }
     out.push_str(&total(report));
     out.push('\n');
+    out
+}
+
+/// `s` on one line: every control character (a newline in a file name too) escaped.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
     out
 }
 
@@ -264,6 +282,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

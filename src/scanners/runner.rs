@@ -19,6 +19,9 @@ use super::parse::{self, Parsed};
 use super::tools::{self, Exit, Target, ToolDef};
 use crate::untrusted;
 
+/// How the reason of a tool skipped for having nothing to read begins.
+pub const NO_INPUT: &str = "no input";
+
 /// A tool's default time limit.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 /// The version command's limit (it should answer at once).
@@ -109,7 +112,12 @@ pub fn plan(target: &Target, opts: &ScanOptions) -> Result<Vec<Planned>, ScanErr
             continue;
         }
         let program = find_program(def.program, path.as_deref());
-        let action = if let Some(reason) = (def.unrunnable)(target) {
+        let nothing_to_read = def.reads.filter(|_| (def.applies)(target).is_none());
+        let action = if let Some(what) = nothing_to_read {
+            // Asked for by name, but the repository holds nothing it reads: run on no files it
+            // would fail or pass on nothing, and neither is true.
+            Action::Skip(format!("{NO_INPUT}: no {what} in the repository"))
+        } else if let Some(reason) = (def.unrunnable)(target) {
             Action::Skip(reason)
         } else if program.is_some() && !has_parser(def.parser) {
             Action::Skip(format!(
@@ -230,6 +238,8 @@ pub fn required_problems(runs: &[ToolRun], require: &[String]) -> (Vec<String>, 
         match runs.iter().find(|r| r.tool == name).map(|r| &r.status) {
             None => missing.push(format!("required scanner {name} was not run")),
             Some(RunStatus::Completed) => {}
+            // Nothing to read is nothing to find: the requirement holds.
+            Some(RunStatus::Skipped { reason }) if reason.starts_with(NO_INPUT) => {}
             Some(RunStatus::Skipped { reason }) => {
                 missing.push(format!("required scanner {name} was skipped: {reason}"))
             }
@@ -364,6 +374,45 @@ fn collect(rx: &mpsc::Receiver<Captured>, until: Instant) -> Captured {
     rx.recv_timeout(wait).unwrap_or(Captured {
         unfinished: true,
         ..Captured::default()
+    })
+}
+
+/// What a tool run by `run_captured` ended with.
+pub struct CapturedOutput {
+    pub code: i32,
+    /// Its standard output, up to the scanners' output cap.
+    pub stdout: Vec<u8>,
+    /// The end of its standard error.
+    pub stderr: String,
+}
+
+/// Run `program` with `args` in `cwd` as a scanner runs (its own process group without the
+/// run's credentials, the whole group killed when it ends or after `timeout`, its output read
+/// through capped pipes): the exit code and output, or why it did not end by itself.
+pub fn run_captured(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+    timeout: Duration,
+) -> Result<CapturedOutput, String> {
+    let cap = usize::try_from(untrusted::SCANNER_OUTPUT_CAP).unwrap_or(usize::MAX);
+    let p = run_process(program, args, &[], cwd, cap, timeout);
+    let code = match p.ended {
+        Ended::Exited(code) => code,
+        Ended::Signal(sig) => return Err(format!("killed by signal {sig}")),
+        Ended::TimedOut => return Err(format!("no result after {} s", timeout.as_secs())),
+        Ended::NotStarted(e) => return Err(format!("cannot start {}: {e}", program.display())),
+    };
+    if p.stdout.truncated {
+        return Err(format!(
+            "its output passed the cap of {} bytes",
+            untrusted::SCANNER_OUTPUT_CAP
+        ));
+    }
+    Ok(CapturedOutput {
+        code,
+        stdout: p.stdout.bytes,
+        stderr: String::from_utf8_lossy(&p.stderr.bytes).into_owned(),
     })
 }
 
@@ -504,6 +553,9 @@ fn execute(
         findings: Vec::new(),
         notifications: Vec::new(),
     };
+    // A tool that started and failed still says which version failed; one that hung is not
+    // asked (it may hang again).
+    let ask_version = !matches!(proc.ended, Ended::NotStarted(_) | Ended::TimedOut);
     let failure = match proc.ended {
         Ended::NotStarted(e) => Some(format!("could not be started: {e}")),
         Ended::TimedOut => Some(format!(
@@ -526,6 +578,9 @@ fn execute(
         Ended::Exited(_) => None,
     };
     if let Some(reason) = failure {
+        if ask_version {
+            run.version = version_of(program, def.version_args, &target.root);
+        }
         run.status = RunStatus::Failed { reason };
         return run;
     }
@@ -929,6 +984,46 @@ mod tests {
         );
     }
 
+    #[test]
+    fn asked_for_tools_with_nothing_to_read_are_skipped_as_no_input() {
+        let bin = bin_with(&["shellcheck", "zizmor", "gitleaks"]);
+        let opts = ScanOptions {
+            only: Some(vec![
+                "shellcheck".into(),
+                "zizmor".into(),
+                "gitleaks".into(),
+            ]),
+            path: Some(bin.path().as_os_str().to_owned()),
+            ..ScanOptions::default()
+        };
+        // `target()` has Python code and a Dockerfile: no shell script, no workflow.
+        assert_eq!(
+            actions(&plan(&target(), &opts).expect("plan")),
+            [
+                "shellcheck: no input: no shell script (*.sh, *.bash) in the repository",
+                "zizmor: no input: no workflow or action file in the repository",
+                "gitleaks: run",
+            ]
+        );
+        // Required with nothing to read: nothing to find, so the requirement holds.
+        let skipped = ToolRun {
+            tool: "shellcheck".into(),
+            version: None,
+            origin: Origin::NotRun,
+            status: RunStatus::Skipped {
+                reason: format!("{NO_INPUT}: no shell script (*.sh, *.bash) in the repository"),
+            },
+            rules: Vec::new(),
+            findings: Vec::new(),
+            notifications: Vec::new(),
+        };
+        let (missing, failed) = required_problems(&[skipped], &["shellcheck".into()]);
+        assert!(
+            missing.is_empty() && failed.is_empty(),
+            "{missing:?} {failed:?}"
+        );
+    }
+
     fn finding(path: &str) -> ScanFinding {
         ScanFinding {
             rule_id: "bandit/B101".into(),
@@ -939,6 +1034,7 @@ mod tests {
             package: None,
             suppressed: false,
             also_reported_by: Vec::new(),
+            fingerprint: String::new(),
         }
     }
 
@@ -1051,12 +1147,16 @@ mod tests {
     #[test]
     fn a_child_that_escapes_the_group_cannot_hold_the_run() {
         // A new session is out of reach of the group kill; it keeps the pipe open for 120 s.
-        let started = Instant::now();
-        let p = sh(
-            "setsid sleep 120 &\necho started",
-            1000,
-            Duration::from_secs(5),
+        // The tool ends only once its child has left the group (a busy machine could otherwise
+        // kill the child before `setsid` ran).
+        let flag = tempfile::NamedTempFile::new().expect("temp file");
+        let script = format!(
+            "setsid sh -c 'echo > \"$0\"; exec sleep 120' '{f}' &\n\
+             while [ ! -s '{f}' ]; do sleep 0.05; done\necho started",
+            f = flag.path().display()
         );
+        let started = Instant::now();
+        let p = sh(&script, 1000, Duration::from_secs(10));
         let elapsed = started.elapsed();
         assert!(
             matches!(p.ended, Ended::Exited(0)),

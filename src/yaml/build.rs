@@ -33,6 +33,8 @@ struct Builder<'t> {
     line_lengths: Option<Vec<u32>>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
+    /// Nodes under each anchor, counted once.
+    anchor_sizes: HashMap<usize, usize>,
     root: Option<Node>,
     problems: Vec<YamlError>,
     nodes: usize,
@@ -47,6 +49,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
         line_lengths: None,
         stack: Vec::new(),
         anchors: HashMap::new(),
+        anchor_sizes: HashMap::new(),
         root: None,
         problems: Vec::new(),
         nodes: 0,
@@ -125,8 +128,21 @@ impl Builder<'_> {
                         span: Span::new(start, pos(&span.end)),
                     });
                 };
+                // Counted before it is copied: a bomb is refused without being built.
+                let size = self.anchor_sizes.get(&id).copied().unwrap_or(1);
+                if self.nodes + size > MAX_NODES {
+                    return Err(YamlError {
+                        message: format!(
+                            "this alias repeats its anchor's {size} nodes, which takes the document \
+                             past the limit of {MAX_NODES} nodes (every use of an alias counts its \
+                             anchor's nodes again); the file was not parsed"
+                        ),
+                        span: Span::new(start, pos(&span.end)),
+                    });
+                }
                 let node = target.clone();
-                self.nodes += count_nodes(&node);
+                // The alias itself is counted by `complete`.
+                self.nodes += size - 1;
                 self.complete(node, 0)?;
             }
             Event::SequenceStart(anchor, _) => {
@@ -194,7 +210,9 @@ impl Builder<'_> {
         }
         if self.nodes > MAX_NODES {
             return Err(YamlError {
-                message: format!("document expands to more than {MAX_NODES} nodes (alias bomb?)"),
+                message: format!(
+                    "the document has more than {MAX_NODES} nodes, the limit; the file was not parsed"
+                ),
                 span: Span::new(start, start),
             });
         }
@@ -244,6 +262,7 @@ impl Builder<'_> {
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         self.nodes += 1;
         if anchor != 0 {
+            self.anchor_sizes.insert(anchor, count_nodes(&node));
             self.anchors.insert(anchor, node.clone());
         }
         match self.stack.last_mut() {
@@ -356,7 +375,22 @@ mod tests {
             ));
         }
         let e = parse(&text).expect_err("bomb");
-        assert!(e.message.contains("nodes"), "{e}");
+        // The limit that was reached, at the alias that reached it.
+        assert!(
+            e.message
+                .starts_with("this alias repeats its anchor's 111111 nodes")
+                && e.message.contains("past the limit of 200000 nodes"),
+            "{e}"
+        );
+        assert_eq!((e.span.start.line, e.span.start.column), (6, 10));
+        // Many nodes without an alias reach the same limit, said as such.
+        let big = "- x\n".repeat(200_001);
+        let e = parse(&big).expect_err("too many nodes");
+        assert!(
+            e.message
+                .starts_with("the document has more than 200000 nodes, the limit"),
+            "{e}"
+        );
     }
 
     #[test]
