@@ -541,6 +541,15 @@ fn deployment_outcomes(f: &Facts, t: &Targets, out: &mut Vec<Metric>) -> RowFill
         }
         if let Some(l) = e.lead_time_p50() {
             let _ = write!(s, ", lead time p50 {}", duration(l));
+            // Commit times come from the runs read: a success whose run was not read has none.
+            if e.lead_times.len() < e.succeeded {
+                let _ = write!(
+                    s,
+                    " (over {} of {} successes: the others' commit times were not read)",
+                    e.lead_times.len(),
+                    e.succeeded
+                );
+            }
         }
         if e.pending > 0 {
             let _ = write!(s, ", {} unfinished", e.pending);
@@ -613,7 +622,7 @@ fn deployment_outcomes(f: &Facts, t: &Targets, out: &mut Vec<Metric>) -> RowFill
             Unit::Seconds,
             None,
             e.lead_times.len(),
-            env_complete,
+            env_complete && e.lead_times.len() == e.succeeded,
         ));
     }
     fill(
