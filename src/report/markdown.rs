@@ -952,12 +952,21 @@ fn inline(s: &str) -> String {
         .join("`")
 }
 
-/// Text inside HTML (a `<summary>`, an attribute).
+/// Text inside HTML (a `<summary>`, an attribute). A line break (a file name may hold one) is
+/// shown escaped: it would end the `<summary>` line and start whatever the name says next.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
