@@ -84,6 +84,9 @@ pub struct Row {
     pub current: String,
     pub target: &'static str,
     pub evidence: Vec<Location>,
+    /// Links that prove the state where no file line can: the runs a measured row is worst on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     #[serde(skip)]
     pub weight: u32,
 }
@@ -96,6 +99,9 @@ pub struct Assessment {
     /// Percentage of decided components fully in place.
     pub compliance: u32,
     pub rows: Vec<Row>,
+    /// The numbers the run history measured (`crate::history`), when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<crate::measured::Measured>,
 }
 
 /// Components whose absence an auditor rates critical.
@@ -138,6 +144,7 @@ pub(crate) fn row(
         current,
         target,
         evidence,
+        links: Vec::new(),
         weight,
     }
 }
@@ -825,6 +832,7 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         score,
         compliance,
         rows,
+        measured: None,
     }
 }
 

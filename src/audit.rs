@@ -29,6 +29,8 @@ pub struct AuditOptions {
     pub config: Option<PathBuf>,
     /// Repository settings through the GitHub API (`crate::settings`); offline by default.
     pub settings: crate::settings::SettingsMode,
+    /// Run history through the GitHub API (`crate::history`); offline by default.
+    pub history: crate::history::HistoryMode,
     /// `--shellcheck`: run shellcheck on every `run:` script (one process per repository).
     pub shellcheck: bool,
 }
@@ -98,11 +100,21 @@ pub fn run_workspace(workspace: Workspace, opts: &AuditOptions) -> Result<Report
         }
         (mode, _) => mode.clone(),
     };
+    let history = match (&opts.history, workspace.repositories.len()) {
+        (crate::history::HistoryMode::Online(_), n) if n != 1 => {
+            crate::history::HistoryMode::Offline {
+                reason: format!(
+                    "not measured: --repo names one GitHub repository, but the paths hold {n} repositories"
+                ),
+            }
+        }
+        (mode, _) => mode.clone(),
+    };
     let per_repo: Vec<RepoResult> = workspace
         .repositories
         .par_iter()
         .zip(configs.par_iter())
-        .map(|(repo, config)| audit_repository(repo, config, &settings, opts.shellcheck))
+        .map(|(repo, config)| audit_repository(repo, config, &settings, &history, opts.shellcheck))
         .collect();
 
     let mut findings = Vec::new();
@@ -233,6 +245,7 @@ fn audit_repository(
     repo: &Repository,
     config: &Config,
     settings: &crate::settings::SettingsMode,
+    history: &crate::history::HistoryMode,
     shellcheck: bool,
 ) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
@@ -323,6 +336,11 @@ fn audit_repository(
     let active: Vec<&Finding> = out.iter().filter(|f| f.suppressed.is_none()).collect();
     let mut assessment = assess::assess(&analysis.inventory, &active);
     crate::settings::apply(&mut assessment, &settings);
+    // Loose files have no assessment to add history to, and no repository to read it of.
+    if !repo.loose {
+        let measured = crate::history::analyze(&analysis, history);
+        crate::history::apply(&mut assessment, &measured);
+    }
     RepoResult {
         findings: out,
         files: inputs.len(),

@@ -14,18 +14,21 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::finding::{Finding, Severity};
 use crate::yaml::{self, Node, Pos};
 
+pub mod history;
 mod protection;
+pub use history::HistoryPolicy;
 pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 5] = [
+const TOP_KEYS: [&str; 6] = [
     "ignore",
     "trusted-owners",
     "rules",
     "protection",
     "scanners",
+    "history",
 ];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
@@ -210,6 +213,8 @@ pub struct Config {
     protection: Option<ProtectionPolicy>,
     /// `scanners:`: the third-party scanners to run instead of those chosen from the files.
     scanners: Option<Vec<String>>,
+    /// `history:`: the run history's window, run limit, production environments and targets.
+    history: Option<HistoryPolicy>,
 }
 
 impl Config {
@@ -305,6 +310,7 @@ impl Config {
                 "scanners" => {
                     config.scanners = problems.keep(scanners(value, display_path, &known.scanners))
                 }
+                "history" => config.history = problems.keep(history::parse(value, display_path)),
                 other => problems.push(err(entry.key.span.start, unknown_key(other, &TOP_KEYS))),
             }
         }
@@ -319,6 +325,11 @@ impl Config {
     /// The documented protection policy (`protection:`), if the file has one.
     pub fn protection(&self) -> Option<&ProtectionPolicy> {
         self.protection.as_ref()
+    }
+
+    /// The run-history section (`history:`), if the file has one.
+    pub fn history(&self) -> Option<&HistoryPolicy> {
+        self.history.as_ref()
     }
 
     /// `true` when a repository-relative path matches a top-level `ignore` glob: such files are
@@ -991,7 +1002,7 @@ rules:
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `history`"
                     .into()
             )
         );

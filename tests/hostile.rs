@@ -60,6 +60,15 @@ fn ci_guard(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("run ci-guard")
 }
 
+/// A FIFO at `path`: opening it to read would wait for a writer that never comes.
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo {}", path.display());
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -505,14 +514,7 @@ fn a_spent_rate_limit_stops_every_call_to_that_api() {
 
 /// The `Authorization` header of a request, as the fake server saw it.
 fn authorization(seen: &support::fake_github::Seen) -> String {
-    seen.head
-        .lines()
-        .find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case("authorization")
-                .then(|| v.trim().to_string())
-        })
-        .unwrap_or_default()
+    seen.header("authorization").unwrap_or_default().to_string()
 }
 
 /// A server (or a proxy in front of it) that echoes the request's credentials in its errors:
@@ -729,6 +731,35 @@ fn the_sarif_and_summary_are_written_before_the_network_answers() {
     );
 }
 
+/// A run that fails after its SARIF was written (exit 3: here the SBOM cannot be written, as a
+/// folder is where it goes) rewrites the SARIF to say so, keeping the audit's results.
+#[test]
+fn a_run_that_fails_late_says_so_in_its_sarif() {
+    let dir = repo(&[("requirements.txt", "itsdangerous==2.2.0\n")]);
+    std::fs::create_dir_all(root(&dir).join("ci-guard.cdx.json")).expect("mkdir");
+    let a = action(
+        &dir,
+        "http://127.0.0.1:9",
+        &[
+            ("checks", "workflows"),
+            ("upload", "false"),
+            ("sbom-format", "cyclonedx"),
+        ],
+    );
+    assert_eq!(a.code, 3, "{}\n{}", a.stdout, a.stderr);
+    let log = sarif_of(&dir);
+    let (ok, notes) = invocation(&log);
+    assert!(!ok, "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "error: ci-guard did not complete: cannot write the SBOM file ci-guard.cdx.json"
+        )),
+        "{notes:?}"
+    );
+    let results = log["runs"][0]["results"].as_array().map_or(0, Vec::len);
+    assert!(results > 0, "the audit's results are kept: {log}");
+}
+
 /// Paths the action is given stay in the workspace: each way out is refused with the input's
 /// name, and nothing is written there.
 #[test]
@@ -861,11 +892,7 @@ fn a_run_that_audits_nothing_says_so_everywhere() {
                 let d = tempfile::tempdir().expect("temp");
                 let wf = d.path().join("repo/.github/workflows");
                 std::fs::create_dir_all(wf.join("dir.yml")).expect("mkdir");
-                let ok = std::process::Command::new("mkfifo")
-                    .arg(wf.join("ci.yml"))
-                    .status()
-                    .is_ok_and(|s| s.success());
-                assert!(ok, "mkfifo");
+                mkfifo(&wf.join("ci.yml"));
                 d
             },
             "no workflow file was found",
@@ -948,6 +975,103 @@ fn one_bad_lockfile_line_is_did_not_scan_and_keeps_the_rest() {
     );
 }
 
+/// A lockfile that is a FIFO (reading it would wait forever) or a link to `/etc/passwd` is not
+/// read, and leaving it out is said: a warning in the SBOM run, "did not scan" for OSV (not
+/// "skipped, no packages"). The other lockfile is still read.
+#[test]
+fn lockfiles_that_are_fifos_or_links_are_said_not_read() {
+    let dir = repo(&[("sub/requirements.txt", "itsdangerous==2.2.0\n")]);
+    let r = root(&dir);
+    mkfifo(&r.join("requirements.txt"));
+    std::os::unix::fs::symlink("/etc/passwd", r.join("requirements-dev.txt")).expect("symlink");
+
+    let started = Instant::now();
+    let out = ci_guard(&r, &["sbom", "-o", "sbom.json"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for (file, what) in [
+        ("requirements.txt", "a FIFO"),
+        ("requirements-dev.txt", "a symbolic link"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "warning: {file}: not read: it is {what} (ci-guard reads regular files only and follows no links); its packages are not in the SBOM"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("1 component from 1 lockfile (2 unreadable or read in part)"),
+        "{stderr}"
+    );
+    let sbom = std::fs::read_to_string(r.join("sbom.json")).expect("sbom");
+    assert!(sbom.contains("pkg:pypi/itsdangerous@2.2.0"), "{sbom}");
+    assert_no_leak("the SBOM", &sbom);
+
+    let (_osv, out) = scan_osv(&r);
+    let run = scan_run(&out.stdout, "osv");
+    assert_eq!(run["status"]["state"], "did-not-scan", "{run}");
+    let reason = run["status"]["reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("requirements-dev.txt, requirements.txt"),
+        "{run}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+
+    // With only the FIFO, OSV has no package to look up, and still says it did not scan.
+    std::fs::remove_file(r.join("sub/requirements.txt")).expect("rm");
+    let (osv, out) = scan_osv(&r);
+    let run = scan_run(&out.stdout, "osv");
+    assert_eq!(run["status"]["state"], "did-not-scan", "{run}");
+    assert!(osv.seen().is_empty());
+}
+
+/// A configuration or a baseline that is a FIFO is refused at once with a message naming it;
+/// the run does not wait for a writer.
+#[test]
+fn a_configuration_or_baseline_that_is_a_fifo_is_refused_without_waiting() {
+    let dir = repo(&[]);
+    let r = root(&dir);
+    for f in [".github/ci-guard.yml", "config.yml", "base.sarif"] {
+        mkfifo(&r.join(f));
+    }
+    let started = Instant::now();
+    let out = ci_guard(&r, &["audit"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            ".github/ci-guard.yml: cannot read configuration: not a regular file but a FIFO"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = ci_guard(&r, &["audit", "--config", "config.yml"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("config.yml: cannot read configuration: not a regular file but a FIFO"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_file(r.join(".github/ci-guard.yml")).expect("rm");
+    let out = ci_guard(
+        &r,
+        &["run", "--upload", "false"],
+        &[
+            ("GITHUB_WORKSPACE", r.to_str().expect("utf-8")),
+            ("INPUT_CHECKS", "workflows"),
+            ("INPUT_BASELINE", "base.sarif"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("base.sarif`: not a regular file but a FIFO"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+}
+
 /// A file name with line breaks in it (a pull request can commit one) stays on its line in the
 /// summary's lists and tables: it cannot start a heading, a list item or a table row of its own.
 #[test]
@@ -959,11 +1083,7 @@ fn line_breaks_in_file_names_do_not_break_the_summary() {
     )]);
     // A FIFO with a line break in its name, listed as skipped.
     let fifo = root(&dir).join(".github/workflows/pipe\n- fifo item.yml");
-    let ok = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "mkfifo");
+    mkfifo(&fifo);
     let a = action(
         &dir,
         "http://127.0.0.1:9",

@@ -50,6 +50,10 @@ pub struct Tuning {
     pub poll_interval: Duration,
     /// All network work of the run (settings, OSV, upload and its processing) within this.
     pub network_timeout: Duration,
+    /// GitHub API requests the run history may send (its own budget).
+    pub history_budget: u32,
+    /// The end of the history's window (seconds since 1970); now when `None`.
+    pub history_until: Option<i64>,
 }
 
 /// The network deadline of a run when no input sets one: well under what a job waits for a
@@ -66,6 +70,8 @@ impl Default for Tuning {
             upload_timeout: Duration::from_secs(120),
             poll_interval: Duration::from_secs(2),
             network_timeout: DEFAULT_NETWORK_TIMEOUT,
+            history_budget: crate::history::DEFAULT_BUDGET,
+            history_until: None,
         }
     }
 }
@@ -158,6 +164,10 @@ impl Places {
 const SETTINGS_PENDING: &str = "not read: the GitHub API had not answered when this report was \
      written (the run was stopped before it did, or is still running)";
 
+/// The same for the run history's rows.
+const HISTORY_PENDING: &str = "not measured: the GitHub API had not answered when this report \
+     was written (the run was stopped before it did, or is still running)";
+
 /// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
 ///
 /// The workflow audit's SARIF and summary are written before any network call or scanner, and
@@ -236,18 +246,27 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     // 1. The workflow audit, offline: its SARIF and summary exist before anything can hang.
     let settings = settings_mode(inputs, runner, tuning, &network);
-    let online = matches!(settings, crate::settings::SettingsMode::Online(_));
-    let audit = |settings: crate::settings::SettingsMode| -> Result<report::Report, (u8, String)> {
+    let history = history_mode(inputs, runner, tuning, &network);
+    let settings_online = matches!(settings, crate::settings::SettingsMode::Online(_));
+    let history_online = matches!(history, crate::history::HistoryMode::Online(_));
+    let online = settings_online || history_online;
+    let audit = |settings: crate::settings::SettingsMode,
+                 history: crate::history::HistoryMode|
+     -> Result<report::Report, (u8, String)> {
         let opts = AuditOptions {
             paths: vec![places.root.clone()],
             config: places.config.clone(),
             settings,
+            history,
             // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
             shellcheck: false,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
             eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+        }
+        if let Some((sent, budget)) = opts.history.requests() {
+            eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
         }
         result.map_err(|e| match e {
             AuditError::Config(e) => (
@@ -262,13 +281,21 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             AuditError::Io(e) => (3, format!("{e:#}")),
         })
     };
-    let first = match audit(if online {
+    let first_settings = if settings_online {
         crate::settings::SettingsMode::Offline {
             reason: SETTINGS_PENDING.into(),
         }
     } else {
         settings.clone()
-    }) {
+    };
+    let first_history = if history_online {
+        crate::history::HistoryMode::Offline {
+            reason: HISTORY_PENDING.into(),
+        }
+    } else {
+        history.clone()
+    };
+    let first = match audit(first_settings, first_history) {
         Ok(r) => r,
         Err((code, why)) => return failed(code, &why, None),
     };
@@ -292,6 +319,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     // Its failure is said when the complete one is written (same file, same reasons).
     let _ = write_sarif(&places.sarif, &first, &inputs.category);
     if let (Some(path), Some(_)) = (&runner.step_summary, summary_start) {
+        // No `ci-guard fix` preview yet: it reads the tree again, which waits for the end.
         let mut md =
             report::markdown::render(&first, inputs.fail_on, &summary_options(runner, None));
         md.push_str(
@@ -304,10 +332,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         );
     }
 
-    // 2. What needs the network or runs other programs: the settings (the audit again, with
-    // the API), the scanners and the OSV lookup.
+    // 2. What needs the network or runs other programs: the settings and the run history (the
+    // audit again, with the API), the scanners and the OSV lookup.
     let mut report = if online {
-        match audit(settings) {
+        match audit(settings, history) {
             Ok(r) => r,
             Err((code, why)) => return failed(code, &why, Some(first)),
         }
@@ -332,7 +360,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         Err(crate::scanners::ScanFailure::Io(e)) => return failed(3, &e, Some(report)),
     }
     let report = report;
-    let mut io_failed = false;
+    // What could not be written after the audit ran (exit 3); the SARIF then says so too.
+    let mut io_failures: Vec<String> = Vec::new();
 
     let is_new = |f: &crate::finding::Finding| baseline.as_ref().is_none_or(|b| !b.contains(f));
     let is_new_scan = |run: &crate::scanners::model::ToolRun,
@@ -360,13 +389,18 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         console.notice(&note);
     }
     let sarif_bytes = serde_json::to_vec_pretty(&log).unwrap_or_default();
-    if let Err(e) = sinks::write_file(&places.sarif, &sarif_bytes) {
-        console.error(&format!(
-            "cannot write the SARIF file {}: {e}",
-            places.sarif.display()
-        ));
-        io_failed = true;
-    }
+    let sarif_written = match sinks::write_file(&places.sarif, &sarif_bytes) {
+        Ok(()) => true,
+        Err(e) => {
+            let why = format!(
+                "cannot write the SARIF file {}: {e}",
+                places.sarif.display()
+            );
+            console.error(&why);
+            io_failures.push(why);
+            false
+        }
+    };
     let fingerprints_rel = places.fingerprints_rel.clone();
     let fingerprints = baseline::fingerprints_file(report.active(), &report.scans);
     if let Err(e) = sinks::write_file(
@@ -377,10 +411,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         )
         .as_bytes(),
     ) {
-        console.error(&format!(
-            "cannot write the fingerprints file {fingerprints_rel}: {e}"
-        ));
-        io_failed = true;
+        let why = format!("cannot write the fingerprints file {fingerprints_rel}: {e}");
+        console.error(&why);
+        io_failures.push(why);
     }
 
     // After the SARIF, so that nothing the SBOM meets can cost the audit's results.
@@ -407,7 +440,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                 a.sbom_generated_by_ci_guard(format.title(), *components, *unreadable);
             }
         }
-        SbomOutcome::Failed(_) => io_failed = true,
+        SbomOutcome::Failed(why) => io_failures.push(why.clone()),
         SbomOutcome::Off => {}
     }
 
@@ -467,8 +500,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         let md = sinks::fit_summary(&md, &format!("`{}`", inputs.sarif_file));
         // The early summary is replaced: the step's summary file is cut back to where it was.
         if let Err(e) = sinks::replace_from(path, start, &md) {
-            console.error(&format!("cannot write the job summary: {e}"));
-            io_failed = true;
+            let why = format!("cannot write the job summary: {e}");
+            console.error(&why);
+            io_failures.push(why);
         }
     }
 
@@ -512,8 +546,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             ),
         ];
         if let Err(e) = sinks::append(path, &sinks::outputs(&pairs)) {
-            console.error(&format!("cannot write the step outputs: {e}"));
-            io_failed = true;
+            let why = format!("cannot write the step outputs: {e}");
+            console.error(&why);
+            io_failures.push(why);
         }
     }
 
@@ -534,7 +569,17 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             (Some(t), false) => format!("passed (nothing at or above {t})"),
         }
     );
-    if io_failed {
+    if !io_failures.is_empty() {
+        // The SARIF written above said the run succeeded; it did not.
+        if sarif_written {
+            write_failure(
+                &places.sarif,
+                &inputs.category,
+                Some(report),
+                &places.workspace,
+                &io_failures.join("; "),
+            );
+        }
         3
     } else if fails {
         1
@@ -624,18 +669,63 @@ fn settings_mode(
     tuning: &Tuning,
     network: &Arc<Network>,
 ) -> crate::settings::SettingsMode {
-    use crate::settings::{self, SettingsMode};
-    let offline = |reason: &str| SettingsMode::Offline {
-        reason: reason.to_string(),
-    };
-    if !inputs.checks.contains(&Analysis::Settings) {
-        return offline("not read: the `settings` check was not asked for (input `checks`)");
+    use crate::settings::SettingsMode;
+    match settings_request(inputs, runner, tuning, network, Analysis::Settings) {
+        Ok(req) => crate::settings::mode(&req).unwrap_or_else(|e| SettingsMode::Offline {
+            reason: format!("not read: {e}"),
+        }),
+        Err(reason) => SettingsMode::Offline {
+            reason: format!("not read: {reason}"),
+        },
+    }
+}
+
+/// History is read when `checks` includes it, with the same token, repository and branch as
+/// the settings, within its own request budget.
+fn history_mode(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    network: &Arc<Network>,
+) -> crate::history::HistoryMode {
+    use crate::history::{self, HistoryMode};
+    match settings_request(inputs, runner, tuning, network, Analysis::History) {
+        Ok(req) => history::mode(
+            &req,
+            &history::Request {
+                budget: Some(tuning.history_budget),
+                overrides: history::Overrides {
+                    until: tuning.history_until,
+                    ..history::Overrides::default()
+                },
+                ..history::Request::default()
+            },
+        ),
+        Err(reason) => HistoryMode::Offline {
+            reason: format!("not measured: {reason}"),
+        },
+    }
+}
+
+/// The API request an analysis reading the repository through the API makes, or why it cannot.
+fn settings_request(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    network: &Arc<Network>,
+    check: Analysis,
+) -> Result<crate::settings::Request, String> {
+    if !inputs.checks.contains(&check) {
+        return Err(format!(
+            "the `{}` check was not asked for (input `checks`)",
+            check.as_str()
+        ));
     }
     if inputs.token.is_none() {
-        return offline("not read: no token (input `token`)");
+        return Err("no token (input `token`)".into());
     }
     if runner.repository.is_none() {
-        return offline("not read: GITHUB_REPOSITORY is not set");
+        return Err("GITHUB_REPOSITORY is not set".into());
     }
     let event = event::payload(runner);
     let base = event
@@ -643,7 +733,7 @@ fn settings_mode(
         .and_then(|e| e.pointer("/pull_request/base/ref"))
         .and_then(serde_json::Value::as_str)
         .map(str::to_string);
-    let req = settings::Request {
+    Ok(crate::settings::Request {
         repository: runner.repository.clone(),
         git_ref: base,
         offline: false,
@@ -654,8 +744,7 @@ fn settings_mode(
         backoff: tuning.backoff,
         max_rate_limit_wait: tuning.max_rate_limit_wait,
         network: Some(network.clone()),
-    };
-    settings::mode(&req).unwrap_or_else(|e| offline(&format!("not read: {e}")))
+    })
 }
 
 /// What became of the SBOM, for the assessment, the summary and the `sbom-file` output.

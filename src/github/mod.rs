@@ -16,6 +16,9 @@
 //!   is soon, else give up with [`GithubError::RateLimited`]) and secondary limits (403/429 with
 //!   `retry-after`, or the "secondary rate limit" message, which GitHub says to wait a minute on);
 //! - `Link` pagination;
+//! - conditional requests: a GET sent with the `ETag` of a body read earlier
+//!   ([`Client::get_if_none_match`]) is answered `304 Not Modified` without a body when nothing
+//!   changed, which GitHub does not count against the rate limit;
 //! - a per-run request budget, so a misbehaving server cannot make a run send requests forever;
 //! - one deadline for all the network work of a run ([`Network`], shared by every client of the
 //!   run): no attempt outlasts it and no wait is begun that would pass it;
@@ -415,18 +418,6 @@ impl Client {
         self.sent.load(Ordering::SeqCst)
     }
 
-    /// A conditional GET: with the `etag` of an earlier answer, GitHub answers `304 Not Modified`
-    /// (which does not count against its rate limit) when nothing changed; `None` then.
-    pub fn get_if_changed(
-        &self,
-        path: &str,
-        etag: Option<&str>,
-    ) -> Result<Option<Response>, GithubError> {
-        let headers: Vec<(&str, &str)> = etag.map(|e| ("if-none-match", e)).into_iter().collect();
-        let resp = self.send_headers(Method::Get, path, None, Retry::Idempotent, &headers)?;
-        Ok((resp.status != 304).then_some(resp))
-    }
-
     pub fn get_json(&self, path: &str) -> Result<Value, GithubError> {
         Ok(self.send(Method::Get, path, None)?.body)
     }
@@ -481,6 +472,17 @@ impl Client {
             .body)
     }
 
+    /// A GET that sends `If-None-Match: etag` when an `ETag` of an earlier answer is known:
+    /// a `304` answer (status 304, `Null` body) means that answer is still current.
+    pub fn get_if_none_match(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Response, GithubError> {
+        let headers: Vec<(&str, &str)> = etag.map(|e| ("if-none-match", e)).into_iter().collect();
+        self.send_inner(Method::Get, path, None, Retry::Idempotent, &headers)
+    }
+
     /// One request under the run's deadline and circuit breaker, retried as `retry` allows.
     pub fn send_with(
         &self,
@@ -489,12 +491,12 @@ impl Client {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<Response, GithubError> {
-        self.send_headers(method, path, body, retry, &[])
+        self.send_inner(method, path, body, retry, &[])
     }
 
-    /// [`Client::send_with`] with more request headers (a conditional request's
-    /// `if-none-match`, whose `304` answer is then a success with an empty body).
-    pub fn send_headers(
+    /// Every request goes through here; `extra` are more request headers (a conditional
+    /// request's `if-none-match`, whose `304` answer is then a success with a `Null` body).
+    fn send_inner(
         &self,
         method: Method,
         path: &str,
@@ -503,10 +505,10 @@ impl Client {
         extra: &[(&str, &str)],
     ) -> Result<Response, GithubError> {
         let url = self.url(method, path)?;
+        let shown = shown_path(path, &self.opts.api_url);
         let conditional = extra
             .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("if-none-match"));
-        let shown = shown_path(path, &self.opts.api_url);
+            .any(|(name, _)| name.eq_ignore_ascii_case("if-none-match"));
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let network = &self.opts.network;
         let deadline = |attempts: u32| GithubError::Deadline {
@@ -538,8 +540,10 @@ impl Client {
             }
             let mut not_received = false;
             let step = match self.once(method, &url, payload.as_deref(), extra) {
-                Ok(raw) if conditional && raw.status == 304 => Step::Done(Response {
-                    status: 304,
+                // The answer to a conditional request: the body read earlier is still current.
+                // Unasked for, a 304 is judged like any other status.
+                Ok(raw) if raw.status == 304 && conditional => Step::Done(Response {
+                    status: raw.status,
                     headers: raw.headers,
                     body: Value::Null,
                 }),

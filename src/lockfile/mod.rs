@@ -25,7 +25,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::finding::{Location, Pos, Span};
-use crate::workspace::{FileKind, Lockfile, Manifest, WorkspaceFile};
+use crate::workspace::{FileKind, Lockfile, Manifest, Repository, WorkspaceFile};
 
 /// A package ecosystem, as named in package URLs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -162,6 +162,29 @@ pub fn is_readable(kind: FileKind) -> bool {
         kind,
         FileKind::Lockfile(_) | FileKind::Manifest(Manifest::GoMod)
     )
+}
+
+/// The lockfiles of `repo` that the walk skipped (a FIFO, a device or a link where a lockfile
+/// would be): each one lost whole, so that leaving it out is said, not silent.
+pub fn skipped(repo: &Repository) -> Vec<LockfileError> {
+    repo.skipped
+        .iter()
+        .filter(|s| {
+            let name = s.display.rsplit('/').next().unwrap_or(&s.display);
+            crate::workspace::classify(name, std::path::Path::new("/nonexistent"))
+                .is_some_and(is_readable)
+        })
+        .map(|s| LockfileError {
+            path: s.display.clone(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "not read: it is {} (ci-guard reads regular files only and follows no links)",
+                s.what
+            ),
+            whole_file: true,
+        })
+        .collect()
 }
 
 /// What one lockfile gave: its packages, and what in it could not be read. A problem on one

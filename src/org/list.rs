@@ -131,8 +131,9 @@ fn list_pages(
         }
         let known = pages.get(&url).cloned();
         cost.pages += 1;
-        let page = match client.get_if_changed(&url, known.as_ref().map(|p| p.etag.as_str()))? {
-            None => {
+        let resp = client.get_if_none_match(&url, known.as_ref().map(|p| p.etag.as_str()))?;
+        let page = match resp.status {
+            304 => {
                 cost.not_modified += 1;
                 // `known` is set: a 304 only answers a conditional request.
                 known.unwrap_or_else(|| Page {
@@ -142,7 +143,7 @@ fn list_pages(
                     items: Vec::new(),
                 })
             }
-            Some(resp) => {
+            _ => {
                 let items = resp
                     .body
                     .as_array()

@@ -336,6 +336,9 @@ fn audit_one(repo: &RepoRef, outcome: Outcome, opts: &OrgOptions, clients: &Clie
         paths: Vec::new(),
         config: opts.config.clone(),
         settings,
+        history: crate::history::HistoryMode::Offline {
+            reason: NO_HISTORY.into(),
+        },
         shellcheck: false,
     };
     match crate::audit::run_workspace(workspace, &audit_opts) {
@@ -365,3 +368,8 @@ fn audit_one(repo: &RepoRef, outcome: Outcome, opts: &OrgOptions, clients: &Clie
 /// The settings rows' reason when an organisation audit does not read settings.
 pub const NO_SETTINGS: &str =
     "not read: ci-guard org reads repository settings only with --settings";
+
+/// The run history rows' reason in an organisation audit: a history costs up to 40 requests a
+/// repository, more than an organisation's token can spend on each.
+pub const NO_HISTORY: &str = "not measured: ci-guard org does not read run histories \
+     (ci-guard audit --repo OWNER/NAME measures one repository's)";

@@ -142,6 +142,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, opts: &Options) -> Str
         let _ = writeln!(out, "{}\n", score_line(a));
         fix_first(&mut out, a, report, &opts.links);
         matrix(&mut out, a, &opts.links);
+        out.push_str(&super::measured::markdown(a));
     }
     notices(&mut out, report);
     findings(&mut out, report, opts);
@@ -446,7 +447,7 @@ fn fix_first(out: &mut String, a: &Assessment, report: &Report, links: &Links) {
     out.push('\n');
 }
 
-fn state_icon(s: State) -> &'static str {
+pub(super) fn state_icon(s: State) -> &'static str {
     match s {
         State::Present => "✅",
         State::Partial => "⚠️",
@@ -456,7 +457,7 @@ fn state_icon(s: State) -> &'static str {
     }
 }
 
-fn state_word(s: State) -> &'static str {
+pub(super) fn state_word(s: State) -> &'static str {
     match s {
         State::Present => "present",
         State::Partial => "partial",
@@ -971,7 +972,7 @@ fn html(s: &str) -> String {
 
 /// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
 /// one: it would end the list item and start whatever the name says next).
-fn escape_code(s: &str) -> String {
+pub(super) fn escape_code(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -77,11 +77,14 @@ impl Inventory {
     }
 }
 
-/// Read every lockfile of `ws`. A `go.sum` beside a `go.mod` is not read: the `go.mod` lists
-/// the build's modules, `go.sum` also older versions no longer built.
+/// Read every lockfile of `ws` (one the walk skipped, a FIFO or a link, is an error of its own).
+/// A `go.sum` beside a `go.mod` is not read: the `go.mod` lists the build's modules, `go.sum`
+/// also older versions no longer built.
 pub fn collect(ws: &Workspace) -> Inventory {
     let mut files = Vec::new();
+    let mut skipped = Vec::new();
     for repo in &ws.repositories {
+        skipped.extend(lockfile::skipped(repo));
         let mod_dirs: BTreeSet<&str> = repo
             .files
             .iter()
@@ -108,7 +111,10 @@ pub fn collect(ws: &Workspace) -> Inventory {
             .collect()
     };
     let mut packages = Vec::new();
-    let mut errors = Vec::new();
+    let mut lockfiles: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
+    lockfiles.extend(skipped.iter().map(|e| e.path.clone()));
+    lockfiles.sort();
+    let mut errors = skipped;
     for r in results {
         packages.extend(r.packages);
         errors.extend(r.problems);
@@ -125,7 +131,7 @@ pub fn collect(ws: &Workspace) -> Inventory {
     Inventory {
         root_name,
         components: merge(packages),
-        lockfiles: files.iter().map(|f| f.display.clone()).collect(),
+        lockfiles,
         errors,
     }
 }

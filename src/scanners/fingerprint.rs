@@ -23,6 +23,16 @@ use super::model::{ScanFinding, ToolRun};
 use crate::finding::Location;
 use crate::source::SourceText;
 
+/// The text of a file a scanner named, when it is a regular file inside `root` (links
+/// resolved) under the cap: a tool's output is not trusted to name `/proc/self/environ`, a
+/// path out of the repository or a FIFO that would block the run.
+fn read_named(root: &Path, path: &str) -> Option<String> {
+    let bytes =
+        crate::untrusted::read_confined(root, &root.join(path), crate::untrusted::DOCUMENT_CAP)
+            .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// Fill in [`ScanFinding::fingerprint`] of every finding of `runs`, in their order (call after
 /// normalisation sorted them). Paths are relative to `root`, where the files are read.
 pub fn assign(runs: &mut [ToolRun], root: &Path) {
@@ -33,7 +43,7 @@ pub fn assign(runs: &mut [ToolRun], root: &Path) {
             let text = f.location.as_ref().and_then(|l| {
                 texts
                     .entry(l.path.clone())
-                    .or_insert_with(|| std::fs::read_to_string(root.join(&l.path)).ok())
+                    .or_insert_with(|| read_named(root, &l.path))
                     .as_deref()
                     .and_then(|t| offending_text(t, l))
             });
@@ -198,6 +208,29 @@ mod tests {
             .map(|f| f.fingerprint.as_str())
             .collect();
         assert_eq!(moved, fps);
+    }
+
+    #[test]
+    fn files_named_outside_the_root_or_not_regular_are_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        std::fs::write(dir.path().join("outside.yml"), "secret: 1\n").expect("write");
+        std::fs::write(root.join("ci.yml"), "on: push\n").expect("write");
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(root.join("pipe.yml"))
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(fifo, "mkfifo");
+        assert_eq!(read_named(&root, "ci.yml").as_deref(), Some("on: push\n"));
+        for named in [
+            "../outside.yml",
+            "/proc/self/environ",
+            "pipe.yml",
+            "missing.yml",
+        ] {
+            assert_eq!(read_named(&root, named), None, "{named}");
+        }
     }
 
     #[test]

@@ -197,7 +197,13 @@ fn osv_runs(
             run.notifications
                 .extend(unreadable.iter().map(|e| format!("lockfile not read: {e}")));
             // What was not read was not looked up: never a silent pass for those packages.
-            if !unreadable.is_empty() && run.status == model::RunStatus::Completed {
+            // Not "skipped for want of packages" either, when the packages were not read.
+            if !unreadable.is_empty()
+                && matches!(
+                    run.status,
+                    model::RunStatus::Completed | model::RunStatus::Skipped { .. }
+                )
+            {
                 let files: std::collections::BTreeSet<&str> =
                     unreadable.iter().map(|e| e.path.as_str()).collect();
                 run.status = model::RunStatus::DidNotScan {

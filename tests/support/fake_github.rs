@@ -24,19 +24,23 @@ pub fn response(name: &str) -> String {
         .expect("recorded response")
 }
 
-/// The headers of the set of `github-contract/headers/{file}` whose label contains
-/// `label_part`, as recorded.
-pub fn header_set(file: &str, label_part: &str) -> Vec<(String, String)> {
+/// A recorded header set, by part of its label, without the framing headers (this server sends
+/// uncompressed bodies with its own Content-Length).
+pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
+    header_set("recorded-header-sets.json", |s| {
+        s["label"].as_str().is_some_and(|l| l.contains(label_part))
+    })
+}
+
+/// The first set of `headers/<file>` that `pick` accepts, without the framing headers.
+pub fn header_set(file: &str, pick: impl Fn(&Value) -> bool) -> Vec<(String, String)> {
     let text = std::fs::read_to_string(format!("{DATA}github-contract/headers/{file}"))
         .expect("header sets");
     let all: Value = serde_json::from_str(&text).expect("json");
     let set = all["sets"]
         .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["label"].as_str().is_some_and(|l| l.contains(label_part)))
-        })
-        .expect("header set");
+        .and_then(|s| s.iter().find(|s| pick(s)))
+        .unwrap_or_else(|| panic!("no such header set in {file}"));
     set["headers"]
         .as_array()
         .expect("headers")
@@ -47,14 +51,6 @@ pub fn header_set(file: &str, label_part: &str) -> Vec<(String, String)> {
                 p[1].as_str().unwrap_or_default().to_string(),
             )
         })
-        .collect()
-}
-
-/// A recorded header set, by part of its label, without the framing headers (this server sends
-/// uncompressed bodies with its own Content-Length).
-pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
-    header_set("recorded-header-sets.json", label_part)
-        .into_iter()
         .filter(|(n, _)| {
             !matches!(
                 n.to_ascii_lowercase().as_str(),
@@ -110,6 +106,27 @@ pub struct Seen {
     pub path: String,
     pub head: String,
     pub body: Vec<u8>,
+}
+
+impl Seen {
+    /// A request header's value (the first of that name, any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// Whether this is a conditional request that `etag` (the current answer's) satisfies, so
+    /// GitHub would answer `304 Not Modified`: `If-None-Match` compares weakly (`W/"x"` and
+    /// `"x"` are the same tag) and may list several tags, or `*`.
+    pub fn not_modified_since(&self, etag: &str) -> bool {
+        let weak = |t: &str| t.trim().trim_start_matches("W/").to_string();
+        self.header("if-none-match").is_some_and(|sent| {
+            sent.split(',')
+                .any(|t| t.trim() == "*" || weak(t) == weak(etag))
+        })
+    }
 }
 
 /// One scripted route: `method` and `path` (without the query string; `*` matches any path of

@@ -395,13 +395,6 @@ fn query_param<'a>(path: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
 }
 
-fn request_header<'a>(seen: &'a Seen, name: &str) -> Option<&'a str> {
-    seen.head.lines().find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
 /// A list item varied from a recorded one: the names, URLs and flags of `r`.
 fn list_item(org: &FakeOrg, r: &FakeRepo, template: &Value) -> Value {
     let old_full = template["full_name"]
@@ -482,10 +475,7 @@ fn list_page(org: &FakeOrg, seen: &Seen) -> Reply {
     if page > 1 {
         links.push(format!("{}; rel=\"first\"", link_to(1)));
     }
-    if request_header(seen, "if-none-match").is_some_and(|v| {
-        let strong = |s: &str| s.trim_start_matches("W/").to_string();
-        strong(v) == strong(&etag)
-    }) {
+    if seen.not_modified_since(&etag) {
         // The recorded 304: the strong form of the tag, counters unchanged, no body.
         org.count(|c| c.rest_not_modified += 1);
         let used = org.counters().rest;
@@ -508,10 +498,7 @@ fn list_page(org: &FakeOrg, seen: &Seen) -> Reply {
 
 /// `http://127.0.0.1:port` from the request's Host header.
 fn base_url(seen: &Seen) -> String {
-    format!(
-        "http://{}",
-        request_header(seen, "host").unwrap_or("127.0.0.1")
-    )
+    format!("http://{}", seen.header("host").unwrap_or("127.0.0.1"))
 }
 
 fn repos_path(org: &FakeOrg, seen: &Seen) -> Reply {

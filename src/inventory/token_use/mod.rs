@@ -323,6 +323,9 @@ struct JobCx<'a> {
     display: &'a str,
     scripts: &'a ScriptIndex,
     actions: &'a [ParsedAction],
+    /// Each local action's text with its line index (same order as `actions`), built once per
+    /// action, not once per step of it.
+    action_srcs: &'a [SourceText<'a>],
     run_scripts: &'a ScriptCache,
     issue_or_pull: &'static [Scope],
     pushes_ghcr: bool,
@@ -525,6 +528,8 @@ pub fn build(
     cloud_auth: &[CloudAuth],
 ) -> TokenUse {
     let mut tu = TokenUse::default();
+    let action_srcs: Vec<SourceText<'_>> =
+        actions.iter().map(|a| SourceText::new(&a.source)).collect();
     for pw in workflows {
         let wf = &pw.workflow;
         let src = SourceText::new(&pw.source);
@@ -536,6 +541,7 @@ pub fn build(
                 display: &pw.display,
                 scripts,
                 actions,
+                action_srcs: &action_srcs,
                 run_scripts,
                 issue_or_pull: issue_or_pull_scopes(wf),
                 pushes_ghcr: job_pushes_ghcr(job),
@@ -1125,16 +1131,13 @@ impl<'a> JobCx<'a> {
             .or_else(|| names_github_token(&run.value).then(|| "the script".to_string()));
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
         let expanded = self.scripts.expand_all(working_dir, &cmds);
-        let action_src;
         let src = if site.display == self.display {
             Some(self.src)
         } else {
-            action_src = self
-                .actions
+            self.actions
                 .iter()
-                .find(|a| a.display == site.display)
-                .map(|a| SourceText::new(&a.source));
-            action_src.as_ref()
+                .position(|a| a.display == site.display)
+                .and_then(|i| self.action_srcs.get(i))
         };
         let mut cwd: Option<String> = working_dir.map(normalize_dir);
         for (cmd, resolved) in cmds.iter().zip(expanded) {

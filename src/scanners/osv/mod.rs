@@ -102,7 +102,8 @@ impl Default for ScanOptions {
 }
 
 /// Every package of the repository's lockfiles, in path order, and what could not be read (a
-/// whole lockfile, or one line or include of one: its other packages are kept). A `go.sum` beside a `go.mod` is left out, as for the SBOM: `go.mod` is the build list.
+/// whole lockfile, a skipped one included, or one line or include of one: its other packages
+/// are kept). A `go.sum` beside a `go.mod` is left out, as for the SBOM: `go.mod` is the build list.
 pub fn collect_packages(repo: &Repository) -> (Vec<Package>, Vec<LockfileError>) {
     let mod_dirs: BTreeSet<&str> = repo
         .files
@@ -120,7 +121,7 @@ pub fn collect_packages(repo: &Repository) -> (Vec<Package>, Vec<LockfileError>)
         .collect();
     files.sort_by(|a, b| a.display.cmp(&b.display));
     let mut packages = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = lockfile::skipped(repo);
     for f in files {
         let read = lockfile::read_partial(f);
         packages.extend(read.packages);
