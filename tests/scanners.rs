@@ -64,6 +64,7 @@ fn report_of(dir: &Path, scans: Vec<ToolRun>) -> Report {
         assessments: Vec::new(),
         inventories: Vec::new(),
         scans,
+        notices: Vec::new(),
     }
 }
 

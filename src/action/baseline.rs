@@ -195,6 +195,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         };
         let sarif = crate::report::sarif::render(&report, "ci-guard/");
         let b = Baseline::parse(&sarif.to_string()).expect("parse");
@@ -245,6 +246,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: vec![before.clone()],
+            notices: Vec::new(),
         };
         let sarif = crate::report::sarif::render(&report, "ci-guard/");
         let from_sarif = Baseline::parse(&sarif.to_string()).expect("parse");

@@ -100,7 +100,8 @@ enum UploadOutcome {
     Failed(String),
 }
 
-/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
+/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage or a required tool missing
+/// (`shellcheck: always`), 3 I/O).
 pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let started_at = crate::time::now();
     let console = Console {
@@ -142,8 +143,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             paths: vec![at(Path::new(&inputs.path))],
             config: inputs.config.as_deref().map(at),
             settings: settings_mode(inputs, runner, tuning),
-            // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
-            shellcheck: false,
+            // `auto` unless the input or the configuration says: the default image has no
+            // shellcheck (one notice says so; under `always` an error, exit code 2),
+            // `Dockerfile.full`'s has and runs it.
+            shellcheck: inputs.shellcheck,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
@@ -414,8 +417,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             (Some(t), false) => format!("passed (nothing at or above {t})"),
         }
     );
+    // Said once more on stderr (the annotations and the summary have it too): the exit code's
+    // reason, also outside Actions.
+    let required = report.errors().count() > 0;
+    for n in report.errors() {
+        eprintln!("ci-guard: error: {}", n.message);
+    }
     if io_failed {
         3
+    } else if required {
+        2
     } else if fails {
         1
     } else {

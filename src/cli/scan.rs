@@ -171,6 +171,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         assessments: Vec::new(),
         inventories: Vec::new(),
         scans: Vec::new(),
+        notices: Vec::new(),
     };
     if let Err(code) = add_scans(
         &mut report,

@@ -36,6 +36,16 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    for n in &report.notices {
+        out.push_str(&command_line(
+            match n.level {
+                super::NoticeLevel::Note => "notice",
+                super::NoticeLevel::Error => "error",
+            },
+            &[("title", format!("ci-guard {}", n.topic))],
+            &n.message,
+        ));
+    }
     // Scanner runs that failed or did not scan, before any finding, so the per-step cap never
     // hides them.
     for run in &report.scans {
@@ -173,6 +183,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -79,6 +79,13 @@ pub fn render(report: &Report, fail_on: Option<Severity>, links: &Links) -> Stri
         if files == 1 { "" } else { "s" },
         report.suppressed_count()
     );
+    for n in &report.notices {
+        let alert = match n.level {
+            super::NoticeLevel::Note => "NOTE",
+            super::NoticeLevel::Error => "CAUTION",
+        };
+        let _ = writeln!(out, "> [!{alert}]\n> {}\n", n.message);
+    }
     if report.assessments.len() > 1 {
         out.push_str("| Repository | Score | Practices in place |\n|---|---:|---:|\n");
         for a in &report.assessments {

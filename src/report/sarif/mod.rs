@@ -108,7 +108,8 @@ pub fn build(report: &Report, category: &str) -> Sarif {
 
 /// The run's invocation. Its `toolExecutionNotifications` say what was not looked at, so a
 /// reader of the SARIF alone knows: assessment rows left `unknown` for want of the GitHub API
-/// (and why), and scanners that were skipped (they have no run of their own).
+/// (and why), scanners that were skipped (they have no run of their own), and the report's
+/// notices (shellcheck not installed: a note, an error when it was required).
 fn invocation(report: &Report) -> Invocation {
     let mut inv = Invocation::builder().execution_successful(true).build();
     let mut notes: Vec<Notification> = report
@@ -133,6 +134,12 @@ fn invocation(report: &Report) -> Invocation {
         })
         .collect();
     notes.extend(scans::skipped_notifications(&report.scans));
+    notes.extend(report.notices.iter().map(|n| {
+        Notification::builder()
+            .message(Message::builder().text(n.message.clone()).build())
+            .level(json!(n.level.as_str()))
+            .build()
+    }));
     if !notes.is_empty() {
         inv.tool_execution_notifications = Some(notes);
     }
@@ -395,6 +402,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
