@@ -31,7 +31,7 @@ use crate::report::github::command_line;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
-use self::sinks::Annotations;
+use crate::report::github::Annotations;
 
 /// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
 #[derive(Clone, Debug)]
@@ -179,9 +179,6 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let mut report = report;
     match run_scanners(inputs, &at) {
         Ok(runs) if !runs.is_empty() => {
-            for a in &mut report.assessments {
-                a.scans_run_by_ci_guard(&runs);
-            }
             for r in &runs {
                 match r.status {
                     crate::scanners::model::RunStatus::Failed { .. }
@@ -191,7 +188,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     _ => {}
                 }
             }
-            report.scans = runs;
+            report.add_scans(runs);
         }
         Ok(_) => {}
         Err(crate::scanners::ScanFailure::Usage(e)) => {
@@ -274,7 +271,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let mut report = report;
     let sbom = match inputs.sbom_format {
         None => SbomOutcome::Off,
-        Some(format) => write_sbom(inputs, format, &at, &console),
+        Some(format) => write_sbom(inputs, format, runner.repository.as_deref(), &at, &console),
     };
     match &sbom {
         SbomOutcome::Written {
@@ -326,20 +323,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     if inputs.summary
         && let Some(path) = &runner.step_summary
     {
-        let links = report::markdown::Links {
-            blob_base: match (&runner.repository, &runner.sha) {
-                (Some(repo), Some(sha)) => Some(format!(
-                    "{}/{repo}/blob/{sha}/",
-                    runner
-                        .server_url
-                        .as_deref()
-                        .unwrap_or("https://github.com")
-                        .trim_end_matches('/')
-                )),
-                _ => None,
+        let options = report::markdown::Options {
+            links: match (&runner.repository, &runner.sha) {
+                (Some(repo), Some(sha)) => {
+                    report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
+                }
+                _ => report::markdown::Links::default(),
             },
+            fix: crate::fix::preview(&[at(Path::new(&inputs.path))]),
         };
-        let mut md = report::markdown::render(&report, inputs.fail_on, &links);
+        let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
             inputs,
@@ -497,6 +490,7 @@ enum SbomOutcome {
 fn write_sbom(
     inputs: &Inputs,
     format: SbomFormat,
+    repository: Option<&str>,
     at: &dyn Fn(&Path) -> PathBuf,
     console: &Console,
 ) -> SbomOutcome {
@@ -517,7 +511,12 @@ fn write_sbom(
             return SbomOutcome::Failed(why);
         }
     };
-    let inventory = sbom::collect(&ws);
+    let mut inventory = sbom::collect(&ws);
+    // The repository, not the folder it was checked out to (`/github/workspace` in the
+    // action's container).
+    if let Some(repo) = repository {
+        inventory.root_name = repo.to_string();
+    }
     for e in &inventory.errors {
         lockfile_warning(console, e);
     }
@@ -742,7 +741,7 @@ fn this_run(
     fingerprints: &str,
     sbom: &SbomOutcome,
 ) {
-    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
+    md.push_str("\n### This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
         Some(t) => format!("fails on findings at or above **{t}**"),
         None => "off (`fail-on: none`)".into(),
@@ -775,7 +774,7 @@ fn this_run(
                 "{}; {} more not shown (GitHub shows {} per kind and step): see the findings above",
                 shown.join(", "),
                 a.hidden(),
-                sinks::ANNOTATIONS_PER_KIND
+                crate::report::github::ANNOTATIONS_PER_KIND
             )
         } else {
             shown.join(", ")

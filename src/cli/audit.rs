@@ -72,6 +72,11 @@ pub struct AuditArgs {
     /// Longest rate-limit wait in seconds; a longer one gives up with `rate-limited`.
     #[arg(long, default_value = "60", hide = true, value_parser = ci_guard::verify_deploy::parse_seconds)]
     max_rate_limit_wait: std::time::Duration,
+    /// Markdown report: link locations to URL + path, e.g.
+    /// `https://github.com/OWNER/REPO/blob/SHA/` [default: from GITHUB_SERVER_URL,
+    /// GITHUB_REPOSITORY and GITHUB_SHA when set, as in GitHub Actions].
+    #[arg(long, value_name = "URL")]
+    blob_url: Option<String>,
     /// shellcheck on every `run:` script, its findings as `shell-sc<code>` rules
     /// [default: the config's `shellcheck:`, else auto]
     #[arg(long, value_enum, value_name = "WHEN")]
@@ -193,11 +198,19 @@ pub fn run(args: &AuditArgs) -> ExitCode {
 }
 
 fn emit_options(args: &AuditArgs) -> Emit {
+    let markdown = matches!(args.report.format, super::common::Format::Markdown);
     Emit {
         to: args.report.clone(),
         fail_on: args.fail_on,
         category: args.category.clone(),
         require: args.scan_flags.require.clone(),
+        markdown: ci_guard::report::markdown::Options {
+            links: super::common::ReportFlags::markdown_links(args.blob_url.as_deref()),
+            // What `ci-guard fix` would do here: its plan, made only for the summary.
+            fix: markdown
+                .then(|| ci_guard::fix::preview(&args.paths))
+                .flatten(),
+        },
     }
 }
 

@@ -125,6 +125,20 @@ pub struct Emit {
     pub category: String,
     /// `--require`d scanners.
     pub require: Vec<String>,
+    /// What the markdown report says beyond the report: links, `ci-guard fix`'s plan.
+    pub markdown: report::markdown::Options,
+}
+
+impl ReportFlags {
+    /// The markdown report's links: `blob_url` when given, else from the runner's variables.
+    pub fn markdown_links(blob_url: Option<&str>) -> report::markdown::Links {
+        match blob_url {
+            Some(url) => report::markdown::Links {
+                blob_base: Some(format!("{}/", url.trim_end_matches('/'))),
+            },
+            None => report::markdown::Links::from_env(|k| std::env::var(k).ok()),
+        }
+    }
 }
 
 /// Write `report` where `args` say, then the exit code: `--require`d scanners and the report's
@@ -224,9 +238,17 @@ fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Re
             }
             return write_json(w, &log);
         }
-        Format::Github => report::github::render(report),
+        Format::Github => {
+            // The runner's limits, as `run` keeps them; what is left out is said on stderr
+            // (the log), so standard output stays workflow commands only.
+            let a = report::github::Annotations::limit(&report::github::render(report));
+            if let Some(note) = a.left_out() {
+                eprintln!("ci-guard: {note}");
+            }
+            a.text()
+        }
         Format::Markdown => {
-            report::markdown::render(report, args.fail_on.threshold(), &Default::default())
+            report::markdown::render(report, args.fail_on.threshold(), &args.markdown)
         }
     };
     w.write_all(text.as_bytes())

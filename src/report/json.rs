@@ -123,6 +123,12 @@ fn finding(f: &Finding) -> Value {
         "related": f.related.iter().map(location).collect::<Vec<_>>(),
         "fingerprint": f.fingerprint,
         "suppressed": f.suppressed.as_ref().map(suppression),
+        "also_reported_by": f.also_reported_by.iter().map(|a| json!({
+            "tool": a.tool,
+            "rule": a.rule,
+            "severity": a.severity.as_str(),
+            "location": a.location.as_ref().map(location),
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -233,7 +239,8 @@ mod tests {
                     "end": {"line": 2, "column": 1}
                 }],
                 "fingerprint": rep.findings[0].fingerprint,
-                "suppressed": null
+                "suppressed": null,
+                "also_reported_by": []
             })
         );
     }

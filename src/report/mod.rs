@@ -63,6 +63,28 @@ impl NoticeLevel {
 }
 
 impl Report {
+    /// Scanner runs join the report: a result that reports the same problem at the same place
+    /// as a finding is folded into it ([`crate::scanners::counterparts`]), and the assessments'
+    /// security-scanning rows say what ran (their state and the score do not change: they judge
+    /// the pipeline, not this run).
+    pub fn add_scans(&mut self, runs: Vec<crate::scanners::model::ToolRun>) {
+        let mut runs = runs;
+        crate::scanners::counterparts::merge(&mut self.findings, &mut runs);
+        for a in &mut self.assessments {
+            a.scans_run_by_ci_guard(&runs);
+        }
+        self.scans = runs;
+    }
+
+    /// How many results of `tool` were folded into ci-guard's findings.
+    pub fn agreed(&self, tool: &str) -> usize {
+        self.findings
+            .iter()
+            .flat_map(|f| &f.also_reported_by)
+            .filter(|a| a.tool == tool)
+            .count()
+    }
+
     /// Findings that count (not suppressed).
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_none())
