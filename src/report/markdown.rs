@@ -143,7 +143,6 @@ pub fn render(report: &Report, fail_on: Option<Severity>, opts: &Options) -> Str
         fix_first(&mut out, a, report, &opts.links);
         matrix(&mut out, a, &opts.links);
     }
-    notices(&mut out, report);
     findings(&mut out, report, opts);
     scanners(&mut out, report, &opts.links);
     for inv in report.inventories.iter().take(1) {
@@ -207,6 +206,7 @@ fn headline(out: &mut String, report: &Report, fail_on: Option<Severity>) {
         },
         crate::finding::plural(files, "file", "files"),
     );
+    notices(out, report);
 }
 
 /// A component's name for people: `oidc-authentication` -> "OIDC authentication".
@@ -225,17 +225,37 @@ fn component_name(id: &str) -> String {
     })
 }
 
-/// What was not audited, as a list above the findings (each item on one line whatever the
-/// file names hold).
+/// The notices, right under the counts: one alert per level, most severe first (an error
+/// fails the run, a warning is something not audited, a note is for information); several
+/// notices of a level are a list in it. Each message stays on its line whatever the file names
+/// it quotes hold.
 fn notices(out: &mut String, report: &Report) {
-    if report.notices.is_empty() {
-        return;
+    use super::NoticeLevel;
+    for (level, alert) in [
+        (NoticeLevel::Error, "CAUTION"),
+        (NoticeLevel::Warning, "WARNING"),
+        (NoticeLevel::Note, "NOTE"),
+    ] {
+        let messages: Vec<String> = report
+            .notices
+            .iter()
+            .filter(|n| n.level == level)
+            .map(|n| inline(&n.message))
+            .collect();
+        match messages.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = writeln!(out, "> [!{alert}]\n> {one}\n");
+            }
+            many => {
+                let _ = writeln!(out, "> [!{alert}]");
+                for m in many {
+                    let _ = writeln!(out, "> - {m}");
+                }
+                out.push('\n');
+            }
+        }
     }
-    out.push_str("## ⚠️ Not audited\n\n");
-    for n in &report.notices {
-        let _ = writeln!(out, "- {}: {}", n.level.as_str(), cell(&n.message));
-    }
-    out.push('\n');
 }
 
 /// The score in one line: what it counts, and what it could not.
@@ -951,9 +971,11 @@ fn inline(s: &str) -> String {
         .join("`")
 }
 
-/// Text inside HTML (a `<summary>`, an attribute).
+/// Text inside HTML (a `<summary>`, an attribute), on one line: a file name's line break
+/// (two of them end the HTML block) is shown escaped.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
+    super::escape_controls(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -962,15 +984,7 @@ fn html(s: &str) -> String {
 /// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
 /// one: it would end the list item and start whatever the name says next).
 fn escape_code(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '`' => out.push('\''),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_controls(s).replace('`', "'")
 }
 
 #[cfg(test)]
@@ -999,6 +1013,44 @@ mod tests {
         assert_eq!(
             fix_line("x is unpinned; pin it:\nuses: a@b"),
             "Pin it (the snippet is in the finding below)"
+        );
+    }
+
+    /// The notices under the counts: one alert per level, most severe first, a list when a
+    /// level has several, each message on its line.
+    #[test]
+    fn notices_are_one_alert_per_level() {
+        use crate::report::{Notice, NoticeLevel, topic};
+        let report = Report {
+            notices: vec![
+                Notice::new(
+                    topic::SHELLCHECK,
+                    NoticeLevel::Note,
+                    "shellcheck is not installed",
+                ),
+                Notice::warning(
+                    topic::SKIPPED,
+                    "`a\nb.yml` is a FIFO",
+                    Some("a\nb.yml".into()),
+                ),
+                Notice::warning(topic::NOT_AUDITED, "r: no workflow file was found", None),
+                Notice::new(
+                    topic::SHELLCHECK,
+                    NoticeLevel::Error,
+                    "shellcheck is required",
+                ),
+            ],
+            ..Report::default()
+        };
+        let md = render(&report, None, &Options::default());
+        let after_counts = md.split_once("in 0 files.\n\n").expect("counts").1;
+        assert!(
+            after_counts.starts_with(
+                "> [!CAUTION]\n> shellcheck is required\n\n\
+                 > [!WARNING]\n> - `a b.yml` is a FIFO\n> - r: no workflow file was found\n\n\
+                 > [!NOTE]\n> shellcheck is not installed\n\n"
+            ),
+            "{md}"
         );
     }
 
