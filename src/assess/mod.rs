@@ -263,11 +263,10 @@ fn labels<'j>(jobs: impl IntoIterator<Item = &'j DeliveryJob>) -> String {
 
 /// What the repository builds or delivers as an artifact: a delivery job that ships one, or an
 /// image built anywhere. SBOM and signing rows apply only then.
-fn builds_artifacts(inv: &Inventory) -> bool {
-    inv.delivery
-        .iter()
-        .any(|d| d.artifact.ships_built_artifact())
-        || inv.has(Capability::ContainerBuild)
+/// Something is built or delivered: a build step, an image build, or any delivery job (an
+/// infrastructure apply delivers too, and what it delivers has no SBOM or signature either).
+fn builds_or_delivers(inv: &Inventory) -> bool {
+    !inv.delivery.is_empty() || inv.has(Capability::ContainerBuild) || inv.has(Capability::Build)
 }
 
 pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {

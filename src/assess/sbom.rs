@@ -1,10 +1,9 @@
 //! sbom: an SBOM generated and shipped with what is built (uploaded, attached to a release,
 //! attested, `sbom: true` on an image build): `present`; generated but not shipped: `partial`;
-//! artifacts built or delivered and no SBOM: `missing`. `not-applicable` when nothing is built
-//! or delivered, or when the only deliveries ship no built artifact (infrastructure applies,
-//! remote scripts).
+//! something built (a build step) or delivered and no SBOM: `missing`. `not-applicable` only
+//! when nothing is built or delivered at all.
 
-use super::{Row, State, builds_artifacts, row, yes_no};
+use super::{Row, State, builds_or_delivers, row, yes_no};
 use crate::inventory::{Capability, Inventory};
 
 pub(super) fn row_of(inv: &Inventory) -> Row {
@@ -20,8 +19,9 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         }) || s.tool.contains("attestation")
             || s.tool.contains("buildx")
             || s.tool == "syft"
+            || s.tool.contains("dependency graph")
     });
-    let builds = builds_artifacts(inv);
+    let builds = builds_or_delivers(inv);
     let (state, current) = match (builds, present, published) {
         (false, false, _) => (
             State::NotApplicable,

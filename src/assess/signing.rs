@@ -1,11 +1,11 @@
 //! signing-provenance: what is delivered is signed or carries provenance (cosign, build
 //! provenance attestations, SLSA generators, GPG in goreleaser, npm provenance, PEP 740
 //! attestations of trusted publishing, Sigstore through cosign-installer with an OIDC token,
-//! inferred). `not-applicable` when nothing is delivered, or when the repository builds no
-//! artifact and its delivery jobs ship none (pure infrastructure applies, remote scripts).
+//! inferred). `not-applicable` only when nothing is delivered: an infrastructure apply or a
+//! remote script is delivered too, and nothing vouches for it.
 //! `provenance: false` on an image build is shown as evidence against.
 
-use super::{Row, RowJob, State, builds_artifacts, row};
+use super::{Row, RowJob, State, row};
 use crate::inventory::{Capability, Inventory};
 
 pub(super) fn row_of(inv: &Inventory) -> Row {
@@ -25,11 +25,6 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let signatures: Vec<_> = inv.facts_of(Capability::Signing).collect();
     let (state, current) = if inv.delivery.is_empty() {
         (State::NotApplicable, "nothing is delivered".to_string())
-    } else if !builds_artifacts(inv) {
-        (
-            State::NotApplicable,
-            "no built artifact is delivered (infrastructure or remote commands only)".to_string(),
-        )
     } else if let Some(s) = signatures.first() {
         let inferred = if s.inferred { " (inferred)" } else { "" };
         (

@@ -432,6 +432,20 @@ static ACTIONS: &[ActionRule] = &[
         D::Fails,
     ),
     rule("anchore/sbom-action", C::Sbom, "syft", D::Fails),
+    // cds-snc's composites: `trivy image --format github` posted to the dependency graph, and
+    // (docker-scan) a trivy image scan that exits 0, uploaded as SARIF.
+    rule(
+        "cds-snc/security-tools/.github/actions/generate-sbom",
+        C::Sbom,
+        "trivy sbom submitted to the dependency graph",
+        D::Fails,
+    ),
+    rule(
+        "cds-snc/security-tools/.github/actions/docker-scan",
+        C::ContainerScan,
+        "trivy image",
+        D::ReportsOnly,
+    ),
     rule(
         "cyclonedx/gh-node-module-generatebom",
         C::Sbom,
@@ -532,6 +546,8 @@ pub struct ActionMatch {
     pub blocks_on_findings: bool,
     /// The `with:` input that decided the capability or blocking, when one did.
     pub input: Option<&'static str>,
+    /// The action keeps this report only when it finds something.
+    pub only_on_findings: bool,
 }
 
 fn input<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
@@ -540,6 +556,17 @@ fn input<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
 
 fn truthy(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.eq_ignore_ascii_case("true") || v.contains("${{"))
+}
+
+/// A SARIF report uploaded to code scanning: a scan report a reviewer can open.
+fn code_scanning_upload() -> ActionMatch {
+    ActionMatch {
+        capability: C::ScanReport,
+        tool: "code scanning upload".into(),
+        blocks_on_findings: false,
+        input: None,
+        only_on_findings: false,
+    }
 }
 
 pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
@@ -560,8 +587,23 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             tool: r.tool.to_string(),
             blocks_on_findings: r.default == Default::Fails,
             input: None,
+            only_on_findings: false,
         };
         match r.name {
+            "cds-snc/security-tools/.github/actions/docker-scan" => {
+                for (capability, tool) in [
+                    (C::ScanReport, "code scanning upload"),
+                    (C::Sbom, "trivy sbom submitted to the dependency graph"),
+                ] {
+                    out.push(ActionMatch {
+                        capability,
+                        tool: tool.into(),
+                        blocks_on_findings: false,
+                        input: None,
+                        only_on_findings: false,
+                    });
+                }
+            }
             // trivy-action scans an image unless told otherwise, and exits 0 on findings unless
             // `exit-code` says otherwise.
             "aquasecurity/trivy-action" => {
@@ -592,6 +634,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "trivy sbom".into(),
                         blocks_on_findings: true,
                         input: Some("format"),
+                        only_on_findings: false,
                     });
                 }
             }
@@ -653,31 +696,28 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             "github/codeql-action/analyze"
                 if !matches!(input(step, "upload"), Some("false" | "never")) =>
             {
-                out.push(ActionMatch {
-                    capability: C::ScanReport,
-                    tool: "code scanning upload".into(),
-                    blocks_on_findings: false,
-                    input: None,
-                });
+                out.push(code_scanning_upload());
             }
             "zizmorcore/zizmor-action" if input(step, "advanced-security") != Some("false") => {
                 out.push(ActionMatch {
-                    capability: C::ScanReport,
-                    tool: "code scanning upload".into(),
-                    blocks_on_findings: false,
                     input: Some("advanced-security"),
+                    ..code_scanning_upload()
                 });
             }
             "docker/build-push-action"
             | "docker/bake-action"
             | "depot/build-push-action"
             | "depot/bake-action" => {
-                if truthy(input(step, "push")) {
+                // `outputs: type=image,push=true` pushes as `push: true` does.
+                let pushed_by_outputs = input(step, "outputs")
+                    .is_some_and(|v| v.split([',', '\n']).any(|x| x.trim() == "push=true"));
+                if truthy(input(step, "push")) || pushed_by_outputs {
                     out.push(ActionMatch {
                         capability: C::Publish,
                         tool: "registry push".into(),
                         blocks_on_findings: true,
-                        input: Some("push"),
+                        input: Some(if pushed_by_outputs { "outputs" } else { "push" }),
+                        only_on_findings: false,
                     });
                 }
                 if truthy(input(step, "sbom")) {
@@ -686,6 +726,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "buildx sbom".into(),
                         blocks_on_findings: true,
                         input: Some("sbom"),
+                        only_on_findings: false,
                     });
                 }
                 if input(step, "provenance").is_some_and(|v| v == "true" || v.starts_with("mode="))
@@ -695,6 +736,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "buildx provenance".into(),
                         blocks_on_findings: true,
                         input: Some("provenance"),
+                        only_on_findings: false,
                     });
                 }
             }
@@ -705,6 +747,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "ecs service stability".into(),
                         blocks_on_findings: true,
                         input: Some("wait-for-service-stability"),
+                        only_on_findings: false,
                     });
                 }
                 if input(step, "codedeploy-appspec").is_some() {
@@ -713,6 +756,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "codedeploy blue/green".into(),
                         blocks_on_findings: true,
                         input: Some("codedeploy-appspec"),
+                        only_on_findings: false,
                     });
                 }
             }
@@ -728,6 +772,16 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         if keep {
             out.insert(0, m);
         }
+        // gitleaks-action uploads its SARIF report as an artifact, but only when it finds leaks.
+        if r.name == "gitleaks/gitleaks-action" {
+            out.push(ActionMatch {
+                capability: C::ScanReport,
+                tool: "gitleaks SARIF artifact".into(),
+                blocks_on_findings: false,
+                input: None,
+                only_on_findings: true,
+            });
+        }
         break;
     }
     // Families of actions named for what they do, whoever publishes them.
@@ -738,6 +792,13 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             Some((C::Deploy, "azure blob"))
         } else if name.contains("upload-release-asset") {
             Some((C::Publish, "release asset"))
+        } else if name
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n == "detect-secrets")
+        {
+            // A wrapper of the scanner, named for it (`alphagov/pay-ci/actions/detect-secrets`).
+            Some((C::SecretScan, "detect-secrets"))
         } else {
             None
         };
@@ -747,6 +808,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                 tool: tool.into(),
                 blocks_on_findings: true,
                 input: None,
+                only_on_findings: false,
             });
         }
     }
@@ -780,17 +842,30 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     tool: tool.into(),
                     blocks_on_findings: true,
                     input: Some("path"),
+                    only_on_findings: false,
                 });
             }
         }
     }
-    // Publishing to npm with changesets happens when the action is given a publish command.
-    if name == "changesets/action" && input(step, "publish").is_some() {
+    // Publishing to npm with changesets happens when the action is given a publish command, or
+    // always with its `publish` sub-action (v2).
+    let whole = name == "changesets/action" && input(step, "publish").is_some();
+    // `publish: npx changeset tag` only tags the versions (and writes their GitHub releases):
+    // nothing goes to npm.
+    let tags_only = input(step, "publish")
+        .is_some_and(|p| p.contains("changeset tag") && !p.contains("publish"));
+    if whole || name == "changesets/action/publish" {
         out.push(ActionMatch {
             capability: C::Publish,
-            tool: "changesets publish".into(),
+            tool: if tags_only {
+                "changesets release"
+            } else {
+                "changesets publish"
+            }
+            .into(),
             blocks_on_findings: true,
-            input: Some("publish"),
+            input: whole.then_some("publish"),
+            only_on_findings: false,
         });
     }
     out
@@ -826,6 +901,7 @@ pub fn classify_workflow_call(action: &RepoAction) -> Vec<ActionMatch> {
             tool: r.tool.to_string(),
             blocks_on_findings: r.default == Default::Fails,
             input: None,
+            only_on_findings: false,
         })
         .collect();
     if out.is_empty() {
@@ -838,7 +914,12 @@ pub fn classify_workflow_call(action: &RepoAction) -> Vec<ActionMatch> {
                 tool: tool.to_string(),
                 blocks_on_findings: *default == Default::Fails,
                 input: None,
+                only_on_findings: false,
             });
+            // `codeql-action/analyze` uploads its SARIF to code scanning unless told not to.
+            if *tool == "codeql" {
+                out.push(code_scanning_upload());
+            }
         }
     }
     out

@@ -110,7 +110,7 @@ pub fn build_with(
             {
                 "cloudformation"
             }
-            _ if f.tool == "azure resource manager" => "bicep",
+            _ if f.tool == "azure resource manager" || f.tool == "az deployment" => "bicep",
             _ => continue,
         };
         iac_from_tools.push((kind, f.location.path.clone()));
@@ -135,6 +135,13 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
+    fn action_repository(&self) -> bool {
+        self.repo
+            .files
+            .iter()
+            .any(|f| f.rel == "action.yml" || f.rel == "action.yaml")
+    }
+
     fn npm_provenance(&self) -> bool {
         *self.npm_provenance.get_or_init(|| {
             self.repo.files.iter().any(|f| {
@@ -315,6 +322,7 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 auth: &auth,
                 overrides: self.sources.overrides,
                 npm_provenance_configured: npm && self.sources.npm_provenance(),
+                action_repository: self.sources.action_repository(),
             };
             context.extend(delivery::context_facts(&input));
             if let Some(d) = delivery::judge(&input) {
@@ -516,6 +524,11 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                             neutered.clone(),
                             tool_blocking,
                         );
+                        if m.only_on_findings
+                            && let Some(f) = self.inv.facts.last_mut()
+                        {
+                            f.only_on_failure = true;
+                        }
                     }
                 }
                 Uses::Local(path) | Uses::SelfRepository(path) if depth < MAX_ACTION_DEPTH => {

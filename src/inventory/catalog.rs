@@ -326,6 +326,21 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Build, "pip wheel", ["pip", "wheel"]),
     cmd!(Build, "swift build", ["swift", "build"]),
     cmd!(Build, "flutter build", ["flutter", "build"]),
+    // Static sites: the generator's output is what a Pages job ships.
+    cmd!(Build, "hugo", ["hugo"]),
+    cmd!(Build, "mdbook build", ["mdbook", "build"]),
+    cmd!(Build, "mkdocs build", ["mkdocs", "build"]),
+    cmd!(Build, "jekyll build", ["jekyll", "build"]),
+    cmd!(Build, "sphinx-build", ["sphinx-build"]),
+    cmd!(Build, "zola build", ["zola", "build"]),
+    cmd!(Build, "hexo generate", ["hexo", "generate"]),
+    cmd!(Build, "docusaurus build", ["docusaurus", "build"]),
+    cmd!(Build, "vitepress build", ["vitepress", "build"]),
+    cmd!(Build, "astro build", ["astro", "build"]),
+    cmd!(Build, "eleventy", ["eleventy"]),
+    cmd!(Build, "gatsby build", ["gatsby", "build"]),
+    cmd!(Build, "nuxt generate", ["nuxt", "generate"]),
+    cmd!(Build, "nuxt build", ["nuxt", "build"]),
     // Deploy and publish
     cmd!(Deploy, "aws ecs", ["aws", "ecs", "update-service"]),
     cmd!(Deploy, "aws ecs", ["aws", "ecs", "deploy"]),
@@ -643,6 +658,17 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "cargo publish", ["cargo", "publish"]),
     cmd!(Publish, "gem push", ["gem", "push"]),
     cmd!(Publish, "docker push", ["docker", "push"]),
+    // Multi-arch manifests pushed to a registry.
+    cmd!(
+        Publish,
+        "docker manifest push",
+        ["docker", "manifest", "push"]
+    ),
+    cmd!(
+        Publish,
+        "docker buildx imagetools",
+        ["docker", "buildx", "imagetools", "create"]
+    ),
     cmd!(
         Publish,
         "docker buildx --push",
@@ -748,6 +774,9 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(IacScan, "cfn_nag", ["cfn_nag_scan"]),
     // SBOM, signing, reports
     cmd!(Sbom, "syft", ["syft"]),
+    // ko pushes an SPDX SBOM with every image unless told `--sbom=none`.
+    cmd!(Sbom, "ko sbom", ["ko", "build"]),
+    cmd!(Sbom, "ko sbom", ["ko", "publish"]),
     cmd!(Sbom, "cdxgen", ["cdxgen"]),
     cmd!(Sbom, "cyclonedx-py", ["cyclonedx-py"]),
     cmd!(Sbom, "cyclonedx-npm", ["cyclonedx-npm"]),
@@ -777,6 +806,13 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Signing, "sigstore", ["sigstore", "sign"]),
     cmd!(Signing, "gpg signature", ["gpg"], with["--detach-sign"]),
     cmd!(Signing, "gh attestation", ["gh", "attestation"]),
+    cmd!(Signing, "pypi attestations", ["pypi-attestations", "sign"]),
+    cmd!(
+        Signing,
+        "twine attestations",
+        ["twine", "upload"],
+        with["--attestations"]
+    ),
     cmd!(Coverage, "codecov", ["codecov"]),
     cmd!(Coverage, "coveralls", ["coveralls"]),
     cmd!(TestReport, "junit report", ["pytest"], with["--junitxml"]),
@@ -917,6 +953,7 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
     let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
     // Options of a runner (`npx --yes eslint`, `uv run --with pip --group dev mypy`) go with
     // it, with the values of those options that take one.
+    let mut ran = false;
     while let Some(runner) = RUNNERS
         .iter()
         .find(|r| w.len() > r.len() && w[..r.len()] == r[..])
@@ -927,6 +964,14 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             i += if takes_value { 2 } else { 1 };
         }
         w.drain(..i.min(w.len()));
+        ran = true;
+    }
+    // `npx semantic-release@25.0.1`, `uvx ruff@0.6`: the package's version is not the tool.
+    if ran
+        && let Some(first) = w.first_mut()
+        && let Some(at) = first.rfind('@').filter(|at| *at > 0)
+    {
+        *first = &first[..at];
     }
     // `node node_modules/jest/bin/jest.js`: the script is the tool.
     if matches!(w.first(), Some(&("node" | "bun" | "deno")))
@@ -1093,6 +1138,14 @@ fn reaches_out(rule: &CommandRule, rest: &[&str]) -> bool {
             .first()
             .is_some_and(|h| !h.ends_with("github.com") && !h.is_empty()),
         "sshpass" => rest.iter().any(|w| matches!(*w, "ssh" | "scp" | "rsync")),
+        // A registry on the runner itself (`localhost:5000/x`) serves the job's own tests.
+        "docker push" => positional
+            .first()
+            .is_none_or(|r| !(r.starts_with("localhost") || r.starts_with("127.0.0.1"))),
+        "ko sbom" => !rest.iter().any(|w| *w == "--sbom=none"),
+        "hugo" => positional
+            .first()
+            .is_none_or(|w| !matches!(*w, "server" | "version" | "new" | "mod" | "env")),
         _ => true,
     }
 }
@@ -1288,6 +1341,10 @@ mod tests {
         assert_eq!(caps("npx --yes eslint ."), [("lint", "eslint", true)]);
         assert_eq!(caps("python -m pytest -q"), [("test", "pytest", true)]);
         assert_eq!(caps("uv run --frozen pytest"), [("test", "pytest", true)]);
+        assert_eq!(
+            caps("npx semantic-release@25.0.1"),
+            [("publish", "semantic-release", true)]
+        );
         assert_eq!(
             caps("./node_modules/.bin/jest --ci"),
             [("test", "jest", true)]

@@ -29,6 +29,9 @@ pub struct Artifact {
     pub location: Location,
     /// The job builds (an image, a package, a site) itself.
     pub builds_here: bool,
+    /// What it ships is a built artifact (an image, a package, a bundle, a site), not source
+    /// copied as it is, a plan or a tag.
+    pub built: bool,
 }
 
 impl Artifact {
@@ -38,18 +41,21 @@ impl Artifact {
             reason: "ships nothing built".into(),
             location,
             builds_here: false,
+            built: false,
         }
     }
 
     /// Ships a built artifact (an application, a package, a site), identified or not.
     pub fn ships_built_artifact(&self) -> bool {
-        matches!(
-            self.verdict,
-            ArtifactVerdict::Immutable | ArtifactVerdict::Mutable
-        )
+        self.built
+            && matches!(
+                self.verdict,
+                ArtifactVerdict::Immutable | ArtifactVerdict::Mutable
+            )
     }
 }
 
+/// A verdict on a built artifact (an image, a package, a bundle, a site).
 fn verdict(
     v: ArtifactVerdict,
     reason: impl Into<String>,
@@ -61,6 +67,20 @@ fn verdict(
         reason: reason.into(),
         location,
         builds_here,
+        built: true,
+    }
+}
+
+/// A verdict on what is not a built artifact: a plan, a tag written elsewhere, source files.
+fn unbuilt(
+    v: ArtifactVerdict,
+    reason: impl Into<String>,
+    location: Location,
+    builds_here: bool,
+) -> Artifact {
+    Artifact {
+        built: false,
+        ..verdict(v, reason, location, builds_here)
     }
 }
 
@@ -104,6 +124,20 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             builds_here,
         );
     }
+    // `actions/deploy-pages` deploys the site artifact `upload-pages-artifact` stored once.
+    if let Some(s) = input.trace.steps.iter().find(|s| {
+        s.step
+            .repo_action()
+            .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/deploy-pages"))
+    }) && let Some(u) = &s.step.uses
+    {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            "deploys the Pages artifact uploaded once by upload-pages-artifact",
+            Location::new(s.display, u.span),
+            builds_here,
+        );
+    }
     let remote_only = app.iter().all(|s| {
         matches!(
             s.target.as_str(),
@@ -132,14 +166,21 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         );
     }
     // Publishers and platform deploys that pack or bundle what they ship themselves.
+    // A step judged by its name alone, or that only writes tags, is not known to pack anything.
     let packs = app.iter().find(|s| {
         matches!(
             s.kind,
             DeliveryKind::Publish | DeliveryKind::Release | DeliveryKind::Pages
-        ) && !matches!(
-            s.target.as_str(),
-            "github pages" | "registry push" | "docker push"
-        ) || BUNDLERS.contains(&s.target.as_str())
+        ) && !s.inferred
+            && !matches!(
+                s.target.as_str(),
+                "github pages"
+                    | "registry push"
+                    | "docker push"
+                    | "action tag"
+                    | "changesets release"
+            )
+            || BUNDLERS.contains(&s.target.as_str())
     });
     if let Some(s) = packs {
         return verdict(
@@ -153,15 +194,33 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         .iter()
         .find(|s| SOURCE_COPIES.contains(&s.target.as_str()) || s.target == "github pages")
     {
-        return verdict(
-            ArtifactVerdict::Mutable,
-            format!(
-                "{} ships files from the checkout: nothing identifies a build",
-                s.why
-            ),
-            s.location.clone(),
-            builds_here,
+        // A bundle packed here (`zip -r app.zip src`) is an artifact, if not an identified one.
+        let packed = input.trace.commands.iter().any(|c| {
+            matches!(
+                c.command.words.first().map(String::as_str),
+                Some("zip" | "tar" | "7z")
+            )
+        });
+        let reason = format!(
+            "{} ships files from the checkout{}: nothing identifies a build",
+            s.why,
+            if packed { ", packed as they are" } else { "" }
         );
+        return if packed {
+            verdict(
+                ArtifactVerdict::Mutable,
+                reason,
+                s.location.clone(),
+                builds_here,
+            )
+        } else {
+            unbuilt(
+                ArtifactVerdict::Mutable,
+                reason,
+                s.location.clone(),
+                builds_here,
+            )
+        };
     }
     Artifact::not_shipped(job.location.clone())
 }
@@ -216,7 +275,7 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             .map(|x| x.to_string());
         match plan_file {
             Some(f) => {
-                return verdict(
+                return unbuilt(
                     ArtifactVerdict::Immutable,
                     format!("applies the saved plan `{f}`"),
                     c.location.clone(),
@@ -236,7 +295,7 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         .iter()
         .find(|s| s.target == "terraform cloud apply")
     {
-        return verdict(
+        return unbuilt(
             ArtifactVerdict::Immutable,
             "applies the plan of the Terraform Cloud run it created",
             s.location.clone(),
@@ -244,14 +303,14 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         );
     }
     if let Some((reason, at)) = replan {
-        return verdict(ArtifactVerdict::Replan, reason, at, false);
+        return unbuilt(ArtifactVerdict::Replan, reason, at, false);
     }
     let applies = job
         .steps
         .iter()
         .find(|s| s.kind == DeliveryKind::Infrastructure && !s.target.contains("destroy"));
     match applies {
-        Some(s) => verdict(
+        Some(s) => unbuilt(
             ArtifactVerdict::Replan,
             format!(
                 "{} computes the change at apply time, without a saved plan",
@@ -287,14 +346,14 @@ fn gitops(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
             })
     }) || input.info.passes_build_identity;
     if identity {
-        verdict(
+        unbuilt(
             ArtifactVerdict::Immutable,
             "writes the tag or version an earlier job built",
             edit.location.clone(),
             builds_here,
         )
     } else {
-        verdict(
+        unbuilt(
             ArtifactVerdict::Mutable,
             "writes a tag that names no build",
             edit.location.clone(),
@@ -334,7 +393,7 @@ fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
             || t.contains("--build")
             || t.contains(" build")
         {
-            return verdict(
+            return unbuilt(
                 ArtifactVerdict::Mutable,
                 "builds or pulls source on the server instead of shipping a built artifact",
                 at.clone(),
@@ -350,6 +409,22 @@ fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
 /// written to `$GITHUB_ENV` / `$GITHUB_OUTPUT`.
 struct Env<'a> {
     input: &'a JobInput<'a, 'a>,
+}
+
+/// The value of `NAME=value` in a command that writes to `$GITHUB_ENV` or `$GITHUB_OUTPUT`.
+fn written_to(text: &str, file: &str, needle: &str) -> Option<String> {
+    if !text.contains(file) {
+        return None;
+    }
+    let at = text.find(needle)?;
+    let rest = &text[at + needle.len()..];
+    Some(
+        rest.split(['"', '\'', '>'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+    )
 }
 
 impl<'a> Env<'a> {
@@ -377,21 +452,11 @@ impl<'a> Env<'a> {
         }
         // `echo "NAME=value" >> $GITHUB_ENV`
         let needle = format!("{name}=");
-        self.input.trace.commands.iter().find_map(|c| {
-            let t = &c.command.text;
-            if !t.contains("GITHUB_ENV") {
-                return None;
-            }
-            let i = t.find(&needle)?;
-            let rest = &t[i + needle.len()..];
-            Some(
-                rest.split(['"', '\'', '>'])
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string(),
-            )
-        })
+        self.input
+            .trace
+            .commands
+            .iter()
+            .find_map(|c| written_to(&c.command.text, "GITHUB_ENV", &needle))
     }
 
     /// `steps.<id>.outputs.<name>`: the value the step wrote to `$GITHUB_OUTPUT`.
@@ -404,22 +469,18 @@ impl<'a> Env<'a> {
             .enumerate()
             .find(|(_, s)| s.step.id.as_ref().is_some_and(|x| x.value == id))?;
         let needle = format!("{name}=");
-        self.input.trace.commands_of(i).find_map(|c| {
-            let t = &c.command.text;
-            if !t.contains("GITHUB_OUTPUT") {
-                return None;
-            }
-            let at = t.find(&needle)?;
-            let rest = &t[at + needle.len()..];
-            Some((
-                rest.split(['"', '\'', '>'])
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string(),
-                Some(s.step),
-            ))
-        })
+        let mut values: Vec<String> = self
+            .input
+            .trace
+            .commands_of(i)
+            .filter_map(|c| written_to(&c.command.text, "GITHUB_OUTPUT", &needle))
+            .collect();
+        values.dedup();
+        // A value computed on several paths is not one constant: leave the expression as is.
+        match values.as_slice() {
+            [one] => Some((one.clone(), Some(s.step))),
+            _ => None,
+        }
     }
 
     /// The text with `$X`, `${X}`, `${{ env.X }}` and `${{ steps.x.outputs.y }}` replaced by
@@ -549,7 +610,8 @@ fn judge_tag(reference: &str, tags_only_triggers: bool) -> Tag {
     let last = r.rsplit('/').next().unwrap_or(r);
     let tag = match last.split_once(':') {
         Some((_, t)) => t,
-        None if r.contains('$') => return classify_text(r, r, tags_only_triggers),
+        // `$IMAGE` may carry its own tag.
+        None if last.contains('$') => return classify_text(r, r, tags_only_triggers),
         None => return Tag::Mutable(format!("`{r}` has no tag, so `:latest`")),
     };
     classify_text(r, tag, tags_only_triggers)
@@ -719,6 +781,11 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
 /// Image references a command pushes, builds with a tag, or deploys.
 fn image_refs(w: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
+    let w = if w.first() == Some(&"sudo") {
+        &w[1..]
+    } else {
+        w
+    };
     let first = w.first().copied().unwrap_or("");
     let sub = w.get(1).copied().unwrap_or("");
     let value_of = |flags: &[&str]| -> Vec<String> {
@@ -768,6 +835,16 @@ fn image_refs(w: &[&str]) -> Vec<String> {
                         out.push(format!("image:{val}"));
                     }
                 }
+            }
+        }
+        ("kustomize", "edit") if w.get(2) == Some(&"set") && w.get(3) == Some(&"image") => {
+            for x in w.iter().skip(4) {
+                out.push(x.split_once('=').map_or(*x, |(_, img)| img).to_string());
+            }
+        }
+        ("ko", "build" | "publish" | "resolve" | "apply") => {
+            for v in value_of(&["--tags", "-t"]) {
+                out.extend(v.split(',').map(|t| format!("ko:{t}")));
             }
         }
         ("az", "acr") => out.extend(value_of(&["--image", "-t"])),

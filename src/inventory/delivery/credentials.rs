@@ -184,7 +184,24 @@ fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
 
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
+    // Inputs that carry identities, not secrets, in this job's steps.
+    let identity_values: Vec<crate::yaml::Span> = input
+        .trace
+        .steps
+        .iter()
+        .filter(|s| s.display == input.pw.display)
+        .flat_map(|s| s.step.with.iter())
+        .filter(|p: &&Pair| IDENTITY_INPUTS.contains(&p.key.value.as_str()))
+        .map(|p| p.value.span)
+        .collect();
     for a in input.auth {
+        if a.method == AuthMethod::StaticSecret
+            && identity_values
+                .iter()
+                .any(|v| inside(*v, crate::yaml::Span::new(a.location.start, a.location.end)))
+        {
+            continue;
+        }
         let kind = match a.method {
             AuthMethod::Oidc => CredentialKind::Oidc,
             AuthMethod::StaticSecret => CredentialKind::Static,
@@ -195,14 +212,23 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             location: a.location.clone(),
         });
     }
-    // Inputs that carry identities, not secrets, in this job's steps.
-    let identity_values: Vec<crate::yaml::Span> = input
-        .trace
-        .steps
+    // Values handed to Terraform as variables (`TF_VAR_rds_password`) configure what is
+    // deployed; they are not what the job authenticates with.
+    let tf_vars: Vec<crate::yaml::Span> = input
+        .pw
+        .workflow
+        .env
         .iter()
-        .filter(|s| s.display == input.pw.display)
-        .flat_map(|s| s.step.with.iter())
-        .filter(|p: &&Pair| IDENTITY_INPUTS.contains(&p.key.value.as_str()))
+        .chain(&input.job.env)
+        .chain(
+            input
+                .trace
+                .steps
+                .iter()
+                .filter(|s| s.display == input.pw.display)
+                .flat_map(|s| s.step.env.iter()),
+        )
+        .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
     let wf = &input.pw.workflow;
@@ -222,7 +248,12 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             let Some(name) = ctx.strip_prefix("secrets.") else {
                 continue;
             };
-            if identity_values.iter().any(|v| inside(*v, expr.span)) || !credential_name(name) {
+            if identity_values
+                .iter()
+                .chain(&tf_vars)
+                .any(|v| inside(*v, expr.span))
+                || !credential_name(name)
+            {
                 continue;
             }
             registry_secret |= registry_token(name);

@@ -96,7 +96,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             "aws codedeploy" => Some("CodeDeploy deployment record"),
             "goreleaser" => Some("release notes written by goreleaser (inferred)"),
             "semantic-release" => Some("release notes written by semantic-release"),
-            "changesets publish" => Some("GitHub releases with changelog notes by changesets"),
+            "changesets publish" | "changesets release" => {
+                Some("GitHub releases with changelog notes by changesets")
+            }
             "lerna publish"
                 if input
                     .trace
@@ -136,6 +138,16 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             out.push(full(r, s.location.clone()));
         }
     }
+    // Assets attached to the GitHub release that started the run: the release and its notes
+    // record the delivery.
+    if input.info.triggers.iter().any(|t| t == "release")
+        && let Some(s) = job.steps.iter().find(|s| s.kind == DeliveryKind::Release)
+    {
+        out.push(full(
+            "assets attached to the GitHub release that started the run",
+            s.location.clone(),
+        ));
+    }
     if job.artifact.verdict == super::ArtifactVerdict::Immutable
         && job.artifact.reason.contains("image is identified")
         && !out.iter().any(|m| m.strength == Strength::Full)
@@ -145,7 +157,6 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             job.artifact.location.clone(),
         ));
     }
-    let _ = DeliveryKind::Deploy;
     out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
     out.dedup_by(|a, b| a.detail == b.detail);
     out
@@ -153,6 +164,18 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
 
 /// Build arguments, labels and variables on command lines; release notes and Sentry records.
 fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    // A record whose output is kept (`VERSION="$(aws lambda publish-version …)"`) runs inside a
+    // command substitution, which the command reader does not look into.
+    for s in &input.trace.steps {
+        if let Some(run) = &s.step.run
+            && run.value.contains("aws lambda publish-version")
+        {
+            out.push(full(
+                "Lambda version published",
+                Location::new(s.display, run.span),
+            ));
+        }
+    }
     for c in &input.trace.commands {
         let w = crate::inventory::catalog::normalize(&c.command.words);
         let text = &c.command.text;
@@ -216,35 +239,47 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
             ));
         }
     }
-    // A version or commit variable the job's build reads (`SETUPTOOLS_SCM_PRETEND_VERSION`,
-    // `KO_BUILD_VERSION`, `VERSION`).
-    let builds = input.has(Capability::Build)
-        || input.has(Capability::ContainerBuild)
-        || input.has(Capability::Publish);
-    if builds {
-        let envs = input
-            .job
-            .env
-            .iter()
-            .map(|p| (p, input.pw.display.as_str()))
-            .chain(
-                input
-                    .trace
-                    .steps
-                    .iter()
-                    .flat_map(|s| s.step.env.iter().map(|p| (p, s.display))),
-            );
-        for (p, display) in envs {
-            if identity_name(&p.key.value)
-                && p.value
-                    .as_scalar()
-                    .is_some_and(|v| v.contains("${{") && identity_value(v))
-            {
-                out.push(full(
-                    format!("`{}` passed into the build", p.key.value),
-                    Location::new(display, p.key.span),
-                ));
-            }
+    // A version or commit variable the build reads (`SETUPTOOLS_SCM_PRETEND_VERSION`,
+    // `KO_BUILD_VERSION`): set on the step that builds or publishes, or on a job that does.
+    // An image build reads only `--build-arg`s: the environment of `docker build` stays with
+    // the docker CLI.
+    let reads_env = |f: &crate::inventory::Fact| {
+        matches!(f.capability, Capability::Build | Capability::Publish)
+            && !["docker", "buildx", "podman", "buildah", "registry push"]
+                .iter()
+                .any(|t| f.tool.contains(t))
+    };
+    let step_builds = |step: &crate::workflow::Step, display: &str| {
+        input.facts.iter().any(|f| {
+            reads_env(f)
+                && f.location.path == display
+                && step.span.start <= f.location.start
+                && f.location.end <= step.span.end
+        })
+    };
+    let identity_env = |p: &&crate::workflow::Pair| {
+        identity_name(&p.key.value)
+            && p.value
+                .as_scalar()
+                .is_some_and(|v| v.contains("${{") && identity_value(v))
+    };
+    if input.facts.iter().any(reads_env) {
+        for p in input.job.env.iter().filter(identity_env) {
+            out.push(full(
+                format!("`{}` passed into the build", p.key.value),
+                input.loc(p.key.span),
+            ));
+        }
+    }
+    for s in &input.trace.steps {
+        if !step_builds(s.step, s.display) {
+            continue;
+        }
+        for p in s.step.env.iter().filter(identity_env) {
+            out.push(full(
+                format!("`{}` passed into the build", p.key.value),
+                Location::new(s.display, p.key.span),
+            ));
         }
     }
 }
@@ -320,11 +355,14 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
                     out.push(full("CodeDeploy deployment record", l));
                 }
             }
-            "hashicorp/tfc-workflows-github/actions/create-run" => {
-                if val("message").is_some_and(identity_value)
-                    && let Some(l) = at("message")
-                {
-                    out.push(full("Terraform Cloud run records the commit", l));
+            "hashicorp/tfc-workflows-github/actions/create-run"
+            | "hashicorp/tfc-workflows-github/actions/apply-run" => {
+                for k in ["message", "comment"] {
+                    if val(k).is_some_and(identity_value)
+                        && let Some(l) = at(k)
+                    {
+                        out.push(full("the Terraform Cloud run records the commit", l));
+                    }
                 }
             }
             _ if name.starts_with("pypa/gh-action-pypi-publish") => {}

@@ -213,6 +213,9 @@ pub(crate) struct JobInput<'a, 'b> {
     pub overrides: &'b [DeliveryOverride],
     /// A `package.json` of the repository asks npm for provenance (`publishConfig.provenance`).
     pub npm_provenance_configured: bool,
+    /// The repository is a GitHub Action (`action.yml` at its root): its consumers take it by
+    /// tag, so pushing a version tag publishes it.
+    pub action_repository: bool,
 }
 
 impl JobInput<'_, '_> {

@@ -25,9 +25,8 @@ pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
         "github pages" | "mike deploy" | "mkdocs gh-deploy" | "ghp-import" | "gh-pages" => {
             DeliveryKind::Pages
         }
-        "gh release" | "github release" | "release asset" | "ghr" | "goreleaser" => {
-            DeliveryKind::Release
-        }
+        "gh release" | "github release" | "release asset" | "ghr" | "goreleaser"
+        | "changesets release" => DeliveryKind::Release,
         _ if capability == Capability::Publish => DeliveryKind::Publish,
         _ => DeliveryKind::Deploy,
     }
@@ -66,6 +65,7 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         });
     }
     gitops(input, &mut out);
+    action_tags(input, &mut out);
     release_scripts(input, &mut out);
     remote_workflow(input, &mut out);
     out
@@ -90,7 +90,20 @@ fn bookkeeping_upload(input: &JobInput<'_, '_>, at: &crate::finding::Location) -
             words.extend(c.command.words.iter().flat_map(|w| name_words(w)));
         }
     }
-    words.iter().any(|w| BOOKKEEPING.contains(&w.as_str()))
+    // A file put in a bucket by a test (`Async test - upload test file`) feeds the test.
+    let test = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "test" | "tests" | "integration" | "e2e" | "smoke"
+        )
+    });
+    let delivers = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "deploy" | "deployment" | "publish" | "release" | "site" | "docs" | "website"
+        )
+    });
+    words.iter().any(|w| BOOKKEEPING.contains(&w.as_str())) || (test && !delivers)
 }
 
 fn is_git(c: &TracedCommand, sub: &str) -> bool {
@@ -228,6 +241,46 @@ fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
             why: "git push to the pages branch".into(),
             location: pushes[0].location.clone(),
             via: pushes[0].via.clone(),
+            inferred: false,
+        });
+    }
+}
+
+/// A version tag pushed by a GitHub Action's own repository: consumers take the action by tag
+/// (`uses: owner/action@v2`), so the tag is the publication. Elsewhere a tag publishes nothing.
+fn action_tags(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    if !input.action_repository || out.iter().any(|s| s.kind == DeliveryKind::Release) {
+        return;
+    }
+    // Tags the job creates (`git tag -f v2`): a push naming one pushes that tag.
+    let created: Vec<&str> = input
+        .trace
+        .commands
+        .iter()
+        .filter(|c| c.command.words.get(1).is_some_and(|x| x == "tag"))
+        .filter(|c| c.command.words.first().is_some_and(|x| x == "git"))
+        .filter_map(|c| {
+            c.command.words[2..]
+                .iter()
+                .find(|w| !w.starts_with('-'))
+                .map(String::as_str)
+        })
+        .collect();
+    let push = input.trace.commands.iter().find(|c| {
+        is_git(c, "push")
+            && c.command.words.iter().any(|w| {
+                matches!(w.as_str(), "--tags" | "--follow-tags")
+                    || w.starts_with("refs/tags/")
+                    || created.contains(&w.as_str())
+            })
+    });
+    if let Some(c) = push {
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Release,
+            target: "action tag".into(),
+            why: "git push of a version tag of this action".into(),
+            location: c.location.clone(),
+            via: c.via.clone(),
             inferred: false,
         });
     }
@@ -402,6 +455,22 @@ fn utility_action(name: &str) -> bool {
     n.starts_with("actions/") || PARTS.iter().any(|p| n.contains(p))
 }
 
+/// Programs that run a script file given to them.
+const INTERPRETERS: &[&str] = &[
+    "bash",
+    "sh",
+    "zsh",
+    "python",
+    "python3",
+    "node",
+    "ruby",
+    "pwsh",
+    "powershell",
+    "perl",
+    "tsx",
+    "ts-node",
+];
+
 /// A command that runs a script of the repository: `./deploy.sh`, `scripts/publish`,
 /// `python tools/release.py`.
 fn local_script(words: &[String]) -> bool {
@@ -423,27 +492,56 @@ fn local_script(words: &[String]) -> bool {
     if is_path(first) {
         return true;
     }
-    let interpreter = matches!(
-        first.as_str(),
-        "bash"
-            | "sh"
-            | "zsh"
-            | "python"
-            | "python3"
-            | "node"
-            | "ruby"
-            | "pwsh"
-            | "powershell"
-            | "perl"
-            | "tsx"
-            | "ts-node"
-    );
+    let interpreter = INTERPRETERS.contains(&first.as_str());
     interpreter
         && words
             .iter()
             .skip(1)
             .find(|w| !w.starts_with('-'))
             .is_some_and(|w| is_path(w))
+}
+
+/// A task-runner target named for a delivery whose definition is not in the repository
+/// (`make ci-release`, `npm run deploy`): as opaque as a local script.
+fn delivery_task(words: &[String]) -> bool {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let target = match w.as_slice() {
+        ["make" | "just" | "task" | "mage", rest @ ..] => rest
+            .iter()
+            .find(|x| !x.starts_with('-') && !x.contains('=')),
+        ["npm" | "pnpm" | "yarn" | "bun", "run", rest @ ..] => {
+            rest.iter().find(|x| !x.starts_with('-'))
+        }
+        _ => None,
+    };
+    target.is_some_and(|t| kind_named(&name_words(t)).is_some())
+}
+
+/// The words of the name of the script or task a command runs: `./scripts/deploy.sh x` ->
+/// `deploy`; `make ci-release` -> `ci`, `release`; with the words of its options. Folders and
+/// other arguments do not name it (`pwsh bin/Release/x.ps1`, `./run.sh /tmp/release`).
+fn script_name_words(words: &[String]) -> Vec<String> {
+    let is_runner = |w: &str| {
+        INTERPRETERS.contains(&w)
+            || matches!(
+                w,
+                "make" | "just" | "task" | "mage" | "npm" | "pnpm" | "yarn" | "bun" | "run"
+            )
+    };
+    let Some(name) = words.iter().find(|w| !w.starts_with('-') && !is_runner(w)) else {
+        return Vec::new();
+    };
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let mut out = name_words(stem);
+    // Its options still say what it does (`--dry-run`).
+    out.extend(
+        words
+            .iter()
+            .filter(|w| w.starts_with('-'))
+            .flat_map(|w| name_words(w)),
+    );
+    out
 }
 
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
@@ -467,7 +565,7 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         let script = input
             .trace
             .commands_of(i)
-            .find(|c| local_script(&c.command.words));
+            .find(|c| local_script(&c.command.words) || delivery_task(&c.command.words));
         if !opaque_action && script.is_none() {
             continue;
         }
@@ -478,7 +576,7 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             .map(|n| name_words(&n.value))
             .unwrap_or_default();
         if let Some(c) = script {
-            words.extend(c.command.words.iter().take(2).flat_map(|w| name_words(w)));
+            words.extend(script_name_words(&c.command.words));
         }
         let Some(kind) = kind_named(&words).or(job_kind) else {
             continue;

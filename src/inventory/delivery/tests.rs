@@ -11,10 +11,18 @@ use crate::workspace::Repository;
 use crate::yaml::{Pos, Span};
 
 fn inventory_with(text: &str, overrides: &[DeliveryOverride]) -> Inventory {
+    inventory_in(text, overrides, Vec::new())
+}
+
+fn inventory_in(
+    text: &str,
+    overrides: &[DeliveryOverride],
+    files: Vec<crate::workspace::WorkspaceFile>,
+) -> Inventory {
     let repo = Repository {
         root: ".".into(),
         display_root: String::new(),
-        files: Vec::new(),
+        files,
         languages: BTreeMap::new(),
         loose: false,
     };
@@ -258,4 +266,111 @@ fn metadata_signals_and_their_strength() {
 fn delivery_kinds_are_the_configuration_kinds() {
     let names: Vec<&str> = DeliveryKind::ALL.iter().map(|k| k.as_str()).collect();
     assert_eq!(names, crate::config::DELIVERY_KINDS);
+}
+
+#[test]
+fn registry_pushes_by_outputs_manifests_and_imagetools_are_publishes() {
+    let outputs = "      - uses: docker/build-push-action@v6\n        with:\n          outputs: type=image,push-by-digest=true,push=true\n";
+    assert_eq!(
+        jobs(&inventory(&job_with_steps(outputs))),
+        [("j", "publish", false)]
+    );
+    let local = "      - uses: docker/build-push-action@v6\n        with:\n          outputs: type=docker,dest=/tmp/image.tar\n";
+    assert!(jobs(&inventory(&job_with_steps(local))).is_empty());
+    for run in [
+        "docker buildx imagetools create -t org/app:1.2 org/app@sha256:abc",
+        "docker manifest push org/app:1.2",
+    ] {
+        let inv = inventory(&job_with_steps(&format!("      - run: {run}\n")));
+        assert_eq!(jobs(&inv), [("j", "publish", false)], "{run}");
+    }
+    // A registry on the runner serves the job's own tests.
+    let test_registry = "      - run: docker push localhost:5000/fixtures/alpine:latest\n";
+    assert!(jobs(&inventory(&job_with_steps(test_registry))).is_empty());
+}
+
+#[test]
+fn a_version_tag_pushed_by_an_action_repository_is_its_release() {
+    let steps = "      - run: |\n          git tag \"$V\"\n          git push \"https://x:${{ secrets.RELEASE_PAT }}@github.com/${{ github.repository }}.git\" \"$V\"\n";
+    let action = crate::workspace::WorkspaceFile {
+        abs: "action.yml".into(),
+        rel: "action.yml".into(),
+        display: "action.yml".into(),
+        kind: crate::workspace::FileKind::Action,
+        size: 0,
+    };
+    let inv = inventory_in(&job_with_steps(steps), &[], vec![action]);
+    assert_eq!(jobs(&inv), [("j", "release", false)]);
+    let d = &inv.delivery[0];
+    assert_eq!(d.target, "action tag");
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static && c.detail.contains("RELEASE_PAT"))
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // Elsewhere a tag publishes nothing.
+    assert!(jobs(&inventory(&job_with_steps(steps))).is_empty());
+}
+
+#[test]
+fn a_delivery_task_without_its_definition_is_inferred_from_its_name() {
+    let inv = inventory(
+        "on: push\njobs:\n  release:\n    runs-on: x\n    steps:\n      - name: Create release\n        run: make ci-release\n",
+    );
+    assert_eq!(jobs(&inv), [("release", "release", true)]);
+    // A folder named Release does not name the script.
+    let inv = inventory(&job_with_steps(
+        "      - run: pwsh bin/Release/net8.0/playwright.ps1 install\n",
+    ));
+    assert!(jobs(&inv).is_empty());
+}
+
+#[test]
+fn a_test_file_put_in_a_bucket_is_not_a_delivery() {
+    let test = "on: push\njobs:\n  integration-test:\n    runs-on: x\n    steps:\n      - name: Upload test file\n        run: aws s3 cp assets/scan.json s3://bucket/x.json\n";
+    assert!(jobs(&inventory(test)).is_empty());
+    let site = "on: push\njobs:\n  deploy-site:\n    runs-on: x\n    steps:\n      - run: aws s3 sync ./public s3://bucket/\n";
+    assert_eq!(jobs(&inventory(site)), [("deploy-site", "deploy", false)]);
+}
+
+#[test]
+fn terraform_variables_are_inputs_not_the_delivery_credential() {
+    let text = "on: push\nenv:\n  TF_VAR_rds_password: ${{ secrets.RDS_PASSWORD }}\njobs:\n  apply:\n    runs-on: x\n    permissions:\n      id-token: write\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::1:role/deploy\n      - run: terraform apply -auto-approve\n";
+    let inv = inventory(text);
+    let kinds: Vec<_> = inv.delivery[0].credentials.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [CredentialKind::Oidc]);
+}
+
+#[test]
+fn changesets_publishes_or_only_tags() {
+    let publish = "      - uses: changesets/action/publish@v2\n";
+    let inv = inventory(&job_with_steps(publish));
+    assert_eq!(jobs(&inv), [("j", "publish", false)]);
+    assert_eq!(inv.delivery[0].target, "changesets publish");
+    let tags =
+        "      - uses: changesets/action@v1\n        with:\n          publish: npx changeset tag\n";
+    let inv = inventory(&job_with_steps(tags));
+    assert_eq!(jobs(&inv), [("j", "release", false)]);
+    assert_eq!(inv.delivery[0].target, "changesets release");
+}
+
+#[test]
+fn an_image_build_does_not_read_the_environment_of_its_step() {
+    let docker = "      - run: docker build -t org/app:$SHA . && docker push org/app:$SHA\n        env:\n          APP_VERSION: ${{ github.sha }}\n";
+    let d = &inventory(&job_with_steps(docker)).delivery[0];
+    assert!(
+        !d.metadata.iter().any(|m| m.detail.contains("APP_VERSION")),
+        "{:?}",
+        d.metadata
+    );
+    let wheel = "      - run: python -m build && twine upload dist/*\n        env:\n          SETUPTOOLS_SCM_PRETEND_VERSION: ${{ github.ref_name }}\n";
+    let d = &inventory(&job_with_steps(wheel)).delivery[0];
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.detail.contains("SETUPTOOLS_SCM")),
+        "{:?}",
+        d.metadata
+    );
 }
