@@ -109,9 +109,19 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
     // Jobs indented under `on:` instead of `jobs:`: the workflow is invalid, but what it
     // declares is still what its author meant to run, so it is judged as declared.
     if wf.jobs.is_empty()
-        && let Some(on) = doc.root.get("on").and_then(Node::as_map)
+        && let Some(on_node) = doc.root.get("on")
+        && let Some(on) = on_node.as_map()
     {
-        for e in on.iter().filter(|e| job_shaped(&e.value)) {
+        // A job may carry the name of an event written above it (`push:`), which makes it a
+        // duplicate key the tree left out.
+        let duplicates = doc
+            .duplicates
+            .iter()
+            .filter(|(parent, _)| *parent == on_node.span.start)
+            .map(|(_, e)| e);
+        let mut misplaced: Vec<&Entry> = on.iter().chain(duplicates).collect();
+        misplaced.sort_by_key(|e| e.key.span.start);
+        for e in misplaced.into_iter().filter(|e| job_shaped(&e.value)) {
             let Some(id) = e.key_str() else { continue };
             cx.error(
                 &e.key,
@@ -826,11 +836,11 @@ jobs:
     fn jobs_written_under_on_are_audited_as_declared_and_reported() {
         // The shape of a real workflow (4sboro/ECS-deployment aws.yml): `jobs:` left empty and
         // the jobs indented under `on:`.
-        let text = "jobs:\non:\n  push:\n    branches: [main]\n\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app .\n";
+        let text = "jobs:\non:\n  push:\n    branches: [main]\n\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app .\n  push:\n    needs: build\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker push app\n";
         let (wf, errors) = parse_workflow(text, "aws.yml");
         let wf = wf.expect("model");
         let jobs: Vec<_> = wf.jobs.iter().map(|j| j.id.value.as_str()).collect();
-        assert_eq!(jobs, ["build"]);
+        assert_eq!(jobs, ["build", "push"]);
         let events: Vec<_> = wf.triggers.iter().map(|t| t.event.value.as_str()).collect();
         assert_eq!(events, ["push"]);
         let misplaced = errors

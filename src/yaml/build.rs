@@ -35,6 +35,7 @@ struct Builder<'t> {
     anchors: HashMap<usize, Node>,
     root: Option<Node>,
     problems: Vec<YamlError>,
+    duplicates: Vec<(Pos, Entry)>,
     nodes: usize,
     documents: usize,
 }
@@ -93,6 +94,7 @@ fn parse_once(text: &str) -> Result<Document, YamlError> {
         anchors: HashMap::new(),
         root: None,
         problems: Vec::new(),
+        duplicates: Vec::new(),
         nodes: 0,
         documents: 0,
     };
@@ -110,6 +112,7 @@ fn parse_once(text: &str) -> Result<Document, YamlError> {
     Ok(Document {
         root,
         problems: builder.problems,
+        duplicates: builder.duplicates,
     })
 }
 
@@ -298,7 +301,11 @@ impl Builder<'_> {
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, key, seen, ..
+                start,
+                entries,
+                key,
+                seen,
+                ..
             }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
@@ -314,6 +321,13 @@ impl Builder<'_> {
                             ),
                             span: k.span,
                         });
+                        self.duplicates.push((
+                            *start,
+                            Entry {
+                                key: k,
+                                value: node,
+                            },
+                        ));
                     } else {
                         entries.push(Entry {
                             key: k,

@@ -427,6 +427,16 @@ fn written_to(text: &str, file: &str, needle: &str) -> Option<String> {
     )
 }
 
+/// The value of `NAME=value` (or `export NAME=value`) on a line of a script.
+fn assigned(script: &str, name: &str) -> Option<String> {
+    script.lines().find_map(|l| {
+        let l = l.trim();
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        let v = l.strip_prefix(name)?.strip_prefix('=')?;
+        Some(v.trim().trim_matches(['"', '\'']).to_string())
+    })
+}
+
 impl<'a> Env<'a> {
     fn new(input: &'a JobInput<'a, 'a>) -> Self {
         Env { input }
@@ -444,6 +454,13 @@ impl<'a> Env<'a> {
         {
             return Some(v);
         }
+        // `NAME=value` assigned in the step's own script.
+        if let Some(v) = step
+            .and_then(|s| s.run.as_ref())
+            .and_then(|r| assigned(&r.value, name))
+        {
+            return Some(v);
+        }
         if let Some(v) = find(&self.input.job.env) {
             return Some(v);
         }
@@ -457,6 +474,46 @@ impl<'a> Env<'a> {
             .commands
             .iter()
             .find_map(|c| written_to(&c.command.text, "GITHUB_ENV", &needle))
+    }
+
+    /// `needs.<job>.outputs.<name>`: the output an earlier job of the workflow declares, read
+    /// through the `$GITHUB_OUTPUT` line of its step when it names one.
+    fn needs_output(&self, job: &str, name: &str) -> Option<String> {
+        let producer = self
+            .input
+            .pw
+            .workflow
+            .jobs
+            .iter()
+            .find(|j| j.id.value == job)?;
+        let declared = producer
+            .outputs
+            .iter()
+            .find(|p| p.key.value == name)?
+            .value
+            .as_scalar()?
+            .trim();
+        let inner = declared
+            .strip_prefix("${{")
+            .and_then(|d| d.strip_suffix("}}"))
+            .map(str::trim);
+        let Some((id, output)) = inner
+            .and_then(|i| i.strip_prefix("steps."))
+            .and_then(|i| i.split_once(".outputs."))
+        else {
+            return Some(declared.to_string());
+        };
+        let needle = format!("{output}=");
+        producer
+            .all_steps()
+            .into_iter()
+            .filter(|s| s.id.as_ref().is_some_and(|x| x.value == id))
+            .filter_map(|s| s.run.as_ref())
+            .find_map(|r| {
+                r.value
+                    .lines()
+                    .find_map(|l| written_to(l, "GITHUB_OUTPUT", &needle))
+            })
     }
 
     /// `steps.<id>.outputs.<name>`: the value the step wrote to `$GITHUB_OUTPUT`.
@@ -510,6 +567,12 @@ impl<'a> Env<'a> {
             let inner = rest[i + 3..i + j].trim();
             let value = if let Some(name) = inner.strip_prefix("env.") {
                 self.lookup(step, name)
+            } else if let Some(p) = inner.strip_prefix("needs.") {
+                let mut parts = p.splitn(3, '.');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(job), Some("outputs"), Some(name)) => self.needs_output(job, name),
+                    _ => None,
+                }
             } else if let Some(p) = inner.strip_prefix("steps.") {
                 let mut parts = p.splitn(3, '.');
                 match (parts.next(), parts.next(), parts.next()) {
@@ -560,7 +623,7 @@ impl<'a> Env<'a> {
                 if !name.is_empty()
                     && let Some(close) = close
                     && let Some(v) = self.lookup(step, &name)
-                    && !v.contains(&format!("${name}"))
+                    && !refers_to(&v, &name)
                 {
                     out.push_str(&v);
                     i = close;
@@ -572,6 +635,17 @@ impl<'a> Env<'a> {
         }
         out
     }
+}
+
+/// `$NAME` or `${NAME}` in the text (`$NAME_TAG` is another variable).
+fn refers_to(text: &str, name: &str) -> bool {
+    text.contains(&format!("${{{name}}}"))
+        || text.match_indices(&format!("${name}")).any(|(at, m)| {
+            text[at + m.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
 }
 
 /// How a tag identifies what it names.

@@ -374,3 +374,31 @@ fn an_image_build_does_not_read_the_environment_of_its_step() {
         d.metadata
     );
 }
+
+#[test]
+fn an_image_tag_follows_script_variables_and_job_outputs() {
+    let text = "on: push\njobs:\n  build:\n    runs-on: x\n    outputs:\n      image_tag: ${{ steps.set_tag.outputs.tag }}\n    steps:\n      - id: set_tag\n        run: echo \"tag=${GITHUB_SHA::7}\" >> $GITHUB_OUTPUT\n  push:\n    runs-on: x\n    needs: build\n    steps:\n      - run: |\n          IMAGE_TAG=${{ needs.build.outputs.image_tag }}\n          IMAGE=$REGISTRY/app:$IMAGE_TAG\n          docker push $IMAGE\n";
+    let inv = inventory(text);
+    let d = &inv.delivery[0];
+    assert_eq!(d.job, "push");
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Immutable,
+        "{:?}",
+        d.artifact
+    );
+    assert!(
+        d.artifact.reason.contains("GITHUB_SHA"),
+        "{}",
+        d.artifact.reason
+    );
+    // The same push of a branch-named tag is mutable.
+    let branch = text.replace("${GITHUB_SHA::7}", "main");
+    let d = &inventory(&branch).delivery[0];
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Mutable,
+        "{:?}",
+        d.artifact
+    );
+}
