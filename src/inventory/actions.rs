@@ -344,6 +344,13 @@ static ACTIONS: &[ActionRule] = &[
         "terraform plan",
         D::Fails,
     ),
+    // Runs `terraform plan` (or terragrunt) and comments it on the pull request.
+    rule(
+        "cds-snc/terraform-plan",
+        C::IacPlan,
+        "terraform plan",
+        D::Fails,
+    ),
     rule(
         "dflook/terraform-check",
         C::DriftCheck,

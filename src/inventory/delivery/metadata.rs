@@ -148,6 +148,22 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             s.location.clone(),
         ));
     }
+    // A release that is only a tag (an action's version tag, a reusable workflow named for
+    // creating one): the tag points at the commit, as a SHA image tag does, and says no more.
+    if let Some(s) = job.steps.iter().find(|s| {
+        s.target == "action tag"
+            || (s.inferred
+                && s.target.contains(".github/workflows/")
+                && super::name_words(s.target.rsplit('/').next().unwrap_or(""))
+                    .iter()
+                    .any(|w| w == "tag"))
+    }) && !out.iter().any(|m| m.strength == Strength::Full)
+    {
+        out.push(partial(
+            "only the version tag, which points at the commit",
+            s.location.clone(),
+        ));
+    }
     if job.artifact.verdict == super::ArtifactVerdict::Immutable
         && job.artifact.reason.contains("image is identified")
         && !out.iter().any(|m| m.strength == Strength::Full)

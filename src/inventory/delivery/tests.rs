@@ -309,6 +309,9 @@ fn a_version_tag_pushed_by_an_action_repository_is_its_release() {
             .any(|c| c.kind == CredentialKind::Static && c.detail.contains("RELEASE_PAT"))
     );
     assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // The tag points at the commit, and says no more.
+    let strengths: Vec<_> = d.metadata.iter().map(|m| m.strength).collect();
+    assert_eq!(strengths, [Strength::Partial], "{:?}", d.metadata);
     // Elsewhere a tag publishes nothing.
     assert!(jobs(&inventory(&job_with_steps(steps))).is_empty());
 }
