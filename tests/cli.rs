@@ -409,3 +409,32 @@ fn the_delivery_key_of_the_configuration_marks_jobs_as_delivery_or_not() {
         "{environment}"
     );
 }
+
+#[test]
+fn the_markdown_lists_every_delivery_job_with_its_kind_and_why() {
+    let out = ci_guard()
+        .args(["audit", "--format", "markdown", "--fail-on", "none"])
+        .arg("tests/data/corpus/hashicorp__setup-terraform")
+        .output()
+        .expect("runs");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains(
+            "| Delivery job | Kind | Why it counts | Environment | Credential | Concurrency |"
+        ),
+        "{md}"
+    );
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `release-tag` (release.yml) |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        row.contains("| release | git push of a version tag of this action ("),
+        "{row}"
+    );
+    assert!(row.contains("release.yml:111`"), "{row}");
+    assert!(
+        row.contains("static: the long-lived secret `TF_DEVEX_COMMIT_GITHUB_TOKEN`"),
+        "{row}"
+    );
+}
