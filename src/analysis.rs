@@ -6,8 +6,11 @@ use std::rc::Rc;
 use crate::config::Config;
 use crate::finding::Location;
 use crate::inventory::Inventory;
-use crate::inventory::shell::{Command, ScriptCache};
-use crate::workflow::{ActionRuns, Job, ParsedAction, ParsedWorkflow, Spanned, Step, Uses};
+use crate::inventory::script_checks::{PlacedDefect, ScriptDefect};
+use crate::inventory::shell::{Command, ScriptCache, ShellOptions};
+use crate::workflow::{
+    ActionRuns, Job, ParsedAction, ParsedWorkflow, Spanned, Step, StepShell, Uses,
+};
 use crate::workspace::Repository;
 
 pub struct RepoAnalysis<'a> {
@@ -17,8 +20,14 @@ pub struct RepoAnalysis<'a> {
     pub actions: Vec<ParsedAction>,
     /// What the pipeline does, built once from the workflows before any rule runs.
     pub inventory: Inventory,
+    /// What each job does with its token and its checkouts' git credentials, built with the
+    /// inventory.
+    pub token_use: crate::inventory::token_use::TokenUse,
     /// Each `run:` script read once (the inventory and several rules all need its commands).
     scripts: ScriptCache,
+    /// Every script defect of the repository placed in its file, found once for the seven
+    /// `script-*` rules (`crate::rules::script_defects`).
+    pub placed_defects: std::cell::OnceCell<Vec<PlacedDefect>>,
 }
 
 impl<'a> RepoAnalysis<'a> {
@@ -30,7 +39,7 @@ impl<'a> RepoAnalysis<'a> {
     ) -> Self {
         let scripts = ScriptCache::default();
         let overrides = delivery_overrides(config);
-        let inventory =
+        let (inventory, token_use) =
             crate::inventory::build_with(repo, &workflows, &actions, &scripts, &overrides);
         Self {
             repo,
@@ -38,14 +47,26 @@ impl<'a> RepoAnalysis<'a> {
             workflows,
             actions,
             inventory,
+            token_use,
             scripts,
+            placed_defects: std::cell::OnceCell::new(),
         }
     }
 
-    /// The commands of a `run:` script of one of this repository's steps, read once.
-    /// `pipefail` is GitHub's choice for the step: only an explicit `shell: bash` sets it.
-    pub fn script_commands(&self, run: &Spanned<String>, pipefail: bool) -> Rc<Vec<Command>> {
-        self.scripts.commands(&run.value, pipefail)
+    /// The commands of a `run:` script of one of this repository's steps, read once, with the
+    /// options of the shell GitHub runs it with ([`ShellOptions::for_step`]).
+    pub fn script_commands(&self, run: &Spanned<String>, opts: ShellOptions) -> Rc<Vec<Command>> {
+        self.scripts.commands_with(&run.value, opts)
+    }
+
+    /// The defects of a `run:` script run by `shell`, found once (the inventory marks broken
+    /// gates with them, the `script-*` rules report them).
+    pub fn script_defects(
+        &self,
+        run: &Spanned<String>,
+        shell: &StepShell,
+    ) -> Rc<Vec<ScriptDefect>> {
+        self.scripts.defects(&run.value, shell)
     }
 
     /// The workflow where a pipeline-wide remedy belongs: the one that runs on pull requests (or

@@ -29,6 +29,8 @@ pub struct AuditOptions {
     pub config: Option<PathBuf>,
     /// Repository settings through the GitHub API (`crate::settings`); offline by default.
     pub settings: crate::settings::SettingsMode,
+    /// `--shellcheck`: run shellcheck on every `run:` script (one process per repository).
+    pub shellcheck: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +94,7 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         .repositories
         .par_iter()
         .zip(configs.par_iter())
-        .map(|(repo, config)| audit_repository(repo, config, &settings))
+        .map(|(repo, config)| audit_repository(repo, config, &settings, opts.shellcheck))
         .collect();
 
     let mut findings = Vec::new();
@@ -166,6 +168,7 @@ fn audit_repository(
     repo: &Repository,
     config: &Config,
     settings: &crate::settings::SettingsMode,
+    shellcheck: bool,
 ) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
         .files
@@ -196,6 +199,19 @@ fn audit_repository(
             && config.rule_enabled(rule.meta.id)
         {
             check(&analysis, &mut findings);
+        }
+    }
+    if shellcheck && config.rule_enabled(rules::shellcheck::RULE.meta.id) {
+        use crate::scanners::run_scripts::{Outcome, shellcheck};
+        let scripts = rules::shellcheck::scripts(&analysis);
+        if !scripts.is_empty() {
+            let outcome = shellcheck(&scripts, rules::shellcheck::ARGS);
+            let run = match &outcome {
+                Outcome::NotInstalled => rules::shellcheck::Run::NotInstalled,
+                Outcome::Ran(out) => rules::shellcheck::Run::Output(out),
+                Outcome::Failed(e) => rules::shellcheck::Run::Failed(e),
+            };
+            rules::shellcheck::findings(&analysis, run, &mut findings);
         }
     }
     let loose = crate::settings::SettingsMode::Offline {

@@ -561,7 +561,8 @@ fn rules(
         let Some(id) = problems.keep(key_name(&entry.key, path)) else {
             continue;
         };
-        if !known_rules.contains(&id) {
+        // `shell-sc<code>`: shellcheck's codes, one rule each, made when first reported.
+        if !known_rules.contains(&id) && !crate::finding::is_shellcheck_rule(id) {
             problems.push(ConfigError::at(
                 path,
                 entry.key.span.start,

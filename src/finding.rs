@@ -122,8 +122,21 @@ pub struct RuleMeta {
 
 impl RuleMeta {
     pub fn help_uri(&self) -> String {
-        format!("{}/blob/main/docs/rules/{}.md", crate::PROJECT_URL, self.id)
+        // Every `shell-sc<code>` rule is documented on the shellcheck page.
+        let page = if is_shellcheck_rule(self.id) {
+            "shellcheck"
+        } else {
+            self.id
+        };
+        format!("{}/blob/main/docs/rules/{page}.md", crate::PROJECT_URL)
     }
+}
+
+/// `shell-sc<digits>`: shellcheck's codes, one rule each (made when first reported, so they are
+/// not in the registry); the configuration and inline suppressions may name them.
+pub fn is_shellcheck_rule(id: &str) -> bool {
+    id.strip_prefix("shell-sc")
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// A place in a file of the audited repository.

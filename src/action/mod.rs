@@ -142,6 +142,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             paths: vec![at(Path::new(&inputs.path))],
             config: inputs.config.as_deref().map(at),
             settings: settings_mode(inputs, runner, tuning),
+            // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
+            shellcheck: false,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {

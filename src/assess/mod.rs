@@ -40,7 +40,7 @@ mod supply_chain;
 use serde::Serialize;
 
 use crate::finding::{Finding, Location};
-use crate::inventory::{Capability, DeliveryJob, DeliveryKind, Inventory};
+use crate::inventory::{Blocking, Capability, DeliveryJob, DeliveryKind, Inventory};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -227,6 +227,65 @@ fn yes_no(inv: &Inventory, caps: &[Capability]) -> (bool, bool, Vec<Location>) {
         blocking,
         facts.iter().map(|f| f.location.clone()).collect(),
     )
+}
+
+/// A gate kind whose facts include a broken one and none that blocks: the first broken one's
+/// reason and place ("its job can never pass: security.yml:42 runs `--format` as a command").
+fn broken<'a>(inv: &'a Inventory, caps: &[Capability]) -> Option<(&'a str, &'a Location)> {
+    let facts = inv.facts.iter().filter(|f| caps.contains(&f.capability));
+    let mut first = None;
+    for f in facts {
+        match &f.blocking {
+            Blocking::Blocking => return None,
+            Blocking::Broken { reason, location } if first.is_none() => {
+                first = Some((reason.as_str(), location));
+            }
+            _ => {}
+        }
+    }
+    first
+}
+
+/// A gate whose job can never pass, said as such with the script line as evidence; `None` when
+/// no fact of the kind is broken.
+fn broken_gate(
+    inv: &Inventory,
+    name: &str,
+    caps: &[Capability],
+    evidence: &mut Vec<Location>,
+) -> Option<String> {
+    let (reason, at) = broken(inv, caps)?;
+    // Several kinds in one broken job: the reason is said once.
+    if evidence.contains(at) {
+        return Some(format!(
+            "{name} present but its job can never pass (the same job)"
+        ));
+    }
+    evidence.push(at.clone());
+    Some(format!(
+        "{name} present but its job can never pass: {}:{} {reason}",
+        at.path, at.start.line
+    ))
+}
+
+/// [`describe`], with a broken gate said as such: a gate whose job can never pass counts as
+/// neutered.
+fn describe_gate(
+    inv: &Inventory,
+    name: &str,
+    caps: &[Capability],
+    gate: bool,
+    evidence: &mut Vec<Location>,
+) -> String {
+    let (present, blocking, _) = yes_no(inv, caps);
+    if gate
+        && present
+        && !blocking
+        && let Some(text) = broken_gate(inv, name, caps, evidence)
+    {
+        return text;
+    }
+    describe(name, present, blocking, gate)
 }
 
 fn describe(name: &str, present: bool, blocking: bool, gate: bool) -> String {

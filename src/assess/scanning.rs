@@ -5,7 +5,7 @@
 //! SonarCloud block through their check. Scheduled or dispatch-only scans do not block.
 //! `present`: every applicable kind blocking; `missing`: no scan at all; `partial` otherwise.
 
-use super::{Row, State, describe, row};
+use super::{Row, State, broken_gate, describe, row};
 use crate::inventory::{Blocking, Capability, Fact, Inventory, JobInfo};
 
 /// Runs on every change: on push or pull request, itself or through a workflow that calls it.
@@ -67,7 +67,12 @@ pub(super) fn row_of(inv: &Inventory, has_workflows: bool) -> Row {
                     .is_some_and(|j| !on_change(inv, j, 0))
             });
         let inferred = present && facts.iter().all(|f| f.inferred);
-        let mut part = if scheduled_only {
+        let broken = (present && !blocking)
+            .then(|| broken_gate(inv, name, caps, &mut evidence))
+            .flatten();
+        let mut part = if let Some(text) = broken {
+            text
+        } else if scheduled_only {
             format!("{name} yes (scheduled or manual only)")
         } else {
             describe(name, present, blocking, true)

@@ -1,7 +1,7 @@
 //! pipeline-stages: lint, tests, e2e, build, delivery and a post-deploy check, each blocking where it is a gate.
 
 use super::{Row, State, row};
-use super::{describe, yes_no};
+use super::{describe_gate, yes_no};
 use crate::inventory::{Capability, Inventory};
 
 pub(super) fn row_of(inv: &Inventory, has_workflows: bool) -> Row {
@@ -34,7 +34,7 @@ pub(super) fn row_of(inv: &Inventory, has_workflows: bool) -> Row {
     let mut results = Vec::new();
     for (name, caps, gate) in stages {
         let (present, blocking, ev) = yes_no(inv, caps);
-        parts.push(describe(name, present, blocking, gate));
+        parts.push(describe_gate(inv, name, caps, gate, &mut evidence));
         evidence.extend(ev);
         results.push((name, present, blocking || !gate));
     }

@@ -67,6 +67,11 @@ pub struct AuditArgs {
     /// Longest rate-limit wait in seconds; a longer one gives up with `rate-limited`.
     #[arg(long, default_value = "60", hide = true, value_parser = ci_guard::verify_deploy::parse_seconds)]
     max_rate_limit_wait: std::time::Duration,
+    /// Also run shellcheck (when installed) on every `run:` script: its findings are
+    /// `shell-sc<code>` rules, configurable and suppressible like the others.
+    #[arg(long)]
+    shellcheck: bool,
+
     /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
     /// Implied by any scanner option below.
     #[arg(long)]
@@ -109,6 +114,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         paths: args.paths.clone(),
         config: args.config.clone(),
         settings,
+        shellcheck: args.shellcheck,
     };
     let report = match audit::run(&opts) {
         Ok(r) => r,

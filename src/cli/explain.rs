@@ -14,7 +14,13 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs) -> ExitCode {
     let rule = &args.rule;
-    match rules::find(rule) {
+    // `shell-sc<code>` rules are made when shellcheck reports them; one page documents them all.
+    let id = if ci_guard::finding::is_shellcheck_rule(rule) {
+        rules::shellcheck::RULE.meta.id
+    } else {
+        rule
+    };
+    match rules::find(id) {
         Some(r) => print(r.meta.help),
         None => {
             let message = ci_guard::config::unknown_rule(rule, &rules::ids());

@@ -9,6 +9,7 @@ mod permissions;
 mod persist;
 mod pin_uses;
 pub mod pins;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,12 +18,14 @@ use anyhow::{Context, Result};
 
 pub use diff::unified_diff;
 pub use pins::{Pins, PinsError};
+pub use verify::{RemovedNeed, removed_needs};
+
+use crate::inventory::token_use::TokenUse;
 
 use crate::analysis::RepoAnalysis;
 use crate::config::Config;
 use crate::source::SourceText;
-use crate::workflow::ParsedWorkflow;
-use crate::workflow::parse_workflow;
+use crate::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::{FileKind, Workspace};
 use crate::yaml::{self, Node, Pos};
 
@@ -30,6 +33,9 @@ pub struct FixOptions {
     pub paths: Vec<PathBuf>,
     /// `--pins FILE`: SHAs to pin `uses:` to; without it nothing is pinned.
     pub pins: Option<Pins>,
+    /// `--rewrite-push`: where a later step relies on a checkout's credentials, set
+    /// `persist-credentials: false` anyway and give that step the token in its own `env:`.
+    pub rewrite_push: bool,
 }
 
 /// One file's outcome: its text before and after, what was fixed and what was left and why.
@@ -207,20 +213,23 @@ pub(crate) fn apply(text: &str, mut edits: Vec<Edit>) -> (String, Vec<Edit>) {
     (out, dropped)
 }
 
-/// Compute the fixes of every workflow and local action under `opts.paths`; nothing is
-/// written. An unreadable path is an error; a file that does not parse is reported as skipped.
-pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
-    let paths = if opts.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        opts.paths.clone()
-    };
-    let workspace = Workspace::discover(&paths)?;
-    let config = Config::default();
+/// One repository's workflows and local actions, read and parsed.
+struct Loaded<'w> {
+    repo: &'w crate::workspace::Repository,
+    workflows: Vec<ParsedWorkflow>,
+    actions: Vec<ParsedAction>,
+    texts: Vec<(&'w crate::workspace::WorkspaceFile, String)>,
+}
+
+fn load(workspace: &Workspace) -> Result<Vec<Loaded<'_>>> {
     let mut out = Vec::new();
     for repo in &workspace.repositories {
-        let mut workflows = Vec::new();
-        let mut texts = Vec::new();
+        let mut loaded = Loaded {
+            repo,
+            workflows: Vec::new(),
+            actions: Vec::new(),
+            texts: Vec::new(),
+        };
         for file in &repo.files {
             if !matches!(file.kind, FileKind::Workflow | FileKind::Action) {
                 continue;
@@ -230,16 +239,57 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
             if file.kind == FileKind::Workflow
                 && let (Some(workflow), _) = parse_workflow(&text, &file.rel)
             {
-                workflows.push(ParsedWorkflow {
+                loaded.workflows.push(ParsedWorkflow {
                     display: file.display.clone(),
                     workflow,
                     source: Arc::from(text.as_str()),
                 });
             }
-            texts.push((file, text));
+            if file.kind == FileKind::Action
+                && let (Some(action), _) = parse_action(&text, &file.rel)
+            {
+                loaded.actions.push(ParsedAction {
+                    display: file.display.clone(),
+                    action,
+                    source: Arc::from(text.as_str()),
+                });
+            }
+            loaded.texts.push((file, text));
         }
-        let analysis = RepoAnalysis::new(repo, &config, workflows, Vec::new());
-        for (file, text) in texts {
+        out.push(loaded);
+    }
+    Ok(out)
+}
+
+fn discover(paths: &[PathBuf]) -> Result<Workspace> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    Workspace::discover(&paths)
+}
+
+/// What the jobs of every repository under `paths` do with their token, as `plan` sees it
+/// (one entry per repository, in walk order).
+pub fn token_use(paths: &[PathBuf]) -> Result<Vec<TokenUse>> {
+    let workspace = discover(paths)?;
+    let config = Config::default();
+    Ok(load(&workspace)?
+        .into_iter()
+        .map(|l| RepoAnalysis::new(l.repo, &config, l.workflows, l.actions).token_use)
+        .collect())
+}
+
+/// Compute the fixes of every workflow and local action under `opts.paths`; nothing is
+/// written. An unreadable path is an error; a file that does not parse is reported as skipped.
+pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
+    let workspace = discover(&opts.paths)?;
+    let config = Config::default();
+    let mut out = Vec::new();
+    for l in load(&workspace)? {
+        let analysis = RepoAnalysis::new(l.repo, &config, l.workflows, l.actions);
+        for (file, text) in l.texts {
             let pw = analysis
                 .workflows
                 .iter()
@@ -250,7 +300,7 @@ pub fn plan(opts: &FixOptions) -> Result<Vec<FileFix>> {
                 text,
                 pw,
                 &analysis,
-                opts.pins.as_ref(),
+                opts,
             ));
         }
     }
@@ -263,7 +313,7 @@ fn fix_file(
     text: String,
     pw: Option<&ParsedWorkflow>,
     analysis: &RepoAnalysis<'_>,
-    pins: Option<&Pins>,
+    opts: &FixOptions,
 ) -> FileFix {
     let mut result = FileFix {
         display: display.to_string(),
@@ -285,11 +335,16 @@ fn fix_file(
     };
     let cx = Ctx::new(&result.original, &doc.root);
     let mut plan = Plan::default();
-    persist::plan(&cx, &doc.root, &mut plan);
+    let creds = persist::Credentials {
+        display,
+        token_use: &analysis.token_use,
+        rewrite_push: opts.rewrite_push,
+    };
+    persist::plan(&cx, &doc.root, Some(&creds), &mut plan);
     if let Some(pw) = pw {
         permissions::plan(&cx, &doc.root, pw, analysis, &mut plan);
     }
-    pin_uses::plan(&cx, &doc.root, pins, &mut plan);
+    pin_uses::plan(&cx, &doc.root, opts.pins.as_ref(), &mut plan);
     let (fixed, dropped) = apply(&result.original, plan.edits);
     result.fixed = fixed;
     result.done = plan.done;
@@ -346,8 +401,9 @@ pub fn report(fixes: &[FileFix]) -> String {
     }
     let edits: usize = fixes.iter().map(|f| f.done.len()).sum();
     let skipped: usize = fixes.iter().map(|f| f.skipped.len()).sum();
+    let notes: usize = fixes.iter().map(|f| f.notes.len()).sum();
     out.push_str(&format!(
-        "ci-guard fix: {edits} fixes in {changed} of {} files, {skipped} skipped\n",
+        "ci-guard fix: {edits} fixes in {changed} of {} files, {skipped} skipped, {notes} to review\n",
         fixes.len()
     ));
     out

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
 use super::delivery::{self, DeliveryOverride, JobTrace, TracedCommand, TracedStep};
+use super::script_checks;
 use super::scripts::ScriptIndex;
 use super::shell::{self, ScriptCache, SwallowKind};
 use super::{Blocking, ConcurrencyRef, EnvironmentRef, Fact, Inventory, JobInfo, auth, iac_name};
@@ -20,13 +21,14 @@ use crate::yaml::{Node, Pos, Span};
 const MAX_ACTION_DEPTH: usize = 4;
 
 /// What a repository's parsed workflows and local actions are, with the commands of their
-/// `run:` scripts read through `scripts`.
+/// `run:` scripts read through `scripts`; and what each job does with its token (read by rules
+/// and `fix`, not reported, so it lives with the analysis rather than in the report).
 pub fn build(
     repo: &Repository,
     workflows: &[ParsedWorkflow],
     actions: &[ParsedAction],
     scripts: &ScriptCache,
-) -> Inventory {
+) -> (Inventory, super::token_use::TokenUse) {
     build_with(repo, workflows, actions, scripts, &[])
 }
 
@@ -37,7 +39,7 @@ pub fn build_with(
     actions: &[ParsedAction],
     scripts: &ScriptCache,
     overrides: &[DeliveryOverride],
-) -> Inventory {
+) -> (Inventory, super::token_use::TokenUse) {
     let sources = Sources {
         repo,
         actions,
@@ -90,11 +92,14 @@ pub fn build_with(
             src: SourceText::new(&pw.source),
             inv: &mut inv,
             trace: JobTrace::default(),
+            broken: Vec::new(),
         };
         b.run();
     }
     reusable_calls(workflows, &mut inv);
     iac_from_delivery(&mut inv);
+    let token_use =
+        super::token_use::build(workflows, actions, &script_index, scripts, &inv.cloud_auth);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
     // when the code lives in a folder this walk did not see (or a corpus without it).
     let mut iac_from_tools: Vec<(&str, String)> = Vec::new();
@@ -121,7 +126,7 @@ pub fn build_with(
             paths.push(path);
         }
     }
-    inv
+    (inv, token_use)
 }
 
 /// What a workflow's steps are read against: local actions and `run:` scripts.
@@ -163,6 +168,9 @@ struct WorkflowBuilder<'a, 'r> {
     inv: &'a mut Inventory,
     /// What the job being read runs, for the delivery judgement.
     trace: JobTrace<'a>,
+    /// Script defects of the current job that make it never pass: the `run:` value's span
+    /// (in `path`) and the broken state its gates get.
+    broken: Vec<(String, Span, Blocking)>,
 }
 
 /// What already neuters every gate of a step before its commands are looked at.
@@ -204,6 +212,21 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
             for step in job.all_steps() {
                 self.step(job, step, base.clone(), &pw.display, 0);
                 auth::detect_step(self.pw, job, step, &mut self.inv.cloud_auth);
+            }
+            // A job that can never pass breaks every gate it stands for.
+            let broken = std::mem::take(&mut self.broken);
+            if let Some((_, _, first)) = broken.first() {
+                for f in &mut self.inv.facts[before..] {
+                    if !f.capability.is_gate() {
+                        continue;
+                    }
+                    let own = broken.iter().find(|(path, span, _)| {
+                        *path == f.location.path
+                            && span.start <= f.location.start
+                            && f.location.start <= span.end
+                    });
+                    f.blocking = own.map_or(first, |b| &b.2).clone();
+                }
             }
             self.workflow_call(job);
             traces.push((
@@ -561,11 +584,11 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
         neutered: Option<Blocking>,
         display: &str,
     ) {
-        // GitHub runs an explicit `shell: bash` as `bash -eo pipefail`; the default is `bash -e`.
-        let pipefail = step
-            .shell
-            .as_ref()
-            .is_some_and(|s| s.value.trim() == "bash");
+        // Workflow and job defaults apply to the workflow's own steps, not to a composite action's.
+        let own = display == self.pw.display;
+        let shell =
+            crate::workflow::step_shell(own.then_some(&self.pw.workflow), own.then_some(job), step);
+        let opts = shell::ShellOptions::for_step(&shell);
         // The workflow's line index is built once; a local action's only when one is followed.
         let action_src;
         let src = if display == self.pw.display {
@@ -580,12 +603,45 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
             }
         };
         let working_dir = step.working_directory.as_ref().map(|w| w.value.as_str());
+        // Script defects: one that makes the step always fail breaks the job (unless the step
+        // or job is already neutered, so its failure does not count); commands after an
+        // unconditional `exit` never run.
+        let mut never_runs: Option<(u32, u32, Blocking)> = None;
+        for d in self.sources.run_scripts.defects(&run.value, &shell).iter() {
+            let at = Location::new(display, command_span(src, run, d.line, d.column, &d.text));
+            match d.effect {
+                script_checks::Effect::NeverPasses
+                    if neutered.is_none()
+                        && !self
+                            .broken
+                            .iter()
+                            .any(|b| b.0 == display && b.1 == run.span) =>
+                {
+                    let state = Blocking::Broken {
+                        reason: d.summary.clone(),
+                        location: at,
+                    };
+                    self.broken.push((display.to_string(), run.span, state));
+                }
+                script_checks::Effect::NeverRuns { line, column } if never_runs.is_none() => {
+                    never_runs = Some((
+                        line,
+                        column,
+                        Blocking::NonBlocking {
+                            reason: d.summary.clone(),
+                            location: at,
+                        },
+                    ));
+                }
+                _ => {}
+            }
+        }
         // Positions first (reads the source), facts second (writes the inventory).
         let mut planned = Vec::new();
         for cmd in self
             .sources
             .run_scripts
-            .commands(&run.value, pipefail)
+            .commands_with(&run.value, opts)
             .iter()
             .cloned()
         {
@@ -598,10 +654,14 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                     location: Location::new(display, at),
                 })
             });
+            let unreachable = never_runs
+                .as_ref()
+                .filter(|(l, c, _)| (cmd.line, cmd.column) >= (*l, *c))
+                .map(|(_, _, b)| b.clone());
             planned.push((
                 cmd,
                 Location::new(display, span),
-                neutered.clone().or(swallowed),
+                neutered.clone().or(unreachable).or(swallowed),
             ));
         }
         let step_index = self.trace.steps.len().saturating_sub(1);

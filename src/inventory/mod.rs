@@ -6,8 +6,11 @@ pub mod auth;
 mod build;
 pub mod catalog;
 pub mod delivery;
+pub mod scanner_options;
+pub mod script_checks;
 pub mod scripts;
 pub mod shell;
+pub mod token_use;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,6 +36,12 @@ pub enum Blocking {
     },
     /// Results go to code scanning or a dashboard; the job never fails on them.
     ReportsOnly,
+    /// Broken: the job's script can never pass (an option run as a command, an option the
+    /// scanner does not have), so the gate is switched off or ignored in practice.
+    Broken {
+        reason: String,
+        location: Location,
+    },
 }
 
 impl Blocking {

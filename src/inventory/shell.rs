@@ -40,6 +40,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::script_checks::ScriptDefect;
+
 /// One simple command of a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command {
@@ -53,6 +55,10 @@ pub struct Command {
     pub column: u32,
     /// Set when this command's failure cannot fail the step.
     pub failure_swallowed: Option<Swallow>,
+    /// A list of its own at the top level of the script: not inside a compound command or a
+    /// `bash -c` body, not piped, not part of an `&&` / `||` list, not in the background. Such
+    /// an `exit` always ends the script.
+    pub standalone: bool,
 }
 
 /// Why, and where, a command's failure is swallowed.
@@ -102,6 +108,15 @@ pub struct ShellOptions {
     pub pipefail: bool,
 }
 
+impl ShellOptions {
+    /// How GitHub starts a step's shell. A script that is not a POSIX shell's (pwsh, python)
+    /// is still read for the tools it names, as under GitHub's default `bash -e`.
+    pub fn for_step(shell: &crate::workflow::StepShell) -> Self {
+        let (errexit, pipefail) = shell.options().unwrap_or((true, false));
+        Self { errexit, pipefail }
+    }
+}
+
 /// Nesting of compound commands followed; deeper ones are read as flat.
 pub const MAX_DEPTH: usize = 200;
 
@@ -145,21 +160,60 @@ pub fn commands(script: &str, pipefail: bool) -> Vec<Command> {
 #[derive(Default)]
 pub struct ScriptCache {
     parsed: RefCell<HashMap<ScriptKey, Rc<Vec<Command>>>>,
+    /// The script checks' defects, by the script's text.
+    defects: RefCell<HashMap<(*const u8, usize), Defects>>,
 }
 
-/// A script's text by address and length, and whether `pipefail` applies.
-type ScriptKey = (*const u8, usize, bool);
+/// One script's [`ScriptDefect`]s, shared by the inventory and the rules.
+type Defects = Rc<Vec<ScriptDefect>>;
+
+/// A script's text by address and length, and whether `errexit` and `pipefail` apply.
+type ScriptKey = (*const u8, usize, bool, bool);
 
 impl ScriptCache {
     /// [`commands`] of `script`, read once.
     pub fn commands(&self, script: &str, pipefail: bool) -> Rc<Vec<Command>> {
-        let key = (script.as_ptr(), script.len(), pipefail);
+        self.commands_with(
+            script,
+            ShellOptions {
+                errexit: true,
+                pipefail,
+            },
+        )
+    }
+
+    /// [`commands_with`] of `script`, read once.
+    pub fn commands_with(&self, script: &str, opts: ShellOptions) -> Rc<Vec<Command>> {
+        let key = (script.as_ptr(), script.len(), opts.errexit, opts.pipefail);
         if let Some(cached) = self.parsed.borrow().get(&key) {
             return Rc::clone(cached);
         }
-        let parsed = Rc::new(commands(script, pipefail));
+        let parsed = Rc::new(commands_with(script, opts));
         self.parsed.borrow_mut().insert(key, Rc::clone(&parsed));
         parsed
+    }
+
+    /// The [script checks](super::script_checks) of `script` run by `shell`, found once; none
+    /// for a script that is not a POSIX shell's (pwsh, python, a shell chosen at run time).
+    pub fn defects(
+        &self,
+        script: &str,
+        shell: &crate::workflow::StepShell,
+    ) -> Rc<Vec<ScriptDefect>> {
+        let key = (script.as_ptr(), script.len());
+        if let Some(cached) = self.defects.borrow().get(&key) {
+            return Rc::clone(cached);
+        }
+        let found = Rc::new(match shell {
+            crate::workflow::StepShell::Posix { .. } => super::script_checks::check_with(
+                script,
+                &super::script_checks::shell_command_line(shell),
+                &self.commands_with(script, ShellOptions::for_step(shell)),
+            ),
+            _ => Vec::new(),
+        });
+        self.defects.borrow_mut().insert(key, Rc::clone(&found));
+        found
     }
 }
 
@@ -253,6 +307,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The last non-blank characters before the cursor are `&&` or `||`.
+    fn after_and_or(&self) -> bool {
+        let mut j = self.i.min(self.c.len());
+        while j > 0 && matches!(self.c[j - 1], ' ' | '\t' | '\r') {
+            j -= 1;
+        }
+        j >= 2 && matches!((self.c[j - 2], self.c[j - 1]), ('&', '&') | ('|', '|'))
+    }
+
     fn peek(&self, k: usize) -> Option<char> {
         self.c.get(self.i.saturating_add(k)).copied()
     }
@@ -266,6 +329,8 @@ impl<'a> Lexer<'a> {
             match self.peek(0) {
                 Some(' ' | '\t' | '\r') => self.bump(1),
                 Some('\\') if self.peek(1) == Some('\n') => self.bump(2),
+                // Inside `[[ … ]]` a line may end after `&&` / `||` and the test goes on.
+                Some('\n') if self.dbracket && self.after_and_or() => self.bump(1),
                 Some('\\') if self.peek(1) == Some('\r') && self.peek(2) == Some('\n') => {
                     self.bump(3)
                 }
@@ -537,8 +602,11 @@ impl<'a> Lexer<'a> {
                     break;
                 }
                 ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
-                    // Inside `[[ ]]` these are operands, but `]]&&` still ends the test.
+                    // Inside `[[ ]]` these are operands, but `]]&&` and `]];` still end the test.
                     if ch == '&' && self.peek(1) == Some('&') && text.ends_with("]]") {
+                        break;
+                    }
+                    if text == "]]" && matches!(ch, ';' | '&' | '|' | ')') {
                         break;
                     }
                     text.push(ch);
@@ -715,6 +783,8 @@ type Span = (usize, usize);
 struct Part {
     cmds: (usize, usize),
     chars: Span,
+    /// A simple command, not a compound one.
+    simple: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -739,6 +809,8 @@ struct ListB {
 struct ListRec {
     pipes: Vec<PipeB>,
     ops: Vec<(bool, Span)>,
+    /// Opened in the script's top frame (not inside a compound command).
+    top: bool,
     errexit: bool,
     off_by: Option<usize>,
     background: Option<Span>,
@@ -795,6 +867,7 @@ struct Raw {
     start: usize,
     end: usize,
     swallow: Option<(SwallowKind, Span)>,
+    standalone: bool,
 }
 
 #[derive(Debug, Default)]
@@ -1105,6 +1178,7 @@ impl<'a> Parser<'a> {
         let part = Part {
             cmds: (f.open_at, self.cmds.len()),
             chars: (f.open_char, end),
+            simple: false,
         };
         self.top().pipe.parts.push(part);
         self.after_compound = true;
@@ -1125,6 +1199,7 @@ impl<'a> Parser<'a> {
         let part = Part {
             cmds: (idx, idx + 1),
             chars: (start, simple.end),
+            simple: true,
         };
         self.top().pipe.parts.push(part);
         let effective = strip_prefixes(&simple.words);
@@ -1136,6 +1211,7 @@ impl<'a> Parser<'a> {
             start,
             end: simple.end,
             swallow,
+            standalone: false,
         });
     }
 
@@ -1180,15 +1256,19 @@ impl<'a> Parser<'a> {
     fn finish_list(&mut self, background: Option<Span>) {
         self.finish_pipe();
         self.after_op = false;
+        // A redirection after `;`, a newline or `then` starts the next command.
+        self.after_compound = false;
         let f = self.top();
         let list = std::mem::take(&mut f.list);
         if list.pipes.is_empty() {
             return;
         }
         let (errexit, off_by) = list.errexit.unwrap_or((true, None));
+        let top = self.frames.len() == 1 && self.overflow == 0;
         self.lists.push(ListRec {
             pipes: list.pipes,
             ops: list.ops,
+            top,
             errexit,
             off_by,
             background,
@@ -1223,6 +1303,13 @@ impl<'a> Parser<'a> {
             let list_char_end = l.pipes.last().map_or(0, end_of);
             let tail = list_cmd_end >= total || l.ends_subshell;
 
+            if let (true, None, [pipe]) = (l.top, l.background, l.pipes.as_slice())
+                && let ([part], None) = (pipe.parts.as_slice(), pipe.negated)
+                && part.simple
+                && let Some(raw) = self.cmds.get_mut(part.cmds.0)
+            {
+                raw.standalone = true;
+            }
             for p in &l.pipes {
                 if let Some(neg) = p.negated {
                     self.mark(range_of(p), SwallowKind::Condition, neg);
@@ -1355,6 +1442,7 @@ impl<'a> Parser<'a> {
                 line,
                 column,
                 failure_swallowed,
+                standalone: raw.standalone && c_depth == 0,
             };
             let inner = if c_depth < MAX_C_DEPTH {
                 self.dash_c(&cmd, words, &lines, c_depth)
@@ -1952,6 +2040,60 @@ next",
         assert_eq!(
             c[1].failure_swallowed.as_ref().map(|s| s.kind),
             Some(NoErrexit)
+        );
+    }
+
+    #[test]
+    fn standalone_commands_are_whole_top_level_lists() {
+        let c = commands(
+            "exit 0\n{ exit 2; }\na && exit 1\nx | exit\nif a; then exit; fi\nexit 3 &\nbash -c 'exit 4'",
+            false,
+        );
+        let got: Vec<_> = c
+            .iter()
+            .map(|c| (c.words.join(" "), c.standalone))
+            .collect();
+        let want: Vec<(String, bool)> = [
+            ("exit 0", true),
+            ("exit 2", false),
+            ("a", false),
+            ("exit 1", false),
+            ("x", false),
+            ("exit", false),
+            ("a", false),
+            ("exit", false),
+            ("exit 3", false),
+            ("bash -c exit 4", true),
+            ("exit 4", false),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), *b))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn double_brackets_end_at_a_glued_separator_and_continue_after_and_or() {
+        assert_eq!(
+            words("if [[ ! -e q ]]; then echo hi > q; fi"),
+            w(&[&["[[", "!", "-e", "q", "]]"], &["echo", "hi"]])
+        );
+        let c = commands(
+            "if [[ $A == x ||\n      $B == y ]]\nthen\n  echo ok\nfi",
+            false,
+        );
+        let got: Vec<_> = c.iter().map(|c| (c.words[0].as_str(), c.line)).collect();
+        assert_eq!(got, vec![("[[", 1), ("echo", 4)]);
+        // A redirection first, after a compound and a separator, starts the next command.
+        let c = commands("if { a; } || b; then\n  >&2 echo x\nfi", false);
+        assert_eq!(
+            (c[2].words[0].as_str(), c[2].line, c[2].column),
+            ("echo", 2, 3)
+        );
+        // A newline that follows no `&&` / `||` still ends the (broken) test.
+        assert_eq!(
+            words("[[ -f x\necho y"),
+            w(&[&["[[", "-f", "x"], &["echo", "y"]])
         );
     }
 

@@ -8,6 +8,14 @@ use crate::workflow::{ParsedAction, ParsedWorkflow, parse_action, parse_workflow
 use crate::workspace::Repository;
 
 fn inventory(workflows: &[(&str, &str)], actions: &[(&str, &str)]) -> Inventory {
+    analysed(workflows, actions).0
+}
+
+/// The inventory and the token-use analysis of the given workflow and action texts.
+pub(crate) fn analysed(
+    workflows: &[(&str, &str)],
+    actions: &[(&str, &str)],
+) -> (Inventory, super::token_use::TokenUse) {
     let repo = Repository {
         root: ".".into(),
         display_root: String::new(),

@@ -207,6 +207,9 @@ fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
                 _ if !f.capability.is_gate() => String::new(),
                 Blocking::Blocking => " — blocking".to_string(),
                 Blocking::ReportsOnly => " — reports only".to_string(),
+                Blocking::Broken { reason, location } => {
+                    format!(" — broken: its job can never pass ({location} {reason})")
+                }
                 Blocking::NonBlocking { reason, .. } => {
                     format!(" — **non-blocking**: {}", inline(reason))
                 }

@@ -4,6 +4,8 @@ use super::Rule;
 use super::supply_chain::{StepSite, scalar, step_sites};
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
+use crate::inventory::token_use::Credential;
+use crate::inventory::token_use::commands::GitOp;
 use crate::workflow::Step;
 
 pub static RULE: Rule = Rule {
@@ -68,6 +70,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         if !is_action(step, "actions/checkout") {
             continue;
         }
+        let checkout = repo.token_use.checkout_at(site.display, step.span);
         let persist_node = step.with_value("persist-credentials");
         let persist = persist_node.and_then(scalar);
         if persist.is_some_and(|v| v.trim() == "false" || v.contains("${{")) {
@@ -98,11 +101,39 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                  upload of the workspace would publish it)",
             ),
         };
-        let message = format!(
-            "`actions/checkout` {explicit} writes the job's GITHUB_TOKEN into `.git/config` \
-             {consequence}; unless a later step pushes with it, set:\n\
-             with:\n  persist-credentials: false"
-        );
+        let token = match checkout.map(|c| &c.credential) {
+            Some(Credential::Token(t)) => format!("the token `{t}`"),
+            Some(Credential::SshKey) => "the SSH key".to_string(),
+            _ => "the job's GITHUB_TOKEN".to_string(),
+        };
+        let relied_on = checkout.and_then(|c| c.users.first());
+        let message = match relied_on {
+            // The push needs credentials: advice that only removes them would break it.
+            Some(u) => format!(
+                "`actions/checkout` {explicit} writes {token} into `.git/config`, and {} {} \
+                 through it ({}); every step of the job can read it there, not only that one. \
+                 Scope it to that step: set `persist-credentials: false` here and give the step \
+                 the token in its own `env:` (`ci-guard fix --rewrite-push` does both):\n\
+                 with:\n  persist-credentials: false\n\
+                 # on {}:\n\
+                 env:\n  GIT_CONFIG_COUNT: \"1\"\n  GIT_CONFIG_KEY_0: \"url.https://x-access-token:{}@github.com/.insteadOf\"\n  GIT_CONFIG_VALUE_0: \"https://github.com/\"",
+                u.step.describe(),
+                match u.op {
+                    GitOp::Push => "pushes",
+                    GitOp::Fetch => "fetches",
+                },
+                u.what,
+                u.step.describe(),
+                checkout
+                    .and_then(|c| c.token_expression())
+                    .unwrap_or("${{ github.token }}"),
+            ),
+            None => format!(
+                "`actions/checkout` {explicit} writes {token} into `.git/config` \
+                 {consequence}; no later step pushes or fetches with it, so set:\n\
+                 with:\n  persist-credentials: false"
+            ),
+        };
         let mut f = Finding::at(
             &RULE.meta,
             Location::new(site.display, at),
@@ -116,6 +147,9 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         .severity(severity);
         if let Some(loc) = upload {
             f = f.related(Location::new(site.display, loc));
+        }
+        if let Some(u) = relied_on {
+            f = f.related(u.location.clone());
         }
         out.push(f);
     }
@@ -151,6 +185,30 @@ mod tests {
         assert_eq!(f[1].severity, Severity::High);
         assert_eq!(f[1].related[0].start.line, 19);
         assert!(f[0].message.contains("persist-credentials: false"));
+    }
+
+    #[test]
+    fn a_checkout_whose_credentials_a_later_step_pushes_with_is_told_to_scope_the_push() {
+        let wf = "on: workflow_dispatch\njobs:\n  tag:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - name: Push tag\n        run: git push origin v1\n  build:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - run: make\n";
+        let f = findings_for("credential-persistence", wf);
+        assert_eq!(positions(&f), vec![(6, 9), (12, 9)]);
+        assert!(
+            f[0].message
+                .contains("step \"Push tag\" (line 7) pushes through it (`git push origin v1`)"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].message.contains("--rewrite-push"));
+        assert!(f[0].message.contains("GIT_CONFIG_KEY_0"));
+        // The related location is the push itself.
+        assert_eq!(
+            (f[0].related[0].start.line, f[0].related[0].start.column),
+            (8, 14)
+        );
+        assert!(
+            f[1].message
+                .contains("no later step pushes or fetches with it")
+        );
     }
 
     #[test]

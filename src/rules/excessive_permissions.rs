@@ -1,14 +1,13 @@
 //! `excessive-permissions`: a `GITHUB_TOKEN` with more power than the job uses.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Rule;
-use super::supply_chain::scalar;
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
-use crate::inventory::AuthMethod;
+use crate::inventory::token_use::{JobTokenUse, Scope, UnknownKind, level_str};
 use crate::workflow::ParsedWorkflow;
-use crate::workflow::{Job, Level, Permissions, PermissionsKind, Step, Uses};
+use crate::workflow::{Job, Level, Permissions, PermissionsKind};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -21,25 +20,33 @@ pub static RULE: Rule = Rule {
     check: Some(check),
 };
 
-/// What a job's steps need from the token, as far as we can tell.
-/// `ci-guard fix` reads it too, to write the block this rule asks for.
-#[derive(Default, Debug)]
-pub(crate) struct Needs {
+/// What a job's steps need from the token, read from the inventory's analysis of the job.
+/// `ci-guard fix` reads the same analysis, so the fix and the finding cannot disagree.
+pub(crate) struct Needs<'a> {
+    pub(crate) job: &'a JobTokenUse,
     /// Scopes that need `write`.
     pub(crate) write: BTreeSet<&'static str>,
-    /// The step that made each scope needed, for messages.
-    because: Vec<(&'static str, String)>,
-    /// A step we cannot see into (an unknown action, a reusable workflow) holds the token.
+    /// A step we cannot see into (an unknown action, a reusable workflow) may use the token.
     pub(crate) opaque: Option<String>,
-    /// A script passes the token to a command we do not know; it cannot mint OIDC tokens
-    /// unless it reads `ACTIONS_ID_TOKEN_REQUEST_*`, which we look for.
+    /// A script hands the token to a program we do not know; it cannot mint OIDC tokens
+    /// unless it reads `ACTIONS_ID_TOKEN_REQUEST_*`, which the analysis looks for.
     pub(crate) opaque_script: Option<String>,
 }
 
-impl Needs {
-    fn add(&mut self, scope: &'static str, why: &str) {
-        if self.write.insert(scope) {
-            self.because.push((scope, why.to_string()));
+impl<'a> Needs<'a> {
+    pub(crate) fn of(job: &'a JobTokenUse) -> Self {
+        let first = |kinds: &[UnknownKind]| {
+            job.undetermined
+                .iter()
+                .chain(&job.unseen)
+                .find(|u| kinds.contains(&u.kind))
+                .map(|u| u.step.describe())
+        };
+        Self {
+            job,
+            write: job.write_scopes().into_iter().map(Scope::as_str).collect(),
+            opaque: first(&[UnknownKind::Action, UnknownKind::ReusableWorkflow]),
+            opaque_script: first(&[UnknownKind::Script]),
         }
     }
 
@@ -50,297 +57,41 @@ impl Needs {
             && (scope == "id-token" || self.opaque_script.is_none())
     }
 
-    /// The block to paste: `contents: read` plus every write scope needed.
+    /// The step that made each write scope needed, for messages.
+    fn because(&self) -> Vec<(&'static str, String)> {
+        self.job
+            .write_scopes()
+            .into_iter()
+            .filter_map(|s| {
+                let n = self.job.need_for(s, Level::Write)?;
+                Some((s.as_str(), format!("step `{}`", n.step.label)))
+            })
+            .collect()
+    }
+
+    /// The block to paste: `contents: read` plus every scope needed.
     fn block(&self, indent: &str) -> String {
         let mut lines = vec![format!("{indent}permissions:")];
-        if !self.write.contains("contents") {
-            lines.push(format!("{indent}  contents: read"));
-        }
-        for s in &self.write {
-            lines.push(format!("{indent}  {s}: write"));
-        }
+        lines.extend(
+            block_lines(&self.job.required())
+                .into_iter()
+                .map(|l| format!("{indent}  {l}")),
+        );
         lines.join("\n")
     }
 }
 
-/// Actions whose token use we know: (name, scopes they need `write` on). Names are compared
-/// lowercase; a name ending in `/` matches every sub-action.
-const KNOWN_ACTIONS: &[(&str, &[&str])] = &[
-    // Need nothing but `contents: read` (or no token at all).
-    ("actions/checkout", &[]),
-    ("actions/cache", &[]),
-    ("actions/cache/", &[]),
-    ("actions/upload-artifact", &[]),
-    ("actions/download-artifact", &[]),
-    ("actions/dependency-review-action", &[]),
-    ("actions/configure-pages", &[]),
-    ("actions/upload-pages-artifact", &[]),
-    ("docker/setup-buildx-action", &[]),
-    ("docker/setup-qemu-action", &[]),
-    ("docker/metadata-action", &[]),
-    ("docker/build-push-action", &[]),
-    ("docker/login-action", &[]),
-    ("aws-actions/configure-aws-credentials", &[]),
-    ("aws-actions/amazon-ecr-login", &[]),
-    ("aws-actions/amazon-ecs-deploy-task-definition", &[]),
-    ("aws-actions/amazon-ecs-render-task-definition", &[]),
-    ("google-github-actions/auth", &[]),
-    ("google-github-actions/setup-gcloud", &[]),
-    ("google-github-actions/get-gke-credentials", &[]),
-    ("azure/login", &[]),
-    ("azure/setup-kubectl", &[]),
-    ("azure/setup-helm", &[]),
-    ("hashicorp/setup-terraform", &[]),
-    ("dtolnay/rust-toolchain", &[]),
-    ("swatinem/rust-cache", &[]),
-    ("pnpm/action-setup", &[]),
-    ("astral-sh/setup-uv", &[]),
-    ("ruby/setup-ruby", &[]),
-    ("subosito/flutter-action", &[]),
-    ("sigstore/cosign-installer", &[]),
-    ("aquasecurity/trivy-action", &[]),
-    ("dorny/paths-filter", &[]),
-    ("codecov/codecov-action", &[]),
-    ("pypa/gh-action-pypi-publish", &[]),
-    // Releases, tags and commits.
-    ("softprops/action-gh-release", &["contents"]),
-    ("ncipollo/release-action", &["contents"]),
-    ("actions/create-release", &["contents"]),
-    ("actions/upload-release-asset", &["contents"]),
-    ("svenstaro/upload-release-action", &["contents"]),
-    ("stefanzweifel/git-auto-commit-action", &["contents"]),
-    ("endbug/add-and-commit", &["contents"]),
-    ("ad-m/github-push-action", &["contents"]),
-    ("peaceiris/actions-gh-pages", &["contents"]),
-    ("jamesives/github-pages-deploy-action", &["contents"]),
-    ("goreleaser/goreleaser-action", &["contents"]),
-    ("anothrnick/github-tag-action", &["contents"]),
-    ("mathieudutour/github-tag-action", &["contents"]),
-    ("rickstaa/action-create-tag", &["contents"]),
-    (
-        "peter-evans/create-pull-request",
-        &["contents", "pull-requests"],
-    ),
-    (
-        "googleapis/release-please-action",
-        &["contents", "pull-requests"],
-    ),
-    (
-        "google-github-actions/release-please-action",
-        &["contents", "pull-requests"],
-    ),
-    ("changesets/action", &["contents", "pull-requests"]),
-    (
-        "release-drafter/release-drafter",
-        &["contents", "pull-requests"],
-    ),
-    // Pull request and issue comments, labels, triage.
-    ("marocchino/sticky-pull-request-comment", &["pull-requests"]),
-    (
-        "thollander/actions-comment-pull-request",
-        &["pull-requests"],
-    ),
-    ("mshick/add-pr-comment", &["pull-requests"]),
-    ("actions/labeler", &["pull-requests"]),
-    ("hmarr/auto-approve-action", &["pull-requests"]),
-    (
-        "peter-evans/create-or-update-comment",
-        &["issues", "pull-requests"],
-    ),
-    ("peter-evans/find-comment", &[]),
-    ("actions/stale", &["issues", "pull-requests"]),
-    ("peter-evans/create-issue-from-file", &["issues"]),
-    ("jasonetco/create-an-issue", &["issues"]),
-    (
-        "actions-ecosystem/action-add-labels",
-        &["issues", "pull-requests"],
-    ),
-    // Code scanning.
-    ("github/codeql-action/", &["security-events"]),
-    ("ossf/scorecard-action", &["security-events", "id-token"]),
-    // OIDC, attestations, Pages.
-    ("actions/attest", &["id-token", "attestations"]),
-    (
-        "actions/attest-build-provenance",
-        &["id-token", "attestations"],
-    ),
-    ("actions/attest-sbom", &["id-token", "attestations"]),
-    ("actions/deploy-pages", &["pages", "id-token"]),
-    ("sigstore/gh-action-sigstore-python", &["id-token"]),
-    ("rust-lang/crates-io-auth-action", &["id-token"]),
-    // Test reports and deployments.
-    ("dorny/test-reporter", &["checks"]),
-    ("enricomi/publish-unit-test-result-action", &["checks"]),
-    ("enricomi/publish-unit-test-result-action/", &["checks"]),
-    ("mikepenz/action-junit-report", &["checks"]),
-    ("scacap/action-surefire-report", &["checks"]),
-    ("chrnorm/deployment-action", &["deployments"]),
-    ("chrnorm/deployment-status", &["deployments"]),
-    ("bobheadxi/deployments", &["deployments"]),
-    ("benc-uk/workflow-dispatch", &["actions"]),
-];
-
-fn known_action(name: &str) -> Option<&'static [&'static str]> {
-    KNOWN_ACTIONS.iter().find_map(|(n, scopes)| {
-        let hit = if let Some(prefix) = n.strip_suffix('/') {
-            name.starts_with(n) || name == prefix
-        } else {
-            name == *n || name.starts_with(&format!("{n}/"))
-        };
-        hit.then_some(*scopes)
-    })
-}
-
-fn with_str<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
-    step.with_value(key).and_then(scalar)
-}
-
-/// Scopes a `run:` script needs, from the commands it runs.
-fn script_needs(script: &str, label: &str, needs: &mut Needs) {
-    let s = script;
-    let add = |scope, n: &mut Needs| n.add(scope, label);
-    if s.contains("git push") {
-        add("contents", needs);
+/// `scope: level` lines of a block holding `required`: `contents: read` at least.
+pub(crate) fn block_lines(required: &BTreeMap<Scope, Level>) -> Vec<String> {
+    let mut all = required.clone();
+    let contents = all.entry(Scope::Contents).or_insert(Level::Read);
+    if *contents == Level::None {
+        *contents = Level::Read;
     }
-    for (cmd, scope) in [
-        ("gh release ", "contents"),
-        ("gh pr ", "pull-requests"),
-        ("gh issue ", "issues"),
-        ("gh label ", "issues"),
-        ("gh workflow run", "actions"),
-        ("gh run ", "actions"),
-        ("gh cache delete", "actions"),
-    ] {
-        if s.contains(cmd) {
-            add(scope, needs);
-        }
-    }
-    if s.contains("gh pr merge") {
-        add("contents", needs);
-    }
-    if (s.contains("npm publish") && s.contains("--provenance"))
-        || s.contains("ACTIONS_ID_TOKEN_REQUEST")
-        || (s.contains("cosign sign") && !s.contains("--key"))
-        || (s.contains("cosign attest") && !s.contains("--key"))
-        || s.contains("--trusted-publishing")
-    {
-        add("id-token", needs);
-    }
-    let pushes_image = s.contains("docker push")
-        || s.contains("--push")
-        || s.contains("podman push")
-        || s.contains("buildah push");
-    let github_registry = s.contains("ghcr.io")
-        || s.contains("docker.pkg.github.com")
-        || s.contains("npm.pkg.github.com")
-        || s.contains("maven.pkg.github.com");
-    if github_registry && (pushes_image || s.contains("npm publish")) {
-        add("packages", needs);
-    }
-    // Anything else that holds the token may need any scope.
-    let has_token = ["GITHUB_TOKEN", "GH_TOKEN", "github.token"]
-        .iter()
-        .any(|t| s.contains(t));
-    let understood = s.contains("gh release ")
-        || s.contains("gh pr ")
-        || s.contains("gh issue ")
-        || s.contains("git push");
-    if (has_token && !understood) || s.contains("gh api") {
-        needs.opaque_script.get_or_insert_with(|| label.to_string());
-    }
-}
-
-pub(crate) fn job_needs(pw: &ParsedWorkflow, job: &Job, repo: &RepoAnalysis<'_>) -> Needs {
-    let mut needs = Needs::default();
-    if let Some(u) = &job.uses {
-        let what = match &u.value {
-            Uses::Repository(r) => r.name(),
-            Uses::Local(p) | Uses::SelfRepository(p) => p.clone(),
-            Uses::Docker(i) => i.to_string(),
-        };
-        needs.opaque = Some(format!("the reusable workflow `{what}`"));
-    }
-    let oidc =
-        repo.inventory.cloud_auth.iter().any(|a| {
-            a.method == AuthMethod::Oidc && a.workflow == pw.display && a.job == job.id.value
-        });
-    if oidc {
-        needs.add("id-token", "cloud login with OIDC");
-    }
-    let ghcr_job = job_mentions(job, "ghcr.io") || job_mentions(job, "docker.pkg.github.com");
-    for step in job.all_steps() {
-        let label = format!("step `{}`", step.label());
-        // The environment of the step, for scripts that read the token from it.
-        let env_token = step.env.iter().any(|p| {
-            scalar(&p.value)
-                .is_some_and(|v| v.contains("GITHUB_TOKEN") || v.contains("github.token"))
-        });
-        if let Some(run) = &step.run {
-            let mut script = run.value.clone();
-            if env_token {
-                script.push_str("\nGITHUB_TOKEN");
-            }
-            script_needs(&script, &label, &mut needs);
-            continue;
-        }
-        let Some(u) = &step.uses else { continue };
-        let Uses::Repository(action) = &u.value else {
-            if matches!(u.value, Uses::Local(_) | Uses::SelfRepository(_)) {
-                needs
-                    .opaque
-                    .get_or_insert(format!("the local action {label}"));
-            }
-            continue;
-        };
-        let name = action.name().to_ascii_lowercase();
-        match known_action(&name) {
-            Some(scopes) => scopes.iter().for_each(|s| needs.add(s, &label)),
-            None => {
-                needs
-                    .opaque
-                    .get_or_insert(format!("`{}` ({label})", action.name()));
-            }
-        }
-        let input = |k: &str| with_str(step, k);
-        match name.as_str() {
-            "docker/build-push-action"
-                if ghcr_job && input("push").is_some_and(|p| p != "false") =>
-            {
-                needs.add("packages", &label);
-            }
-            // Trusted publishing unless a token is passed.
-            "pypa/gh-action-pypi-publish" if step.with_value("password").is_none() => {
-                needs.add("id-token", &label);
-            }
-            "codecov/codecov-action" if input("use_oidc") == Some("true") => {
-                needs.add("id-token", &label);
-            }
-            "ossf/scorecard-action" if input("publish_results") != Some("true") => {
-                needs.write.remove("id-token");
-            }
-            _ => {}
-        }
-    }
-    needs
-}
-
-/// Whether a string appears anywhere in the job's source values (`with:`, `env:`, `run:`).
-fn job_mentions(job: &Job, needle: &str) -> bool {
-    fn node_has(n: &crate::yaml::Node, needle: &str) -> bool {
-        match &n.value {
-            crate::yaml::Value::Scalar(s, _) => s.contains(needle),
-            crate::yaml::Value::Seq(items) => items.iter().any(|i| node_has(i, needle)),
-            crate::yaml::Value::Map(entries) => entries.iter().any(|e| node_has(&e.value, needle)),
-        }
-    }
-    job.env.iter().any(|p| node_has(&p.value, needle))
-        || job.all_steps().iter().any(|s| {
-            s.run.as_ref().is_some_and(|r| r.value.contains(needle))
-                || s.with
-                    .iter()
-                    .chain(&s.env)
-                    .any(|p| node_has(&p.value, needle))
-        })
+    all.iter()
+        .filter(|(_, l)| **l != Level::None)
+        .map(|(s, l)| format!("{s}: {}", level_str(*l)))
+        .collect()
 }
 
 fn indent_of(span_col: u32) -> String {
@@ -359,7 +110,10 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
     let needs: Vec<(&Job, Needs)> = wf
         .jobs
         .iter()
-        .map(|j| (j, job_needs(pw, j, repo)))
+        .filter_map(|j| {
+            let tu = repo.token_use.job(&pw.display, &j.id.value)?;
+            Some((j, Needs::of(tu)))
+        })
         .collect();
 
     if let Some(p) = &wf.permissions {
@@ -503,6 +257,14 @@ fn check_workflow(repo: &RepoAnalysis<'_>, pw: &ParsedWorkflow, out: &mut Vec<Fi
 }
 
 fn opaque_note(n: &Needs) -> String {
+    if let Some(u) = n.job.undetermined.first() {
+        return format!(
+            "\n(plus whatever {} needs, which cannot be seen: {}; `ci-guard fix` leaves this \
+             job's permissions to you)",
+            u.step.describe(),
+            u.why
+        );
+    }
     match (&n.opaque, &n.opaque_script) {
         (Some(o), _) | (None, Some(o)) => {
             format!("\n(plus whatever {o} needs: its documentation lists the scopes it uses)")
@@ -560,12 +322,13 @@ fn unneeded(
             job.id.value
         )
     };
-    let because = if n.because.is_empty() {
+    let because = n.because();
+    let because = if because.is_empty() {
         String::new()
     } else {
         format!(
             " (needed: {})",
-            n.because
+            because
                 .iter()
                 .map(|(s, why)| format!("`{s}` by {why}"))
                 .collect::<Vec<_>>()

@@ -38,7 +38,16 @@ pub mod cache_poisoning;
 pub mod compromised_or_archived_action;
 pub mod hardcoded_credentials;
 pub(crate) mod run_sites;
+pub(crate) mod script_defects;
+pub mod script_forced_success;
+pub mod script_lost_continuation;
+pub mod script_option_as_command;
+pub mod script_pipe_hides_status;
+pub mod script_unchecked_set_e;
+pub mod script_unknown_option;
+pub mod script_unreachable_command;
 pub mod self_hosted_on_fork_prs;
+pub mod shellcheck;
 pub mod spoofable_bot_condition;
 pub mod unverified_download;
 // Repository settings through the GitHub API: metadata only, findings from `crate::settings`.
@@ -84,6 +93,15 @@ pub static RULES: &[&Rule] = &[
     &missing_tests::RULE,
     &missing_lint::RULE,
     &neutered_gate::RULE,
+    // `run:` scripts read as their shell would.
+    &script_option_as_command::RULE,
+    &script_lost_continuation::RULE,
+    &script_unknown_option::RULE,
+    &script_unreachable_command::RULE,
+    &script_forced_success::RULE,
+    &script_unchecked_set_e::RULE,
+    &script_pipe_hides_status::RULE,
+    &shellcheck::RULE,
     &missing_sast::RULE,
     &missing_sca::RULE,
     &missing_container_scan::RULE,

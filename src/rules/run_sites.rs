@@ -5,15 +5,17 @@
 use crate::analysis::RepoAnalysis;
 use crate::finding::Location;
 use crate::inventory::command_span;
-use crate::inventory::shell::Command;
+use crate::inventory::shell::{Command, ShellOptions};
 use crate::source::SourceText;
-use crate::workflow::{ActionRuns, Spanned, Step};
+use crate::workflow::{ActionRuns, Spanned, Step, StepShell, step_shell};
 use std::rc::Rc;
 
 pub(crate) struct RunSite<'a> {
     pub display: &'a str,
     pub step: &'a Step,
     pub run: &'a Spanned<String>,
+    /// The shell GitHub runs the script with.
+    pub shell: StepShell,
     /// One line index per file, shared by its steps (building it per step was quadratic).
     src: Rc<SourceText<'a>>,
 }
@@ -21,14 +23,7 @@ pub(crate) struct RunSite<'a> {
 impl RunSite<'_> {
     /// The script's commands, each with its location in the file.
     pub fn commands(&self, repo: &RepoAnalysis<'_>) -> Vec<(Command, Location)> {
-        // GitHub runs an unnamed shell as `bash -e {0}` and an explicit `shell: bash` as
-        // `bash --noprofile --norc -eo pipefail {0}`.
-        let pipefail = self
-            .step
-            .shell
-            .as_ref()
-            .is_some_and(|s| s.value.trim() == "bash");
-        repo.script_commands(self.run, pipefail)
+        repo.script_commands(self.run, ShellOptions::for_step(&self.shell))
             .iter()
             .cloned()
             .map(|c| {
@@ -59,6 +54,7 @@ pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
                         display: &pw.display,
                         step,
                         run,
+                        shell: step_shell(Some(&pw.workflow), Some(job), step),
                         src: Rc::clone(&src),
                     });
                 }
@@ -74,6 +70,7 @@ pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
                         display: &pa.display,
                         step,
                         run,
+                        shell: step_shell(None, None, step),
                         src: Rc::clone(&src),
                     });
                 }

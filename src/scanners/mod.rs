@@ -8,6 +8,7 @@ pub mod model;
 pub mod normalise;
 pub mod osv;
 pub mod parse;
+pub mod run_scripts;
 pub mod runner;
 pub mod tools;
 

@@ -267,6 +267,25 @@ struct Process {
     duration: Duration,
 }
 
+/// Run `program` with `args` in `cwd` as a scanner runs (its own process group, the whole group
+/// killed after `timeout`), its standard output and standard error written to `out` and `err`:
+/// the exit code, or why it did not end by itself.
+pub fn run_captured(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+    out: &Path,
+    err: &Path,
+    timeout: Duration,
+) -> Result<i32, String> {
+    match run_process(program, args, &[], cwd, out, err, timeout).ended {
+        Ended::Exited(code) => Ok(code),
+        Ended::Signal(sig) => Err(format!("killed by signal {sig}")),
+        Ended::TimedOut => Err(format!("no result after {} s", timeout.as_secs())),
+        Ended::NotStarted(e) => Err(format!("cannot start {}: {e}", program.display())),
+    }
+}
+
 /// Start `program` in `cwd`, stdout and stderr to files, in its own process group; wait at most
 /// `timeout`, then kill the whole group (a tool's children must not outlive it).
 fn run_process(

@@ -38,6 +38,30 @@ pub fn find_in_source(raw: &str, start: Pos) -> Vec<Expression> {
     out
 }
 
+/// `text` with every `${{ … }}` replaced by underscores of the same length in characters (line
+/// breaks inside an expression kept), so that a shell reader or shellcheck sees one plain word
+/// where GitHub substitutes a value, and every position in the result is a position in `text`.
+/// Underscores rather than spaces keep `if ${{ x }}; then` a valid command (as actionlint does).
+pub fn mask(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("${{") {
+        let Some(close) = rest[open + 3..].find("}}") else {
+            break;
+        };
+        let end = open + 3 + close + 2;
+        out.push_str(&rest[..open]);
+        out.extend(
+            rest[open..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { '_' }),
+        );
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Position reached after `byte_len` bytes of `raw`, starting from `start`.
 fn advance(raw: &str, start: Pos, byte_len: usize) -> Pos {
     let mut pos = start;
@@ -158,6 +182,19 @@ fn read_path(chars: &[char], mut i: usize) -> (String, usize, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mask_keeps_lengths_lines_and_text_outside_expressions() {
+        let s = "if ${{ matrix.ok }}; then\n  echo \"${{ format('{0}',\n 'é') }}\" ${{\n";
+        let m = mask(s);
+        assert_eq!(m.chars().count(), s.chars().count());
+        assert_eq!(m.lines().count(), s.lines().count());
+        assert_eq!(
+            m,
+            "if ________________; then\n  echo \"_________________\n________\" ${{\n"
+        );
+        assert_eq!(mask("no expressions"), "no expressions");
+    }
 
     #[test]
     fn finds_expressions_with_exact_positions() {

@@ -4,11 +4,13 @@
 mod action;
 pub mod expr;
 mod parse;
+pub mod shell;
 pub mod uses;
 
 pub use action::{Action, ActionRuns, parse_action};
 pub use expr::Expression;
 pub use parse::parse_workflow;
+pub use shell::{StepShell, step_shell};
 pub use uses::{ImageRef, RefKind, RepoAction, Uses};
 
 use std::sync::Arc;

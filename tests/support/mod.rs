@@ -66,3 +66,27 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// (rule, file, fingerprint) of every finding an offline audit of `dir` reports: what a test
+/// compares before and after an edit (fingerprints survive lines moving).
+#[allow(dead_code)]
+pub fn finding_keys(dir: &Path) -> std::collections::BTreeSet<(String, String, String)> {
+    let report = ci_guard::audit::run(&ci_guard::audit::AuditOptions {
+        paths: vec![dir.to_path_buf()],
+        config: None,
+        ..Default::default()
+    })
+    .expect("audit runs");
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let path = f
+                .location
+                .as_ref()
+                .map_or("", |l| l.path.as_str())
+                .to_string();
+            (f.rule.id.to_string(), path, f.fingerprint.clone())
+        })
+        .collect()
+}

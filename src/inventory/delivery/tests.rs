@@ -33,7 +33,7 @@ fn inventory_in(
         workflow: wf.expect("model"),
         source: text.into(),
     };
-    crate::inventory::build_with(&repo, &[pw], &[], &ScriptCache::default(), overrides)
+    crate::inventory::build_with(&repo, &[pw], &[], &ScriptCache::default(), overrides).0
 }
 
 fn inventory(text: &str) -> Inventory {
