@@ -1142,7 +1142,7 @@ fn reaches_out(rule: &CommandRule, rest: &[&str]) -> bool {
         "docker push" => positional
             .first()
             .is_none_or(|r| !(r.starts_with("localhost") || r.starts_with("127.0.0.1"))),
-        "ko sbom" => !rest.iter().any(|w| *w == "--sbom=none"),
+        "ko sbom" => !rest.contains(&"--sbom=none"),
         "hugo" => positional
             .first()
             .is_none_or(|w| !matches!(*w, "server" | "version" | "new" | "mod" | "env")),

@@ -265,7 +265,7 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             _ => continue,
         };
         let sub = w.iter().skip(1).find(|x| !x.starts_with('-')).copied();
-        if sub != Some("apply") || w.iter().any(|x| *x == "-destroy") {
+        if sub != Some("apply") || w.contains(&"-destroy") {
             continue;
         }
         let after: Vec<&&str> = w.iter().skip_while(|x| **x != "apply").skip(1).collect();
@@ -833,12 +833,14 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
 fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
     let config = input.trace.steps.iter().find_map(|s| {
         let a = s.step.repo_action()?;
-        (a.name().to_ascii_lowercase() == "docker/metadata-action").then(|| {
-            pair(&s.step.with, "tags")
-                .and_then(|p| p.value.as_scalar())
-                .unwrap_or("")
-                .to_string()
-        })
+        a.name()
+            .eq_ignore_ascii_case("docker/metadata-action")
+            .then(|| {
+                pair(&s.step.with, "tags")
+                    .and_then(|p| p.value.as_scalar())
+                    .unwrap_or("")
+                    .to_string()
+            })
     });
     match config {
         Some(c) if c.contains("type=sha") || c.contains("type=semver") || c.contains("sha") => {

@@ -237,7 +237,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
     let mut registry_secret = false;
     let mut github_token: Option<Location> = None;
     for expr in &wf.expressions {
-        if !(inside(job_span, expr.span) || !in_some_job(expr.span)) {
+        if !inside(job_span, expr.span) && in_some_job(expr.span) {
             continue;
         }
         for ctx in &expr.contexts {

@@ -226,15 +226,17 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
         {
             out.push(full("version passed to the build", c.location.clone()));
         }
-        if first == "gh" && sub == "release" && w.get(2) == Some(&"create") {
-            if w.iter().any(|x| {
+        if first == "gh"
+            && sub == "release"
+            && w.get(2) == Some(&"create")
+            && w.iter().any(|x| {
                 matches!(
                     *x,
                     "--notes" | "-n" | "--notes-file" | "-F" | "--generate-notes"
                 ) || x.starts_with("--notes")
-            }) {
-                out.push(full("release notes", c.location.clone()));
-            }
+            })
+        {
+            out.push(full("release notes", c.location.clone()));
         }
         if first == "sentry-cli" && matches!(sub, "releases" | "deploys") {
             out.push(full("Sentry release record", c.location.clone()));
