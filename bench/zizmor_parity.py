@@ -20,9 +20,16 @@ import subprocess
 import sys
 from collections import defaultdict
 
-# zizmor audit id -> ci-guard rule id, shared with tests/loose_file.rs.
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "zizmor-counterparts.tsv")) as _fh:
-    AUDITS = [tuple(line.rstrip("\n").split("\t")) for line in _fh if line.strip() and not line.startswith("#")]
+# zizmor audit id -> ci-guard rule id: the table ci-guard itself merges scanner results by
+# (data/scanner-counterparts.tsv, compiled into the binary; also read by tests/loose_file.rs).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "scanner-counterparts.tsv")) as _fh:
+    AUDITS = [
+        (audit, rule)
+        for tool, audit, rule in (
+            line.rstrip("\n").split("\t") for line in _fh if line.strip() and not line.startswith("#")
+        )
+        if tool == "zizmor"
+    ]
 
 
 def workflow_and_action_files(repo_dir):

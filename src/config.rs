@@ -21,13 +21,14 @@ pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 7] = [
     "ignore",
     "trusted-owners",
     "rules",
     "protection",
     "scanners",
     "delivery",
+    "shellcheck",
 ];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
@@ -171,6 +172,36 @@ fn normalize(rel_path: &str) -> &str {
     }
 }
 
+/// When shellcheck runs on the `run:` scripts: the configuration's `shellcheck:` and
+/// `ci-guard audit --shellcheck` (which wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ShellcheckMode {
+    /// When shellcheck is on `PATH`; without it, a notice says the scripts were not checked by
+    /// it (never a finding: a machine without shellcheck does not fail the audit).
+    #[default]
+    Auto,
+    /// Always: a missing shellcheck is an error notice in the report, and the run exits 2.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ShellcheckMode {
+    pub const ALL: [ShellcheckMode; 3] = [Self::Auto, Self::Always, Self::Never];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Always => "always",
+            Self::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
 /// Overrides for one rule.
 #[derive(Clone, Debug, Default)]
 struct RuleConfig {
@@ -193,6 +224,8 @@ pub struct Config {
     scanners: Option<Vec<String>>,
     /// `delivery:`: jobs marked as delivery jobs, or as not.
     delivery: Vec<DeliveryEntry>,
+    /// `shellcheck:`: when shellcheck runs on the `run:` scripts.
+    shellcheck: Option<ShellcheckMode>,
 }
 
 impl Config {
@@ -276,6 +309,7 @@ impl Config {
                         .keep(delivery::parse(value, display_path))
                         .unwrap_or_default()
                 }
+                "shellcheck" => config.shellcheck = problems.keep(shellcheck(value, display_path)),
                 other => problems.push(err(entry.key.span.start, unknown_key(other, &TOP_KEYS))),
             }
         }
@@ -316,6 +350,11 @@ impl Config {
     /// The scanners the file names (`scanners:`), if it names any.
     pub fn scanners(&self) -> Option<&[String]> {
         self.scanners.as_deref()
+    }
+
+    /// When shellcheck runs (`shellcheck:`), if the file says.
+    pub fn shellcheck(&self) -> Option<ShellcheckMode> {
+        self.shellcheck
     }
 
     /// Action owners to trust like `actions` and `github`, as written in the file.
@@ -507,6 +546,20 @@ fn scanners(node: &Node, path: &str, known: &[&str]) -> Result<Vec<String>, Conf
         out.push(name.to_string());
     }
     problems.into_result(out)
+}
+
+/// `shellcheck:`: `auto`, `always` or `never`.
+fn shellcheck(node: &Node, path: &str) -> Result<ShellcheckMode, ConfigError> {
+    node.as_str()
+        .and_then(ShellcheckMode::parse)
+        .ok_or_else(|| {
+            let names = ShellcheckMode::ALL.map(ShellcheckMode::as_str);
+            ConfigError::at(
+                path,
+                node.span.start,
+                format!("`shellcheck` must be one of {}", names.join(", ")),
+            )
+        })
 }
 
 fn owners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
@@ -1022,7 +1075,7 @@ rules:
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `delivery`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `delivery`, `shellcheck`"
                     .into()
             )
         );
@@ -1322,6 +1375,7 @@ scaners: [bandit]
         assert!(c.is_ignored_path("third_party/x/Dockerfile"));
         assert!(c.is_ignored_path("examples/a.yml"));
         assert!(!c.is_ignored_path("examples/sub/a.yml"));
+        assert_eq!(c.shellcheck(), Some(ShellcheckMode::Auto));
     }
 
     #[test]
@@ -1349,5 +1403,28 @@ scaners: [bandit]
         let (line, _, msg) = err("scanners: bandit\n");
         assert_eq!(line, 1);
         assert!(msg.contains("must be a list of scanner names"), "{msg}");
+    }
+
+    #[test]
+    fn shellcheck_mode_is_read_and_validated() {
+        assert_eq!(ok("rules:\n").shellcheck(), None);
+        for mode in ShellcheckMode::ALL {
+            let c = ok(&format!("shellcheck: {}\n", mode.as_str()));
+            assert_eq!(c.shellcheck(), Some(mode));
+        }
+        for bad in [
+            "shellcheck: false\n",
+            "shellcheck: on\n",
+            "shellcheck: [auto]\n",
+        ] {
+            let (line, col, msg) = err(bad);
+            assert_eq!((line, col), (1, 13), "{bad}");
+            assert_eq!(
+                msg, "`shellcheck` must be one of auto, always, never",
+                "{bad}"
+            );
+        }
+        let (_, _, msg) = err("shellchek: never\n");
+        assert!(msg.contains("did you mean `shellcheck`?"), "{msg}");
     }
 }

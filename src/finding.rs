@@ -130,6 +130,46 @@ impl RuleMeta {
         };
         format!("{}/blob/main/docs/rules/{page}.md", crate::PROJECT_URL)
     }
+
+    /// A readable name distinct from the id, in the PascalCase SARIF recommends for a rule's
+    /// `name` (`unpinned-uses` -> `UnpinnedUses`). SARIF validators compare the two ignoring
+    /// case, so a one-word id gets a suffix (`shellcheck` -> `ShellcheckRule`).
+    pub fn name(&self) -> String {
+        let name = pascal_case(self.id);
+        if name.eq_ignore_ascii_case(self.id) {
+            name + "Rule"
+        } else {
+            name
+        }
+    }
+}
+
+/// `unpinned-uses` -> `UnpinnedUses`: words split on anything but letters and digits.
+pub fn pascal_case(id: &str) -> String {
+    id.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// A third-party scanner's result that reports the same problem at the same place as a
+/// ci-guard finding (the equivalences are `data/scanner-counterparts.tsv`): kept on the
+/// finding instead of as a second result, so the problem is one alert and counts once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    /// The scanner (`zizmor`).
+    pub tool: String,
+    /// Its namespaced rule id (`zizmor/unpinned-uses`).
+    pub rule: String,
+    /// The severity the scanner gave it.
+    pub severity: Severity,
+    /// Where the scanner placed it (its region may be wider than the finding's).
+    pub location: Option<Location>,
 }
 
 /// `shell-sc<digits>`: shellcheck's codes, one rule each (made when first reported, so they are
@@ -189,6 +229,9 @@ pub struct Finding {
     pub line_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<Suppression>,
+    /// Scanner results that report the same problem here (they are not reported separately).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_reported_by: Vec<Agreement>,
 }
 
 fn rule_id<S: serde::Serializer>(rule: &&'static RuleMeta, s: S) -> Result<S::Ok, S::Error> {
@@ -214,6 +257,7 @@ impl Finding {
             fingerprint,
             line_hash: None,
             suppressed: None,
+            also_reported_by: Vec::new(),
         }
     }
 
@@ -229,6 +273,7 @@ impl Finding {
             fingerprint: fingerprint(rule.id, "", subject),
             line_hash: None,
             suppressed: None,
+            also_reported_by: Vec::new(),
         }
     }
 
@@ -328,6 +373,25 @@ mod tests {
         assert!(!v[0].fingerprint.contains(':'));
         assert!(v[1].fingerprint.ends_with(":2"));
         assert!(!v[2].fingerprint.contains(':'));
+    }
+
+    #[test]
+    fn names_are_pascal_case_and_differ_from_ids() {
+        assert_eq!(pascal_case("unpinned-uses"), "UnpinnedUses");
+        assert_eq!(
+            pascal_case("self-hosted-on-fork-prs"),
+            "SelfHostedOnForkPrs"
+        );
+        assert_eq!(pascal_case("a--b_c"), "ABC");
+        assert_eq!(RULE.name(), "TestRule");
+        let one_word = RuleMeta {
+            id: "shellcheck",
+            area: Area::Scanner,
+            default: Severity::Medium,
+            summary: "s",
+            help: "h",
+        };
+        assert_eq!(one_word.name(), "ShellcheckRule");
     }
 
     #[test]

@@ -97,6 +97,9 @@ impl Runner {
             // These tests count code-scanning requests; the settings check has its own tests
             // (settings_e2e.rs). An input given below wins.
             .env("INPUT_CHECKS", "workflows")
+            // Not about shellcheck: the same findings whether or not it is installed (the
+            // shellcheck test sets the input itself).
+            .env("INPUT_SHELLCHECK", "never")
             .envs(self.env.iter().copied())
             .current_dir(self.workspace())
             .args([
@@ -388,11 +391,17 @@ fn upload_survives_faults_and_every_sink_is_right() {
     // The summary.
     assert!(
         o.summary
-            .starts_with(&format!("# ci-guard: score {score}/100 — ❌ policy failed")),
+            .starts_with(&format!("# ci-guard: {score}/100 — ❌ ")),
         "{}",
         &o.summary[..200.min(o.summary.len())]
     );
-    assert!(o.summary.contains("## Assessment") && o.summary.contains("## Pipeline inventory"));
+    assert!(
+        o.summary.contains("### Fix first")
+            && o.summary.contains("### Assessment")
+            && o.summary.contains("<summary>Pipeline inventory"),
+        "{}",
+        o.summary
+    );
     assert!(o.summary.contains(&format!(
         "(https://github.com/octo-org/kurtosis-cdk/blob/{SHA}/.github/workflows/"
     )));
@@ -402,7 +411,7 @@ fn upload_survives_faults_and_every_sink_is_right() {
     );
     assert!(
         o.summary
-            .contains("## Scanners\n\n| Tool | Status | Findings | Details |")
+            .contains("### Scanners\n\n| Tool | Status | Findings | Details |")
     );
     assert!(
         o.summary
@@ -723,8 +732,8 @@ fn a_baseline_covers_scanner_findings() {
     let total = outputs_of(&first, "findings");
     assert_eq!(total, own + 10, "findings counts the scanner's");
     assert_eq!(outputs_of(&first, "new-findings"), total);
-    // The fingerprints file holds exactly the SARIF results' scanner fingerprints (8: SC2086
-    // three times in deploy.sh with one message is one fingerprint).
+    // The fingerprints file holds exactly the SARIF results' scanner fingerprints (10: SC2086
+    // three times in deploy.sh with one message, on three different texts).
     let file: Value = serde_json::from_str(
         &std::fs::read_to_string(ws.join("ci-guard.fingerprints.json")).expect("fingerprints"),
     )
@@ -732,7 +741,7 @@ fn a_baseline_covers_scanner_findings() {
     let mut in_sarif: Vec<&str> = results
         .iter()
         .map(|r| {
-            r.pointer("/partialFingerprints/ciGuardScanFingerprint~1v1")
+            r.pointer("/partialFingerprints/ciGuardScanFingerprint~1v2")
                 .and_then(Value::as_str)
                 .expect("scan fingerprint")
         })
@@ -746,7 +755,7 @@ fn a_baseline_covers_scanner_findings() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(in_file, in_sarif);
-    assert_eq!(in_file.len(), 8);
+    assert_eq!(in_file.len(), 10);
     std::fs::copy(
         ws.join("ci-guard.fingerprints.json"),
         ws.join("baseline.json"),
@@ -778,6 +787,11 @@ fn a_baseline_covers_scanner_findings() {
     // deploy.sh edited on line 12: one changed finding (SC2006 -> SC2010, a warning) is new
     // and fails the medium gate; the 9 others are still known.
     std::fs::copy(format!("{SHELLCHECK}/deploy-edited.json"), &output).expect("output");
+    std::fs::copy(
+        format!("{SHELLCHECK}/sample-edited/deploy.sh"),
+        ws.join("deploy.sh"),
+    )
+    .expect("script");
     let o = runner.run("http://127.0.0.1:9", &inputs(Some("baseline.json")), &[]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert_eq!(outputs_of(&o, "new-findings"), 1);
@@ -804,11 +818,111 @@ fn bad_inputs_are_usage_errors() {
     assert!(!o.stderr.contains(TOKEN));
 }
 
+/// The SARIF file's tool execution notifications: (level, message).
+fn sarif_notifications(o: &Outcome) -> Vec<(String, String)> {
+    let sarif: Value =
+        serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("SARIF");
+    sarif
+        .pointer("/runs/0/invocations/0/toolExecutionNotifications")
+        .and_then(Value::as_array)
+        .map(|n| {
+            n.iter()
+                .map(|n| {
+                    let s = |k: &str| {
+                        n.pointer(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    (s("/level"), s("/message/text"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `shellcheck` input on a runner image without shellcheck: `always` fails the step (exit
+/// 2) once the SARIF file and the summary are written, each saying why; `auto` says it as a
+/// notice and leaves the gate to the findings.
+#[test]
+fn the_shellcheck_input_without_shellcheck() {
+    let mut runner = Runner::new(&push_event());
+    runner.env.push(("PATH", "/nonexistent"));
+    // (input, exit code, SARIF level, workflow command, summary alert, message start)
+    let cases = [
+        (
+            "always",
+            2,
+            "error",
+            "error",
+            "CAUTION",
+            "shellcheck is required (`--shellcheck always`",
+        ),
+        (
+            "auto",
+            0,
+            "note",
+            "notice",
+            "NOTE",
+            "shellcheck is not installed",
+        ),
+    ];
+    for (mode, code, level, command, alert, message) in cases {
+        let o = runner.run(
+            "http://127.0.0.1:9",
+            &[
+                ("upload", "false"),
+                ("fail-on", "none"),
+                ("shellcheck", mode),
+            ],
+            &[],
+        );
+        assert_eq!(o.code, code, "{mode}: {}\n{}", o.stdout, o.stderr);
+        let notes = sarif_notifications(&o);
+        let said: Vec<_> = notes
+            .iter()
+            .filter(|(_, m)| m.starts_with("shellcheck"))
+            .collect();
+        assert_eq!(said.len(), 1, "{mode}: {notes:?}");
+        assert!(
+            said[0].0 == level && said[0].1.starts_with(message),
+            "{mode}: {said:?}"
+        );
+        let annotations: Vec<&str> = o
+            .stdout
+            .lines()
+            .filter(|l| l.contains("title=ci-guard shellcheck::"))
+            .collect();
+        assert_eq!(annotations.len(), 1, "{mode}: {}", o.stdout);
+        assert!(
+            annotations[0]
+                .starts_with(&format!("::{command} title=ci-guard shellcheck::{message}")),
+            "{mode}: {annotations:?}"
+        );
+        assert!(
+            o.summary.contains(&format!("> [!{alert}]\n> {message}")),
+            "{mode}: {}",
+            o.summary
+        );
+        // The exit code's reason on stderr too; the outputs are written all the same.
+        assert_eq!(
+            o.stderr.contains(&format!("ci-guard: error: {message}")),
+            code == 2,
+            "{mode}: {}",
+            o.stderr
+        );
+        assert!(
+            o.outputs.contains_key("findings"),
+            "{mode}: outputs written"
+        );
+    }
+}
+
 /// The `sbom` row of the summary's assessment matrix.
 fn sbom_row(summary: &str) -> &str {
     summary
         .lines()
-        .find(|l| l.starts_with("| `sbom` |"))
+        .find(|l| l.starts_with("| SBOM |"))
         .unwrap_or_else(|| panic!("no sbom row in\n{summary}"))
 }
 
@@ -1009,11 +1123,13 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
         "{}",
         o.stdout
     );
-    // The branch row was decided on what GITHUB_TOKEN can read, and says what it could not.
+    // The branch row was decided on what GITHUB_TOKEN can read, and says what it could not
+    // (in full in the row's details; the matrix cell is shortened).
     let row = o
         .summary
         .lines()
-        .find(|l| l.starts_with("| `branch-protection` |"))
+        .skip_while(|l| !l.starts_with("**Branch protection**"))
+        .find(|l| l.starts_with("- Now: "))
         .unwrap_or_default();
     assert!(
         row.contains("`release` protected") && row.contains("the token lacks Administration: read"),

@@ -84,6 +84,7 @@ fn report() -> Report {
         assessments: Vec::new(),
         inventories: Vec::new(),
         scans: Vec::new(),
+        notices: Vec::new(),
     }
 }
 

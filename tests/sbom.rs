@@ -210,3 +210,287 @@ fn corrupt_lockfile_is_named_and_the_others_are_kept() {
     let text = doc.to_string();
     assert!(text.contains("pkg:cargo/memchr@2.7.4"), "{text}");
 }
+
+fn corpus(repo: &str) -> PathBuf {
+    Path::new(support::DATA).join("corpus").join(repo)
+}
+
+/// cyclonedx-py's CycloneDX 1.6 for `args` (its subcommand and input), as JSON.
+fn cyclonedx_py(tool: &Path, args: &[&std::ffi::OsStr]) -> Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("bom.json");
+    let o = std::process::Command::new(tool)
+        .args(args)
+        .args(["--sv", "1.6", "--of", "JSON", "--output-reproducible", "-o"])
+        .arg(&out)
+        .output()
+        .expect("cyclonedx-py runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(&out).expect("output")).expect("json")
+}
+
+/// (name, sorted SHA-256 digests over every distribution reference) of each component.
+fn digests(bom: &Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    bom["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|c| {
+            let mut d: Vec<String> = c["externalReferences"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["type"] == "distribution")
+                .flat_map(|r| r["hashes"].as_array().into_iter().flatten())
+                .filter_map(|h| h["content"].as_str().map(str::to_string))
+                .collect();
+            d.sort();
+            (c["name"].as_str().unwrap_or_default().to_lowercase(), d)
+        })
+        .collect()
+}
+
+#[test]
+fn pip_compile_hashes_are_one_per_file_and_vcs_pins_carry_their_commit() {
+    // alphagov/notifications-api's requirements.txt (uv pip compile, --hash on every line, three
+    // packages from git commits).
+    let repo = corpus("alphagov__notifications-api");
+    let inv = inventory(&repo);
+    let cdx = sbom::cyclonedx::render(&inv, &Stamp::at(0));
+    assert_valid(&cyclonedx_validator(), &cdx);
+    assert_valid(&spdx_validator(), &sbom::spdx::render(&inv, &Stamp::at(0)));
+    let components = cdx["components"].as_array().expect("components");
+    let mut per_file = 0;
+    for c in components {
+        // No component claims several digests of one algorithm for itself.
+        assert!(c.get("hashes").is_none(), "{c}");
+        for r in c["externalReferences"].as_array().into_iter().flatten() {
+            if r["type"] == "distribution" {
+                // One file, its digest: a consumer holding one wheel finds it.
+                let hashes = r["hashes"].as_array().expect("hashes");
+                assert_eq!(hashes.len(), 1, "{r}");
+                let url = r["url"].as_str().expect("url");
+                let hex = hashes[0]["content"].as_str().expect("content");
+                let name = c["name"].as_str().expect("name").to_lowercase();
+                assert_eq!(
+                    url,
+                    format!("https://pypi.org/simple/{name}/#sha256={hex}").replace('_', "-")
+                );
+                per_file += 1;
+            }
+        }
+    }
+    assert!(per_file > 500, "{per_file} file references");
+
+    // The VCS pins, as cyclonedx-py 7.5.0 writes them for this file (recorded from its output,
+    // and compared with it live below when it is installed).
+    let by_name = |n: &str| {
+        components
+            .iter()
+            .find(|c| c["name"] == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    for (name, purl, url) in [
+        (
+            "gds-metrics",
+            "pkg:pypi/gds-metrics?vcs_url=git%2Bhttps://github.com/alphagov/gds_metrics_python.git%406f1840a57b6fb1ee40b7e84f2f18ec229de8aa72",
+            "git+https://github.com/alphagov/gds_metrics_python.git@6f1840a57b6fb1ee40b7e84f2f18ec229de8aa72",
+        ),
+        (
+            "kombu",
+            "pkg:pypi/kombu?vcs_url=git%2Bhttps://github.com/celery/kombu.git%40860e40a6c904c4d8551577d9f4e8c00f03b6e06c",
+            "git+https://github.com/celery/kombu.git@860e40a6c904c4d8551577d9f4e8c00f03b6e06c",
+        ),
+        (
+            "notifications-utils",
+            "pkg:pypi/notifications-utils?vcs_url=git%2Bhttps://github.com/alphagov/notifications-utils.git%40a9af02ae77c034bb6b20e7a01909e2c789ae3ddf",
+            "git+https://github.com/alphagov/notifications-utils.git@a9af02ae77c034bb6b20e7a01909e2c789ae3ddf",
+        ),
+    ] {
+        let c = by_name(name);
+        assert_eq!(c["purl"], purl);
+        assert_eq!(c["externalReferences"][0]["type"], "vcs");
+        assert_eq!(c["externalReferences"][0]["url"], url);
+        // Pinned to a commit: not an unpinned requirement.
+        assert!(
+            !c.to_string().contains("ci-guard:unpinned-requirement"),
+            "{c}"
+        );
+    }
+    let unpinned = inv
+        .components
+        .iter()
+        .filter(|c| c.requirement.is_some())
+        .count();
+    assert_eq!(unpinned, 0);
+
+    let Some(tool) = support::cyclonedx_py() else {
+        return;
+    };
+    let theirs = cyclonedx_py(
+        &tool,
+        &[
+            "requirements".as_ref(),
+            repo.join("requirements.txt").as_os_str(),
+        ],
+    );
+    // The same digests per package (cyclonedx-py puts them all on one reference of the
+    // index page, which no single file matches; ci-guard one per file).
+    assert_eq!(digests(&cdx), digests(&theirs));
+    // The same purls for the direct references.
+    for c in theirs["components"].as_array().expect("components") {
+        let p = c["purl"].as_str().unwrap_or_default();
+        if p.contains("vcs_url=") {
+            assert_eq!(by_name(c["name"].as_str().unwrap_or_default())["purl"], p);
+        }
+    }
+}
+
+#[test]
+fn poetry_files_are_urls_as_cyclonedx_py_writes_them() {
+    let repo = corpus("element-hq__synapse");
+    let cdx = sbom::cyclonedx::render(&inventory(&repo), &Stamp::at(0));
+    assert_valid(&cyclonedx_validator(), &cdx);
+    let mut refs = 0;
+    for c in cdx["components"].as_array().expect("components") {
+        for r in c["externalReferences"].as_array().into_iter().flatten() {
+            let url = r["url"].as_str().expect("url");
+            assert!(url.starts_with("https://"), "not a URL: {url}");
+            refs += 1;
+        }
+    }
+    assert!(refs > 300, "{refs}");
+    let jinja = cdx["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["name"] == "jinja2")
+        .expect("jinja2");
+    let urls: Vec<&str> = jinja["externalReferences"]
+        .as_array()
+        .expect("refs")
+        .iter()
+        .filter_map(|r| r["url"].as_str())
+        .collect();
+    assert!(
+        urls.iter().any(
+            |u| u.starts_with("https://pypi.org/simple/jinja2/#jinja2-") && u.ends_with(".whl")
+        ),
+        "{urls:?}"
+    );
+
+    let Some(tool) = support::cyclonedx_py() else {
+        return;
+    };
+    // cyclonedx-py reads the project's pyproject.toml, which the corpus does not keep: one that
+    // depends on jinja2 (and through it markupsafe) stands in, beside the real lockfile.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(repo.join("poetry.lock"), dir.path().join("poetry.lock")).expect("lock");
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.poetry]\nname = \"probe\"\nversion = \"0\"\ndescription = \"\"\nauthors = []\n\n\
+         [tool.poetry.dependencies]\npython = \"^3.10\"\njinja2 = \"*\"\n",
+    )
+    .expect("pyproject");
+    let theirs = cyclonedx_py(&tool, &["poetry".as_ref(), dir.path().as_os_str()]);
+    let refs_of = |bom: &Value, name: &str| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = bom["components"]
+            .as_array()
+            .expect("components")
+            .iter()
+            .filter(|c| c["name"] == name)
+            .flat_map(|c| {
+                c["externalReferences"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .map(|r| (r["url"].to_string(), r["hashes"].to_string()))
+            .collect();
+        v.sort();
+        v
+    };
+    for name in ["jinja2", "markupsafe"] {
+        let ours = refs_of(&cdx, name);
+        assert!(!ours.is_empty(), "{name}");
+        assert_eq!(ours, refs_of(&theirs, name), "{name}");
+    }
+}
+
+#[test]
+fn the_root_component_names_the_repository_not_the_working_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A checkout in a folder whose name says nothing (the action's container mounts it as
+    // /github/workspace).
+    let ws = dir.path().join("workspace");
+    support::copy_dir(&corpus("alphagov__notifications-api"), &ws);
+    let name = |cmd: &mut Command| -> String {
+        let o = cmd.output().expect("sbom");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+        v["metadata"]["component"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let sbom = || {
+        let mut c = Command::cargo_bin("ci-guard").expect("binary");
+        c.env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_REPOSITORY");
+        c.arg("sbom");
+        c
+    };
+    // From inside it, from a sub-folder, from its parent: its folder's name.
+    assert_eq!(name(sbom().current_dir(&ws)), "workspace");
+    std::fs::create_dir_all(ws.join("docs")).expect("mkdir");
+    assert_eq!(
+        name(sbom().current_dir(ws.join("docs")).arg("..")),
+        "workspace"
+    );
+    assert_eq!(
+        name(sbom().current_dir(dir.path()).arg("workspace")),
+        "workspace"
+    );
+    // --name, and GitHub Actions' repository.
+    assert_eq!(
+        name(
+            sbom()
+                .current_dir(&ws)
+                .args(["--name", "notifications-api"])
+        ),
+        "notifications-api"
+    );
+    assert_eq!(
+        name(
+            sbom()
+                .current_dir(&ws)
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_REPOSITORY", "alphagov/notifications-api")
+        ),
+        "alphagov/notifications-api"
+    );
+
+    // The action's SBOM too.
+    let o = support::action(
+        &ws,
+        &[
+            ("GITHUB_REPOSITORY", "alphagov/notifications-api".as_ref()),
+            ("INPUT_FAIL-ON", "none".as_ref()),
+            ("INPUT_SBOM-FORMAT", "cyclonedx".as_ref()),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join("ci-guard.cdx.json")).expect("the action's SBOM"),
+    )
+    .expect("json");
+    assert_eq!(
+        written["metadata"]["component"]["name"],
+        "alphagov/notifications-api"
+    );
+}

@@ -7,10 +7,15 @@
 //! offending node's text, so unrelated edits that move lines do not make a finding new).
 //!
 //! Scanner findings (`report.scans`) match on the fingerprint their SARIF results carry
-//! ([`scans::fingerprint`], `ciGuardScanFingerprint/v1`: tool, rule, file, package,
-//! advisory, message; no line): the `scan-fingerprints` of the file, or those partial
-//! fingerprints of a SARIF log. A file written before scanner findings were baselined has no
-//! `scan-fingerprints`, and every scanner finding counts as new against it.
+//! ([`ScanFinding::fingerprint`], `ciGuardScanFingerprint/v2`: tool, rule, file, package and
+//! the offending text, plus an occurrence index among equal ones): the `scan-fingerprints` of
+//! a version 2 file, or those partial fingerprints of a SARIF log. A baseline written with the
+//! first scanner fingerprint (`…/v1`, a version 1 file; no text and no occurrence, so one
+//! rule's findings in one file often shared it) still matches a finding, but only one that no
+//! other finding of its run shares that old fingerprint with: where the old fingerprint cannot
+//! tell findings apart, they count as new (failing closed) until the baseline is written again.
+//! A file written before scanner findings were baselined has no `scan-fingerprints`, and every
+//! scanner finding counts as new against it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -19,12 +24,16 @@ use serde_json::{Value, json};
 
 use crate::finding::Finding;
 use crate::report::sarif::scans as sarif_scans;
+use crate::scanners::fingerprint::legacy;
 use crate::scanners::model::{ScanFinding, ToolRun};
 
 pub const FINGERPRINT_KEY: &str = "ciGuardFingerprint/v1";
 
 /// The key of scanner findings' fingerprints in the fingerprints file.
 const SCAN_KEY: &str = "scan-fingerprints";
+
+/// The fingerprints file's version: 2 since scanner fingerprints carry the offending text.
+const FILE_VERSION: u64 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
@@ -38,6 +47,8 @@ pub enum BaselineError {
 pub struct Baseline {
     fingerprints: BTreeSet<String>,
     scan_fingerprints: BTreeSet<String>,
+    /// First-version scanner fingerprints (`scanners::fingerprint::legacy`).
+    legacy_scan_fingerprints: BTreeSet<String>,
 }
 
 impl Baseline {
@@ -65,20 +76,34 @@ impl Baseline {
         let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         let mut fingerprints = BTreeSet::new();
         let mut scan_fingerprints = BTreeSet::new();
+        let mut legacy_scan_fingerprints = BTreeSet::new();
         let pointer = |key: &str| format!("/partialFingerprints/{}", key.replace('/', "~1"));
-        let (ours, scans) = (
+        let (ours, scans, legacy_scans) = (
             pointer(FINGERPRINT_KEY),
             pointer(sarif_scans::FINGERPRINT_KEY),
+            pointer(sarif_scans::LEGACY_FINGERPRINT_KEY),
         );
         if let Some(list) = doc.get("fingerprints").and_then(Value::as_array) {
             if doc.get("tool").and_then(Value::as_str) != Some("ci-guard") {
                 return Err("a fingerprints file must say `\"tool\": \"ci-guard\"`".into());
             }
             fingerprints.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
+            let version = doc.get("version").and_then(Value::as_u64).unwrap_or(1);
+            if version > FILE_VERSION {
+                return Err(format!(
+                    "fingerprints file version {version} is newer than this ci-guard reads ({FILE_VERSION})"
+                ));
+            }
+            let into = if version >= 2 {
+                &mut scan_fingerprints
+            } else {
+                &mut legacy_scan_fingerprints
+            };
             match doc.get(SCAN_KEY) {
                 None => {}
-                Some(Value::Array(list)) => scan_fingerprints
-                    .extend(list.iter().filter_map(Value::as_str).map(str::to_string)),
+                Some(Value::Array(list)) => {
+                    into.extend(list.iter().filter_map(Value::as_str).map(str::to_string))
+                }
                 Some(_) => return Err(format!("`{SCAN_KEY}` is not a list")),
             }
         } else if let Some(runs) = doc.get("runs").and_then(Value::as_array) {
@@ -93,6 +118,9 @@ impl Baseline {
                 if let Some(fp) = result.pointer(&scans).and_then(Value::as_str) {
                     scan_fingerprints.insert(fp.to_string());
                 }
+                if let Some(fp) = result.pointer(&legacy_scans).and_then(Value::as_str) {
+                    legacy_scan_fingerprints.insert(fp.to_string());
+                }
             }
         } else {
             return Err(
@@ -103,6 +131,7 @@ impl Baseline {
         Ok(Self {
             fingerprints,
             scan_fingerprints,
+            legacy_scan_fingerprints,
         })
     }
 
@@ -110,15 +139,28 @@ impl Baseline {
         self.fingerprints.contains(&f.fingerprint)
     }
 
-    /// Whether `f`, a finding of `run`, is known.
+    /// Whether `f`, a finding of `run`, is known: by its fingerprint, or by a first-version
+    /// one that no other finding of `run` shares.
     pub fn contains_scan(&self, run: &ToolRun, f: &ScanFinding) -> bool {
-        self.scan_fingerprints
-            .contains(&sarif_scans::fingerprint(run, f))
+        if self.scan_fingerprints.contains(&f.fingerprint) {
+            return true;
+        }
+        if self.legacy_scan_fingerprints.is_empty() {
+            return false;
+        }
+        let old = legacy(&run.tool, f);
+        self.legacy_scan_fingerprints.contains(&old)
+            && run
+                .findings
+                .iter()
+                .filter(|g| legacy(&run.tool, g) == old)
+                .count()
+                == 1
     }
 
     /// Known fingerprints, ci-guard's and scanners'.
     pub fn len(&self) -> usize {
-        self.fingerprints.len() + self.scan_fingerprints.len()
+        self.fingerprints.len() + self.scan_fingerprints.len() + self.legacy_scan_fingerprints.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -139,11 +181,11 @@ pub fn fingerprints_file<'a>(
             run.findings
                 .iter()
                 .filter(|f| !f.suppressed)
-                .map(move |f| sarif_scans::fingerprint(run, f))
+                .map(|f| f.fingerprint.clone())
         })
         .collect();
     json!({
-        "version": 1,
+        "version": FILE_VERSION,
         "tool": "ci-guard",
         "fingerprints": set,
         SCAN_KEY: scan_set,
@@ -195,25 +237,36 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         };
         let sarif = crate::report::sarif::render(&report, "ci-guard/");
         let b = Baseline::parse(&sarif.to_string()).expect("parse");
         assert!(b.contains(&known));
     }
 
-    /// A real shellcheck output (tests/fixtures/scanner-outputs), as its run.
+    /// A real shellcheck output (tests/fixtures/scanner-outputs), as its run, fingerprinted
+    /// against the scripts it was made from (`sample/`, or `sample-edited/` for the edit).
     fn shellcheck_run(file: &str) -> ToolRun {
-        let path = format!(
-            "{}/tests/fixtures/scanner-outputs/shellcheck/{file}",
+        let dir = format!(
+            "{}/tests/fixtures/scanner-outputs/shellcheck",
             env!("CARGO_MANIFEST_DIR")
         );
+        let path = format!("{dir}/{file}");
         let bytes = std::fs::read(&path).expect("fixture");
-        crate::scanners::parse::parse("shellcheck", &bytes)
+        let run = crate::scanners::parse::parse("shellcheck", &bytes)
             .expect("parses")
             .into_run(
                 "shellcheck",
                 crate::scanners::model::Origin::Imported { file: path },
-            )
+            );
+        let sample = if file.contains("edited") {
+            "sample-edited"
+        } else {
+            "sample"
+        };
+        let mut runs = vec![run];
+        crate::scanners::fingerprint::assign(&mut runs, Path::new(&format!("{dir}/{sample}")));
+        runs.remove(0)
     }
 
     fn new_in(b: &Baseline, run: &ToolRun) -> Vec<String> {
@@ -229,11 +282,12 @@ mod tests {
         let before = shellcheck_run("deploy.json");
         let after = shellcheck_run("deploy-edited.json");
         let file = fingerprints_file(std::iter::empty(), std::slice::from_ref(&before));
-        // 10 findings, 8 fingerprints: SC2086 three times in one file with one message (the
-        // fingerprint has no line, so moving code does not make a finding new).
-        assert_eq!(file[SCAN_KEY].as_array().map(Vec::len), Some(8));
+        // 10 findings, 10 fingerprints: SC2086 three times in one file with one message, on
+        // three different texts (`$f`, `$target`, `$status`).
+        assert_eq!(file[SCAN_KEY].as_array().map(Vec::len), Some(10));
+        assert_eq!(file["version"], 2);
         let from_file = Baseline::parse(&file.to_string()).expect("parse");
-        assert_eq!(from_file.len(), 8);
+        assert_eq!(from_file.len(), 10);
 
         // The same fingerprints as the SARIF results carry.
         let report = crate::report::Report {
@@ -245,6 +299,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: vec![before.clone()],
+            notices: Vec::new(),
         };
         let sarif = crate::report::sarif::render(&report, "ci-guard/");
         let from_sarif = Baseline::parse(&sarif.to_string()).expect("parse");
@@ -261,6 +316,37 @@ mod tests {
         let own = Baseline::parse(&fingerprints_file([&known].into_iter(), &[]).to_string())
             .expect("parse");
         assert_eq!(new_in(&own, &before).len(), 10);
+    }
+
+    #[test]
+    fn a_first_version_baseline_matches_only_what_it_can_tell_apart() {
+        let before = shellcheck_run("deploy.json");
+        let old: Vec<String> = before
+            .findings
+            .iter()
+            .map(|f| legacy(&before.tool, f))
+            .collect();
+        let v1 = json!({"version": 1, "tool": "ci-guard", "fingerprints": [], SCAN_KEY: old});
+        let b = Baseline::parse(&v1.to_string()).expect("parse");
+        // The three SC2086 shared one old fingerprint: they count as new until the baseline
+        // is written again; the seven others are known.
+        assert_eq!(
+            new_in(&b, &before),
+            [
+                "shellcheck/SC2086",
+                "shellcheck/SC2086",
+                "shellcheck/SC2086"
+            ]
+        );
+        // A SARIF log of the first version carries them under the old key.
+        let sarif = json!({"runs": [{"results": old.iter().map(|fp| json!({
+            "partialFingerprints": {sarif_scans::LEGACY_FINGERPRINT_KEY: fp}
+        })).collect::<Vec<_>>()}]});
+        let from_sarif = Baseline::parse(&sarif.to_string()).expect("parse");
+        assert_eq!(new_in(&from_sarif, &before).len(), 3);
+        assert!(
+            Baseline::parse(r#"{"version": 3, "tool": "ci-guard", "fingerprints": []}"#).is_err()
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::report::github::command_line;
 
 use self::baseline::{Baseline, BaselineError};
 use self::inputs::{Analysis, Inputs, Runner, SbomFormat, UploadMode};
-use self::sinks::Annotations;
+use crate::report::github::Annotations;
 
 /// Knobs that are not action inputs: defaults suit GitHub; tests make them short.
 #[derive(Clone, Debug)]
@@ -100,7 +100,8 @@ enum UploadOutcome {
     Failed(String),
 }
 
-/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
+/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage or a required tool missing
+/// (`shellcheck: always`), 3 I/O).
 pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let started_at = crate::time::now();
     let console = Console {
@@ -142,8 +143,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             paths: vec![at(Path::new(&inputs.path))],
             config: inputs.config.as_deref().map(at),
             settings: settings_mode(inputs, runner, tuning),
-            // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
-            shellcheck: false,
+            // `auto` unless the input or the configuration says: the default image has no
+            // shellcheck (one notice says so; under `always` an error, exit code 2),
+            // `Dockerfile.full`'s has and runs it.
+            shellcheck: inputs.shellcheck,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
@@ -176,9 +179,6 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let mut report = report;
     match run_scanners(inputs, &at) {
         Ok(runs) if !runs.is_empty() => {
-            for a in &mut report.assessments {
-                a.scans_run_by_ci_guard(&runs);
-            }
             for r in &runs {
                 match r.status {
                     crate::scanners::model::RunStatus::Failed { .. }
@@ -188,7 +188,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                     _ => {}
                 }
             }
-            report.scans = runs;
+            report.add_scans(runs);
         }
         Ok(_) => {}
         Err(crate::scanners::ScanFailure::Usage(e)) => {
@@ -271,7 +271,7 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let mut report = report;
     let sbom = match inputs.sbom_format {
         None => SbomOutcome::Off,
-        Some(format) => write_sbom(inputs, format, &at, &console),
+        Some(format) => write_sbom(inputs, format, runner.repository.as_deref(), &at, &console),
     };
     match &sbom {
         SbomOutcome::Written {
@@ -323,20 +323,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     if inputs.summary
         && let Some(path) = &runner.step_summary
     {
-        let links = report::markdown::Links {
-            blob_base: match (&runner.repository, &runner.sha) {
-                (Some(repo), Some(sha)) => Some(format!(
-                    "{}/{repo}/blob/{sha}/",
-                    runner
-                        .server_url
-                        .as_deref()
-                        .unwrap_or("https://github.com")
-                        .trim_end_matches('/')
-                )),
-                _ => None,
+        let options = report::markdown::Options {
+            links: match (&runner.repository, &runner.sha) {
+                (Some(repo), Some(sha)) => {
+                    report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
+                }
+                _ => report::markdown::Links::default(),
             },
+            fix: crate::fix::preview(&[at(Path::new(&inputs.path))]),
         };
-        let mut md = report::markdown::render(&report, inputs.fail_on, &links);
+        let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
             inputs,
@@ -414,8 +410,16 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             (Some(t), false) => format!("passed (nothing at or above {t})"),
         }
     );
+    // Said once more on stderr (the annotations and the summary have it too): the exit code's
+    // reason, also outside Actions.
+    let required = report.errors().count() > 0;
+    for n in report.errors() {
+        eprintln!("ci-guard: error: {}", n.message);
+    }
     if io_failed {
         3
+    } else if required {
+        2
     } else if fails {
         1
     } else {
@@ -486,6 +490,7 @@ enum SbomOutcome {
 fn write_sbom(
     inputs: &Inputs,
     format: SbomFormat,
+    repository: Option<&str>,
     at: &dyn Fn(&Path) -> PathBuf,
     console: &Console,
 ) -> SbomOutcome {
@@ -506,7 +511,12 @@ fn write_sbom(
             return SbomOutcome::Failed(why);
         }
     };
-    let inventory = sbom::collect(&ws);
+    let mut inventory = sbom::collect(&ws);
+    // The repository, not the folder it was checked out to (`/github/workspace` in the
+    // action's container).
+    if let Some(repo) = repository {
+        inventory.root_name = repo.to_string();
+    }
     for e in &inventory.errors {
         lockfile_warning(console, e);
     }
@@ -731,7 +741,7 @@ fn this_run(
     fingerprints: &str,
     sbom: &SbomOutcome,
 ) {
-    md.push_str("\n## This run\n\n| Step | Result |\n|---|---|\n");
+    md.push_str("\n### This run\n\n| Step | Result |\n|---|---|\n");
     let gate = match inputs.fail_on {
         Some(t) => format!("fails on findings at or above **{t}**"),
         None => "off (`fail-on: none`)".into(),
@@ -764,7 +774,7 @@ fn this_run(
                 "{}; {} more not shown (GitHub shows {} per kind and step): see the findings above",
                 shown.join(", "),
                 a.hidden(),
-                sinks::ANNOTATIONS_PER_KIND
+                crate::report::github::ANNOTATIONS_PER_KIND
             )
         } else {
             shown.join(", ")

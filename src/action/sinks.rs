@@ -5,11 +5,6 @@ use std::path::Path;
 
 /// GitHub's limit for one step's summary.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024;
-/// The runner shows at most this many annotations of one kind (error, warning, notice) per step.
-pub const ANNOTATIONS_PER_KIND: usize = 10;
-/// ... and at most this many per job.
-pub const ANNOTATIONS_PER_JOB: usize = 50;
-
 /// Write a file that later steps can use. The container runs as root and the workspace belongs
 /// to the runner's user: the file is made readable by all (0644) so that upload or cache steps
 /// can read it, and it is written in place (no rename) so an existing file keeps its owner.
@@ -103,43 +98,6 @@ fn seed() -> u64 {
     h.finish()
 }
 
-/// Annotation lines (from `report::github::render`, already most severe first) within the
-/// runner's display limits; the counts shown and left out per kind.
-pub struct Annotations {
-    pub lines: Vec<String>,
-    /// (kind, shown, total), for error, warning, notice.
-    pub counts: Vec<(&'static str, usize, usize)>,
-}
-
-impl Annotations {
-    pub fn limit(rendered: &str) -> Self {
-        let kinds = ["error", "warning", "notice"];
-        let mut counts: Vec<(&'static str, usize, usize)> =
-            kinds.iter().map(|k| (*k, 0, 0)).collect();
-        let mut lines = Vec::new();
-        for line in rendered.lines() {
-            let Some(i) = kinds.iter().position(|k| {
-                line.starts_with(&format!("::{k} ")) || line.starts_with(&format!("::{k}::"))
-            }) else {
-                continue;
-            };
-            counts[i].2 += 1;
-            if counts[i].1 < ANNOTATIONS_PER_KIND && lines.len() < ANNOTATIONS_PER_JOB {
-                counts[i].1 += 1;
-                lines.push(line.to_string());
-            }
-        }
-        Self { lines, counts }
-    }
-
-    pub fn hidden(&self) -> usize {
-        self.counts
-            .iter()
-            .map(|(_, shown, total)| total - shown)
-            .sum()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,26 +114,6 @@ mod tests {
         assert_eq!(lines.next(), Some("b"));
         assert_eq!(lines.next(), Some(delim));
         assert_eq!(lines.next(), None);
-    }
-
-    #[test]
-    fn annotations_keep_ten_per_kind() {
-        let mut rendered = String::new();
-        for i in 0..14 {
-            rendered.push_str(&format!("::error file=a.yml,line={i}::e\n"));
-        }
-        for i in 0..3 {
-            rendered.push_str(&format!("::warning file=a.yml,line={i}::w\n"));
-        }
-        rendered.push_str("::notice title=x::n\n");
-        let a = Annotations::limit(&rendered);
-        assert_eq!(a.lines.len(), 14);
-        assert_eq!(
-            a.counts,
-            vec![("error", 10, 14), ("warning", 3, 3), ("notice", 1, 1)]
-        );
-        assert_eq!(a.hidden(), 4);
-        assert!(a.lines[9].contains("line=9") && a.lines[10].starts_with("::warning"));
     }
 
     #[test]

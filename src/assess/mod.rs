@@ -384,10 +384,10 @@ pub(crate) fn scores(rows: &[Row]) -> (u32, u32) {
 
 impl Assessment {
     /// Scanners ci-guard ran (or imported) in this run: the `security-scanning` row says what
-    /// ran, what found what and what was skipped or failed. A failed or did-not-scan run keeps
-    /// the row from being `present` (a scan that did not really run is never green); runs that
-    /// completed lift a `missing` row to `partial` only, since they ran here, not necessarily in
-    /// every pipeline run.
+    /// ran, what found what and what was skipped or failed. Its state, and so the score, stay
+    /// what the pipeline's files show: the row judges the scanning every change goes through,
+    /// and a scan ci-guard ran once here is not that (nor is a scan that failed here a gap in
+    /// the pipeline). The same repository scores the same with or without `--scan`.
     pub fn scans_run_by_ci_guard(&mut self, runs: &[crate::scanners::model::ToolRun]) {
         use crate::scanners::model::RunStatus;
         if runs.is_empty() {
@@ -433,11 +433,7 @@ impl Assessment {
         if !skipped.is_empty() {
             parts.push(format!("skipped {}", skipped.join(", ")));
         }
-        let state = match (r.state, failed.is_empty(), ran.is_empty()) {
-            (State::Present, false, _) => State::Partial,
-            (State::Missing, _, false) => State::Partial,
-            (s, _, _) => s,
-        };
+        let state = r.state;
         let current = format!("{}; ci-guard scanners: {}", r.current, parts.join("; "));
         let evidence = std::mem::take(&mut r.evidence);
         *r = row(
@@ -543,10 +539,11 @@ mod tests {
     }
 
     #[test]
-    fn scanner_runs_are_named_on_the_security_scanning_row_and_never_make_it_green() {
+    fn scanner_runs_are_named_on_the_security_scanning_row_and_leave_the_score_alone() {
         use crate::scanners::model::RunStatus;
         let mut a = assess(&Inventory::default(), &[]);
         assert_eq!(scanning(&a).state, State::Missing);
+        let before = (a.score, a.compliance);
         a.scans_run_by_ci_guard(&[
             tool_run("bandit", RunStatus::Completed),
             tool_run(
@@ -563,8 +560,8 @@ mod tests {
             ),
         ]);
         let r = scanning(&a);
-        assert_eq!(r.state, State::Partial);
-        assert_eq!(r.gap, Gap::Major);
+        assert_eq!(r.state, State::Missing);
+        assert_eq!(r.gap, Gap::Critical);
         assert!(
             r.current.ends_with(
                 "; ci-guard scanners: ran bandit (SAST) found 0; pip-audit did not scan (all 8 packages skipped); skipped trivy (not installed)"
@@ -572,9 +569,10 @@ mod tests {
             "{}",
             r.current
         );
-        assert_eq!((a.score, a.compliance), scores(&a.rows));
+        assert_eq!((a.score, a.compliance), before);
 
-        // A present row with a failed scan is no longer present.
+        // A present row with a failed scan stays present: the pipeline's scans are not this
+        // run's.
         let mut b = assess(&Inventory::default(), &[]);
         if let Some(r) = b
             .rows
@@ -589,7 +587,7 @@ mod tests {
                 reason: "crashed".into(),
             },
         )]);
-        assert_eq!(scanning(&b).state, State::Partial);
+        assert_eq!(scanning(&b).state, State::Present);
 
         // Only failures: a missing row stays missing.
         let mut c = assess(&Inventory::default(), &[]);

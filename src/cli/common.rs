@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use ci_guard::finding::Severity;
-use ci_guard::report::{self, Report};
+use ci_guard::report::{self, NoticeLevel, Report};
 use ci_guard::workspace::Workspace;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,10 +125,24 @@ pub struct Emit {
     pub category: String,
     /// `--require`d scanners.
     pub require: Vec<String>,
+    /// What the markdown report says beyond the report: links, `ci-guard fix`'s plan.
+    pub markdown: report::markdown::Options,
 }
 
-/// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
-/// policy.
+impl ReportFlags {
+    /// The markdown report's links: `blob_url` when given, else from the runner's variables.
+    pub fn markdown_links(blob_url: Option<&str>) -> report::markdown::Links {
+        match blob_url {
+            Some(url) => report::markdown::Links {
+                blob_base: Some(format!("{}/", url.trim_end_matches('/'))),
+            },
+            None => report::markdown::Links::from_env(|k| std::env::var(k).ok()),
+        }
+    }
+}
+
+/// Write `report` where `args` say, then the exit code: `--require`d scanners and the report's
+/// error notices (`--shellcheck always` without shellcheck) first, then the policy.
 pub fn emit(report: Report, args: &Emit) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
@@ -160,6 +174,13 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
         }
     }
     if args.to.output.is_some() {
+        for n in report
+            .notices
+            .iter()
+            .filter(|n| n.level == NoticeLevel::Note)
+        {
+            eprintln!("ci-guard: note: {}", n.message);
+        }
         // Keep people informed when the report itself went to a file.
         let counts = report.counts();
         let total: usize = counts.iter().map(|(_, n)| n).sum();
@@ -169,8 +190,15 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
             ci_guard::finding::plural(report.files_audited, "file", "files")
         );
     }
+    // What was required and not done, on stderr whatever the format: the exit code says why.
+    for n in report.errors() {
+        eprintln!("error: {}", n.message);
+    }
     if let Some(code) = required_exit(&report, &args.require) {
         return code;
+    }
+    if report.errors().next().is_some() {
+        return ExitCode::from(2);
     }
     if report.fails(args.fail_on.threshold()) {
         ExitCode::from(1)
@@ -210,9 +238,17 @@ fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Re
             }
             return write_json(w, &log);
         }
-        Format::Github => report::github::render(report),
+        Format::Github => {
+            // The runner's limits, as `run` keeps them; what is left out is said on stderr
+            // (the log), so standard output stays workflow commands only.
+            let a = report::github::Annotations::limit(&report::github::render(report));
+            if let Some(note) = a.left_out() {
+                eprintln!("ci-guard: {note}");
+            }
+            a.text()
+        }
         Format::Markdown => {
-            report::markdown::render(report, args.fail_on.threshold(), &Default::default())
+            report::markdown::render(report, args.fail_on.threshold(), &args.markdown)
         }
     };
     w.write_all(text.as_bytes())

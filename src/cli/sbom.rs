@@ -35,6 +35,10 @@ pub struct SbomArgs {
     /// Write the SBOM to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// The root component's name [default: the repository's folder name, or GITHUB_REPOSITORY
+    /// in GitHub Actions]: whatever folder the command runs in, the SBOM names the same thing.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,7 +62,14 @@ pub fn run(args: &SbomArgs) -> ExitCode {
         Ok(ws) => ws,
         Err(code) => return code,
     };
-    let inventory = sbom::collect(&ws);
+    let mut inventory = sbom::collect(&ws);
+    if let Some(name) = args
+        .name
+        .clone()
+        .or_else(|| sbom::name_in_actions(|k| std::env::var(k).ok()))
+    {
+        inventory.root_name = name;
+    }
     for e in &inventory.errors {
         eprintln!("warning: {e}; its packages are not in the SBOM");
     }

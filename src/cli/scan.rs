@@ -150,10 +150,7 @@ pub fn add_scans(
             ci_guard::scanners::ScanFailure::Io(_) => 3,
         })
     })?;
-    for a in &mut report.assessments {
-        a.scans_run_by_ci_guard(&runs);
-    }
-    report.scans = runs;
+    report.add_scans(runs);
     Ok(())
 }
 
@@ -171,6 +168,7 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         assessments: Vec::new(),
         inventories: Vec::new(),
         scans: Vec::new(),
+        notices: Vec::new(),
     };
     if let Err(code) = add_scans(
         &mut report,
@@ -185,6 +183,10 @@ pub fn run(args: &ScanArgs) -> ExitCode {
         fail_on: args.fail_on,
         category: args.category.clone(),
         require: args.scan.require.clone(),
+        markdown: ci_guard::report::markdown::Options {
+            links: super::common::ReportFlags::markdown_links(None),
+            fix: None,
+        },
     };
     emit(report, &out)
 }

@@ -369,6 +369,21 @@ fn leading_pos(message: &str) -> (u32, u32) {
     (num(parts.next()), num(parts.next()))
 }
 
+/// What `ci-guard fix` (no pins, no `--rewrite-push`) would change under `paths`, for the job
+/// summary; `None` when the plan cannot be made (the summary then says nothing about it).
+pub fn preview(paths: &[PathBuf]) -> Option<crate::report::markdown::FixPreview> {
+    let fixes = plan(&FixOptions {
+        paths: paths.to_vec(),
+        pins: None,
+        rewrite_push: false,
+    })
+    .ok()?;
+    Some(crate::report::markdown::FixPreview {
+        changes: fixes.iter().map(|f| f.done.len()).sum(),
+        files: fixes.iter().filter(|f| f.changed()).count(),
+    })
+}
+
 /// Write every changed file back.
 pub fn write(fixes: &[FileFix]) -> Result<()> {
     for f in fixes.iter().filter(|f| f.changed()) {

@@ -82,8 +82,25 @@ pub struct Hash {
     /// directory hash (not a file digest, so the SBOM writers leave it out).
     pub algorithm: String,
     pub value: String,
-    /// The artifact it is the digest of, when the lockfile names it (a wheel, an sdist, a URL).
+    /// Which of the package's files it is the digest of, when it is one of several (Python
+    /// wheels and sdists): a URL where that file is found ([`index_file_url`]), or a path the
+    /// lockfile gives. `None` when the package has one artifact and this is its digest.
     pub file: Option<String>,
+}
+
+/// PyPI's simple index (PEP 503), where pip looks packages up unless told otherwise.
+pub const PYPI_SIMPLE: &str = "https://pypi.org/simple";
+
+/// The URL of one of `name`'s files on a PEP 503 index: the project's page with a fragment that
+/// names the file (`#anyio-4.13.0-py3-none-any.whl`, as cyclonedx-py writes for Poetry), or its
+/// digest when the lockfile names no file (`#sha256=<hex>`, as the index's own links carry it).
+pub fn index_file_url(index: &str, name: &str, fragment: &str) -> String {
+    format!(
+        "{}/{}/#{}",
+        index.trim_end_matches('/'),
+        pep503(name),
+        purl::encode_iri(fragment)
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

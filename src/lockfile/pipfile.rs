@@ -4,7 +4,10 @@
 use std::collections::BTreeSet;
 
 use super::json::{self, Node};
-use super::{Cx, Ecosystem, LockfileError, Package, Scope, pep503, prefixed_hash, purl};
+use super::{
+    Cx, Ecosystem, LockfileError, PYPI_SIMPLE, Package, Scope, index_file_url, pep503,
+    prefixed_hash, purl,
+};
 
 pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
     let root = json::parse(cx.text).map_err(|e| cx.json_error(e))?;
@@ -18,6 +21,14 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 .collect(),
         )
     });
+    // The hashes name no file: each is one of the package's files on the (first) index.
+    let index = root
+        .get("_meta")
+        .and_then(|m| m.get("sources"))
+        .and_then(Node::items)
+        .and_then(|s| s.first())
+        .and_then(|s| s.str_of("url").map(str::to_string))
+        .unwrap_or_else(|| PYPI_SIMPLE.to_string());
     let mut out = Vec::new();
     for (section, scope) in [
         ("default", Scope::Production),
@@ -41,7 +52,11 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
                 .and_then(Node::items)
                 .into_iter()
                 .flatten()
-                .filter_map(|h| prefixed_hash(h.as_str()?, None))
+                .filter_map(|h| {
+                    let h = h.as_str()?;
+                    let file = index_file_url(&index, &m.key, &h.replacen(':', "=", 1));
+                    prefixed_hash(h, Some(file))
+                })
                 .collect();
             out.push(Package {
                 purl: purl::purl(Ecosystem::Pypi, &m.key, version.as_deref()),

@@ -42,6 +42,22 @@ struct File {
 struct Source {
     #[serde(rename = "type")]
     kind: Option<String>,
+    url: Option<String>,
+}
+
+/// Where `p`'s file `file` is found: on the package's own index (`[package.source]` of type
+/// `legacy`), else on PyPI; a file from a `url` source is that URL. The form cyclonedx-py
+/// writes: the project's index page with the file name as the fragment.
+fn file_url(p: &Pkg, file: &str) -> String {
+    let source = p.source.as_ref();
+    match (
+        source.and_then(|s| s.kind.as_deref()),
+        source.and_then(|s| s.url.as_deref()),
+    ) {
+        (Some("url"), Some(url)) => url.to_string(),
+        (Some("legacy"), Some(index)) => super::index_file_url(index, &p.name, file),
+        _ => super::index_file_url(super::PYPI_SIMPLE, &p.name, file),
+    }
 }
 
 pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
@@ -104,7 +120,10 @@ pub(super) fn read(cx: &Cx) -> Result<Vec<Package>, LockfileError> {
             hashes: p
                 .files
                 .iter()
-                .filter_map(|f| prefixed_hash(f.hash.as_deref()?, f.file.clone()))
+                .filter_map(|f| {
+                    let file = f.file.as_deref().map(|name| file_url(p, name));
+                    prefixed_hash(f.hash.as_deref()?, file)
+                })
                 .collect(),
             license: None,
             location: entry_location(cx, span.start, span.end),

@@ -60,9 +60,48 @@ pub fn purl_with(
         out.push(if i == 0 { '?' } else { '&' });
         out.push_str(k);
         out.push('=');
-        out.push_str(&encode(v));
+        out.push_str(&encode_qualifier(v));
     }
     out
+}
+
+/// A qualifier value as packageurl-python (and so cyclonedx-py) writes it: [`encode`], but `/`
+/// kept, so a `vcs_url` reads `git%2Bhttps://github.com/o/r.git%40<sha>`.
+fn encode_qualifier(s: &str) -> String {
+    encode(s).replace("%2F", "/")
+}
+
+/// The value of qualifier `key` of `purl`, percent-decoded.
+pub fn qualifier(purl: &str, key: &str) -> Option<String> {
+    let (_, query) = purl.split_once('?')?;
+    let query = query.split('#').next().unwrap_or(query);
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| decode(v))
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A file name or URL as an IRI reference: spaces and characters outside URIs percent-encoded.
@@ -81,6 +120,21 @@ pub fn encode_iri(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualifiers_as_packageurl_python_writes_them() {
+        // cyclonedx-py 7.5.0 (packageurl-python) on alphagov/notifications-api's requirements.
+        let vcs = "git+https://github.com/alphagov/gds_metrics_python.git@6f1840a57b6fb1ee40b7e84f2f18ec229de8aa72";
+        let p = purl_with(Ecosystem::Pypi, "gds-metrics", None, &[("vcs_url", vcs)]);
+        assert_eq!(
+            p,
+            "pkg:pypi/gds-metrics?vcs_url=git%2Bhttps://github.com/alphagov/gds_metrics_python.git%406f1840a57b6fb1ee40b7e84f2f18ec229de8aa72"
+        );
+        assert_eq!(qualifier(&p, "vcs_url").as_deref(), Some(vcs));
+        assert_eq!(qualifier(&p, "download_url"), None);
+        assert_eq!(qualifier("pkg:pypi/a@1", "vcs_url"), None);
+        assert_eq!(decode("%zz%4"), "%zz%4");
+    }
 
     #[test]
     fn purls_per_spec() {

@@ -5,10 +5,19 @@
 //! A line that does not pin one exact version is still a package, with `version: None` and its
 //! specifier in `requirement`: an unpinned requirement, reported as such. Editable installs and
 //! local paths (`-e .`) are the project itself, not a dependency.
+//!
+//! A direct reference (`pkg @ git+https://…@<sha>`, or a bare URL with `#egg=pkg`) gets the
+//! purl qualifier cyclonedx-py gives it: `vcs_url` for a version-control URL, `download_url`
+//! for a file; one pinned to a full commit SHA is pinned. `--hash` values name no file: each is
+//! the digest of one of the package's files on the index (`--index-url`, else PyPI), recorded
+//! as that file ([`super::index_file_url`] with the digest as the fragment).
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::{Cx, Ecosystem, LockfileError, Package, Scope, Siblings, pep503, prefixed_hash, purl};
+use super::{
+    Cx, Ecosystem, LockfileError, PYPI_SIMPLE, Package, Scope, Siblings, index_file_url, pep503,
+    prefixed_hash, purl,
+};
 use crate::finding::Pos;
 
 const MAX_INCLUDE_DEPTH: usize = 8;
@@ -126,6 +135,10 @@ fn read_file(
     let mut packages = Vec::new();
     // Dependent name → its dependency names, from `# via`.
     let mut reverse: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let index = lines
+        .iter()
+        .find_map(|l| index_url(l.text.trim()))
+        .unwrap_or(PYPI_SIMPLE);
     for l in &lines {
         let text = l.text.trim();
         if let Some(file) = include_target(text) {
@@ -184,10 +197,28 @@ fn read_file(
         let hashes = req
             .hashes
             .iter()
-            .filter_map(|h| prefixed_hash(h, None))
+            .filter_map(|h| {
+                let file = index_file_url(index, &req.name, &h.replacen(':', "=", 1));
+                prefixed_hash(h, Some(file))
+            })
             .collect();
+        let qualifier = req.url.as_deref().map(|u| {
+            let vcs = ["git+", "hg+", "svn+", "bzr+"]
+                .iter()
+                .any(|p| u.starts_with(p));
+            (if vcs { "vcs_url" } else { "download_url" }, u)
+        });
+        let requirement = match &req.url {
+            Some(u) if pinned_to_commit(u) => None,
+            _ => req.specifier,
+        };
         packages.push(Package {
-            purl: purl::purl(Ecosystem::Pypi, &req.name, req.version.as_deref()),
+            purl: purl::purl_with(
+                Ecosystem::Pypi,
+                &req.name,
+                req.version.as_deref(),
+                qualifier.as_slice(),
+            ),
             name: req.name,
             version: req.version,
             ecosystem: Ecosystem::Pypi,
@@ -197,7 +228,7 @@ fn read_file(
             license: None,
             location: cx.location_line(l.start),
             dependencies: Vec::new(),
-            requirement: req.specifier,
+            requirement,
         });
     }
     if !reverse.is_empty() {
@@ -212,6 +243,28 @@ fn read_file(
         }
     }
     Ok(packages)
+}
+
+/// `--index-url URL`, `--index-url=URL` or `-i URL`: the index the file's packages come from.
+fn index_url(text: &str) -> Option<&str> {
+    let rest = text
+        .strip_prefix("--index-url")
+        .or_else(|| text.strip_prefix("-i"))?;
+    if !(rest.starts_with([' ', '\t', '='])) {
+        return None;
+    }
+    let url = rest.trim_start_matches([' ', '\t', '=']).trim();
+    url.contains("://").then_some(url)
+}
+
+/// A version-control URL whose revision (after the last `@`, before any `#`) is a full commit
+/// SHA: the code it names cannot change.
+fn pinned_to_commit(url: &str) -> bool {
+    let vcs = ["git+", "hg+"].iter().any(|p| url.starts_with(p));
+    let no_fragment = url.split('#').next().unwrap_or(url);
+    let path = no_fragment.split_once("://").map_or("", |(_, p)| p);
+    let rev = path.rsplit_once('@').map_or("", |(_, r)| r);
+    vcs && matches!(rev.len(), 40 | 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn include_target(text: &str) -> Option<&str> {
@@ -229,6 +282,8 @@ struct Requirement {
     /// The specifier when it does not pin one version.
     specifier: Option<String>,
     hashes: Vec<String>,
+    /// A direct reference's URL (`name @ URL`, or a bare URL with `#egg=`).
+    url: Option<String>,
 }
 
 /// `name[extras] specifiers ; markers --hash=...`; `Ok(None)` for a URL or path requirement that
@@ -260,6 +315,7 @@ fn parse_requirement(text: &str) -> Option<Option<Requirement>> {
             version: None,
             specifier: Some(format!("@ {first}")),
             hashes,
+            url: Some(first.to_string()),
         }));
     }
     if spec.starts_with('.') || spec.starts_with('/') {
@@ -279,11 +335,13 @@ fn parse_requirement(text: &str) -> Option<Option<Requirement>> {
     }
     if let Some(url) = rest.strip_prefix('@') {
         // `name @ URL`: a direct reference, not a version pin.
+        let url = url.split_whitespace().next().unwrap_or("").to_string();
         return Some(Some(Requirement {
             name: name.to_string(),
             version: None,
-            specifier: Some(format!("@ {}", url.trim())),
+            specifier: Some(format!("@ {url}")),
             hashes,
+            url: (!url.is_empty()).then_some(url),
         }));
     }
     let specifier = rest
@@ -306,6 +364,7 @@ fn parse_requirement(text: &str) -> Option<Option<Requirement>> {
             Some(specifier)
         },
         hashes,
+        url: None,
     }))
 }
 
@@ -336,6 +395,33 @@ mod tests {
         let r = req("django==4.2.* ");
         assert_eq!(r.version, None);
         assert!(parse_requirement("= broken").is_none());
+    }
+
+    #[test]
+    fn direct_references_and_indexes() {
+        let sha = "6f1840a57b6fb1ee40b7e84f2f18ec229de8aa72";
+        let r = req(&format!(
+            "gds-metrics @ git+https://github.com/alphagov/gds_metrics_python.git@{sha}"
+        ));
+        assert_eq!(r.version, None);
+        let url = r.url.expect("url");
+        assert!(pinned_to_commit(&url));
+        assert!(!pinned_to_commit(
+            "git+https://github.com/celery/kombu.git@main"
+        ));
+        assert!(!pinned_to_commit(&format!(
+            "https://example.com/x.tar.gz@{sha}"
+        )));
+        assert!(pinned_to_commit(&format!(
+            "git+https://github.com/a/b.git@{sha}#egg=b"
+        )));
+        assert_eq!(
+            index_url("--index-url https://pypi.example/simple"),
+            Some("https://pypi.example/simple")
+        );
+        assert_eq!(index_url("-i=https://x/simple/"), Some("https://x/simple/"));
+        assert_eq!(index_url("--index-urls x"), None);
+        assert_eq!(index_url("-e ."), None);
     }
 
     #[test]

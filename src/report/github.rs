@@ -12,13 +12,16 @@ use super::scans::{place, status_line};
 use crate::finding::{Finding, Severity};
 use crate::scanners::model::{RunStatus, ScanFinding, ToolRun};
 
-/// One workflow command per active finding, most severe first (the runner shows only the first
-/// few annotations of each kind per step), report order within a severity. Suppressed findings
-/// are left out: an annotation is a call to act.
+/// The runner shows at most this many annotations of one kind (error, warning, notice) per step.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
+/// ... and at most this many per job.
+pub const ANNOTATIONS_PER_JOB: usize = 50;
+
+/// One workflow command per active finding (ci-guard's and the scanners'), most severe first
+/// (the runner shows only the first few annotations of each kind per step), report order within
+/// a severity. Suppressed findings are left out: an annotation is a call to act. Every path
+/// that prints them keeps to the runner's limits with [`Annotations::limit`].
 pub fn render(report: &Report) -> String {
-    let mut active: Vec<&Finding> = report.active().collect();
-    // Stable: findings of one severity keep report order.
-    active.sort_by_key(|f| f.severity);
     let mut out = String::new();
     // Settings rows that could not be decided, and why (no token, a missing permission, a
     // rate limit): a notice each, first (the runner shows only the first few of each kind), so
@@ -36,6 +39,16 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    for n in &report.notices {
+        out.push_str(&command_line(
+            match n.level {
+                super::NoticeLevel::Note => "notice",
+                super::NoticeLevel::Error => "error",
+            },
+            &[("title", format!("ci-guard {}", n.topic))],
+            &n.message,
+        ));
+    }
     // Scanner runs that failed or did not scan, before any finding, so the per-step cap never
     // hides them.
     for run in &report.scans {
@@ -51,23 +64,89 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
-    for f in active {
-        out.push_str(&annotation(f));
+    // ci-guard's and the scanners' together, so a critical scanner finding is not queued behind
+    // every high one of ci-guard's. Stable: one severity keeps report order, ci-guard's first.
+    let mut lines: Vec<(Severity, String)> = report
+        .active()
+        .map(|f| (f.severity, annotation(f)))
+        .collect();
+    lines.extend(scan_annotations(report));
+    lines.sort_by_key(|(s, _)| *s);
+    for (_, line) in lines {
+        out.push_str(&line);
     }
-    out.push_str(&scan_annotations(report));
     out
 }
 
-/// One annotation per active scanner finding, most severe first.
-fn scan_annotations(report: &Report) -> String {
-    let mut findings: Vec<(&ToolRun, &ScanFinding)> = report
+/// Annotation lines (from [`render`], most severe first) within the runner's display limits,
+/// and the counts shown and left out per kind.
+pub struct Annotations {
+    pub lines: Vec<String>,
+    /// (kind, shown, total), for error, warning, notice.
+    pub counts: Vec<(&'static str, usize, usize)>,
+}
+
+impl Annotations {
+    pub fn limit(rendered: &str) -> Self {
+        let kinds = ["error", "warning", "notice"];
+        let mut counts: Vec<(&'static str, usize, usize)> =
+            kinds.iter().map(|k| (*k, 0, 0)).collect();
+        let mut lines = Vec::new();
+        for line in rendered.lines() {
+            let Some(i) = kinds.iter().position(|k| {
+                line.starts_with(&format!("::{k} ")) || line.starts_with(&format!("::{k}::"))
+            }) else {
+                continue;
+            };
+            counts[i].2 += 1;
+            if counts[i].1 < ANNOTATIONS_PER_KIND && lines.len() < ANNOTATIONS_PER_JOB {
+                counts[i].1 += 1;
+                lines.push(line.to_string());
+            }
+        }
+        Self { lines, counts }
+    }
+
+    /// How many were left out.
+    pub fn hidden(&self) -> usize {
+        self.counts
+            .iter()
+            .map(|(_, shown, total)| total - shown)
+            .sum()
+    }
+
+    /// The lines, one command each.
+    pub fn text(&self) -> String {
+        self.lines.iter().map(|l| format!("{l}\n")).collect()
+    }
+
+    /// What was left out, for the log: "103 more annotations not shown: ...", or `None`.
+    pub fn left_out(&self) -> Option<String> {
+        let hidden = self.hidden();
+        (hidden > 0).then(|| {
+            let per_kind: Vec<String> = self
+                .counts
+                .iter()
+                .filter(|(_, shown, total)| total > shown)
+                .map(|(k, shown, total)| format!("{} of {total} {k}", total - shown))
+                .collect();
+            format!(
+                "{hidden} more annotation(s) not shown ({}): GitHub shows {ANNOTATIONS_PER_KIND} per kind and {ANNOTATIONS_PER_JOB} per job, most severe first; the full list is in the text, JSON or SARIF report",
+                per_kind.join(", ")
+            )
+        })
+    }
+}
+
+/// One annotation per active scanner finding, with its severity.
+fn scan_annotations(report: &Report) -> Vec<(Severity, String)> {
+    let findings: Vec<(&ToolRun, &ScanFinding)> = report
         .scans
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
         .filter(|(_, f)| !f.suppressed)
         .collect();
-    findings.sort_by_key(|(_, f)| f.severity);
-    let mut out = String::new();
+    let mut out = Vec::new();
     for (run, f) in findings {
         let mut props: Vec<(&str, String)> = Vec::new();
         if let Some(l) = &f.location {
@@ -82,7 +161,10 @@ fn scan_annotations(report: &Report) -> String {
             Some(_) => f.message.clone(),
             None => format!("{}: {}", place(f), f.message),
         };
-        out.push_str(&command_line(command(f.severity), &props, &message));
+        out.push((
+            f.severity,
+            command_line(command(f.severity), &props, &message),
+        ));
     }
     out
 }
@@ -173,6 +255,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -247,6 +330,26 @@ mod tests {
             "::warning file=lock%2Cfiles/a%3Ab.lock,line=3,title=ci-guard SBOM::bad%0Aline 100%25\n"
         );
         assert_eq!(command_line("notice", &[], "m"), "::notice::m\n");
+    }
+
+    #[test]
+    fn annotations_keep_ten_per_kind() {
+        let mut rendered = String::new();
+        for i in 0..14 {
+            rendered.push_str(&format!("::error file=a.yml,line={i}::e\n"));
+        }
+        for i in 0..3 {
+            rendered.push_str(&format!("::warning file=a.yml,line={i}::w\n"));
+        }
+        rendered.push_str("::notice title=x::n\n");
+        let a = Annotations::limit(&rendered);
+        assert_eq!(a.lines.len(), 14);
+        assert_eq!(
+            a.counts,
+            vec![("error", 10, 14), ("warning", 3, 3), ("notice", 1, 1)]
+        );
+        assert_eq!(a.hidden(), 4);
+        assert!(a.lines[9].contains("line=9") && a.lines[10].starts_with("::warning"));
     }
 
     #[test]

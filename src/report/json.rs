@@ -33,6 +33,7 @@ pub fn render(report: &Report) -> Value {
         "assessments": report.assessments.iter().map(to_value).collect::<Vec<_>>(),
         "inventories": report.inventories.iter().map(to_value).collect::<Vec<_>>(),
         "scans": report.scans.iter().map(to_value).collect::<Vec<_>>(),
+        "notices": report.notices.iter().map(notice).collect::<Vec<_>>(),
     });
     // The common case, one repository, also gets the singular keys.
     if let ([a], [i], Some(obj)) = (
@@ -67,6 +68,8 @@ impl serde::Serialize for Streamed<'_> {
         if single {
             map.serialize_entry("inventory", &to_value(&report.inventories[0]))?;
         }
+        let notices: Vec<Value> = report.notices.iter().map(notice).collect();
+        map.serialize_entry("notices", &notices)?;
         map.serialize_entry("scans", &Each(&report.scans))?;
         let mut summary = serde_json::Map::new();
         summary.insert(
@@ -120,7 +123,17 @@ fn finding(f: &Finding) -> Value {
         "related": f.related.iter().map(location).collect::<Vec<_>>(),
         "fingerprint": f.fingerprint,
         "suppressed": f.suppressed.as_ref().map(suppression),
+        "also_reported_by": f.also_reported_by.iter().map(|a| json!({
+            "tool": a.tool,
+            "rule": a.rule,
+            "severity": a.severity.as_str(),
+            "location": a.location.as_ref().map(location),
+        })).collect::<Vec<_>>(),
     })
+}
+
+fn notice(n: &super::Notice) -> Value {
+    json!({ "topic": n.topic, "level": n.level.as_str(), "message": n.message })
 }
 
 fn location(l: &Location) -> Value {
@@ -175,6 +188,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -225,7 +239,8 @@ mod tests {
                     "end": {"line": 2, "column": 1}
                 }],
                 "fingerprint": rep.findings[0].fingerprint,
-                "suppressed": null
+                "suppressed": null,
+                "also_reported_by": []
             })
         );
     }

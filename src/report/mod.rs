@@ -28,9 +28,63 @@ pub struct Report {
     pub inventories: Vec<crate::inventory::Inventory>,
     /// Third-party scanner runs (`scan`, `audit --scan`), in registry order; empty otherwise.
     pub scans: Vec<crate::scanners::model::ToolRun>,
+    /// What the reader should know about the audit itself, each said once; never counted as a
+    /// finding. An [`NoticeLevel::Error`] one fails the run (exit code 2) after the report is
+    /// written.
+    pub notices: Vec<Notice>,
+}
+
+/// Something not looked at, and why (shellcheck not installed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// What it is about, one word (`shellcheck`).
+    pub topic: &'static str,
+    pub level: NoticeLevel,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoticeLevel {
+    /// For information: the gate is not concerned (`shellcheck: auto` without shellcheck).
+    Note,
+    /// Something the user required could not be done (`shellcheck: always` without
+    /// shellcheck): the report is complete otherwise, and the run exits 2.
+    Error,
+}
+
+impl NoticeLevel {
+    /// As SARIF's notification `level` and the JSON report's `level` name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeLevel::Note => "note",
+            NoticeLevel::Error => "error",
+        }
+    }
 }
 
 impl Report {
+    /// Scanner runs join the report: a result that reports the same problem at the same place
+    /// as a finding is folded into it ([`crate::scanners::counterparts`]), and the assessments'
+    /// security-scanning rows say what ran (their state and the score do not change: they judge
+    /// the pipeline, not this run).
+    pub fn add_scans(&mut self, runs: Vec<crate::scanners::model::ToolRun>) {
+        let mut runs = runs;
+        crate::scanners::counterparts::merge(&mut self.findings, &mut runs);
+        for a in &mut self.assessments {
+            a.scans_run_by_ci_guard(&runs);
+        }
+        self.scans = runs;
+    }
+
+    /// How many results of `tool` were folded into ci-guard's findings.
+    pub fn agreed(&self, tool: &str) -> usize {
+        self.findings
+            .iter()
+            .flat_map(|f| &f.also_reported_by)
+            .filter(|a| a.tool == tool)
+            .count()
+    }
+
     /// Findings that count (not suppressed).
     pub fn active(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.suppressed.is_none())
@@ -58,6 +112,13 @@ impl Report {
             self.active().any(|f| f.severity.at_least(t))
                 || self.scan_findings().any(|f| f.severity.at_least(t))
         })
+    }
+
+    /// The notices that fail the run (exit code 2): something required was not done.
+    pub fn errors(&self) -> impl Iterator<Item = &Notice> {
+        self.notices
+            .iter()
+            .filter(|n| n.level == NoticeLevel::Error)
     }
 
     /// Scanner findings that count (not suppressed by the tool).

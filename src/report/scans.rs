@@ -94,7 +94,16 @@ pub fn text(report: &Report, clean: impl Fn(&str) -> String) -> String {
     }
     out.push_str("scanners\n");
     for run in &report.scans {
-        let _ = writeln!(out, "  {}", clean(&status_line(run)));
+        let agreed = report.agreed(&run.tool);
+        let folded = if agreed > 0 {
+            format!(
+                " ({} reported as ci-guard findings of the same problem)",
+                crate::finding::plural(agreed, "more result", "more results")
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "  {}{folded}", clean(&status_line(run)));
     }
     out.push('\n');
     for run in &report.scans {
@@ -120,17 +129,13 @@ pub fn text(report: &Report, clean: impl Fn(&str) -> String) -> String {
     out
 }
 
-/// The job summary's scanner section.
-pub fn markdown(
-    report: &Report,
-    cell: impl Fn(&str) -> String,
-    inline: impl Fn(&str) -> String,
-) -> String {
+/// The job summary's table of scanners (their findings are grouped by the summary itself).
+pub fn markdown(report: &Report, cell: impl Fn(&str) -> String) -> String {
     let mut out = String::new();
     if report.scans.is_empty() {
         return out;
     }
-    out.push_str("## Scanners\n\n| Tool | Status | Findings | Details |\n|---|---|---:|---|\n");
+    out.push_str("### Scanners\n\n| Tool | Status | Findings | Details |\n|---|---|---:|---|\n");
     for run in &report.scans {
         let (icon, detail) = match &run.status {
             RunStatus::Completed => ("✅ ran", String::new()),
@@ -151,6 +156,21 @@ pub fn markdown(
         } else {
             "—".to_string()
         };
+        // Results folded into ci-guard's findings of the same problem are counted there.
+        let agreed = report.agreed(&run.tool);
+        let detail = if agreed > 0 {
+            let folded = format!(
+                "{} reported as ci-guard findings of the same problem",
+                crate::finding::plural(agreed, "more result", "more results")
+            );
+            if detail.is_empty() {
+                folded
+            } else {
+                format!("{detail}; {folded}")
+            }
+        } else {
+            detail
+        };
         let name = match &run.version {
             Some(v) => format!("{} {v}", run.tool),
             None => run.tool.clone(),
@@ -163,28 +183,5 @@ pub fn markdown(
         );
     }
     out.push('\n');
-    let mut all: Vec<(&ToolRun, &ScanFinding)> = report
-        .scans
-        .iter()
-        .flat_map(|r| r.findings.iter().map(move |f| (r, f)))
-        .filter(|(_, f)| !f.suppressed)
-        .collect();
-    if all.is_empty() {
-        return out;
-    }
-    all.sort_by_key(|(_, f)| f.severity);
-    out.push_str("<details><summary><b>Scanner findings</b></summary>\n\n");
-    for (run, f) in all {
-        let _ = writeln!(
-            out,
-            "- `{}` {} **{}** ({}): {}",
-            place(f).replace('`', "'"),
-            f.severity,
-            f.rule_id.replace('`', "'"),
-            run.tool,
-            inline(&f.message)
-        );
-    }
-    out.push_str("\n</details>\n\n");
     out
 }

@@ -30,6 +30,9 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     out.push_str(&super::scans::text(report, clean));
     assessment(&mut out, report, color);
+    for n in &report.notices {
+        let _ = writeln!(out, "{}: {}", n.level.as_str(), clean(&n.message));
+    }
     out.push_str(&total(report));
     out.push('\n');
     out
@@ -261,6 +264,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 

@@ -67,8 +67,8 @@ fn component(c: &Component) -> Value {
         Scope::Development => v["scope"] = json!("optional"),
         Scope::Unknown => {}
     }
-    // Hashes of the one artifact; hashes of named files (Python wheels and sdists) go to
-    // distribution references, one per file.
+    // Hashes of the one artifact; hashes of one of several files (Python wheels and sdists) go
+    // to distribution references, one per file.
     let plain: Vec<Value> = c
         .hashes
         .iter()
@@ -91,13 +91,26 @@ fn component(c: &Component) -> Value {
                 .push(json!({"alg": h.algorithm, "content": h.value}));
         }
     }
-    if !files.is_empty() {
-        v["externalReferences"] = files
-            .into_iter()
-            .map(|(f, hashes)| {
-                json!({"type": "distribution", "url": crate::lockfile::purl::encode_iri(f), "hashes": hashes})
-            })
-            .collect();
+    // One reference per file, with that file's digests: a consumer holding one artifact finds
+    // the reference its digest matches. Then where the purl says the code comes from (a direct
+    // reference: `vcs_url`, `download_url`), as cyclonedx-py writes it.
+    let mut refs: Vec<Value> = files
+        .into_iter()
+        .map(|(f, hashes)| {
+            json!({"type": "distribution", "url": crate::lockfile::purl::encode_iri(f), "hashes": hashes})
+        })
+        .collect();
+    for (key, kind) in [("vcs_url", "vcs"), ("download_url", "distribution")] {
+        if let Some(url) = crate::lockfile::purl::qualifier(&c.purl, key) {
+            refs.push(json!({
+                "type": kind,
+                "url": crate::lockfile::purl::encode_iri(&url),
+                "comment": "explicit dist url",
+            }));
+        }
+    }
+    if !refs.is_empty() {
+        v["externalReferences"] = json!(refs);
     }
     if let Some(l) = &c.license {
         v["licenses"] = if is_spdx_expression(l) {

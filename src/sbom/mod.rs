@@ -145,6 +145,15 @@ pub fn merge(packages: Vec<Package>) -> Vec<Component> {
     by_purl.into_values().collect()
 }
 
+/// The repository's name in GitHub Actions (`GITHUB_REPOSITORY`, `owner/name`), where the
+/// checkout's folder is whatever the runner or a Docker action made it (`/github/workspace`).
+pub fn name_in_actions(env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if env("GITHUB_ACTIONS").as_deref() != Some("true") {
+        return None;
+    }
+    env("GITHUB_REPOSITORY").filter(|r| !r.trim().is_empty())
+}
+
 impl Inventory {
     /// What the root depends on: the direct components, and those of lockfiles that do not tell
     /// direct from transitive which no other component depends on.

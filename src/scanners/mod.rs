@@ -3,7 +3,9 @@
 //! ([`model`]), normalise it (paths, severities, dependency locations, duplicates), and hand the
 //! runs to the sinks. One file per tool under `parse/`.
 
+pub mod counterparts;
 pub mod cvss;
+pub mod fingerprint;
 pub mod model;
 pub mod normalise;
 pub mod osv;

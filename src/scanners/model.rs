@@ -110,6 +110,9 @@ pub struct ScanFinding {
     pub suppressed: bool,
     /// Other tools that reported the same vulnerability (same advisory, package and version).
     pub also_reported_by: Vec<String>,
+    /// Stable across runs and unique in its run (`scanners::fingerprint`); set by
+    /// normalisation, empty before.
+    pub fingerprint: String,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

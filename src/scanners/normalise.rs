@@ -34,6 +34,8 @@
 //!    left without findings by the merge are dropped from the run they belonged to.
 //! 4. **Order** — runs sorted by tool name; findings by path, position, rule and message
 //!    (findings without a location last); `also_reported_by` sorted.
+//! 5. **Fingerprints** — every finding's [`ScanFinding::fingerprint`], from the offending text
+//!    read under `repo_root` ([`crate::scanners::fingerprint`]).
 //!
 //! It never fails: an unreadable lockfile is listed in
 //! [`NormaliseReport::unreadable_lockfiles`] and its packages are simply not found.
@@ -125,6 +127,7 @@ pub fn normalise(
         run.findings.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
         run.rules.sort_by(|a, b| a.id.cmp(&b.id));
     }
+    super::fingerprint::assign(runs, repo_root);
     report
 }
 

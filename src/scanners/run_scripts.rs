@@ -1,4 +1,4 @@
-//! shellcheck over the `run:` scripts of one repository (`ci-guard audit --shellcheck`): one
+//! shellcheck over the `run:` scripts of one repository (`--shellcheck auto|always`): one
 //! process for all of them, each script in its own file of a private scratch folder, started by
 //! the runner like any scanner. What the scripts are and what the output means is the
 //! `shellcheck` rule's (`crate::rules::shellcheck`); this only runs the tool.

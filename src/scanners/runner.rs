@@ -17,6 +17,9 @@ use super::model::{Origin, RunStatus, ToolRun};
 use super::parse::{self, Parsed};
 use super::tools::{self, Exit, Target, ToolDef};
 
+/// How the reason of a tool skipped for having nothing to read begins.
+pub const NO_INPUT: &str = "no input";
+
 /// A tool's default time limit.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 /// The version command's limit (it should answer at once).
@@ -107,7 +110,12 @@ pub fn plan(target: &Target, opts: &ScanOptions) -> Result<Vec<Planned>, ScanErr
             continue;
         }
         let program = find_program(def.program, path.as_deref());
-        let action = if let Some(reason) = (def.unrunnable)(target) {
+        let nothing_to_read = def.reads.filter(|_| (def.applies)(target).is_none());
+        let action = if let Some(what) = nothing_to_read {
+            // Asked for by name, but the repository holds nothing it reads: run on no files it
+            // would fail or pass on nothing, and neither is true.
+            Action::Skip(format!("{NO_INPUT}: no {what} in the repository"))
+        } else if let Some(reason) = (def.unrunnable)(target) {
             Action::Skip(reason)
         } else if program.is_some() && !has_parser(def.parser) {
             Action::Skip(format!(
@@ -228,6 +236,8 @@ pub fn required_problems(runs: &[ToolRun], require: &[String]) -> (Vec<String>, 
         match runs.iter().find(|r| r.tool == name).map(|r| &r.status) {
             None => missing.push(format!("required scanner {name} was not run")),
             Some(RunStatus::Completed) => {}
+            // Nothing to read is nothing to find: the requirement holds.
+            Some(RunStatus::Skipped { reason }) if reason.starts_with(NO_INPUT) => {}
             Some(RunStatus::Skipped { reason }) => {
                 missing.push(format!("required scanner {name} was skipped: {reason}"))
             }
@@ -414,6 +424,9 @@ fn execute(
         findings: Vec::new(),
         notifications: Vec::new(),
     };
+    // A tool that started and failed still says which version failed; one that hung is not
+    // asked (it may hang again).
+    let ask_version = !matches!(proc.ended, Ended::NotStarted(_) | Ended::TimedOut);
     let failure = match proc.ended {
         Ended::NotStarted(e) => Some(format!("could not be started: {e}")),
         Ended::TimedOut => Some(format!(
@@ -428,6 +441,9 @@ fn execute(
         Ended::Exited(_) => None,
     };
     if let Some(reason) = failure {
+        if ask_version {
+            run.version = version_of(program, def.version_args, &target.root, scratch, def.name);
+        }
         run.status = RunStatus::Failed { reason };
         return run;
     }
@@ -826,6 +842,46 @@ mod tests {
         );
     }
 
+    #[test]
+    fn asked_for_tools_with_nothing_to_read_are_skipped_as_no_input() {
+        let bin = bin_with(&["shellcheck", "zizmor", "gitleaks"]);
+        let opts = ScanOptions {
+            only: Some(vec![
+                "shellcheck".into(),
+                "zizmor".into(),
+                "gitleaks".into(),
+            ]),
+            path: Some(bin.path().as_os_str().to_owned()),
+            ..ScanOptions::default()
+        };
+        // `target()` has Python code and a Dockerfile: no shell script, no workflow.
+        assert_eq!(
+            actions(&plan(&target(), &opts).expect("plan")),
+            [
+                "shellcheck: no input: no shell script (*.sh, *.bash) in the repository",
+                "zizmor: no input: no workflow or action file in the repository",
+                "gitleaks: run",
+            ]
+        );
+        // Required with nothing to read: nothing to find, so the requirement holds.
+        let skipped = ToolRun {
+            tool: "shellcheck".into(),
+            version: None,
+            origin: Origin::NotRun,
+            status: RunStatus::Skipped {
+                reason: format!("{NO_INPUT}: no shell script (*.sh, *.bash) in the repository"),
+            },
+            rules: Vec::new(),
+            findings: Vec::new(),
+            notifications: Vec::new(),
+        };
+        let (missing, failed) = required_problems(&[skipped], &["shellcheck".into()]);
+        assert!(
+            missing.is_empty() && failed.is_empty(),
+            "{missing:?} {failed:?}"
+        );
+    }
+
     fn finding(path: &str) -> ScanFinding {
         ScanFinding {
             rule_id: "bandit/B101".into(),
@@ -836,6 +892,7 @@ mod tests {
             package: None,
             suppressed: false,
             also_reported_by: Vec::new(),
+            fingerprint: String::new(),
         }
     }
 

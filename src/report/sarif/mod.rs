@@ -10,7 +10,6 @@ pub mod prep;
 pub mod scans;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
@@ -56,11 +55,16 @@ pub fn render_for_upload(report: &Report, category: &str) -> (Value, Prepared) {
 
 /// The typed SARIF log behind [`render`].
 pub fn build(report: &Report, category: &str) -> Sarif {
-    let rules = rule_table(report);
+    let table = descriptor_table(report);
     let results = report
         .findings
         .iter()
-        .map(|f| result(f, rules.iter().position(|r| r.id == f.rule.id)))
+        .map(|f| {
+            let index = table
+                .iter()
+                .position(|(r, s)| r.id == f.rule.id && *s == f.severity);
+            result(f, index)
+        })
         .collect::<Vec<_>>();
 
     let driver = ToolComponent::builder()
@@ -68,22 +72,19 @@ pub fn build(report: &Report, category: &str) -> Sarif {
         .version(crate::VERSION)
         .semantic_version(crate::VERSION)
         .information_uri(crate::PROJECT_URL)
-        .rules(rules.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
+        .rules(
+            table
+                .iter()
+                .map(|(r, s)| descriptor(r, *s))
+                .collect::<Vec<_>>(),
+        )
         .build();
-
-    let mut base_ids = BTreeMap::new();
-    base_ids.insert(
-        SRCROOT.to_owned(),
-        ArtifactLocation::builder()
-            .uri(root_uri(&report.report_root))
-            .build(),
-    );
 
     let mut run = Run::builder()
         .tool(Tool::from(driver))
         .results(results)
         .column_kind(json!("unicodeCodePoints"))
-        .original_uri_base_ids(base_ids)
+        .original_uri_base_ids(base_ids())
         .invocations(vec![invocation(report)])
         .build();
     if !category.is_empty() {
@@ -106,9 +107,25 @@ pub fn build(report: &Report, category: &str) -> Sarif {
         .build()
 }
 
+/// `%SRCROOT%` without a machine path: code scanning resolves it to the checkout (as it does
+/// for CodeQL's logs), and the log says nothing about the machine that wrote it.
+pub(crate) fn base_ids() -> BTreeMap<String, ArtifactLocation> {
+    let mut base_ids = BTreeMap::new();
+    base_ids.insert(
+        SRCROOT.to_owned(),
+        ArtifactLocation::builder()
+            .description(Message::from(
+                "The root of the audited repository: result URIs are relative to its checkout.",
+            ))
+            .build(),
+    );
+    base_ids
+}
+
 /// The run's invocation. Its `toolExecutionNotifications` say what was not looked at, so a
 /// reader of the SARIF alone knows: assessment rows left `unknown` for want of the GitHub API
-/// (and why), and scanners that were skipped (they have no run of their own).
+/// (and why), scanners that were skipped (they have no run of their own), and the report's
+/// notices (shellcheck not installed: a note, an error when it was required).
 fn invocation(report: &Report) -> Invocation {
     let mut inv = Invocation::builder().execution_successful(true).build();
     let mut notes: Vec<Notification> = report
@@ -133,22 +150,84 @@ fn invocation(report: &Report) -> Invocation {
         })
         .collect();
     notes.extend(scans::skipped_notifications(&report.scans));
+    notes.extend(report.notices.iter().map(|n| {
+        Notification::builder()
+            .message(Message::builder().text(n.message.clone()).build())
+            .level(json!(n.level.as_str()))
+            .build()
+    }));
     if !notes.is_empty() {
         inv.tool_execution_notifications = Some(notes);
     }
     inv
 }
 
-/// `report.rules`, plus any rule a finding names that the list lacks (a caller's slip should
-/// not produce a result whose `ruleIndex` points nowhere).
-fn rule_table(report: &Report) -> Vec<&'static RuleMeta> {
+/// The reporting descriptors: one per rule at its default severity, in `report.rules` order
+/// (plus any rule a finding names that the list lacks, so no `ruleIndex` points nowhere), and
+/// one more per other severity a finding of the rule has, right after it.
+///
+/// Code scanning shows an alert's severity from the *rule's* `security-severity`, not the
+/// result's; a rule whose findings are graded (an `actions/*` tag pin is low, a third-party one
+/// high) therefore needs a descriptor per severity, or GitHub would show every one of them at
+/// one band. The variant's id is `<rule>/<severity>` (`unpinned-uses/low`); its help, help link
+/// and `properties.ci-guard/rule` name the rule itself. Fingerprints, baselines and inline
+/// suppressions go by the rule id and are unaffected.
+fn descriptor_table(report: &Report) -> Vec<(&'static RuleMeta, Severity)> {
     let mut rules = report.rules.clone();
     for f in &report.findings {
         if !rules.iter().any(|r| r.id == f.rule.id) {
             rules.push(f.rule);
         }
     }
-    rules
+    let mut table = Vec::new();
+    for rule in rules {
+        table.push((rule, rule.default));
+        for severity in Severity::ALL {
+            if severity != rule.default
+                && report
+                    .findings
+                    .iter()
+                    .any(|f| f.rule.id == rule.id && f.severity == severity)
+            {
+                table.push((rule, severity));
+            }
+        }
+    }
+    table
+}
+
+/// The id of `rule`'s descriptor for findings of `severity`.
+pub fn descriptor_id(rule: &RuleMeta, severity: Severity) -> String {
+    if severity == rule.default {
+        rule.id.to_string()
+    } else {
+        format!("{}/{severity}", rule.id)
+    }
+}
+
+/// The band code scanning displays for a `security-severity` score, as GitHub documents it
+/// ("SARIF support for code scanning", `reportingDescriptor` object,
+/// <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning#reportingdescriptor-object>:
+/// over 9.0 is critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, 0.1 to 3.9 low). `None` for a score outside every band
+/// (0.0, 9.0 exactly, unparsable): such an alert is shown by its `level` instead.
+pub fn band(score: &str) -> Option<Severity> {
+    let s: f64 = score.trim().parse().ok()?;
+    if s > 9.0 {
+        Some(Severity::Critical)
+    } else if (7.0..=8.9).contains(&s) {
+        Some(Severity::High)
+    } else if (4.0..=6.9).contains(&s) {
+        Some(Severity::Medium)
+    } else if (0.1..=3.9).contains(&s) {
+        Some(Severity::Low)
+    } else {
+        None
+    }
+}
+
+/// The `security-severity` of a severity, `None` for info (no band: shown as a note).
+pub fn security_score(severity: Severity) -> Option<&'static str> {
+    (severity != Severity::Info).then(|| severity.security_severity())
 }
 
 pub(crate) fn level(severity: Severity) -> ResultLevel {
@@ -168,33 +247,48 @@ fn level_str(severity: Severity) -> &'static str {
     }
 }
 
-fn security_severity(severity: Severity) -> PropertyBag {
-    let mut extra = BTreeMap::new();
-    extra.insert(
-        "security-severity".to_owned(),
-        json!(severity.security_severity()),
-    );
-    PropertyBag::builder().additional_properties(extra).build()
+/// A property bag with `security-severity` (left out for info) and the given extra entries.
+fn properties(severity: Severity, extra: &[(&str, Value)]) -> PropertyBag {
+    let mut bag = BTreeMap::new();
+    if let Some(score) = security_score(severity) {
+        bag.insert("security-severity".to_owned(), json!(score));
+    }
+    for (k, v) in extra {
+        bag.insert((*k).to_owned(), v.clone());
+    }
+    PropertyBag::builder().additional_properties(bag).build()
 }
 
-fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
-    let mut properties = security_severity(rule.default);
+fn descriptor(rule: &RuleMeta, severity: Severity) -> ReportingDescriptor {
+    let mut properties = properties(severity, &[("ci-guard/rule", json!(rule.id))]);
     properties.tags = Some(vec!["security".to_owned(), rule.area.as_str().to_owned()]);
+    let (name, short) = if severity == rule.default {
+        (rule.name(), rule.summary.to_string())
+    } else {
+        (
+            format!(
+                "{}{}",
+                rule.name(),
+                crate::finding::pascal_case(severity.as_str())
+            ),
+            format!("{} ({severity} here)", rule.summary),
+        )
+    };
     ReportingDescriptor::builder()
-        .id(rule.id)
-        .name(rule.id)
-        .short_description(plain(rule.summary))
+        .id(descriptor_id(rule, severity))
+        .name(name)
+        .short_description(plain(&short))
         .full_description(plain(&full_description(rule)))
         .help(
             MultiformatMessageString::builder()
-                .text(rule.help)
+                .text(plain_text(rule.help))
                 .markdown(rule.help)
                 .build(),
         )
         .help_uri(rule.help_uri())
         .default_configuration(
             ReportingConfiguration::builder()
-                .level(json!(level_str(rule.default)))
+                .level(json!(level_str(severity)))
                 .build(),
         )
         .properties(properties)
@@ -205,15 +299,84 @@ fn plain(text: &str) -> MultiformatMessageString {
     MultiformatMessageString::builder().text(text).build()
 }
 
-/// The first prose paragraph of the rule's help (its docs page opens with a heading), so the
-/// description says more than the one-line summary; the summary when there is none.
+/// What the rule detects, in plain text: the paragraph under the docs page's "What it
+/// detects", else its first prose paragraph (not a heading, code or the severity line), else
+/// the summary.
 fn full_description(rule: &RuleMeta) -> String {
-    rule.help
-        .split("\n\n")
-        .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with("```"))
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+    let paragraphs: Vec<&str> = rule.help.split("\n\n").map(str::trim).collect();
+    let detects = paragraphs.iter().position(|p| {
+        p.lines()
+            .next()
+            .is_some_and(|l| l.trim_start_matches('#').trim() == "What it detects")
+    });
+    let chosen = detects
+        .and_then(|i| {
+            // The heading may share its paragraph with the text.
+            let own = paragraphs[i].split_once('\n').map(|(_, rest)| rest.trim());
+            own.filter(|t| !t.is_empty())
+                .or_else(|| paragraphs.get(i + 1).copied())
+        })
+        .or_else(|| {
+            paragraphs.iter().copied().find(|p| {
+                !p.is_empty()
+                    && !p.starts_with('#')
+                    && !p.starts_with("```")
+                    && !p.starts_with("**")
+            })
+        });
+    chosen
+        .map(|p| {
+            plain_text(p)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
         .unwrap_or_else(|| rule.summary.to_owned())
+}
+
+/// Markdown as plain text: headings without `#`, code fences dropped (their lines kept), and
+/// `**bold**`, `` `code` `` and `[text](url)` reduced to their text.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = Vec::new();
+    for line in markdown.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") {
+            continue;
+        }
+        let line = if t.starts_with('#') {
+            t.trim_start_matches('#').trim_start()
+        } else {
+            line
+        };
+        out.push(inline_plain(line));
+    }
+    out.join("\n").trim().to_string()
+}
+
+fn inline_plain(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find(['[', '`', '*']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(t) = tail.strip_prefix("**") {
+            rest = t;
+        } else if let Some(t) = tail.strip_prefix('`') {
+            rest = t;
+        } else if tail.starts_with('[')
+            && let Some(close) = tail.find("](")
+            && let Some(end) = tail[close..].find(')')
+        {
+            out.push_str(&tail[1..close]);
+            rest = &tail[close + end + 1..];
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
@@ -226,12 +389,25 @@ fn result(finding: &Finding, rule_index: Option<usize>) -> SarifResult {
         finding.fingerprint.clone(),
     );
 
+    let mut extra = vec![("ci-guard/rule", json!(finding.rule.id))];
+    if !finding.also_reported_by.is_empty() {
+        extra.push((
+            "ci-guard/also-reported-by",
+            json!(
+                finding
+                    .also_reported_by
+                    .iter()
+                    .map(|a| json!({"tool": a.tool, "rule": a.rule, "severity": a.severity}))
+                    .collect::<Vec<_>>()
+            ),
+        ));
+    }
     let mut result = SarifResult::builder()
-        .rule_id(finding.rule.id)
+        .rule_id(descriptor_id(finding.rule, finding.severity))
         .level(level(finding.severity))
         .message(Message::from(finding.message.as_str()))
         .partial_fingerprints(fingerprints)
-        .properties(security_severity(finding.severity))
+        .properties(properties(finding.severity, &extra))
         .build();
     result.rule_index = rule_index.and_then(|i| i64::try_from(i).ok());
 
@@ -313,29 +489,9 @@ fn region(location: &Location) -> Option<Region> {
     )
 }
 
-/// [`root_uri`], for the scanner runs.
-pub(crate) fn root_uri_of(root: &Path) -> String {
-    root_uri(root)
-}
-
 /// [`region`], for the scanner runs.
 pub(crate) fn region_of(location: &Location) -> Option<Region> {
     region(location)
-}
-
-/// `file:///abs/root/`: SARIF wants an absolute URI ending in `/` for a base id.
-fn root_uri(root: &Path) -> String {
-    // A relative root (`.`) would make a relative base URI; anchor it at the working directory.
-    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut path = absolute.to_string_lossy().replace('\\', "/");
-    if !path.starts_with('/') {
-        // Windows drive paths: `C:/x` -> `/C:/x`.
-        path.insert(0, '/');
-    }
-    if !path.ends_with('/') {
-        path.push('/');
-    }
-    format!("file://{}", encode_uri_path(&path, true))
 }
 
 /// Percent-encode a `/`-separated path as a URI path: every byte but the unreserved characters
@@ -395,6 +551,7 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -434,10 +591,9 @@ mod tests {
         assert_eq!(run["columnKind"], "unicodeCodePoints");
         assert_eq!(run["automationDetails"]["id"], "ci-guard/audit/");
         assert_eq!(run["invocations"][0]["executionSuccessful"], true);
-        assert_eq!(
-            run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
-            "file:///work/my%20repo/"
-        );
+        // No machine path: code scanning resolves %SRCROOT% to the checkout.
+        assert!(run["originalUriBaseIds"]["%SRCROOT%"].get("uri").is_none());
+        assert!(!to_string(&sample(), "c/").contains("/work/my"));
         let driver = &run["tool"]["driver"];
         assert_eq!(driver["name"], "ci-guard");
         assert_eq!(driver["version"], crate::VERSION);
@@ -450,26 +606,87 @@ mod tests {
         let rules = v["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .expect("rules");
-        assert_eq!(rules.len(), 2);
+        // unpinned-action at its default (high), again for its low finding, branch-protection.
+        assert_eq!(rules.len(), 3);
         let r = &rules[0];
         assert_eq!(r["id"], "unpinned-action");
+        assert_eq!(r["name"], "UnpinnedAction");
         assert_eq!(r["shortDescription"]["text"], PINNING.summary);
         assert_eq!(
             r["fullDescription"]["text"],
             "A tag can be moved to other code."
         );
         assert_eq!(r["help"]["markdown"], PINNING.help);
-        assert_eq!(r["help"]["text"], PINNING.help);
+        // Plain text: no heading marks, no code fences.
+        assert_eq!(
+            r["help"]["text"],
+            "unpinned-action\n\nA tag can be moved\nto other code.\n\nuses: a/b@0123"
+        );
         assert_eq!(r["helpUri"], PINNING.help_uri());
         assert_eq!(r["defaultConfiguration"]["level"], "error");
         assert_eq!(r["properties"]["security-severity"], "8.0");
+        assert_eq!(r["properties"]["ci-guard/rule"], "unpinned-action");
         assert_eq!(
             r["properties"]["tags"],
             json!(["security", "workflow-security"])
         );
-        assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+        // The low finding's own descriptor: its band, the rule's help and link.
+        let low = &rules[1];
+        assert_eq!(low["id"], "unpinned-action/low");
+        assert_eq!(low["name"], "UnpinnedActionLow");
+        assert_eq!(low["properties"]["security-severity"], "2.0");
+        assert_eq!(low["properties"]["ci-guard/rule"], "unpinned-action");
+        assert_eq!(low["defaultConfiguration"]["level"], "note");
+        assert_eq!(low["helpUri"], PINNING.help_uri());
+        assert_eq!(low["help"]["markdown"], PINNING.help);
+        assert_eq!(rules[2]["defaultConfiguration"]["level"], "warning");
         // No prose paragraph beyond the text itself: the help is the description.
-        assert_eq!(rules[1]["fullDescription"]["text"], "Protect it.");
+        assert_eq!(rules[2]["fullDescription"]["text"], "Protect it.");
+        for r in rules {
+            assert_ne!(r["name"], r["id"]);
+        }
+    }
+
+    #[test]
+    fn descriptions_are_plain_text() {
+        assert_eq!(
+            plain_text("**Severity:** high · see [the docs](https://x/y) and `uses:`"),
+            "Severity: high · see the docs and uses:"
+        );
+        assert_eq!(
+            plain_text("# Title\n\n```yaml\na: [1]\n```"),
+            "Title\n\na: [1]"
+        );
+        assert_eq!(plain_text("a * b [c] (d)"), "a * b [c] (d)");
+        // The real docs: "What it detects", without markdown.
+        let rule = crate::rules::RULES
+            .iter()
+            .find(|r| r.meta.id == "unpinned-uses")
+            .map(|r| &r.meta)
+            .expect("rule");
+        let d = full_description(rule);
+        assert!(d.starts_with("A uses: of a repository action"), "{d}");
+        assert!(!d.contains('`') && !d.contains("**"), "{d}");
+    }
+
+    #[test]
+    fn bands_follow_githubs_documented_mapping() {
+        assert_eq!(band("9.5"), Some(Severity::Critical));
+        assert_eq!(band("10.0"), Some(Severity::Critical));
+        assert_eq!(band("9.0"), None);
+        assert_eq!(band("8.9"), Some(Severity::High));
+        assert_eq!(band("7.0"), Some(Severity::High));
+        assert_eq!(band("6.9"), Some(Severity::Medium));
+        assert_eq!(band("4.0"), Some(Severity::Medium));
+        assert_eq!(band("3.9"), Some(Severity::Low));
+        assert_eq!(band("0.1"), Some(Severity::Low));
+        assert_eq!(band("0.0"), None);
+        for s in Severity::ALL {
+            assert_eq!(
+                security_score(s).and_then(band),
+                (s != Severity::Info).then_some(s)
+            );
+        }
     }
 
     #[test]
@@ -508,9 +725,17 @@ mod tests {
     fn suppressed_and_overridden_severity() {
         let v = render(&sample(), "c/");
         let r = &v["runs"][0]["results"][1];
-        // Severity lowered from the rule's default: level and score follow the finding.
+        // Severity lowered from the rule's default: level, score and descriptor follow it,
+        // and the fingerprint is the rule's.
         assert_eq!(r["level"], "note");
         assert_eq!(r["properties"]["security-severity"], "2.0");
+        assert_eq!(r["ruleId"], "unpinned-action/low");
+        assert_eq!(r["ruleIndex"], 1);
+        assert_eq!(r["properties"]["ci-guard/rule"], "unpinned-action");
+        assert_eq!(
+            r["partialFingerprints"]["ciGuardFingerprint/v1"],
+            json!(sample().findings[1].fingerprint)
+        );
         assert_eq!(
             r["suppressions"],
             json!([{"kind": "external", "status": "accepted", "justification": "vendored"}])
@@ -539,7 +764,7 @@ mod tests {
         let v = render(&sample(), "c/");
         let r = &v["runs"][0]["results"][2];
         assert_eq!(r["ruleId"], "branch-protection");
-        assert_eq!(r["ruleIndex"], 1);
+        assert_eq!(r["ruleIndex"], 2);
         assert!(r.get("locations").is_none());
     }
 
@@ -551,8 +776,9 @@ mod tests {
         let rules = v["runs"][0]["tool"]["driver"]["rules"]
             .as_array()
             .expect("rules");
-        assert_eq!(rules.len(), 2);
+        assert_eq!(rules.len(), 3);
         assert_eq!(rules[1]["id"], "unpinned-action");
+        assert_eq!(rules[2]["id"], "unpinned-action/low");
         assert_eq!(v["runs"][0]["results"][0]["ruleIndex"], 1);
     }
 

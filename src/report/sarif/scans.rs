@@ -17,7 +17,6 @@ use serde_sarif::sarif::{
     Notification, PhysicalLocation, PropertyBag, ReportingConfiguration, ReportingDescriptor,
     Result as SarifResult, Run, RunAutomationDetails, Suppression, Tool, ToolComponent,
 };
-use sha2::{Digest, Sha256};
 
 use super::{SRCROOT, encode_uri_path, level};
 use crate::finding::Severity;
@@ -40,12 +39,22 @@ pub fn has_sarif_run(run: &ToolRun) -> bool {
     !matches!(run.status, RunStatus::Skipped { .. })
 }
 
-/// The SARIF `security-severity` of a finding: its CVSS score when the tool gave one, else the
-/// score of its severity.
-pub fn security_severity(f: &ScanFinding) -> String {
+/// The SARIF `security-severity` of a finding: its CVSS score when the tool gave one and code
+/// scanning would show that score at the finding's own severity ([`super::band`]), else the
+/// score of its severity (a tool may rate a 9.8 "high"; GitHub must show what the finding says).
+/// `None` for info findings, which have no band.
+pub fn security_severity(f: &ScanFinding) -> Option<String> {
+    let own = super::security_score(f.severity)?;
     match f.cvss {
-        Some(c) if c.is_finite() => format!("{:.1}", c.clamp(0.0, 10.0)),
-        _ => f.severity.security_severity().to_string(),
+        Some(c) if c.is_finite() => {
+            let score = format!("{:.1}", c.clamp(0.0, 10.0));
+            Some(if super::band(&score) == Some(f.severity) {
+                score
+            } else {
+                own.to_string()
+            })
+        }
+        _ => Some(own.to_string()),
     }
 }
 
@@ -66,22 +75,70 @@ pub fn skipped_notifications(runs: &[ToolRun]) -> Vec<Notification> {
         .collect()
 }
 
-/// The SARIF run of one scanner.
-pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
-    let mut rule_ids: Vec<&str> = tool.rules.iter().map(|r| r.id.as_str()).collect();
+/// The descriptors of a run: one per rule and severity its findings have (the rule's own id for
+/// its most severe findings, `<rule>/<severity>` for the others), so that code scanning, which
+/// reads the band from the rule, shows every result at its own severity; then the rules the
+/// tool listed without findings.
+fn descriptor_table(tool: &ToolRun) -> Vec<(String, Option<Severity>)> {
+    let mut ids: Vec<&str> = Vec::new();
     for f in &tool.findings {
-        if !rule_ids.contains(&f.rule_id.as_str()) {
-            rule_ids.push(&f.rule_id);
+        if !ids.contains(&f.rule_id.as_str()) {
+            ids.push(&f.rule_id);
         }
     }
-    let descriptors: Vec<ReportingDescriptor> =
-        rule_ids.iter().map(|id| descriptor(tool, id)).collect();
+    let mut table = Vec::new();
+    for id in ids {
+        let mut severities: Vec<Severity> = tool
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == id)
+            .map(|f| f.severity)
+            .collect();
+        severities.sort();
+        severities.dedup();
+        for s in severities {
+            table.push((id.to_string(), Some(s)));
+        }
+    }
+    for r in &tool.rules {
+        if !table.iter().any(|(id, _)| *id == r.id) {
+            table.push((r.id.clone(), None));
+        }
+    }
+    table
+}
+
+/// The descriptor id of findings of `rule` at `severity`: the rule's id for its most severe
+/// findings, `<rule>/<severity>` for the others.
+fn variant_id(tool: &ToolRun, rule: &str, severity: Severity) -> String {
+    let worst = tool
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| f.severity)
+        .min();
+    if worst.is_none_or(|w| w == severity) {
+        rule.to_string()
+    } else {
+        format!("{rule}/{severity}")
+    }
+}
+
+/// The SARIF run of one scanner.
+pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
+    let table = descriptor_table(tool);
+    let descriptors: Vec<ReportingDescriptor> = table
+        .iter()
+        .map(|(id, severity)| descriptor(tool, id, *severity))
+        .collect();
     let mut hashes: BTreeMap<String, Option<LineHashes>> = BTreeMap::new();
     let results: Vec<SarifResult> = tool
         .findings
         .iter()
         .map(|f| {
-            let index = rule_ids.iter().position(|r| *r == f.rule_id);
+            let index = table
+                .iter()
+                .position(|(id, s)| *id == f.rule_id && *s == Some(f.severity));
             result(tool, f, index, root, &mut hashes)
         })
         .collect();
@@ -91,6 +148,7 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
         .rules(descriptors)
         .build();
     driver.version = tool.version.clone();
+    driver.information_uri = information_uri(&tool.tool);
 
     let mut invocation = Invocation::builder()
         .execution_successful(tool.status.is_trustworthy())
@@ -138,17 +196,10 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
     }
     invocation.properties = Some(PropertyBag::builder().additional_properties(props).build());
 
-    let mut base_ids = BTreeMap::new();
-    base_ids.insert(
-        SRCROOT.to_owned(),
-        ArtifactLocation::builder()
-            .uri(super::root_uri_of(root))
-            .build(),
-    );
     let mut run = Run::builder()
         .tool(Tool::from(driver))
         .results(results)
-        .original_uri_base_ids(base_ids)
+        .original_uri_base_ids(super::base_ids())
         .invocations(vec![invocation])
         .build();
     run.automation_details = Some(
@@ -157,6 +208,19 @@ pub fn run(tool: &ToolRun, base_category: &str, root: &Path) -> Run {
             .build(),
     );
     run
+}
+
+/// The tool's home page: the registry's for the tools ci-guard runs, OSV's for the native SCA.
+/// A second run of one tool is named apart (`osv-2`, `zizmor-2`) and has its tool's page.
+fn information_uri(tool: &str) -> Option<String> {
+    let base = match tool.rsplit_once('-') {
+        Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
+        _ => tool,
+    };
+    if let Some(d) = crate::scanners::tools::find(base) {
+        return Some(d.homepage.to_string());
+    }
+    (base == crate::scanners::osv::TOOL).then(|| "https://osv.dev".to_string())
 }
 
 pub fn status_word(s: &RunStatus) -> &'static str {
@@ -175,24 +239,21 @@ fn note(level: &str, text: &str) -> Notification {
         .build()
 }
 
-fn descriptor(tool: &ToolRun, id: &str) -> ReportingDescriptor {
+fn descriptor(tool: &ToolRun, id: &str, severity: Option<Severity>) -> ReportingDescriptor {
     let rule = tool.rules.iter().find(|r| r.id == id);
-    let worst = tool
-        .findings
-        .iter()
-        .filter(|f| f.rule_id == id)
-        .map(|f| (security_severity(f), f.severity))
-        .max_by(|a, b| {
-            a.0.parse::<f32>()
-                .unwrap_or(0.0)
-                .total_cmp(&b.0.parse::<f32>().unwrap_or(0.0))
-        });
-    let (score, severity) = worst.unwrap_or_else(|| {
-        (
-            Severity::Medium.security_severity().to_string(),
-            Severity::Medium,
-        )
+    // The most severe score among the findings this descriptor stands for (all in one band).
+    let score = severity.and_then(|s| {
+        tool.findings
+            .iter()
+            .filter(|f| f.rule_id == id && f.severity == s)
+            .filter_map(security_severity)
+            .max_by(|a, b| {
+                a.parse::<f32>()
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.parse::<f32>().unwrap_or(0.0))
+            })
     });
+    let level_of = severity.unwrap_or(Severity::Medium);
     let short = rule
         .and_then(|r| r.name.clone())
         .unwrap_or_else(|| id.to_string());
@@ -204,29 +265,38 @@ fn descriptor(tool: &ToolRun, id: &str) -> ReportingDescriptor {
         help.push_str(&format!("\n\nMore: {uri}"));
     }
     let mut extra = BTreeMap::new();
-    extra.insert("security-severity".to_owned(), json!(score));
+    if let Some(score) = score {
+        extra.insert("security-severity".to_owned(), json!(score));
+    }
+    extra.insert("ci-guard/rule".to_owned(), json!(id));
     let mut props = PropertyBag::builder().additional_properties(extra).build();
     props.tags = Some(vec!["security".to_owned(), tool.tool.clone()]);
+    let descriptor_id = severity.map_or_else(|| id.to_string(), |s| variant_id(tool, id, s));
     let mut d = ReportingDescriptor::builder()
-        .id(id)
+        .id(descriptor_id.as_str())
         .short_description(plain(&short))
-        .full_description(plain(&full))
+        .full_description(plain(&super::plain_text(&full)))
         .help(
             MultiformatMessageString::builder()
-                .text(help.as_str())
+                .text(super::plain_text(&help))
                 .markdown(help.as_str())
                 .build(),
         )
         .default_configuration(
             ReportingConfiguration::builder()
-                .level(json!(level_name(severity)))
+                .level(json!(level_name(level_of)))
                 .build(),
         )
         .properties(props)
         .build();
-    if let Some(name) = rule.and_then(|r| r.name.clone()) {
-        d.name = Some(name);
-    }
+    // A readable PascalCase name distinct from the id (SARIF's recommendation), from the tool's
+    // own short name when it is an identifier, else from the id.
+    let local = descriptor_id
+        .split_once('/')
+        .map_or(descriptor_id.as_str(), |(_, rest)| rest);
+    // Validators compare the two ignoring case.
+    d.name = Some(crate::finding::pascal_case(local))
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case(&descriptor_id));
     if let Some(uri) = rule.and_then(|r| r.help_uri.clone())
         && uri.contains("://")
     {
@@ -262,7 +332,7 @@ fn result(
         ));
     }
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_owned(), fingerprint(tool, f));
+    fingerprints.insert(FINGERPRINT_KEY.to_owned(), f.fingerprint.clone());
     if let Some(l) = &f.location
         && l.start.line > 0
     {
@@ -276,7 +346,16 @@ fn result(
         }
     }
     let mut extra = BTreeMap::new();
-    extra.insert("security-severity".to_owned(), json!(security_severity(f)));
+    if let Some(score) = security_severity(f) {
+        extra.insert("security-severity".to_owned(), json!(score));
+    }
+    extra.insert("ci-guard/rule".to_owned(), json!(f.rule_id));
+    if let Some(c) = f.cvss.filter(|c| c.is_finite()) {
+        extra.insert(
+            "cvss".to_owned(),
+            json!(format!("{:.1}", c.clamp(0.0, 10.0))),
+        );
+    }
     if let Some(p) = &f.package {
         extra.insert(
             "package".to_owned(),
@@ -291,7 +370,7 @@ fn result(
         );
     }
     let mut r = SarifResult::builder()
-        .rule_id(f.rule_id.as_str())
+        .rule_id(variant_id(tool, &f.rule_id, f.severity))
         .level(level(f.severity))
         .message(Message::from(message.as_str()))
         .partial_fingerprints(fingerprints)
@@ -323,35 +402,12 @@ fn result(
     r
 }
 
-/// The `partialFingerprints` key of [`fingerprint`]; the action's baseline reads it back.
-pub const FINGERPRINT_KEY: &str = "ciGuardScanFingerprint/v1";
+/// The `partialFingerprints` key of [`ScanFinding::fingerprint`]; the action's baseline reads
+/// it back.
+pub const FINGERPRINT_KEY: &str = "ciGuardScanFingerprint/v2";
 
-/// Stable across runs: tool, rule, file, package and advisory (no line: code moves). The action's
-/// baseline (`action::baseline`) matches scanner findings on it.
-pub fn fingerprint(tool: &ToolRun, f: &ScanFinding) -> String {
-    let mut h = Sha256::new();
-    for part in [
-        tool.tool.as_str(),
-        f.rule_id.as_str(),
-        f.location.as_ref().map_or("", |l| l.path.as_str()),
-        f.package.as_ref().map_or("", |p| p.name.as_str()),
-        f.package
-            .as_ref()
-            .and_then(|p| p.version.as_deref())
-            .unwrap_or(""),
-        f.package.as_ref().map_or("", |p| p.advisory.as_str()),
-        if f.package.is_none() {
-            f.message.as_str()
-        } else {
-            ""
-        },
-    ] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    let digest = h.finalize();
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
+/// The key the first fingerprints were written under (`scanners::fingerprint::legacy`).
+pub const LEGACY_FINGERPRINT_KEY: &str = "ciGuardScanFingerprint/v1";
 
 #[cfg(test)]
 mod tests {
@@ -368,6 +424,7 @@ mod tests {
             package: None,
             suppressed: false,
             also_reported_by: vec!["grype".into()],
+            fingerprint: String::new(),
         }
     }
 
@@ -382,20 +439,26 @@ mod tests {
     }
 
     #[test]
-    fn security_severity_prefers_the_cvss_score() {
+    fn security_severity_prefers_the_cvss_score_in_the_findings_band() {
+        let score = |s, c| security_severity(&finding(s, c));
         assert_eq!(
-            security_severity(&finding(Severity::Low, Some(9.81))),
-            "9.8"
+            score(Severity::Critical, Some(9.81)).as_deref(),
+            Some("9.8")
         );
-        assert_eq!(security_severity(&finding(Severity::High, None)), "8.0");
+        assert_eq!(score(Severity::High, Some(7.5)).as_deref(), Some("7.5"));
+        // A score in another band than the finding's severity would show another severity.
+        assert_eq!(score(Severity::Low, Some(9.81)).as_deref(), Some("2.0"));
+        assert_eq!(score(Severity::Critical, Some(9.0)).as_deref(), Some("9.5"));
+        assert_eq!(score(Severity::High, None).as_deref(), Some("8.0"));
         assert_eq!(
-            security_severity(&finding(Severity::High, Some(f32::NAN))),
-            "8.0"
+            score(Severity::High, Some(f32::NAN)).as_deref(),
+            Some("8.0")
         );
         assert_eq!(
-            security_severity(&finding(Severity::High, Some(42.0))),
-            "10.0"
+            score(Severity::Critical, Some(42.0)).as_deref(),
+            Some("10.0")
         );
+        assert_eq!(score(Severity::Info, Some(0.0)), None);
     }
 
     #[test]
@@ -444,9 +507,23 @@ mod tests {
         assert_eq!(r["properties"]["security-severity"], "7.5");
         assert_eq!(r["ruleIndex"], 0);
         assert!(r.get("locations").is_none());
+        let driver = &v["tool"]["driver"];
+        assert_eq!(driver["rules"][0]["properties"]["security-severity"], "7.5");
+        assert_eq!(driver["rules"][0]["name"], "CVE1");
         assert_eq!(
-            v["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
-            "7.5"
+            driver["informationUri"],
+            "https://github.com/aquasecurity/trivy"
+        );
+        assert_eq!(driver["version"], "0.72.0");
+
+        // A second run of the tool, named apart: still its tool's page.
+        let mut second = run.clone();
+        second.tool = "trivy-2".into();
+        let v = serde_json::to_value(super::run(&second, "ci-guard/", Path::new("/r")))
+            .unwrap_or_default();
+        assert_eq!(
+            v["tool"]["driver"]["informationUri"],
+            "https://github.com/aquasecurity/trivy"
         );
     }
 }

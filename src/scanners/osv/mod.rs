@@ -913,6 +913,7 @@ fn finding(p: &Package, q: &Query, g: &Group) -> ScanFinding {
         }),
         suppressed: false,
         also_reported_by: Vec::new(),
+        fingerprint: String::new(),
     }
 }
 

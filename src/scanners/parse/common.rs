@@ -130,6 +130,7 @@ pub(crate) fn finding(rule_id: String, severity: Severity, message: String) -> S
         package: None,
         suppressed: false,
         also_reported_by: Vec::new(),
+        fingerprint: String::new(),
     }
 }
 

@@ -6,6 +6,8 @@ use crate::workspace::Language;
 pub static TOOL: ToolDef = ToolDef {
     name: "bandit",
     program: "bandit",
+    homepage: "https://github.com/PyCQA/bandit",
+    reads: Some("Python code"),
     parser: "bandit",
     kind: Kind::Sast,
     group: None,

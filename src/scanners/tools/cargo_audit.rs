@@ -6,6 +6,8 @@ use crate::workspace::Lockfile;
 pub static TOOL: ToolDef = ToolDef {
     name: "cargo-audit",
     program: "cargo-audit",
+    homepage: "https://github.com/rustsec/rustsec/tree/main/cargo-audit",
+    reads: Some("Cargo.lock"),
     parser: "cargo-audit",
     kind: Kind::Sca,
     group: None,

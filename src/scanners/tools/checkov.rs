@@ -7,6 +7,8 @@ use crate::workspace::FileKind;
 pub static TOOL: ToolDef = ToolDef {
     name: "checkov",
     program: "checkov",
+    homepage: "https://github.com/bridgecrewio/checkov",
+    reads: Some("Dockerfile or infrastructure-as-code file"),
     parser: "checkov",
     kind: Kind::Iac,
     group: Some("iac"),

@@ -6,6 +6,8 @@ use super::{Invocation, Kind, Target, ToolDef, runnable, s, zero_only};
 pub static TOOL: ToolDef = ToolDef {
     name: "detect-secrets",
     program: "detect-secrets",
+    homepage: "https://github.com/Yelp/detect-secrets",
+    reads: None,
     parser: "detect-secrets",
     kind: Kind::Secrets,
     group: Some("secrets"),

@@ -6,6 +6,8 @@ use super::{Invocation, Kind, Target, ToolDef, s, zero_or_one};
 pub static TOOL: ToolDef = ToolDef {
     name: "gitleaks",
     program: "gitleaks",
+    homepage: "https://github.com/gitleaks/gitleaks",
+    reads: None,
     parser: "gitleaks",
     kind: Kind::Secrets,
     group: Some("secrets"),

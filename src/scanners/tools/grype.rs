@@ -5,6 +5,8 @@ use super::{Invocation, Kind, Target, ToolDef, runnable, s, zero_only};
 pub static TOOL: ToolDef = ToolDef {
     name: "grype",
     program: "grype",
+    homepage: "https://github.com/anchore/grype",
+    reads: Some("container image (--image)"),
     parser: "grype",
     kind: Kind::Container,
     group: Some("image"),

@@ -7,6 +7,8 @@ use crate::workspace::FileKind;
 pub static TOOL: ToolDef = ToolDef {
     name: "hadolint",
     program: "hadolint",
+    homepage: "https://github.com/hadolint/hadolint",
+    reads: Some("Dockerfile"),
     parser: "hadolint",
     kind: Kind::Lint,
     group: None,

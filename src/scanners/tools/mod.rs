@@ -219,6 +219,12 @@ pub struct ToolDef {
     pub name: &'static str,
     /// The executable looked up on `PATH`.
     pub program: &'static str,
+    /// Where to read about it (SARIF `informationUri`).
+    pub homepage: &'static str,
+    /// What it reads, for tools that only have something to do when the repository holds it
+    /// (`applies` says whether it does); `None` for tools that read the whole repository. A
+    /// tool asked for by name with nothing to read is skipped ("no input"), not run on nothing.
+    pub reads: Option<&'static str>,
     /// The parser of its output (`parse::parse(parser, …)`).
     pub parser: &'static str,
     pub kind: Kind,
@@ -382,6 +388,13 @@ mod tests {
                 t.name,
                 t.parser
             );
+        }
+    }
+
+    #[test]
+    fn every_tool_says_where_to_read_about_it() {
+        for t in TOOLS {
+            assert!(t.homepage.starts_with("https://"), "{}", t.name);
         }
     }
 

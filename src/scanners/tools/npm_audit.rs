@@ -8,6 +8,8 @@ use crate::workspace::Lockfile;
 pub static TOOL: ToolDef = ToolDef {
     name: "npm-audit",
     program: "npm",
+    homepage: "https://docs.npmjs.com/cli/commands/npm-audit",
+    reads: Some("npm, Yarn or pnpm lockfile"),
     parser: "npm-audit",
     kind: Kind::Sca,
     group: None,

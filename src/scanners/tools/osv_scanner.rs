@@ -8,6 +8,8 @@ use crate::workspace::Lockfile;
 pub static TOOL: ToolDef = ToolDef {
     name: "osv-scanner",
     program: "osv-scanner",
+    homepage: "https://github.com/google/osv-scanner",
+    reads: Some("go.sum"),
     parser: "osv-scanner",
     kind: Kind::Sca,
     group: None,

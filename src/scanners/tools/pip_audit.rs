@@ -15,6 +15,8 @@ const LOCKS: &[Lockfile] = &[
 pub static TOOL: ToolDef = ToolDef {
     name: "pip-audit",
     program: "pip-audit",
+    homepage: "https://github.com/pypa/pip-audit",
+    reads: Some("Python requirements or lockfile"),
     parser: "pip-audit",
     kind: Kind::Sca,
     group: None,

@@ -8,6 +8,8 @@ use crate::workspace::Language;
 pub static TOOL: ToolDef = ToolDef {
     name: "semgrep",
     program: "semgrep",
+    homepage: "https://github.com/semgrep/semgrep",
+    reads: None,
     parser: "semgrep",
     kind: Kind::Sast,
     group: None,
@@ -119,6 +121,7 @@ mod tests {
                 package: None,
                 suppressed: false,
                 also_reported_by: Vec::new(),
+                fingerprint: String::new(),
             }],
             notifications: Vec::new(),
         };

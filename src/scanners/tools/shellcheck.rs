@@ -5,6 +5,8 @@ use super::{Invocation, Kind, Target, ToolDef, runnable, s, some_of, zero_or_one
 pub static TOOL: ToolDef = ToolDef {
     name: "shellcheck",
     program: "shellcheck",
+    homepage: "https://github.com/koalaman/shellcheck",
+    reads: Some("shell script (*.sh, *.bash)"),
     parser: "shellcheck",
     kind: Kind::Lint,
     group: None,

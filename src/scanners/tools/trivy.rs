@@ -8,6 +8,8 @@ use crate::workspace::FileKind;
 pub static TOOL: ToolDef = ToolDef {
     name: "trivy",
     program: "trivy",
+    homepage: "https://github.com/aquasecurity/trivy",
+    reads: Some("Dockerfile or infrastructure-as-code file"),
     parser: "trivy",
     kind: Kind::Container,
     group: Some("iac"),

@@ -6,6 +6,8 @@ use super::{Invocation, Kind, Target, ToolDef, runnable, s, zero_only};
 pub static TOOL: ToolDef = ToolDef {
     name: "trivy-image",
     program: "trivy",
+    homepage: "https://github.com/aquasecurity/trivy",
+    reads: Some("container image (--image)"),
     parser: "trivy",
     kind: Kind::Container,
     group: Some("image"),

@@ -7,6 +7,8 @@ use crate::workspace::FileKind;
 pub static TOOL: ToolDef = ToolDef {
     name: "zizmor",
     program: "zizmor",
+    homepage: "https://github.com/zizmorcore/zizmor",
+    reads: Some("workflow or action file"),
     parser: "zizmor",
     kind: Kind::Lint,
     group: None,
