@@ -13,18 +13,21 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::finding::{Finding, Severity};
 use crate::yaml::{self, Node, Pos};
 
+mod delivery;
 mod protection;
+pub use delivery::{DeliveryEntry, KINDS as DELIVERY_KINDS};
 pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 7] = [
     "ignore",
     "trusted-owners",
     "rules",
     "protection",
     "scanners",
+    "delivery",
     "shellcheck",
 ];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
@@ -240,6 +243,8 @@ pub struct Config {
     protection: Option<ProtectionPolicy>,
     /// `scanners:`: the third-party scanners to run instead of those chosen from the files.
     scanners: Option<Vec<String>>,
+    /// `delivery:`: jobs marked as delivery jobs, or as not.
+    delivery: Vec<DeliveryEntry>,
     /// `shellcheck:`: when shellcheck runs on the `run:` scripts.
     shellcheck: Option<ShellcheckMode>,
 }
@@ -337,6 +342,11 @@ impl Config {
                 "scanners" => {
                     config.scanners = problems.keep(scanners(value, display_path, &known.scanners))
                 }
+                "delivery" => {
+                    config.delivery = problems
+                        .keep(delivery::parse(value, display_path))
+                        .unwrap_or_default()
+                }
                 "shellcheck" => config.shellcheck = problems.keep(shellcheck(value, display_path)),
                 other => problems.push(err(entry.key.span.start, unknown_key(other, &TOP_KEYS))),
             }
@@ -368,6 +378,11 @@ impl Config {
     /// The severity the configuration sets for a rule, if any.
     pub fn severity_override(&self, id: &str) -> Option<Severity> {
         self.rules.get(id).and_then(|r| r.severity)
+    }
+
+    /// The jobs the file marks as delivery jobs, or as not (`delivery:`).
+    pub fn delivery(&self) -> &[DeliveryEntry] {
+        &self.delivery
     }
 
     /// The scanners the file names (`scanners:`), if it names any.
@@ -1037,13 +1052,76 @@ rules:
     }
 
     #[test]
+    fn delivery_marks_jobs_with_a_kind_true_or_false() {
+        let c = ok("delivery:\n  deploy-docs: pages\n  sync: true\n  release.yml:notify: false\n");
+        let got: Vec<_> = c
+            .delivery()
+            .iter()
+            .map(|e| {
+                (
+                    e.workflow.as_deref(),
+                    e.job.as_str(),
+                    e.delivers.clone(),
+                    e.pos.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, "deploy-docs", Some(Some("pages".to_string())), 2),
+                (None, "sync", Some(None), 3),
+                (Some("release.yml"), "notify", None, 4),
+            ]
+        );
+        assert!(ok("delivery:\n").delivery().is_empty());
+    }
+
+    #[test]
+    fn delivery_errors_name_the_line_and_column() {
+        assert_eq!(
+            err("delivery:\n  deploy: deplyo\n"),
+            (
+                2,
+                11,
+                "unknown delivery kind `deplyo`; did you mean `deploy`? (one of deploy, infrastructure, gitops, pages, publish, release, or true / false)".into()
+            )
+        );
+        assert_eq!(
+            err("delivery:\n  deploy: [a]\n"),
+            (
+                2,
+                11,
+                "the value of `deploy` must be a delivery kind (deploy, infrastructure, gitops, pages, publish, release), `true` or `false`, found a list".into()
+            )
+        );
+        assert_eq!(
+            err("delivery:\n  'release.yml:': true\n"),
+            (
+                2,
+                3,
+                "`release.yml:` is not a job id: write `job-id` or `workflow-file.yml:job-id`"
+                    .into()
+            )
+        );
+        assert_eq!(
+            err("delivery: [deploy]\n"),
+            (
+                1,
+                11,
+                "`delivery` must be a mapping from job id to a delivery kind, `true` or `false`, found a list".into()
+            )
+        );
+    }
+
+    #[test]
     fn unknown_key_without_a_near_match_lists_the_keys() {
         assert_eq!(
             err("severity-threshold: high\n"),
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `shellcheck`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `delivery`, `shellcheck`"
                     .into()
             )
         );

@@ -13,7 +13,8 @@ use std::fmt::Write;
 use super::Report;
 use crate::assess::{Assessment, Gap, Priority, Row, State};
 use crate::finding::{Finding, Location, Severity};
-use crate::inventory::{AuthMethod, Blocking, Capability, Inventory};
+use crate::inventory::delivery::CredentialKind;
+use crate::inventory::{Blocking, Capability, Inventory};
 
 /// How locations become links: `{server}/{repo}/blob/{sha}/` plus the path, when known.
 #[derive(Clone, Debug, Default)]
@@ -867,50 +868,56 @@ fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
             );
         }
     }
-    let deploys: Vec<_> = inv.deploy_jobs().collect();
-    if !deploys.is_empty() {
-        out.push_str("\n| Deploy job | Environment | Cloud auth | Concurrency | Waits for |\n|---|---|---|---|---|\n");
-        for j in deploys {
-            let auth: Vec<String> = inv
-                .cloud_auth
+    // Every delivery job, with why it counts: the base of the rows about deliveries.
+    if !inv.delivery.is_empty() {
+        out.push_str("\n| Delivery job | Kind | Why it counts | Environment | Credential | Concurrency |\n|---|---|---|---|---|---|\n");
+        for d in &inv.delivery {
+            let info = inv.job(&d.workflow, &d.job);
+            let credentials: Vec<String> = d
+                .credentials
                 .iter()
-                .filter(|a| a.workflow == j.workflow && a.job == j.job)
-                .map(|a| {
-                    format!(
-                        "{} {}",
-                        a.cloud,
-                        if a.method == AuthMethod::Oidc {
-                            "OIDC"
-                        } else {
-                            "static secret"
-                        }
-                    )
+                .map(|c| {
+                    let kind = match c.kind {
+                        CredentialKind::Oidc => "OIDC",
+                        CredentialKind::Static => "static",
+                        CredentialKind::GithubToken => "GITHUB_TOKEN",
+                    };
+                    format!("{kind}: {}", c.detail)
                 })
                 .collect();
+            let why = format!(
+                "{}{} ({})",
+                cell(&d.why),
+                if d.inferred { ", inferred" } else { "" },
+                d.evidence
+                    .iter()
+                    .map(|e| links.location(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
-                cell(&j.label()),
-                j.environment.as_ref().map_or("—".into(), |e| cell(&e.name)),
-                if auth.is_empty() {
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&d.label()),
+                d.kind.as_str(),
+                why,
+                info.and_then(|j| j.environment.as_ref())
+                    .map_or("—".into(), |e| cell(&e.name)),
+                if credentials.is_empty() {
                     "—".into()
                 } else {
-                    cell(&auth.join(", "))
+                    cell(&credentials.join("; "))
                 },
-                j.concurrency.as_ref().map_or("—".into(), |c| cell(&format!(
-                    "{}{}",
-                    c.group.as_deref().unwrap_or("(expression)"),
-                    if c.cancel_in_progress == Some(true) {
-                        ", cancels in progress"
-                    } else {
-                        ""
-                    }
-                ))),
-                if j.needs.is_empty() {
-                    "—".into()
-                } else {
-                    cell(&j.needs.join(", "))
-                },
+                info.and_then(|j| j.concurrency.as_ref())
+                    .map_or("—".into(), |c| cell(&format!(
+                        "{}{}",
+                        c.group.as_deref().unwrap_or("(expression)"),
+                        if c.cancel_in_progress == Some(true) {
+                            ", cancels in progress"
+                        } else {
+                            ""
+                        }
+                    ))),
             );
         }
     }
