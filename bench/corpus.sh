@@ -10,6 +10,8 @@
 #   ZIZMOR  zizmor executable (default: the one on PATH, resolved through pyenv if it is a shim)
 #
 # Measures wall-clock seconds and peak resident memory with GNU time (`apt-get install time`).
+# ci-guard runs with `--shellcheck never`: zizmor does not run shellcheck, so the comparison is
+# between the two tools' own work (bench/shellcheck-cost.sh measures what `auto` adds).
 # zizmor stops the whole run at the first file it cannot load (for example a workflow with a
 # duplicated `push` key), so the files it can load are found first, by bisection, and cached in
 # bench/.cache/. zizmor then gets exactly those files, and so does ci-guard for the fair ratio.
@@ -119,9 +121,10 @@ measure() {
 
 echo "measuring, $RUNS runs each..." >&2
 {
-    measure "ci-guard(corpus)" - "$CI_GUARD" audit --format json --output "$work/cg.json" "$CORPUS"
+    measure "ci-guard(corpus)" - "$CI_GUARD" audit --shellcheck never --format json \
+        --output "$work/cg.json" "$CORPUS"
     measure "ci-guard(same-files)" "${#ok_files[@]}" \
-        "$CI_GUARD" audit --format json --output "$work/cg.json" "${ok_files[@]}"
+        "$CI_GUARD" audit --shellcheck never --format json --output "$work/cg.json" "${ok_files[@]}"
     measure "zizmor" "${#ok_files[@]}" \
         "$ZIZMOR" --offline --no-progress --format json "${ok_files[@]}"
 } > "$work/rows"

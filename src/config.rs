@@ -14,21 +14,25 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use crate::finding::{Finding, Severity};
 use crate::yaml::{self, Node, Pos};
 
+mod delivery;
 pub mod history;
 mod protection;
+pub use delivery::{DeliveryEntry, KINDS as DELIVERY_KINDS};
 pub use history::HistoryPolicy;
 pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 6] = [
+const TOP_KEYS: [&str; 8] = [
     "ignore",
     "trusted-owners",
     "rules",
     "protection",
     "scanners",
     "history",
+    "delivery",
+    "shellcheck",
 ];
 const RULE_KEYS: [&str; 3] = ["enabled", "severity", "ignore"];
 /// How many known rule ids an "unknown rule" message lists before abbreviating.
@@ -193,6 +197,36 @@ fn normalize(rel_path: &str) -> &str {
     }
 }
 
+/// When shellcheck runs on the `run:` scripts: the configuration's `shellcheck:` and
+/// `ci-guard audit --shellcheck` (which wins).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ShellcheckMode {
+    /// When shellcheck is on `PATH`; without it, a notice says the scripts were not checked by
+    /// it (never a finding: a machine without shellcheck does not fail the audit).
+    #[default]
+    Auto,
+    /// Always: a missing shellcheck is an error notice in the report, and the run exits 2.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ShellcheckMode {
+    pub const ALL: [ShellcheckMode; 3] = [Self::Auto, Self::Always, Self::Never];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Always => "always",
+            Self::Never => "never",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
 /// Overrides for one rule.
 #[derive(Clone, Debug, Default)]
 struct RuleConfig {
@@ -215,6 +249,10 @@ pub struct Config {
     scanners: Option<Vec<String>>,
     /// `history:`: the run history's window, run limit, production environments and targets.
     history: Option<HistoryPolicy>,
+    /// `delivery:`: jobs marked as delivery jobs, or as not.
+    delivery: Vec<DeliveryEntry>,
+    /// `shellcheck:`: when shellcheck runs on the `run:` scripts.
+    shellcheck: Option<ShellcheckMode>,
 }
 
 impl Config {
@@ -311,6 +349,12 @@ impl Config {
                     config.scanners = problems.keep(scanners(value, display_path, &known.scanners))
                 }
                 "history" => config.history = problems.keep(history::parse(value, display_path)),
+                "delivery" => {
+                    config.delivery = problems
+                        .keep(delivery::parse(value, display_path))
+                        .unwrap_or_default()
+                }
+                "shellcheck" => config.shellcheck = problems.keep(shellcheck(value, display_path)),
                 other => problems.push(err(entry.key.span.start, unknown_key(other, &TOP_KEYS))),
             }
         }
@@ -348,9 +392,19 @@ impl Config {
         self.rules.get(id).and_then(|r| r.severity)
     }
 
+    /// The jobs the file marks as delivery jobs, or as not (`delivery:`).
+    pub fn delivery(&self) -> &[DeliveryEntry] {
+        &self.delivery
+    }
+
     /// The scanners the file names (`scanners:`), if it names any.
     pub fn scanners(&self) -> Option<&[String]> {
         self.scanners.as_deref()
+    }
+
+    /// When shellcheck runs (`shellcheck:`), if the file says.
+    pub fn shellcheck(&self) -> Option<ShellcheckMode> {
+        self.shellcheck
     }
 
     /// Action owners to trust like `actions` and `github`, as written in the file.
@@ -550,6 +604,20 @@ fn scanners(node: &Node, path: &str, known: &[&str]) -> Result<Vec<String>, Conf
         out.push(name.to_string());
     }
     problems.into_result(out)
+}
+
+/// `shellcheck:`: `auto`, `always` or `never`.
+fn shellcheck(node: &Node, path: &str) -> Result<ShellcheckMode, ConfigError> {
+    node.as_str()
+        .and_then(ShellcheckMode::parse)
+        .ok_or_else(|| {
+            let names = ShellcheckMode::ALL.map(ShellcheckMode::as_str);
+            ConfigError::at(
+                path,
+                node.span.start,
+                format!("`shellcheck` must be one of {}", names.join(", ")),
+            )
+        })
 }
 
 fn owners(node: &Node, path: &str) -> Result<Vec<String>, ConfigError> {
@@ -996,13 +1064,76 @@ rules:
     }
 
     #[test]
+    fn delivery_marks_jobs_with_a_kind_true_or_false() {
+        let c = ok("delivery:\n  deploy-docs: pages\n  sync: true\n  release.yml:notify: false\n");
+        let got: Vec<_> = c
+            .delivery()
+            .iter()
+            .map(|e| {
+                (
+                    e.workflow.as_deref(),
+                    e.job.as_str(),
+                    e.delivers.clone(),
+                    e.pos.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (None, "deploy-docs", Some(Some("pages".to_string())), 2),
+                (None, "sync", Some(None), 3),
+                (Some("release.yml"), "notify", None, 4),
+            ]
+        );
+        assert!(ok("delivery:\n").delivery().is_empty());
+    }
+
+    #[test]
+    fn delivery_errors_name_the_line_and_column() {
+        assert_eq!(
+            err("delivery:\n  deploy: deplyo\n"),
+            (
+                2,
+                11,
+                "unknown delivery kind `deplyo`; did you mean `deploy`? (one of deploy, infrastructure, gitops, pages, publish, release, or true / false)".into()
+            )
+        );
+        assert_eq!(
+            err("delivery:\n  deploy: [a]\n"),
+            (
+                2,
+                11,
+                "the value of `deploy` must be a delivery kind (deploy, infrastructure, gitops, pages, publish, release), `true` or `false`, found a list".into()
+            )
+        );
+        assert_eq!(
+            err("delivery:\n  'release.yml:': true\n"),
+            (
+                2,
+                3,
+                "`release.yml:` is not a job id: write `job-id` or `workflow-file.yml:job-id`"
+                    .into()
+            )
+        );
+        assert_eq!(
+            err("delivery: [deploy]\n"),
+            (
+                1,
+                11,
+                "`delivery` must be a mapping from job id to a delivery kind, `true` or `false`, found a list".into()
+            )
+        );
+    }
+
+    #[test]
     fn unknown_key_without_a_near_match_lists_the_keys() {
         assert_eq!(
             err("severity-threshold: high\n"),
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `history`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `history`, `delivery`, `shellcheck`"
                     .into()
             )
         );
@@ -1305,6 +1436,7 @@ scaners: [bandit]
         assert!(c.is_ignored_path("third_party/x/Dockerfile"));
         assert!(c.is_ignored_path("examples/a.yml"));
         assert!(!c.is_ignored_path("examples/sub/a.yml"));
+        assert_eq!(c.shellcheck(), Some(ShellcheckMode::Auto));
     }
 
     #[test]
@@ -1332,5 +1464,28 @@ scaners: [bandit]
         let (line, _, msg) = err("scanners: bandit\n");
         assert_eq!(line, 1);
         assert!(msg.contains("must be a list of scanner names"), "{msg}");
+    }
+
+    #[test]
+    fn shellcheck_mode_is_read_and_validated() {
+        assert_eq!(ok("rules:\n").shellcheck(), None);
+        for mode in ShellcheckMode::ALL {
+            let c = ok(&format!("shellcheck: {}\n", mode.as_str()));
+            assert_eq!(c.shellcheck(), Some(mode));
+        }
+        for bad in [
+            "shellcheck: false\n",
+            "shellcheck: on\n",
+            "shellcheck: [auto]\n",
+        ] {
+            let (line, col, msg) = err(bad);
+            assert_eq!((line, col), (1, 13), "{bad}");
+            assert_eq!(
+                msg, "`shellcheck` must be one of auto, always, never",
+                "{bad}"
+            );
+        }
+        let (_, _, msg) = err("shellchek: never\n");
+        assert!(msg.contains("did you mean `shellcheck`?"), "{msg}");
     }
 }

@@ -97,6 +97,9 @@ impl Runner {
             // These tests count code-scanning requests; the settings check has its own tests
             // (settings_e2e.rs). An input given below wins.
             .env("INPUT_CHECKS", "workflows")
+            // Not about shellcheck: the same findings whether or not it is installed (the
+            // shellcheck test sets the input itself).
+            .env("INPUT_SHELLCHECK", "never")
             .envs(self.env.iter().copied())
             .current_dir(self.workspace())
             .args([
@@ -821,6 +824,106 @@ fn bad_inputs_are_usage_errors() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("input `fail-on`"), "{}", o.stderr);
     assert!(!o.stderr.contains(TOKEN));
+}
+
+/// The SARIF file's tool execution notifications: (level, message).
+fn sarif_notifications(o: &Outcome) -> Vec<(String, String)> {
+    let sarif: Value =
+        serde_json::from_str(o.sarif.as_deref().expect("SARIF written")).expect("SARIF");
+    sarif
+        .pointer("/runs/0/invocations/0/toolExecutionNotifications")
+        .and_then(Value::as_array)
+        .map(|n| {
+            n.iter()
+                .map(|n| {
+                    let s = |k: &str| {
+                        n.pointer(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    (s("/level"), s("/message/text"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The `shellcheck` input on a runner image without shellcheck: `always` fails the step (exit
+/// 2) once the SARIF file and the summary are written, each saying why; `auto` says it as a
+/// notice and leaves the gate to the findings.
+#[test]
+fn the_shellcheck_input_without_shellcheck() {
+    let mut runner = Runner::new(&push_event());
+    runner.env.push(("PATH", "/nonexistent"));
+    // (input, exit code, SARIF level, workflow command, summary alert, message start)
+    let cases = [
+        (
+            "always",
+            2,
+            "error",
+            "error",
+            "CAUTION",
+            "shellcheck is required (`--shellcheck always`",
+        ),
+        (
+            "auto",
+            0,
+            "note",
+            "notice",
+            "NOTE",
+            "shellcheck is not installed",
+        ),
+    ];
+    for (mode, code, level, command, alert, message) in cases {
+        let o = runner.run(
+            "http://127.0.0.1:9",
+            &[
+                ("upload", "false"),
+                ("fail-on", "none"),
+                ("shellcheck", mode),
+            ],
+            &[],
+        );
+        assert_eq!(o.code, code, "{mode}: {}\n{}", o.stdout, o.stderr);
+        let notes = sarif_notifications(&o);
+        let said: Vec<_> = notes
+            .iter()
+            .filter(|(_, m)| m.starts_with("shellcheck"))
+            .collect();
+        assert_eq!(said.len(), 1, "{mode}: {notes:?}");
+        assert!(
+            said[0].0 == level && said[0].1.starts_with(message),
+            "{mode}: {said:?}"
+        );
+        let annotations: Vec<&str> = o
+            .stdout
+            .lines()
+            .filter(|l| l.contains("title=ci-guard shellcheck::"))
+            .collect();
+        assert_eq!(annotations.len(), 1, "{mode}: {}", o.stdout);
+        assert!(
+            annotations[0]
+                .starts_with(&format!("::{command} title=ci-guard shellcheck::{message}")),
+            "{mode}: {annotations:?}"
+        );
+        assert!(
+            o.summary.contains(&format!("> [!{alert}]\n> {message}")),
+            "{mode}: {}",
+            o.summary
+        );
+        // The exit code's reason on stderr too; the outputs are written all the same.
+        assert_eq!(
+            o.stderr.contains(&format!("ci-guard: error: {message}")),
+            code == 2,
+            "{mode}: {}",
+            o.stderr
+        );
+        assert!(
+            o.outputs.contains_key("findings"),
+            "{mode}: outputs written"
+        );
+    }
 }
 
 /// The `sbom` row of the summary's assessment matrix.

@@ -13,6 +13,8 @@ fn ci_guard() -> Command {
 fn audit_json(args: &[&str]) -> (Value, i32) {
     let out = ci_guard()
         .args(["audit", "--format", "json", "--fail-on", "none"])
+        // Not about shellcheck: the same findings whether or not it is installed.
+        .args(["--shellcheck", "never"])
         .args(args)
         .output()
         .expect("runs");
@@ -75,18 +77,19 @@ fn basic_repository_findings_with_exact_positions() {
 
 #[test]
 fn fail_on_threshold_sets_the_exit_code() {
-    ci_guard()
-        .args(["audit", "tests/fixtures/basic"])
-        .assert()
-        .code(1);
-    ci_guard()
-        .args(["audit", "--fail-on", "critical", "tests/fixtures/basic"])
+    let audit = || {
+        let mut cmd = ci_guard();
+        cmd.args(["audit", "--shellcheck", "never"]);
+        cmd
+    };
+    audit().args(["tests/fixtures/basic"]).assert().code(1);
+    audit()
+        .args(["--fail-on", "critical", "tests/fixtures/basic"])
         .assert()
         .code(0);
     // Only a low finding remains when the file with high ones is not audited.
-    ci_guard()
+    audit()
         .args([
-            "audit",
             "--fail-on",
             "low",
             "tests/fixtures/basic/.github/workflows/ci.yml",
@@ -323,4 +326,118 @@ fn output_file_receives_the_report() {
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written"))
         .expect("SARIF is JSON");
     assert_eq!(sarif["version"], "2.1.0");
+}
+
+#[test]
+fn the_delivery_key_of_the_configuration_marks_jobs_as_delivery_or_not() {
+    // A real repository whose self-tests apply Terraform fixtures: the configuration says those
+    // jobs deliver nothing, and that the changelog push is part of the release.
+    let repo = "tests/data/corpus/hashicorp__setup-terraform";
+    let delivery = |json: &Value| -> Vec<(String, String, String)> {
+        json["inventories"][0]["delivery"]
+            .as_array()
+            .expect("delivery jobs")
+            .iter()
+            .map(|d| {
+                (
+                    d["job"].as_str().unwrap_or("").to_string(),
+                    d["kind"].as_str().unwrap_or("").to_string(),
+                    d["source"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let (before, _) = audit_json(&[repo]);
+    let jobs = delivery(&before);
+    assert!(
+        jobs.iter().any(|j| j.0 == "terraform-stdout-wrapper"),
+        "{jobs:?}"
+    );
+    assert!(!jobs.iter().any(|j| j.0 == "changelog"), "{jobs:?}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("ci-guard.yml");
+    std::fs::write(
+        &config,
+        "delivery:\n  terraform-stdout-wrapper: false\n  setup-terraform.yml:terraform-stdout-no-wrapper: false\n  .github/workflows/setup-terraform.yml:terraform-wrapper-delayed-apply: false\n  release.yml:changelog: release\n",
+    )
+    .expect("write");
+    let config_arg = config.to_str().expect("utf-8 path");
+    let (after, code) = audit_json(&["--config", config_arg, repo]);
+    assert_eq!(code, 0);
+    let jobs = delivery(&after);
+    assert!(
+        !jobs.iter().any(|j| j.0.starts_with("terraform-")),
+        "{jobs:?}"
+    );
+    assert!(
+        jobs.contains(&("changelog".into(), "release".into(), "configured".into())),
+        "{jobs:?}"
+    );
+    // The configured job's evidence is the line of the configuration that marks it.
+    let changelog = after["inventories"][0]["delivery"]
+        .as_array()
+        .expect("delivery jobs")
+        .iter()
+        .find(|d| d["job"] == "changelog")
+        .expect("changelog job");
+    let evidence: Vec<(String, u64)> = changelog["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap_or("").to_string(),
+                e["start"]["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|(p, l)| p.ends_with("ci-guard.yml") && *l == 5),
+        "{evidence:?}"
+    );
+    // The rows built on delivery jobs count it: it has no environment.
+    let environment = after["assessments"][0]["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["component"] == "environment-protection")
+        .expect("environment row");
+    assert!(
+        environment["current"]
+            .as_str()
+            .is_some_and(|c| c.contains("`changelog` (release.yml)")),
+        "{environment}"
+    );
+}
+
+#[test]
+fn the_markdown_lists_every_delivery_job_with_its_kind_and_why() {
+    let out = ci_guard()
+        .args(["audit", "--format", "markdown", "--fail-on", "none"])
+        .arg("tests/data/corpus/hashicorp__setup-terraform")
+        .output()
+        .expect("runs");
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains(
+            "| Delivery job | Kind | Why it counts | Environment | Credential | Concurrency |"
+        ),
+        "{md}"
+    );
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `release-tag` (release.yml) |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        row.contains("| release | git push of a version tag of this action ("),
+        "{row}"
+    );
+    assert!(row.contains("release.yml:111`"), "{row}");
+    assert!(
+        row.contains("static: the long-lived secret `TF_DEVEX_COMMIT_GITHUB_TOKEN`"),
+        "{row}"
+    );
 }

@@ -569,6 +569,25 @@ fn assert_no_token(what: &str, s: &str) {
     }
 }
 
+/// No output of action run `a` in `dir` holds the token (annotations, stderr, the summary, the
+/// files it wrote); the annotations, for what they must say.
+fn assert_action_holds_no_token(a: &Action, dir: &tempfile::TempDir) -> String {
+    // The runner's mask command is the one place it stands (the runner consumes that line).
+    let stdout: String = a
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_no_token("the annotations", &stdout);
+    assert_no_token("stderr", &a.stderr);
+    assert_no_token("the summary", &a.summary);
+    for (path, content) in files_below(&root(dir)) {
+        assert_no_token(&path, &content);
+    }
+    stdout
+}
+
 /// Every output of the action and of `audit --repo` masks a token a server echoed.
 #[test]
 fn a_token_echoed_by_the_server_reaches_no_output() {
@@ -579,20 +598,8 @@ fn a_token_echoed_by_the_server_reaches_no_output() {
     // The server did echo it: the settings were refused with it, the upload too.
     assert!(!server.seen().is_empty());
     assert!(a.summary.contains("***"), "{}", a.summary);
-    // The runner's mask command is the one place it stands (the runner consumes that line).
-    let stdout: String = a
-        .stdout
-        .lines()
-        .filter(|l| !l.starts_with("::add-mask::"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let stdout = assert_action_holds_no_token(&a, &dir);
     assert!(stdout.contains("***"), "{stdout}");
-    assert_no_token("the annotations", &stdout);
-    assert_no_token("stderr", &a.stderr);
-    assert_no_token("the summary", &a.summary);
-    for (path, content) in files_below(&root(&dir)) {
-        assert_no_token(&path, &content);
-    }
     assert_no_token(
         "the step outputs",
         &std::fs::read_to_string(dir.path().join("output")).unwrap_or_default(),
@@ -924,7 +931,7 @@ fn a_run_that_audits_nothing_says_so_everywhere() {
             a.stderr
         );
         assert!(
-            a.summary.contains("Not audited") && a.summary.contains(says),
+            a.summary.contains("> [!WARNING]") && a.summary.contains(says),
             "{case}: {}",
             a.summary
         );
@@ -1108,4 +1115,60 @@ fn line_breaks_in_file_names_do_not_break_the_summary() {
             "not a workflow command: {line:?}"
         );
     }
+}
+
+/// A notice quotes what it is about: a skipped file whose name holds the token (a FIFO named
+/// after it) is said in every format, and the token is masked in each, on stderr too.
+#[test]
+fn notices_are_masked_of_the_token_in_every_output() {
+    let dir = repo(&[]);
+    mkfifo(&root(&dir).join(format!(".github/workflows/{TOKEN}.yml")));
+    let masked = "`.github/workflows/***.yml` is a FIFO";
+    for format in ["text", "json", "sarif", "markdown", "github"] {
+        let out = ci_guard(
+            &root(&dir),
+            &["audit", "--format", format, "--fail-on", "none"],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(masked), "{format}: {stdout}");
+        assert_no_token(format, &stdout);
+        assert_no_token("stderr", &text(&out.stderr));
+    }
+    // The report in a file: the notices are said on stderr as well.
+    let report = dir.path().join("report.json");
+    let out = ci_guard(
+        &root(&dir),
+        &[
+            "audit",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--output",
+            &report.display().to_string(),
+        ],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("ci-guard: warning: {masked}")),
+        "{stderr}"
+    );
+    assert_no_token("stderr", &stderr);
+    assert_no_token(
+        "the report file",
+        &std::fs::read_to_string(&report).expect("report"),
+    );
+
+    let a = action(
+        &dir,
+        "http://127.0.0.1:9",
+        &[("checks", "workflows"), ("upload", "false")],
+    );
+    assert_eq!(a.code, 0, "{}\n{}", a.stdout, a.stderr);
+    assert!(a.summary.contains(masked), "{}", a.summary);
+    let stdout = assert_action_holds_no_token(&a, &dir);
+    assert!(stdout.contains("title=ci-guard skipped::"), "{stdout}");
 }

@@ -56,7 +56,6 @@ fn scan(dir: &Path, req: &ScanRequest) -> Vec<ToolRun> {
 
 fn report_of(dir: &Path, scans: Vec<ToolRun>) -> Report {
     Report {
-        notices: Vec::new(),
         report_root: std::fs::canonicalize(dir).expect("canonical"),
         rules: Vec::new(),
         findings: Vec::new(),
@@ -65,6 +64,7 @@ fn report_of(dir: &Path, scans: Vec<ToolRun>) -> Report {
         assessments: Vec::new(),
         inventories: Vec::new(),
         scans,
+        notices: Vec::new(),
     }
 }
 

@@ -8,11 +8,14 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 fn audit(dir: &str, extra: &[&str]) -> Value {
-    audit_with_path(dir, extra, None)
+    let (json, code, stderr) = audit_with_path(dir, extra, None);
+    assert_eq!(code, 0, "{stderr}");
+    json
 }
 
-/// The audit with `PATH` replaced when `path` is given (to hide shellcheck).
-fn audit_with_path(dir: &str, extra: &[&str], path: Option<&str>) -> Value {
+/// The audit with `PATH` replaced when `path` is given (to hide shellcheck): the JSON report,
+/// the exit code and stderr.
+fn audit_with_path(dir: &str, extra: &[&str], path: Option<&str>) -> (Value, i32, String) {
     let mut cmd = Command::cargo_bin("ci-guard").expect("binary is built");
     if let Some(p) = path {
         cmd.env("PATH", p);
@@ -24,13 +27,10 @@ fn audit_with_path(dir: &str, extra: &[&str], path: Option<&str>) -> Value {
         .args(extra)
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("JSON on stdout ({e}); stderr: {stderr}"));
+    (json, out.status.code().unwrap_or(-1), stderr)
 }
 
 /// (rule, line, column, severity) of the `script-*` findings.
@@ -206,34 +206,115 @@ fn shellcheck_results_are_findings_at_their_workflow_line_and_column() {
     if !support::installed("shellcheck") {
         return;
     }
-    let json = audit("tests/fixtures/broken-security-job", &["--shellcheck"]);
-    let found = by_prefix(&json, "shell");
-    // The split trivy line: shellcheck's SC2215 where ci-guard's own check points.
-    assert!(
-        found
-            .iter()
-            .any(|f| (f.0.as_str(), f.1, f.2) == ("shell-sc2215", 26, 13)
-                && f.3
-                    .starts_with("SC2215 (warning): This flag is used as a command name")),
-        "{found:?}"
-    );
-    // Without the flag shellcheck does not run.
-    assert!(by_prefix(&audit("tests/fixtures/broken-security-job", &[]), "shell").is_empty());
+    let dir = "tests/fixtures/broken-security-job";
+    // `auto`, the default, runs it because it is installed; `always` the same.
+    for extra in [&[][..], &["--shellcheck", "always"]] {
+        let json = audit(dir, extra);
+        let found = by_prefix(&json, "shell");
+        // The split trivy line: shellcheck's SC2215 where ci-guard's own check points.
+        assert!(
+            found
+                .iter()
+                .any(|f| (f.0.as_str(), f.1, f.2) == ("shell-sc2215", 26, 13)
+                    && f.3
+                        .starts_with("SC2215 (warning): This flag is used as a command name")),
+            "{extra:?}: {found:?}"
+        );
+        assert_eq!(json["notices"], serde_json::json!([]), "{extra:?}");
+    }
+    // `never`: shellcheck does not run, and nothing is said about it.
+    let json = audit(dir, &["--shellcheck", "never"]);
+    assert!(by_prefix(&json, "shell").is_empty());
+    assert_eq!(json["notices"], serde_json::json!([]));
 }
 
+/// Without shellcheck on `PATH`: `auto` says so once in the notices and passes; `always` says
+/// it as an error and exits 2 with the report written; `never` says nothing. ci-guard's own
+/// script checks run in every case, and a missing tool is never a `shellcheck` finding.
 #[test]
 fn a_missing_shellcheck_is_said_not_passed_over() {
-    let json = audit_with_path(
-        "tests/fixtures/broken-security-job",
-        &["--shellcheck"],
-        Some("/nonexistent"),
-    );
-    let found = by_prefix(&json, "shellcheck");
-    assert_eq!(found.len(), 1, "{found:?}");
+    let dir = "tests/fixtures/broken-security-job";
+    let hidden = Some("/nonexistent");
+    let script_rules = |json: &Value| {
+        let mut rules: Vec<String> = by_prefix(json, "script-")
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        rules.dedup();
+        rules
+    };
+    let want_rules = script_rules(&audit(dir, &["--shellcheck", "never"]));
+    assert!(!want_rules.is_empty());
+
+    let (json, code, stderr) = audit_with_path(dir, &[], hidden);
+    assert_eq!(code, 0, "{stderr}");
+    let notices = json["notices"].as_array().expect("notices");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["topic"], "shellcheck");
+    assert_eq!(notices[0]["level"], "note");
     assert!(
-        found[0].3.starts_with("shellcheck is not installed"),
-        "{found:?}"
+        notices[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("shellcheck is not installed")),
+        "{notices:?}"
     );
+    assert!(by_prefix(&json, "shell").is_empty());
+    assert_eq!(script_rules(&json), want_rules);
+
+    let (json, code, stderr) = audit_with_path(dir, &["--shellcheck", "always"], hidden);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("error: shellcheck is required (`--shellcheck always`"),
+        "{stderr}"
+    );
+    let notices = json["notices"].as_array().expect("notices");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["level"], "error");
+    assert!(by_prefix(&json, "shell").is_empty());
+    assert_eq!(script_rules(&json), want_rules, "the report is complete");
+
+    let (json, code, stderr) = audit_with_path(dir, &["--shellcheck", "never"], hidden);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(json["notices"], serde_json::json!([]));
+}
+
+/// The configuration's `shellcheck:` decides when the command line does not, and
+/// `--shellcheck` wins over it.
+#[test]
+fn the_configuration_says_when_and_the_flag_wins() {
+    let dir = tempfile::tempdir().expect("temp");
+    let src = format!(
+        "{}/tests/fixtures/broken-security-job",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    support::copy_dir(std::path::Path::new(&src), dir.path());
+    std::fs::write(
+        dir.path().join(".github/ci-guard.yml"),
+        "shellcheck: always\n",
+    )
+    .expect("config");
+    let run = |extra: &[&str]| {
+        Command::cargo_bin("ci-guard")
+            .expect("binary")
+            .current_dir(dir.path())
+            .env("PATH", "/nonexistent")
+            .args(["audit", ".", "--format", "text", "--fail-on", "none"])
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\nerror: shellcheck is required"), "{text}");
+    let out = run(&["--shellcheck", "auto"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\nnote: shellcheck is not installed"),
+        "{text}"
+    );
+    assert!(!text.contains("error: shellcheck"), "{text}");
 }
 
 /// Kong's community-label job (a real workflow): `set +e` and no status read afterwards; with
@@ -260,7 +341,8 @@ fn a_real_set_plus_e_and_shellcheck_on_it() {
     if !support::installed("shellcheck") {
         return;
     }
-    let json = audit("tests/data/corpus/Kong__kong", &["--shellcheck"]);
+    // `auto`, the default: it is installed, so it runs.
+    let json = audit("tests/data/corpus/Kong__kong", &[]);
     let at: Vec<(String, u64, u64)> = by_prefix(&json, "shell-")
         .into_iter()
         .map(|f| (f.0, f.1, f.2))
@@ -284,11 +366,41 @@ fn a_real_set_plus_e_and_shellcheck_on_it() {
 
 #[test]
 fn explain_shows_the_shellcheck_page_for_a_shell_sc_rule() {
+    // A code, and the family's id as `ci-guard rules` lists it.
+    for id in ["shell-sc2086", "shell-sc<code>"] {
+        let out = Command::cargo_bin("ci-guard")
+            .expect("binary")
+            .args(["explain", id])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{id}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("# shellcheck"),
+            "{id}"
+        );
+    }
     let out = Command::cargo_bin("ci-guard")
         .expect("binary")
-        .args(["explain", "shell-sc2086"])
+        .args(["explain", "shell-scx"])
         .output()
         .expect("runs");
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# shellcheck"));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `ci-guard rules` lists the family under the `shellcheck` rule.
+#[test]
+fn rules_lists_the_shell_sc_family() {
+    let out = Command::cargo_bin("ci-guard")
+        .expect("binary")
+        .arg("rules")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("shellcheck "))
+        .expect("the shellcheck rule");
+    assert!(lines[at + 1].starts_with("shell-sc<code> "), "{text}");
+    assert!(lines[at + 1].contains("by level"), "{text}");
 }

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::config::ShellcheckMode;
 use crate::finding::Severity;
 use crate::github::Token;
 
@@ -27,6 +28,8 @@ pub const INPUT_NAMES: &[&str] = &[
     "config",
     "summary",
     "osv",
+    "network-timeout",
+    "shellcheck",
 ];
 
 /// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
@@ -137,6 +140,8 @@ pub struct Inputs {
     pub osv: bool,
     /// `network-timeout`: seconds for all the network work of the run; the default when `None`.
     pub network_timeout: Option<std::time::Duration>,
+    /// When shellcheck runs on the `run:` scripts; `None`: the configuration's, else auto.
+    pub shellcheck: Option<ShellcheckMode>,
 }
 
 /// An input with a value it cannot take (exit code 2).
@@ -250,6 +255,15 @@ impl Inputs {
                     })?,
             ),
         };
+        let shellcheck = match get("shellcheck") {
+            None => None,
+            Some(v) => Some(ShellcheckMode::parse(&v).ok_or_else(|| {
+                err(
+                    "shellcheck",
+                    format!("`{v}` is not one of auto, always, never"),
+                )
+            })?),
+        };
         Ok(Self {
             path: get("path").unwrap_or_else(|| ".".into()),
             token: get("token").as_deref().and_then(Token::new),
@@ -268,6 +282,7 @@ impl Inputs {
             summary,
             osv,
             network_timeout,
+            shellcheck,
         })
     }
 }
@@ -366,6 +381,28 @@ mod tests {
         assert!(!i.checks_explicit && i.summary && i.token.is_none());
         assert_eq!(i.sarif_file, "ci-guard.sarif");
         assert!(i.sbom_format.is_none() && i.sbom_file.is_empty());
+        assert_eq!(i.shellcheck, None, "the configuration's, else auto");
+        let i = Inputs::resolve(&BTreeMap::new(), &env_of(&[("INPUT_SHELLCHECK", "never")]))
+            .expect("inputs");
+        assert_eq!(i.shellcheck, Some(ShellcheckMode::Never));
+    }
+
+    /// `action.yml` declares exactly the inputs this module reads, in the same order.
+    #[test]
+    fn action_yml_declares_every_input() {
+        let action = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml"))
+            .expect("action.yml");
+        let inputs = action
+            .split("\ninputs:\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\noutputs:").next())
+            .expect("an inputs section");
+        let declared: Vec<&str> = inputs
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ")?.strip_suffix(':'))
+            .filter(|name| !name.starts_with(' '))
+            .collect();
+        assert_eq!(declared, INPUT_NAMES);
     }
 
     #[test]
@@ -435,6 +472,7 @@ mod tests {
             ("INPUT_SUMMARY", "yes", "summary"),
             ("INPUT_OSV", "on", "osv"),
             ("INPUT_SBOM-FORMAT", "xml", "sbom-format"),
+            ("INPUT_SHELLCHECK", "true", "shellcheck"),
         ] {
             let e = Inputs::resolve(&BTreeMap::new(), &env_of(&[(k, v)])).expect_err(k);
             assert_eq!(e.name, name);

@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::audit::{self, AuditError, AuditOptions};
+use crate::config::ShellcheckMode;
 use crate::finding::Severity;
 use crate::github::code_scanning::{self, Processing, Upload};
 use crate::github::{Client, ClientOptions, GithubError, Network};
@@ -168,12 +169,14 @@ const SETTINGS_PENDING: &str = "not read: the GitHub API had not answered when t
 const HISTORY_PENDING: &str = "not measured: the GitHub API had not answered when this report \
      was written (the run was stopped before it did, or is still running)";
 
-/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage, 3 I/O).
+/// Run the action; returns the exit code (0 ok, 1 policy, 2 usage or a required tool missing
+/// (`shellcheck: always`), 3 I/O).
 ///
 /// The workflow audit's SARIF and summary are written before any network call or scanner, and
 /// rewritten once the settings, scanners and upload add to them: a step stopped at any point
 /// leaves a report. A run that fails (exit 2 or 3) still writes a SARIF saying why
-/// (`executionSuccessful: false` and the reason as a notification), with what it had found.
+/// (`executionSuccessful: false` and the reason as an error notification), with what it had
+/// found; a missing required shellcheck is such a notice of the complete report.
 pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let started_at = crate::time::now();
     // One clock and one circuit breaker for every request of the run.
@@ -251,15 +254,15 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let history_online = matches!(history, crate::history::HistoryMode::Online(_));
     let online = settings_online || history_online;
     let audit = |settings: crate::settings::SettingsMode,
-                 history: crate::history::HistoryMode|
+                 history: crate::history::HistoryMode,
+                 shellcheck: Option<ShellcheckMode>|
      -> Result<report::Report, (u8, String)> {
         let opts = AuditOptions {
             paths: vec![places.root.clone()],
             config: places.config.clone(),
             settings,
             history,
-            // The action's image has no shellcheck; `ci-guard audit --shellcheck` runs it.
-            shellcheck: false,
+            shellcheck,
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
@@ -295,7 +298,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     } else {
         history.clone()
     };
-    let first = match audit(first_settings, first_history) {
+    // The early audit starts no other program: shellcheck runs in the complete one.
+    let first = match audit(first_settings, first_history, Some(ShellcheckMode::Never)) {
         Ok(r) => r,
         Err((code, why)) => return failed(code, &why, None),
     };
@@ -323,8 +327,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         let mut md =
             report::markdown::render(&first, inputs.fail_on, &summary_options(runner, None));
         md.push_str(
-            "\n> Written before the GitHub API and the scanners were asked: this summary is \
-             replaced when the run ends.\n",
+            "\n> Written before the GitHub API, shellcheck and the scanners were asked: this \
+             summary is replaced when the run ends.\n",
         );
         let _ = sinks::append(
             path,
@@ -333,9 +337,12 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     }
 
     // 2. What needs the network or runs other programs: the settings and the run history (the
-    // audit again, with the API), the scanners and the OSV lookup.
-    let mut report = if online {
-        match audit(settings, history) {
+    // audit again, with the API), shellcheck, the scanners and the OSV lookup.
+    // shellcheck: `auto` unless the input or the configuration says; the default image has
+    // none (one notice says so; under `always` an error, exit code 2), `Dockerfile.full`'s has
+    // it and runs it.
+    let mut report = if online || inputs.shellcheck != Some(ShellcheckMode::Never) {
+        match audit(settings, history, inputs.shellcheck) {
             Ok(r) => r,
             Err((code, why)) => return failed(code, &why, Some(first)),
         }
@@ -569,6 +576,12 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             (Some(t), false) => format!("passed (nothing at or above {t})"),
         }
     );
+    // Said once more on stderr (the annotations and the summary have it too): the exit code's
+    // reason, also outside Actions.
+    let required = report.errors().next().is_some();
+    for n in report.errors() {
+        eprintln!("ci-guard: error: {}", crate::redact::text(&n.message));
+    }
     if !io_failures.is_empty() {
         // The SARIF written above said the run succeeded; it did not.
         if sarif_written {
@@ -581,6 +594,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             );
         }
         3
+    } else if required {
+        2
     } else if fails {
         1
     } else {
@@ -654,7 +669,7 @@ fn write_failure(
         report_root: workspace.to_path_buf(),
         ..report::Report::default()
     });
-    report.notices.push(report::Notice::error(format!(
+    report.notices.push(report::Notice::failure(format!(
         "ci-guard did not complete: {why}"
     )));
     let _ = write_sarif(path, &report, category);

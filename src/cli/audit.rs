@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ci_guard::audit::{self, AuditError, AuditOptions};
+use ci_guard::config::ShellcheckMode;
 
 use super::common::{Emit, FailOn, ReportFlags, emit};
 use super::scan::{ScanFlags, add_scans};
@@ -22,10 +23,14 @@ pub const AFTER_HELP: &str = concat!(
     "`.github/ci-guard.yml` unless --config is given. A file named here is audited as a workflow\n",
     "wherever it lies (as an action when named action.yml); outside a repository it gets its\n",
     "findings but no assessment. Nothing to audit, or a path that does not exist, is exit 2.\n\n",
+    "shellcheck checks the `run:` scripts when it is on PATH (--shellcheck auto, the default);\n",
+    "without it a notice says so once. --shellcheck always makes a missing shellcheck an\n",
+    "error (exit 2), --shellcheck never skips it.\n\n",
     "Exit codes:\n",
     "  0  no finding at or above --fail-on\n",
     "  1  findings at or above --fail-on (policy failure)\n",
-    "  2  usage or configuration error\n",
+    "  2  usage or configuration error, or --shellcheck always without shellcheck (the report\n",
+    "     is written all the same)\n",
     "  3  internal or I/O error"
 );
 
@@ -74,10 +79,10 @@ pub struct AuditArgs {
     /// GITHUB_REPOSITORY and GITHUB_SHA when set, as in GitHub Actions].
     #[arg(long, value_name = "URL")]
     blob_url: Option<String>,
-    /// Also run shellcheck (when installed) on every `run:` script: its findings are
-    /// `shell-sc<code>` rules, configurable and suppressible like the others.
-    #[arg(long)]
-    shellcheck: bool,
+    /// shellcheck on every `run:` script, its findings as `shell-sc<code>` rules
+    /// [default: the config's `shellcheck:`, else auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    shellcheck: Option<Shellcheck>,
     #[command(flatten)]
     history: Box<HistoryFlags>,
     /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
@@ -112,6 +117,27 @@ pub struct HistoryFlags {
     /// (If-None-Match): unchanged answers cost no rate limit.
     #[arg(long, value_name = "FILE")]
     history_cache: Option<PathBuf>,
+}
+
+/// `--shellcheck`: the values of the configuration's `shellcheck:`.
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub enum Shellcheck {
+    /// When shellcheck is on PATH; without it, one notice in the report (not a finding)
+    Auto,
+    /// A missing shellcheck is an error: the report says so and the exit code is 2
+    Always,
+    /// Do not run shellcheck
+    Never,
+}
+
+impl Shellcheck {
+    pub(crate) fn mode(self) -> ShellcheckMode {
+        match self {
+            Shellcheck::Auto => ShellcheckMode::Auto,
+            Shellcheck::Always => ShellcheckMode::Always,
+            Shellcheck::Never => ShellcheckMode::Never,
+        }
+    }
 }
 
 pub fn run(args: &AuditArgs) -> ExitCode {
@@ -160,7 +186,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         config: args.config.clone(),
         settings,
         history: ci_guard::history::mode(&settings_request, &history_request),
-        shellcheck: args.shellcheck,
+        shellcheck: args.shellcheck.map(Shellcheck::mode),
     };
     let report = match audit::run(&opts) {
         Ok(r) => r,
@@ -276,5 +302,24 @@ fn emit_options(args: &AuditArgs) -> Emit {
                 .then(|| ci_guard::fix::preview(&args.paths))
                 .flatten(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    /// `--shellcheck` takes exactly the values of the configuration's `shellcheck:`.
+    #[test]
+    fn shellcheck_flag_has_the_config_values() {
+        for v in Shellcheck::value_variants() {
+            let name = v.to_possible_value().expect("value").get_name().to_string();
+            assert_eq!(ShellcheckMode::parse(&name), Some(v.mode()), "{name}");
+        }
+        assert_eq!(
+            Shellcheck::value_variants().len(),
+            ShellcheckMode::ALL.len()
+        );
     }
 }

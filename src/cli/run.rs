@@ -14,7 +14,8 @@ pub const AFTER_HELP: &str = concat!(
     "Exit codes:\n",
     "  0  no new finding at or above fail-on\n",
     "  1  new findings at or above fail-on (policy failure; SARIF still written and uploaded)\n",
-    "  2  usage or configuration error\n",
+    "  2  usage or configuration error, or shellcheck `always` and not installed (SARIF still\n",
+    "     written)\n",
     "  3  internal or I/O error (a report file could not be written)"
 );
 
@@ -59,6 +60,10 @@ pub struct RunArgs {
     /// Write the job summary: true or false [input: summary; default true]
     #[arg(long)]
     summary: Option<String>,
+    /// shellcheck on the `run:` scripts: auto, always or never [input: shellcheck; default: the
+    /// config's `shellcheck:`, else auto]
+    #[arg(long)]
+    shellcheck: Option<String>,
     /// Workspace directory [default: GITHUB_WORKSPACE, else the current directory]
     #[arg(long)]
     workspace: Option<String>,
@@ -120,6 +125,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         ("category", &args.category),
         ("config", &args.config),
         ("summary", &args.summary),
+        ("shellcheck", &args.shellcheck),
         ("workspace", &args.workspace),
         ("repository", &args.repository),
         ("sha", &args.sha),

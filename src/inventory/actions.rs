@@ -139,9 +139,10 @@ static ACTIONS: &[ActionRule] = &[
         "terrascan",
         D::Fails,
     ),
+    // zizmor audits workflows for security flaws: a SAST of the pipeline itself.
     rule(
         "zizmorcore/zizmor-action",
-        C::Lint,
+        C::Sast,
         "zizmor",
         D::ReportsOnly,
     ),
@@ -292,7 +293,131 @@ static ACTIONS: &[ActionRule] = &[
     rule("appleboy/ssh-action", C::Deploy, "ssh", D::Fails),
     rule("appleboy/scp-action", C::Deploy, "scp", D::Fails),
     rule("easingthemes/ssh-deploy", C::Deploy, "ssh", D::Fails),
-    rule("pulumi/actions", C::Deploy, "pulumi", D::Fails),
+    rule("pulumi/actions", C::Deploy, "pulumi up", D::Fails),
+    rule(
+        "google-github-actions/upload-cloud-storage",
+        C::Deploy,
+        "gcs upload",
+        D::Fails,
+    ),
+    rule("azure/k8s-create-secret", C::Deploy, "kubernetes", D::Fails),
+    rule(
+        "burnett01/rsync-deployments",
+        C::Deploy,
+        "rsync over ssh",
+        D::Fails,
+    ),
+    rule(
+        "firebaseextended/action-hosting-deploy",
+        C::Deploy,
+        "firebase",
+        D::Fails,
+    ),
+    rule("shuttle-hq/deploy-action", C::Deploy, "shuttle", D::Fails),
+    rule(
+        "hashicorp/tfc-workflows-github/actions/apply-run",
+        C::Deploy,
+        "terraform cloud apply",
+        D::Fails,
+    ),
+    rule(
+        "hashicorp/tfc-workflows-github/actions/create-run",
+        C::IacPlan,
+        "terraform cloud run",
+        D::Fails,
+    ),
+    rule(
+        "dflook/terraform-apply",
+        C::Deploy,
+        "terraform apply",
+        D::Fails,
+    ),
+    rule(
+        "dflook/terraform-destroy",
+        C::Deploy,
+        "terraform destroy",
+        D::Fails,
+    ),
+    rule(
+        "dflook/terraform-plan",
+        C::IacPlan,
+        "terraform plan",
+        D::Fails,
+    ),
+    // Runs `terraform plan` (or terragrunt) and comments it on the pull request.
+    rule(
+        "cds-snc/terraform-plan",
+        C::IacPlan,
+        "terraform plan",
+        D::Fails,
+    ),
+    rule(
+        "dflook/terraform-check",
+        C::DriftCheck,
+        "terraform plan -detailed-exitcode",
+        D::Fails,
+    ),
+    rule(
+        "actions/upload-release-asset",
+        C::Publish,
+        "release asset",
+        D::Fails,
+    ),
+    rule(
+        "svenstaro/upload-release-action",
+        C::Publish,
+        "release asset",
+        D::Fails,
+    ),
+    rule(
+        "actions/create-release",
+        C::Publish,
+        "github release",
+        D::Fails,
+    ),
+    rule(
+        "marvinpinto/action-automatic-releases",
+        C::Publish,
+        "github release",
+        D::Fails,
+    ),
+    rule(
+        "helm/chart-releaser-action",
+        C::Publish,
+        "helm chart release",
+        D::Fails,
+    ),
+    rule(
+        "redhat-actions/push-to-registry",
+        C::Publish,
+        "registry push",
+        D::Fails,
+    ),
+    rule(
+        "depot/build-push-action",
+        C::ContainerBuild,
+        "depot/build-push-action",
+        D::Fails,
+    ),
+    rule(
+        "depot/bake-action",
+        C::ContainerBuild,
+        "depot/bake-action",
+        D::Fails,
+    ),
+    rule("cachix/cachix-action", C::Publish, "cachix push", D::Fails),
+    rule(
+        "crazy-max/ghaction-import-gpg",
+        C::Signing,
+        "gpg signing key",
+        D::Fails,
+    ),
+    rule(
+        "sigstore/gh-action-sigstore-python",
+        C::Signing,
+        "sigstore",
+        D::Fails,
+    ),
     rule("pypa/gh-action-pypi-publish", C::Publish, "pypi", D::Fails),
     rule("js-devtools/npm-publish", C::Publish, "npm", D::Fails),
     rule(
@@ -314,6 +439,20 @@ static ACTIONS: &[ActionRule] = &[
         D::Fails,
     ),
     rule("anchore/sbom-action", C::Sbom, "syft", D::Fails),
+    // cds-snc's composites: `trivy image --format github` posted to the dependency graph, and
+    // (docker-scan) a trivy image scan that exits 0, uploaded as SARIF.
+    rule(
+        "cds-snc/security-tools/.github/actions/generate-sbom",
+        C::Sbom,
+        "trivy sbom submitted to the dependency graph",
+        D::Fails,
+    ),
+    rule(
+        "cds-snc/security-tools/.github/actions/docker-scan",
+        C::ContainerScan,
+        "trivy image",
+        D::ReportsOnly,
+    ),
     rule(
         "cyclonedx/gh-node-module-generatebom",
         C::Sbom,
@@ -414,6 +553,8 @@ pub struct ActionMatch {
     pub blocks_on_findings: bool,
     /// The `with:` input that decided the capability or blocking, when one did.
     pub input: Option<&'static str>,
+    /// The action keeps this report only when it finds something.
+    pub only_on_findings: bool,
 }
 
 fn input<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
@@ -422,6 +563,17 @@ fn input<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
 
 fn truthy(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.eq_ignore_ascii_case("true") || v.contains("${{"))
+}
+
+/// A SARIF report uploaded to code scanning: a scan report a reviewer can open.
+fn code_scanning_upload() -> ActionMatch {
+    ActionMatch {
+        capability: C::ScanReport,
+        tool: "code scanning upload".into(),
+        blocks_on_findings: false,
+        input: None,
+        only_on_findings: false,
+    }
 }
 
 pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
@@ -436,13 +588,29 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         if !hit {
             continue;
         }
+        let mut keep = true;
         let mut m = ActionMatch {
             capability: r.capability,
             tool: r.tool.to_string(),
             blocks_on_findings: r.default == Default::Fails,
             input: None,
+            only_on_findings: false,
         };
         match r.name {
+            "cds-snc/security-tools/.github/actions/docker-scan" => {
+                for (capability, tool) in [
+                    (C::ScanReport, "code scanning upload"),
+                    (C::Sbom, "trivy sbom submitted to the dependency graph"),
+                ] {
+                    out.push(ActionMatch {
+                        capability,
+                        tool: tool.into(),
+                        blocks_on_findings: false,
+                        input: None,
+                        only_on_findings: false,
+                    });
+                }
+            }
             // trivy-action scans an image unless told otherwise, and exits 0 on findings unless
             // `exit-code` says otherwise.
             "aquasecurity/trivy-action" => {
@@ -473,6 +641,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "trivy sbom".into(),
                         blocks_on_findings: true,
                         input: Some("format"),
+                        only_on_findings: false,
                     });
                 }
             }
@@ -501,13 +670,61 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                 };
                 m.tool = format!("snyk {command}");
             }
-            "docker/build-push-action" | "docker/bake-action" => {
-                if truthy(input(step, "push")) {
+            "pulumi/actions" => match input(step, "command").unwrap_or("up") {
+                "preview" => {
+                    m.capability = C::IacPlan;
+                    m.tool = "pulumi preview".into();
+                    m.input = Some("command");
+                }
+                "destroy" => {
+                    m.tool = "pulumi destroy".into();
+                    m.input = Some("command");
+                }
+                "up" | "update" => {}
+                // `refresh` and the rest change nothing that others consume.
+                _ => keep = false,
+            },
+            "goreleaser/goreleaser-action" => {
+                let args = input(step, "args").unwrap_or("release");
+                if !args.contains("release") || args.contains("--snapshot") {
+                    m.capability = C::Build;
+                    m.tool = "goreleaser build".into();
+                    m.input = Some("args");
+                }
+            }
+            "superfly/flyctl-actions" if action.path.as_deref() == Some("setup-flyctl") => {
+                keep = false;
+            }
+            // Without a token or key cachix only reads the cache.
+            "cachix/cachix-action" => {
+                keep = input(step, "authToken").is_some() || input(step, "signingKey").is_some();
+                m.input = Some("authToken");
+            }
+            "github/codeql-action/analyze"
+                if !matches!(input(step, "upload"), Some("false" | "never")) =>
+            {
+                out.push(code_scanning_upload());
+            }
+            "zizmorcore/zizmor-action" if input(step, "advanced-security") != Some("false") => {
+                out.push(ActionMatch {
+                    input: Some("advanced-security"),
+                    ..code_scanning_upload()
+                });
+            }
+            "docker/build-push-action"
+            | "docker/bake-action"
+            | "depot/build-push-action"
+            | "depot/bake-action" => {
+                // `outputs: type=image,push=true` pushes as `push: true` does.
+                let pushed_by_outputs = input(step, "outputs")
+                    .is_some_and(|v| v.split([',', '\n']).any(|x| x.trim() == "push=true"));
+                if truthy(input(step, "push")) || pushed_by_outputs {
                     out.push(ActionMatch {
                         capability: C::Publish,
                         tool: "registry push".into(),
                         blocks_on_findings: true,
-                        input: Some("push"),
+                        input: Some(if pushed_by_outputs { "outputs" } else { "push" }),
+                        only_on_findings: false,
                     });
                 }
                 if truthy(input(step, "sbom")) {
@@ -516,6 +733,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "buildx sbom".into(),
                         blocks_on_findings: true,
                         input: Some("sbom"),
+                        only_on_findings: false,
                     });
                 }
                 if input(step, "provenance").is_some_and(|v| v == "true" || v.starts_with("mode="))
@@ -525,6 +743,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "buildx provenance".into(),
                         blocks_on_findings: true,
                         input: Some("provenance"),
+                        only_on_findings: false,
                     });
                 }
             }
@@ -535,6 +754,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "ecs service stability".into(),
                         blocks_on_findings: true,
                         input: Some("wait-for-service-stability"),
+                        only_on_findings: false,
                     });
                 }
                 if input(step, "codedeploy-appspec").is_some() {
@@ -543,6 +763,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         tool: "codedeploy blue/green".into(),
                         blocks_on_findings: true,
                         input: Some("codedeploy-appspec"),
+                        only_on_findings: false,
                     });
                 }
             }
@@ -555,8 +776,48 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             }
             _ => {}
         }
-        out.insert(0, m);
+        if keep {
+            out.insert(0, m);
+        }
+        // gitleaks-action uploads its SARIF report as an artifact, but only when it finds leaks.
+        if r.name == "gitleaks/gitleaks-action" {
+            out.push(ActionMatch {
+                capability: C::ScanReport,
+                tool: "gitleaks SARIF artifact".into(),
+                blocks_on_findings: false,
+                input: None,
+                only_on_findings: true,
+            });
+        }
         break;
+    }
+    // Families of actions named for what they do, whoever publishes them.
+    if out.is_empty() {
+        let family = if name.contains("s3-sync") || name.contains("s3-deploy") {
+            Some((C::Deploy, "aws s3"))
+        } else if name.contains("blob-storage-upload") || name.contains("azure-blob-upload") {
+            Some((C::Deploy, "azure blob"))
+        } else if name.contains("upload-release-asset") {
+            Some((C::Publish, "release asset"))
+        } else if name
+            .rsplit('/')
+            .next()
+            .is_some_and(|n| n == "detect-secrets")
+        {
+            // A wrapper of the scanner, named for it (`alphagov/pay-ci/actions/detect-secrets`).
+            Some((C::SecretScan, "detect-secrets"))
+        } else {
+            None
+        };
+        if let Some((capability, tool)) = family {
+            out.push(ActionMatch {
+                capability,
+                tool: tool.into(),
+                blocks_on_findings: true,
+                input: None,
+                only_on_findings: false,
+            });
+        }
     }
     // What an uploaded artifact holds is written in its `path:`: keeping JUnit files, coverage
     // or scan reports with the run is observability the assessment counts.
@@ -588,18 +849,85 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     tool: tool.into(),
                     blocks_on_findings: true,
                     input: Some("path"),
+                    only_on_findings: false,
                 });
             }
         }
     }
-    // Publishing to npm with changesets happens when the action is given a publish command.
-    if name == "changesets/action" && input(step, "publish").is_some() {
+    // Publishing to npm with changesets happens when the action is given a publish command, or
+    // always with its `publish` sub-action (v2).
+    let whole = name == "changesets/action" && input(step, "publish").is_some();
+    // `publish: npx changeset tag` only tags the versions (and writes their GitHub releases):
+    // nothing goes to npm.
+    let tags_only = input(step, "publish")
+        .is_some_and(|p| p.contains("changeset tag") && !p.contains("publish"));
+    if whole || name == "changesets/action/publish" {
         out.push(ActionMatch {
             capability: C::Publish,
-            tool: "changesets publish".into(),
+            tool: if tags_only {
+                "changesets release"
+            } else {
+                "changesets publish"
+            }
+            .into(),
             blocks_on_findings: true,
-            input: Some("publish"),
+            input: whole.then_some("publish"),
+            only_on_findings: false,
         });
+    }
+    out
+}
+
+/// Remote reusable workflows known by their name: security workflows and their wrappers
+/// (CodeQL, dependency review, zizmor, secret scanning), matched on the workflow's file name.
+const WORKFLOW_NAMES: &[(&str, Capability, &str, Default)] = &[
+    ("codeql", C::Sast, "codeql", D::ReportsOnly),
+    ("dependency-review", C::Sca, "dependency-review", D::Fails),
+    ("zizmor", C::Sast, "zizmor", D::ReportsOnly),
+    ("semgrep", C::Sast, "semgrep", D::Fails),
+    ("gitleaks", C::SecretScan, "gitleaks", D::Fails),
+    ("trufflehog", C::SecretScan, "trufflehog", D::Fails),
+    ("govulncheck", C::Sca, "govulncheck", D::Fails),
+    ("osv-scanner", C::Sca, "osv-scanner", D::Fails),
+];
+
+/// What a job-level `uses:` of a remote reusable workflow proves: a catalogue entry for its
+/// repository (the SLSA generators), else a known security workflow by its file name. The
+/// caller marks these facts inferred: the workflow's steps are not in the repository.
+pub fn classify_workflow_call(action: &RepoAction) -> Vec<ActionMatch> {
+    if !action.is_reusable_workflow() {
+        return Vec::new();
+    }
+    let name = action.name().to_ascii_lowercase();
+    let mut out: Vec<ActionMatch> = ACTIONS
+        .iter()
+        .filter(|r| name.starts_with(r.name) && name[r.name.len()..].starts_with('/'))
+        .take(1)
+        .map(|r| ActionMatch {
+            capability: r.capability,
+            tool: r.tool.to_string(),
+            blocks_on_findings: r.default == Default::Fails,
+            input: None,
+            only_on_findings: false,
+        })
+        .collect();
+    if out.is_empty() {
+        let file = name.rsplit('/').next().unwrap_or(&name);
+        if let Some((_, capability, tool, default)) =
+            WORKFLOW_NAMES.iter().find(|(n, ..)| file.contains(n))
+        {
+            out.push(ActionMatch {
+                capability: *capability,
+                tool: tool.to_string(),
+                blocks_on_findings: *default == Default::Fails,
+                input: None,
+                only_on_findings: false,
+            });
+            // `codeql-action/analyze` uploads its SARIF to code scanning unless told not to.
+            if *tool == "codeql" {
+                out.push(code_scanning_upload());
+            }
+        }
     }
     out
 }
@@ -652,6 +980,14 @@ mod tests {
     fn codeql_reports_only_and_sub_actions_match() {
         assert_eq!(
             classify("uses: github/codeql-action/analyze@v3"),
+            [
+                ("sast", "codeql".to_string(), false),
+                ("scan-report", "code scanning upload".to_string(), false)
+            ]
+        );
+        // `upload: false` keeps the SARIF out of code scanning: no report a reviewer opens.
+        assert_eq!(
+            classify("uses: github/codeql-action/analyze@v3\n        with: {upload: false}"),
             [("sast", "codeql".to_string(), false)]
         );
         assert!(classify("uses: github/codeql-action/init@v3").is_empty());

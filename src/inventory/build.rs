@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::actions::classify_action;
 use super::catalog::{Capability, classify_command, classify_script_name};
+use super::delivery::{self, DeliveryOverride, JobTrace, TracedCommand, TracedStep};
 use super::script_checks;
 use super::scripts::ScriptIndex;
 use super::shell::{self, ScriptCache, SwallowKind};
@@ -29,10 +30,23 @@ pub fn build(
     actions: &[ParsedAction],
     scripts: &ScriptCache,
 ) -> (Inventory, super::token_use::TokenUse) {
+    build_with(repo, workflows, actions, scripts, &[])
+}
+
+/// [`build`], with the configuration's word on which jobs deliver (`delivery:`).
+pub fn build_with(
+    repo: &Repository,
+    workflows: &[ParsedWorkflow],
+    actions: &[ParsedAction],
+    scripts: &ScriptCache,
+    overrides: &[DeliveryOverride],
+) -> (Inventory, super::token_use::TokenUse) {
     let sources = Sources {
         repo,
         actions,
         run_scripts: scripts,
+        overrides,
+        npm_provenance: std::cell::OnceCell::new(),
     };
     let script_files: Vec<(String, std::path::PathBuf)> = repo
         .files
@@ -81,11 +95,13 @@ pub fn build(
             expanded: 0,
             retried: HashMap::new(),
             inv: &mut inv,
+            trace: JobTrace::default(),
             broken: Vec::new(),
         };
         b.run();
     }
     reusable_calls(workflows, &mut inv);
+    iac_from_delivery(&mut inv);
     let token_use =
         super::token_use::build(workflows, actions, &script_index, scripts, &inv.cloud_auth);
     // A pipeline that applies Terraform or deploys a stack has infrastructure as code, even
@@ -103,7 +119,7 @@ pub fn build(
             {
                 "cloudformation"
             }
-            _ if f.tool == "azure resource manager" => "bicep",
+            _ if f.tool == "azure resource manager" || f.tool == "az deployment" => "bicep",
             _ => continue,
         };
         iac_from_tools.push((kind, f.location.path.clone()));
@@ -122,6 +138,30 @@ struct Sources<'a> {
     repo: &'a Repository,
     actions: &'a [ParsedAction],
     run_scripts: &'a ScriptCache,
+    overrides: &'a [DeliveryOverride],
+    /// A `package.json` asks npm for provenance; read only when a job publishes to npm.
+    npm_provenance: std::cell::OnceCell<bool>,
+}
+
+impl Sources<'_> {
+    fn action_repository(&self) -> bool {
+        self.repo
+            .files
+            .iter()
+            .any(|f| f.rel == "action.yml" || f.rel == "action.yaml")
+    }
+
+    fn npm_provenance(&self) -> bool {
+        *self.npm_provenance.get_or_init(|| {
+            self.repo.files.iter().any(|f| {
+                matches!(f.kind, FileKind::Manifest(Manifest::PackageJson))
+                    && std::fs::read_to_string(&f.abs).is_ok_and(|t| {
+                        let t: String = t.split_whitespace().collect();
+                        t.contains("\"provenance\":true")
+                    })
+            })
+        })
+    }
 }
 
 struct WorkflowBuilder<'a, 'r> {
@@ -136,6 +176,8 @@ struct WorkflowBuilder<'a, 'r> {
     /// Per job id: the step ids a later step retries on failure (see `retried_ids`).
     retried: HashMap<String, HashMap<String, usize>>,
     inv: &'a mut Inventory,
+    /// What the job being read runs, for the delivery judgement.
+    trace: JobTrace<'a>,
     /// Script defects of the current job that make it never pass: the `run:` value's span
     /// (in `path`) and the broken state its gates get.
     broken: Vec<(String, Span, Blocking)>,
@@ -189,25 +231,27 @@ fn node_true(node: Option<&Node>) -> Option<&Node> {
     })
 }
 
-impl WorkflowBuilder<'_, '_> {
+impl<'a, 'r> WorkflowBuilder<'a, 'r> {
     fn loc(&self, span: Span) -> Location {
         Location::new(&self.pw.display, span)
     }
 
     fn run(&mut self) {
-        let wf = &self.pw.workflow;
+        let pw: &'a ParsedWorkflow = self.pw;
+        let wf = &pw.workflow;
         let triggers: Vec<String> = wf.triggers.iter().map(|t| t.event.value.clone()).collect();
         let wf_id_token = wf
             .permissions
             .as_ref()
             .is_some_and(|p| p.level("id-token") == crate::workflow::Level::Write);
         let mut jobs = Vec::new();
+        let mut traces = Vec::new();
         for job in &wf.jobs {
             let before = self.inv.facts.len();
             let base = self.job_neutered(job);
+            self.trace = JobTrace::default();
             for step in job.all_steps() {
-                let display = self.pw.display.clone();
-                self.step(job, step, base.clone(), &display, 0);
+                self.step(job, step, base.clone(), &pw.display, 0);
                 auth::detect_step(self.pw, job, step, &mut self.inv.cloud_auth);
             }
             // A job that can never pass breaks every gate it stands for.
@@ -225,6 +269,12 @@ impl WorkflowBuilder<'_, '_> {
                     f.blocking = own.map_or(first, |b| &b.2).clone();
                 }
             }
+            self.workflow_call(job);
+            traces.push((
+                std::mem::take(&mut self.trace),
+                before,
+                self.inv.facts.len(),
+            ));
             let capabilities: BTreeSet<Capability> = self.inv.facts[before..]
                 .iter()
                 .map(|f| f.capability)
@@ -271,6 +321,13 @@ impl WorkflowBuilder<'_, '_> {
                     && condition.contains("conclusion")
                     && condition.contains("success"),
                 passes_build_identity: self.passes_identity(job),
+                calls: job.uses.as_ref().and_then(|u| match &u.value {
+                    Uses::Local(p) | Uses::SelfRepository(p) => Some(join_display(
+                        &self.sources.repo.display_root,
+                        p.trim_start_matches("./"),
+                    )),
+                    _ => None,
+                }),
             });
         }
         // After the steps, so an action input (`aws-access-key-id:`) is the location of record
@@ -297,13 +354,85 @@ impl WorkflowBuilder<'_, '_> {
             }
             info.needs = seen.into_iter().collect();
         }
+        self.judge_deliveries(&jobs, traces);
         self.inv.jobs.extend(jobs);
+    }
+
+    /// Each job of the workflow as a delivery job (or not), with the signatures its context
+    /// gives.
+    fn judge_deliveries(&mut self, jobs: &[JobInfo], traces: Vec<(JobTrace<'a>, usize, usize)>) {
+        let mut context = Vec::new();
+        for ((trace, from, to), (job, info)) in
+            traces.iter().zip(self.pw.workflow.jobs.iter().zip(jobs))
+        {
+            let auth: Vec<&super::CloudAuth> = self
+                .inv
+                .cloud_auth
+                .iter()
+                .filter(|a| a.workflow == self.pw.display && a.job == job.id.value)
+                .collect();
+            let npm = self.inv.facts[*from..*to].iter().any(|f| {
+                f.capability == Capability::Publish
+                    && (f.tool.contains("npm")
+                        || f.tool.contains("publish")
+                        || f.tool == "semantic-release")
+            }) && info.id_token_write;
+            let input = delivery::JobInput {
+                pw: self.pw,
+                job,
+                trace,
+                facts: &self.inv.facts[*from..*to],
+                info,
+                auth: &auth,
+                overrides: self.sources.overrides,
+                npm_provenance_configured: npm && self.sources.npm_provenance(),
+                action_repository: self.sources.action_repository(),
+            };
+            context.extend(delivery::context_facts(&input));
+            if let Some(d) = delivery::judge(&input) {
+                self.inv.delivery.push(d);
+            }
+        }
+        self.inv.facts.extend(context);
+    }
+
+    /// A job that calls a remote reusable workflow: what the catalogue knows of it, inferred.
+    fn workflow_call(&mut self, job: &Job) {
+        let Some(uses) = &job.uses else { return };
+        let Uses::Repository(action) = &uses.value else {
+            return;
+        };
+        let location = self.loc(uses.span);
+        for m in super::actions::classify_workflow_call(action) {
+            let tool_blocking = if m.blocks_on_findings {
+                Blocking::Blocking
+            } else {
+                Blocking::ReportsOnly
+            };
+            self.push(
+                job,
+                m.capability,
+                m.tool,
+                location.clone(),
+                None,
+                None,
+                tool_blocking,
+            );
+            if let Some(last) = self.inv.facts.last_mut() {
+                last.inferred = true;
+            }
+        }
     }
 
     fn concurrency(&self, c: &Concurrency, level: &'static str) -> ConcurrencyRef {
         ConcurrencyRef {
             group: c.group.as_ref().map(|g| g.value.clone()),
             cancel_in_progress: c.cancel_in_progress.as_ref().and_then(Node::as_bool),
+            cancel_by_expression: c
+                .cancel_in_progress
+                .as_ref()
+                .and_then(Node::as_scalar)
+                .is_some_and(|v| v.contains("${{")),
             level,
             location: self.loc(c.span),
         }
@@ -406,6 +535,12 @@ impl WorkflowBuilder<'_, '_> {
             workflow: self.pw.display.clone(),
             job: job.id.value.clone(),
             blocking,
+            inferred: false,
+            only_on_failure: self.trace.steps.last().is_some_and(|s| {
+                s.step.condition.as_ref().is_some_and(|c| {
+                    c.value.contains("failure()") && !c.value.contains("!failure()")
+                })
+            }),
         });
     }
 
@@ -413,11 +548,12 @@ impl WorkflowBuilder<'_, '_> {
     fn step(
         &mut self,
         job: &Job,
-        step: &Step,
+        step: &'a Step,
         job_state: Option<Blocking>,
-        display: &str,
+        display: &'a str,
         depth: usize,
     ) {
+        self.trace.steps.push(TracedStep { step, display });
         let neutered = job_state.or_else(|| self.step_neutered(job, step, display));
         if let Some(uses) = &step.uses {
             let location = Location::new(display, uses.span);
@@ -450,6 +586,11 @@ impl WorkflowBuilder<'_, '_> {
                             neutered.clone(),
                             tool_blocking,
                         );
+                        if m.only_on_findings
+                            && let Some(f) = self.inv.facts.last_mut()
+                        {
+                            f.only_on_failure = true;
+                        }
                     }
                 }
                 Uses::Local(path) | Uses::SelfRepository(path) if depth < MAX_ACTION_DEPTH => {
@@ -457,19 +598,16 @@ impl WorkflowBuilder<'_, '_> {
                         .trim_start_matches("./")
                         .trim_end_matches('/')
                         .to_string();
-                    let actions = self.sources.actions;
-                    if let Some(ActionRuns::Composite { steps }) =
-                        local_action(actions, &path).and_then(|pa| pa.action.runs.as_ref())
+                    let actions: &'a [ParsedAction] = self.sources.actions;
+                    if let Some(pa) = local_action(actions, &path)
+                        && let Some(ActionRuns::Composite { steps }) = pa.action.runs.as_ref()
                     {
-                        let pa_display = local_action(actions, &path)
-                            .map(|pa| pa.display.clone())
-                            .unwrap_or_default();
                         for inner in steps {
                             if self.expanded >= MAX_EXPANDED_STEPS {
                                 break;
                             }
                             self.expanded += 1;
-                            self.step(job, inner, neutered.clone(), &pa_display, depth + 1);
+                            self.step(job, inner, neutered.clone(), &pa.display, depth + 1);
                         }
                     }
                 }
@@ -572,10 +710,17 @@ impl WorkflowBuilder<'_, '_> {
                 neutered.clone().or(unreachable).or(swallowed),
             ));
         }
+        let step_index = self.trace.steps.len().saturating_sub(1);
         for (cmd, location, state) in planned {
             let resolved = self.scripts.expand(working_dir, &cmd);
             if resolved.is_empty() {
-                self.classify(job, &cmd.words, location, None, state);
+                self.classify(job, &cmd.words, location.clone(), None, state);
+                self.trace.commands.push(TracedCommand {
+                    command: cmd,
+                    location,
+                    step: step_index,
+                    via: None,
+                });
                 continue;
             }
             let before = self.inv.facts.len();
@@ -595,15 +740,27 @@ impl WorkflowBuilder<'_, '_> {
                     job,
                     &r.command.words,
                     location.clone(),
-                    Some(via),
+                    Some(via.clone()),
                     inner_state,
                 );
+                self.trace.commands.push(TracedCommand {
+                    command: r.command,
+                    location: location.clone(),
+                    step: step_index,
+                    via: Some(via),
+                });
             }
             // A script whose commands are all unknown (`node node_modules/jest/bin/jest.js`)
             // still proves, by its name, what the pipeline runs.
             if self.inv.facts.len() == before {
-                self.classify(job, &cmd.words, location, None, state);
+                self.classify(job, &cmd.words, location.clone(), None, state);
             }
+            self.trace.commands.push(TracedCommand {
+                command: cmd,
+                location,
+                step: step_index,
+                via: None,
+            });
         }
     }
 
@@ -746,6 +903,36 @@ pub(crate) fn command_span(
         }
     }
     run.span
+}
+
+/// An infrastructure delivery (a Terraform apply through a wrapper, a Terraform Cloud run)
+/// tells that infrastructure as code exists even when the code is not in the walk.
+fn iac_from_delivery(inv: &mut Inventory) {
+    let mut found: Vec<(&'static str, String)> = Vec::new();
+    for d in &inv.delivery {
+        for s in d
+            .steps
+            .iter()
+            .filter(|s| s.kind == delivery::DeliveryKind::Infrastructure)
+        {
+            let kind = if s.target.starts_with("terraform") || s.target.starts_with("terragrunt") {
+                "terraform"
+            } else if s.target.starts_with("tofu") {
+                "opentofu"
+            } else if s.target.starts_with("pulumi") {
+                "pulumi"
+            } else {
+                continue;
+            };
+            found.push((kind, s.location.path.clone()));
+        }
+    }
+    for (kind, path) in found {
+        let paths = inv.iac.entry(kind.to_string()).or_default();
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
 }
 
 /// A job that calls a local reusable workflow has the capabilities of the jobs it calls.

@@ -31,6 +31,8 @@ pub enum Capability {
     ArtifactUpload,
     ArtifactDownload,
     DriftCheck,
+    /// An infrastructure plan or preview (`terraform plan`, `pulumi preview`): drift seen on change.
+    IacPlan,
     DeploymentRecord,
     BlueGreen,
     Canary,
@@ -63,6 +65,7 @@ impl Capability {
             Capability::ArtifactUpload => "artifact-upload",
             Capability::ArtifactDownload => "artifact-download",
             Capability::DriftCheck => "drift-check",
+            Capability::IacPlan => "iac-plan",
             Capability::DeploymentRecord => "deployment-record",
             Capability::BlueGreen => "blue-green",
             Capability::Canary => "canary",
@@ -166,7 +169,7 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Lint, "helm lint", ["helm", "lint"]),
     cmd!(Lint, "cfn-lint", ["cfn-lint"]),
     cmd!(Lint, "pre-commit", ["pre-commit", "run"]),
-    cmd!(Lint, "zizmor", ["zizmor"]),
+    cmd!(Sast, "zizmor", ["zizmor"]),
     cmd!(Format, "prettier", ["prettier"], with["--check"]),
     cmd!(Format, "black", ["black"], with["--check"]),
     cmd!(Format, "isort", ["isort"], with["--check-only"]),
@@ -323,6 +326,21 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Build, "pip wheel", ["pip", "wheel"]),
     cmd!(Build, "swift build", ["swift", "build"]),
     cmd!(Build, "flutter build", ["flutter", "build"]),
+    // Static sites: the generator's output is what a Pages job ships.
+    cmd!(Build, "hugo", ["hugo"]),
+    cmd!(Build, "mdbook build", ["mdbook", "build"]),
+    cmd!(Build, "mkdocs build", ["mkdocs", "build"]),
+    cmd!(Build, "jekyll build", ["jekyll", "build"]),
+    cmd!(Build, "sphinx-build", ["sphinx-build"]),
+    cmd!(Build, "zola build", ["zola", "build"]),
+    cmd!(Build, "hexo generate", ["hexo", "generate"]),
+    cmd!(Build, "docusaurus build", ["docusaurus", "build"]),
+    cmd!(Build, "vitepress build", ["vitepress", "build"]),
+    cmd!(Build, "astro build", ["astro", "build"]),
+    cmd!(Build, "eleventy", ["eleventy"]),
+    cmd!(Build, "gatsby build", ["gatsby", "build"]),
+    cmd!(Build, "nuxt generate", ["nuxt", "generate"]),
+    cmd!(Build, "nuxt build", ["nuxt", "build"]),
     // Deploy and publish
     cmd!(Deploy, "aws ecs", ["aws", "ecs", "update-service"]),
     cmd!(Deploy, "aws ecs", ["aws", "ecs", "deploy"]),
@@ -427,8 +445,203 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "flyctl", ["flyctl", "deploy"]),
     cmd!(Deploy, "flyctl", ["fly", "deploy"]),
     cmd!(Deploy, "heroku", ["heroku", "container:release"]),
+    cmd!(Deploy, "heroku", ["heroku", "releases:rollback"]),
     cmd!(Deploy, "ansible-playbook", ["ansible-playbook"]),
+    // Rollbacks are deploys too.
+    cmd!(Deploy, "kubectl", ["kubectl", "rollout", "undo"]),
+    cmd!(Deploy, "helm", ["helm", "rollback"]),
+    cmd!(Deploy, "kubectl", ["kubectl", "create"]),
+    cmd!(Deploy, "kubectl", ["kubectl", "replace"]),
+    cmd!(Deploy, "kubectl", ["kubectl", "patch"]),
+    cmd!(Deploy, "helmfile", ["helmfile", "apply"]),
+    cmd!(Deploy, "helmfile", ["helmfile", "sync"]),
+    cmd!(Deploy, "cf push", ["cf", "push"]),
+    cmd!(Deploy, "cf push", ["cf7", "push"]),
+    cmd!(Deploy, "cf push", ["cf8", "push"]),
+    cmd!(Deploy, "railway", ["railway", "up"]),
+    cmd!(Deploy, "shuttle", ["cargo", "shuttle", "deploy"]),
+    cmd!(Deploy, "shuttle", ["shuttle", "deploy"]),
+    cmd!(Deploy, "render", ["render", "deploys", "create"]),
+    cmd!(
+        Deploy,
+        "gcloud run",
+        ["gcloud", "run", "services", "update"]
+    ),
+    cmd!(
+        Deploy,
+        "gcloud run",
+        ["gcloud", "run", "services", "replace"]
+    ),
+    cmd!(Deploy, "gcloud run", ["gcloud", "run", "jobs", "deploy"]),
+    cmd!(Deploy, "gcloud run", ["gcloud", "beta", "run", "deploy"]),
+    cmd!(Deploy, "gcloud compute", ["gcloud", "compute", "ssh"]),
+    cmd!(Deploy, "gcloud storage", ["gcloud", "storage", "cp"]),
+    cmd!(Deploy, "gcloud storage", ["gcloud", "storage", "rsync"]),
+    cmd!(Deploy, "gsutil", ["gsutil", "cp"]),
+    cmd!(Deploy, "gsutil", ["gsutil", "rsync"]),
+    cmd!(Deploy, "gsutil", ["gsutil", "-m", "cp"]),
+    cmd!(Deploy, "gsutil", ["gsutil", "-m", "rsync"]),
+    cmd!(Deploy, "az webapp", ["az", "webapp", "up"]),
+    cmd!(Deploy, "az webapp", ["az", "webapp", "deployment"]),
+    cmd!(
+        Deploy,
+        "az webapp",
+        ["az", "webapp", "config", "container", "set"]
+    ),
+    cmd!(
+        Deploy,
+        "az functionapp",
+        ["az", "functionapp", "deployment"]
+    ),
+    cmd!(Deploy, "az containerapp", ["az", "containerapp", "up"]),
+    cmd!(Deploy, "az containerapp", ["az", "containerapp", "create"]),
+    cmd!(
+        Deploy,
+        "az containerapp",
+        ["az", "containerapp", "ingress", "traffic", "set"]
+    ),
+    cmd!(
+        Deploy,
+        "az containerapp",
+        ["az", "containerapp", "revision", "activate"]
+    ),
+    cmd!(Deploy, "az aks", ["az", "aks", "command", "invoke"]),
+    cmd!(
+        Deploy,
+        "az storage blob",
+        ["az", "storage", "blob", "upload"]
+    ),
+    cmd!(
+        Deploy,
+        "az storage blob",
+        ["az", "storage", "blob", "upload-batch"]
+    ),
+    cmd!(Deploy, "az storage blob", ["az", "storage", "blob", "sync"]),
+    cmd!(
+        Deploy,
+        "az deployment",
+        ["az", "deployment", "sub", "create"]
+    ),
+    cmd!(
+        Deploy,
+        "az deployment",
+        ["az", "deployment", "mg", "create"]
+    ),
+    cmd!(
+        Deploy,
+        "az deployment",
+        ["az", "deployment", "tenant", "create"]
+    ),
+    cmd!(Deploy, "az deployment", ["az", "stack", "group", "create"]),
+    cmd!(Deploy, "aws lambda", ["aws", "lambda", "publish-version"]),
+    cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-alias"]),
+    cmd!(
+        Deploy,
+        "aws elasticbeanstalk",
+        ["aws", "elasticbeanstalk", "update-environment"]
+    ),
+    cmd!(Deploy, "aws ssm", ["aws", "ssm", "send-command"]),
+    cmd!(
+        Deploy,
+        "aws amplify",
+        ["aws", "amplify", "start-deployment"]
+    ),
+    cmd!(
+        Deploy,
+        "aws cloudformation",
+        ["aws", "cloudformation", "delete-stack"]
+    ),
+    cmd!(Deploy, "aws sam", ["sam", "delete"]),
+    cmd!(Deploy, "aws cdk", ["cdk", "destroy"]),
+    cmd!(Deploy, "terraform destroy", ["terraform", "destroy"]),
+    cmd!(
+        Deploy,
+        "terraform destroy",
+        ["terraform", "apply"],
+        with["-destroy"]
+    ),
+    cmd!(Deploy, "tofu destroy", ["tofu", "destroy"]),
+    cmd!(Deploy, "terragrunt destroy", ["terragrunt", "destroy"]),
+    cmd!(
+        Deploy,
+        "terragrunt destroy",
+        ["terragrunt", "run-all", "destroy"]
+    ),
+    cmd!(Deploy, "terragrunt apply", ["terragrunt", "apply-all"]),
+    cmd!(
+        Deploy,
+        "terragrunt apply",
+        ["terragrunt", "run", "--all", "apply"]
+    ),
+    cmd!(Deploy, "pulumi destroy", ["pulumi", "destroy"]),
+    cmd!(Deploy, "ssh", ["ssh"]),
+    cmd!(Deploy, "scp", ["scp"]),
+    cmd!(Deploy, "rsync over ssh", ["rsync"]),
+    cmd!(Deploy, "sshpass", ["sshpass"]),
+    cmd!(Deploy, "mike deploy", ["mike", "deploy"], with["--push"]),
+    cmd!(Deploy, "mike deploy", ["mike", "deploy"], with["-p"]),
+    cmd!(Deploy, "mkdocs gh-deploy", ["mkdocs", "gh-deploy"]),
+    cmd!(Deploy, "ghp-import", ["ghp-import"], with["-p"]),
+    cmd!(Deploy, "ghp-import", ["ghp-import"], with["--push"]),
+    cmd!(Deploy, "gh-pages", ["gh-pages"]),
+    cmd!(Deploy, "firebase", ["firebase", "hosting:channel:deploy"]),
+    cmd!(Deploy, "netlify", ["netlify-cli", "deploy"]),
+    cmd!(Deploy, "surge", ["surge"]),
     cmd!(Publish, "npm publish", ["npm", "publish"]),
+    cmd!(Publish, "lerna publish", ["lerna", "publish"]),
+    cmd!(Publish, "changeset publish", ["changeset", "publish"]),
+    cmd!(Publish, "semantic-release", ["semantic-release"]),
+    cmd!(Publish, "pkg-pr-new", ["pkg-pr-new", "publish"]),
+    cmd!(Publish, "bun publish", ["bun", "publish"]),
+    cmd!(Publish, "jsr publish", ["jsr", "publish"]),
+    cmd!(Publish, "deno publish", ["deno", "publish"]),
+    cmd!(Publish, "vsce publish", ["vsce", "publish"]),
+    cmd!(Publish, "ovsx publish", ["ovsx", "publish"]),
+    cmd!(Publish, "hatch publish", ["hatch", "publish"]),
+    cmd!(Publish, "pdm publish", ["pdm", "publish"]),
+    cmd!(Publish, "maturin publish", ["maturin", "publish"]),
+    cmd!(Publish, "maturin publish", ["maturin", "upload"]),
+    cmd!(Publish, "nuget push", ["nuget", "push"]),
+    cmd!(Publish, "sbt publish", ["sbt", "publish"]),
+    cmd!(Publish, "cachix push", ["cachix", "push"]),
+    cmd!(Publish, "docker push", ["podman", "push"]),
+    cmd!(Publish, "docker push", ["buildah", "push"]),
+    cmd!(
+        Publish,
+        "docker buildx --push",
+        ["docker", "buildx", "bake"],
+        with["--push"]
+    ),
+    cmd!(
+        Publish,
+        "docker buildx --push",
+        ["docker", "build"],
+        with["--push"]
+    ),
+    cmd!(Publish, "docker compose push", ["docker-compose", "push"]),
+    cmd!(Publish, "ko", ["ko", "build"]),
+    cmd!(Publish, "ko", ["ko", "publish"]),
+    cmd!(Publish, "ko", ["ko", "resolve"]),
+    cmd!(Publish, "ko", ["ko", "apply"]),
+    cmd!(Publish, "jib", ["mvn"], with["jib:build"]),
+    cmd!(Publish, "jib", ["mvnw"], with["jib:build"]),
+    cmd!(Publish, "jib", ["gradle", "jib"]),
+    cmd!(Publish, "jib", ["gradlew", "jib"]),
+    cmd!(Publish, "az acr build", ["az", "acr", "build"]),
+    cmd!(
+        Publish,
+        "gcloud builds submit",
+        ["gcloud", "builds", "submit"]
+    ),
+    cmd!(
+        Publish,
+        "gradle publish",
+        ["gradlew", "publishToMavenCentral"]
+    ),
+    cmd!(Publish, "gradle publish", ["gradlew", "publishPlugins"]),
+    cmd!(Publish, "gradle publish", ["gradlew", "publishToSonatype"]),
+    cmd!(Publish, "gem push", ["gem", "release"]),
+    cmd!(Publish, "ghr", ["ghr"]),
     cmd!(
         Signing,
         "npm provenance",
@@ -445,6 +658,17 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "cargo publish", ["cargo", "publish"]),
     cmd!(Publish, "gem push", ["gem", "push"]),
     cmd!(Publish, "docker push", ["docker", "push"]),
+    // Multi-arch manifests pushed to a registry.
+    cmd!(
+        Publish,
+        "docker manifest push",
+        ["docker", "manifest", "push"]
+    ),
+    cmd!(
+        Publish,
+        "docker buildx imagetools",
+        ["docker", "buildx", "imagetools", "create"]
+    ),
     cmd!(
         Publish,
         "docker buildx --push",
@@ -550,6 +774,9 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(IacScan, "cfn_nag", ["cfn_nag_scan"]),
     // SBOM, signing, reports
     cmd!(Sbom, "syft", ["syft"]),
+    // ko pushes an SPDX SBOM with every image unless told `--sbom=none`.
+    cmd!(Sbom, "ko sbom", ["ko", "build"]),
+    cmd!(Sbom, "ko sbom", ["ko", "publish"]),
     cmd!(Sbom, "cdxgen", ["cdxgen"]),
     cmd!(Sbom, "cyclonedx-py", ["cyclonedx-py"]),
     cmd!(Sbom, "cyclonedx-npm", ["cyclonedx-npm"]),
@@ -579,6 +806,13 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Signing, "sigstore", ["sigstore", "sign"]),
     cmd!(Signing, "gpg signature", ["gpg"], with["--detach-sign"]),
     cmd!(Signing, "gh attestation", ["gh", "attestation"]),
+    cmd!(Signing, "pypi attestations", ["pypi-attestations", "sign"]),
+    cmd!(
+        Signing,
+        "twine attestations",
+        ["twine", "upload"],
+        with["--attestations"]
+    ),
     cmd!(Coverage, "codecov", ["codecov"]),
     cmd!(Coverage, "coveralls", ["coveralls"]),
     cmd!(TestReport, "junit report", ["pytest"], with["--junitxml"]),
@@ -587,6 +821,27 @@ pub static COMMANDS: &[CommandRule] = &[
         "junit report",
         ["gotestsum"],
         with["--junitfile"]
+    ),
+    cmd!(IacPlan, "terraform plan", ["terraform", "plan"]),
+    cmd!(IacPlan, "tofu plan", ["tofu", "plan"]),
+    cmd!(IacPlan, "terragrunt plan", ["terragrunt", "plan"]),
+    cmd!(
+        IacPlan,
+        "terragrunt plan",
+        ["terragrunt", "run-all", "plan"]
+    ),
+    cmd!(IacPlan, "terragrunt plan", ["terragrunt", "plan-all"]),
+    cmd!(IacPlan, "pulumi preview", ["pulumi", "preview"]),
+    cmd!(IacPlan, "cdk diff", ["cdk", "diff"]),
+    cmd!(
+        IacPlan,
+        "az what-if",
+        ["az", "deployment", "group", "what-if"]
+    ),
+    cmd!(
+        IacPlan,
+        "az what-if",
+        ["az", "deployment", "sub", "what-if"]
     ),
     cmd!(
         DriftCheck,
@@ -698,6 +953,7 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
     let mut w: Vec<&str> = words.iter().map(String::as_str).collect();
     // Options of a runner (`npx --yes eslint`, `uv run --with pip --group dev mypy`) go with
     // it, with the values of those options that take one.
+    let mut ran = false;
     while let Some(runner) = RUNNERS
         .iter()
         .find(|r| w.len() > r.len() && w[..r.len()] == r[..])
@@ -708,6 +964,14 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             i += if takes_value { 2 } else { 1 };
         }
         w.drain(..i.min(w.len()));
+        ran = true;
+    }
+    // `npx semantic-release@25.0.1`, `uvx ruff@0.6`: the package's version is not the tool.
+    if ran
+        && let Some(first) = w.first_mut()
+        && let Some(at) = first.rfind('@').filter(|at| *at > 0)
+    {
+        *first = &first[..at];
     }
     // `node node_modules/jest/bin/jest.js`: the script is the tool.
     if matches!(w.first(), Some(&("node" | "bun" | "deno")))
@@ -737,6 +1001,12 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
         // `./gradlew`, `mvnw.cmd`, `gradlew.bat`
         for suffix in [".cmd", ".bat", ".exe"] {
             *first = first.strip_suffix(suffix).unwrap_or(first);
+        }
+    }
+    // `terraform -chdir=infra apply`: the global option goes, the subcommand decides.
+    if matches!(w.first(), Some(&("terraform" | "tofu"))) {
+        while w.get(1).is_some_and(|x| x.starts_with("-chdir")) {
+            w.remove(1);
         }
     }
     w
@@ -797,6 +1067,9 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         if !rule.with.iter().all(|f| has(f)) {
             continue;
         }
+        if !reaches_out(rule, rest) {
+            continue;
+        }
         let flag = rule.flips.iter().find(|f| has(f)).map(|f| {
             rest.iter()
                 .find(|x| x.contains(*f))
@@ -835,6 +1108,79 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         && !w.iter().any(|x| x.contains("vuln"))
     {
         out.retain(|m| m.rule.capability != Capability::Sca);
+    }
+    out
+}
+
+/// Copies and remote shells deliver only when they write somewhere else: `aws s3 cp s3://b/k .`
+/// is a download, `ssh-keyscan`-like uses of `ssh` without a host run nothing remote, and an
+/// `scp`/`rsync` whose destination is local fetches rather than ships.
+fn reaches_out(rule: &CommandRule, rest: &[&str]) -> bool {
+    let positional: Vec<&str> = positional_words(rest);
+    match rule.tool {
+        "aws s3" | "gsutil" | "gcloud storage" => positional
+            .last()
+            .is_some_and(|d| d.starts_with("s3://") || d.starts_with("gs://") || d.contains("${{")),
+        "scp" | "rsync over ssh" => {
+            let remote = |w: &str| {
+                !w.starts_with('/')
+                    && !w.contains("://")
+                    && w.split_once(':')
+                        .is_some_and(|(host, _)| !host.is_empty() && !host.contains('/'))
+            };
+            positional.last().is_some_and(|d| remote(d))
+                || (rule.tool == "rsync over ssh"
+                    && rest.iter().any(|w| *w == "ssh" || w.starts_with("--rsh"))
+                    && positional.len() >= 2)
+        }
+        // `ssh host command`: a host, and something run there (or a heredoc script).
+        "ssh" => positional
+            .first()
+            .is_some_and(|h| !h.ends_with("github.com") && !h.is_empty()),
+        "sshpass" => rest.iter().any(|w| matches!(*w, "ssh" | "scp" | "rsync")),
+        // A registry on the runner itself (`localhost:5000/x`) serves the job's own tests.
+        "docker push" => positional
+            .first()
+            .is_none_or(|r| !(r.starts_with("localhost") || r.starts_with("127.0.0.1"))),
+        "ko sbom" => !rest.contains(&"--sbom=none"),
+        "hugo" => positional
+            .first()
+            .is_none_or(|w| !matches!(*w, "server" | "version" | "new" | "mod" | "env")),
+        _ => true,
+    }
+}
+
+/// The words of a command that are not options or option values (`-i key`, `-p 22`, `-o X`).
+fn positional_words<'w>(rest: &[&'w str]) -> Vec<&'w str> {
+    const WITH_VALUE: &[&str] = &[
+        "-i",
+        "-p",
+        "-P",
+        "-o",
+        "-e",
+        "-l",
+        "-F",
+        "-J",
+        "-c",
+        "--region",
+        "--profile",
+        "--exclude",
+        "--include",
+        "--cache-control",
+        "--acl",
+        "--content-type",
+        "--rsh",
+    ];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rest.len() {
+        let w = rest[i];
+        if w.starts_with('-') {
+            i += if WITH_VALUE.contains(&w) { 2 } else { 1 };
+            continue;
+        }
+        out.push(w);
+        i += 1;
     }
     out
 }
@@ -996,6 +1342,10 @@ mod tests {
         assert_eq!(caps("python -m pytest -q"), [("test", "pytest", true)]);
         assert_eq!(caps("uv run --frozen pytest"), [("test", "pytest", true)]);
         assert_eq!(
+            caps("npx semantic-release@25.0.1"),
+            [("publish", "semantic-release", true)]
+        );
+        assert_eq!(
             caps("./node_modules/.bin/jest --ci"),
             [("test", "jest", true)]
         );
@@ -1052,9 +1402,19 @@ mod tests {
         assert_eq!(names, ["container-build", "publish", "sbom", "signing"]);
         assert_eq!(
             caps("terraform plan -detailed-exitcode"),
-            [("drift-check", "terraform plan -detailed-exitcode", true)]
+            [
+                ("iac-plan", "terraform plan", true),
+                ("drift-check", "terraform plan -detailed-exitcode", true)
+            ]
         );
-        assert!(caps("terraform plan").is_empty());
+        assert_eq!(
+            caps("terraform plan"),
+            [("iac-plan", "terraform plan", true)]
+        );
+        assert_eq!(
+            caps("terraform -chdir=infra apply tfplan"),
+            [("deploy", "terraform apply", true)]
+        );
         assert_eq!(caps("npm publish --provenance").len(), 2);
         assert!(caps("echo pytest").is_empty());
     }

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod auth;
 mod build;
 pub mod catalog;
+pub mod delivery;
 pub mod scanner_options;
 pub mod script_checks;
 pub mod scripts;
@@ -15,9 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-pub use build::build;
 pub(crate) use build::command_span;
+pub use build::{build, build_with};
 pub use catalog::Capability;
+pub use delivery::{DeliveryJob, DeliveryKind, DeliveryOverride};
 
 use crate::finding::Location;
 use crate::workspace::{IacKind, Language};
@@ -61,6 +63,13 @@ pub struct Fact {
     pub workflow: String,
     pub job: String,
     pub blocking: Blocking,
+    /// Decided from a name or a remote workflow's catalogue entry rather than a step seen.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
+    /// The step runs only when an earlier one failed (`if: failure()`), or the tool keeps its
+    /// report only when it finds something.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub only_on_failure: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -74,8 +83,12 @@ pub struct EnvironmentRef {
 #[derive(Clone, Debug, Serialize)]
 pub struct ConcurrencyRef {
     pub group: Option<String>,
-    /// `None` when decided by an expression.
+    /// `None` when decided by an expression (or not written).
     pub cancel_in_progress: Option<bool>,
+    /// `cancel-in-progress: ${{ … }}`: decided per run, typically cancelling pull-request runs
+    /// only.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cancel_by_expression: bool,
     /// `workflow` or `job`.
     pub level: &'static str,
     pub location: Location,
@@ -104,6 +117,10 @@ pub struct JobInfo {
     pub gated_by_workflow_run: bool,
     /// `github.sha`, `github.run_id` or a digest appears in the job (tags, env, labels).
     pub passes_build_identity: bool,
+    /// The local reusable workflow this job calls (`uses: ./.github/workflows/x.yml`), as its
+    /// display path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calls: Option<String>,
 }
 
 impl JobInfo {
@@ -151,6 +168,8 @@ pub struct Inventory {
     pub iac: BTreeMap<String, Vec<String>>,
     pub dockerfiles: Vec<String>,
     pub lockfiles: Vec<String>,
+    /// Every job that delivers, with its kind and why (`delivery/`).
+    pub delivery: Vec<DeliveryJob>,
 }
 
 impl Inventory {
@@ -174,6 +193,13 @@ impl Inventory {
 
     pub fn deploy_jobs(&self) -> impl Iterator<Item = &JobInfo> {
         self.jobs.iter().filter(|j| j.deploys())
+    }
+
+    /// The jobs that deliver, as the inventory sees them.
+    pub fn delivery_job_infos(&self) -> impl Iterator<Item = &JobInfo> {
+        self.delivery
+            .iter()
+            .filter_map(|d| self.job(&d.workflow, &d.job))
     }
 }
 

@@ -248,12 +248,15 @@ fn drift_check_and_iac_from_tools() {
     );
     assert_eq!(
         caps(&inv),
-        vec![(
-            "drift-check",
-            "terraform plan -detailed-exitcode".to_string(),
-            8,
-            14
-        )]
+        vec![
+            ("iac-plan", "terraform plan".to_string(), 8, 14),
+            (
+                "drift-check",
+                "terraform plan -detailed-exitcode".to_string(),
+                8,
+                14
+            )
+        ]
     );
     assert!(inv.iac.contains_key("terraform"));
     assert!(inv.jobs[0].is_scheduled());

@@ -29,6 +29,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::audit::AuditOptions;
+use crate::config::ShellcheckMode;
 use crate::github::Client;
 use crate::settings::{Online, SettingsMode};
 use crate::workspace::Workspace;
@@ -56,6 +57,9 @@ pub struct OrgOptions {
     pub settings: bool,
     /// A configuration file used for every repository instead of its own.
     pub config: Option<PathBuf>,
+    /// `--shellcheck`, as a local audit takes it: `None` is each repository's `shellcheck:`,
+    /// else auto.
+    pub shellcheck: Option<ShellcheckMode>,
     pub fetch: FetchOptions,
     /// Repositories read and audited together.
     pub chunk: usize,
@@ -262,6 +266,12 @@ fn cache_key(opts: &OrgOptions) -> Result<String, OrgError> {
     let mut h = Sha256::new();
     h.update(crate::VERSION.as_bytes());
     h.update([u8::from(opts.settings)]);
+    // Whether shellcheck ran changes the findings; `auto` also depends on this machine.
+    h.update(match opts.shellcheck {
+        None => b"-".as_slice(),
+        Some(m) => m.as_str().as_bytes(),
+    });
+    h.update([u8::from(crate::scanners::run_scripts::installed())]);
     if let Some(c) = &opts.config {
         let bytes = crate::untrusted::read(c, crate::untrusted::DOCUMENT_CAP)
             .map_err(|e| OrgError::Usage(format!("{}: {e}", c.display())))?;
@@ -331,7 +341,8 @@ fn audit_one(repo: &RepoRef, outcome: Outcome, opts: &OrgOptions, clients: &Clie
             reason: NO_SETTINGS.into(),
         }
     };
-    // What `ci-guard audit` does without `--shellcheck`.
+    // What `ci-guard audit` does with the same `--shellcheck` (none: the configuration's, else
+    // auto), so the findings are those of a local audit on this machine.
     let audit_opts = AuditOptions {
         paths: Vec::new(),
         config: opts.config.clone(),
@@ -339,7 +350,7 @@ fn audit_one(repo: &RepoRef, outcome: Outcome, opts: &OrgOptions, clients: &Clie
         history: crate::history::HistoryMode::Offline {
             reason: NO_HISTORY.into(),
         },
-        shellcheck: false,
+        shellcheck: opts.shellcheck,
     };
     match crate::audit::run_workspace(workspace, &audit_opts) {
         Ok(report) => {

@@ -39,15 +39,21 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
-    // What was not audited (skipped files, nothing to audit, everything turned off), before any
-    // finding, so the per-step cap never hides it.
+    // What the reader must know about the audit itself (skipped files, nothing to audit,
+    // everything turned off, shellcheck not installed), before any finding, so the per-step cap
+    // never hides it.
     for n in &report.notices {
         let mut props = Vec::new();
         if let Some(p) = &n.path {
             props.push(("file", p.clone()));
         }
-        props.push(("title", "ci-guard: not audited".to_string()));
-        out.push_str(&command_line(n.level.as_str(), &props, &n.message));
+        props.push(("title", format!("ci-guard {}", n.topic)));
+        let command = match n.level {
+            super::NoticeLevel::Error => "error",
+            super::NoticeLevel::Warning => "warning",
+            super::NoticeLevel::Note => "notice",
+        };
+        out.push_str(&command_line(command, &props, &n.message));
     }
     // Scanner runs that failed or did not scan, before any finding, so the per-step cap never
     // hides them.

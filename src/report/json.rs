@@ -152,6 +152,7 @@ mod tests {
 
     use super::*;
     use crate::finding::{Area, Pos, RuleMeta, Severity, Span};
+    use crate::report::{Notice, NoticeLevel, topic};
 
     static RULE: RuleMeta = RuleMeta {
         id: "unpinned-action",
@@ -183,8 +184,33 @@ mod tests {
             assessments: Vec::new(),
             inventories: Vec::new(),
             scans: Vec::new(),
-            notices: Vec::new(),
+            notices: vec![
+                Notice::warning(
+                    topic::SKIPPED,
+                    "`w.yml` is a FIFO: not read",
+                    Some("w.yml".into()),
+                ),
+                Notice::new(
+                    topic::SHELLCHECK,
+                    NoticeLevel::Note,
+                    "shellcheck is not installed",
+                ),
+            ],
         }
+    }
+
+    /// One shape for every notice, as docs/json-format.md shows it: `path` is there, `null`
+    /// when the notice is about no file.
+    #[test]
+    fn notice_shape() {
+        let v = render(&sample());
+        assert_eq!(
+            v["notices"],
+            json!([
+                { "topic": "skipped", "level": "warning", "message": "`w.yml` is a FIFO: not read", "path": "w.yml" },
+                { "topic": "shellcheck", "level": "note", "message": "shellcheck is not installed", "path": null },
+            ])
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ use std::fmt::Write;
 use super::Report;
 use crate::assess::{Assessment, Gap, Priority, Row, State};
 use crate::finding::{Finding, Location, Severity};
-use crate::inventory::{AuthMethod, Blocking, Capability, Inventory};
+use crate::inventory::delivery::CredentialKind;
+use crate::inventory::{Blocking, Capability, Inventory};
 
 /// How locations become links: `{server}/{repo}/blob/{sha}/` plus the path, when known.
 #[derive(Clone, Debug, Default)]
@@ -144,7 +145,6 @@ pub fn render(report: &Report, fail_on: Option<Severity>, opts: &Options) -> Str
         matrix(&mut out, a, &opts.links);
         out.push_str(&super::measured::markdown(a));
     }
-    notices(&mut out, report);
     findings(&mut out, report, opts);
     scanners(&mut out, report, &opts.links);
     for inv in report.inventories.iter().take(1) {
@@ -153,19 +153,6 @@ pub fn render(report: &Report, fail_on: Option<Severity>, opts: &Options) -> Str
         }
     }
     out
-}
-
-/// What was not audited, as a list above the findings (each item on one line whatever the
-/// file names hold).
-fn notices(out: &mut String, report: &Report) {
-    if report.notices.is_empty() {
-        return;
-    }
-    out.push_str("## ⚠️ Not audited\n\n");
-    for n in &report.notices {
-        let _ = writeln!(out, "- {}: {}", n.level.as_str(), cell(&n.message));
-    }
-    out.push('\n');
 }
 
 /// The title with the verdict, and the counts.
@@ -221,6 +208,7 @@ fn headline(out: &mut String, report: &Report, fail_on: Option<Severity>) {
         },
         crate::finding::plural(files, "file", "files"),
     );
+    notices(out, report);
 }
 
 /// A component's name for people: `oidc-authentication` -> "OIDC authentication".
@@ -237,6 +225,39 @@ fn component_name(id: &str) -> String {
     chars.next().map_or_else(String::new, |c| {
         c.to_uppercase().collect::<String>() + chars.as_str()
     })
+}
+
+/// The notices, right under the counts: one alert per level, most severe first (an error
+/// fails the run, a warning is something not audited, a note is for information); several
+/// notices of a level are a list in it. Each message stays on its line whatever the file names
+/// it quotes hold.
+fn notices(out: &mut String, report: &Report) {
+    use super::NoticeLevel;
+    for (level, alert) in [
+        (NoticeLevel::Error, "CAUTION"),
+        (NoticeLevel::Warning, "WARNING"),
+        (NoticeLevel::Note, "NOTE"),
+    ] {
+        let messages: Vec<String> = report
+            .notices
+            .iter()
+            .filter(|n| n.level == level)
+            .map(|n| inline(&n.message))
+            .collect();
+        match messages.as_slice() {
+            [] => {}
+            [one] => {
+                let _ = writeln!(out, "> [!{alert}]\n> {one}\n");
+            }
+            many => {
+                let _ = writeln!(out, "> [!{alert}]");
+                for m in many {
+                    let _ = writeln!(out, "> - {m}");
+                }
+                out.push('\n');
+            }
+        }
+    }
 }
 
 /// The score in one line: what it counts, and what it could not.
@@ -848,50 +869,56 @@ fn inventory(out: &mut String, inv: &Inventory, links: &Links) {
             );
         }
     }
-    let deploys: Vec<_> = inv.deploy_jobs().collect();
-    if !deploys.is_empty() {
-        out.push_str("\n| Deploy job | Environment | Cloud auth | Concurrency | Waits for |\n|---|---|---|---|---|\n");
-        for j in deploys {
-            let auth: Vec<String> = inv
-                .cloud_auth
+    // Every delivery job, with why it counts: the base of the rows about deliveries.
+    if !inv.delivery.is_empty() {
+        out.push_str("\n| Delivery job | Kind | Why it counts | Environment | Credential | Concurrency |\n|---|---|---|---|---|---|\n");
+        for d in &inv.delivery {
+            let info = inv.job(&d.workflow, &d.job);
+            let credentials: Vec<String> = d
+                .credentials
                 .iter()
-                .filter(|a| a.workflow == j.workflow && a.job == j.job)
-                .map(|a| {
-                    format!(
-                        "{} {}",
-                        a.cloud,
-                        if a.method == AuthMethod::Oidc {
-                            "OIDC"
-                        } else {
-                            "static secret"
-                        }
-                    )
+                .map(|c| {
+                    let kind = match c.kind {
+                        CredentialKind::Oidc => "OIDC",
+                        CredentialKind::Static => "static",
+                        CredentialKind::GithubToken => "GITHUB_TOKEN",
+                    };
+                    format!("{kind}: {}", c.detail)
                 })
                 .collect();
+            let why = format!(
+                "{}{} ({})",
+                cell(&d.why),
+                if d.inferred { ", inferred" } else { "" },
+                d.evidence
+                    .iter()
+                    .map(|e| links.location(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
-                cell(&j.label()),
-                j.environment.as_ref().map_or("—".into(), |e| cell(&e.name)),
-                if auth.is_empty() {
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&d.label()),
+                d.kind.as_str(),
+                why,
+                info.and_then(|j| j.environment.as_ref())
+                    .map_or("—".into(), |e| cell(&e.name)),
+                if credentials.is_empty() {
                     "—".into()
                 } else {
-                    cell(&auth.join(", "))
+                    cell(&credentials.join("; "))
                 },
-                j.concurrency.as_ref().map_or("—".into(), |c| cell(&format!(
-                    "{}{}",
-                    c.group.as_deref().unwrap_or("(expression)"),
-                    if c.cancel_in_progress == Some(true) {
-                        ", cancels in progress"
-                    } else {
-                        ""
-                    }
-                ))),
-                if j.needs.is_empty() {
-                    "—".into()
-                } else {
-                    cell(&j.needs.join(", "))
-                },
+                info.and_then(|j| j.concurrency.as_ref())
+                    .map_or("—".into(), |c| cell(&format!(
+                        "{}{}",
+                        c.group.as_deref().unwrap_or("(expression)"),
+                        if c.cancel_in_progress == Some(true) {
+                            ", cancels in progress"
+                        } else {
+                            ""
+                        }
+                    ))),
             );
         }
     }
@@ -952,36 +979,20 @@ fn inline(s: &str) -> String {
         .join("`")
 }
 
-/// Text inside HTML (a `<summary>`, an attribute), kept on one line: a control character (a
-/// line break a file name may hold would end the `<summary>` block) is written escaped, as in
-/// code spans.
+/// Text inside HTML (a `<summary>`, an attribute), on one line: a file name's line break
+/// (two of them end the HTML block) is shown escaped.
 fn html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_controls(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
 /// one: it would end the list item and start whatever the name says next).
 pub(super) fn escape_code(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '`' => out.push('\''),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_controls(s).replace('`', "'")
 }
 
 #[cfg(test)]
@@ -1010,6 +1021,44 @@ mod tests {
         assert_eq!(
             fix_line("x is unpinned; pin it:\nuses: a@b"),
             "Pin it (the snippet is in the finding below)"
+        );
+    }
+
+    /// The notices under the counts: one alert per level, most severe first, a list when a
+    /// level has several, each message on its line.
+    #[test]
+    fn notices_are_one_alert_per_level() {
+        use crate::report::{Notice, NoticeLevel, topic};
+        let report = Report {
+            notices: vec![
+                Notice::new(
+                    topic::SHELLCHECK,
+                    NoticeLevel::Note,
+                    "shellcheck is not installed",
+                ),
+                Notice::warning(
+                    topic::SKIPPED,
+                    "`a\nb.yml` is a FIFO",
+                    Some("a\nb.yml".into()),
+                ),
+                Notice::warning(topic::NOT_AUDITED, "r: no workflow file was found", None),
+                Notice::new(
+                    topic::SHELLCHECK,
+                    NoticeLevel::Error,
+                    "shellcheck is required",
+                ),
+            ],
+            ..Report::default()
+        };
+        let md = render(&report, None, &Options::default());
+        let after_counts = md.split_once("in 0 files.\n\n").expect("counts").1;
+        assert!(
+            after_counts.starts_with(
+                "> [!CAUTION]\n> shellcheck is required\n\n\
+                 > [!WARNING]\n> - `a b.yml` is a FIFO\n> - r: no workflow file was found\n\n\
+                 > [!NOTE]\n> shellcheck is not installed\n\n"
+            ),
+            "{md}"
         );
     }
 

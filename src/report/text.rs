@@ -30,26 +30,19 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     out.push_str(&super::scans::text(report, clean));
     assessment(&mut out, report, color);
-    // What was not audited, last before the total, where a reader of a clean result looks.
+    // What the reader must know about the audit itself, last before the total, where a reader
+    // of a clean result looks.
     for n in &report.notices {
-        let level = paint(n.level.as_str(), "1;33", color);
-        let _ = writeln!(out, "{level}: {}", one_line(&n.message));
+        let sgr = match n.level {
+            super::NoticeLevel::Error => "1;31",
+            super::NoticeLevel::Warning => "1;33",
+            super::NoticeLevel::Note => "1",
+        };
+        let level = paint(n.level.as_str(), sgr, color);
+        let _ = writeln!(out, "{level}: {}", super::escape_controls(&n.message));
     }
     out.push_str(&total(report));
     out.push('\n');
-    out
-}
-
-/// `s` on one line: every control character (a newline in a file name too) escaped.
-fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
     out
 }
 

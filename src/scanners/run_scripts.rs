@@ -1,4 +1,4 @@
-//! shellcheck over the `run:` scripts of one repository (`ci-guard audit --shellcheck`): one
+//! shellcheck over the `run:` scripts of one repository (`--shellcheck auto|always`): one
 //! process for all of them, each script in its own file of a private scratch folder, started by
 //! the runner like any scanner. What the scripts are and what the output means is the
 //! `shellcheck` rule's (`crate::rules::shellcheck`); this only runs the tool.
@@ -18,6 +18,11 @@ pub enum Outcome {
     Ran(Vec<u8>),
     /// It could not run, crashed, or ended with an exit code that is not a result.
     Failed(String),
+}
+
+/// Whether shellcheck is on `PATH` (what `auto` runs on).
+pub fn installed() -> bool {
+    super::runner::find_program("shellcheck", std::env::var_os("PATH").as_deref()).is_some()
 }
 
 /// Run shellcheck with `args` on `files` (name, text): the names are what its output calls them.

@@ -666,7 +666,7 @@ fn environment_findings(
     docs: &[DocSource],
     out: &mut SettingsOutcome,
 ) {
-    let deploys: Vec<&JobInfo> = repo.inventory.jobs.iter().filter(|j| j.deploys()).collect();
+    let deploys: Vec<&JobInfo> = repo.inventory.delivery_job_infos().collect();
     let envs = match &s.environments {
         Ok(e) => e,
         Err(u) => {
@@ -786,7 +786,7 @@ fn environment_findings(
         out.environment_row = Some(RowFill {
             state,
             current: format!(
-                "{protected} of {} deploy jobs gated by a protected environment: {}",
+                "{protected} of {} delivery jobs gated by a protected environment: {}",
                 deploys.len(),
                 p.join("; ")
             ),
@@ -895,7 +895,7 @@ fn env_row_unreadable(deploys: &[&JobInfo], u: &Unreadable) -> RowFill {
     if without == 0 {
         RowFill {
             state: State::Unknown,
-            current: format!("deploy jobs use environments; {reason}"),
+            current: format!("every delivery job uses an environment; {reason}"),
             evidence: deploys
                 .iter()
                 .filter_map(|j| j.environment.as_ref().map(|e| e.location.clone()))
@@ -909,7 +909,7 @@ fn env_row_unreadable(deploys: &[&JobInfo], u: &Unreadable) -> RowFill {
                 State::Partial
             },
             current: format!(
-                "{without} of {} deploy jobs have no `environment:`; {reason}",
+                "{without} of {} delivery jobs have no `environment:`; {reason}",
                 deploys.len()
             ),
             evidence: deploys

@@ -106,6 +106,32 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
             _ => cx.error(&e.key, format!("unknown top-level key `{key}`")),
         }
     }
+    // Jobs indented under `on:` instead of `jobs:`: the workflow is invalid, but what it
+    // declares is still what its author meant to run, so it is judged as declared.
+    if wf.jobs.is_empty()
+        && let Some(on_node) = doc.root.get("on")
+        && let Some(on) = on_node.as_map()
+    {
+        // A job may carry the name of an event written above it (`push:`), which makes it a
+        // duplicate key the tree left out.
+        let duplicates = doc
+            .duplicates
+            .iter()
+            .filter(|(parent, _)| *parent == on_node.span.start)
+            .map(|(_, e)| e);
+        let mut misplaced: Vec<&Entry> = on.iter().chain(duplicates).collect();
+        misplaced.sort_by_key(|e| e.key.span.start);
+        for e in misplaced.into_iter().filter(|e| job_shaped(&e.value)) {
+            let Some(id) = e.key_str() else { continue };
+            cx.error(
+                &e.key,
+                format!(
+                    "job `{id}` is written under `on:`; it belongs under `jobs:` (it is audited as a job)"
+                ),
+            );
+            wf.jobs.push(cx.job(id, e));
+        }
+    }
     if wf.on_span.is_none() {
         cx.error(
             &doc.root,
@@ -117,6 +143,11 @@ pub fn parse_workflow(text: &str, rel: &str) -> (Option<Workflow>, Vec<ModelErro
     }
     wf.root = doc.root;
     (Some(wf), cx.errors)
+}
+
+/// A mapping with `runs-on` or `steps`: a job, wherever it is written.
+fn job_shaped(node: &Node) -> bool {
+    node.get("runs-on").is_some() || node.get("steps").is_some()
 }
 
 /// Every `${{ }}` in scalar values, found in the source text so positions are exact.
@@ -300,7 +331,7 @@ impl Ctx {
                 .collect(),
             Value::Map(entries) => entries
                 .iter()
-                .filter(|e| e.key_str().is_some())
+                .filter(|e| e.key_str().is_some() && !job_shaped(&e.value))
                 .map(|e| {
                     let mut t = bare(&e.key);
                     if KNOWN_EVENTS.contains(&t.event.value.as_str()) {
@@ -799,6 +830,24 @@ jobs:
         assert!(wf.is_some());
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("`on:`"));
+    }
+
+    #[test]
+    fn jobs_written_under_on_are_audited_as_declared_and_reported() {
+        // The shape of a real workflow (4sboro/ECS-deployment aws.yml): `jobs:` left empty and
+        // the jobs indented under `on:`.
+        let text = "jobs:\non:\n  push:\n    branches: [main]\n\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker build -t app .\n  push:\n    needs: build\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker push app\n";
+        let (wf, errors) = parse_workflow(text, "aws.yml");
+        let wf = wf.expect("model");
+        let jobs: Vec<_> = wf.jobs.iter().map(|j| j.id.value.as_str()).collect();
+        assert_eq!(jobs, ["build", "push"]);
+        let events: Vec<_> = wf.triggers.iter().map(|t| t.event.value.as_str()).collect();
+        assert_eq!(events, ["push"]);
+        let misplaced = errors
+            .iter()
+            .find(|e| e.message.contains("job `build` is written under `on:`"))
+            .unwrap_or_else(|| panic!("{errors:?}"));
+        assert_eq!(misplaced.span.start, Pos::new(6, 3));
     }
 
     #[test]

@@ -37,6 +37,7 @@ struct Builder<'t> {
     anchor_sizes: HashMap<usize, usize>,
     root: Option<Node>,
     problems: Vec<YamlError>,
+    duplicates: Vec<(Pos, Entry)>,
     nodes: usize,
     documents: usize,
 }
@@ -44,6 +45,50 @@ struct Builder<'t> {
 /// Parse the first YAML document of `text`. A syntax error is returned as `Err` with its
 /// position; duplicate keys and ignored extra documents are reported in `Document::problems`.
 pub fn parse(text: &str) -> Result<Document, YamlError> {
+    let mut error = match parse_once(text) {
+        Ok(doc) => return Ok(doc),
+        Err(e) => e,
+    };
+    // A flow collection closed at the indentation of its key (`name: [` … `]` under `name`)
+    // is rejected by the parser but read by GitHub's (and libyaml's): one more space before
+    // the bracket is what they read. Only that character's column moves.
+    let mut fixed = text.to_string();
+    for _ in 0..64 {
+        let Some(at) = closing_bracket_at(&fixed, &error) else {
+            break;
+        };
+        fixed.insert(at, ' ');
+        match parse_once(&fixed) {
+            Ok(doc) => return Ok(doc),
+            Err(e) => error = e,
+        }
+    }
+    parse_once(text)
+}
+
+/// The byte offset of the line start of an "invalid indentation" error whose line starts with
+/// a closing `]` or `}`.
+fn closing_bracket_at(text: &str, error: &YamlError) -> Option<usize> {
+    if !error.message.contains("indentation") {
+        return None;
+    }
+    let line = usize::try_from(error.span.start.line)
+        .ok()?
+        .checked_sub(1)?;
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i == line {
+            return l
+                .trim_start_matches(' ')
+                .starts_with([']', '}'])
+                .then_some(offset);
+        }
+        offset += l.len();
+    }
+    None
+}
+
+fn parse_once(text: &str) -> Result<Document, YamlError> {
     let mut builder = Builder {
         text,
         line_lengths: None,
@@ -52,6 +97,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
         anchor_sizes: HashMap::new(),
         root: None,
         problems: Vec::new(),
+        duplicates: Vec::new(),
         nodes: 0,
         documents: 0,
     };
@@ -69,6 +115,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
     Ok(Document {
         root,
         problems: builder.problems,
+        duplicates: builder.duplicates,
     })
 }
 
@@ -273,7 +320,11 @@ impl Builder<'_> {
             }
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, key, seen, ..
+                start,
+                entries,
+                key,
+                seen,
+                ..
             }) => match key.take() {
                 None => *key = Some(node),
                 Some(k) => {
@@ -289,6 +340,13 @@ impl Builder<'_> {
                             ),
                             span: k.span,
                         });
+                        self.duplicates.push((
+                            *start,
+                            Entry {
+                                key: k,
+                                value: node,
+                            },
+                        ));
                     } else {
                         entries.push(Entry {
                             key: k,
@@ -305,6 +363,29 @@ impl Builder<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flow_list_closed_at_its_key_indentation_is_read() {
+        // The shape of pytest-dev/pytest test.yml: GitHub runs it, so it is a workflow.
+        let text = "matrix:\n  name: [\n    \"a\",\n    \"b\",\n  ]\n  os: x\n";
+        assert!(parse_once(text).is_err(), "the parser alone rejects it");
+        let d = doc(text);
+        let names = d
+            .root
+            .get("matrix")
+            .and_then(|m| m.get("name"))
+            .expect("name");
+        assert_eq!(names.as_seq().map(<[Node]>::len), Some(2));
+        assert_eq!(
+            d.root
+                .get("matrix")
+                .and_then(|m| m.get("os"))
+                .and_then(Node::as_str),
+            Some("x")
+        );
+        // A real indentation error is still one.
+        assert!(parse("a:\n  b: 1\n c: 2\n").is_err());
+    }
 
     fn doc(text: &str) -> Document {
         parse(text).expect("valid yaml")

@@ -98,6 +98,9 @@ impl fmt::Display for YamlError {
 pub struct Document {
     pub root: Node,
     pub problems: Vec<YamlError>,
+    /// Entries dropped because their key was already in their mapping, with where that mapping
+    /// starts: not part of the tree, but what a broken file's author wrote.
+    pub duplicates: Vec<(Pos, Entry)>,
 }
 
 impl Node {

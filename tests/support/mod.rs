@@ -168,6 +168,8 @@ pub fn finding_keys(dir: &Path) -> std::collections::BTreeSet<(String, String, S
     let report = ci_guard::audit::run(&ci_guard::audit::AuditOptions {
         paths: vec![dir.to_path_buf()],
         config: None,
+        // Not about shellcheck: the same findings whether or not it is installed.
+        shellcheck: Some(ci_guard::config::ShellcheckMode::Never),
         ..Default::default()
     })
     .expect("audit runs");
@@ -224,7 +226,10 @@ pub fn action(ws: &Path, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Outp
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", std::env::var("HOME").unwrap_or_default())
         .env("GITHUB_WORKSPACE", ws)
-        .env("INPUT_UPLOAD", "false");
+        .env("INPUT_UPLOAD", "false")
+        // Not about shellcheck: the same findings whether or not it is installed (an `env`
+        // entry wins).
+        .env("INPUT_SHELLCHECK", "never");
     for (k, v) in env {
         cmd.env(k, v);
     }

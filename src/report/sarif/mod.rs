@@ -123,7 +123,9 @@ pub(crate) fn base_ids() -> BTreeMap<String, ArtifactLocation> {
 }
 
 /// The run's invocation. Its `toolExecutionNotifications` say what was not looked at, so a
-/// reader of the SARIF alone knows: assessment rows left `unknown` for want of the GitHub API
+/// reader of the SARIF alone knows: the report's notices first (skipped files, nothing to
+/// audit, shellcheck not installed, why a run failed; an `error` one, which fails the run, sets
+/// `executionSuccessful: false`), then assessment rows left `unknown` for want of the GitHub API
 /// (and why), and scanners that were skipped (they have no run of their own).
 fn invocation(report: &Report) -> Invocation {
     let failed = report
@@ -131,7 +133,7 @@ fn invocation(report: &Report) -> Invocation {
         .iter()
         .any(|n| n.level == super::NoticeLevel::Error);
     let mut inv = Invocation::builder().execution_successful(!failed).build();
-    // What was not audited (and why a run failed) first: a reader of the SARIF alone sees it.
+    // The notices first: a reader of the SARIF alone sees them.
     let mut notes: Vec<Notification> = report
         .notices
         .iter()

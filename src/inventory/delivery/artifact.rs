@@ -1,0 +1,932 @@
+//! What a delivery job ships and whether it is identified exactly: an image by commit SHA,
+//! version or digest, an artifact built once and passed on, a saved Terraform plan applied;
+//! or a mutable tag, source deployed as it is, a re-plan at apply time.
+
+use serde::Serialize;
+
+use super::{DeliveryJob, DeliveryKind, JobInput, TracedCommand};
+use crate::finding::Location;
+use crate::inventory::catalog::Capability;
+use crate::workflow::{Step, pair};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactVerdict {
+    /// Built once and identified exactly.
+    Immutable,
+    /// A mutable tag, source deployed or built on the target, or a rebuild.
+    Mutable,
+    /// Infrastructure applied without a saved plan: what is applied is decided at apply time.
+    Replan,
+    /// Ships nothing built (a destroy, a remote command, a source file pushed elsewhere).
+    NotShipped,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Artifact {
+    pub verdict: ArtifactVerdict,
+    pub reason: String,
+    pub location: Location,
+    /// The job builds (an image, a package, a site) itself.
+    pub builds_here: bool,
+    /// What it ships is a built artifact (an image, a package, a bundle, a site), not source
+    /// copied as it is, a plan or a tag.
+    pub built: bool,
+}
+
+impl Artifact {
+    pub(super) fn not_shipped(location: Location) -> Self {
+        Artifact {
+            verdict: ArtifactVerdict::NotShipped,
+            reason: "ships nothing built".into(),
+            location,
+            builds_here: false,
+            built: false,
+        }
+    }
+
+    /// Ships a built artifact (an application, a package, a site), identified or not.
+    pub fn ships_built_artifact(&self) -> bool {
+        self.built
+            && matches!(
+                self.verdict,
+                ArtifactVerdict::Immutable | ArtifactVerdict::Mutable
+            )
+    }
+}
+
+/// A verdict on a built artifact (an image, a package, a bundle, a site).
+fn verdict(
+    v: ArtifactVerdict,
+    reason: impl Into<String>,
+    location: Location,
+    builds_here: bool,
+) -> Artifact {
+    Artifact {
+        verdict: v,
+        reason: reason.into(),
+        location,
+        builds_here,
+        built: true,
+    }
+}
+
+/// A verdict on what is not a built artifact: a plan, a tag written elsewhere, source files.
+fn unbuilt(
+    v: ArtifactVerdict,
+    reason: impl Into<String>,
+    location: Location,
+    builds_here: bool,
+) -> Artifact {
+    Artifact {
+        built: false,
+        ..verdict(v, reason, location, builds_here)
+    }
+}
+
+fn words_of(c: &TracedCommand) -> Vec<&str> {
+    crate::inventory::catalog::normalize(&c.command.words)
+}
+
+pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
+    let builds_here = input.has(Capability::Build) || input.has(Capability::ContainerBuild);
+    let app: Vec<&super::DeliveryStep> = job
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.kind, DeliveryKind::Infrastructure | DeliveryKind::Gitops))
+        .collect();
+    if job.kind == DeliveryKind::Gitops {
+        return gitops(input, job, builds_here);
+    }
+    if app.is_empty() {
+        return infrastructure(input, job);
+    }
+    let env = Env::new(input);
+    if let Some(a) = images(input, &env, builds_here) {
+        return a;
+    }
+    if input.has(Capability::ArtifactDownload)
+        || input.trace.steps.iter().any(|s| {
+            s.step
+                .repo_action()
+                .is_some_and(|a| a.name().to_ascii_lowercase().contains("download-artifact"))
+        })
+    {
+        let at = input
+            .facts
+            .iter()
+            .find(|f| f.capability == Capability::ArtifactDownload)
+            .map_or(job.location.clone(), |f| f.location.clone());
+        return verdict(
+            ArtifactVerdict::Immutable,
+            "ships the artifact an earlier job built and passed on",
+            at,
+            builds_here,
+        );
+    }
+    // `actions/deploy-pages` deploys the site artifact `upload-pages-artifact` stored once.
+    if let Some(s) = input.trace.steps.iter().find(|s| {
+        s.step
+            .repo_action()
+            .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/deploy-pages"))
+    }) && let Some(u) = &s.step.uses
+    {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            "deploys the Pages artifact uploaded once by upload-pages-artifact",
+            Location::new(s.display, u.span),
+            builds_here,
+        );
+    }
+    let remote_only = app.iter().all(|s| {
+        matches!(
+            s.target.as_str(),
+            "ssh"
+                | "scp"
+                | "rsync over ssh"
+                | "sshpass"
+                | "aws ssm"
+                | "ansible-playbook"
+                | "gcloud compute"
+        )
+    });
+    if remote_only {
+        return remote(input, job, builds_here);
+    }
+    let build = input
+        .facts
+        .iter()
+        .find(|f| matches!(f.capability, Capability::Build | Capability::ContainerBuild));
+    if let Some(b) = build {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!("built once ({}) and shipped by the same job", b.tool),
+            b.location.clone(),
+            true,
+        );
+    }
+    // Publishers and platform deploys that pack or bundle what they ship themselves.
+    // A step judged by its name alone, or that only writes tags, is not known to pack anything.
+    let packs = app.iter().find(|s| {
+        matches!(
+            s.kind,
+            DeliveryKind::Publish | DeliveryKind::Release | DeliveryKind::Pages
+        ) && !s.inferred
+            && !matches!(
+                s.target.as_str(),
+                "github pages"
+                    | "registry push"
+                    | "docker push"
+                    | "action tag"
+                    | "changesets release"
+            )
+            || BUNDLERS.contains(&s.target.as_str())
+    });
+    if let Some(s) = packs {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!("packed and shipped once by {}", s.why),
+            s.location.clone(),
+            builds_here,
+        );
+    }
+    if let Some(s) = app
+        .iter()
+        .find(|s| SOURCE_COPIES.contains(&s.target.as_str()) || s.target == "github pages")
+    {
+        // A bundle packed here (`zip -r app.zip src`) is an artifact, if not an identified one.
+        let packed = input.trace.commands.iter().any(|c| {
+            matches!(
+                c.command.words.first().map(String::as_str),
+                Some("zip" | "tar" | "7z")
+            )
+        });
+        let reason = format!(
+            "{} ships files from the checkout{}: nothing identifies a build",
+            s.why,
+            if packed { ", packed as they are" } else { "" }
+        );
+        return if packed {
+            verdict(
+                ArtifactVerdict::Mutable,
+                reason,
+                s.location.clone(),
+                builds_here,
+            )
+        } else {
+            unbuilt(
+                ArtifactVerdict::Mutable,
+                reason,
+                s.location.clone(),
+                builds_here,
+            )
+        };
+    }
+    Artifact::not_shipped(job.location.clone())
+}
+
+/// Deploy tools that build or bundle the application themselves before uploading it.
+const BUNDLERS: &[&str] = &[
+    "cloudflare",
+    "wrangler",
+    "cloudflare pages",
+    "vercel",
+    "netlify",
+    "firebase",
+    "azure static web apps",
+    "serverless",
+    "fly.io",
+    "flyctl",
+    "shuttle",
+    "railway",
+    "aws sam",
+    "azure functions",
+    "cloud functions",
+    "app engine",
+];
+
+/// Uploads of files that are only identified by what the job built.
+const SOURCE_COPIES: &[&str] = &[
+    "aws s3",
+    "gcs upload",
+    "gsutil",
+    "gcloud storage",
+    "azure blob",
+    "az storage blob",
+    "azure webapp",
+];
+
+fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
+    let mut replan: Option<(String, Location)> = None;
+    for c in &input.trace.commands {
+        let w = words_of(c);
+        let tool = match w.first() {
+            Some(&("terraform" | "tofu" | "terragrunt")) => w[0],
+            _ => continue,
+        };
+        let sub = w.iter().skip(1).find(|x| !x.starts_with('-')).copied();
+        if sub != Some("apply") || w.contains(&"-destroy") {
+            continue;
+        }
+        let after: Vec<&&str> = w.iter().skip_while(|x| **x != "apply").skip(1).collect();
+        let plan_file = after
+            .iter()
+            .find(|x| !x.starts_with('-') && !x.contains('='))
+            .map(|x| x.to_string());
+        match plan_file {
+            Some(f) => {
+                return unbuilt(
+                    ArtifactVerdict::Immutable,
+                    format!("applies the saved plan `{f}`"),
+                    c.location.clone(),
+                    false,
+                );
+            }
+            None => {
+                replan.get_or_insert((
+                    format!("`{tool} apply` plans again at apply time, without a saved plan"),
+                    c.location.clone(),
+                ));
+            }
+        }
+    }
+    if let Some(s) = job
+        .steps
+        .iter()
+        .find(|s| s.target == "terraform cloud apply")
+    {
+        return unbuilt(
+            ArtifactVerdict::Immutable,
+            "applies the plan of the Terraform Cloud run it created",
+            s.location.clone(),
+            false,
+        );
+    }
+    if let Some((reason, at)) = replan {
+        return unbuilt(ArtifactVerdict::Replan, reason, at, false);
+    }
+    let applies = job
+        .steps
+        .iter()
+        .find(|s| s.kind == DeliveryKind::Infrastructure && !s.target.contains("destroy"));
+    match applies {
+        Some(s) => unbuilt(
+            ArtifactVerdict::Replan,
+            format!(
+                "{} computes the change at apply time, without a saved plan",
+                s.why
+            ),
+            s.location.clone(),
+            false,
+        ),
+        None => Artifact::not_shipped(job.location.clone()),
+    }
+}
+
+/// A GitOps bump ships a built artifact only through the tags or versions it writes.
+fn gitops(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Artifact {
+    let edit = input.trace.commands.iter().find(|c| {
+        let w = &c.command.words;
+        let first = w.first().map(String::as_str).unwrap_or("");
+        (matches!(first, "yq" | "sed") && w.iter().any(|x| x == "-i" || x.starts_with("-i")))
+            || (first == "kustomize" && w.iter().any(|x| x == "edit"))
+            || c.command.text.contains("kustomize edit set image")
+    });
+    let Some(edit) = edit else {
+        return Artifact::not_shipped(job.location.clone());
+    };
+    let identity = input.pw.workflow.expressions.iter().any(|e| {
+        input.job.span.start <= e.span.start
+            && e.span.end <= input.job.span.end
+            && e.contexts.iter().any(|c| {
+                c.starts_with("needs.")
+                    || c.starts_with("inputs.")
+                    || c == "github.sha"
+                    || c.ends_with("digest")
+            })
+    }) || input.info.passes_build_identity;
+    if identity {
+        unbuilt(
+            ArtifactVerdict::Immutable,
+            "writes the tag or version an earlier job built",
+            edit.location.clone(),
+            builds_here,
+        )
+    } else {
+        unbuilt(
+            ArtifactVerdict::Mutable,
+            "writes a tag that names no build",
+            edit.location.clone(),
+            builds_here,
+        )
+    }
+}
+
+/// A delivery made by commands on a server: what it runs there decides.
+fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Artifact {
+    let mut texts: Vec<(String, Location)> = input
+        .trace
+        .commands
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.command.words.first().map(String::as_str),
+                Some("ssh" | "sshpass" | "scp" | "rsync")
+            )
+        })
+        .map(|c| (c.command.text.clone(), c.location.clone()))
+        .collect();
+    for s in &input.trace.steps {
+        if let Some(p) = pair(&s.step.with, "script").or_else(|| pair(&s.step.with, "command"))
+            && s.step.repo_action().is_some()
+        {
+            texts.push((
+                p.value.as_scalar().unwrap_or("").to_string(),
+                Location::new(s.display, p.key.span),
+            ));
+        }
+    }
+    for (text, at) in &texts {
+        let t = text.to_ascii_lowercase();
+        if t.contains("git pull")
+            || t.contains("git clone")
+            || t.contains("--build")
+            || t.contains(" build")
+        {
+            return unbuilt(
+                ArtifactVerdict::Mutable,
+                "builds or pulls source on the server instead of shipping a built artifact",
+                at.clone(),
+                builds_here,
+            );
+        }
+    }
+    let _ = job;
+    Artifact::not_shipped(job.location.clone())
+}
+
+/// Variables a job's steps see: `env:` of the workflow, the job and the step, and values
+/// written to `$GITHUB_ENV` / `$GITHUB_OUTPUT`.
+struct Env<'a> {
+    input: &'a JobInput<'a, 'a>,
+}
+
+/// The value of `NAME=value` in a command that writes to `$GITHUB_ENV` or `$GITHUB_OUTPUT`.
+fn written_to(text: &str, file: &str, needle: &str) -> Option<String> {
+    if !text.contains(file) {
+        return None;
+    }
+    let at = text.find(needle)?;
+    let rest = &text[at + needle.len()..];
+    Some(
+        rest.split(['"', '\'', '>'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+    )
+}
+
+/// The value of `NAME=value` (or `export NAME=value`) on a line of a script.
+fn assigned(script: &str, name: &str) -> Option<String> {
+    script.lines().find_map(|l| {
+        let l = l.trim();
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        let v = l.strip_prefix(name)?.strip_prefix('=')?;
+        Some(v.trim().trim_matches(['"', '\'']).to_string())
+    })
+}
+
+impl<'a> Env<'a> {
+    fn new(input: &'a JobInput<'a, 'a>) -> Self {
+        Env { input }
+    }
+
+    fn lookup(&self, step: Option<&Step>, name: &str) -> Option<String> {
+        let find = |pairs: &[crate::workflow::Pair]| {
+            pairs
+                .iter()
+                .find(|p| p.key.value == name)
+                .and_then(|p| p.value.as_scalar().map(str::to_string))
+        };
+        if let Some(s) = step
+            && let Some(v) = find(&s.env)
+        {
+            return Some(v);
+        }
+        // `NAME=value` assigned in the step's own script.
+        if let Some(v) = step
+            .and_then(|s| s.run.as_ref())
+            .and_then(|r| assigned(&r.value, name))
+        {
+            return Some(v);
+        }
+        if let Some(v) = find(&self.input.job.env) {
+            return Some(v);
+        }
+        if let Some(v) = find(&self.input.pw.workflow.env) {
+            return Some(v);
+        }
+        // `echo "NAME=value" >> $GITHUB_ENV`
+        let needle = format!("{name}=");
+        self.input
+            .trace
+            .commands
+            .iter()
+            .find_map(|c| written_to(&c.command.text, "GITHUB_ENV", &needle))
+    }
+
+    /// `needs.<job>.outputs.<name>`: the output an earlier job of the workflow declares, read
+    /// through the `$GITHUB_OUTPUT` line of its step when it names one.
+    fn needs_output(&self, job: &str, name: &str) -> Option<String> {
+        let producer = self
+            .input
+            .pw
+            .workflow
+            .jobs
+            .iter()
+            .find(|j| j.id.value == job)?;
+        let declared = producer
+            .outputs
+            .iter()
+            .find(|p| p.key.value == name)?
+            .value
+            .as_scalar()?
+            .trim();
+        let inner = declared
+            .strip_prefix("${{")
+            .and_then(|d| d.strip_suffix("}}"))
+            .map(str::trim);
+        let Some((id, output)) = inner
+            .and_then(|i| i.strip_prefix("steps."))
+            .and_then(|i| i.split_once(".outputs."))
+        else {
+            return Some(declared.to_string());
+        };
+        let needle = format!("{output}=");
+        producer
+            .all_steps()
+            .into_iter()
+            .filter(|s| s.id.as_ref().is_some_and(|x| x.value == id))
+            .filter_map(|s| s.run.as_ref())
+            .find_map(|r| {
+                r.value
+                    .lines()
+                    .find_map(|l| written_to(l, "GITHUB_OUTPUT", &needle))
+            })
+    }
+
+    /// `steps.<id>.outputs.<name>`: the value the step wrote to `$GITHUB_OUTPUT`.
+    fn step_output(&self, id: &str, name: &str) -> Option<(String, Option<&'a Step>)> {
+        let (i, s) = self
+            .input
+            .trace
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.step.id.as_ref().is_some_and(|x| x.value == id))?;
+        let needle = format!("{name}=");
+        let mut values: Vec<String> = self
+            .input
+            .trace
+            .commands_of(i)
+            .filter_map(|c| written_to(&c.command.text, "GITHUB_OUTPUT", &needle))
+            .collect();
+        values.dedup();
+        // A value computed on several paths is not one constant: leave the expression as is.
+        match values.as_slice() {
+            [one] => Some((one.clone(), Some(s.step))),
+            _ => None,
+        }
+    }
+
+    /// The text with `$X`, `${X}`, `${{ env.X }}` and `${{ steps.x.outputs.y }}` replaced by
+    /// their values where known (two rounds: values may name others).
+    fn resolve(&self, step: Option<&Step>, text: &str) -> String {
+        let mut t = text.to_string();
+        for _ in 0..3 {
+            let before = t.clone();
+            t = self.expand_expressions(step, &t);
+            t = self.expand_shell(step, &t);
+            if t == before {
+                break;
+            }
+        }
+        t
+    }
+
+    fn expand_expressions(&self, step: Option<&Step>, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("${{") {
+            out.push_str(&rest[..i]);
+            let Some(j) = rest[i..].find("}}") else {
+                out.push_str(&rest[i..]);
+                return out;
+            };
+            let inner = rest[i + 3..i + j].trim();
+            let value = if let Some(name) = inner.strip_prefix("env.") {
+                self.lookup(step, name)
+            } else if let Some(p) = inner.strip_prefix("needs.") {
+                let mut parts = p.splitn(3, '.');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(job), Some("outputs"), Some(name)) => self.needs_output(job, name),
+                    _ => None,
+                }
+            } else if let Some(p) = inner.strip_prefix("steps.") {
+                let mut parts = p.splitn(3, '.');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(id), Some("outputs"), Some(name)) => {
+                        self.step_output(id, name).map(|(v, _)| v)
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            match value {
+                Some(v) if !v.contains(&rest[i..i + j + 2]) => out.push_str(&v),
+                _ => out.push_str(&rest[i..i + j + 2]),
+            }
+            rest = &rest[i + j + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn expand_shell(&self, step: Option<&Step>, text: &str) -> String {
+        let mut out = String::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '$' && i + 1 < chars.len() && chars[i + 1] != '{'
+                || (chars[i] == '$'
+                    && chars.get(i + 1) == Some(&'{')
+                    && chars.get(i + 2) != Some(&'{'))
+            {
+                let braced = chars[i + 1] == '{';
+                let start = i + 1 + usize::from(braced);
+                let mut end = start;
+                while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_')
+                {
+                    end += 1;
+                }
+                let name: String = chars[start..end].iter().collect();
+                let close = if braced {
+                    chars[end..]
+                        .iter()
+                        .position(|c| *c == '}')
+                        .map(|p| end + p + 1)
+                } else {
+                    Some(end)
+                };
+                if !name.is_empty()
+                    && let Some(close) = close
+                    && let Some(v) = self.lookup(step, &name)
+                    && !refers_to(&v, &name)
+                {
+                    out.push_str(&v);
+                    i = close;
+                    continue;
+                }
+            }
+            out.push(chars[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
+/// `$NAME` or `${NAME}` in the text (`$NAME_TAG` is another variable).
+fn refers_to(text: &str, name: &str) -> bool {
+    text.contains(&format!("${{{name}}}"))
+        || text.match_indices(&format!("${name}")).any(|(at, m)| {
+            text[at + m.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
+}
+
+/// How a tag identifies what it names.
+enum Tag {
+    Identified(String),
+    Mutable(String),
+    Unknown,
+}
+
+const IDENTITY: &[&str] = &[
+    "sha",
+    "digest",
+    "version",
+    "run_id",
+    "run_number",
+    "run-id",
+    "run-number",
+    "needs.",
+    "inputs.",
+    "semver",
+    "tag_name",
+    "release",
+    "build_id",
+    "commit",
+    "revision",
+];
+
+fn judge_tag(reference: &str, tags_only_triggers: bool) -> Tag {
+    let r = reference.trim().trim_matches(['"', '\'']);
+    if r.is_empty() {
+        return Tag::Unknown;
+    }
+    if r.contains("@sha256") {
+        return Tag::Identified(format!("`{r}` by digest"));
+    }
+    let last = r.rsplit('/').next().unwrap_or(r);
+    let tag = match last.split_once(':') {
+        Some((_, t)) => t,
+        // `$IMAGE` may carry its own tag.
+        None if last.contains('$') => return classify_text(r, r, tags_only_triggers),
+        None => return Tag::Mutable(format!("`{r}` has no tag, so `:latest`")),
+    };
+    classify_text(r, tag, tags_only_triggers)
+}
+
+fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
+    let lower = tag.to_ascii_lowercase();
+    if IDENTITY.iter().any(|m| lower.contains(m))
+        || (tags_only_triggers
+            && (lower.contains("ref_name")
+                || lower.contains("github.ref")
+                || lower.contains("tag")))
+    {
+        return Tag::Identified(format!("`{reference}`"));
+    }
+    if lower == "latest" || lower.ends_with("latest") {
+        return Tag::Mutable(format!("`{reference}` is a moving tag"));
+    }
+    if lower.contains("ref_name") || lower.contains("branch") || lower.contains("github.ref") {
+        return Tag::Mutable(format!("`{reference}` is tagged with a branch name"));
+    }
+    if !tag.contains('$') {
+        return Tag::Mutable(format!(
+            "`{reference}` is a fixed tag pushed again by every run"
+        ));
+    }
+    Tag::Unknown
+}
+
+/// Images the job pushes or deploys, and how each is tagged.
+fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<Artifact> {
+    let tags_only = {
+        let t = &input.info.triggers;
+        !t.is_empty()
+            && t.iter().all(|e| {
+                matches!(
+                    e.as_str(),
+                    "release" | "workflow_dispatch" | "workflow_call"
+                )
+            })
+            || input.pw.workflow.triggers.iter().any(|tr| {
+                tr.event.value == "push"
+                    && tr.filter("tags").is_some()
+                    && tr.filter("branches").is_none()
+            })
+    };
+    let mut deployed: Vec<(Tag, Location)> = Vec::new();
+    let mut pushed: Vec<(Tag, Location)> = Vec::new();
+    for c in &input.trace.commands {
+        let step = input.trace.steps.get(c.step).map(|s| s.step);
+        let w = words_of(c);
+        let refs: Vec<String> = image_refs(&w);
+        if refs.is_empty() {
+            continue;
+        }
+        let deploying = matches!(
+            w.first(),
+            Some(&("kubectl" | "helm" | "ssh" | "gcloud" | "az"))
+        ) && !matches!(w.get(1), Some(&("acr" | "builds")));
+        for r in refs {
+            let resolved = env.resolve(step, &r);
+            let t = judge_tag(&resolved, tags_only);
+            if deploying {
+                deployed.push((t, c.location.clone()));
+            } else {
+                pushed.push((t, c.location.clone()));
+            }
+        }
+    }
+    for s in &input.trace.steps {
+        let Some(action) = s.step.repo_action() else {
+            continue;
+        };
+        let name = action.name().to_ascii_lowercase();
+        let (key, deploying) = match name.as_str() {
+            "docker/build-push-action" | "depot/build-push-action" => ("tags", false),
+            "aws-actions/amazon-ecs-render-task-definition" => ("image", true),
+            "azure/k8s-deploy" | "azure/webapps-deploy" => ("images", true),
+            "google-github-actions/deploy-cloudrun" => ("image", true),
+            "appleboy/ssh-action" => ("script", true),
+            _ => continue,
+        };
+        let Some(p) = pair(&s.step.with, key) else {
+            continue;
+        };
+        let at = Location::new(s.display, p.key.span);
+        let value = p.value.as_scalar().unwrap_or("");
+        let items: Vec<String> = if key == "script" {
+            value
+                .lines()
+                .flat_map(|l| {
+                    let w: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+                    image_refs(&w.iter().map(String::as_str).collect::<Vec<_>>())
+                })
+                .collect()
+        } else {
+            value
+                .split(['\n', ','])
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        };
+        for item in items {
+            let resolved = env.resolve(Some(s.step), &item);
+            let t = if resolved.contains("steps.") && resolved.contains("outputs.tags") {
+                metadata_tags(input, tags_only)
+            } else {
+                judge_tag(&resolved, tags_only)
+            };
+            if deploying {
+                deployed.push((t, at.clone()));
+            } else {
+                pushed.push((t, at.clone()));
+            }
+        }
+    }
+    let chosen = if deployed.iter().any(|d| !matches!(d.0, Tag::Unknown)) {
+        deployed
+    } else {
+        pushed
+    };
+    if let Some((Tag::Identified(why), at)) =
+        chosen.iter().find(|t| matches!(t.0, Tag::Identified(_)))
+    {
+        return Some(verdict(
+            ArtifactVerdict::Immutable,
+            format!("the image is identified: {why}"),
+            at.clone(),
+            builds_here,
+        ));
+    }
+    if let Some((Tag::Mutable(why), at)) = chosen.iter().find(|t| matches!(t.0, Tag::Mutable(_))) {
+        return Some(verdict(
+            ArtifactVerdict::Mutable,
+            why.clone(),
+            at.clone(),
+            builds_here,
+        ));
+    }
+    None
+}
+
+/// `docker/metadata-action` tags: a version on tag and release events, the commit with
+/// `type=sha`; the branch name otherwise.
+fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
+    let config = input.trace.steps.iter().find_map(|s| {
+        let a = s.step.repo_action()?;
+        a.name()
+            .eq_ignore_ascii_case("docker/metadata-action")
+            .then(|| {
+                pair(&s.step.with, "tags")
+                    .and_then(|p| p.value.as_scalar())
+                    .unwrap_or("")
+                    .to_string()
+            })
+    });
+    match config {
+        Some(c) if c.contains("type=sha") || c.contains("type=semver") || c.contains("sha") => {
+            Tag::Identified("docker/metadata-action tags by commit or version".into())
+        }
+        Some(_) if tags_only => {
+            Tag::Identified("docker/metadata-action tags the released version".into())
+        }
+        Some(_) => Tag::Mutable("docker/metadata-action tags by branch name".into()),
+        None => Tag::Unknown,
+    }
+}
+
+/// Image references a command pushes, builds with a tag, or deploys.
+fn image_refs(w: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let w = if w.first() == Some(&"sudo") {
+        &w[1..]
+    } else {
+        w
+    };
+    let first = w.first().copied().unwrap_or("");
+    let sub = w.get(1).copied().unwrap_or("");
+    let value_of = |flags: &[&str]| -> Vec<String> {
+        let mut v = Vec::new();
+        for (i, x) in w.iter().enumerate() {
+            for f in flags {
+                if x == f {
+                    if let Some(n) = w.get(i + 1) {
+                        v.push(n.to_string());
+                    }
+                } else if let Some(rest) = x.strip_prefix(&format!("{f}=")) {
+                    v.push(rest.to_string());
+                }
+            }
+        }
+        v
+    };
+    match (first, sub) {
+        ("docker" | "podman", "push" | "pull") => {
+            if let Some(r) = w.iter().skip(2).find(|x| !x.starts_with('-')) {
+                out.push(r.to_string());
+            }
+        }
+        ("docker" | "podman", "tag") => {
+            if let Some(r) = w.iter().skip(2).filter(|x| !x.starts_with('-')).nth(1) {
+                out.push(r.to_string());
+            }
+        }
+        ("docker" | "podman" | "buildah", "build" | "buildx" | "bud") => {
+            out.extend(value_of(&["-t", "--tag"]));
+        }
+        ("kubectl", "set") => {
+            for x in w.iter().skip(3) {
+                if let Some((_, img)) = x.split_once('=')
+                    && !x.starts_with('-')
+                {
+                    out.push(img.to_string());
+                }
+            }
+        }
+        ("helm", "upgrade" | "install") => {
+            for v in value_of(&["--set", "--set-string"]) {
+                for kv in v.split(',') {
+                    if let Some((k, val)) = kv.split_once('=')
+                        && (k.ends_with("tag") || k.ends_with("image"))
+                    {
+                        out.push(format!("image:{val}"));
+                    }
+                }
+            }
+        }
+        ("kustomize", "edit") if w.get(2) == Some(&"set") && w.get(3) == Some(&"image") => {
+            for x in w.iter().skip(4) {
+                out.push(x.split_once('=').map_or(*x, |(_, img)| img).to_string());
+            }
+        }
+        ("ko", "build" | "publish" | "resolve" | "apply") => {
+            for v in value_of(&["--tags", "-t"]) {
+                out.extend(v.split(',').map(|t| format!("ko:{t}")));
+            }
+        }
+        ("az", "acr") => out.extend(value_of(&["--image", "-t"])),
+        ("gcloud", "builds") => out.extend(value_of(&["--tag", "-t"])),
+        ("gcloud", "run") => out.extend(value_of(&["--image"])),
+        _ => {}
+    }
+    out
+}

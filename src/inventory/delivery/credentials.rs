@@ -1,0 +1,300 @@
+//! The credential a delivery job delivers with: a short-lived OIDC token (a cloud role,
+//! workload identity, a federated credential, PyPI or npm trusted publishing), a long-lived
+//! secret (cloud keys, a PAT, an SSH key, a kubeconfig, a platform API key, a registry
+//! password, a connection string), or only the job's own `GITHUB_TOKEN`.
+
+use serde::Serialize;
+
+use super::{DeliveryJob, JobInput};
+use crate::finding::Location;
+use crate::inventory::AuthMethod;
+use crate::workflow::Pair;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CredentialKind {
+    Oidc,
+    Static,
+    /// The job's `GITHUB_TOKEN`: short-lived and GitHub-native, neither OIDC nor static.
+    GithubToken,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Credential {
+    pub kind: CredentialKind,
+    /// `the long-lived secret DOCKER_PASSWORD`, `PyPI trusted publishing`…
+    pub detail: String,
+    pub location: Location,
+}
+
+/// Words of a secret's name that make it a credential.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "PWD",
+    "SECRET",
+    "KEY",
+    "CREDENTIAL",
+    "CREDENTIALS",
+    "CREDS",
+    "KUBECONFIG",
+    "PAT",
+    "PRIVATE",
+    "AUTH",
+    "PROFILE",
+];
+
+/// Secrets of notification, monitoring, coverage and signing services: not what a delivery
+/// authenticates with.
+const BOOKKEEPING_WORDS: &[&str] = &[
+    "SLACK",
+    "DISCORD",
+    "TEAMS",
+    "TELEGRAM",
+    "MATTERMOST",
+    "GITTER",
+    "SENTRY",
+    "CODECOV",
+    "COVERALLS",
+    "SONAR",
+    "SONARCLOUD",
+    "SNYK",
+    "GPG",
+    "PGP",
+    "SIGNING",
+    "COSIGN",
+    "NOTARY",
+    "NOTARIZE",
+    "APPLE",
+    "MACOS",
+    "KEYCHAIN",
+    "P12",
+    "TURBO",
+    "NX",
+    "CHROMATIC",
+    "PERCY",
+    "CYPRESS",
+    "DATADOG",
+    "DD",
+    "NEWRELIC",
+    "HONEYCOMB",
+    "INFRACOST",
+    "OPENAI",
+    "ANTHROPIC",
+    "WEBHOOK",
+    "ANALYTICS",
+    "GITGUARDIAN",
+    "SEMGREP",
+    "CODACY",
+    "DEEPSOURCE",
+    "GRAFANA",
+    "SCORECARD",
+    "ALGOLIA",
+    "CROWDIN",
+];
+
+/// Inputs whose value names an identity, not a secret (`role-to-assume: ${{ secrets.ROLE }}`).
+const IDENTITY_INPUTS: &[&str] = &[
+    "role-to-assume",
+    "workload_identity_provider",
+    "workload-identity-provider",
+    "service_account",
+    "service-account",
+    "client-id",
+    "tenant-id",
+    "subscription-id",
+    "aws-region",
+    "role-session-name",
+    "username",
+    "registry",
+    "project_id",
+];
+
+fn words(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+/// A secret's name says it is a credential a delivery could use.
+pub fn credential_name(name: &str) -> bool {
+    let w = words(name);
+    let joined = name.to_ascii_uppercase();
+    if joined == "GITHUB_TOKEN" {
+        return false;
+    }
+    if w.iter().any(|x| BOOKKEEPING_WORDS.contains(&x.as_str())) {
+        return false;
+    }
+    w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str()))
+        || joined.contains("KUBE_CONFIG")
+        || joined.contains("CONNECTION_STRING")
+        || joined.contains("DATABASE_URL")
+        || joined.contains("APIKEY")
+}
+
+/// Registry tokens that trusted publishing replaces.
+fn registry_token(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "PYPI",
+        "TWINE",
+        "NPM",
+        "NODE_AUTH",
+        "CARGO_REGISTRY",
+        "CRATES",
+        "RUBYGEMS",
+        "GEM_HOST",
+    ]
+    .iter()
+    .any(|r| n.contains(r))
+}
+
+fn inside(outer: crate::yaml::Span, inner: crate::yaml::Span) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// Publishing that PyPI and npm accept with the job's OIDC token instead of a stored one.
+fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
+    job.steps.iter().find(|s| {
+        matches!(
+            s.target.as_str(),
+            "pypi"
+                | "twine"
+                | "uv publish"
+                | "hatch publish"
+                | "pdm publish"
+                | "poetry publish"
+                | "flit publish"
+                | "maturin publish"
+                | "npm publish"
+                | "npm"
+                | "yarn publish"
+                | "pnpm publish"
+                | "lerna publish"
+                | "changeset publish"
+                | "changesets publish"
+                | "semantic-release"
+        )
+    })
+}
+
+pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
+    let mut out: Vec<Credential> = Vec::new();
+    // Inputs that carry identities, not secrets, in this job's steps.
+    let identity_values: Vec<crate::yaml::Span> = input
+        .trace
+        .steps
+        .iter()
+        .filter(|s| s.display == input.pw.display)
+        .flat_map(|s| s.step.with.iter())
+        .filter(|p: &&Pair| IDENTITY_INPUTS.contains(&p.key.value.as_str()))
+        .map(|p| p.value.span)
+        .collect();
+    for a in input.auth {
+        if a.method == AuthMethod::StaticSecret
+            && identity_values
+                .iter()
+                .any(|v| inside(*v, crate::yaml::Span::new(a.location.start, a.location.end)))
+        {
+            continue;
+        }
+        let kind = match a.method {
+            AuthMethod::Oidc => CredentialKind::Oidc,
+            AuthMethod::StaticSecret => CredentialKind::Static,
+        };
+        out.push(Credential {
+            kind,
+            detail: format!("{} ({})", a.detail, a.cloud),
+            location: a.location.clone(),
+        });
+    }
+    // Values handed to Terraform as variables (`TF_VAR_rds_password`) configure what is
+    // deployed; they are not what the job authenticates with.
+    let tf_vars: Vec<crate::yaml::Span> = input
+        .pw
+        .workflow
+        .env
+        .iter()
+        .chain(&input.job.env)
+        .chain(
+            input
+                .trace
+                .steps
+                .iter()
+                .filter(|s| s.display == input.pw.display)
+                .flat_map(|s| s.step.env.iter()),
+        )
+        .filter(|p| p.key.value.starts_with("TF_VAR_"))
+        .map(|p| p.value.span)
+        .collect();
+    let wf = &input.pw.workflow;
+    let job_span = input.job.span;
+    let in_some_job = |s: crate::yaml::Span| wf.jobs.iter().any(|j| inside(j.span, s));
+    let mut registry_secret = false;
+    let mut github_token: Option<Location> = None;
+    for expr in &wf.expressions {
+        if !inside(job_span, expr.span) && in_some_job(expr.span) {
+            continue;
+        }
+        for ctx in &expr.contexts {
+            if ctx == "github.token" || ctx.eq_ignore_ascii_case("secrets.GITHUB_TOKEN") {
+                github_token.get_or_insert_with(|| input.loc(expr.span));
+                continue;
+            }
+            let Some(name) = ctx.strip_prefix("secrets.") else {
+                continue;
+            };
+            if identity_values
+                .iter()
+                .chain(&tf_vars)
+                .any(|v| inside(*v, expr.span))
+                || !credential_name(name)
+            {
+                continue;
+            }
+            registry_secret |= registry_token(name);
+            let detail = format!("the long-lived secret `{name}`");
+            let location = input.loc(expr.span);
+            let known = out.iter().any(|c| {
+                c.kind == CredentialKind::Static
+                    && (c.detail.contains(&format!("`{name}`"))
+                        || c.location.start.line == location.start.line)
+            });
+            if !known {
+                out.push(Credential {
+                    kind: CredentialKind::Static,
+                    detail,
+                    location,
+                });
+            }
+        }
+    }
+    if input.info.id_token_write
+        && !registry_secret
+        && let Some(step) = trusted_publishing_step(job)
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: format!(
+                "trusted publishing ({}) with the job's OIDC token",
+                step.target
+            ),
+            location: step.location.clone(),
+        });
+    }
+    if out.is_empty()
+        && let Some(at) = github_token
+    {
+        out.push(Credential {
+            kind: CredentialKind::GithubToken,
+            detail: "the job's GITHUB_TOKEN".into(),
+            location: at,
+        });
+    }
+    out.sort_by(|a, b| (a.kind, &a.location).cmp(&(b.kind, &b.location)));
+    out
+}

@@ -1,0 +1,390 @@
+//! What traces a delivery back to its commit: an environment url, the SHA or version passed
+//! into the artifact (build args, OCI labels, version variables), release notes, a deployment
+//! record. A SHA image tag, an environment without url or a commit message only go part of the
+//! way.
+
+use serde::Serialize;
+
+use super::{DeliveryJob, DeliveryKind, JobInput};
+use crate::finding::Location;
+use crate::inventory::catalog::Capability;
+use crate::workflow::pair;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strength {
+    /// Enough on its own to trace a delivery to its commit.
+    Full,
+    /// Part of the way: a SHA image tag, an environment without url, a commit message.
+    Partial,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MetadataSignal {
+    pub strength: Strength,
+    pub detail: String,
+    pub location: Location,
+}
+
+fn full(detail: impl Into<String>, location: Location) -> MetadataSignal {
+    MetadataSignal {
+        strength: Strength::Full,
+        detail: detail.into(),
+        location,
+    }
+}
+
+fn partial(detail: impl Into<String>, location: Location) -> MetadataSignal {
+    MetadataSignal {
+        strength: Strength::Partial,
+        detail: detail.into(),
+        location,
+    }
+}
+
+/// Names of build arguments and variables that carry the commit or version into the artifact.
+fn identity_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "SHA", "VCS_REF", "VERSION", "COMMIT", "REVISION", "GIT_REF", "BUILD_ID", "RELEASE",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
+}
+
+/// A value that names the commit, run or version.
+fn identity_value(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    [
+        "sha",
+        "version",
+        "ref",
+        "tag",
+        "run_id",
+        "run_number",
+        "needs.",
+        "inputs.",
+        "steps.",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
+pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSignal> {
+    let mut out = Vec::new();
+    if let Some(env) = &input.info.environment {
+        match &env.url {
+            Some(_) => out.push(full("environment url", env.location.clone())),
+            None => out.push(partial(
+                format!("environment `{}` without url", env.name),
+                env.location.clone(),
+            )),
+        }
+    }
+    for f in input.facts {
+        if f.capability == Capability::DeploymentRecord {
+            out.push(full(
+                format!("deployment record ({})", f.tool),
+                f.location.clone(),
+            ));
+        }
+    }
+    commands(input, &mut out);
+    actions(input, job, &mut out);
+    for s in &job.steps {
+        let record = match s.target.as_str() {
+            "aws codedeploy" => Some("CodeDeploy deployment record"),
+            "goreleaser" => Some("release notes written by goreleaser (inferred)"),
+            "semantic-release" => Some("release notes written by semantic-release"),
+            "changesets publish" | "changesets release" => {
+                Some("GitHub releases with changelog notes by changesets")
+            }
+            "lerna publish"
+                if input
+                    .trace
+                    .commands
+                    .iter()
+                    .any(|c| c.command.text.contains("--create-release")) =>
+            {
+                Some("GitHub release created by lerna")
+            }
+            "kubernetes"
+                if input.trace.steps.iter().any(|t| {
+                    t.step
+                        .repo_action()
+                        .is_some_and(|a| a.name().eq_ignore_ascii_case("azure/k8s-deploy"))
+                }) =>
+            {
+                Some(
+                    "Azure/k8s-deploy annotates the deployed objects with the run and commit (inferred)",
+                )
+            }
+            "github pages"
+                if input.trace.steps.iter().any(|t| {
+                    t.step.repo_action().is_some_and(|a| {
+                        a.name().eq_ignore_ascii_case("peaceiris/actions-gh-pages")
+                    })
+                }) =>
+            {
+                out.push(partial(
+                    "the pages commit message names the source commit",
+                    s.location.clone(),
+                ));
+                None
+            }
+            _ => None,
+        };
+        if let Some(r) = record {
+            out.push(full(r, s.location.clone()));
+        }
+    }
+    // Assets attached to the GitHub release that started the run: the release and its notes
+    // record the delivery.
+    if input.info.triggers.iter().any(|t| t == "release")
+        && let Some(s) = job.steps.iter().find(|s| s.kind == DeliveryKind::Release)
+    {
+        out.push(full(
+            "assets attached to the GitHub release that started the run",
+            s.location.clone(),
+        ));
+    }
+    // A release that is only a tag (an action's version tag, a reusable workflow named for
+    // creating one): the tag points at the commit, as a SHA image tag does, and says no more.
+    if let Some(s) = job.steps.iter().find(|s| {
+        s.target == "action tag"
+            || (s.inferred
+                && s.target.contains(".github/workflows/")
+                && super::name_words(s.target.rsplit('/').next().unwrap_or(""))
+                    .iter()
+                    .any(|w| w == "tag"))
+    }) && !out.iter().any(|m| m.strength == Strength::Full)
+    {
+        out.push(partial(
+            "only the version tag, which points at the commit",
+            s.location.clone(),
+        ));
+    }
+    if job.artifact.verdict == super::ArtifactVerdict::Immutable
+        && job.artifact.reason.contains("image is identified")
+        && !out.iter().any(|m| m.strength == Strength::Full)
+    {
+        out.push(partial(
+            format!("only the image tag ({})", job.artifact.reason),
+            job.artifact.location.clone(),
+        ));
+    }
+    out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
+    out.dedup_by(|a, b| a.detail == b.detail);
+    out
+}
+
+/// Build arguments, labels and variables on command lines; release notes and Sentry records.
+fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    // A record whose output is kept (`VERSION="$(aws lambda publish-version …)"`) runs inside a
+    // command substitution, which the command reader does not look into.
+    for s in &input.trace.steps {
+        if let Some(run) = &s.step.run
+            && run.value.contains("aws lambda publish-version")
+        {
+            out.push(full(
+                "Lambda version published",
+                Location::new(s.display, run.span),
+            ));
+        }
+    }
+    for c in &input.trace.commands {
+        let w = crate::inventory::catalog::normalize(&c.command.words);
+        let text = &c.command.text;
+        let first = w.first().copied().unwrap_or("");
+        let sub = w.get(1).copied().unwrap_or("");
+        // `--build-arg GIT_SHA=…`, `--label org.opencontainers.image.revision=…`
+        if matches!(first, "docker" | "podman" | "buildah") {
+            for (i, x) in w.iter().enumerate() {
+                let value = if *x == "--build-arg" || *x == "--label" || *x == "--annotation" {
+                    w.get(i + 1).copied()
+                } else {
+                    x.strip_prefix("--build-arg=")
+                        .or_else(|| x.strip_prefix("--label="))
+                };
+                if let Some(v) = value {
+                    let (k, val) = v.split_once('=').unwrap_or((v, ""));
+                    if (identity_name(k) && (identity_value(val) || val.contains('$')))
+                        || k.starts_with("org.opencontainers")
+                    {
+                        out.push(full(
+                            format!("`{k}` passed into the image"),
+                            c.location.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        // `make VERSION=…`, `goreleaser` and friends reading a version variable.
+        if first == "make"
+            && w.iter()
+                .any(|x| x.split_once('=').is_some_and(|(k, _)| identity_name(k)))
+        {
+            out.push(full("version passed to the build", c.location.clone()));
+        }
+        if first == "gh"
+            && sub == "release"
+            && w.get(2) == Some(&"create")
+            && w.iter().any(|x| {
+                matches!(
+                    *x,
+                    "--notes" | "-n" | "--notes-file" | "-F" | "--generate-notes"
+                ) || x.starts_with("--notes")
+            })
+        {
+            out.push(full("release notes", c.location.clone()));
+        }
+        if first == "sentry-cli" && matches!(sub, "releases" | "deploys") {
+            out.push(full("Sentry release record", c.location.clone()));
+        }
+        if first == "aws"
+            && sub == "lambda"
+            && (w.get(2) == Some(&"publish-version") || w.contains(&"--publish"))
+        {
+            out.push(full("Lambda version published", c.location.clone()));
+        }
+        if first == "aws" && sub == "deploy" && w.get(2) == Some(&"create-deployment") {
+            out.push(full("CodeDeploy deployment record", c.location.clone()));
+        }
+        if text.contains("scriv github-release") || (first == "scriv" && sub == "github-release") {
+            out.push(full(
+                "GitHub release with changelog notes",
+                c.location.clone(),
+            ));
+        }
+    }
+    // A version or commit variable the build reads (`SETUPTOOLS_SCM_PRETEND_VERSION`,
+    // `KO_BUILD_VERSION`): set on the step that builds or publishes, or on a job that does.
+    // An image build reads only `--build-arg`s: the environment of `docker build` stays with
+    // the docker CLI.
+    let reads_env = |f: &crate::inventory::Fact| {
+        matches!(f.capability, Capability::Build | Capability::Publish)
+            && !["docker", "buildx", "podman", "buildah", "registry push"]
+                .iter()
+                .any(|t| f.tool.contains(t))
+    };
+    let step_builds = |step: &crate::workflow::Step, display: &str| {
+        input.facts.iter().any(|f| {
+            reads_env(f)
+                && f.location.path == display
+                && step.span.start <= f.location.start
+                && f.location.end <= step.span.end
+        })
+    };
+    let identity_env = |p: &&crate::workflow::Pair| {
+        identity_name(&p.key.value)
+            && p.value
+                .as_scalar()
+                .is_some_and(|v| v.contains("${{") && identity_value(v))
+    };
+    if input.facts.iter().any(reads_env) {
+        for p in input.job.env.iter().filter(identity_env) {
+            out.push(full(
+                format!("`{}` passed into the build", p.key.value),
+                input.loc(p.key.span),
+            ));
+        }
+    }
+    for s in &input.trace.steps {
+        if !step_builds(s.step, s.display) {
+            continue;
+        }
+        for p in s.step.env.iter().filter(identity_env) {
+            out.push(full(
+                format!("`{}` passed into the build", p.key.value),
+                Location::new(s.display, p.key.span),
+            ));
+        }
+    }
+}
+
+/// Inputs of delivering actions that record the commit or write release notes.
+fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSignal>) {
+    let _ = job;
+    for s in &input.trace.steps {
+        let Some(a) = s.step.repo_action() else {
+            continue;
+        };
+        let name = a.name().to_ascii_lowercase();
+        let at = |k: &str| pair(&s.step.with, k).map(|p| Location::new(s.display, p.key.span));
+        let val = |k: &str| pair(&s.step.with, k).and_then(|p| p.value.as_scalar());
+        match name.as_str() {
+            "docker/build-push-action" | "depot/build-push-action" => {
+                if let Some(l) =
+                    at("labels").filter(|_| val("labels").is_some_and(|v| !v.trim().is_empty()))
+                {
+                    out.push(full("OCI labels on the image", l));
+                }
+                if let Some(l) = at("annotations") {
+                    out.push(full("OCI annotations on the image", l));
+                }
+                if let Some(v) = val("build-args")
+                    && v.lines().any(|l| {
+                        l.split_once('=')
+                            .is_some_and(|(k, val)| identity_name(k) && identity_value(val))
+                    })
+                    && let Some(l) = at("build-args")
+                {
+                    out.push(full("commit or version passed as a build argument", l));
+                }
+            }
+            "softprops/action-gh-release"
+            | "ncipollo/release-action"
+            | "actions/create-release" => {
+                for k in [
+                    "body",
+                    "body_path",
+                    "bodyFile",
+                    "generate_release_notes",
+                    "generateReleaseNotes",
+                ] {
+                    if let Some(l) = at(k) {
+                        out.push(full("release notes", l));
+                        break;
+                    }
+                }
+            }
+            "actions/github-script" => {
+                let script = val("script").unwrap_or("");
+                if script.contains("createDeployment") {
+                    out.push(full(
+                        "deployment record (deployments API)",
+                        at("script").unwrap_or_else(|| input.loc(s.step.span)),
+                    ));
+                }
+                if script.contains("createRelease") && script.contains("body") {
+                    out.push(full(
+                        "release notes",
+                        at("script").unwrap_or_else(|| input.loc(s.step.span)),
+                    ));
+                }
+            }
+            "getsentry/action-release" => {
+                out.push(full("Sentry release record", input.loc(s.step.span)));
+            }
+            "aws-actions/amazon-ecs-deploy-task-definition" => {
+                if let Some(l) =
+                    at("codedeploy-appspec").or_else(|| at("codedeploy-deployment-group"))
+                {
+                    out.push(full("CodeDeploy deployment record", l));
+                }
+            }
+            "hashicorp/tfc-workflows-github/actions/create-run"
+            | "hashicorp/tfc-workflows-github/actions/apply-run" => {
+                for k in ["message", "comment"] {
+                    if val(k).is_some_and(identity_value)
+                        && let Some(l) = at(k)
+                    {
+                        out.push(full("the Terraform Cloud run records the commit", l));
+                    }
+                }
+            }
+            _ if name.starts_with("pypa/gh-action-pypi-publish") => {}
+            _ => {}
+        }
+    }
+}

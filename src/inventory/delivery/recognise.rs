@@ -1,0 +1,613 @@
+//! Which lines of a job deliver: recognised steps, GitOps pushes, release scripts, and, when
+//! none of those, what the job's or a step's name says ("inferred").
+
+use super::{DeliveryKind, DeliveryStep, JobInput, TracedCommand, name_words};
+use crate::inventory::catalog::Capability;
+use crate::workflow::{Uses, pair};
+
+/// The kind and target of a recognised deploy or publish tool.
+pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
+    match tool {
+        "terraform apply"
+        | "tofu apply"
+        | "terragrunt apply"
+        | "terraform destroy"
+        | "tofu destroy"
+        | "terragrunt destroy"
+        | "pulumi up"
+        | "pulumi destroy"
+        | "aws cdk"
+        | "aws sam"
+        | "aws cloudformation"
+        | "az deployment"
+        | "azure resource manager"
+        | "terraform cloud apply" => DeliveryKind::Infrastructure,
+        "github pages" | "mike deploy" | "mkdocs gh-deploy" | "ghp-import" | "gh-pages" => {
+            DeliveryKind::Pages
+        }
+        "gh release" | "github release" | "release asset" | "ghr" | "goreleaser"
+        | "changesets release" => DeliveryKind::Release,
+        _ if capability == Capability::Publish => DeliveryKind::Publish,
+        _ => DeliveryKind::Deploy,
+    }
+}
+
+/// Uploads to a bucket: a delivery unless they keep a backup or a cache.
+fn is_upload(tool: &str) -> bool {
+    matches!(
+        tool,
+        "aws s3" | "gcs upload" | "gsutil" | "gcloud storage" | "azure blob" | "az storage blob"
+    )
+}
+
+const BOOKKEEPING: &[&str] = &[
+    "backup", "backups", "cache", "caches", "archive", "snapshot",
+];
+
+/// Recognised delivering lines of the job.
+pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
+    let mut out = Vec::new();
+    for f in input.facts {
+        if !matches!(f.capability, Capability::Deploy | Capability::Publish) {
+            continue;
+        }
+        if is_upload(&f.tool) && bookkeeping_upload(input, &f.location) {
+            continue;
+        }
+        let kind = kind_of(f.capability, &f.tool);
+        out.push(DeliveryStep {
+            kind,
+            target: f.tool.clone(),
+            why: f.tool.clone(),
+            location: f.location.clone(),
+            via: f.via.clone(),
+            inferred: f.inferred,
+        });
+    }
+    gitops(input, &mut out);
+    action_tags(input, &mut out);
+    release_scripts(input, &mut out);
+    remote_workflow(input, &mut out);
+    out
+}
+
+/// A source backup or a cache written to a bucket: the job, its step or the command says so.
+fn bookkeeping_upload(input: &JobInput<'_, '_>, at: &crate::finding::Location) -> bool {
+    let mut words = name_words(&input.job.id.value);
+    if let Some(n) = &input.job.name {
+        words.extend(name_words(&n.value));
+    }
+    if let Some(n) = &input.pw.workflow.name {
+        words.extend(name_words(&n.value));
+    }
+    if let Some(s) = input.trace.step_of(at) {
+        if let Some(n) = &s.step.name {
+            words.extend(name_words(&n.value));
+        }
+    }
+    for c in &input.trace.commands {
+        if &c.location == at {
+            words.extend(c.command.words.iter().flat_map(|w| name_words(w)));
+        }
+    }
+    // A file put in a bucket by a test (`Async test - upload test file`) feeds the test.
+    let test = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "test" | "tests" | "integration" | "e2e" | "smoke"
+        )
+    });
+    let delivers = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "deploy" | "deployment" | "publish" | "release" | "site" | "docs" | "website"
+        )
+    });
+    words.iter().any(|w| BOOKKEEPING.contains(&w.as_str())) || (test && !delivers)
+}
+
+fn is_git(c: &TracedCommand, sub: &str) -> bool {
+    let w = &c.command.words;
+    w.first().is_some_and(|x| x == "git") && w.iter().skip(1).any(|x| x == sub)
+}
+
+/// A secret or variable inside a URL's user part: `https://x-access-token:${TOKEN}@github.com/…`.
+fn url_with_credential(word: &str) -> bool {
+    word.contains("://")
+        && word
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split_once('@'))
+            .is_some_and(|(user, _)| user.contains('$'))
+}
+
+/// The repository a URL or `owner/repo` names.
+fn repo_of(word: &str) -> String {
+    let w = word
+        .rsplit_once('@')
+        .map_or(word, |(_, r)| r)
+        .trim_end_matches(".git");
+    let w = w.strip_prefix("github.com/").unwrap_or(w);
+    let w = w.strip_prefix("github.com:").unwrap_or(w);
+    w.to_string()
+}
+
+/// The value of a `with:` input of a step as written.
+fn with_str<'s>(step: &'s crate::workflow::Step, key: &str) -> Option<&'s str> {
+    pair(&step.with, key).and_then(|p| p.value.as_scalar())
+}
+
+/// A secret other than the job's own `GITHUB_TOKEN`.
+fn stored_secret(v: &str) -> bool {
+    v.contains("secrets.") && !v.contains("secrets.GITHUB_TOKEN")
+}
+
+/// Write access to another repository and a push: a GitOps bump. A push of generated pages to
+/// the repository's own pages branch is a Pages delivery.
+fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    let pushes: Vec<&TracedCommand> = input
+        .trace
+        .commands
+        .iter()
+        .filter(|c| is_git(c, "push"))
+        .collect();
+    if pushes.is_empty() {
+        return;
+    }
+    let mut access: Vec<(String, crate::finding::Location)> = Vec::new();
+    for s in &input.trace.steps {
+        let Some(action) = s.step.repo_action() else {
+            continue;
+        };
+        if action.name().eq_ignore_ascii_case("actions/checkout") {
+            let other = with_str(s.step, "repository")
+                .filter(|r| !r.contains("github.repository"))
+                .map(str::to_string);
+            let token = with_str(s.step, "token").is_some_and(stored_secret)
+                || with_str(s.step, "ssh-key").is_some_and(stored_secret);
+            if let (Some(repo), true) = (other, token)
+                && let Some(u) = &s.step.uses
+            {
+                access.push((repo, crate::finding::Location::new(s.display, u.span)));
+            }
+        }
+    }
+    // A stored token the job's `gh` and `git` calls pick up (`GH_TOKEN: ${{ secrets.PAT }}`).
+    let gh_token_env = input
+        .job
+        .env
+        .iter()
+        .chain(&input.pw.workflow.env)
+        .chain(input.trace.steps.iter().flat_map(|s| s.step.env.iter()))
+        .any(|p| {
+            matches!(p.key.value.as_str(), "GH_TOKEN" | "GITHUB_TOKEN")
+                && p.value.as_scalar().is_some_and(stored_secret)
+        });
+    for c in &input.trace.commands {
+        let w = &c.command.words;
+        let clone_or_remote = w.first().is_some_and(|x| x == "git")
+            && w.iter().skip(1).any(|x| x == "clone" || x == "remote");
+        if clone_or_remote
+            && let Some(url) = w
+                .iter()
+                .find(|x| url_with_credential(x) || (x.contains("${{") && x.contains("@")))
+        {
+            access.push((repo_of(url), c.location.clone()));
+        }
+        let gh_repo = w.first().is_some_and(|x| x == "gh")
+            && w.get(1).is_some_and(|x| x == "repo")
+            && w.get(2).is_some_and(|x| x == "clone" || x == "fork");
+        if gh_repo
+            && gh_token_env
+            && let Some(repo) = w.get(3)
+        {
+            access.push((repo.clone(), c.location.clone()));
+        }
+    }
+    let own = access.is_empty();
+    if !own {
+        let mut targets: Vec<String> = access.iter().map(|a| a.0.clone()).collect();
+        targets.dedup();
+        for (_, at) in &access {
+            out.push(DeliveryStep {
+                kind: DeliveryKind::Gitops,
+                target: targets.join(", "),
+                why: "write access to another repository, then git push".into(),
+                location: at.clone(),
+                via: None,
+                inferred: false,
+            });
+        }
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Gitops,
+            target: targets.join(", "),
+            why: "git push".into(),
+            location: pushes[0].location.clone(),
+            via: pushes[0].via.clone(),
+            inferred: false,
+        });
+        return;
+    }
+    // The repository's own pages branch.
+    let pages_branch =
+        |x: &String| matches!(x.as_str(), "gh-pages" | "gh-docs" | "origin/gh-pages");
+    let to_pages = input.trace.commands.iter().any(|c| {
+        c.command.words.first().is_some_and(|x| x == "git")
+            && c.command.words.iter().any(pages_branch)
+    });
+    if to_pages {
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Pages,
+            target: "pages branch".into(),
+            why: "git push to the pages branch".into(),
+            location: pushes[0].location.clone(),
+            via: pushes[0].via.clone(),
+            inferred: false,
+        });
+    }
+}
+
+/// A version tag pushed by a GitHub Action's own repository: consumers take the action by tag
+/// (`uses: owner/action@v2`), so the tag is the publication. Elsewhere a tag publishes nothing.
+fn action_tags(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    if !input.action_repository || out.iter().any(|s| s.kind == DeliveryKind::Release) {
+        return;
+    }
+    // Tags the job creates (`git tag -f v2`): a push naming one pushes that tag.
+    let created: Vec<&str> = input
+        .trace
+        .commands
+        .iter()
+        .filter(|c| c.command.words.get(1).is_some_and(|x| x == "tag"))
+        .filter(|c| c.command.words.first().is_some_and(|x| x == "git"))
+        .filter_map(|c| {
+            c.command.words[2..]
+                .iter()
+                .find(|w| !w.starts_with('-'))
+                .map(String::as_str)
+        })
+        .collect();
+    let push = input.trace.commands.iter().find(|c| {
+        is_git(c, "push")
+            && c.command.words.iter().any(|w| {
+                matches!(w.as_str(), "--tags" | "--follow-tags")
+                    || w.starts_with("refs/tags/")
+                    || created.contains(&w.as_str())
+            })
+    });
+    if let Some(c) = push {
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Release,
+            target: "action tag".into(),
+            why: "git push of a version tag of this action".into(),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: false,
+        });
+    }
+}
+
+/// `actions/github-script` that creates a release or uploads its assets.
+fn release_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    for s in &input.trace.steps {
+        let Some(action) = s.step.repo_action() else {
+            continue;
+        };
+        if !action.name().eq_ignore_ascii_case("actions/github-script") {
+            continue;
+        }
+        let script = with_str(s.step, "script").unwrap_or("");
+        if script.contains("createRelease") || script.contains("uploadReleaseAsset") {
+            let at = pair(&s.step.with, "script")
+                .map(|p| crate::finding::Location::new(s.display, p.key.span))
+                .unwrap_or_else(|| input.loc(s.step.span));
+            out.push(DeliveryStep {
+                kind: DeliveryKind::Release,
+                target: "github release".into(),
+                why: "github-script creates a release".into(),
+                location: at,
+                via: None,
+                inferred: false,
+            });
+        }
+    }
+}
+
+/// What a word of a name says a job or step delivers.
+fn kind_named(words: &[String]) -> Option<DeliveryKind> {
+    const NOT: &[&str] = &[
+        "test",
+        "tests",
+        "check",
+        "checks",
+        "lint",
+        "verify",
+        "validate",
+        "validation",
+        "dry",
+        "dryrun",
+        "preview",
+        "previews",
+        "draft",
+        "drafter",
+        "notes",
+        "changelog",
+        "label",
+        "labels",
+        "please",
+        "prepare",
+        "plan",
+        "cleanup",
+        "clean",
+        "delete",
+        "undeploy",
+        "destroy",
+        "remove",
+        "notify",
+        "notification",
+        "status",
+        "comment",
+    ];
+    if words.iter().any(|w| NOT.contains(&w.as_str())) {
+        return None;
+    }
+    let site = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "docs" | "doc" | "website" | "site" | "pages" | "documentation"
+        )
+    });
+    for w in words {
+        let kind = match w.as_str() {
+            "deploy" | "deployment" | "deploying" | "deploys" | "rollout" => {
+                if site {
+                    DeliveryKind::Pages
+                } else {
+                    DeliveryKind::Deploy
+                }
+            }
+            "publish" | "publishing" | "publishes" => DeliveryKind::Publish,
+            "release" | "releases" => DeliveryKind::Release,
+            _ => continue,
+        };
+        return Some(kind);
+    }
+    None
+}
+
+/// A remote reusable workflow whose name says it delivers
+/// (`…/ecr-publish-image.yml`, `…/deploy.yml`).
+fn remote_workflow(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    let Some(u) = &input.job.uses else { return };
+    let Uses::Repository(action) = &u.value else {
+        return;
+    };
+    if !action.is_reusable_workflow() {
+        return;
+    }
+    let file = action.path.as_deref().unwrap_or("");
+    let stem = file.rsplit('/').next().unwrap_or(file);
+    let mut words = name_words(stem.trim_end_matches(".yml").trim_end_matches(".yaml"));
+    words.retain(|w| w != "yml" && w != "yaml");
+    let kind = kind_named(&words).or_else(|| {
+        words
+            .iter()
+            .any(|w| w == "push")
+            .then_some(DeliveryKind::Publish)
+    });
+    if let Some(kind) = kind {
+        out.push(DeliveryStep {
+            kind,
+            target: action.name(),
+            why: format!("reusable workflow {}", action.name()),
+            location: input.loc(u.span),
+            via: None,
+            inferred: true,
+        });
+    }
+}
+
+/// Actions that prepare, authenticate, notify or report: never the delivery itself.
+fn utility_action(name: &str) -> bool {
+    const PARTS: &[&str] = &[
+        "checkout",
+        "setup",
+        "cache",
+        "artifact",
+        "login",
+        "auth",
+        "credentials",
+        "configure",
+        "slack",
+        "notify",
+        "notification",
+        "discord",
+        "teams",
+        "telegram",
+        "comment",
+        "label",
+        "release-drafter",
+        "release-please",
+        "changelog",
+        "version",
+        "metadata",
+        "ssh-agent",
+        "paths-filter",
+        "changed-files",
+        "github-script",
+        "app-token",
+        "wait",
+        "retry",
+        "toolchain",
+        "install",
+        "cancel",
+        "upload-pages-artifact",
+        "render-task-definition",
+        "get-",
+        "fetch",
+        "download",
+        "read-",
+        "gpg",
+        "sign",
+        "attest",
+        "summary",
+    ];
+    let n = name.to_ascii_lowercase();
+    n.starts_with("actions/") || PARTS.iter().any(|p| n.contains(p))
+}
+
+/// Programs that run a script file given to them.
+const INTERPRETERS: &[&str] = &[
+    "bash",
+    "sh",
+    "zsh",
+    "python",
+    "python3",
+    "node",
+    "ruby",
+    "pwsh",
+    "powershell",
+    "perl",
+    "tsx",
+    "ts-node",
+];
+
+/// A command that runs a script of the repository: `./deploy.sh`, `scripts/publish`,
+/// `python tools/release.py`.
+fn local_script(words: &[String]) -> bool {
+    let is_path = |w: &str| {
+        !w.starts_with('-')
+            && !w.starts_with('/')
+            && !w.contains("://")
+            && !w.contains('$')
+            && (w.starts_with("./")
+                || w.starts_with("../")
+                || w.contains('/')
+                || [".sh", ".py", ".js", ".mjs", ".ts", ".rb", ".ps1", ".pl"]
+                    .iter()
+                    .any(|e| w.ends_with(e)))
+    };
+    let Some(first) = words.first() else {
+        return false;
+    };
+    if is_path(first) {
+        return true;
+    }
+    let interpreter = INTERPRETERS.contains(&first.as_str());
+    interpreter
+        && words
+            .iter()
+            .skip(1)
+            .find(|w| !w.starts_with('-'))
+            .is_some_and(|w| is_path(w))
+}
+
+/// A task-runner target named for a delivery whose definition is not in the repository
+/// (`make ci-release`, `npm run deploy`): as opaque as a local script.
+fn delivery_task(words: &[String]) -> bool {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let target = match w.as_slice() {
+        ["make" | "just" | "task" | "mage", rest @ ..] => rest
+            .iter()
+            .find(|x| !x.starts_with('-') && !x.contains('=')),
+        ["npm" | "pnpm" | "yarn" | "bun", "run", rest @ ..] => {
+            rest.iter().find(|x| !x.starts_with('-'))
+        }
+        _ => None,
+    };
+    target.is_some_and(|t| kind_named(&name_words(t)).is_some())
+}
+
+/// The words of the name of the script or task a command runs: `./scripts/deploy.sh x` ->
+/// `deploy`; `make ci-release` -> `ci`, `release`; with the words of its options. Folders and
+/// other arguments do not name it (`pwsh bin/Release/x.ps1`, `./run.sh /tmp/release`).
+fn script_name_words(words: &[String]) -> Vec<String> {
+    let is_runner = |w: &str| {
+        INTERPRETERS.contains(&w)
+            || matches!(
+                w,
+                "make" | "just" | "task" | "mage" | "npm" | "pnpm" | "yarn" | "bun" | "run"
+            )
+    };
+    let Some(name) = words.iter().find(|w| !w.starts_with('-') && !is_runner(w)) else {
+        return Vec::new();
+    };
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    let mut out = name_words(stem);
+    // Its options still say what it does (`--dry-run`).
+    out.extend(
+        words
+            .iter()
+            .filter(|w| w.starts_with('-'))
+            .flat_map(|w| name_words(w)),
+    );
+    out
+}
+
+/// When no step is recognised: a job named (or a step described) as deploy, release or publish
+/// whose steps run a local script or an action the catalogue does not know.
+pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
+    let mut job_words = name_words(&input.job.id.value);
+    if let Some(n) = &input.job.name {
+        job_words.extend(name_words(&n.value));
+    }
+    let job_kind = kind_named(&job_words);
+    let mut out = Vec::new();
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        let opaque_action = s.step.repo_action().is_some_and(|a| {
+            !a.is_reusable_workflow() && !utility_action(&a.name()) && {
+                let at = s.step.uses.as_ref().map(|u| u.span);
+                !input.facts.iter().any(|f| {
+                    Some(f.location.start) == at.map(|a| a.start) && f.location.path == s.display
+                })
+            }
+        });
+        let script = input
+            .trace
+            .commands_of(i)
+            .find(|c| local_script(&c.command.words) || delivery_task(&c.command.words));
+        if !opaque_action && script.is_none() {
+            continue;
+        }
+        let mut words = s
+            .step
+            .name
+            .as_ref()
+            .map(|n| name_words(&n.value))
+            .unwrap_or_default();
+        if let Some(c) = script {
+            words.extend(script_name_words(&c.command.words));
+        }
+        let Some(kind) = kind_named(&words).or(job_kind) else {
+            continue;
+        };
+        let (why, location) = match (script, &s.step.uses) {
+            (Some(c), _) => (
+                format!(
+                    "`{}` in a job or step named for a {}",
+                    c.command.text.lines().next().unwrap_or(""),
+                    kind.as_str()
+                ),
+                c.location.clone(),
+            ),
+            (None, Some(u)) => (
+                format!(
+                    "{} in a job or step named for a {}",
+                    s.step.repo_action().map(|a| a.name()).unwrap_or_default(),
+                    kind.as_str()
+                ),
+                crate::finding::Location::new(s.display, u.span),
+            ),
+            (None, None) => continue,
+        };
+        out.push(DeliveryStep {
+            kind,
+            target: "unknown".into(),
+            why,
+            location,
+            via: None,
+            inferred: true,
+        });
+    }
+    out
+}

@@ -1,0 +1,185 @@
+//! Signatures and provenance that a step gives only in its job's context: PEP 740 attestations
+//! of `pypa/gh-action-pypi-publish` (1.11 and later) under trusted publishing, npm provenance
+//! with the job's OIDC token, Sigstore through `cosign-installer` with `id-token: write`.
+
+use super::JobInput;
+use crate::finding::Location;
+use crate::inventory::catalog::Capability;
+use crate::inventory::{Blocking, Fact};
+use crate::workflow::pair;
+
+/// `v1.12.4`, `release/v1`, `1.13` -> (1, 12); a SHA pin reads the version from its comment.
+fn version_of(git_ref: &str, comment: &str) -> Option<(u32, u32)> {
+    let parse = |s: &str| -> Option<(u32, u32)> {
+        let s = s
+            .trim()
+            .trim_start_matches("release/")
+            .trim_start_matches('v');
+        let mut parts = s.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next().map_or(Some(u32::MAX), |m| {
+            m.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .ok()
+        })?;
+        Some((major, minor))
+    };
+    parse(git_ref).or_else(|| {
+        comment
+            .split_whitespace()
+            .find_map(|w| parse(w.trim_start_matches("tag=")))
+    })
+}
+
+fn fact(input: &JobInput<'_, '_>, tool: String, location: Location, inferred: bool) -> Fact {
+    Fact {
+        capability: Capability::Signing,
+        tool,
+        location,
+        via: None,
+        workflow: input.pw.display.clone(),
+        job: input.job.id.value.clone(),
+        blocking: Blocking::Blocking,
+        inferred,
+        only_on_failure: false,
+    }
+}
+
+fn env_true(pairs: &[crate::workflow::Pair], key: &str) -> bool {
+    pairs
+        .iter()
+        .any(|p| p.key.value == key && p.value.as_scalar().is_some_and(|v| v.trim() == "true"))
+}
+
+pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
+    let mut out = Vec::new();
+    if input
+        .facts
+        .iter()
+        .any(|f| f.capability == Capability::Signing)
+    {
+        // Already signed by a recognised step; context adds nothing the row needs.
+    }
+    let id_token = input.info.id_token_write;
+    let src = crate::source::SourceText::new(&input.pw.source);
+    for s in &input.trace.steps {
+        let Some(action) = s.step.repo_action() else {
+            continue;
+        };
+        let name = action.name().to_ascii_lowercase();
+        let Some(uses) = &s.step.uses else { continue };
+        let at = Location::new(s.display, uses.span);
+        let input_value = |k: &str| pair(&s.step.with, k).and_then(|p| p.value.as_scalar());
+        match name.as_str() {
+            "pypa/gh-action-pypi-publish" => {
+                let trusted = id_token && input_value("password").is_none();
+                let disabled = input_value("attestations") == Some("false");
+                let explicit = input_value("attestations") == Some("true");
+                let comment = if s.display == input.pw.display {
+                    src.line(uses.span.start.line)
+                        .and_then(|l| l.split_once('#').map(|(_, c)| c))
+                        .unwrap_or("")
+                } else {
+                    ""
+                };
+                let version = version_of(&action.git_ref, comment);
+                let recent = version.is_some_and(|v| v >= (1, 11));
+                if trusted && !disabled && (recent || explicit) {
+                    out.push(fact(
+                        input,
+                        "PEP 740 attestations (pypi-publish under trusted publishing)".into(),
+                        at,
+                        false,
+                    ));
+                }
+            }
+            "sigstore/cosign-installer" if id_token => {
+                out.push(fact(
+                    input,
+                    "cosign with the job's OIDC token (cosign-installer, inferred)".into(),
+                    at,
+                    true,
+                ));
+            }
+            "hynek/build-and-inspect-python-package"
+                if input_value("attest-build-provenance-github") == Some("true") =>
+            {
+                out.push(fact(
+                    input,
+                    "build provenance attestation".into(),
+                    at,
+                    false,
+                ));
+            }
+            _ => {}
+        }
+    }
+    // npm provenance: asked for in the environment, or given by trusted publishing.
+    let npm_publish = input.facts.iter().find(|f| {
+        f.capability == Capability::Publish
+            && matches!(
+                f.tool.as_str(),
+                "npm publish"
+                    | "npm"
+                    | "yarn publish"
+                    | "pnpm publish"
+                    | "lerna publish"
+                    | "changeset publish"
+                    | "changesets publish"
+                    | "semantic-release"
+            )
+    });
+    if let Some(p) = npm_publish
+        && id_token
+    {
+        let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
+            || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
+            || input
+                .trace
+                .steps
+                .iter()
+                .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
+            || input.npm_provenance_configured;
+        let token = input.pw.workflow.expressions.iter().any(|e| {
+            (input.job.span.start <= e.span.start && e.span.end <= input.job.span.end)
+                && e.contexts.iter().any(|c| {
+                    let c = c.to_ascii_uppercase();
+                    c.starts_with("SECRETS.") && (c.contains("NPM") || c.contains("NODE_AUTH"))
+                })
+        });
+        if asked {
+            out.push(fact(
+                input,
+                "npm provenance".into(),
+                p.location.clone(),
+                false,
+            ));
+        } else if !token {
+            out.push(fact(
+                input,
+                "npm provenance with trusted publishing (inferred)".into(),
+                p.location.clone(),
+                true,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_of;
+
+    #[test]
+    fn versions_from_refs_and_pin_comments() {
+        assert_eq!(version_of("v1.12.4", ""), Some((1, 12)));
+        assert_eq!(version_of("release/v1", ""), Some((1, u32::MAX)));
+        assert_eq!(
+            version_of("76f52bc884231f62b9a034ebfe128415bbaabdfc", " v1.10.3"),
+            Some((1, 10))
+        );
+        assert_eq!(version_of("main", ""), None);
+    }
+}

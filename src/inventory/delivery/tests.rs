@@ -1,0 +1,409 @@
+//! Delivery jobs on small workflows: one case per recogniser, with its negative.
+
+use std::collections::BTreeMap;
+
+use super::{ArtifactVerdict, CredentialKind, DeliveryKind, DeliveryOverride, Strength};
+use crate::finding::Location;
+use crate::inventory::Inventory;
+use crate::inventory::shell::ScriptCache;
+use crate::workflow::{ParsedWorkflow, parse_workflow};
+use crate::workspace::Repository;
+use crate::yaml::{Pos, Span};
+
+fn inventory_with(text: &str, overrides: &[DeliveryOverride]) -> Inventory {
+    inventory_in(text, overrides, Vec::new())
+}
+
+fn inventory_in(
+    text: &str,
+    overrides: &[DeliveryOverride],
+    files: Vec<crate::workspace::WorkspaceFile>,
+) -> Inventory {
+    let repo = Repository {
+        root: ".".into(),
+        display_root: String::new(),
+        files,
+        languages: BTreeMap::new(),
+        loose: false,
+        skipped: Vec::new(),
+        source: Default::default(),
+    };
+    let (wf, errors) = parse_workflow(text, ".github/workflows/w.yml");
+    assert!(errors.is_empty(), "{errors:?}");
+    let pw = ParsedWorkflow {
+        display: ".github/workflows/w.yml".into(),
+        workflow: wf.expect("model"),
+        source: text.into(),
+    };
+    crate::inventory::build_with(&repo, &[pw], &[], &ScriptCache::default(), overrides).0
+}
+
+fn inventory(text: &str) -> Inventory {
+    inventory_with(text, &[])
+}
+
+/// `(job, kind, inferred)` of every delivery job.
+fn jobs(inv: &Inventory) -> Vec<(&str, &'static str, bool)> {
+    inv.delivery
+        .iter()
+        .map(|d| (d.job.as_str(), d.kind.as_str(), d.inferred))
+        .collect()
+}
+
+fn job_with_steps(steps: &str) -> String {
+    format!("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n{steps}")
+}
+
+#[test]
+fn publishes_releases_and_pages_are_delivery_jobs_of_their_kind() {
+    let inv = inventory(&job_with_steps(
+        "      - uses: pypa/gh-action-pypi-publish@release/v1\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "publish", false)]);
+    let inv = inventory(&job_with_steps(
+        "      - run: gh release create v1 dist/*\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "release", false)]);
+    let inv = inventory(&job_with_steps(
+        "      - run: mike deploy --push 1.0 latest\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "pages", false)]);
+    let inv = inventory(&job_with_steps("      - run: mike deploy 1.0\n"));
+    assert!(jobs(&inv).is_empty(), "a local mike deploy pushes nothing");
+    let inv = inventory(&job_with_steps(
+        "      - run: terraform -chdir=infra destroy -auto-approve\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "infrastructure", false)]);
+    let inv = inventory(&job_with_steps("      - run: npx semantic-release\n"));
+    assert_eq!(jobs(&inv), [("j", "publish", false)]);
+}
+
+#[test]
+fn a_job_doing_several_things_is_named_by_the_most_telling() {
+    let inv = inventory(&job_with_steps(
+        "      - run: docker push app:${{ github.sha }}\n      - run: kubectl set image deploy/app app=app:${{ github.sha }}\n",
+    ));
+    let d = &inv.delivery[0];
+    assert_eq!(d.kind, DeliveryKind::Deploy);
+    assert_eq!(d.steps.len(), 2);
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn downloads_and_backups_are_not_deliveries() {
+    let inv = inventory(&job_with_steps(
+        "      - run: aws s3 cp s3://bucket/manifest.json manifest.json\n",
+    ));
+    assert!(jobs(&inv).is_empty());
+    let inv = inventory(&job_with_steps(
+        "      - run: aws s3 sync ./site s3://my-site\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "deploy", false)]);
+    let inv = inventory(
+        "on: schedule\njobs:\n  s3-backup:\n    runs-on: x\n    steps:\n      - run: aws s3 cp repo.zip s3://bucket/repo.zip\n",
+    );
+    assert!(jobs(&inv).is_empty(), "a source backup");
+}
+
+#[test]
+fn remote_commands_deliver_only_when_they_reach_a_server() {
+    let inv = inventory(&job_with_steps(
+        "      - run: rsync -avz -e ssh build/ deploy@host:/srv/app\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "deploy", false)]);
+    let inv = inventory(&job_with_steps("      - run: ssh -T git@github.com\n"));
+    assert!(jobs(&inv).is_empty());
+    let inv = inventory(&job_with_steps(
+        "      - run: scp host:/var/log/app.log .\n",
+    ));
+    assert!(jobs(&inv).is_empty(), "a download");
+    let inv = inventory(&job_with_steps(
+        "      - run: aws ssm send-command --document-name AWS-RunShellScript\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "deploy", false)]);
+}
+
+#[test]
+fn a_gitops_bump_needs_write_access_to_another_repository_and_a_push() {
+    let bump = "      - uses: actions/checkout@v4\n        with:\n          repository: org/deployments\n          token: ${{ secrets.DEPLOY_PAT }}\n      - run: yq -i '.image.tag = \"${{ github.sha }}\"' values.yaml\n      - run: git commit -am bump && git push\n";
+    let inv = inventory(&job_with_steps(bump));
+    assert_eq!(jobs(&inv), [("j", "gitops", false)]);
+    let d = &inv.delivery[0];
+    assert_eq!(d.target, "org/deployments");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static && c.detail.contains("DEPLOY_PAT"))
+    );
+    // The same push to the repository itself is not a delivery.
+    let own = "      - uses: actions/checkout@v4\n      - run: git commit -am bump && git push\n";
+    assert!(jobs(&inventory(&job_with_steps(own))).is_empty());
+    // A clone URL carrying a secret is write access too.
+    let url = "      - run: |\n          git clone https://x-access-token:${TOKEN}@github.com/org/apps.git\n          cd apps && sed -i s/old/new/ app.yaml && git push\n";
+    assert_eq!(
+        jobs(&inventory(&job_with_steps(url))),
+        [("j", "gitops", false)]
+    );
+}
+
+#[test]
+fn a_job_named_for_a_delivery_that_runs_a_local_script_is_inferred() {
+    let inv = inventory(
+        "on: push\njobs:\n  publish:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n      - run: ./scripts/publish\n",
+    );
+    assert_eq!(jobs(&inv), [("publish", "publish", true)]);
+    // Named so, but running known tools only: nothing to infer.
+    let inv = inventory(
+        "on: push\njobs:\n  release-build:\n    runs-on: x\n    steps:\n      - run: cargo build --release\n",
+    );
+    assert!(jobs(&inv).is_empty());
+    // A local script in a job named for a test is not a delivery.
+    let inv = inventory(
+        "on: push\njobs:\n  test-deploy:\n    runs-on: x\n    steps:\n      - run: ./scripts/deploy.sh --dry-run\n",
+    );
+    assert!(jobs(&inv).is_empty());
+}
+
+#[test]
+fn the_configuration_marks_jobs_as_delivery_or_not() {
+    let at = Location::new(
+        ".github/ci-guard.yml",
+        Span::new(Pos::new(2, 3), Pos::new(2, 3)),
+    );
+    let text = "on: push\njobs:\n  sync:\n    runs-on: x\n    steps:\n      - run: ./sync.sh\n  docs:\n    runs-on: x\n    steps:\n      - uses: actions/deploy-pages@v4\n";
+    assert_eq!(jobs(&inventory(text)), [("docs", "pages", false)]);
+    let overrides = [
+        DeliveryOverride {
+            workflow: None,
+            job: "sync".into(),
+            delivers: Some(Some(DeliveryKind::Gitops)),
+            location: at.clone(),
+        },
+        DeliveryOverride {
+            workflow: Some("w.yml".into()),
+            job: "docs".into(),
+            delivers: None,
+            location: at.clone(),
+        },
+    ];
+    let inv = inventory_with(text, &overrides);
+    assert_eq!(jobs(&inv), [("sync", "gitops", false)]);
+    assert_eq!(inv.delivery[0].source, super::DeliverySource::Configured);
+    assert_eq!(inv.delivery[0].evidence, [at]);
+}
+
+#[test]
+fn trusted_publishing_is_oidc_and_a_stored_token_is_not() {
+    let trusted = "on: push\njobs:\n  p:\n    runs-on: x\n    permissions:\n      id-token: write\n    steps:\n      - uses: pypa/gh-action-pypi-publish@v1.12.4\n";
+    let inv = inventory(trusted);
+    let kinds: Vec<_> = inv.delivery[0].credentials.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [CredentialKind::Oidc]);
+    assert!(
+        inv.facts.iter().any(|f| f.tool.contains("PEP 740")),
+        "pypi-publish 1.12 under trusted publishing attests"
+    );
+    let token = "on: push\njobs:\n  p:\n    runs-on: x\n    steps:\n      - run: twine upload dist/*\n        env:\n          TWINE_PASSWORD: ${{ secrets.PYPI_TOKEN }}\n";
+    let inv = inventory(token);
+    let kinds: Vec<_> = inv.delivery[0].credentials.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [CredentialKind::Static]);
+    // A role ARN kept in a secret is an identity, not a credential.
+    let role = "on: push\njobs:\n  d:\n    runs-on: x\n    permissions:\n      id-token: write\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: ${{ secrets.DEPLOY_ROLE_ARN }}\n      - run: aws ecs update-service --cluster c --service s\n";
+    let inv = inventory(role);
+    let kinds: Vec<_> = inv.delivery[0].credentials.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [CredentialKind::Oidc]);
+}
+
+#[test]
+fn saved_plans_are_immutable_and_re_plans_are_not() {
+    let saved = job_with_steps(
+        "      - run: terraform plan -out=tfplan\n      - run: terraform apply tfplan\n",
+    );
+    let d = &inventory(&saved).delivery[0];
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 7);
+    let replan = job_with_steps("      - run: terraform apply -auto-approve\n");
+    assert_eq!(
+        inventory(&replan).delivery[0].artifact.verdict,
+        ArtifactVerdict::Replan
+    );
+}
+
+#[test]
+fn mutable_and_identified_image_tags() {
+    let latest = job_with_steps(
+        "      - run: docker build -t org/app .\n      - run: docker push org/app:latest\n",
+    );
+    assert_eq!(
+        inventory(&latest).delivery[0].artifact.verdict,
+        ArtifactVerdict::Mutable
+    );
+    let sha = "on: push\nenv:\n  IMAGE_TAG: ${{ github.sha }}\njobs:\n  j:\n    runs-on: x\n    steps:\n      - run: docker push $REGISTRY/app:$IMAGE_TAG\n";
+    assert_eq!(
+        inventory(sha).delivery[0].artifact.verdict,
+        ArtifactVerdict::Immutable
+    );
+}
+
+#[test]
+fn metadata_signals_and_their_strength() {
+    let url = "on: push\njobs:\n  d:\n    runs-on: x\n    environment:\n      name: prod\n      url: https://example.com\n    steps:\n      - run: kubectl apply -f k8s/\n";
+    let m = &inventory(url).delivery[0].metadata;
+    assert_eq!(m[0].strength, Strength::Full);
+    let no_url = "on: push\njobs:\n  d:\n    runs-on: x\n    environment: prod\n    steps:\n      - run: kubectl apply -f k8s/\n";
+    let m = &inventory(no_url).delivery[0].metadata;
+    assert_eq!(m[0].strength, Strength::Partial);
+    let arg = job_with_steps(
+        "      - run: docker build --build-arg GIT_SHA=${{ github.sha }} -t app:1 . && docker push app:1\n",
+    );
+    let m = &inventory(&arg).delivery[0].metadata;
+    assert!(
+        m.iter()
+            .any(|s| s.strength == Strength::Full && s.detail.contains("GIT_SHA")),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn delivery_kinds_are_the_configuration_kinds() {
+    let names: Vec<&str> = DeliveryKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(names, crate::config::DELIVERY_KINDS);
+}
+
+#[test]
+fn registry_pushes_by_outputs_manifests_and_imagetools_are_publishes() {
+    let outputs = "      - uses: docker/build-push-action@v6\n        with:\n          outputs: type=image,push-by-digest=true,push=true\n";
+    assert_eq!(
+        jobs(&inventory(&job_with_steps(outputs))),
+        [("j", "publish", false)]
+    );
+    let local = "      - uses: docker/build-push-action@v6\n        with:\n          outputs: type=docker,dest=/tmp/image.tar\n";
+    assert!(jobs(&inventory(&job_with_steps(local))).is_empty());
+    for run in [
+        "docker buildx imagetools create -t org/app:1.2 org/app@sha256:abc",
+        "docker manifest push org/app:1.2",
+    ] {
+        let inv = inventory(&job_with_steps(&format!("      - run: {run}\n")));
+        assert_eq!(jobs(&inv), [("j", "publish", false)], "{run}");
+    }
+    // A registry on the runner serves the job's own tests.
+    let test_registry = "      - run: docker push localhost:5000/fixtures/alpine:latest\n";
+    assert!(jobs(&inventory(&job_with_steps(test_registry))).is_empty());
+}
+
+#[test]
+fn a_version_tag_pushed_by_an_action_repository_is_its_release() {
+    let steps = "      - run: |\n          git tag \"$V\"\n          git push \"https://x:${{ secrets.RELEASE_PAT }}@github.com/${{ github.repository }}.git\" \"$V\"\n";
+    let action = crate::workspace::WorkspaceFile {
+        abs: "action.yml".into(),
+        rel: "action.yml".into(),
+        display: "action.yml".into(),
+        kind: crate::workspace::FileKind::Action,
+        size: 0,
+    };
+    let inv = inventory_in(&job_with_steps(steps), &[], vec![action]);
+    assert_eq!(jobs(&inv), [("j", "release", false)]);
+    let d = &inv.delivery[0];
+    assert_eq!(d.target, "action tag");
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static && c.detail.contains("RELEASE_PAT"))
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // The tag points at the commit, and says no more.
+    let strengths: Vec<_> = d.metadata.iter().map(|m| m.strength).collect();
+    assert_eq!(strengths, [Strength::Partial], "{:?}", d.metadata);
+    // Elsewhere a tag publishes nothing.
+    assert!(jobs(&inventory(&job_with_steps(steps))).is_empty());
+}
+
+#[test]
+fn a_delivery_task_without_its_definition_is_inferred_from_its_name() {
+    let inv = inventory(
+        "on: push\njobs:\n  release:\n    runs-on: x\n    steps:\n      - name: Create release\n        run: make ci-release\n",
+    );
+    assert_eq!(jobs(&inv), [("release", "release", true)]);
+    // A folder named Release does not name the script.
+    let inv = inventory(&job_with_steps(
+        "      - run: pwsh bin/Release/net8.0/playwright.ps1 install\n",
+    ));
+    assert!(jobs(&inv).is_empty());
+}
+
+#[test]
+fn a_test_file_put_in_a_bucket_is_not_a_delivery() {
+    let test = "on: push\njobs:\n  integration-test:\n    runs-on: x\n    steps:\n      - name: Upload test file\n        run: aws s3 cp assets/scan.json s3://bucket/x.json\n";
+    assert!(jobs(&inventory(test)).is_empty());
+    let site = "on: push\njobs:\n  deploy-site:\n    runs-on: x\n    steps:\n      - run: aws s3 sync ./public s3://bucket/\n";
+    assert_eq!(jobs(&inventory(site)), [("deploy-site", "deploy", false)]);
+}
+
+#[test]
+fn terraform_variables_are_inputs_not_the_delivery_credential() {
+    let text = "on: push\nenv:\n  TF_VAR_rds_password: ${{ secrets.RDS_PASSWORD }}\njobs:\n  apply:\n    runs-on: x\n    permissions:\n      id-token: write\n    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n        with:\n          role-to-assume: arn:aws:iam::1:role/deploy\n      - run: terraform apply -auto-approve\n";
+    let inv = inventory(text);
+    let kinds: Vec<_> = inv.delivery[0].credentials.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [CredentialKind::Oidc]);
+}
+
+#[test]
+fn changesets_publishes_or_only_tags() {
+    let publish = "      - uses: changesets/action/publish@v2\n";
+    let inv = inventory(&job_with_steps(publish));
+    assert_eq!(jobs(&inv), [("j", "publish", false)]);
+    assert_eq!(inv.delivery[0].target, "changesets publish");
+    let tags =
+        "      - uses: changesets/action@v1\n        with:\n          publish: npx changeset tag\n";
+    let inv = inventory(&job_with_steps(tags));
+    assert_eq!(jobs(&inv), [("j", "release", false)]);
+    assert_eq!(inv.delivery[0].target, "changesets release");
+}
+
+#[test]
+fn an_image_build_does_not_read_the_environment_of_its_step() {
+    let docker = "      - run: docker build -t org/app:$SHA . && docker push org/app:$SHA\n        env:\n          APP_VERSION: ${{ github.sha }}\n";
+    let d = &inventory(&job_with_steps(docker)).delivery[0];
+    assert!(
+        !d.metadata.iter().any(|m| m.detail.contains("APP_VERSION")),
+        "{:?}",
+        d.metadata
+    );
+    let wheel = "      - run: python -m build && twine upload dist/*\n        env:\n          SETUPTOOLS_SCM_PRETEND_VERSION: ${{ github.ref_name }}\n";
+    let d = &inventory(&job_with_steps(wheel)).delivery[0];
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.detail.contains("SETUPTOOLS_SCM")),
+        "{:?}",
+        d.metadata
+    );
+}
+
+#[test]
+fn an_image_tag_follows_script_variables_and_job_outputs() {
+    let text = "on: push\njobs:\n  build:\n    runs-on: x\n    outputs:\n      image_tag: ${{ steps.set_tag.outputs.tag }}\n    steps:\n      - id: set_tag\n        run: echo \"tag=${GITHUB_SHA::7}\" >> $GITHUB_OUTPUT\n  push:\n    runs-on: x\n    needs: build\n    steps:\n      - run: |\n          IMAGE_TAG=${{ needs.build.outputs.image_tag }}\n          IMAGE=$REGISTRY/app:$IMAGE_TAG\n          docker push $IMAGE\n";
+    let inv = inventory(text);
+    let d = &inv.delivery[0];
+    assert_eq!(d.job, "push");
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Immutable,
+        "{:?}",
+        d.artifact
+    );
+    assert!(
+        d.artifact.reason.contains("GITHUB_SHA"),
+        "{}",
+        d.artifact.reason
+    );
+    // The same push of a branch-named tag is mutable.
+    let branch = text.replace("${GITHUB_SHA::7}", "main");
+    let d = &inventory(&branch).delivery[0];
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Mutable,
+        "{:?}",
+        d.artifact
+    );
+}
