@@ -155,7 +155,9 @@ impl Sources<'_> {
         *self.npm_provenance.get_or_init(|| {
             self.repo.files.iter().any(|f| {
                 matches!(f.kind, FileKind::Manifest(Manifest::PackageJson))
-                    && std::fs::read_to_string(&f.abs).is_ok_and(|t| {
+                    // Through the capped reader, like every file ci-guard opens.
+                    && crate::untrusted::read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
+                        .is_ok_and(|t| {
                         let t: String = t.split_whitespace().collect();
                         t.contains("\"provenance\":true")
                     })
