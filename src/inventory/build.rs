@@ -155,12 +155,17 @@ impl Sources<'_> {
         *self.npm_provenance.get_or_init(|| {
             self.repo.files.iter().any(|f| {
                 matches!(f.kind, FileKind::Manifest(Manifest::PackageJson))
-                    // Through the capped reader, like every file ci-guard opens.
-                    && crate::untrusted::read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
+                    // Through the repository's file source (capped, like every file
+                    // ci-guard opens), so a fetched repository reads the bytes its
+                    // checkout holds.
+                    && self
+                        .repo
+                        .source
+                        .read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
                         .is_ok_and(|t| {
-                        let t: String = t.split_whitespace().collect();
-                        t.contains("\"provenance\":true")
-                    })
+                            let t: String = t.split_whitespace().collect();
+                            t.contains("\"provenance\":true")
+                        })
             })
         })
     }
