@@ -269,11 +269,7 @@ fn main() {
         f.latency = o.latency;
         f.per_repository = o.per_repository;
     }
-    let server = Server::routed_for(
-        fake_org::routes(org.clone()),
-        Duration::from_secs(6 * 3600),
-        0,
-    );
+    let server = Server::routed_for(fake_org::routes(org.clone()), None, 0);
     println!(
         "synthetic organisation: {} repositories from {} ({} ms a request, {} ms per repository of a GraphQL request)",
         o.repos,

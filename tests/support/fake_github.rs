@@ -9,6 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,8 +17,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::DATA;
-
-const SERVER_LIFETIME: Duration = Duration::from_secs(60);
 
 pub fn response(name: &str) -> String {
     std::fs::read_to_string(format!("{DATA}github-contract/responses/{name}"))
@@ -152,6 +151,17 @@ pub struct Server {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     unmatched: Arc<Mutex<Vec<Seen>>>,
+    /// Set when the server is dropped: it stops accepting connections.
+    stopped: Arc<AtomicBool>,
+}
+
+/// A server answers for as long as its test holds it, however slow the machine: a test that
+/// outlived a fixed lifetime would see its later requests refused and compare results read
+/// with and without the API.
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
 }
 
 struct Scripted {
@@ -165,13 +175,14 @@ impl Server {
         Server::routed(vec![route("POST", "*", post), route("GET", "*", get)])
     }
 
+    /// A server on any free port that answers until it is dropped.
     pub fn routed(routes: Vec<Route>) -> Server {
-        Server::routed_for(routes, SERVER_LIFETIME, 0)
+        Server::routed_for(routes, None, 0)
     }
 
-    /// `routed`, accepting connections for `lifetime` on `port` (0: any free port); a
-    /// benchmark's server lives longer than a test's.
-    pub fn routed_for(routes: Vec<Route>, lifetime: Duration, port: u16) -> Server {
+    /// `routed` on `port` (0: any free port), accepting connections until it is dropped or,
+    /// with a `lifetime`, until that has passed.
+    pub fn routed_for(routes: Vec<Route>, lifetime: Option<Duration>, port: u16) -> Server {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("addr");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -180,9 +191,11 @@ impl Server {
         let (log, missed) = (seen.clone(), unmatched.clone());
         let next = vec![0; routes.len()];
         let scripts = Arc::new(Mutex::new(Scripted { routes, next }));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = stopped.clone();
         thread::spawn(move || {
-            let deadline = Instant::now() + lifetime;
-            while Instant::now() < deadline {
+            let deadline = lifetime.and_then(|l| Instant::now().checked_add(l));
+            while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let (log, missed, scripts) = (log.clone(), missed.clone(), scripts.clone());
@@ -196,6 +209,7 @@ impl Server {
             addr,
             seen,
             unmatched,
+            stopped,
         }
     }
 
