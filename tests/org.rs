@@ -102,6 +102,21 @@ fn org_run(dir: &Path, server: &Server, extra: &[&str]) -> (Run, Value) {
     (run, serde_json::from_str(&text).expect("result json"))
 }
 
+/// The lines around the first line where `left` (the organisation audit's) and `right` (the
+/// local audit's) differ.
+fn first_difference(left: &str, right: &str) -> String {
+    let (l, r): (Vec<&str>, Vec<&str>) = (left.lines().collect(), right.lines().collect());
+    let at = l.iter().zip(&r).take_while(|(a, b)| a == b).count();
+    let from = at.saturating_sub(12);
+    let side = |lines: &[&str]| lines[from.min(lines.len())..(at + 6).min(lines.len())].join("\n");
+    format!(
+        "--- org, from line {}:\n{}\n--- local:\n{}",
+        from + 1,
+        side(&l),
+        side(&r)
+    )
+}
+
 fn by_name(result: &Value) -> std::collections::BTreeMap<String, Value> {
     result["repositories"]
         .as_array()
@@ -158,6 +173,9 @@ fn every_repository_gets_the_findings_and_rows_of_a_local_audit_byte_for_byte() 
 
     let checkouts = tempfile::tempdir().expect("temp");
     let mut compared = 0;
+    // Every repository that differs, not only the first: a difference that moves between
+    // repositories from run to run says more than one repository's.
+    let mut differences = Vec::new();
     for name in &names {
         let full = format!("{OWNER}/{name}");
         let entry = &results[&full];
@@ -170,13 +188,16 @@ fn every_repository_gets_the_findings_and_rows_of_a_local_audit_byte_for_byte() 
             .expect("settings read");
         let report = &entry["report"];
         for key in ["findings", "assessments", "summary"] {
-            assert_eq!(
-                serde_json::to_string_pretty(&report[key])
-                    .expect("json")
-                    .replace(ci_guard::org::NO_HISTORY, ci_guard::history::HISTORY_OFF),
-                serde_json::to_string_pretty(&local[key]).expect("json"),
-                "{full}: `{key}` differs from the local audit"
-            );
+            let fetched = serde_json::to_string_pretty(&report[key])
+                .expect("json")
+                .replace(ci_guard::org::NO_HISTORY, ci_guard::history::HISTORY_OFF);
+            let on_disk = serde_json::to_string_pretty(&local[key]).expect("json");
+            if fetched != on_disk {
+                differences.push(format!(
+                    "{full}: `{key}` differs from the local audit:\n{}",
+                    first_difference(&fetched, &on_disk)
+                ));
+            }
         }
         assert_eq!(
             report["assessments"]
@@ -188,6 +209,7 @@ fn every_repository_gets_the_findings_and_rows_of_a_local_audit_byte_for_byte() 
         );
         compared += 1;
     }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
     assert_eq!(compared, names.len());
     // Workflows, actions and the rest were read in a handful of requests, not per repository.
     let stats = &result["stats"]["fetch"];
