@@ -29,6 +29,7 @@ use crate::finding::Severity;
 use crate::github::code_scanning::{self, Processing, Upload};
 use crate::github::{Client, ClientOptions, GithubError, Network};
 use crate::report;
+use crate::report::color::Output;
 use crate::report::github::command_line;
 use std::sync::Arc;
 
@@ -448,9 +449,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         }
         Some(a)
     } else {
+        // Outside Actions (a laptop, another CI): the text report, coloured as `audit`'s is.
+        // In Actions the log gets workflow commands instead, which must stay plain.
+        let color = inputs
+            .color
+            .enabled(Output::stdout(), |k| std::env::var(k).ok());
         print!(
             "{}",
-            crate::redact::text(&report::text::render(&report, false))
+            crate::redact::text(&report::text::render(&report, color))
         );
         None
     };
