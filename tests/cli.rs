@@ -1,7 +1,5 @@
 //! The real binary over small fixture repositories: exit codes, formats, bad input.
 
-mod support;
-
 use assert_cmd::Command;
 use serde_json::Value;
 
@@ -274,11 +272,25 @@ fn colour_on_request_and_never_with_no_color() {
 /// `ci-guard run` outside Actions over a copy of `tests/fixtures/basic` (it writes its SARIF
 /// into the workspace): its standard output and standard error.
 fn run_local(extra: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    run_in(BASIC, extra, env)
+}
+
+/// The files of `tests/fixtures/basic`: a workflow and the local action it uses.
+const BASIC: &[&str] = &[
+    ".github/workflows/ci.yml",
+    ".github/actions/setup/action.yml",
+];
+
+/// `ci-guard run` outside Actions in a workspace holding `files` of `tests/fixtures/basic`,
+/// each at its own path.
+fn run_in(files: &[&str], extra: &[&str], env: &[(&str, &str)]) -> (String, String) {
     let ws = tempfile::tempdir().expect("tempdir");
-    support::copy_dir(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic"),
-        ws.path(),
-    );
+    let basic = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+    for file in files {
+        let to = ws.path().join(file);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(basic.join(file), to).expect("copy");
+    }
     let out = Command::cargo_bin("ci-guard")
         .expect("binary is built")
         .env_clear()
@@ -329,6 +341,27 @@ fn run_colours_its_text_report_as_audit_does() {
     // In the high-severity colour: the same rendering as `audit --color always`.
     let (stdout, _) = run_local(&["--color", "always"], &[]);
     assert!(stdout.contains("\x1b[31mhigh\x1b[0m"), "{stdout:?}");
+}
+
+#[test]
+fn run_counts_one_file_and_two_files_in_words() {
+    // The workflow alone is 1 file; with the local action it uses, 2.
+    let (stdout, stderr) = run_in(&[".github/workflows/ci.yml"], &[], &[]);
+    assert!(
+        stderr.contains("ci-guard: 7 findings (7 new) in 1 file; SARIF in ci-guard.sarif"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(", in 1 file of 1 repository"), "{stdout}");
+    let (stdout, stderr) = run_in(BASIC, &[], &[]);
+    assert!(
+        stderr.contains("ci-guard: 8 findings (8 new) in 2 files; SARIF in ci-guard.sarif"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(", in 2 files of 1 repository"), "{stdout}");
+    assert!(
+        !stderr.contains("(s)") && !stdout.contains("(s)"),
+        "{stderr}{stdout}"
+    );
 }
 
 #[test]
