@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -14,8 +14,6 @@ use predicates::prelude::*;
 use ci_guard::verify_deploy::{self, Expectation, FailureClass, Options, VerifyError};
 
 const SHA: &str = "0123abc4567def89012345678901234567890abc";
-/// The server stops accepting after this long, so a forgotten server never outlives its test.
-const SERVER_LIFETIME: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 enum Reply {
@@ -48,6 +46,18 @@ struct Server {
     connections: Arc<AtomicUsize>,
     /// Request heads as received, for checking what the client sent.
     requests: Arc<Mutex<Vec<String>>>,
+    /// Set when the server is dropped: it stops accepting connections.
+    stopped: Arc<AtomicBool>,
+}
+
+/// Like the fake GitHub of `tests/support`, the server answers for as long as its test holds
+/// it, however slow the machine, instead of for a fixed time a loaded machine can outlast. It
+/// stays a separate server because its replies act below HTTP (a greeting before the request,
+/// a TLS handshake, raw bytes per connection), which the fake GitHub does not model.
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Server {
@@ -59,9 +69,10 @@ impl Server {
         let connections = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (count, seen) = (connections.clone(), requests.clone());
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = stopped.clone();
         thread::spawn(move || {
-            let deadline = Instant::now() + SERVER_LIFETIME;
-            while Instant::now() < deadline {
+            while !stop.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let i = count.fetch_add(1, Ordering::SeqCst);
@@ -81,6 +92,7 @@ impl Server {
             addr,
             connections,
             requests,
+            stopped,
         }
     }
 
