@@ -73,6 +73,11 @@ struct Run {
     stderr: String,
 }
 
+/// The per-request timeout of a run that injects no hang: a request the local server answers
+/// must never reach it, however loaded the machine, or it is retried and the exact request
+/// count the tests assert changes. A test about timeouts passes its own `--http-timeout`.
+const PATIENT: &str = "300";
+
 fn audit(ws: &Path, server: &Server, extra: &[&str]) -> Run {
     let mut cmd = Command::cargo_bin("ci-guard").expect("binary");
     cmd.env_clear()
@@ -92,12 +97,14 @@ fn audit(ws: &Path, server: &Server, extra: &[&str]) -> Run {
             UNTIL_TEXT,
             "--backoff-ms",
             "10",
-            "--http-timeout",
-            "5",
             "--max-rate-limit-wait",
             "2",
         ])
-        .args(extra)
+        .args(extra);
+    if !extra.contains(&"--http-timeout") {
+        cmd.args(["--http-timeout", PATIENT]);
+    }
+    cmd
         .timeout(Duration::from_secs(120));
     let out = cmd.output().expect("run ci-guard");
     let run = Run {
@@ -510,6 +517,7 @@ fn the_action_summary_shows_the_measured_table() {
         .env("INPUT_FAIL-ON", "none")
         .current_dir(&ws)
         .args(["run", "--backoff-ms", "10", "--history-until", UNTIL_TEXT])
+        .args(["--http-timeout", PATIENT])
         .timeout(Duration::from_secs(120))
         .output()
         .expect("run");
@@ -951,7 +959,7 @@ fn replay_audit(workflows: &[(&str, &str)], server: &Server, until: &str, window
         .args(["audit", ".", "--format", "json", "--fail-on", "none"])
         .args(["--repo", REPLAY_REPO, "--history-until", until])
         .args(["--history", window, "--backoff-ms", "10"])
-        .args(["--http-timeout", "5", "--max-rate-limit-wait", "2"])
+        .args(["--http-timeout", PATIENT, "--max-rate-limit-wait", "2"])
         .timeout(Duration::from_secs(60))
         .output()
         .expect("run ci-guard");
@@ -1164,7 +1172,7 @@ fn passing_faults_cost_a_request_each_and_change_no_number() {
     );
     // Each fault once: the 3rd runs page is rate-limited for a second (429, the recorded
     // secondary-limit headers and body with retry-after cut from 60 to 1), the 7th hangs past
-    // the 5 s timeout, the first approvals request gets a 503, the first statuses request a
+    // the 10 s timeout (long enough that no answered request reaches it under load), the first approvals request gets a 503, the first statuses request a
     // closed connection.
     let server = serve(move |seen| {
         if let Some(n) = nth(&runs, seen, "/actions/runs?") {
@@ -1178,7 +1186,7 @@ fn passing_faults_cost_a_request_each_and_change_no_number() {
                     ),
                     &response("rate-limit.403.secondary.json"),
                 )),
-                7 => Some(Reply::Hang(Duration::from_secs(7))),
+                7 => Some(Reply::Hang(Duration::from_secs(15))),
                 _ => None,
             };
         }
@@ -1191,7 +1199,11 @@ fn passing_faults_cost_a_request_each_and_change_no_number() {
         }
         (nth(&statuses, seen, "/statuses") == Some(1)).then_some(Reply::Close)
     });
-    let report = json_audit(ws.path(), &server, &["--history-budget", "45"]);
+    let report = json_audit(
+        ws.path(),
+        &server,
+        &["--history-budget", "45", "--http-timeout", "10"],
+    );
     // 37 requests of the clean month and one more for each fault.
     assert_eq!(history_requests(&server, true).len(), 41);
     assert_eq!(report["assessment"]["measured"]["requests"], 41);
