@@ -4,7 +4,11 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 corpus="${CORPUS:-$here/../../shared/corpus}"
-mkdir -p "$here/corpus/workflow" "$here/corpus/config" "$here/corpus/yaml"
+# A folder for every target of Cargo.toml, seeded or not: libFuzzer refuses to start a target
+# whose corpus folder does not exist.
+while IFS= read -r target; do
+    mkdir -p "$here/corpus/$target"
+done < <(awk '/^\[\[bin\]\]/ { bin = 1; next } /^\[/ { bin = 0 } bin && /^name *=/ { gsub(/.*= *"|".*/, ""); print }' "$here/Cargo.toml")
 # A missing source folder is said, not silently seeded from nothing.
 for d in "$corpus" "${OUTPUTS:-$here/../../shared/scanner-outputs}"; do
     [ -d "$d" ] || echo "seed.sh: $d is not a folder; its seeds are skipped (set CORPUS / OUTPUTS)" >&2
@@ -96,3 +100,6 @@ for src in "$corpus" "$here/../tests/fixtures" "$here/../tests/data/scanner-outp
         -o -name 'pnpm-lock.yaml' -o -name 'requirements*.txt' -o -name 'go.sum' -o -name 'go.mod' \) -print0)
 done
 echo "lockfile seeds: $n"
+for d in "$here"/corpus/*/; do
+    [ -n "$(ls -A "$d")" ] || echo "seed.sh: $(basename "$d") starts from an empty corpus" >&2
+done
