@@ -368,7 +368,7 @@ fn a_busy_month_is_measured_in_under_40_requests() {
     );
     let c = current(&report, "ci-success-rate");
     assert!(
-        c.starts_with("1003 of 1023 runs succeeded (ci.yml 97.3 % of 514, security.yml 98.8 % of 509); flaky on 8 of 1018 workflow commits (0.8 %): ci.yml 7, security.yml 1; `ci.yml / test (3.12)` failed on 7, `security.yml / secrets` failed on 1; 3 run(s) passed or failed on a re-run"),
+        c.starts_with("1003 of 1023 runs succeeded (ci.yml 97.3 % of 514, security.yml 98.8 % of 509); flaky on 8 of 1018 workflow commits (0.8 %): ci.yml 7, security.yml 1; `ci.yml / test (3.12)` failed on 7, `security.yml / secrets` failed on 1; 3 runs passed or failed on a re-run"),
         "{c}"
     );
 
@@ -475,7 +475,7 @@ fn the_summary_and_the_text_report_show_the_measured_numbers() {
     );
     assert!(
         r.stderr
-            .contains("ci-guard: history: 37 GitHub API request(s) sent (budget 40)"),
+            .contains("ci-guard: history: 37 GitHub API requests sent (budget 40)"),
         "{}",
         r.stderr
     );
@@ -530,7 +530,7 @@ fn the_action_summary_shows_the_measured_table() {
         "{md}"
     );
     assert!(
-        stderr.contains("ci-guard: history: 37 GitHub API request(s) sent (budget 40)"),
+        stderr.contains("ci-guard: history: 37 GitHub API requests sent (budget 40)"),
         "{stderr}"
     );
     assert_eq!(history_requests(&server, false).len(), 37);
@@ -762,7 +762,7 @@ fn a_small_budget_says_what_it_did_not_cover() {
     // 14 list requests leave 6: one of each kind in turn (statuses, approvals, slowest jobs,
     // flaky jobs), then a second status and approval.
     assert!(
-        not_covered.iter().any(|n| n == "whether the delivery to production was approved: 7 request(s) past the history's request budget"),
+        not_covered.iter().any(|n| n == "whether the delivery to production was approved: 7 requests past the history's request budget"),
         "{not_covered:#?}"
     );
     assert!(
@@ -1267,14 +1267,14 @@ fn listed_items_without_their_fields_are_left_out_and_said() {
     let not_covered = m["not_covered"].to_string();
     assert!(
         not_covered.contains(
-            "2 run(s) GitHub listed without an id or a readable created_at/updated_at were left out"
-        ) && not_covered.contains("3 deployment status list(s): 1 status(es) without the fields"),
+            "2 runs GitHub listed without an id or a readable created_at/updated_at were left out"
+        ) && not_covered.contains("3 deployment status lists: 1 status without the fields"),
         "{not_covered}"
     );
     for c in ["pipeline-duration", "ci-success-rate", "scan-coverage"] {
         assert_eq!(state(&report, c), "partial", "{c}");
         assert!(
-            current(&report, c).contains("partial history: 2 run(s) GitHub listed without"),
+            current(&report, c).contains("partial history: 2 runs GitHub listed without"),
             "{c}: {}",
             current(&report, c)
         );

@@ -273,7 +273,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             );
         }
         if let Some((sent, budget)) = opts.history.requests() {
-            eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
+            eprintln!(
+                "ci-guard: history: {} sent (budget {budget})",
+                plural(sent as usize, "GitHub API request", "GitHub API requests")
+            );
         }
         result.map_err(|e| match e {
             AuditError::Config(e) => (

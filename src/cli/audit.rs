@@ -213,7 +213,10 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         );
     }
     if let Some((sent, budget)) = opts.history.requests() {
-        eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
+        eprintln!(
+            "ci-guard: history: {} sent (budget {budget})",
+            ci_guard::finding::plural(sent as usize, "GitHub API request", "GitHub API requests")
+        );
     }
     if let Some(e) = opts.history.cache_error() {
         eprintln!("warning: {}", ci_guard::redact::text(&e));

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use ci_guard::finding::plural;
 use ci_guard::org::{merge, render};
 
 pub const AFTER_HELP: &str = concat!(
@@ -82,13 +83,13 @@ pub fn run(args: &MergeArgs) -> ExitCode {
     }
     let t = &report.totals;
     eprintln!(
-        "ci-guard merge: {} of {} repositories audited, {} not audited, {} missing; {} of {} shard(s)",
+        "ci-guard merge: {} of {} audited, {} not audited, {} missing; {} of {}",
         t.audited,
-        t.expected,
+        plural(t.expected, "repository", "repositories"),
         t.not_audited,
         t.missing,
         report.shards.present.len(),
-        report.shards.total
+        plural(report.shards.total as usize, "shard", "shards")
     );
     if report.missing.is_empty() && report.problems.is_empty() {
         ExitCode::SUCCESS

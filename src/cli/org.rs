@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ci_guard::finding::plural;
 use ci_guard::github::{Client, ClientOptions, Network, Token};
 use ci_guard::org::fetch::FetchOptions;
 use ci_guard::org::list::{Filter, Shard};
@@ -294,13 +295,13 @@ pub fn run(args: &OrgArgs) -> ExitCode {
                 summary.skipped.by_glob
             );
             eprintln!(
-                "ci-guard org: requests: list {} page(s) ({} not modified), GraphQL {} ({} point(s)), REST reads {} ({} repositories through REST), settings {}; {:.1} s; wrote {}",
-                s.list_pages,
+                "ci-guard org: requests: list {} ({} not modified), GraphQL {} ({}), REST reads {} ({} through REST), settings {}; {:.1} s; wrote {}",
+                plural(s.list_pages as usize, "page", "pages"),
                 s.list_not_modified,
                 f.graphql_requests,
-                f.graphql_points,
+                plural(f.graphql_points as usize, "point", "points"),
                 f.rest_requests,
-                f.repositories_via_rest,
+                plural(f.repositories_via_rest as usize, "repository", "repositories"),
                 s.settings_requests,
                 s.seconds,
                 summary.output.display()
@@ -348,12 +349,12 @@ fn list_only(args: &OrgArgs, opts: &OrgOptions, clients: &Clients) -> ExitCode {
     }
     let text: String = repos.iter().map(|r| format!("{}\n", r.full_name)).collect();
     eprintln!(
-        "ci-guard org: {} repositories ({} page(s), {} not modified); left out: {} archived, {} forks, {} by --include/--exclude",
-        repos.len(),
-        cost.pages,
+        "ci-guard org: {} ({}, {} not modified); left out: {} archived, {}, {} by --include/--exclude",
+        plural(repos.len(), "repository", "repositories"),
+        plural(cost.pages as usize, "page", "pages"),
         cost.not_modified,
         skipped.archived,
-        skipped.forks,
+        plural(skipped.forks, "fork", "forks"),
         skipped.by_glob
     );
     match &args.output {

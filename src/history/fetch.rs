@@ -20,6 +20,7 @@ use super::metrics::{History, Read, Window};
 use super::model;
 use super::plan::Detail;
 use crate::github::{Client, GithubError};
+use crate::finding::{noun, plural};
 use crate::time::rfc3339;
 
 /// What each endpoint needs from a fine-grained token (or `permissions:` for `GITHUB_TOKEN`).
@@ -237,7 +238,9 @@ fn runs(
         .sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
     if unreadable > 0 && h.runs_complete.is_ok() {
         h.runs_complete = Err(format!(
-            "{unreadable} run(s) GitHub listed without an id or a readable created_at/updated_at were left out"
+            "{} GitHub listed without an id or a readable created_at/updated_at {} left out",
+            plural(unreadable, "run", "runs"),
+            noun(unreadable, "was", "were")
         ));
     }
 }
@@ -278,7 +281,9 @@ fn deployments(r: &mut Reader<'_>, base: &str, window: Window, h: &mut History) 
     h.deployments = Ok(out);
     if unreadable > 0 && h.deployments_complete.is_ok() {
         h.deployments_complete = Err(format!(
-            "{unreadable} deployment(s) GitHub listed without an id, environment or readable created_at were left out"
+            "{} GitHub listed without an id, environment or readable created_at {} left out",
+            plural(unreadable, "deployment", "deployments"),
+            noun(unreadable, "was", "were")
         ));
     }
 }
@@ -306,13 +311,13 @@ pub fn details(r: &mut Reader<'_>, repository: &str, chosen: &[Detail], h: &mut 
                         &format!("{base}/deployments/{id}/statuses?per_page=100"),
                         DEPLOYMENTS,
                     )
-                    .and_then(|(v, _)| model::statuses(&v).whole("status(es)"));
+                    .and_then(|(v, _)| model::statuses(&v).whole("status", "statuses"));
                 h.statuses.insert(id, got);
             }
             Detail::Approvals(run) => {
                 let got = r
                     .get(&format!("{base}/actions/runs/{run}/approvals"), ACTIONS)
-                    .and_then(|(v, _)| model::approvals(&v).whole("approval(s)"));
+                    .and_then(|(v, _)| model::approvals(&v).whole("approval", "approvals"));
                 h.approvals.insert(run, got);
             }
             Detail::Jobs(run, attempt) => {
@@ -322,7 +327,7 @@ pub fn details(r: &mut Reader<'_>, repository: &str, chosen: &[Detail], h: &mut 
                 };
                 let got = r
                     .get(&path, ACTIONS)
-                    .and_then(|(v, _)| model::jobs(&v).whole("job(s)"));
+                    .and_then(|(v, _)| model::jobs(&v).whole("job", "jobs"));
                 h.jobs.insert((run, attempt), got);
             }
         }

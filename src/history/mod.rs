@@ -30,6 +30,7 @@ use crate::analysis::RepoAnalysis;
 use crate::assess::{Assessment, State};
 use crate::config::history::Targets;
 use crate::github::Client;
+use crate::finding::plural;
 use crate::measured::Measured;
 
 use self::metrics::{History, Window};
@@ -288,34 +289,42 @@ fn summarise_left_out(left_out: &[plan::Wanted]) -> Vec<String> {
         *by.entry(w.purpose.as_str()).or_default() += 1;
     }
     by.into_iter()
-        .map(|(p, n)| format!("{p}: {n} request(s) past the history's request budget"))
+        .map(|(p, n)| {
+            format!(
+                "{p}: {} past the history's request budget",
+                plural(n, "request", "requests")
+            )
+        })
         .collect()
 }
 
 /// Details asked for that GitHub did not answer.
 fn summarise_failed(h: &History) -> Vec<String> {
     let mut out = Vec::new();
-    let mut note = |what: &str, reasons: Vec<&String>| {
+    let mut note = |one: &str, many: &str, reasons: Vec<&String>| {
         if let Some(first) = reasons.first() {
-            out.push(format!("{} {what}: {first}", reasons.len()));
+            out.push(format!("{}: {first}", plural(reasons.len(), one, many)));
         }
     };
     note(
-        "deployment status list(s)",
+        "deployment status list",
+        "deployment status lists",
         h.statuses
             .values()
             .filter_map(|r| r.as_ref().err())
             .collect(),
     );
     note(
-        "run approval list(s)",
+        "run approval list",
+        "run approval lists",
         h.approvals
             .values()
             .filter_map(|r| r.as_ref().err())
             .collect(),
     );
     note(
-        "job list(s)",
+        "job list",
+        "job lists",
         h.jobs.values().filter_map(|r| r.as_ref().err()).collect(),
     );
     out

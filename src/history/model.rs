@@ -143,11 +143,12 @@ pub struct Parsed<T> {
 impl<T> Parsed<T> {
     /// All the items, or why not: a list with an item left out is not read, since the item
     /// left out may be the one that decides (a deployment's `failure` status, a failed job).
-    pub fn whole(self, what: &str) -> Result<Vec<T>, String> {
+    pub fn whole(self, one: &str, many: &str) -> Result<Vec<T>, String> {
         match self.skipped {
             0 => Ok(self.items),
             n => Err(format!(
-                "{n} {what} without the fields they are read by (GitHub's answer is not of the documented shape)"
+                "{} without the fields ci-guard reads (GitHub's answer is not of the documented shape)",
+                crate::finding::plural(n, one, many)
             )),
         }
     }
@@ -409,13 +410,27 @@ mod tests {
         let p = runs(&body);
         assert_eq!((p.items.len(), p.skipped), (1, 2));
         assert_eq!(
-            p.whole("run(s)").map(|r| r.len()),
-            Err("2 run(s) without the fields they are read by (GitHub's answer is not of the documented shape)".into())
+            p.whole("run", "runs").map(|r| r.len()),
+            Err("2 runs without the fields ci-guard reads (GitHub's answer is not of the documented shape)".into())
         );
         let ok = statuses(
             &serde_json::json!([{"state": "success", "created_at": "2024-01-01T00:00:00Z"}]),
         );
-        assert_eq!(ok.whole("status(es)").map(|s| s.len()), Ok(1));
+        assert_eq!(ok.whole("status", "statuses").map(|s| s.len()), Ok(1));
         assert_eq!(runs(&serde_json::json!({"message": "x"})).items.len(), 0);
+    }
+
+    #[test]
+    fn one_unreadable_item_is_counted_in_the_singular() {
+        let one = runs(&serde_json::json!({"workflow_runs": [{"id": 3}]}));
+        assert_eq!(
+            one.whole("run", "runs"),
+            Err("1 run without the fields ci-guard reads (GitHub's answer is not of the documented shape)".into())
+        );
+        let two = statuses(&serde_json::json!([{"state": "success"}, {"created_at": "x"}]));
+        assert_eq!(
+            two.whole("status", "statuses").map(|s| s.len()),
+            Err("2 statuses without the fields ci-guard reads (GitHub's answer is not of the documented shape)".into())
+        );
     }
 }

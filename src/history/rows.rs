@@ -15,6 +15,7 @@ use super::metrics::{
     ApprovalStats, DurationStats, EnvStats, Flaky, Read, ScanCoverage, SuccessStats, Window, short,
 };
 use crate::assess::State;
+use crate::finding::plural;
 use crate::config::history::Targets;
 use crate::measured::{Metric, Unit, duration};
 
@@ -421,13 +422,17 @@ fn ci_success_rate(f: &Facts, t: &Targets, out: &mut Vec<Metric>) -> RowFill {
         if f.flaky_unexamined > 0 {
             let _ = write!(
                 s,
-                " ({} flaky run(s) not examined for the failing job)",
-                f.flaky_unexamined
+                " ({} not examined for the failing job)",
+                plural(f.flaky_unexamined, "flaky run", "flaky runs")
             );
         }
     }
     if reruns > 0 {
-        let _ = write!(s, "; {reruns} run(s) passed or failed on a re-run");
+        let _ = write!(
+            s,
+            "; {} passed or failed on a re-run",
+            plural(reruns, "run", "runs")
+        );
     }
     let _ = write!(
         s,
@@ -488,7 +493,10 @@ fn deployment_outcomes(f: &Facts, t: &Targets, out: &mut Vec<Metric>) -> RowFill
     if decided == 0 {
         let not_read: usize = f.environments.iter().map(|e| e.not_read).sum();
         let why = if not_read > 0 {
-            format!("the outcome of {not_read} deployment(s) was not read")
+            format!(
+                "the outcome of {} was not read",
+                plural(not_read, "deployment", "deployments")
+            )
         } else {
             format!(
                 "no deployment succeeded or failed on {} in the window",

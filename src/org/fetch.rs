@@ -358,8 +358,9 @@ impl<'a> Fetcher<'a> {
             .collect();
         if unread > 0 {
             notes.push(format!(
-                "{unread} YAML/JSON file(s) over {} bytes not read for a CloudFormation marker \
+                "{} over {} bytes not read for a CloudFormation marker \
                  (templates are at most 1 MB): not counted as CloudFormation",
+                crate::finding::plural(unread, "YAML/JSON file", "YAML/JSON files"),
                 HEAD_READ_LIMIT
             ));
         }

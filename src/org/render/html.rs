@@ -223,7 +223,7 @@ tr.detail table td { border: 0; border-bottom: 1px solid var(--line); padding: 2
   document.getElementById("title").textContent = "ci-guard organisation audit — " + D.owner;
   document.title = "ci-guard — " + D.owner;
   document.getElementById("sub").textContent = "generated " + D.generated + " by ci-guard " + D.tool +
-    (D.shards.total ? " · " + D.shards.present.length + " of " + D.shards.total + " shard(s)" : "");
+    (D.shards.total ? " · " + D.shards.present.length + " of " + D.shards.total + (D.shards.total === 1 ? " shard" : " shards") : "");
   const t = D.totals;
   const kpi = (label, value) => el("div", { class: "kpi" }, el("b", { text: String(value) }), el("span", { class: "muted", text: label }));
   const kpis = document.getElementById("kpis");
