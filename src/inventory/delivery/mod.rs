@@ -203,6 +203,9 @@ impl<'a> JobTrace<'a> {
 /// One job, with what the inventory found in it.
 pub(crate) struct JobInput<'a, 'b> {
     pub pw: &'a ParsedWorkflow,
+    /// The workflow's line index, built once per workflow (not per job: workflows with many
+    /// jobs made that quadratic).
+    pub src: &'b crate::source::SourceText<'a>,
     pub job: &'a Job,
     pub trace: &'b JobTrace<'a>,
     /// The job's facts.
