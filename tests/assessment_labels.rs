@@ -77,20 +77,21 @@ const DEV: &str = "tests/data/assessment/labels";
 /// the development labels.
 const HELDOUT: &str = "tests/data/assessment/heldout";
 
-/// Floors of the held-out set (16 repositories): exactly what the finished rules measured on it
-/// the first time, with no change made to fit it afterwards. They only guard against
-/// regressions; the agreement a fresh set can expect is this one, not the development set's.
+/// Floors of the held-out set (20 repositories, labelled after the first set joined the
+/// development labels): exactly what the rules measured on it the first time, with no change made
+/// to fit it afterwards. They only guard against regressions; the agreement a fresh set can
+/// expect is this one, not the development set's.
 const HELDOUT_FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 0.9375),
-    ("oidc-authentication", 1.0),
-    ("artifact-immutability", 0.75),
-    ("deploy-metadata", 0.875),
-    ("signing-provenance", 0.8125),
-    ("security-scanning", 0.875),
-    ("artifacts-observability", 0.8125),
-    ("concurrency-controls", 1.0),
-    ("sbom", 0.9375),
-    ("drift-detection", 0.9375),
+    ("environment-protection", 0.80),
+    ("oidc-authentication", 0.65),
+    ("artifact-immutability", 0.65),
+    ("deploy-metadata", 0.75),
+    ("signing-provenance", 0.75),
+    ("security-scanning", 0.95),
+    ("artifacts-observability", 0.90),
+    ("concurrency-controls", 0.85),
+    ("sbom", 0.85),
+    ("drift-detection", 0.85),
 ];
 
 fn corpus_dir() -> PathBuf {
