@@ -315,7 +315,13 @@ fn fingerprint(rule: &str, path: &str, node_text: &str) -> String {
 /// "1 lockfile", "2 lockfiles": a count and its noun, singular for exactly one (messages,
 /// assessment rows and reports all count things).
 pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{n} {}", noun(n, one, many))
+}
+
+/// The noun alone, for a sentence that lists the things instead of counting them
+/// ("required status checks `a`, `b`").
+pub fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// Sort findings into report order and make fingerprints unique: identical nodes in one file
@@ -399,5 +405,15 @@ mod tests {
         assert!(Severity::Critical.at_least(Severity::High));
         assert!(Severity::High.at_least(Severity::High));
         assert!(!Severity::Medium.at_least(Severity::High));
+    }
+
+    #[test]
+    fn plural_is_singular_for_exactly_one() {
+        assert_eq!(plural(0, "file", "files"), "0 files");
+        assert_eq!(plural(1, "file", "files"), "1 file");
+        assert_eq!(plural(2, "file", "files"), "2 files");
+        assert_eq!(plural(1, "repository", "repositories"), "1 repository");
+        assert_eq!(noun(1, "check", "checks"), "check");
+        assert_eq!(noun(3, "check", "checks"), "checks");
     }
 }

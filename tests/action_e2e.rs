@@ -265,8 +265,7 @@ fn upload_survives_faults_and_every_sink_is_right() {
     assert_eq!(gets.len(), 6);
     assert!(seen.len() <= 40, "within the default budget");
     assert!(
-        o.stderr
-            .contains("8 GitHub API request(s) sent (budget 40)"),
+        o.stderr.contains("8 GitHub API requests sent (budget 40)"),
         "{}",
         o.stderr
     );
@@ -614,7 +613,7 @@ fn the_request_budget_caps_a_failing_server() {
         "{}",
         o.stdout
     );
-    assert!(o.stderr.contains("3 GitHub API request(s) sent (budget 3)"));
+    assert!(o.stderr.contains("3 GitHub API requests sent (budget 3)"));
     assert_token_hidden(&o);
 }
 
@@ -639,7 +638,7 @@ fn a_baseline_fails_only_on_new_findings() {
         assert_eq!(o.code, 0, "{baseline}: {}", o.stderr);
         assert_eq!(o.outputs.get("new-findings").map(String::as_str), Some("0"));
         assert_eq!(o.outputs.get("findings"), first.outputs.get("findings"));
-        assert!(o.summary.contains("known finding(s) not counted"));
+        assert!(o.summary.contains("known findings not counted"));
         assert!(
             !o.stdout.contains("::error file="),
             "known findings are not annotated"
@@ -781,7 +780,7 @@ fn a_baseline_covers_scanner_findings() {
         assert!(!o.stdout.contains("file=deploy.sh"), "{}", o.stdout);
         assert!(
             o.summary
-                .contains(&format!("{total} known finding(s) not counted")),
+                .contains(&format!("{total} known findings not counted")),
             "{}",
             o.summary
         );
@@ -1126,7 +1125,7 @@ fn the_action_reads_settings_for_the_pull_requests_base_branch() {
     assert!(server.unmatched().is_empty());
     assert!(
         o.stderr
-            .contains("settings: 7 GitHub API request(s) sent (budget 40)"),
+            .contains("settings: 7 GitHub API requests sent (budget 40)"),
         "{}",
         o.stderr
     );

@@ -242,6 +242,7 @@ fn colour_on_request_and_never_with_no_color() {
         cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
             .env_remove("NO_COLOR")
             .env_remove("FORCE_COLOR")
+            .env_remove("GITHUB_ACTIONS")
             .envs(env.iter().copied())
             .args([
                 "audit",
@@ -254,12 +255,155 @@ fn colour_on_request_and_never_with_no_color() {
         let out = cmd.output().expect("runs");
         String::from_utf8_lossy(&out.stdout).contains("\x1b[")
     };
-    // Standard output is a pipe here, so `auto` colours only with FORCE_COLOR.
+    // Standard output is a pipe here, so `auto` colours only with FORCE_COLOR, or in an
+    // Actions job, whose log renders colours; a file named by --output only when asked.
     assert!(!audit("auto", &[]));
+    assert!(audit("auto", &[("GITHUB_ACTIONS", "true")]));
     assert!(audit("auto", &[("FORCE_COLOR", "1")]));
     assert!(audit("always", &[]));
     assert!(!audit("never", &[("FORCE_COLOR", "1")]));
     assert!(!audit("always", &[("NO_COLOR", "1")]));
+    assert!(!audit(
+        "auto",
+        &[("GITHUB_ACTIONS", "true"), ("NO_COLOR", "1")]
+    ));
+}
+
+/// `ci-guard run` outside Actions over a copy of `tests/fixtures/basic` (it writes its SARIF
+/// into the workspace): its standard output and standard error.
+fn run_local(extra: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    run_in(BASIC, extra, env)
+}
+
+/// The files of `tests/fixtures/basic`: a workflow and the local action it uses.
+const BASIC: &[&str] = &[
+    ".github/workflows/ci.yml",
+    ".github/actions/setup/action.yml",
+];
+
+/// `ci-guard run` outside Actions in a workspace holding `files` of `tests/fixtures/basic`,
+/// each at its own path.
+fn run_in(files: &[&str], extra: &[&str], env: &[(&str, &str)]) -> (String, String) {
+    let ws = tempfile::tempdir().expect("tempdir");
+    let basic = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+    for file in files {
+        let to = ws.path().join(file);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(basic.join(file), to).expect("copy");
+    }
+    let out = Command::cargo_bin("ci-guard")
+        .expect("binary is built")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .current_dir(ws.path())
+        .args(["run", "--upload", "false", "--summary", "false"])
+        .args([
+            "--checks",
+            "workflows",
+            "--shellcheck",
+            "never",
+            "--fail-on",
+            "none",
+        ])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_colours_its_text_report_as_audit_does() {
+    let coloured = |extra: &[&str], env: &[(&str, &str)]| {
+        let (stdout, _) = run_local(extra, env);
+        // The report itself is there either way: the fixture's unpinned action.
+        assert!(stdout.contains("unpinned-uses"), "{stdout}");
+        stdout.contains("\x1b[")
+    };
+    assert!(coloured(&["--color", "always"], &[]));
+    assert!(!coloured(&["--color", "never"], &[]));
+    assert!(!coloured(&["--color", "never"], &[("FORCE_COLOR", "1")]));
+    // A pipe: auto colours with FORCE_COLOR only; NO_COLOR wins over `always`.
+    assert!(!coloured(&[], &[]));
+    assert!(coloured(&[], &[("FORCE_COLOR", "1")]));
+    assert!(!coloured(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(!coloured(&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
+    // The action's input, as the runner passes it; the flag wins.
+    assert!(coloured(&[], &[("INPUT_COLOR", "always")]));
+    assert!(!coloured(
+        &["--color", "never"],
+        &[("INPUT_COLOR", "always")]
+    ));
+    // In the high-severity colour: the same rendering as `audit --color always`.
+    let (stdout, _) = run_local(&["--color", "always"], &[]);
+    assert!(stdout.contains("\x1b[31mhigh\x1b[0m"), "{stdout:?}");
+}
+
+#[test]
+fn run_counts_one_file_and_two_files_in_words() {
+    // The workflow alone is 1 file; with the local action it uses, 2.
+    let (stdout, stderr) = run_in(&[".github/workflows/ci.yml"], &[], &[]);
+    assert!(
+        stderr.contains("ci-guard: 7 findings (7 new) in 1 file; SARIF in ci-guard.sarif"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(", in 1 file of 1 repository"), "{stdout}");
+    let (stdout, stderr) = run_in(BASIC, &[], &[]);
+    assert!(
+        stderr.contains("ci-guard: 8 findings (8 new) in 2 files; SARIF in ci-guard.sarif"),
+        "{stderr}"
+    );
+    assert!(stdout.contains(", in 2 files of 1 repository"), "{stdout}");
+    assert!(
+        !stderr.contains("(s)") && !stdout.contains("(s)"),
+        "{stderr}{stdout}"
+    );
+}
+
+#[test]
+fn run_refuses_a_colour_it_does_not_know() {
+    let ws = tempfile::tempdir().expect("tempdir");
+    Command::cargo_bin("ci-guard")
+        .expect("binary is built")
+        .current_dir(ws.path())
+        .args(["run", "--upload", "false", "--color", "sometimes"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "[possible values: auto, always, never]",
+        ));
+    let out = Command::cargo_bin("ci-guard")
+        .expect("binary is built")
+        .env_clear()
+        .env("INPUT_COLOR", "sometimes")
+        .current_dir(ws.path())
+        .args(["run", "--upload", "false"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("color")
+            && stderr.contains("`sometimes` is not one of auto, always, never"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn run_help_teaches_the_color_option() {
+    let out = ci_guard().args(["run", "--help"]).output().expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--color <COLOR>"), "{help}");
+    assert!(
+        help.contains("[possible values: auto, always, never]"),
+        "{help}"
+    );
+    assert!(help.contains("NO_COLOR"), "{help}");
+    assert!(help.contains("[input: color"), "{help}");
 }
 
 #[test]

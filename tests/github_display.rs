@@ -408,7 +408,7 @@ fn audit_sarif_keeps_to_25000_results_per_run_most_severe_first() {
     assert!(total > 25_000, "{total}");
     assert!(
         stderr.contains(&format!(
-            "{} least severe result(s) beyond code scanning's limit of 25000 per run were left out",
+            "{} least severe results beyond code scanning's limit of 25000 per run left out",
             total - 25_000
         )),
         "{stderr}"
@@ -458,7 +458,7 @@ fn audit_github_keeps_to_the_runners_annotation_limits_most_severe_first() {
     assert_eq!(stdout.lines().count(), limited.lines.len());
     assert!(
         stderr.contains(&format!(
-            "{} more annotation(s) not shown",
+            "{} more annotations not shown",
             all.lines().count() - limited.lines.len()
         )),
         "{stderr}"

@@ -519,9 +519,9 @@ fn too_many_requests_waits_for_retry_after() {
 #[test]
 fn reset_connections_end_in_did_not_scan() {
     let says = [
-        "none of the 2 package version(s)",
+        "none of the 2 package versions",
         "POST /v1/querybatch",
-        "after 3 attempt(s)",
+        "after 3 attempts",
     ];
     let close = vec![Play::Fault(Reply::Close)];
     let (run, _) = gives_up(close, |o| o.retries = 2, Left::DidNotScan, 3, &says);
@@ -589,8 +589,8 @@ fn a_record_not_found_keeps_the_finding_and_says_so() {
         vec![("GHSA-whgm-jr23-g3j9", vec![not_found])],
     );
     let says = [
-        "2 finding(s) kept",
-        "the record of 1 of 2 advisory id(s) could not be fetched (GHSA-whgm-jr23-g3j9)",
+        "2 findings kept",
+        "the record of 1 of 2 advisory ids could not be fetched (GHSA-whgm-jr23-g3j9)",
         "HTTP 404: Vulnerability not found",
     ];
     // 404 is an answer, not a failure to retry: the batch and one request per record.
@@ -616,7 +616,7 @@ fn batches_are_chunked_and_a_failed_chunk_keeps_the_others() {
     // One query per batch: the first is answered, the second fails on every attempt.
     let unavailable = status("503 Service Unavailable", "application/json", "");
     let server = Osv::start(vec![Play::Replay, unavailable], vec![]);
-    let says = ["1 of 2 package version(s) were not looked up", "HTTP 503"];
+    let says = ["1 of 2 package versions not looked up", "HTTP 503"];
     // 1 batch + 2 attempts at the other + 1 record.
     let opts = one_per_batch();
     let (run, _) = not_green(&server, |o| o.retries = 1, &opts, Left::Failed, 4, &says);
@@ -690,7 +690,7 @@ fn endless_pagination_gives_up() {
 #[test]
 fn after_a_lost_connection_later_batches_are_not_sent() {
     let server = Osv::start(vec![Play::Fault(Reply::Close)], vec![]);
-    let says = ["1 later batch(es) not sent"];
+    let says = ["1 later batch not sent"];
     // Two attempts at the first batch, none at the second.
     let opts = one_per_batch();
     not_green(
@@ -720,7 +720,7 @@ fn after_a_lost_connection_later_records_are_not_asked_for() {
         ..ScanOptions::default()
     };
     let says = [
-        "the record of 2 of 2 advisory id(s) could not be fetched",
+        "the record of 2 of 2 advisory ids could not be fetched",
         "GET /v1/vulns/GHSA-whgm-jr23-g3j9 not sent after",
     ];
     // The batch and two attempts at the first record.

@@ -315,7 +315,7 @@ fn a_protected_branch_is_judged_from_classic_protection_rules_and_environments()
     let current = r["current"].as_str().unwrap_or_default();
     assert!(
         current.contains("classic branch protection and ruleset `master` (15625854)")
-            && current.contains("1 approval(s) required")
+            && current.contains("1 approval required")
             && current.contains("required checks: `build (3.10)`")
             && current.contains("force pushes blocked"),
         "{current}"
@@ -382,7 +382,7 @@ fn documented_protection_is_compared_field_by_field() {
     );
     let messages = message_of(&report, "protection-not-enforced").join("\n");
     assert!(
-        messages.contains("2 required approval(s) documented, 1 enforced"),
+        messages.contains("2 required approvals documented, 1 enforced"),
         "{messages}"
     );
     assert!(
@@ -760,7 +760,7 @@ fn the_request_budget_caps_a_failing_api() {
     assert_eq!(server.seen().len(), 4, "exactly the budget");
     assert!(
         r.stderr
-            .contains("settings: 4 GitHub API request(s) sent (budget 4)"),
+            .contains("settings: 4 GitHub API requests sent (budget 4)"),
         "{}",
         r.stderr
     );

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use crate::config::ShellcheckMode;
 use crate::finding::Severity;
 use crate::github::Token;
+use crate::report::color::Color;
 
 /// Every input `action.yml` declares, in its order.
 pub const INPUT_NAMES: &[&str] = &[
@@ -30,6 +31,7 @@ pub const INPUT_NAMES: &[&str] = &[
     "osv",
     "network-timeout",
     "shellcheck",
+    "color",
 ];
 
 /// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
@@ -137,6 +139,8 @@ pub struct Inputs {
     pub network_timeout: Option<std::time::Duration>,
     /// When shellcheck runs on the `run:` scripts; `None`: the configuration's, else auto.
     pub shellcheck: Option<ShellcheckMode>,
+    /// Colours in the text report `run` prints outside Actions (`crate::report::color`).
+    pub color: Color,
 }
 
 /// An input with a value it cannot take (exit code 2).
@@ -259,6 +263,10 @@ impl Inputs {
                 )
             })?),
         };
+        let color = match get("color") {
+            None => Color::Auto,
+            Some(v) => v.parse().map_err(|e| err("color", e))?,
+        };
         Ok(Self {
             path: get("path").unwrap_or_else(|| ".".into()),
             token: get("token").as_deref().and_then(Token::new),
@@ -278,6 +286,7 @@ impl Inputs {
             osv,
             network_timeout,
             shellcheck,
+            color,
         })
     }
 }
@@ -377,6 +386,10 @@ mod tests {
         let i = Inputs::resolve(&BTreeMap::new(), &env_of(&[("INPUT_SHELLCHECK", "never")]))
             .expect("inputs");
         assert_eq!(i.shellcheck, Some(ShellcheckMode::Never));
+        assert_eq!(i.color, Color::Auto);
+        let i = Inputs::resolve(&BTreeMap::new(), &env_of(&[("INPUT_COLOR", "always")]))
+            .expect("inputs");
+        assert_eq!(i.color, Color::Always);
     }
 
     /// `action.yml` declares exactly the inputs this module reads, in the same order.
@@ -465,6 +478,7 @@ mod tests {
             ("INPUT_OSV", "on", "osv"),
             ("INPUT_SBOM-FORMAT", "xml", "sbom-format"),
             ("INPUT_SHELLCHECK", "true", "shellcheck"),
+            ("INPUT_COLOR", "yes", "color"),
         ] {
             let e = Inputs::resolve(&BTreeMap::new(), &env_of(&[(k, v)])).expect_err(k);
             assert_eq!(e.name, name);

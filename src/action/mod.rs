@@ -25,10 +25,11 @@ use std::time::Duration;
 
 use crate::audit::{self, AuditError, AuditOptions};
 use crate::config::ShellcheckMode;
-use crate::finding::Severity;
+use crate::finding::{Severity, plural};
 use crate::github::code_scanning::{self, Processing, Upload};
 use crate::github::{Client, ClientOptions, GithubError, Network};
 use crate::report;
+use crate::report::color::Output;
 use crate::report::github::command_line;
 use std::sync::Arc;
 
@@ -251,7 +252,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         };
         let result = audit::run(&opts);
         if let Some((sent, budget)) = opts.settings.requests() {
-            eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+            eprintln!(
+                "ci-guard: settings: {} sent (budget {budget})",
+                plural(sent as usize, "GitHub API request", "GitHub API requests")
+            );
         }
         result.map_err(|e| match e {
             AuditError::Config(e) => (
@@ -448,9 +452,14 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         }
         Some(a)
     } else {
+        // Outside Actions (a laptop, another CI): the text report, coloured as `audit`'s is.
+        // In Actions the log gets workflow commands instead, which must stay plain.
+        let color = inputs
+            .color
+            .enabled(Output::stdout(), |k| std::env::var(k).ok());
         print!(
             "{}",
-            crate::redact::text(&report::text::render(&report, false))
+            crate::redact::text(&report::text::render(&report, color))
         );
         None
     };
@@ -540,14 +549,17 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     }
 
     eprintln!(
-        "ci-guard: {} findings ({} new) in {} files; SARIF in {}{}; gate {}",
-        all_count(&report),
+        "ci-guard: {} ({} new) in {}; SARIF in {}{}; gate {}",
+        plural(all_count(&report), "finding", "findings"),
         new_count(&report),
-        report.files_audited,
+        plural(report.files_audited, "file", "files"),
         inputs.sarif_file,
         match &sbom {
-            SbomOutcome::Written { components, .. } =>
-                format!("; SBOM ({components} components) in {}", inputs.sbom_file),
+            SbomOutcome::Written { components, .. } => format!(
+                "; SBOM ({}) in {}",
+                plural(*components, "component", "components"),
+                inputs.sbom_file
+            ),
             _ => String::new(),
         },
         match (inputs.fail_on, fails) {
@@ -933,8 +945,12 @@ fn upload(
         }
     };
     eprintln!(
-        "ci-guard: {} GitHub API request(s) sent (budget {})",
-        client.requests_sent(),
+        "ci-guard: {} sent (budget {})",
+        plural(
+            client.requests_sent() as usize,
+            "GitHub API request",
+            "GitHub API requests"
+        ),
         tuning.api_budget
     );
     outcome
@@ -982,8 +998,9 @@ fn this_run(
     if let Some(b) = &inputs.baseline {
         let _ = writeln!(
             md,
-            "| Baseline | `{}`: {known} known finding(s) not counted or listed (they stay in the SARIF) |",
-            b.display()
+            "| Baseline | `{}`: {} not counted or listed (they stay in the SARIF) |",
+            b.display(),
+            plural(known, "known finding", "known findings")
         );
     }
     let _ = writeln!(

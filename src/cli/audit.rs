@@ -169,7 +169,10 @@ pub fn run(args: &AuditArgs) -> ExitCode {
     };
     let settings_read = opts.settings.requests().is_some();
     if let Some((sent, budget)) = opts.settings.requests() {
-        eprintln!("ci-guard: settings: {sent} GitHub API request(s) sent (budget {budget})");
+        eprintln!(
+            "ci-guard: settings: {} sent (budget {budget})",
+            ci_guard::finding::plural(sent as usize, "GitHub API request", "GitHub API requests")
+        );
     }
     let mut report = report;
     if (args.scan || args.scan_flags.used())

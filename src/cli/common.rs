@@ -1,13 +1,14 @@
 //! What the commands share: the report formats, the fail-on policy, writing a finished report
 //! where the flags say and mapping its outcome to an exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 
 use ci_guard::finding::Severity;
+use ci_guard::report::color::{Color, Output};
 use ci_guard::report::{self, NoticeLevel, Report};
 use ci_guard::workspace::Workspace;
 
@@ -90,33 +91,17 @@ pub struct ReportFlags {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Colours in the text report: auto (on a terminal, or when FORCE_COLOR is set, as in a
-    /// GitHub Actions log), always or never. NO_COLOR turns them off whatever this says.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    /// Colours in the text report: auto (on a terminal; on standard output in a GitHub Actions
+    /// job, whose log renders them; anywhere when FORCE_COLOR is set), always or never.
+    /// NO_COLOR turns them off whatever this says.
+    #[arg(long, default_value = "auto", value_parser = color_parser())]
     pub color: Color,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
-}
-
-impl Color {
-    /// Whether to colour: `NO_COLOR` (set, not empty) wins, then the flag; `auto` colours a
-    /// terminal, or any output when `FORCE_COLOR` is set to something other than `0`/`false`.
-    pub fn enabled(self, terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
-        let set = |name: &str| env(name).filter(|v| !v.is_empty());
-        if set("NO_COLOR").is_some() {
-            return false;
-        }
-        match self {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => terminal || set("FORCE_COLOR").is_some_and(|v| v != "0" && v != "false"),
-        }
-    }
+/// `--color`'s values, listed in `--help` and parsed by [`Color`]'s own parser.
+pub fn color_parser() -> impl clap::builder::TypedValueParser<Value = Color> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Color::NAMES).try_map(|s| s.parse::<Color>())
 }
 
 /// How and where a report is written, and what fails the run: `audit`'s and `scan`'s options.
@@ -237,8 +222,11 @@ fn required_exit(report: &Report, require: &[String]) -> Option<ExitCode> {
 fn write_report(report: &Report, args: &Emit, w: &mut impl Write) -> std::io::Result<()> {
     let text = match args.to.format {
         Format::Text => {
-            let terminal = args.to.output.is_none() && std::io::stdout().is_terminal();
-            let color = args.to.color.enabled(terminal, |k| std::env::var(k).ok());
+            let to = match args.to.output {
+                None => Output::stdout(),
+                Some(_) => Output::File,
+            };
+            let color = args.to.color.enabled(to, |k| std::env::var(k).ok());
             report::text::render(report, color)
         }
         Format::Json => return write_json(w, &report::json::Streamed(report)),
@@ -289,35 +277,5 @@ mod tests {
             assert_eq!(Severity::parse_fail_on(&name), Ok(v.threshold()), "{name}");
         }
         assert!(Severity::parse_fail_on("never").is_err());
-    }
-
-    #[test]
-    fn colour_follows_the_flag_force_color_and_no_color_last() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_string())
-            }
-        };
-        // auto: a terminal, or FORCE_COLOR (not 0/false/empty) for a pipe such as a CI log.
-        assert!(Color::Auto.enabled(true, env(&[])));
-        assert!(!Color::Auto.enabled(false, env(&[])));
-        assert!(Color::Auto.enabled(false, env(&[("FORCE_COLOR", "1")])));
-        const OFF: [&[(&str, &str)]; 3] = [
-            &[("FORCE_COLOR", "0")],
-            &[("FORCE_COLOR", "false")],
-            &[("FORCE_COLOR", "")],
-        ];
-        for pairs in OFF {
-            assert!(!Color::Auto.enabled(false, env(pairs)), "{pairs:?}");
-        }
-        assert!(Color::Always.enabled(false, env(&[])));
-        assert!(!Color::Never.enabled(true, env(&[("FORCE_COLOR", "1")])));
-        // NO_COLOR wins over everything; empty means unset.
-        assert!(!Color::Always.enabled(true, env(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")])));
-        assert!(!Color::Auto.enabled(true, env(&[("NO_COLOR", "1")])));
-        assert!(Color::Always.enabled(false, env(&[("NO_COLOR", "")])));
     }
 }

@@ -64,6 +64,12 @@ pub struct RunArgs {
     /// config's `shellcheck:`, else auto]
     #[arg(long)]
     shellcheck: Option<String>,
+    /// Colours in the text report printed outside GitHub Actions: auto (on a terminal, or
+    /// when FORCE_COLOR is set), always or never; NO_COLOR turns them off whatever this says.
+    /// In Actions `run` prints annotations (workflow commands), never coloured [input: color;
+    /// default auto]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(ci_guard::report::color::Color::NAMES))]
+    color: Option<String>,
     /// Workspace directory [default: GITHUB_WORKSPACE, else the current directory]
     #[arg(long)]
     workspace: Option<String>,
@@ -120,6 +126,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         ("config", &args.config),
         ("summary", &args.summary),
         ("shellcheck", &args.shellcheck),
+        ("color", &args.color),
         ("workspace", &args.workspace),
         ("repository", &args.repository),
         ("sha", &args.sha),

@@ -418,8 +418,9 @@ pub fn report(fixes: &[FileFix]) -> String {
     let skipped: usize = fixes.iter().map(|f| f.skipped.len()).sum();
     let notes: usize = fixes.iter().map(|f| f.notes.len()).sum();
     out.push_str(&format!(
-        "ci-guard fix: {edits} fixes in {changed} of {} files, {skipped} skipped, {notes} to review\n",
-        fixes.len()
+        "ci-guard fix: {} in {changed} of {}, {skipped} skipped, {notes} to review\n",
+        crate::finding::plural(edits, "fix", "fixes"),
+        crate::finding::plural(fixes.len(), "file", "files")
     ));
     out
 }

@@ -35,6 +35,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+/// "after 1 attempt", "after 3 attempts": how often a request was tried, in its error.
+pub fn attempts_text(attempts: u32) -> String {
+    crate::finding::plural(attempts as usize, "attempt", "attempts")
+}
+
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// GitHub's error bodies are small; successful bodies we read are at most a page of results.
 const BODY_LIMIT: u64 = 16 * 1024 * 1024;
@@ -232,7 +237,7 @@ pub enum GithubError {
         /// Until the limit resets, when GitHub said.
         reset_in: Option<Duration>,
     },
-    #[error("{method} {path}: {detail} (after {attempts} attempt(s))")]
+    #[error("{method} {path}: {detail} (after {})", attempts_text(*.attempts))]
     Transport {
         method: Method,
         path: String,
@@ -240,7 +245,8 @@ pub enum GithubError {
         attempts: u32,
     },
     #[error(
-        "{method} {path}: HTTP {status} with a body that is not valid JSON ({detail}) (after {attempts} attempt(s))"
+        "{method} {path}: HTTP {status} with a body that is not valid JSON ({detail}) (after {})",
+        attempts_text(*.attempts)
     )]
     InvalidJson {
         method: Method,
@@ -262,8 +268,9 @@ pub enum GithubError {
         api_url: String,
     },
     #[error(
-        "{method} {path} not sent: this run's {} s for network work are spent (after {attempts} attempt(s))",
-        total.as_secs()
+        "{method} {path} not sent: this run's {} s for network work are spent (after {})",
+        total.as_secs(),
+        attempts_text(*.attempts)
     )]
     Deadline {
         method: Method,
@@ -518,7 +525,7 @@ impl Client {
                         if matches!(e, GithubError::Transport { .. }) {
                             network.trip(
                                 &self.opts.api_url,
-                                format!("{attempt} attempt(s) got no answer: {e}"),
+                                format!("{} got no answer: {e}", attempts_text(attempt)),
                             );
                         }
                         return Err(e);

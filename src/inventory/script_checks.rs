@@ -236,8 +236,8 @@ fn lost_continuation(cmds: &[Command], lines: &[&str], out: &mut Vec<ScriptDefec
             column,
             text: l[trimmed.len() - 1..].to_string(),
             message: format!(
-                "this `\\` is followed by {} blank(s), so it escapes a blank instead of continuing the line: the command ends here and `{}` on the next line runs on its own",
-                l.len() - trimmed.len(),
+                "this `\\` is followed by {}, so it escapes a blank instead of continuing the line: the command ends here and `{}` on the next line runs on its own",
+                crate::finding::plural(l.len() - trimmed.len(), "blank", "blanks"),
                 next.split_whitespace().next().unwrap_or("the next line")
             ),
             summary: "a `\\` followed by blanks ends the command".into(),

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use super::Report;
 use super::scans::{place, status_line};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, plural};
 use crate::scanners::model::{RunStatus, ScanFinding, ToolRun};
 
 /// The runner shows at most this many annotations of one kind (error, warning, notice) per step.
@@ -137,7 +137,8 @@ impl Annotations {
                 .map(|(k, shown, total)| format!("{} of {total} {k}", total - shown))
                 .collect();
             format!(
-                "{hidden} more annotation(s) not shown ({}): GitHub shows {ANNOTATIONS_PER_KIND} per kind and {ANNOTATIONS_PER_JOB} per job, most severe first; the full list is in the text, JSON or SARIF report",
+                "{} not shown ({}): GitHub shows {ANNOTATIONS_PER_KIND} per kind and {ANNOTATIONS_PER_JOB} per job, most severe first; the full list is in the text, JSON or SARIF report",
+                plural(hidden, "more annotation", "more annotations"),
                 per_kind.join(", ")
             )
         })

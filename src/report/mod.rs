@@ -1,5 +1,6 @@
 //! Sinks: everything that turns a finished audit into output. Nothing here analyses.
 
+pub mod color;
 pub mod github;
 pub mod json;
 pub mod line_hash;

@@ -21,7 +21,7 @@ use crate::finding::{Finding, Location, Severity, plural};
 const REPOSITORY_GROUP: &str = "repository settings";
 
 /// The report as text; `color` adds ANSI colours to severities and headings (the caller decides,
-/// from TTY detection and `NO_COLOR`).
+/// by [`super::color::Color::enabled`]).
 pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for (heading, findings) in groups(report) {

@@ -208,8 +208,8 @@ fn osv_runs(
                     unreadable.iter().map(|e| e.path.as_str()).collect();
                 run.status = model::RunStatus::DidNotScan {
                     reason: format!(
-                        "{} lockfile(s) not read in full ({}); the packages not read were not looked up",
-                        files.len(),
+                        "{} not read in full ({}); the packages not read were not looked up",
+                        crate::finding::plural(files.len(), "lockfile", "lockfiles"),
                         files.into_iter().collect::<Vec<_>>().join(", ")
                     ),
                 };

@@ -15,7 +15,7 @@ use super::{RowFill, SettingsOutcome};
 use crate::analysis::RepoAnalysis;
 use crate::assess::State;
 use crate::config::EnvironmentPolicy;
-use crate::finding::{Finding, Location, RuleMeta, Severity};
+use crate::finding::{Finding, Location, RuleMeta, Severity, noun, plural};
 use crate::inventory::JobInfo;
 use crate::rules;
 use crate::yaml::{Pos, Span};
@@ -599,10 +599,12 @@ fn documented_findings(
         }
         for field in &d.fields {
             let gap = match &field.field {
-                Field::Approvals(n) => e
-                    .approvals
-                    .filter(|have| have < n)
-                    .map(|have| format!("{n} required approval(s) documented, {have} enforced")),
+                Field::Approvals(n) => e.approvals.filter(|have| have < n).map(|have| {
+                    format!(
+                        "{} documented, {have} enforced",
+                        plural(*n as usize, "required approval", "required approvals")
+                    )
+                }),
                 Field::DismissStale(true) => (e.dismiss_stale == Some(false))
                     .then(|| "dismissal of stale approvals documented, not enforced".to_string()),
                 Field::CodeOwners(true) => (e.code_owners == Some(false))
@@ -631,7 +633,12 @@ fn documented_findings(
                         .collect();
                     (!missing.is_empty()).then(|| {
                         format!(
-                            "required status check(s) {} documented, not required",
+                            "{} {} documented, not required",
+                            noun(
+                                missing.len(),
+                                "required status check",
+                                "required status checks"
+                            ),
                             missing.join(", ")
                         )
                     })
@@ -793,7 +800,7 @@ fn environment_findings(
 fn describe_env(e: &EnvInfo) -> String {
     let mut bits = Vec::new();
     if e.reviewers > 0 {
-        bits.push(format!("{} reviewer(s)", e.reviewers));
+        bits.push(plural(e.reviewers, "reviewer", "reviewers"));
         if e.prevent_self_review == Some(true) {
             bits.push("no self-review".into());
         }
@@ -839,8 +846,9 @@ fn documented_environment(
         gaps.push((
             r.pos,
             format!(
-                "{} required reviewer(s) documented, {} configured",
-                r.value, info.reviewers
+                "{} documented, {} configured",
+                plural(r.value as usize, "required reviewer", "required reviewers"),
+                info.reviewers
             ),
         ));
     }
@@ -969,7 +977,10 @@ fn branch_row(s: &Snapshot, e: &Effective, branch: &str, bad: &[String]) -> RowF
                 parts[0].push_str(if r.fork { " (a fork)" } else { " (private)" });
             }
             match e.approvals {
-                Some(n) => parts.push(format!("{n} approval(s) required")),
+                Some(n) => parts.push(format!(
+                    "{} required",
+                    plural(n as usize, "approval", "approvals")
+                )),
                 None => parts.push("reviews: unknown".into()),
             }
             match &e.checks {
@@ -1099,7 +1110,7 @@ mod tests {
         assert_eq!(row.state, State::Partial);
         assert!(
             row.current
-                .contains("`dev` (1 reviewer(s), wait 15 min, branch policy)"),
+                .contains("`dev` (1 reviewer, wait 15 min, branch policy)"),
             "{}",
             row.current
         );
@@ -1153,7 +1164,7 @@ mod tests {
         let row = out.branch_row.expect("row");
         assert_eq!(row.state, State::Partial);
         assert!(
-            row.current.contains("0 approval(s) required"),
+            row.current.contains("0 approvals required"),
             "{}",
             row.current
         );

@@ -19,6 +19,8 @@ use std::io::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::finding::plural;
+
 pub const MAX_RUNS: usize = 20;
 pub const MAX_RESULTS_PER_RUN: usize = 25_000;
 pub const MAX_GZIP_BYTES: usize = 10 * 1024 * 1024;
@@ -43,33 +45,41 @@ impl Prepared {
         let mut out = Vec::new();
         if self.anchored > 0 {
             out.push(format!(
-                "{} repository-level result(s) have no file; code scanning rejects results without a location, so they are anchored to line 1 of the first workflow",
-                self.anchored
+                "{} without a file anchored to line 1 of the first workflow: code scanning rejects results without a location",
+                plural(self.anchored, "repository-level result", "repository-level results")
             ));
         }
         if self.dropped_no_location > 0 {
             out.push(format!(
-                "{} repository-level result(s) were left out of the SARIF: they have no file and the repository has no workflow to anchor them to",
-                self.dropped_no_location
+                "{} left out of the SARIF: without a file, and the repository has no workflow to anchor to",
+                plural(self.dropped_no_location, "repository-level result", "repository-level results")
             ));
         }
         if self.dropped_runs > 0 {
             out.push(format!(
-                "{} run(s) beyond code scanning's limit of {MAX_RUNS} were left out (those with the least severe results: {})",
-                self.dropped_runs,
+                "{} beyond code scanning's limit of {MAX_RUNS} left out (those with the least severe results: {})",
+                plural(self.dropped_runs, "run", "runs"),
                 self.dropped_run_tools.join(", ")
             ));
         }
         if self.dropped_over_count > 0 {
             out.push(format!(
-                "{} least severe result(s) beyond code scanning's limit of {MAX_RESULTS_PER_RUN} per run were left out",
-                self.dropped_over_count
+                "{} beyond code scanning's limit of {MAX_RESULTS_PER_RUN} per run left out",
+                plural(
+                    self.dropped_over_count,
+                    "least severe result",
+                    "least severe results"
+                )
             ));
         }
         if self.dropped_over_size > 0 {
             out.push(format!(
-                "{} least severe result(s) were left out to stay under code scanning's 10 MB compressed limit",
-                self.dropped_over_size
+                "{} left out to stay under code scanning's 10 MB compressed limit",
+                plural(
+                    self.dropped_over_size,
+                    "least severe result",
+                    "least severe results"
+                )
             ));
         }
         out
@@ -376,5 +386,40 @@ mod tests {
         assert_eq!(l, before);
         assert!(p.notes().is_empty());
         assert!(p.gzip_bytes > 0 && p.gzip_bytes < MAX_GZIP_BYTES);
+    }
+
+    #[test]
+    fn notes_count_one_and_two_in_words() {
+        let one = Prepared {
+            anchored: 1,
+            dropped_no_location: 1,
+            dropped_runs: 1,
+            dropped_run_tools: vec!["bandit".into()],
+            dropped_over_count: 1,
+            dropped_over_size: 1,
+            gzip_bytes: 0,
+        };
+        assert_eq!(
+            one.notes(),
+            [
+                "1 repository-level result without a file anchored to line 1 of the first workflow: code scanning rejects results without a location",
+                "1 repository-level result left out of the SARIF: without a file, and the repository has no workflow to anchor to",
+                "1 run beyond code scanning's limit of 20 left out (those with the least severe results: bandit)",
+                "1 least severe result beyond code scanning's limit of 25000 per run left out",
+                "1 least severe result left out to stay under code scanning's 10 MB compressed limit",
+            ]
+        );
+        let two = Prepared {
+            anchored: 2,
+            dropped_over_size: 2,
+            ..Prepared::default()
+        };
+        assert_eq!(
+            two.notes(),
+            [
+                "2 repository-level results without a file anchored to line 1 of the first workflow: code scanning rejects results without a location",
+                "2 least severe results left out to stay under code scanning's 10 MB compressed limit",
+            ]
+        );
     }
 }

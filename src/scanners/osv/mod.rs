@@ -44,8 +44,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::finding::Severity;
-use crate::github::{Client, ClientOptions, GithubError};
+use crate::finding::{Severity, plural};
+use crate::github::{Client, ClientOptions, GithubError, attempts_text};
 use crate::lockfile::{self, Ecosystem, LockfileError, Package};
 use crate::scanners::model::{Origin, PackageRef, RunStatus, ScanFinding, ScanRule, ToolRun};
 use crate::workspace::{FileKind, Lockfile, Manifest, Repository};
@@ -204,7 +204,8 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
     }
     if unpinned > 0 {
         run.notifications.push(format!(
-            "{unpinned} package(s) not looked up in OSV: the lockfile pins no version"
+            "{} not looked up in OSV: the lockfile pins no version",
+            plural(unpinned, "package", "packages")
         ));
     }
     if order.is_empty() {
@@ -247,13 +248,16 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
         }
     }
     if not_sent > 0 {
-        batch_errors.push(format!("{not_sent} later batch(es) not sent"));
+        batch_errors.push(format!(
+            "{} not sent",
+            plural(not_sent, "later batch", "later batches")
+        ));
     }
     if unchecked.len() == order.len() {
         run.status = RunStatus::DidNotScan {
             reason: format!(
-                "the OSV API answered for none of the {} package version(s): {}",
-                order.len(),
+                "the OSV API answered for none of the {}: {}",
+                plural(order.len(), "package version", "package versions"),
                 summary_of(&batch_errors)
             ),
         };
@@ -300,18 +304,22 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
     let mut missing = Vec::new();
     if !unchecked.is_empty() {
         missing.push(format!(
-            "{} of {} package version(s) were not looked up: {}",
+            "{} of {} not looked up: {}",
             unchecked.len(),
-            order.len(),
+            plural(order.len(), "package version", "package versions"),
             summary_of(&batch_errors)
         ));
     }
     if !fetch_errors.is_empty() {
         let errs: Vec<String> = fetch_errors.values().cloned().collect();
         missing.push(format!(
-            "the record of {} of {} advisory id(s) could not be fetched ({}): {}",
+            "the record of {} of {} could not be fetched ({}): {}",
             fetch_errors.len(),
-            fetch_errors.len() + records.len(),
+            plural(
+                fetch_errors.len() + records.len(),
+                "advisory id",
+                "advisory ids"
+            ),
             fetch_errors.keys().cloned().collect::<Vec<_>>().join(", "),
             summary_of(&errs)
         ));
@@ -319,8 +327,8 @@ pub fn scan_with(packages: &[Package], client: &Client, opts: &ScanOptions) -> T
     if !missing.is_empty() {
         run.status = RunStatus::Failed {
             reason: format!(
-                "partial OSV results ({} finding(s) kept): {}",
-                run.findings.len(),
+                "partial OSV results ({} kept): {}",
+                plural(run.findings.len(), "finding", "findings"),
                 missing.join("; ")
             ),
         };
@@ -451,8 +459,9 @@ fn parse_batch(body: &Value, expected: usize) -> Result<Vec<BatchResult>, String
     };
     if results.len() != expected {
         return Err(shape(format!(
-            "{} results for {expected} queries",
-            results.len()
+            "{} for {}",
+            plural(results.len(), "result", "results"),
+            plural(expected, "query", "queries")
         )));
     }
     results
@@ -563,7 +572,10 @@ fn reason(e: &GithubError) -> String {
             message,
             attempts,
             ..
-        } => format!("{method} {path}: HTTP {status}: {message} (after {attempts} attempt(s))"),
+        } => format!(
+            "{method} {path}: HTTP {status}: {message} (after {})",
+            attempts_text(*attempts)
+        ),
         GithubError::RateLimited {
             method,
             path,
@@ -576,7 +588,10 @@ fn reason(e: &GithubError) -> String {
             path,
             detail,
             attempts,
-        } => format!("{method} {path}: {detail} (after {attempts} attempt(s))"),
+        } => format!(
+            "{method} {path}: {detail} (after {})",
+            attempts_text(*attempts)
+        ),
         GithubError::InvalidJson {
             method,
             path,
@@ -584,7 +599,8 @@ fn reason(e: &GithubError) -> String {
             detail,
             attempts,
         } => format!(
-            "{method} {path}: HTTP {status} with a body that is not valid JSON ({detail}) (after {attempts} attempt(s))"
+            "{method} {path}: HTTP {status} with a body that is not valid JSON ({detail}) (after {})",
+            attempts_text(*attempts)
         ),
         GithubError::BudgetExhausted {
             method,

@@ -363,7 +363,7 @@ fn batch_answers_parse_as_recorded() {
     // A result count that does not match the queries is refused, not guessed.
     assert!(
         parse_batch(&read("querybatch.single-no-vulns.response.200.json"), 2)
-            .is_err_and(|e| e.contains("1 results for 2 queries"))
+            .is_err_and(|e| e.contains("1 result for 2 queries"))
     );
     // `{}` (the answer to a request without queries) has no results at all.
     assert!(parse_batch(&read("querybatch.empty-queries.response.200.json"), 1).is_err());
