@@ -187,8 +187,13 @@ pub(crate) struct JobTrace<'a> {
 }
 
 impl<'a> JobTrace<'a> {
+    /// Commands are traced in step order, so a step's commands are one run found by binary
+    /// search (a filter over all of them made a job of many steps quadratic).
     pub fn commands_of(&self, step: usize) -> impl Iterator<Item = &TracedCommand> {
-        self.commands.iter().filter(move |c| c.step == step)
+        let start = self.commands.partition_point(|c| c.step < step);
+        self.commands[start..]
+            .iter()
+            .take_while(move |c| c.step == step)
     }
 
     fn step_of(&self, location: &Location) -> Option<&TracedStep<'a>> {
