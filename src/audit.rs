@@ -29,6 +29,8 @@ pub struct AuditOptions {
     pub config: Option<PathBuf>,
     /// Repository settings through the GitHub API (`crate::settings`); offline by default.
     pub settings: crate::settings::SettingsMode,
+    /// Run history through the GitHub API (`crate::history`); offline by default.
+    pub history: crate::history::HistoryMode,
     /// `--shellcheck`: when shellcheck runs on the `run:` scripts (one process per
     /// repository), for every repository; `None`: each repository's `shellcheck:`, else auto.
     pub shellcheck: Option<ShellcheckMode>,
@@ -76,6 +78,12 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         }
     }
     let workspace = Workspace::discover(&paths)?;
+    run_workspace(workspace, opts)
+}
+
+/// The audit of a workspace already found: on disk by [`run`], or fetched into memory
+/// (`Workspace::from_memory`). `opts.paths` is not read.
+pub fn run_workspace(workspace: Workspace, opts: &AuditOptions) -> Result<Report, AuditError> {
     let known = known_names();
     let explicit = match &opts.config {
         Some(p) => Some(Config::load(p, &known)?),
@@ -84,11 +92,13 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
     let configs: Vec<Config> = workspace
         .repositories
         .iter()
-        .map(|repo| match (&explicit, Config::find(&repo.root)) {
-            (Some(c), _) => Ok(c.clone()),
-            (None, Some(p)) => load_repository_config(&workspace, repo, &p, &known),
-            (None, None) => Ok(Config::default()),
-        })
+        .map(
+            |repo| match (&explicit, Config::find(&*repo.source, &repo.root)) {
+                (Some(c), _) => Ok(c.clone()),
+                (None, Some(p)) => load_repository_config(&workspace, repo, &p, &known),
+                (None, None) => Ok(Config::default()),
+            },
+        )
         .collect::<Result<_, _>>()?;
 
     // One GitHub repository is named; its settings belong to one local repository only.
@@ -102,11 +112,21 @@ pub fn run(opts: &AuditOptions) -> Result<Report, AuditError> {
         }
         (mode, _) => mode.clone(),
     };
+    let history = match (&opts.history, workspace.repositories.len()) {
+        (crate::history::HistoryMode::Online(_), n) if n != 1 => {
+            crate::history::HistoryMode::Offline {
+                reason: format!(
+                    "not measured: --repo names one GitHub repository, but the paths hold {n} repositories"
+                ),
+            }
+        }
+        (mode, _) => mode.clone(),
+    };
     let per_repo: Vec<RepoResult> = workspace
         .repositories
         .par_iter()
         .zip(configs.par_iter())
-        .map(|(repo, config)| audit_repository(repo, config, &settings, opts.shellcheck))
+        .map(|(repo, config)| audit_repository(repo, config, &settings, &history, opts.shellcheck))
         .collect();
 
     let mut findings = Vec::new();
@@ -234,7 +254,7 @@ fn load_repository_config(
     known: &Known<'_>,
 ) -> Result<Config, ConfigError> {
     let display = crate::workspace::relative(&ws.report_root, path);
-    Config::load_in(&repo.root, path, &display, known)
+    Config::load_in(&*repo.source, &repo.root, path, &display, known)
 }
 
 /// A file read for parsing, or the finding that says why it could not be.
@@ -257,6 +277,7 @@ fn audit_repository(
     repo: &Repository,
     config: &Config,
     settings: &crate::settings::SettingsMode,
+    history: &crate::history::HistoryMode,
     shellcheck: Option<ShellcheckMode>,
 ) -> RepoResult {
     let inputs: Vec<&WorkspaceFile> = repo
@@ -267,8 +288,10 @@ fn audit_repository(
         .collect();
 
     // Parse every file in parallel; a bad file yields findings, never an abort.
-    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> =
-        inputs.par_iter().map(|file| parse_file(file)).collect();
+    let parsed: Vec<(Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>)> = inputs
+        .par_iter()
+        .map(|file| parse_file(repo, file))
+        .collect();
 
     let mut workflows = Vec::new();
     let mut actions = Vec::new();
@@ -337,6 +360,11 @@ fn audit_repository(
     let active: Vec<&Finding> = out.iter().filter(|f| f.suppressed.is_none()).collect();
     let mut assessment = assess::assess(&analysis.inventory, &active);
     crate::settings::apply(&mut assessment, &settings);
+    // Loose files have no assessment to add history to, and no repository to read it of.
+    if !repo.loose {
+        let measured = crate::history::analyze(&analysis, history);
+        crate::history::apply(&mut assessment, &measured);
+    }
     RepoResult {
         findings: out,
         files: inputs.len(),
@@ -374,7 +402,10 @@ fn run_shellcheck(
     None
 }
 
-fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Option<ParsedAction>) {
+fn parse_file<'a>(
+    repo: &Repository,
+    file: &'a WorkspaceFile,
+) -> (Loaded<'a>, Option<ParsedWorkflow>, Option<ParsedAction>) {
     let rule = match file.kind {
         FileKind::Action => &invalid_input::INVALID_ACTION.meta,
         _ => &invalid_input::INVALID_WORKFLOW.meta,
@@ -384,7 +415,7 @@ fn parse_file(file: &WorkspaceFile) -> (Loaded<'_>, Option<ParsedWorkflow>, Opti
         text: None,
         findings: Vec::new(),
     };
-    let text = match read_text(file) {
+    let text = match read_text(repo, file) {
         Ok(t) => t,
         Err(e) => {
             loaded.findings.push(input_finding(rule, file, &e));
@@ -429,11 +460,11 @@ fn input_finding(rule: &'static RuleMeta, file: &WorkspaceFile, e: &ModelError) 
 }
 
 /// Read a file as UTF-8 within the size cap; the error carries the position to report.
-fn read_text(file: &WorkspaceFile) -> Result<String, ModelError> {
+fn read_text(repo: &Repository, file: &WorkspaceFile) -> Result<String, ModelError> {
     let at_start = Span::new(Pos::new(1, 1), Pos::new(1, 1));
     // A regular file within the cap, checked on the open file: the walk saw a regular file,
     // but what is opened is what counts.
-    let bytes = crate::untrusted::read(&file.abs, MAX_FILE_BYTES).map_err(|e| ModelError {
+    let bytes = repo.read(file, MAX_FILE_BYTES).map_err(|e| ModelError {
         message: match e {
             crate::untrusted::ReadError::TooLarge { size, cap } => {
                 format!("file is {size} bytes, over the {cap} byte limit; it was not parsed")

@@ -5,6 +5,7 @@
 //! error naming `file:line:column`, because a silently ignored typo in a policy file weakens the
 //! policy without anyone noticing. The format is documented in `docs/config.md`.
 
+use crate::files::{EntryKind, FileSource};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -14,19 +15,22 @@ use crate::finding::{Finding, Severity};
 use crate::yaml::{self, Node, Pos};
 
 mod delivery;
+pub mod history;
 mod protection;
 pub use delivery::{DeliveryEntry, KINDS as DELIVERY_KINDS};
+pub use history::HistoryPolicy;
 pub use protection::{Documented, EnvironmentPolicy, ProtectionPolicy};
 
 /// Where the configuration file is looked for, relative to the repository root, in order.
 pub const CONFIG_PATHS: [&str; 2] = [".github/ci-guard.yml", ".github/ci-guard.yaml"];
 
-const TOP_KEYS: [&str; 7] = [
+const TOP_KEYS: [&str; 8] = [
     "ignore",
     "trusted-owners",
     "rules",
     "protection",
     "scanners",
+    "history",
     "delivery",
     "shellcheck",
 ];
@@ -243,6 +247,8 @@ pub struct Config {
     protection: Option<ProtectionPolicy>,
     /// `scanners:`: the third-party scanners to run instead of those chosen from the files.
     scanners: Option<Vec<String>>,
+    /// `history:`: the run history's window, run limit, production environments and targets.
+    history: Option<HistoryPolicy>,
     /// `delivery:`: jobs marked as delivery jobs, or as not.
     delivery: Vec<DeliveryEntry>,
     /// `shellcheck:`: when shellcheck runs on the `run:` scripts.
@@ -251,12 +257,12 @@ pub struct Config {
 
 impl Config {
     /// The configuration file of a repository, if it has one (`.yml` wins over `.yaml`).
-    pub fn find(repo_root: &Path) -> Option<PathBuf> {
+    pub fn find(files: &dyn FileSource, repo_root: &Path) -> Option<PathBuf> {
         // Whatever is there, link or not: a link is judged when it is read, not passed over.
         CONFIG_PATHS
             .iter()
             .map(|rel| repo_root.join(rel))
-            .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| !m.is_dir()))
+            .find(|p| files.kind(p).is_some_and(|k| k != EntryKind::Dir))
     }
 
     /// Read and validate a configuration file against the `known` rule ids and scanner names.
@@ -274,13 +280,13 @@ impl Config {
     /// that links elsewhere is refused without a word of what it points at. `display` names
     /// it in errors.
     pub fn load_in(
+        files: &dyn FileSource,
         repo_root: &Path,
         path: &Path,
         display: &str,
         known: &Known<'_>,
     ) -> Result<Config, ConfigError> {
-        let bytes =
-            crate::untrusted::read_confined(repo_root, path, crate::untrusted::DOCUMENT_CAP);
+        let bytes = files.read_confined(repo_root, path, crate::untrusted::DOCUMENT_CAP);
         let text = read_config(bytes, display)?;
         Self::parse(&text, display, known)
     }
@@ -342,6 +348,7 @@ impl Config {
                 "scanners" => {
                     config.scanners = problems.keep(scanners(value, display_path, &known.scanners))
                 }
+                "history" => config.history = problems.keep(history::parse(value, display_path)),
                 "delivery" => {
                     config.delivery = problems
                         .keep(delivery::parse(value, display_path))
@@ -362,6 +369,11 @@ impl Config {
     /// The documented protection policy (`protection:`), if the file has one.
     pub fn protection(&self) -> Option<&ProtectionPolicy> {
         self.protection.as_ref()
+    }
+
+    /// The run-history section (`history:`), if the file has one.
+    pub fn history(&self) -> Option<&HistoryPolicy> {
+        self.history.as_ref()
     }
 
     /// `true` when a repository-relative path matches a top-level `ignore` glob: such files are
@@ -1121,7 +1133,7 @@ rules:
             (
                 1,
                 1,
-                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `delivery`, `shellcheck`"
+                "unknown key `severity-threshold`; expected one of `ignore`, `trusted-owners`, `rules`, `protection`, `scanners`, `history`, `delivery`, `shellcheck`"
                     .into()
             )
         );
@@ -1366,13 +1378,16 @@ scaners: [bandit]
     #[test]
     fn find_prefers_yml_and_load_reads_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(Config::find(dir.path()), None);
+        assert_eq!(Config::find(&crate::files::Disk, dir.path()), None);
         let github = dir.path().join(".github");
         std::fs::create_dir(&github).expect("mkdir");
         std::fs::write(github.join("ci-guard.yaml"), "trusted-owners: [b]\n").expect("write");
-        assert_eq!(Config::find(dir.path()), Some(github.join("ci-guard.yaml")));
+        assert_eq!(
+            Config::find(&crate::files::Disk, dir.path()),
+            Some(github.join("ci-guard.yaml"))
+        );
         std::fs::write(github.join("ci-guard.yml"), "trusted-owners: [a]\n").expect("write");
-        let found = Config::find(dir.path()).expect("found");
+        let found = Config::find(&crate::files::Disk, dir.path()).expect("found");
         assert_eq!(found, github.join("ci-guard.yml"));
         let c = Config::load(&found, &known()).expect("valid");
         assert_eq!(c.trusted_owners(), ["a"]);

@@ -55,6 +55,12 @@ enum Command {
     /// Run the third-party scanners that apply (SAST, SCA, container, secrets, IaC) and report them.
     #[command(after_help = cli::scan::AFTER_HELP)]
     Scan(cli::scan::ScanArgs),
+    /// Audit every repository of an organisation through the API, without cloning (a shard of them).
+    #[command(after_help = cli::org::AFTER_HELP)]
+    Org(Box<cli::org::OrgArgs>),
+    /// Merge `org` result files into the organisation's report: markdown, JSON, CSV, HTML dashboard.
+    #[command(after_help = cli::merge::AFTER_HELP)]
+    Merge(cli::merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,5 +73,7 @@ fn main() -> ExitCode {
         Command::Sbom(args) => cli::sbom::run(&args),
         Command::Fix(args) => cli::fix::run(&args),
         Command::Scan(args) => cli::scan::run(&args),
+        Command::Org(args) => cli::org::run(&args),
+        Command::Merge(args) => cli::merge::run(&args),
     }
 }

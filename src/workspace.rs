@@ -13,6 +13,10 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::files::{Disk, EntryKind, FileSource, Memory, Source};
+use crate::untrusted::ReadError;
+use std::sync::Arc;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     Workflow,
@@ -123,6 +127,9 @@ pub struct Repository {
     pub loose: bool,
     /// Entries where ci-guard would read a file but found something else, in path order.
     pub skipped: Vec<Skipped>,
+    /// Where its files are read from: the disk, or memory for a repository fetched through
+    /// the API. Every read of the audit goes through it.
+    pub source: Source,
 }
 
 /// A path where a file ci-guard reads would be (a workflow, an action, a lockfile, the
@@ -154,6 +161,11 @@ impl Repository {
             &self.display_root
         }
     }
+
+    /// A file of the repository's, as the walk found it, within `cap` bytes.
+    pub fn read(&self, file: &WorkspaceFile, cap: u64) -> Result<Vec<u8>, ReadError> {
+        self.source.read(&file.abs, cap)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -161,6 +173,121 @@ pub struct Workspace {
     /// Reports show paths relative to this directory (SARIF's `%SRCROOT%`).
     pub report_root: PathBuf,
     pub repositories: Vec<Repository>,
+}
+
+/// What the walks found, before it is grouped into repositories: files by their repository
+/// root, files outside any (by the input that holds them), entries that are not regular files
+/// (by input), and the files named on the command line.
+#[derive(Default)]
+struct Found {
+    repos: BTreeMap<PathBuf, Vec<PathBuf>>,
+    loose: Vec<(PathBuf, PathBuf)>,
+    skipped: Vec<(PathBuf, PathBuf)>,
+    named: BTreeSet<PathBuf>,
+}
+
+impl Found {
+    /// Place the result of walking the folder `input`.
+    fn add_walk(
+        &mut self,
+        input: &Path,
+        roots: Vec<PathBuf>,
+        files: Vec<PathBuf>,
+        odd: Vec<PathBuf>,
+    ) {
+        self.skipped
+            .extend(odd.into_iter().map(|p| (input.to_path_buf(), p)));
+        // A file belongs to its nearest enclosing root. Looking its ancestors up in a set
+        // keeps this linear in the files; a scan of every root per file was quadratic and
+        // showed in profiles of folders holding hundreds of repositories.
+        let roots: BTreeSet<PathBuf> = roots.into_iter().collect();
+        for file in files {
+            match file.ancestors().skip(1).find(|a| roots.contains(*a)) {
+                Some(root) => self.repos.entry(root.to_path_buf()).or_default().push(file),
+                None => self.loose.push((input.to_path_buf(), file)),
+            }
+        }
+        for root in roots {
+            self.repos.entry(root).or_default();
+        }
+    }
+
+    /// Group what was found into repositories, reading (for the classification, the sizes
+    /// and the kinds of skipped entries) through `source`.
+    fn into_repositories(mut self, report_root: &Path, source: &Source) -> Vec<Repository> {
+        for (input, file) in std::mem::take(&mut self.loose) {
+            self.repos.entry(input).or_default().push(file);
+        }
+        let roots: BTreeSet<PathBuf> = self.repos.keys().cloned().collect();
+        let mut skipped_by_root: BTreeMap<PathBuf, Vec<Skipped>> = BTreeMap::new();
+        for (input, path) in std::mem::take(&mut self.skipped) {
+            let root = path
+                .ancestors()
+                .skip(1)
+                .find(|a| roots.contains(*a))
+                .map_or(input, Path::to_path_buf);
+            if let Some(what) = skipped_kind_of(&relative(&root, &path), &path, &**source) {
+                skipped_by_root.entry(root).or_default().push(Skipped {
+                    display: relative(report_root, &path),
+                    what,
+                });
+            }
+        }
+        // A folder whose only workflow entries were skipped (a linked `.github/workflows`)
+        // is still reported, with what was skipped.
+        for root in skipped_by_root.keys() {
+            self.repos.entry(root.clone()).or_default();
+        }
+        let mut repositories = Vec::new();
+        for (root, mut files) in self.repos {
+            files.sort();
+            files.dedup();
+            let mut repo = Repository {
+                display_root: relative(report_root, &root),
+                loose: !is_repository(&root, &**source),
+                root: root.clone(),
+                files: Vec::new(),
+                languages: BTreeMap::new(),
+                skipped: skipped_by_root.remove(&root).unwrap_or_default(),
+                source: source.clone(),
+            };
+            repo.skipped.sort();
+            for abs in files {
+                let rel = relative(&root, &abs);
+                if let Some(lang) = language(&rel) {
+                    *repo.languages.entry(lang).or_default() += 1;
+                }
+                let head = || source.read_head(&abs, CLOUDFORMATION_HEAD).ok();
+                let kind = if self.named.contains(abs.as_path()) {
+                    classify_named_by(&rel, head)
+                } else {
+                    classify_by(&rel, head)
+                };
+                let Some(kind) = kind else {
+                    continue;
+                };
+                // A manifest says which language a project is in even where sources are absent.
+                if let Some(lang) = manifest_language(kind)
+                    && !repo.languages.contains_key(&lang)
+                {
+                    repo.languages.insert(lang, 0);
+                }
+                let size = match source.kind(&abs) {
+                    Some(EntryKind::File { size }) => size,
+                    _ => 0,
+                };
+                repo.files.push(WorkspaceFile {
+                    display: relative(report_root, &abs),
+                    abs,
+                    rel,
+                    kind,
+                    size,
+                });
+            }
+            repositories.push(repo);
+        }
+        repositories
+    }
 }
 
 impl Workspace {
@@ -175,105 +302,37 @@ impl Workspace {
         }
         let report_root = report_root(&cwd, &inputs);
 
-        let mut repos: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-        let mut loose: Vec<(PathBuf, PathBuf)> = Vec::new();
-        // (input, path) of entries that are not regular files.
-        let mut skipped: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let mut named: BTreeSet<&Path> = BTreeSet::new();
+        let mut found = Found::default();
         for input in &inputs {
             if input.is_file() {
                 let root = enclosing_repository(input);
-                repos.entry(root).or_default().push(input.clone());
-                named.insert(input);
+                found.repos.entry(root).or_default().push(input.clone());
+                found.named.insert(input.clone());
                 continue;
             }
             let (roots, files, odd) = walk(input)?;
-            skipped.extend(odd.into_iter().map(|p| (input.clone(), p)));
-            // A file belongs to its nearest enclosing root. Looking its ancestors up in a set
-            // keeps this linear in the files; a scan of every root per file was quadratic and
-            // showed in profiles of folders holding hundreds of repositories.
-            let roots: BTreeSet<PathBuf> = roots.into_iter().collect();
-            for file in files {
-                match file.ancestors().skip(1).find(|a| roots.contains(*a)) {
-                    Some(root) => repos.entry(root.to_path_buf()).or_default().push(file),
-                    None => loose.push((input.clone(), file)),
-                }
-            }
-            for root in roots {
-                repos.entry(root).or_default();
-            }
-        }
-        for (input, file) in loose {
-            repos.entry(input).or_default().push(file);
-        }
-
-        let roots: BTreeSet<PathBuf> = repos.keys().cloned().collect();
-        let mut skipped_by_root: BTreeMap<PathBuf, Vec<Skipped>> = BTreeMap::new();
-        for (input, path) in skipped {
-            let root = path
-                .ancestors()
-                .skip(1)
-                .find(|a| roots.contains(*a))
-                .map_or(input, Path::to_path_buf);
-            if let Some(what) = skipped_kind_of(&relative(&root, &path), &path) {
-                skipped_by_root.entry(root).or_default().push(Skipped {
-                    display: relative(&report_root, &path),
-                    what,
-                });
-            }
-        }
-        // A folder whose only workflow entries were skipped (a linked `.github/workflows`)
-        // is still reported, with what was skipped.
-        for root in skipped_by_root.keys() {
-            repos.entry(root.clone()).or_default();
-        }
-        let mut repositories = Vec::new();
-        for (root, mut files) in repos {
-            files.sort();
-            files.dedup();
-            let mut repo = Repository {
-                display_root: relative(&report_root, &root),
-                loose: !is_repository(&root),
-                root: root.clone(),
-                files: Vec::new(),
-                languages: BTreeMap::new(),
-                skipped: skipped_by_root.remove(&root).unwrap_or_default(),
-            };
-            repo.skipped.sort();
-            for abs in files {
-                let rel = relative(&root, &abs);
-                if let Some(lang) = language(&rel) {
-                    *repo.languages.entry(lang).or_default() += 1;
-                }
-                let kind = if named.contains(abs.as_path()) {
-                    classify_named(&rel, &abs)
-                } else {
-                    classify(&rel, &abs)
-                };
-                let Some(kind) = kind else {
-                    continue;
-                };
-                // A manifest says which language a project is in even where sources are absent.
-                if let Some(lang) = manifest_language(kind)
-                    && !repo.languages.contains_key(&lang)
-                {
-                    repo.languages.insert(lang, 0);
-                }
-                let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
-                repo.files.push(WorkspaceFile {
-                    display: relative(&report_root, &abs),
-                    abs,
-                    rel,
-                    kind,
-                    size,
-                });
-            }
-            repositories.push(repo);
+            found.add_walk(input, roots, files, odd);
         }
         Ok(Self {
+            repositories: found.into_repositories(&report_root, &Source::default()),
             report_root,
-            repositories,
         })
+    }
+
+    /// The workspace of one repository fetched into memory: the same walk (`.gitignore` and
+    /// `.ignore` files honoured, links not followed, folders holding `.github/workflows` made
+    /// repositories of their own) over its listed tree, reports relative to its root as when
+    /// the audit runs inside a checkout of it.
+    pub fn from_memory(tree: Arc<Memory>) -> Self {
+        let root = tree.root().to_path_buf();
+        let (roots, files, odd) = walk_memory(&tree);
+        let mut found = Found::default();
+        found.add_walk(&root, roots, files, odd);
+        let source = Source(tree);
+        Self {
+            repositories: found.into_repositories(&root, &source),
+            report_root: root,
+        }
     }
 }
 
@@ -324,15 +383,16 @@ fn enclosing_repository(file: &Path) -> PathBuf {
     let parent = file.parent().unwrap_or(Path::new("/"));
     parent
         .ancestors()
-        .find(|a| is_repository(a))
+        .find(|a| is_repository(a, &Disk))
         .unwrap_or(parent)
         .to_path_buf()
 }
 
 /// A folder is a repository when it holds `.github` (GitHub's configuration) or `.git` (a
 /// checkout, where `.git` may also be a file).
-fn is_repository(dir: &Path) -> bool {
-    dir.join(".github").is_dir() || dir.join(".git").exists()
+fn is_repository(dir: &Path, source: &dyn FileSource) -> bool {
+    source.kind_followed(&dir.join(".github")) == Some(EntryKind::Dir)
+        || source.kind_followed(&dir.join(".git")).is_some()
 }
 
 /// Walk one directory, honouring `.gitignore` (also outside a git checkout), including hidden
@@ -388,21 +448,138 @@ fn walk(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>)> {
     Ok((roots, files, odd))
 }
 
+/// [`walk`] over a tree in memory: the same roots, files and odd entries the walk of a checkout
+/// of it finds. `.gitignore` and `.ignore` files apply as the `ignore` crate applies them (a
+/// `.ignore` match anywhere above wins over a `.gitignore` one; the nearest file decides
+/// within each kind; an ignored folder is not entered), symbolic links are odd entries and
+/// submodules empty folders.
+fn walk_memory(tree: &Memory) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>) {
+    use crate::files::Entry;
+    use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+    let root = tree.root();
+    let entries = tree.entries();
+    // Per folder (repository-relative): its `.ignore` and `.gitignore` matchers.
+    let matcher = |dir: &str, file: &str| -> Option<Gitignore> {
+        let rel = if dir.is_empty() {
+            file.to_string()
+        } else {
+            format!("{dir}/{file}")
+        };
+        if !matches!(entries.get(&rel), Some(Entry::File { .. })) {
+            return None;
+        }
+        let abs_dir = if dir.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(dir)
+        };
+        let mut builder = GitignoreBuilder::new(&abs_dir);
+        let bytes = tree
+            .read(&root.join(&rel), crate::untrusted::LOCKFILE_CAP)
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        for (i, line) in text.lines().enumerate() {
+            // As git (and the `ignore` crate): a byte-order mark at the start is not a pattern.
+            let line = if i == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                line
+            };
+            let _ = builder.add_line(Some(root.join(&rel)), line);
+        }
+        builder.build().ok()
+    };
+    let mut ignores: BTreeMap<String, (Option<Gitignore>, Option<Gitignore>)> = BTreeMap::new();
+    let mut roots = Vec::new();
+    let mut files = Vec::new();
+    let mut odd = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(dir) = stack.pop() {
+        ignores
+            .entry(dir.clone())
+            .or_insert_with(|| (matcher(&dir, ".ignore"), matcher(&dir, ".gitignore")));
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let children: Vec<(&String, &Entry)> = entries
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .filter(|(p, _)| !p[prefix.len()..].contains('/'))
+            .collect();
+        for (rel, entry) in children {
+            let name = &rel[prefix.len()..];
+            if name == ".git" {
+                continue;
+            }
+            let abs = root.join(rel);
+            let is_dir = matches!(entry, Entry::Dir | Entry::Submodule);
+            // The nearest `.ignore` and the nearest `.gitignore` with a say, from this folder up.
+            let (mut by_ignore, mut by_gitignore) = (None, None);
+            let mut up = Some(dir.as_str());
+            while let Some(d) = up {
+                let (ig, gi) = &ignores[d];
+                if by_ignore.is_none() {
+                    by_ignore = ig
+                        .as_ref()
+                        .map(|m| m.matched(&abs, is_dir))
+                        .filter(|m| !m.is_none());
+                }
+                if by_gitignore.is_none() {
+                    by_gitignore = gi
+                        .as_ref()
+                        .map(|m| m.matched(&abs, is_dir))
+                        .filter(|m| !m.is_none());
+                }
+                up = (!d.is_empty()).then(|| d.rsplit_once('/').map_or("", |(p, _)| p));
+            }
+            if by_ignore.or(by_gitignore).is_some_and(|m| m.is_ignore()) {
+                continue;
+            }
+            match entry {
+                Entry::Dir | Entry::Submodule => {
+                    if rel.ends_with(".github/workflows")
+                        && (rel == ".github/workflows" || rel.ends_with("/.github/workflows"))
+                    {
+                        roots.push(
+                            abs.parent()
+                                .and_then(Path::parent)
+                                .unwrap_or(root)
+                                .to_path_buf(),
+                        );
+                    }
+                    let in_workflows =
+                        dir == ".github/workflows" || dir.ends_with("/.github/workflows");
+                    if in_workflows && is_yaml_name(name) {
+                        odd.push(abs.clone());
+                    }
+                    if matches!(entry, Entry::Dir) {
+                        stack.push(rel.clone());
+                    }
+                }
+                Entry::File { .. } => files.push(abs),
+                Entry::Symlink { .. } => odd.push(abs),
+            }
+        }
+    }
+    (roots, files, odd)
+}
+
 /// What an entry the walk did not read is, when it stands where ci-guard would read a file:
 /// anything under `.github/` (a symbolic link `.github/workflows` included), or a path that
 /// names a workflow, action, lockfile, manifest, Dockerfile or configuration. Other links (a
 /// `node_modules/.bin` full of them) are not worth a line.
-fn skipped_kind_of(rel: &str, abs: &Path) -> Option<&'static str> {
-    let ft = std::fs::symlink_metadata(abs).ok()?.file_type();
-    let what = if ft.is_dir() {
-        "a directory"
-    } else {
-        crate::untrusted::skipped_kind(abs)?
+fn skipped_kind_of(rel: &str, abs: &Path, source: &dyn FileSource) -> Option<&'static str> {
+    let what = match source.kind(abs)? {
+        EntryKind::Dir => "a directory",
+        EntryKind::Other(what) => what,
+        EntryKind::File { .. } => return None,
     };
     // Classified by name only: the entry is not a file to look into.
-    let relevant = rel == ".github"
-        || rel.starts_with(".github/")
-        || classify(rel, Path::new("/nonexistent")).is_some();
+    let relevant =
+        rel == ".github" || rel.starts_with(".github/") || classify_by(rel, || None).is_some();
     relevant.then_some(what)
 }
 
@@ -473,7 +650,13 @@ fn language(rel: &str) -> Option<Language> {
 /// A file named on the command line: a YAML file is audited as a workflow wherever it lies,
 /// unless it is an action (`action.yml|yaml`); other files are what their name says.
 pub fn classify_named(rel: &str, abs: &Path) -> Option<FileKind> {
-    let kind = classify(rel, abs);
+    classify_named_by(rel, || {
+        crate::untrusted::read_head(abs, CLOUDFORMATION_HEAD).ok()
+    })
+}
+
+fn classify_named_by(rel: &str, head: impl FnOnce() -> Option<Vec<u8>>) -> Option<FileKind> {
+    let kind = classify_by(rel, head);
     match kind {
         Some(FileKind::Workflow | FileKind::Action) => kind,
         _ if is_yaml_name(rel) => Some(FileKind::Workflow),
@@ -493,6 +676,80 @@ fn is_yaml_name(rel: &str) -> bool {
 
 /// Classify a file by its repository-relative path (and, for CloudFormation, a look at its text).
 pub fn classify(rel: &str, abs: &Path) -> Option<FileKind> {
+    classify_by(rel, || {
+        crate::untrusted::read_head(abs, CLOUDFORMATION_HEAD).ok()
+    })
+}
+
+/// What the audit reads of a file at `rel` (relative to a fetched repository's root), judged by
+/// its name as [`classify`] judges it: the whole file, only its head (a CloudFormation
+/// candidate), or nothing. A folder below may be a repository of its own (it holds
+/// `.github/workflows`), so the path is also judged from every `.github` it passes through. A
+/// fetch reads what this says and no more.
+pub fn content_needed(rel: &str) -> Need {
+    let mut need = need_from_root(rel);
+    for (i, _) in rel.match_indices("/.github/") {
+        need = need.max(need_from_root(&rel[i + 1..]));
+    }
+    need
+}
+
+fn need_from_root(rel: &str) -> Need {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let at_root = !rel.contains('/');
+    if matches!(name, ".gitignore" | ".ignore")
+        || (at_root
+            && [MAKEFILES, JUSTFILES, TASKFILES]
+                .iter()
+                .any(|l| l.contains(&name)))
+    {
+        return Need::Whole;
+    }
+    let mut cloudformation = false;
+    let kind = classify_by(rel, || {
+        cloudformation = true;
+        None
+    });
+    match kind {
+        Some(FileKind::Workflow | FileKind::Action | FileKind::Config) => Need::Whole,
+        Some(FileKind::Manifest(
+            Manifest::PackageJson | Manifest::Makefile | Manifest::Justfile | Manifest::Taskfile,
+        )) => Need::Whole,
+        _ if cloudformation => Need::Head,
+        _ => Need::Nothing,
+    }
+}
+
+/// Script definitions read at a repository's root when no manifest names any (in the order
+/// make, just and task look them up).
+pub const MAKEFILES: &[&str] = &["GNUmakefile", "makefile", "Makefile"];
+pub const JUSTFILES: &[&str] = &["justfile", "Justfile", ".justfile", "JUSTFILE"];
+pub const TASKFILES: &[&str] = &[
+    "Taskfile.yml",
+    "taskfile.yml",
+    "Taskfile.yaml",
+    "taskfile.yaml",
+    "Taskfile.dist.yml",
+    "taskfile.dist.yml",
+    "Taskfile.dist.yaml",
+    "taskfile.dist.yaml",
+];
+
+/// How much of a file the audit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Need {
+    Nothing,
+    /// The first [`CLOUDFORMATION_HEAD`] bytes.
+    Head,
+    Whole,
+}
+
+/// How much of a YAML or JSON file is read to tell a CloudFormation template.
+pub const CLOUDFORMATION_HEAD: u64 = 4096;
+
+/// [`classify`] with the head of the file (for CloudFormation) from `head`, asked only when
+/// the name leaves it open.
+fn classify_by(rel: &str, head: impl FnOnce() -> Option<Vec<u8>>) -> Option<FileKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let dir = rel.strip_suffix(name).unwrap_or("");
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
@@ -528,9 +785,9 @@ pub fn classify(rel: &str, abs: &Path) -> Option<FileKind> {
         ("cdk.json", _) => Some(IacKind::Cdk),
         ("Chart.yaml", _) => Some(IacKind::Helm),
         ("kustomization.yaml" | "kustomization.yml", _) => Some(IacKind::Kustomize),
-        (_, "yml" | "yaml" | "json" | "template") if !rel.starts_with(".github/") => {
-            is_cloudformation(abs).then_some(IacKind::CloudFormation)
-        }
+        (_, "yml" | "yaml" | "json" | "template") if !rel.starts_with(".github/") => head()
+            .is_some_and(|h| is_cloudformation(&h))
+            .then_some(IacKind::CloudFormation),
         _ => None,
     };
     iac.map(FileKind::Iac)
@@ -575,11 +832,8 @@ fn manifest(name: &str) -> Option<Manifest> {
 }
 
 /// CloudFormation and SAM templates carry one of these markers near the top.
-fn is_cloudformation(abs: &Path) -> bool {
-    let Ok(head) = crate::untrusted::read_head(abs, 4096) else {
-        return false;
-    };
-    let head = String::from_utf8_lossy(&head);
+fn is_cloudformation(head: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(head);
     head.contains("AWSTemplateFormatVersion") || head.contains("AWS::Serverless-")
 }
 
@@ -773,6 +1027,135 @@ mod tests {
         assert_eq!(repo.skipped.len(), 1);
         assert!(repo.skipped[0].display.ends_with(".github/workflows"));
         assert_eq!(repo.skipped[0].what, "a symbolic link");
+    }
+
+    /// A repository's shape, paths relative to its root, for comparing two walks.
+    fn shape(ws: &Workspace, base: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in &ws.repositories {
+            out.push(format!(
+                "repo {} loose={}",
+                relative(base, &r.root),
+                r.loose
+            ));
+            for f in &r.files {
+                out.push(format!("  {} {:?} {}", f.rel, f.kind, f.size));
+            }
+            out.push(format!("  languages {:?}", r.languages));
+            for s in &r.skipped {
+                let rel = s
+                    .display
+                    .rsplit_once(&format!(
+                        "{}/",
+                        base.file_name().and_then(|n| n.to_str()).unwrap_or("")
+                    ))
+                    .map_or(s.display.as_str(), |(_, r)| r);
+                out.push(format!("  skipped {rel} {}", s.what));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_tree_in_memory_is_walked_as_its_checkout() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().join("repo");
+        let files: &[(&str, &str)] = &[
+            (
+                ".gitignore",
+                "\u{feff}build/\n*.tf\n!keep.tf\n/rooted.yml\nnested/.github/workflows/off.yml\n",
+            ),
+            (".ignore", "dotignored.json\n"),
+            (
+                "sub/.gitignore",
+                "!*.tf\nsecret.json\ndotignored.json\n!dotignored.json\n",
+            ),
+            ("build/Dockerfile", "FROM x\n"),
+            ("a.tf", ""),
+            ("keep.tf", ""),
+            ("sub/b.tf", ""),
+            ("sub/secret.json", "{\"AWSTemplateFormatVersion\": 1}"),
+            ("sub/dotignored.json", "{\"AWSTemplateFormatVersion\": 1}"),
+            ("rooted.yml", "AWSTemplateFormatVersion: x\n"),
+            ("sub/rooted.yml", "AWSTemplateFormatVersion: x\n"),
+            ("sub/main.py", "print(1)\n"),
+            (
+                "infra/template.yaml",
+                "AWSTemplateFormatVersion: '2010-09-09'\n",
+            ),
+            ("infra/other.json", "{\"a\": 1}"),
+            (".github/workflows/ci.yml", "on: push\njobs: {}\n"),
+            (".github/workflows/notes.txt", "x"),
+            (
+                ".github/actions/x/action.yml",
+                "runs: {using: composite, steps: []}\n",
+            ),
+            (".github/ci-guard.yml", "rules: {}\n"),
+            ("nested/.github/workflows/ci.yaml", "on: push\njobs: {}\n"),
+            ("nested/.github/workflows/off.yml", "on: push\njobs: {}\n"),
+            ("nested/package.json", "{}"),
+            ("Makefile", "all:\n\ttrue\n"),
+        ];
+        for (rel, text) in files {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+        std::fs::create_dir_all(root.join(".github/workflows/dir.yml")).expect("mkdir");
+        std::os::unix::fs::symlink("/etc/passwd", root.join("requirements.txt")).expect("ln");
+        std::os::unix::fs::symlink("ci.yml", root.join(".github/workflows/link.yml")).expect("ln");
+        let memory = Memory::from_dir("o", "repo", &root).expect("read tree");
+        // A checkout: its `.git` makes the root a repository (from_dir leaves `.git` out).
+        std::fs::create_dir_all(root.join(".git")).expect("mkdir");
+
+        let disk = Workspace::discover(std::slice::from_ref(&root)).expect("discover");
+        let tree = Arc::new(memory);
+        let mem = Workspace::from_memory(tree.clone());
+        let disk_shape = shape(&disk, &root);
+        assert_eq!(shape(&mem, tree.root()), disk_shape);
+        // The fixture exercises what it claims to: ignored, whitelisted, nested, odd.
+        let text = disk_shape.join("\n");
+        for present in [
+            "keep.tf",
+            "sub/b.tf",
+            "sub/rooted.yml Iac(CloudFormation)",
+            "infra/template.yaml Iac(CloudFormation)",
+            "repo nested loose=false",
+            "skipped .github/workflows/dir.yml a directory",
+            "skipped requirements.txt a symbolic link",
+            "skipped .github/workflows/link.yml a symbolic link",
+        ] {
+            assert!(text.contains(present), "{present} in\n{text}");
+        }
+        for absent in [
+            "build/Dockerfile",
+            "a.tf",
+            "secret.json",
+            "dotignored.json",
+            " rooted.yml",
+            "off.yml",
+            "other.json",
+        ] {
+            assert!(!text.contains(absent), "{absent} in\n{text}");
+        }
+        assert!(tree.misses().is_empty(), "{:?}", tree.misses());
+    }
+
+    #[test]
+    fn what_the_audit_reads_is_named_by_path() {
+        assert_eq!(content_needed(".github/workflows/ci.yml"), Need::Whole);
+        assert_eq!(content_needed("x/.github/workflows/ci.yml"), Need::Whole);
+        assert_eq!(content_needed("a/b/action.yaml"), Need::Whole);
+        assert_eq!(content_needed(".github/ci-guard.yaml"), Need::Whole);
+        assert_eq!(content_needed("web/package.json"), Need::Whole);
+        assert_eq!(content_needed("sub/.gitignore"), Need::Whole);
+        assert_eq!(content_needed("taskfile.dist.yml"), Need::Whole);
+        assert_eq!(content_needed("sub/taskfile.dist.yml"), Need::Head);
+        assert_eq!(content_needed("infra/stack.yaml"), Need::Head);
+        assert_eq!(content_needed(".github/dependabot.yml"), Need::Nothing);
+        assert_eq!(content_needed("package-lock.json"), Need::Nothing);
+        assert_eq!(content_needed("src/main.rs"), Need::Nothing);
+        assert_eq!(content_needed("Dockerfile"), Need::Nothing);
     }
 
     #[test]

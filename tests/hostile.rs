@@ -514,14 +514,7 @@ fn a_spent_rate_limit_stops_every_call_to_that_api() {
 
 /// The `Authorization` header of a request, as the fake server saw it.
 fn authorization(seen: &support::fake_github::Seen) -> String {
-    seen.head
-        .lines()
-        .find_map(|l| {
-            let (n, v) = l.split_once(':')?;
-            n.eq_ignore_ascii_case("authorization")
-                .then(|| v.trim().to_string())
-        })
-        .unwrap_or_default()
+    seen.header("authorization").unwrap_or_default().to_string()
 }
 
 /// A server (or a proxy in front of it) that echoes the request's credentials in its errors:

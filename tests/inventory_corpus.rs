@@ -261,7 +261,7 @@ fn npm_lint_or_true_in_workflow() {
 fn index_for(repo: &str) -> ScriptIndex {
     let root = corpus().join(repo);
     let files = vec![("package.json".to_string(), root.join("package.json"))];
-    ScriptIndex::load(&root, &files)
+    ScriptIndex::load(&ci_guard::files::Disk, &root, &files)
 }
 
 /// (words, file:definition line, command line:column, via)
@@ -345,7 +345,11 @@ fn every_corpus_package_json_loads_and_expands() {
         if !pkg.is_file() {
             continue;
         }
-        let idx = ScriptIndex::load(&entry.path(), &[("package.json".into(), pkg.clone())]);
+        let idx = ScriptIndex::load(
+            &ci_guard::files::Disk,
+            &entry.path(),
+            &[("package.json".into(), pkg.clone())],
+        );
         let text = std::fs::read_to_string(&pkg).expect("read");
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;

@@ -37,13 +37,16 @@ pub const INPUT_NAMES: &[&str] = &[
 /// The analyses `run` knows. The workflow audit runs by default; the SBOM is written when
 /// `sbom-format` is set or `checks` lists `sbom`. The others are accepted and reported as not
 /// available, so a workflow written for a later version says what it did not get instead of
-/// passing quietly. Settings are read when there is a token (`crate::settings`).
+/// passing quietly. Settings and history are read when there is a token (`crate::settings`,
+/// `crate::history`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Analysis {
     /// Workflows and local actions (the `audit` command).
     Workflows,
     /// Repository settings through the GitHub API: branch protection, rulesets, environments.
     Settings,
+    /// The repository's run history through the GitHub API: measured reliability.
+    History,
     /// Third-party scanners.
     Scanners,
     /// An SBOM from the lockfiles.
@@ -51,9 +54,10 @@ pub enum Analysis {
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 4] = [
+    pub const ALL: [Analysis; 5] = [
         Analysis::Workflows,
         Analysis::Settings,
+        Analysis::History,
         Analysis::Scanners,
         Analysis::Sbom,
     ];
@@ -62,6 +66,7 @@ impl Analysis {
         match self {
             Analysis::Workflows => "workflows",
             Analysis::Settings => "settings",
+            Analysis::History => "history",
             Analysis::Scanners => "scanners",
             Analysis::Sbom => "sbom",
         }
@@ -70,7 +75,7 @@ impl Analysis {
     pub fn available(self) -> bool {
         matches!(
             self,
-            Analysis::Workflows | Analysis::Settings | Analysis::Scanners
+            Analysis::Workflows | Analysis::Settings | Analysis::History | Analysis::Scanners
         )
     }
 }
@@ -378,7 +383,10 @@ mod tests {
         assert_eq!(i.path, ".");
         assert_eq!(i.fail_on, Some(Severity::High));
         assert_eq!(i.upload, UploadMode::Auto);
-        assert_eq!(i.checks, vec![Analysis::Workflows, Analysis::Settings]);
+        assert_eq!(
+            i.checks,
+            vec![Analysis::Workflows, Analysis::Settings, Analysis::History]
+        );
         assert!(!i.checks_explicit && i.summary && i.token.is_none());
         assert_eq!(i.sarif_file, "ci-guard.sarif");
         assert!(i.sbom_format.is_none() && i.sbom_file.is_empty());

@@ -52,6 +52,10 @@ pub struct Tuning {
     pub poll_interval: Duration,
     /// All network work of the run (settings, OSV, upload and its processing) within this.
     pub network_timeout: Duration,
+    /// GitHub API requests the run history may send (its own budget).
+    pub history_budget: u32,
+    /// The end of the history's window (seconds since 1970); now when `None`.
+    pub history_until: Option<i64>,
 }
 
 /// The network deadline of a run when no input sets one: well under what a job waits for a
@@ -68,6 +72,8 @@ impl Default for Tuning {
             upload_timeout: Duration::from_secs(120),
             poll_interval: Duration::from_secs(2),
             network_timeout: DEFAULT_NETWORK_TIMEOUT,
+            history_budget: crate::history::DEFAULT_BUDGET,
+            history_until: None,
         }
     }
 }
@@ -160,6 +166,10 @@ impl Places {
 const SETTINGS_PENDING: &str = "not read: the GitHub API had not answered when this report was \
      written (the run was stopped before it did, or is still running)";
 
+/// The same for the run history's rows.
+const HISTORY_PENDING: &str = "not measured: the GitHub API had not answered when this report \
+     was written (the run was stopped before it did, or is still running)";
+
 /// Run the action; returns the exit code (0 ok, 1 policy, 2 usage or a required tool missing
 /// (`shellcheck: always`), 3 I/O).
 ///
@@ -240,14 +250,19 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     // 1. The workflow audit, offline: its SARIF and summary exist before anything can hang.
     let settings = settings_mode(inputs, runner, tuning, &network);
-    let online = matches!(settings, crate::settings::SettingsMode::Online(_));
+    let history = history_mode(inputs, runner, tuning, &network);
+    let settings_online = matches!(settings, crate::settings::SettingsMode::Online(_));
+    let history_online = matches!(history, crate::history::HistoryMode::Online(_));
+    let online = settings_online || history_online;
     let audit = |settings: crate::settings::SettingsMode,
+                 history: crate::history::HistoryMode,
                  shellcheck: Option<ShellcheckMode>|
      -> Result<report::Report, (u8, String)> {
         let opts = AuditOptions {
             paths: vec![places.root.clone()],
             config: places.config.clone(),
             settings,
+            history,
             shellcheck,
         };
         let result = audit::run(&opts);
@@ -256,6 +271,9 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
                 "ci-guard: settings: {} sent (budget {budget})",
                 plural(sent as usize, "GitHub API request", "GitHub API requests")
             );
+        }
+        if let Some((sent, budget)) = opts.history.requests() {
+            eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
         }
         result.map_err(|e| match e {
             AuditError::Config(e) => (
@@ -270,17 +288,22 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
             AuditError::Io(e) => (3, format!("{e:#}")),
         })
     };
+    let first_settings = if settings_online {
+        crate::settings::SettingsMode::Offline {
+            reason: SETTINGS_PENDING.into(),
+        }
+    } else {
+        settings.clone()
+    };
+    let first_history = if history_online {
+        crate::history::HistoryMode::Offline {
+            reason: HISTORY_PENDING.into(),
+        }
+    } else {
+        history.clone()
+    };
     // The early audit starts no other program: shellcheck runs in the complete one.
-    let first = match audit(
-        if online {
-            crate::settings::SettingsMode::Offline {
-                reason: SETTINGS_PENDING.into(),
-            }
-        } else {
-            settings.clone()
-        },
-        Some(ShellcheckMode::Never),
-    ) {
+    let first = match audit(first_settings, first_history, Some(ShellcheckMode::Never)) {
         Ok(r) => r,
         Err((code, why)) => return failed(code, &why, None),
     };
@@ -305,11 +328,8 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     let _ = write_sarif(&places.sarif, &first, &inputs.category);
     if let (Some(path), Some(_)) = (&runner.step_summary, summary_start) {
         // No `ci-guard fix` preview yet: it reads the tree again, which waits for the end.
-        let options = report::markdown::Options {
-            links: links(runner),
-            fix: None,
-        };
-        let mut md = report::markdown::render(&first, inputs.fail_on, &options);
+        let mut md =
+            report::markdown::render(&first, inputs.fail_on, &summary_options(runner, None));
         md.push_str(
             "\n> Written before the GitHub API, shellcheck and the scanners were asked: this \
              summary is replaced when the run ends.\n",
@@ -320,13 +340,13 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
         );
     }
 
-    // 2. What needs the network or runs other programs: the settings and shellcheck (the audit
-    // again, with the API), the scanners and the OSV lookup.
+    // 2. What needs the network or runs other programs: the settings and the run history (the
+    // audit again, with the API), shellcheck, the scanners and the OSV lookup.
     // shellcheck: `auto` unless the input or the configuration says; the default image has
     // none (one notice says so; under `always` an error, exit code 2), `Dockerfile.full`'s has
     // it and runs it.
     let mut report = if online || inputs.shellcheck != Some(ShellcheckMode::Never) {
-        match audit(settings, inputs.shellcheck) {
+        match audit(settings, history, inputs.shellcheck) {
             Ok(r) => r,
             Err((code, why)) => return failed(code, &why, Some(first)),
         }
@@ -477,10 +497,10 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
 
     let fails = report.fails(inputs.fail_on);
     if let (Some(path), Some(start)) = (&runner.step_summary, summary_start) {
-        let options = report::markdown::Options {
-            links: links(runner),
-            fix: crate::fix::preview(std::slice::from_ref(&places.root)),
-        };
+        let options = summary_options(
+            runner,
+            crate::fix::preview(std::slice::from_ref(&places.root)),
+        );
         let mut md = report::markdown::render(&report, inputs.fail_on, &options);
         this_run(
             &mut md,
@@ -595,13 +615,20 @@ pub fn run(inputs: &Inputs, runner: &Runner, tuning: &Tuning) -> u8 {
     }
 }
 
-/// Links from the summary to the files at the audited commit, when the runner says which.
-fn links(runner: &Runner) -> report::markdown::Links {
-    match (&runner.repository, &runner.sha) {
-        (Some(repo), Some(sha)) => {
-            report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
-        }
-        _ => report::markdown::Links::default(),
+/// The summary's links to the files at the audited commit (when the runner says which), and
+/// what `ci-guard fix` would change (when computed).
+fn summary_options(
+    runner: &Runner,
+    fix: Option<report::markdown::FixPreview>,
+) -> report::markdown::Options {
+    report::markdown::Options {
+        links: match (&runner.repository, &runner.sha) {
+            (Some(repo), Some(sha)) => {
+                report::markdown::Links::github(runner.server_url.as_deref(), repo, sha)
+            }
+            _ => report::markdown::Links::default(),
+        },
+        fix,
     }
 }
 
@@ -669,18 +696,63 @@ fn settings_mode(
     tuning: &Tuning,
     network: &Arc<Network>,
 ) -> crate::settings::SettingsMode {
-    use crate::settings::{self, SettingsMode};
-    let offline = |reason: &str| SettingsMode::Offline {
-        reason: reason.to_string(),
-    };
-    if !inputs.checks.contains(&Analysis::Settings) {
-        return offline("not read: the `settings` check was not asked for (input `checks`)");
+    use crate::settings::SettingsMode;
+    match settings_request(inputs, runner, tuning, network, Analysis::Settings) {
+        Ok(req) => crate::settings::mode(&req).unwrap_or_else(|e| SettingsMode::Offline {
+            reason: format!("not read: {e}"),
+        }),
+        Err(reason) => SettingsMode::Offline {
+            reason: format!("not read: {reason}"),
+        },
+    }
+}
+
+/// History is read when `checks` includes it, with the same token, repository and branch as
+/// the settings, within its own request budget.
+fn history_mode(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    network: &Arc<Network>,
+) -> crate::history::HistoryMode {
+    use crate::history::{self, HistoryMode};
+    match settings_request(inputs, runner, tuning, network, Analysis::History) {
+        Ok(req) => history::mode(
+            &req,
+            &history::Request {
+                budget: Some(tuning.history_budget),
+                overrides: history::Overrides {
+                    until: tuning.history_until,
+                    ..history::Overrides::default()
+                },
+                ..history::Request::default()
+            },
+        ),
+        Err(reason) => HistoryMode::Offline {
+            reason: format!("not measured: {reason}"),
+        },
+    }
+}
+
+/// The API request an analysis reading the repository through the API makes, or why it cannot.
+fn settings_request(
+    inputs: &Inputs,
+    runner: &Runner,
+    tuning: &Tuning,
+    network: &Arc<Network>,
+    check: Analysis,
+) -> Result<crate::settings::Request, String> {
+    if !inputs.checks.contains(&check) {
+        return Err(format!(
+            "the `{}` check was not asked for (input `checks`)",
+            check.as_str()
+        ));
     }
     if inputs.token.is_none() {
-        return offline("not read: no token (input `token`)");
+        return Err("no token (input `token`)".into());
     }
     if runner.repository.is_none() {
-        return offline("not read: GITHUB_REPOSITORY is not set");
+        return Err("GITHUB_REPOSITORY is not set".into());
     }
     let event = event::payload(runner);
     let base = event
@@ -688,7 +760,7 @@ fn settings_mode(
         .and_then(|e| e.pointer("/pull_request/base/ref"))
         .and_then(serde_json::Value::as_str)
         .map(str::to_string);
-    let req = settings::Request {
+    Ok(crate::settings::Request {
         repository: runner.repository.clone(),
         git_ref: base,
         offline: false,
@@ -699,8 +771,7 @@ fn settings_mode(
         backoff: tuning.backoff,
         max_rate_limit_wait: tuning.max_rate_limit_wait,
         network: Some(network.clone()),
-    };
-    settings::mode(&req).unwrap_or_else(|e| offline(&format!("not read: {e}")))
+    })
 }
 
 /// What became of the SBOM, for the assessment, the summary and the `sbom-file` output.

@@ -149,6 +149,9 @@ pub struct Row {
     /// The delivery jobs this row judged, each with its verdict (rows about deliveries only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<RowJob>,
+    /// Links that prove the state where no file line can: the runs a measured row is worst on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     #[serde(skip)]
     pub weight: u32,
 }
@@ -168,6 +171,9 @@ pub struct Assessment {
     /// Percentage of decided components fully in place.
     pub compliance: u32,
     pub rows: Vec<Row>,
+    /// The numbers the run history measured (`crate::history`), when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<crate::measured::Measured>,
 }
 
 /// Components whose absence an auditor rates critical.
@@ -211,6 +217,7 @@ pub(crate) fn row(
         target,
         evidence,
         jobs: Vec::new(),
+        links: Vec::new(),
         weight,
     }
 }
@@ -358,6 +365,7 @@ pub fn assess(inv: &Inventory, findings: &[&Finding]) -> Assessment {
         score,
         compliance,
         rows,
+        measured: None,
     }
 }
 

@@ -16,7 +16,9 @@ pub const AFTER_HELP: &str = concat!(
     "  ci-guard audit --format sarif -o ci-guard.sarif\n",
     "  ci-guard audit .github/workflows/release.yml --fail-on medium\n",
     "  ci-guard audit ~/src                    every repository below ~/src, each on its own\n",
-    "  GITHUB_TOKEN=… ci-guard audit --repo my-org/my-repo   also branch protection, rulesets, environments\n\n",
+    "  GITHUB_TOKEN=… ci-guard audit --repo my-org/my-repo   also branch protection, rulesets, environments\n",
+    "                                          and 30 days of run history (docs/history.md)\n",
+    "  ci-guard audit --repo my-org/my-repo --history 14d --history-target pipeline-duration=20m\n\n",
     "A folder holding `.github/workflows` is a repository; each is audited with its own\n",
     "`.github/ci-guard.yml` unless --config is given. A file named here is audited as a workflow\n",
     "wherever it lies (as an action when named action.yml); outside a repository it gets its\n",
@@ -81,13 +83,40 @@ pub struct AuditArgs {
     /// [default: the config's `shellcheck:`, else auto]
     #[arg(long, value_enum, value_name = "WHEN")]
     shellcheck: Option<Shellcheck>,
-
+    #[command(flatten)]
+    history: Box<HistoryFlags>,
     /// Also run the third-party scanners (`ci-guard scan --help`); each gets its own SARIF run.
     /// Implied by any scanner option below.
     #[arg(long)]
     scan: bool,
     #[command(flatten)]
     scan_flags: ScanFlags,
+}
+
+/// The run history's flags (measured with --repo; docs/history.md).
+#[derive(clap::Args)]
+pub struct HistoryFlags {
+    /// Run history to measure with --repo: a window back from now (30d, 12h) or `off`
+    /// [default: the configuration's history.window, else 30d].
+    #[arg(long, value_name = "WINDOW")]
+    history: Option<String>,
+    /// The most runs of the branch to read [default: history.max-runs, else 1500].
+    #[arg(long, value_name = "N")]
+    history_max_runs: Option<usize>,
+    /// The end of the history window, RFC 3339 (2024-02-09T12:00:00Z) [default: now].
+    #[arg(long, value_name = "TIME")]
+    history_until: Option<String>,
+    /// A measured row's target, NAME=VALUE, repeatable: pipeline-duration, ci-success-rate,
+    /// flaky-rate, deployment-success-rate, time-to-restore, approved-deliveries, scan-coverage.
+    #[arg(long, value_name = "NAME=VALUE")]
+    history_target: Vec<String>,
+    /// GitHub API requests the run history may send.
+    #[arg(long, value_name = "N", default_value_t = ci_guard::history::DEFAULT_BUDGET)]
+    history_budget: u32,
+    /// A file of GitHub's answers kept between runs, sent back as conditional requests
+    /// (If-None-Match): unchanged answers cost no rate limit.
+    #[arg(long, value_name = "FILE")]
+    history_cache: Option<PathBuf>,
 }
 
 /// `--shellcheck`: the values of the configuration's `shellcheck:`.
@@ -102,7 +131,7 @@ pub enum Shellcheck {
 }
 
 impl Shellcheck {
-    fn mode(self) -> ShellcheckMode {
+    pub(crate) fn mode(self) -> ShellcheckMode {
         match self {
             Shellcheck::Auto => ShellcheckMode::Auto,
             Shellcheck::Always => ShellcheckMode::Always,
@@ -120,9 +149,16 @@ pub fn run(args: &AuditArgs) -> ExitCode {
                 .and_then(ci_guard::github::Token::new)
         })
     };
-    // One deadline for the settings and the OSV lookup alike.
+    // One deadline for the settings, the history and the OSV lookup alike.
     let network = args.scan_flags.network();
-    let settings = match ci_guard::settings::mode(&ci_guard::settings::Request {
+    let history_request = match history_request(&args.history) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings_request = ci_guard::settings::Request {
         repository: args.repo.clone(),
         git_ref: args.git_ref.clone(),
         offline: args.offline,
@@ -137,7 +173,8 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         backoff: std::time::Duration::from_millis(args.backoff_ms),
         max_rate_limit_wait: args.max_rate_limit_wait,
         network: Some(network.clone()),
-    }) {
+    };
+    let settings = match ci_guard::settings::mode(&settings_request) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e}");
@@ -148,6 +185,7 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         paths: args.paths.clone(),
         config: args.config.clone(),
         settings,
+        history: ci_guard::history::mode(&settings_request, &history_request),
         shellcheck: args.shellcheck.map(Shellcheck::mode),
     };
     let report = match audit::run(&opts) {
@@ -173,6 +211,12 @@ pub fn run(args: &AuditArgs) -> ExitCode {
             "ci-guard: settings: {} sent (budget {budget})",
             ci_guard::finding::plural(sent as usize, "GitHub API request", "GitHub API requests")
         );
+    }
+    if let Some((sent, budget)) = opts.history.requests() {
+        eprintln!("ci-guard: history: {sent} GitHub API request(s) sent (budget {budget})");
+    }
+    if let Some(e) = opts.history.cache_error() {
+        eprintln!("warning: {}", ci_guard::redact::text(&e));
     }
     let mut report = report;
     if (args.scan || args.scan_flags.used())
@@ -209,6 +253,42 @@ pub fn run(args: &AuditArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     emit(report, &emit_options(args))
+}
+
+/// The history flags, validated: a bad window, time or target is a usage error.
+fn history_request(args: &HistoryFlags) -> Result<ci_guard::history::Request, String> {
+    use ci_guard::config::history::{Targets, window};
+    let mut req = ci_guard::history::Request {
+        budget: Some(args.history_budget),
+        cache: args.history_cache.clone(),
+        ..Default::default()
+    };
+    match args.history.as_deref() {
+        Some("off") => req.off = true,
+        Some(w) => req.overrides.window = Some(window(w).map_err(|e| format!("--history: {e}"))?),
+        None => {}
+    }
+    req.overrides.max_runs = args.history_max_runs;
+    if args.history_max_runs == Some(0) {
+        return Err("--history-max-runs: must be at least 1".into());
+    }
+    if let Some(t) = &args.history_until {
+        req.overrides.until = Some(ci_guard::time::parse_rfc3339(t).ok_or_else(|| {
+            format!("--history-until: `{t}` is not an RFC 3339 time such as 2024-02-09T12:00:00Z")
+        })?);
+    }
+    for pair in &args.history_target {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--history-target: `{pair}` is not NAME=VALUE"))?;
+        Targets::default()
+            .set(name.trim(), value)
+            .map_err(|e| format!("--history-target: {e}"))?;
+        req.overrides
+            .targets
+            .push((name.trim().to_string(), value.to_string()));
+    }
+    Ok(req)
 }
 
 fn emit_options(args: &AuditArgs) -> Emit {

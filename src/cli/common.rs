@@ -66,6 +66,22 @@ pub fn discover(path: &Path) -> Result<Workspace, ExitCode> {
     })
 }
 
+/// The repositories a list file names (one `owner/name` a line); exit 2 when it cannot be read
+/// or a line names none.
+pub fn read_repo_list(file: &Path) -> Result<Vec<ci_guard::org::list::RepoRef>, ExitCode> {
+    let text =
+        ci_guard::untrusted::read_string(file, ci_guard::untrusted::DOCUMENT_CAP).map_err(|e| {
+            eprintln!("error: {}: {e}", file.display());
+            ExitCode::from(2)
+        })?;
+    ci_guard::org::list::parse_list(&text).map_err(|bad| {
+        for b in bad {
+            eprintln!("error: {}: {b}", file.display());
+        }
+        ExitCode::from(2)
+    })
+}
+
 /// Write `s` to standard output; exit 3 when that fails.
 pub fn print(s: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();

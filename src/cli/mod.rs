@@ -6,6 +6,8 @@ pub mod audit;
 pub mod common;
 pub mod explain;
 pub mod fix;
+pub mod merge;
+pub mod org;
 pub mod rules;
 pub mod run;
 pub mod sbom;

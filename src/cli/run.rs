@@ -27,7 +27,7 @@ pub struct RunArgs {
     /// GitHub token for the upload [input: token]; prefer the INPUT_TOKEN variable to a flag.
     #[arg(long, hide_env_values = true)]
     token: Option<String>,
-    /// Analyses: auto, all, or a list of workflows, settings, scanners, sbom [input: checks]
+    /// Analyses: auto, all, or a list of workflows, settings, history, scanners, sbom [input: checks]
     #[arg(long)]
     checks: Option<String>,
     /// Scanners to run, comma-separated (`ci-guard scan --help`) [input: scanners]
@@ -101,6 +101,12 @@ pub struct RunArgs {
     /// [input: network-timeout; default 120]
     #[arg(long)]
     network_timeout: Option<String>,
+    /// GitHub API requests the run history may send.
+    #[arg(long, default_value_t = ci_guard::history::DEFAULT_BUDGET, hide = true)]
+    history_budget: u32,
+    /// The end of the history window, RFC 3339 [default: now].
+    #[arg(long, hide = true)]
+    history_until: Option<String>,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -156,6 +162,16 @@ pub fn run(args: &RunArgs) -> ExitCode {
         eprintln!("error: cannot enter the workspace {}: {e}", ws.display());
         return ExitCode::from(3);
     }
+    let history_until = match args.history_until.as_deref() {
+        None => None,
+        Some(t) => match ci_guard::time::parse_rfc3339(t) {
+            Some(v) => Some(v),
+            None => {
+                eprintln!("error: --history-until: `{t}` is not an RFC 3339 time");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let tuning = Tuning {
         api_budget: args.api_budget,
         http_timeout: args.http_timeout,
@@ -164,6 +180,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
         upload_timeout: args.upload_timeout,
         poll_interval: std::time::Duration::from_millis(args.backoff_ms),
         network_timeout: action::DEFAULT_NETWORK_TIMEOUT,
+        history_budget: args.history_budget,
+        history_until,
     };
     ExitCode::from(action::run(&inputs, &runner, &tuning))
 }

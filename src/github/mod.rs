@@ -16,6 +16,9 @@
 //!   is soon, else give up with [`GithubError::RateLimited`]) and secondary limits (403/429 with
 //!   `retry-after`, or the "secondary rate limit" message, which GitHub says to wait a minute on);
 //! - `Link` pagination;
+//! - conditional requests: a GET sent with the `ETag` of a body read earlier
+//!   ([`Client::get_if_none_match`]) is answered `304 Not Modified` without a body when nothing
+//!   changed, which GitHub does not count against the rate limit;
 //! - a per-run request budget, so a misbehaving server cannot make a run send requests forever;
 //! - one deadline for all the network work of a run ([`Network`], shared by every client of the
 //!   run): no attempt outlasts it and no wait is begun that would pass it;
@@ -86,6 +89,8 @@ pub struct Network {
     total: Duration,
     /// API base URL → why it is no longer called.
     broken: Mutex<BTreeMap<String, String>>,
+    /// API base URL → requests that failed their retries since its last success.
+    failures: Mutex<BTreeMap<String, u32>>,
 }
 
 impl Network {
@@ -100,6 +105,7 @@ impl Network {
             deadline: Some(Instant::now() + total),
             total,
             broken: Mutex::default(),
+            failures: Mutex::default(),
         })
     }
 
@@ -121,6 +127,25 @@ impl Network {
     fn trip(&self, api: &str, why: String) {
         if let Ok(mut b) = self.broken.lock() {
             b.entry(api.to_string()).or_insert(why);
+        }
+    }
+
+    /// A request to `api` failed its retries: the breaker opens at the `after`-th failure in a
+    /// row.
+    fn failed(&self, api: &str, after: u32, why: String) {
+        let n = self.failures.lock().map_or(u32::MAX, |mut f| {
+            let n = f.entry(api.to_string()).or_default();
+            *n += 1;
+            *n
+        });
+        if n >= after {
+            self.trip(api, why);
+        }
+    }
+
+    fn succeeded(&self, api: &str) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.remove(api);
         }
     }
 }
@@ -158,6 +183,10 @@ pub struct ClientOptions {
     pub api_version: Option<String>,
     /// The run's deadline and circuit breaker, shared with its other clients.
     pub network: Arc<Network>,
+    /// Requests in a row that may fail their retries before the API is not called again: 1
+    /// for a run that reads a few things of one repository, more for one that reads many
+    /// repositories and can lose one without losing the rest.
+    pub breaker_after: u32,
 }
 
 impl ClientOptions {
@@ -175,6 +204,7 @@ impl ClientOptions {
             accept: "application/vnd.github+json".to_string(),
             api_version: Some("2022-11-28".to_string()),
             network: Network::unbounded(),
+            breaker_after: 1,
         }
     }
 
@@ -449,6 +479,17 @@ impl Client {
             .body)
     }
 
+    /// A GET that sends `If-None-Match: etag` when an `ETag` of an earlier answer is known:
+    /// a `304` answer (status 304, `Null` body) means that answer is still current.
+    pub fn get_if_none_match(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Response, GithubError> {
+        let headers: Vec<(&str, &str)> = etag.map(|e| ("if-none-match", e)).into_iter().collect();
+        self.send_inner(Method::Get, path, None, Retry::Idempotent, &headers)
+    }
+
     /// One request under the run's deadline and circuit breaker, retried as `retry` allows.
     pub fn send_with(
         &self,
@@ -457,8 +498,24 @@ impl Client {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<Response, GithubError> {
+        self.send_inner(method, path, body, retry, &[])
+    }
+
+    /// Every request goes through here; `extra` are more request headers (a conditional
+    /// request's `if-none-match`, whose `304` answer is then a success with a `Null` body).
+    fn send_inner(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+        extra: &[(&str, &str)],
+    ) -> Result<Response, GithubError> {
         let url = self.url(method, path)?;
         let shown = shown_path(path, &self.opts.api_url);
+        let conditional = extra
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("if-none-match"));
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let network = &self.opts.network;
         let deadline = |attempts: u32| GithubError::Deadline {
@@ -489,7 +546,14 @@ impl Client {
                 });
             }
             let mut not_received = false;
-            let step = match self.once(method, &url, payload.as_deref()) {
+            let step = match self.once(method, &url, payload.as_deref(), extra) {
+                // The answer to a conditional request: the body read earlier is still current.
+                // Unasked for, a 304 is judged like any other status.
+                Ok(raw) if raw.status == 304 && conditional => Step::Done(Response {
+                    status: raw.status,
+                    headers: raw.headers,
+                    body: Value::Null,
+                }),
                 Ok(raw) => judge(method, &shown, raw, attempt, &self.opts, now_epoch()),
                 Err((detail, unsent)) => {
                     not_received = unsent;
@@ -505,7 +569,10 @@ impl Client {
                 }
             };
             match step {
-                Step::Done(resp) => return Ok(resp),
+                Step::Done(resp) => {
+                    network.succeeded(&self.opts.api_url);
+                    return Ok(resp);
+                }
                 Step::Fail(e) => {
                     if let GithubError::RateLimited { detail, .. } = &e {
                         network.trip(&self.opts.api_url, format!("rate-limited: {detail}"));
@@ -521,10 +588,12 @@ impl Client {
                     if attempt > self.opts.retries {
                         // No answer at all after every attempt: the API is out of reach, and
                         // the next request would only wait the same. (A 5xx is an answer:
-                        // another request may well succeed.)
+                        // another request may well succeed.) A run that reads many
+                        // repositories allows a few such requests in a row (`breaker_after`).
                         if matches!(e, GithubError::Transport { .. }) {
-                            network.trip(
+                            network.failed(
                                 &self.opts.api_url,
+                                self.opts.breaker_after,
                                 format!("{} got no answer: {e}", attempts_text(attempt)),
                             );
                         }
@@ -561,7 +630,13 @@ impl Client {
     /// One attempt: the status, headers and body, or why there is no answer and whether the
     /// request certainly did not reach the server. It takes at most the client's timeout, and
     /// never past the run's deadline.
-    fn once(&self, method: Method, url: &str, body: Option<&[u8]>) -> Result<Raw, (String, bool)> {
+    fn once(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+        extra: &[(&str, &str)],
+    ) -> Result<Raw, (String, bool)> {
         let limit = match self.opts.network.remaining() {
             Some(r) => r.min(self.opts.timeout),
             None => self.opts.timeout,
@@ -586,6 +661,9 @@ impl Client {
                 }
                 if let Some(a) = &auth {
                     r = r.header("authorization", a.as_str());
+                }
+                for (name, value) in extra {
+                    r = r.header(*name, *value);
                 }
                 r
             }};
@@ -675,7 +753,18 @@ fn judge(
                 body: Value::Null,
             });
         }
-        return match serde_json::from_slice(&raw.body) {
+        return match serde_json::from_slice::<Value>(&raw.body) {
+            // GraphQL says its rate limit is spent in a 200 answer's `errors` (type
+            // `RATE_LIMIT`, no `data`): waited out as the REST limit is.
+            Ok(body) if graphql_rate_limited(&body) => {
+                let message = body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap_or("GraphQL rate limit")
+                    .to_string();
+                let reset = header(&raw.headers, "x-ratelimit-reset")
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                spent_limit(method, path, status, &message, reset, opts, now)
+            }
             Ok(body) => Step::Done(Response {
                 status,
                 headers: raw.headers,
@@ -712,12 +801,8 @@ fn judge(
         });
     }
     let (message, documentation_url) = error_message(&raw);
-    let rate = |detail: String, reset_in: Option<Duration>| GithubError::RateLimited {
-        method,
-        path: path.to_string(),
-        status,
-        detail,
-        reset_in,
+    let rate = |detail: String, reset_in: Option<Duration>| {
+        rate_limited(method, path, status, detail, reset_in)
     };
     if status == 403 || status == 429 {
         let retry_after =
@@ -748,34 +833,7 @@ fn judge(
             };
         }
         if remaining == Some("0") {
-            return match reset {
-                Some(reset) => {
-                    // One second more: the reset time is whole seconds and clocks differ a little.
-                    let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
-                    if wait <= opts.max_rate_limit_wait {
-                        Step::Retry(
-                            rate(
-                                format!("limit spent, resets in {} s", wait.as_secs()),
-                                Some(wait),
-                            ),
-                            Some(wait),
-                        )
-                    } else {
-                        Step::Fail(rate(
-                            format!(
-                                "limit spent until it resets in {} s, longer than the {} s this run waits: {message}",
-                                wait.as_secs(),
-                                opts.max_rate_limit_wait.as_secs()
-                            ),
-                            Some(wait),
-                        ))
-                    }
-                }
-                None => Step::Fail(rate(
-                    format!("limit spent, reset time not given: {message}"),
-                    None,
-                )),
-            };
+            return spent_limit(method, path, status, &message, reset, opts, now);
         }
         if secondary_message {
             // GitHub's guidance without a retry-after: wait at least a minute.
@@ -800,6 +858,76 @@ fn judge(
     } else {
         Step::Fail(error)
     }
+}
+
+fn rate_limited(
+    method: Method,
+    path: &str,
+    status: u16,
+    detail: String,
+    reset_in: Option<Duration>,
+) -> GithubError {
+    GithubError::RateLimited {
+        method,
+        path: path.to_string(),
+        status,
+        detail,
+        reset_in,
+    }
+}
+
+/// A spent primary rate limit: waited for when it resets soon enough, else given up.
+fn spent_limit(
+    method: Method,
+    path: &str,
+    status: u16,
+    message: &str,
+    reset: Option<u64>,
+    opts: &ClientOptions,
+    now: u64,
+) -> Step {
+    let rate = |detail: String, reset_in: Option<Duration>| {
+        rate_limited(method, path, status, detail, reset_in)
+    };
+    match reset {
+        Some(reset) => {
+            // One second more: the reset time is whole seconds and clocks differ a little.
+            let wait = Duration::from_secs(reset.saturating_sub(now) + 1);
+            if wait <= opts.max_rate_limit_wait {
+                Step::Retry(
+                    rate(
+                        format!("limit spent, resets in {} s", wait.as_secs()),
+                        Some(wait),
+                    ),
+                    Some(wait),
+                )
+            } else {
+                Step::Fail(rate(
+                    format!(
+                        "limit spent until it resets in {} s, longer than the {} s this run waits: {message}",
+                        wait.as_secs(),
+                        opts.max_rate_limit_wait.as_secs()
+                    ),
+                    Some(wait),
+                ))
+            }
+        }
+        None => Step::Fail(rate(
+            format!("limit spent, reset time not given: {message}"),
+            None,
+        )),
+    }
+}
+
+/// A GraphQL answer that is only the primary rate limit's error: no `data`, an error of type
+/// `RATE_LIMIT` (GitHub's spelling; its schema documents `RATE_LIMITED`, accepted too).
+fn graphql_rate_limited(body: &Value) -> bool {
+    body.get("data").is_none_or(Value::is_null)
+        && body["errors"].as_array().is_some_and(|errors| {
+            errors
+                .iter()
+                .any(|e| matches!(e["type"].as_str(), Some("RATE_LIMIT" | "RATE_LIMITED")))
+        })
 }
 
 /// GitHub's `message` (with its `errors` details), or what the body is when it is not GitHub's

@@ -273,6 +273,74 @@ fn token_is_redacted_in_debug() {
 }
 
 #[test]
+fn a_graphql_rate_limit_in_a_200_answer_is_a_rate_limit() {
+    // The recorded body; its headers were not recorded (a gap of the contract data): the core
+    // set's, with the reset GitHub sends when a limit is spent, stand in.
+    let body = body("graphql-post.200.rate-limited.json");
+    let mut h = headers("core 200, classic PAT, 2025");
+    h.retain(|(n, _)| n != "x-ratelimit-reset" && n != "x-ratelimit-remaining");
+    h.push(("x-ratelimit-remaining".into(), "0".into()));
+    h.push(("x-ratelimit-reset".into(), "1030".into()));
+    let step = judge(
+        Method::Post,
+        "/graphql",
+        Raw {
+            status: 200,
+            headers: h.clone(),
+            body: body.clone(),
+        },
+        1,
+        &opts(),
+        1000,
+    );
+    let Step::Retry(GithubError::RateLimited { .. }, Some(wait)) = step else {
+        panic!("a rate limit to wait out");
+    };
+    assert_eq!(wait, Duration::from_secs(31));
+    let step = judge(
+        Method::Post,
+        "/graphql",
+        Raw {
+            status: 200,
+            headers: h,
+            body,
+        },
+        1,
+        &opts(),
+        0,
+    );
+    let Step::Fail(e) = step else {
+        panic!("too far to wait")
+    };
+    assert_eq!(e.kind(), "rate-limited");
+    assert!(
+        e.to_string().contains("API rate limit already exceeded"),
+        "{e}"
+    );
+    // An answer with data and errors about parts of it is an answer.
+    let partial = body_with_errors();
+    assert!(matches!(
+        judge(
+            Method::Post,
+            "/graphql",
+            Raw {
+                status: 200,
+                headers: Vec::new(),
+                body: partial,
+            },
+            1,
+            &opts(),
+            0,
+        ),
+        Step::Done(_)
+    ));
+}
+
+fn body_with_errors() -> Vec<u8> {
+    body("graphql-post.200.error-not-found.json")
+}
+
+#[test]
 fn a_redirect_is_refused_and_said_to_be_one() {
     // GitHub answers 301 for a renamed repository (the recorded core headers with the
     // `location` such an answer carries; the body is the documented one for a moved resource,

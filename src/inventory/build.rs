@@ -65,7 +65,7 @@ pub fn build_with(
         })
         .map(|f| (f.rel.clone(), f.abs.clone()))
         .collect();
-    let script_index = ScriptIndex::load(&repo.root, &script_files);
+    let script_index = ScriptIndex::load(&*repo.source, &repo.root, &script_files);
 
     let mut inv = Inventory {
         repository: repo.name().to_string(),
@@ -160,12 +160,17 @@ impl Sources<'_> {
         *self.npm_provenance.get_or_init(|| {
             self.repo.files.iter().any(|f| {
                 matches!(f.kind, FileKind::Manifest(Manifest::PackageJson))
-                    // Through the capped reader, like every file ci-guard opens.
-                    && crate::untrusted::read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
+                    // Through the repository's file source (capped, like every file
+                    // ci-guard opens), so a fetched repository reads the bytes its
+                    // checkout holds.
+                    && self
+                        .repo
+                        .source
+                        .read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
                         .is_ok_and(|t| {
-                        let t: String = t.split_whitespace().collect();
-                        t.contains("\"provenance\":true")
-                    })
+                            let t: String = t.split_whitespace().collect();
+                            t.contains("\"provenance\":true")
+                        })
             })
         })
     }

@@ -25,6 +25,7 @@
 //!   target once per expansion (as they do), and stops after [`MAX_RESOLVED`] commands.
 //! - Files that cannot be read or parsed are skipped; nothing here panics.
 
+use crate::files::{EntryKind, FileSource};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -87,24 +88,17 @@ pub struct ScriptIndex {
     by_path: BTreeMap<(Runner, String), Book>,
 }
 
-const MAKEFILES: &[&str] = &["GNUmakefile", "makefile", "Makefile"];
-const JUSTFILES: &[&str] = &["justfile", "Justfile", ".justfile", "JUSTFILE"];
-const TASKFILES: &[&str] = &[
-    "Taskfile.yml",
-    "taskfile.yml",
-    "Taskfile.yaml",
-    "taskfile.yaml",
-    "Taskfile.dist.yml",
-    "taskfile.dist.yml",
-    "Taskfile.dist.yaml",
-    "taskfile.dist.yaml",
-];
+use crate::workspace::{JUSTFILES, MAKEFILES, TASKFILES};
 
 impl ScriptIndex {
     /// Reads the repository's `package.json` files (every depth, keyed by directory), Makefiles,
     /// justfiles and Taskfiles from `files` (repository-relative path, absolute path). With no
     /// `files`, looks for them at `repo_root` only.
-    pub fn load(repo_root: &Path, files: &[(String, PathBuf)]) -> ScriptIndex {
+    pub fn load(
+        source: &dyn FileSource,
+        repo_root: &Path,
+        files: &[(String, PathBuf)],
+    ) -> ScriptIndex {
         let mut list: Vec<(String, PathBuf)> = files.to_vec();
         if list.is_empty() {
             for name in ["package.json"]
@@ -114,7 +108,7 @@ impl ScriptIndex {
                 .chain(TASKFILES)
             {
                 let p = repo_root.join(name);
-                if p.is_file() {
+                if matches!(source.kind_followed(&p), Some(EntryKind::File { .. })) {
                     list.push(((*name).to_string(), p));
                 }
             }
@@ -132,8 +126,7 @@ impl ScriptIndex {
             if rel.split('/').any(|c| c == "node_modules") {
                 continue;
             }
-            let Ok(text) = crate::untrusted::read_string(abs, crate::untrusted::DOCUMENT_CAP)
-            else {
+            let Ok(text) = source.read_string(abs, crate::untrusted::DOCUMENT_CAP) else {
                 continue;
             };
             idx.add(runner, &rel, &dir, &text);
@@ -1545,7 +1538,11 @@ mod tests {
             let _ = idx.expand(None, &cmd(c));
         }
         let tmp = std::env::temp_dir().join("ci-guard-scripts-missing");
-        let idx = ScriptIndex::load(&tmp, &[("package.json".into(), tmp.join("nope.json"))]);
+        let idx = ScriptIndex::load(
+            &crate::files::Disk,
+            &tmp,
+            &[("package.json".into(), tmp.join("nope.json"))],
+        );
         assert!(idx.expand(None, &cmd("npm test")).is_empty());
     }
 }

@@ -23,6 +23,7 @@ pub(crate) fn analysed(
         languages: BTreeMap::new(),
         loose: false,
         skipped: Vec::new(),
+        source: Default::default(),
     };
     let wfs: Vec<ParsedWorkflow> = workflows
         .iter()

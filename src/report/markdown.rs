@@ -143,6 +143,7 @@ pub fn render(report: &Report, fail_on: Option<Severity>, opts: &Options) -> Str
         let _ = writeln!(out, "{}\n", score_line(a));
         fix_first(&mut out, a, report, &opts.links);
         matrix(&mut out, a, &opts.links);
+        out.push_str(&super::measured::markdown(a));
     }
     findings(&mut out, report, opts);
     scanners(&mut out, report, &opts.links);
@@ -467,7 +468,7 @@ fn fix_first(out: &mut String, a: &Assessment, report: &Report, links: &Links) {
     out.push('\n');
 }
 
-fn state_icon(s: State) -> &'static str {
+pub(super) fn state_icon(s: State) -> &'static str {
     match s {
         State::Present => "✅",
         State::Partial => "⚠️",
@@ -477,7 +478,7 @@ fn state_icon(s: State) -> &'static str {
     }
 }
 
-fn state_word(s: State) -> &'static str {
+pub(super) fn state_word(s: State) -> &'static str {
     match s {
         State::Present => "present",
         State::Partial => "partial",
@@ -956,7 +957,7 @@ fn serde_plain<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// Text for a table cell: no line breaks, no column separators.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     inline(s).replace('|', "\\|")
 }
 
@@ -990,7 +991,7 @@ fn html(s: &str) -> String {
 
 /// Text inside a code span cannot contain a backtick, nor a line break (a file name may hold
 /// one: it would end the list item and start whatever the name says next).
-fn escape_code(s: &str) -> String {
+pub(super) fn escape_code(s: &str) -> String {
     super::escape_controls(s).replace('`', "'")
 }
 

@@ -5,6 +5,7 @@ pub mod github;
 pub mod json;
 pub mod line_hash;
 pub mod markdown;
+pub mod measured;
 pub mod sarif;
 pub mod scans;
 pub mod text;

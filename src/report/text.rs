@@ -86,6 +86,9 @@ fn assessment(out: &mut String, report: &Report, color: bool) {
                 clean(&r.current)
             );
         }
+        if let Some(line) = super::measured::text_line(a) {
+            let _ = writeln!(out, "{}", clean(&line));
+        }
         out.push('\n');
     }
 }

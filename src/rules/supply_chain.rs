@@ -591,6 +591,7 @@ pub(crate) mod corpus {
             languages: BTreeMap::new(),
             loose: false,
             skipped: Vec::new(),
+            source: Default::default(),
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(&repo, &config, workflows, actions);

@@ -60,6 +60,7 @@ pub(crate) fn findings_for(rule: &str, text: &str) -> Vec<Finding> {
         languages: BTreeMap::from([(crate::workspace::Language::Python, 1)]),
         loose: false,
         skipped: Vec::new(),
+        source: Default::default(),
     };
     let config = Config::default();
     let analysis = RepoAnalysis::new(

@@ -237,10 +237,10 @@ pub fn configured(
     use crate::config::Config;
     let loaded = match config {
         Some(c) => Config::load(c, known),
-        None => match Config::find(root) {
+        None => match Config::find(&crate::files::Disk, root) {
             Some(p) => {
                 let display = crate::workspace::relative(root, &p);
-                Config::load_in(root, &p, &display, known)
+                Config::load_in(&crate::files::Disk, root, &p, &display, known)
             }
             None => return Ok(None),
         },

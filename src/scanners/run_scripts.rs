@@ -20,6 +20,11 @@ pub enum Outcome {
     Failed(String),
 }
 
+/// Whether shellcheck is on `PATH` (what `auto` runs on).
+pub fn installed() -> bool {
+    super::runner::find_program("shellcheck", std::env::var_os("PATH").as_deref()).is_some()
+}
+
 /// Run shellcheck with `args` on `files` (name, text): the names are what its output calls them.
 pub fn shellcheck(files: &[(String, String)], args: &[&str]) -> Outcome {
     let Some(program) =

@@ -310,6 +310,7 @@ mod tests {
             languages: Default::default(),
             loose: false,
             skipped: Vec::new(),
+            source: Default::default(),
         };
         let config = Config::default();
         let workflows = files

@@ -5,6 +5,7 @@
 //! branch-protection API. Each documented field keeps its line, for the finding that says
 //! GitHub does not enforce it.
 
+use crate::files::{EntryKind, FileSource};
 use std::path::Path;
 
 use serde_json::Value;
@@ -53,6 +54,18 @@ pub struct DocSource {
 const MAX_DOC_BYTES: u64 = 512 * 1024;
 /// How deep `docs/` is searched.
 const MAX_DOC_DEPTH: usize = 4;
+
+/// Whether the settings analysis reads the file at `rel` (repository-relative) for a documented
+/// policy: what [`candidate_files`] looks at, by path, for a fetch to read beforehand.
+pub fn reads(rel: &str) -> bool {
+    if let Some(name) = rel.strip_prefix(".github/") {
+        return !name.contains('/') && name.ends_with(".json");
+    }
+    rel.strip_prefix("docs/").is_some_and(|rest| {
+        rest.split('/').count() <= MAX_DOC_DEPTH
+            && (rest.ends_with(".json") || rest.ends_with(".md"))
+    })
+}
 
 /// Every documented policy of the repository.
 pub fn collect(repo: &Repository, config: &Config) -> Vec<DocSource> {
@@ -107,7 +120,7 @@ pub fn collect(repo: &Repository, config: &Config) -> Vec<DocSource> {
             format!("{}/{rel}", repo.display_root)
         }
     };
-    for (rel, text) in candidate_files(&repo.root) {
+    for (rel, text) in candidate_files(&*repo.source, &repo.root) {
         if rel.ends_with(".md") {
             for (offset, block) in json_blocks(&text) {
                 if let Some(mut s) = from_json(block, &display(&rel)) {
@@ -137,25 +150,18 @@ fn shifted(p: Pos, base: Pos) -> Pos {
 
 /// `.github/*.json`, and `.json`/`.md` files under `docs/`, repository-relative with their
 /// text. Symlinks are not followed (`DirEntry::file_type` does not follow them).
-fn candidate_files(root: &Path) -> Vec<(String, String)> {
+fn candidate_files(files: &dyn FileSource, root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut visit = |dir: &str, depth: usize, exts: &[&str]| {
         let mut stack = vec![(dir.to_string(), 0usize)];
         while let Some((rel_dir, d)) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(root.join(&rel_dir)) else {
-                continue;
-            };
-            let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-            entries.sort_by_key(std::fs::DirEntry::file_name);
-            for e in entries {
-                let Ok(ft) = e.file_type() else { continue };
-                let name = e.file_name().to_string_lossy().into_owned();
+            for (name, kind) in files.read_dir(&root.join(&rel_dir)) {
                 let rel = format!("{rel_dir}/{name}");
-                if ft.is_dir() && d + 1 < depth {
+                if kind == EntryKind::Dir && d + 1 < depth {
                     stack.push((rel, d + 1));
-                } else if ft.is_file()
+                } else if matches!(kind, EntryKind::File { .. })
                     && exts.iter().any(|x| name.ends_with(x))
-                    && let Ok(text) = crate::untrusted::read_string(&e.path(), MAX_DOC_BYTES)
+                    && let Ok(text) = files.read_string(&root.join(&rel), MAX_DOC_BYTES)
                     && (text.contains("required_status_checks")
                         || text.contains("required_pull_request_reviews"))
                 {
@@ -303,6 +309,39 @@ fn from_json(text: &str, path: &str) -> Option<DocSource> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_names_the_files_the_walk_of_documents_reads() {
+        let dir = tempfile::tempdir().expect("temp");
+        let all = [
+            ".github/protection.json",
+            ".github/sub/protection.json",
+            ".github/notes.md",
+            "docs/p.json",
+            "docs/a/p.md",
+            "docs/a/b/c/p.md",
+            "docs/a/b/c/d/p.md",
+            "docs/a/p.txt",
+            "other/p.json",
+        ];
+        for rel in all {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, "required_status_checks").expect("write");
+        }
+        let read: Vec<String> = candidate_files(&crate::files::Disk, dir.path())
+            .into_iter()
+            .map(|(rel, _)| rel)
+            .collect();
+        let mut named: Vec<String> = all
+            .iter()
+            .filter(|r| reads(r))
+            .map(|r| r.to_string())
+            .collect();
+        named.sort();
+        assert_eq!(read, named);
+        assert_eq!(read.len(), 4, "{read:?}");
+    }
 
     #[test]
     fn a_put_shaped_document_keeps_field_lines() {

@@ -281,7 +281,12 @@ fn job_info<'a>(repo: &'a RepoAnalysis<'_>, c: &CheckName) -> Option<&'a JobInfo
 fn has_codeowners(repo: &RepoAnalysis<'_>) -> bool {
     ["CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS"]
         .iter()
-        .any(|p| std::fs::symlink_metadata(repo.repo.root.join(p)).is_ok_and(|m| m.is_file()))
+        .any(|p| {
+            matches!(
+                repo.repo.source.kind(&repo.repo.root.join(p)),
+                Some(crate::files::EntryKind::File { .. })
+            )
+        })
 }
 
 pub(super) fn evaluate(repo: &RepoAnalysis<'_>, s: &Snapshot) -> SettingsOutcome {
@@ -1058,6 +1063,7 @@ mod tests {
             languages: Default::default(),
             loose: false,
             skipped: Vec::new(),
+            source: Default::default(),
         };
         let config = Config::default();
         let analysis = RepoAnalysis::new(

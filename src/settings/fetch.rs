@@ -179,7 +179,7 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
             Some(items) => client.get_paginated(&path, items).map(Value::Array),
         };
         result.map_err(|e| {
-            let u = explain(&e, endpoint);
+            let u = explain(&e, endpoint.permission());
             if matches!(
                 e,
                 GithubError::RateLimited { .. }
@@ -285,8 +285,9 @@ pub fn read(client: &Client, repository: &str, branch: Option<&str>) -> Snapshot
     }
 }
 
-/// A branch name as one path segment: GitHub branch names may hold `/`.
-fn encode_segment(s: &str) -> String {
+/// A branch name as one path segment (or any value as one query-string value): GitHub branch
+/// names may hold `/`.
+pub(crate) fn encode_segment(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -298,8 +299,10 @@ fn encode_segment(s: &str) -> String {
     out
 }
 
-/// What an error means for the person who has to fix it.
-fn explain(e: &GithubError, endpoint: Endpoint) -> Unreadable {
+/// What an error means for the person who has to fix it; `permission` is the fine-grained
+/// permission GitHub documents for the endpoint (`Actions: read`), named when it answers 403
+/// or 404. The run history explains its errors the same way.
+pub(crate) fn explain(e: &GithubError, permission: &str) -> Unreadable {
     let github = e
         .message()
         .map(|m| format!(" (GitHub: \"{m}\")"))
@@ -335,7 +338,7 @@ fn explain(e: &GithubError, endpoint: Endpoint) -> Unreadable {
             "network",
             format!("not asked: GitHub failed earlier in this run ({reason})"),
         ),
-        GithubError::NotRetried { first } => return explain(first, endpoint),
+        GithubError::NotRetried { first } => return explain(first, permission),
         GithubError::Status { status, .. } => match *status {
             403 if message.contains("upgrade to github pro") => (
                 "plan",
@@ -346,20 +349,18 @@ fn explain(e: &GithubError, endpoint: Endpoint) -> Unreadable {
             403 if message.contains("must have admin") => (
                 "permission",
                 format!(
-                    "the token's user is not an admin of the repository; reading this needs {}{github}",
-                    endpoint.permission()
+                    "the token's user is not an admin of the repository; reading this needs {permission}{github}"
                 ),
             ),
             403 => (
                 "permission",
-                format!("the token lacks {}{github}", endpoint.permission()),
+                format!("the token lacks {permission}{github}"),
             ),
             401 => ("unauthorized", format!("the token was refused{github}")),
             404 => (
                 "not-found",
                 format!(
-                    "not found, or the token cannot see it (GitHub answers 404 when it lacks {}){github}",
-                    endpoint.permission()
+                    "not found, or the token cannot see it (GitHub answers 404 when it lacks {permission}){github}"
                 ),
             ),
             s if s >= 500 => ("http-5xx", format!("GitHub failed with HTTP {s}{github}")),

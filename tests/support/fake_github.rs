@@ -9,6 +9,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -16,8 +17,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use super::DATA;
-
-const SERVER_LIFETIME: Duration = Duration::from_secs(60);
 
 pub fn response(name: &str) -> String {
     std::fs::read_to_string(format!("{DATA}github-contract/responses/{name}"))
@@ -27,18 +26,20 @@ pub fn response(name: &str) -> String {
 /// A recorded header set, by part of its label, without the framing headers (this server sends
 /// uncompressed bodies with its own Content-Length).
 pub fn recorded_headers(label_part: &str) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(format!(
-        "{DATA}github-contract/headers/recorded-header-sets.json"
-    ))
-    .expect("header sets");
+    header_set("recorded-header-sets.json", |s| {
+        s["label"].as_str().is_some_and(|l| l.contains(label_part))
+    })
+}
+
+/// The first set of `headers/<file>` that `pick` accepts, without the framing headers.
+pub fn header_set(file: &str, pick: impl Fn(&Value) -> bool) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(format!("{DATA}github-contract/headers/{file}"))
+        .expect("header sets");
     let all: Value = serde_json::from_str(&text).expect("json");
     let set = all["sets"]
         .as_array()
-        .and_then(|s| {
-            s.iter()
-                .find(|s| s["label"].as_str().is_some_and(|l| l.contains(label_part)))
-        })
-        .expect("header set");
+        .and_then(|s| s.iter().find(|s| pick(s)))
+        .unwrap_or_else(|| panic!("no such header set in {file}"));
     set["headers"]
         .as_array()
         .expect("headers")
@@ -106,6 +107,27 @@ pub struct Seen {
     pub body: Vec<u8>,
 }
 
+impl Seen {
+    /// A request header's value (the first of that name, any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    /// Whether this is a conditional request that `etag` (the current answer's) satisfies, so
+    /// GitHub would answer `304 Not Modified`: `If-None-Match` compares weakly (`W/"x"` and
+    /// `"x"` are the same tag) and may list several tags, or `*`.
+    pub fn not_modified_since(&self, etag: &str) -> bool {
+        let weak = |t: &str| t.trim().trim_start_matches("W/").to_string();
+        self.header("if-none-match").is_some_and(|sent| {
+            sent.split(',')
+                .any(|t| t.trim() == "*" || weak(t) == weak(etag))
+        })
+    }
+}
+
 /// One scripted route: `method` and `path` (without the query string; `*` matches any path of
 /// that method, `/prefix/*` any path below the prefix; the exact path wins, then the prefix). The n-th request on a route gets the n-th reply, the last one repeating.
 pub struct Route {
@@ -129,6 +151,17 @@ pub struct Server {
     addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
     unmatched: Arc<Mutex<Vec<Seen>>>,
+    /// Set when the server is dropped: it stops accepting connections.
+    stopped: Arc<AtomicBool>,
+}
+
+/// A server answers for as long as its test holds it, however slow the machine: a test that
+/// outlived a fixed lifetime would see its later requests refused and compare results read
+/// with and without the API.
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::Relaxed);
+    }
 }
 
 struct Scripted {
@@ -142,8 +175,15 @@ impl Server {
         Server::routed(vec![route("POST", "*", post), route("GET", "*", get)])
     }
 
+    /// A server on any free port that answers until it is dropped.
     pub fn routed(routes: Vec<Route>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        Server::routed_for(routes, None, 0)
+    }
+
+    /// `routed` on `port` (0: any free port), accepting connections until it is dropped or,
+    /// with a `lifetime`, until that has passed.
+    pub fn routed_for(routes: Vec<Route>, lifetime: Option<Duration>, port: u16) -> Server {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("addr");
         listener.set_nonblocking(true).expect("nonblocking");
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -151,9 +191,11 @@ impl Server {
         let (log, missed) = (seen.clone(), unmatched.clone());
         let next = vec![0; routes.len()];
         let scripts = Arc::new(Mutex::new(Scripted { routes, next }));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let stop = stopped.clone();
         thread::spawn(move || {
-            let deadline = Instant::now() + SERVER_LIFETIME;
-            while Instant::now() < deadline {
+            let deadline = lifetime.and_then(|l| Instant::now().checked_add(l));
+            while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let (log, missed, scripts) = (log.clone(), missed.clone(), scripts.clone());
@@ -167,6 +209,7 @@ impl Server {
             addr,
             seen,
             unmatched,
+            stopped,
         }
     }
 

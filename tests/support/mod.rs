@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests.
 
 pub mod fake_github;
+pub mod fake_org;
 pub mod schemas;
 
 use std::path::{Path, PathBuf};

@@ -26,6 +26,7 @@ fn inventory_in(
         languages: BTreeMap::new(),
         loose: false,
         skipped: Vec::new(),
+        source: Default::default(),
     };
     let (wf, errors) = parse_workflow(text, ".github/workflows/w.yml");
     assert!(errors.is_empty(), "{errors:?}");
