@@ -3,9 +3,14 @@
 #
 #   bench/compare-revisions.sh BASE            # e.g. main, or the commit a branch started from
 #   CORPUS=/path/to/repos RUNS=5 bench/compare-revisions.sh BASE
+#   AUDIT_ARGS="" bench/compare-revisions.sh BASE   # also run shellcheck (default: --shellcheck never)
+#
+# shellcheck is left out by default, as in corpus.sh: it is an external program that takes the
+# same time for both revisions and, where installed, about 97% of the CPU, which hides
+# ci-guard's own cost in its noise (shellcheck-cost.sh measures it).
 #
 # Both are built in release mode (BASE in a temporary git worktree, its binary cached by commit
-# in bench/.cache/), then each runs `ci-guard audit --format json --fail-on none CORPUS` RUNS
+# in bench/.cache/), then each runs `ci-guard audit --format json --fail-on none AUDIT_ARGS CORPUS` RUNS
 # times under GNU time (`apt-get install time`). Prints the median wall-clock seconds, CPU
 # seconds (user + system, steadier than wall-clock on a shared machine) and peak RSS of each,
 # and the ratios head / base (below 1.00 is faster or smaller).
@@ -16,6 +21,7 @@ base_rev="${1:?usage: $0 BASE-REVISION}"
 CORPUS="${CORPUS:-$top/../../shared/corpus}"
 CORPUS="$(cd "$CORPUS" && pwd)"
 RUNS="${RUNS:-5}"
+AUDIT_ARGS="${AUDIT_ARGS---shellcheck never}"
 cache="$top/bench/.cache"
 mkdir -p "$cache"
 [ -x /usr/bin/time ] || { echo "GNU time is needed: apt-get install time" >&2; exit 1; }
@@ -39,7 +45,7 @@ measure() {
     local bin="$1" i
     for ((i = 0; i < RUNS; i++)); do
         /usr/bin/time -f '%e %U %S %M' -o "$cache/time.out" \
-            "$bin" audit --format json --fail-on none "$CORPUS" > /dev/null || true
+            "$bin" audit --format json --fail-on none $AUDIT_ARGS "$CORPUS" > /dev/null || true
         awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$cache/time.out"
     done
 }

@@ -9,8 +9,11 @@ pub struct SourceText<'a> {
 
 impl<'a> SourceText<'a> {
     pub fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // Built for every file and by several rules: memchr finds the newlines many bytes at a
+        // time, where `match_indices` paid a call per line.
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Self { text, line_starts }
     }
 

@@ -21,15 +21,15 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// assessment measured on them (`bench/assessment-agreement.sh`).
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.00),
-    ("oidc-authentication", 0.96),
-    ("artifact-immutability", 0.95),
-    ("deploy-metadata", 0.95),
-    ("signing-provenance", 0.98),
-    ("security-scanning", 1.00),
-    ("artifacts-observability", 0.98),
+    ("oidc-authentication", 0.97),
+    ("artifact-immutability", 0.96),
+    ("deploy-metadata", 0.96),
+    ("signing-provenance", 0.96),
+    ("security-scanning", 0.98),
+    ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),
     ("sbom", 0.96),
-    ("drift-detection", 0.96),
+    ("drift-detection", 0.97),
 ];
 
 #[derive(Deserialize)]
@@ -73,23 +73,25 @@ struct LabelRow {
 const DEV: &str = "tests/data/assessment/labels";
 
 /// The held-out labels: repositories labelled by another auditor after the rules were final,
-/// and never read while writing them (README there).
+/// and never read while writing them (README there). A set the rules were later fitted to joins
+/// the development labels.
 const HELDOUT: &str = "tests/data/assessment/heldout";
 
-/// Floors of the held-out set (16 repositories): exactly what the finished rules measured on it
-/// the first time, with no change made to fit it afterwards. They only guard against
-/// regressions; the agreement a fresh set can expect is this one, not the development set's.
+/// Floors of the held-out set (20 repositories, labelled after the first set joined the
+/// development labels): exactly what the rules measured on it the first time, with no change made
+/// to fit it afterwards. They only guard against regressions; the agreement a fresh set can
+/// expect is this one, not the development set's.
 const HELDOUT_FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 0.9375),
-    ("oidc-authentication", 1.0),
-    ("artifact-immutability", 0.75),
-    ("deploy-metadata", 0.875),
-    ("signing-provenance", 0.8125),
-    ("security-scanning", 0.875),
-    ("artifacts-observability", 0.8125),
-    ("concurrency-controls", 1.0),
-    ("sbom", 0.9375),
-    ("drift-detection", 0.9375),
+    ("environment-protection", 0.80),
+    ("oidc-authentication", 0.65),
+    ("artifact-immutability", 0.65),
+    ("deploy-metadata", 0.75),
+    ("signing-provenance", 0.75),
+    ("security-scanning", 0.95),
+    ("artifacts-observability", 0.90),
+    ("concurrency-controls", 0.85),
+    ("sbom", 0.85),
+    ("drift-detection", 0.85),
 ];
 
 fn corpus_dir() -> PathBuf {

@@ -432,6 +432,20 @@ static ACTIONS: &[ActionRule] = &[
         "github release",
         D::Fails,
     ),
+    // A Homebrew formula bump opens the new version in the tap with a token: users of
+    // `brew install` get it, so it is a publish (cli/cli homebrew-bump.yml:20).
+    rule(
+        "mislav/bump-homebrew-formula-action",
+        C::Publish,
+        "homebrew formula",
+        D::Fails,
+    ),
+    rule(
+        "dawidd6/action-homebrew-bump-formula",
+        C::Publish,
+        "homebrew formula",
+        D::Fails,
+    ),
     rule(
         "goreleaser/goreleaser-action",
         C::Publish,
@@ -564,6 +578,27 @@ fn input<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
 fn truthy(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.eq_ignore_ascii_case("true") || v.contains("${{"))
 }
+
+/// Words in an uploaded artifact's path or name that make it a scan's results: a SARIF file, a
+/// report named as one, or the output of a scanner named by it.
+const SCAN_REPORT_NAMES: &[&str] = &[
+    ".sarif",
+    "scan-report",
+    "scan-result",
+    "audit-report",
+    "npm-audit",
+    "pip-audit",
+    "checkov",
+    "gitleaks",
+    "trufflehog",
+    "trivy",
+    "grype",
+    "semgrep",
+    "bandit",
+    "tfsec",
+    "dependency-check",
+    "osv-scanner",
+];
 
 /// A SARIF report uploaded to code scanning: a scan report a reviewer can open.
 fn code_scanning_upload() -> ActionMatch {
@@ -718,7 +753,19 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                 // `outputs: type=image,push=true` pushes as `push: true` does.
                 let pushed_by_outputs = input(step, "outputs")
                     .is_some_and(|v| v.split([',', '\n']).any(|x| x.trim() == "push=true"));
-                if truthy(input(step, "push")) || pushed_by_outputs {
+                // Every tag on a registry on the runner itself (`localhost:5000/base:latest`, a
+                // service container) serves the job's own later steps: nothing leaves the run.
+                let tags: Vec<&str> = input(step, "tags")
+                    .unwrap_or("")
+                    .split([',', '\n'])
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                let runner_local = !tags.is_empty()
+                    && tags
+                        .iter()
+                        .all(|t| t.starts_with("localhost") || t.starts_with("127.0.0.1"));
+                if (truthy(input(step, "push")) || pushed_by_outputs) && !runner_local {
                     out.push(ActionMatch {
                         capability: C::Publish,
                         tool: "registry push".into(),
@@ -825,25 +872,32 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         && let Some(path) = input(step, "path")
     {
         let p = path.to_ascii_lowercase();
-        let kinds = [
+        // A scan's results are often named for the scanner rather than for a report
+        // (`reports/pip-audit-main.json`, `checkov-results.json`), or only the artifact's name
+        // says what its folder holds (`name: owasp-dependency-check-report`, `path: reports/`).
+        let named = input(step, "name").unwrap_or("").to_ascii_lowercase();
+        let kinds: [(&[&str], _, _, _); 3] = [
             (
-                ["junit", "test-results", "playwright-report"],
+                &["junit", "test-results", "playwright-report"],
                 C::TestReport,
                 "test report artifact",
+                &p,
             ),
             (
-                ["coverage", "lcov", "cobertura"],
+                &["coverage", "lcov", "cobertura"],
                 C::Coverage,
                 "coverage artifact",
+                &p,
             ),
             (
-                [".sarif", "scan-report", "audit-report"],
+                SCAN_REPORT_NAMES,
                 C::ScanReport,
                 "scan report artifact",
+                &format!("{p}\n{named}"),
             ),
         ];
-        for (needles, capability, tool) in kinds {
-            if needles.iter().any(|n| p.contains(n)) {
+        for (needles, capability, tool, text) in kinds {
+            if needles.iter().any(|n| text.contains(n)) {
                 out.push(ActionMatch {
                     capability,
                     tool: tool.into(),
@@ -997,6 +1051,48 @@ mod tests {
         assert_eq!(
             got.iter().map(|g| g.0).collect::<Vec<_>>(),
             ["artifact-upload", "test-report"]
+        );
+        // Scan results named for their scanner (AWS-IAM-Dashboard/IAM-Dashboard
+        // dependency-audit.yml:121-127), or only by the artifact's name
+        // (AkingbadeOmosebi/ObserveOps ci-cd.yml:72-75).
+        let got = classify(
+            "uses: actions/upload-artifact@v4\n        with:\n          name: dependency-audit-frontend\n          path: |\n            reports/npm-audit.json\n            reports/npm-audit.md\n          retention-days: 14",
+        );
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            ["artifact-upload", "scan-report"]
+        );
+        let got = classify(
+            "uses: actions/upload-artifact@v4\n        with:\n          name: owasp-dependency-check-report\n          path: reports/",
+        );
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            ["artifact-upload", "scan-report"]
+        );
+        // A build output is not a report.
+        let got =
+            classify("uses: actions/upload-artifact@v4\n        with: {name: wheels, path: dist/}");
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            ["artifact-upload"]
+        );
+        // 387labs/openscientist ci.yml:173-179: a push to a registry on the runner.
+        assert!(
+            !classify("uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: localhost:5000/openscientist-base:latest")
+                .iter()
+                .any(|m| m.0 == "publish")
+        );
+        assert!(
+            classify("uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/o/base:latest")
+                .iter()
+                .any(|m| m.0 == "publish")
+        );
+        // cli/cli homebrew-bump.yml:20.
+        assert_eq!(
+            classify(
+                "uses: mislav/bump-homebrew-formula-action@v3\n        with:\n          formula-name: gh"
+            ),
+            [("publish", "homebrew formula".to_string(), true)]
         );
         assert_eq!(
             classify("uses: snyk/actions/docker@master")[0].0,

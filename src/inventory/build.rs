@@ -47,6 +47,7 @@ pub fn build_with(
         run_scripts: scripts,
         overrides,
         npm_provenance: std::cell::OnceCell::new(),
+        action_repository: std::cell::OnceCell::new(),
     };
     let script_files: Vec<(String, std::path::PathBuf)> = repo
         .files
@@ -141,14 +142,18 @@ struct Sources<'a> {
     overrides: &'a [DeliveryOverride],
     /// A `package.json` asks npm for provenance; read only when a job publishes to npm.
     npm_provenance: std::cell::OnceCell<bool>,
+    action_repository: std::cell::OnceCell<bool>,
 }
 
 impl Sources<'_> {
+    /// Asked per job: decided once per repository.
     fn action_repository(&self) -> bool {
-        self.repo
-            .files
-            .iter()
-            .any(|f| f.rel == "action.yml" || f.rel == "action.yaml")
+        *self.action_repository.get_or_init(|| {
+            self.repo
+                .files
+                .iter()
+                .any(|f| f.rel == "action.yml" || f.rel == "action.yaml")
+        })
     }
 
     fn npm_provenance(&self) -> bool {
@@ -222,7 +227,7 @@ fn retry_conditions(job: &Job) -> HashMap<String, usize> {
 }
 
 /// What already neuters every gate of a step before its commands are looked at.
-fn is_false(cond: &str) -> bool {
+pub(crate) fn is_false(cond: &str) -> bool {
     let c = cond.trim();
     let inner = c
         .strip_prefix("${{")
@@ -386,6 +391,7 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
             }) && info.id_token_write;
             let input = delivery::JobInput {
                 pw: self.pw,
+                src: &self.src,
                 job,
                 trace,
                 facts: &self.inv.facts[*from..*to],

@@ -183,6 +183,10 @@ pub static COMMANDS: &[CommandRule] = &[
         ["terraform", "fmt"],
         with["-check"]
     ),
+    // A static check of Terraform code (ASSESSMENT.md: lint includes `terraform validate`),
+    // which also shows that the repository has Terraform.
+    cmd!(Lint, "terraform validate", ["terraform", "validate"]),
+    cmd!(Lint, "tofu validate", ["tofu", "validate"]),
     cmd!(Format, "biome format", ["biome", "format"]),
     cmd!(Typecheck, "tsc", ["tsc"]),
     cmd!(Typecheck, "vue-tsc", ["vue-tsc"]),
@@ -1253,7 +1257,19 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
     let lower = name.to_ascii_lowercase();
     let tokens: Vec<&str> = lower.split([':', '-', '_', '.', '/']).collect();
     let has = |t: &[&str]| tokens.iter().any(|x| t.contains(x));
-    let capability = if has(&["e2e", "playwright", "cypress", "integration-e2e"]) {
+    // A task named for the scanner it runs (`make verify-govulncheck`) runs that scanner: the
+    // name is as telling as the scanner's own command line.
+    let scanner = |names: &[&str]| has(names);
+    let capability = if scanner(&["govulncheck", "osv", "pip-audit", "snyk"])
+        || lower.contains("pip-audit")
+        || lower.contains("osv-scanner")
+    {
+        Capability::Sca
+    } else if scanner(&["gosec", "semgrep", "bandit", "codeql", "checkov", "tfsec"]) {
+        Capability::Sast
+    } else if scanner(&["gitleaks", "trufflehog"]) {
+        Capability::SecretScan
+    } else if has(&["e2e", "playwright", "cypress", "integration-e2e"]) {
         Capability::E2e
     } else if has(&[
         "test",
@@ -1316,6 +1332,15 @@ mod tests {
         assert_eq!(
             script("nox -s tests-3.12"),
             Some(("test", "nox tests-3.12".into()))
+        );
+        // cert-manager/cert-manager govulncheck.yaml:37.
+        assert_eq!(
+            script("make verify-govulncheck"),
+            Some(("sca", "make verify-govulncheck".into()))
+        );
+        assert_eq!(
+            script("make test-gosec"),
+            Some(("sast", "make test-gosec".into()))
         );
         assert_eq!(script("yarn install"), None);
         assert_eq!(script("npm ci"), None);
@@ -1406,6 +1431,11 @@ mod tests {
                 ("iac-plan", "terraform plan", true),
                 ("drift-check", "terraform plan -detailed-exitcode", true)
             ]
+        );
+        // GoogleCloudPlatform/microservices-demo terraform-validate-ci.yaml:37.
+        assert_eq!(
+            caps("terraform validate"),
+            [("lint", "terraform validate", true)]
         );
         assert_eq!(
             caps("terraform plan"),

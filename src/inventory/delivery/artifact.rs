@@ -105,6 +105,30 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     if let Some(a) = images(input, &env, builds_here) {
         return a;
     }
+    // The delivering action is handed the artifact an earlier job packed
+    // (`pack-dir-artifact-id: ${{ needs.pack.outputs.… }}`): that is what it ships, whatever
+    // this job builds beside it (changesets/changesets publish.yml:116-123).
+    if let Some((s, p)) = input.trace.steps.iter().find_map(|s| {
+        s.step.repo_action()?;
+        s.step
+            .with
+            .iter()
+            .find(|p| {
+                p.key.value.to_ascii_lowercase().contains("artifact")
+                    && p.value.as_scalar().is_some_and(|v| v.contains("needs."))
+            })
+            .map(|p| (s, p))
+    }) {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!(
+                "ships the artifact an earlier job packed, handed to it as `{}`",
+                p.key.value
+            ),
+            Location::new(s.display, p.key.span),
+            false,
+        );
+    }
     if input.has(Capability::ArtifactDownload)
         || input.trace.steps.iter().any(|s| {
             s.step
@@ -131,6 +155,17 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/deploy-pages"))
     }) && let Some(u) = &s.step.uses
     {
+        // A workflow that only checks out and uploads a folder publishes files as they are:
+        // nothing is built, so there is no artifact to identify (3bsolutionsltd/transconnect-app
+        // deploy-training.yml:24-48).
+        if only_copies_pages(input) {
+            return unbuilt(
+                ArtifactVerdict::NotShipped,
+                "publishes a folder of the repository as it is: nothing is built",
+                Location::new(s.display, u.span),
+                builds_here,
+            );
+        }
         return verdict(
             ArtifactVerdict::Immutable,
             "deploys the Pages artifact uploaded once by upload-pages-artifact",
@@ -138,7 +173,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             builds_here,
         );
     }
-    let remote_only = app.iter().all(|s| {
+    let is_remote = |s: &&&super::DeliveryStep| {
         matches!(
             s.target.as_str(),
             "ssh"
@@ -149,14 +184,38 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
                 | "ansible-playbook"
                 | "gcloud compute"
         )
-    });
-    if remote_only {
+    };
+    if app.iter().all(|s| is_remote(&s)) {
         return remote(input, job, builds_here);
+    }
+    // Source checked out and built on the server decides, whatever else the job ships
+    // beside it (a release with notes only: 3bsolutionsltd/transconnect-app
+    // deploy-production.yml:118-143).
+    if app.iter().any(|s| is_remote(&s)) {
+        let on_server = remote(input, job, builds_here);
+        if on_server.verdict == ArtifactVerdict::Mutable {
+            return on_server;
+        }
     }
     let build = input
         .facts
         .iter()
         .find(|f| matches!(f.capability, Capability::Build | Capability::ContainerBuild));
+    if let Some(b) = build
+        && let Some(s) = unidentified_upload(input, &app)
+    {
+        // Built once, but copied over what was there with no version, tag or digest: nothing
+        // says which build is live (AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:70,101).
+        return verdict(
+            ArtifactVerdict::Mutable,
+            format!(
+                "built here ({}) and uploaded by {} under no version, tag or digest",
+                b.tool, s.why
+            ),
+            s.location.clone(),
+            true,
+        );
+    }
     if let Some(b) = build {
         return verdict(
             ArtifactVerdict::Immutable,
@@ -223,6 +282,48 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         };
     }
     Artifact::not_shipped(job.location.clone())
+}
+
+/// Every step of the workflow checks out, configures, uploads or deploys Pages: no command
+/// and no other action could have built the site.
+fn only_copies_pages(input: &JobInput<'_, '_>) -> bool {
+    input.pw.workflow.jobs.iter().all(|j| {
+        j.uses.is_none()
+            && j.all_steps().iter().all(|s| {
+                s.run.is_none()
+                    && s.repo_action().is_some_and(|a| {
+                        matches!(
+                            a.name().to_ascii_lowercase().as_str(),
+                            "actions/checkout"
+                                | "actions/configure-pages"
+                                | "actions/upload-pages-artifact"
+                                | "actions/deploy-pages"
+                        )
+                    })
+            })
+    })
+}
+
+/// When every delivering step copies files to a bucket or replaces a function's code in place
+/// (no `--publish`, no version), the first of them: what it ships has no identity.
+fn unidentified_upload<'s>(
+    input: &JobInput<'_, '_>,
+    app: &[&'s super::DeliveryStep],
+) -> Option<&'s super::DeliveryStep> {
+    let lambda_versioned = input.trace.commands.iter().any(|c| {
+        let w = &c.command.words;
+        w.first().is_some_and(|x| x == "aws")
+            && w.get(1).is_some_and(|x| x == "lambda")
+            && w.iter().any(|x| x == "--publish" || x == "publish-version")
+    });
+    let unidentified = |s: &&super::DeliveryStep| {
+        SOURCE_COPIES.contains(&s.target.as_str())
+            || (s.target == "aws lambda" && !lambda_versioned)
+    };
+    if app.is_empty() || !app.iter().all(unidentified) {
+        return None;
+    }
+    app.first().copied()
 }
 
 /// Deploy tools that build or bundle the application themselves before uploading it.

@@ -148,6 +148,30 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             s.location.clone(),
         ));
     }
+    // Assets attached to the release of the version tag whose push started the run: the
+    // release is named for that version and records what was shipped for it
+    // (BurntSushi/ripgrep release.yml:4-7,40,298; helix-editor/helix release.yml:3-6,273-281).
+    let on_tag_push = input
+        .pw
+        .workflow
+        .triggers
+        .iter()
+        .any(|tr| tr.event.value == "push" && tr.filter("tags").is_some_and(|t| !t.is_empty()));
+    if on_tag_push
+        && let Some(s) = job.steps.iter().find(|s| {
+            s.kind == DeliveryKind::Release
+                && !s.inferred
+                && matches!(
+                    s.target.as_str(),
+                    "gh release" | "github release" | "release asset"
+                )
+        })
+    {
+        out.push(full(
+            "assets attached to the release of the pushed version tag",
+            s.location.clone(),
+        ));
+    }
     // A release that is only a tag (an action's version tag, a reusable workflow named for
     // creating one): the tag points at the commit, as a SHA image tag does, and says no more.
     if let Some(s) = job.steps.iter().find(|s| {

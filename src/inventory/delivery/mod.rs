@@ -187,8 +187,13 @@ pub(crate) struct JobTrace<'a> {
 }
 
 impl<'a> JobTrace<'a> {
+    /// Commands are traced in step order, so a step's commands are one run found by binary
+    /// search (a filter over all of them made a job of many steps quadratic).
     pub fn commands_of(&self, step: usize) -> impl Iterator<Item = &TracedCommand> {
-        self.commands.iter().filter(move |c| c.step == step)
+        let start = self.commands.partition_point(|c| c.step < step);
+        self.commands[start..]
+            .iter()
+            .take_while(move |c| c.step == step)
     }
 
     fn step_of(&self, location: &Location) -> Option<&TracedStep<'a>> {
@@ -203,6 +208,9 @@ impl<'a> JobTrace<'a> {
 /// One job, with what the inventory found in it.
 pub(crate) struct JobInput<'a, 'b> {
     pub pw: &'a ParsedWorkflow,
+    /// The workflow's line index, built once per workflow (not per job: workflows with many
+    /// jobs made that quadratic).
+    pub src: &'b crate::source::SourceText<'a>,
     pub job: &'a Job,
     pub trace: &'b JobTrace<'a>,
     /// The job's facts.

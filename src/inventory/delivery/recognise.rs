@@ -27,6 +27,8 @@ pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
         }
         "gh release" | "github release" | "release asset" | "ghr" | "goreleaser"
         | "changesets release" => DeliveryKind::Release,
+        // The new version written into the formula of another repository (the tap).
+        "homebrew formula" => DeliveryKind::Gitops,
         _ if capability == Capability::Publish => DeliveryKind::Publish,
         _ => DeliveryKind::Deploy,
     }

@@ -63,7 +63,6 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         // Already signed by a recognised step; context adds nothing the row needs.
     }
     let id_token = input.info.id_token_write;
-    let src = crate::source::SourceText::new(&input.pw.source);
     for s in &input.trace.steps {
         let Some(action) = s.step.repo_action() else {
             continue;
@@ -78,7 +77,9 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                 let disabled = input_value("attestations") == Some("false");
                 let explicit = input_value("attestations") == Some("true");
                 let comment = if s.display == input.pw.display {
-                    src.line(uses.span.start.line)
+                    input
+                        .src
+                        .line(uses.span.start.line)
                         .and_then(|l| l.split_once('#').map(|(_, c)| c))
                         .unwrap_or("")
                 } else {
@@ -131,8 +132,19 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     | "semantic-release"
             )
     });
+    // Provenance is inferred from the publish itself: a publish that can never run
+    // (`if: false`, release-drafter/release-drafter release.yml:35) signs nothing.
+    let can_run = |at: &Location| {
+        input.trace.step_of(at).is_none_or(|s| {
+            s.step
+                .condition
+                .as_ref()
+                .is_none_or(|c| !crate::inventory::build::is_false(&c.value))
+        })
+    };
     if let Some(p) = npm_publish
         && id_token
+        && can_run(&p.location)
     {
         let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
             || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")

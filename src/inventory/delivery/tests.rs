@@ -407,3 +407,238 @@ fn an_image_tag_follows_script_variables_and_job_outputs() {
         d.artifact
     );
 }
+
+#[test]
+fn a_publish_that_can_never_run_gives_no_inferred_provenance() {
+    // release-drafter/release-drafter release.yml:9-36: trusted publishing would give npm
+    // provenance, but the publish step is switched off with `if: false`.
+    let text = |condition: &str| {
+        format!(
+            "on:\n  push:\n    tags:\n      - v*.*.*\n\npermissions:\n  id-token: write\n  contents: write\n\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n\n      - name: Publish\n{condition}        run: npm publish # Publishes to npmjs, using package.json's version\n"
+        )
+    };
+    let signing = |inv: &Inventory| {
+        inv.facts
+            .iter()
+            .filter(|f| f.capability == crate::inventory::Capability::Signing)
+            .map(|f| f.tool.clone())
+            .collect::<Vec<_>>()
+    };
+    let off = inventory(&text(
+        "        if: false # Publishing is currently disabled, see https://github.com/release-drafter/release-drafter/pull/1475#discussion_r2901869066\n",
+    ));
+    assert!(signing(&off).is_empty(), "{:?}", signing(&off));
+    let on = inventory(&text(""));
+    assert_eq!(
+        signing(&on),
+        ["npm provenance with trusted publishing (inferred)"]
+    );
+}
+
+#[test]
+fn a_homebrew_formula_bump_is_a_gitops_delivery() {
+    // cli/cli homebrew-bump.yml:16-26.
+    let inv = inventory(&job_with_steps(
+        "      - name: Bump homebrew-core formula\n        uses: mislav/bump-homebrew-formula-action@v3\n        if: inputs.environment == 'production' && !contains(inputs.tag_name, '-')\n        with:\n          formula-name: gh\n          tag-name: ${{ inputs.tag_name }}\n        env:\n          COMMITTER_TOKEN: ${{ secrets.HOMEBREW_PR_PAT }}\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "gitops", false)]);
+}
+
+#[test]
+fn a_folder_uploaded_as_pages_without_a_build_ships_nothing_built() {
+    // 3bsolutionsltd/transconnect-app deploy-training.yml:24-48.
+    let text = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Checkout repository\n        uses: actions/checkout@v5\n      \n      - name: Setup GitHub Pages\n        uses: actions/configure-pages@v5\n      \n      - name: Upload Pages artifact\n        uses: actions/upload-pages-artifact@v5\n        with:\n          path: training\n\n  deploy:\n    needs: build\n    runs-on: ubuntu-latest\n    environment:\n      name: github-pages\n      url: ${{ steps.deployment.outputs.page_url }}\n    steps:\n      - name: Deploy to GitHub Pages\n        id: deployment\n        uses: actions/deploy-pages@v5\n";
+    let inv = inventory(text);
+    assert_eq!(jobs(&inv), [("deploy", "pages", false)]);
+    assert_eq!(
+        inv.delivery[0].artifact.verdict,
+        ArtifactVerdict::NotShipped
+    );
+    // A site built first is the artifact deployed.
+    let built = text.replace(
+        "      - name: Upload Pages artifact\n",
+        "      - run: npm run build\n      - name: Upload Pages artifact\n",
+    );
+    let inv = inventory(&built);
+    assert_eq!(inv.delivery[0].artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn source_built_on_the_server_decides_beside_a_release() {
+    // 3bsolutionsltd/transconnect-app deploy-production.yml:117-145.
+    let inv = inventory(&job_with_steps(
+        r#"      - name: Deploy via SSH
+        uses: appleboy/ssh-action@v1.2.0
+        with:
+          host:            ${{ secrets.VPS_HOST }}
+          username:        ${{ secrets.VPS_USER }}
+          key:             ${{ secrets.VPS_SSH_KEY }}
+          port:            ${{ secrets.VPS_PORT }}
+          timeout:         30s
+          command_timeout: 40m
+          script: |
+            set -e
+            cd /opt/transconnect/app
+            git fetch --tags --force origin
+            git checkout ${{ steps.sha.outputs.ref }} 2>/dev/null || git checkout ${{ steps.sha.outputs.sha }}
+
+            BUILD_FLAG=""
+            if [ "${{ github.event.inputs.force_build }}" = "true" ]; then
+              BUILD_FLAG="--build"
+            fi
+
+            # Non-interactive deploy (skip confirmation prompt)
+            SKIP_CONFIRM=1 bash transconnect-infra/scripts/deploy-production.sh $BUILD_FLAG
+
+      - name: Create GitHub release (tag-based only)
+        if: startsWith(github.ref, 'refs/tags/')
+        continue-on-error: true
+        uses: softprops/action-gh-release@v2
+        with:
+          generate_release_notes: true
+"#,
+    ));
+    assert_eq!(inv.delivery.len(), 1);
+    assert_eq!(inv.delivery[0].artifact.verdict, ArtifactVerdict::Mutable);
+}
+
+#[test]
+fn a_release_of_the_pushed_version_tag_traces_the_delivery() {
+    // BurntSushi/ripgrep release.yml:1-42.
+    let text = r#"name: release
+
+# Only do the release on x.y.z tags.
+on:
+  push:
+    tags:
+    - "[0-9]+.[0-9]+.[0-9]+"
+
+# We need this to be able to create releases.
+permissions:
+  contents: write
+  id-token: write # for build provenance signing
+  attestations: write # to record the attestation
+
+jobs:
+  # The create-release job runs purely to initialize the GitHub release itself,
+  # and names the release after the `x.y.z` tag that was pushed. It's separate
+  # from building the release so that we only create the release once.
+  create-release:
+    name: create-release
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - name: Get the release version from the tag
+        if: env.VERSION == ''
+        run: echo "VERSION=${{ github.ref_name }}" >> $GITHUB_ENV
+      - name: Show the version
+        run: |
+          echo "version is: $VERSION"
+      - name: Check that tag version and Cargo.toml version are the same
+        shell: bash
+        run: |
+          if ! grep -q "version = \"$VERSION\"" Cargo.toml; then
+            echo "version does not match Cargo.toml" >&2
+            exit 1
+          fi
+      - name: Create GitHub release
+        env:
+          GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}
+        run: gh release create $VERSION --draft --verify-tag --title $VERSION
+    outputs:
+      version: ${{ env.VERSION }}
+"#;
+    let inv = inventory(text);
+    assert_eq!(jobs(&inv), [("create-release", "release", false)]);
+    let full: Vec<&str> = inv.delivery[0]
+        .metadata
+        .iter()
+        .filter(|m| m.strength == Strength::Full)
+        .map(|m| m.detail.as_str())
+        .collect();
+    assert_eq!(
+        full,
+        ["assets attached to the release of the pushed version tag"]
+    );
+    // The same release made on a branch push names no version.
+    let on_branch = text.replace(
+        "  push:\n    tags:\n    - \"[0-9]+.[0-9]+.[0-9]+\"",
+        "  push:\n    branches: [main]",
+    );
+    assert_ne!(on_branch, text);
+    let inv = inventory(&on_branch);
+    assert!(
+        inv.delivery[0]
+            .metadata
+            .iter()
+            .all(|m| m.strength != Strength::Full),
+        "{:?}",
+        inv.delivery[0].metadata
+    );
+}
+
+#[test]
+fn a_build_synced_to_a_bucket_under_no_version_is_not_identified() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:56-70.
+    let inv = inventory(&job_with_steps(
+        r#"
+    - name: Build and Deploy Frontend
+      env:
+        VITE_API_URL: ${{ secrets.VITE_API_URL }}
+      run: |
+        npm ci
+        npm run build
+        S3_BUCKET="${{ steps.deployment-vars.outputs.s3_bucket }}"
+        if [ -z "$S3_BUCKET" ]; then
+          echo "No S3 bucket found in Terraform outputs, using default pattern"
+          S3_BUCKET="iam-dashboard-frontend-$(date +%s)"
+        fi
+        # Do NOT store Terraform state in this bucket: deploy uses --delete, which would remove state.
+        echo "Uploading build files to s3://$S3_BUCKET/"
+        aws s3 sync build/ s3://$S3_BUCKET/ --delete
+"#,
+    ));
+    assert_eq!(inv.delivery.len(), 1);
+    let a = &inv.delivery[0].artifact;
+    assert_eq!(a.verdict, ArtifactVerdict::Mutable, "{}", a.reason);
+    assert_eq!(a.location.start.line, 20);
+}
+
+#[test]
+fn a_publish_handed_the_packed_artifact_ships_it_despite_a_build_beside_it() {
+    // changesets/changesets publish.yml:75-123, the pack job shortened to its packing step.
+    let text = format!(
+        "on: push\njobs:\n  pack:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pnpm build\n      - id: pack\n        uses: changesets/action/pack@22ccf9aa43179fe9e27dc62e575971d28cce197c # v2.0.0\n\n{}\n",
+        r#"  publish:
+    name: Publish
+    needs: pack
+    runs-on: ubuntu-latest
+    environment: npm
+    timeout-minutes: 20
+    permissions:
+      contents: write # to create release (changesets/action)
+      id-token: write # to use OpenID Connect token for trusted publishing (changesets/action)
+    steps:
+      - uses: $/.github/actions/ci-setup
+        with:
+          node-version: 24
+          skip-cache: true # avoid cache poisoning attacks
+
+      - name: Build artifacts
+        run: pnpm build
+
+      - name: Publish to npm
+        # https://github.com/changesets/action
+        uses: changesets/action/publish@22ccf9aa43179fe9e27dc62e575971d28cce197c # v2.0.0
+        with:
+          pack-dir-artifact-id: ${{ needs.pack.outputs.pack-dir-artifact-id }}"#
+    );
+    let inv = inventory(&text);
+    let publish = inv
+        .delivery
+        .iter()
+        .find(|d| d.job == "publish")
+        .expect("publish job");
+    assert_eq!(publish.artifact.verdict, ArtifactVerdict::Immutable);
+    assert!(!publish.artifact.builds_here, "{}", publish.artifact.reason);
+}
