@@ -104,8 +104,7 @@ fn audit(ws: &Path, server: &Server, extra: &[&str]) -> Run {
     if !extra.contains(&"--http-timeout") {
         cmd.args(["--http-timeout", PATIENT]);
     }
-    cmd
-        .timeout(Duration::from_secs(120));
+    cmd.timeout(Duration::from_secs(120));
     let out = cmd.output().expect("run ci-guard");
     let run = Run {
         code: out.status.code().unwrap_or(-1),

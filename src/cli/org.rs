@@ -301,7 +301,11 @@ pub fn run(args: &OrgArgs) -> ExitCode {
                 f.graphql_requests,
                 plural(f.graphql_points as usize, "point", "points"),
                 f.rest_requests,
-                plural(f.repositories_via_rest as usize, "repository", "repositories"),
+                plural(
+                    f.repositories_via_rest as usize,
+                    "repository",
+                    "repositories"
+                ),
                 s.settings_requests,
                 s.seconds,
                 summary.output.display()

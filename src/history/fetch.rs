@@ -19,8 +19,8 @@ use super::cache::Cache;
 use super::metrics::{History, Read, Window};
 use super::model;
 use super::plan::Detail;
-use crate::github::{Client, GithubError};
 use crate::finding::{noun, plural};
+use crate::github::{Client, GithubError};
 use crate::time::rfc3339;
 
 /// What each endpoint needs from a fine-grained token (or `permissions:` for `GITHUB_TOKEN`).

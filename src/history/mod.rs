@@ -29,8 +29,8 @@ use std::sync::{Arc, Mutex};
 use crate::analysis::RepoAnalysis;
 use crate::assess::{Assessment, State};
 use crate::config::history::Targets;
-use crate::github::Client;
 use crate::finding::plural;
+use crate::github::Client;
 use crate::measured::Measured;
 
 use self::metrics::{History, Window};

@@ -15,8 +15,8 @@ use super::metrics::{
     ApprovalStats, DurationStats, EnvStats, Flaky, Read, ScanCoverage, SuccessStats, Window, short,
 };
 use crate::assess::State;
-use crate::finding::plural;
 use crate::config::history::Targets;
+use crate::finding::plural;
 use crate::measured::{Metric, Unit, duration};
 
 /// The facts the rows are decided on: `measure` computes them from the history.
