@@ -120,7 +120,14 @@ pub fn build_with(
             {
                 "cloudformation"
             }
-            _ if f.tool == "azure resource manager" || f.tool == "az deployment" => "bicep",
+            // azd provisions Bicep unless its `azure.yaml` says Terraform.
+            _ if matches!(
+                f.tool.as_str(),
+                "azure resource manager" | "az deployment" | "azd provision" | "azd up"
+            ) =>
+            {
+                "bicep"
+            }
             _ => continue,
         };
         iac_from_tools.push((kind, f.location.path.clone()));

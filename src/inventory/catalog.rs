@@ -537,6 +537,11 @@ pub static COMMANDS: &[CommandRule] = &[
         ["az", "deployment", "tenant", "create"]
     ),
     cmd!(Deploy, "az deployment", ["az", "stack", "group", "create"]),
+    // The Azure Developer CLI: `provision` applies the template's infrastructure (Bicep or
+    // Terraform), `deploy` packages and ships the services, `up` does both.
+    cmd!(Deploy, "azd provision", ["azd", "provision"]),
+    cmd!(Deploy, "azd up", ["azd", "up"]),
+    cmd!(Deploy, "azd deploy", ["azd", "deploy"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "publish-version"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-alias"]),
     cmd!(
@@ -1105,6 +1110,7 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
             flag,
         });
     }
+    gradle_tasks(&w, &mut out);
     // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
     if out
         .iter()
@@ -1114,6 +1120,42 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         out.retain(|m| m.rule.capability != Capability::Sca);
     }
     out
+}
+
+static GRADLE_PUBLISH: CommandRule = cmd!(Publish, "gradle publish", ["gradlew", "publish"]);
+static GRADLE_BUILD: CommandRule = cmd!(Build, "gradle", ["gradlew", "assemble"]);
+
+/// Gradle runs the tasks it is given in any order, after any options
+/// (`./gradlew --stacktrace publishAndReleaseToMavenCentral`): a `publish…` task builds the
+/// publication and, unless it only writes to the local Maven repository, publishes it; an
+/// `assemble…` task builds.
+fn gradle_tasks(w: &[&str], out: &mut Vec<CommandMatch>) {
+    if !matches!(w.first(), Some(&("gradle" | "gradlew"))) {
+        return;
+    }
+    let tasks = || {
+        w.iter().skip(1).filter(|x| !x.starts_with('-')).map(|x| {
+            // `:lib:publish` runs the `publish` task of one project.
+            x.rsplit(':').next().unwrap_or(x)
+        })
+    };
+    let publishes = tasks().any(|t| t.starts_with("publish") && !t.ends_with("MavenLocal"));
+    let builds = tasks().any(|t| t.starts_with("publish") || t.starts_with("assemble"));
+    let mut add = |rule: &'static CommandRule| {
+        if !out.iter().any(|m| m.rule.capability == rule.capability) {
+            out.push(CommandMatch {
+                rule,
+                blocks_on_findings: true,
+                flag: None,
+            });
+        }
+    };
+    if publishes {
+        add(&GRADLE_PUBLISH);
+    }
+    if builds {
+        add(&GRADLE_BUILD);
+    }
 }
 
 /// Copies and remote shells deliver only when they write somewhere else: `aws s3 cp s3://b/k .`

@@ -216,6 +216,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             true,
         );
     }
+    if let Some(a) = built_on_the_platform(input, &app) {
+        return a;
+    }
     if let Some(b) = build {
         return verdict(
             ArtifactVerdict::Immutable,
@@ -282,6 +285,40 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         };
     }
     Artifact::not_shipped(job.location.clone())
+}
+
+/// A deploy that hands the checkout to the platform, which builds it there: `flyctl deploy`
+/// without `--image` (or with `--remote-only`) builds on Fly's remote builder, `azd deploy` and
+/// `azd up` package the services from source. Nothing built in the run identifies what goes live
+/// (BraidFI-AI/watchman-java deploy.yml:21, Azure-Samples/todo-nodejs-mongo azure-dev.yml:67).
+fn built_on_the_platform(
+    input: &JobInput<'_, '_>,
+    app: &[&super::DeliveryStep],
+) -> Option<Artifact> {
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        let from_source = match w.as_slice() {
+            ["flyctl" | "fly", "deploy", rest @ ..] => {
+                rest.contains(&"--remote-only")
+                    || !rest
+                        .iter()
+                        .any(|x| *x == "--image" || *x == "-i" || x.starts_with("--image="))
+                        && !rest.contains(&"--local-only")
+            }
+            ["azd", "deploy" | "up", ..] => true,
+            _ => false,
+        };
+        from_source && app.iter().any(|s| s.location == c.location)
+    })?;
+    Some(verdict(
+        ArtifactVerdict::Mutable,
+        format!(
+            "`{}` builds the checkout on the platform: nothing built in the run identifies what goes live",
+            c.command.text.lines().next().unwrap_or("")
+        ),
+        c.location.clone(),
+        true,
+    ))
 }
 
 /// Every step of the workflow checks out, configures, uploads or deploys Pages: no command

@@ -182,6 +182,15 @@ fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
     })
 }
 
+/// A cloud CLI logging in with the job's OIDC token: `azd auth login
+/// --federated-credential-provider github`, `az login --federated-token …`. The step's script is
+/// searched as text: these logins are often PowerShell, whose backtick line continuations a
+/// POSIX reading splits apart.
+fn federated_cli_login(script: &str) -> bool {
+    (script.contains("azd auth login") && script.contains("--federated-credential-provider"))
+        || (script.contains("az login") && script.contains("--federated-token"))
+}
+
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     // Inputs that carry identities, not secrets, in this job's steps.
@@ -272,6 +281,20 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 });
             }
         }
+    }
+    if input.info.id_token_write
+        && let Some(run) = input
+            .trace
+            .steps
+            .iter()
+            .filter_map(|s| s.step.run.as_ref().map(|r| (s.display, r)))
+            .find(|(_, r)| federated_cli_login(&r.value))
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "a federated credential with the job's OIDC token (azure)".into(),
+            location: Location::new(run.0, run.1.span),
+        });
     }
     if input.info.id_token_write
         && !registry_secret

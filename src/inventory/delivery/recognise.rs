@@ -20,6 +20,8 @@ pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
         | "aws sam"
         | "aws cloudformation"
         | "az deployment"
+        | "azd provision"
+        | "azd up"
         | "azure resource manager"
         | "terraform cloud apply" => DeliveryKind::Infrastructure,
         "github pages" | "mike deploy" | "mkdocs gh-deploy" | "ghp-import" | "gh-pages" => {
@@ -454,7 +456,10 @@ fn utility_action(name: &str) -> bool {
         "summary",
     ];
     let n = name.to_ascii_lowercase();
-    n.starts_with("actions/") || PARTS.iter().any(|p| n.contains(p))
+    // The owner's name says nothing of what the action does
+    // (`govuk-one-login/devplatform-upload-action` is an upload, not a login).
+    let (owner, action) = n.split_once('/').unwrap_or(("", &n));
+    owner == "actions" || PARTS.iter().any(|p| action.contains(p))
 }
 
 /// Programs that run a script file given to them.
@@ -578,7 +583,15 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             .map(|n| name_words(&n.value))
             .unwrap_or_default();
         if let Some(c) = script {
-            words.extend(script_name_words(&c.command.words));
+            let named = script_name_words(&c.command.words);
+            // A script or task that builds a release (`npm run build:release`, a step
+            // `Assemble release variant`) builds; it ships nothing.
+            let builds = named.iter().any(|w| w == "build" || w == "assemble")
+                || words.iter().any(|w| w == "assemble" || w == "variant");
+            if builds {
+                continue;
+            }
+            words.extend(named);
         }
         let Some(kind) = kind_named(&words).or(job_kind) else {
             continue;
