@@ -551,6 +551,24 @@ fn script_name_words(words: &[String]) -> Vec<String> {
     out
 }
 
+/// A stored token named for pushing (`WHEELS_PUSH_TOKEN: ${{ secrets.WHEELS_PUSH_TOKEN }}`) in
+/// a step's environment: a script handed it pushes somewhere with write access the job's own
+/// token does not give (python/mypy build_wheels.yml:24).
+fn push_token(env: &[crate::workflow::Pair]) -> bool {
+    env.iter().any(|p| {
+        p.value.as_scalar().is_some_and(|v| {
+            v.split("secrets.").skip(1).any(|rest| {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                name.to_ascii_uppercase().contains("PUSH")
+                    && super::credentials::credential_name(&name)
+            })
+        })
+    })
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -584,16 +602,22 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             .unwrap_or_default();
         if let Some(c) = script {
             let named = script_name_words(&c.command.words);
-            // A script or task that builds a release (`npm run build:release`, a step
+            // A script or task named for building a release (`npm run build:release`, a step
             // `Assemble release variant`) builds; it ships nothing.
-            let builds = named.iter().any(|w| w == "build" || w == "assemble")
+            let builds = named
+                .first()
+                .is_some_and(|w| w == "build" || w == "assemble")
                 || words.iter().any(|w| w == "assemble" || w == "variant");
             if builds {
                 continue;
             }
             words.extend(named);
         }
-        let Some(kind) = kind_named(&words).or(job_kind) else {
+        let push_token = script.is_some() && push_token(&s.step.env);
+        let Some(kind) = kind_named(&words)
+            .or(job_kind)
+            .or(push_token.then_some(DeliveryKind::Gitops))
+        else {
             continue;
         };
         let (why, location) = match (script, &s.step.uses) {
