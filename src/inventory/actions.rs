@@ -283,6 +283,13 @@ static ACTIONS: &[ActionRule] = &[
     rule("amondnet/vercel-action", C::Deploy, "vercel", D::Fails),
     rule("nwtgck/actions-netlify", C::Deploy, "netlify", D::Fails),
     rule("superfly/flyctl-actions", C::Deploy, "fly.io", D::Fails),
+    // An action's release published as an immutable package on GHCR.
+    rule(
+        "actions/publish-immutable-action",
+        C::Publish,
+        "immutable action",
+        D::Fails,
+    ),
     rule("akhileshns/heroku-deploy", C::Deploy, "heroku", D::Fails),
     rule(
         "serverless/github-action",
