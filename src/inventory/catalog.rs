@@ -540,6 +540,8 @@ pub static COMMANDS: &[CommandRule] = &[
     // The Azure Developer CLI: `provision` applies the template's infrastructure (Bicep or
     // Terraform), `deploy` packages and ships the services, `up` does both.
     cmd!(Deploy, "azd provision", ["azd", "provision"]),
+    // Backstage TechDocs: the generated site uploaded to its bucket (Azure Blob, S3, GCS).
+    cmd!(Deploy, "techdocs publish", ["techdocs-cli", "publish"]),
     cmd!(Deploy, "azd up", ["azd", "up"]),
     cmd!(Deploy, "azd deploy", ["azd", "deploy"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "publish-version"]),
