@@ -191,6 +191,32 @@ fn federated_cli_login(script: &str) -> bool {
         || (script.contains("az login") && script.contains("--federated-token"))
 }
 
+/// A secret given to the application as its configuration on a command line: a container's
+/// environment (`docker run --env PRIVATE_KEY=${{ secrets.… }}`, `-e K=…`) or a Kubernetes
+/// secret's literal (`--from-literal=K=${{ secrets.… }}`). Like a `TF_VAR_`, it configures what
+/// runs; it is not what the job delivers with (github/safe-settings create-release.yml:50).
+fn handed_to_the_application(input: &JobInput<'_, '_>, at: crate::yaml::Span) -> bool {
+    let Some(line) = input.src.line(at.start.line) else {
+        return false;
+    };
+    let before: String = line
+        .chars()
+        .take((at.start.column as usize).saturating_sub(1))
+        .collect();
+    let mut tokens = before.split_whitespace().rev();
+    let Some(last) = tokens.next() else {
+        return false;
+    };
+    if last.starts_with("--from-literal=") || last.starts_with("--env=") {
+        return true;
+    }
+    last.ends_with('=')
+        && !last.starts_with('-')
+        && tokens
+            .next()
+            .is_some_and(|t| matches!(t, "--env" | "-e" | "--from-literal"))
+}
+
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     // Inputs that carry identities, not secrets, in this job's steps.
@@ -240,6 +266,21 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
+    // Secrets written into the cluster for the application (`azure/k8s-create-secret`) are
+    // what is deployed, not what deploys it.
+    let app_secret_steps: Vec<crate::yaml::Span> = input
+        .trace
+        .steps
+        .iter()
+        .filter(|s| s.display == input.pw.display)
+        .filter(|s| {
+            s.step.repo_action().is_some_and(|a| {
+                a.name()
+                    .eq_ignore_ascii_case("azure/k8s-create-secret")
+            })
+        })
+        .map(|s| s.step.span)
+        .collect();
     let wf = &input.pw.workflow;
     let job_span = input.job.span;
     let in_some_job = |s: crate::yaml::Span| wf.jobs.iter().any(|j| inside(j.span, s));
@@ -260,8 +301,10 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             if identity_values
                 .iter()
                 .chain(&tf_vars)
+                .chain(&app_secret_steps)
                 .any(|v| inside(*v, expr.span))
                 || !credential_name(name)
+                || handed_to_the_application(input, expr.span)
             {
                 continue;
             }
