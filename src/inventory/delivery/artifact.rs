@@ -406,11 +406,13 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         if sub != Some("apply") || w.contains(&"-destroy") {
             continue;
         }
-        let after: Vec<&&str> = w.iter().skip_while(|x| **x != "apply").skip(1).collect();
-        let plan_file = after
+        let after: Vec<&str> = w
             .iter()
-            .find(|x| !x.starts_with('-') && !x.contains('='))
-            .map(|x| x.to_string());
+            .skip_while(|x| **x != "apply")
+            .skip(1)
+            .copied()
+            .collect();
+        let plan_file = saved_plan(&after);
         match plan_file {
             Some(f) => {
                 return unbuilt(
@@ -459,6 +461,41 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         ),
         None => Artifact::not_shipped(job.location.clone()),
     }
+}
+
+/// The plan file an `apply` is given: its first operand. Options that take their value as the
+/// next word (`-var-file ./dev.tfvars`, Go's flag syntax) are not operands
+/// (0xKMT/Deploying-a-Bulletproof-Photo-Sharing-App… terraform.yml:66).
+fn saved_plan(args: &[&str]) -> Option<String> {
+    const TAKES_VALUE: &[&str] = &[
+        "var-file",
+        "var",
+        "target",
+        "replace",
+        "parallelism",
+        "state",
+        "state-out",
+        "backup",
+        "lock-timeout",
+        "chdir",
+    ];
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        if let Some(opt) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) {
+            i += if !opt.contains('=') && TAKES_VALUE.contains(&opt) {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        if !a.contains('=') {
+            return Some(a.to_string());
+        }
+        i += 1;
+    }
+    None
 }
 
 /// A GitOps bump ships a built artifact only through the tags or versions it writes.
