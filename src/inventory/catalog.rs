@@ -1113,6 +1113,7 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         });
     }
     gradle_tasks(&w, &mut out);
+    nx_build(&w, &mut out);
     // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
     if out
         .iter()
@@ -1157,6 +1158,35 @@ fn gradle_tasks(w: &[&str], out: &mut Vec<CommandMatch>) {
     }
     if builds {
         add(&GRADLE_BUILD);
+    }
+}
+
+static NX_BUILD: CommandRule = cmd!(Build, "nx build", ["nx", "build"]);
+
+/// An Nx build target: `nx build app`, `nx run auth:sam:build` (project `auth`, target
+/// `sam:build`), `nx run-many -t build`, `nx affected --target=build`.
+fn nx_build(w: &[&str], out: &mut Vec<CommandMatch>) {
+    if w.first() != Some(&"nx") || out.iter().any(|m| m.rule.capability == Capability::Build) {
+        return;
+    }
+    let builds = match w.get(1) {
+        Some(&"build") => true,
+        Some(&"run") => w.get(2).is_some_and(|t| t.split(':').skip(1).any(|x| x == "build")),
+        Some(&("run-many" | "affected")) => w.windows(2).any(|p| {
+            (matches!(p[0], "-t" | "--target" | "--targets") && p[1].split(',').any(|x| x == "build"))
+                || p[1]
+                    .strip_prefix("--target=")
+                    .or_else(|| p[1].strip_prefix("--targets="))
+                    .is_some_and(|v| v.split(',').any(|x| x == "build"))
+        }),
+        _ => false,
+    };
+    if builds {
+        out.push(CommandMatch {
+            rule: &NX_BUILD,
+            blocks_on_findings: true,
+            flag: None,
+        });
     }
 }
 
