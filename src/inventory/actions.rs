@@ -283,6 +283,21 @@ static ACTIONS: &[ActionRule] = &[
     rule("amondnet/vercel-action", C::Deploy, "vercel", D::Fails),
     rule("nwtgck/actions-netlify", C::Deploy, "netlify", D::Fails),
     rule("superfly/flyctl-actions", C::Deploy, "fly.io", D::Fails),
+    // GOV.UK One Login's secure pipelines: the SAM package uploaded (signed, with the commit
+    // as its metadata) to the artifact bucket that starts the CloudFormation deploy, and the
+    // images pushed (signed) to ECR.
+    rule(
+        "govuk-one-login/devplatform-upload-action-ecr",
+        C::Publish,
+        "ecr push",
+        D::Fails,
+    ),
+    rule(
+        "govuk-one-login/devplatform-upload-action",
+        C::Deploy,
+        "sam secure pipeline",
+        D::Fails,
+    ),
     // An action's release published as an immutable package on GHCR.
     rule(
         "actions/publish-immutable-action",

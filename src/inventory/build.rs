@@ -116,6 +116,7 @@ pub fn build_with(
             _ if f.tool == "aws cdk" || f.tool.starts_with("cdk") => "cdk",
             _ if f.tool == "aws cloudformation"
                 || f.tool == "aws sam"
+                || f.tool == "sam secure pipeline"
                 || f.tool == "cloudformation drift" =>
             {
                 "cloudformation"

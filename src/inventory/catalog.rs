@@ -1171,9 +1171,12 @@ fn nx_build(w: &[&str], out: &mut Vec<CommandMatch>) {
     }
     let builds = match w.get(1) {
         Some(&"build") => true,
-        Some(&"run") => w.get(2).is_some_and(|t| t.split(':').skip(1).any(|x| x == "build")),
+        Some(&"run") => w
+            .get(2)
+            .is_some_and(|t| t.split(':').skip(1).any(|x| x == "build")),
         Some(&("run-many" | "affected")) => w.windows(2).any(|p| {
-            (matches!(p[0], "-t" | "--target" | "--targets") && p[1].split(',').any(|x| x == "build"))
+            (matches!(p[0], "-t" | "--target" | "--targets")
+                && p[1].split(',').any(|x| x == "build"))
                 || p[1]
                     .strip_prefix("--target=")
                     .or_else(|| p[1].strip_prefix("--targets="))

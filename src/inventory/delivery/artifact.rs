@@ -579,9 +579,14 @@ fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
     // An image pulled on the server by a moving tag: what runs is whatever the tag points at
     // when the server pulls it (2025-Shifterz/Offnal-BE deploy.yml:97-101).
     for (text, at) in &texts {
-        let pulls = ["docker pull", "docker run", "docker-compose pull", "docker compose pull"]
-            .iter()
-            .any(|p| text.contains(p));
+        let pulls = [
+            "docker pull",
+            "docker run",
+            "docker-compose pull",
+            "docker compose pull",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
         if pulls && text.contains(":latest") {
             return verdict(
                 ArtifactVerdict::Mutable,

@@ -274,10 +274,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .iter()
         .filter(|s| s.display == input.pw.display)
         .filter(|s| {
-            s.step.repo_action().is_some_and(|a| {
-                a.name()
-                    .eq_ignore_ascii_case("azure/k8s-create-secret")
-            })
+            s.step
+                .repo_action()
+                .is_some_and(|a| a.name().eq_ignore_ascii_case("azure/k8s-create-secret"))
         })
         .map(|s| s.step.span)
         .collect();

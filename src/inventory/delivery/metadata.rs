@@ -428,6 +428,13 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
                     ));
                 }
             }
+            // Stores the commit SHA, tag and message as the uploaded package's metadata.
+            "govuk-one-login/devplatform-upload-action" => {
+                out.push(full(
+                    "the upload records the commit as the package's metadata (devplatform-upload-action)",
+                    input.loc(s.step.span),
+                ));
+            }
             "getsentry/action-release" => {
                 out.push(full("Sentry release record", input.loc(s.step.span)));
             }
