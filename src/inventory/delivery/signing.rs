@@ -169,7 +169,9 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
     if let Some(c) = input.trace.commands.iter().find(|c| {
         let w = crate::inventory::catalog::normalize(&c.command.words);
         matches!(w.first(), Some(&("gradle" | "gradlew")))
-            && w.iter().any(|t| t.starts_with("publish"))
+            // A publication signed into the runner's own Maven repository ships nothing.
+            && w.iter()
+                .any(|t| t.starts_with("publish") && !t.ends_with("MavenLocal"))
             && (w.iter().any(|x| gradle_key(x))
                 || job_env_key
                 || input
