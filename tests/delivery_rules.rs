@@ -323,3 +323,235 @@ fn a_script_handed_a_push_token_is_an_inferred_gitops_delivery() {
     assert_eq!(row(a, "environment-protection"), "missing");
     assert_eq!(row(a, "concurrency-controls"), "partial");
 }
+
+#[test]
+fn a_deploy_script_given_by_the_caller_on_the_target_runner_deploys_source() {
+    // `${{ inputs.project_path }}/${{ inputs.deploy_script }}` is a local script for all its
+    // expressions; the self-hosted runner moves its own checkout to the tag: source in place.
+    let r = audit("0xVISHWAJEET__deploy-infra");
+    assert_eq!(
+        jobs(&r),
+        [("deploy-prod.yml".into(), "deploy".into(), "deploy")]
+    );
+    let d = job(&r, "deploy-prod.yml", "deploy");
+    assert!(d.inferred);
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 64);
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "environment-protection"), "missing");
+    assert_eq!(row(a, "artifact-immutability"), "missing");
+    assert_eq!(row(a, "concurrency-controls"), "missing");
+    // A shell variable names a tool, not a script of the repository: no delivery.
+    let nothing = audit("GoogleCloudPlatform__cloud-sql-proxy");
+    assert!(delivery(&nothing).is_empty(), "{:?}", jobs(&nothing));
+}
+
+#[test]
+fn review_apps_of_remote_workflows_are_deployed_with_the_oidc_token() {
+    let r = audit("alphagov__forms-admin");
+    assert_eq!(
+        jobs(&r),
+        [
+            (
+                "review_apps_on_pr_change.yml".into(),
+                "update-review-app".into(),
+                "deploy"
+            ),
+            (
+                "review_apps_on_pr_close.yml".into(),
+                "delete-review-app".into(),
+                "infrastructure"
+            ),
+        ]
+    );
+    for d in delivery(&r) {
+        assert!(d.steps.iter().all(|s| s.inferred), "{:?}", d.steps);
+        assert_eq!(credential_kinds(d), [CredentialKind::Oidc]);
+    }
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "oidc-authentication"), "present");
+    assert_eq!(row(a, "environment-protection"), "missing");
+    assert_eq!(row(a, "concurrency-controls"), "partial");
+    // The image build of the same repository calls a remote workflow named for building only.
+    assert!(!jobs(&r).iter().any(|j| j.0 == "docker_build.yml"));
+}
+
+#[test]
+fn metadata_action_default_tags_of_a_release_only_push_are_the_version() {
+    // `push: ${{ github.event_name != 'pull_request' }}`: only the release event pushes, and
+    // metadata-action's default tags then name the released version.
+    let r = audit("gohugoio__hugo");
+    let d = job(&r, "image.yml", "build");
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Immutable,
+        "{}",
+        d.artifact.reason
+    );
+    // A version on tag pushes, only `latest` on pushes to main: identified on one path only.
+    let s = audit("ossf__scorecard-action");
+    let push = job(&s, "ghcr.yml", "build-and-push-image");
+    assert_eq!(push.artifact.verdict, ArtifactVerdict::Mixed);
+    assert_eq!(row(&s.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn semantic_release_and_a_release_with_a_body_write_release_notes() {
+    let eks = audit("terraform-aws-modules__terraform-aws-eks");
+    let d = job(&eks, "release.yml", "release");
+    assert!(!d.inferred);
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.detail.contains("semantic-release")),
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&eks.assessments[0], "deploy-metadata"), "present");
+    // `yyx990803/release-tag` with a `body:` creates the tag's release with notes.
+    let vue = audit("vuejs__core");
+    let r = job(&vue, "release.yml", "release");
+    assert!(
+        r.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.detail == "release notes"),
+        "{:?}",
+        r.metadata
+    );
+    assert_eq!(row(&vue.assessments[0], "deploy-metadata"), "present");
+}
+
+#[test]
+fn a_role_handed_to_a_local_action_is_oidc_beside_a_kube_token() {
+    let r = audit("ministryofjustice__laa-data-access-api");
+    let uat = job(&r, "build-main.yml", "deploy-uat");
+    assert_eq!(
+        credential_kinds(uat),
+        [CredentialKind::Oidc, CredentialKind::Static],
+        "{:?}",
+        uat.credentials
+    );
+    let ecr = job(&r, "build-main.yml", "ecr-publish-service-image");
+    assert_eq!(credential_kinds(ecr), [CredentialKind::Oidc]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Gradle's HTML test report uploaded after the smoke tests is a test report.
+    let reports = facts(&r, Capability::TestReport);
+    assert!(
+        reports.iter().any(|f| f.contains("action.yml:124")),
+        "{reports:?}"
+    );
+}
+
+#[test]
+fn an_action_repository_moving_its_major_tag_releases_it() {
+    let r = audit("actions__labeler");
+    let d = job(&r, "release-new-action-version.yml", "update_tag");
+    assert_eq!(d.kind.as_str(), "release");
+    assert!(!d.inferred);
+    assert_eq!(row(&r.assessments[0], "environment-protection"), "partial");
+}
+
+#[test]
+fn sigs_k8s_bom_generates_the_release_sbom() {
+    let r = audit("argoproj__argo-cd");
+    let sbom = facts(&r, Capability::Sbom);
+    assert!(
+        sbom.iter()
+            .any(|f| f.starts_with("bom generate release.yaml")),
+        "{sbom:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+}
+
+#[test]
+fn an_sbom_asked_for_is_a_report_and_kos_default_one_is_not() {
+    // `sbom: true` on the image build: the SBOM a reviewer can open.
+    let hugo = audit("gohugoio__hugo");
+    assert_eq!(
+        row(&hugo.assessments[0], "artifacts-observability"),
+        "present"
+    );
+    // ko pushes an SBOM with every image unless told not to: nobody asked for it.
+    let ko = audit("Crawbl-AI__crawbl-backend");
+    assert!(
+        facts(&ko, Capability::Sbom)
+            .iter()
+            .all(|f| f.starts_with("ko sbom")),
+        "{:?}",
+        facts(&ko, Capability::Sbom)
+    );
+    assert_eq!(
+        row(&ko.assessments[0], "artifacts-observability"),
+        "missing"
+    );
+}
+
+#[test]
+fn a_cloud_key_handed_to_terraform_as_a_variable_is_no_delivery_credential() {
+    // `TF_VAR_gcp_sre_service_account_key: ${{ secrets.GCP_SRE_SERVICE_ACCOUNT_KEY_FILE }}`
+    // configures what Terraform creates; the apply authenticates with an AWS role.
+    let r = audit("cds-snc__sre-bot");
+    let d = job(&r, "tf_apply.yml", "terragrunt-apply");
+    assert_eq!(
+        credential_kinds(d),
+        [CredentialKind::Oidc],
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "present");
+}
+
+#[test]
+fn a_tag_written_as_a_shell_expansion_and_images_pushed_by_digest_are_identified() {
+    // `rhysd/actionlint:${GITHUB_REF#refs/tags/v}`: the slashes belong to the expansion.
+    let r = audit("rhysd__actionlint");
+    let d = job(&r, "release.yaml", "docker");
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Immutable,
+        "{}",
+        d.artifact.reason
+    );
+    // `outputs: type=image,push-by-digest=true`, the manifest assembled from the digests.
+    let black = audit("psf__black");
+    let build = job(&black, "docker.yml", "build");
+    assert_eq!(build.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(build.artifact.location.start.line, 56);
+}
+
+#[test]
+fn skaffold_tags_and_bare_tags_of_a_build_push_action_are_judged() {
+    // `skaffold run --tag=$GITHUB_SHA` on main, `--tag=$PR_NUMBER` for pull requests.
+    let r = audit("GoogleCloudPlatform__microservices-demo");
+    let main = job(&r, "ci-main.yaml", "deployment-tests");
+    assert_eq!(main.artifact.verdict, ArtifactVerdict::Immutable);
+    let pr = job(&r, "deploy-pr.yaml", "deployment-tests");
+    assert_eq!(pr.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(pr.artifact.reason.contains("pull request"));
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // `mr-smithers-excellent/docker-build-push` with `tags: cloud-<random>, cloud-latest`.
+    let umami = audit("umami-software__umami");
+    let cloud = job(&umami, "cd-cloud.yml", "build");
+    assert_eq!(cloud.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(
+        row(&umami.assessments[0], "artifact-immutability"),
+        "partial"
+    );
+}
+
+#[test]
+fn a_revision_stamped_on_the_target_and_a_release_triggered_publish_are_traced() {
+    let r = audit("0xVISHWAJEET__deploy-infra");
+    let d = job(&r, "deploy-prod.yml", "deploy");
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == 80),
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // The npm package published for the GitHub release that started the run.
+    let php = audit("shivammathur__setup-php");
+    assert_eq!(row(&php.assessments[0], "deploy-metadata"), "present");
+}

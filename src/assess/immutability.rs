@@ -46,6 +46,7 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let mut jobs = Vec::new();
     let mut evidence = Vec::new();
     let (mut good, mut bad, mut replan) = (Vec::new(), Vec::new(), Vec::new());
+    let mut mixed = Vec::new();
     for d in &inv.delivery {
         let (verdict, reason, at) = match rebuild(inv, d) {
             Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at),
@@ -58,6 +59,7 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         match verdict {
             ArtifactVerdict::Immutable => good.push(d.label()),
             ArtifactVerdict::Mutable => bad.push(d.label()),
+            ArtifactVerdict::Mixed => mixed.push(d.label()),
             ArtifactVerdict::Replan => replan.push(d.label()),
             ArtifactVerdict::NotShipped => {}
         }
@@ -70,13 +72,17 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         };
         jobs.push(RowJob::of(d, shown, at));
     }
-    let counted = good.len() + bad.len() + replan.len();
-    let apps = good.len() + bad.len();
-    // Where an application path exists, a re-plan is reported but does not decide.
+    let counted = good.len() + bad.len() + mixed.len() + replan.len();
+    let apps = good.len() + bad.len() + mixed.len();
+    // Where an application path exists, a re-plan is reported but does not decide. A job
+    // identified on some paths and not on others counts both ways.
     let (ok, not_ok) = if apps > 0 && !replan.is_empty() {
-        (good.len(), bad.len())
+        (good.len() + mixed.len(), bad.len() + mixed.len())
     } else {
-        (good.len(), bad.len() + replan.len())
+        (
+            good.len() + mixed.len(),
+            bad.len() + mixed.len() + replan.len(),
+        )
     };
     let state = if counted == 0 {
         State::NotApplicable
@@ -100,6 +106,13 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
             "{} ship a mutable or rebuilt artifact: {}",
             of_jobs(bad.len(), counted),
             bad.join(", ")
+        ));
+    }
+    if !mixed.is_empty() {
+        parts.push(format!(
+            "{} ship an identified artifact on some triggers and a moving tag on others: {}",
+            of_jobs(mixed.len(), counted),
+            mixed.join(", ")
         ));
     }
     if !replan.is_empty() {

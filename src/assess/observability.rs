@@ -1,6 +1,6 @@
 //! artifacts-observability: reports a reviewer can open, kept with every run — coverage
 //! (Codecov, Coveralls, coverage artifacts), test reports, scan reports (SARIF uploads, CodeQL's
-//! upload, scan JSON artifacts). `present`: one kept on every run; `partial`: only when a step
+//! upload, scan JSON artifacts), SBOMs asked for (not ko's default one). `present`: one kept on every run; `partial`: only when a step
 //! failed; `missing`: none. Build outputs, lint logs and pull-request comments are not
 //! observability.
 
@@ -12,12 +12,18 @@ pub(super) fn row_of(inv: &Inventory, has_workflows: bool) -> Row {
         ("coverage", Capability::Coverage),
         ("test reports", Capability::TestReport),
         ("scan reports", Capability::ScanReport),
+        ("SBOMs", Capability::Sbom),
     ];
     let mut parts = Vec::new();
     let mut evidence = Vec::new();
     let (mut always, mut on_failure) = (0, 0);
     for (name, cap) in kinds {
-        let facts: Vec<_> = inv.facts_of(cap).collect();
+        // An SBOM asked for (a generator, `sbom: true`) is a report a reviewer can open; the
+        // one ko attaches to every image by default was never asked for, and nobody looks.
+        let facts: Vec<_> = inv
+            .facts_of(cap)
+            .filter(|f| !(cap == Capability::Sbom && f.tool == "ko sbom"))
+            .collect();
         let every_run = facts.iter().any(|f| !f.only_on_failure);
         if every_run {
             always += 1;

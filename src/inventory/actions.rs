@@ -392,6 +392,12 @@ static ACTIONS: &[ActionRule] = &[
         D::Fails,
     ),
     rule(
+        "cycjimmy/semantic-release-action",
+        C::Publish,
+        "semantic-release",
+        D::Fails,
+    ),
+    rule(
         "actions/create-release",
         C::Publish,
         "github release",
@@ -900,13 +906,19 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         let named = input(step, "name").unwrap_or("").to_ascii_lowercase();
         let kinds: [(&[&str], _, _, _); 3] = [
             (
-                &["junit", "test-results", "playwright-report"],
+                // Gradle writes its HTML test report under `build/reports/tests/`.
+                &[
+                    "junit",
+                    "test-results",
+                    "playwright-report",
+                    "reports/tests",
+                ],
                 C::TestReport,
                 "test report artifact",
                 &p,
             ),
             (
-                &["coverage", "lcov", "cobertura"],
+                &["coverage", "lcov", "cobertura", "jacoco"],
                 C::Coverage,
                 "coverage artifact",
                 &p,

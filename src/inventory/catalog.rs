@@ -804,6 +804,10 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Sbom, "ci-guard sbom", ["ci-guard", "sbom"]),
     cmd!(ScanReport, "ci-guard run", ["ci-guard", "run"]),
     cmd!(Sbom, "sbom-tool", ["sbom-tool", "generate"]),
+    // sigs.k8s.io/bom and the package managers' own SBOM commands.
+    cmd!(Sbom, "bom generate", ["bom", "generate"]),
+    cmd!(Sbom, "npm sbom", ["npm", "sbom"]),
+    cmd!(Sbom, "pnpm sbom", ["pnpm", "sbom"]),
     cmd!(Signing, "cosign sign", ["cosign", "sign"]),
     cmd!(Signing, "cosign sign-blob", ["cosign", "sign-blob"]),
     cmd!(Signing, "cosign attest", ["cosign", "attest"]),

@@ -16,6 +16,9 @@ pub enum ArtifactVerdict {
     Immutable,
     /// A mutable tag, source deployed or built on the target, or a rebuild.
     Mutable,
+    /// Identified on some of the job's triggers (a release's version tag), a mutable tag on the
+    /// others (`latest` on every push to the default branch).
+    Mixed,
     /// Infrastructure applied without a saved plan: what is applied is decided at apply time.
     Replan,
     /// Ships nothing built (a destroy, a remote command, a source file pushed elsewhere).
@@ -100,6 +103,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     }
     if app.is_empty() {
         return infrastructure(input, job);
+    }
+    if let Some(a) = source_in_place(input, job, builds_here) {
+        return a;
     }
     let env = Env::new(input);
     if let Some(a) = images(input, &env, builds_here) {
@@ -537,6 +543,46 @@ fn gitops(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
     }
 }
 
+/// A deploy on a self-hosted runner that moves a checkout kept on the machine to the new
+/// revision (`git fetch` then `git checkout <tag>`, `git pull`) instead of taking
+/// `actions/checkout`'s fresh copy: the runner is the target, and what runs there is source
+/// deployed as it is (0xVISHWAJEET/deploy-infra deploy-prod.yml:58-76).
+fn source_in_place(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+    builds_here: bool,
+) -> Option<Artifact> {
+    if job.kind != DeliveryKind::Deploy || !self_hosted(input.job) {
+        return None;
+    }
+    let fresh_checkout = input.trace.steps.iter().any(|s| {
+        s.step
+            .repo_action()
+            .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/checkout"))
+    });
+    if fresh_checkout {
+        return None;
+    }
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        w.first() == Some(&"git") && matches!(w.get(1), Some(&("checkout" | "pull" | "reset")))
+    })?;
+    Some(unbuilt(
+        ArtifactVerdict::Mutable,
+        "moves a checkout kept on the self-hosted runner to the new revision and deploys the source as it is",
+        c.location.clone(),
+        builds_here,
+    ))
+}
+
+fn self_hosted(job: &crate::workflow::Job) -> bool {
+    let Some(node) = &job.runs_on else {
+        return false;
+    };
+    let is = |n: &crate::yaml::Node| n.as_str().is_some_and(|s| s == "self-hosted");
+    is(node) || node.as_seq().is_some_and(|items| items.iter().any(is))
+}
+
 /// A delivery made by commands on a server: what it runs there decides.
 fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Artifact {
     let mut texts: Vec<(String, Location)> = input
@@ -846,6 +892,8 @@ fn refers_to(text: &str, name: &str) -> bool {
 enum Tag {
     Identified(String),
     Mutable(String),
+    /// Identified on some triggers, mutable on the others.
+    Mixed(String),
     Unknown,
 }
 
@@ -875,14 +923,33 @@ fn judge_tag(reference: &str, tags_only_triggers: bool) -> Tag {
     if r.contains("@sha256") {
         return Tag::Identified(format!("`{r}` by digest"));
     }
-    let last = r.rsplit('/').next().unwrap_or(r);
-    let tag = match last.split_once(':') {
+    // The last path segment outside `${…}`: a tag written as a shell expansion
+    // (`rhysd/actionlint:${GITHUB_REF#refs/tags/v}`) holds slashes of its own.
+    let last = &r[outside_braces(r, '/').last().map_or(0, |i| i + 1)..];
+    let tag = match outside_braces(last, ':')
+        .next()
+        .map(|i| (&last[..i], &last[i + 1..]))
+    {
         Some((_, t)) => t,
         // `$IMAGE` may carry its own tag.
         None if last.contains('$') => return classify_text(r, r, tags_only_triggers),
         None => return Tag::Mutable(format!("`{r}` has no tag, so `:latest`")),
     };
     classify_text(r, tag, tags_only_triggers)
+}
+
+/// Byte offsets of `needle` in `text` outside `${…}` and `${{ … }}`.
+fn outside_braces(text: &str, needle: char) -> impl Iterator<Item = usize> + '_ {
+    let mut depth = 0usize;
+    text.char_indices().filter_map(move |(i, c)| {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            _ if c == needle && depth == 0 => return Some(i),
+            _ => {}
+        }
+        None
+    })
 }
 
 fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
@@ -894,6 +961,17 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
                 || lower.contains("tag")))
     {
         return Tag::Identified(format!("`{reference}`"));
+    }
+    // A pull request's number is reused by every push to it.
+    // (Not a command substitution that only looks an object up by it.)
+    if ["pr_number", "pull_request.number", "pr-number"]
+        .iter()
+        .any(|p| lower.contains(p))
+        && !lower.contains("$(")
+    {
+        return Tag::Mutable(format!(
+            "`{reference}` is tagged with the pull request's number, reused by every push to it"
+        ));
     }
     if lower == "latest" || lower.ends_with("latest") {
         return Tag::Mutable(format!("`{reference}` is a moving tag"));
@@ -911,8 +989,20 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
 
 /// Images the job pushes or deploys, and how each is tagged.
 fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<Artifact> {
+    // A push switched off for pull requests (`push: ${{ github.event_name != 'pull_request' }}`)
+    // ships only on the other triggers.
+    let pr_does_not_push = input.trace.steps.iter().any(|s| {
+        pair(&s.step.with, "push")
+            .and_then(|p| p.value.as_scalar())
+            .is_some_and(|v| v.contains("!=") && v.contains("pull_request"))
+    });
     let tags_only = {
-        let t = &input.info.triggers;
+        let t: Vec<&String> = input
+            .info
+            .triggers
+            .iter()
+            .filter(|e| !(pr_does_not_push && e.starts_with("pull_request")))
+            .collect();
         !t.is_empty()
             && t.iter().all(|e| {
                 matches!(
@@ -935,10 +1025,11 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         if refs.is_empty() {
             continue;
         }
-        let deploying = matches!(
+        let deploying = (matches!(
             w.first(),
             Some(&("kubectl" | "helm" | "ssh" | "gcloud" | "az"))
-        ) && !matches!(w.get(1), Some(&("acr" | "builds")));
+        ) && !matches!(w.get(1), Some(&("acr" | "builds"))))
+            || (w.first() == Some(&"skaffold") && matches!(w.get(1), Some(&("run" | "deploy"))));
         for r in refs {
             let resolved = env.resolve(step, &r);
             let t = judge_tag(&resolved, tags_only);
@@ -956,12 +1047,28 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         let name = action.name().to_ascii_lowercase();
         let (key, deploying) = match name.as_str() {
             "docker/build-push-action" | "depot/build-push-action" => ("tags", false),
+            // Its `tags:` are bare tags of the `image:` input.
+            "mr-smithers-excellent/docker-build-push" => ("tags", false),
             "aws-actions/amazon-ecs-render-task-definition" => ("image", true),
             "azure/k8s-deploy" | "azure/webapps-deploy" => ("images", true),
             "google-github-actions/deploy-cloudrun" => ("image", true),
             "appleboy/ssh-action" => ("script", true),
             _ => continue,
         };
+        // `outputs: type=image,push-by-digest=true`: the image is pushed by digest alone, and
+        // the digests are what later jobs assemble (psf/black docker.yml:57).
+        if key == "tags"
+            && let Some(o) = pair(&s.step.with, "outputs")
+            && o.value
+                .as_scalar()
+                .is_some_and(|v| v.contains("push-by-digest=true"))
+        {
+            pushed.push((
+                Tag::Identified("pushed by digest (`push-by-digest=true`)".into()),
+                Location::new(s.display, o.key.span),
+            ));
+            continue;
+        }
         let Some(p) = pair(&s.step.with, key) else {
             continue;
         };
@@ -982,7 +1089,13 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
                 .filter(|x| !x.is_empty())
                 .collect()
         };
+        let bare_tags = name == "mr-smithers-excellent/docker-build-push";
         for item in items {
+            let item = if bare_tags {
+                format!("image:{item}")
+            } else {
+                item
+            };
             let resolved = env.resolve(Some(s.step), &item);
             let t = if resolved.contains("steps.") && resolved.contains("outputs.tags") {
                 metadata_tags(input, tags_only)
@@ -1007,6 +1120,14 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         return Some(verdict(
             ArtifactVerdict::Immutable,
             format!("the image is identified: {why}"),
+            at.clone(),
+            builds_here,
+        ));
+    }
+    if let Some((Tag::Mixed(why), at)) = chosen.iter().find(|t| matches!(t.0, Tag::Mixed(_))) {
+        return Some(verdict(
+            ArtifactVerdict::Mixed,
+            why.clone(),
             at.clone(),
             builds_here,
         ));
@@ -1043,9 +1164,28 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
         Some(_) if tags_only => {
             Tag::Identified("docker/metadata-action tags the released version".into())
         }
+        // The version of a tag or release (`type=ref,event=tag`, or the default tags) on those
+        // events, only a moving tag on branch pushes (ossf/scorecard-action ghcr.yml:39-41).
+        Some(c) if (c.trim().is_empty() || c.contains("event=tag")) && tag_triggered(input) => {
+            Tag::Mixed(
+                "docker/metadata-action tags the version on tag and release events, but branch pushes ship only a moving tag"
+                    .into(),
+            )
+        }
         Some(_) => Tag::Mutable("docker/metadata-action tags by branch name".into()),
         None => Tag::Unknown,
     }
+}
+
+/// The workflow runs for a pushed tag or a release.
+fn tag_triggered(input: &JobInput<'_, '_>) -> bool {
+    input.info.triggers.iter().any(|e| e == "release")
+        || input
+            .pw
+            .workflow
+            .triggers
+            .iter()
+            .any(|tr| tr.event.value == "push" && tr.filter("tags").is_some())
 }
 
 /// Image references a command pushes, builds with a tag, or deploys.
@@ -1118,6 +1258,14 @@ fn image_refs(w: &[&str]) -> Vec<String> {
             }
         }
         ("az", "acr") => out.extend(value_of(&["--image", "-t"])),
+        // `skaffold run --tag=$GITHUB_SHA`: every image it builds and deploys gets that tag.
+        ("skaffold", "run" | "build" | "deploy") => {
+            out.extend(
+                value_of(&["--tag", "-t"])
+                    .into_iter()
+                    .map(|t| format!("image:{t}")),
+            );
+        }
         ("gcloud", "builds") => out.extend(value_of(&["--tag", "-t"])),
         ("gcloud", "run") => out.extend(value_of(&["--image"])),
         _ => {}

@@ -136,6 +136,14 @@ pub fn credential_name(name: &str) -> bool {
         || joined.contains("APIKEY")
 }
 
+/// A secret or variable that names a cloud role or workload identity (`ECR_ROLE_TO_ASSUME`,
+/// `AWS_ROLE_ARN`, `WORKLOAD_IDENTITY_PROVIDER`): an identity to assume, not a secret.
+fn role_name(name: &str) -> bool {
+    let w = words(name);
+    let has = |x: &str| w.iter().any(|y| y == x);
+    (has("ROLE") && (has("ASSUME") || has("ARN"))) || (has("WORKLOAD") && has("IDENTITY"))
+}
+
 /// Registry tokens that trusted publishing replaces.
 fn registry_token(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
@@ -229,24 +237,6 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .filter(|p: &&Pair| IDENTITY_INPUTS.contains(&p.key.value.as_str()))
         .map(|p| p.value.span)
         .collect();
-    for a in input.auth {
-        if a.method == AuthMethod::StaticSecret
-            && identity_values
-                .iter()
-                .any(|v| inside(*v, crate::yaml::Span::new(a.location.start, a.location.end)))
-        {
-            continue;
-        }
-        let kind = match a.method {
-            AuthMethod::Oidc => CredentialKind::Oidc,
-            AuthMethod::StaticSecret => CredentialKind::Static,
-        };
-        out.push(Credential {
-            kind,
-            detail: format!("{} ({})", a.detail, a.cloud),
-            location: a.location.clone(),
-        });
-    }
     // Values handed to Terraform as variables (`TF_VAR_rds_password`) configure what is
     // deployed; they are not what the job authenticates with.
     let tf_vars: Vec<crate::yaml::Span> = input
@@ -266,6 +256,25 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
+    for a in input.auth {
+        if a.method == AuthMethod::StaticSecret
+            && identity_values
+                .iter()
+                .chain(&tf_vars)
+                .any(|v| inside(*v, crate::yaml::Span::new(a.location.start, a.location.end)))
+        {
+            continue;
+        }
+        let kind = match a.method {
+            AuthMethod::Oidc => CredentialKind::Oidc,
+            AuthMethod::StaticSecret => CredentialKind::Static,
+        };
+        out.push(Credential {
+            kind,
+            detail: format!("{} ({})", a.detail, a.cloud),
+            location: a.location.clone(),
+        });
+    }
     // Secrets written into the cluster for the application (`azure/k8s-create-secret`) are
     // what is deployed, not what deploys it.
     let app_secret_steps: Vec<crate::yaml::Span> = input
@@ -285,6 +294,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
     let in_some_job = |s: crate::yaml::Span| wf.jobs.iter().any(|j| inside(j.span, s));
     let mut registry_secret = false;
     let mut github_token: Option<Location> = None;
+    let mut assumed_role: Option<Location> = None;
     for expr in &wf.expressions {
         if !inside(job_span, expr.span) && in_some_job(expr.span) {
             continue;
@@ -292,6 +302,14 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         for ctx in &expr.contexts {
             if ctx == "github.token" || ctx.eq_ignore_ascii_case("secrets.GITHUB_TOKEN") {
                 github_token.get_or_insert_with(|| input.loc(expr.span));
+                continue;
+            }
+            if let Some(name) = ctx
+                .strip_prefix("secrets.")
+                .or_else(|| ctx.strip_prefix("vars."))
+                && role_name(name)
+            {
+                assumed_role.get_or_insert_with(|| input.loc(expr.span));
                 continue;
             }
             let Some(name) = ctx.strip_prefix("secrets.") else {
@@ -338,6 +356,19 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             location: Location::new(run.0, run.1.span),
         });
     }
+    // A role handed to a local action or a reusable workflow (`ecr-role-to-assume: ${{
+    // secrets.ECR_ROLE_TO_ASSUME }}`) by a job that may request an OIDC token is assumed with
+    // that token (inferred when the assuming step is not visible).
+    if input.info.id_token_write
+        && !out.iter().any(|c| c.kind == CredentialKind::Oidc)
+        && let Some(at) = assumed_role
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "a cloud role assumed with the job's OIDC token (inferred)".into(),
+            location: at,
+        });
+    }
     if input.info.id_token_write
         && !registry_secret
         && let Some(step) = trusted_publishing_step(job)
@@ -349,6 +380,22 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 step.target
             ),
             location: step.location.clone(),
+        });
+    }
+    // A remote reusable workflow granted the job's OIDC token and handed no stored credential
+    // can only reach the cloud through that token (alphagov/forms-admin
+    // review_apps_on_pr_change.yml:11-18).
+    if input.info.id_token_write
+        && !out
+            .iter()
+            .any(|c| matches!(c.kind, CredentialKind::Oidc | CredentialKind::Static))
+        && let Some(u) = &input.job.uses
+        && matches!(&u.value, crate::workflow::Uses::Repository(a) if a.is_reusable_workflow())
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "the job's OIDC token, the only credential handed to the reusable workflow (inferred)".into(),
+            location: input.loc(u.span),
         });
     }
     if out.is_empty()

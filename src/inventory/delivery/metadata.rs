@@ -90,6 +90,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
         }
     }
     commands(input, &mut out);
+    if job.kind == super::DeliveryKind::Deploy {
+        version_stamp(input, &mut out);
+    }
     actions(input, job, &mut out);
     for s in &job.steps {
         let record = match s.target.as_str() {
@@ -206,7 +209,10 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
     // The immutable package of an action is versioned by the GitHub release that started the
     // run, whose notes record it (google-github-actions/deploy-cloudrun publish.yml:5-7,23).
     if input.info.triggers.iter().any(|t| t == "release")
-        && let Some(s) = job.steps.iter().find(|s| s.target == "immutable action")
+        && let Some(s) = job
+            .steps
+            .iter()
+            .find(|s| s.target == "immutable action" || s.kind == super::DeliveryKind::Publish)
     {
         out.push(full(
             "the package is the version of the GitHub release that started the run",
@@ -241,6 +247,38 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
     out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
     out.dedup_by(|a, b| a.detail == b.detail);
     out
+}
+
+/// A deploy that writes the revision it deployed into a file named for it on the target
+/// (`echo "${{ github.ref_name }}" > $APP/.deployed-version`): a deployment record the host
+/// keeps (0xVISHWAJEET/deploy-infra deploy-prod.yml:80).
+fn version_stamp(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    const REVISION: &[&str] = &[
+        "github.ref_name",
+        "github.sha",
+        "GITHUB_REF_NAME",
+        "GITHUB_SHA",
+    ];
+    for s in &input.trace.steps {
+        let Some(run) = &s.step.run else { continue };
+        let stamped = run.value.lines().any(|l| {
+            let Some((before, after)) = l.split_once('>') else {
+                return false;
+            };
+            // The file written: the rest of the line (`${{ inputs.path }}/.deployed-version`).
+            let target = after.trim_start_matches('>').trim().to_ascii_lowercase();
+            REVISION.iter().any(|r| before.contains(r))
+                && !target.contains("github_")
+                && (target.contains("version") || target.contains("deployed"))
+        });
+        if stamped {
+            out.push(full(
+                "the deployed revision recorded on the target",
+                Location::new(s.display, run.span),
+            ));
+            return;
+        }
+    }
 }
 
 /// Build arguments, labels and variables on command lines; release notes and Sentry records.
@@ -397,9 +435,10 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
                     out.push(full("commit or version passed as a build argument", l));
                 }
             }
-            "softprops/action-gh-release"
-            | "ncipollo/release-action"
-            | "actions/create-release" => {
+            // Any action that creates a release for the tag with a body
+            // (`yyx990803/release-tag` with `body:`) writes its notes; a drafter's draft is not
+            // published.
+            _ if name.contains("release") && !name.contains("drafter") => {
                 for k in [
                     "body",
                     "body_path",

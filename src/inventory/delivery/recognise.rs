@@ -256,6 +256,29 @@ fn action_tags(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     if !input.action_repository || out.iter().any(|s| s.kind == DeliveryKind::Release) {
         return;
     }
+    // Actions that point the major version tag at a release (`actions/publish-action`): what
+    // `uses: owner/action@v2` consumers receive (actions/labeler
+    // release-new-action-version.yml:25).
+    const TAG_MOVERS: &[&str] = &[
+        "actions/publish-action",
+        "nowactions/update-majorver",
+        "actions-r-us/actions-tagger",
+    ];
+    for s in &input.trace.steps {
+        if let (Some(a), Some(u)) = (s.step.repo_action(), &s.step.uses)
+            && TAG_MOVERS.contains(&a.name().to_ascii_lowercase().as_str())
+        {
+            out.push(DeliveryStep {
+                kind: DeliveryKind::Release,
+                target: "action tag".into(),
+                why: format!("{} moves the major version tag of this action", a.name()),
+                location: crate::finding::Location::new(s.display, u.span),
+                via: None,
+                inferred: false,
+            });
+            return;
+        }
+    }
     // Tags the job creates (`git tag -f v2`): a push naming one pushes that tag.
     let created: Vec<&str> = input
         .trace
@@ -392,12 +415,14 @@ fn remote_workflow(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     let stem = file.rsplit('/').next().unwrap_or(file);
     let mut words = name_words(stem.trim_end_matches(".yml").trim_end_matches(".yaml"));
     words.retain(|w| w != "yml" && w != "yaml");
-    let kind = kind_named(&words).or_else(|| {
-        words
-            .iter()
-            .any(|w| w == "push")
-            .then_some(DeliveryKind::Publish)
-    });
+    let kind = kind_named(&words)
+        .or_else(|| {
+            words
+                .iter()
+                .any(|w| w == "push")
+                .then_some(DeliveryKind::Publish)
+        })
+        .or_else(|| review_app(&words));
     if let Some(kind) = kind {
         out.push(DeliveryStep {
             kind,
@@ -408,6 +433,29 @@ fn remote_workflow(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
             inferred: true,
         });
     }
+}
+
+/// A review app is a deployment of the pull request's code
+/// (`…/reusable-review_apps_on_pr_change.yml`); tearing it down when the pull request closes
+/// changes infrastructure too (a destroy).
+fn review_app(words: &[String]) -> Option<DeliveryKind> {
+    let review_app = words
+        .windows(2)
+        .any(|w| w[0] == "review" && (w[1] == "app" || w[1] == "apps"));
+    if !review_app {
+        return None;
+    }
+    let teardown = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "close" | "closed" | "delete" | "destroy" | "remove" | "teardown" | "cleanup"
+        )
+    });
+    Some(if teardown {
+        DeliveryKind::Infrastructure
+    } else {
+        DeliveryKind::Deploy
+    })
 }
 
 /// Actions that prepare, authenticate, notify or report: never the delivery itself.
@@ -482,6 +530,10 @@ const INTERPRETERS: &[&str] = &[
 /// `python tools/release.py`.
 fn local_script(words: &[String]) -> bool {
     let is_path = |w: &str| {
+        // A path the caller of a reusable workflow gives
+        // (`${{ inputs.project_path }}/${{ inputs.deploy_script }}`) is still a path: the
+        // expressions stand for its parts; a shell variable (`$HOME/bin/x`) names a tool.
+        let w = &crate::workflow::expr::mask(w).replace('_', "x");
         !w.starts_with('-')
             && !w.starts_with('/')
             && !w.contains("://")
