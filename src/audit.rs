@@ -351,7 +351,7 @@ fn audit_repository(
             let hashes = LineHashes::new(text);
             for f in &mut group {
                 if let Some(l) = &f.location {
-                    f.line_hash = hashes.get(l.start.line).map(str::to_string);
+                    f.line_hash = hashes.get(l.start.line);
                 }
             }
         }
