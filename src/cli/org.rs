@@ -284,14 +284,14 @@ pub fn run(args: &OrgArgs) -> ExitCode {
             let s = &summary.stats;
             let f = &s.fetch;
             eprintln!(
-                "ci-guard org: {} repositories in shard {}: {} audited, {} unchanged (from the cache), {} not audited; left out: {} archived, {} forks, {} by --include/--exclude",
-                summary.selected,
+                "ci-guard org: {} in shard {}: {} audited, {} unchanged (from the cache), {} not audited; left out: {} archived, {}, {} by --include/--exclude",
+                plural(summary.selected, "repository", "repositories"),
                 opts.shard,
                 s.audited,
                 s.from_cache,
                 s.not_audited,
                 summary.skipped.archived,
-                summary.skipped.forks,
+                plural(summary.skipped.forks, "fork", "forks"),
                 summary.skipped.by_glob
             );
             eprintln!(

@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::AuditOptions;
 use crate::config::ShellcheckMode;
+use crate::finding::plural;
 use crate::github::Client;
 use crate::settings::{Online, SettingsMode};
 use crate::workspace::Workspace;
@@ -155,8 +156,8 @@ pub fn run(
         .cloned()
         .collect();
     progress(&format!(
-        "{} repositories selected, {} in shard {}",
-        selected.len(),
+        "{} selected, {} in shard {}",
+        plural(selected.len(), "repository", "repositories"),
         mine.len(),
         opts.shard
     ));
@@ -230,7 +231,10 @@ pub fn run(
             }
         }
         done += chunk.len();
-        progress(&format!("{done}/{} repositories done", mine.len()));
+        progress(&format!(
+            "{done}/{} done",
+            plural(mine.len(), "repository", "repositories")
+        ));
     }
     stats.fetch = fetcher.stats();
     let rest_total = clients.rest.requests_sent() - rest_before;

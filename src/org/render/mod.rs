@@ -6,6 +6,7 @@ pub mod html;
 use std::fmt::Write as _;
 
 use super::merge::{OrgReport, SEVERITIES};
+use crate::finding::plural;
 use crate::report::markdown::cell;
 
 /// The job summary keeps under GitHub's 1 MiB a step: long lists are cut, with a count.
@@ -37,8 +38,9 @@ pub fn markdown(report: &OrgReport) -> String {
     );
     let _ = write!(
         out,
-        "**{} of {} repositories audited**",
-        t.audited, t.expected
+        "**{} of {} audited**",
+        t.audited,
+        plural(t.expected, "repository", "repositories")
     );
     if t.from_cache > 0 {
         let _ = write!(
