@@ -373,7 +373,17 @@ fn audit_repository(
     inventory.delivery.shrink_to_fit();
     inventory.cloud_auth.shrink_to_fit();
     out.shrink_to_fit();
+    // `format!` reserves about twice its literal text, so most messages carry as much spare.
+    for f in &mut out {
+        f.message.shrink_to_fit();
+    }
     assessment.rows.shrink_to_fit();
+    for row in &mut assessment.rows {
+        row.current.shrink_to_fit();
+        for job in &mut row.jobs {
+            job.verdict.shrink_to_fit();
+        }
+    }
     RepoResult {
         findings: out,
         files: inputs.len(),
