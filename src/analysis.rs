@@ -46,7 +46,10 @@ impl<'a> RepoAnalysis<'a> {
         let overrides = delivery_overrides(config);
         let (inventory, token_use) =
             crate::inventory::build_with(repo, &workflows, &actions, &scripts, &overrides);
-        let workflow_lines = workflows.iter().map(|w| LineIndex::new(&w.source)).collect();
+        let workflow_lines = workflows
+            .iter()
+            .map(|w| LineIndex::new(&w.source))
+            .collect();
         let action_lines = actions.iter().map(|a| LineIndex::new(&a.source)).collect();
         Self {
             repo,

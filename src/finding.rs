@@ -419,10 +419,17 @@ mod tests {
         assert!(v[1].fingerprint.ends_with(":2"));
         assert!(!v[2].fingerprint.contains(':'));
         // Equal keys keep their order (a stable sort).
-        let mut tied = vec![at("a.yml", 5, "y"), at("a.yml", 1, "x"), at("a.yml", 5, "z")];
+        let mut tied = vec![
+            at("a.yml", 5, "y"),
+            at("a.yml", 1, "x"),
+            at("a.yml", 5, "z"),
+        ];
         let texts = [tied[0].fingerprint.clone(), tied[2].fingerprint.clone()];
         finalize(&mut tied);
-        assert_eq!([&tied[1].fingerprint, &tied[2].fingerprint], [&texts[0], &texts[1]]);
+        assert_eq!(
+            [&tied[1].fingerprint, &tied[2].fingerprint],
+            [&texts[0], &texts[1]]
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 u.manager,
                 u.fix,
             );
-            out.push(Finding::at(&RULE.meta, site.command_location(cmd), &cmd.text, message).severity(u.severity));
+            out.push(
+                Finding::at(&RULE.meta, site.command_location(cmd), &cmd.text, message)
+                    .severity(u.severity),
+            );
         }
     }
 }
@@ -75,9 +78,10 @@ fn operands<'a>(args: &'a [String], with_value: &[&str]) -> Vec<&'a str> {
 
 fn has(args: &[String], flags: &[&str]) -> bool {
     args.iter().any(|a| {
-        flags
-            .iter()
-            .any(|f| a.strip_prefix(f).is_some_and(|r| r.is_empty() || r.starts_with('=')))
+        flags.iter().any(|f| {
+            a.strip_prefix(f)
+                .is_some_and(|r| r.is_empty() || r.starts_with('='))
+        })
     })
 }
 

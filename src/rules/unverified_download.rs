@@ -135,7 +135,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                  echo \"<sha256>  tool.sh\" | sha256sum -c - && sh tool.sh`",
                 site.step.label()
             );
-            out.push(Finding::at(&RULE.meta, site.command_location(cmd), &cmd.text, message).severity(severity));
+            out.push(
+                Finding::at(&RULE.meta, site.command_location(cmd), &cmd.text, message)
+                    .severity(severity),
+            );
         }
     }
 }
