@@ -3,7 +3,8 @@
 # label's reason and ci-guard's.
 # Usage: bench/assessment-agreement.sh [dev|heldout|all] [owner__repo,...]
 #   dev      the development labels, tests/data/assessment/labels (default)
-#   heldout  the held-out labels, tests/data/assessment/heldout (measured once, not tuned to)
+#   heldout  the held-out labels, tests/data/assessment/heldout (measured once, not tuned to;
+#            skipped while the folder holds no labels)
 #   a comma-separated list of repositories restricts the comparison to them (printing only).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -283,6 +283,28 @@ static ACTIONS: &[ActionRule] = &[
     rule("amondnet/vercel-action", C::Deploy, "vercel", D::Fails),
     rule("nwtgck/actions-netlify", C::Deploy, "netlify", D::Fails),
     rule("superfly/flyctl-actions", C::Deploy, "fly.io", D::Fails),
+    // GOV.UK One Login's secure pipelines: the SAM package uploaded (signed, with the commit
+    // as its metadata) to the artifact bucket that starts the CloudFormation deploy, and the
+    // images pushed (signed) to ECR.
+    rule(
+        "govuk-one-login/devplatform-upload-action-ecr",
+        C::Publish,
+        "ecr push",
+        D::Fails,
+    ),
+    rule(
+        "govuk-one-login/devplatform-upload-action",
+        C::Deploy,
+        "sam secure pipeline",
+        D::Fails,
+    ),
+    // An action's release published as an immutable package on GHCR.
+    rule(
+        "actions/publish-immutable-action",
+        C::Publish,
+        "immutable action",
+        D::Fails,
+    ),
     rule("akhileshns/heroku-deploy", C::Deploy, "heroku", D::Fails),
     rule(
         "serverless/github-action",
@@ -943,7 +965,44 @@ const WORKFLOW_NAMES: &[(&str, Capability, &str, Default)] = &[
     ("trufflehog", C::SecretScan, "trufflehog", D::Fails),
     ("govulncheck", C::Sca, "govulncheck", D::Fails),
     ("osv-scanner", C::Sca, "osv-scanner", D::Fails),
+    ("checkov", C::IacScan, "checkov", D::Fails),
+    ("tfsec", C::IacScan, "tfsec", D::Fails),
+    ("terrascan", C::IacScan, "terrascan", D::Fails),
+    ("kics", C::IacScan, "kics", D::Fails),
+    ("grype", C::ContainerScan, "grype", D::Fails),
 ];
+
+/// Scanners that scan what their caller points them at (`trivy`, `snyk`): the remote
+/// workflow's repository says what (`0GiS0/scan-docker-vulnerabilities`,
+/// `0GiS0/scan-tf-vulnerabilities`), else they are not judged.
+fn scanned_by_repository(repo: &str, file: &str) -> Option<ActionMatch> {
+    let (tool, default) = if file.contains("trivy") {
+        ("trivy", D::Passes)
+    } else if file.contains("snyk") {
+        ("snyk", D::Fails)
+    } else {
+        return None;
+    };
+    let words: Vec<String> = repo
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let has = |w: &[&str]| words.iter().any(|x| w.contains(&x.as_str()));
+    let capability = if has(&["docker", "container", "containers", "image", "images"]) {
+        C::ContainerScan
+    } else if has(&["tf", "terraform", "iac", "infrastructure", "bicep"]) {
+        C::IacScan
+    } else {
+        return None;
+    };
+    Some(ActionMatch {
+        capability,
+        tool: tool.to_string(),
+        blocks_on_findings: default == D::Fails,
+        input: None,
+        only_on_findings: false,
+    })
+}
 
 /// What a job-level `uses:` of a remote reusable workflow proves: a catalogue entry for its
 /// repository (the SLSA generators), else a known security workflow by its file name. The
@@ -981,6 +1040,8 @@ pub fn classify_workflow_call(action: &RepoAction) -> Vec<ActionMatch> {
             if *tool == "codeql" {
                 out.push(code_scanning_upload());
             }
+        } else if let Some(m) = scanned_by_repository(&action.repo, file) {
+            out.push(m);
         }
     }
     out

@@ -116,11 +116,19 @@ pub fn build_with(
             _ if f.tool == "aws cdk" || f.tool.starts_with("cdk") => "cdk",
             _ if f.tool == "aws cloudformation"
                 || f.tool == "aws sam"
+                || f.tool == "sam secure pipeline"
                 || f.tool == "cloudformation drift" =>
             {
                 "cloudformation"
             }
-            _ if f.tool == "azure resource manager" || f.tool == "az deployment" => "bicep",
+            // azd provisions Bicep unless its `azure.yaml` says Terraform.
+            _ if matches!(
+                f.tool.as_str(),
+                "azure resource manager" | "az deployment" | "azd provision" | "azd up"
+            ) =>
+            {
+                "bicep"
+            }
             _ => continue,
         };
         iac_from_tools.push((kind, f.location.path.clone()));

@@ -537,6 +537,13 @@ pub static COMMANDS: &[CommandRule] = &[
         ["az", "deployment", "tenant", "create"]
     ),
     cmd!(Deploy, "az deployment", ["az", "stack", "group", "create"]),
+    // The Azure Developer CLI: `provision` applies the template's infrastructure (Bicep or
+    // Terraform), `deploy` packages and ships the services, `up` does both.
+    cmd!(Deploy, "azd provision", ["azd", "provision"]),
+    // Backstage TechDocs: the generated site uploaded to its bucket (Azure Blob, S3, GCS).
+    cmd!(Deploy, "techdocs publish", ["techdocs-cli", "publish"]),
+    cmd!(Deploy, "azd up", ["azd", "up"]),
+    cmd!(Deploy, "azd deploy", ["azd", "deploy"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "publish-version"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-alias"]),
     cmd!(
@@ -1105,6 +1112,8 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
             flag,
         });
     }
+    gradle_tasks(&w, &mut out);
+    nx_build(&w, &mut out);
     // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
     if out
         .iter()
@@ -1114,6 +1123,74 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         out.retain(|m| m.rule.capability != Capability::Sca);
     }
     out
+}
+
+static GRADLE_PUBLISH: CommandRule = cmd!(Publish, "gradle publish", ["gradlew", "publish"]);
+static GRADLE_BUILD: CommandRule = cmd!(Build, "gradle", ["gradlew", "assemble"]);
+
+/// Gradle runs the tasks it is given in any order, after any options
+/// (`./gradlew --stacktrace publishAndReleaseToMavenCentral`): a `publish…` task builds the
+/// publication and, unless it only writes to the local Maven repository, publishes it; an
+/// `assemble…` task builds.
+fn gradle_tasks(w: &[&str], out: &mut Vec<CommandMatch>) {
+    if !matches!(w.first(), Some(&("gradle" | "gradlew"))) {
+        return;
+    }
+    let tasks = || {
+        w.iter().skip(1).filter(|x| !x.starts_with('-')).map(|x| {
+            // `:lib:publish` runs the `publish` task of one project.
+            x.rsplit(':').next().unwrap_or(x)
+        })
+    };
+    let publishes = tasks().any(|t| t.starts_with("publish") && !t.ends_with("MavenLocal"));
+    let builds = tasks().any(|t| t.starts_with("publish") || t.starts_with("assemble"));
+    let mut add = |rule: &'static CommandRule| {
+        if !out.iter().any(|m| m.rule.capability == rule.capability) {
+            out.push(CommandMatch {
+                rule,
+                blocks_on_findings: true,
+                flag: None,
+            });
+        }
+    };
+    if publishes {
+        add(&GRADLE_PUBLISH);
+    }
+    if builds {
+        add(&GRADLE_BUILD);
+    }
+}
+
+static NX_BUILD: CommandRule = cmd!(Build, "nx build", ["nx", "build"]);
+
+/// An Nx build target: `nx build app`, `nx run auth:sam:build` (project `auth`, target
+/// `sam:build`), `nx run-many -t build`, `nx affected --target=build`.
+fn nx_build(w: &[&str], out: &mut Vec<CommandMatch>) {
+    if w.first() != Some(&"nx") || out.iter().any(|m| m.rule.capability == Capability::Build) {
+        return;
+    }
+    let builds = match w.get(1) {
+        Some(&"build") => true,
+        Some(&"run") => w
+            .get(2)
+            .is_some_and(|t| t.split(':').skip(1).any(|x| x == "build")),
+        Some(&("run-many" | "affected")) => w.windows(2).any(|p| {
+            (matches!(p[0], "-t" | "--target" | "--targets")
+                && p[1].split(',').any(|x| x == "build"))
+                || p[1]
+                    .strip_prefix("--target=")
+                    .or_else(|| p[1].strip_prefix("--targets="))
+                    .is_some_and(|v| v.split(',').any(|x| x == "build"))
+        }),
+        _ => false,
+    };
+    if builds {
+        out.push(CommandMatch {
+            rule: &NX_BUILD,
+            blocks_on_findings: true,
+            flag: None,
+        });
+    }
 }
 
 /// Copies and remote shells deliver only when they write somewhere else: `aws s3 cp s3://b/k .`

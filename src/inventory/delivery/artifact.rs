@@ -216,6 +216,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             true,
         );
     }
+    if let Some(a) = built_on_the_platform(input, &app) {
+        return a;
+    }
     if let Some(b) = build {
         return verdict(
             ArtifactVerdict::Immutable,
@@ -282,6 +285,40 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         };
     }
     Artifact::not_shipped(job.location.clone())
+}
+
+/// A deploy that hands the checkout to the platform, which builds it there: `flyctl deploy`
+/// without `--image` (or with `--remote-only`) builds on Fly's remote builder, `azd deploy` and
+/// `azd up` package the services from source. Nothing built in the run identifies what goes live
+/// (BraidFI-AI/watchman-java deploy.yml:21, Azure-Samples/todo-nodejs-mongo azure-dev.yml:67).
+fn built_on_the_platform(
+    input: &JobInput<'_, '_>,
+    app: &[&super::DeliveryStep],
+) -> Option<Artifact> {
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        let from_source = match w.as_slice() {
+            ["flyctl" | "fly", "deploy", rest @ ..] => {
+                rest.contains(&"--remote-only")
+                    || !rest
+                        .iter()
+                        .any(|x| *x == "--image" || *x == "-i" || x.starts_with("--image="))
+                        && !rest.contains(&"--local-only")
+            }
+            ["azd", "deploy" | "up", ..] => true,
+            _ => false,
+        };
+        from_source && app.iter().any(|s| s.location == c.location)
+    })?;
+    Some(verdict(
+        ArtifactVerdict::Mutable,
+        format!(
+            "`{}` builds the checkout on the platform: nothing built in the run identifies what goes live",
+            c.command.text.lines().next().unwrap_or("")
+        ),
+        c.location.clone(),
+        true,
+    ))
 }
 
 /// Every step of the workflow checks out, configures, uploads or deploys Pages: no command
@@ -369,11 +406,13 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         if sub != Some("apply") || w.contains(&"-destroy") {
             continue;
         }
-        let after: Vec<&&str> = w.iter().skip_while(|x| **x != "apply").skip(1).collect();
-        let plan_file = after
+        let after: Vec<&str> = w
             .iter()
-            .find(|x| !x.starts_with('-') && !x.contains('='))
-            .map(|x| x.to_string());
+            .skip_while(|x| **x != "apply")
+            .skip(1)
+            .copied()
+            .collect();
+        let plan_file = saved_plan(&after);
         match plan_file {
             Some(f) => {
                 return unbuilt(
@@ -422,6 +461,41 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         ),
         None => Artifact::not_shipped(job.location.clone()),
     }
+}
+
+/// The plan file an `apply` is given: its first operand. Options that take their value as the
+/// next word (`-var-file ./dev.tfvars`, Go's flag syntax) are not operands
+/// (0xKMT/Deploying-a-Bulletproof-Photo-Sharing-App… terraform.yml:66).
+fn saved_plan(args: &[&str]) -> Option<String> {
+    const TAKES_VALUE: &[&str] = &[
+        "var-file",
+        "var",
+        "target",
+        "replace",
+        "parallelism",
+        "state",
+        "state-out",
+        "backup",
+        "lock-timeout",
+        "chdir",
+    ];
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        if let Some(opt) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) {
+            i += if !opt.contains('=') && TAKES_VALUE.contains(&opt) {
+                2
+            } else {
+                1
+            };
+            continue;
+        }
+        if !a.contains('=') {
+            return Some(a.to_string());
+        }
+        i += 1;
+    }
+    None
 }
 
 /// A GitOps bump ships a built artifact only through the tags or versions it writes.
@@ -502,7 +576,26 @@ fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
             );
         }
     }
-    let _ = job;
+    // An image pulled on the server by a moving tag: what runs is whatever the tag points at
+    // when the server pulls it (2025-Shifterz/Offnal-BE deploy.yml:97-101).
+    for (text, at) in &texts {
+        let pulls = [
+            "docker pull",
+            "docker run",
+            "docker-compose pull",
+            "docker compose pull",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
+        if pulls && text.contains(":latest") {
+            return verdict(
+                ArtifactVerdict::Mutable,
+                "pulls and runs an image by the moving tag `:latest` on the server",
+                at.clone(),
+                builds_here,
+            );
+        }
+    }
     Artifact::not_shipped(job.location.clone())
 }
 

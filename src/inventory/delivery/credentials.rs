@@ -182,6 +182,41 @@ fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
     })
 }
 
+/// A cloud CLI logging in with the job's OIDC token: `azd auth login
+/// --federated-credential-provider github`, `az login --federated-token …`. The step's script is
+/// searched as text: these logins are often PowerShell, whose backtick line continuations a
+/// POSIX reading splits apart.
+fn federated_cli_login(script: &str) -> bool {
+    (script.contains("azd auth login") && script.contains("--federated-credential-provider"))
+        || (script.contains("az login") && script.contains("--federated-token"))
+}
+
+/// A secret given to the application as its configuration on a command line: a container's
+/// environment (`docker run --env PRIVATE_KEY=${{ secrets.… }}`, `-e K=…`) or a Kubernetes
+/// secret's literal (`--from-literal=K=${{ secrets.… }}`). Like a `TF_VAR_`, it configures what
+/// runs; it is not what the job delivers with (github/safe-settings create-release.yml:50).
+fn handed_to_the_application(input: &JobInput<'_, '_>, at: crate::yaml::Span) -> bool {
+    let Some(line) = input.src.line(at.start.line) else {
+        return false;
+    };
+    let before: String = line
+        .chars()
+        .take((at.start.column as usize).saturating_sub(1))
+        .collect();
+    let mut tokens = before.split_whitespace().rev();
+    let Some(last) = tokens.next() else {
+        return false;
+    };
+    if last.starts_with("--from-literal=") || last.starts_with("--env=") {
+        return true;
+    }
+    last.ends_with('=')
+        && !last.starts_with('-')
+        && tokens
+            .next()
+            .is_some_and(|t| matches!(t, "--env" | "-e" | "--from-literal"))
+}
+
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     // Inputs that carry identities, not secrets, in this job's steps.
@@ -231,6 +266,20 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
+    // Secrets written into the cluster for the application (`azure/k8s-create-secret`) are
+    // what is deployed, not what deploys it.
+    let app_secret_steps: Vec<crate::yaml::Span> = input
+        .trace
+        .steps
+        .iter()
+        .filter(|s| s.display == input.pw.display)
+        .filter(|s| {
+            s.step
+                .repo_action()
+                .is_some_and(|a| a.name().eq_ignore_ascii_case("azure/k8s-create-secret"))
+        })
+        .map(|s| s.step.span)
+        .collect();
     let wf = &input.pw.workflow;
     let job_span = input.job.span;
     let in_some_job = |s: crate::yaml::Span| wf.jobs.iter().any(|j| inside(j.span, s));
@@ -251,8 +300,10 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             if identity_values
                 .iter()
                 .chain(&tf_vars)
+                .chain(&app_secret_steps)
                 .any(|v| inside(*v, expr.span))
                 || !credential_name(name)
+                || handed_to_the_application(input, expr.span)
             {
                 continue;
             }
@@ -272,6 +323,20 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 });
             }
         }
+    }
+    if input.info.id_token_write
+        && let Some(run) = input
+            .trace
+            .steps
+            .iter()
+            .filter_map(|s| s.step.run.as_ref().map(|r| (s.display, r)))
+            .find(|(_, r)| federated_cli_login(&r.value))
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "a federated credential with the job's OIDC token (azure)".into(),
+            location: Location::new(run.0, run.1.span),
+        });
     }
     if input.info.id_token_write
         && !registry_secret

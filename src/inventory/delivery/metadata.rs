@@ -167,8 +167,49 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
                 )
         })
     {
+        // The job names the version it releases (`gh release upload "$version"`, a `tag_name`
+        // or `name` input): the release records it. An action that only attaches files to the
+        // tag of the run, with no notes, leaves the tag alone to say which commit it was
+        // (rustsec/rustsec release.yml:130-134).
+        let action_inputs = input
+            .trace
+            .step_of(&s.location)
+            .filter(|t| t.step.uses.is_some())
+            .map(|t| {
+                t.step
+                    .with
+                    .iter()
+                    .map(|p| p.key.value.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+            });
+        let names_version = match action_inputs {
+            None => true,
+            Some(keys) => keys.iter().any(|k| {
+                matches!(
+                    k.as_str(),
+                    "tag_name" | "tag" | "name" | "release_name" | "body" | "body_path"
+                )
+            }),
+        };
+        if names_version {
+            out.push(full(
+                "assets attached to the release of the pushed version tag",
+                s.location.clone(),
+            ));
+        } else {
+            out.push(partial(
+                "only the version tag: the release is made of the run's tag, without notes",
+                s.location.clone(),
+            ));
+        }
+    }
+    // The immutable package of an action is versioned by the GitHub release that started the
+    // run, whose notes record it (google-github-actions/deploy-cloudrun publish.yml:5-7,23).
+    if input.info.triggers.iter().any(|t| t == "release")
+        && let Some(s) = job.steps.iter().find(|s| s.target == "immutable action")
+    {
         out.push(full(
-            "assets attached to the release of the pushed version tag",
+            "the package is the version of the GitHub release that started the run",
             s.location.clone(),
         ));
     }
@@ -386,6 +427,13 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
                         at("script").unwrap_or_else(|| input.loc(s.step.span)),
                     ));
                 }
+            }
+            // Stores the commit SHA, tag and message as the uploaded package's metadata.
+            "govuk-one-login/devplatform-upload-action" => {
+                out.push(full(
+                    "the upload records the commit as the package's metadata (devplatform-upload-action)",
+                    input.loc(s.step.span),
+                ));
             }
             "getsentry/action-release" => {
                 out.push(full("Sentry release record", input.loc(s.step.span)));

@@ -274,7 +274,7 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
         }
         source = DeliverySource::Configured;
     }
-    if steps.is_empty() {
+    if steps.is_empty() || (source != DeliverySource::Configured && test_deploys(input, &steps)) {
         return None;
     }
     let kind = configured_kind.unwrap_or_else(|| {
@@ -325,6 +325,24 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
     job.artifact = artifact::of(input, &job);
     job.metadata = metadata::of(input, &job);
     Some(job)
+}
+
+/// Deploys made by an integration-test workflow that runs on pull requests: they stand up
+/// what the tests run against (a test project, a preview service), and nobody consumes them
+/// (google-github-actions/deploy-cloudrun integration.yml:27). Publishes still count.
+fn test_deploys(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> bool {
+    let wf = &input.pw.workflow;
+    let named_for_tests = wf.name.as_ref().is_some_and(|n| {
+        name_words(&n.value).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "integration" | "e2e" | "test" | "tests" | "testing" | "smoke"
+            )
+        })
+    });
+    named_for_tests
+        && wf.has_trigger("pull_request")
+        && steps.iter().all(|s| s.kind == DeliveryKind::Deploy)
 }
 
 /// Words of a name, lower case: `Deploy to PyPI` -> `deploy`, `to`, `pypi`.

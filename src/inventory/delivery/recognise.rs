@@ -20,6 +20,8 @@ pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
         | "aws sam"
         | "aws cloudformation"
         | "az deployment"
+        | "azd provision"
+        | "azd up"
         | "azure resource manager"
         | "terraform cloud apply" => DeliveryKind::Infrastructure,
         "github pages" | "mike deploy" | "mkdocs gh-deploy" | "ghp-import" | "gh-pages" => {
@@ -454,7 +456,10 @@ fn utility_action(name: &str) -> bool {
         "summary",
     ];
     let n = name.to_ascii_lowercase();
-    n.starts_with("actions/") || PARTS.iter().any(|p| n.contains(p))
+    // The owner's name says nothing of what the action does
+    // (`govuk-one-login/devplatform-upload-action` is an upload, not a login).
+    let (owner, action) = n.split_once('/').unwrap_or(("", &n));
+    owner == "actions" || PARTS.iter().any(|p| action.contains(p))
 }
 
 /// Programs that run a script file given to them.
@@ -546,6 +551,24 @@ fn script_name_words(words: &[String]) -> Vec<String> {
     out
 }
 
+/// A stored token named for pushing (`WHEELS_PUSH_TOKEN: ${{ secrets.WHEELS_PUSH_TOKEN }}`) in
+/// a step's environment: a script handed it pushes somewhere with write access the job's own
+/// token does not give (python/mypy build_wheels.yml:24).
+fn push_token(env: &[crate::workflow::Pair]) -> bool {
+    env.iter().any(|p| {
+        p.value.as_scalar().is_some_and(|v| {
+            v.split("secrets.").skip(1).any(|rest| {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                name.to_ascii_uppercase().contains("PUSH")
+                    && super::credentials::credential_name(&name)
+            })
+        })
+    })
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -578,9 +601,23 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             .map(|n| name_words(&n.value))
             .unwrap_or_default();
         if let Some(c) = script {
-            words.extend(script_name_words(&c.command.words));
+            let named = script_name_words(&c.command.words);
+            // A script or task named for building a release (`npm run build:release`, a step
+            // `Assemble release variant`) builds; it ships nothing.
+            let builds = named
+                .first()
+                .is_some_and(|w| w == "build" || w == "assemble")
+                || words.iter().any(|w| w == "assemble" || w == "variant");
+            if builds {
+                continue;
+            }
+            words.extend(named);
         }
-        let Some(kind) = kind_named(&words).or(job_kind) else {
+        let push_token = script.is_some() && push_token(&s.step.env);
+        let Some(kind) = kind_named(&words)
+            .or(job_kind)
+            .or(push_token.then_some(DeliveryKind::Gitops))
+        else {
             continue;
         };
         let (why, location) = match (script, &s.step.uses) {

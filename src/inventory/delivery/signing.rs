@@ -53,6 +53,18 @@ fn env_true(pairs: &[crate::workflow::Pair], key: &str) -> bool {
         .any(|p| p.key.value == key && p.value.as_scalar().is_some_and(|v| v.trim() == "true"))
 }
 
+/// An input of an action that hands it a signing key or profile (`signing-profile-name`,
+/// `container-sign-kms-key-arn`, `signing-key`): the action signs what it ships.
+fn signing_input(with: &[crate::workflow::Pair]) -> Option<String> {
+    with.iter()
+        .map(|p| p.key.value.to_ascii_lowercase())
+        .find(|k| {
+            k.contains("sign")
+                && !k.contains("design")
+                && (k.contains("key") || k.contains("profile") || k.contains("kms"))
+        })
+}
+
 pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
     let mut out = Vec::new();
     if input
@@ -104,6 +116,26 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     true,
                 ));
             }
+            // Publishes the action's package with a Sigstore provenance attestation, signed
+            // with the job's OIDC token.
+            "actions/publish-immutable-action" if id_token => {
+                out.push(fact(
+                    input,
+                    "provenance attestation of the action package (publish-immutable-action)"
+                        .into(),
+                    at,
+                    false,
+                ));
+            }
+            _ if !name.starts_with("actions/") && signing_input(&s.step.with).is_some() => {
+                let key = signing_input(&s.step.with).unwrap_or_default();
+                out.push(fact(
+                    input,
+                    format!("{} asked to sign with `{key}` (inferred)", action.name()),
+                    at,
+                    true,
+                ));
+            }
             "hynek/build-and-inspect-python-package"
                 if input_value("attest-build-provenance-github") == Some("true") =>
             {
@@ -116,6 +148,44 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
             }
             _ => {}
         }
+    }
+    // Gradle signs a publication with the key given as a project property
+    // (`-PsigningInMemoryKey=…`, `ORG_GRADLE_PROJECT_signingInMemoryKey`, `-Psigning.keyId`).
+    let gradle_key = |w: &str| {
+        let p = w.strip_prefix("-P").unwrap_or("");
+        p.starts_with("signingInMemoryKey")
+            || p.starts_with("signing.keyId")
+            || p.starts_with("signingKey")
+    };
+    let env_key = |pairs: &[crate::workflow::Pair]| {
+        pairs.iter().any(|p| {
+            let k = p.key.value.as_str();
+            k.starts_with("ORG_GRADLE_PROJECT_signingInMemoryKey")
+                || k.starts_with("ORG_GRADLE_PROJECT_signing.keyId")
+                || k == "ORG_GRADLE_PROJECT_signingKey"
+        })
+    };
+    let job_env_key = env_key(&input.job.env) || env_key(&input.pw.workflow.env);
+    if let Some(c) = input.trace.commands.iter().find(|c| {
+        let w = crate::inventory::catalog::normalize(&c.command.words);
+        matches!(w.first(), Some(&("gradle" | "gradlew")))
+            // A publication signed into the runner's own Maven repository ships nothing.
+            && w.iter()
+                .any(|t| t.starts_with("publish") && !t.ends_with("MavenLocal"))
+            && (w.iter().any(|x| gradle_key(x))
+                || job_env_key
+                || input
+                    .trace
+                    .steps
+                    .get(c.step)
+                    .is_some_and(|s| env_key(&s.step.env)))
+    }) {
+        out.push(fact(
+            input,
+            "GPG signing of the Gradle publication (signing key property)".into(),
+            c.location.clone(),
+            false,
+        ));
     }
     // npm provenance: asked for in the environment, or given by trusted publishing.
     let npm_publish = input.facts.iter().find(|f| {

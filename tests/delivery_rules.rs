@@ -1,0 +1,325 @@
+//! Delivery jobs and the rows built on them, on real repositories of the labelled set
+//! (`tests/data/corpus/`): one case per rule, each with what it must not catch.
+
+use std::path::Path;
+
+use ci_guard::assess::Assessment;
+use ci_guard::audit::{self, AuditOptions};
+use ci_guard::inventory::Capability;
+use ci_guard::inventory::delivery::{ArtifactVerdict, CredentialKind, DeliveryJob, Strength};
+use ci_guard::report::Report;
+
+/// The offline audit of one repository of `tests/data/corpus`.
+fn audit(repo: &str) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/corpus")
+        .join(repo);
+    audit::run(&AuditOptions {
+        paths: vec![path],
+        config: None,
+        ..Default::default()
+    })
+    .expect("offline audit")
+}
+
+fn delivery(report: &Report) -> &[DeliveryJob] {
+    &report.inventories[0].delivery
+}
+
+/// `(file name, job, kind)` of every delivery job.
+fn jobs(report: &Report) -> Vec<(String, String, &'static str)> {
+    delivery(report)
+        .iter()
+        .map(|d| {
+            let file = d.workflow.rsplit('/').next().unwrap_or(&d.workflow);
+            (file.to_string(), d.job.clone(), d.kind.as_str())
+        })
+        .collect()
+}
+
+fn row<'a>(a: &'a Assessment, component: &str) -> &'a str {
+    a.rows
+        .iter()
+        .find(|r| r.component == component)
+        .map(|r| r.state.as_str())
+        .unwrap_or_else(|| panic!("no row {component}"))
+}
+
+fn job<'a>(report: &'a Report, file: &str, id: &str) -> &'a DeliveryJob {
+    delivery(report)
+        .iter()
+        .find(|d| d.workflow.ends_with(file) && d.job == id)
+        .unwrap_or_else(|| panic!("{file}:{id} is no delivery job: {:?}", jobs(report)))
+}
+
+/// The tools of the facts of one capability, with their file name and line.
+fn facts(report: &Report, cap: Capability) -> Vec<String> {
+    report.inventories[0]
+        .facts
+        .iter()
+        .filter(|f| f.capability == cap)
+        .map(|f| {
+            let file = f.location.path.rsplit('/').next().unwrap_or("");
+            format!("{} {file}:{}", f.tool, f.location.start.line)
+        })
+        .collect()
+}
+
+fn credential_kinds(d: &DeliveryJob) -> Vec<CredentialKind> {
+    let mut k: Vec<CredentialKind> = d.credentials.iter().map(|c| c.kind).collect();
+    k.dedup();
+    k
+}
+
+#[test]
+fn the_azure_developer_cli_provisions_and_deploys_from_source() {
+    let r = audit("Azure-Samples__todo-nodejs-mongo");
+    assert_eq!(
+        jobs(&r),
+        [("azure-dev.yml".into(), "build".into(), "deploy")]
+    );
+    let d = job(&r, "azure-dev.yml", "build");
+    let whys: Vec<&str> = d.steps.iter().map(|s| s.why.as_str()).collect();
+    assert_eq!(whys, ["azd provision", "azd deploy"]);
+    // Federated login (`azd auth login --federated-credential-provider`, PowerShell) and a
+    // service principal secret in the same job: both are declared.
+    assert_eq!(
+        credential_kinds(d),
+        [CredentialKind::Oidc, CredentialKind::Static]
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact
+            .reason
+            .contains("builds the checkout on the platform")
+    );
+    assert!(r.inventories[0].iac.contains_key("bicep"));
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "oidc-authentication"), "partial");
+    assert_eq!(row(a, "drift-detection"), "missing");
+}
+
+#[test]
+fn a_fly_remote_build_is_built_on_the_platform_and_an_image_by_sha_is_not() {
+    let r = audit("BraidFI-AI__watchman-java");
+    let fly = job(&r, "deploy.yml", "deploy");
+    assert_eq!(fly.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(fly.artifact.reason.contains("flyctl deploy --remote-only"));
+    let ecs = job(&r, "deploy-ecs.yml", "deploy");
+    assert_eq!(ecs.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn a_local_reusable_deploy_workflow_is_judged_with_its_catalogued_actions() {
+    let r = audit("alphagov__govuk-mobile-backend");
+    let files: Vec<(String, String)> = jobs(&r).into_iter().map(|(f, j, _)| (f, j)).collect();
+    assert_eq!(
+        files,
+        [
+            ("auth-post-merge.yaml".into(), "deploy".into()),
+            ("chat-post-merge.yaml".into(), "deploy".into())
+        ]
+    );
+    let d = job(&r, "auth-post-merge.yaml", "deploy");
+    // `govuk-one-login/…`: an owner named for a login does not make the action a login.
+    assert!(d.why.contains("sam secure pipeline"), "{}", d.why);
+    assert_eq!(credential_kinds(d), [CredentialKind::Oidc]);
+    // `npx nx run auth:sam:build` builds what the job uploads.
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert!(
+        d.artifact.reason.contains("nx build"),
+        "{}",
+        d.artifact.reason
+    );
+    assert!(d.metadata.iter().any(|m| m.strength == Strength::Full));
+    let signing = facts(&r, Capability::Signing);
+    assert!(
+        signing
+            .iter()
+            .any(|f| f.contains("signing-profile-name") && f.ends_with("auth-post-merge.yaml:64")),
+        "{signing:?}"
+    );
+    assert!(r.inventories[0].iac.contains_key("cloudformation"));
+    let a = &r.assessments[0];
+    for (component, state) in [
+        ("environment-protection", "unknown"),
+        ("oidc-authentication", "present"),
+        ("artifact-immutability", "present"),
+        ("deploy-metadata", "present"),
+        ("signing-provenance", "present"),
+        ("concurrency-controls", "missing"),
+        ("drift-detection", "missing"),
+    ] {
+        assert_eq!(row(a, component), state, "{component}");
+    }
+}
+
+#[test]
+fn a_build_of_a_release_and_a_stats_comment_are_no_delivery() {
+    let r = audit("alphagov__govuk-frontend");
+    let ids: Vec<String> = jobs(&r).into_iter().map(|(_, j, _)| j).collect();
+    assert!(!ids.contains(&"build-release".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"generate-stats".to_string()), "{ids:?}");
+    assert!(ids.contains(&"publish".to_string()), "{ids:?}");
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "present");
+}
+
+#[test]
+fn integration_test_deploys_are_no_delivery_and_an_immutable_action_is_published() {
+    let r = audit("google-github-actions__deploy-cloudrun");
+    assert!(
+        !delivery(&r)
+            .iter()
+            .any(|d| d.workflow.ends_with("integration.yml")),
+        "{:?}",
+        jobs(&r)
+    );
+    let p = job(&r, "publish.yml", "publish");
+    assert_eq!(p.kind.as_str(), "publish");
+    assert_eq!(p.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(credential_kinds(p), [CredentialKind::GithubToken]);
+    // Versioned by the release that started the run.
+    assert!(p.metadata.iter().any(|m| m.strength == Strength::Full));
+    let signing = facts(&r, Capability::Signing);
+    assert!(
+        signing
+            .iter()
+            .any(|f| f.starts_with("provenance attestation")),
+        "{signing:?}"
+    );
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "oidc-authentication"), "missing");
+    assert_eq!(row(a, "signing-provenance"), "present");
+}
+
+#[test]
+fn a_gradle_publish_rebuilds_what_was_tested_and_signs_it() {
+    let r = audit("AckeeCZ__ackee-guardian");
+    // `Assemble release variant` builds; it ships nothing.
+    assert_eq!(
+        jobs(&r),
+        [("deploy.yml".into(), "publish".into(), "publish")]
+    );
+    let d = job(&r, "deploy.yml", "publish");
+    assert!(d.why.contains("gradle publish"), "{}", d.why);
+    let signing = facts(&r, Capability::Signing);
+    assert_eq!(signing.len(), 1, "{signing:?}");
+    assert!(signing[0].starts_with("GPG signing of the Gradle publication"));
+    assert!(signing[0].ends_with("deploy.yml:72"), "{signing:?}");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "artifact-immutability"), "missing");
+    let immutability = a
+        .rows
+        .iter()
+        .find(|x| x.component == "artifact-immutability")
+        .expect("row");
+    let verdicts: Vec<&str> = immutability
+        .jobs
+        .iter()
+        .map(|j| j.verdict.as_str())
+        .collect();
+    assert!(
+        verdicts
+            .iter()
+            .any(|v| v.contains("builds again (gradle) what `preflight_checks` already built")),
+        "{verdicts:?}"
+    );
+    assert_eq!(row(a, "signing-provenance"), "present");
+}
+
+#[test]
+fn an_apply_given_a_var_file_re_plans() {
+    let r =
+        audit("0xKMT__Deploying-a-Bulletproof-Photo-Sharing-App-with-DevSecOps-Chaos-Engineering");
+    let d = job(&r, "terraform.yml", "terraform-deploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Replan);
+    assert_eq!(d.artifact.location.start.line, 66);
+    // 100-hours-a-week applies `tfplan` after `-var-file=…`: a saved plan.
+    let saved = audit("100-hours-a-week__5-team-service-cloud");
+    let d = job(&saved, "terraform.yml", "apply-app");
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Immutable,
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn an_image_pulled_by_latest_on_the_server_is_mutable() {
+    let r = audit("2025-Shifterz__Offnal-BE");
+    let d = job(&r, "deploy.yml", "deploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(d.artifact.reason.contains(":latest"));
+    let push = job(&r, "deploy.yml", "build-and-push");
+    assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn a_storage_key_publishes_docs_and_remote_scan_workflows_count() {
+    let r = audit("0GiS0__tour-of-heroes-dotnet-api");
+    let d = job(&r, "techdocs.yml", "publish-techdocs-site");
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static
+                && c.detail.contains("AZURE_STORAGE_ACCOUNT_KEY")),
+        "{:?}",
+        d.credentials
+    );
+    let container = facts(&r, Capability::ContainerScan);
+    assert_eq!(container.len(), 3, "{container:?}");
+    let iac = facts(&r, Capability::IacScan);
+    assert!(iac.iter().any(|f| f.starts_with("terrascan")), "{iac:?}");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "oidc-authentication"), "missing");
+    assert_eq!(row(a, "security-scanning"), "partial");
+}
+
+#[test]
+fn secrets_handed_to_the_application_are_not_delivery_credentials() {
+    let r = audit("github__safe-settings");
+    let d = job(&r, "create-release.yml", "build");
+    assert!(
+        !d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static),
+        "{:?}",
+        d.credentials
+    );
+    let k8s = job(&r, "deploy-k8s.yml", "deploy-to-k8s");
+    assert_eq!(credential_kinds(k8s), [CredentialKind::Oidc]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "present");
+}
+
+#[test]
+fn a_release_of_the_runs_tag_without_notes_is_only_the_tag() {
+    let r = audit("rustsec__rustsec");
+    let d = job(&r, "release.yml", "build");
+    assert!(
+        d.metadata.iter().all(|m| m.strength == Strength::Partial),
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+    // `gh release create $VERSION` names the version it releases.
+    let rg = audit("BurntSushi__ripgrep");
+    assert_eq!(row(&rg.assessments[0], "deploy-metadata"), "present");
+}
+
+#[test]
+fn a_script_handed_a_push_token_is_an_inferred_gitops_delivery() {
+    let r = audit("python__mypy");
+    assert_eq!(
+        jobs(&r),
+        [("build_wheels.yml".into(), "build-wheels".into(), "gitops")]
+    );
+    let d = job(&r, "build_wheels.yml", "build-wheels");
+    assert!(d.inferred);
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "environment-protection"), "missing");
+    assert_eq!(row(a, "concurrency-controls"), "partial");
+}
