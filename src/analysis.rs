@@ -8,6 +8,7 @@ use crate::finding::Location;
 use crate::inventory::Inventory;
 use crate::inventory::script_checks::{PlacedDefect, ScriptDefect};
 use crate::inventory::shell::{Command, ScriptCache, ShellOptions};
+use crate::source::{LineIndex, SourceText};
 use crate::workflow::{
     ActionRuns, Job, ParsedAction, ParsedWorkflow, Spanned, Step, StepShell, Uses,
 };
@@ -28,6 +29,10 @@ pub struct RepoAnalysis<'a> {
     /// Every script defect of the repository placed in its file, found once for the seven
     /// `script-*` rules (`crate::rules::script_defects`).
     pub placed_defects: std::cell::OnceCell<Vec<PlacedDefect>>,
+    /// One line index per workflow and per action (same order as `workflows` and `actions`),
+    /// shared by every rule that places positions in them.
+    workflow_lines: Vec<LineIndex>,
+    action_lines: Vec<LineIndex>,
 }
 
 impl<'a> RepoAnalysis<'a> {
@@ -41,6 +46,11 @@ impl<'a> RepoAnalysis<'a> {
         let overrides = delivery_overrides(config);
         let (inventory, token_use) =
             crate::inventory::build_with(repo, &workflows, &actions, &scripts, &overrides);
+        let workflow_lines = workflows
+            .iter()
+            .map(|w| LineIndex::new(&w.source))
+            .collect();
+        let action_lines = actions.iter().map(|a| LineIndex::new(&a.source)).collect();
         Self {
             repo,
             config,
@@ -50,7 +60,19 @@ impl<'a> RepoAnalysis<'a> {
             token_use,
             scripts,
             placed_defects: std::cell::OnceCell::new(),
+            workflow_lines,
+            action_lines,
         }
+    }
+
+    /// The text of `self.workflows[i]` with its shared line index.
+    pub fn workflow_source(&self, i: usize) -> SourceText<'_> {
+        SourceText::indexed(&self.workflows[i].source, &self.workflow_lines[i])
+    }
+
+    /// The text of `self.actions[i]` with its shared line index.
+    pub fn action_source(&self, i: usize) -> SourceText<'_> {
+        SourceText::indexed(&self.actions[i].source, &self.action_lines[i])
     }
 
     /// The commands of a `run:` script of one of this repository's steps, read once, with the

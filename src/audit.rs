@@ -129,7 +129,7 @@ pub fn run_workspace(workspace: Workspace, opts: &AuditOptions) -> Result<Report
         .map(|(repo, config)| audit_repository(repo, config, &settings, &history, opts.shellcheck))
         .collect();
 
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(per_repo.iter().map(|r| r.findings.len()).sum());
     let mut files_audited = 0;
     let mut assessments = Vec::new();
     let mut inventories = Vec::new();
@@ -351,7 +351,7 @@ fn audit_repository(
             let hashes = LineHashes::new(text);
             for f in &mut group {
                 if let Some(l) = &f.location {
-                    f.line_hash = hashes.get(l.start.line).map(str::to_string);
+                    f.line_hash = hashes.get(l.start.line);
                 }
             }
         }
@@ -365,10 +365,29 @@ fn audit_repository(
         let measured = crate::history::analyze(&analysis, history);
         crate::history::apply(&mut assessment, &measured);
     }
+    // Every repository's results are held until the report is written: give back the spare
+    // capacity their vectors grew into (up to half of each).
+    let mut inventory = analysis.inventory;
+    inventory.facts.shrink_to_fit();
+    inventory.jobs.shrink_to_fit();
+    inventory.delivery.shrink_to_fit();
+    inventory.cloud_auth.shrink_to_fit();
+    out.shrink_to_fit();
+    // `format!` reserves about twice its literal text, so most messages carry as much spare.
+    for f in &mut out {
+        f.message.shrink_to_fit();
+    }
+    assessment.rows.shrink_to_fit();
+    for row in &mut assessment.rows {
+        row.current.shrink_to_fit();
+        for job in &mut row.jobs {
+            job.verdict.shrink_to_fit();
+        }
+    }
     RepoResult {
         findings: out,
         files: inputs.len(),
-        inventory: analysis.inventory,
+        inventory,
         assessment,
         shellcheck_missing,
     }

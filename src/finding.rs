@@ -327,13 +327,43 @@ pub fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 /// Sort findings into report order and make fingerprints unique: identical nodes in one file
 /// (the same `uses:` in two jobs) get an occurrence suffix in document order.
 pub fn finalize(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut seen = std::collections::HashMap::<String, usize>::new();
-    for f in findings.iter_mut() {
-        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
-        *n += 1;
-        if *n > 1 {
+    // Called when every repository's results are in memory: a stable sort of the findings
+    // themselves would take a scratch copy of them all, a sort of their indices a few bytes
+    // each (same order: same comparison, ties kept in place).
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|&a, &b| findings[a].sort_key().cmp(&findings[b].sort_key()));
+    permute(findings, &mut order);
+    // The n-th finding of a fingerprint gets `:n`: counted on the borrowed fingerprints, not
+    // on copies of them.
+    let mut seen = std::collections::HashMap::<&str, usize>::new();
+    let nth: Vec<usize> = findings
+        .iter()
+        .map(|f| {
+            let n = seen.entry(f.fingerprint.as_str()).or_insert(0);
+            *n += 1;
+            *n
+        })
+        .collect();
+    drop(seen);
+    for (f, n) in findings.iter_mut().zip(nth) {
+        if n > 1 {
             f.fingerprint = format!("{}:{}", f.fingerprint, n);
+        }
+    }
+}
+
+/// Reorders `items` in place so that position `i` holds what was at `order[i]` (`order` is a
+/// permutation, used up on the way), following each cycle with swaps.
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..order.len() {
+        let mut at = start;
+        while order[at] != usize::MAX {
+            let from = std::mem::replace(&mut order[at], usize::MAX);
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
         }
     }
 }
@@ -364,6 +394,15 @@ mod tests {
     }
 
     #[test]
+    fn permute_follows_every_cycle() {
+        let mut items = ['a', 'b', 'c', 'd', 'e', 'f'];
+        // Two cycles (0 2 4) and (1 5), and 3 in place.
+        let mut order = [2, 5, 4, 3, 0, 1];
+        permute(&mut items, &mut order);
+        assert_eq!(items, ['c', 'f', 'e', 'd', 'a', 'b']);
+    }
+
+    #[test]
     fn finalize_orders_and_disambiguates() {
         let mut v = vec![
             at("b.yml", 1, "x"),
@@ -379,6 +418,18 @@ mod tests {
         assert!(!v[0].fingerprint.contains(':'));
         assert!(v[1].fingerprint.ends_with(":2"));
         assert!(!v[2].fingerprint.contains(':'));
+        // Equal keys keep their order (a stable sort).
+        let mut tied = vec![
+            at("a.yml", 5, "y"),
+            at("a.yml", 1, "x"),
+            at("a.yml", 5, "z"),
+        ];
+        let texts = [tied[0].fingerprint.clone(), tied[2].fingerprint.clone()];
+        finalize(&mut tied);
+        assert_eq!(
+            [&tied[1].fingerprint, &tied[2].fingerprint],
+            [&texts[0], &texts[1]]
+        );
     }
 
     #[test]

@@ -1,20 +1,46 @@
 //! Source text with a line index: positions to byte offsets and node text by span.
 
+use std::borrow::Cow;
+
 use crate::yaml::{Pos, Span};
 
+#[derive(Clone)]
 pub struct SourceText<'a> {
     text: &'a str,
-    line_starts: Vec<usize>,
+    /// Owned, or borrowed from a [`LineIndex`] kept for the file.
+    line_starts: Cow<'a, [usize]>,
+}
+
+/// Where each line of a text starts, kept beside the text so that everything reading the
+/// same file shares one index ([`SourceText::indexed`]).
+pub struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        // Built for every file: memchr finds the newlines many bytes at a time, where
+        // `match_indices` paid a call per line.
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Self(line_starts)
+    }
 }
 
 impl<'a> SourceText<'a> {
     pub fn new(text: &'a str) -> Self {
-        // Built for every file and by several rules: memchr finds the newlines many bytes at a
-        // time, where `match_indices` paid a call per line.
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-        line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Self { text, line_starts }
+        Self {
+            text,
+            line_starts: Cow::Owned(LineIndex::new(text).0),
+        }
+    }
+
+    /// `text` with its index built earlier by [`LineIndex::new`]`(text)`.
+    pub fn indexed(text: &'a str, index: &'a LineIndex) -> Self {
+        debug_assert_eq!(index.0.last(), LineIndex::new(text).0.last());
+        Self {
+            text,
+            line_starts: Cow::Borrowed(&index.0),
+        }
     }
 
     pub fn text(&self) -> &'a str {
@@ -101,6 +127,19 @@ mod tests {
         );
         assert_eq!(s.find_in(cond, "github.sha"), None);
         assert_eq!(s.pos(1000), None);
+    }
+
+    #[test]
+    fn a_shared_index_reads_as_an_owned_one() {
+        let text = "a: 1\r\nb: é\n\nc";
+        let index = LineIndex::new(text);
+        let (owned, shared) = (SourceText::new(text), SourceText::indexed(text, &index));
+        assert_eq!(shared.line_count(), owned.line_count());
+        for line in 0..6 {
+            assert_eq!(shared.line(line), owned.line(line), "line {line}");
+        }
+        assert_eq!(shared.line(2), Some("b: é"));
+        assert_eq!(shared.pos(text.len() - 1), Some(Pos::new(4, 1)));
     }
 
     #[test]

@@ -33,7 +33,7 @@ fn every_hash_vector_matches() {
             .map(|e| e.as_str().expect("hash string"))
             .collect();
         let hashes = LineHashes::new(input);
-        let got: Vec<&str> = (1..=hashes.len() as u32)
+        let got: Vec<String> = (1..=hashes.len() as u32)
             .map(|l| hashes.get(l).expect("line in range"))
             .collect();
         assert_eq!(got, expected, "input {}", v["input_js_expression"]);
@@ -87,7 +87,7 @@ fn add_fingerprints(sarif: &Value) -> Vec<Option<String>> {
             let text = std::fs::read_to_string(fixtures().join(percent_decode(&uri)))
                 .expect("source file beside the fixture");
             let hashes = LineHashes::new(&text);
-            out.push(hashes.get(line as u32).map(str::to_owned));
+            out.push(hashes.get(line as u32));
         }
     }
     out

@@ -208,6 +208,8 @@ pub(crate) fn row(
     evidence.sort();
     evidence.dedup();
     evidence.truncate(MAX_EVIDENCE);
+    // Rows live until the report is written; the list was often collected from many more.
+    evidence.shrink_to_fit();
     Row {
         component,
         state,

@@ -895,14 +895,11 @@ pub(crate) fn command_span(
         start.line + line.saturating_sub(1),
         start.column + column.saturating_sub(1),
     );
+    // Compared char by char: called for every command the rules and the inventory place.
     let matches_at = |p: Pos| {
         src.line(p.line).is_some_and(|l| {
-            let skip = (p.column as usize).saturating_sub(1);
-            l.chars()
-                .skip(skip)
-                .take(first_line.chars().count())
-                .collect::<String>()
-                == first_line
+            let mut rest = l.chars().skip((p.column as usize).saturating_sub(1));
+            first_line.chars().all(|c| rest.next() == Some(c))
         })
     };
     if !first_line.is_empty() && matches_at(guess) {

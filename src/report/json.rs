@@ -104,7 +104,9 @@ struct Findings<'a>(&'a Report);
 
 impl serde::Serialize for Findings<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.findings.iter().map(finding))
+        // Written straight from the findings: tens of thousands of them, each through a `Value`
+        // would be built, written and dropped again.
+        s.collect_seq(self.0.findings.iter().map(FindingOut::of))
     }
 }
 
@@ -114,35 +116,109 @@ fn to_value<T: serde::Serialize>(v: &T) -> Value {
 }
 
 fn finding(f: &Finding) -> Value {
-    json!({
-        "rule": f.rule.id,
-        "severity": f.severity.as_str(),
-        "message": f.message,
-        "location": f.location.as_ref().map(location),
-        "related": f.related.iter().map(location).collect::<Vec<_>>(),
-        "fingerprint": f.fingerprint,
-        "suppressed": f.suppressed.as_ref().map(suppression),
-        "also_reported_by": f.also_reported_by.iter().map(|a| json!({
-            "tool": a.tool,
-            "rule": a.rule,
-            "severity": a.severity.as_str(),
-            "location": a.location.as_ref().map(location),
-        })).collect::<Vec<_>>(),
-    })
+    to_value(&FindingOut::of(f))
 }
 
-fn location(l: &Location) -> Value {
-    json!({
-        "path": l.path,
-        "start": { "line": l.start.line, "column": l.start.column },
-        "end": { "line": l.end.line, "column": l.end.column },
-    })
+// The documented shape of a finding. Every struct below declares its fields in alphabetical
+// order: `render` goes through `Value`, whose maps sort their keys, and `Streamed` writes the
+// fields as declared, so both give the same bytes.
+
+#[derive(serde::Serialize)]
+struct FindingOut<'a> {
+    also_reported_by: Vec<AgreementOut<'a>>,
+    fingerprint: &'a str,
+    location: Option<LocationOut<'a>>,
+    message: &'a str,
+    related: Vec<LocationOut<'a>>,
+    rule: &'a str,
+    severity: &'a str,
+    suppressed: Option<SuppressionOut<'a>>,
 }
 
-fn suppression(s: &Suppression) -> Value {
-    match s {
-        Suppression::InSource { line } => json!({ "kind": "in-source", "line": line }),
-        Suppression::Config { reason } => json!({ "kind": "config", "reason": reason }),
+impl<'a> FindingOut<'a> {
+    fn of(f: &'a Finding) -> Self {
+        FindingOut {
+            also_reported_by: f
+                .also_reported_by
+                .iter()
+                .map(|a| AgreementOut {
+                    location: a.location.as_ref().map(LocationOut::of),
+                    rule: &a.rule,
+                    severity: a.severity.as_str(),
+                    tool: &a.tool,
+                })
+                .collect(),
+            fingerprint: &f.fingerprint,
+            location: f.location.as_ref().map(LocationOut::of),
+            message: &f.message,
+            related: f.related.iter().map(LocationOut::of).collect(),
+            rule: f.rule.id,
+            severity: f.severity.as_str(),
+            suppressed: f.suppressed.as_ref().map(SuppressionOut::of),
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct AgreementOut<'a> {
+    location: Option<LocationOut<'a>>,
+    rule: &'a str,
+    severity: &'a str,
+    tool: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct LocationOut<'a> {
+    end: PosOut,
+    path: &'a str,
+    start: PosOut,
+}
+
+impl<'a> LocationOut<'a> {
+    fn of(l: &'a Location) -> Self {
+        LocationOut {
+            end: PosOut {
+                column: l.end.column,
+                line: l.end.line,
+            },
+            path: &l.path,
+            start: PosOut {
+                column: l.start.column,
+                line: l.start.line,
+            },
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct PosOut {
+    column: u32,
+    line: u32,
+}
+
+#[derive(serde::Serialize)]
+struct SuppressionOut<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+impl<'a> SuppressionOut<'a> {
+    fn of(s: &'a Suppression) -> Self {
+        match s {
+            Suppression::InSource { line } => SuppressionOut {
+                kind: "in-source",
+                line: Some(*line),
+                reason: None,
+            },
+            Suppression::Config { reason } => SuppressionOut {
+                kind: "config",
+                line: None,
+                reason: Some(reason),
+            },
+        }
     }
 }
 
@@ -174,7 +250,21 @@ mod tests {
         config.suppressed = Some(Suppression::Config {
             reason: "accepted risk".into(),
         });
-        let repo = Finding::repository(&RULE, "o/r x", "m4").severity(Severity::Critical);
+        let mut repo = Finding::repository(&RULE, "o/r x", "m4").severity(Severity::Critical);
+        repo.also_reported_by = vec![
+            crate::finding::Agreement {
+                tool: "zizmor".into(),
+                rule: "zizmor/x \"quoted\"".into(),
+                severity: Severity::Medium,
+                location: Some(Location::new("c.yml", span)),
+            },
+            crate::finding::Agreement {
+                tool: "semgrep".into(),
+                rule: "semgrep/y".into(),
+                severity: Severity::Low,
+                location: None,
+            },
+        ];
         Report {
             report_root: PathBuf::from("/r"),
             rules: vec![&RULE],
@@ -278,5 +368,15 @@ mod tests {
         assert!(f[2]["location"].is_null());
         assert_eq!(f[3]["location"], Value::Null);
         assert_eq!(f[3]["related"], json!([]));
+        let agreed = &f[3]["also_reported_by"];
+        assert_eq!(agreed[0]["tool"], "zizmor");
+        assert_eq!(agreed[0]["rule"], "zizmor/x \"quoted\"");
+        assert_eq!(agreed[0]["severity"], "medium");
+        // The same span as the first finding's, in another file.
+        let mut at = f[0]["location"].clone();
+        at["path"] = json!("c.yml");
+        assert_eq!(agreed[0]["location"], at);
+        assert_eq!(agreed[1]["location"], Value::Null);
+        assert_eq!(agreed[0].as_object().map(|o| o.len()), Some(4));
     }
 }

@@ -28,8 +28,10 @@ const EOF: u16 = 65535;
 /// The `primaryLocationLineHash` of every line of one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LineHashes {
-    /// Index `i` holds line `i + 1`.
-    hashes: Vec<String>,
+    /// Index `i` holds line `i + 1`: the hash and how often it was seen up to that line.
+    /// Written out only by [`LineHashes::get`]: a file is hashed whole, but only the lines
+    /// with a finding are asked for.
+    hashes: Vec<(u64, u32)>,
 }
 
 impl LineHashes {
@@ -44,9 +46,11 @@ impl LineHashes {
     }
 
     /// The hash of 1-based `line`, `None` past the end of the file (or for line 0).
-    pub fn get(&self, line: u32) -> Option<&str> {
+    pub fn get(&self, line: u32) -> Option<String> {
         let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.hashes.get(index).map(String::as_str)
+        // `Long.toUnsigned().toString(16)`: the 64 bits read as unsigned, no zero padding.
+        let (value, count) = self.hashes.get(index)?;
+        Some(format!("{value:x}:{count}"))
     }
 
     /// Number of lines: line breaks plus one (an empty file has one empty line).
@@ -74,8 +78,7 @@ pub fn fill(findings: &mut [Finding], mut read: impl FnMut(&str) -> Option<Strin
         // codeql-action hashes line 1 when a region has no start line; we always have one.
         finding.line_hash = hashes
             .as_ref()
-            .and_then(|h| h.get(location.start.line.max(1)))
-            .map(str::to_owned);
+            .and_then(|h| h.get(location.start.line.max(1)));
     }
 }
 
@@ -93,7 +96,7 @@ struct Hasher {
     line_start: bool,
     prev_cr: bool,
     counts: HashMap<u64, u32>,
-    out: Vec<String>,
+    out: Vec<(u64, u32)>,
 }
 
 impl Hasher {
@@ -117,17 +120,16 @@ impl Hasher {
         let Some(line) = self.line_numbers[self.index].take() else {
             return;
         };
-        // `Long.toUnsigned().toString(16)`: the same 64 bits read as unsigned, no zero padding.
         let value = self.hash as u64;
         let count = self.counts.entry(value).or_insert(0);
         *count += 1;
-        let text = format!("{value:x}:{count}");
+        let entry = (value, *count);
         // Lines come out in order, one each; the resize only guards the invariant.
         let slot = (line as usize).saturating_sub(1);
         if self.out.len() <= slot {
-            self.out.resize(slot + 1, String::new());
+            self.out.resize(slot + 1, (0, 0));
         }
-        self.out[slot] = text;
+        self.out[slot] = entry;
     }
 
     fn update(&mut self, current: u16) {
@@ -185,7 +187,7 @@ mod tests {
     fn empty_file_has_one_line() {
         let h = LineHashes::new("");
         assert_eq!(h.len(), 1);
-        assert_eq!(h.get(1), Some("c129715d7a2bc9a3:1"));
+        assert_eq!(h.get(1).as_deref(), Some("c129715d7a2bc9a3:1"));
         assert_eq!(h.get(0), None);
         assert_eq!(h.get(2), None);
     }
@@ -218,8 +220,8 @@ mod tests {
     #[test]
     fn repeated_lines_are_numbered() {
         let h = LineHashes::new(&"Lorem ipsum dolor sit amet.\n".repeat(10));
-        assert_eq!(h.get(1), Some("a7f2ff13bc495cf2:1"));
-        assert_eq!(h.get(3), Some("a7f2ff13bc495cf2:3"));
+        assert_eq!(h.get(1).as_deref(), Some("a7f2ff13bc495cf2:1"));
+        assert_eq!(h.get(3).as_deref(), Some("a7f2ff13bc495cf2:3"));
     }
 
     #[test]
@@ -262,8 +264,8 @@ mod tests {
         });
         assert_eq!(reads, ["a.yml", "missing.yml"]);
         let expected = LineHashes::new(" a\nb\n");
-        assert_eq!(findings[0].line_hash.as_deref(), expected.get(1));
-        assert_eq!(findings[1].line_hash.as_deref(), expected.get(2));
+        assert_eq!(findings[0].line_hash, expected.get(1));
+        assert_eq!(findings[1].line_hash, expected.get(2));
         assert_eq!(findings[2].line_hash, None);
         assert_eq!(findings[3].line_hash, None);
         assert_eq!(findings[4].line_hash, None);

@@ -29,7 +29,7 @@ struct Unpinned {
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
     for site in run_sites(repo) {
-        for (cmd, location) in site.commands(repo) {
+        for cmd in site.commands(repo).iter() {
             let Some(u) = unpinned(program_words(&cmd.words)) else {
                 continue;
             };
@@ -45,7 +45,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                 u.manager,
                 u.fix,
             );
-            out.push(Finding::at(&RULE.meta, location, &cmd.text, message).severity(u.severity));
+            out.push(
+                Finding::at(&RULE.meta, site.command_location(cmd), &cmd.text, message)
+                    .severity(u.severity),
+            );
         }
     }
 }
@@ -75,9 +78,10 @@ fn operands<'a>(args: &'a [String], with_value: &[&str]) -> Vec<&'a str> {
 
 fn has(args: &[String], flags: &[&str]) -> bool {
     args.iter().any(|a| {
-        flags
-            .iter()
-            .any(|f| a == f || a.starts_with(&format!("{f}=")))
+        flags.iter().any(|f| {
+            a.strip_prefix(f)
+                .is_some_and(|r| r.is_empty() || r.starts_with('='))
+        })
     })
 }
 

@@ -210,9 +210,9 @@ fn release_trigger(wf: &Workflow) -> Option<&'static str> {
 }
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
-    for pw in &repo.workflows {
+    for (i, pw) in repo.workflows.iter().enumerate() {
         let wf = &pw.workflow;
-        let src = SourceText::new(&pw.source);
+        let src = repo.workflow_source(i);
         let release = release_trigger(wf);
         for job in &wf.jobs {
             let info = repo.inventory.job(&pw.display, &job.id.value);

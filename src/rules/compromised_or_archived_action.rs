@@ -52,11 +52,13 @@ fn version(s: &str) -> Option<Vec<u32>> {
 }
 
 impl Entry {
+    /// `name` in lower case (lowered once per `uses:`, not once per entry).
     fn matches(&self, name: &str) -> bool {
-        let name = name.to_ascii_lowercase();
         match self.uses.strip_suffix("/*") {
             Some(owner) => name.split('/').next() == Some(owner),
-            None => name == self.uses || name.starts_with(&format!("{}/", self.uses)),
+            None => name
+                .strip_prefix(self.uses.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
         }
     }
 }
@@ -129,7 +131,8 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let name = action.name();
-        let Some(entry) = entries.iter().find(|e| e.matches(&name)) else {
+        let lower = name.to_ascii_lowercase();
+        let Some(entry) = entries.iter().find(|e| e.matches(&lower)) else {
             continue;
         };
         let git_ref = action.git_ref.to_ascii_lowercase();

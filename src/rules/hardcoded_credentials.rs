@@ -323,7 +323,12 @@ pub(crate) fn key_shape(s: &str) -> Option<(usize, &'static str)> {
     let alnum = |b: u8| b.is_ascii_alphanumeric();
     let upper_digit = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit();
     let token_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    for (i, _) in s.char_indices() {
+    for (i, &b) in bytes.iter().enumerate() {
+        // Every shape below starts with one of these ASCII bytes (so `i` is a char boundary);
+        // scripts are read line by line, so most bytes are skipped here.
+        if !matches!(b, b'A' | b'g' | b'n' | b'p' | b's' | b'x' | b'-' | b'h') {
+            continue;
+        }
         let rest = &s[i..];
         if !word_start(i) && !rest.starts_with("-----BEGIN") {
             continue;

@@ -21,16 +21,15 @@ pub(crate) struct RunSite<'a> {
 }
 
 impl RunSite<'_> {
-    /// The script's commands, each with its location in the file.
-    pub fn commands(&self, repo: &RepoAnalysis<'_>) -> Vec<(Command, Location)> {
+    /// The script's commands, read once per script (shared, not copied); a command's place in
+    /// the file is [`Self::command_location`], worked out only for the few that are reported.
+    pub fn commands(&self, repo: &RepoAnalysis<'_>) -> Rc<Vec<Command>> {
         repo.script_commands(self.run, ShellOptions::for_step(&self.shell))
-            .iter()
-            .cloned()
-            .map(|c| {
-                let at = self.location(c.line, c.column, &c.text);
-                (c, at)
-            })
-            .collect()
+    }
+
+    /// Where a command of this script is in the file.
+    pub fn command_location(&self, c: &Command) -> Location {
+        self.location(c.line, c.column, &c.text)
     }
 
     /// A position inside the script (1-based line and column of the script) in the file.
@@ -45,8 +44,8 @@ impl RunSite<'_> {
 /// Every step with a `run:` script, workflows first, in document order.
 pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
     let mut out = Vec::new();
-    for pw in &repo.workflows {
-        let src = Rc::new(SourceText::new(&pw.source));
+    for (i, pw) in repo.workflows.iter().enumerate() {
+        let src = Rc::new(repo.workflow_source(i));
         for job in &pw.workflow.jobs {
             for step in job.all_steps() {
                 if let Some(run) = &step.run {
@@ -61,9 +60,9 @@ pub(crate) fn run_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<RunSite<'a>> {
             }
         }
     }
-    for pa in &repo.actions {
+    for (i, pa) in repo.actions.iter().enumerate() {
         if let Some(ActionRuns::Composite { steps }) = &pa.action.runs {
-            let src = Rc::new(SourceText::new(&pa.source));
+            let src = Rc::new(repo.action_source(i));
             for step in steps {
                 if let Some(run) = &step.run {
                     out.push(RunSite {

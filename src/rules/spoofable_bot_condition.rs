@@ -6,7 +6,6 @@
 use super::Rule;
 use crate::analysis::RepoAnalysis;
 use crate::finding::{Area, Finding, Location, RuleMeta, Severity};
-use crate::source::SourceText;
 use crate::workflow::Spanned;
 
 pub static RULE: Rule = Rule {
@@ -115,7 +114,7 @@ fn clause_check(cond: &str) -> Option<&'static str> {
 }
 
 fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
-    for pw in &repo.workflows {
+    for (i, pw) in repo.workflows.iter().enumerate() {
         let wf = &pw.workflow;
         let Some((event, severity)) = wf
             .triggers
@@ -125,7 +124,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        let src = SourceText::new(&pw.source);
+        let src = repo.workflow_source(i);
         let mut conds: Vec<(&Spanned<String>, String)> = Vec::new();
         for job in &wf.jobs {
             if let Some(c) = &job.condition {

@@ -58,8 +58,8 @@ impl<'a> JobSteps<'a> {
 
 pub(crate) fn step_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<StepSite<'a>> {
     let mut out = Vec::new();
-    for pw in &repo.workflows {
-        let src = Rc::new(SourceText::new(&pw.source));
+    for (i, pw) in repo.workflows.iter().enumerate() {
+        let src = Rc::new(repo.workflow_source(i));
         let jobs: JobsSteps<'a> = Rc::new(
             pw.workflow
                 .jobs
@@ -85,9 +85,9 @@ pub(crate) fn step_sites<'a>(repo: &'a RepoAnalysis<'_>) -> Vec<StepSite<'a>> {
             }
         }
     }
-    for pa in &repo.actions {
+    for (i, pa) in repo.actions.iter().enumerate() {
         if let Some(ActionRuns::Composite { steps }) = &pa.action.runs {
-            let src = Rc::new(SourceText::new(&pa.source));
+            let src = Rc::new(repo.action_source(i));
             let siblings = JobSteps::new(steps.iter().collect());
             for step in steps {
                 out.push(StepSite {

@@ -78,7 +78,7 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
             || lower.contains("chmod a+x")
             || lower.contains("chmod u+x");
         let mut flagged_lines = std::collections::BTreeSet::new();
-        for (cmd, location) in site.commands(repo) {
+        for cmd in site.commands(repo).iter() {
             let words = program_words(&cmd.words);
             let Some(first) = words.first() else { continue };
             // The rest of the script line from this command on: the pipe may be split off
@@ -135,7 +135,10 @@ fn check(repo: &RepoAnalysis<'_>, out: &mut Vec<Finding>) {
                  echo \"<sha256>  tool.sh\" | sha256sum -c - && sh tool.sh`",
                 site.step.label()
             );
-            out.push(Finding::at(&RULE.meta, location, &cmd.text, message).severity(severity));
+            out.push(
+                Finding::at(&RULE.meta, site.command_location(cmd), &cmd.text, message)
+                    .severity(severity),
+            );
         }
     }
 }

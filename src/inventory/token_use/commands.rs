@@ -736,9 +736,10 @@ fn http_client(words: &[String]) -> CommandUse {
 
 fn has_flag(words: &[&str], flags: &[&str]) -> bool {
     words.iter().any(|w| {
-        flags
-            .iter()
-            .any(|f| w == f || w.starts_with(&format!("{f}=")))
+        flags.iter().any(|f| {
+            w.strip_prefix(f)
+                .is_some_and(|r| r.is_empty() || r.starts_with('='))
+        })
     })
 }
 

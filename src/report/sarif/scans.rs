@@ -348,7 +348,7 @@ fn result(
             .map(|t| LineHashes::new(&t))
         });
         if let Some(hash) = h.as_ref().and_then(|h| h.get(l.start.line)) {
-            fingerprints.insert("primaryLocationLineHash".to_owned(), hash.to_string());
+            fingerprints.insert("primaryLocationLineHash".to_owned(), hash);
         }
     }
     let mut extra = BTreeMap::new();
