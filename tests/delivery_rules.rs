@@ -555,3 +555,17 @@ fn a_revision_stamped_on_the_target_and_a_release_triggered_publish_are_traced()
     let php = audit("shivammathur__setup-php");
     assert_eq!(row(&php.assessments[0], "deploy-metadata"), "present");
 }
+
+#[test]
+fn a_helm_uninstall_and_a_winget_submission_are_deliveries() {
+    // The pull request's preview release removed from the cluster when the PR closes.
+    let r = audit("ministryofjustice__laa-data-access-api");
+    assert_eq!(
+        job(&r, "delete-preview-release.yml", "cleanup-uat")
+            .kind
+            .as_str(),
+        "deploy"
+    );
+    let a = audit("rhysd__actionlint");
+    assert_eq!(job(&a, "release.yaml", "winget").kind.as_str(), "publish");
+}

@@ -392,6 +392,12 @@ static ACTIONS: &[ActionRule] = &[
         D::Fails,
     ),
     rule(
+        "vedantmgoyal9/winget-releaser",
+        C::Publish,
+        "winget",
+        D::Fails,
+    ),
+    rule(
         "cycjimmy/semantic-release-action",
         C::Publish,
         "semantic-release",

@@ -402,6 +402,8 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "argocd", ["argocd", "app", "sync"]),
     cmd!(Deploy, "helm", ["helm", "upgrade"]),
     cmd!(Deploy, "helm", ["helm", "install"]),
+    // Removing a release (a pull request's preview when it closes) changes the cluster too.
+    cmd!(Deploy, "helm", ["helm", "uninstall"]),
     cmd!(
         Rollback,
         "helm --atomic",
