@@ -1,12 +1,72 @@
 //! signing-provenance: what is delivered is signed or carries provenance (cosign, build
 //! provenance attestations, SLSA generators, GPG in goreleaser, npm provenance, PEP 740
 //! attestations of trusted publishing, Sigstore through cosign-installer with an OIDC token,
-//! inferred). `not-applicable` only when nothing is delivered: an infrastructure apply or a
+//! inferred). `partial` when a workflow publishes a package to a language registry and nothing
+//! in it (or in the reusable workflows it calls or is called by) signs, while something else is
+//! signed. `not-applicable` only when nothing is delivered: an infrastructure apply or a
 //! remote script is delivered too, and nothing vouches for it.
 //! `provenance: false` on an image build is shown as evidence against.
 
 use super::{Row, RowJob, State, row};
-use crate::inventory::{Capability, Inventory};
+use crate::inventory::delivery::DeliveryKind;
+use crate::inventory::{Capability, Fact, Inventory};
+
+/// Uploads to a language package registry: what its users install by name and version, and
+/// what registries attest (PEP 740, npm provenance).
+const PACKAGE_PUBLISHES: &[&str] = &[
+    "pypi",
+    "twine",
+    "uv publish",
+    "poetry publish",
+    "hatch publish",
+    "pdm publish",
+    "flit publish",
+    "maturin publish",
+    "npm publish",
+    "npm",
+    "yarn publish",
+    "pnpm publish",
+    "lerna publish",
+    "changeset publish",
+    "changesets publish",
+    "cargo publish",
+    "gem push",
+    "maven deploy",
+    "gradle publish",
+    "nuget push",
+];
+
+/// Packages published to a language registry from a workflow where nothing is signed or
+/// attested: neither the workflow itself (its jobs sign what they build or publish) nor a local
+/// reusable workflow it calls or that calls it, while another delivery is signed
+/// (Dao-AILab/flash-attention: the PyPI upload of publish-fa4.yml is attested, the twine upload
+/// of publish.yml is not). Sites, previews, images and release assets beside a signed
+/// package do not make the row partial: auditors judge the signed release channel.
+fn unsigned_deliveries(inv: &Inventory, signatures: &[&Fact]) -> Vec<String> {
+    if signatures.is_empty() {
+        return Vec::new();
+    }
+    let mut signed: Vec<&str> = signatures.iter().map(|f| f.workflow.as_str()).collect();
+    // One round each way is enough: a caller and the workflows it calls sign as one.
+    for j in &inv.jobs {
+        if let Some(called) = &j.calls {
+            if signed.contains(&called.as_str()) {
+                signed.push(&j.workflow);
+            } else if signed.contains(&j.workflow.as_str()) {
+                signed.push(called);
+            }
+        }
+    }
+    inv.delivery
+        .iter()
+        .filter(|d| {
+            d.steps.iter().any(|s| {
+                s.kind == DeliveryKind::Publish && PACKAGE_PUBLISHES.contains(&s.target.as_str())
+            }) && !signed.contains(&d.workflow.as_str())
+        })
+        .map(|d| d.label())
+        .collect()
+}
 
 pub(super) fn row_of(inv: &Inventory) -> Row {
     let target = "delivered artifacts signed (cosign, GPG) with build provenance attestations";
@@ -23,14 +83,26 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         })
         .collect();
     let signatures: Vec<_> = inv.facts_of(Capability::Signing).collect();
+    let unsigned = unsigned_deliveries(inv, &signatures);
     let (state, current) = if inv.delivery.is_empty() {
         (State::NotApplicable, "nothing is delivered".to_string())
     } else if let Some(s) = signatures.first() {
         let inferred = if s.inferred { " (inferred)" } else { "" };
-        (
-            State::Present,
-            format!("signed or attested: {}{inferred}", s.tool),
-        )
+        if unsigned.is_empty() {
+            (
+                State::Present,
+                format!("signed or attested: {}{inferred}", s.tool),
+            )
+        } else {
+            (
+                State::Partial,
+                format!(
+                    "signed or attested: {}{inferred}; shipped unsigned: {}",
+                    s.tool,
+                    unsigned.join(", ")
+                ),
+            )
+        }
     } else {
         (
             State::Missing,

@@ -326,6 +326,8 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Build, "vite build", ["vite", "build"]),
     cmd!(Build, "next build", ["next", "build"]),
     cmd!(Build, "webpack", ["webpack"]),
+    // Bundles a JavaScript action into the `dist/` its users run.
+    cmd!(Build, "ncc build", ["ncc", "build"]),
     cmd!(Build, "bazel build", ["bazel", "build"]),
     cmd!(Build, "pip wheel", ["pip", "wheel"]),
     cmd!(Build, "swift build", ["swift", "build"]),

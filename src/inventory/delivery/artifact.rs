@@ -295,7 +295,8 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
 
 /// A deploy that hands the checkout to the platform, which builds it there: `flyctl deploy`
 /// without `--image` (or with `--remote-only`) builds on Fly's remote builder, `azd deploy` and
-/// `azd up` package the services from source. Nothing built in the run identifies what goes live
+/// `azd up` package the services from source, a build hook (`curl -X POST
+/// $NETLIFY_BUILD_HOOK`) builds the branch on the platform. Nothing built in the run identifies what goes live
 /// (BraidFI-AI/watchman-java deploy.yml:21, Azure-Samples/todo-nodejs-mongo azure-dev.yml:67).
 fn built_on_the_platform(
     input: &JobInput<'_, '_>,
@@ -312,7 +313,8 @@ fn built_on_the_platform(
                         && !rest.contains(&"--local-only")
             }
             ["azd", "deploy" | "up", ..] => true,
-            _ => false,
+            // A build hook makes the platform build the branch it names.
+            _ => super::recognise::deploy_hook(&c.command.words).is_some(),
         };
         from_source && app.iter().any(|s| s.location == c.location)
     })?;
@@ -652,11 +654,18 @@ struct Env<'a> {
 }
 
 /// The value of `NAME=value` in a command that writes to `$GITHUB_ENV` or `$GITHUB_OUTPUT`.
+/// The name stands on its own: `URI=` is not the end of `BASE_URI=` (alphagov/forms-deploy
+/// reusable-review_apps_on_pr_change.yml:42-44).
 fn written_to(text: &str, file: &str, needle: &str) -> Option<String> {
     if !text.contains(file) {
         return None;
     }
-    let at = text.find(needle)?;
+    let at = text.match_indices(needle).map(|(i, _)| i).find(|&i| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+    })?;
     let rest = &text[at + needle.len()..];
     Some(
         rest.split(['"', '\'', '>'])

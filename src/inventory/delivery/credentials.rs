@@ -119,6 +119,17 @@ fn words(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A secret or variable named for a platform's build or deploy hook
+/// (`NETLIFY_DOCS_BUILD_HOOK`, `GET_OPENTOFU_DEPLOY_HOOK`): a secret URL that makes the
+/// platform build and deploy, whoever calls it. A `WEBHOOK` is a notification.
+pub(crate) fn deploy_hook_name(name: &str) -> bool {
+    let w = words(name);
+    let has = |x: &str| w.iter().any(|y| y == x);
+    (has("HOOK") || has("HOOKS")) && (has("BUILD") || has("DEPLOY"))
+        || has("BUILDHOOK")
+        || has("DEPLOYHOOK")
+}
+
 /// A secret's name says it is a credential a delivery could use.
 pub fn credential_name(name: &str) -> bool {
     let w = words(name);
@@ -130,6 +141,7 @@ pub fn credential_name(name: &str) -> bool {
         return false;
     }
     w.iter().any(|x| CREDENTIAL_WORDS.contains(&x.as_str()))
+        || deploy_hook_name(name)
         || joined.contains("KUBE_CONFIG")
         || joined.contains("CONNECTION_STRING")
         || joined.contains("DATABASE_URL")

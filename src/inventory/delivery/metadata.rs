@@ -90,6 +90,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
         }
     }
     commands(input, &mut out);
+    version_into_release(input, job, &mut out);
     if job.kind == super::DeliveryKind::Deploy {
         version_stamp(input, &mut out);
     }
@@ -131,6 +132,29 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             {
                 out.push(partial(
                     "the pages commit message names the source commit",
+                    s.location.clone(),
+                ));
+                None
+            }
+            // `mkdocs gh-deploy` commits the site with `Deployed <sha> with MkDocs version …`
+            // unless given a message of its own without the `{sha}` placeholder.
+            "mkdocs gh-deploy"
+                if input
+                    .trace
+                    .commands
+                    .iter()
+                    .filter(|c| c.location == s.location)
+                    .all(|c| {
+                        let w = &c.command.words;
+                        w.iter()
+                            .position(|x| x == "-m" || x == "--message")
+                            .and_then(|i| w.get(i + 1))
+                            .or_else(|| w.iter().find(|x| x.starts_with("--message=")))
+                            .is_none_or(|m| m.contains("{sha}"))
+                    }) =>
+            {
+                out.push(partial(
+                    "the pages commit message names the source commit (mkdocs gh-deploy)",
                     s.location.clone(),
                 ));
                 None
@@ -247,6 +271,39 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
     out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
     out.dedup_by(|a, b| a.detail == b.detail);
     out
+}
+
+/// A version handed to a release target whose definition is not in the repository (`make
+/// ci-release` given `RELEASE_VERSION: ${{ github.event.inputs.version }}`): such a target builds
+/// the release and names it for that version (anchore/syft release.yaml:105-109). Only
+/// publishes and releases build what they ship; a deploy script's variables say nothing of what
+/// is deployed, and a recognised step is judged by what it is (a manifest push, a tag): a
+/// version in its environment is not in what it ships.
+fn version_into_release(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+    out: &mut Vec<MetadataSignal>,
+) {
+    for s in &job.steps {
+        if !s.inferred || !matches!(s.kind, DeliveryKind::Publish | DeliveryKind::Release) {
+            continue;
+        }
+        let Some(t) = input.trace.step_of(&s.location) else {
+            continue;
+        };
+        if let Some(p) = t.step.env.iter().find(|p| {
+            identity_name(&p.key.value)
+                && p.value
+                    .as_scalar()
+                    .is_some_and(|v| v.contains("${{") && identity_value(v))
+        }) {
+            out.push(full(
+                format!("`{}` passed into the release", p.key.value),
+                Location::new(t.display, p.key.span),
+            ));
+            return;
+        }
+    }
 }
 
 /// A deploy that writes the revision it deployed into a file named for it on the target

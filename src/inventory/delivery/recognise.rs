@@ -68,11 +68,61 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             inferred: f.inferred,
         });
     }
+    deploy_hooks(input, &mut out);
     gitops(input, &mut out);
     action_tags(input, &mut out);
     release_scripts(input, &mut out);
     remote_workflow(input, &mut out);
     out
+}
+
+/// The hook a `curl` POST calls, when it is a platform's build or deploy hook kept as a secret
+/// (`curl -X POST -d {} "${{ secrets.NETLIFY_DOCS_BUILD_HOOK }}"`, also under `xargs`): the
+/// secret or variable's name. A GET reads; a hook named for a notification is no deploy.
+pub(super) fn deploy_hook(words: &[String]) -> Option<String> {
+    let curl = words.iter().position(|w| w == "curl")?;
+    if curl > 0 && words[0] != "xargs" {
+        return None;
+    }
+    let args = &words[curl + 1..];
+    let posts = args.iter().any(|a| {
+        a == "POST"
+            || a == "-XPOST"
+            || a == "-d"
+            || a.starts_with("--data")
+            || (a.starts_with("-d") && a.len() > 2 && !a.starts_with("--"))
+    });
+    if !posts {
+        return None;
+    }
+    args.iter().find_map(|a| {
+        a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .find(|name| super::credentials::deploy_hook_name(name))
+            .map(str::to_string)
+    })
+}
+
+/// A platform's build or deploy hook called by the job: the platform builds and deploys the
+/// branch (eslint/eslint rebuild-docs-sites.yml:20).
+fn deploy_hooks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    for c in &input.trace.commands {
+        let Some(name) = deploy_hook(&c.command.words) else {
+            continue;
+        };
+        let upper = name.to_ascii_uppercase();
+        let target = ["NETLIFY", "VERCEL", "RENDER", "CLOUDFLARE"]
+            .iter()
+            .find(|p| upper.contains(*p))
+            .map_or("deploy hook".to_string(), |p| p.to_ascii_lowercase());
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Deploy,
+            target,
+            why: format!("build hook `{name}` called with curl"),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: false,
+        });
+    }
 }
 
 /// A source backup or a cache written to a bucket: the job, its step or the command says so.

@@ -54,15 +54,23 @@ fn env_true(pairs: &[crate::workflow::Pair], key: &str) -> bool {
 }
 
 /// An input of an action that hands it a signing key or profile (`signing-profile-name`,
-/// `container-sign-kms-key-arn`, `signing-key`): the action signs what it ships.
+/// `container-sign-kms-key-arn`, `signing-key`), or a stored GPG key (`gpg-key: ${{
+/// secrets.GPG_KEY }}`, 0install/apps publish.yml:21): the action signs what it ships. A key
+/// id or a public key kept in plain sight signs nothing.
 fn signing_input(with: &[crate::workflow::Pair]) -> Option<String> {
     with.iter()
-        .map(|p| p.key.value.to_ascii_lowercase())
-        .find(|k| {
-            k.contains("sign")
+        .find(|p| {
+            let k = p.key.value.to_ascii_lowercase();
+            let signing = k.contains("sign")
                 && !k.contains("design")
-                && (k.contains("key") || k.contains("profile") || k.contains("kms"))
+                && (k.contains("key") || k.contains("profile") || k.contains("kms"));
+            let gpg_key = (k.contains("gpg") || k.contains("pgp"))
+                && k.contains("key")
+                && !k.contains("public")
+                && p.value.as_scalar().is_some_and(|v| v.contains("secrets."));
+            signing || gpg_key
         })
+        .map(|p| p.key.value.to_ascii_lowercase())
 }
 
 pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
