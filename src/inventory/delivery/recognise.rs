@@ -613,6 +613,19 @@ fn local_script(words: &[String]) -> bool {
 /// A task-runner target named for a delivery whose definition is not in the repository
 /// (`make ci-release`, `npm run deploy`): as opaque as a local script.
 fn delivery_task(words: &[String]) -> bool {
+    task_kind(words).is_some()
+}
+
+/// A task-runner target named for a publish or release (`make ci-release`, `npm run publish`).
+pub(super) fn release_task(words: &[String]) -> bool {
+    matches!(
+        task_kind(words),
+        Some(DeliveryKind::Publish | DeliveryKind::Release)
+    )
+}
+
+/// The delivery a task-runner target is named for.
+fn task_kind(words: &[String]) -> Option<DeliveryKind> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let target = match w.as_slice() {
         ["make" | "just" | "task" | "mage", rest @ ..] => rest
@@ -623,7 +636,7 @@ fn delivery_task(words: &[String]) -> bool {
         }
         _ => None,
     };
-    target.is_some_and(|t| kind_named(&name_words(t)).is_some())
+    target.and_then(|t| kind_named(&name_words(t)))
 }
 
 /// The words of the name of the script or task a command runs: `./scripts/deploy.sh x` ->

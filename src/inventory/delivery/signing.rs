@@ -157,6 +157,47 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
             _ => {}
         }
     }
+    // Keyless signing by a release the workflow does not show: a job granted `id-token: write`
+    // that runs goreleaser or a release task defined outside the repository (`make ci-release`),
+    // with no cloud role, trusted publishing or cosign-installer to spend the token on, holds it
+    // for Sigstore keyless signing (anchore/syft release.yaml:76,105), inferred.
+    let spent = input
+        .auth
+        .iter()
+        .any(|a| a.method == crate::inventory::AuthMethod::Oidc)
+        || input.facts.iter().any(|f| {
+            f.capability == Capability::Signing
+                || (f.capability == Capability::Publish && registry_publish(&f.tool))
+        })
+        || !out.is_empty();
+    if id_token && !spent {
+        let goreleaser = input
+            .facts
+            .iter()
+            .find(|f| f.tool == "goreleaser")
+            .map(|f| (f.location.clone(), "goreleaser"));
+        let task = || {
+            input
+                .trace
+                .commands
+                .iter()
+                .find(|c| super::recognise::release_task(&c.command.words))
+                .map(|c| {
+                    (
+                        c.location.clone(),
+                        "a release task defined outside the repository",
+                    )
+                })
+        };
+        if let Some((at, what)) = goreleaser.or_else(task) {
+            out.push(fact(
+                input,
+                format!("keyless signing with the job's OIDC token by {what} (inferred)"),
+                at,
+                true,
+            ));
+        }
+    }
     // Gradle signs a publication with the key given as a project property
     // (`-PsigningInMemoryKey=…`, `ORG_GRADLE_PROJECT_signingInMemoryKey`, `-Psigning.keyId`).
     let gradle_key = |w: &str| {
@@ -256,6 +297,14 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         }
     }
     out
+}
+
+/// Publishes a registry accepts with the job's OIDC token (trusted publishing): the token may
+/// be spent there rather than on a signature.
+fn registry_publish(tool: &str) -> bool {
+    ["pypi", "twine", "npm", "publish", "semantic-release"]
+        .iter()
+        .any(|t| tool.contains(t))
 }
 
 #[cfg(test)]
