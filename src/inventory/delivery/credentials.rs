@@ -130,6 +130,24 @@ pub(crate) fn deploy_hook_name(name: &str) -> bool {
         || has("DEPLOYHOOK")
 }
 
+/// A database's connection URI (`RELEASES_MONGO_URI`, `POSTGRES_URL`): it carries the
+/// password in its user part.
+fn connection_uri(words: &[String]) -> bool {
+    let has = |xs: &[&str]| words.iter().any(|w| xs.contains(&w.as_str()));
+    has(&["URI", "URL", "DSN"])
+        && has(&[
+            "MONGO",
+            "MONGODB",
+            "POSTGRES",
+            "POSTGRESQL",
+            "PG",
+            "MYSQL",
+            "REDIS",
+            "DB",
+            "DATABASE",
+        ])
+}
+
 /// A secret's name says it is a credential a delivery could use.
 pub fn credential_name(name: &str) -> bool {
     let w = words(name);
@@ -145,6 +163,7 @@ pub fn credential_name(name: &str) -> bool {
         || joined.contains("KUBE_CONFIG")
         || joined.contains("CONNECTION_STRING")
         || joined.contains("DATABASE_URL")
+        || connection_uri(&w)
         || joined.contains("APIKEY")
 }
 

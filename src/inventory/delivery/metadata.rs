@@ -245,8 +245,25 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
     }
     // A release that is only a tag (an action's version tag, a reusable workflow named for
     // creating one): the tag points at the commit, as a SHA image tag does, and says no more.
+    // An action repository's release made by a tagging action (`butlerlogic/action-autotag`,
+    // 40ants/setup-lisp release.yml:26) is that tag too.
+    let tagging_action = |s: &super::DeliveryStep| {
+        input.action_repository
+            && s.inferred
+            && s.kind == DeliveryKind::Release
+            && input
+                .trace
+                .step_of(&s.location)
+                .and_then(|t| t.step.repo_action())
+                .is_some_and(|a| {
+                    super::name_words(&a.name())
+                        .iter()
+                        .any(|w| w == "tag" || w == "autotag")
+                })
+    };
     if let Some(s) = job.steps.iter().find(|s| {
         s.target == "action tag"
+            || tagging_action(s)
             || (s.inferred
                 && s.target.contains(".github/workflows/")
                 && super::name_words(s.target.rsplit('/').next().unwrap_or(""))
