@@ -569,3 +569,184 @@ fn a_helm_uninstall_and_a_winget_submission_are_deliveries() {
     let a = audit("rhysd__actionlint");
     assert_eq!(job(&a, "release.yaml", "winget").kind.as_str(), "publish");
 }
+
+#[test]
+fn a_build_hook_called_with_curl_deploys_with_a_static_secret_url() {
+    // `curl -X POST -d {} "${{ secrets.NETLIFY_DOCS_BUILD_HOOK }}?trigger_branch=…"` under
+    // xargs: Netlify builds and deploys the branches from source.
+    let r = audit("eslint__eslint");
+    let d = job(&r, "rebuild-docs-sites.yml", "rebuild");
+    assert_eq!((d.kind.as_str(), d.target.as_str()), ("deploy", "netlify"));
+    assert_eq!(d.evidence[0].start.line, 20);
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    let a = &r.assessments[0];
+    for (component, state) in [
+        ("environment-protection", "missing"),
+        ("oidc-authentication", "missing"),
+        ("deploy-metadata", "missing"),
+        ("signing-provenance", "missing"),
+        ("artifact-immutability", "missing"),
+    ] {
+        assert_eq!(row(a, component), state, "{component}");
+    }
+    // A Slack webhook posted to the same way (refresh_geodb.yml:32) is a notification: the job
+    // delivers its S3 upload only, with the webhook as no credential.
+    let sre = audit("cds-snc__sre-bot");
+    let geodb = job(&sre, "refresh_geodb.yml", "refresh-geodb");
+    assert_eq!(geodb.why, "aws s3");
+    assert!(geodb.steps.iter().all(|s| !s.why.contains("hook")));
+    assert!(
+        geodb
+            .credentials
+            .iter()
+            .all(|c| !c.detail.contains("WEBHOOK")),
+        "{:?}",
+        geodb.credentials
+    );
+}
+
+#[test]
+fn a_sha_image_tag_written_beside_a_longer_output_name_is_only_the_tag() {
+    // `URI=${BASE_URI}-${HEAD_SHA}-…` is read as `URI`, not from the `BASE_URI=` line.
+    let r = audit("alphagov__forms-deploy");
+    let d = job(
+        &r,
+        "reusable-review_apps_on_pr_change.yml",
+        "update-review-app",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert!(
+        d.artifact.reason.contains("HEAD_SHA"),
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(
+        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_version_handed_to_a_release_task_defined_elsewhere_is_passed_in() {
+    // `make ci-release` with `RELEASE_VERSION: ${{ github.event.inputs.version }}`.
+    let r = audit("anchore__syft");
+    let d = job(&r, "release.yaml", "release");
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == 109),
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // A version in the environment of a recognised manifest push is not in what it ships.
+    let documenso = audit("documenso__documenso");
+    assert_eq!(row(&documenso.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn mkdocs_gh_deploy_names_the_source_commit_in_its_pages_commit() {
+    let r = audit("aws-ia__terraform-aws-eks-blueprints");
+    let d = job(&r, "publish-docs.yml", "build");
+    assert_eq!(d.kind.as_str(), "pages");
+    assert_eq!(
+        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+    // The Terraform runs beside it record nothing.
+    assert!(
+        job(&r, "e2e-parallel-destroy.yml", "deploy")
+            .metadata
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_stored_gpg_key_handed_to_an_action_signs_what_it_publishes() {
+    let r = audit("0install__apps");
+    assert_eq!(
+        facts(&r, Capability::Signing),
+        [
+            "0install/github-actions/0repo asked to sign with `gpg-key` (inferred) incoming.yml:23",
+            "0install/github-actions/0repo asked to sign with `gpg-key` (inferred) publish.yml:19",
+        ],
+        // The same action run without a key (update.yml, verify.yml) signs nothing.
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn an_unsigned_package_publish_beside_an_attested_one_is_partial() {
+    // publish-fa4.yml uploads to PyPI with PEP 740 attestations; publish.yml uploads with twine
+    // and a token, unattested.
+    let r = audit("Dao-AILab__flash-attention");
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    let signing = r.assessments[0]
+        .rows
+        .iter()
+        .find(|x| x.component == "signing-provenance")
+        .unwrap();
+    assert!(
+        signing.current.contains("`publish_package` (publish.yml)"),
+        "{}",
+        signing.current
+    );
+    // Unsigned images and binaries beside an attested PyPI upload leave the row present.
+    let black = audit("psf__black");
+    assert_eq!(row(&black.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn an_oidc_token_held_by_a_release_task_defined_elsewhere_signs_keylessly() {
+    // `id-token: write` and `make ci-release`, no cloud role or trusted publishing to spend it.
+    let r = audit("anchore__syft");
+    assert_eq!(
+        facts(&r, Capability::Signing),
+        [
+            "keyless signing with the job's OIDC token by a release task defined outside the repository (inferred) release.yaml:105"
+        ]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+    // The same release task without an OIDC token.
+    let s = audit("anchore__sbom-action");
+    assert!(facts(&s, Capability::Signing).is_empty());
+    assert_eq!(row(&s.assessments[0], "signing-provenance"), "missing");
+}
+
+#[test]
+fn ncc_bundling_an_action_is_a_build() {
+    // `npm run package` runs `ncc build index.js -o dist` (package.json:8); `npm test` beside it
+    // builds nothing.
+    let r = audit("aws-actions__amazon-ecs-deploy-task-definition");
+    assert_eq!(facts(&r, Capability::Build), ["ncc build package.yml:29"]);
+    assert_eq!(row(&r.assessments[0], "sbom"), "missing");
+}
+
+#[test]
+fn a_tagging_action_of_an_action_repository_releases_only_the_tag() {
+    let r = audit("40ants__setup-lisp");
+    let d = job(&r, "release.yml", "autotag");
+    assert_eq!(
+        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_database_connection_uri_handed_to_a_release_is_a_static_credential() {
+    // release-stable hands RELEASES_MONGO_URI to its release script beside OIDC everywhere.
+    let r = audit("serverless__serverless");
+    let d = job(&r, "release-framework.yml", "release-stable");
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static && c.detail.contains("RELEASES_MONGO_URI")),
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+}

@@ -642,3 +642,41 @@ fn a_publish_handed_the_packed_artifact_ships_it_despite_a_build_beside_it() {
     assert_eq!(publish.artifact.verdict, ArtifactVerdict::Immutable);
     assert!(!publish.artifact.builds_here, "{}", publish.artifact.reason);
 }
+
+#[test]
+fn build_hooks_are_posted_to_and_named_for_a_build_or_deploy() {
+    let w = |s: &str| -> Vec<String> { s.split_whitespace().map(str::to_string).collect() };
+    assert_eq!(
+        super::recognise::deploy_hook(&w(
+            "curl -fsS -X POST ${{ secrets.GET_OPENTOFU_DEPLOY_HOOK }}"
+        )),
+        Some("GET_OPENTOFU_DEPLOY_HOOK".into())
+    );
+    assert_eq!(
+        super::recognise::deploy_hook(&w("curl -X POST -d {} ${BUILD_HOOK}")),
+        Some("BUILD_HOOK".into())
+    );
+    // A GET reads; a webhook notifies; a hook named in another command's arguments is no call.
+    assert_eq!(
+        super::recognise::deploy_hook(&w("curl -s $BUILD_HOOK")),
+        None
+    );
+    assert_eq!(
+        super::recognise::deploy_hook(&w("curl -X POST --data x ${{ secrets.SLACK_WEBHOOK }}")),
+        None
+    );
+    assert_eq!(
+        super::recognise::deploy_hook(&w("echo curl -X POST $BUILD_HOOK")),
+        None
+    );
+}
+
+#[test]
+fn connection_uris_and_deploy_hooks_are_credentials() {
+    use super::credentials::credential_name;
+    assert!(credential_name("RELEASES_MONGO_URI"));
+    assert!(credential_name("NETLIFY_DOCS_BUILD_HOOK"));
+    assert!(!credential_name("REDIS_HOST"));
+    assert!(!credential_name("DOCS_URL"));
+    assert!(!credential_name("SLACK_WEBHOOK"));
+}
