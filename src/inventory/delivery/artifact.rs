@@ -233,6 +233,19 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             true,
         );
     }
+    // A release task defined outside the repository and handed the version it releases
+    // (`make ci-release` with `RELEASE_VERSION`) builds that version once and publishes it
+    // (anchore/syft release.yaml:105-109), inferred.
+    if let Some((name, at)) = super::metadata::release_version(input, job) {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!(
+                "the release task builds and publishes the version given as `{name}` (inferred)"
+            ),
+            at,
+            builds_here,
+        );
+    }
     // Publishers and platform deploys that pack or bundle what they ship themselves.
     // A step judged by its name alone, or that only writes tags, is not known to pack anything.
     let packs = app.iter().find(|s| {

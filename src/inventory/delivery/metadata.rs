@@ -301,26 +301,32 @@ fn version_into_release(
     job: &DeliveryJob,
     out: &mut Vec<MetadataSignal>,
 ) {
-    for s in &job.steps {
-        if !s.inferred || !matches!(s.kind, DeliveryKind::Publish | DeliveryKind::Release) {
-            continue;
-        }
-        let Some(t) = input.trace.step_of(&s.location) else {
-            continue;
-        };
-        if let Some(p) = t.step.env.iter().find(|p| {
-            identity_name(&p.key.value)
-                && p.value
-                    .as_scalar()
-                    .is_some_and(|v| v.contains("${{") && identity_value(v))
-        }) {
-            out.push(full(
-                format!("`{}` passed into the release", p.key.value),
-                Location::new(t.display, p.key.span),
-            ));
-            return;
-        }
+    if let Some((name, at)) = release_version(input, job) {
+        out.push(full(format!("`{name}` passed into the release"), at));
     }
+}
+
+/// The version variable handed to a release task defined outside the repository, and where.
+pub(super) fn release_version(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+) -> Option<(String, Location)> {
+    job.steps.iter().find_map(|s| {
+        if !s.inferred || !matches!(s.kind, DeliveryKind::Publish | DeliveryKind::Release) {
+            return None;
+        }
+        let t = input.trace.step_of(&s.location)?;
+        t.step
+            .env
+            .iter()
+            .find(|p| {
+                identity_name(&p.key.value)
+                    && p.value
+                        .as_scalar()
+                        .is_some_and(|v| v.contains("${{") && identity_value(v))
+            })
+            .map(|p| (p.key.value.clone(), Location::new(t.display, p.key.span)))
+    })
 }
 
 /// A deploy that writes the revision it deployed into a file named for it on the target
