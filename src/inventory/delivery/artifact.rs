@@ -689,6 +689,42 @@ fn written_to(text: &str, file: &str, needle: &str) -> Option<String> {
     )
 }
 
+/// The first `${{ steps.<id>.outputs.<name> }}` of a text: the expression, the id and the name.
+fn step_output_expression(text: &str) -> Option<(&str, &str, &str)> {
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("${{") {
+        let len = rest[start..].find("}}")?;
+        let expr = &text[offset + start..offset + start + len + 2];
+        if let Some((id, name)) = expr[3..expr.len() - 2]
+            .trim()
+            .strip_prefix("steps.")
+            .and_then(|p| p.split_once(".outputs."))
+        {
+            return Some((expr, id, name));
+        }
+        offset += start + len + 2;
+        rest = &text[offset..];
+    }
+    None
+}
+
+/// Every value assigned to `NAME` in a script, in order, once each.
+fn assigned_all(script: &str, name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for l in script.lines() {
+        let l = l.trim();
+        let l = l.strip_prefix("export ").unwrap_or(l);
+        if let Some(v) = l.strip_prefix(name).and_then(|v| v.strip_prefix('=')) {
+            let v = v.trim().trim_matches(['"', '\'']).to_string();
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
 /// The value of `NAME=value` (or `export NAME=value`) on a line of a script.
 fn assigned(script: &str, name: &str) -> Option<String> {
     script.lines().find_map(|l| {
@@ -800,6 +836,84 @@ impl<'a> Env<'a> {
             [one] => Some((one.clone(), Some(s.step))),
             _ => None,
         }
+    }
+
+    /// The reference on each path its tag takes, resolved: one per value a step output gets on
+    /// the step's several paths (`TAG="${{ github.event.inputs.image_tag }}"` by hand,
+    /// `TAG="sha-$(git rev-parse --short HEAD)"` otherwise, then `echo "tag=${TAG}" >>
+    /// $GITHUB_OUTPUT`); the reference resolved once when it takes one path.
+    fn paths(&self, step: Option<&Step>, reference: &str) -> Vec<String> {
+        let single = || vec![self.resolve(step, reference)];
+        let Some((expr, id, name)) = step_output_expression(reference) else {
+            return single();
+        };
+        let Some((i, producer)) = self
+            .input
+            .trace
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.step.id.as_ref().is_some_and(|x| x.value == id))
+        else {
+            return single();
+        };
+        let needle = format!("{name}=");
+        let mut values: Vec<String> = self
+            .input
+            .trace
+            .commands_of(i)
+            .filter_map(|c| written_to(&c.command.text, "GITHUB_OUTPUT", &needle))
+            .collect();
+        values.dedup();
+        // A value that is one variable of the step's script takes each value assigned to it.
+        if let [one] = values.as_slice()
+            && let Some(var) = one
+                .strip_prefix("${")
+                .and_then(|v| v.strip_suffix('}'))
+                .or_else(|| one.strip_prefix('$'))
+            && let Some(script) = producer.step.run.as_ref()
+        {
+            values = assigned_all(&script.value, var);
+        }
+        if values.len() < 2 {
+            return single();
+        }
+        values
+            .iter()
+            .map(|v| {
+                let v = self.resolve(Some(producer.step), v);
+                self.resolve(step, &reference.replacen(expr, &v, 1))
+            })
+            .collect()
+    }
+
+    /// The reference as a run by hand gets it when it leaves a `workflow_dispatch` input at its
+    /// default (`default: 'latest'`), if the reference reads one that has a default.
+    fn with_dispatch_default(&self, reference: &str) -> Option<String> {
+        let dispatch = self
+            .input
+            .pw
+            .workflow
+            .triggers
+            .iter()
+            .find(|t| t.event.value == "workflow_dispatch")?;
+        let inputs = dispatch.config.as_ref()?.get("inputs")?;
+        let mut offset = 0;
+        while let Some(start) = reference[offset..].find("${{").map(|s| s + offset) {
+            let len = reference[start..].find("}}")?;
+            let expr = &reference[start..start + len + 2];
+            offset = start + len + 2;
+            let inner = expr[3..expr.len() - 2].trim();
+            let Some(name) = inner
+                .strip_prefix("github.event.inputs.")
+                .or_else(|| inner.strip_prefix("inputs."))
+            else {
+                continue;
+            };
+            let default = inputs.get(name)?.get("default")?.as_scalar()?.trim();
+            return (!default.is_empty()).then(|| reference.replacen(expr, default, 1));
+        }
+        None
     }
 
     /// The text with `$X`, `${X}`, `${{ env.X }}` and `${{ steps.x.outputs.y }}` replaced by
@@ -1009,6 +1123,38 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
     Tag::Unknown
 }
 
+/// A reference judged on every path its tag takes: each value of a step output written on
+/// several paths, and a run by hand that leaves a dispatch input at its default. Identified on
+/// some paths and moving on others is `Mixed` (18bravo/open-forge deploy-dev.yml:25-28,86-94:
+/// `sha-<commit>` on pushes, the input's default `latest` by hand).
+fn judge_paths(env: &Env<'_>, step: Option<&Step>, reference: &str, tags_only: bool) -> Tag {
+    let mut identified = None;
+    let mut moving = None;
+    let mut other = None;
+    for path in env.paths(step, reference) {
+        let by_hand = env
+            .with_dispatch_default(&path)
+            .map(|d| judge_tag(&d, tags_only));
+        match (judge_tag(&path, tags_only), by_hand) {
+            (Tag::Identified(id), Some(Tag::Mutable(why))) => {
+                identified = identified.or(Some(id));
+                moving = Some(why);
+            }
+            (Tag::Identified(why), _) => identified = identified.or(Some(why)),
+            (Tag::Mutable(why), _) => moving = moving.or(Some(why)),
+            (t, _) => other = other.or(Some(t)),
+        }
+    }
+    match (identified, moving) {
+        (Some(id), Some(mv)) => Tag::Mixed(format!(
+            "{id} on one path, but {mv} on another (a step output set on several paths, or a dispatch input left at its default)"
+        )),
+        (Some(id), None) => other.unwrap_or(Tag::Identified(id)),
+        (None, Some(mv)) => Tag::Mutable(mv),
+        (None, None) => other.unwrap_or(Tag::Unknown),
+    }
+}
+
 /// Images the job pushes or deploys, and how each is tagged.
 fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<Artifact> {
     // A push switched off for pull requests (`push: ${{ github.event_name != 'pull_request' }}`)
@@ -1053,8 +1199,7 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         ) && !matches!(w.get(1), Some(&("acr" | "builds"))))
             || (w.first() == Some(&"skaffold") && matches!(w.get(1), Some(&("run" | "deploy"))));
         for r in refs {
-            let resolved = env.resolve(step, &r);
-            let t = judge_tag(&resolved, tags_only);
+            let t = judge_paths(env, step, &r, tags_only);
             if deploying {
                 deployed.push((t, c.location.clone()));
             } else {
