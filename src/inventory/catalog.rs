@@ -1282,11 +1282,39 @@ pub fn runs_e2e_suite(words: &[String]) -> bool {
     })
 }
 
+/// A shell script of the repository named for building (`../scripts/build-${language}.sh`,
+/// `./build.sh`) whose definition could not be read: it builds (aws-samples/aws-cdk-examples
+/// build-pull-request.yml:71). Other names say too little of what a script does.
+fn build_script(path: &str) -> Option<(Capability, String)> {
+    let file = path.rsplit('/').next()?;
+    let stem = file.strip_suffix(".sh")?;
+    let first = stem.split(['-', '_', '.']).next()?.to_ascii_lowercase();
+    matches!(first.as_str(), "build" | "compile")
+        .then(|| (Capability::Build, format!("build script {file}")))
+}
+
+/// `make install` into a directory (`sudo make install INSTALL_DIR=/usr/local/bin`): it builds
+/// the program it installs there (kubernetes-sigs/kind setup-env/action.yaml:20). Without a
+/// directory, an `install` target as often installs dependencies.
+fn make_install(w: &[&str]) -> Option<(Capability, String)> {
+    let w = w.strip_prefix(&["sudo"]).unwrap_or(w);
+    let into_dir = |x: &&str| {
+        ["INSTALL_DIR=", "PREFIX=", "DESTDIR=", "BINDIR="]
+            .iter()
+            .any(|v| x.starts_with(v))
+    };
+    (w.first() == Some(&"make") && w.contains(&"install") && w.iter().any(into_dir))
+        .then(|| (Capability::Build, "make install".to_string()))
+}
+
 /// A named script run through a task runner (`npm run lint`, `make test`, `nox -s tests`),
 /// classified by its name when its definition could not be read. The command line itself is
 /// the evidence that the pipeline runs a script by that name.
 pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let Some(b) = build_script(w.first()?).or_else(|| make_install(&w)) {
+        return Some(b);
+    }
     let first = w.first()?.rsplit('/').next()?;
     // The words after the runner that name scripts, skipping options and `--` pass-through.
     let names: Vec<&str> = match (first, w.get(1).copied()) {
