@@ -750,3 +750,66 @@ fn a_database_connection_uri_handed_to_a_release_is_a_static_credential() {
     );
     assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
 }
+
+#[test]
+fn a_tag_set_on_several_paths_or_left_at_a_latest_default_is_mixed() {
+    // deploy-dev.yml:86-94 sets TAG from the dispatch input (default `latest`, :25-28) or to
+    // `sha-<commit>`, then `kustomize edit set image …:${{ steps.tag.outputs.tag }}`.
+    let r = audit("18bravo__open-forge");
+    let dev = job(&r, "deploy-dev.yml", "deploy");
+    assert_eq!(dev.artifact.verdict, ArtifactVerdict::Mixed);
+    assert!(
+        dev.artifact.reason.contains(":latest"),
+        "{}",
+        dev.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // The staging input has no default: a run by hand names its tag.
+    let staging = job(&r, "deploy-staging.yml", "deploy");
+    assert_eq!(staging.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn a_release_task_handed_its_version_builds_it_once() {
+    let r = audit("anchore__syft");
+    let d = job(&r, "release.yaml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 109);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // The install-script job beside it, a remote reusable workflow, ships nothing built.
+    assert!(
+        !job(&r, "release.yaml", "release-install-script")
+            .artifact
+            .ships_built_artifact()
+    );
+}
+
+#[test]
+fn build_scripts_and_make_install_into_a_directory_build() {
+    let cdk = audit("aws-samples__aws-cdk-examples");
+    assert_eq!(
+        facts(&cdk, Capability::Build),
+        [
+            "build script build-${language}.sh build-pull-request.yml:71",
+            "build script build-${language}.sh build-pull-request.yml:147",
+        ]
+    );
+    assert_eq!(row(&cdk.assessments[0], "sbom"), "missing");
+    // `sudo make install INSTALL_DIR=/usr/local/bin` (setup-env/action.yaml:20).
+    let kind = audit("kubernetes-sigs__kind");
+    let built = facts(&kind, Capability::Build);
+    assert!(
+        !built.is_empty() && built.iter().all(|f| f == "make install action.yaml:20"),
+        "{built:?}"
+    );
+    assert_eq!(row(&kind.assessments[0], "sbom"), "missing");
+    // `make install` with no directory installs dependencies (ci_code.yml:74).
+    let scan = audit("cds-snc__scan-files");
+    assert!(
+        facts(&scan, Capability::Build)
+            .iter()
+            .all(|f| !f.starts_with("make install")),
+        "{:?}",
+        facts(&scan, Capability::Build)
+    );
+}
