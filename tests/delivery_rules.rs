@@ -688,7 +688,7 @@ fn an_unsigned_package_publish_beside_an_attested_one_is_partial() {
         .rows
         .iter()
         .find(|x| x.component == "signing-provenance")
-        .unwrap();
+        .expect("a signing-provenance row");
     assert!(
         signing.current.contains("`publish_package` (publish.yml)"),
         "{}",
