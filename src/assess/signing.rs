@@ -87,7 +87,12 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let (state, current) = if inv.delivery.is_empty() {
         (State::NotApplicable, "nothing is delivered".to_string())
     } else if let Some(s) = signatures.first() {
-        let inferred = if s.inferred { " (inferred)" } else { "" };
+        // A tool that already says it was inferred is not told so twice.
+        let inferred = if s.inferred && !s.tool.contains("inferred") {
+            " (inferred)"
+        } else {
+            ""
+        };
         if unsigned.is_empty() {
             (
                 State::Present,

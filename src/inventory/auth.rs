@@ -104,96 +104,100 @@ pub fn detect_secrets(pw: &ParsedWorkflow, out: &mut Vec<CloudAuth>) {
     }
 }
 
+/// How one step authenticates, read from an authentication action and its inputs.
+pub struct StepAuth {
+    pub cloud: &'static str,
+    pub method: AuthMethod,
+    pub detail: &'static str,
+    /// The input that decides it.
+    pub key: crate::yaml::Span,
+}
+
 /// Authentication actions and what their inputs say.
-pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<CloudAuth>) {
-    let Some(action) = step.repo_action() else {
-        return;
-    };
+pub fn classify_step(step: &Step) -> Option<StepAuth> {
+    let action = step.repo_action()?;
     let name = action.name().to_ascii_lowercase();
-    let key = |k: &str| pair(&step.with, k).map(|p| Location::new(&pw.display, p.key.span));
-    let job_id = job.id.value.as_str();
-    let mut add = |cloud, method, detail: &str, loc: Option<Location>| {
-        if let Some(loc) = loc {
-            record(out, pw, job_id, cloud, method, detail.to_string(), loc);
-        }
+    let key = |k: &str| pair(&step.with, k).map(|p| p.key.span);
+    let found = |cloud, method, detail, key: Option<crate::yaml::Span>| {
+        key.map(|key| StepAuth {
+            cloud,
+            method,
+            detail,
+            key,
+        })
     };
     match name.as_str() {
         "aws-actions/configure-aws-credentials" => {
             if key("aws-access-key-id").is_some() || key("aws-secret-access-key").is_some() {
-                let loc = key("aws-access-key-id").or_else(|| key("aws-secret-access-key"));
-                add(
+                found(
                     "aws",
                     AuthMethod::StaticSecret,
                     "access keys passed to configure-aws-credentials",
-                    loc,
-                );
-            } else if key("role-to-assume").is_some() {
-                add(
+                    key("aws-access-key-id").or_else(|| key("aws-secret-access-key")),
+                )
+            } else {
+                found(
                     "aws",
                     AuthMethod::Oidc,
                     "`role-to-assume` with the job's OIDC token",
                     key("role-to-assume"),
-                );
+                )
             }
         }
         "google-github-actions/auth" => {
             if key("credentials_json").is_some() {
-                add(
+                found(
                     "gcp",
                     AuthMethod::StaticSecret,
                     "a service account key JSON (`credentials_json`)",
                     key("credentials_json"),
-                );
-            } else if key("workload_identity_provider").is_some() {
-                add(
+                )
+            } else {
+                found(
                     "gcp",
                     AuthMethod::Oidc,
                     "workload identity federation",
                     key("workload_identity_provider"),
-                );
+                )
             }
         }
-        "google-github-actions/setup-gcloud" => {
-            add(
-                "gcp",
-                AuthMethod::StaticSecret,
-                "a service account key (`service_account_key`)",
-                key("service_account_key"),
-            );
-        }
+        "google-github-actions/setup-gcloud" => found(
+            "gcp",
+            AuthMethod::StaticSecret,
+            "a service account key (`service_account_key`)",
+            key("service_account_key"),
+        ),
         "azure/login" => {
             if key("creds").is_some() {
-                add(
+                found(
                     "azure",
                     AuthMethod::StaticSecret,
                     "a service principal secret (`creds`)",
                     key("creds"),
-                );
-            } else if key("client-id").is_some() && key("client-secret").is_none() {
-                add(
+                )
+            } else if key("client-secret").is_none() {
+                found(
                     "azure",
                     AuthMethod::Oidc,
                     "federated credential (client-id without secret)",
                     key("client-id"),
-                );
+                )
+            } else {
+                None
             }
         }
-        "azure/k8s-set-context" => {
-            add(
-                "kubernetes",
-                AuthMethod::StaticSecret,
-                "a kubeconfig stored as a secret",
-                key("kubeconfig"),
-            );
-        }
-        "hashicorp/setup-terraform" => {
-            add(
-                "terraform-cloud",
-                AuthMethod::StaticSecret,
-                "a stored Terraform Cloud API token",
-                key("cli_config_credentials_token"),
-            );
-        }
+        "azure/k8s-set-context" => found(
+            "kubernetes",
+            AuthMethod::StaticSecret,
+            "a kubeconfig stored as a secret",
+            key("kubeconfig"),
+        ),
+        "hashicorp/setup-terraform" => found(
+            "terraform-cloud",
+            AuthMethod::StaticSecret,
+            "a stored Terraform Cloud API token",
+            key("cli_config_credentials_token"),
+        ),
         "docker/login-action" => {
             // The job's own GITHUB_TOKEN is short-lived; any other secret is a stored password.
             let stored = step
@@ -201,15 +205,33 @@ pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<Cl
                 .and_then(|v| v.as_scalar())
                 .is_some_and(|v| v.contains("secrets.") && !v.contains("secrets.GITHUB_TOKEN"));
             if stored {
-                add(
+                found(
                     "container-registry",
                     AuthMethod::StaticSecret,
                     "a registry password stored as a secret",
                     key("password"),
-                );
+                )
+            } else {
+                None
             }
         }
-        _ => {}
+        _ => None,
+    }
+}
+
+/// Records how a step of a job authenticates.
+pub fn detect_step(pw: &ParsedWorkflow, job: &Job, step: &Step, out: &mut Vec<CloudAuth>) {
+    if let Some(a) = classify_step(step) {
+        let loc = Location::new(&pw.display, a.key);
+        record(
+            out,
+            pw,
+            &job.id.value,
+            a.cloud,
+            a.method,
+            a.detail.to_string(),
+            loc,
+        );
     }
 }
 

@@ -256,6 +256,24 @@ fn handed_to_the_application(input: &JobInput<'_, '_>, at: crate::yaml::Span) ->
             .is_some_and(|t| matches!(t, "--env" | "-e" | "--from-literal"))
 }
 
+/// How the steps of the local composite actions a job calls authenticate (the inventory's
+/// cloud authentication reads only the job's own steps).
+pub(super) fn composite_auth<'i>(
+    input: &'i JobInput<'_, '_>,
+) -> impl Iterator<Item = (crate::inventory::auth::StepAuth, Location)> + 'i {
+    input
+        .trace
+        .steps
+        .iter()
+        .filter(|s| s.display != input.pw.display)
+        .filter_map(|s| {
+            crate::inventory::auth::classify_step(s.step).map(|a| {
+                let at = Location::new(s.display, a.key);
+                (a, at)
+            })
+        })
+}
+
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     // Inputs that carry identities, not secrets, in this job's steps.
@@ -305,6 +323,20 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             detail: format!("{} ({})", a.detail, a.cloud),
             location: a.location.clone(),
         });
+    }
+    // Authentication inside the local composite actions the job calls
+    // (navapbc/template-infra configure-aws-credentials/action.yml:95).
+    for (a, location) in composite_auth(input) {
+        let known = out
+            .iter()
+            .any(|c| c.kind == CredentialKind::Oidc && c.location == location);
+        if a.method == AuthMethod::Oidc && input.info.id_token_write && !known {
+            out.push(Credential {
+                kind: CredentialKind::Oidc,
+                detail: format!("{} ({}, in a local action)", a.detail, a.cloud),
+                location,
+            });
+        }
     }
     // Secrets written into the cluster for the application (`azure/k8s-create-secret`) are
     // what is deployed, not what deploys it.

@@ -165,6 +165,10 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         .auth
         .iter()
         .any(|a| a.method == crate::inventory::AuthMethod::Oidc)
+        // A cloud role assumed in a local composite action (navapbc/template-infra
+        // configure-aws-credentials/action.yml:95).
+        || super::credentials::composite_auth(input)
+            .any(|(a, _)| a.method == crate::inventory::AuthMethod::Oidc)
         || input.facts.iter().any(|f| {
             f.capability == Capability::Signing
                 || (f.capability == Capability::Publish && registry_publish(&f.tool))
@@ -233,6 +237,54 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
             input,
             "GPG signing of the Gradle publication (signing key property)".into(),
             c.location.clone(),
+            false,
+        ));
+    }
+    // JReleaser signs what it deploys with the GPG key in `JRELEASER_GPG_SECRET_KEY`
+    // (testcontainers/testcontainers-java release.yml:36,39): `gradlew jreleaserDeploy`,
+    // `mvn jreleaser:deploy`, the `jreleaser` CLI or its action. A public key alone signs nothing.
+    let jreleaser_key = |pairs: &[crate::workflow::Pair]| {
+        pairs.iter().any(|p| {
+            p.key.value == "JRELEASER_GPG_SECRET_KEY"
+                && p.value.as_scalar().is_some_and(|v| v.contains("secrets."))
+        })
+    };
+    let job_jreleaser_key = jreleaser_key(&input.job.env) || jreleaser_key(&input.pw.workflow.env);
+    let keyed = |i: usize| {
+        job_jreleaser_key
+            || input
+                .trace
+                .steps
+                .get(i)
+                .is_some_and(|s| jreleaser_key(&s.step.env))
+    };
+    let jreleaser = input
+        .trace
+        .commands
+        .iter()
+        .find(|c| {
+            keyed(c.step)
+                && c.command
+                    .words
+                    .iter()
+                    .any(|w| w.to_ascii_lowercase().contains("jreleaser"))
+        })
+        .map(|c| c.location.clone())
+        .or_else(|| {
+            input.trace.steps.iter().enumerate().find_map(|(i, s)| {
+                let action = s.step.repo_action()?;
+                (keyed(i)
+                    && action
+                        .name()
+                        .eq_ignore_ascii_case("jreleaser/release-action"))
+                .then(|| Location::new(s.display, s.step.span))
+            })
+        });
+    if let Some(at) = jreleaser {
+        out.push(fact(
+            input,
+            "GPG signing by JReleaser (`JRELEASER_GPG_SECRET_KEY`)".into(),
+            at,
             false,
         ));
     }
