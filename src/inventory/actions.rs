@@ -433,6 +433,13 @@ static ACTIONS: &[ActionRule] = &[
         "depot/build-push-action",
         D::Fails,
     ),
+    // Blacksmith's drop-in fork of docker/build-push-action, with the same inputs.
+    rule(
+        "useblacksmith/build-push-action",
+        C::ContainerBuild,
+        "useblacksmith/build-push-action",
+        D::Fails,
+    ),
     rule(
         "depot/bake-action",
         C::ContainerBuild,
@@ -783,6 +790,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             "docker/build-push-action"
             | "docker/bake-action"
             | "depot/build-push-action"
+            | "useblacksmith/build-push-action"
             | "depot/bake-action" => {
                 // `outputs: type=image,push=true` pushes as `push: true` does.
                 let pushed_by_outputs = input(step, "outputs")

@@ -1213,7 +1213,9 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         };
         let name = action.name().to_ascii_lowercase();
         let (key, deploying) = match name.as_str() {
-            "docker/build-push-action" | "depot/build-push-action" => ("tags", false),
+            "docker/build-push-action"
+            | "depot/build-push-action"
+            | "useblacksmith/build-push-action" => ("tags", false),
             // Its `tags:` are bare tags of the `image:` input.
             "mr-smithers-excellent/docker-build-push" => ("tags", false),
             "aws-actions/amazon-ecs-render-task-definition" => ("image", true),

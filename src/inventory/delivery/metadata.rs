@@ -230,6 +230,17 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             ));
         }
     }
+    // A publish gated on release-please, in its own job or one it needs (netlify/cli
+    // release-please.yml:19,33): release-please wrote the versioned GitHub release with its
+    // changelog notes for what is published.
+    if matches!(job.kind, DeliveryKind::Publish | DeliveryKind::Release)
+        && let Some(at) = release_please(input)
+    {
+        out.push(full(
+            "a versioned GitHub release with changelog notes by release-please",
+            at,
+        ));
+    }
     // The immutable package of an action is versioned by the GitHub release that started the
     // run, whose notes record it (google-github-actions/deploy-cloudrun publish.yml:5-7,23).
     if input.info.triggers.iter().any(|t| t == "release")
@@ -433,6 +444,30 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
         if first == "aws" && sub == "deploy" && w.get(2) == Some(&"create-deployment") {
             out.push(full("CodeDeploy deployment record", c.location.clone()));
         }
+        // A commit pushed elsewhere whose message names the source commit (`git commit -m "sync
+        // docs with … commit: ${{ steps.update.outputs.SHORT_SHA }}"`, VictoriaMetrics docs.yaml:58).
+        if first == "git" && w.contains(&"commit") && commit_message(&w).is_some_and(names_commit) {
+            out.push(partial(
+                "the pushed commit's message names the source commit",
+                c.location.clone(),
+            ));
+        }
+        // An image tag handed to a deploy task as a variable (`make release-deploy
+        // IMAGE_TAG=${{ needs.build.outputs.commit_hash }}`, navapbc/template-infra
+        // deploy.yml:63): the commit is in the tag only.
+        if let Some(k) = w.iter().skip(1).find_map(|x| {
+            let (k, v) = x.split_once('=')?;
+            let tag = k
+                .split('_')
+                .next_back()
+                .is_some_and(|last| last.eq_ignore_ascii_case("TAG"));
+            (tag && !k.starts_with('-') && names_commit(v)).then_some(k)
+        }) {
+            out.push(partial(
+                format!("only the commit SHA image tag (`{k}`)"),
+                c.location.clone(),
+            ));
+        }
         if text.contains("scriv github-release") || (first == "scriv" && sub == "github-release") {
             out.push(full(
                 "GitHub release with changelog notes",
@@ -485,6 +520,50 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     }
 }
 
+/// The release-please step of the job or of a job it needs.
+fn release_please(input: &JobInput<'_, '_>) -> Option<Location> {
+    let is_release_please = |st: &crate::workflow::Step| {
+        st.repo_action().is_some_and(|a| {
+            a.name()
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.eq_ignore_ascii_case("release-please-action"))
+        })
+    };
+    let wf = &input.pw.workflow;
+    std::iter::once(input.job)
+        .chain(
+            wf.jobs
+                .iter()
+                .filter(|j| input.job.needs.iter().any(|n| n.value == j.id.value)),
+        )
+        .flat_map(|j| j.all_steps())
+        .find(|st| is_release_please(st))
+        .map(|st| input.loc(st.span))
+}
+
+/// The message of `git commit -m <msg>` (`-m<msg>`, `--message=<msg>`, `-am <msg>`).
+fn commit_message<'w>(w: &[&'w str]) -> Option<&'w str> {
+    w.iter().enumerate().find_map(|(i, x)| {
+        if matches!(*x, "-m" | "--message" | "-am") {
+            w.get(i + 1).copied()
+        } else {
+            x.strip_prefix("--message=")
+                .or_else(|| x.strip_prefix("-m").filter(|m| !m.is_empty()))
+        }
+    })
+}
+
+/// A value that names the commit: `${{ github.sha }}`, `$GITHUB_SHA`, a `SHORT_SHA` output,
+/// `needs.build.outputs.commit_hash`.
+/// Only what is expanded counts: a message's own words ("sync … commit:") name nothing.
+fn names_commit(v: &str) -> bool {
+    v.find('$').is_some_and(|i| {
+        let l = v[i..].to_ascii_lowercase();
+        l.contains("sha") || l.contains("commit")
+    })
+}
+
 /// Inputs of delivering actions that record the commit or write release notes.
 fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSignal>) {
     let _ = job;
@@ -496,7 +575,9 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
         let at = |k: &str| pair(&s.step.with, k).map(|p| Location::new(s.display, p.key.span));
         let val = |k: &str| pair(&s.step.with, k).and_then(|p| p.value.as_scalar());
         match name.as_str() {
-            "docker/build-push-action" | "depot/build-push-action" => {
+            "docker/build-push-action"
+            | "depot/build-push-action"
+            | "useblacksmith/build-push-action" => {
                 if let Some(l) =
                     at("labels").filter(|_| val("labels").is_some_and(|v| !v.trim().is_empty()))
                 {
