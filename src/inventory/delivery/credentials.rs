@@ -405,6 +405,48 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             }
         }
     }
+    // A stored secret handed to a delivering action as its token or password is what it
+    // delivers with, whatever the secret is called (`token: ${{ secrets.ECS_CICD_BOT }}`,
+    // aws/copilot-cli homebrew.yml:145).
+    for d in &job.steps {
+        let Some(s) = input.trace.step_of(&d.location) else {
+            continue;
+        };
+        if app_secret_steps.iter().any(|sp| inside(*sp, s.step.span)) {
+            continue;
+        }
+        for p in &s.step.with {
+            let key = p.key.value.to_ascii_uppercase().replace('-', "_");
+            let Some(v) = p.value.as_scalar() else {
+                continue;
+            };
+            let Some(name) = v.split("secrets.").nth(1).map(|r| {
+                r.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or("")
+            }) else {
+                continue;
+            };
+            let bookkeeping = words(name)
+                .iter()
+                .any(|w| BOOKKEEPING_WORDS.contains(&w.as_str()));
+            if !credential_name(&key)
+                || bookkeeping
+                || name.is_empty()
+                || name.eq_ignore_ascii_case("GITHUB_TOKEN")
+            {
+                continue;
+            }
+            let known = out.iter().any(|c| c.detail.contains(&format!("`{name}`")));
+            if !known {
+                out.push(Credential {
+                    kind: CredentialKind::Static,
+                    detail: format!("the long-lived secret `{name}`"),
+                    location: Location::new(s.display, p.value.span),
+                });
+            }
+        }
+    }
     if input.info.id_token_write
         && let Some(run) = input
             .trace

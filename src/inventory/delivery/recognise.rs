@@ -70,6 +70,7 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     }
     deploy_hooks(input, &mut out);
     gitops(input, &mut out);
+    pull_request_elsewhere(input, &mut out);
     action_tags(input, &mut out);
     release_scripts(input, &mut out);
     remote_workflow(input, &mut out);
@@ -193,6 +194,41 @@ fn with_str<'s>(step: &'s crate::workflow::Step, key: &str) -> Option<&'s str> {
 /// A secret other than the job's own `GITHUB_TOKEN`.
 fn stored_secret(v: &str) -> bool {
     v.contains("secrets.") && !v.contains("secrets.GITHUB_TOKEN")
+}
+
+/// Another repository checked out, edited and proposed back through a pull-request action
+/// holding a stored token (aws/copilot-cli homebrew.yml:78-81,137-145: the tap bump pushed to a
+/// bot's fork with `ECS_CICD_BOT`): the stored token is the write access a `git push` would
+/// need. The job's own `GITHUB_TOKEN` proposes to its own repository only.
+fn pull_request_elsewhere(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    if out.iter().any(|s| s.kind == DeliveryKind::Gitops) {
+        return;
+    }
+    let other = input.trace.steps.iter().find_map(|s| {
+        let a = s.step.repo_action()?;
+        if !a.name().eq_ignore_ascii_case("actions/checkout") {
+            return None;
+        }
+        with_str(s.step, "repository").filter(|r| !r.contains("github.repository"))
+    });
+    let Some(repo) = other else { return };
+    for s in &input.trace.steps {
+        if let (Some(a), Some(u)) = (s.step.repo_action(), &s.step.uses)
+            && a.name()
+                .eq_ignore_ascii_case("peter-evans/create-pull-request")
+            && with_str(s.step, "token").is_some_and(stored_secret)
+        {
+            out.push(DeliveryStep {
+                kind: DeliveryKind::Gitops,
+                target: repo.to_string(),
+                why: "a pull request to another repository with a stored token".into(),
+                location: crate::finding::Location::new(s.display, u.span),
+                via: None,
+                inferred: false,
+            });
+            return;
+        }
+    }
 }
 
 /// Write access to another repository and a push: a GitOps bump. A push of generated pages to
