@@ -63,7 +63,11 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let mut pr_workflows: Vec<&str> = inv
         .jobs
         .iter()
-        .filter(|j| j.triggers.iter().any(|t| t == "pull_request"))
+        .filter(|j| {
+            j.triggers
+                .iter()
+                .any(|t| t == "pull_request" || t == "pull_request_target")
+        })
         .map(|j| j.workflow.as_str())
         .collect();
     pr_workflows.sort_unstable();
