@@ -433,6 +433,13 @@ static ACTIONS: &[ActionRule] = &[
         "depot/build-push-action",
         D::Fails,
     ),
+    // Builds a Go product's binaries (hashicorp/terraform build-terraform-cli.yml:55).
+    rule(
+        "hashicorp/actions-go-build",
+        C::Build,
+        "hashicorp/actions-go-build",
+        D::Fails,
+    ),
     // Blacksmith's drop-in fork of docker/build-push-action, with the same inputs.
     rule(
         "useblacksmith/build-push-action",

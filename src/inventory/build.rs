@@ -251,6 +251,29 @@ fn node_true(node: Option<&Node>) -> Option<&Node> {
     })
 }
 
+/// The script run by a step named for building (`Build`, `Compile opam`): a local shell script
+/// (`bash x.sh`, `./build/x.sh`) and the step's first command.
+fn named_build_script(
+    step: &Step,
+    planned: &[(shell::Command, Location, Option<Blocking>)],
+) -> Option<(shell::Command, Location, Option<Blocking>)> {
+    let name = step.name.as_ref()?;
+    let first = super::delivery::name_words(&name.value)
+        .into_iter()
+        .next()?;
+    if !matches!(first.as_str(), "build" | "compile") {
+        return None;
+    }
+    let (cmd, at, state) = planned.first()?;
+    let w = &cmd.words;
+    let script = match w.first().map(String::as_str) {
+        Some("bash" | "sh") => w.iter().skip(1).find(|x| !x.starts_with('-')),
+        _ => w.first(),
+    }?;
+    (script.ends_with(".sh") && !script.contains("${{"))
+        .then(|| (cmd.clone(), at.clone(), state.clone()))
+}
+
 impl<'a, 'r> WorkflowBuilder<'a, 'r> {
     fn loc(&self, span: Span) -> Location {
         Location::new(&self.pw.display, span)
@@ -732,6 +755,8 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
             ));
         }
         let step_index = self.trace.steps.len().saturating_sub(1);
+        let facts_before = self.inv.facts.len();
+        let named_build = named_build_script(step, &planned);
         for (cmd, location, state) in planned {
             let resolved = self.scripts.expand(working_dir, &cmd);
             if resolved.is_empty() {
@@ -782,6 +807,27 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 step: step_index,
                 via: None,
             });
+        }
+        // A step named for building that runs a script whose definition is not in the
+        // repository (`name: Build`, `run: bash -exu .github/scripts/main/main.sh …`,
+        // ocaml/opam main.yml:137-140) builds, by what it says it does.
+        let built = self.inv.facts[facts_before..]
+            .iter()
+            .any(|f| f.capability == Capability::Build);
+        if let Some((script, location, state)) = named_build
+            && !built
+            && self.scripts.expand(working_dir, &script).is_empty()
+        {
+            let file = script.words.iter().find(|w| w.ends_with(".sh")).cloned();
+            self.push(
+                job,
+                Capability::Build,
+                format!("build step running {}", file.unwrap_or_default()),
+                location,
+                None,
+                state,
+                Blocking::Blocking,
+            );
         }
     }
 

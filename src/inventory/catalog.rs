@@ -1405,7 +1405,10 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
         Capability::Typecheck
     } else if has(&["format", "fmt", "prettier"]) {
         Capability::Format
-    } else if has(&["build", "compile", "bundle", "dist"]) {
+    } else if has(&["build", "compile", "bundle", "dist", "docker"])
+        // `make crosscompile` (minio/minio go-cross.yml:39)
+        || tokens.iter().any(|t| t.ends_with("compile"))
+    {
         Capability::Build
     } else if has(&["deploy"]) {
         Capability::Deploy
