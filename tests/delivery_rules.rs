@@ -813,3 +813,191 @@ fn build_scripts_and_make_install_into_a_directory_build() {
         facts(&scan, Capability::Build)
     );
 }
+
+fn row_text<'a>(a: &'a Assessment, component: &str) -> &'a str {
+    a.rows
+        .iter()
+        .find(|r| r.component == component)
+        .map(|r| r.current.as_str())
+        .unwrap_or_else(|| panic!("no row {component}"))
+}
+
+#[test]
+fn an_oidc_token_spent_on_a_cloud_role_in_a_local_action_signs_nothing() {
+    // id-token: write, `make release-*` tasks, and `role-to-assume` inside the local composite
+    // action configure-aws-credentials (action.yml:95): the token is the AWS credential.
+    let r = audit("navapbc__template-infra");
+    assert!(facts(&r, Capability::Signing).is_empty());
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "missing");
+    let d = job(&r, "deploy.yml", "deploy");
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Oidc && c.location.path.ends_with("action.yml")),
+        "{:?}",
+        d.credentials
+    );
+    // The template pushes with PATs beside the OIDC role: mixed.
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // The release task with no role to spend the token on still signs keylessly, said once.
+    let syft = audit("anchore__syft");
+    assert_eq!(row(&syft.assessments[0], "signing-provenance"), "present");
+    let text = row_text(&syft.assessments[0], "signing-provenance");
+    assert_eq!(text.matches("(inferred)").count(), 1, "{text}");
+}
+
+#[test]
+fn jreleaser_with_a_stored_gpg_key_signs_what_it_deploys() {
+    // release.yml:31-40: `gradlew publish` then `gradlew jreleaserDeploy` with
+    // JRELEASER_GPG_SECRET_KEY; only the JReleaser run signs.
+    let r = audit("testcontainers__testcontainers-java");
+    assert_eq!(
+        facts(&r, Capability::Signing),
+        ["GPG signing by JReleaser (`JRELEASER_GPG_SECRET_KEY`) release.yml:36"]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn a_pushed_commit_naming_the_source_sha_and_a_sha_image_tag_go_part_of_the_way() {
+    // docs.yaml:58 `git commit -S -m "sync docs with … commit: ${{ steps.update.outputs.SHORT_SHA }}"`.
+    let vm = audit("VictoriaMetrics__VictoriaMetrics");
+    let d = job(&vm, "docs.yaml", "build");
+    assert_eq!(
+        d.metadata
+            .iter()
+            .map(|m| (m.strength, m.location.start.line))
+            .collect::<Vec<_>>(),
+        [(Strength::Partial, 58)]
+    );
+    assert_eq!(row(&vm.assessments[0], "deploy-metadata"), "partial");
+    // `git commit -m "chore: upgrade copilot-cli to ${GITHUB_REF##*/}"` (homebrew.yml:129)
+    // names the version, not the commit; the release that started the run traces it.
+    let copilot = audit("aws__copilot-cli");
+    assert!(
+        job(&copilot, "homebrew.yml", "create-pr")
+            .metadata
+            .is_empty()
+    );
+    // deploy.yml:63 `make release-deploy … IMAGE_TAG=${{ needs.database-migrations.outputs.commit_hash }}`.
+    let nava = audit("navapbc__template-infra");
+    let deploy = job(&nava, "deploy.yml", "deploy");
+    assert_eq!(
+        deploy
+            .metadata
+            .iter()
+            .map(|m| (m.strength, m.detail.as_str()))
+            .collect::<Vec<_>>(),
+        [(
+            Strength::Partial,
+            "only the commit SHA image tag (`IMAGE_TAG`)"
+        )]
+    );
+    assert_eq!(row(&nava.assessments[0], "deploy-metadata"), "partial");
+    // The template push beside it hands no tag.
+    assert!(
+        job(&nava, "template-only-cd.yml", "deploy")
+            .metadata
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_publish_gated_on_release_please_is_traced_by_its_release() {
+    let r = audit("netlify__cli");
+    let d = job(&r, "release-please.yml", "publish");
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == 19),
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // The preview publish, which needs no release-please job, is not.
+    assert!(job(&r, "pre-release.yml", "prerelease").metadata.is_empty());
+}
+
+#[test]
+fn blacksmiths_build_push_action_pushes_and_labels_like_dockers() {
+    // docker-build.yml:93-103 pushes by digest with `outputs: …push=true` and metadata-action
+    // labels; the merge job after it is the only one bound to an environment.
+    let r = audit("outline__outline");
+    let build = job(&r, "docker-build.yml", "build");
+    assert_eq!(build.kind.as_str(), "publish");
+    assert!(
+        build
+            .metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.detail == "OCI labels on the image")
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    assert_eq!(row(&r.assessments[0], "environment-protection"), "partial");
+}
+
+#[test]
+fn a_pull_request_to_another_repository_with_a_stored_token_is_a_gitops_delivery() {
+    // homebrew.yml:78-81 checks out aws/homebrew-tap, :137-145 opens the PR with ECS_CICD_BOT.
+    let r = audit("aws__copilot-cli");
+    let d = job(&r, "homebrew.yml", "create-pr");
+    assert_eq!(d.kind.as_str(), "gitops");
+    assert!(
+        d.credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static && c.detail.contains("ECS_CICD_BOT")),
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "missing");
+    // The release upload beside it holds no stored token.
+    assert!(
+        job(&r, "homebrew.yml", "update-release")
+            .credentials
+            .iter()
+            .all(|c| c.kind != CredentialKind::Static)
+    );
+}
+
+#[test]
+fn a_pull_request_target_workflow_that_cancels_counts_for_concurrency() {
+    // enforce-changelog.yml:11,33-35 cancels superseded runs; checks.yml and the others do not.
+    let r = audit("hashicorp__terraform");
+    assert_eq!(row(&r.assessments[0], "concurrency-controls"), "partial");
+    assert!(
+        row_text(&r.assessments[0], "concurrency-controls").contains("checks.yml"),
+        "{}",
+        row_text(&r.assessments[0], "concurrency-controls")
+    );
+}
+
+#[test]
+fn go_builds_compile_targets_and_named_build_scripts_build() {
+    let tf = audit("hashicorp__terraform");
+    assert!(
+        facts(&tf, Capability::Build)
+            .contains(&"hashicorp/actions-go-build build-terraform-cli.yml:55".to_string())
+    );
+    assert_eq!(row(&tf.assessments[0], "sbom"), "missing");
+    let minio = audit("minio__minio");
+    assert_eq!(
+        facts(&minio, Capability::Build),
+        [
+            "make crosscompile go-cross.yml:39",
+            "make docker mint.yml:40"
+        ]
+    );
+    assert_eq!(row(&minio.assessments[0], "sbom"), "missing");
+    // `name: Build` running .github/scripts/main/main.sh (main.yml:137-140); the cache step
+    // running ocaml-cache.sh (main.yml:134-136) is named for something else.
+    let opam = audit("ocaml__opam");
+    let built = facts(&opam, Capability::Build);
+    assert!(
+        built.contains(&"build step running .github/scripts/main/main.sh main.yml:140".to_string()),
+        "{built:?}"
+    );
+    assert!(
+        built.iter().all(|f| !f.contains("ocaml-cache.sh")),
+        "{built:?}"
+    );
+    assert_eq!(row(&opam.assessments[0], "sbom"), "missing");
+}
