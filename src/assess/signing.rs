@@ -46,13 +46,16 @@ fn unsigned_deliveries(inv: &Inventory, signatures: &[&Fact]) -> Vec<String> {
     if signatures.is_empty() {
         return Vec::new();
     }
-    let mut signed: Vec<&str> = signatures.iter().map(|f| f.workflow.as_str()).collect();
-    // One round each way is enough: a caller and the workflows it calls sign as one.
+    let direct: Vec<&str> = signatures.iter().map(|f| f.workflow.as_str()).collect();
+    let mut signed = direct.clone();
+    // A signing workflow and the workflows it calls or is called by sign as one; a sibling
+    // called by the same caller does not (zizmorcore/zizmor release.yml calls the attested
+    // release-binaries.yml beside the unattested release-pypi.yml and release-crates.yml).
     for j in &inv.jobs {
         if let Some(called) = &j.calls {
-            if signed.contains(&called.as_str()) {
+            if direct.contains(&called.as_str()) {
                 signed.push(&j.workflow);
-            } else if signed.contains(&j.workflow.as_str()) {
+            } else if direct.contains(&j.workflow.as_str()) {
                 signed.push(called);
             }
         }
