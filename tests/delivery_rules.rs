@@ -1001,3 +1001,17 @@ fn go_builds_compile_targets_and_named_build_scripts_build() {
     );
     assert_eq!(row(&opam.assessments[0], "sbom"), "missing");
 }
+
+#[test]
+fn a_sibling_workflow_called_by_the_same_caller_does_not_sign_for_another() {
+    // release.yml calls release-binaries.yml (attested, :95) beside release-pypi.yml (`uv
+    // publish`, unattested) and release-crates.yml (`cargo publish`).
+    let r = audit("zizmorcore__zizmor");
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    let text = row_text(&r.assessments[0], "signing-provenance");
+    assert!(text.contains("release-pypi.yml"), "{text}");
+    // A twine upload in a workflow of its own beside an attested one stays partial; unsigned
+    // images beside an attested PyPI upload stay present.
+    let black = audit("psf__black");
+    assert_eq!(row(&black.assessments[0], "signing-provenance"), "present");
+}
