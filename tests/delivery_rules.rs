@@ -1015,3 +1015,19 @@ fn a_sibling_workflow_called_by_the_same_caller_does_not_sign_for_another() {
     let black = audit("psf__black");
     assert_eq!(row(&black.assessments[0], "signing-provenance"), "present");
 }
+
+#[test]
+fn the_retired_docker_cli_action_pushing_an_untagged_image_publishes_latest() {
+    // push-seekret-docker-build.yml:21-28: `actions/docker/cli` with `args: build …`, then
+    // `args: push cdssnc/seekret-github-action` (no tag: `:latest`).
+    let r = audit("cds-snc__github-actions");
+    let d = job(&r, "push-seekret-docker-build.yml", "seekretIsMaster");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // The same action running `build` (:22) is not the delivering step.
+    assert_eq!(
+        d.evidence.iter().map(|l| l.start.line).collect::<Vec<_>>(),
+        [26]
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+}

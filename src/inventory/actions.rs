@@ -433,6 +433,14 @@ static ACTIONS: &[ActionRule] = &[
         "depot/build-push-action",
         D::Fails,
     ),
+    // The retired `actions/docker/cli` runs `docker <args>` (cds-snc/github-actions
+    // push-seekret-docker-build.yml:21-28): a build, or with `push` a registry push.
+    rule(
+        "actions/docker/cli",
+        C::ContainerBuild,
+        "docker build",
+        D::Fails,
+    ),
     // Builds a Go product's binaries (hashicorp/terraform build-terraform-cli.yml:55).
     rule(
         "hashicorp/actions-go-build",
@@ -793,6 +801,19 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     input: Some("advanced-security"),
                     ..code_scanning_upload()
                 });
+            }
+            "actions/docker/cli" => {
+                let args = input(step, "args").unwrap_or("").trim_start();
+                keep = args.starts_with("build");
+                if args.starts_with("push") {
+                    out.push(ActionMatch {
+                        capability: C::Publish,
+                        tool: "registry push".into(),
+                        blocks_on_findings: true,
+                        input: Some("args"),
+                        only_on_findings: false,
+                    });
+                }
             }
             "docker/build-push-action"
             | "docker/bake-action"

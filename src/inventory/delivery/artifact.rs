@@ -1222,6 +1222,8 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
             "azure/k8s-deploy" | "azure/webapps-deploy" => ("images", true),
             "google-github-actions/deploy-cloudrun" => ("image", true),
             "appleboy/ssh-action" => ("script", true),
+            // `args: push <image>`: the docker command it runs.
+            "actions/docker/cli" => ("args", false),
             _ => continue,
         };
         // `outputs: type=image,push-by-digest=true`: the image is pushed by digest alone, and
@@ -1243,10 +1245,15 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         };
         let at = Location::new(s.display, p.key.span);
         let value = p.value.as_scalar().unwrap_or("");
-        let items: Vec<String> = if key == "script" {
+        let items: Vec<String> = if key == "script" || key == "args" {
             value
                 .lines()
                 .flat_map(|l| {
+                    let l = if key == "args" {
+                        format!("docker {l}")
+                    } else {
+                        l.to_string()
+                    };
                     let w: Vec<String> = l.split_whitespace().map(str::to_string).collect();
                     image_refs(&w.iter().map(String::as_str).collect::<Vec<_>>())
                 })
