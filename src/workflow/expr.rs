@@ -38,6 +38,19 @@ pub fn find_in_source(raw: &str, start: Pos) -> Vec<Expression> {
     out
 }
 
+/// Every `${{ … }}` of a plain text, in order: the whole expression and the text between its
+/// braces, trimmed (for reading values; [`find_in_source`] gives positions in the file).
+pub fn in_text(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let open = rest.find("${{")?;
+        let close = open + 3 + rest[open + 3..].find("}}")?;
+        let found = (&rest[open..close + 2], rest[open + 3..close].trim());
+        rest = &rest[close + 2..];
+        Some(found)
+    })
+}
+
 /// `text` with every `${{ … }}` replaced by underscores of the same length in characters (line
 /// breaks inside an expression kept), so that a shell reader or shellcheck sees one plain word
 /// where GitHub substitutes a value, and every position in the result is a position in `text`.
@@ -194,6 +207,19 @@ mod tests {
             "if ________________; then\n  echo \"_________________\n________\" ${{\n"
         );
         assert_eq!(mask("no expressions"), "no expressions");
+    }
+
+    #[test]
+    fn in_text_gives_each_expression_and_its_trimmed_body() {
+        let text = "img:${{ steps.meta.outputs.tag }}-${{inputs.suffix}} ${{ unclosed";
+        let found: Vec<_> = in_text(text).collect();
+        assert_eq!(
+            found,
+            [
+                ("${{ steps.meta.outputs.tag }}", "steps.meta.outputs.tag"),
+                ("${{inputs.suffix}}", "inputs.suffix"),
+            ]
+        );
     }
 
     #[test]

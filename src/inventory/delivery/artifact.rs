@@ -691,22 +691,10 @@ fn written_to(text: &str, file: &str, needle: &str) -> Option<String> {
 
 /// The first `${{ steps.<id>.outputs.<name> }}` of a text: the expression, the id and the name.
 fn step_output_expression(text: &str) -> Option<(&str, &str, &str)> {
-    let mut rest = text;
-    let mut offset = 0;
-    while let Some(start) = rest.find("${{") {
-        let len = rest[start..].find("}}")?;
-        let expr = &text[offset + start..offset + start + len + 2];
-        if let Some((id, name)) = expr[3..expr.len() - 2]
-            .trim()
-            .strip_prefix("steps.")
-            .and_then(|p| p.split_once(".outputs."))
-        {
-            return Some((expr, id, name));
-        }
-        offset += start + len + 2;
-        rest = &text[offset..];
-    }
-    None
+    crate::workflow::expr::in_text(text).find_map(|(expr, inner)| {
+        let (id, name) = inner.strip_prefix("steps.")?.split_once(".outputs.")?;
+        Some((expr, id, name))
+    })
 }
 
 /// Every value assigned to `NAME` in a script, in order, once each.
@@ -816,6 +804,17 @@ impl<'a> Env<'a> {
 
     /// `steps.<id>.outputs.<name>`: the value the step wrote to `$GITHUB_OUTPUT`.
     fn step_output(&self, id: &str, name: &str) -> Option<(String, Option<&'a Step>)> {
+        let (step, values) = self.output_values(id, name)?;
+        // A value computed on several paths is not one constant: leave the expression as is.
+        match values.as_slice() {
+            [one] => Some((one.clone(), Some(step))),
+            _ => None,
+        }
+    }
+
+    /// The step `id` and every value its commands write to `$GITHUB_OUTPUT` as `name`, in
+    /// order (consecutive repeats once).
+    fn output_values(&self, id: &str, name: &str) -> Option<(&'a Step, Vec<String>)> {
         let (i, s) = self
             .input
             .trace
@@ -831,11 +830,7 @@ impl<'a> Env<'a> {
             .filter_map(|c| written_to(&c.command.text, "GITHUB_OUTPUT", &needle))
             .collect();
         values.dedup();
-        // A value computed on several paths is not one constant: leave the expression as is.
-        match values.as_slice() {
-            [one] => Some((one.clone(), Some(s.step))),
-            _ => None,
-        }
+        Some((s.step, values))
     }
 
     /// The reference on each path its tag takes, resolved: one per value a step output gets on
@@ -847,31 +842,16 @@ impl<'a> Env<'a> {
         let Some((expr, id, name)) = step_output_expression(reference) else {
             return single();
         };
-        let Some((i, producer)) = self
-            .input
-            .trace
-            .steps
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.step.id.as_ref().is_some_and(|x| x.value == id))
-        else {
+        let Some((producer, mut values)) = self.output_values(id, name) else {
             return single();
         };
-        let needle = format!("{name}=");
-        let mut values: Vec<String> = self
-            .input
-            .trace
-            .commands_of(i)
-            .filter_map(|c| written_to(&c.command.text, "GITHUB_OUTPUT", &needle))
-            .collect();
-        values.dedup();
         // A value that is one variable of the step's script takes each value assigned to it.
         if let [one] = values.as_slice()
             && let Some(var) = one
                 .strip_prefix("${")
                 .and_then(|v| v.strip_suffix('}'))
                 .or_else(|| one.strip_prefix('$'))
-            && let Some(script) = producer.step.run.as_ref()
+            && let Some(script) = producer.run.as_ref()
         {
             values = assigned_all(&script.value, var);
         }
@@ -881,7 +861,7 @@ impl<'a> Env<'a> {
         values
             .iter()
             .map(|v| {
-                let v = self.resolve(Some(producer.step), v);
+                let v = self.resolve(Some(producer), v);
                 self.resolve(step, &reference.replacen(expr, &v, 1))
             })
             .collect()
@@ -898,12 +878,7 @@ impl<'a> Env<'a> {
             .iter()
             .find(|t| t.event.value == "workflow_dispatch")?;
         let inputs = dispatch.config.as_ref()?.get("inputs")?;
-        let mut offset = 0;
-        while let Some(start) = reference[offset..].find("${{").map(|s| s + offset) {
-            let len = reference[start..].find("}}")?;
-            let expr = &reference[start..start + len + 2];
-            offset = start + len + 2;
-            let inner = expr[3..expr.len() - 2].trim();
+        for (expr, inner) in crate::workflow::expr::in_text(reference) {
             let Some(name) = inner
                 .strip_prefix("github.event.inputs.")
                 .or_else(|| inner.strip_prefix("inputs."))

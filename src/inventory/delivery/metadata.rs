@@ -145,12 +145,8 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
                     .iter()
                     .filter(|c| c.location == s.location)
                     .all(|c| {
-                        let w = &c.command.words;
-                        w.iter()
-                            .position(|x| x == "-m" || x == "--message")
-                            .and_then(|i| w.get(i + 1))
-                            .or_else(|| w.iter().find(|x| x.starts_with("--message=")))
-                            .is_none_or(|m| m.contains("{sha}"))
+                        let w: Vec<&str> = c.command.words.iter().map(String::as_str).collect();
+                        commit_message(&w).is_none_or(|m| m.contains("{sha}"))
                     }) =>
             {
                 out.push(partial(
@@ -542,7 +538,8 @@ fn release_please(input: &JobInput<'_, '_>) -> Option<Location> {
         .map(|st| input.loc(st.span))
 }
 
-/// The message of `git commit -m <msg>` (`-m<msg>`, `--message=<msg>`, `-am <msg>`).
+/// The message given to a committing command (`git commit -m <msg>`, `-m<msg>`, `--message=<msg>`,
+/// `-am <msg>`; `mkdocs gh-deploy -m <msg>`).
 fn commit_message<'w>(w: &[&'w str]) -> Option<&'w str> {
     w.iter().enumerate().find_map(|(i, x)| {
         if matches!(*x, "-m" | "--message" | "-am") {
