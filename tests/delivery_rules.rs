@@ -694,9 +694,16 @@ fn an_unsigned_package_publish_beside_an_attested_one_is_partial() {
         "{}",
         signing.current
     );
-    // Unsigned images and binaries beside an attested PyPI upload leave the row present.
+    // Unsigned images and binaries beside attested PyPI uploads are shipped unsigned too.
     let black = audit("psf__black");
-    assert_eq!(row(&black.assessments[0], "signing-provenance"), "present");
+    assert_eq!(row(&black.assessments[0], "signing-provenance"), "partial");
+    let text = row_text(&black.assessments[0], "signing-provenance");
+    for unsigned in [
+        "image (registry push) of `build` (docker.yml)",
+        "release assets (gh release) of `publish` (publish_binaries.yml)",
+    ] {
+        assert!(text.contains(unsigned), "{text}");
+    }
 }
 
 #[test]
@@ -1010,10 +1017,10 @@ fn a_sibling_workflow_called_by_the_same_caller_does_not_sign_for_another() {
     assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
     let text = row_text(&r.assessments[0], "signing-provenance");
     assert!(text.contains("release-pypi.yml"), "{text}");
-    // A twine upload in a workflow of its own beside an attested one stays partial; unsigned
-    // images beside an attested PyPI upload stay present.
-    let black = audit("psf__black");
-    assert_eq!(row(&black.assessments[0], "signing-provenance"), "present");
+    // The draft release the callers need attaches no file (`${PRERELEASE_FLAG}` is an option,
+    // release.yml:70): nothing of it is weighed.
+    assert!(!text.contains("draft-release"), "{text}");
+    assert!(job(&r, "release.yml", "draft-release").shipped.is_empty());
 }
 
 #[test]
@@ -1030,4 +1037,136 @@ fn the_retired_docker_cli_action_pushing_an_untagged_image_publishes_latest() {
         [26]
     );
     assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+}
+
+/// The delivery jobs' verdicts in the signing-provenance row, by job id.
+fn signing_verdicts(a: &Assessment) -> Vec<(String, String)> {
+    a.rows
+        .iter()
+        .find(|r| r.component == "signing-provenance")
+        .expect("a signing-provenance row")
+        .jobs
+        .iter()
+        .map(|j| (j.job.clone(), j.verdict.clone()))
+        .collect()
+}
+
+/// Whether the signing-provenance row cites `file:line` as evidence.
+fn signing_evidence_cites(a: &Assessment, file: &str, line: u32) -> bool {
+    a.rows
+        .iter()
+        .find(|r| r.component == "signing-provenance")
+        .expect("a signing-provenance row")
+        .evidence
+        .iter()
+        .any(|l| l.path.ends_with(file) && l.start.line == line)
+}
+
+#[test]
+fn a_deb_shipped_beside_attested_archives_is_partial() {
+    // release.yml:288-290 attests each archive of `build-release`, uploaded at :298;
+    // `build-release-deb` uploads its .deb at :386 with nothing attesting it. Both need only
+    // `create-release`, whose `gh release create` (:40) attaches no file.
+    let r = audit("BurntSushi__ripgrep");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "signing-provenance"), "partial");
+    let text = row_text(a, "signing-provenance");
+    assert!(
+        text.ends_with(
+            "shipped unsigned: release assets (gh release) of `build-release-deb` (release.yml)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("build provenance attestation (release assets (gh release) of `build-release` (release.yml))"),
+        "{text}"
+    );
+    assert!(job(&r, "release.yml", "create-release").shipped.is_empty());
+    let deb = job(&r, "release.yml", "build-release-deb");
+    assert_eq!(deb.shipped.len(), 1);
+    assert_eq!(deb.shipped[0].location.start.line, 386);
+    assert!(signing_evidence_cites(a, "release.yml", 386));
+}
+
+#[test]
+fn everything_delivered_covered_is_present() {
+    // tox-dev/tox: the only artifact is the PyPI upload of release.yaml:47, attested under
+    // trusted publishing; the SchemaStore bump is a GitOps change, not weighed.
+    let tox = audit("tox-dev__tox");
+    assert_eq!(row(&tox.assessments[0], "signing-provenance"), "present");
+    let verdicts = signing_verdicts(&tox.assessments[0]);
+    assert!(
+        verdicts
+            .iter()
+            .any(|(j, v)| j == "update-schemastore" && v.contains("not weighed")),
+        "{verdicts:?}"
+    );
+    // AkingbadeOmosebi/ObserveOps: `cosign sign` in the job that pushes the images
+    // (ci-cd.yml:162,204), npm provenance where semantic-release publishes.
+    let cosign = audit("AkingbadeOmosebi__ObserveOps");
+    assert_eq!(row(&cosign.assessments[0], "signing-provenance"), "present");
+    let text = row_text(&cosign.assessments[0], "signing-provenance");
+    assert!(
+        text.starts_with("signed or attested: cosign sign (image (registry push) of `build-scan-push` (ci-cd.yml))"),
+        "{text}"
+    );
+    // ossf/scorecard-action: an attestation naming the image by registry and digest
+    // (ghcr.yml:57-58) covers the image it pushes.
+    let scorecard = audit("ossf__scorecard-action");
+    assert_eq!(
+        row(&scorecard.assessments[0], "signing-provenance"),
+        "present"
+    );
+    assert_eq!(
+        facts(&scorecard, Capability::Signing),
+        ["build provenance attestation of an image ghcr.yml:53"]
+    );
+}
+
+#[test]
+fn a_signature_covers_only_the_artifacts_it_reaches() {
+    // meltano/meltano build.yml: `pypi_release` needs `build_docker`, but its PEP 740
+    // attestations cover the PyPI upload, not the image pushed unsigned.
+    let r = audit("meltano__meltano");
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    let text = row_text(&r.assessments[0], "signing-provenance");
+    assert!(
+        text.ends_with("shipped unsigned: image (registry push) of `build_docker` (build.yml)"),
+        "{text}"
+    );
+    // Legit-Labs/legitify release.yaml:171-177: the SLSA generator job needs the signed macOS
+    // build that the `release` job attaches: it covers that release.
+    let l = audit("Legit-Labs__legitify");
+    assert_eq!(row(&l.assessments[0], "signing-provenance"), "present");
+    let verdicts = signing_verdicts(&l.assessments[0]);
+    assert!(
+        verdicts
+            .iter()
+            .any(|(j, v)| j == "release" && v.contains("signed by slsa provenance")),
+        "{verdicts:?}"
+    );
+    // A preview package published on every push beside npm packages with provenance
+    // (netlify/cli pre-release.yml, pkg-pr-new).
+    let n = audit("netlify__cli");
+    assert_eq!(row(&n.assessments[0], "signing-provenance"), "partial");
+    assert!(
+        row_text(&n.assessments[0], "signing-provenance")
+            .contains("package (pkg-pr-new) of `prerelease` (pre-release.yml)")
+    );
+}
+
+#[test]
+fn provenance_turned_off_on_an_unsigned_image_is_evidence_against() {
+    // 2025-Shifterz/Offnal-BE deploy.yml:64: the image is pushed with `provenance: false`.
+    let r = audit("2025-Shifterz__Offnal-BE");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "signing-provenance"), "missing");
+    let text = row_text(a, "signing-provenance");
+    assert!(
+        text.contains(
+            "image (registry push, `provenance: false`) of `build-and-push` (deploy.yml)"
+        ),
+        "{text}"
+    );
+    assert!(signing_evidence_cites(a, "deploy.yml", 64));
 }

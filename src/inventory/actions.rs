@@ -688,6 +688,15 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             only_on_findings: false,
         };
         match r.name {
+            // An attestation of an image names it by registry and digest rather than by files
+            // (ossf/scorecard-action ghcr.yml:57-58): it covers that image, not release files.
+            "actions/attest-build-provenance" | "actions/attest"
+                if input(step, "subject-name").is_some()
+                    && input(step, "subject-path").is_none()
+                    && input(step, "subject-checksums").is_none() =>
+            {
+                m.tool = format!("{} of an image", m.tool);
+            }
             "cds-snc/security-tools/.github/actions/docker-scan" => {
                 for (capability, tool) in [
                     (C::ScanReport, "code scanning upload"),

@@ -13,6 +13,7 @@ mod artifact;
 mod credentials;
 mod metadata;
 mod recognise;
+mod shipped;
 mod signing;
 
 use serde::Serialize;
@@ -26,6 +27,7 @@ use crate::workflow::{Job, ParsedWorkflow, Step};
 pub use artifact::{Artifact, ArtifactVerdict};
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
+pub use shipped::{Shipped, ShippedKind};
 
 /// What a delivery changes. Listed in the order that names a job doing several things: a job
 /// that pushes an image and rolls it out is a deploy.
@@ -117,6 +119,9 @@ pub struct DeliveryJob {
     pub artifact: Artifact,
     /// What traces a delivery back to its commit.
     pub metadata: Vec<MetadataSignal>,
+    /// What it puts where others download or run it (images, packages, release assets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shipped: Vec<Shipped>,
 }
 
 impl DeliveryJob {
@@ -320,10 +325,12 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
         credentials: Vec::new(),
         artifact: Artifact::not_shipped(input.info.location.clone()),
         metadata: Vec::new(),
+        shipped: Vec::new(),
     };
     job.credentials = credentials::of(input, &job);
     job.artifact = artifact::of(input, &job);
     job.metadata = metadata::of(input, &job);
+    job.shipped = shipped::of(input, &job.steps);
     Some(job)
 }
 

@@ -1,0 +1,221 @@
+//! What a delivery job puts where others download or run it: an image pushed to a registry, a
+//! package published, files attached to a release. The signing-provenance row weighs these;
+//! sites, infrastructure changes, GitOps bumps, tags and deliveries known only by a name ship
+//! nothing it can weigh.
+
+use serde::Serialize;
+
+use super::{DeliveryKind, DeliveryStep, JobInput};
+use crate::finding::Location;
+use crate::workflow::pair;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShippedKind {
+    /// An image pushed to a registry.
+    Image,
+    /// A package published to a registry its users install from by name and version.
+    Package,
+    /// Binaries, archives or other files attached to a release.
+    Files,
+}
+
+impl ShippedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShippedKind::Image => "image",
+            ShippedKind::Package => "package",
+            ShippedKind::Files => "release assets",
+        }
+    }
+}
+
+/// One artifact a delivery step ships.
+#[derive(Clone, Debug, Serialize)]
+pub struct Shipped {
+    pub kind: ShippedKind,
+    /// The delivering tool or target: `registry push`, `pypi`, `gh release`.
+    pub target: String,
+    pub location: Location,
+    /// `provenance: false` on the image build: provenance was turned off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_off: Option<Location>,
+}
+
+/// Publish targets that push an image to a registry.
+const IMAGE_TARGETS: &[&str] = &[
+    "registry push",
+    "docker push",
+    "docker manifest push",
+    "docker buildx imagetools",
+    "docker buildx --push",
+    "docker compose push",
+    "ecr push",
+    "ko",
+    "jib",
+    "az acr build",
+    "gcloud builds submit",
+];
+
+/// Publish targets that put no artifact of their own in users' hands: a winget manifest
+/// submitted to the community repository points at the release assets; a Nix binary cache
+/// signs every store path it serves with the cache's key, so a push to it is signed by design.
+const NOT_WEIGHED: &[&str] = &["winget", "cachix push"];
+
+/// Release targets that always attach files.
+const ASSET_TARGETS: &[&str] = &["release asset", "ghr", "goreleaser"];
+
+pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shipped> {
+    let mut out: Vec<Shipped> = Vec::new();
+    for s in steps.iter().filter(|s| !s.inferred) {
+        let t = s.target.as_str();
+        let kind = match s.kind {
+            DeliveryKind::Publish if IMAGE_TARGETS.contains(&t) => ShippedKind::Image,
+            DeliveryKind::Publish if NOT_WEIGHED.contains(&t) => continue,
+            DeliveryKind::Publish => ShippedKind::Package,
+            DeliveryKind::Release if ASSET_TARGETS.contains(&t) => ShippedKind::Files,
+            DeliveryKind::Release
+                if matches!(t, "gh release" | "github release") && attaches_files(input, s) =>
+            {
+                ShippedKind::Files
+            }
+            _ => continue,
+        };
+        let provenance_off = (kind == ShippedKind::Image)
+            .then(|| provenance_off(input, &s.location))
+            .flatten();
+        if !out
+            .iter()
+            .any(|o| o.kind == kind && o.target == s.target && o.location == s.location)
+        {
+            out.push(Shipped {
+                kind,
+                target: s.target.clone(),
+                location: s.location.clone(),
+                provenance_off,
+            });
+        }
+    }
+    out
+}
+
+/// `provenance: false` on the build-push step that pushes the image.
+fn provenance_off(input: &JobInput<'_, '_>, at: &Location) -> Option<Location> {
+    let t = input.trace.step_of(at)?;
+    let p = pair(&t.step.with, "provenance")?;
+    (p.value.as_scalar().map(str::trim) == Some("false"))
+        .then(|| Location::new(t.display, p.key.span))
+}
+
+/// A release step that attaches files: `gh release upload`, `gh release create <tag> <files>`,
+/// or a release action given files (`files:`, `artifacts:`, `asset_path:`). A release of
+/// notes only ships the repository's own source archives.
+fn attaches_files(input: &JobInput<'_, '_>, s: &DeliveryStep) -> bool {
+    if let Some(c) = input
+        .trace
+        .commands
+        .iter()
+        .find(|c| c.location == s.location)
+    {
+        return gh_release_files(&c.command.words);
+    }
+    let Some(t) = input.trace.step_of(&s.location) else {
+        return false;
+    };
+    if let Some(script) = pair(&t.step.with, "script").and_then(|p| p.value.as_scalar()) {
+        return script.contains("uploadReleaseAsset");
+    }
+    t.step.with.iter().any(|p| {
+        let k = p.key.value.to_ascii_lowercase();
+        (k == "files" || k.contains("artifact") || k.contains("asset"))
+            && p.value.as_scalar().is_some_and(|v| !v.trim().is_empty())
+    })
+}
+
+/// `gh release upload <tag> <files>`, or `gh release create <tag>` followed by files.
+fn gh_release_files(words: &[String]) -> bool {
+    let w = crate::inventory::catalog::normalize(words);
+    let Some(at) = w.windows(3).position(|x| x[0] == "gh" && x[1] == "release") else {
+        return false;
+    };
+    match w[at + 2] {
+        "upload" => true,
+        "create" => {
+            const WITH_VALUE: &[&str] = &[
+                "-t",
+                "--title",
+                "-n",
+                "--notes",
+                "-F",
+                "--notes-file",
+                "--target",
+                "-R",
+                "--repo",
+                "--discussion-category",
+                "--notes-start-tag",
+            ];
+            let mut positional = 0;
+            let mut rest = w[at + 3..].iter();
+            while let Some(x) = rest.next() {
+                if x.starts_with('-') {
+                    if !x.contains('=') && WITH_VALUE.contains(x) {
+                        rest.next();
+                    }
+                } else if !options_variable(x) {
+                    positional += 1;
+                }
+            }
+            // The first is the tag; anything after it is a file to attach.
+            positional > 1
+        }
+        _ => false,
+    }
+}
+
+/// `${PRERELEASE_FLAG}`, `$EXTRA_ARGS`: a variable that expands to options, or to nothing
+/// (zizmorcore/zizmor release.yml:70).
+fn options_variable(word: &str) -> bool {
+    let Some(name) = word.strip_prefix('$') else {
+        return false;
+    };
+    let name = name.trim_start_matches('{').trim_end_matches('}');
+    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && ["FLAG", "OPT", "ARG"]
+            .iter()
+            .any(|k| name.to_ascii_uppercase().contains(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gh_release_files;
+
+    fn words(script: &str) -> Vec<String> {
+        crate::inventory::shell::commands(script, false)
+            .into_iter()
+            .next()
+            .expect("a command")
+            .words
+    }
+
+    #[test]
+    fn gh_release_create_attaches_what_follows_the_tag() {
+        // pallets/flask publish.yaml:44; BurntSushi/ripgrep release.yml:40.
+        assert!(gh_release_files(&words(
+            "gh release create --draft --repo ${GITHUB_REPOSITORY} ${GITHUB_REF_NAME} dist/*"
+        )));
+        assert!(!gh_release_files(&words(
+            "gh release create $VERSION --draft --verify-tag --title $VERSION"
+        )));
+        assert!(!gh_release_files(&words(
+            "gh release create ${{ steps.b.outputs.branch }} --repo $GITHUB_REPOSITORY --title ${{ steps.b.outputs.branch }}"
+        )));
+        assert!(gh_release_files(&words(
+            "gh release upload \"$version\" \"$DEB_NAME\" \"$SUM\""
+        )));
+        assert!(!gh_release_files(&words("gh release view \"$GH_TAG\"")));
+        // zizmorcore/zizmor release.yml:70: the flag variable is no file.
+        assert!(!gh_release_files(&words(
+            "gh release create --repo zizmorcore/zizmor --draft --verify-tag ${PRERELEASE_FLAG} \"${RELEASE_TAG}\" --title \"${RELEASE_TAG}\""
+        )));
+    }
+}
