@@ -1170,3 +1170,27 @@ fn provenance_turned_off_on_an_unsigned_image_is_evidence_against() {
     );
     assert!(signing_evidence_cites(a, "deploy.yml", 64));
 }
+
+#[test]
+fn docker_github_builder_signs_the_provenance_of_what_it_builds() {
+    // docker/compose ci.yml:49-62: the bake workflow of docker/github-builder, called with
+    // `id-token: write`, signs the provenance of the binaries `release` (:343) attaches.
+    let r = audit("docker__compose");
+    assert_eq!(
+        facts(&r, Capability::Signing),
+        [
+            "signed provenance attestations (docker/github-builder with the job's OIDC token) ci.yml:49",
+            "signed provenance attestations (docker/github-builder with the job's OIDC token) merge.yml:30",
+            "signed provenance attestations (docker/github-builder with the job's OIDC token) merge.yml:57",
+        ]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+    let verdicts = signing_verdicts(&r.assessments[0]);
+    assert!(
+        verdicts
+            .iter()
+            .any(|(j, v)| j == "release"
+                && v.starts_with("release assets (github release) signed by")),
+        "{verdicts:?}"
+    );
+}

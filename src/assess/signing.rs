@@ -13,7 +13,7 @@
 //! files (`subject-path`), `cosign sign-blob`, GPG signatures and Sigstore cover release files
 //! and packages; a signing setup (a GPG key imported, cosign-installer under `id-token: write`,
 //! keyless signing by goreleaser or a release task, an action handed a signing key, SLSA
-//! generators, JReleaser) covers whatever its job ships. Closeness: the same job, a job of the
+//! generators, JReleaser, docker/github-builder) covers whatever its job ships. Closeness: the same job, a job of the
 //! same workflow that needs it or that it needs (also through the job that calls a local
 //! reusable workflow), or, for a job that only signs, a delivery that needs what it needs
 //! (a SLSA generator that needs the build covers the release made of that build).

@@ -1,6 +1,7 @@
 //! Signatures and provenance that a step gives only in its job's context: PEP 740 attestations
 //! of `pypa/gh-action-pypi-publish` (1.11 and later) under trusted publishing, npm provenance
-//! with the job's OIDC token, Sigstore through `cosign-installer` with `id-token: write`.
+//! with the job's OIDC token, Sigstore through `cosign-installer` with `id-token: write`, the signed
+//! provenance of docker/github-builder's workflows.
 
 use super::JobInput;
 use crate::finding::Location;
@@ -83,6 +84,29 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         // Already signed by a recognised step; context adds nothing the row needs.
     }
     let id_token = input.info.id_token_write;
+    // docker/github-builder's build and bake workflows sign the provenance attestations of the
+    // images and files they build with the caller's OIDC token unless told `sign: false`
+    // (docker/compose ci.yml:49-62).
+    if let Some(uses) = &input.job.uses
+        && let crate::workflow::Uses::Repository(a) = &uses.value
+        && id_token
+    {
+        let name = a.name().to_ascii_lowercase();
+        let builder = name == "docker/github-builder/.github/workflows/build.yml"
+            || name == "docker/github-builder/.github/workflows/bake.yml";
+        let off = pair(&input.job.with, "sign")
+            .and_then(|p| p.value.as_scalar())
+            .is_some_and(|v| v.trim() == "false");
+        if builder && !off {
+            out.push(fact(
+                input,
+                "signed provenance attestations (docker/github-builder with the job's OIDC token)"
+                    .into(),
+                Location::new(&input.pw.display, uses.span),
+                true,
+            ));
+        }
+    }
     for s in &input.trace.steps {
         let Some(action) = s.step.repo_action() else {
             continue;
