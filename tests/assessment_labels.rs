@@ -25,7 +25,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("oidc-authentication", 0.96),
     ("artifact-immutability", 0.94),
     ("deploy-metadata", 0.96),
-    ("signing-provenance", 0.93),
+    ("signing-provenance", 0.98),
     ("security-scanning", 0.98),
     ("artifacts-observability", 0.98),
     ("concurrency-controls", 0.98),

@@ -1110,16 +1110,67 @@ fn everything_delivered_covered_is_present() {
         text.starts_with("signed or attested: cosign sign (image (registry push) of `build-scan-push` (ci-cd.yml))"),
         "{text}"
     );
-    // ossf/scorecard-action: an attestation naming the image by registry and digest
-    // (ghcr.yml:57-58) covers the image it pushes.
-    let scorecard = audit("ossf__scorecard-action");
-    assert_eq!(
-        row(&scorecard.assessments[0], "signing-provenance"),
-        "present"
+    // pallets/flask publish.yaml: the dists `build` made go to PyPI with PEP 740 attestations
+    // (:60) and to the draft release (:44): the attestation is bound to the same files.
+    let flask = audit("pallets__flask");
+    assert_eq!(row(&flask.assessments[0], "signing-provenance"), "present");
+    let verdicts = signing_verdicts(&flask.assessments[0]);
+    assert!(
+        verdicts.iter().any(|(j, v)| j == "create-release"
+            && v.starts_with("release assets (gh release) signed by PEP 740")),
+        "{verdicts:?}"
     );
+}
+
+#[test]
+fn an_attestation_made_only_for_tags_leaves_branch_builds_unsigned() {
+    // ossf/scorecard-action ghcr.yml: the image is pushed on main and on tags (:3-5, :47); the
+    // attestation naming it by registry and digest (:53-58) runs only for `refs/tags/v`.
+    let r = audit("ossf__scorecard-action");
     assert_eq!(
-        facts(&scorecard, Capability::Signing),
+        facts(&r, Capability::Signing),
         ["build provenance attestation of an image ghcr.yml:53"]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    let text = row_text(&r.assessments[0], "signing-provenance");
+    assert!(
+        text.ends_with("shipped unsigned: image (registry push, on branch builds) of `build-and-push-image` (ghcr.yml)"),
+        "{text}"
+    );
+    // The same attestation, unconditional, in a workflow run only for tags covers its image
+    // whole (sigstore/gitsign release.yml:70-73).
+    let g = audit("sigstore__gitsign");
+    assert_eq!(row(&g.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn registry_signatures_and_a_github_packages_copy_are_not_the_projects_provenance() {
+    // helix-editor/helix cachix.yml: the Nix outputs pushed to Cachix on every master push
+    // carry only the cache's own signature, beside the attested release archives.
+    let h = audit("helix-editor__helix");
+    assert_eq!(row(&h.assessments[0], "signing-provenance"), "partial");
+    assert!(
+        row_text(&h.assessments[0], "signing-provenance")
+            .ends_with("shipped unsigned: package (cachix push) of `publish` (cachix.yml)")
+    );
+    // shivammathur/setup-php publish.yml: npm provenance under trusted publishing for the
+    // npmjs publish (:55); the copy published to GitHub Packages (:57-70) with a token has none.
+    let s = audit("shivammathur__setup-php");
+    assert_eq!(row(&s.assessments[0], "signing-provenance"), "partial");
+    let text = row_text(&s.assessments[0], "signing-provenance");
+    assert!(
+        text.ends_with(
+            "shipped unsigned: package (npm publish to GitHub Packages) of `build` (publish.yml)"
+        ),
+        "{text}"
+    );
+    // vuejs/core release.yml:19,46: `pnpm release` under `id-token: write` and no npm token is
+    // a trusted publish with provenance (inferred); the pkg.pr.new previews are not.
+    let v = audit("vuejs__core");
+    assert_eq!(row(&v.assessments[0], "signing-provenance"), "partial");
+    assert!(
+        row_text(&v.assessments[0], "signing-provenance")
+            .contains("shipped unsigned: package (pkg-pr-new) of `continuous-release` (ci.yml)")
     );
 }
 
@@ -1192,5 +1243,22 @@ fn docker_github_builder_signs_the_provenance_of_what_it_builds() {
             .any(|(j, v)| j == "release"
                 && v.starts_with("release assets (github release) signed by")),
         "{verdicts:?}"
+    );
+}
+
+#[test]
+fn goreleaser_told_to_skip_signing_signs_nothing() {
+    // opentofu/opentofu nightly.yml:13,39: `id-token: write`, but goreleaser runs with
+    // `--skip=sign,docker`: no keyless signing is inferred for the nightly build; the release's
+    // cosign-installer (release.yml:87) still counts.
+    let r = audit("opentofu__opentofu");
+    assert_eq!(
+        facts(&r, Capability::Signing),
+        ["cosign with the job's OIDC token (cosign-installer, inferred) release.yml:87"]
+    );
+    let text = row_text(&r.assessments[0], "signing-provenance");
+    assert!(
+        text.ends_with("shipped unsigned: release assets (goreleaser) of `nightly` (nightly.yml)"),
+        "{text}"
     );
 }

@@ -16,7 +16,10 @@
 //! generators, JReleaser, docker/github-builder) covers whatever its job ships. Closeness: the same job, a job of the
 //! same workflow that needs it or that it needs (also through the job that calls a local
 //! reusable workflow), or, for a job that only signs, a delivery that needs what it needs
-//! (a SLSA generator that needs the build covers the release made of that build).
+//! (a SLSA generator that needs the build covers the release made of that build). A package's
+//! attestation also covers the same files attached to a release (its own job's, or those of
+//! the build both need). A signature made only for tag refs leaves the branch builds of the
+//! same artifact unsigned.
 //! `provenance: false` on an image build is shown as evidence against.
 
 use super::{Row, RowJob, State, row};
@@ -115,37 +118,62 @@ fn anchors<'a>(inv: &'a Inventory, workflow: &'a str, job: &'a str) -> Vec<(&'a 
     out
 }
 
-/// Whether the signature of `sig` sits close enough to delivery `d` to cover what it ships.
-fn close(inv: &Inventory, sig: &Fact, d: &DeliveryJob) -> bool {
-    let signer_delivers = inv
-        .delivery
-        .iter()
-        .any(|x| x.workflow == sig.workflow && x.job == sig.job);
+/// How a signature's job relates to a delivery job.
+#[derive(Clone, Copy, Debug, Default)]
+struct Closeness {
+    same_job: bool,
+    /// A job of the same workflow that needs it or that it needs.
+    needs: bool,
+    /// Both need the same job that built or passed on what they handle.
+    same_build: bool,
+}
+
+/// How the job of `sig` relates to delivery `d`.
+fn closeness(inv: &Inventory, sig: &Fact, d: &DeliveryJob) -> Closeness {
     let needs = |w: &str, j: &str| inv.job(w, j).map(|i| i.needs.as_slice()).unwrap_or(&[]);
-    anchors(inv, &sig.workflow, &sig.job)
-        .iter()
-        .any(|&(sw, sj)| {
-            anchors(inv, &d.workflow, &d.job).iter().any(|&(dw, dj)| {
-                if sw != dw {
-                    return false;
-                }
-                let (s_needs, d_needs) = (needs(sw, sj), needs(dw, dj));
-                sj == dj
-                || d_needs.iter().any(|n| n == sj)
-                || s_needs.iter().any(|n| n == dj)
-                // A job that only signs covers the deliveries of what it was handed: both
-                // need the same building job.
-                || (!signer_delivers
-                    && s_needs.iter().any(|n| {
-                        d_needs.contains(n)
-                            && inv.job(sw, n).is_some_and(|b| {
-                                b.capabilities.contains(&Capability::Build)
-                                    || b.capabilities.contains(&Capability::ContainerBuild)
-                                    || b.capabilities.contains(&Capability::Publish)
-                            })
-                    }))
-            })
+    let builds = |w: &str, j: &str| {
+        inv.job(w, j).is_some_and(|b| {
+            [
+                Capability::Build,
+                Capability::ContainerBuild,
+                Capability::ArtifactUpload,
+            ]
+            .iter()
+            .any(|c| b.capabilities.contains(c))
         })
+    };
+    let mut c = Closeness::default();
+    for (sw, sj) in anchors(inv, &sig.workflow, &sig.job) {
+        for (dw, dj) in anchors(inv, &d.workflow, &d.job) {
+            if sw != dw {
+                continue;
+            }
+            let (s_needs, d_needs) = (needs(sw, sj), needs(dw, dj));
+            c.same_job |= sj == dj;
+            c.needs |= d_needs.iter().any(|n| n == sj) || s_needs.iter().any(|n| n == dj);
+            c.same_build |= s_needs.iter().any(|n| d_needs.contains(n) && builds(sw, n));
+        }
+    }
+    c
+}
+
+/// Whether `sig` covers artifact `s` shipped by `d`.
+fn covers(inv: &Inventory, sig: &Fact, d: &DeliveryJob, s: &Shipped) -> bool {
+    let r = reach(&sig.tool);
+    let c = closeness(inv, sig, d);
+    // A package's attestation is bound to the digests of its files: the same files attached
+    // to a release, in its own job or built by the job both need, carry it too (the dists of
+    // pallets/flask publish.yaml on the release and on PyPI).
+    let same_files = matches!(r, Reach::Packages(_))
+        && s.kind == ShippedKind::Files
+        && (c.same_job || c.same_build);
+    // A job that only signs (a SLSA generator) vouches for what the builds it needs made.
+    let signer_delivers = || {
+        inv.delivery
+            .iter()
+            .any(|x| x.workflow == sig.workflow && x.job == sig.job)
+    };
+    same_files || (reaches(r, s) && (c.same_job || c.needs || (c.same_build && !signer_delivers())))
 }
 
 /// One weighed artifact and the signature that covers it, if any.
@@ -153,6 +181,8 @@ struct Weighed<'a> {
     delivery: &'a DeliveryJob,
     shipped: &'a Shipped,
     by: Option<&'a Fact>,
+    /// The branch builds of an artifact signed only on tag builds.
+    branch_builds: bool,
 }
 
 impl Weighed<'_> {
@@ -163,8 +193,13 @@ impl Weighed<'_> {
         } else {
             ""
         };
+        let when = if self.branch_builds {
+            ", on branch builds"
+        } else {
+            ""
+        };
         format!(
-            "{} ({}{off}) of {}",
+            "{} ({}{off}{when}) of {}",
             self.shipped.kind.as_str(),
             self.shipped.target,
             self.delivery.label()
@@ -181,7 +216,7 @@ fn weigh<'a>(inv: &'a Inventory, signatures: &[&'a Fact]) -> Vec<Weighed<'a>> {
             let by = signatures
                 .iter()
                 .copied()
-                .filter(|f| reaches(reach(&f.tool), s) && close(inv, f, d))
+                .filter(|f| covers(inv, f, d, s))
                 .min_by_key(|f| {
                     let elsewhere = !(f.workflow == d.workflow && f.job == d.job);
                     let general = match reach(&f.tool) {
@@ -195,7 +230,17 @@ fn weigh<'a>(inv: &'a Inventory, signatures: &[&'a Fact]) -> Vec<Weighed<'a>> {
                 delivery: d,
                 shipped: s,
                 by,
+                branch_builds: false,
             });
+            // Signed on tag builds only, also shipped from branch builds: those go unsigned.
+            if by.is_some_and(|f| f.tags_only) && s.branch_builds {
+                out.push(Weighed {
+                    delivery: d,
+                    shipped: s,
+                    by: None,
+                    branch_builds: true,
+                });
+            }
         }
     }
     out
@@ -203,10 +248,11 @@ fn weigh<'a>(inv: &'a Inventory, signatures: &[&'a Fact]) -> Vec<Weighed<'a>> {
 
 /// `tool (inferred)`, said once.
 fn tool_name(f: &Fact) -> String {
+    let tags = if f.tags_only { " on tag builds" } else { "" };
     if f.inferred && !f.tool.contains("inferred") {
-        format!("{} (inferred)", f.tool)
+        format!("{}{tags} (inferred)", f.tool)
     } else {
-        f.tool.clone()
+        format!("{}{tags}", f.tool)
     }
 }
 
@@ -240,6 +286,9 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
                     let what = format!("{} ({})", w.shipped.kind.as_str(), w.shipped.target);
                     match w.by {
                         Some(f) => format!("{what} signed by {}", tool_name(f)),
+                        None if w.branch_builds => {
+                            format!("{what} shipped unsigned on branch builds")
+                        }
                         None => format!("{what} shipped unsigned"),
                     }
                 }))

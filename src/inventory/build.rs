@@ -585,6 +585,16 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                     c.value.contains("failure()") && !c.value.contains("!failure()")
                 })
             }),
+            tags_only: job
+                .condition
+                .iter()
+                .chain(
+                    self.trace
+                        .steps
+                        .last()
+                        .and_then(|s| s.step.condition.as_ref()),
+                )
+                .any(|c| super::tags_only_condition(&c.value)),
         });
     }
 

@@ -70,6 +70,21 @@ pub struct Fact {
     /// report only when it finds something.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub only_on_failure: bool,
+    /// The step (or its job) runs only for tag refs (`if: startsWith(github.ref,
+    /// 'refs/tags/')`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tags_only: bool,
+}
+
+/// An `if:` that holds only for tag refs: `startsWith(github.ref, 'refs/tags/v')`,
+/// `github.ref_type == 'tag'`, with no `||` that lets other refs through.
+pub(crate) fn tags_only_condition(condition: &str) -> bool {
+    let c = condition.replace(' ', "");
+    !c.contains("||")
+        && !c.contains("!startsWith")
+        && (c.contains("startsWith(github.ref,'refs/tags/")
+            || c.contains("startsWith(github.ref,\"refs/tags/")
+            || c.contains("github.ref_type=='tag'"))
 }
 
 #[derive(Clone, Debug, Serialize)]

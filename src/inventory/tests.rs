@@ -269,3 +269,21 @@ fn unknown_commands_claim_nothing() {
     );
     assert!(inv.facts.is_empty(), "{:?}", inv.facts);
 }
+
+#[test]
+fn conditions_kept_to_tag_refs() {
+    use super::tags_only_condition;
+    assert!(tags_only_condition("startsWith(github.ref, 'refs/tags/v')"));
+    assert!(tags_only_condition("github.ref_type == 'tag'"));
+    assert!(tags_only_condition(
+        "${{ startsWith(github.ref, 'refs/tags/') && github.repository == 'a/b' }}"
+    ));
+    // Another ref may get through, or tags are what is left out.
+    assert!(!tags_only_condition(
+        "startsWith(github.ref, 'refs/tags/') || github.event_name == 'workflow_dispatch'"
+    ));
+    assert!(!tags_only_condition(
+        "!startsWith(github.ref, 'refs/tags/')"
+    ));
+    assert!(!tags_only_condition("github.ref == 'refs/heads/main'"));
+}

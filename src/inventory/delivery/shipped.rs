@@ -40,6 +40,10 @@ pub struct Shipped {
     /// `provenance: false` on the image build: provenance was turned off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provenance_off: Option<Location>,
+    /// Also shipped from runs that are no tag build (a push to a branch, a pull request, a
+    /// schedule): a signature made only for tags leaves those unsigned.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub branch_builds: bool,
 }
 
 /// Publish targets that push an image to a registry.
@@ -58,9 +62,10 @@ const IMAGE_TARGETS: &[&str] = &[
 ];
 
 /// Publish targets that put no artifact of their own in users' hands: a winget manifest
-/// submitted to the community repository points at the release assets; a Nix binary cache
-/// signs every store path it serves with the cache's key, so a push to it is signed by design.
-const NOT_WEIGHED: &[&str] = &["winget", "cachix push"];
+/// submitted to the community repository points at the release assets. (A Nix binary cache
+/// signs what it serves with the cache's key, as npm's registry does: a registry's own
+/// signature is no signature of the project's, so a Cachix push is weighed.)
+const NOT_WEIGHED: &[&str] = &["winget"];
 
 /// Release targets that always attach files.
 const ASSET_TARGETS: &[&str] = &["release asset", "ghr", "goreleaser"];
@@ -84,19 +89,83 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
         let provenance_off = (kind == ShippedKind::Image)
             .then(|| provenance_off(input, &s.location))
             .flatten();
+        let target = if kind == ShippedKind::Package && to_github_packages(input, &s.location) {
+            format!("{t} to GitHub Packages")
+        } else {
+            s.target.clone()
+        };
         if !out
             .iter()
-            .any(|o| o.kind == kind && o.target == s.target && o.location == s.location)
+            .any(|o| o.kind == kind && o.target == target && o.location == s.location)
         {
             out.push(Shipped {
                 kind,
-                target: s.target.clone(),
+                target,
                 location: s.location.clone(),
                 provenance_off,
+                branch_builds: branch_builds(input, &s.location),
             });
         }
     }
     out
+}
+
+/// The workflow runs on a branch push, a pull request or a schedule, and neither the job nor
+/// the delivering step is kept to tag refs (ossf/scorecard-action ghcr.yml:3-5 pushes `latest`
+/// from main and the version from tags).
+fn branch_builds(input: &JobInput<'_, '_>, at: &Location) -> bool {
+    let untagged = input
+        .pw
+        .workflow
+        .triggers
+        .iter()
+        .any(|t| match t.event.value.as_str() {
+            "push" => t.filter("tags").is_none() || t.filter("branches").is_some(),
+            "pull_request" | "pull_request_target" | "schedule" => true,
+            _ => false,
+        });
+    let kept_to_tags = input
+        .job
+        .condition
+        .iter()
+        .chain(
+            input
+                .trace
+                .step_of(at)
+                .and_then(|t| t.step.condition.as_ref()),
+        )
+        .any(|c| crate::inventory::tags_only_condition(&c.value));
+    untagged && !kept_to_tags
+}
+
+/// An npm publish to GitHub Packages: the registry the last `actions/setup-node` before it set
+/// (`registry-url: https://npm.pkg.github.com`), or one named on its command line. npm
+/// provenance comes only through the npmjs registry (shivammathur/setup-php publish.yml:57-70).
+fn to_github_packages(input: &JobInput<'_, '_>, at: &Location) -> bool {
+    const HOST: &str = "npm.pkg.github.com";
+    if input
+        .trace
+        .commands
+        .iter()
+        .any(|c| &c.location == at && c.command.words.iter().any(|w| w.contains(HOST)))
+    {
+        return true;
+    }
+    let Some(i) = input.trace.steps.iter().position(|t| {
+        t.display == at.path && t.step.span.start <= at.start && at.end <= t.step.span.end
+    }) else {
+        return false;
+    };
+    input.trace.steps[..i]
+        .iter()
+        .rev()
+        .filter(|t| {
+            t.step
+                .repo_action()
+                .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/setup-node"))
+        })
+        .find_map(|t| pair(&t.step.with, "registry-url").and_then(|p| p.value.as_scalar()))
+        .is_some_and(|url| url.contains(HOST))
 }
 
 /// `provenance: false` on the build-push step that pushes the image.

@@ -45,6 +45,7 @@ fn fact(input: &JobInput<'_, '_>, tool: String, location: Location, inferred: bo
         blocking: Blocking::Blocking,
         inferred,
         only_on_failure: false,
+        tags_only: false,
     }
 }
 
@@ -202,7 +203,7 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         let goreleaser = input
             .facts
             .iter()
-            .find(|f| f.tool == "goreleaser")
+            .find(|f| f.tool == "goreleaser" && !skips_signing(input, &f.location))
             .map(|f| (f.location.clone(), "goreleaser"));
         let task = || {
             input
@@ -321,6 +322,7 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     | "npm"
                     | "yarn publish"
                     | "pnpm publish"
+                    | "pnpm release"
                     | "lerna publish"
                     | "changeset publish"
                     | "changesets publish"
@@ -373,6 +375,33 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         }
     }
     out
+}
+
+/// goreleaser told to skip signing (`--skip=sign,docker`, `--skip-sign`), in the action's
+/// `args` or on its command line, signs nothing (opentofu/opentofu nightly.yml:39).
+fn skips_signing(input: &JobInput<'_, '_>, at: &Location) -> bool {
+    let skips = |words: &mut dyn Iterator<Item = &str>| {
+        let words: Vec<&str> = words.collect();
+        words.iter().enumerate().any(|(i, w)| {
+            *w == "--skip-sign"
+                || w.strip_prefix("--skip=")
+                    .or_else(|| {
+                        (*w == "--skip")
+                            .then(|| words.get(i + 1).copied())
+                            .flatten()
+                    })
+                    .is_some_and(|list| list.split(',').any(|x| x.trim() == "sign"))
+        })
+    };
+    if let Some(c) = input.trace.commands.iter().find(|c| &c.location == at) {
+        return skips(&mut c.command.words.iter().map(String::as_str));
+    }
+    input
+        .trace
+        .step_of(at)
+        .and_then(|t| pair(&t.step.with, "args"))
+        .and_then(|p| p.value.as_scalar())
+        .is_some_and(|args| skips(&mut args.split_whitespace()))
 }
 
 /// Publishes a registry accepts with the job's OIDC token (trusted publishing): the token may
