@@ -446,8 +446,13 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
         let Uses::Repository(action) = &uses.value else {
             return;
         };
-        let location = self.loc(uses.span);
-        for m in super::actions::classify_workflow_call(action) {
+        for m in super::actions::classify_workflow_call(action, &job.with) {
+            // An input that decides it is the exact location (`sbom: true`).
+            let at = m
+                .input
+                .and_then(|k| crate::workflow::pair(&job.with, k))
+                .map_or(uses.span, |p| p.key.span);
+            let location = self.loc(at);
             let tool_blocking = if m.blocks_on_findings {
                 Blocking::Blocking
             } else {

@@ -425,8 +425,8 @@ fn release_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     }
 }
 
-/// What a word of a name says a job or step delivers.
-fn kind_named(words: &[String]) -> Option<DeliveryKind> {
+/// Words that name a check, a preview or bookkeeping rather than a delivery.
+fn is_check_named(words: &[String]) -> bool {
     const NOT: &[&str] = &[
         "test",
         "tests",
@@ -434,6 +434,8 @@ fn kind_named(words: &[String]) -> Option<DeliveryKind> {
         "checks",
         "lint",
         "verify",
+        "detect",
+        "reproducible",
         "validate",
         "validation",
         "dry",
@@ -460,7 +462,12 @@ fn kind_named(words: &[String]) -> Option<DeliveryKind> {
         "status",
         "comment",
     ];
-    if words.iter().any(|w| NOT.contains(&w.as_str())) {
+    words.iter().any(|w| NOT.contains(&w.as_str()))
+}
+
+/// What a word of a name says a job or step delivers.
+fn kind_named(words: &[String]) -> Option<DeliveryKind> {
+    if is_check_named(words) {
         return None;
     }
     let site = words.iter().any(|w| {
@@ -758,13 +765,20 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             let builds = named
                 .first()
                 .is_some_and(|w| w == "build" || w == "assemble")
-                || words.iter().any(|w| w == "assemble" || w == "variant");
+                || words
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "assemble" | "variant" | "generate"));
             if builds {
                 continue;
             }
             words.extend(named);
         }
         let push_token = script.is_some() && push_token(&s.step.env);
+        // A step whose own name says it checks (`verify release tarballs`) checks, whatever
+        // the job is called (curl distcheck.yml:244).
+        if is_check_named(&words) {
+            continue;
+        }
         let Some(kind) = kind_named(&words)
             .or(job_kind)
             .or(push_token.then_some(DeliveryKind::Gitops))
