@@ -515,7 +515,28 @@ fn remote_workflow(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
                 .any(|w| w == "push")
                 .then_some(DeliveryKind::Publish)
         })
-        .or_else(|| review_app(&words));
+        .or_else(|| review_app(&words))
+        .or_else(|| {
+            // Handed a stored token named for pushing (`token: ${{ secrets.HUGGINGFACE_PUSH }}`,
+            // huggingface/peft build_documentation.yml:14-21): it pushes what it builds.
+            let pushes = match &input.job.secrets {
+                Some(crate::workflow::JobSecrets::Map(m)) => m.iter().any(|p| {
+                    super::credentials::credential_name(&p.key.value)
+                        && p.value.as_scalar().is_some_and(|v| {
+                            v.contains("secrets.") && v.to_ascii_uppercase().contains("PUSH")
+                        })
+                }),
+                _ => false,
+            };
+            let site = words
+                .iter()
+                .any(|w| matches!(w.as_str(), "doc" | "docs" | "documentation" | "site"));
+            (pushes && !is_check_named(&words)).then_some(if site {
+                DeliveryKind::Pages
+            } else {
+                DeliveryKind::Publish
+            })
+        });
     if let Some(kind) = kind {
         out.push(DeliveryStep {
             kind,
@@ -727,9 +748,35 @@ fn push_token(env: &[crate::workflow::Pair]) -> bool {
     })
 }
 
+/// The action step whose output is the job environment's url (`url: ${{
+/// steps.chromatic-deploy.outputs.storybookUrl }}`, nodejs/nodejs.org chromatic.yml:52-66):
+/// GitHub records a deployment to that url, made by that step.
+fn environment_url_step(input: &JobInput<'_, '_>) -> Option<DeliveryStep> {
+    let url = input.job.environment.as_ref()?.url.as_ref()?;
+    let id = url.value.split("steps.").nth(1)?.split('.').next()?;
+    let s = input
+        .trace
+        .steps
+        .iter()
+        .find(|s| s.step.id.as_ref().is_some_and(|i| i.value == id))?;
+    let action = s.step.repo_action()?;
+    let u = s.step.uses.as_ref()?;
+    Some(DeliveryStep {
+        kind: DeliveryKind::Deploy,
+        target: action.name(),
+        why: format!("{} gives the environment's url", action.name()),
+        location: crate::finding::Location::new(s.display, u.span),
+        via: None,
+        inferred: true,
+    })
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
+    if let Some(step) = environment_url_step(input) {
+        return vec![step];
+    }
     let mut job_words = name_words(&input.job.id.value);
     if let Some(n) = &input.job.name {
         job_words.extend(name_words(&n.value));
