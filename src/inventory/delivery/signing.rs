@@ -339,7 +339,10 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                 p.location.clone(),
                 false,
             ));
-        } else if !token {
+        } else if !token && !p.tool.starts_with("yarn") && !p.tool.starts_with("pnpm") {
+            // Trusted publishing attaches provenance by default only through the npm CLI: `yarn
+            // npm publish` and `pnpm publish` attest when told `--provenance`
+            // (cds-snc/platform-forms-client internal_packages_publish.yml:41).
             out.push(fact(
                 input,
                 "npm provenance with trusted publishing (inferred)".into(),
