@@ -275,10 +275,10 @@ pub(super) fn composite_auth<'i>(
 }
 
 /// A secret of the workflow's `env:` reaches a job only as an environment variable: a job
-/// whose steps run no script and no action of a cloud never reads it (haskell/ghcup-hs
+/// whose steps run no script and deliver only to GitHub never reads it (haskell/ghcup-hs
 /// release.yaml:26-27: the AWS keys serve the build jobs' cabal cache; the release job only
 /// downloads artifacts and attaches them to a GitHub release).
-fn workflow_env_unread(input: &JobInput<'_, '_>, at: &Location) -> bool {
+fn workflow_env_unread(input: &JobInput<'_, '_>, job: &DeliveryJob, at: &Location) -> bool {
     let wf = &input.pw.workflow;
     if at.path != input.pw.display
         || !wf
@@ -288,15 +288,16 @@ fn workflow_env_unread(input: &JobInput<'_, '_>, at: &Location) -> bool {
     {
         return false;
     }
-    input.trace.steps.iter().all(|s| {
-        s.step.run.is_none()
-            && s.step.repo_action().is_none_or(|a| {
-                let n = a.name().to_ascii_lowercase();
-                !["aws", "azure", "google", "gcloud", "gcp", "terraform", "pulumi"]
-                    .iter()
-                    .any(|c| n.contains(c))
-            })
-    })
+    // Any script or action may read the environment; only a job that runs no script and
+    // whose every delivery is to GitHub itself (a release, Pages) is known not to.
+    let github_native = |t: &str| {
+        matches!(
+            t,
+            "gh release" | "github release" | "release asset" | "github pages"
+        )
+    };
+    input.trace.steps.iter().all(|s| s.step.run.is_none())
+        && job.steps.iter().all(|s| github_native(&s.target))
 }
 
 /// An authentication step whose identity is named for a cache (`role-to-assume: ${{
@@ -352,7 +353,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
-    let unused_env = |at: &Location| workflow_env_unread(input, at);
+    let unused_env = |at: &Location| workflow_env_unread(input, job, at);
     for a in input.auth {
         if unused_env(&a.location) || serves_a_cache(input, &a.location) {
             continue;
