@@ -1310,6 +1310,10 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
     None
 }
 
+/// Why an image tagged by commit or version also carries a moving tag (see `metadata_tags`).
+pub const MOVING_BESIDE_IDENTIFIED: &str =
+    "docker/metadata-action tags by commit or version, and moves a branch or `latest` tag beside them";
+
 /// `docker/metadata-action` tags: a version on tag and release events, the commit with
 /// `type=sha`; the branch name otherwise.
 fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
@@ -1346,10 +1350,7 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
             if (c.contains("type=sha") || c.contains("type=semver") || c.contains("sha"))
                 && moving(&c) =>
         {
-            Tag::Mixed(
-                "docker/metadata-action tags by commit or version, and moves a branch or `latest` tag beside them"
-                    .into(),
-            )
+            Tag::Mixed(MOVING_BESIDE_IDENTIFIED.into())
         }
         Some(c) if c.contains("type=sha") || c.contains("type=semver") || c.contains("sha") => {
             Tag::Identified("docker/metadata-action tags by commit or version".into())
