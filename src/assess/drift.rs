@@ -50,9 +50,8 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     // (ministryofjustice/analytical-platform terraform.yml:4-16,57 calls
     // reusable-workflow-terraform.yml, which plans).
     let on = |f: &crate::inventory::Fact, events: &[&str]| {
-        let fires = |j: &crate::inventory::JobInfo| {
-            j.triggers.iter().any(|t| events.contains(&t.as_str()))
-        };
+        let fires =
+            |j: &crate::inventory::JobInfo| j.triggers.iter().any(|t| events.contains(&t.as_str()));
         inv.job(&f.workflow, &f.job).is_some_and(fires)
             || inv
                 .jobs

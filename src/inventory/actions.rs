@@ -1091,7 +1091,11 @@ fn build_inputs(with: &[Pair]) -> Vec<ActionMatch> {
             capability: C::Signing,
             tool: "signed provenance attestation".into(),
             blocks_on_findings: true,
-            input: Some(if truthy(value("sign")) { "sign" } else { "provenance" }),
+            input: Some(if truthy(value("sign")) {
+                "sign"
+            } else {
+                "provenance"
+            }),
             only_on_findings: false,
         });
     }

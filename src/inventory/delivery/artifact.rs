@@ -341,7 +341,10 @@ fn built_on_the_platform(
     });
     let on_release = input.info.triggers.iter().any(|t| t == "release");
     let by_push = input.info.triggers.iter().any(|t| t == "push");
-    if on_release && !by_push && !checks_out && super::recognise::deploy_hook(&c.command.words).is_some()
+    if on_release
+        && !by_push
+        && !checks_out
+        && super::recognise::deploy_hook(&c.command.words).is_some()
     {
         return Some(Artifact::not_shipped(c.location.clone()));
     }
@@ -1311,8 +1314,7 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
 }
 
 /// Why an image tagged by commit or version also carries a moving tag (see `metadata_tags`).
-pub const MOVING_BESIDE_IDENTIFIED: &str =
-    "docker/metadata-action tags by commit or version, and moves a branch or `latest` tag beside them";
+pub const MOVING_BESIDE_IDENTIFIED: &str = "docker/metadata-action tags by commit or version, and moves a branch or `latest` tag beside them";
 
 /// `docker/metadata-action` tags: a version on tag and release events, the commit with
 /// `type=sha`; the branch name otherwise.

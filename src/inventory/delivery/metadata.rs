@@ -334,7 +334,11 @@ pub(super) fn release_version(
         }
         // A remote release workflow called with the version it cuts (`release_tag: ${{
         // github.event.inputs.release_tag }}`, sigstore/cosign cut-release.yml:29).
-        if input.job.uses.as_ref().is_some_and(|u| input.loc(u.span) == s.location)
+        if input
+            .job
+            .uses
+            .as_ref()
+            .is_some_and(|u| input.loc(u.span) == s.location)
             && let Some(p) = input.job.with.iter().find(|p| identity_input(p))
         {
             return Some((p.key.value.clone(), input.loc(p.key.span)));
@@ -389,17 +393,20 @@ fn version_into_sources(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>)
         w.first().is_some_and(|x| x == "sed")
             && w.iter().any(|x| x == "-i" || x.starts_with("-i"))
             && w.iter().any(|x| {
-                x.starts_with("s") && ["$VERSION", "${VERSION}", "$GITHUB_SHA", "${GITHUB_SHA}"]
-                    .iter()
-                    .any(|v| x.contains(v))
+                x.starts_with("s")
+                    && ["$VERSION", "${VERSION}", "$GITHUB_SHA", "${GITHUB_SHA}"]
+                        .iter()
+                        .any(|v| x.contains(v))
             })
     };
     let Some(at) = input.trace.commands.iter().find(writes_version) else {
         return;
     };
-    let builds_later = input.trace.commands.iter().any(|c| {
-        c.step > at.step && c.command.words.get(1).is_some_and(|x| x == "build")
-    });
+    let builds_later = input
+        .trace
+        .commands
+        .iter()
+        .any(|c| c.step > at.step && c.command.words.get(1).is_some_and(|x| x == "build"));
     if builds_later {
         out.push(full(
             "the version written into the sources before the build",
