@@ -1228,6 +1228,10 @@ fn moving_tags_beside_identified_ones_and_pull_request_number_tags() {
     // The same tags where a helm deploy ships the sha tag: the deploy runs what was identified.
     let aet = audit("AET-DevOps25__team-devoops");
     assert_eq!(row(&aet.assessments[0], "artifact-immutability"), "present");
+    // Pushed only by hand, `latest` beside the version names the newest release.
+    let safety = audit("pyupio__safety");
+    let push = job(&safety, "build.yml", "build-and-push");
+    assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
 }
 
 #[test]

@@ -1347,10 +1347,19 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
             l.contains("value=latest") || l.starts_with("type=edge") || l.contains("event=branch")
         })
     };
+    let released_only = !input.info.triggers.is_empty()
+        && input
+            .info
+            .triggers
+            .iter()
+            .all(|t| matches!(t.as_str(), "workflow_dispatch" | "release"));
     match config {
+        // Where only releases and runs by hand push, `latest` names the newest release
+        // (pyupio/safety build.yml:70, written when the person releasing asks for it).
         Some(c)
             if (c.contains("type=sha") || c.contains("type=semver") || c.contains("sha"))
-                && moving(&c) =>
+                && moving(&c)
+                && !released_only =>
         {
             Tag::Mixed(MOVING_BESIDE_IDENTIFIED.into())
         }
