@@ -984,6 +984,20 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             }
         }
     }
+    // buf-action pushes the module to the Buf Schema Registry on push events when it is given
+    // a token, unless told `push: false` (crossplane/crossplane ci.yml:368).
+    if name == "bufbuild/buf-action"
+        && input(step, "token").is_some()
+        && input(step, "push") != Some("false")
+    {
+        out.push(ActionMatch {
+            capability: C::Publish,
+            tool: "buf push".into(),
+            blocks_on_findings: true,
+            input: Some("token"),
+            only_on_findings: false,
+        });
+    }
     // Publishing to npm with changesets happens when the action is given a publish command, or
     // always with its `publish` sub-action (v2).
     let whole = name == "changesets/action" && input(step, "publish").is_some();
@@ -1077,6 +1091,16 @@ pub fn classify_workflow_call(action: &RepoAction, with: &[Pair]) -> Vec<ActionM
 fn build_inputs(with: &[Pair]) -> Vec<ActionMatch> {
     let value = |key: &str| crate::workflow::pair(with, key).and_then(|p| p.value.as_scalar());
     let mut out = Vec::new();
+    // `push: true` with an image output pushes to a registry, as build-push-action's does.
+    if truthy(value("push")) && value("output").is_none_or(|o| o == "image") {
+        out.push(ActionMatch {
+            capability: C::Publish,
+            tool: "registry push".into(),
+            blocks_on_findings: true,
+            input: Some("push"),
+            only_on_findings: false,
+        });
+    }
     if truthy(value("sbom")) {
         out.push(ActionMatch {
             capability: C::Sbom,

@@ -700,7 +700,16 @@ fn task_kind(words: &[String]) -> Option<DeliveryKind> {
         }
         _ => None,
     };
-    target.and_then(|t| kind_named(&name_words(t)))
+    target.and_then(|t| {
+        let words = name_words(t);
+        // Signing images (`make sign-ci-containers`) signs them in a registry, where they were
+        // pushed (sigstore/cosign build.yaml:82): a publish.
+        let signs_images = words.iter().any(|w| w == "sign")
+            && words
+                .iter()
+                .any(|w| matches!(w.as_str(), "container" | "containers" | "image" | "images"));
+        kind_named(&words).or(signs_images.then_some(DeliveryKind::Publish))
+    })
 }
 
 /// The words of the name of the script or task a command runs: `./scripts/deploy.sh x` ->
@@ -771,6 +780,21 @@ fn environment_url_step(input: &JobInput<'_, '_>) -> Option<DeliveryStep> {
     })
 }
 
+/// `git push` to a remote other than the checkout's own (`git push -f gradio-app HEAD:main`
+/// after `git remote add gradio-app https://huggingface.co/spaces/…`, huggingface/peft
+/// deploy_method_comparison_app.yml:44-47): the step's name says what the push delivers.
+fn push_to_other_remote(words: &[String]) -> bool {
+    let [git, push, rest @ ..] = words else {
+        return false;
+    };
+    git == "git"
+        && push == "push"
+        && rest
+            .iter()
+            .find(|w| !w.starts_with('-'))
+            .is_some_and(|remote| remote != "origin" && !remote.contains('$'))
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -795,7 +819,11 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         let script = input
             .trace
             .commands_of(i)
-            .find(|c| local_script(&c.command.words) || delivery_task(&c.command.words));
+            .find(|c| {
+                local_script(&c.command.words)
+                    || delivery_task(&c.command.words)
+                    || push_to_other_remote(&c.command.words)
+            });
         if !opaque_action && script.is_none() {
             continue;
         }
@@ -805,6 +833,15 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             .as_ref()
             .map(|n| name_words(&n.value))
             .unwrap_or_default();
+        // An unknown action named for a delivery (`step-security/publish-action`) says what it
+        // does by its name (the repository's, not the owner's).
+        if opaque_action
+            && script.is_none()
+            && let Some(a) = s.step.repo_action()
+        {
+            let repo = a.repo.rsplit('/').next().unwrap_or(&a.repo);
+            words.extend(name_words(repo));
+        }
         if let Some(c) = script {
             let named = script_name_words(&c.command.words);
             // A script or task named for building a release (`npm run build:release`, a step
@@ -826,7 +863,9 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         if is_check_named(&words) {
             continue;
         }
+        let task = script.and_then(|c| task_kind(&c.command.words));
         let Some(kind) = kind_named(&words)
+            .or(task)
             .or(job_kind)
             .or(push_token.then_some(DeliveryKind::Gitops))
         else {
