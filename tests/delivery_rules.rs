@@ -1271,3 +1271,41 @@ fn a_plan_in_a_called_workflow_runs_on_its_callers_events() {
     let m = audit("ministryofjustice__analytical-platform");
     assert_eq!(row(&m.assessments[0], "drift-detection"), "partial");
 }
+
+#[test]
+fn deliveries_told_by_inputs_names_and_remotes() {
+    // merge.yml:42,67: the remote bake workflow told `push:` with an image output publishes;
+    // ci.yml's `binary` call writes a local output and ships nothing itself.
+    let c = audit("docker__compose");
+    assert_eq!(job(&c, "merge.yml", "bin-image").kind.as_str(), "publish");
+    assert_eq!(
+        job(&c, "merge.yml", "module-image").kind.as_str(),
+        "publish"
+    );
+    assert!(!jobs(&c).iter().any(|j| j.1 == "binary"), "{:?}", jobs(&c));
+    // ci.yml:368-371: buf-action given BUF_TOKEN pushes the module.
+    let x = audit("crossplane__crossplane");
+    assert_eq!(job(&x, "ci.yml", "protobuf-schemas").why, "buf push");
+    // canary.yml:34: an unknown action named for publishing.
+    let h = audit("step-security__harden-runner");
+    assert!(job(&h, "canary.yml", "update_tag").inferred);
+    // deploy_method_comparison_app.yml:44-47: a push to another remote in a step named for a
+    // deploy.
+    let p = audit("huggingface__peft");
+    assert_eq!(
+        job(&p, "deploy_method_comparison_app.yml", "deploy")
+            .kind
+            .as_str(),
+        "deploy"
+    );
+    // build.yaml:82 `make sign-ci-containers`: images signed in the registry were pushed there;
+    // `make cosign` (github-oidc.yaml:67) only builds.
+    let s = audit("sigstore__cosign");
+    let d = job(&s, "github-oidc.yaml", "build");
+    assert!(
+        d.steps.iter().all(|st| st.location.start.line != 67),
+        "{:?}",
+        d.steps
+    );
+    assert_eq!(job(&s, "build.yaml", "build").kind.as_str(), "publish");
+}

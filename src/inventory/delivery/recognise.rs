@@ -616,6 +616,7 @@ fn utility_action(name: &str) -> bool {
         "sign",
         "attest",
         "summary",
+        "harden-runner",
     ];
     let n = name.to_ascii_lowercase();
     // The owner's name says nothing of what the action does
@@ -795,6 +796,13 @@ fn push_to_other_remote(words: &[String]) -> bool {
             .is_some_and(|remote| remote != "origin" && !remote.contains('$'))
 }
 
+/// `docker run <image> …`: a tool shipped as an image, as opaque as an unknown action; the
+/// step's name says what it does (`Run release bot`, trufflesecurity/trufflehog
+/// release-bot.yml:28-36).
+fn runs_an_image(words: &[String]) -> bool {
+    matches!(words, [docker, run, ..] if docker == "docker" && run == "run")
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -816,14 +824,12 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
                 })
             }
         });
-        let script = input
-            .trace
-            .commands_of(i)
-            .find(|c| {
-                local_script(&c.command.words)
-                    || delivery_task(&c.command.words)
-                    || push_to_other_remote(&c.command.words)
-            });
+        let script = input.trace.commands_of(i).find(|c| {
+            local_script(&c.command.words)
+                || delivery_task(&c.command.words)
+                || push_to_other_remote(&c.command.words)
+                || runs_an_image(&c.command.words)
+        });
         if !opaque_action && script.is_none() {
             continue;
         }
