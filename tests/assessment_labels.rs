@@ -22,7 +22,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// down to the hundredth.
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.00),
-    ("oidc-authentication", 0.96),
+    ("oidc-authentication", 0.97),
     ("artifact-immutability", 0.94),
     ("deploy-metadata", 0.96),
     ("signing-provenance", 0.94),
