@@ -1164,14 +1164,6 @@ fn registry_signatures_and_a_github_packages_copy_are_not_the_projects_provenanc
         ),
         "{text}"
     );
-    // vuejs/core release.yml:19,46: `pnpm release` under `id-token: write` and no npm token is
-    // a trusted publish with provenance (inferred); the pkg.pr.new previews are not.
-    let v = audit("vuejs__core");
-    assert_eq!(row(&v.assessments[0], "signing-provenance"), "partial");
-    assert!(
-        row_text(&v.assessments[0], "signing-provenance")
-            .contains("shipped unsigned: package (pkg-pr-new) of `continuous-release` (ci.yml)")
-    );
 }
 
 #[test]
@@ -1223,26 +1215,62 @@ fn provenance_turned_off_on_an_unsigned_image_is_evidence_against() {
 }
 
 #[test]
-fn docker_github_builder_signs_the_provenance_of_what_it_builds() {
-    // docker/compose ci.yml:49-62: the bake workflow of docker/github-builder, called with
-    // `id-token: write`, signs the provenance of the binaries `release` (:343) attaches.
+fn a_step_named_for_a_check_does_not_take_its_jobs_release_name() {
+    // distcheck.yml: `missing files` runs distfiles.sh in a step named `detect files missing
+    // from release tarball`; `reproducible releases` generates and verifies tarballs. Neither
+    // ships anything: with no delivery job, only the pull-request workflows decide concurrency.
+    let r = audit("curl__curl");
+    assert!(delivery(&r).is_empty(), "{:?}", jobs(&r));
+    let a = &r.assessments[0];
+    for (component, state) in [
+        ("environment-protection", "not-applicable"),
+        ("deploy-metadata", "not-applicable"),
+        ("signing-provenance", "not-applicable"),
+        ("concurrency-controls", "present"),
+    ] {
+        assert_eq!(row(a, component), state, "{component}");
+    }
+    // A job named for a deploy that runs a local script still delivers, inferred.
+    let d = audit("0xVISHWAJEET__deploy-infra");
+    assert!(job(&d, "deploy-prod.yml", "deploy").inferred);
+}
+
+#[test]
+fn a_remote_build_workflow_told_sbom_and_sign_generates_and_signs() {
     let r = audit("docker__compose");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"buildx sbom ci.yml:61".to_string()),
+        "{sboms:?}"
+    );
+    // The bake call given `sign:` signs (ci.yml:62); the merge.yml calls that push images with
+    // `id-token: write` and no `sign:` sign by default (`auto`), inferred.
     assert_eq!(
         facts(&r, Capability::Signing),
         [
-            "signed provenance attestations (docker/github-builder with the job's OIDC token) ci.yml:49",
-            "signed provenance attestations (docker/github-builder with the job's OIDC token) merge.yml:30",
-            "signed provenance attestations (docker/github-builder with the job's OIDC token) merge.yml:57",
+            "signed provenance attestation ci.yml:62",
+            "signed provenance attestation (docker/github-builder signs by default with the job's OIDC token) merge.yml:30",
+            "signed provenance attestation (docker/github-builder signs by default with the job's OIDC token) merge.yml:57",
         ]
     );
-    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
-    let verdicts = signing_verdicts(&r.assessments[0]);
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "present");
+    assert_eq!(row(a, "signing-provenance"), "present");
+    // The binaries `release` (ci.yml:343) attaches are those the signing bake call built.
+    let verdicts = signing_verdicts(a);
     assert!(
-        verdicts
-            .iter()
-            .any(|(j, v)| j == "release"
-                && v.starts_with("release assets (github release) signed by")),
+        verdicts.iter().any(|(j, v)| j == "release"
+            && v.starts_with("release assets (github release) signed by signed provenance")),
         "{verdicts:?}"
+    );
+    // A remote release workflow given neither input generates and signs nothing by its inputs.
+    let cosign = audit("sigstore__cosign");
+    assert!(
+        !facts(&cosign, Capability::Sbom)
+            .iter()
+            .any(|f| f.contains("cut-release.yml")),
+        "{:?}",
+        facts(&cosign, Capability::Sbom)
     );
 }
 
@@ -1261,4 +1289,234 @@ fn goreleaser_told_to_skip_signing_signs_nothing() {
         text.ends_with("shipped unsigned: release assets (goreleaser) of `nightly` (nightly.yml)"),
         "{text}"
     );
+}
+
+#[test]
+fn a_version_written_into_the_sources_or_handed_to_a_release_workflow_traces_the_delivery() {
+    // ci.yml:262 writes `$VERSION` into flake.nix before `nix build` (ci.yml:265).
+    let x = audit("crossplane__crossplane");
+    let d = job(&x, "ci.yml", "build-artifacts");
+    let m = d
+        .metadata
+        .iter()
+        .find(|m| m.detail.contains("written into the sources"))
+        .unwrap_or_else(|| panic!("{:?}", d.metadata));
+    assert_eq!((m.strength, m.location.start.line), (Strength::Full, 262));
+    assert_eq!(row(&x.assessments[0], "deploy-metadata"), "present");
+    // The promotion builds nothing after writing anything: no such signal.
+    let p = job(&x, "promote.yml", "promote");
+    assert!(
+        !p.metadata
+            .iter()
+            .any(|m| m.detail.contains("written into the sources"))
+    );
+    // cut-release.yml:29 hands the remote release workflow `release_tag`.
+    let c = audit("sigstore__cosign");
+    let d = job(&c, "cut-release.yml", "cut-release");
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.detail.contains("`release_tag`")),
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&c.assessments[0], "deploy-metadata"), "present");
+    // A documentation workflow handed `commit_sha` is no release: not traced by it.
+    let peft = audit("huggingface__peft");
+    let docs = job(&peft, "build_documentation.yml", "build");
+    assert!(
+        !docs
+            .metadata
+            .iter()
+            .any(|m| m.detail.contains("commit_sha")),
+        "{:?}",
+        docs.metadata
+    );
+}
+
+#[test]
+fn cloud_keys_of_a_build_cache_are_not_the_delivery_credential() {
+    // The AWS role named for the buildx cache (build.yaml:182) serves cache-from/cache-to; the
+    // registry passwords are what pushes.
+    let t = audit("huggingface__text-generation-inference");
+    let d = job(&t, "build.yaml", "build-and-push");
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    assert_eq!(row(&t.assessments[0], "oidc-authentication"), "missing");
+    // The workflow env's AWS keys (release.yaml:26-27) feed the build jobs' cabal cache; the
+    // release job runs no script and delivers to GitHub only.
+    let g = audit("haskell__ghcup-hs");
+    assert!(job(&g, "release.yaml", "release").credentials.is_empty());
+    assert_eq!(
+        row(&g.assessments[0], "oidc-authentication"),
+        "not-applicable"
+    );
+    // A workflow env token read by the Terraform Cloud actions is their credential.
+    let tfc = audit("4soat-grupo-60__totem-iac");
+    assert_eq!(row(&tfc.assessments[0], "oidc-authentication"), "missing");
+    // A role named for the deploy is the delivery's OIDC credential.
+    let f = audit("cds-snc__platform-forms-client");
+    let push = job(
+        &f,
+        "pr-review-client-deploy.yml",
+        "build-and-push-container",
+    );
+    assert_eq!(credential_kinds(push), [CredentialKind::Oidc]);
+}
+
+#[test]
+fn remote_workflows_handed_a_push_token_and_environment_url_steps_deliver() {
+    // build_documentation.yml / upload_pr_documentation.yml: remote doc-builder workflows given
+    // HF_DOC_BUILD_PUSH publish the docs, with no environment.
+    let p = audit("huggingface__peft");
+    assert_eq!(
+        job(&p, "build_documentation.yml", "build").kind.as_str(),
+        "pages"
+    );
+    assert_eq!(
+        job(&p, "upload_pr_documentation.yml", "build")
+            .kind
+            .as_str(),
+        "pages"
+    );
+    // The pull-request build is given no token: it builds only.
+    assert!(!jobs(&p).iter().any(|j| j.0 == "build_pr_documentation.yml"));
+    assert_eq!(row(&p.assessments[0], "environment-protection"), "partial");
+    // chromatic.yml:52-66: the environment's url is chromaui/action's output.
+    let n = audit("nodejs__nodejs.org");
+    let c = job(&n, "chromatic.yml", "chromatic");
+    assert!(c.inferred);
+    assert_eq!(c.evidence[0].start.line, 66);
+    assert_eq!(row(&n.assessments[0], "environment-protection"), "partial");
+    // A recognised deploy keeps its own evidence, not the environment url's.
+    let cargo = audit("rust-lang__cargo");
+    assert!(
+        !delivery(&cargo)
+            .iter()
+            .any(|d| d.why.contains("gives the environment's url"))
+    );
+}
+
+#[test]
+fn trusted_publishing_provenance_is_inferred_for_the_npm_cli_only() {
+    // `yarn npm publish` under id-token: write (internal_packages_publish.yml:41) attests only
+    // when told `--provenance`; the image builds say `--provenance false`.
+    let f = audit("cds-snc__platform-forms-client");
+    assert!(facts(&f, Capability::Signing).is_empty());
+    assert_eq!(row(&f.assessments[0], "signing-provenance"), "missing");
+}
+
+#[test]
+fn moving_tags_beside_identified_ones_and_pull_request_number_tags() {
+    // The review image is tagged with the PR number read from the event with jq
+    // (pr-review-client-deploy.yml:49,72): every push to the PR moves it.
+    let f = audit("cds-snc__platform-forms-client");
+    let pr = job(
+        &f,
+        "pr-review-client-deploy.yml",
+        "build-and-push-container",
+    );
+    assert_eq!(
+        pr.artifact.verdict,
+        ArtifactVerdict::Mutable,
+        "{}",
+        pr.artifact.reason
+    );
+    assert_eq!(row(&f.assessments[0], "artifact-immutability"), "partial");
+    // The Rainbow deploys tag the image with the deployment identifier: identified.
+    let rainbow = job(
+        &f,
+        "prod-deploy-rainbow-lambda.yml",
+        "deploy-rainbow-lambda",
+    );
+    assert_eq!(rainbow.artifact.verdict, ArtifactVerdict::Immutable);
+    // `latest` moved on main beside `sha-<short>`, with no deploy of the sha tag.
+    let t = audit("huggingface__text-generation-inference");
+    assert_eq!(
+        job(&t, "build.yaml", "build-and-push").artifact.verdict,
+        ArtifactVerdict::Mixed
+    );
+    assert_eq!(row(&t.assessments[0], "artifact-immutability"), "partial");
+    // The same tags where a helm deploy ships the sha tag: the deploy runs what was identified.
+    let aet = audit("AET-DevOps25__team-devoops");
+    assert_eq!(row(&aet.assessments[0], "artifact-immutability"), "present");
+    // Pushed only by hand, `latest` beside the version names the newest release.
+    let safety = audit("pyupio__safety");
+    let push = job(&safety, "build.yml", "build-and-push");
+    assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn a_hook_fired_for_a_release_without_a_checkout_ships_nothing_built() {
+    // post-release.yml: the get.opentofu.org Worker redeploys to list the release.
+    let o = audit("opentofu__opentofu");
+    let d = job(&o, "post-release.yml", "redeploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    assert_eq!(row(&o.assessments[0], "artifact-immutability"), "present");
+    // A hook fired on pushes builds the branch on the platform: mutable.
+    let e = audit("eslint__eslint");
+    let rebuild = job(&e, "rebuild-docs-sites.yml", "rebuild");
+    assert_eq!(rebuild.artifact.verdict, ArtifactVerdict::Mutable);
+}
+
+#[test]
+fn an_upload_of_a_scan_only_job_is_a_scan_report() {
+    // govulncheck.yml:46-63: `govulncheck -format json`, filtered, uploaded per branch.
+    let o = audit("opentofu__opentofu");
+    assert_eq!(
+        facts(&o, Capability::ScanReport),
+        ["scan results uploaded as an artifact govulncheck.yml:60"]
+    );
+    assert_eq!(row(&o.assessments[0], "artifacts-observability"), "present");
+    // The release job's upload of dist/ (release.yml:142) is a build output.
+    assert!(
+        !facts(&o, Capability::ScanReport)
+            .iter()
+            .any(|f| f.contains("release.yml"))
+    );
+}
+
+#[test]
+fn a_plan_in_a_called_workflow_runs_on_its_callers_events() {
+    // terraform.yml (pull_request and push on terraform/**) calls
+    // reusable-workflow-terraform.yml, which plans (line 263): drift is seen on change.
+    let m = audit("ministryofjustice__analytical-platform");
+    assert_eq!(row(&m.assessments[0], "drift-detection"), "partial");
+}
+
+#[test]
+fn deliveries_told_by_inputs_names_and_remotes() {
+    // merge.yml:42,67: the remote bake workflow told `push:` with an image output publishes;
+    // ci.yml's `binary` call writes a local output and ships nothing itself.
+    let c = audit("docker__compose");
+    assert_eq!(job(&c, "merge.yml", "bin-image").kind.as_str(), "publish");
+    assert_eq!(
+        job(&c, "merge.yml", "module-image").kind.as_str(),
+        "publish"
+    );
+    assert!(!jobs(&c).iter().any(|j| j.1 == "binary"), "{:?}", jobs(&c));
+    // ci.yml:368-371: buf-action given BUF_TOKEN pushes the module.
+    let x = audit("crossplane__crossplane");
+    assert_eq!(job(&x, "ci.yml", "protobuf-schemas").why, "buf push");
+    // canary.yml:34: an unknown action named for publishing.
+    let h = audit("step-security__harden-runner");
+    assert!(job(&h, "canary.yml", "update_tag").inferred);
+    // deploy_method_comparison_app.yml:44-47: a push to another remote in a step named for a
+    // deploy.
+    let p = audit("huggingface__peft");
+    assert_eq!(
+        job(&p, "deploy_method_comparison_app.yml", "deploy")
+            .kind
+            .as_str(),
+        "deploy"
+    );
+    // build.yaml:82 `make sign-ci-containers`: images signed in the registry were pushed there;
+    // `make cosign` (github-oidc.yaml:67) only builds.
+    let s = audit("sigstore__cosign");
+    let d = job(&s, "github-oidc.yaml", "build");
+    assert!(
+        d.steps.iter().all(|st| st.location.start.line != 67),
+        "{:?}",
+        d.steps
+    );
+    assert_eq!(job(&s, "build.yaml", "build").kind.as_str(), "publish");
 }

@@ -46,9 +46,17 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
             Vec::new(),
         );
     }
+    // A plan in a reusable workflow runs on the events of the workflows that call it
+    // (ministryofjustice/analytical-platform terraform.yml:4-16,57 calls
+    // reusable-workflow-terraform.yml, which plans).
     let on = |f: &crate::inventory::Fact, events: &[&str]| {
-        inv.job(&f.workflow, &f.job)
-            .is_some_and(|j| j.triggers.iter().any(|t| events.contains(&t.as_str())))
+        let fires =
+            |j: &crate::inventory::JobInfo| j.triggers.iter().any(|t| events.contains(&t.as_str()));
+        inv.job(&f.workflow, &f.job).is_some_and(fires)
+            || inv
+                .jobs
+                .iter()
+                .any(|j| j.calls.as_deref() == Some(f.workflow.as_str()) && fires(j))
     };
     let drift: Vec<_> = inv.facts_of(Capability::DriftCheck).collect();
     let scheduled: Vec<_> = drift.iter().filter(|f| on(f, &["schedule"])).collect();

@@ -9,7 +9,8 @@
 use super::{Row, RowJob, State, of_jobs, row};
 use crate::finding::Location;
 use crate::inventory::delivery::ArtifactVerdict;
-use crate::inventory::{Capability, DeliveryJob, Inventory};
+use crate::inventory::delivery::MOVING_BESIDE_IDENTIFIED;
+use crate::inventory::{Capability, DeliveryJob, DeliveryKind, Inventory};
 
 /// The line of `job` that builds again what a job it waits for already built.
 fn rebuild(inv: &Inventory, d: &DeliveryJob) -> Option<(String, Location)> {
@@ -47,9 +48,28 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let mut evidence = Vec::new();
     let (mut good, mut bad, mut replan) = (Vec::new(), Vec::new(), Vec::new());
     let mut mixed = Vec::new();
+    // A deploy that ships an identified image: what runs is that tag, so a moving tag pushed
+    // beside the commit tag is not what is deployed (AET-DevOps25/team-devoops docker_build.yml
+    // pushes `latest` beside `sha-<short>`; the helm deploy sets the sha tag). Without such a
+    // deploy the registry is where the image is consumed, and the moving tag moves under its
+    // users (huggingface/text-generation-inference build.yaml:209).
+    let deploys_identified = inv.delivery.iter().any(|d| {
+        matches!(d.kind, DeliveryKind::Deploy | DeliveryKind::Gitops)
+            && d.artifact.verdict == ArtifactVerdict::Immutable
+    });
     for d in &inv.delivery {
         let (verdict, reason, at) = match rebuild(inv, d) {
             Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at),
+            None if deploys_identified
+                && d.artifact.verdict == ArtifactVerdict::Mixed
+                && d.artifact.reason == MOVING_BESIDE_IDENTIFIED =>
+            {
+                (
+                    ArtifactVerdict::Immutable,
+                    format!("{MOVING_BESIDE_IDENTIFIED}; the deploy ships the identified tag"),
+                    d.artifact.location.clone(),
+                )
+            }
             None => (
                 d.artifact.verdict,
                 d.artifact.reason.clone(),

@@ -3,7 +3,7 @@
 //! `push`).
 
 use super::catalog::{Capability, Default};
-use crate::workflow::{RepoAction, Step};
+use crate::workflow::{Pair, RepoAction, Step};
 
 struct ActionRule {
     /// `owner/repo` or `owner/repo/path`, lower case; matches that action and its sub-actions.
@@ -993,6 +993,20 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
             }
         }
     }
+    // buf-action pushes the module to the Buf Schema Registry on push events when it is given
+    // a token, unless told `push: false` (crossplane/crossplane ci.yml:368).
+    if name == "bufbuild/buf-action"
+        && input(step, "token").is_some()
+        && input(step, "push") != Some("false")
+    {
+        out.push(ActionMatch {
+            capability: C::Publish,
+            tool: "buf push".into(),
+            blocks_on_findings: true,
+            input: Some("token"),
+            only_on_findings: false,
+        });
+    }
     // Publishing to npm with changesets happens when the action is given a publish command, or
     // always with its `publish` sub-action (v2).
     let whole = name == "changesets/action" && input(step, "publish").is_some();
@@ -1070,10 +1084,59 @@ fn scanned_by_repository(repo: &str, file: &str) -> Option<ActionMatch> {
 /// What a job-level `uses:` of a remote reusable workflow proves: a catalogue entry for its
 /// repository (the SLSA generators), else a known security workflow by its file name. The
 /// caller marks these facts inferred: the workflow's steps are not in the repository.
-pub fn classify_workflow_call(action: &RepoAction) -> Vec<ActionMatch> {
+pub fn classify_workflow_call(action: &RepoAction, with: &[Pair]) -> Vec<ActionMatch> {
     if !action.is_reusable_workflow() {
         return Vec::new();
     }
+    let mut out = classify_workflow_name(action);
+    out.extend(build_inputs(with));
+    out
+}
+
+/// A remote build workflow told by its caller's inputs to generate an SBOM (`sbom: true`) or
+/// to sign its provenance attestations (`sign: true`, `provenance: true`): docker/compose
+/// ci.yml:61-62 calls docker/github-builder's bake.yml so. The input names are those of
+/// build-push-action and bake-action, read the same way (an expression may be true).
+fn build_inputs(with: &[Pair]) -> Vec<ActionMatch> {
+    let value = |key: &str| crate::workflow::pair(with, key).and_then(|p| p.value.as_scalar());
+    let mut out = Vec::new();
+    // `push: true` with an image output pushes to a registry, as build-push-action's does.
+    if truthy(value("push")) && value("output").is_none_or(|o| o == "image") {
+        out.push(ActionMatch {
+            capability: C::Publish,
+            tool: "registry push".into(),
+            blocks_on_findings: true,
+            input: Some("push"),
+            only_on_findings: false,
+        });
+    }
+    if truthy(value("sbom")) {
+        out.push(ActionMatch {
+            capability: C::Sbom,
+            tool: "buildx sbom".into(),
+            blocks_on_findings: true,
+            input: Some("sbom"),
+            only_on_findings: false,
+        });
+    }
+    if truthy(value("sign")) || value("provenance").is_some_and(|v| v == "true") {
+        out.push(ActionMatch {
+            capability: C::Signing,
+            tool: "signed provenance attestation".into(),
+            blocks_on_findings: true,
+            input: Some(if truthy(value("sign")) {
+                "sign"
+            } else {
+                "provenance"
+            }),
+            only_on_findings: false,
+        });
+    }
+    out
+}
+
+/// What a remote reusable workflow is known as: by the catalogue of actions, or by its name.
+fn classify_workflow_name(action: &RepoAction) -> Vec<ActionMatch> {
     let name = action.name().to_ascii_lowercase();
     let mut out: Vec<ActionMatch> = ACTIONS
         .iter()

@@ -433,6 +433,7 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 action_repository: self.sources.action_repository(),
             };
             context.extend(delivery::context_facts(&input));
+            context.extend(scan_results_upload(&self.inv.facts[*from..*to]));
             if let Some(d) = delivery::judge(&input) {
                 self.inv.delivery.push(d);
             }
@@ -446,8 +447,13 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
         let Uses::Repository(action) = &uses.value else {
             return;
         };
-        let location = self.loc(uses.span);
-        for m in super::actions::classify_workflow_call(action) {
+        for m in super::actions::classify_workflow_call(action, &job.with) {
+            // An input that decides it is the exact location (`sbom: true`).
+            let at = m
+                .input
+                .and_then(|k| crate::workflow::pair(&job.with, k))
+                .map_or(uses.span, |p| p.key.span);
+            let location = self.loc(at);
             let tool_blocking = if m.blocks_on_findings {
                 Blocking::Blocking
             } else {
@@ -1007,6 +1013,42 @@ fn iac_from_delivery(inv: &mut Inventory) {
             paths.push(path);
         }
     }
+}
+
+/// An artifact uploaded by a job that only scans (a scanner ran; nothing was built or tested)
+/// holds the scan's results, whatever it is named (opentofu/opentofu govulncheck.yml:46-63:
+/// `govulncheck -format json`, filtered and uploaded per branch).
+fn scan_results_upload(facts: &[Fact]) -> Option<Fact> {
+    let has = |caps: &[Capability]| facts.iter().any(|f| caps.contains(&f.capability));
+    let scans = has(&[
+        Capability::Sast,
+        Capability::Sca,
+        Capability::SecretScan,
+        Capability::ContainerScan,
+        Capability::IacScan,
+    ]);
+    let other_work = has(&[
+        Capability::Build,
+        Capability::ContainerBuild,
+        Capability::Test,
+        Capability::E2e,
+        Capability::ScanReport,
+        Capability::Coverage,
+        Capability::TestReport,
+        Capability::Sbom,
+    ]);
+    if !scans || other_work {
+        return None;
+    }
+    let upload = facts
+        .iter()
+        .find(|f| f.capability == Capability::ArtifactUpload && !f.only_on_failure)?;
+    Some(Fact {
+        capability: Capability::ScanReport,
+        tool: "scan results uploaded as an artifact".into(),
+        inferred: true,
+        ..upload.clone()
+    })
 }
 
 /// A job that calls a local reusable workflow has the capabilities of the jobs it calls.

@@ -331,6 +331,23 @@ fn built_on_the_platform(
         };
         from_source && app.iter().any(|s| s.location == c.location)
     })?;
+    // A hook fired when a release is published, from a job that checks nothing out: the
+    // platform redeploys what it holds to pick the release up; the run ships nothing
+    // (opentofu/opentofu post-release.yml:3-15, the get.opentofu.org Worker).
+    let checks_out = input.trace.steps.iter().any(|s| {
+        s.step
+            .repo_action()
+            .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/checkout"))
+    });
+    let on_release = input.info.triggers.iter().any(|t| t == "release");
+    let by_push = input.info.triggers.iter().any(|t| t == "push");
+    if on_release
+        && !by_push
+        && !checks_out
+        && super::recognise::deploy_hook(&c.command.words).is_some()
+    {
+        return Some(Artifact::not_shipped(c.location.clone()));
+    }
     Some(verdict(
         ArtifactVerdict::Mutable,
         format!(
@@ -1074,11 +1091,13 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
         return Tag::Identified(format!("`{reference}`"));
     }
     // A pull request's number is reused by every push to it.
-    // (Not a command substitution that only looks an object up by it.)
+    // (Not a command substitution that only looks an object up by it; one that reads the
+    // number from the event payload with jq is that number: cds-snc/platform-forms-client
+    // pr-review-client-deploy.yml:49,72.)
     if ["pr_number", "pull_request.number", "pr-number"]
         .iter()
         .any(|p| lower.contains(p))
-        && !lower.contains("$(")
+        && (!lower.contains("$(") || lower.contains("$(jq") || lower.contains("github_event_path"))
     {
         return Tag::Mutable(format!(
             "`{reference}` is tagged with the pull request's number, reused by every push to it"
@@ -1294,21 +1313,56 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
     None
 }
 
+/// Why an image tagged by commit or version also carries a moving tag (see `metadata_tags`).
+pub const MOVING_BESIDE_IDENTIFIED: &str = "docker/metadata-action tags by commit or version, and moves a branch or `latest` tag beside them";
+
 /// `docker/metadata-action` tags: a version on tag and release events, the commit with
 /// `type=sha`; the branch name otherwise.
 fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
-    let config = input.trace.steps.iter().find_map(|s| {
-        let a = s.step.repo_action()?;
-        a.name()
-            .eq_ignore_ascii_case("docker/metadata-action")
-            .then(|| {
-                pair(&s.step.with, "tags")
-                    .and_then(|p| p.value.as_scalar())
-                    .unwrap_or("")
-                    .to_string()
-            })
-    });
+    // Every metadata-action step of the job, one per line: a job may pick between two
+    // (`steps.meta.outputs.tags || steps.meta-pr.outputs.tags`).
+    let configs: Vec<String> = input
+        .trace
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let a = s.step.repo_action()?;
+            a.name()
+                .eq_ignore_ascii_case("docker/metadata-action")
+                .then(|| {
+                    pair(&s.step.with, "tags")
+                        .and_then(|p| p.value.as_scalar())
+                        .unwrap_or("")
+                        .to_string()
+                })
+        })
+        .collect();
+    let config = (!configs.is_empty()).then(|| configs.join("\n"));
+    // A moving tag written beside the commit or version (`type=raw,value=latest,enable=<main>`,
+    // `type=edge`, `type=ref,event=branch`): what the moving tag names changes under its users
+    // (huggingface/text-generation-inference build.yaml:209-210).
+    let moving = |c: &str| {
+        c.lines().any(|l| {
+            let l = l.trim().to_ascii_lowercase();
+            l.contains("value=latest") || l.starts_with("type=edge") || l.contains("event=branch")
+        })
+    };
+    let released_only = !input.info.triggers.is_empty()
+        && input
+            .info
+            .triggers
+            .iter()
+            .all(|t| matches!(t.as_str(), "workflow_dispatch" | "release"));
     match config {
+        // Where only releases and runs by hand push, `latest` names the newest release
+        // (pyupio/safety build.yml:70, written when the person releasing asks for it).
+        Some(c)
+            if (c.contains("type=sha") || c.contains("type=semver") || c.contains("sha"))
+                && moving(&c)
+                && !released_only =>
+        {
+            Tag::Mixed(MOVING_BESIDE_IDENTIFIED.into())
+        }
         Some(c) if c.contains("type=sha") || c.contains("type=semver") || c.contains("sha") => {
             Tag::Identified("docker/metadata-action tags by commit or version".into())
         }

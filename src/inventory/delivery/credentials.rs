@@ -274,6 +274,54 @@ pub(super) fn composite_auth<'i>(
         })
 }
 
+/// A secret of the workflow's `env:` reaches a job only as an environment variable: a job
+/// whose steps run no script and deliver only to GitHub never reads it (haskell/ghcup-hs
+/// release.yaml:26-27: the AWS keys serve the build jobs' cabal cache; the release job only
+/// downloads artifacts and attaches them to a GitHub release).
+fn workflow_env_unread(input: &JobInput<'_, '_>, job: &DeliveryJob, at: &Location) -> bool {
+    let wf = &input.pw.workflow;
+    if at.path != input.pw.display
+        || !wf
+            .env
+            .iter()
+            .any(|p| inside(p.value.span, crate::yaml::Span::new(at.start, at.end)))
+    {
+        return false;
+    }
+    // Any script or action may read the environment; only a job that runs no script and
+    // whose every delivery is to GitHub itself (a release, Pages) is known not to.
+    let github_native = |t: &str| {
+        matches!(
+            t,
+            "gh release" | "github release" | "release asset" | "github pages"
+        )
+    };
+    input.trace.steps.iter().all(|s| s.step.run.is_none())
+        && job.steps.iter().all(|s| github_native(&s.target))
+}
+
+/// An authentication step whose identity is named for a cache (`role-to-assume: ${{
+/// secrets.AWS_ROLE_GITHUB_BUILDX_CACHE }}`, huggingface/text-generation-inference
+/// build.yaml:182): its credentials serve the build cache, not the delivery.
+fn serves_a_cache(input: &JobInput<'_, '_>, at: &Location) -> bool {
+    let Some(s) = input.trace.steps.iter().find(|s| {
+        s.display == at.path
+            && s.step.span.start <= at.start
+            && at.end <= s.step.span.end
+            && s.step.uses.is_some()
+    }) else {
+        return false;
+    };
+    s.step.with.iter().any(|p| {
+        p.value.as_scalar().is_some_and(|v| {
+            v.split(['.', ' ', '}'])
+                .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                .any(|name| words(name).iter().any(|w| w == "CACHE"))
+                && (v.contains("secrets.") || v.contains("vars."))
+        })
+    })
+}
+
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     // Inputs that carry identities, not secrets, in this job's steps.
@@ -305,7 +353,11 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
+    let unused_env = |at: &Location| workflow_env_unread(input, job, at);
     for a in input.auth {
+        if unused_env(&a.location) || serves_a_cache(input, &a.location) {
+            continue;
+        }
         if a.method == AuthMethod::StaticSecret
             && identity_values
                 .iter()
@@ -378,6 +430,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             let Some(name) = ctx.strip_prefix("secrets.") else {
                 continue;
             };
+            if unused_env(&input.loc(expr.span)) {
+                continue;
+            }
             if identity_values
                 .iter()
                 .chain(&tf_vars)

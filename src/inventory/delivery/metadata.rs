@@ -47,6 +47,7 @@ fn identity_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     [
         "SHA", "VCS_REF", "VERSION", "COMMIT", "REVISION", "GIT_REF", "BUILD_ID", "RELEASE",
+        "GIT_HASH",
     ]
     .iter()
     .any(|k| n.contains(k))
@@ -313,6 +314,15 @@ fn version_into_release(
     }
 }
 
+/// A variable or input named for the version or commit and set from an expression that names
+/// one (`RELEASE_VERSION: ${{ github.event.inputs.version }}`).
+fn identity_input(p: &crate::workflow::Pair) -> bool {
+    identity_name(&p.key.value)
+        && p.value
+            .as_scalar()
+            .is_some_and(|v| v.contains("${{") && identity_value(v))
+}
+
 /// The version variable handed to a release task defined outside the repository, and where.
 pub(super) fn release_version(
     input: &JobInput<'_, '_>,
@@ -322,16 +332,22 @@ pub(super) fn release_version(
         if !s.inferred || !matches!(s.kind, DeliveryKind::Publish | DeliveryKind::Release) {
             return None;
         }
+        // A remote release workflow called with the version it cuts (`release_tag: ${{
+        // github.event.inputs.release_tag }}`, sigstore/cosign cut-release.yml:29).
+        if input
+            .job
+            .uses
+            .as_ref()
+            .is_some_and(|u| input.loc(u.span) == s.location)
+            && let Some(p) = input.job.with.iter().find(|p| identity_input(p))
+        {
+            return Some((p.key.value.clone(), input.loc(p.key.span)));
+        }
         let t = input.trace.step_of(&s.location)?;
         t.step
             .env
             .iter()
-            .find(|p| {
-                identity_name(&p.key.value)
-                    && p.value
-                        .as_scalar()
-                        .is_some_and(|v| v.contains("${{") && identity_value(v))
-            })
+            .find(|p| identity_input(p))
             .map(|p| (p.key.value.clone(), Location::new(t.display, p.key.span)))
     })
 }
@@ -368,8 +384,40 @@ fn version_stamp(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     }
 }
 
+/// A version variable written into a tracked file (`sed -i "s|buildVersion = null;|buildVersion
+/// = \"$VERSION\";|" flake.nix`) by a step before the one that builds: the build reads its
+/// version from the sources (crossplane/crossplane ci.yml:258-265).
+fn version_into_sources(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    let writes_version = |c: &&super::TracedCommand| {
+        let w = &c.command.words;
+        w.first().is_some_and(|x| x == "sed")
+            && w.iter().any(|x| x == "-i" || x.starts_with("-i"))
+            && w.iter().any(|x| {
+                x.starts_with("s")
+                    && ["$VERSION", "${VERSION}", "$GITHUB_SHA", "${GITHUB_SHA}"]
+                        .iter()
+                        .any(|v| x.contains(v))
+            })
+    };
+    let Some(at) = input.trace.commands.iter().find(writes_version) else {
+        return;
+    };
+    let builds_later = input
+        .trace
+        .commands
+        .iter()
+        .any(|c| c.step > at.step && c.command.words.get(1).is_some_and(|x| x == "build"));
+    if builds_later {
+        out.push(full(
+            "the version written into the sources before the build",
+            at.location.clone(),
+        ));
+    }
+}
+
 /// Build arguments, labels and variables on command lines; release notes and Sentry records.
 fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    version_into_sources(input, out);
     // A record whose output is kept (`VERSION="$(aws lambda publish-version …)"`) runs inside a
     // command substitution, which the command reader does not look into.
     for s in &input.trace.steps {
@@ -489,12 +537,7 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
                 && f.location.end <= step.span.end
         })
     };
-    let identity_env = |p: &&crate::workflow::Pair| {
-        identity_name(&p.key.value)
-            && p.value
-                .as_scalar()
-                .is_some_and(|v| v.contains("${{") && identity_value(v))
-    };
+    let identity_env = |p: &&crate::workflow::Pair| identity_input(p);
     if input.facts.iter().any(reads_env) {
         for p in input.job.env.iter().filter(identity_env) {
             out.push(full(

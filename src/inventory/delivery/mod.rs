@@ -24,7 +24,7 @@ use super::{Fact, JobInfo};
 use crate::finding::Location;
 use crate::workflow::{Job, ParsedWorkflow, Step};
 
-pub use artifact::{Artifact, ArtifactVerdict};
+pub use artifact::{Artifact, ArtifactVerdict, MOVING_BESIDE_IDENTIFIED};
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
 pub use shipped::{Shipped, ShippedKind};

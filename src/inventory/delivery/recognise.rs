@@ -425,8 +425,8 @@ fn release_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     }
 }
 
-/// What a word of a name says a job or step delivers.
-fn kind_named(words: &[String]) -> Option<DeliveryKind> {
+/// Words that name a check, a preview or bookkeeping rather than a delivery.
+fn is_check_named(words: &[String]) -> bool {
     const NOT: &[&str] = &[
         "test",
         "tests",
@@ -434,6 +434,8 @@ fn kind_named(words: &[String]) -> Option<DeliveryKind> {
         "checks",
         "lint",
         "verify",
+        "detect",
+        "reproducible",
         "validate",
         "validation",
         "dry",
@@ -460,7 +462,12 @@ fn kind_named(words: &[String]) -> Option<DeliveryKind> {
         "status",
         "comment",
     ];
-    if words.iter().any(|w| NOT.contains(&w.as_str())) {
+    words.iter().any(|w| NOT.contains(&w.as_str()))
+}
+
+/// What a word of a name says a job or step delivers.
+fn kind_named(words: &[String]) -> Option<DeliveryKind> {
+    if is_check_named(words) {
         return None;
     }
     let site = words.iter().any(|w| {
@@ -508,7 +515,28 @@ fn remote_workflow(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
                 .any(|w| w == "push")
                 .then_some(DeliveryKind::Publish)
         })
-        .or_else(|| review_app(&words));
+        .or_else(|| review_app(&words))
+        .or_else(|| {
+            // Handed a stored token named for pushing (`token: ${{ secrets.HUGGINGFACE_PUSH }}`,
+            // huggingface/peft build_documentation.yml:14-21): it pushes what it builds.
+            let pushes = match &input.job.secrets {
+                Some(crate::workflow::JobSecrets::Map(m)) => m.iter().any(|p| {
+                    super::credentials::credential_name(&p.key.value)
+                        && p.value.as_scalar().is_some_and(|v| {
+                            v.contains("secrets.") && v.to_ascii_uppercase().contains("PUSH")
+                        })
+                }),
+                _ => false,
+            };
+            let site = words
+                .iter()
+                .any(|w| matches!(w.as_str(), "doc" | "docs" | "documentation" | "site"));
+            (pushes && !is_check_named(&words)).then_some(if site {
+                DeliveryKind::Pages
+            } else {
+                DeliveryKind::Publish
+            })
+        });
     if let Some(kind) = kind {
         out.push(DeliveryStep {
             kind,
@@ -588,6 +616,7 @@ fn utility_action(name: &str) -> bool {
         "sign",
         "attest",
         "summary",
+        "harden-runner",
     ];
     let n = name.to_ascii_lowercase();
     // The owner's name says nothing of what the action does
@@ -672,7 +701,16 @@ fn task_kind(words: &[String]) -> Option<DeliveryKind> {
         }
         _ => None,
     };
-    target.and_then(|t| kind_named(&name_words(t)))
+    target.and_then(|t| {
+        let words = name_words(t);
+        // Signing images (`make sign-ci-containers`) signs them in a registry, where they were
+        // pushed (sigstore/cosign build.yaml:82): a publish.
+        let signs_images = words.iter().any(|w| w == "sign")
+            && words
+                .iter()
+                .any(|w| matches!(w.as_str(), "container" | "containers" | "image" | "images"));
+        kind_named(&words).or(signs_images.then_some(DeliveryKind::Publish))
+    })
 }
 
 /// The words of the name of the script or task a command runs: `./scripts/deploy.sh x` ->
@@ -720,9 +758,57 @@ fn push_token(env: &[crate::workflow::Pair]) -> bool {
     })
 }
 
+/// The action step whose output is the job environment's url (`url: ${{
+/// steps.chromatic-deploy.outputs.storybookUrl }}`, nodejs/nodejs.org chromatic.yml:52-66):
+/// GitHub records a deployment to that url, made by that step.
+fn environment_url_step(input: &JobInput<'_, '_>) -> Option<DeliveryStep> {
+    let url = input.job.environment.as_ref()?.url.as_ref()?;
+    let id = url.value.split("steps.").nth(1)?.split('.').next()?;
+    let s = input
+        .trace
+        .steps
+        .iter()
+        .find(|s| s.step.id.as_ref().is_some_and(|i| i.value == id))?;
+    let action = s.step.repo_action()?;
+    let u = s.step.uses.as_ref()?;
+    Some(DeliveryStep {
+        kind: DeliveryKind::Deploy,
+        target: action.name(),
+        why: format!("{} gives the environment's url", action.name()),
+        location: crate::finding::Location::new(s.display, u.span),
+        via: None,
+        inferred: true,
+    })
+}
+
+/// `git push` to a remote other than the checkout's own (`git push -f gradio-app HEAD:main`
+/// after `git remote add gradio-app https://huggingface.co/spaces/…`, huggingface/peft
+/// deploy_method_comparison_app.yml:44-47): the step's name says what the push delivers.
+fn push_to_other_remote(words: &[String]) -> bool {
+    let [git, push, rest @ ..] = words else {
+        return false;
+    };
+    git == "git"
+        && push == "push"
+        && rest
+            .iter()
+            .find(|w| !w.starts_with('-'))
+            .is_some_and(|remote| remote != "origin" && !remote.contains('$'))
+}
+
+/// `docker run <image> …`: a tool shipped as an image, as opaque as an unknown action; the
+/// step's name says what it does (`Run release bot`, trufflesecurity/trufflehog
+/// release-bot.yml:28-36).
+fn runs_an_image(words: &[String]) -> bool {
+    matches!(words, [docker, run, ..] if docker == "docker" && run == "run")
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
+    if let Some(step) = environment_url_step(input) {
+        return vec![step];
+    }
     let mut job_words = name_words(&input.job.id.value);
     if let Some(n) = &input.job.name {
         job_words.extend(name_words(&n.value));
@@ -738,10 +824,12 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
                 })
             }
         });
-        let script = input
-            .trace
-            .commands_of(i)
-            .find(|c| local_script(&c.command.words) || delivery_task(&c.command.words));
+        let script = input.trace.commands_of(i).find(|c| {
+            local_script(&c.command.words)
+                || delivery_task(&c.command.words)
+                || push_to_other_remote(&c.command.words)
+                || runs_an_image(&c.command.words)
+        });
         if !opaque_action && script.is_none() {
             continue;
         }
@@ -751,6 +839,15 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             .as_ref()
             .map(|n| name_words(&n.value))
             .unwrap_or_default();
+        // An unknown action named for a delivery (`step-security/publish-action`) says what it
+        // does by its name (the repository's, not the owner's).
+        if opaque_action
+            && script.is_none()
+            && let Some(a) = s.step.repo_action()
+        {
+            let repo = a.repo.rsplit('/').next().unwrap_or(&a.repo);
+            words.extend(name_words(repo));
+        }
         if let Some(c) = script {
             let named = script_name_words(&c.command.words);
             // A script or task named for building a release (`npm run build:release`, a step
@@ -758,14 +855,23 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             let builds = named
                 .first()
                 .is_some_and(|w| w == "build" || w == "assemble")
-                || words.iter().any(|w| w == "assemble" || w == "variant");
+                || words
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "assemble" | "variant" | "generate"));
             if builds {
                 continue;
             }
             words.extend(named);
         }
         let push_token = script.is_some() && push_token(&s.step.env);
+        // A step whose own name says it checks (`verify release tarballs`) checks, whatever
+        // the job is called (curl distcheck.yml:244).
+        if is_check_named(&words) {
+            continue;
+        }
+        let task = script.and_then(|c| task_kind(&c.command.words));
         let Some(kind) = kind_named(&words)
+            .or(task)
             .or(job_kind)
             .or(push_token.then_some(DeliveryKind::Gitops))
         else {

@@ -1,7 +1,7 @@
 //! Signatures and provenance that a step gives only in its job's context: PEP 740 attestations
 //! of `pypa/gh-action-pypi-publish` (1.11 and later) under trusted publishing, npm provenance
 //! with the job's OIDC token, Sigstore through `cosign-installer` with `id-token: write`, the signed
-//! provenance of docker/github-builder's workflows.
+//! provenance of docker/github-builder's workflows pushing an image by default.
 
 use super::JobInput;
 use crate::finding::Location;
@@ -85,23 +85,25 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         // Already signed by a recognised step; context adds nothing the row needs.
     }
     let id_token = input.info.id_token_write;
-    // docker/github-builder's build and bake workflows sign the provenance attestations of the
-    // images and files they build with the caller's OIDC token unless told `sign: false`
-    // (docker/compose ci.yml:49-62).
+    // docker/github-builder's build and bake workflows sign the attestation manifests of the
+    // images they push with the caller's OIDC token when `sign` is left at its default, `auto`
+    // (docs.docker.com/build/ci/github-actions/attestations; docker/compose merge.yml:30-42).
+    // A `sign:` the caller gives is read with the other build inputs (actions.rs).
     if let Some(uses) = &input.job.uses
         && let crate::workflow::Uses::Repository(a) = &uses.value
         && id_token
+        && !input.has(Capability::Signing)
     {
         let name = a.name().to_ascii_lowercase();
         let builder = name == "docker/github-builder/.github/workflows/build.yml"
             || name == "docker/github-builder/.github/workflows/bake.yml";
-        let off = pair(&input.job.with, "sign")
-            .and_then(|p| p.value.as_scalar())
-            .is_some_and(|v| v.trim() == "false");
-        if builder && !off {
+        let value = |k: &str| pair(&input.job.with, k).and_then(|p| p.value.as_scalar());
+        let auto = value("sign").is_none_or(|v| v.trim() == "auto");
+        let pushes = value("push").is_some_and(|v| v.trim() != "false");
+        if builder && auto && pushes {
             out.push(fact(
                 input,
-                "signed provenance attestations (docker/github-builder with the job's OIDC token)"
+                "signed provenance attestation (docker/github-builder signs by default with the job's OIDC token)"
                     .into(),
                 Location::new(&input.pw.display, uses.span),
                 true,
@@ -322,7 +324,6 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     | "npm"
                     | "yarn publish"
                     | "pnpm publish"
-                    | "pnpm release"
                     | "lerna publish"
                     | "changeset publish"
                     | "changesets publish"
@@ -365,7 +366,10 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                 p.location.clone(),
                 false,
             ));
-        } else if !token {
+        } else if !token && !p.tool.starts_with("yarn") && !p.tool.starts_with("pnpm") {
+            // Trusted publishing attaches provenance by default only through the npm CLI: `yarn
+            // npm publish` and `pnpm publish` attest when told `--provenance`
+            // (cds-snc/platform-forms-client internal_packages_publish.yml:41).
             out.push(fact(
                 input,
                 "npm provenance with trusted publishing (inferred)".into(),
