@@ -25,7 +25,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("oidc-authentication", 0.97),
     ("artifact-immutability", 0.94),
     ("deploy-metadata", 0.96),
-    ("signing-provenance", 0.98),
+    ("signing-provenance", 0.95),
     ("security-scanning", 0.98),
     ("artifacts-observability", 0.98),
     ("concurrency-controls", 0.98),
