@@ -1520,3 +1520,75 @@ fn deliveries_told_by_inputs_names_and_remotes() {
     );
     assert_eq!(job(&s, "build.yaml", "build").kind.as_str(), "publish");
 }
+
+#[test]
+fn a_package_script_publishing_with_npm_config_provenance_is_attested() {
+    // `pnpm publish-prerelease` and `pnpm run release` with `NPM_CONFIG_PROVENANCE: true` under
+    // id-token: write (publish-prerelease.yml:59-62, release.yml:273-279): the npm CLI the
+    // script runs reads the setting and attaches Sigstore provenance.
+    let payload = audit("payloadcms__payload");
+    let signing = facts(&payload, Capability::Signing);
+    assert!(
+        signing
+            .iter()
+            .any(|f| f == "npm provenance publish-prerelease.yml:59"),
+        "{signing:?}"
+    );
+    assert_eq!(
+        row(&payload.assessments[0], "signing-provenance"),
+        "present"
+    );
+    let ts = audit("typescript-eslint__typescript-eslint");
+    assert_eq!(row(&ts.assessments[0], "signing-provenance"), "present");
+    // Without the setting a publish under trusted publishing through another client stays
+    // unattested (cds-snc/platform-forms-client internal_packages_publish.yml:41).
+    let plain = audit("cds-snc__platform-forms-client");
+    assert!(facts(&plain, Capability::Signing).is_empty());
+}
+
+#[test]
+fn a_push_to_a_copy_of_this_repository_running_its_local_actions_is_no_gitops() {
+    // The release branch is cut in `${{ inputs.org }}/${{ inputs.repo }}` checked out over the
+    // workspace, whose own `./.github/actions/semver` then runs (release-prepare.yml:65,72;
+    // release-finalize.yml:49,56): the same source, so the push ships nothing.
+    let nomad = audit("hashicorp__nomad");
+    assert!(delivery(&nomad).is_empty(), "{:?}", jobs(&nomad));
+    let a = &nomad.assessments[0];
+    assert_eq!(row(a, "environment-protection"), "not-applicable");
+    assert_eq!(row(a, "oidc-authentication"), "not-applicable");
+    // A GitOps bump checks out a configuration repository and pushes to it.
+    let bump = audit("Crawbl-AI__crawbl-backend");
+    assert_eq!(
+        job(&bump, "reusable-update-argocd.yml", "update-argocd")
+            .kind
+            .as_str(),
+        "gitops"
+    );
+}
+
+#[test]
+fn uploaded_tap_results_and_test_run_logs_are_test_reports() {
+    // SyTest's results.tap and logs (tests.yml:602) and Complement's go test logs
+    // (complement_tests.yml:199) are kept with the run; schema dumps of a failed port
+    // (tests.yml:699) are not a test report.
+    let synapse = audit("element-hq__synapse");
+    let reports = facts(&synapse, Capability::TestReport);
+    assert!(
+        reports.iter().any(|f| f.ends_with("tests.yml:603")),
+        "{reports:?}"
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|f| f.ends_with("complement_tests.yml:199")),
+        "{reports:?}"
+    );
+    assert!(
+        !reports.iter().any(|f| f.ends_with("tests.yml:700")),
+        "{reports:?}"
+    );
+    assert_eq!(
+        row(&synapse.assessments[0], "artifacts-observability"),
+        "present"
+    );
+}

@@ -56,6 +56,14 @@ fn registry_of(target: &str) -> Registry {
         | "lerna publish" | "changeset publish" | "changesets publish" | "semantic-release" => {
             Registry::Npm
         }
+        // A package script that publishes (`pnpm publish-prerelease`) ships to npm; a publish
+        // to another registry (`npm publish to GitHub Packages`) does not.
+        t if t.split_once(' ').is_some_and(|(runner, script)| {
+            matches!(runner, "npm" | "pnpm" | "yarn" | "bun") && !script.contains(' ')
+        }) =>
+        {
+            Registry::Npm
+        }
         "gradle publish" | "maven deploy" => Registry::Maven,
         "immutable action" => Registry::ActionPackage,
         _ => Registry::Other,

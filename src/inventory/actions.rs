@@ -958,15 +958,22 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         let kinds: [(&[&str], _, _, _); 3] = [
             (
                 // Gradle writes its HTML test report under `build/reports/tests/`.
+                // TAP results and the logs of a test run, named as such (`/logs/results.tap`,
+                // `name: Sytest Logs`, `/tmp/gotest-complement.log`: element-hq/synapse
+                // tests.yml:602, complement_tests.yml:199).
                 &[
                     "junit",
                     "test-results",
                     "playwright-report",
                     "reports/tests",
+                    ".tap\n",
+                    "test logs",
+                    "test-logs",
+                    "gotest",
                 ],
                 C::TestReport,
                 "test report artifact",
-                &p,
+                &format!("{p}\n{named}\n"),
             ),
             (
                 &["coverage", "lcov", "cobertura", "jacoco"],

@@ -244,13 +244,24 @@ fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
         return;
     }
     let mut access: Vec<(String, crate::finding::Location)> = Vec::new();
-    for s in &input.trace.steps {
+    for (i, s) in input.trace.steps.iter().enumerate() {
         let Some(action) = s.step.repo_action() else {
             continue;
         };
         if action.name().eq_ignore_ascii_case("actions/checkout") {
+            // Checked out over the workspace and then running this repository's own local
+            // actions, the other repository is a copy of this one (a mirror or an edition of
+            // the same source): pushing a release branch to it ships no deployment
+            // (hashicorp/nomad release-prepare.yml:65,72).
+            let same_source = with_str(s.step, "path").is_none()
+                && input.trace.steps[i + 1..].iter().any(|later| {
+                    matches!(
+                        later.step.uses.as_ref().map(|u| &u.value),
+                        Some(Uses::Local(_))
+                    )
+                });
             let other = with_str(s.step, "repository")
-                .filter(|r| !r.contains("github.repository"))
+                .filter(|r| !r.contains("github.repository") && !same_source)
                 .map(str::to_string);
             let token = with_str(s.step, "token").is_some_and(stored_secret)
                 || with_str(s.step, "ssh-key").is_some_and(stored_secret);

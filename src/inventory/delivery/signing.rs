@@ -316,9 +316,17 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         ));
     }
     // npm provenance: asked for in the environment, or given by trusted publishing.
+    let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
+        || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
+        || input
+            .trace
+            .steps
+            .iter()
+            .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
+        || input.npm_provenance_configured;
     let npm_publish = input.facts.iter().find(|f| {
         f.capability == Capability::Publish
-            && matches!(
+            && (matches!(
                 f.tool.as_str(),
                 "npm publish"
                     | "npm"
@@ -329,6 +337,14 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     | "changesets publish"
                     | "semantic-release"
             )
+                // A package script that publishes (`pnpm publish-prerelease`, `pnpm run
+                // release`) runs the npm CLI, which reads `NPM_CONFIG_PROVENANCE` from the
+                // environment (payloadcms/payload publish-prerelease.yml:62).
+                || (asked
+                    && matches!(
+                        f.tool.split(' ').next(),
+                        Some("npm" | "pnpm" | "yarn" | "bun")
+                    )))
     });
     // Provenance is inferred from the publish itself: a publish that can never run
     // (`if: false`, release-drafter/release-drafter release.yml:35) signs nothing.
@@ -344,14 +360,6 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         && id_token
         && can_run(&p.location)
     {
-        let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
-            || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
-            || input
-                .trace
-                .steps
-                .iter()
-                .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
-            || input.npm_provenance_configured;
         let token = input.pw.workflow.expressions.iter().any(|e| {
             (input.job.span.start <= e.span.start && e.span.end <= input.job.span.end)
                 && e.contexts.iter().any(|c| {
