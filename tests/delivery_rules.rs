@@ -1592,3 +1592,39 @@ fn uploaded_tap_results_and_test_run_logs_are_test_reports() {
         "present"
     );
 }
+
+#[test]
+fn a_package_script_run_by_pnpm_without_run_is_named_for_what_it_does() {
+    // `pnpm release-ci` in the job `publish` (publish-release.yml:45) runs the package's
+    // release script: a delivery job, bound to the environment `release`.
+    let payload = audit("payloadcms__payload");
+    let publish = job(&payload, "publish-release.yml", "publish");
+    assert!(publish.inferred, "{}", publish.why);
+    assert_eq!(
+        row(&payload.assessments[0], "environment-protection"),
+        "partial"
+    );
+    // Installing and building through pnpm ships nothing.
+    assert!(
+        !jobs(&payload).iter().any(|(file, _, _)| file == "main.yml"),
+        "{:?}",
+        jobs(&payload)
+    );
+}
+
+#[test]
+fn a_push_back_to_the_workflows_own_repository_through_a_token_url_is_no_gitops() {
+    // The formatting bots push to `https://x-access-token:$GITHUB_TOKEN@github.com/
+    // $GITHUB_REPOSITORY.git` (nx-migrate.yml:92, prettier-update.yml:57): this repository.
+    let ts = audit("typescript-eslint__typescript-eslint");
+    assert_eq!(
+        jobs(&ts),
+        vec![(
+            "release.yml".to_string(),
+            "stable_release".to_string(),
+            "publish"
+        )]
+    );
+    // Both publishes are bound to `npm-registry`; the gate itself needs the API.
+    assert_eq!(row(&ts.assessments[0], "environment-protection"), "unknown");
+}

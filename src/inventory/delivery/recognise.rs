@@ -291,6 +291,11 @@ fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
             && let Some(url) = w
                 .iter()
                 .find(|x| url_with_credential(x) || (x.contains("${{") && x.contains("@")))
+            // The workflow's own repository behind a token (`https://x-access-token:$TOKEN@
+            // github.com/$GITHUB_REPOSITORY.git`, typescript-eslint prettier-update.yml:57) is
+            // no other repository.
+            && !url.contains("GITHUB_REPOSITORY")
+            && !url.contains("github.repository")
         {
             access.push((repo_of(url), c.location.clone()));
         }
@@ -709,6 +714,14 @@ fn task_kind(words: &[String]) -> Option<DeliveryKind> {
             .find(|x| !x.starts_with('-') && !x.contains('=')),
         ["npm" | "pnpm" | "yarn" | "bun", "run", rest @ ..] => {
             rest.iter().find(|x| !x.starts_with('-'))
+        }
+        // pnpm and yarn run a package script named as the command (`pnpm release-ci`,
+        // payloadcms/payload publish-release.yml:45); `pnpm deploy` is pnpm's own command,
+        // which copies a workspace package into a folder.
+        ["pnpm" | "yarn", script, ..]
+            if !script.starts_with('-') && !matches!(*script, "deploy" | "exec" | "dlx") =>
+        {
+            Some(script)
         }
         _ => None,
     };
