@@ -1628,3 +1628,39 @@ fn a_push_back_to_the_workflows_own_repository_through_a_token_url_is_no_gitops(
     // Both publishes are bound to `npm-registry`; the gate itself needs the API.
     assert_eq!(row(&ts.assessments[0], "environment-protection"), "unknown");
 }
+
+#[test]
+fn read_credentials_and_chained_sessions_are_not_delivery_credentials() {
+    // A session an earlier OIDC step exported, chained into the SAR account's role
+    // (reusable_deploy_v3_sar.yml:89-107).
+    let powertools = audit("aws-powertools__powertools-lambda-python");
+    let sar = job(&powertools, "reusable_deploy_v3_sar.yml", "deploy-sar-app");
+    assert_eq!(credential_kinds(sar), vec![CredentialKind::Oidc]);
+    // Access keys from stored secrets are long-lived (terraform.yml:19-20).
+    let keys = audit("0-vortex__cloudflare-terraform-infra");
+    assert!(
+        credential_kinds(job(&keys, "terraform.yml", "build")).contains(&CredentialKind::Static)
+    );
+    // A package index token given to a step that only installs (docs-update.yml:95-97).
+    let pydantic = audit("pydantic__pydantic");
+    let docs = job(&pydantic, "docs-update.yml", "publish");
+    assert!(
+        !credential_kinds(docs).contains(&CredentialKind::Static),
+        "{:?}",
+        docs.credentials
+    );
+    assert_eq!(
+        row(&pydantic.assessments[0], "oidc-authentication"),
+        "present"
+    );
+    // An SSH key beside a Terraform apply reads the module sources (_run-terraform.yml:86-89).
+    let digideps = audit("ministryofjustice__opg-digideps");
+    let tf = job(&digideps, "_run-terraform.yml", "terraform_workflow");
+    assert_eq!(credential_kinds(tf), vec![CredentialKind::Oidc]);
+    // An SSH key for a deploy over SSH delivers (deploy.2anki.net.yml:23).
+    let ssh = audit("2anki__server");
+    assert_eq!(
+        credential_kinds(job(&ssh, "deploy.2anki.net.yml", "deploy")),
+        vec![CredentialKind::Static]
+    );
+}

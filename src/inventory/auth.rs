@@ -128,7 +128,22 @@ pub fn classify_step(step: &Step) -> Option<StepAuth> {
     };
     match name.as_str() {
         "aws-actions/configure-aws-credentials" => {
-            if key("aws-access-key-id").is_some() || key("aws-secret-access-key").is_some() {
+            // A session an earlier step exported (`aws-access-key-id: ${{ env.AWS_ACCESS_KEY_ID
+            // }}` with `aws-session-token`) chains a role from those temporary credentials: the
+            // earlier step is how the job authenticates (aws-powertools/powertools-lambda-python
+            // reusable_deploy_v3_sar.yml:89-107).
+            let stored = |k: &str| {
+                pair(&step.with, k)
+                    .and_then(|p| p.value.as_scalar())
+                    .is_some_and(|v| v.contains("secrets."))
+            };
+            let chained = key("aws-session-token").is_some()
+                && !stored("aws-access-key-id")
+                && !stored("aws-secret-access-key")
+                && !stored("aws-session-token");
+            if chained {
+                None
+            } else if key("aws-access-key-id").is_some() || key("aws-secret-access-key").is_some() {
                 found(
                     "aws",
                     AuthMethod::StaticSecret,

@@ -256,6 +256,51 @@ fn handed_to_the_application(input: &JobInput<'_, '_>, at: crate::yaml::Span) ->
             .is_some_and(|t| matches!(t, "--env" | "-e" | "--from-literal"))
 }
 
+/// A secret given to a step that only installs dependencies (`uv pip install --default-index
+/// https://pydantic:${PPPR_TOKEN}@…`, pydantic/pydantic docs-update.yml:95-97) reads a private
+/// package index; it is not what the job delivers with.
+fn installs_only(input: &JobInput<'_, '_>, at: crate::yaml::Span) -> bool {
+    let Some(i) = input.trace.steps.iter().position(|s| {
+        s.display == input.pw.display && s.step.run.is_some() && inside(s.step.span, at)
+    }) else {
+        return false;
+    };
+    let mut commands = input.trace.commands_of(i).peekable();
+    commands.peek().is_some()
+        && commands.all(|c| {
+            let w: Vec<&str> = c.command.words.iter().map(String::as_str).collect();
+            let w = match w.as_slice() {
+                ["python" | "python3", "-m", rest @ ..] => rest,
+                all => all,
+            };
+            match w {
+                [
+                    "pip" | "pip3" | "poetry" | "pdm" | "npm" | "pnpm" | "yarn" | "bundle",
+                    verb,
+                    ..,
+                ] => {
+                    matches!(*verb, "install" | "ci" | "sync")
+                }
+                ["uv", "pip", "install", ..] | ["uv", "sync", ..] => true,
+                _ => false,
+            }
+        })
+}
+
+/// An SSH key in a job whose only delivery is an infrastructure apply: Terraform reaches
+/// nothing over SSH but its module sources (`git::ssh://…`), so the key reads code; it does
+/// not deliver (ministryofjustice/opg-digideps _run-terraform.yml:86-89).
+fn reads_modules_over_ssh(job: &DeliveryJob, name: &str) -> bool {
+    let w = words(name);
+    let ssh = w.iter().any(|x| x == "SSH")
+        || (w.iter().any(|x| x == "DEPLOY") && w.iter().any(|x| x == "KEY"));
+    ssh && !job.steps.is_empty()
+        && job
+            .steps
+            .iter()
+            .all(|s| s.kind == super::DeliveryKind::Infrastructure)
+}
+
 /// How the steps of the local composite actions a job calls authenticate (the inventory's
 /// cloud authentication reads only the job's own steps).
 pub(super) fn composite_auth<'i>(
@@ -440,6 +485,8 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 .any(|v| inside(*v, expr.span))
                 || !credential_name(name)
                 || handed_to_the_application(input, expr.span)
+                || installs_only(input, expr.span)
+                || reads_modules_over_ssh(job, name)
             {
                 continue;
             }
