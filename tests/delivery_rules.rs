@@ -1664,3 +1664,24 @@ fn read_credentials_and_chained_sessions_are_not_delivery_credentials() {
         vec![CredentialKind::Static]
     );
 }
+
+#[test]
+fn a_snyk_wrapper_scans_what_its_name_or_its_image_input_says() {
+    // `opg-github-actions/actions/snyk-iac` (_snyk-iac-scan.yml:59) scans IaC;
+    // `…/snyk-scan` handed `SNYK_TEST_IMAGE` (_build-and-push.yml:414-416) scans the image.
+    let r = audit("ministryofjustice__opg-digideps");
+    let iac = facts(&r, Capability::IacScan);
+    let container = facts(&r, Capability::ContainerScan);
+    assert!(
+        iac.contains(&"snyk iac _snyk-iac-scan.yml:59".to_string()),
+        "{iac:?}"
+    );
+    assert!(
+        container.contains(&"snyk container _build-and-push.yml:414".to_string()),
+        "{container:?}"
+    );
+    // The IaC wrapper is not a container scan, nor the step that greps the wrapper's ref
+    // (_build-and-push.yml:54).
+    assert_eq!(container.len(), 1, "{container:?}");
+    assert_eq!(row(&r.assessments[0], "security-scanning"), "partial");
+}

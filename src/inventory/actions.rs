@@ -932,6 +932,21 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         {
             // A wrapper of the scanner, named for it (`alphagov/pay-ci/actions/detect-secrets`).
             Some((C::SecretScan, "detect-secrets"))
+        } else if let Some(last) = name.rsplit('/').next().filter(|n| n.contains("snyk")) {
+            // A wrapper of Snyk, named for it, scans what its name or its inputs say: IaC
+            // (`opg-github-actions/actions/snyk-iac`) or the image it is handed
+            // (`SNYK_TEST_IMAGE`, ministryofjustice/opg-digideps _build-and-push.yml:414-416).
+            if last.contains("iac") {
+                Some((C::IacScan, "snyk iac"))
+            } else if step
+                .with
+                .iter()
+                .any(|p| p.key.value.to_ascii_lowercase().contains("image"))
+            {
+                Some((C::ContainerScan, "snyk container"))
+            } else {
+                None
+            }
         } else {
             None
         };
