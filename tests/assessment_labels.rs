@@ -18,18 +18,18 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The rows the labels judge, each with the agreement it must keep on the development labels
 /// (share of repositories whose label and ci-guard give the same state), recorded at what the
-/// assessment measured on them (`bench/assessment-agreement.sh`; 178 repositories), rounded
+/// assessment measured on them (`bench/assessment-agreement.sh`; 198 repositories), rounded
 /// down to the hundredth.
 const FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 1.00),
-    ("oidc-authentication", 0.97),
-    ("artifact-immutability", 0.94),
-    ("deploy-metadata", 0.96),
-    ("signing-provenance", 0.95),
-    ("security-scanning", 0.98),
-    ("artifacts-observability", 0.98),
+    ("environment-protection", 0.99),
+    ("oidc-authentication", 0.94),
+    ("artifact-immutability", 0.92),
+    ("deploy-metadata", 0.93),
+    ("signing-provenance", 0.92),
+    ("security-scanning", 0.96),
+    ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),
-    ("sbom", 0.96),
+    ("sbom", 0.95),
     ("drift-detection", 0.96),
 ];
 
@@ -79,18 +79,18 @@ const DEV: &str = "tests/data/assessment/labels";
 const HELDOUT: &str = "tests/data/assessment/heldout";
 
 /// Floors of the held-out set: what the rules measure on a fresh set the first time, recorded
-/// when one is added; they only guard against regressions. All zero while the folder is empty.
+/// when one is added; they only guard against regressions. All zero until that measurement.
 const HELDOUT_FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 0.9),
-    ("oidc-authentication", 0.57),
-    ("artifact-immutability", 0.6),
-    ("deploy-metadata", 0.77),
-    ("signing-provenance", 0.72),
-    ("security-scanning", 0.9),
-    ("artifacts-observability", 0.87),
-    ("concurrency-controls", 0.95),
-    ("sbom", 0.95),
-    ("drift-detection", 0.97),
+    ("environment-protection", 0.0),
+    ("oidc-authentication", 0.0),
+    ("artifact-immutability", 0.0),
+    ("deploy-metadata", 0.0),
+    ("signing-provenance", 0.0),
+    ("security-scanning", 0.0),
+    ("artifacts-observability", 0.0),
+    ("concurrency-controls", 0.0),
+    ("sbom", 0.0),
+    ("drift-detection", 0.0),
 ];
 
 fn corpus_dir() -> PathBuf {
