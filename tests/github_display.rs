@@ -200,6 +200,11 @@ fn corpus_sweep_every_result_is_shown_at_its_own_severity() {
 /// before results got one descriptor per severity (ci-guard 0.1.0 at 929d52e).
 const OLD_BASELINE: &str = "baselines/payloadcms__payload/ci-guard.fingerprints.json";
 
+/// Findings of the old baseline that the rules rightly stopped reporting: `missing-signing` of
+/// main.yml:3, since the publishes that set `NPM_CONFIG_PROVENANCE: true` through a package
+/// script (`pnpm publish-prerelease`, `pnpm release-ci`) are seen as attested.
+const NO_LONGER_REPORTED: &[&str] = &["749b3547c9826f88975c87a5fedd31b2"];
+
 #[test]
 fn fingerprints_and_an_old_baseline_survive_the_descriptor_per_severity() {
     // The old file as the action's baseline, in a copy of the repository it was written for.
@@ -243,9 +248,12 @@ fn fingerprints_and_an_old_baseline_survive_the_descriptor_per_severity() {
     // not have), and that is exactly what the gate counts as new.
     let old = strings(&read(&ws.join("baseline.json"))["fingerprints"]);
     let new = strings(&read(&ws.join("ci-guard.fingerprints.json"))["fingerprints"]);
-    let lost: Vec<&String> = old.iter().filter(|f| !new.contains(f)).collect();
+    let lost: Vec<&String> = old
+        .iter()
+        .filter(|f| !new.contains(f) && !NO_LONGER_REPORTED.contains(&f.as_str()))
+        .collect();
     assert!(lost.is_empty(), "fingerprints changed: {lost:?}");
-    let added = new.len() - old.len();
+    let added = new.iter().filter(|f| !old.contains(f)).count();
     assert!(
         outputs.contains(&format!("\nnew-findings={added}\n")),
         "{outputs}"
