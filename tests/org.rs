@@ -870,7 +870,11 @@ fn the_fakes_answers_have_the_recorded_shapes() {
 const DASHBOARD_CHECK: &str = r##"<script>
 (function () {
   const rows = () => [...document.querySelectorAll("#body > tr")].filter(r => !r.classList.contains("detail"));
-  const out = { rows: rows().length, count: document.getElementById("count").textContent };
+  const more = document.getElementById("more");
+  const out = { firstPage: rows().length, moreText: more.hidden ? "" : more.textContent };
+  while (!more.hidden) more.click();
+  out.rows = rows().length;
+  out.count = document.getElementById("count").textContent;
   const score = [...document.querySelectorAll("#head th")].find(h => h.textContent.startsWith("Score"));
   score.click();
   out.sortedDown = rows().map(r => r.children[1].textContent);
@@ -943,6 +947,14 @@ fn the_dashboard_opens_in_chromium_without_console_messages_and_works() {
     let end = start + dom[start..].find("</pre>").expect("end");
     let check: Value =
         serde_json::from_str(&dom[start..end].replace("&amp;", "&")).expect("check json");
+    // The table shows 200 repositories at a time; "Show N more" shows the rest.
+    let page = names.len().min(200);
+    assert_eq!(check["firstPage"], page, "{check}");
+    let more = match names.len() - page {
+        0 => String::new(),
+        rest => format!("Show {} more", rest.min(200)),
+    };
+    assert_eq!(check["moreText"], more, "{check}");
     assert_eq!(check["rows"], names.len(), "{check}");
     assert_eq!(
         check["count"],
