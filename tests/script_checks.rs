@@ -341,8 +341,14 @@ fn a_real_set_plus_e_and_shellcheck_on_it() {
     if !support::installed("shellcheck") {
         return;
     }
-    // `auto`, the default: it is installed, so it runs.
-    let json = audit("tests/data/corpus/Kong__kong", &[]);
+    // `auto`, the default: it is installed, so it runs. The repository's other workflows have
+    // shellcheck findings of their own; this test is about the community-label job.
+    let mut json = audit("tests/data/corpus/Kong__kong", &[]);
+    let workflow = ".github/workflows/label-community-pr.yml";
+    json["findings"]
+        .as_array_mut()
+        .expect("findings")
+        .retain(|f| f["location"]["path"] == workflow);
     let at: Vec<(String, u64, u64)> = by_prefix(&json, "shell-")
         .into_iter()
         .map(|f| (f.0, f.1, f.2))
