@@ -627,6 +627,20 @@ pub struct ActionMatch {
     pub only_on_findings: bool,
 }
 
+impl ActionMatch {
+    /// A capability a `with:` input proves, blocking on its findings: the usual reading of a
+    /// build, push or scan input.
+    fn by_input(capability: Capability, tool: &str, input: &'static str) -> Self {
+        ActionMatch {
+            capability,
+            tool: tool.into(),
+            blocks_on_findings: true,
+            input: Some(input),
+            only_on_findings: false,
+        }
+    }
+}
+
 fn input<'a>(step: &'a Step, key: &str) -> Option<&'a str> {
     step.with_value(key).and_then(|n| n.as_scalar())
 }
@@ -736,13 +750,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     input(step, "format"),
                     Some("cyclonedx" | "spdx" | "spdx-json" | "github")
                 ) {
-                    out.push(ActionMatch {
-                        capability: C::Sbom,
-                        tool: "trivy sbom".into(),
-                        blocks_on_findings: true,
-                        input: Some("format"),
-                        only_on_findings: false,
-                    });
+                    out.push(ActionMatch::by_input(C::Sbom, "trivy sbom", "format"));
                 }
             }
             "anchore/scan-action" => {
@@ -815,13 +823,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                 let args = input(step, "args").unwrap_or("").trim_start();
                 keep = args.starts_with("build");
                 if args.starts_with("push") {
-                    out.push(ActionMatch {
-                        capability: C::Publish,
-                        tool: "registry push".into(),
-                        blocks_on_findings: true,
-                        input: Some("args"),
-                        only_on_findings: false,
-                    });
+                    out.push(ActionMatch::by_input(C::Publish, "registry push", "args"));
                 }
             }
             "docker/build-push-action"
@@ -854,43 +856,31 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     });
                 }
                 if truthy(input(step, "sbom")) {
-                    out.push(ActionMatch {
-                        capability: C::Sbom,
-                        tool: "buildx sbom".into(),
-                        blocks_on_findings: true,
-                        input: Some("sbom"),
-                        only_on_findings: false,
-                    });
+                    out.push(ActionMatch::by_input(C::Sbom, "buildx sbom", "sbom"));
                 }
                 if input(step, "provenance").is_some_and(|v| v == "true" || v.starts_with("mode="))
                 {
-                    out.push(ActionMatch {
-                        capability: C::Signing,
-                        tool: "buildx provenance".into(),
-                        blocks_on_findings: true,
-                        input: Some("provenance"),
-                        only_on_findings: false,
-                    });
+                    out.push(ActionMatch::by_input(
+                        C::Signing,
+                        "buildx provenance",
+                        "provenance",
+                    ));
                 }
             }
             "aws-actions/amazon-ecs-deploy-task-definition" => {
                 if truthy(input(step, "wait-for-service-stability")) {
-                    out.push(ActionMatch {
-                        capability: C::PostDeployCheck,
-                        tool: "ecs service stability".into(),
-                        blocks_on_findings: true,
-                        input: Some("wait-for-service-stability"),
-                        only_on_findings: false,
-                    });
+                    out.push(ActionMatch::by_input(
+                        C::PostDeployCheck,
+                        "ecs service stability",
+                        "wait-for-service-stability",
+                    ));
                 }
                 if input(step, "codedeploy-appspec").is_some() {
-                    out.push(ActionMatch {
-                        capability: C::BlueGreen,
-                        tool: "codedeploy blue/green".into(),
-                        blocks_on_findings: true,
-                        input: Some("codedeploy-appspec"),
-                        only_on_findings: false,
-                    });
+                    out.push(ActionMatch::by_input(
+                        C::BlueGreen,
+                        "codedeploy blue/green",
+                        "codedeploy-appspec",
+                    ));
                 }
             }
             "sonarsource/sonarcloud-github-action" | "sonarsource/sonarqube-scan-action"
@@ -1021,13 +1011,7 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
         && input(step, "token").is_some()
         && input(step, "push") != Some("false")
     {
-        out.push(ActionMatch {
-            capability: C::Publish,
-            tool: "buf push".into(),
-            blocks_on_findings: true,
-            input: Some("token"),
-            only_on_findings: false,
-        });
+        out.push(ActionMatch::by_input(C::Publish, "buf push", "token"));
     }
     // Publishing to npm with changesets happens when the action is given a publish command, or
     // always with its `publish` sub-action (v2).
@@ -1124,22 +1108,10 @@ fn build_inputs(with: &[Pair]) -> Vec<ActionMatch> {
     let mut out = Vec::new();
     // `push: true` with an image output pushes to a registry, as build-push-action's does.
     if truthy(value("push")) && value("output").is_none_or(|o| o == "image") {
-        out.push(ActionMatch {
-            capability: C::Publish,
-            tool: "registry push".into(),
-            blocks_on_findings: true,
-            input: Some("push"),
-            only_on_findings: false,
-        });
+        out.push(ActionMatch::by_input(C::Publish, "registry push", "push"));
     }
     if truthy(value("sbom")) {
-        out.push(ActionMatch {
-            capability: C::Sbom,
-            tool: "buildx sbom".into(),
-            blocks_on_findings: true,
-            input: Some("sbom"),
-            only_on_findings: false,
-        });
+        out.push(ActionMatch::by_input(C::Sbom, "buildx sbom", "sbom"));
     }
     if truthy(value("sign")) || value("provenance").is_some_and(|v| v == "true") {
         out.push(ActionMatch {
