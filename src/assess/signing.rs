@@ -93,7 +93,6 @@ fn reach(tool: &str) -> Reach {
         tool,
         "build provenance attestation"
             | "attestation"
-            | "gh attestation"
             | "cosign sign-blob"
             | "gpg signature"
             | "sigstore"

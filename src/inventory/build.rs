@@ -102,6 +102,7 @@ pub fn build_with(
         b.run();
     }
     reusable_calls(workflows, &mut inv);
+    delivery::github_token_from_callers(workflows, &mut inv.delivery);
     iac_from_delivery(&mut inv);
     let token_use =
         super::token_use::build(workflows, actions, &script_index, scripts, &inv.cloud_auth);

@@ -671,6 +671,10 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "uv publish", ["uv", "publish"]),
     cmd!(Publish, "flit publish", ["flit", "publish"]),
     cmd!(Publish, "cargo publish", ["cargo", "publish"]),
+    // cargo-workspaces publishes every crate of the workspace (rust-lang/rust-analyzer
+    // autopublish.yaml:61).
+    cmd!(Publish, "cargo publish", ["cargo", "workspaces", "publish"]),
+    cmd!(Publish, "cargo publish", ["cargo", "ws", "publish"]),
     cmd!(Publish, "gem push", ["gem", "push"]),
     cmd!(Publish, "docker push", ["docker", "push"]),
     // Multi-arch manifests pushed to a registry.
@@ -824,7 +828,8 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Signing, "notation sign", ["notation", "sign"]),
     cmd!(Signing, "sigstore", ["sigstore", "sign"]),
     cmd!(Signing, "gpg signature", ["gpg"], with["--detach-sign"]),
-    cmd!(Signing, "gh attestation", ["gh", "attestation"]),
+    // `gh attestation` only verifies, downloads or prints trusted roots: it checks someone
+    // else's attestation and attests nothing (goreleaser/goreleaser release.yml:57).
     cmd!(Signing, "pypi attestations", ["pypi-attestations", "sign"]),
     cmd!(
         Signing,

@@ -1086,6 +1086,7 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
         || (tags_only_triggers
             && (lower.contains("ref_name")
                 || lower.contains("github.ref")
+                || lower.contains("github_ref")
                 || lower.contains("tag")))
     {
         return Tag::Identified(format!("`{reference}`"));
@@ -1103,10 +1104,18 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
             "`{reference}` is tagged with the pull request's number, reused by every push to it"
         ));
     }
-    if lower == "latest" || lower.ends_with("latest") {
+    // `latest`, also with a platform suffix (`latest-linux-amd64`, argoproj/argo-workflows
+    // release.yaml:88,100).
+    if lower == "latest" || lower.ends_with("latest") || lower.starts_with("latest-") {
         return Tag::Mutable(format!("`{reference}` is a moving tag"));
     }
-    if lower.contains("ref_name") || lower.contains("branch") || lower.contains("github.ref") {
+    // The ref in the expression or in the runner's environment (`$(basename $GITHUB_REF)`,
+    // `$GITHUB_REF_NAME`): the branch name on a branch push.
+    if lower.contains("ref_name")
+        || lower.contains("branch")
+        || lower.contains("github.ref")
+        || lower.contains("github_ref")
+    {
         return Tag::Mutable(format!("`{reference}` is tagged with a branch name"));
     }
     if !tag.contains('$') {

@@ -589,6 +589,23 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             location: step.location.clone(),
         });
     }
+    // crates.io trusted publishing: `rust-lang/crates-io-auth-action` trades the job's OIDC
+    // token for a short-lived publish token (bytecodealliance/wasmtime
+    // publish-to-cratesio.yml:25,29).
+    if input.info.id_token_write
+        && let Some((s, u)) = input.trace.steps.iter().find_map(|s| {
+            let a = s.step.repo_action()?;
+            a.name()
+                .eq_ignore_ascii_case("rust-lang/crates-io-auth-action")
+                .then_some((s, s.step.uses.as_ref()?))
+        })
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "crates.io trusted publishing (rust-lang/crates-io-auth-action) with the job's OIDC token".into(),
+            location: Location::new(s.display, u.span),
+        });
+    }
     // A remote reusable workflow granted the job's OIDC token and handed no stored credential
     // can only reach the cloud through that token (alphagov/forms-admin
     // review_apps_on_pr_change.yml:11-18).
@@ -616,4 +633,85 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
     }
     out.sort_by(|a, b| (a.kind, &a.location).cmp(&(b.kind, &b.location)));
     out
+}
+
+/// `${{ secrets.GITHUB_TOKEN }}` or `${{ github.token }}`, as written.
+fn is_github_token(value: &str) -> bool {
+    let v = value.trim();
+    v.strip_prefix("${{")
+        .and_then(|v| v.strip_suffix("}}"))
+        .is_some_and(|e| {
+            let e = e.trim();
+            e.eq_ignore_ascii_case("secrets.GITHUB_TOKEN") || e == "github.token"
+        })
+}
+
+/// A `workflow_call` secret that every caller in the repository fills with its own
+/// `GITHUB_TOKEN` (`token: ${{ secrets.GITHUB_TOKEN }}`, DataDog/dd-trace-py testrunner.yml:23)
+/// is that token, not a long-lived secret. Decided once per repository, after every job.
+pub(crate) fn github_token_from_callers(
+    workflows: &[crate::workflow::ParsedWorkflow],
+    delivery: &mut [DeliveryJob],
+) {
+    use crate::workflow::{JobSecrets, Uses};
+    for callee in workflows {
+        let declared: Vec<&String> = callee
+            .workflow
+            .triggers
+            .iter()
+            .filter(|t| t.event.value == "workflow_call")
+            .flat_map(|t| t.secrets.iter().map(|s| &s.value))
+            .collect();
+        if declared.is_empty() || !delivery.iter().any(|d| d.workflow == callee.display) {
+            continue;
+        }
+        let calls: Vec<&crate::workflow::Job> = workflows
+            .iter()
+            .flat_map(|w| &w.workflow.jobs)
+            .filter(|j| {
+                j.uses.as_ref().is_some_and(|u| match &u.value {
+                    Uses::Local(p) | Uses::SelfRepository(p) => {
+                        p.trim_start_matches("./") == callee.workflow.rel
+                    }
+                    _ => false,
+                })
+            })
+            .collect();
+        if calls.is_empty() {
+            continue;
+        }
+        let tokens: Vec<String> = declared
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .filter(|name| {
+                calls.iter().all(|j| match &j.secrets {
+                    Some(JobSecrets::Map(pairs)) => pairs.iter().any(|p| {
+                        p.key.value.eq_ignore_ascii_case(name)
+                            && p.value.as_scalar().is_some_and(is_github_token)
+                    }),
+                    _ => false,
+                })
+            })
+            .collect();
+        if tokens.is_empty() {
+            continue;
+        }
+        for d in delivery.iter_mut().filter(|d| d.workflow == callee.display) {
+            for c in &mut d.credentials {
+                let Some(name) = c
+                    .detail
+                    .strip_prefix("the long-lived secret `")
+                    .and_then(|r| r.strip_suffix('`'))
+                else {
+                    continue;
+                };
+                if c.kind == CredentialKind::Static && tokens.contains(&name.to_ascii_lowercase()) {
+                    c.kind = CredentialKind::GithubToken;
+                    c.detail = format!("the callers' GITHUB_TOKEN, passed as `secrets.{name}`");
+                }
+            }
+            d.credentials
+                .sort_by(|a, b| (a.kind, &a.location).cmp(&(b.kind, &b.location)));
+        }
+    }
 }

@@ -25,6 +25,7 @@ use crate::finding::Location;
 use crate::workflow::{Job, ParsedWorkflow, Step};
 
 pub use artifact::{Artifact, ArtifactVerdict, MOVING_BESIDE_IDENTIFIED};
+pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
 pub use shipped::{Shipped, ShippedKind};

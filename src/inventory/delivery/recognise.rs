@@ -74,7 +74,59 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     action_tags(input, &mut out);
     release_scripts(input, &mut out);
     remote_workflow(input, &mut out);
+    if !out.is_empty() {
+        registry_named_publishes(input, &mut out);
+    }
     out
+}
+
+/// The registry a step's name says it publishes to (`Publish to npm`, `Upload to PyPI`):
+/// the two whose trusted publishing takes the job's OIDC token.
+fn registry_named(words: &[String]) -> Option<&'static str> {
+    let publishes = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "publish" | "publishing" | "upload" | "release"));
+    let registry = words.iter().find_map(|w| match w.as_str() {
+        "npm" | "npmjs" => Some("npm"),
+        "pypi" => Some("pypi"),
+        _ => None,
+    });
+    registry.filter(|_| publishes && !is_check_named(words))
+}
+
+/// A step named for a publish to a registry whose script is defined outside the workflow
+/// (`Publish to npm` running `pnpm exec bun apps/cli/scripts/publish.ts`, supabase/cli
+/// release-shared.yml:253-254), in a job whose other deliveries were recognised: the name
+/// says where the script publishes, inferred.
+fn registry_named_publishes(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        let Some(name) = &s.step.name else { continue };
+        let Some(target) = registry_named(&name_words(&name.value)) else {
+            continue;
+        };
+        let Some(c) = input.trace.commands_of(i).next() else {
+            continue;
+        };
+        let known = out.iter().any(|d| {
+            d.location.path == s.display
+                && s.step.span.start <= d.location.start
+                && d.location.end <= s.step.span.end
+        });
+        if known {
+            continue;
+        }
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Publish,
+            target: target.into(),
+            why: format!(
+                "`{}` in a step named for a publish to {target}",
+                c.command.text.lines().next().unwrap_or("")
+            ),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: true,
+        });
+    }
 }
 
 /// The hook a `curl` POST calls, when it is a platform's build or deploy hook kept as a secret
@@ -231,6 +283,37 @@ fn pull_request_elsewhere(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>)
     }
 }
 
+/// A clone or remote URL that names the workflow's own repository: `$GITHUB_REPOSITORY`,
+/// `${{ github.repository }}`, or a variable of the step's, job's or workflow's environment
+/// set to it (`GH_REPO: ${{ github.repository }}` then `https://x-access-token:$TOKEN@
+/// github.com/${GH_REPO}.git`, external-secrets/external-secrets update-deps.yml:77,81).
+fn names_own_repository(input: &JobInput<'_, '_>, step: usize, url: &str) -> bool {
+    if url.contains("GITHUB_REPOSITORY") || url.contains("github.repository") {
+        return true;
+    }
+    let step_env = input.trace.steps.get(step).map(|s| s.step.env.as_slice());
+    step_env
+        .unwrap_or_default()
+        .iter()
+        .chain(&input.job.env)
+        .chain(&input.pw.workflow.env)
+        .filter(|p| {
+            p.value.as_scalar().is_some_and(|v| {
+                let v = v.trim();
+                v.starts_with("${{")
+                    && v.ends_with("}}")
+                    && v[3..v.len() - 2].trim() == "github.repository"
+            })
+        })
+        .any(|p| {
+            let name = p.key.value.as_str();
+            url.contains(&format!("${{{name}}}"))
+                || url.match_indices(&format!("${name}")).any(|(i, m)| {
+                    !url[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                })
+        })
+}
+
 /// Write access to another repository and a push: a GitOps bump. A push of generated pages to
 /// the repository's own pages branch is a Pages delivery.
 fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
@@ -294,8 +377,7 @@ fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
             // The workflow's own repository behind a token (`https://x-access-token:$TOKEN@
             // github.com/$GITHUB_REPOSITORY.git`, typescript-eslint prettier-update.yml:57) is
             // no other repository.
-            && !url.contains("GITHUB_REPOSITORY")
-            && !url.contains("github.repository")
+            && !names_own_repository(input, c.step, url)
         {
             access.push((repo_of(url), c.location.clone()));
         }
@@ -310,6 +392,26 @@ fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
         }
     }
     let own = access.is_empty();
+    // Only empty commits pushed (`git commit --allow-empty`, nothing added): the push changes
+    // no file of the other repository; it triggers that repository's CI on a ref (the
+    // benchmark branch of bytecodealliance/wasmtime performance.yml:58-59).
+    let commits: Vec<&TracedCommand> = input
+        .trace
+        .commands
+        .iter()
+        .filter(|c| is_git(c, "commit"))
+        .collect();
+    let only_empty_commits = !commits.is_empty()
+        && commits
+            .iter()
+            .all(|c| c.command.words.iter().any(|w| w == "--allow-empty"))
+        && !input.trace.commands.iter().any(|c| {
+            let w = &c.command.words;
+            w.first().is_some_and(|x| x == "git") && w.get(1).is_some_and(|x| x == "add")
+        });
+    if !own && only_empty_commits {
+        return;
+    }
     if !own {
         let mut targets: Vec<String> = access.iter().map(|a| a.0.clone()).collect();
         targets.dedup();
@@ -848,6 +950,23 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
                 })
             }
         });
+        // A local action that is not composite (a JavaScript or Docker action) is as opaque as
+        // an unknown remote one (`./.github/actions/github-release`, rust-lang/rust-analyzer
+        // release.yaml:238); a composite one was walked into.
+        let local_action = match s.step.uses.as_ref().map(|u| &u.value) {
+            Some(Uses::Local(p)) if s.display == input.pw.display => {
+                let dir = p.trim_start_matches("./").trim_end_matches('/');
+                (!dir.is_empty()
+                    && !input
+                        .trace
+                        .steps
+                        .iter()
+                        .any(|t| t.display != input.pw.display && t.display.contains(dir)))
+                .then_some(dir)
+            }
+            _ => None,
+        };
+        let opaque_action = opaque_action || local_action.is_some();
         let script = input.trace.commands_of(i).find(|c| {
             local_script(&c.command.words)
                 || delivery_task(&c.command.words)
@@ -871,6 +990,17 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         {
             let repo = a.repo.rsplit('/').next().unwrap_or(&a.repo);
             words.extend(name_words(repo));
+        }
+        if script.is_none()
+            && let Some(dir) = local_action
+        {
+            // Its folder's name alone does not make it a delivery: the step or the job must be
+            // named for one too, and not for a test (`./publish-sbom` in the job
+            // `Action-Smoke-Test`, anchore/sbom-action validations.yaml).
+            if kind_named(&words).or(job_kind).is_none() || is_check_named(&job_words) {
+                continue;
+            }
+            words.extend(name_words(dir.rsplit('/').next().unwrap_or(dir)));
         }
         if let Some(c) = script {
             let named = script_name_words(&c.command.words);
@@ -913,16 +1043,29 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             (None, Some(u)) => (
                 format!(
                     "{} in a job or step named for a {}",
-                    s.step.repo_action().map(|a| a.name()).unwrap_or_default(),
+                    s.step
+                        .repo_action()
+                        .map(|a| a.name())
+                        .or_else(|| local_action.map(|d| format!("./{d}")))
+                        .unwrap_or_default(),
                     kind.as_str()
                 ),
                 crate::finding::Location::new(s.display, u.span),
             ),
             (None, None) => continue,
         };
+        // A step named for a registry (`Publish to npm and create releases`, remix-run/
+        // react-router release.yml:133) says where its script publishes.
+        let step_words = s
+            .step
+            .name
+            .as_ref()
+            .map(|n| name_words(&n.value))
+            .unwrap_or_default();
+        let target = registry_named(&step_words).unwrap_or("unknown");
         out.push(DeliveryStep {
             kind,
-            target: "unknown".into(),
+            target: target.into(),
             why,
             location,
             via: None,
