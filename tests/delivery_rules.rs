@@ -1685,3 +1685,157 @@ fn a_snyk_wrapper_scans_what_its_name_or_its_image_input_says() {
     assert_eq!(container.len(), 1, "{container:?}");
     assert_eq!(row(&r.assessments[0], "security-scanning"), "partial");
 }
+
+#[test]
+fn verifying_an_attestation_signs_nothing() {
+    // `gh attestation verify` (release.yml:57) checks the attestation of a release already
+    // made; the attest actions of the release job (release.yml:180,184) attest.
+    let r = audit("goreleaser__goreleaser");
+    let signing = facts(&r, Capability::Signing);
+    assert!(
+        !signing.iter().any(|f| f.ends_with("release.yml:57")),
+        "{signing:?}"
+    );
+    assert!(
+        signing.contains(&"attestation release.yml:180".to_string()),
+        "{signing:?}"
+    );
+}
+
+#[test]
+fn a_callers_github_token_handed_on_as_a_secret_is_no_stored_credential() {
+    // testrunner.yml:23 fills the called workflow's `secrets.token` with its GITHUB_TOKEN; the
+    // called workflow logs in to GHCR with it (build-and-publish-image.yml:45).
+    let dd = audit("DataDog__dd-trace-py");
+    let push = job(&dd, "build-and-publish-image.yml", "build_push");
+    assert_eq!(credential_kinds(push), vec![CredentialKind::GithubToken]);
+    assert_eq!(
+        row(&dd.assessments[0], "oidc-authentication"),
+        "not-applicable"
+    );
+    // A stored token handed on the same way stays long-lived (deploy-prod.yml:65).
+    let crawbl = audit("Crawbl-AI__crawbl-backend");
+    let bump = job(&crawbl, "reusable-update-argocd.yml", "update-argocd");
+    assert_eq!(credential_kinds(bump), vec![CredentialKind::Static]);
+}
+
+#[test]
+fn registry_trusted_publishing_without_a_stored_token() {
+    // rust-lang/crates-io-auth-action trades the OIDC token for a publish token
+    // (publish-to-cratesio.yml:25,29).
+    let wasmtime = audit("bytecodealliance__wasmtime");
+    let crates = job(&wasmtime, "publish-to-cratesio.yml", "publish");
+    assert_eq!(credential_kinds(crates), vec![CredentialKind::Oidc]);
+    // An empty commit pushed to the benchmark repository triggers its CI; it delivers
+    // nothing (performance.yml:58-59).
+    assert!(
+        !jobs(&wasmtime)
+            .iter()
+            .any(|(file, _, _)| file == "performance.yml"),
+        "{:?}",
+        jobs(&wasmtime)
+    );
+    assert_eq!(
+        row(&wasmtime.assessments[0], "oidc-authentication"),
+        "present"
+    );
+    // `cargo workspaces publish` with the stored CARGO_REGISTRY_TOKEN (autopublish.yaml:35,61).
+    let ra = audit("rust-lang__rust-analyzer");
+    let auto = job(&ra, "autopublish.yaml", "publish");
+    assert_eq!(auto.why, "cargo publish");
+    assert_eq!(credential_kinds(auto), vec![CredentialKind::Static]);
+    assert_eq!(row(&ra.assessments[0], "oidc-authentication"), "missing");
+}
+
+#[test]
+fn a_step_named_for_npm_with_the_jobs_oidc_token_is_trusted_publishing() {
+    // `Publish to npm and create releases` runs a package script under `id-token: write` with
+    // no npm token (release.yml:113,133-136).
+    let remix = audit("remix-run__react-router");
+    let publish = job(&remix, "release.yml", "publish");
+    assert_eq!(publish.target, "npm");
+    assert_eq!(credential_kinds(publish), vec![CredentialKind::Oidc]);
+    // `Publish` alone names no registry (release.yml:208-209).
+    let experimental = job(&remix, "release.yml", "experimental-release");
+    assert_eq!(
+        credential_kinds(experimental),
+        vec![CredentialKind::GithubToken]
+    );
+    // Beside the recognised GitHub release of the same job (release-shared.yml:253-254); the
+    // Docker Hub pushes keep their stored password.
+    let supabase = audit("supabase__cli");
+    let publish = job(&supabase, "release-shared.yml", "publish");
+    assert!(
+        publish
+            .steps
+            .iter()
+            .any(|s| s.target == "npm" && s.inferred),
+        "{:?}",
+        publish.steps
+    );
+    assert_eq!(credential_kinds(publish), vec![CredentialKind::Oidc]);
+    assert_eq!(
+        row(&supabase.assessments[0], "oidc-authentication"),
+        "partial"
+    );
+}
+
+#[test]
+fn own_repository_pushes_and_workflows_are_not_deliveries_of_their_own() {
+    // update-deps.yml:77,81: the remote is `${GH_REPO}`, set to `${{ github.repository }}`.
+    let eso = audit("external-secrets__external-secrets");
+    assert!(
+        !jobs(&eso)
+            .iter()
+            .any(|(file, _, _)| file == "update-deps.yml"),
+        "{:?}",
+        jobs(&eso)
+    );
+    // build-clamav-image.yml:23 calls this repository's own template by its remote name; the
+    // template's jobs are judged from the file.
+    let govuk = audit("alphagov__govuk-infrastructure");
+    let files: Vec<String> = jobs(&govuk).into_iter().map(|(f, _, _)| f).collect();
+    assert!(
+        !files.contains(&"build-clamav-image.yml".to_string()),
+        "{files:?}"
+    );
+    assert!(
+        files.contains(&"build-and-push-multiarch-image.yml".to_string()),
+        "{files:?}"
+    );
+    assert_eq!(row(&govuk.assessments[0], "oidc-authentication"), "missing");
+}
+
+#[test]
+fn an_opaque_local_action_of_a_job_named_for_a_delivery_is_inferred() {
+    // `./.github/actions/github-release`, a Docker action, in the job `publish`
+    // (release.yaml:238).
+    let ra = audit("rust-lang__rust-analyzer");
+    let publish = job(&ra, "release.yaml", "publish");
+    assert!(publish.inferred, "{}", publish.why);
+    // `./publish-sbom` in the job `Action-Smoke-Test` tests the action (validations.yaml).
+    let sbom = audit("anchore__sbom-action");
+    assert!(
+        !jobs(&sbom)
+            .iter()
+            .any(|(file, _, _)| file == "validations.yaml"),
+        "{:?}",
+        jobs(&sbom)
+    );
+}
+
+#[test]
+fn an_image_tagged_by_the_ref_on_branch_pushes_moves() {
+    // `tag=$(basename $GITHUB_REF)`, `latest` on main (release.yaml:140-152): a branch name or
+    // `latest-windows` on branch pushes.
+    let argo = audit("argoproj__argo-workflows");
+    let windows = job(&argo, "release.yaml", "build-windows");
+    assert_eq!(windows.artifact.verdict, ArtifactVerdict::Mutable);
+    // The CLIs built once and passed on to the release stay identified (release.yaml:412).
+    let release = job(&argo, "release.yaml", "publish-release");
+    assert_eq!(release.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(
+        row(&argo.assessments[0], "artifact-immutability"),
+        "partial"
+    );
+}

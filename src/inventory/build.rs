@@ -103,6 +103,7 @@ pub fn build_with(
     }
     reusable_calls(workflows, &mut inv);
     delivery::github_token_from_callers(workflows, &mut inv.delivery);
+    own_workflows_called_remotely(repo, workflows, &mut inv);
     iac_from_delivery(&mut inv);
     let token_use =
         super::token_use::build(workflows, actions, &script_index, scripts, &inv.cloud_auth);
@@ -1053,6 +1054,42 @@ fn scan_results_upload(facts: &[Fact]) -> Option<Fact> {
 }
 
 /// A job that calls a local reusable workflow has the capabilities of the jobs it calls.
+/// A job that calls one of this repository's own reusable workflows by its remote name
+/// (`alphagov/govuk-infrastructure/.github/workflows/build-and-push-multiarch-image.yml@main`
+/// from the folder `govuk-infrastructure`, which holds that file): the called workflow's jobs
+/// are judged from the file itself, so the call is not a delivery guessed from its name.
+fn own_workflows_called_remotely(
+    repo: &Repository,
+    workflows: &[ParsedWorkflow],
+    inv: &mut Inventory,
+) {
+    let folder = repo.root.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    // The checkout's folder is named for the repository (a copy may prefix its owner).
+    let names_this = |r: &str| {
+        folder.strip_suffix(r).is_some_and(|rest| {
+            rest.is_empty() || rest.ends_with(|c: char| !c.is_ascii_alphanumeric())
+        })
+    };
+    let own_call = |wf: &str, job: &str| {
+        workflows
+            .iter()
+            .filter(|w| w.display == wf)
+            .filter_map(|w| w.workflow.job(job))
+            .filter_map(|j| j.uses.as_ref())
+            .any(|u| match &u.value {
+                Uses::Repository(a) if a.is_reusable_workflow() => {
+                    names_this(&a.repo)
+                        && workflows
+                            .iter()
+                            .any(|w| Some(w.workflow.rel.as_str()) == a.path.as_deref())
+                }
+                _ => false,
+            })
+    };
+    inv.delivery
+        .retain(|d| !(d.steps.iter().all(|s| s.inferred) && own_call(&d.workflow, &d.job)));
+}
+
 fn reusable_calls(workflows: &[ParsedWorkflow], inv: &mut Inventory) {
     let mut additions = Vec::new();
     for pw in workflows {

@@ -680,3 +680,67 @@ fn connection_uris_and_deploy_hooks_are_credentials() {
     assert!(!credential_name("DOCS_URL"));
     assert!(!credential_name("SLACK_WEBHOOK"));
 }
+
+#[test]
+fn a_remote_named_by_an_environment_variable_is_own_only_when_it_holds_this_repository() {
+    // external-secrets/external-secrets update-deps.yml:77-93: `GH_REPO` holds this repository.
+    let push = |repo: &str| {
+        format!(
+            "on: push\njobs:\n  j:\n    runs-on: x\n    steps:\n      - env:\n          TOKEN: ${{{{ secrets.APP_TOKEN }}}}\n          GH_REPO: {repo}\n        run: |\n          git remote set-url origin \"https://x-access-token:${{TOKEN}}@github.com/${{GH_REPO}}.git\"\n          git commit -am bump\n          git push origin HEAD\n"
+        )
+    };
+    assert_eq!(jobs(&inventory(&push("${{ github.repository }}"))), []);
+    assert_eq!(
+        jobs(&inventory(&push("acme/deployments"))),
+        [("j", "gitops", false)]
+    );
+}
+
+#[test]
+fn a_push_of_empty_commits_to_another_repository_delivers_nothing() {
+    // bytecodealliance/wasmtime performance.yml:44-59: a branch pushed to trigger benchmarks.
+    let push = |commit: &str| {
+        job_with_steps(&format!(
+            "      - run: |\n          git clone https://bot:${{{{ secrets.PAT }}}}@github.com/acme/bench.git\n          cd bench\n          {commit}\n          git push origin --force pr-branch\n"
+        ))
+    };
+    assert_eq!(
+        jobs(&inventory(&push("git commit --allow-empty -m run"))),
+        []
+    );
+    assert_eq!(
+        jobs(&inventory(&push("git commit -am bump"))),
+        [("j", "gitops", false)]
+    );
+}
+
+#[test]
+fn a_step_named_for_a_publish_to_npm_publishes_to_npm() {
+    // supabase/cli release-shared.yml:253-254, beside a recognised GitHub release.
+    let job = |name: &str| {
+        format!(
+            "on: push\njobs:\n  j:\n    runs-on: x\n    permissions:\n      id-token: write\n    steps:\n      - run: gh release create v1 dist/*\n      - name: {name}\n        run: bun scripts/publish.ts\n"
+        )
+    };
+    let inv = inventory(&job("Publish to npm"));
+    let targets: Vec<&str> = inv.delivery[0]
+        .steps
+        .iter()
+        .map(|s| s.target.as_str())
+        .collect();
+    assert_eq!(targets, ["gh release", "npm"]);
+    assert_eq!(
+        inv.delivery[0].credentials[0].kind,
+        CredentialKind::Oidc,
+        "{:?}",
+        inv.delivery[0].credentials
+    );
+    // A dry run publishes nothing.
+    let inv = inventory(&job("Publish to npm (dry run)"));
+    assert_eq!(
+        inv.delivery[0].steps.len(),
+        1,
+        "{:?}",
+        inv.delivery[0].steps
+    );
+}
