@@ -1755,11 +1755,20 @@ fn a_step_named_for_npm_with_the_jobs_oidc_token_is_trusted_publishing() {
     let publish = job(&remix, "release.yml", "publish");
     assert_eq!(publish.target, "npm");
     assert_eq!(credential_kinds(publish), vec![CredentialKind::Oidc]);
-    // `Publish` alone names no registry (release.yml:208-209).
+    // `Publish` alone names no registry (release.yml:208-209): the target stays unknown, and
+    // only the JavaScript job's unspent OIDC token says it is trusted publishing.
     let experimental = job(&remix, "release.yml", "experimental-release");
-    assert_eq!(
-        credential_kinds(experimental),
-        vec![CredentialKind::GithubToken]
+    assert!(
+        experimental.steps.iter().all(|s| s.target == "unknown"),
+        "{:?}",
+        experimental.steps
+    );
+    assert!(
+        experimental.credentials[0]
+            .detail
+            .contains("defined outside the workflow"),
+        "{:?}",
+        experimental.credentials
     );
     // Beside the recognised GitHub release of the same job (release-shared.yml:253-254); the
     // Docker Hub pushes keep their stored password.
@@ -1837,5 +1846,37 @@ fn an_image_tagged_by_the_ref_on_branch_pushes_moves() {
     assert_eq!(
         row(&argo.assessments[0], "artifact-immutability"),
         "partial"
+    );
+}
+
+#[test]
+fn a_javascript_publish_script_with_the_jobs_oidc_token_and_no_npm_token_is_trusted_publishing() {
+    // `pnpm release-ci` under `id-token: write` (publish-release.yml:26,46); the GitHub App key
+    // beside it pushes the release commit.
+    let payload = audit("payloadcms__payload");
+    let publish = job(&payload, "publish-release.yml", "publish");
+    assert_eq!(
+        credential_kinds(publish),
+        vec![CredentialKind::Oidc, CredentialKind::Static]
+    );
+    // The prerelease publishes with the stored NPM_TOKEN (publish-prerelease.yml:35).
+    let pre = job(&payload, "publish-prerelease.yml", "release");
+    assert_eq!(credential_kinds(pre), vec![CredentialKind::Static]);
+    assert_eq!(
+        row(&payload.assessments[0], "oidc-authentication"),
+        "partial"
+    );
+    // `./scripts/ui_release.sh --publish` after setup-node (ci.yml:408-442).
+    let prometheus = audit("prometheus__prometheus");
+    let ui = job(&prometheus, "ci.yml", "publish_ui_release");
+    assert_eq!(credential_kinds(ui), vec![CredentialKind::Oidc]);
+    // A Go release task under `id-token: write` spends it on keyless signing, not on a
+    // registry (anchore/syft release.yaml:76,105).
+    let syft = audit("anchore__syft");
+    let release = job(&syft, "release.yaml", "release");
+    assert!(
+        !credential_kinds(release).contains(&CredentialKind::Oidc),
+        "{:?}",
+        release.credentials
     );
 }

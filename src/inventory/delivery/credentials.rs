@@ -221,6 +221,25 @@ fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
     })
 }
 
+/// A job that sets up a JavaScript toolchain (`actions/setup-node`, `pnpm/action-setup`,
+/// `oven-sh/setup-bun`, also in a local composite action) or runs one (`node
+/// scripts/release.ts`): what it publishes goes to npm.
+fn javascript_job(input: &JobInput<'_, '_>) -> bool {
+    input.trace.steps.iter().any(|s| {
+        s.step.repo_action().is_some_and(|a| {
+            matches!(
+                a.name().to_ascii_lowercase().as_str(),
+                "actions/setup-node" | "pnpm/action-setup" | "oven-sh/setup-bun"
+            )
+        })
+    }) || input.trace.commands.iter().any(|c| {
+        matches!(
+            c.command.words.first().map(String::as_str),
+            Some("node" | "npm" | "npx" | "pnpm" | "yarn" | "bun")
+        )
+    })
+}
+
 /// A cloud CLI logging in with the job's OIDC token: `azd auth login
 /// --federated-credential-provider github`, `az login --federated-token …`. The step's script is
 /// searched as text: these logins are often PowerShell, whose backtick line continuations a
@@ -586,6 +605,29 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 "trusted publishing ({}) with the job's OIDC token",
                 step.target
             ),
+            location: step.location.clone(),
+        });
+    }
+    // A publish or release by a script the workflow does not show, in a JavaScript job granted
+    // `id-token: write` with no registry token and no cloud role: npm takes that token for
+    // trusted publishing (nuxt/nuxt release.yml:18,36; payloadcms/payload
+    // publish-release.yml:26,46), inferred.
+    if input.info.id_token_write
+        && !registry_secret
+        && !out.iter().any(|c| c.kind == CredentialKind::Oidc)
+        && javascript_job(input)
+        && let Some(step) = job.steps.iter().find(|s| {
+            s.inferred
+                && s.target == "unknown"
+                && matches!(
+                    s.kind,
+                    super::DeliveryKind::Publish | super::DeliveryKind::Release
+                )
+        })
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "npm trusted publishing with the job's OIDC token by a publish script defined outside the workflow (inferred)".into(),
             location: step.location.clone(),
         });
     }
