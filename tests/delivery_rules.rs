@@ -1619,11 +1619,18 @@ fn a_push_back_to_the_workflows_own_repository_through_a_token_url_is_no_gitops(
     let ts = audit("typescript-eslint__typescript-eslint");
     assert_eq!(
         jobs(&ts),
-        vec![(
-            "release.yml".to_string(),
-            "stable_release".to_string(),
-            "publish"
-        )]
+        vec![
+            (
+                "release.yml".to_string(),
+                "canary_release".to_string(),
+                "publish"
+            ),
+            (
+                "release.yml".to_string(),
+                "stable_release".to_string(),
+                "publish"
+            )
+        ]
     );
     // Both publishes are bound to `npm-registry`; the gate itself needs the API.
     assert_eq!(row(&ts.assessments[0], "environment-protection"), "unknown");
@@ -1879,4 +1886,67 @@ fn a_javascript_publish_script_with_the_jobs_oidc_token_and_no_npm_token_is_trus
         "{:?}",
         release.credentials
     );
+}
+
+#[test]
+fn a_chrome_web_store_upload_with_curl_is_a_publish() {
+    // `curl -X PUT https://www.googleapis.com/upload/chromewebstore/…` in a command
+    // substitution (publish_extension.yml:40-41), in a job bound to an environment.
+    let pw = audit("microsoft__playwright");
+    let cws = job(
+        &pw,
+        "publish_extension.yml",
+        "publish-extension-chrome-web-store",
+    );
+    assert_eq!(cws.target, "chrome web store");
+    assert_eq!(row(&pw.assessments[0], "environment-protection"), "partial");
+    // The token request to oauth2.googleapis.com beside it (publish_extension.yml:26) is no
+    // upload, and the test workflows that name the `chrome` channel deliver nothing.
+    assert_eq!(cws.steps.len(), 1, "{:?}", cws.steps);
+    assert!(
+        !jobs(&pw)
+            .iter()
+            .any(|(file, _, _)| file.starts_with("tests_")),
+        "{:?}",
+        jobs(&pw)
+    );
+}
+
+#[test]
+fn nx_release_publish_and_package_scripts_publish_by_trusted_publishing() {
+    // `pnpm exec nx release publish` and `pnpm run release` under `id-token: write` with no
+    // npm token (release.yml:194,223,242,273).
+    let ts = audit("typescript-eslint__typescript-eslint");
+    let canary = job(&ts, "release.yml", "canary_release");
+    assert_eq!(canary.why, "nx release publish");
+    assert_eq!(credential_kinds(canary), vec![CredentialKind::Oidc]);
+    let stable = job(&ts, "release.yml", "stable_release");
+    assert!(credential_kinds(stable).contains(&CredentialKind::Oidc));
+    assert_eq!(row(&ts.assessments[0], "signing-provenance"), "present");
+    // A package script publishing with a stored NPM_TOKEN stays long-lived
+    // (payloadcms/payload publish-prerelease.yml:35).
+    let payload = audit("payloadcms__payload");
+    let pre = job(&payload, "publish-prerelease.yml", "release");
+    assert_eq!(credential_kinds(pre), vec![CredentialKind::Static]);
+}
+
+#[test]
+fn a_signing_key_handed_to_a_packaging_step_signs_what_a_later_upload_ships() {
+    // RELEASE_SIGNING_GPG_KEY in the environment of `Package Kong - rpm` (release.yml:250) of
+    // `build-packages`, whose packages `release-packages` uploads by script (release.yml:515).
+    let kong = audit("Kong__kong");
+    let signing = facts(&kong, Capability::Signing);
+    assert_eq!(
+        signing,
+        vec![
+            "GPG signing of the packages built with `RELEASE_SIGNING_GPG_KEY` (inferred) release.yml:250"
+                .to_string()
+        ]
+    );
+    // The images are pushed unsigned beside them.
+    assert_eq!(row(&kong.assessments[0], "signing-provenance"), "partial");
+    // JReleaser's key in a build job keeps its own rule, said once
+    // (testcontainers/testcontainers-java release.yml:36; see
+    // `jreleaser_with_a_stored_gpg_key_signs_what_it_deploys`); a key in a job that builds
+    // nothing is tested in the inventory's unit tests.
 }

@@ -604,6 +604,9 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "surge", ["surge"]),
     cmd!(Publish, "npm publish", ["npm", "publish"]),
     cmd!(Publish, "lerna publish", ["lerna", "publish"]),
+    // Nx publishes the workspace's packages to npm (typescript-eslint/typescript-eslint
+    // release.yml:223).
+    cmd!(Publish, "nx release publish", ["nx", "release", "publish"]),
     cmd!(Publish, "changeset publish", ["changeset", "publish"]),
     cmd!(Publish, "semantic-release", ["semantic-release"]),
     cmd!(Publish, "pkg-pr-new", ["pkg-pr-new", "publish"]),

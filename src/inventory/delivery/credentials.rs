@@ -196,10 +196,14 @@ fn inside(outer: crate::yaml::Span, inner: crate::yaml::Span) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
 }
 
-/// Publishing that PyPI and npm accept with the job's OIDC token instead of a stored one.
+/// Publishing that PyPI and npm accept with the job's OIDC token instead of a stored one; also
+/// a package script that publishes (`pnpm release`, typescript-eslint/typescript-eslint
+/// release.yml:273), which runs the npm CLI.
 fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
     job.steps.iter().find(|s| {
-        matches!(
+        s.target.split_once(' ').is_some_and(|(runner, script)| {
+            matches!(runner, "npm" | "pnpm" | "yarn" | "bun") && !script.contains(' ')
+        }) || matches!(
             s.target.as_str(),
             "pypi"
                 | "twine"
@@ -214,6 +218,7 @@ fn trusted_publishing_step(job: &DeliveryJob) -> Option<&super::DeliveryStep> {
                 | "yarn publish"
                 | "pnpm publish"
                 | "lerna publish"
+                | "nx release publish"
                 | "changeset publish"
                 | "changesets publish"
                 | "semantic-release"

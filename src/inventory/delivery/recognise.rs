@@ -69,6 +69,7 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         });
     }
     deploy_hooks(input, &mut out);
+    store_uploads(input, &mut out);
     gitops(input, &mut out);
     pull_request_elsewhere(input, &mut out);
     action_tags(input, &mut out);
@@ -153,6 +154,41 @@ pub(super) fn deploy_hook(words: &[String]) -> Option<String> {
             .find(|name| super::credentials::deploy_hook_name(name))
             .map(str::to_string)
     })
+}
+
+/// An extension uploaded or published through the Chrome Web Store API with `curl`
+/// (`-X PUT https://www.googleapis.com/upload/chromewebstore/v1.1/items/…`, microsoft/playwright
+/// publish_extension.yml:40-41,59-60): a publish to the store. A GET only reads. The script
+/// is read as text: the call usually sits in a command substitution (`RESPONSE=$(curl …)`),
+/// whose commands are not traced.
+fn store_uploads(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    for s in &input.trace.steps {
+        let Some(run) = &s.step.run else { continue };
+        let text = run.value.as_str();
+        if !text.contains("chromewebstore") || !text.contains("curl") {
+            continue;
+        }
+        let writes = text.split_whitespace().any(|a| {
+            matches!(
+                a.trim_matches(['"', '\'']),
+                "PUT" | "POST" | "-XPUT" | "-XPOST" | "-T" | "--upload-file"
+            )
+        });
+        let api = text
+            .split_whitespace()
+            .any(|a| a.contains("googleapis.com/") && a.contains("chromewebstore"));
+        if writes && api {
+            out.push(DeliveryStep {
+                kind: DeliveryKind::Publish,
+                target: "chrome web store".into(),
+                why: "the Chrome Web Store API called with curl".into(),
+                location: crate::finding::Location::new(s.display, run.span),
+                via: None,
+                inferred: false,
+            });
+            return;
+        }
+    }
 }
 
 /// A platform's build or deploy hook called by the job: the platform builds and deploys the

@@ -184,6 +184,41 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
             _ => {}
         }
     }
+    // A stored GPG or package-signing key handed to a script step of a job that builds
+    // (`RELEASE_SIGNING_GPG_KEY: ${{ secrets.RELEASE_SIGNING_GPG_KEY }}` for the step
+    // `Package Kong - rpm`, Kong/kong release.yml:247-255): the step signs the packages it
+    // builds, inferred. A public key or a key id signs nothing.
+    if input.has(Capability::Build)
+        && let Some((s, p)) = input.trace.steps.iter().find_map(|s| {
+            s.step.run.as_ref()?;
+            s.step
+                .env
+                .iter()
+                .find(|p| {
+                    let k = p.key.value.to_ascii_uppercase();
+                    // JReleaser's and Gradle's keys have rules of their own below.
+                    let own_rule =
+                        k.starts_with("JRELEASER_") || k.starts_with("ORG_GRADLE_PROJECT_");
+                    !own_rule
+                        && (k.contains("GPG") || k.contains("PGP") || k.contains("SIGNING"))
+                        && k.contains("KEY")
+                        && !k.contains("PUBLIC")
+                        && !k.ends_with("_ID")
+                        && p.value.as_scalar().is_some_and(|v| v.contains("secrets."))
+                })
+                .map(|p| (s, p))
+        })
+    {
+        out.push(fact(
+            input,
+            format!(
+                "GPG signing of the packages built with `{}` (inferred)",
+                p.key.value
+            ),
+            Location::new(s.display, p.key.span),
+            true,
+        ));
+    }
     // Keyless signing by a release the workflow does not show: a job granted `id-token: write`
     // that runs goreleaser or a release task defined outside the repository (`make ci-release`),
     // with no cloud role, trusted publishing or cosign-installer to spend the token on, holds it
@@ -333,6 +368,7 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     | "yarn publish"
                     | "pnpm publish"
                     | "lerna publish"
+                    | "nx release publish"
                     | "changeset publish"
                     | "changesets publish"
                     | "semantic-release"

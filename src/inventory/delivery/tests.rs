@@ -744,3 +744,23 @@ fn a_step_named_for_a_publish_to_npm_publishes_to_npm() {
         inv.delivery[0].steps
     );
 }
+
+#[test]
+fn a_signing_key_in_a_build_steps_environment_signs_and_elsewhere_does_not() {
+    // Kong/kong release.yml:247-255: the key handed to the packaging script of a job that
+    // builds.
+    let job = |run: &str| {
+        job_with_steps(&format!(
+            "      - env:\n          RELEASE_SIGNING_GPG_KEY: ${{{{ secrets.RELEASE_SIGNING_GPG_KEY }}}}\n        run: {run}\n"
+        ))
+    };
+    let signing = |inv: &Inventory| {
+        inv.facts
+            .iter()
+            .filter(|f| f.capability == crate::inventory::Capability::Signing)
+            .count()
+    };
+    assert_eq!(signing(&inventory(&job("cargo build --release"))), 1);
+    // Signing the release commit of a job that builds nothing signs no package.
+    assert_eq!(signing(&inventory(&job("git commit -S -m release"))), 0);
+}
