@@ -1950,3 +1950,41 @@ fn a_signing_key_handed_to_a_packaging_step_signs_what_a_later_upload_ships() {
     // `jreleaser_with_a_stored_gpg_key_signs_what_it_deploys`); a key in a job that builds
     // nothing is tested in the inventory's unit tests.
 }
+
+#[test]
+fn copies_retags_layers_and_schema_pushes_are_deliveries() {
+    // `regctl -v debug image copy` (Kong release.yml:641): global options before the
+    // subcommand do not hide it.
+    let kong = audit("Kong__kong");
+    assert_eq!(
+        job(&kong, "release.yml", "release-images").why,
+        "registry copy"
+    );
+    // `aws ecr put-image` writes the release tag onto the built image (_tag-release.yml:73).
+    let digideps = audit("ministryofjustice__opg-digideps");
+    let tag = job(&digideps, "_tag-release.yml", "tag_releasable_image");
+    assert_eq!(tag.why, "ecr put-image");
+    // `aws --region ${{ matrix.region }} lambda publish-layer-version` (layer_rename.yml:150).
+    let powertools = audit("aws-powertools__powertools-lambda-python");
+    assert_eq!(
+        job(&powertools, "layer_rename.yml", "copy").why,
+        "aws lambda layer"
+    );
+    // bufbuild/buf-push-action (buf.yml:28).
+    let prometheus = audit("prometheus__prometheus");
+    assert_eq!(job(&prometheus, "buf.yml", "buf").why, "buf push");
+}
+
+#[test]
+fn a_copied_image_is_as_identified_as_its_source() {
+    // akhilerm/tag-push-action copies `:latest` to the release tags (cd.yml:321-330): whatever
+    // `latest` points to is released.
+    let sl = audit("super-linter__super-linter");
+    let release = job(&sl, "cd.yml", "release");
+    assert_eq!(release.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(row(&sl.assessments[0], "artifact-immutability"), "missing");
+    // Copied from the prerelease image tagged by commit (Kong release.yml:641).
+    let kong = audit("Kong__kong");
+    let images = job(&kong, "release.yml", "release-images");
+    assert_eq!(images.artifact.verdict, ArtifactVerdict::Immutable);
+}

@@ -305,6 +305,16 @@ static ACTIONS: &[ActionRule] = &[
         "immutable action",
         D::Fails,
     ),
+    // Modules pushed to the Buf Schema Registry (prometheus/prometheus buf.yml:28).
+    rule("bufbuild/buf-push-action", C::Publish, "buf push", D::Fails),
+    // An image copied between registries under new names (supabase/cli
+    // cli-go-mirror-image.yml:49-54).
+    rule(
+        "akhilerm/tag-push-action",
+        C::Publish,
+        "registry copy",
+        D::Fails,
+    ),
     rule("akhileshns/heroku-deploy", C::Deploy, "heroku", D::Fails),
     rule(
         "serverless/github-action",

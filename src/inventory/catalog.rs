@@ -549,6 +549,19 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "azd up", ["azd", "up"]),
     cmd!(Deploy, "azd deploy", ["azd", "deploy"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "publish-version"]),
+    // A new, numbered version of a layer (aws-powertools/powertools-lambda-python
+    // layer_govcloud.yml:123).
+    cmd!(
+        Deploy,
+        "aws lambda layer",
+        ["aws", "lambda", "publish-layer-version"]
+    ),
+    // A tag written onto an image manifest already in ECR (ministryofjustice/opg-digideps
+    // _tag-release.yml:73).
+    cmd!(Publish, "ecr put-image", ["aws", "ecr", "put-image"]),
+    // An image copied to other names or registries (Kong/kong release.yml:641).
+    cmd!(Publish, "registry copy", ["regctl", "image", "copy"]),
+    cmd!(Publish, "buf push", ["buf", "push"]),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-alias"]),
     cmd!(
         Deploy,
@@ -1028,6 +1041,29 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
         // `./gradlew`, `mvnw.cmd`, `gradlew.bat`
         for suffix in [".cmd", ".bat", ".exe"] {
             *first = first.strip_suffix(suffix).unwrap_or(first);
+        }
+    }
+    // `aws --region us-gov-east-1 lambda …`, `regctl -v debug image copy …`: global options
+    // before the service or subcommand go, with their values.
+    let global_values: &[&str] = match w.first() {
+        Some(&"aws") => &[
+            "--region",
+            "--profile",
+            "--output",
+            "--endpoint-url",
+            "--query",
+            "--color",
+            "--ca-bundle",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+        ],
+        Some(&"regctl") => &["-v", "--verbosity", "--logopt", "--host"],
+        _ => &[],
+    };
+    if !global_values.is_empty() {
+        while let Some(x) = w.get(1).copied().filter(|x| x.starts_with('-')) {
+            let takes_value = !x.contains('=') && global_values.contains(&x);
+            w.drain(1..(if takes_value { 3 } else { 2 }).min(w.len()));
         }
     }
     // `terraform -chdir=infra apply`: the global option goes, the subcommand decides.

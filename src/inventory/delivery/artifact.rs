@@ -257,6 +257,8 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
                 s.target.as_str(),
                 "github pages"
                     | "registry push"
+                    | "registry copy"
+                    | "ecr put-image"
                     | "docker push"
                     | "action tag"
                     | "changesets release"
@@ -1221,6 +1223,9 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
             | "useblacksmith/build-push-action" => ("tags", false),
             // Its `tags:` are bare tags of the `image:` input.
             "mr-smithers-excellent/docker-build-push" => ("tags", false),
+            // A copy ships what its source names (`src: …:latest` retags whatever `latest`
+            // points to, super-linter/super-linter cd.yml:321-330).
+            "akhilerm/tag-push-action" => ("src", false),
             "aws-actions/amazon-ecs-render-task-definition" => ("image", true),
             "azure/k8s-deploy" | "azure/webapps-deploy" => ("images", true),
             "google-github-actions/deploy-cloudrun" => ("image", true),
