@@ -1988,3 +1988,21 @@ fn a_copied_image_is_as_identified_as_its_source() {
     let images = job(&kong, "release.yml", "release-images");
     assert_eq!(images.artifact.verdict, ArtifactVerdict::Immutable);
 }
+
+#[test]
+fn a_step_named_for_a_build_running_an_opaque_task_builds_what_its_job_copies() {
+    // `Build docs website and API reference` runs `make release-docs` (no Makefile in the
+    // repository's files) before `aws s3 sync site/` (reusable_publish_docs.yml:77-94).
+    let powertools = audit("aws-powertools__powertools-lambda-python");
+    let docs = job(&powertools, "reusable_publish_docs.yml", "publish_docs");
+    assert_eq!(docs.artifact.verdict, ArtifactVerdict::Immutable);
+    // `Build docs` calls the local action that runs Sphinx before the Pages push (merge.yml:60).
+    let basilisk = audit("AVSLab__basilisk");
+    let pages = job(&basilisk, "merge.yml", "build_documentation");
+    assert_eq!(pages.artifact.verdict, ArtifactVerdict::Immutable);
+    // `npm ci` in a step `build server files` installs; the zip of source files uploaded to a
+    // fixed key stays unidentified (node.js.yml:26-40).
+    let hapoom = audit("06-ServiceTF__HAPOOM-BE");
+    let build = job(&hapoom, "node.js.yml", "build");
+    assert_eq!(build.artifact.verdict, ArtifactVerdict::Mutable);
+}

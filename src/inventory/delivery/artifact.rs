@@ -276,6 +276,26 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     if let Some(s) = app
         .iter()
         .find(|s| SOURCE_COPIES.contains(&s.target.as_str()) || s.target == "github pages")
+        && let Some(b) = build_named_step(input)
+    {
+        // A step named for building that runs a task or a local action the workflow does not
+        // define (`Build docs website and API reference` running `make release-docs`,
+        // aws-powertools/powertools-lambda-python reusable_publish_docs.yml:77-79; `Build docs`
+        // calling `./.github/actions/docs`, AVSLab/basilisk merge.yml:60-61): what is copied
+        // is that build's output, built once in the job that ships it.
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!(
+                "built here by the step `{}` (inferred from its name) and shipped by {}",
+                b.0, s.why
+            ),
+            b.1,
+            true,
+        );
+    }
+    if let Some(s) = app
+        .iter()
+        .find(|s| SOURCE_COPIES.contains(&s.target.as_str()) || s.target == "github pages")
     {
         // A bundle packed here (`zip -r app.zip src`) is an artifact, if not an identified one.
         let packed = input.trace.commands.iter().any(|c| {
@@ -359,6 +379,39 @@ fn built_on_the_platform(
         c.location.clone(),
         true,
     ))
+}
+
+/// A step of the job's own workflow named for building (`Build docs`) that runs a task
+/// runner, a local script or a local action: its name and where it is.
+fn build_named_step(input: &JobInput<'_, '_>) -> Option<(String, Location)> {
+    input.trace.steps.iter().enumerate().find_map(|(i, s)| {
+        if s.display != input.pw.display {
+            return None;
+        }
+        let name = s.step.name.as_ref()?;
+        let words = super::name_words(&name.value);
+        if !matches!(words.first().map(String::as_str), Some("build" | "compile")) {
+            return None;
+        }
+        let local_action = matches!(
+            s.step.uses.as_ref().map(|u| &u.value),
+            Some(crate::workflow::Uses::Local(_))
+        );
+        // Installing dependencies (`npm ci` in a step `build server files`,
+        // 06-ServiceTF/HAPOOM-BE node.js.yml:26-27) builds nothing.
+        let task = input.trace.commands_of(i).any(|c| {
+            let w = &c.command.words;
+            let installs = w
+                .get(1)
+                .is_some_and(|x| matches!(x.as_str(), "install" | "ci" | "i" | "sync"));
+            !installs
+                && (matches!(
+                    w.first().map(String::as_str),
+                    Some("make" | "just" | "task" | "npm" | "pnpm" | "yarn" | "bun" | "poetry")
+                ) || w.first().is_some_and(|x| x.starts_with("./")))
+        });
+        (local_action || task).then(|| (name.value.clone(), Location::new(s.display, name.span)))
+    })
 }
 
 /// Every step of the workflow checks out, configures, uploads or deploys Pages: no command
