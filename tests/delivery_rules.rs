@@ -2000,6 +2000,11 @@ fn a_step_named_for_a_build_running_an_opaque_task_builds_what_its_job_copies() 
     let basilisk = audit("AVSLab__basilisk");
     let pages = job(&basilisk, "merge.yml", "build_documentation");
     assert_eq!(pages.artifact.verdict, ArtifactVerdict::Immutable);
+    // `Build Documentation` runs `cargo doc` before the Pages push (rust-lang/rust-analyzer
+    // rustdoc.yaml:29-38).
+    let ra = audit("rust-lang__rust-analyzer");
+    let rustdoc = job(&ra, "rustdoc.yaml", "rustdoc");
+    assert_eq!(rustdoc.artifact.verdict, ArtifactVerdict::Immutable);
     // `npm ci` in a step `build server files` installs; the zip of source files uploaded to a
     // fixed key stays unidentified (node.js.yml:26-40).
     let hapoom = audit("06-ServiceTF__HAPOOM-BE");

@@ -381,8 +381,9 @@ fn built_on_the_platform(
     ))
 }
 
-/// A step of the job's own workflow named for building (`Build docs`) that runs a task
-/// runner, a local script or a local action: its name and where it is.
+/// A step of the job's own workflow named for building (`Build docs`, `Build Documentation`
+/// running `cargo doc`) that runs a task runner or a build tool the catalogue does not list, a
+/// local script or a local action: its name and where it is.
 fn build_named_step(input: &JobInput<'_, '_>) -> Option<(String, Location)> {
     input.trace.steps.iter().enumerate().find_map(|(i, s)| {
         if s.display != input.pw.display {
@@ -407,7 +408,17 @@ fn build_named_step(input: &JobInput<'_, '_>) -> Option<(String, Location)> {
             !installs
                 && (matches!(
                     w.first().map(String::as_str),
-                    Some("make" | "just" | "task" | "npm" | "pnpm" | "yarn" | "bun" | "poetry")
+                    Some(
+                        "make"
+                            | "just"
+                            | "task"
+                            | "npm"
+                            | "pnpm"
+                            | "yarn"
+                            | "bun"
+                            | "poetry"
+                            | "cargo"
+                    )
                 ) || w.first().is_some_and(|x| x.starts_with("./")))
         });
         (local_action || task).then(|| (name.value.clone(), Location::new(s.display, name.span)))
