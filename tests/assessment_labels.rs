@@ -18,15 +18,15 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// The rows the labels judge, each with the agreement it must keep on the development labels
 /// (share of repositories whose label and ci-guard give the same state), recorded at what the
-/// assessment measured on them (`bench/assessment-agreement.sh`; 198 repositories), rounded
+/// assessment measured on them (`bench/assessment-agreement.sh`; 218 repositories), rounded
 /// down to the hundredth.
 const FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 0.99),
-    ("oidc-authentication", 0.94),
-    ("artifact-immutability", 0.92),
+    ("environment-protection", 1.0),
+    ("oidc-authentication", 0.96),
+    ("artifact-immutability", 0.91),
     ("deploy-metadata", 0.93),
-    ("signing-provenance", 0.92),
-    ("security-scanning", 0.96),
+    ("signing-provenance", 0.93),
+    ("security-scanning", 0.97),
     ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),
     ("sbom", 0.95),
@@ -79,18 +79,19 @@ const DEV: &str = "tests/data/assessment/labels";
 const HELDOUT: &str = "tests/data/assessment/heldout";
 
 /// Floors of the held-out set: what the rules measure on a set they were not fitted to, recorded
-/// when it is measured; they only guard against regressions. All zero until that measurement.
+/// when it is measured; they only guard against regressions. All zero until that measurement:
+/// no set is held out now (the eighth joined the development labels; a ninth is being labelled).
 const HELDOUT_FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 1.0),
-    ("oidc-authentication", 0.65),
-    ("artifact-immutability", 0.5),
-    ("deploy-metadata", 0.85),
-    ("signing-provenance", 0.9),
-    ("security-scanning", 1.0),
-    ("artifacts-observability", 0.9),
-    ("concurrency-controls", 0.9),
-    ("sbom", 0.95),
-    ("drift-detection", 0.95),
+    ("environment-protection", 0.0),
+    ("oidc-authentication", 0.0),
+    ("artifact-immutability", 0.0),
+    ("deploy-metadata", 0.0),
+    ("signing-provenance", 0.0),
+    ("security-scanning", 0.0),
+    ("artifacts-observability", 0.0),
+    ("concurrency-controls", 0.0),
+    ("sbom", 0.0),
+    ("drift-detection", 0.0),
 ];
 
 fn corpus_dir() -> PathBuf {
@@ -391,7 +392,7 @@ fn delivery_jobs_match_the_labelled_ones() {
     for e in &extra {
         println!("- not labelled {e}");
     }
-    // The recall the inventory measured on the 198 development labels (445/492), rounded down
+    // The recall the inventory measured on the 218 development labels (546/606), rounded down
     // to the hundredth: a floor like the rows'; the goal stays 0.95.
     let recall = found as f64 / total.max(1) as f64;
     assert!(
