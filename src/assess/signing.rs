@@ -88,16 +88,16 @@ fn reach(tool: &str) -> Reach {
         Reach::Packages(Registry::Maven)
     } else if tool.starts_with("provenance attestation of the action package") {
         Reach::Packages(Registry::ActionPackage)
-    } else if tool.starts_with("GPG signing of the packages built") {
-        Reach::Files
-    } else if matches!(
-        tool,
-        "build provenance attestation"
-            | "attestation"
-            | "cosign sign-blob"
-            | "gpg signature"
-            | "sigstore"
-    ) {
+    } else if tool.starts_with("GPG signing of the packages built")
+        || matches!(
+            tool,
+            "build provenance attestation"
+                | "attestation"
+                | "cosign sign-blob"
+                | "gpg signature"
+                | "sigstore"
+        )
+    {
         Reach::Files
     } else {
         Reach::All
