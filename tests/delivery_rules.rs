@@ -2011,3 +2011,21 @@ fn a_step_named_for_a_build_running_an_opaque_task_builds_what_its_job_copies() 
     let build = job(&hapoom, "node.js.yml", "build");
     assert_eq!(build.artifact.verdict, ArtifactVerdict::Mutable);
 }
+
+#[test]
+fn code_signed_binaries_are_signed_and_the_others_beside_them_are_not() {
+    // `rcodesign sign` (ci.generated.yml:827) and Azure/artifact-signing-action
+    // (ci.generated.yml:2987) sign the macOS and Windows binaries; the Linux ones and the npm
+    // package go unsigned.
+    let deno = audit("denoland__deno");
+    let signing = facts(&deno, Capability::Signing);
+    assert!(
+        signing.contains(&"code signing ci.generated.yml:827".to_string()),
+        "{signing:?}"
+    );
+    assert!(
+        signing.contains(&"code signing ci.generated.yml:2987".to_string()),
+        "{signing:?}"
+    );
+    assert_eq!(row(&deno.assessments[0], "signing-provenance"), "partial");
+}

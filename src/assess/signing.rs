@@ -94,6 +94,7 @@ fn reach(tool: &str) -> Reach {
             "build provenance attestation"
                 | "attestation"
                 | "cosign sign-blob"
+                | "code signing"
                 | "gpg signature"
                 | "sigstore"
         )

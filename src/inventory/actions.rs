@@ -553,6 +553,20 @@ static ACTIONS: &[ActionRule] = &[
         D::Fails,
     ),
     rule("actions/attest", C::Signing, "attestation", D::Fails),
+    // Authenticode signing through Azure Artifact Signing, formerly Trusted Signing
+    // (denoland/deno ci.generated.yml:2987).
+    rule(
+        "azure/artifact-signing-action",
+        C::Signing,
+        "code signing",
+        D::Fails,
+    ),
+    rule(
+        "azure/trusted-signing-action",
+        C::Signing,
+        "code signing",
+        D::Fails,
+    ),
     rule(
         "slsa-framework/slsa-github-generator",
         C::Signing,

@@ -844,6 +844,11 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Signing, "notation sign", ["notation", "sign"]),
     cmd!(Signing, "sigstore", ["sigstore", "sign"]),
     cmd!(Signing, "gpg signature", ["gpg"], with["--detach-sign"]),
+    // Code signing of binaries: Apple's (`rcodesign sign`, denoland/deno
+    // ci.generated.yml:827; `codesign --sign`) and Authenticode (`signtool sign`).
+    cmd!(Signing, "code signing", ["rcodesign", "sign"]),
+    cmd!(Signing, "code signing", ["codesign"], with["--sign"]),
+    cmd!(Signing, "code signing", ["signtool", "sign"]),
     // `gh attestation` only verifies, downloads or prints trusted roots: it checks someone
     // else's attestation and attests nothing (goreleaser/goreleaser release.yml:57).
     cmd!(Signing, "pypi attestations", ["pypi-attestations", "sign"]),

@@ -764,3 +764,18 @@ fn a_signing_key_in_a_build_steps_environment_signs_and_elsewhere_does_not() {
     // Signing the release commit of a job that builds nothing signs no package.
     assert_eq!(signing(&inventory(&job("git commit -S -m release"))), 0);
 }
+
+#[test]
+fn code_signing_signs_and_verifying_a_signature_does_not() {
+    let signing = |run: &str| {
+        inventory(&job_with_steps(&format!("      - run: {run}\n")))
+            .facts
+            .iter()
+            .filter(|f| f.capability == crate::inventory::Capability::Signing)
+            .count()
+    };
+    assert_eq!(signing("codesign --force --sign \"$ID\" dist/app"), 1);
+    assert_eq!(signing("rcodesign sign target/release/deno"), 1);
+    assert_eq!(signing("codesign --verify --deep dist/app"), 0);
+    assert_eq!(signing("gh attestation verify dist/app --repo o/r"), 0);
+}
