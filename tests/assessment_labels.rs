@@ -79,19 +79,19 @@ const DEV: &str = "tests/data/assessment/labels";
 const HELDOUT: &str = "tests/data/assessment/heldout";
 
 /// Floors of the held-out set: what the rules measure on a set they were not fitted to, recorded
-/// when it is measured; they only guard against regressions. All zero until that measurement:
-/// no set is held out now (the eighth joined the development labels; a ninth is being labelled).
+/// when it is measured; they only guard against regressions. All zero until that measurement.
+/// Now: the ninth set, at its first measurement (0.860 over all rows).
 const HELDOUT_FLOORS: &[(&str, f64)] = &[
-    ("environment-protection", 0.0),
-    ("oidc-authentication", 0.0),
-    ("artifact-immutability", 0.0),
-    ("deploy-metadata", 0.0),
-    ("signing-provenance", 0.0),
-    ("security-scanning", 0.0),
-    ("artifacts-observability", 0.0),
-    ("concurrency-controls", 0.0),
-    ("sbom", 0.0),
-    ("drift-detection", 0.0),
+    ("environment-protection", 1.0),
+    ("oidc-authentication", 0.75),
+    ("artifact-immutability", 0.6),
+    ("deploy-metadata", 0.85),
+    ("signing-provenance", 0.8),
+    ("security-scanning", 0.85),
+    ("artifacts-observability", 1.0),
+    ("concurrency-controls", 0.95),
+    ("sbom", 0.8),
+    ("drift-detection", 1.0),
 ];
 
 fn corpus_dir() -> PathBuf {
