@@ -2029,3 +2029,41 @@ fn code_signed_binaries_are_signed_and_the_others_beside_them_are_not() {
     );
     assert_eq!(row(&deno.assessments[0], "signing-provenance"), "partial");
 }
+
+#[test]
+fn a_package_script_named_for_a_publish_beside_a_recognised_release_publishes() {
+    // `pnpm run ci-publish "$TAG"` (publish.yml:93) before `gh release create`: the script is
+    // not in the repository, its name says it publishes; with `id-token: write` and no npm
+    // token that is trusted publishing.
+    let vite = audit("vitejs__vite");
+    let publish = job(&vite, "publish.yml", "publish-release");
+    let steps: Vec<(u32, &str, bool)> = publish
+        .steps
+        .iter()
+        .map(|s| (s.location.start.line, s.kind.as_str(), s.inferred))
+        .collect();
+    assert!(steps.contains(&(93, "publish", true)), "{steps:?}");
+    // `pnpm install` (publish.yml:84) in the same job installs: no delivery step.
+    assert!(!steps.iter().any(|s| s.0 == 84), "{steps:?}");
+    assert_eq!(credential_kinds(publish), [CredentialKind::Oidc]);
+    assert_eq!(row(&vite.assessments[0], "oidc-authentication"), "present");
+    // The preview publish (pkg-pr-new, no id-token) gains no OIDC credential.
+    let preview = job(&vite, "preview-release.yml", "preview");
+    assert!(credential_kinds(preview).is_empty());
+}
+
+#[test]
+fn a_remote_workflow_named_for_code_scanning_is_codeql() {
+    // fluxcd/gha-workflows code-scan.yaml, called on push and pull request (scan.yaml:16).
+    let flux = audit("fluxcd__flux2");
+    let sast = facts(&flux, Capability::Sast);
+    assert_eq!(sast, ["codeql scan.yaml:16"]);
+    assert_eq!(row(&flux.assessments[0], "security-scanning"), "partial");
+    // The other remote workflows of the same owner (backport, labels-sync,
+    // upgrade-fluxcd-pkg) scan nothing.
+    let remote: Vec<String> = [Capability::Sca, Capability::SecretScan]
+        .into_iter()
+        .flat_map(|c| facts(&flux, c))
+        .collect();
+    assert!(remote.is_empty(), "{remote:?}");
+}

@@ -1065,6 +1065,9 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
 /// (CodeQL, dependency review, zizmor, secret scanning), matched on the workflow's file name.
 const WORKFLOW_NAMES: &[(&str, Capability, &str, Default)] = &[
     ("codeql", C::Sast, "codeql", D::ReportsOnly),
+    // GitHub's code scanning is CodeQL unless told otherwise (fluxcd/gha-workflows
+    // code-scan.yaml, called by fluxcd/flux2 scan.yaml:16).
+    ("code-scan", C::Sast, "codeql", D::ReportsOnly),
     ("dependency-review", C::Sca, "dependency-review", D::Fails),
     ("zizmor", C::Sast, "zizmor", D::ReportsOnly),
     ("semgrep", C::Sast, "semgrep", D::Fails),

@@ -77,8 +77,52 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     remote_workflow(input, &mut out);
     if !out.is_empty() {
         registry_named_publishes(input, &mut out);
+        publish_tasks(input, &mut out);
     }
     out
+}
+
+/// A package script named for a publish (`pnpm run ci-publish "$TAG"`, vitejs/vite
+/// publish.yml:93) in a job whose other deliveries were recognised (there a `gh release
+/// create`): the script is defined outside the workflow but its name says it publishes,
+/// inferred. Not when its name or the step's says it checks (`npm run publish --dry-run`).
+fn publish_tasks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        let known = out.iter().any(|d| {
+            d.location.path == s.display
+                && s.step.span.start <= d.location.start
+                && d.location.end <= s.step.span.end
+        });
+        if known {
+            continue;
+        }
+        let step_words = s
+            .step
+            .name
+            .as_ref()
+            .map(|n| name_words(&n.value))
+            .unwrap_or_default();
+        let Some(c) = input.trace.commands_of(i).find(|c| {
+            task_kind(&c.command.words) == Some(DeliveryKind::Publish)
+                && !is_check_named(&script_name_words(&c.command.words))
+        }) else {
+            continue;
+        };
+        if is_check_named(&step_words) {
+            continue;
+        }
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Publish,
+            target: registry_named(&step_words).unwrap_or("unknown").into(),
+            why: format!(
+                "`{}` runs a package script named for a publish",
+                c.command.text.lines().next().unwrap_or("")
+            ),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: true,
+        });
+    }
 }
 
 /// The registry a step's name says it publishes to (`Publish to npm`, `Upload to PyPI`):
