@@ -2067,3 +2067,30 @@ fn a_remote_workflow_named_for_code_scanning_is_codeql() {
         .collect();
     assert!(remote.is_empty(), "{remote:?}");
 }
+
+#[test]
+fn a_secret_named_for_a_key_algorithm_is_a_long_lived_credential() {
+    // `TRAEFIKER_RSA`, decoded into `~/.ssh/traefiker_rsa` before the release job's deploy
+    // script (release.yaml:112-115, 139).
+    let traefik = audit("traefik__traefik");
+    let release = job(&traefik, "release.yaml", "release");
+    assert!(
+        release
+            .credentials
+            .iter()
+            .any(|c| c.kind == CredentialKind::Static && c.detail.contains("`TRAEFIKER_RSA`")),
+        "{:?}",
+        release.credentials
+    );
+    assert_eq!(
+        row(&traefik.assessments[0], "oidc-authentication"),
+        "missing"
+    );
+    // The goreleaser build job of the same workflow is handed no stored secret.
+    let build = job(&traefik, "release.yaml", "build");
+    assert!(
+        !credential_kinds(build).contains(&CredentialKind::Static),
+        "{:?}",
+        build.credentials
+    );
+}

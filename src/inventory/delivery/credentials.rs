@@ -44,6 +44,10 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "PRIVATE",
     "AUTH",
     "PROFILE",
+    // A key named for its algorithm (`TRAEFIKER_RSA`, decoded into `~/.ssh` before
+    // traefik/traefik's release job runs its deploy script, release.yaml:112-115).
+    "RSA",
+    "ED25519",
 ];
 
 /// Secrets of notification, monitoring, coverage and signing services: not what a delivery
