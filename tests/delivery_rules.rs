@@ -2094,3 +2094,22 @@ fn a_secret_named_for_a_key_algorithm_is_a_long_lived_credential() {
         build.credentials
     );
 }
+
+#[test]
+fn integration_tests_on_a_machine_the_job_creates_deliver_nothing() {
+    // `Windows Integration Tests` creates its VM (`az vm create`, windows-periodic.yml:89) and
+    // runs the tests there over ssh/scp, on a schedule (no pull_request trigger).
+    let containerd = audit("containerd__containerd");
+    let all = jobs(&containerd);
+    assert!(
+        !all.iter().any(|(_, job, _)| job == "winIntegration"),
+        "{all:?}"
+    );
+    // `Build volume test images` also creates a VM, but builds and pushes images from it
+    // (build-test-images.yml:97,158): still a delivery.
+    job(&containerd, "build-test-images.yml", "images");
+    assert_eq!(
+        row(&containerd.assessments[0], "artifact-immutability"),
+        "present"
+    );
+}

@@ -349,8 +349,43 @@ fn test_deploys(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> bool {
         })
     });
     named_for_tests
-        && wf.has_trigger("pull_request")
         && steps.iter().all(|s| s.kind == DeliveryKind::Deploy)
+        && (wf.has_trigger("pull_request") || tests_on_a_machine_it_creates(input))
+}
+
+/// A job that creates the machine it then reaches over SSH (`az vm create`, containerd
+/// windows-periodic.yml:89) and names no step for a push or publish runs its tests there: the
+/// scheduled integration tests of a workflow named for them deliver nothing. A job that
+/// builds and pushes images from such a machine (`Build and push images`, containerd
+/// build-test-images.yml:158) still delivers.
+fn tests_on_a_machine_it_creates(input: &JobInput<'_, '_>) -> bool {
+    const CREATES: &[&str] = &[
+        "az vm create",
+        "aws ec2 run-instances",
+        "gcloud compute instances create",
+    ];
+    let scripts = input.trace.steps.iter().flat_map(|s| {
+        s.step
+            .run
+            .as_ref()
+            .map(|r| r.value.as_str())
+            .into_iter()
+            .chain(
+                crate::workflow::pair(&s.step.with, "inlinescript")
+                    .and_then(|p| p.value.as_scalar()),
+            )
+    });
+    let creates = scripts
+        .into_iter()
+        .any(|t| CREATES.iter().any(|c| t.contains(c)));
+    let pushes = input.trace.steps.iter().any(|s| {
+        s.step.name.as_ref().is_some_and(|n| {
+            name_words(&n.value)
+                .iter()
+                .any(|w| matches!(w.as_str(), "push" | "publish" | "upload" | "release"))
+        })
+    });
+    creates && !pushes
 }
 
 /// Words of a name, lower case: `Deploy to PyPI` -> `deploy`, `to`, `pypi`.
