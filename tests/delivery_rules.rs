@@ -2113,3 +2113,32 @@ fn integration_tests_on_a_machine_the_job_creates_deliver_nothing() {
         "present"
     );
 }
+
+#[test]
+fn the_tag_an_image_is_built_for_passed_as_a_build_argument_identifies_it() {
+    // `TAG=${{inputs.tag}}` in build-args (docker_job.yml:135-136).
+    let opg = audit("ministryofjustice__opg-modernising-lpa");
+    let docker = job(&opg, "docker_job.yml", "docker_build_scan_push");
+    let signals: Vec<(&str, u32)> = docker
+        .metadata
+        .iter()
+        .map(|m| (m.detail.as_str(), m.location.start.line))
+        .collect();
+    assert!(
+        signals.contains(&("commit or version passed as a build argument", 135)),
+        "{signals:?}"
+    );
+    assert_eq!(row(&opg.assessments[0], "deploy-metadata"), "present");
+    // A build argument that is no identity (`test_all_deps=true`, getredash/redash
+    // preview-image.yml:107-108) says nothing of the build.
+    let redash = audit("getredash__redash");
+    let build = job(&redash, "preview-image.yml", "build-docker-image");
+    assert!(
+        !build
+            .metadata
+            .iter()
+            .any(|m| m.detail.contains("build argument")),
+        "{:?}",
+        build.metadata
+    );
+}

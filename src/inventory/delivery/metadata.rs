@@ -53,6 +53,14 @@ fn identity_name(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// A build argument that carries the release into the image: an identity name, or the tag
+/// it is built for (`TAG=${{inputs.tag}}`, ministryofjustice/opg-modernising-lpa
+/// docker_job.yml:255), which an image's own environment has no other use for.
+fn build_arg_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    identity_name(&n) || n == "TAG" || n.ends_with("_TAG")
+}
+
 /// A value that names the commit, run or version.
 fn identity_value(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
@@ -446,7 +454,7 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
                 };
                 if let Some(v) = value {
                     let (k, val) = v.split_once('=').unwrap_or((v, ""));
-                    if (identity_name(k) && (identity_value(val) || val.contains('$')))
+                    if (build_arg_name(k) && (identity_value(val) || val.contains('$')))
                         || k.starts_with("org.opencontainers")
                     {
                         out.push(full(
@@ -629,7 +637,7 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
                 if let Some(v) = val("build-args")
                     && v.lines().any(|l| {
                         l.split_once('=')
-                            .is_some_and(|(k, val)| identity_name(k) && identity_value(val))
+                            .is_some_and(|(k, val)| build_arg_name(k.trim()) && identity_value(val))
                     })
                     && let Some(l) = at("build-args")
                 {
