@@ -2142,3 +2142,31 @@ fn the_tag_an_image_is_built_for_passed_as_a_build_argument_identifies_it() {
         build.metadata
     );
 }
+
+#[test]
+fn a_reusable_delivery_guarded_through_some_of_its_callers_is_partly_guarded() {
+    // terraform_environment_job.yml is called from workflow_path_to_live.yml (a workflow
+    // concurrency group, :3) and from workflow_pr.yml (none).
+    let opg = audit("ministryofjustice__opg-modernising-lpa");
+    let a = &opg.assessments[0];
+    let concurrency = a
+        .rows
+        .iter()
+        .find(|r| r.component == "concurrency-controls")
+        .expect("concurrency row");
+    let verdict = |id: &str| {
+        concurrency
+            .jobs
+            .iter()
+            .find(|j| j.job == id)
+            .map(|j| j.verdict.as_str())
+            .unwrap_or_else(|| panic!("no job {id}"))
+    };
+    assert_eq!(
+        verdict("terraform_environment_workflow"),
+        "serialised through some of its callers only"
+    );
+    // A dispatched delivery nobody calls (dispatch_change_dns_target_region.yml) has no group.
+    assert_eq!(verdict("change_dns_target_region"), "no concurrency group");
+    assert_eq!(row(a, "concurrency-controls"), "partial");
+}

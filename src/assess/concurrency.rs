@@ -2,7 +2,8 @@
 //! `cancel-in-progress: true` (its own, its workflow's, or, for a job of a reusable workflow,
 //! that of every job that calls it); a pull-request workflow should cancel superseded runs.
 //! `present`: every delivery guarded and every pull-request workflow cancels; `missing`: no
-//! delivery guarded and no pull-request workflow cancels; `partial` otherwise.
+//! delivery guarded, even through some of its callers, and no pull-request workflow cancels;
+//! `partial` otherwise.
 //! `not-applicable`: no delivery job and no pull-request workflow.
 
 use super::{Row, RowJob, State, row};
@@ -47,6 +48,23 @@ fn guarded(inv: &Inventory, job: &JobInfo, depth: usize) -> Option<String> {
     Some(format!("through its callers: {}", how.join("; ")))
 }
 
+/// Serialised on some of the paths that run it: a job of a reusable workflow called by a
+/// guarded workflow and by an unguarded one (ministryofjustice/opg-modernising-lpa
+/// terraform_environment_job.yml, called from workflow_path_to_live.yml, guarded at :3, and
+/// from workflow_pr.yml, not). Not guarded, but not missing a guard everywhere either.
+fn guarded_somewhere(inv: &Inventory, job: &JobInfo, depth: usize) -> bool {
+    if let Some(c) = &job.concurrency {
+        return guards(c);
+    }
+    depth <= 4
+        && job.triggers.iter().any(|t| t == "workflow_call")
+        && inv
+            .jobs
+            .iter()
+            .filter(|j| j.calls.as_deref() == Some(job.workflow.as_str()))
+            .any(|c| guarded_somewhere(inv, c, depth + 1))
+}
+
 /// A pull-request workflow that cancels superseded runs.
 fn cancels(inv: &Inventory, workflow: &str) -> bool {
     let jobs: Vec<&JobInfo> = inv.jobs.iter().filter(|j| j.workflow == workflow).collect();
@@ -75,6 +93,7 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let mut jobs = Vec::new();
     let mut evidence = Vec::new();
     let mut unguarded = Vec::new();
+    let mut partly_guarded = false;
     for d in &inv.delivery {
         let info = inv.job(&d.workflow, &d.job);
         let how = info.and_then(|j| guarded(inv, j, 0));
@@ -85,10 +104,13 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         match how {
             Some(h) => jobs.push(RowJob::of(d, h, at)),
             None => {
+                let somewhere = info.is_some_and(|j| guarded_somewhere(inv, j, 0));
+                partly_guarded |= somewhere;
                 let why = match info.and_then(|j| j.concurrency.as_ref()) {
                     Some(c) if c.cancel_in_progress == Some(true) => {
                         "`cancel-in-progress: true` can kill a delivery half-way"
                     }
+                    _ if somewhere => "serialised through some of its callers only",
                     _ => "no concurrency group",
                 };
                 unguarded.push(d.label());
@@ -121,7 +143,7 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         State::NotApplicable
     } else if unguarded.is_empty() && not_cancelling.is_empty() {
         State::Present
-    } else if unguarded.len() == delivery && cancelling.is_empty() {
+    } else if unguarded.len() == delivery && cancelling.is_empty() && !partly_guarded {
         State::Missing
     } else {
         State::Partial
