@@ -2170,3 +2170,14 @@ fn a_reusable_delivery_guarded_through_some_of_its_callers_is_partly_guarded() {
     assert_eq!(verdict("change_dns_target_region"), "no concurrency group");
     assert_eq!(row(a, "concurrency-controls"), "partial");
 }
+
+#[test]
+fn an_image_tagged_with_the_commit_git_rev_parse_prints_is_identified() {
+    // `canary-${{ steps.resolve_parameters.outputs.short_sha }}`, the output written from
+    // `git rev-parse --short ${{ github.ref }}` (global-publish-canary.yaml:108,131), beside
+    // the moving `:canary`.
+    let arc = audit("actions__actions-runner-controller");
+    let canary = job(&arc, "global-publish-canary.yaml", "canary-build");
+    assert_eq!(canary.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&arc.assessments[0], "artifact-immutability"), "present");
+}

@@ -1148,7 +1148,12 @@ fn outside_braces(text: &str, needle: char) -> impl Iterator<Item = usize> + '_ 
 
 fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
     let lower = tag.to_ascii_lowercase();
+    // `$(git rev-parse --short ${{ github.ref }})` prints the commit the ref points to
+    // (actions/actions-runner-controller global-publish-canary.yaml:108,131); only
+    // `--abbrev-ref` prints a branch name.
+    let commit_of_ref = lower.contains("git rev-parse") && !lower.contains("abbrev-ref");
     if IDENTITY.iter().any(|m| lower.contains(m))
+        || commit_of_ref
         || (tags_only_triggers
             && (lower.contains("ref_name")
                 || lower.contains("github.ref")
@@ -1179,6 +1184,7 @@ fn classify_text(reference: &str, tag: &str, tags_only_triggers: bool) -> Tag {
     // `$GITHUB_REF_NAME`): the branch name on a branch push.
     if lower.contains("ref_name")
         || lower.contains("branch")
+        || lower.contains("abbrev-ref")
         || lower.contains("github.ref")
         || lower.contains("github_ref")
     {
@@ -1554,4 +1560,18 @@ fn image_refs(w: &[&str]) -> Vec<String> {
         _ => {}
     }
     out
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::{Tag, judge_tag};
+
+    #[test]
+    fn a_tag_from_git_rev_parse_is_the_commit_and_abbrev_ref_is_the_branch() {
+        // actions/actions-runner-controller global-publish-canary.yaml:108,131, resolved.
+        let sha = "ghcr.io/actions/controller:canary-$(git rev-parse --short ${{ github.ref }})";
+        assert!(matches!(judge_tag(sha, false), Tag::Identified(_)));
+        let branch = "ghcr.io/actions/controller:$(git rev-parse --abbrev-ref HEAD)";
+        assert!(matches!(judge_tag(branch, false), Tag::Mutable(_)));
+    }
 }
