@@ -2181,3 +2181,44 @@ fn an_image_tagged_with_the_commit_git_rev_parse_prints_is_identified() {
     assert_eq!(canary.artifact.verdict, ArtifactVerdict::Immutable);
     assert_eq!(row(&arc.assessments[0], "artifact-immutability"), "present");
 }
+
+/// The verdicts of one row for each delivery job: `(file, job, verdict)`.
+fn row_jobs(report: &Report, component: &str) -> Vec<(String, String, String)> {
+    report.assessments[0]
+        .rows
+        .iter()
+        .find(|r| r.component == component)
+        .map(|r| {
+            r.jobs
+                .iter()
+                .map(|j| {
+                    let file = j.workflow.rsplit('/').next().unwrap_or(&j.workflow);
+                    (file.to_string(), j.job.clone(), j.verdict.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn goreleaser_signing_through_cosign_installer_does_not_cover_an_image_pushed_beside_it() {
+    // cosign-installer with `id-token: write` and goreleaser (reusable-release.yaml:107) sign
+    // the release; the canary images of docker/build-push-action (:126) are not.
+    let trivy = audit("aquasecurity__trivy");
+    let verdicts = row_jobs(&trivy, "signing-provenance");
+    let release = verdicts
+        .iter()
+        .find(|(f, j, _)| f == "reusable-release.yaml" && j == "release")
+        .expect("release job");
+    assert!(
+        release.2.contains("image (registry push) shipped unsigned"),
+        "{release:?}"
+    );
+    assert_eq!(row(&trivy.assessments[0], "signing-provenance"), "partial");
+    // What goreleaser itself ships stays covered (trufflesecurity/trufflehog release.yml:42,67).
+    let trufflehog = audit("trufflesecurity__trufflehog");
+    assert_eq!(
+        row(&trufflehog.assessments[0], "signing-provenance"),
+        "present"
+    );
+}

@@ -13,7 +13,8 @@
 //! files (`subject-path`), `cosign sign-blob`, GPG signatures and Sigstore cover release files
 //! and packages; a signing setup (a GPG key imported, cosign-installer under `id-token: write`,
 //! keyless signing by goreleaser or a release task, an action handed a signing key, SLSA
-//! generators, JReleaser, docker/github-builder) covers whatever its job ships. Closeness: the same job, a job of the
+//! generators, JReleaser, docker/github-builder) covers whatever its job ships (cosign-installer
+//! beside goreleaser: what goreleaser ships). Closeness: the same job, a job of the
 //! same workflow that needs it or that it needs (also through the job that calls a local
 //! reusable workflow), or, for a job that only signs, a delivery that needs what it needs
 //! (a SLSA generator that needs the build covers the release made of that build). A package's
@@ -182,7 +183,21 @@ fn covers(inv: &Inventory, sig: &Fact, d: &DeliveryJob, s: &Shipped) -> bool {
             .iter()
             .any(|x| x.workflow == sig.workflow && x.job == sig.job)
     };
-    same_files || (reaches(r, s) && (c.same_job || c.needs || (c.same_build && !signer_delivers())))
+    same_files
+        || (reaches(r, s)
+            && !beside_the_signing_release_tool(sig, d, s)
+            && (c.same_job || c.needs || (c.same_build && !signer_delivers())))
+}
+
+/// cosign-installer with no visible cosign command leaves the signing to the release tool of
+/// its job (goreleaser's `signs:`); an image that job pushes by another step is not signed by
+/// it (aquasecurity/trivy reusable-release.yaml:107,126: the canary images of
+/// build-push-action, beside goreleaser).
+fn beside_the_signing_release_tool(sig: &Fact, d: &DeliveryJob, s: &Shipped) -> bool {
+    const INSTALLER: &str = "cosign with the job's OIDC token (cosign-installer, inferred)";
+    sig.tool == INSTALLER
+        && s.target != "goreleaser"
+        && d.shipped.iter().any(|x| x.target == "goreleaser")
 }
 
 /// One weighed artifact and the signature that covers it, if any.
