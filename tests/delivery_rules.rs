@@ -2222,3 +2222,27 @@ fn goreleaser_signing_through_cosign_installer_does_not_cover_an_image_pushed_be
         "present"
     );
 }
+
+#[test]
+fn an_rclone_upload_in_an_action_of_the_checked_out_folder_delivers_with_workload_identity() {
+    // sign-windows.yaml checks the repository out into `repo` (:30-33) and runs
+    // `./repo/.github/actions/windows-signing` (:51), whose rclone sync and copy upload to GCS
+    // (action.yaml:141,149) after google-github-actions/auth (:89); the job reads
+    // ACTIONS_ID_TOKEN_REQUEST_TOKEN (:20), granted by its caller (push.yaml:146).
+    let obs = audit("obsproject__obs-studio");
+    let deploys = facts(&obs, Capability::Deploy);
+    assert!(
+        deploys.contains(&"rclone action.yaml:141".to_string())
+            && deploys.contains(&"rclone action.yaml:149".to_string()),
+        "{deploys:?}"
+    );
+    // `rclone copy ":gcs:obs-latest/…" .` (action.yaml:105) downloads.
+    assert!(
+        !deploys.contains(&"rclone action.yaml:105".to_string()),
+        "{deploys:?}"
+    );
+    let sign = job(&obs, "sign-windows.yaml", "create-windows-update");
+    // The service account's name beside the identity provider is no key.
+    assert_eq!(credential_kinds(sign), [CredentialKind::Oidc]);
+    assert_eq!(row(&obs.assessments[0], "oidc-authentication"), "partial");
+}

@@ -15,8 +15,14 @@ pub fn static_secret_cloud(name: &str) -> Option<&'static str> {
     {
         return Some("aws");
     }
+    // A service account's name or email (`GCP_SERVICE_ACCOUNT_NAME`, handed to
+    // google-github-actions/auth beside a workload identity provider, obsproject/obs-studio
+    // sign-windows.yaml:54) names the identity to impersonate; it unlocks nothing.
+    let names_only = (n.ends_with("_NAME") || n.ends_with("_EMAIL"))
+        && !(has("KEY") || has("CREDENTIAL") || has("SA_JSON"));
     if (has("GCP") || has("GCLOUD") || has("GOOGLE") || has("GKE") || has("FIREBASE_SERVICE"))
         && (has("KEY") || has("CREDENTIAL") || has("SA_JSON") || has("SERVICE_ACCOUNT"))
+        && !names_only
     {
         return Some("gcp");
     }
@@ -259,6 +265,10 @@ mod tests {
         assert_eq!(static_secret_cloud("AWS_ACCESS_KEY_ID"), Some("aws"));
         assert_eq!(static_secret_cloud("PROD_AWS_SECRET"), Some("aws"));
         assert_eq!(static_secret_cloud("GCP_SA_KEY"), Some("gcp"));
+        assert_eq!(static_secret_cloud("GCP_SERVICE_ACCOUNT_KEY"), Some("gcp"));
+        // A name or email of the account to impersonate unlocks nothing.
+        assert_eq!(static_secret_cloud("GCP_SERVICE_ACCOUNT_NAME"), None);
+        assert_eq!(static_secret_cloud("GCP_SERVICE_ACCOUNT_EMAIL"), None);
         assert_eq!(static_secret_cloud("AZURE_CREDENTIALS"), Some("azure"));
         assert_eq!(static_secret_cloud("KUBE_CONFIG_DATA"), Some("kubernetes"));
         assert_eq!(static_secret_cloud("TF_API_TOKEN"), Some("terraform-cloud"));

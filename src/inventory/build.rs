@@ -338,9 +338,22 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 .as_ref()
                 .map(|c| c.value.as_str())
                 .unwrap_or("");
-            let id_token_write = job.permissions.as_ref().map_or(wf_id_token, |p| {
-                p.level("id-token") == crate::workflow::Level::Write
-            });
+            // A called workflow that sets no permissions runs with its caller's; a script that
+            // reads `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, which GitHub sets only under `id-token:
+            // write`, says the caller grants it (obsproject/obs-studio sign-windows.yaml:20,
+            // called with `id-token: write` at push.yaml:146).
+            let inherits_token = job.permissions.is_none()
+                && wf.permissions.is_none()
+                && wf.has_trigger("workflow_call")
+                && job.steps.iter().any(|s| {
+                    s.run
+                        .as_ref()
+                        .is_some_and(|r| r.value.contains("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
+                });
+            let id_token_write = inherits_token
+                || job.permissions.as_ref().map_or(wf_id_token, |p| {
+                    p.level("id-token") == crate::workflow::Level::Write
+                });
             jobs.push(JobInfo {
                 workflow: self.pw.display.clone(),
                 job: job.id.value.clone(),
@@ -661,7 +674,17 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                         .trim_end_matches('/')
                         .to_string();
                     let actions: &'a [ParsedAction] = self.sources.actions;
-                    if let Some(pa) = local_action(actions, &path)
+                    let found = local_action(actions, &path).or_else(|| {
+                        self.trace
+                            .steps
+                            .iter()
+                            .filter_map(|t| checkout_folder(t.step))
+                            .find_map(|dir| {
+                                let rest = path.strip_prefix(dir)?.strip_prefix('/')?;
+                                local_action(actions, rest)
+                            })
+                    });
+                    if let Some(pa) = found
                         && let Some(ActionRuns::Composite { steps }) = pa.action.runs.as_ref()
                     {
                         for inner in steps {
@@ -931,6 +954,25 @@ fn local_action<'a>(actions: &'a [ParsedAction], path: &str) -> Option<&'a Parse
         let dir = a.action.rel.rsplit_once('/').map_or("", |(d, _)| d);
         dir == path
     })
+}
+
+/// The folder an `actions/checkout` step puts the repository in (`path: repo`): a local action
+/// used as `./repo/.github/actions/x` is this repository's `.github/actions/x`
+/// (obsproject/obs-studio sign-windows.yaml:30-33,51).
+fn checkout_folder(step: &Step) -> Option<&str> {
+    let a = step.repo_action()?;
+    if !a.name().eq_ignore_ascii_case("actions/checkout") {
+        return None;
+    }
+    // Another repository checked out there has other actions.
+    if crate::workflow::pair(&step.with, "repository").is_some() {
+        return None;
+    }
+    let p = crate::workflow::pair(&step.with, "path")?
+        .value
+        .as_scalar()?;
+    let p = p.trim().trim_start_matches("./").trim_end_matches('/');
+    (!p.is_empty() && !p.contains("${{")).then_some(p)
 }
 
 fn join_display(root: &str, rel: &str) -> String {

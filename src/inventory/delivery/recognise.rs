@@ -40,7 +40,13 @@ pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
 fn is_upload(tool: &str) -> bool {
     matches!(
         tool,
-        "aws s3" | "gcs upload" | "gsutil" | "gcloud storage" | "azure blob" | "az storage blob"
+        "aws s3"
+            | "gcs upload"
+            | "gsutil"
+            | "gcloud storage"
+            | "azure blob"
+            | "az storage blob"
+            | "rclone"
     )
 }
 
