@@ -2246,3 +2246,23 @@ fn an_rclone_upload_in_an_action_of_the_checked_out_folder_delivers_with_workloa
     assert_eq!(credential_kinds(sign), [CredentialKind::Oidc]);
     assert_eq!(row(&obs.assessments[0], "oidc-authentication"), "partial");
 }
+
+#[test]
+fn the_command_of_a_retry_action_is_read_as_a_script() {
+    // `terragrunt apply` in nick-fields/retry's `command:`
+    // (terragrunt_create_dev_environment.yml:93-100).
+    let notify = audit("cds-snc__notification-terraform");
+    let ecr = job(
+        &notify,
+        "terragrunt_create_dev_environment.yml",
+        "terragrunt-apply-ecr",
+    );
+    assert_eq!(ecr.kind.as_str(), "infrastructure");
+    // The test run it retries in jest (test.yml:41-46) delivers nothing.
+    let jest = audit("jestjs__jest");
+    let all = jobs(&jest);
+    assert!(
+        all.iter().all(|(file, ..)| file == "pkg-pr-new.yml"),
+        "{all:?}"
+    );
+}

@@ -701,6 +701,8 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
         }
         if let Some(run) = &step.run {
             self.run_script(job, step, run, neutered, display);
+        } else if let Some(command) = retried_command(step) {
+            self.run_script(job, step, &command, neutered, display);
         }
     }
 
@@ -953,6 +955,25 @@ fn local_action<'a>(actions: &'a [ParsedAction], path: &str) -> Option<&'a Parse
     actions.iter().find(|a| {
         let dir = a.action.rel.rsplit_once('/').map_or("", |(d, _)| d);
         dir == path
+    })
+}
+
+/// The script a retry action runs as its `command:` input (`nick-fields/retry`,
+/// `Wandalen/wretry.action`): read like a `run:` script (cds-snc/notification-terraform
+/// terragrunt_create_dev_environment.yml:93-100 applies Terragrunt so).
+fn retried_command(step: &Step) -> Option<Spanned<String>> {
+    let a = step.repo_action()?;
+    let name = a.name().to_ascii_lowercase();
+    if !matches!(
+        name.as_str(),
+        "nick-fields/retry" | "wandalen/wretry.action"
+    ) {
+        return None;
+    }
+    let p = crate::workflow::pair(&step.with, "command")?;
+    Some(Spanned {
+        value: p.value.as_scalar()?.to_string(),
+        span: p.value.span,
     })
 }
 
