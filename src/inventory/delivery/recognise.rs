@@ -94,6 +94,12 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
 /// inferred. Not when its name or the step's says it checks (`npm run publish --dry-run`).
 fn publish_tasks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     for (i, s) in input.trace.steps.iter().enumerate() {
+        let Some(c) = input.trace.commands_of(i).find(|c| {
+            task_kind(&c.command.words) == Some(DeliveryKind::Publish)
+                && !is_check_named(&script_name_words(&c.command.words))
+        }) else {
+            continue;
+        };
         let known = out.iter().any(|d| {
             d.location.path == s.display
                 && s.step.span.start <= d.location.start
@@ -108,12 +114,6 @@ fn publish_tasks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
             .as_ref()
             .map(|n| name_words(&n.value))
             .unwrap_or_default();
-        let Some(c) = input.trace.commands_of(i).find(|c| {
-            task_kind(&c.command.words) == Some(DeliveryKind::Publish)
-                && !is_check_named(&script_name_words(&c.command.words))
-        }) else {
-            continue;
-        };
         if is_check_named(&step_words) {
             continue;
         }
