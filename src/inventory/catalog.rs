@@ -485,11 +485,9 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "gcloud compute", ["gcloud", "compute", "ssh"]),
     cmd!(Deploy, "gcloud storage", ["gcloud", "storage", "cp"]),
     cmd!(Deploy, "gcloud storage", ["gcloud", "storage", "rsync"]),
-    // rclone to a remote (`:gcs:bucket/dir`, `remote:path`); a copy to a local folder fetches.
-    cmd!(Deploy, "rclone", ["rclone", "copy"]),
-    cmd!(Deploy, "rclone", ["rclone", "copyto"]),
-    cmd!(Deploy, "rclone", ["rclone", "sync"]),
-    cmd!(Deploy, "rclone", ["rclone", "move"]),
+    // rclone copying to a remote (`:gcs:bucket/dir`, `remote:path`); a copy to a local folder
+    // fetches (one rule: every command is matched against each, see `reaches_out`).
+    cmd!(Deploy, "rclone", ["rclone"]),
     cmd!(Deploy, "gsutil", ["gsutil", "cp"]),
     cmd!(Deploy, "gsutil", ["gsutil", "rsync"]),
     cmd!(Deploy, "gsutil", ["gsutil", "-m", "cp"]),
@@ -1267,15 +1265,20 @@ fn reaches_out(rule: &CommandRule, rest: &[&str]) -> bool {
         // `rclone sync dir ":gcs:obs-latest/x"` (obsproject/obs-studio windows-signing
         // action.yaml:141): a remote is `name:path` or an on-the-fly `:backend:path`; a
         // Windows drive (`C:\x`) is one letter.
-        "rclone" => positional.last().is_some_and(|d| {
-            d.starts_with(':')
-                || d.split_once(':').is_some_and(|(name, _)| {
-                    name.len() > 1
-                        && name
-                            .chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                })
-        }),
+        "rclone" => {
+            matches!(
+                positional.first(),
+                Some(&("copy" | "copyto" | "sync" | "move"))
+            ) && positional.last().is_some_and(|d| {
+                d.starts_with(':')
+                    || d.split_once(':').is_some_and(|(name, _)| {
+                        name.len() > 1
+                            && name
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    })
+            })
+        }
         "scp" | "rsync over ssh" => {
             let remote = |w: &str| {
                 !w.starts_with('/')
