@@ -377,12 +377,12 @@ fn workflow_env_unread(input: &JobInput<'_, '_>, job: &DeliveryJob, at: &Locatio
 /// secrets.AWS_ROLE_GITHUB_BUILDX_CACHE }}`, huggingface/text-generation-inference
 /// build.yaml:182): its credentials serve the build cache, not the delivery.
 fn serves_a_cache(input: &JobInput<'_, '_>, at: &Location) -> bool {
-    let Some(s) = input.trace.steps.iter().find(|s| {
-        s.display == at.path
-            && s.step.span.start <= at.start
-            && at.end <= s.step.span.end
-            && s.step.uses.is_some()
-    }) else {
+    let Some(s) = input
+        .trace
+        .steps
+        .iter()
+        .find(|s| s.holds(at) && s.step.uses.is_some())
+    else {
         return false;
     };
     s.step.with.iter().any(|p| {

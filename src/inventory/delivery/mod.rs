@@ -174,6 +174,13 @@ pub(crate) struct TracedStep<'a> {
     pub display: &'a str,
 }
 
+impl TracedStep<'_> {
+    /// Whether `at` is written inside this step.
+    pub fn holds(&self, at: &Location) -> bool {
+        self.display == at.path && self.step.span.start <= at.start && at.end <= self.step.span.end
+    }
+}
+
 /// A command of a job's `run:` scripts (or of the script a task runner resolved it to).
 pub(crate) struct TracedCommand {
     pub command: Command,
@@ -203,11 +210,7 @@ impl<'a> JobTrace<'a> {
     }
 
     fn step_of(&self, location: &Location) -> Option<&TracedStep<'a>> {
-        self.steps.iter().find(|s| {
-            s.display == location.path
-                && s.step.span.start <= location.start
-                && location.end <= s.step.span.end
-        })
+        self.steps.iter().find(|s| s.holds(location))
     }
 }
 

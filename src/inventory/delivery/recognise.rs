@@ -100,12 +100,7 @@ fn publish_tasks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
         }) else {
             continue;
         };
-        let known = out.iter().any(|d| {
-            d.location.path == s.display
-                && s.step.span.start <= d.location.start
-                && d.location.end <= s.step.span.end
-        });
-        if known {
+        if out.iter().any(|d| s.holds(&d.location)) {
             continue;
         }
         let step_words = s
@@ -158,12 +153,7 @@ fn registry_named_publishes(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep
         let Some(c) = input.trace.commands_of(i).next() else {
             continue;
         };
-        let known = out.iter().any(|d| {
-            d.location.path == s.display
-                && s.step.span.start <= d.location.start
-                && d.location.end <= s.step.span.end
-        });
-        if known {
+        if out.iter().any(|d| s.holds(&d.location)) {
             continue;
         }
         out.push(DeliveryStep {

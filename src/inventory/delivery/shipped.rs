@@ -151,9 +151,7 @@ fn to_github_packages(input: &JobInput<'_, '_>, at: &Location) -> bool {
     {
         return true;
     }
-    let Some(i) = input.trace.steps.iter().position(|t| {
-        t.display == at.path && t.step.span.start <= at.start && at.end <= t.step.span.end
-    }) else {
+    let Some(i) = input.trace.steps.iter().position(|t| t.holds(at)) else {
         return false;
     };
     input.trace.steps[..i]
