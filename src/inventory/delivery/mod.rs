@@ -175,6 +175,15 @@ pub(crate) struct TracedStep<'a> {
 }
 
 impl TracedStep<'_> {
+    /// The words of the step's name, lower-cased (none without a name).
+    pub fn name_words(&self) -> Vec<String> {
+        self.step
+            .name
+            .as_ref()
+            .map(|n| name_words(&n.value))
+            .unwrap_or_default()
+    }
+
     /// Whether `at` is written inside this step.
     pub fn holds(&self, at: &Location) -> bool {
         self.display == at.path && self.step.span.start <= at.start && at.end <= self.step.span.end

@@ -103,12 +103,7 @@ fn publish_tasks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
         if out.iter().any(|d| s.holds(&d.location)) {
             continue;
         }
-        let step_words = s
-            .step
-            .name
-            .as_ref()
-            .map(|n| name_words(&n.value))
-            .unwrap_or_default();
+        let step_words = s.name_words();
         if is_check_named(&step_words) {
             continue;
         }
@@ -1052,12 +1047,7 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         if !opaque_action && script.is_none() {
             continue;
         }
-        let mut words = s
-            .step
-            .name
-            .as_ref()
-            .map(|n| name_words(&n.value))
-            .unwrap_or_default();
+        let mut words = s.name_words();
         // An unknown action named for a delivery (`step-security/publish-action`) says what it
         // does by its name (the repository's, not the owner's).
         if opaque_action
@@ -1132,12 +1122,7 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         };
         // A step named for a registry (`Publish to npm and create releases`, remix-run/
         // react-router release.yml:133) says where its script publishes.
-        let step_words = s
-            .step
-            .name
-            .as_ref()
-            .map(|n| name_words(&n.value))
-            .unwrap_or_default();
+        let step_words = s.name_words();
         let target = registry_named(&step_words).unwrap_or("unknown");
         out.push(DeliveryStep {
             kind,
