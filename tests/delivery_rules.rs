@@ -2266,3 +2266,31 @@ fn the_command_of_a_retry_action_is_read_as_a_script() {
         "{all:?}"
     );
 }
+
+#[test]
+fn a_make_target_named_for_a_push_after_a_registry_login_publishes_an_image() {
+    // apache/skywalking: the Makefile is not in the repository; `make build.all docker.push`
+    // after docker/login-action (publish-docker.yaml:68,81) and `make -C test … docker.push-e2e-service`
+    // (publish-docker-e2e-service.yaml:64) push images, inferred.
+    let r = audit("apache__skywalking");
+    let d = job(&r, "publish-docker.yaml", "build");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert!(d.inferred);
+    assert_eq!(
+        d.evidence.iter().map(|l| l.start.line).collect::<Vec<_>>(),
+        [81, 86, 91, 93, 96]
+    );
+    let e2e = job(&r, "publish-docker-e2e-service.yaml", "build");
+    assert_eq!(e2e.evidence[0].start.line, 64);
+    // Left alone: `make docker.all` builds the images the CI tests run (skywalking.yaml:218),
+    // and the e2e jobs log in to pull; no target of theirs is named for a push.
+    assert!(
+        jobs(&r).iter().all(|(f, _, _)| f != "skywalking.yaml"),
+        "{:?}",
+        jobs(&r)
+    );
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "environment-protection"), "missing");
+    assert_eq!(row(a, "oidc-authentication"), "missing");
+    assert_eq!(row(a, "signing-provenance"), "missing");
+}

@@ -1000,6 +1000,70 @@ fn runs_an_image(words: &[String]) -> bool {
     matches!(words, [docker, run, ..] if docker == "docker" && run == "run")
 }
 
+/// The job logs in to a container registry (`docker/login-action`, `docker login`).
+fn logs_in_to_a_registry(input: &JobInput<'_, '_>) -> bool {
+    input.trace.steps.iter().any(|s| {
+        s.step
+            .repo_action()
+            .is_some_and(|a| a.name().eq_ignore_ascii_case("docker/login-action"))
+    }) || input.trace.commands.iter().any(|c| {
+        matches!(
+            crate::inventory::catalog::normalize(&c.command.words).as_slice(),
+            ["docker", "login", ..]
+        )
+    })
+}
+
+/// A task-runner target named for a push or a publish (`make build.all docker.push`,
+/// `make -C test build.e2e-service docker.push-e2e-service`, apache/skywalking
+/// publish-docker.yaml:81, publish-docker-e2e-service.yaml:64) in a job that logs in to a
+/// container registry: the Makefile is not in the repository, but the login and the target's
+/// name say it pushes images, inferred. Every target of the command is read, not only the
+/// first (`build.all` builds before `docker.push` pushes); one named for a check is not.
+fn registry_task_pushes(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
+    let mut out = Vec::new();
+    let mut logs_in = None;
+    for c in &input.trace.commands {
+        let w: Vec<&str> = c.command.words.iter().map(String::as_str).collect();
+        let ["make" | "just" | "task" | "mage", rest @ ..] = w.as_slice() else {
+            continue;
+        };
+        let mut targets = Vec::new();
+        let mut args = rest.iter();
+        while let Some(a) = args.next() {
+            if matches!(*a, "-C" | "-f" | "--directory" | "--file" | "-d" | "-t") {
+                args.next();
+            } else if !a.starts_with('-') && !a.contains('=') {
+                targets.push(*a);
+            }
+        }
+        let Some(target) = targets.into_iter().find(|t| {
+            let words = name_words(t);
+            !is_check_named(&words)
+                && words
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "push" | "publish" | "release" | "deploy"))
+        }) else {
+            continue;
+        };
+        if !*logs_in.get_or_insert_with(|| logs_in_to_a_registry(input)) {
+            return out;
+        }
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Publish,
+            target: "registry push".into(),
+            why: format!(
+                "`{}` runs a target named for a push (`{target}`) after a registry login",
+                c.command.text.lines().next().unwrap_or("")
+            ),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: true,
+        });
+    }
+    out
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -1011,8 +1075,11 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         job_words.extend(name_words(&n.value));
     }
     let job_kind = kind_named(&job_words);
-    let mut out = Vec::new();
+    let mut out = registry_task_pushes(input);
     for (i, s) in input.trace.steps.iter().enumerate() {
+        if out.iter().any(|d| s.holds(&d.location)) {
+            continue;
+        }
         let opaque_action = s.step.repo_action().is_some_and(|a| {
             !a.is_reusable_workflow() && !utility_action(&a.name()) && {
                 let at = s.step.uses.as_ref().map(|u| u.span);
