@@ -2294,3 +2294,17 @@ fn a_make_target_named_for_a_push_after_a_registry_login_publishes_an_image() {
     assert_eq!(row(a, "oidc-authentication"), "missing");
     assert_eq!(row(a, "signing-provenance"), "missing");
 }
+
+#[test]
+fn winget_releaser_under_its_authors_former_name_publishes_with_its_token() {
+    // nushell/nushell winget-submission.yml:25,33: vedantmgoyal2009/winget-releaser (the
+    // account was renamed to vedantmgoyal9; both names run the same action) handed a PAT.
+    let r = audit("nushell__nushell");
+    let w = job(&r, "winget-submission.yml", "winget");
+    assert_eq!(w.kind.as_str(), "publish");
+    assert_eq!(credential_kinds(w), [CredentialKind::Static]);
+    // Left alone: the release uploads use the job's GITHUB_TOKEN, neither OIDC nor static.
+    let rel = job(&r, "release.yml", "release");
+    assert_eq!(credential_kinds(rel), [CredentialKind::GithubToken]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "missing");
+}

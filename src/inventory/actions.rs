@@ -407,6 +407,14 @@ static ACTIONS: &[ActionRule] = &[
         "winget",
         D::Fails,
     ),
+    // The same action under its author's former account name, which GitHub still redirects
+    // (nushell/nushell winget-submission.yml:25).
+    rule(
+        "vedantmgoyal2009/winget-releaser",
+        C::Publish,
+        "winget",
+        D::Fails,
+    ),
     rule(
         "cycjimmy/semantic-release-action",
         C::Publish,
