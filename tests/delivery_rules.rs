@@ -2308,3 +2308,18 @@ fn winget_releaser_under_its_authors_former_name_publishes_with_its_token() {
     assert_eq!(credential_kinds(rel), [CredentialKind::GithubToken]);
     assert_eq!(row(&r.assessments[0], "oidc-authentication"), "missing");
 }
+
+#[test]
+fn a_role_chained_from_stored_access_keys_is_no_oidc() {
+    // pulumi/pulumi ci-dev-release.yml:252-258: configure-aws-credentials takes
+    // aws-access-key-id/aws-secret-access-key and then assumes `secrets.AWS_UPLOAD_ROLE_ARN`:
+    // the role is chained from the static keys, whatever the workflow's id-token permission.
+    let r = audit("pulumi__pulumi");
+    let s3 = job(&r, "ci-dev-release.yml", "s3-blobs");
+    assert_eq!(credential_kinds(s3), [CredentialKind::Static]);
+    // Left alone: a role handed to a reusable workflow by a job that may request an OIDC
+    // token is still assumed with it (laa-data-access-api build-feature.yml:103).
+    let r = audit("ministryofjustice__laa-data-access-api");
+    let ecr = job(&r, "build-feature.yml", "ecr-publish-service-image");
+    assert_eq!(credential_kinds(ecr), [CredentialKind::Oidc]);
+}

@@ -483,6 +483,21 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
     let mut registry_secret = false;
     let mut github_token: Option<Location> = None;
     let mut assumed_role: Option<Location> = None;
+    // A role assumed by a step that also takes stored access keys
+    // (`aws-access-key-id` + `role-to-assume`, pulumi/pulumi ci-dev-release.yml:252-258) is
+    // chained from those keys: the job's OIDC token plays no part.
+    let chained_from_keys = |at: crate::yaml::Span| {
+        input.trace.steps.iter().any(|s| {
+            s.display == input.pw.display
+                && inside(s.step.span, at)
+                && s.step.with.iter().any(|p| {
+                    matches!(
+                        p.key.value.as_str(),
+                        "aws-access-key-id" | "aws-secret-access-key"
+                    )
+                })
+        })
+    };
     for expr in &wf.expressions {
         if !inside(job_span, expr.span) && in_some_job(expr.span) {
             continue;
@@ -497,7 +512,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 .or_else(|| ctx.strip_prefix("vars."))
                 && role_name(name)
             {
-                assumed_role.get_or_insert_with(|| input.loc(expr.span));
+                if !chained_from_keys(expr.span) {
+                    assumed_role.get_or_insert_with(|| input.loc(expr.span));
+                }
                 continue;
             }
             let Some(name) = ctx.strip_prefix("secrets.") else {
