@@ -2323,3 +2323,34 @@ fn a_role_chained_from_stored_access_keys_is_no_oidc() {
     let ecr = job(&r, "build-feature.yml", "ecr-publish-service-image");
     assert_eq!(credential_kinds(ecr), [CredentialKind::Oidc]);
 }
+
+#[test]
+fn an_unknown_action_named_for_a_release_handed_a_stored_token_releases() {
+    // babel/babel release.yml:193-198: `Create a draft GitHub release` runs
+    // babel/actions/publish-github-release with `token: secrets.BOT_TOKEN` and the generated
+    // changelog: a release made with a PAT, its notes the changelog.
+    let r = audit("babel__babel");
+    let g = job(&r, "release.yml", "github-release");
+    assert_eq!(g.kind.as_str(), "release");
+    assert!(g.inferred);
+    assert_eq!(credential_kinds(g), [CredentialKind::Static]);
+    assert!(
+        g.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == 197),
+        "{:?}",
+        g.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: an action named for the deploy key it hands out
+    // (ministryofjustice/opg-github-actions/actions/github-deploy-key with an SSH key,
+    // opg-digideps _latest-deployed-image.yml:54) sets up a credential, no delivery.
+    let r = audit("ministryofjustice__opg-digideps");
+    assert!(
+        delivery(&r)
+            .iter()
+            .all(|d| !d.why.contains("github-deploy-key")),
+        "{:?}",
+        jobs(&r)
+    );
+}

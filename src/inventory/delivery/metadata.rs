@@ -654,8 +654,14 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
                     "bodyFile",
                     "generate_release_notes",
                     "generateReleaseNotes",
+                    // A changelog handed to the action (`changelog: ${{
+                    // steps.changelog.outputs.changelog }}`, babel/babel release.yml:197).
+                    "changelog",
+                    "release_notes",
+                    "release-notes",
                 ] {
-                    if let Some(l) = at(k) {
+                    if let Some(l) = at(k).filter(|_| val(k).is_some_and(|v| !v.trim().is_empty()))
+                    {
                         out.push(full("release notes", l));
                         break;
                     }

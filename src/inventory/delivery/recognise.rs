@@ -1000,6 +1000,64 @@ fn runs_an_image(words: &[String]) -> bool {
     matches!(words, [docker, run, ..] if docker == "docker" && run == "run")
 }
 
+/// An unknown action whose own name says it publishes or releases
+/// (`babel/actions/publish-github-release`, babel/babel release.yml:194) and that is handed a
+/// stored token other than the job's: it delivers with that token, whatever the step or the
+/// job call it (`Create a draft GitHub release` is still a release the token creates),
+/// inferred. Without a stored token, or named for a check, the names decide as before.
+fn action_named_for_delivery(s: &super::TracedStep<'_>) -> Option<DeliveryStep> {
+    let a = s.step.repo_action()?;
+    let own = a
+        .path
+        .as_deref()
+        .map(|p| p.rsplit('/').next().unwrap_or(p))
+        .unwrap_or(&a.repo);
+    let words = name_words(own);
+    // An action named for what it hands out (`github-deploy-key`, `publish-token`) sets up a
+    // credential; one named for a deploy is judged by the names as before.
+    if words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "key" | "keys" | "token" | "tokens" | "secret" | "secrets" | "deploy" | "deployment"
+        )
+    }) {
+        return None;
+    }
+    // `publish-github-release` publishes a release.
+    let kind = kind_named(&words).map(|k| {
+        if words.iter().any(|w| w == "release") {
+            DeliveryKind::Release
+        } else {
+            k
+        }
+    })?;
+    let token = s
+        .step
+        .with
+        .iter()
+        .any(|p| p.value.as_scalar().is_some_and(stored_secret));
+    if !token {
+        return None;
+    }
+    let u = s.step.uses.as_ref()?;
+    Some(DeliveryStep {
+        kind,
+        target: if words.iter().any(|w| w == "github") && kind == DeliveryKind::Release {
+            "github release".into()
+        } else {
+            "unknown".into()
+        },
+        why: format!(
+            "{} handed a stored token, named for a {}",
+            a.name(),
+            kind.as_str()
+        ),
+        location: crate::finding::Location::new(s.display, u.span),
+        via: None,
+        inferred: true,
+    })
+}
+
 /// The job logs in to a container registry (`docker/login-action`, `docker login`).
 fn logs_in_to_a_registry(input: &JobInput<'_, '_>) -> bool {
     input.trace.steps.iter().any(|s| {
@@ -1105,6 +1163,10 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
             _ => None,
         };
         let opaque_action = opaque_action || local_action.is_some();
+        if opaque_action && let Some(step) = action_named_for_delivery(s) {
+            out.push(step);
+            continue;
+        }
         let script = input.trace.commands_of(i).find(|c| {
             local_script(&c.command.words)
                 || delivery_task(&c.command.words)
