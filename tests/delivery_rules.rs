@@ -2354,3 +2354,24 @@ fn an_unknown_action_named_for_a_release_handed_a_stored_token_releases() {
         jobs(&r)
     );
 }
+
+#[test]
+fn a_job_that_runs_release_please_itself_writes_the_release_notes() {
+    // aws-actions/configure-aws-credentials release-please.yml:38-45,65: the job runs
+    // release-please (a versioned GitHub release with its changelog) and moves the major tag;
+    // its kind is a push to the repository, but the release it wrote records the delivery.
+    let r = audit("aws-actions__configure-aws-credentials");
+    let rp = job(&r, "release-please.yml", "release-please");
+    assert!(
+        rp.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == 38),
+        "{:?}",
+        rp.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // Left alone: package-dist.yml's push of dist/ runs no release-please and needs no job
+    // that does.
+    let p = job(&r, "package-dist.yml", "package");
+    assert!(p.metadata.iter().all(|m| m.strength != Strength::Full));
+}

@@ -238,8 +238,11 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
     // A publish gated on release-please, in its own job or one it needs (netlify/cli
     // release-please.yml:19,33): release-please wrote the versioned GitHub release with its
     // changelog notes for what is published.
-    if matches!(job.kind, DeliveryKind::Publish | DeliveryKind::Release)
-        && let Some(at) = release_please(input)
+    // A job that runs release-please itself writes that release, whatever else it pushes
+    // (the major tag moved beside it, aws-actions/configure-aws-credentials
+    // release-please.yml:40,65).
+    if let Some((at, own)) = release_please(input)
+        && (own || matches!(job.kind, DeliveryKind::Publish | DeliveryKind::Release))
     {
         out.push(full(
             "a versioned GitHub release with changelog notes by release-please",
@@ -568,7 +571,7 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
 }
 
 /// The release-please step of the job or of a job it needs.
-fn release_please(input: &JobInput<'_, '_>) -> Option<Location> {
+fn release_please(input: &JobInput<'_, '_>) -> Option<(Location, bool)> {
     let is_release_please = |st: &crate::workflow::Step| {
         st.repo_action().is_some_and(|a| {
             a.name()
@@ -584,9 +587,9 @@ fn release_please(input: &JobInput<'_, '_>) -> Option<Location> {
                 .iter()
                 .filter(|j| input.job.needs.iter().any(|n| n.value == j.id.value)),
         )
-        .flat_map(|j| j.all_steps())
-        .find(|st| is_release_please(st))
-        .map(|st| input.loc(st.span))
+        .flat_map(|j| j.all_steps().into_iter().map(move |st| (j, st)))
+        .find(|(_, st)| is_release_please(st))
+        .map(|(j, st)| (input.loc(st.span), std::ptr::eq(j, input.job)))
 }
 
 /// The message given to a committing command (`git commit -m <msg>`, `-m<msg>`, `--message=<msg>`,
