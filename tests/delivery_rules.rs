@@ -2375,3 +2375,22 @@ fn a_job_that_runs_release_please_itself_writes_the_release_notes() {
     let p = job(&r, "package-dist.yml", "package");
     assert!(p.metadata.iter().all(|m| m.strength != Strength::Full));
 }
+
+#[test]
+fn the_commit_passed_into_a_release_pipeline_traces_the_delivery() {
+    // tektoncd/pipeline nightly-builds.yaml:162-167: `tkn pipeline start pipeline-release
+    // --param gitRevision=… --param versionTag=…`.
+    let r = audit("tektoncd__pipeline");
+    let b = job(&r, "nightly-builds.yaml", "build");
+    assert!(
+        b.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == 162),
+        "{:?}",
+        b.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // Left alone: ci.yaml's ko push passes no version into what it builds.
+    let ko = job(&r, "ci.yaml", "multi-arch-build");
+    assert!(ko.metadata.iter().all(|m| m.strength != Strength::Full));
+}

@@ -53,6 +53,16 @@ fn identity_name(name: &str) -> bool {
     .any(|k| n.contains(k))
 }
 
+/// A parameter named for the commit or the version (`gitRevision`, `versionTag`); a
+/// pipeline's parameters also name where a release goes (`releaseBucket`), which says
+/// nothing of what it is made of.
+fn commit_or_version_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    ["SHA", "REVISION", "COMMIT", "VERSION", "GIT_REF", "VCS_REF"]
+        .iter()
+        .any(|k| n.contains(k))
+}
+
 /// A build argument that carries the release into the image: an identity name, or the tag
 /// it is built for (`TAG=${{inputs.tag}}`, ministryofjustice/opg-modernising-lpa
 /// docker_job.yml:255), which an image's own environment has no other use for.
@@ -474,6 +484,24 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
                 .any(|x| x.split_once('=').is_some_and(|(k, _)| identity_name(k)))
         {
             out.push(full("version passed to the build", c.location.clone()));
+        }
+        // A release pipeline started with the commit or version as a parameter (`tkn
+        // pipeline start pipeline-release --param gitRevision=… --param versionTag=…`,
+        // tektoncd/pipeline nightly-builds.yaml:162-167; `argo submit -p version=…`): the
+        // pipeline that builds the artifacts is handed its identity, like `make VERSION=`.
+        if matches!(
+            (first, sub),
+            ("tkn", "pipeline" | "task") | ("argo", "submit")
+        ) && w.windows(2).any(|x| {
+            matches!(x[0], "--param" | "-p" | "--parameter")
+                && x[1]
+                    .split_once('=')
+                    .is_some_and(|(k, v)| commit_or_version_name(k) && !v.trim().is_empty())
+        }) {
+            out.push(full(
+                "commit or version passed into the release pipeline",
+                c.location.clone(),
+            ));
         }
         if first == "gh"
             && sub == "release"

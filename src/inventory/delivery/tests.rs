@@ -779,3 +779,32 @@ fn code_signing_signs_and_verifying_a_signature_does_not() {
     assert_eq!(signing("codesign --verify --deep dist/app"), 0);
     assert_eq!(signing("gh attestation verify dist/app --repo o/r"), 0);
 }
+
+#[test]
+fn a_release_pipeline_started_with_the_commit_as_a_parameter_records_it() {
+    // tektoncd/pipeline nightly-builds.yaml:162-167.
+    let with = |params: &str| {
+        job_with_steps(&format!(
+            "      - run: kubectl apply -f tekton/account.yaml\n      - run: tkn pipeline start pipeline-release {params}\n"
+        ))
+    };
+    let inv = inventory(&with(
+        "--param gitRevision=\"${SHA}\" --param releaseBucket=\"${BUCKET}\"",
+    ));
+    assert!(
+        inv.delivery[0]
+            .metadata
+            .iter()
+            .any(|m| m.detail.contains("release pipeline")),
+        "{:?}",
+        inv.delivery[0].metadata
+    );
+    // Left alone: a start handed only where to put things names no commit or version.
+    let inv = inventory(&with("--param releaseBucket=\"${BUCKET}\""));
+    assert!(
+        !inv.delivery[0]
+            .metadata
+            .iter()
+            .any(|m| m.detail.contains("release pipeline"))
+    );
+}
