@@ -2394,3 +2394,26 @@ fn the_commit_passed_into_a_release_pipeline_traces_the_delivery() {
     let ko = job(&r, "ci.yaml", "multi-arch-build");
     assert!(ko.metadata.iter().all(|m| m.strength != Strength::Full));
 }
+
+#[test]
+fn a_publish_by_a_release_tool_ships_what_a_build_step_of_its_job_made() {
+    // babel/babel release.yml:127-135: `Build and Test` runs `make prepublish`, then
+    // `Publish to npm` runs `yarn release-tool publish --provenance`: built once and
+    // published by the same job, a package weighed for signing (npm provenance covers it);
+    // pkg-pr-new.yml:28 (`yarn pkg-pr-new publish`) ships preview packages without.
+    let r = audit("babel__babel");
+    let npm = job(&r, "release.yml", "npm-release");
+    assert_eq!(npm.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(npm.artifact.location.start.line, 127);
+    assert_eq!(npm.shipped.len(), 1);
+    let preview = job(&r, "pkg-pr-new.yml", "publish");
+    assert_eq!(preview.shipped[0].target, "pkg-pr-new");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "artifact-immutability"), "present");
+    assert_eq!(row(a, "signing-provenance"), "partial");
+    // Left alone: the e2e job's local Verdaccio publish (e2e-tests.yml, a script with no
+    // build step and no registry in its name) ships nothing built or weighed.
+    let e2e = job(&r, "e2e-tests.yml", "e2e-publish");
+    assert_eq!(e2e.artifact.verdict, ArtifactVerdict::NotShipped);
+    assert!(e2e.shipped.is_empty());
+}

@@ -626,6 +626,8 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "changeset publish", ["changeset", "publish"]),
     cmd!(Publish, "semantic-release", ["semantic-release"]),
     cmd!(Publish, "pkg-pr-new", ["pkg-pr-new", "publish"]),
+    // Yarn runs a dependency's binary named as its command (babel/babel pkg-pr-new.yml:28).
+    cmd!(Publish, "pkg-pr-new", ["yarn", "pkg-pr-new", "publish"]),
     cmd!(Publish, "bun publish", ["bun", "publish"]),
     cmd!(Publish, "jsr publish", ["jsr", "publish"]),
     cmd!(Publish, "deno publish", ["deno", "publish"]),

@@ -273,10 +273,14 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             builds_here,
         );
     }
-    if let Some(s) = app
-        .iter()
-        .find(|s| SOURCE_COPIES.contains(&s.target.as_str()) || s.target == "github pages")
-        && let Some(b) = build_named_step(input)
+    // A publish whose script is defined outside the workflow (`yarn release-tool publish` in
+    // a step `Publish to npm`, babel/babel release.yml:127-135) ships what a step named for
+    // building made in the same job (`Build and Test` running `make prepublish`).
+    if let Some(s) = app.iter().find(|s| {
+        SOURCE_COPIES.contains(&s.target.as_str())
+            || s.target == "github pages"
+            || (s.inferred && s.kind == DeliveryKind::Publish)
+    }) && let Some(b) = build_named_step(input)
     {
         // A step named for building that runs a task or a local action the workflow does not
         // define (`Build docs website and API reference` running `make release-docs`,

@@ -72,7 +72,13 @@ const ASSET_TARGETS: &[&str] = &["release asset", "ghr", "goreleaser"];
 
 pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shipped> {
     let mut out: Vec<Shipped> = Vec::new();
-    for s in steps.iter().filter(|s| !s.inferred) {
+    // A step judged by its name ships nothing that can be weighed, unless its name says which
+    // registry it publishes to (`Publish to npm` running a release tool defined outside the
+    // workflow, babel/babel release.yml:134-135).
+    for s in steps
+        .iter()
+        .filter(|s| !s.inferred || matches!(s.target.as_str(), "npm" | "pypi"))
+    {
         let t = s.target.as_str();
         let kind = match s.kind {
             DeliveryKind::Publish if IMAGE_TARGETS.contains(&t) => ShippedKind::Image,
