@@ -2417,3 +2417,22 @@ fn a_publish_by_a_release_tool_ships_what_a_build_step_of_its_job_made() {
     assert_eq!(e2e.artifact.verdict, ArtifactVerdict::NotShipped);
     assert!(e2e.shipped.is_empty());
 }
+
+#[test]
+fn an_image_tagged_by_an_input_is_moving_where_a_caller_passes_a_branch_name() {
+    // falcosecurity/falco reusable_publish_docker.yaml:78 pushes `falco:aarch64-${{ inputs.tag
+    // }}`; release.yaml:153 passes the release's tag, master.yaml:111 passes `master`.
+    let r = audit("falcosecurity__falco");
+    let d = job(&r, "reusable_publish_docker.yaml", "publish-docker");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mixed);
+    assert!(
+        d.artifact.reason.contains("master.yaml:111"),
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // Left alone: the packages are shipped from the artifact the build passed on; the callers'
+    // literal `bucket_suffix: '-dev'` names where they go, not what they are.
+    let p = job(&r, "reusable_publish_packages.yaml", "publish-packages");
+    assert_eq!(p.artifact.verdict, ArtifactVerdict::Immutable);
+}

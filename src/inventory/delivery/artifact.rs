@@ -332,6 +332,79 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     Artifact::not_shipped(job.location.clone())
 }
 
+/// An image of a reusable workflow identified by an input (`falco:x86_64-${{ inputs.tag }}`)
+/// is only as identified as what its callers pass: one caller handing a branch name or another
+/// fixed word (`tag: master`, falcosecurity/falco master.yaml:111) pushes a moving tag on that
+/// path while another passes the release's version (release.yaml:153): identified on some
+/// paths, moving on others. Callers passing expressions are judged where they run.
+pub(crate) fn moving_tags_from_callers(
+    workflows: &[crate::workflow::ParsedWorkflow],
+    delivery: &mut [DeliveryJob],
+) {
+    use crate::workflow::Uses;
+    for d in delivery.iter_mut() {
+        if d.artifact.verdict != ArtifactVerdict::Immutable || !d.artifact.built {
+            continue;
+        }
+        let Some(callee) = workflows.iter().find(|w| {
+            w.display == d.artifact.location.path
+                && w.workflow
+                    .triggers
+                    .iter()
+                    .any(|t| t.event.value == "workflow_call")
+        }) else {
+            continue;
+        };
+        let Some(line) = callee
+            .source
+            .lines()
+            .nth((d.artifact.location.start.line as usize).saturating_sub(1))
+        else {
+            continue;
+        };
+        let names: Vec<&str> = crate::workflow::expr::in_text(line)
+            .filter_map(|(_, inner)| inner.strip_prefix("inputs."))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let moving = workflows.iter().find_map(|w| {
+            w.workflow.jobs.iter().find_map(|j| {
+                let calls = j.uses.as_ref().is_some_and(|u| match &u.value {
+                    Uses::Local(p) | Uses::SelfRepository(p) => {
+                        p.trim_start_matches("./") == callee.workflow.rel
+                    }
+                    _ => false,
+                });
+                if !calls {
+                    return None;
+                }
+                names.iter().find_map(|name| {
+                    let p = pair(&j.with, name)?;
+                    let v = p.value.as_scalar()?.trim();
+                    let version = v
+                        .trim_start_matches('v')
+                        .starts_with(|c: char| c.is_ascii_digit());
+                    if v.is_empty() || v.contains('$') || version {
+                        return None;
+                    }
+                    matches!(classify_text(v, v, false), Tag::Mutable(_)).then(|| {
+                        let file = w.display.rsplit('/').next().unwrap_or(&w.display);
+                        format!(
+                            "{file}:{} passes `{v}` as `{name}`, a moving tag",
+                            p.key.span.start.line
+                        )
+                    })
+                })
+            })
+        });
+        if let Some(why) = moving {
+            d.artifact.verdict = ArtifactVerdict::Mixed;
+            d.artifact.reason = format!("{} on one path, but {why}", d.artifact.reason);
+        }
+    }
+}
+
 /// A deploy that hands the checkout to the platform, which builds it there: `flyctl deploy`
 /// without `--image` (or with `--remote-only`) builds on Fly's remote builder, `azd deploy` and
 /// `azd up` package the services from source, a build hook (`curl -X POST
