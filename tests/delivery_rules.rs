@@ -2436,3 +2436,27 @@ fn an_image_tagged_by_an_input_is_moving_where_a_caller_passes_a_branch_name() {
     let p = job(&r, "reusable_publish_packages.yaml", "publish-packages");
     assert_eq!(p.artifact.verdict, ArtifactVerdict::Immutable);
 }
+
+#[test]
+fn a_build_that_only_warms_a_registry_cache_is_not_rebuilt_by_the_push() {
+    // ollama/ollama release.yaml:521-539: `linux-depends` builds stages with only `cache-to:`
+    // (no push, load, outputs or tags); `docker-build-push` (:616-623) builds from that cache
+    // and pushes by digest: built once, no rebuild.
+    let r = audit("ollama__ollama");
+    let builds = facts(&r, Capability::ContainerBuild);
+    assert!(
+        builds
+            .iter()
+            .any(|f| f.starts_with("cache-only image build") && f.ends_with("release.yaml:521")),
+        "{builds:?}"
+    );
+    // Left alone: the push's own build also writes a cache (`cache-to: type=inline`) but
+    // outputs the image: an ordinary build.
+    assert!(
+        builds
+            .iter()
+            .any(|f| f == "docker/build-push-action release.yaml:616"),
+        "{builds:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+}

@@ -8,6 +8,7 @@
 
 use super::{Row, RowJob, State, of_jobs, row};
 use crate::finding::Location;
+use crate::inventory::actions::CACHE_ONLY_BUILD;
 use crate::inventory::delivery::ArtifactVerdict;
 use crate::inventory::delivery::MOVING_BESIDE_IDENTIFIED;
 use crate::inventory::{Capability, DeliveryJob, DeliveryKind, Inventory};
@@ -24,11 +25,19 @@ fn rebuild(inv: &Inventory, d: &DeliveryJob) -> Option<(String, Location)> {
             .iter()
             .find(|f| f.workflow == d.workflow && f.job == d.job && f.capability == cap);
         let Some(here) = here else { continue };
-        let earlier = info
-            .needs
-            .iter()
-            .filter_map(|n| inv.job(&d.workflow, n))
-            .find(|u| u.capabilities.contains(&cap));
+        // A build that only warms a registry cache made no artifact to build again.
+        let earlier =
+            info.needs
+                .iter()
+                .filter_map(|n| inv.job(&d.workflow, n))
+                .find(|u| {
+                    let mut own = inv.facts.iter().filter(|f| {
+                        f.workflow == u.workflow && f.job == u.job && f.capability == cap
+                    });
+                    let cache_only = own.clone().next().is_some()
+                        && own.all(|f| f.tool.starts_with(CACHE_ONLY_BUILD));
+                    u.capabilities.contains(&cap) && !cache_only
+                });
         if let Some(u) = earlier {
             return Some((
                 format!(

@@ -649,6 +649,9 @@ static ACTIONS: &[ActionRule] = &[
     ),
 ];
 
+/// The tool of an image build that only warms a registry cache.
+pub const CACHE_ONLY_BUILD: &str = "cache-only image build";
+
 pub struct ActionMatch {
     pub capability: Capability,
     pub tool: String,
@@ -878,7 +881,19 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                     && tags
                         .iter()
                         .all(|t| t.starts_with("localhost") || t.starts_with("127.0.0.1"));
-                if (truthy(input(step, "push")) || pushed_by_outputs) && !runner_local {
+                // A build that only writes its layers to a registry cache (`cache-to:` with no
+                // push, load, output or tag) warms the cache a later build reads; no image
+                // leaves it (ollama/ollama release.yaml:521-539, `linux-depends`).
+                let pushes = truthy(input(step, "push")) || pushed_by_outputs;
+                if input(step, "cache-to").is_some()
+                    && !pushes
+                    && tags.is_empty()
+                    && !truthy(input(step, "load"))
+                    && input(step, "outputs").is_none()
+                {
+                    m.tool = format!("{CACHE_ONLY_BUILD} ({})", action.name());
+                }
+                if pushes && !runner_local {
                     out.push(ActionMatch {
                         capability: C::Publish,
                         tool: "registry push".into(),
