@@ -2460,3 +2460,17 @@ fn a_build_that_only_warms_a_registry_cache_is_not_rebuilt_by_the_push() {
     );
     assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
 }
+
+#[test]
+fn the_assets_of_a_versioned_release_downloaded_are_shipped_as_built() {
+    // pulumi/pulumi release.yml:147-151: `gh release download "v${PULUMI_VERSION}"` then
+    // `aws s3 sync artifacts s3://get.pulumi.com/…`: the release's assets, built once by the
+    // build jobs, not files of the checkout.
+    let r = audit("pulumi__pulumi");
+    let s3 = job(&r, "/release.yml", "s3-blobs");
+    assert_eq!(s3.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(s3.artifact.location.start.line, 147);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Left alone (src/inventory/delivery/tests.rs): the newest release, or another
+    // repository's, names no build of this one.
+}

@@ -154,6 +154,27 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             builds_here,
         );
     }
+    // The assets of a release named by its version (`gh release download "v${VERSION}"`,
+    // pulumi/pulumi release.yml:147): what an earlier run built and attached, shipped as it
+    // is. A download of whatever release is newest (no tag) names no build, and one of
+    // another repository's release (`-R obsproject/bouf`) fetches a tool.
+    if let Some(c) = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        w.len() > 3
+            && w[..3] == ["gh", "release", "download"]
+            && !w[3].starts_with('-')
+            && !w[3].eq_ignore_ascii_case("latest")
+            && !w
+                .iter()
+                .any(|x| matches!(*x, "-R" | "--repo") || x.starts_with("--repo="))
+    }) {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            "ships the assets of a versioned release, downloaded as they were built and attached",
+            c.location.clone(),
+            builds_here,
+        );
+    }
     // `actions/deploy-pages` deploys the site artifact `upload-pages-artifact` stored once.
     if let Some(s) = input.trace.steps.iter().find(|s| {
         s.step

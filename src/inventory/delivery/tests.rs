@@ -808,3 +808,27 @@ fn a_release_pipeline_started_with_the_commit_as_a_parameter_records_it() {
             .any(|m| m.detail.contains("release pipeline"))
     );
 }
+
+#[test]
+fn a_versioned_release_downloaded_is_what_was_built_once() {
+    // pulumi/pulumi release.yml:147-151.
+    let with = |download: &str| {
+        inventory(&job_with_steps(&format!(
+            "      - run: {download}\n      - run: aws s3 sync artifacts s3://bucket/releases\n"
+        )))
+    };
+    let inv = with("gh release download \"v${VERSION}\" --dir ./artifacts");
+    assert_eq!(inv.delivery[0].artifact.verdict, ArtifactVerdict::Immutable);
+    // Left alone: another repository's release is a dependency, and `latest` names no build.
+    for other in [
+        "gh release download v1.2 -R other/tool --dir ./artifacts",
+        "gh release download latest --dir ./artifacts",
+    ] {
+        let inv = with(other);
+        assert_ne!(
+            inv.delivery[0].artifact.verdict,
+            ArtifactVerdict::Immutable,
+            "{other}"
+        );
+    }
+}
