@@ -2484,3 +2484,33 @@ fn codesigned_releases_beside_unsigned_ones_known_by_name_are_partly_signed() {
     assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
     // Left alone (src/inventory/delivery/tests.rs): when every such job signs, present.
 }
+
+#[test]
+fn a_signature_asked_for_by_the_release_caller_only_leaves_branch_builds_unsigned() {
+    // falcosecurity/falco reusable_publish_docker.yaml:148-157 signs only `if: inputs.sign`
+    // (default false); release.yaml:154 passes `sign: true`, master.yaml:109-111 (pushes to
+    // master) does not: the dev images go unsigned.
+    let r = audit("falcosecurity__falco");
+    let signing: Vec<_> = r.inventories[0]
+        .facts
+        .iter()
+        .filter(|f| {
+            f.capability == Capability::Signing
+                && f.workflow.ends_with("reusable_publish_docker.yaml")
+        })
+        .collect();
+    assert!(
+        signing
+            .iter()
+            .filter(|f| f.tool == "cosign sign")
+            .all(|f| f.tags_only)
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Left alone: the provenance attestations (:164,170) run on every call.
+    assert!(
+        signing
+            .iter()
+            .filter(|f| f.tool.starts_with("build provenance attestation"))
+            .all(|f| !f.tags_only)
+    );
+}

@@ -30,6 +30,7 @@ pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
 pub use shipped::{Shipped, ShippedKind};
+pub(crate) use signing::signing_asked_by_some_callers;
 
 /// What a delivery changes. Listed in the order that names a job doing several things: a job
 /// that pushes an image and rolls it out is a deploy.

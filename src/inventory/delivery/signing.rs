@@ -475,3 +475,108 @@ mod tests {
         assert_eq!(version_of("main", ""), None);
     }
 }
+
+/// A signing step of a reusable workflow that runs only when an input asks for it (`if:
+/// inputs.sign`, default false) signs only what the callers that set it ship: falcosecurity/falco
+/// release.yaml:154 passes `sign: true`, master.yaml:109-111 (on pushes to master) leaves it
+/// off, so the dev images it publishes go unsigned. Such a signature is marked as made for the
+/// release runs only (`tags_only`), and what the workflow ships as also shipped from branch
+/// builds, so the signing row weighs the unsigned branch builds.
+pub(crate) fn signing_asked_by_some_callers(
+    workflows: &[crate::workflow::ParsedWorkflow],
+    inv: &mut crate::inventory::Inventory,
+) {
+    use crate::workflow::Uses;
+    for callee in workflows {
+        let Some(call) = callee
+            .workflow
+            .triggers
+            .iter()
+            .find(|t| t.event.value == "workflow_call")
+        else {
+            continue;
+        };
+        let callers: Vec<(&crate::workflow::ParsedWorkflow, &crate::workflow::Job)> = workflows
+            .iter()
+            .flat_map(|w| w.workflow.jobs.iter().map(move |j| (w, j)))
+            .filter(|(_, j)| {
+                j.uses.as_ref().is_some_and(|u| match &u.value {
+                    Uses::Local(p) | Uses::SelfRepository(p) => {
+                        p.trim_start_matches("./") == callee.workflow.rel
+                    }
+                    _ => false,
+                })
+            })
+            .collect();
+        if callers.is_empty() {
+            continue;
+        }
+        let mut marked = false;
+        for f in inv.facts.iter_mut().filter(|f| {
+            f.capability == Capability::Signing && f.workflow == callee.display && !f.tags_only
+        }) {
+            let Some(step) = callee
+                .workflow
+                .jobs
+                .iter()
+                .filter(|j| j.id.value == f.job)
+                .flat_map(|j| j.steps.iter())
+                .find(|s| s.span.start <= f.location.start && f.location.end <= s.span.end)
+            else {
+                continue;
+            };
+            let Some(name) = step
+                .condition
+                .as_ref()
+                .and_then(|c| c.value.trim().strip_prefix("inputs."))
+                .map(str::trim)
+                .filter(|n| {
+                    n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                })
+            else {
+                continue;
+            };
+            let default_on = call
+                .config
+                .as_ref()
+                .and_then(|c| c.get("inputs"))
+                .and_then(|i| i.get(name))
+                .and_then(|i| i.get("default"))
+                .and_then(|d| d.as_scalar())
+                .is_some_and(|d| d.trim() == "true");
+            let sets = |j: &crate::workflow::Job| {
+                pair(&j.with, name)
+                    .and_then(|p| p.value.as_scalar())
+                    .map_or(default_on, |v| v.trim() != "false")
+            };
+            let branch_runs = |w: &crate::workflow::ParsedWorkflow| {
+                w.workflow
+                    .triggers
+                    .iter()
+                    .any(|t| match t.event.value.as_str() {
+                        "push" => t.filter("tags").is_none() || t.filter("branches").is_some(),
+                        "pull_request" | "pull_request_target" | "schedule" => true,
+                        _ => false,
+                    })
+            };
+            let some_sign = callers.iter().any(|(_, j)| sets(j));
+            let branch_unsigned = callers.iter().any(|(w, j)| !sets(j) && branch_runs(w));
+            if some_sign && branch_unsigned {
+                f.tags_only = true;
+                marked = true;
+            }
+        }
+        if marked {
+            for d in inv
+                .delivery
+                .iter_mut()
+                .filter(|d| d.workflow == callee.display)
+            {
+                for s in &mut d.shipped {
+                    s.branch_builds = true;
+                }
+            }
+        }
+    }
+}
