@@ -2514,3 +2514,20 @@ fn a_signature_asked_for_by_the_release_caller_only_leaves_branch_builds_unsigne
             .all(|f| !f.tags_only)
     );
 }
+
+#[test]
+fn pulumi_installed_by_its_action_for_tests_is_no_infrastructure() {
+    // pulumi/pulumi: pulumi/actions with only `pulumi-version` installs the CLI the cron jobs
+    // test (download-pulumi-cron.yml:185-188, cron-direct-build.yml:49-51); the Pulumi
+    // programs of the repository are test fixtures: no infrastructure to drift.
+    let r = audit("pulumi__pulumi");
+    assert!(
+        delivery(&r)
+            .iter()
+            .all(|d| d.kind.as_str() != "infrastructure"),
+        "{:?}",
+        jobs(&r)
+    );
+    assert_eq!(row(&r.assessments[0], "drift-detection"), "not-applicable");
+    // Left alone (src/inventory/delivery/tests.rs): `command: up` applies a stack.
+}

@@ -813,7 +813,11 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                 };
                 m.tool = format!("snyk {command}");
             }
-            "pulumi/actions" => match input(step, "command").unwrap_or("up") {
+            // Without `command` the action only installs the CLI (optional since v4; earlier
+            // versions required it), so it changes nothing: pulumi/pulumi
+            // download-pulumi-cron.yml:185-188, cron-direct-build.yml:49-51.
+            "pulumi/actions" if input(step, "command").is_none() => keep = false,
+            "pulumi/actions" => match input(step, "command").unwrap_or_default() {
                 "preview" => {
                     m.capability = C::IacPlan;
                     m.tool = "pulumi preview".into();

@@ -856,3 +856,18 @@ fn deliveries_known_by_name_some_signing_and_some_not_are_partly_signed() {
     // Left alone: every delivery known by its name signs what it ships.
     assert_eq!(row(true), crate::assess::State::Present);
 }
+
+#[test]
+fn pulumi_actions_without_a_command_only_installs_the_cli() {
+    // pulumi/pulumi download-pulumi-cron.yml:185-188.
+    let inv = inventory(&job_with_steps(
+        "      - uses: pulumi/actions@v7\n        with:\n          pulumi-version: latest\n",
+    ));
+    assert!(inv.delivery.is_empty(), "{:?}", jobs(&inv));
+    assert!(!inv.iac.contains_key("pulumi"));
+    // Left alone: `command: up` applies the stack.
+    let inv = inventory(&job_with_steps(
+        "      - uses: pulumi/actions@v7\n        with:\n          command: up\n          stack-name: prod\n",
+    ));
+    assert_eq!(jobs(&inv), [("j", "infrastructure", false)]);
+}
