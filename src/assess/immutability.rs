@@ -31,12 +31,15 @@ fn rebuild(inv: &Inventory, d: &DeliveryJob) -> Option<(String, Location)> {
                 .iter()
                 .filter_map(|n| inv.job(&d.workflow, n))
                 .find(|u| {
+                    if !u.capabilities.contains(&cap) {
+                        return false;
+                    }
                     let mut own = inv.facts.iter().filter(|f| {
                         f.workflow == u.workflow && f.job == u.job && f.capability == cap
                     });
                     let cache_only = own.clone().next().is_some()
                         && own.all(|f| f.tool.starts_with(CACHE_ONLY_BUILD));
-                    u.capabilities.contains(&cap) && !cache_only
+                    !cache_only
                 });
         if let Some(u) = earlier {
             return Some((
