@@ -2531,3 +2531,49 @@ fn pulumi_installed_by_its_action_for_tests_is_no_infrastructure() {
     assert_eq!(row(&r.assessments[0], "drift-detection"), "not-applicable");
     // Left alone (src/inventory/delivery/tests.rs): `command: up` applies a stack.
 }
+
+#[test]
+fn terragrunt_run_apply_gh_release_edit_and_brew_bumps_deliver() {
+    // cds-snc/forms-terraform terragrunt-apply-staging.yml: `terragrunt run --non-interactive --
+    // apply -auto-approve`.
+    let r = audit("cds-snc__forms-terraform");
+    assert_eq!(
+        job(
+            &r,
+            "terragrunt-apply-staging.yml",
+            "terragrunt-apply-all-modules"
+        )
+        .kind
+        .as_str(),
+        "infrastructure"
+    );
+    // semgrep/semgrep release.yml:76 publishes the draft (`gh release --repo … edit
+    // --draft=false`), :111 uploads to another repository's release; release-homebrew.yml:34
+    // bumps the formula.
+    let r = audit("semgrep__semgrep");
+    assert_eq!(
+        job(&r, "/release.yml", "create-release").kind.as_str(),
+        "release"
+    );
+    assert_eq!(
+        job(&r, "/release.yml", "create-release-interfaces")
+            .kind
+            .as_str(),
+        "release"
+    );
+    assert_eq!(
+        job(&r, "release-homebrew.yml", "homebrew-core-pr")
+            .kind
+            .as_str(),
+        "gitops"
+    );
+    // Left alone: the jobs that only wait for the release to be listed, or test the formula
+    // (`brew test semgrep`), deliver nothing.
+    assert!(
+        jobs(&r)
+            .iter()
+            .all(|(f, j, _)| !(f == "release-homebrew.yml" && j != "homebrew-core-pr")),
+        "{:?}",
+        jobs(&r)
+    );
+}

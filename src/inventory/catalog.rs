@@ -728,6 +728,13 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "goreleaser", ["goreleaser", "release"]),
     cmd!(Publish, "gh release", ["gh", "release", "create"]),
     cmd!(Publish, "gh release", ["gh", "release", "upload"]),
+    // A draft made earlier, published: the release is out (semgrep/semgrep release.yml:76).
+    cmd!(
+        Publish,
+        "gh release",
+        ["gh", "release", "edit"],
+        with["--draft=false"]
+    ),
     cmd!(Publish, "helm push", ["helm", "push"]),
     cmd!(Publish, "crane push", ["crane", "push"]),
     cmd!(Publish, "skopeo copy", ["skopeo", "copy"]),
@@ -1076,6 +1083,15 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             w.drain(1..(if takes_value { 3 } else { 2 }).min(w.len()));
         }
     }
+    // `gh release --repo returntocorp/semgrep edit …`: the repository option written before
+    // the subcommand goes (semgrep/semgrep release.yml:76,111); written after it, it stays with
+    // the subcommand's arguments.
+    if w.first() == Some(&"gh") {
+        while let Some(x) = w.get(2).copied().filter(|x| x.starts_with('-')) {
+            let takes_value = matches!(x, "-R" | "--repo");
+            w.drain(2..(if takes_value { 4 } else { 3 }).min(w.len()));
+        }
+    }
     // `terraform -chdir=infra apply`: the global option goes, the subcommand decides.
     if matches!(w.first(), Some(&("terraform" | "tofu"))) {
         while w.get(1).is_some_and(|x| x.starts_with("-chdir")) {
@@ -1126,6 +1142,19 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
 
 fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
     let w = normalize(words);
+    // Terragrunt's `run` command hands what follows `--` to OpenTofu/Terraform (`terragrunt run
+    // --non-interactive -- apply -auto-approve`, cds-snc/forms-terraform
+    // terragrunt-apply-production.yml:117): judged as `terragrunt <that command>`.
+    if let ["terragrunt", "run", rest @ ..] = w.as_slice()
+        && let Some(at) = rest.iter().position(|x| *x == "--")
+        && at + 1 < rest.len()
+    {
+        let inner: Vec<String> = std::iter::once("terragrunt")
+            .chain(rest[at + 1..].iter().copied())
+            .map(str::to_string)
+            .collect();
+        return classify_normalized(&inner);
+    }
     let mut out = Vec::new();
     for rule in COMMANDS {
         if w.len() < rule.words.len() {
@@ -1176,6 +1205,7 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
     }
     gradle_tasks(&w, &mut out);
     nx_build(&w, &mut out);
+    homebrew_bump(&w, &mut out);
     // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
     if out
         .iter()
@@ -1220,6 +1250,24 @@ fn gradle_tasks(w: &[&str], out: &mut Vec<CommandMatch>) {
     }
     if builds {
         add(&GRADLE_BUILD);
+    }
+}
+
+static HOMEBREW_BUMP: CommandRule = cmd!(Publish, "homebrew formula", ["brew"]);
+
+/// `brew bump-formula-pr` / `bump-cask-pr` writes the new version into a formula of
+/// homebrew-core or a tap and proposes it (semgrep/semgrep release-homebrew.yml:34-35, then
+/// pushed to the fork with a PAT): a formula bump, like the bump actions. Not with `--dry-run`.
+fn homebrew_bump(w: &[&str], out: &mut Vec<CommandMatch>) {
+    if matches!(w, ["brew", "bump-formula-pr" | "bump-cask-pr", ..])
+        && !w.contains(&"--dry-run")
+        && !out.iter().any(|m| m.rule.capability == Capability::Publish)
+    {
+        out.push(CommandMatch {
+            rule: &HOMEBREW_BUMP,
+            blocks_on_findings: true,
+            flag: None,
+        });
     }
 }
 
@@ -1546,6 +1594,34 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn terragrunt_run_gh_release_edit_and_brew_bumps_are_read_for_what_they_do() {
+        // cds-snc/forms-terraform terragrunt-apply-production.yml:117.
+        let apply = caps("terragrunt run --non-interactive -- apply -auto-approve");
+        assert!(apply.iter().any(|c| c.1 == "terragrunt apply"), "{apply:?}");
+        assert!(
+            caps("terragrunt run --all -- plan -detailed-exitcode")
+                .iter()
+                .all(|c| c.1 != "terragrunt apply")
+        );
+        // Left alone: `terragrunt run` without `--` hands nothing over.
+        assert!(caps("terragrunt run --all").is_empty());
+        // semgrep/semgrep release.yml:76,111.
+        let edit = caps("gh release --repo returntocorp/semgrep edit v1.2.3 --draft=false");
+        assert!(edit.iter().any(|c| c.1 == "gh release"), "{edit:?}");
+        assert!(
+            caps("gh release --repo returntocorp/semgrep-interfaces upload v1 schema.yaml")
+                .iter()
+                .any(|c| c.1 == "gh release")
+        );
+        assert!(caps("gh release --repo returntocorp/semgrep list -L 5").is_empty());
+        assert!(caps("gh release edit v1.2.3 --notes x").is_empty());
+        // semgrep/semgrep release-homebrew.yml:34-35.
+        let bump = caps("brew bump-formula-pr --force --no-audit --write-only semgrep");
+        assert!(bump.iter().any(|c| c.1 == "homebrew formula"), "{bump:?}");
+        assert!(caps("brew bump-formula-pr --dry-run semgrep").is_empty());
     }
 
     #[test]
