@@ -460,22 +460,6 @@ fn registry_publish(tool: &str) -> bool {
         .any(|t| tool.contains(t))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::version_of;
-
-    #[test]
-    fn versions_from_refs_and_pin_comments() {
-        assert_eq!(version_of("v1.12.4", ""), Some((1, 12)));
-        assert_eq!(version_of("release/v1", ""), Some((1, u32::MAX)));
-        assert_eq!(
-            version_of("76f52bc884231f62b9a034ebfe128415bbaabdfc", " v1.10.3"),
-            Some((1, 10))
-        );
-        assert_eq!(version_of("main", ""), None);
-    }
-}
-
 /// A signing step of a reusable workflow that runs only when an input asks for it (`if:
 /// inputs.sign`, default false) signs only what the callers that set it ship: falcosecurity/falco
 /// release.yaml:154 passes `sign: true`, master.yaml:109-111 (on pushes to master) leaves it
@@ -578,5 +562,21 @@ pub(crate) fn signing_asked_by_some_callers(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_of;
+
+    #[test]
+    fn versions_from_refs_and_pin_comments() {
+        assert_eq!(version_of("v1.12.4", ""), Some((1, 12)));
+        assert_eq!(version_of("release/v1", ""), Some((1, u32::MAX)));
+        assert_eq!(
+            version_of("76f52bc884231f62b9a034ebfe128415bbaabdfc", " v1.10.3"),
+            Some((1, 10))
+        );
+        assert_eq!(version_of("main", ""), None);
     }
 }
