@@ -2482,7 +2482,7 @@ fn codesigned_releases_beside_unsigned_ones_known_by_name_are_partly_signed() {
     // uploads sign nothing.
     let r = audit("duckdb__duckdb");
     assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
-    // Left alone (src/inventory/delivery/tests.rs): when every such job signs, present.
+    // Left alone (src/assess/signing.rs tests): when every such job signs, present.
 }
 
 #[test]

@@ -447,3 +447,51 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     }
     row("signing-provenance", 5, state, current, target, evidence).with_jobs(jobs)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::State;
+    use crate::inventory::shell::ScriptCache;
+    use crate::workflow::{ParsedWorkflow, parse_workflow};
+    use crate::workspace::Repository;
+
+    fn signing_of(text: &str) -> State {
+        let repo = Repository {
+            root: ".".into(),
+            display_root: String::new(),
+            files: Vec::new(),
+            languages: BTreeMap::new(),
+            loose: false,
+            skipped: Vec::new(),
+            source: Default::default(),
+        };
+        let (wf, errors) = parse_workflow(text, ".github/workflows/w.yml");
+        assert!(errors.is_empty(), "{errors:?}");
+        let pw = ParsedWorkflow {
+            display: ".github/workflows/w.yml".into(),
+            workflow: wf.expect("model"),
+            source: text.into(),
+        };
+        let inv = crate::inventory::build_with(&repo, &[pw], &[], &ScriptCache::default(), &[]).0;
+        assert_eq!(inv.delivery.len(), 2, "{:?}", inv.delivery);
+        super::row_of(&inv).state
+    }
+
+    #[test]
+    fn deliveries_known_by_name_some_signing_and_some_not_are_partly_signed() {
+        // duckdb/duckdb: the macOS release job codesigns before its upload script runs
+        // (OSX.yml:136); the Linux one uploads without (Main.yml `linux-release-cli`).
+        let sign = "      - run: codesign --sign \"$ID\" build/duckdb\n";
+        let text = |linux_signs: bool| {
+            format!(
+                "on: push\njobs:\n  mac-release:\n    runs-on: macos-latest\n    steps:\n{sign}      - run: ./scripts/upload-assets.sh duckdb_cli-osx.zip\n  linux-release:\n    runs-on: ubuntu-latest\n    steps:\n{}      - run: ./scripts/upload-assets.sh duckdb_cli-linux.zip\n",
+                if linux_signs { sign } else { "" }
+            )
+        };
+        assert_eq!(signing_of(&text(false)), State::Partial);
+        // Left alone: every delivery known by its name signs what it ships.
+        assert_eq!(signing_of(&text(true)), State::Present);
+    }
+}

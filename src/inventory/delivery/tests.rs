@@ -834,30 +834,6 @@ fn a_versioned_release_downloaded_is_what_was_built_once() {
 }
 
 #[test]
-fn deliveries_known_by_name_some_signing_and_some_not_are_partly_signed() {
-    // duckdb/duckdb: the macOS release job codesigns before its upload script runs
-    // (OSX.yml:136); the Linux one uploads without (Main.yml `linux-release-cli`).
-    let row = |linux_signs: bool| {
-        let sign = "      - run: codesign --sign \"$ID\" build/duckdb\n";
-        let text = format!(
-            "on: push\njobs:\n  mac-release:\n    runs-on: macos-latest\n    steps:\n{sign}      - run: ./scripts/upload-assets.sh duckdb_cli-osx.zip\n  linux-release:\n    runs-on: ubuntu-latest\n    steps:\n{}      - run: ./scripts/upload-assets.sh duckdb_cli-linux.zip\n",
-            if linux_signs { sign } else { "" }
-        );
-        let inv = inventory(&text);
-        assert_eq!(inv.delivery.len(), 2, "{:?}", jobs(&inv));
-        let a = crate::assess::assess(&inv, &[]);
-        a.rows
-            .into_iter()
-            .find(|r| r.component == "signing-provenance")
-            .map(|r| r.state)
-            .expect("row")
-    };
-    assert_eq!(row(false), crate::assess::State::Partial);
-    // Left alone: every delivery known by its name signs what it ships.
-    assert_eq!(row(true), crate::assess::State::Present);
-}
-
-#[test]
 fn pulumi_actions_without_a_command_only_installs_the_cli() {
     // pulumi/pulumi download-pulumi-cron.yml:185-188.
     let inv = inventory(&job_with_steps(
