@@ -65,6 +65,26 @@ fn facts(report: &Report, cap: Capability) -> Vec<String> {
         .collect()
 }
 
+/// The delivery is traced to its commit (full deploy metadata) by a signal written at `line`.
+fn assert_traced_at(d: &DeliveryJob, line: u32) {
+    assert!(
+        d.metadata
+            .iter()
+            .any(|m| m.strength == Strength::Full && m.location.start.line == line),
+        "{:?}",
+        d.metadata
+    );
+}
+
+/// No signal traces the delivery to its commit in full.
+fn assert_not_traced(d: &DeliveryJob) {
+    assert!(
+        d.metadata.iter().all(|m| m.strength != Strength::Full),
+        "{:?}",
+        d.metadata
+    );
+}
+
 fn credential_kinds(d: &DeliveryJob) -> Vec<CredentialKind> {
     let mut k: Vec<CredentialKind> = d.credentials.iter().map(|c| c.kind).collect();
     k.dedup();
@@ -543,13 +563,7 @@ fn skaffold_tags_and_bare_tags_of_a_build_push_action_are_judged() {
 fn a_revision_stamped_on_the_target_and_a_release_triggered_publish_are_traced() {
     let r = audit("0xVISHWAJEET__deploy-infra");
     let d = job(&r, "deploy-prod.yml", "deploy");
-    assert!(
-        d.metadata
-            .iter()
-            .any(|m| m.strength == Strength::Full && m.location.start.line == 80),
-        "{:?}",
-        d.metadata
-    );
+    assert_traced_at(d, 80);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // The npm package published for the GitHub release that started the run.
     let php = audit("shivammathur__setup-php");
@@ -633,13 +647,7 @@ fn a_version_handed_to_a_release_task_defined_elsewhere_is_passed_in() {
     // `make ci-release` with `RELEASE_VERSION: ${{ github.event.inputs.version }}`.
     let r = audit("anchore__syft");
     let d = job(&r, "release.yaml", "release");
-    assert!(
-        d.metadata
-            .iter()
-            .any(|m| m.strength == Strength::Full && m.location.start.line == 109),
-        "{:?}",
-        d.metadata
-    );
+    assert_traced_at(d, 109);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // A version in the environment of a recognised manifest push is not in what it ships.
     let documenso = audit("documenso__documenso");
@@ -913,13 +921,7 @@ fn a_pushed_commit_naming_the_source_sha_and_a_sha_image_tag_go_part_of_the_way(
 fn a_publish_gated_on_release_please_is_traced_by_its_release() {
     let r = audit("netlify__cli");
     let d = job(&r, "release-please.yml", "publish");
-    assert!(
-        d.metadata
-            .iter()
-            .any(|m| m.strength == Strength::Full && m.location.start.line == 19),
-        "{:?}",
-        d.metadata
-    );
+    assert_traced_at(d, 19);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // The preview publish, which needs no release-please job, is not.
     assert!(job(&r, "pre-release.yml", "prerelease").metadata.is_empty());
@@ -2334,13 +2336,7 @@ fn an_unknown_action_named_for_a_release_handed_a_stored_token_releases() {
     assert_eq!(g.kind.as_str(), "release");
     assert!(g.inferred);
     assert_eq!(credential_kinds(g), [CredentialKind::Static]);
-    assert!(
-        g.metadata
-            .iter()
-            .any(|m| m.strength == Strength::Full && m.location.start.line == 197),
-        "{:?}",
-        g.metadata
-    );
+    assert_traced_at(g, 197);
     assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
     // Left alone: an action named for the deploy key it hands out
     // (ministryofjustice/opg-github-actions/actions/github-deploy-key with an SSH key,
@@ -2362,18 +2358,12 @@ fn a_job_that_runs_release_please_itself_writes_the_release_notes() {
     // its kind is a push to the repository, but the release it wrote records the delivery.
     let r = audit("aws-actions__configure-aws-credentials");
     let rp = job(&r, "release-please.yml", "release-please");
-    assert!(
-        rp.metadata
-            .iter()
-            .any(|m| m.strength == Strength::Full && m.location.start.line == 38),
-        "{:?}",
-        rp.metadata
-    );
+    assert_traced_at(rp, 38);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // Left alone: package-dist.yml's push of dist/ runs no release-please and needs no job
     // that does.
     let p = job(&r, "package-dist.yml", "package");
-    assert!(p.metadata.iter().all(|m| m.strength != Strength::Full));
+    assert_not_traced(p);
 }
 
 #[test]
@@ -2382,17 +2372,11 @@ fn the_commit_passed_into_a_release_pipeline_traces_the_delivery() {
     // --param gitRevision=… --param versionTag=…`.
     let r = audit("tektoncd__pipeline");
     let b = job(&r, "nightly-builds.yaml", "build");
-    assert!(
-        b.metadata
-            .iter()
-            .any(|m| m.strength == Strength::Full && m.location.start.line == 162),
-        "{:?}",
-        b.metadata
-    );
+    assert_traced_at(b, 162);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // Left alone: ci.yaml's ko push passes no version into what it builds.
     let ko = job(&r, "ci.yaml", "multi-arch-build");
-    assert!(ko.metadata.iter().all(|m| m.strength != Strength::Full));
+    assert_not_traced(ko);
 }
 
 #[test]

@@ -450,31 +450,10 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::super::State;
-    use crate::inventory::shell::ScriptCache;
-    use crate::workflow::{ParsedWorkflow, parse_workflow};
-    use crate::workspace::Repository;
 
     fn signing_of(text: &str) -> State {
-        let repo = Repository {
-            root: ".".into(),
-            display_root: String::new(),
-            files: Vec::new(),
-            languages: BTreeMap::new(),
-            loose: false,
-            skipped: Vec::new(),
-            source: Default::default(),
-        };
-        let (wf, errors) = parse_workflow(text, ".github/workflows/w.yml");
-        assert!(errors.is_empty(), "{errors:?}");
-        let pw = ParsedWorkflow {
-            display: ".github/workflows/w.yml".into(),
-            workflow: wf.expect("model"),
-            source: text.into(),
-        };
-        let inv = crate::inventory::build_with(&repo, &[pw], &[], &ScriptCache::default(), &[]).0;
+        let inv = crate::inventory::tests::analysed(&[(".github/workflows/w.yml", text)], &[]).0;
         assert_eq!(inv.delivery.len(), 2, "{:?}", inv.delivery);
         super::row_of(&inv).state
     }

@@ -230,4 +230,4 @@ pub(crate) fn iac_name(kind: IacKind) -> &'static str {
     }
 }
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

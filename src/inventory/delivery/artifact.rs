@@ -362,7 +362,6 @@ pub(crate) fn moving_tags_from_callers(
     workflows: &[crate::workflow::ParsedWorkflow],
     delivery: &mut [DeliveryJob],
 ) {
-    use crate::workflow::Uses;
     for d in delivery.iter_mut() {
         if d.artifact.verdict != ArtifactVerdict::Immutable || !d.artifact.built {
             continue;
@@ -389,17 +388,9 @@ pub(crate) fn moving_tags_from_callers(
         if names.is_empty() {
             continue;
         }
-        let moving = workflows.iter().find_map(|w| {
-            w.workflow.jobs.iter().find_map(|j| {
-                let calls = j.uses.as_ref().is_some_and(|u| match &u.value {
-                    Uses::Local(p) | Uses::SelfRepository(p) => {
-                        p.trim_start_matches("./") == callee.workflow.rel
-                    }
-                    _ => false,
-                });
-                if !calls {
-                    return None;
-                }
+        let moving = super::local_callers(workflows, callee)
+            .into_iter()
+            .find_map(|(w, j)| {
                 names.iter().find_map(|name| {
                     let p = pair(&j.with, name)?;
                     let v = p.value.as_scalar()?.trim();
@@ -417,8 +408,7 @@ pub(crate) fn moving_tags_from_callers(
                         )
                     })
                 })
-            })
-        });
+            });
         if let Some(why) = moving {
             d.artifact.verdict = ArtifactVerdict::Mixed;
             d.artifact.reason = format!("{} on one path, but {why}", d.artifact.reason);

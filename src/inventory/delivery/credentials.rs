@@ -721,7 +721,7 @@ pub(crate) fn github_token_from_callers(
     workflows: &[crate::workflow::ParsedWorkflow],
     delivery: &mut [DeliveryJob],
 ) {
-    use crate::workflow::{JobSecrets, Uses};
+    use crate::workflow::JobSecrets;
     for callee in workflows {
         let declared: Vec<&String> = callee
             .workflow
@@ -733,17 +733,9 @@ pub(crate) fn github_token_from_callers(
         if declared.is_empty() || !delivery.iter().any(|d| d.workflow == callee.display) {
             continue;
         }
-        let calls: Vec<&crate::workflow::Job> = workflows
-            .iter()
-            .flat_map(|w| &w.workflow.jobs)
-            .filter(|j| {
-                j.uses.as_ref().is_some_and(|u| match &u.value {
-                    Uses::Local(p) | Uses::SelfRepository(p) => {
-                        p.trim_start_matches("./") == callee.workflow.rel
-                    }
-                    _ => false,
-                })
-            })
+        let calls: Vec<&crate::workflow::Job> = super::local_callers(workflows, callee)
+            .into_iter()
+            .map(|(_, j)| j)
             .collect();
         if calls.is_empty() {
             continue;

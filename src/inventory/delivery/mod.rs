@@ -402,6 +402,39 @@ fn tests_on_a_machine_it_creates(input: &JobInput<'_, '_>) -> bool {
     creates && !pushes
 }
 
+/// The jobs of the repository's workflows that call `callee` as a local reusable workflow
+/// (`uses: ./.github/workflows/x.yml`), with their workflows.
+pub(crate) fn local_callers<'w>(
+    workflows: &'w [ParsedWorkflow],
+    callee: &ParsedWorkflow,
+) -> Vec<(&'w ParsedWorkflow, &'w Job)> {
+    use crate::workflow::Uses;
+    workflows
+        .iter()
+        .flat_map(|w| w.workflow.jobs.iter().map(move |j| (w, j)))
+        .filter(|(_, j)| {
+            j.uses.as_ref().is_some_and(|u| match &u.value {
+                Uses::Local(p) | Uses::SelfRepository(p) => {
+                    p.trim_start_matches("./") == callee.workflow.rel
+                }
+                _ => false,
+            })
+        })
+        .collect()
+}
+
+/// The workflow runs for refs other than tags: a branch push, a pull request or a schedule.
+pub(crate) fn runs_untagged(workflow: &crate::workflow::Workflow) -> bool {
+    workflow
+        .triggers
+        .iter()
+        .any(|t| match t.event.value.as_str() {
+            "push" => t.filter("tags").is_none() || t.filter("branches").is_some(),
+            "pull_request" | "pull_request_target" | "schedule" => true,
+            _ => false,
+        })
+}
+
 /// Words of a name, lower case: `Deploy to PyPI` -> `deploy`, `to`, `pypi`.
 pub(crate) fn name_words(name: &str) -> Vec<String> {
     name.split(|c: char| !c.is_ascii_alphanumeric())

@@ -120,16 +120,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
 /// the delivering step is kept to tag refs (ossf/scorecard-action ghcr.yml:3-5 pushes `latest`
 /// from main and the version from tags).
 fn branch_builds(input: &JobInput<'_, '_>, at: &Location) -> bool {
-    let untagged = input
-        .pw
-        .workflow
-        .triggers
-        .iter()
-        .any(|t| match t.event.value.as_str() {
-            "push" => t.filter("tags").is_none() || t.filter("branches").is_some(),
-            "pull_request" | "pull_request_target" | "schedule" => true,
-            _ => false,
-        });
+    let untagged = super::runs_untagged(&input.pw.workflow);
     let kept_to_tags = input
         .job
         .condition

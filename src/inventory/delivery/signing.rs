@@ -470,7 +470,6 @@ pub(crate) fn signing_asked_by_some_callers(
     workflows: &[crate::workflow::ParsedWorkflow],
     inv: &mut crate::inventory::Inventory,
 ) {
-    use crate::workflow::Uses;
     for callee in workflows {
         let Some(call) = callee
             .workflow
@@ -480,18 +479,7 @@ pub(crate) fn signing_asked_by_some_callers(
         else {
             continue;
         };
-        let callers: Vec<(&crate::workflow::ParsedWorkflow, &crate::workflow::Job)> = workflows
-            .iter()
-            .flat_map(|w| w.workflow.jobs.iter().map(move |j| (w, j)))
-            .filter(|(_, j)| {
-                j.uses.as_ref().is_some_and(|u| match &u.value {
-                    Uses::Local(p) | Uses::SelfRepository(p) => {
-                        p.trim_start_matches("./") == callee.workflow.rel
-                    }
-                    _ => false,
-                })
-            })
-            .collect();
+        let callers = super::local_callers(workflows, callee);
         if callers.is_empty() {
             continue;
         }
@@ -534,18 +522,10 @@ pub(crate) fn signing_asked_by_some_callers(
                     .and_then(|p| p.value.as_scalar())
                     .map_or(default_on, |v| v.trim() != "false")
             };
-            let branch_runs = |w: &crate::workflow::ParsedWorkflow| {
-                w.workflow
-                    .triggers
-                    .iter()
-                    .any(|t| match t.event.value.as_str() {
-                        "push" => t.filter("tags").is_none() || t.filter("branches").is_some(),
-                        "pull_request" | "pull_request_target" | "schedule" => true,
-                        _ => false,
-                    })
-            };
             let some_sign = callers.iter().any(|(_, j)| sets(j));
-            let branch_unsigned = callers.iter().any(|(w, j)| !sets(j) && branch_runs(w));
+            let branch_unsigned = callers
+                .iter()
+                .any(|(w, j)| !sets(j) && super::runs_untagged(&w.workflow));
             if some_sign && branch_unsigned {
                 f.tags_only = true;
                 marked = true;
