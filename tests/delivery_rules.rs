@@ -2561,3 +2561,207 @@ fn terragrunt_run_apply_gh_release_edit_and_brew_bumps_deliver() {
         jobs(&r)
     );
 }
+
+#[test]
+fn an_artifact_registry_upload_publishes_and_a_download_does_not() {
+    let r = audit("grafana__loki");
+    let d = job(&r, "minor-release-pr.yml", "dist");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert!(d.why.contains("artifact registry"), "{}", d.why);
+    let publishes = facts(&r, Capability::Publish);
+    assert!(
+        publishes.contains(&"artifact registry patch-release-pr.yml:172".to_string()),
+        "{publishes:?}"
+    );
+    // `gcloud artifacts generic download` (release.yml:62, :242) fetches what an upload put
+    // there; the release's own upload (:127) publishes.
+    assert!(
+        publishes.contains(&"artifact registry release.yml:127".to_string()),
+        "{publishes:?}"
+    );
+    for line in [62, 242] {
+        assert!(
+            !publishes
+                .iter()
+                .any(|f| f.ends_with(&format!("release.yml:{line}"))),
+            "{publishes:?}"
+        );
+    }
+}
+
+#[test]
+fn an_upload_with_a_cache_control_header_is_no_cache_write() {
+    // `aws s3 cp --recursive … --cache-control "public, max-age=31536000, immutable"` of the
+    // release archives to an R2 bucket (astral-sh/uv publish-mirror.yml:41-48).
+    let r = audit("astral-sh__uv");
+    let d = job(&r, "publish-mirror.yml", "publish-mirror");
+    assert_eq!(d.kind.as_str(), "deploy");
+    assert!(
+        d.evidence.iter().any(|e| e.start.line == 41),
+        "{:?}",
+        d.evidence
+    );
+    // A source backup to a bucket is still bookkeeping (cds-snc/platform-forms-client
+    // s3-backup.yml:39).
+    let r = audit("cds-snc__platform-forms-client");
+    assert!(
+        !jobs(&r).iter().any(|(f, _, _)| f == "s3-backup.yml"),
+        "{:?}",
+        jobs(&r)
+    );
+}
+
+#[test]
+fn a_trusted_publishing_token_for_crates_io_handed_to_a_script_publishes() {
+    for (repo, id) in [
+        ("astral-sh__uv", "crates-publish-uv"),
+        ("astral-sh__ruff", "crates-publish-ruff"),
+    ] {
+        let r = audit(repo);
+        let d = job(&r, "publish-crates.yml", id);
+        assert_eq!(d.kind.as_str(), "publish", "{repo}");
+        assert_eq!(d.target, "crates.io", "{repo}");
+        assert_eq!(
+            d.evidence.iter().map(|e| e.start.line).collect::<Vec<_>>(),
+            [39],
+            "{repo}"
+        );
+    }
+    // A job whose own `cargo publish` takes the token keeps that step alone
+    // (zizmorcore/zizmor release-crates.yml:33-35).
+    let r = audit("zizmorcore__zizmor");
+    let d = delivery(&r)
+        .iter()
+        .find(|d| d.workflow.ends_with("release-crates.yml"))
+        .expect("release-crates.yml delivers");
+    assert!(
+        d.steps.iter().all(|s| s.target != "crates.io"),
+        "{:?}",
+        d.steps
+    );
+}
+
+#[test]
+fn scripts_named_or_called_for_a_terraform_apply_change_infrastructure() {
+    let r = audit("ministryofjustice__modernisation-platform");
+    for (file, id, line) in [
+        // `bash scripts/terraform-apply.sh <dir>`: named for the apply.
+        ("reusable_terraform_plan_apply.yml", "plan-and-apply", 240),
+        // `bash scripts/setup-baseline.sh <dir> "${i}" apply` in a job that sets up Terraform.
+        ("new-environment.yml", "delegate-access", 255),
+        // The apply after an init script in the same step.
+        ("nuke-redeploy.yml", "redeploy-after-nuke", 125),
+        // `aws-nuke run … --no-dry-run` deletes the accounts' resources; the dry run (:157)
+        // only lists them.
+        ("awsnuke.yml", "nuke", 170),
+    ] {
+        let d = job(&r, file, id);
+        assert_eq!(d.kind.as_str(), "infrastructure", "{file}:{id}");
+        assert_eq!(
+            d.evidence.iter().map(|e| e.start.line).collect::<Vec<_>>(),
+            [line],
+            "{file}:{id}"
+        );
+    }
+    // A job that only runs the plan script plans: no delivery, but a plan drift can be seen by.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "terraform-member-environment.yml"
+                && j == "terraform-plan-dev-test"),
+        "{:?}",
+        jobs(&r)
+    );
+    let plans = facts(&r, Capability::IacPlan);
+    assert!(
+        plans.contains(&"terraform plan (script) terraform-member-environment.yml:142".to_string()),
+        "{plans:?}"
+    );
+    // `get-terraform-destroy-count.sh` counts what a plan would destroy: it destroys nothing.
+    let d = job(&r, "reusable_terraform_plan_apply.yml", "plan-and-apply");
+    assert!(
+        !d.evidence.iter().any(|e| e.start.line == 188),
+        "{:?}",
+        d.evidence
+    );
+    // `terraform-init.sh` prepares; it neither plans nor applies.
+    assert!(
+        !plans.iter().any(|p| p.ends_with("new-environment.yml:254")),
+        "{plans:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "drift-detection"), "partial");
+}
+
+#[test]
+fn a_script_in_a_step_named_for_tearing_down_a_review_app_changes_infrastructure() {
+    let r = audit("DSACMS__iv-cbv-payroll");
+    let d = job(&r, "cms-pr-environment-destroy.yml", "destroy");
+    assert_eq!(d.kind.as_str(), "infrastructure");
+    assert!(d.inferred);
+    assert_eq!(
+        d.evidence.iter().map(|e| e.start.line).collect::<Vec<_>>(),
+        [97]
+    );
+    let d = job(&r, "scan-orphaned-cms-pr-environments.yml", "scan");
+    assert_eq!(d.kind.as_str(), "infrastructure");
+    // The same script asked whether the review app is deployed (`Resolve review app`) reads.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "cms-pr-environment-destroy.yml" && j == "resolve"),
+        "{:?}",
+        jobs(&r)
+    );
+}
+
+#[test]
+fn a_script_handed_registry_credentials_in_a_step_named_for_a_publish_pushes() {
+    let r = audit("jaegertracing__jaeger");
+    for (file, id, line) in [
+        ("ci-docker-all-in-one.yml", "all-in-one", 69),
+        ("ci-docker-hotrod.yml", "hotrod", 66),
+        ("ci-docker-build.yml", "docker-images", 48),
+    ] {
+        let d = job(&r, file, id);
+        assert_eq!(d.kind.as_str(), "publish", "{file}:{id}");
+        // The same script run without the credentials (`… (no publish)`, :77; `Build only
+        // linux/amd64 container images`, :44) builds.
+        assert_eq!(
+            d.evidence.iter().map(|e| e.start.line).collect::<Vec<_>>(),
+            [line],
+            "{file}:{id}"
+        );
+    }
+}
+
+#[test]
+fn a_script_run_through_pixi_is_a_local_script() {
+    let r = audit("rerun-io__rerun");
+    // `pixi run python scripts/ci/crates.py publish --token …` in the step `Publish`.
+    let d = job(&r, "reusable_release_crates.yml", "publish-crates");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert!(d.inferred);
+    // `pixi run python scripts/ci/crates.py get-version` in the job `version` reads a version.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "release.yml" && j == "version"),
+        "{:?}",
+        jobs(&r)
+    );
+}
+
+#[test]
+fn rsync_by_its_action_to_a_server_deploys() {
+    let r = audit("JabRef__jabref");
+    let d = job(&r, "gource.yml", "gource");
+    assert_eq!(d.kind.as_str(), "deploy");
+    assert_eq!(d.target, "rsync over ssh");
+    // The Windows job that rsyncs without the action (binaries.yml:583 says why) is judged by
+    // its own commands, not by that comment.
+    assert!(
+        !d.evidence.iter().any(|e| e.path.ends_with("binaries.yml")),
+        "{:?}",
+        d.evidence
+    );
+}

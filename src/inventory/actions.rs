@@ -339,6 +339,14 @@ static ACTIONS: &[ActionRule] = &[
         "rsync over ssh",
         D::Fails,
     ),
+    // rsync over ssh to a server (`Pendect/action-rsyncer` with a deploy key, JabRef/jabref
+    // gource.yml:83).
+    rule(
+        "pendect/action-rsyncer",
+        C::Deploy,
+        "rsync over ssh",
+        D::Fails,
+    ),
     rule(
         "firebaseextended/action-hosting-deploy",
         C::Deploy,

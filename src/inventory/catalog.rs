@@ -455,6 +455,9 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Deploy, "heroku", ["heroku", "container:release"]),
     cmd!(Deploy, "heroku", ["heroku", "releases:rollback"]),
     cmd!(Deploy, "ansible-playbook", ["ansible-playbook"]),
+    // Deletes the resources of an account; without `--no-dry-run` it only lists them
+    // (ministryofjustice/modernisation-platform awsnuke.yml:170-173).
+    cmd!(Deploy, "aws-nuke", ["aws-nuke"], with["--no-dry-run"]),
     // Rollbacks are deploys too.
     cmd!(Deploy, "kubectl", ["kubectl", "rollout", "undo"]),
     cmd!(Deploy, "helm", ["helm", "rollback"]),
@@ -565,6 +568,23 @@ pub static COMMANDS: &[CommandRule] = &[
     // An image copied to other names or registries (Kong/kong release.yml:641).
     cmd!(Publish, "registry copy", ["regctl", "image", "copy"]),
     cmd!(Publish, "buf push", ["buf", "push"]),
+    // A package version put in an Artifact Registry repository (`gcloud artifacts generic
+    // upload --package=binaries --version=$SHA`, grafana/loki minor-release-pr.yml:172).
+    cmd!(
+        Publish,
+        "artifact registry",
+        ["gcloud", "artifacts", "generic", "upload"]
+    ),
+    cmd!(
+        Publish,
+        "artifact registry",
+        ["gcloud", "artifacts", "apt", "upload"]
+    ),
+    cmd!(
+        Publish,
+        "artifact registry",
+        ["gcloud", "artifacts", "yum", "upload"]
+    ),
     cmd!(Deploy, "aws lambda", ["aws", "lambda", "update-alias"]),
     cmd!(
         Deploy,
@@ -1205,6 +1225,7 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
     }
     gradle_tasks(&w, &mut out);
     nx_build(&w, &mut out);
+    terraform_plan_script(&w, &mut out);
     homebrew_bump(&w, &mut out);
     // `trivy fs --scanners secret` scans for secrets only: not a dependency scan.
     if out
@@ -1272,6 +1293,39 @@ fn homebrew_bump(w: &[&str], out: &mut Vec<CommandMatch>) {
 }
 
 static NX_BUILD: CommandRule = cmd!(Build, "nx build", ["nx", "build"]);
+
+static TERRAFORM_PLAN_SCRIPT: CommandRule =
+    cmd!(IacPlan, "terraform plan (script)", ["terraform-plan"]);
+
+/// A script named for a Terraform plan (`bash scripts/terraform-plan.sh <dir>`,
+/// ministryofjustice/modernisation-platform terraform-member-environment.yml:142): it plans,
+/// whether or not its definition is in the repository. A script named for something else
+/// (`terraform-init.sh`, `setup-baseline.sh`) is not a plan.
+fn terraform_plan_script(w: &[&str], out: &mut Vec<CommandMatch>) {
+    let script = match w {
+        ["bash" | "sh", script, ..] => script,
+        [script, ..] => script,
+        [] => return,
+    };
+    let file = script.rsplit('/').next().unwrap_or(script);
+    let Some(stem) = file.strip_suffix(".sh") else {
+        return;
+    };
+    let words: Vec<&str> = stem.split(['-', '_', '.']).collect();
+    let terraform = words
+        .iter()
+        .any(|x| matches!(*x, "terraform" | "tf" | "tofu" | "terragrunt"));
+    if terraform
+        && words.contains(&"plan")
+        && !out.iter().any(|m| m.rule.capability == Capability::IacPlan)
+    {
+        out.push(CommandMatch {
+            rule: &TERRAFORM_PLAN_SCRIPT,
+            blocks_on_findings: true,
+            flag: None,
+        });
+    }
+}
 
 /// An Nx build target: `nx build app`, `nx run auth:sam:build` (project `auth`, target
 /// `sam:build`), `nx run-many -t build`, `nx affected --target=build`.

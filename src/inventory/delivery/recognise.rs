@@ -23,7 +23,8 @@ pub(super) fn kind_of(capability: Capability, tool: &str) -> DeliveryKind {
         | "azd provision"
         | "azd up"
         | "azure resource manager"
-        | "terraform cloud apply" => DeliveryKind::Infrastructure,
+        | "terraform cloud apply"
+        | "aws-nuke" => DeliveryKind::Infrastructure,
         "github pages" | "mike deploy" | "mkdocs gh-deploy" | "ghp-import" | "gh-pages" => {
             DeliveryKind::Pages
         }
@@ -81,11 +82,74 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     action_tags(input, &mut out);
     release_scripts(input, &mut out);
     remote_workflow(input, &mut out);
+    trusted_publishing_tokens(input, &mut out);
     if !out.is_empty() {
         registry_named_publishes(input, &mut out);
         publish_tasks(input, &mut out);
     }
     out
+}
+
+/// A crates.io token minted by trusted publishing (`rust-lang/crates-io-auth-action`) handed to
+/// a later step (`CARGO_REGISTRY_TOKEN: ${{ steps.auth.outputs.token }}` on `python3
+/// scripts/publish-crates.py`, astral-sh/uv publish-crates.yml:30,39-41): the token is good for
+/// nothing but publishing, so the step it is handed to publishes to crates.io, inferred (the
+/// script is not read). A job whose own `cargo publish` was recognised keeps that step alone.
+fn trusted_publishing_tokens(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    if out.iter().any(|d| d.kind == DeliveryKind::Publish) {
+        return;
+    }
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        let Some(id) = &s.step.id else { continue };
+        if !s.step.repo_action().is_some_and(|a| {
+            a.name()
+                .eq_ignore_ascii_case("rust-lang/crates-io-auth-action")
+        }) {
+            continue;
+        }
+        let output = format!("steps.{}.outputs.token", id.value);
+        let handed =
+            |p: &crate::workflow::Pair| p.value.as_scalar().is_some_and(|v| v.contains(&output));
+        let Some((j, later)) = input
+            .trace
+            .steps
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .find(|(_, t)| {
+                t.step.env.iter().any(handed)
+                    || t.step.with.iter().any(handed)
+                    || t.step
+                        .run
+                        .as_ref()
+                        .is_some_and(|r| r.value.contains(&output))
+            })
+        else {
+            continue;
+        };
+        let location = input
+            .trace
+            .commands_of(j)
+            .next()
+            .map(|c| c.location.clone())
+            .or_else(|| {
+                later
+                    .step
+                    .run
+                    .as_ref()
+                    .map(|r| crate::finding::Location::new(later.display, r.span))
+            })
+            .unwrap_or_else(|| crate::finding::Location::new(later.display, later.step.span));
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Publish,
+            target: "crates.io".into(),
+            why: "a crates.io token from rust-lang/crates-io-auth-action handed to the step".into(),
+            location,
+            via: None,
+            inferred: true,
+        });
+        return;
+    }
 }
 
 /// A package script named for a publish (`pnpm run ci-publish "$TAG"`, vitejs/vite
@@ -265,7 +329,15 @@ fn bookkeeping_upload(input: &JobInput<'_, '_>, at: &crate::finding::Location) -
     }
     for c in &input.trace.commands {
         if &c.location == at {
-            words.extend(c.command.words.iter().flat_map(|w| name_words(w)));
+            // Options name how, not what: `--cache-control "public, max-age=…"` sets an HTTP
+            // header of the uploaded release archives (astral-sh/uv publish-mirror.yml:41-48).
+            words.extend(
+                c.command
+                    .words
+                    .iter()
+                    .filter(|w| !w.starts_with('-'))
+                    .flat_map(|w| name_words(w)),
+            );
         }
     }
     // A file put in a bucket by a test (`Async test - upload test file`) feeds the test.
@@ -830,9 +902,32 @@ const INTERPRETERS: &[&str] = &[
     "ts-node",
 ];
 
+/// Environment runners that run the command after them (`pixi run python scripts/x.py`, `pixi
+/// run uv run scripts/ci/upload_docs.py`), and whether one was stripped.
+fn strip_runner(words: &[String]) -> (&[String], bool) {
+    // Python environment runners only without options (`uv run --python 3.12 x` takes option
+    // values this does not know); pixi's options go before `run`.
+    const RUNNERS: &[&str] = &["uv", "poetry", "pipenv", "pdm", "hatch", "rye"];
+    let mut w = words;
+    let mut stripped = false;
+    while let [tool, run, rest @ ..] = w
+        && run == "run"
+        && (tool == "pixi"
+            || (RUNNERS.contains(&tool.as_str())
+                && rest.first().is_some_and(|x| !x.starts_with('-'))))
+    {
+        w = rest;
+        stripped = true;
+    }
+    (w, stripped)
+}
+
 /// A command that runs a script of the repository: `./deploy.sh`, `scripts/publish`,
-/// `python tools/release.py`.
+/// `python tools/release.py`, also through an environment runner (`pixi run python
+/// scripts/ci/crates.py publish`, `pixi run uvpy scripts/ci/build_and_upload_wheels.py`: the
+/// runner's task alias stands for an interpreter; rerun-io/rerun reusable_release_crates.yml).
 fn local_script(words: &[String]) -> bool {
+    let (words, runner) = strip_runner(words);
     let is_path = |w: &str| {
         // A path the caller of a reusable workflow gives
         // (`${{ inputs.project_path }}/${{ inputs.deploy_script }}`) is still a path: the
@@ -855,7 +950,7 @@ fn local_script(words: &[String]) -> bool {
     if is_path(first) {
         return true;
     }
-    let interpreter = INTERPRETERS.contains(&first.as_str());
+    let interpreter = INTERPRETERS.contains(&first.as_str()) || runner;
     interpreter
         && words
             .iter()
@@ -914,19 +1009,7 @@ fn task_kind(words: &[String]) -> Option<DeliveryKind> {
 /// `deploy`; `make ci-release` -> `ci`, `release`; with the words of its options. Folders and
 /// other arguments do not name it (`pwsh bin/Release/x.ps1`, `./run.sh /tmp/release`).
 fn script_name_words(words: &[String]) -> Vec<String> {
-    let is_runner = |w: &str| {
-        INTERPRETERS.contains(&w)
-            || matches!(
-                w,
-                "make" | "just" | "task" | "mage" | "npm" | "pnpm" | "yarn" | "bun" | "run"
-            )
-    };
-    let Some(name) = words.iter().find(|w| !w.starts_with('-') && !is_runner(w)) else {
-        return Vec::new();
-    };
-    let file = name.rsplit('/').next().unwrap_or(name);
-    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
-    let mut out = name_words(stem);
+    let (mut out, words) = script_stem(words);
     // Its options still say what it does (`--dry-run`).
     out.extend(
         words
@@ -935,6 +1018,30 @@ fn script_name_words(words: &[String]) -> Vec<String> {
             .flat_map(|w| name_words(w)),
     );
     out
+}
+
+/// The words of the name of the script or task a command runs, without its options, and the
+/// command's words after an environment runner.
+fn script_stem(words: &[String]) -> (Vec<String>, &[String]) {
+    let (words, runner) = strip_runner(words);
+    // A runner's task alias (`uvpy`) is an interpreter.
+    let words = match words {
+        [alias, rest @ ..] if runner && !alias.contains(['/', '.']) => rest,
+        _ => words,
+    };
+    let is_runner = |w: &str| {
+        INTERPRETERS.contains(&w)
+            || matches!(
+                w,
+                "make" | "just" | "task" | "mage" | "npm" | "pnpm" | "yarn" | "bun" | "run"
+            )
+    };
+    let Some(name) = words.iter().find(|w| !w.starts_with('-') && !is_runner(w)) else {
+        return (Vec::new(), words);
+    };
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    (name_words(stem), words)
 }
 
 /// A stored token named for pushing (`WHEELS_PUSH_TOKEN: ${{ secrets.WHEELS_PUSH_TOKEN }}`) in
@@ -1122,6 +1229,143 @@ fn registry_task_pushes(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     out
 }
 
+/// Tools whose setup makes a job a Terraform job.
+const TERRAFORM_WORDS: &[&str] = &["terraform", "tf", "tofu", "opentofu", "terragrunt"];
+
+/// The job installs or runs Terraform (`hashicorp/setup-terraform`, a `terraform` command).
+fn runs_terraform(input: &JobInput<'_, '_>) -> bool {
+    input.trace.steps.iter().any(|s| {
+        s.step.repo_action().is_some_and(|a| {
+            let n = a.name().to_ascii_lowercase();
+            n.contains("setup-terraform")
+                || n.contains("setup-opentofu")
+                || n.contains("setup-terragrunt")
+        })
+    }) || input.trace.commands.iter().any(|c| {
+        c.command
+            .words
+            .first()
+            .is_some_and(|w| TERRAFORM_WORDS.contains(&w.rsplit('/').next().unwrap_or(w)))
+    })
+}
+
+/// Local scripts whose definition is not read but whose name or arguments say they change
+/// infrastructure, inferred:
+/// - a script named for a Terraform apply or destroy (`bash scripts/terraform-apply.sh dir`,
+///   ministryofjustice/modernisation-platform reusable_terraform_plan_apply.yml:240), or one
+///   handed `apply`/`destroy` as an argument in a job that sets up Terraform (`bash
+///   scripts/setup-baseline.sh <dir> "${i}" apply`, new-environment.yml:255); a plan
+///   (`terraform-plan.sh`, `… plan`) changes nothing;
+/// - a script in a step or job named for tearing down a review app (`./bin/cms-pr-environment
+///   destroy` in `Destroy review app`, DSACMS/iv-cbv-payroll cms-pr-environment-destroy.yml:97):
+///   the pull request's deployment is removed.
+fn infrastructure_scripts(
+    input: &JobInput<'_, '_>,
+    job_words: &[String],
+    out: &mut Vec<DeliveryStep>,
+) {
+    let mut terraform_job = None;
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        if out.iter().any(|d| s.holds(&d.location)) {
+            continue;
+        }
+        let mut scripts = input
+            .trace
+            .commands_of(i)
+            .filter(|c| local_script(&c.command.words))
+            .peekable();
+        let Some(first) = scripts.peek().copied() else {
+            continue;
+        };
+        let changes = |w: &String| matches!(w.as_str(), "apply" | "destroy");
+        // The step's first script that applies by its name, or by an argument in a job that
+        // sets up Terraform (`terraform-init.sh` before `terraform-apply.sh` only prepares).
+        let applies = scripts.find(|c| {
+            let named = script_name_words(&c.command.words);
+            let terraform = named.iter().any(|w| TERRAFORM_WORDS.contains(&w.as_str()));
+            // The name is the action (`terraform-apply`, `apply_tf`), not something about it
+            // (`get-terraform-destroy-count.sh` counts what a plan would destroy).
+            let (led, _) = script_stem(&c.command.words);
+            let by_name = led.first().is_some_and(changes) || led.last().is_some_and(changes);
+            (terraform && by_name)
+                || (c.command.words.iter().skip(1).any(changes)
+                    && (terraform || *terraform_job.get_or_insert_with(|| runs_terraform(input))))
+        });
+        let mut words = s.name_words();
+        words.extend(job_words.iter().cloned());
+        let teardown = review_app(&words) == Some(DeliveryKind::Infrastructure);
+        let (c, target, why) = match applies {
+            Some(c) => (
+                c,
+                "terraform",
+                "runs a script named or called for a Terraform apply",
+            ),
+            None if teardown => (
+                first,
+                "review app",
+                "in a step or job named for tearing down a review app",
+            ),
+            None => continue,
+        };
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Infrastructure,
+            target: target.into(),
+            why: format!("`{}` {why}", c.command.text.lines().next().unwrap_or("")),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: true,
+        });
+    }
+}
+
+/// A stored registry credential (`DOCKERHUB_TOKEN: ${{ secrets.DOCKERHUB_TOKEN }}`,
+/// `QUAY_TOKEN`) in a step's environment.
+fn registry_secret(env: &[crate::workflow::Pair]) -> bool {
+    env.iter().any(|p| {
+        let name = p.key.value.to_ascii_uppercase();
+        ["DOCKER", "QUAY", "REGISTRY", "GHCR"]
+            .iter()
+            .any(|r| name.contains(r))
+            && super::credentials::credential_name(&name)
+            && p.value.as_scalar().is_some_and(stored_secret)
+    })
+}
+
+/// A local script handed a stored registry credential in a step named for a publish, an
+/// upload or a push (`Build, test, and publish all-in-one image` running `bash
+/// scripts/build/build-all-in-one-image.sh` with `DOCKERHUB_TOKEN` and `QUAY_TOKEN`,
+/// jaegertracing/jaeger ci-docker-all-in-one.yml:66-72): the script pushes the images it
+/// builds, inferred. The same script run without the credentials (`… (no publish)`) builds.
+fn registry_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        let named = s
+            .name_words()
+            .iter()
+            .any(|w| matches!(w.as_str(), "publish" | "upload" | "push"));
+        if !named || !registry_secret(&s.step.env) || out.iter().any(|d| s.holds(&d.location)) {
+            continue;
+        }
+        let Some(c) = input
+            .trace
+            .commands_of(i)
+            .find(|c| local_script(&c.command.words))
+        else {
+            continue;
+        };
+        out.push(DeliveryStep {
+            kind: DeliveryKind::Publish,
+            target: "registry push".into(),
+            why: format!(
+                "`{}` handed a registry credential in a step named for a publish",
+                c.command.text.lines().next().unwrap_or("")
+            ),
+            location: c.location.clone(),
+            via: c.via.clone(),
+            inferred: true,
+        });
+    }
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -1134,6 +1378,8 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     }
     let job_kind = kind_named(&job_words);
     let mut out = registry_task_pushes(input);
+    infrastructure_scripts(input, &job_words, &mut out);
+    registry_scripts(input, &mut out);
     for (i, s) in input.trace.steps.iter().enumerate() {
         if out.iter().any(|d| s.holds(&d.location)) {
             continue;
