@@ -2765,3 +2765,36 @@ fn rsync_by_its_action_to_a_server_deploys() {
         d.evidence
     );
 }
+
+#[test]
+fn a_dry_run_publishes_nothing_and_a_refresh_only_apply_changes_nothing() {
+    let r = audit("astral-sh__uv");
+    // `cargo publish --workspace --dry-run` (check-publish.yml:26).
+    assert!(
+        !jobs(&r).iter().any(|(f, _, _)| f == "check-publish.yml"),
+        "{:?}",
+        jobs(&r)
+    );
+    // The crates published with the trusted-publishing token are weighed unsigned beside the
+    // attested release assets and images.
+    let d = job(&r, "publish-crates.yml", "crates-publish-uv");
+    assert!(
+        d.shipped.iter().any(|s| s.target == "crates.io"),
+        "{:?}",
+        d.shipped
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // `terraform apply -refresh-only -auto-approve` (:165) in the plan job writes the state; the
+    // apply job (:366-367) applies the saved plan.
+    let r = audit("ministryofjustice__modernisation-platform-environments");
+    assert!(
+        !jobs(&r).iter().any(|(f, j, _)| {
+            f == "reusable_terraform_components_plan_apply.yml" && j == "plan"
+        }),
+        "{:?}",
+        jobs(&r)
+    );
+    let d = job(&r, "reusable_terraform_components_plan_apply.yml", "apply");
+    assert_eq!(d.kind.as_str(), "infrastructure");
+    assert_eq!(row(&r.assessments[0], "environment-protection"), "unknown");
+}

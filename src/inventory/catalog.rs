@@ -1192,6 +1192,25 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         if !reaches_out(rule, rest) {
             continue;
         }
+        // A dry run (`cargo publish --workspace --dry-run`, astral-sh/uv check-publish.yml:26)
+        // publishes or deploys nothing.
+        if matches!(rule.capability, Capability::Deploy | Capability::Publish)
+            && rest
+                .iter()
+                .any(|x| matches!(*x, "--dry-run" | "--dryrun" | "--dry-run=true"))
+        {
+            continue;
+        }
+        // `terraform apply -refresh-only` writes the state from what is live; it changes no
+        // resource (ministryofjustice/modernisation-platform-environments
+        // reusable_terraform_components_plan_apply.yml:165).
+        if rule.tool.ends_with(" apply")
+            && rest
+                .iter()
+                .any(|x| matches!(*x, "-refresh-only" | "--refresh-only"))
+        {
+            continue;
+        }
         let flag = rule.flips.iter().find(|f| has(f)).map(|f| {
             rest.iter()
                 .find(|x| x.contains(*f))

@@ -74,10 +74,11 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
     let mut out: Vec<Shipped> = Vec::new();
     // A step judged by its name ships nothing that can be weighed, unless its name says which
     // registry it publishes to (`Publish to npm` running a release tool defined outside the
-    // workflow, babel/babel release.yml:134-135).
+    // workflow, babel/babel release.yml:134-135) or its credential does (a crates.io token
+    // from trusted publishing, astral-sh/uv publish-crates.yml:30,39).
     for s in steps
         .iter()
-        .filter(|s| !s.inferred || matches!(s.target.as_str(), "npm" | "pypi"))
+        .filter(|s| !s.inferred || matches!(s.target.as_str(), "npm" | "pypi" | "crates.io"))
     {
         let t = s.target.as_str();
         let kind = match s.kind {
