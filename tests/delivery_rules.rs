@@ -2798,3 +2798,20 @@ fn a_dry_run_publishes_nothing_and_a_refresh_only_apply_changes_nothing() {
     assert_eq!(d.kind.as_str(), "infrastructure");
     assert_eq!(row(&r.assessments[0], "environment-protection"), "unknown");
 }
+
+#[test]
+fn a_published_actions_own_copy_run_from_the_checkout_is_judged_as_that_action() {
+    // `uses: ./analyze` in github/codeql-action codeql.yml:105, whose analyze/action.yml is the
+    // JavaScript action `CodeQL: Finish` published as github/codeql-action/analyze.
+    let r = audit("github__codeql-action");
+    let sast = facts(&r, Capability::Sast);
+    assert!(sast.contains(&"codeql codeql.yml:105".to_string()), "{sast:?}");
+    assert_eq!(row(&r.assessments[0], "security-scanning"), "partial");
+    // `./upload-sarif` (pr-checks.yml:72) is named `CodeQL: Upload SARIF`, which does not name
+    // the catalogued tool (a code scanning upload): it stays the repository's own action.
+    let reports = facts(&r, Capability::ScanReport);
+    assert!(
+        !reports.iter().any(|f| f.ends_with("pr-checks.yml:72")),
+        "{reports:?}"
+    );
+}

@@ -724,6 +724,29 @@ fn code_scanning_upload() -> ActionMatch {
     }
 }
 
+/// The catalogued action a repository's own local action is the source of: the repository of a
+/// published action runs its sub-actions from the checkout (`uses: ./analyze` in
+/// github/codeql-action codeql.yml:105, whose `analyze/action.yml` is named `CodeQL: Finish`).
+/// The folder must be the catalogued sub-action's path and the action's name must name the
+/// catalogued tool; any other local action is walked or judged by its steps.
+pub fn catalogued_copy(path: &str, action_name: &str) -> Option<RepoAction> {
+    let path = path.to_ascii_lowercase();
+    let action_name = action_name.to_ascii_lowercase();
+    let r = ACTIONS.iter().find(|r| {
+        let mut parts = r.name.splitn(3, '/');
+        let (_, _, sub) = (parts.next(), parts.next(), parts.next());
+        sub == Some(path.as_str()) && action_name.contains(r.tool)
+    })?;
+    let mut parts = r.name.splitn(3, '/');
+    Some(RepoAction {
+        owner: parts.next()?.to_string(),
+        repo: parts.next()?.to_string(),
+        path: parts.next().map(str::to_string),
+        git_ref: String::new(),
+        ref_kind: crate::workflow::RefKind::FullSha,
+    })
+}
+
 pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
     let name = action.name().to_ascii_lowercase();
     let mut out = Vec::new();

@@ -636,39 +636,7 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
             let location = Location::new(display, uses.span);
             match &uses.value {
                 Uses::Repository(action) => {
-                    for m in classify_action(action, step) {
-                        let tool_blocking = if m.blocks_on_findings {
-                            Blocking::Blocking
-                        } else if m.input.is_some() {
-                            let at = m
-                                .input
-                                .and_then(|k| crate::workflow::pair(&step.with, k))
-                                .map_or(location.clone(), |p| Location::new(display, p.key.span));
-                            Blocking::NonBlocking {
-                                reason: format!(
-                                    "{} does not fail on findings as configured",
-                                    m.tool
-                                ),
-                                location: at,
-                            }
-                        } else {
-                            Blocking::ReportsOnly
-                        };
-                        self.push(
-                            job,
-                            m.capability,
-                            m.tool,
-                            location.clone(),
-                            None,
-                            neutered.clone(),
-                            tool_blocking,
-                        );
-                        if m.only_on_findings
-                            && let Some(f) = self.inv.facts.last_mut()
-                        {
-                            f.only_on_failure = true;
-                        }
-                    }
+                    self.classify_uses(job, step, action, &location, &neutered);
                 }
                 Uses::Local(path) | Uses::SelfRepository(path) if depth < MAX_ACTION_DEPTH => {
                     let path = path
@@ -686,16 +654,29 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                                 local_action(actions, rest)
                             })
                     });
-                    if let Some(pa) = found
-                        && let Some(ActionRuns::Composite { steps }) = pa.action.runs.as_ref()
-                    {
-                        for inner in steps {
-                            if self.expanded >= MAX_EXPANDED_STEPS {
-                                break;
+                    match found.and_then(|pa| pa.action.runs.as_ref().map(|r| (pa, r))) {
+                        Some((pa, ActionRuns::Composite { steps })) => {
+                            for inner in steps {
+                                if self.expanded >= MAX_EXPANDED_STEPS {
+                                    break;
+                                }
+                                self.expanded += 1;
+                                self.step(job, inner, neutered.clone(), &pa.display, depth + 1);
                             }
-                            self.expanded += 1;
-                            self.step(job, inner, neutered.clone(), &pa.display, depth + 1);
                         }
+                        Some((pa, _)) => {
+                            // The repository's own copy of a catalogued action (a JavaScript
+                            // or Docker action it publishes) is judged as that action.
+                            if let Some(action) = pa
+                                .action
+                                .name
+                                .as_ref()
+                                .and_then(|n| super::actions::catalogued_copy(&path, &n.value))
+                            {
+                                self.classify_uses(job, step, &action, &location, &neutered);
+                            }
+                        }
+                        None => {}
                     }
                 }
                 _ => {}
@@ -705,6 +686,49 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
             self.run_script(job, step, run, neutered, display);
         } else if let Some(command) = retried_command(step) {
             self.run_script(job, step, &command, neutered, display);
+        }
+    }
+
+    /// The facts of a step's `uses:` of a catalogued action.
+    fn classify_uses(
+        &mut self,
+        job: &Job,
+        step: &Step,
+        action: &crate::workflow::RepoAction,
+        location: &Location,
+        neutered: &Option<Blocking>,
+    ) {
+        for m in classify_action(action, step) {
+            let tool_blocking = if m.blocks_on_findings {
+                Blocking::Blocking
+            } else if m.input.is_some() {
+                let at = m
+                    .input
+                    .and_then(|k| crate::workflow::pair(&step.with, k))
+                    .map_or(location.clone(), |p| {
+                        Location::new(&location.path, p.key.span)
+                    });
+                Blocking::NonBlocking {
+                    reason: format!("{} does not fail on findings as configured", m.tool),
+                    location: at,
+                }
+            } else {
+                Blocking::ReportsOnly
+            };
+            self.push(
+                job,
+                m.capability,
+                m.tool,
+                location.clone(),
+                None,
+                neutered.clone(),
+                tool_blocking,
+            );
+            if m.only_on_findings
+                && let Some(f) = self.inv.facts.last_mut()
+            {
+                f.only_on_failure = true;
+            }
         }
     }
 
