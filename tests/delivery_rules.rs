@@ -2805,7 +2805,10 @@ fn a_published_actions_own_copy_run_from_the_checkout_is_judged_as_that_action()
     // JavaScript action `CodeQL: Finish` published as github/codeql-action/analyze.
     let r = audit("github__codeql-action");
     let sast = facts(&r, Capability::Sast);
-    assert!(sast.contains(&"codeql codeql.yml:105".to_string()), "{sast:?}");
+    assert!(
+        sast.contains(&"codeql codeql.yml:105".to_string()),
+        "{sast:?}"
+    );
     assert_eq!(row(&r.assessments[0], "security-scanning"), "partial");
     // `./upload-sarif` (pr-checks.yml:72) is named `CodeQL: Upload SARIF`, which does not name
     // the catalogued tool (a code scanning upload): it stays the repository's own action.
@@ -2814,4 +2817,26 @@ fn a_published_actions_own_copy_run_from_the_checkout_is_judged_as_that_action()
         !reports.iter().any(|f| f.ends_with("pr-checks.yml:72")),
         "{reports:?}"
     );
+}
+
+#[test]
+fn datadogs_static_analyzer_and_a_cargo_deny_target_scan() {
+    let r = audit("vectordotdev__vector");
+    let sast = facts(&r, Capability::Sast);
+    assert!(
+        sast.contains(&"datadog static analyzer static-analysis.yml:28".to_string()),
+        "{sast:?}"
+    );
+    // `secrets_enabled: true` (:33) scans for secrets too.
+    let secrets = facts(&r, Capability::SecretScan);
+    assert!(
+        secrets.contains(&"datadog secret scanning static-analysis.yml:28".to_string()),
+        "{secrets:?}"
+    );
+    // `make check-deny` (deny.yml:65) checks advisories; `make check-deny-licenses` (:84)
+    // checks licences only.
+    let sca = facts(&r, Capability::Sca);
+    assert!(sca.iter().any(|f| f.ends_with("deny.yml:65")), "{sca:?}");
+    assert!(!sca.iter().any(|f| f.ends_with("deny.yml:84")), "{sca:?}");
+    assert_eq!(row(&r.assessments[0], "security-scanning"), "partial");
 }

@@ -59,6 +59,14 @@ static ACTIONS: &[ActionRule] = &[
         D::ReportsOnly,
     ),
     rule("snyk/actions", C::Sca, "snyk", D::Fails),
+    // Fails on violations by default; `secrets_enabled: true` scans for secrets too
+    // (vectordotdev/vector static-analysis.yml:27-33).
+    rule(
+        "datadog/datadog-static-analyzer-github-action",
+        C::Sast,
+        "datadog static analyzer",
+        D::Fails,
+    ),
     rule(
         "checkmarx/ast-github-action",
         C::Sast,
@@ -790,6 +798,17 @@ pub fn classify_action(action: &RepoAction, step: &Step) -> Vec<ActionMatch> {
                         only_on_findings: false,
                     });
                 }
+            }
+            "datadog/datadog-static-analyzer-github-action"
+                if input(step, "secrets_enabled").is_some_and(|v| v.trim() == "true") =>
+            {
+                out.push(ActionMatch {
+                    capability: C::SecretScan,
+                    tool: "datadog secret scanning".into(),
+                    blocks_on_findings: true,
+                    input: None,
+                    only_on_findings: false,
+                });
             }
             // trivy-action scans an image unless told otherwise, and exits 0 on findings unless
             // `exit-code` says otherwise.

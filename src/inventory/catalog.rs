@@ -1565,9 +1565,13 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
     // A task named for the scanner it runs (`make verify-govulncheck`) runs that scanner: the
     // name is as telling as the scanner's own command line.
     let scanner = |names: &[&str]| has(names);
+    // `make check-deny` runs cargo deny, advisories included (vectordotdev/vector deny.yml:65);
+    // a target for its licence, ban or source checks alone (`check-deny-licenses`) is no SCA.
+    let cargo_deny = has(&["deny"]) && !has(&["license", "licenses", "bans", "sources"]);
     let capability = if scanner(&["govulncheck", "osv", "pip-audit", "snyk"])
         || lower.contains("pip-audit")
         || lower.contains("osv-scanner")
+        || cargo_deny
     {
         Capability::Sca
     } else if scanner(&["gosec", "semgrep", "bandit", "codeql", "checkov", "tfsec"]) {
@@ -1633,6 +1637,11 @@ mod tests {
             script("pnpm --filter web test:e2e"),
             Some(("e2e", "pnpm test:e2e".into()))
         );
+        assert_eq!(
+            script("make check-deny"),
+            Some(("sca", "make check-deny".into()))
+        );
+        assert_eq!(script("make check-deny-licenses"), None);
         assert_eq!(
             script("make -j4 check-format"),
             Some(("format", "make check-format".into()))
