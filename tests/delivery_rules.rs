@@ -2840,3 +2840,31 @@ fn datadogs_static_analyzer_and_a_cargo_deny_target_scan() {
     assert!(!sca.iter().any(|f| f.ends_with("deny.yml:84")), "{sca:?}");
     assert_eq!(row(&r.assessments[0], "security-scanning"), "partial");
 }
+
+#[test]
+fn sboms_attached_to_images_or_published_with_a_build_are_shipped_and_a_scans_are_not() {
+    // `cosign attach sbom` of the gh-gomod-generate-sbom output (kyverno/kyverno image/publish
+    // action.yaml:58,82).
+    let r = audit("kyverno__kyverno");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"cosign attach sbom action.yaml:82".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    // `./gradlew assemble spdxSbom publishAll…` (release.yml:111).
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert!(
+        facts(&r, Capability::Sbom).contains(&"gradle sbom release.yml:111".to_string()),
+        "{:?}",
+        facts(&r, Capability::Sbom)
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    // A dependency scan's SBOM kept as a workflow artifact by a job that builds nothing
+    // (dependency-scans.yml:60-64), and one committed back through a pull request (JabRef
+    // sbom-pr.yml:24): generated, not shipped with what is built.
+    let r = audit("DSACMS__iv-cbv-payroll");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    let r = audit("JabRef__jabref");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+}

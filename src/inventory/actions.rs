@@ -569,6 +569,13 @@ static ACTIONS: &[ActionRule] = &[
         "cyclonedx",
         D::Fails,
     ),
+    // The Go module SBOM of a published image (kyverno/kyverno image/publish action.yaml:58).
+    rule(
+        "cyclonedx/gh-gomod-generate-sbom",
+        C::Sbom,
+        "cyclonedx-gomod",
+        D::Fails,
+    ),
     rule("actions/attest-sbom", C::Sbom, "sbom attestation", D::Fails),
     rule(
         "actions/attest-build-provenance",

@@ -848,6 +848,10 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Sbom, "cyclonedx-py", ["cyclonedx-py"]),
     cmd!(Sbom, "cyclonedx-npm", ["cyclonedx-npm"]),
     cmd!(Sbom, "cyclonedx-gomod", ["cyclonedx-gomod"]),
+    cmd!(Sbom, "cyclonedx-ruby", ["cyclonedx-ruby"]),
+    // An SBOM attached to an image in the registry (kyverno/kyverno image/publish
+    // action.yaml:82): shipped with it.
+    cmd!(Sbom, "cosign attach sbom", ["cosign", "attach", "sbom"]),
     cmd!(Sbom, "cargo cyclonedx", ["cargo", "cyclonedx"]),
     cmd!(Sbom, "trivy sbom", ["trivy", "*"], with["cyclonedx"]),
     cmd!(Sbom, "trivy sbom", ["trivy", "*"], with["spdx-json"]),
@@ -1259,6 +1263,10 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
 
 static GRADLE_PUBLISH: CommandRule = cmd!(Publish, "gradle publish", ["gradlew", "publish"]);
 static GRADLE_BUILD: CommandRule = cmd!(Build, "gradle", ["gradlew", "assemble"]);
+/// The SBOM tasks of the SPDX and CycloneDX Gradle plugins (`./gradlew assemble spdxSbom
+/// publishAll…`, open-telemetry/opentelemetry-java-instrumentation release.yml:111; `gradle
+/// cyclonedxBom`, JabRef/jabref sbom-pr.yml:24).
+static GRADLE_SBOM: CommandRule = cmd!(Sbom, "gradle sbom", ["gradlew", "spdxSbom"]);
 
 /// Gradle runs the tasks it is given in any order, after any options
 /// (`./gradlew --stacktrace publishAndReleaseToMavenCentral`): a `publish…` task builds the
@@ -1290,6 +1298,9 @@ fn gradle_tasks(w: &[&str], out: &mut Vec<CommandMatch>) {
     }
     if builds {
         add(&GRADLE_BUILD);
+    }
+    if tasks().any(|t| matches!(t, "spdxSbom" | "cyclonedxBom" | "cyclonedxDirectBom")) {
+        add(&GRADLE_SBOM);
     }
 }
 
