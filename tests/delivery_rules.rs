@@ -2868,3 +2868,21 @@ fn sboms_attached_to_images_or_published_with_a_build_are_shipped_and_a_scans_ar
     let r = audit("JabRef__jabref");
     assert_eq!(row(&r.assessments[0], "sbom"), "partial");
 }
+
+#[test]
+fn images_a_script_pushes_with_registry_credentials_are_weighed_for_signing() {
+    let r = audit("jaegertracing__jaeger");
+    let d = job(&r, "ci-docker-all-in-one.yml", "all-in-one");
+    assert!(
+        d.shipped.iter().any(|s| s.target == "registry push"),
+        "{:?}",
+        d.shipped
+    );
+    // GPG-signed release archives beside unsigned images.
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // A script judged by the step's name alone (`Publish`, rerun-io/rerun
+    // reusable_release_crates.yml) ships nothing that can be weighed.
+    let r = audit("rerun-io__rerun");
+    let d = job(&r, "reusable_release_crates.yml", "publish-crates");
+    assert!(d.shipped.is_empty(), "{:?}", d.shipped);
+}

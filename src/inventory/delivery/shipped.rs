@@ -76,10 +76,13 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
     // registry it publishes to (`Publish to npm` running a release tool defined outside the
     // workflow, babel/babel release.yml:134-135) or its credential does (a crates.io token
     // from trusted publishing, astral-sh/uv publish-crates.yml:30,39).
-    for s in steps
-        .iter()
-        .filter(|s| !s.inferred || matches!(s.target.as_str(), "npm" | "pypi" | "crates.io"))
-    {
+    for s in steps.iter().filter(|s| {
+        !s.inferred
+            || matches!(
+                s.target.as_str(),
+                "npm" | "pypi" | "crates.io" | "registry push"
+            )
+    }) {
         let t = s.target.as_str();
         let kind = match s.kind {
             DeliveryKind::Publish if IMAGE_TARGETS.contains(&t) => ShippedKind::Image,
