@@ -2886,3 +2886,28 @@ fn images_a_script_pushes_with_registry_credentials_are_weighed_for_signing() {
     let d = job(&r, "reusable_release_crates.yml", "publish-crates");
     assert!(d.shipped.is_empty(), "{:?}", d.shipped);
 }
+
+#[test]
+fn a_gradle_signing_key_written_into_gradle_properties_signs_the_publication() {
+    // `signing.keyId=…`/`signing.secretKeyRingFile=…` appended to gradle.properties
+    // (publish.yml:116-121), then `gradle … :jablib:publishAllPublicationsToMavenCentralRepository`
+    // (:137).
+    let r = audit("JabRef__jabref");
+    let signing = facts(&r, Capability::Signing);
+    assert!(
+        signing.iter().any(|f| f.ends_with("publish.yml:137")),
+        "{signing:?}"
+    );
+    // The images and the release's binaries stay unsigned.
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // A publish without a key anywhere in its job is not signed by it (open-telemetry's
+    // smoke-test images are pushed by `gradle jib`, no publication signed there).
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert!(
+        !facts(&r, Capability::Signing)
+            .iter()
+            .any(|f| f.contains("publish-smoke-test")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}

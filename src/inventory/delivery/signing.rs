@@ -281,14 +281,34 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
         })
     };
     let job_env_key = env_key(&input.job.env) || env_key(&input.pw.workflow.env);
+    // Or written into `gradle.properties` by an earlier step (`signing.keyId=${{ secrets.… }}`,
+    // `signing.secretKeyRingFile=…`, JabRef/jabref publish.yml:116-121).
+    let properties_key = || {
+        input.trace.steps.iter().any(|s| {
+            s.step.run.as_ref().is_some_and(|r| {
+                let t = r.value.as_str();
+                t.contains("gradle.properties")
+                    && [
+                        "signing.keyId=",
+                        "signing.secretKeyRingFile=",
+                        "signingInMemoryKey=",
+                    ]
+                    .iter()
+                    .any(|k| t.contains(k))
+            })
+        })
+    };
     if let Some(c) = input.trace.commands.iter().find(|c| {
         let w = crate::inventory::catalog::normalize(&c.command.words);
         matches!(w.first(), Some(&("gradle" | "gradlew")))
             // A publication signed into the runner's own Maven repository ships nothing.
+            // `:jablib:publishAll…` runs the task of one project.
             && w.iter()
+                .map(|t| t.rsplit(':').next().unwrap_or(t))
                 .any(|t| t.starts_with("publish") && !t.ends_with("MavenLocal"))
             && (w.iter().any(|x| gradle_key(x))
                 || job_env_key
+                || properties_key()
                 || input
                     .trace
                     .steps
