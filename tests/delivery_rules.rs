@@ -2911,3 +2911,13 @@ fn a_gradle_signing_key_written_into_gradle_properties_signs_the_publication() {
         facts(&r, Capability::Signing)
     );
 }
+
+#[test]
+fn a_delivery_job_that_may_write_deployments_records_them() {
+    let r = audit("DSACMS__iv-cbv-payroll");
+    // `deployments: write` (cms-pr-environment-checks.yml:139) on the review app's update job.
+    assert_traced_at(job(&r, "cms-pr-environment-checks.yml", "update"), 139);
+    // The ECS deploy has no such scope: only its image tag identifies it.
+    assert_not_traced(job(&r, "deploy-ecs.yml", "deploy"));
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+}

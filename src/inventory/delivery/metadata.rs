@@ -108,6 +108,24 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             ));
         }
     }
+    // `deployments: write` granted to the delivery job itself: the only use of that scope is
+    // to record deployments and their status through the deployments API (a review app's
+    // `deployment-start`/`deployment-status` in DSACMS/iv-cbv-payroll
+    // cms-pr-environment-checks.yml:139-185), inferred. Read access records nothing.
+    if let Some(crate::workflow::Permissions {
+        kind: crate::workflow::PermissionsKind::Scopes(scopes),
+        ..
+    }) = &input.job.permissions
+        && let Some((k, _)) = scopes
+            .iter()
+            .find(|(k, v)| k.value == "deployments" && v.value == crate::workflow::Level::Write)
+        && !out.iter().any(|m| m.strength == Strength::Full)
+    {
+        out.push(full(
+            "deployment record (the job may write deployments, inferred)",
+            input.loc(k.span),
+        ));
+    }
     commands(input, &mut out);
     version_into_release(input, job, &mut out);
     if job.kind == super::DeliveryKind::Deploy {
