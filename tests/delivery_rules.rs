@@ -2921,3 +2921,14 @@ fn a_delivery_job_that_may_write_deployments_records_them() {
     assert_not_traced(job(&r, "deploy-ecs.yml", "deploy"));
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
 }
+
+#[test]
+fn a_version_in_the_jobs_environment_is_passed_into_a_release_task() {
+    let r = audit("vectordotdev__vector");
+    // `VECTOR_VERSION: ${{ needs.generate-publish-metadata.outputs.vector_version }}` in the
+    // job's env (publish.yml:549) for `make release-github` (:567).
+    assert_traced_at(job(&r, "publish.yml", "publish-github"), 549);
+    // A recognised upload is judged by what it is, not by the variables around it.
+    assert_not_traced(job(&r, "regression.yml", "submit-job"));
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+}

@@ -388,6 +388,17 @@ pub(super) fn release_version(
             .iter()
             .find(|p| identity_input(p))
             .map(|p| (p.key.value.clone(), Location::new(t.display, p.key.span)))
+            // Or in the job's environment, which every step reads (`VECTOR_VERSION: ${{
+            // needs.generate-publish-metadata.outputs.vector_version }}` for `make
+            // release-github`, vectordotdev/vector publish.yml:549,567).
+            .or_else(|| {
+                input
+                    .job
+                    .env
+                    .iter()
+                    .find(|p| identity_input(p))
+                    .map(|p| (p.key.value.clone(), input.loc(p.key.span)))
+            })
     })
 }
 
