@@ -2932,3 +2932,29 @@ fn a_version_in_the_jobs_environment_is_passed_into_a_release_task() {
     assert_not_traced(job(&r, "regression.yml", "submit-job"));
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
 }
+
+#[test]
+fn a_script_named_for_an_upload_after_a_cloud_sign_in_delivers() {
+    let r = audit("rerun-io__rerun");
+    // `python3 ./scripts/ci/bundle_and_upload_rerun_cpp.py` after google-github-actions/auth.
+    let d = job(
+        &r,
+        "reusable_bundle_and_upload_rerun_cpp.yml",
+        "bundle-and-upload-rerun_cpp",
+    );
+    assert_eq!(d.kind.as_str(), "publish");
+    assert!(d.inferred);
+    // `Upload markdown docs & examples to GCS`: a site's pages.
+    assert_eq!(
+        job(&r, "on_push_docs.yml", "upload-prose").kind.as_str(),
+        "pages"
+    );
+    // `prune_snapshots_for_upload.sh` in the test job `rs-tests` prepares a test's upload.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "reusable_checks_rust.yml" && j == "rs-tests"),
+        "{:?}",
+        jobs(&r)
+    );
+}

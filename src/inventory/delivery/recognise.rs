@@ -1366,6 +1366,78 @@ fn registry_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     }
 }
 
+/// A local script named for an upload, or run by a step named for one, in a job that signs in
+/// to a cloud (`python3 ./scripts/ci/bundle_and_upload_rerun_cpp.py` after
+/// `google-github-actions/auth`, rerun-io/rerun reusable_bundle_and_upload_rerun_cpp.yml:40,61;
+/// `Upload markdown docs & examples to GCS`, on_push_docs.yml:88-94): the script puts what the
+/// job built in the cloud's storage, inferred; a site's pages are a Pages delivery. A container
+/// registry login is no storage, and a test's upload feeds the test.
+fn storage_upload_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+    if !input
+        .auth
+        .iter()
+        .any(|a| matches!(a.cloud, "aws" | "gcp" | "azure"))
+    {
+        return;
+    }
+    // A job named for tests or checks uploads what they left (`prune_snapshots_for_upload.sh`
+    // in `rs-tests`, rerun-io/rerun reusable_checks_rust.yml).
+    let mut job_words = name_words(&input.job.id.value);
+    if let Some(n) = &input.job.name {
+        job_words.extend(name_words(&n.value));
+    }
+    if is_check_named(&job_words) {
+        return;
+    }
+    for (i, s) in input.trace.steps.iter().enumerate() {
+        if out.iter().any(|d| s.holds(&d.location)) {
+            continue;
+        }
+        let step_words = s.name_words();
+        for c in input
+            .trace
+            .commands_of(i)
+            .filter(|c| local_script(&c.command.words))
+        {
+            let (stem, _) = script_stem(&c.command.words);
+            let upload = |w: &[String]| w.iter().any(|x| x == "upload" || x == "uploads");
+            if !(upload(&stem) || upload(&step_words)) {
+                continue;
+            }
+            let words: Vec<String> = stem.iter().chain(&step_words).cloned().collect();
+            if is_check_named(&words)
+                || words
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "coverage" | "cache" | "for"))
+            {
+                continue;
+            }
+            let site = words.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "docs" | "doc" | "website" | "site" | "pages" | "documentation"
+                )
+            });
+            out.push(DeliveryStep {
+                kind: if site {
+                    DeliveryKind::Pages
+                } else {
+                    DeliveryKind::Publish
+                },
+                target: "cloud storage".into(),
+                why: format!(
+                    "`{}` uploads after the job signs in to a cloud",
+                    c.command.text.lines().next().unwrap_or("")
+                ),
+                location: c.location.clone(),
+                via: c.via.clone(),
+                inferred: true,
+            });
+            break;
+        }
+    }
+}
+
 /// When no step is recognised: a job named (or a step described) as deploy, release or publish
 /// whose steps run a local script or an action the catalogue does not know.
 pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
@@ -1380,6 +1452,7 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     let mut out = registry_task_pushes(input);
     infrastructure_scripts(input, &job_words, &mut out);
     registry_scripts(input, &mut out);
+    storage_upload_scripts(input, &mut out);
     for (i, s) in input.trace.steps.iter().enumerate() {
         if out.iter().any(|d| s.holds(&d.location)) {
             continue;
