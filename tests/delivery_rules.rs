@@ -2958,3 +2958,27 @@ fn a_script_named_for_an_upload_after_a_cloud_sign_in_delivers() {
         jobs(&r)
     );
 }
+
+#[test]
+fn a_projects_image_push_task_and_a_push_from_a_pages_checkout_deliver() {
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    // `./gradlew "$PROJECT:jib"` (:69) and `:smoke-tests:images:fake-backend:dockerPush` (:88).
+    let d = job(&r, "reusable-publish-smoke-test-images.yml", "build");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert_eq!(d.evidence[0].start.line, 69);
+    let d = job(
+        &r,
+        "publish-smoke-test-fake-backend-images.yml",
+        "publishWindows",
+    );
+    assert_eq!(d.evidence[0].start.line, 88);
+    // The pages branch checked out (`ref: gh-pages`, :23) and pushed back (:68).
+    let d = job(&r, "overhead-benchmark-daily.yml", "run-overhead-tests");
+    assert_eq!(d.kind.as_str(), "pages");
+    // `./gradlew test` or `publishToMavenLocal` pushes nothing.
+    let publishes = facts(&r, Capability::Publish);
+    assert!(
+        !publishes.iter().any(|f| f.contains("build-common.yml")),
+        "{publishes:?}"
+    );
+}

@@ -1267,6 +1267,10 @@ static GRADLE_BUILD: CommandRule = cmd!(Build, "gradle", ["gradlew", "assemble"]
 /// publishAll…`, open-telemetry/opentelemetry-java-instrumentation release.yml:111; `gradle
 /// cyclonedxBom`, JabRef/jabref sbom-pr.yml:24).
 static GRADLE_SBOM: CommandRule = cmd!(Sbom, "gradle sbom", ["gradlew", "spdxSbom"]);
+/// An image pushed by a Gradle plugin's task of one project (`./gradlew "$PROJECT:jib"`,
+/// `:smoke-tests:images:fake-backend:dockerPush`, open-telemetry/opentelemetry-java-instrumentation
+/// reusable-publish-smoke-test-images.yml:69, publish-smoke-test-fake-backend-images.yml:88).
+static GRADLE_IMAGE_PUSH: CommandRule = cmd!(Publish, "jib", ["gradlew", "jib"]);
 
 /// Gradle runs the tasks it is given in any order, after any options
 /// (`./gradlew --stacktrace publishAndReleaseToMavenCentral`): a `publish…` task builds the
@@ -1298,6 +1302,9 @@ fn gradle_tasks(w: &[&str], out: &mut Vec<CommandMatch>) {
     }
     if builds {
         add(&GRADLE_BUILD);
+    }
+    if tasks().any(|t| matches!(t, "jib" | "dockerPush" | "dockerPushImage")) {
+        add(&GRADLE_IMAGE_PUSH);
     }
     if tasks().any(|t| matches!(t, "spdxSbom" | "cyclonedxBom" | "cyclonedxDirectBom")) {
         add(&GRADLE_SBOM);

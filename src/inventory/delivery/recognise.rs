@@ -581,10 +581,21 @@ fn gitops(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     // The repository's own pages branch.
     let pages_branch =
         |x: &String| matches!(x.as_str(), "gh-pages" | "gh-docs" | "origin/gh-pages");
+    // Or the pages branch checked out (`ref: gh-pages`, path `gh-pages`) and pushed back from
+    // there (open-telemetry/opentelemetry-java-instrumentation overhead-benchmark-daily.yml:23-24,
+    // 64-68).
+    let pages_checkout = || {
+        input.trace.steps.iter().any(|s| {
+            s.step
+                .repo_action()
+                .is_some_and(|a| a.name().eq_ignore_ascii_case("actions/checkout"))
+                && with_str(s.step, "ref").is_some_and(|r| pages_branch(&r.to_string()))
+        })
+    };
     let to_pages = input.trace.commands.iter().any(|c| {
         c.command.words.first().is_some_and(|x| x == "git")
             && c.command.words.iter().any(pages_branch)
-    });
+    }) || pages_checkout();
     if to_pages {
         out.push(DeliveryStep {
             kind: DeliveryKind::Pages,
