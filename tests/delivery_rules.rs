@@ -2982,3 +2982,29 @@ fn a_projects_image_push_task_and_a_push_from_a_pages_checkout_deliver() {
         "{publishes:?}"
     );
 }
+
+#[test]
+fn an_input_naming_the_application_is_no_moving_tag_of_its_image() {
+    // `make APP_NAME=${{ inputs.app_name }} … release-build-push-tag`
+    // (build-and-publish-to-cms.yml:92-94), called with `app_name: app`: the image is tagged
+    // by the resolved commit hash, whatever the application is called.
+    let r = audit("DSACMS__iv-cbv-payroll");
+    let d = job(&r, "build-and-publish-to-cms.yml", "build-and-publish");
+    assert_eq!(
+        d.artifact.verdict,
+        ArtifactVerdict::Immutable,
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An input named for the tag and given a branch name stays a moving tag on that path
+    // (falcosecurity/falco, an_image_tagged_by_an_input_is_moving_where_a_caller_passes_a_branch_name).
+    let r = audit("falcosecurity__falco");
+    assert!(
+        delivery(&r)
+            .iter()
+            .any(|d| d.artifact.verdict == ArtifactVerdict::Mixed),
+        "{:?}",
+        jobs(&r)
+    );
+}

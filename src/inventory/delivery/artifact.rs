@@ -382,8 +382,19 @@ pub(crate) fn moving_tags_from_callers(
         else {
             continue;
         };
+        // Only inputs named for what identifies the artifact (`tag`, `version`, `ref`): a name
+        // of the application built (`APP_NAME=${{ inputs.app_name }}`, given `app` by
+        // DSACMS/iv-cbv-payroll cms-pr-environment-checks.yml:127) is no tag.
         let names: Vec<&str> = crate::workflow::expr::in_text(line)
             .filter_map(|(_, inner)| inner.strip_prefix("inputs."))
+            .filter(|name| {
+                let n = name.to_ascii_uppercase();
+                [
+                    "TAG", "VERSION", "REF", "SHA", "COMMIT", "REVISION", "RELEASE",
+                ]
+                .iter()
+                .any(|k| n.contains(k))
+            })
             .collect();
         if names.is_empty() {
             continue;
