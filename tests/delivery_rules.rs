@@ -3008,3 +3008,17 @@ fn an_input_naming_the_application_is_no_moving_tag_of_its_image() {
         jobs(&r)
     );
 }
+
+#[test]
+fn a_documentation_site_is_no_application_path_beside_re_planning_applies() {
+    // The Pages site is built once, the applies re-plan: the re-plans decide.
+    let r = audit("ministryofjustice__modernisation-platform");
+    assert_eq!(
+        job(&r, "publish-gh-pages.yml", "deploy").kind.as_str(),
+        "pages"
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A site delivered alone is judged by itself (Azure/bicep github-pages.yml).
+    let r = audit("Azure__bicep");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+}

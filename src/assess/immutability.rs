@@ -60,6 +60,7 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let mut evidence = Vec::new();
     let (mut good, mut bad, mut replan) = (Vec::new(), Vec::new(), Vec::new());
     let mut mixed = Vec::new();
+    let mut pages = 0;
     // A deploy that ships an identified image: what runs is that tag, so a moving tag pushed
     // beside the commit tag is not what is deployed (AET-DevOps25/team-devoops docker_build.yml
     // pushes `latest` beside `sha-<short>`; the helm deploy sets the sha tag). Without such a
@@ -97,6 +98,8 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         }
         if verdict != ArtifactVerdict::NotShipped {
             evidence.push(at.clone());
+            pages +=
+                usize::from(d.kind == DeliveryKind::Pages && verdict != ArtifactVerdict::Replan);
         }
         let shown = match verdict {
             ArtifactVerdict::NotShipped => format!("not counted: {reason}"),
@@ -105,7 +108,10 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         jobs.push(RowJob::of(d, shown, at));
     }
     let counted = good.len() + bad.len() + mixed.len() + replan.len();
-    let apps = good.len() + bad.len() + mixed.len();
+    // A documentation site beside the applies is no application path: the infrastructure is
+    // what the repository delivers (ministryofjustice/modernisation-platform
+    // publish-gh-pages.yml beside fifteen re-planning applies).
+    let apps = (good.len() + bad.len() + mixed.len()).saturating_sub(pages);
     // Where an application path exists, a re-plan is reported but does not decide. A job
     // identified on some paths and not on others counts both ways.
     let (ok, not_ok) = if apps > 0 && !replan.is_empty() {
