@@ -3022,3 +3022,20 @@ fn a_documentation_site_is_no_application_path_beside_re_planning_applies() {
     let r = audit("Azure__bicep");
     assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
 }
+
+#[test]
+fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
+    let r = audit("grafana__loki");
+    let d = job(&r, "helm-release.yaml", "call-update-helm-repo");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert!(d.steps.iter().all(|s| s.inferred), "{:?}", d.steps);
+    // A remote workflow named for a preview (`writers-toolkit/…/deploy-preview.yml`) is
+    // judged by the names as before: a preview is no delivery.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "deploy-pr-preview.yml" && j == "deploy-pr-preview"),
+        "{:?}",
+        jobs(&r)
+    );
+}

@@ -789,6 +789,17 @@ fn remote_workflow(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
         })
         .or_else(|| review_app(&words))
         .or_else(|| {
+            // A Helm repository updated with the charts the job packages
+            // (`grafana/helm-charts/…/update-helm-repo.yaml` given `charts_dir:` and a
+            // chart-releaser config, grafana/loki helm-release.yaml:16-24): a chart release.
+            let helm = words.iter().any(|w| w == "helm");
+            let repo = words
+                .iter()
+                .any(|w| matches!(w.as_str(), "repo" | "repository" | "chart" | "charts"));
+            let updates = words.iter().any(|w| w == "update");
+            (helm && repo && updates && !is_check_named(&words)).then_some(DeliveryKind::Publish)
+        })
+        .or_else(|| {
             // Handed a stored token named for pushing (`token: ${{ secrets.HUGGINGFACE_PUSH }}`,
             // huggingface/peft build_documentation.yml:14-21): it pushes what it builds.
             let pushes = match &input.job.secrets {
