@@ -333,7 +333,7 @@ fn delivery_jobs_match_the_labelled_ones() {
     // Each labelled delivery job (file, job id) is found by the inventory, of the labelled
     // kind; jobs the inventory adds are printed. Kinds and jobs are the base of five rows, so a
     // drop here shows before the rows move.
-    let labels = labels(HELDOUT);
+    let labels = labels(DEV);
     let names: Vec<&String> = labels.keys().collect();
     let report = audit::run(&AuditOptions {
         paths: names.iter().map(|n| corpus_dir().join(n)).collect(),
