@@ -260,7 +260,9 @@ fn agreement(set: &str, floors: &[(&str, f64)]) {
         return;
     }
     let audits = audits(&names);
-    let mut agree: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    // Per row: cells agreeing, cells; and the same over the cells not marked ambiguous, so the
+    // agreement where the conventions decide is seen apart from where auditors could differ.
+    let mut agree: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
     let mut disagreements = Vec::new();
     for name in &names {
         let label = &labels[*name];
@@ -274,10 +276,14 @@ fn agreement(set: &str, floors: &[(&str, f64)]) {
                 .find(|r| r.component == row)
                 .unwrap_or_else(|| panic!("{name}: no row {row}"));
             let entry = agree.entry(row.as_str()).or_default();
-            entry.1 += 1;
-            if got.state.as_str() == l.state {
-                entry.0 += 1;
-            } else {
+            let same = got.state.as_str() == l.state;
+            entry[0] += usize::from(same);
+            entry[1] += 1;
+            if !l.ambiguous {
+                entry[2] += usize::from(same);
+                entry[3] += 1;
+            }
+            if !same {
                 disagreements.push(format!(
                     "{row} {name}: label {} ({}{}), ci-guard {} ({})",
                     l.state,
@@ -293,23 +299,33 @@ fn agreement(set: &str, floors: &[(&str, f64)]) {
             }
         }
     }
-    let (mut all_agree, mut all) = (0, 0);
-    let mut table = format!("{set}\nrow                        agreement\n");
+    let (mut all_agree, mut all, mut clear_agree, mut clear) = (0, 0, 0, 0);
+    let mut table = format!(
+        "{set}\nrow                        agreement           on cells not marked ambiguous\n"
+    );
     let mut below = Vec::new();
     for (row, floor) in floors {
-        let (a, n) = agree.get(row).copied().unwrap_or_default();
+        let [a, n, ca, cn] = agree.get(row).copied().unwrap_or_default();
         all_agree += a;
         all += n;
+        clear_agree += ca;
+        clear += cn;
         let share = a as f64 / n.max(1) as f64;
-        table.push_str(&format!("{row:26} {share:.2} ({a}/{n})\n"));
+        let clear_share = ca as f64 / cn.max(1) as f64;
+        table.push_str(&format!(
+            "{row:26} {share:.2} {:14} {clear_share:.2} ({ca}/{cn})\n",
+            format!("({a}/{n})")
+        ));
         if share + 1e-9 < *floor {
             below.push(format!("{row}: {share:.3} < floor {floor}"));
         }
     }
     table.push_str(&format!(
-        "{:26} {:.3} ({all_agree}/{all})\n",
+        "{:26} {:.3} {:13} {:.3} ({clear_agree}/{clear})\n",
         "all rows",
-        all_agree as f64 / all.max(1) as f64
+        all_agree as f64 / all.max(1) as f64,
+        format!("({all_agree}/{all})"),
+        clear_agree as f64 / clear.max(1) as f64
     ));
     println!("{table}");
     disagreements.sort();
