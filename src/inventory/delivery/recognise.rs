@@ -954,7 +954,14 @@ fn local_script(words: &[String]) -> bool {
         // A path the caller of a reusable workflow gives
         // (`${{ inputs.project_path }}/${{ inputs.deploy_script }}`) is still a path: the
         // expressions stand for its parts; a shell variable (`$HOME/bin/x`) names a tool.
-        let w = &crate::workflow::expr::mask(w).replace('_', "x");
+        // Only a word holding an expression is copied (this runs on every word of every command).
+        let masked;
+        let w = if w.contains("${{") {
+            masked = crate::workflow::expr::mask(w);
+            masked.as_str()
+        } else {
+            w
+        };
         !w.starts_with('-')
             && !w.starts_with('/')
             && !w.contains("://")
@@ -1211,17 +1218,20 @@ fn registry_task_pushes(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     let mut out = Vec::new();
     let mut logs_in = None;
     for c in &input.trace.commands {
-        let w: Vec<&str> = c.command.words.iter().map(String::as_str).collect();
-        let ["make" | "just" | "task" | "mage", rest @ ..] = w.as_slice() else {
+        // Every command of every job passes here: look at the tool before copying anything.
+        let Some((tool, rest)) = c.command.words.split_first() else {
             continue;
         };
+        if !matches!(tool.as_str(), "make" | "just" | "task" | "mage") {
+            continue;
+        }
         let mut targets = Vec::new();
-        let mut args = rest.iter();
+        let mut args = rest.iter().map(String::as_str);
         while let Some(a) = args.next() {
-            if matches!(*a, "-C" | "-f" | "--directory" | "--file" | "-d" | "-t") {
+            if matches!(a, "-C" | "-f" | "--directory" | "--file" | "-d" | "-t") {
                 args.next();
             } else if !a.starts_with('-') && !a.contains('=') {
-                targets.push(*a);
+                targets.push(a);
             }
         }
         let Some(target) = targets.into_iter().find(|t| {
@@ -1360,11 +1370,14 @@ fn registry_secret(env: &[crate::workflow::Pair]) -> bool {
 /// builds, inferred. The same script run without the credentials (`… (no publish)`) builds.
 fn registry_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     for (i, s) in input.trace.steps.iter().enumerate() {
+        if !registry_secret(&s.step.env) {
+            continue;
+        }
         let named = s
             .name_words()
             .iter()
             .any(|w| matches!(w.as_str(), "publish" | "upload" | "push"));
-        if !named || !registry_secret(&s.step.env) || out.iter().any(|d| s.holds(&d.location)) {
+        if !named || out.iter().any(|d| s.holds(&d.location)) {
             continue;
         }
         let Some(c) = input
