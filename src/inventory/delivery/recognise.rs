@@ -313,12 +313,18 @@ fn deploy_hooks(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
     }
 }
 
-/// A source backup or a cache written to a bucket: the job, its step or the command says so.
-fn bookkeeping_upload(input: &JobInput<'_, '_>, at: &crate::finding::Location) -> bool {
+/// The words of a job's id and of its name.
+fn job_words(input: &JobInput<'_, '_>) -> Vec<String> {
     let mut words = name_words(&input.job.id.value);
     if let Some(n) = &input.job.name {
         words.extend(name_words(&n.value));
     }
+    words
+}
+
+/// A source backup or a cache written to a bucket: the job, its step or the command says so.
+fn bookkeeping_upload(input: &JobInput<'_, '_>, at: &crate::finding::Location) -> bool {
+    let mut words = job_words(input);
     if let Some(n) = &input.pw.workflow.name {
         words.extend(name_words(&n.value));
     }
@@ -1407,7 +1413,11 @@ fn registry_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
 /// `Upload markdown docs & examples to GCS`, on_push_docs.yml:88-94): the script puts what the
 /// job built in the cloud's storage, inferred; a site's pages are a Pages delivery. A container
 /// registry login is no storage, and a test's upload feeds the test.
-fn storage_upload_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>) {
+fn storage_upload_scripts(
+    input: &JobInput<'_, '_>,
+    job_words: &[String],
+    out: &mut Vec<DeliveryStep>,
+) {
     if !input
         .auth
         .iter()
@@ -1417,11 +1427,7 @@ fn storage_upload_scripts(input: &JobInput<'_, '_>, out: &mut Vec<DeliveryStep>)
     }
     // A job named for tests or checks uploads what they left (`prune_snapshots_for_upload.sh`
     // in `rs-tests`, rerun-io/rerun reusable_checks_rust.yml).
-    let mut job_words = name_words(&input.job.id.value);
-    if let Some(n) = &input.job.name {
-        job_words.extend(name_words(&n.value));
-    }
-    if is_check_named(&job_words) {
+    if is_check_named(job_words) {
         return;
     }
     for (i, s) in input.trace.steps.iter().enumerate() {
@@ -1479,15 +1485,12 @@ pub(super) fn inferred_steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
     if let Some(step) = environment_url_step(input) {
         return vec![step];
     }
-    let mut job_words = name_words(&input.job.id.value);
-    if let Some(n) = &input.job.name {
-        job_words.extend(name_words(&n.value));
-    }
+    let job_words = job_words(input);
     let job_kind = kind_named(&job_words);
     let mut out = registry_task_pushes(input);
     infrastructure_scripts(input, &job_words, &mut out);
     registry_scripts(input, &mut out);
-    storage_upload_scripts(input, &mut out);
+    storage_upload_scripts(input, &job_words, &mut out);
     for (i, s) in input.trace.steps.iter().enumerate() {
         if out.iter().any(|d| s.holds(&d.location)) {
             continue;
