@@ -143,6 +143,14 @@ impl ReportFlags {
     }
 }
 
+/// The report's way out: through the redaction of the run's secrets. The buffer sits in front of
+/// the redaction, not behind it, because serde_json writes a JSON report in pieces of a few
+/// bytes, and a buffer takes those with one copy where the redacting writer would be called for
+/// each.
+fn redacted<W: Write>(to: W) -> std::io::BufWriter<ci_guard::redact::Writer<W>> {
+    std::io::BufWriter::with_capacity(64 * 1024, ci_guard::redact::Writer::new(to))
+}
+
 /// Write `report` where `args` say, then the exit code: `--require`d scanners and the report's
 /// error notices (`--shellcheck always` without shellcheck) first, then the policy.
 pub fn emit(report: Report, args: &Emit) -> ExitCode {
@@ -152,14 +160,13 @@ pub fn emit(report: Report, args: &Emit) -> ExitCode {
         // Every report passes through the redaction of the run's secrets on its way out.
         Some(path) => std::fs::File::create(path)
             .and_then(|f| {
-                let mut w = ci_guard::redact::Writer::new(std::io::BufWriter::new(f));
+                let mut w = redacted(f);
                 write_report(&report, args, &mut w)?;
                 w.flush()
             })
             .map_err(|e| format!("cannot write {}: {e}", path.display())),
         None => {
-            let mut w =
-                ci_guard::redact::Writer::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            let mut w = redacted(std::io::stdout().lock());
             match write_report(&report, args, &mut w).and_then(|()| w.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(format!("writing to standard output: {e}"))
