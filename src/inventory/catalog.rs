@@ -3,6 +3,7 @@
 //! is never claimed without the line that proves it.
 
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// A capability a step can give the pipeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -1069,10 +1070,7 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             .split('.')
             .next()
             .unwrap_or("");
-        if !stem.is_empty()
-            && w[k].contains("node_modules/")
-            && COMMANDS.iter().any(|r| r.words[0] == stem)
-        {
+        if !stem.is_empty() && w[k].contains("node_modules/") && !rules_for(stem).is_empty() {
             w.drain(..k);
             w[0] = stem;
         }
@@ -1153,7 +1151,7 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
         if word.starts_with('-') || word.contains('$') {
             continue;
         }
-        if COMMANDS.iter().any(|rule| rule.words[0] == word) {
+        if !rules_for(word).is_empty() {
             let here = classify_normalized(&words[i..]);
             // `--extra black` names a package, not a run of black: keep looking.
             if !here.is_empty() {
@@ -1162,6 +1160,23 @@ pub fn classify_command(words: &[String]) -> Vec<CommandMatch> {
         }
     }
     found
+}
+
+/// The command rules of one program, in catalogue order. Every command of every script is
+/// classified, so it is held against its program's few rules instead of all of them.
+fn rules_for(program: &str) -> &'static [&'static CommandRule] {
+    static BY_PROGRAM: std::sync::OnceLock<HashMap<&'static str, Vec<&'static CommandRule>>> =
+        std::sync::OnceLock::new();
+    BY_PROGRAM
+        .get_or_init(|| {
+            let mut by: HashMap<&'static str, Vec<&'static CommandRule>> = HashMap::new();
+            for rule in COMMANDS {
+                by.entry(rule.words[0]).or_default().push(rule);
+            }
+            by
+        })
+        .get(program)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
@@ -1180,7 +1195,7 @@ fn classify_normalized(words: &[String]) -> Vec<CommandMatch> {
         return classify_normalized(&inner);
     }
     let mut out = Vec::new();
-    for rule in COMMANDS {
+    for &rule in rules_for(w.first().copied().unwrap_or_default()) {
         if w.len() < rule.words.len() {
             continue;
         }
@@ -1638,6 +1653,23 @@ pub fn classify_script_name(words: &[String]) -> Option<(Capability, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_command_rule_names_its_program() {
+        // Rules are looked up by their first word: a wildcard there would never be tried.
+        let wild: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|r| r.words[0] == "*")
+            .map(|r| r.tool)
+            .collect();
+        assert_eq!(wild, Vec::<&str>::new());
+        assert!(
+            rules_for("terraform")
+                .iter()
+                .all(|r| r.words[0] == "terraform")
+        );
+        assert!(rules_for("no-such-program").is_empty());
+    }
 
     fn script(cmd: &str) -> Option<(&'static str, String)> {
         let words: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
