@@ -3039,3 +3039,136 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
         jobs(&r)
     );
 }
+
+// ---- signing-provenance: the adjudicated class rules (issue #14) ----
+
+/// The signature facts written in `file` (its name), as `tool file:line`.
+fn signatures_in(report: &Report, file: &str) -> Vec<String> {
+    facts(report, Capability::Signing)
+        .into_iter()
+        .filter(|f| f.contains(&format!(" {file}:")))
+        .collect()
+}
+
+#[test]
+fn npm_trusted_publishing_through_pnpm_attaches_provenance_and_yarn_does_not() {
+    // vuejs/core release.yml:19,35,46: `pnpm release --publishOnly` with `id-token: write`,
+    // registry-url npmjs and no token runs the npm CLI under trusted publishing.
+    let r = audit("vuejs__core");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:46"]
+    );
+    // The pkg.pr.new previews of ci.yml:51 stay unsigned.
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // tailwindlabs/tailwindcss release.yml:309: `pnpm --recursive … publish`.
+    let r = audit("tailwindlabs__tailwindcss");
+    assert!(
+        signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.ends_with("release.yml:309")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // Left alone: `yarn npm publish` under the same grant attests only when told
+    // `--provenance` (cds-snc/platform-forms-client internal_packages_publish.yml:10,40).
+    let r = audit("cds-snc__platform-forms-client");
+    assert!(
+        signatures_in(&r, "internal_packages_publish.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn an_npm_publish_that_can_never_run_is_judged_as_declared() {
+    // release-drafter/release-drafter release.yml:9,35-36: `if: false` on the trusted
+    // publish; the adjudicated label is present.
+    let r = audit("release-drafter__release-drafter");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:36"]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn a_publish_script_under_npm_trusted_publishing_ships_an_npm_package_with_provenance() {
+    // nuxt/nuxt release.yml:18,29,36: `node scripts/release.ts` in a job granted `id-token:
+    // write` that points npm at registry.npmjs.org, no npm token.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "release.yml", "release");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 36),
+        "{:?}",
+        d.shipped
+    );
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing by a publish script (inferred) release.yml:36"]
+    );
+    // Left alone: the nightly job (ci.yml:545-566) sets no npm registry, so its script is
+    // not read as an npm publish; the pkg.pr.new previews (ci.yml:586) stay unsigned.
+    assert!(
+        signatures_in(&r, "ci.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Beside a job's other deliveries: rerun-io/rerun reusable_publish_js.yml:27,57,74-76
+    // (`Publish packages`, beside the bucket uploads of :79,91).
+    let r = audit("rerun-io__rerun");
+    let d = job(&r, "reusable_publish_js.yml", "build");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 76),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: the version bump of release.yml (`post-release-version-bump`, counted by its
+    // name) runs scripts named for versions, not for a publish.
+    let d = job(&r, "release.yml", "post-release-version-bump");
+    assert!(d.shipped.is_empty(), "{:?}", d.shipped);
+    // A step named for npm (supabase/cli release-shared.yml:253-254, `pnpm exec bun
+    // apps/cli/scripts/publish.ts`); npm provenance does not vouch for the archives the same
+    // job attaches to the release (:315), which stay unsigned beside the images.
+    let r = audit("supabase__cli");
+    assert_eq!(
+        signatures_in(&r, "release-shared.yml"),
+        [
+            "npm provenance with trusted publishing by a publish script (inferred) release-shared.yml:254"
+        ]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Left alone: a JavaScript job that sets no npm registry and spends the token on a cloud
+    // role (aws-samples/eks-workshop-v2 publish-content.yaml:21-48).
+    let r = audit("aws-samples__eks-workshop-v2");
+    assert!(
+        signatures_in(&r, "publish-content.yaml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn vite_plus_exec_runs_a_packages_binary() {
+    // nuxt/nuxt ci.yml:586: `vp exec pkg-pr-new publish …` publishes preview packages.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "ci.yml", "release-pkg-pr-new");
+    assert!(
+        d.shipped.iter().any(|s| s.target == "pkg-pr-new"),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: `vp exec vitest run bundle` (ci.yml:348, job `test-size`) delivers nothing.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "ci.yml" && j == "test-size"),
+        "{:?}",
+        jobs(&r)
+    );
+}

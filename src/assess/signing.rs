@@ -174,7 +174,9 @@ fn covers(inv: &Inventory, sig: &Fact, d: &DeliveryJob, s: &Shipped) -> bool {
     // A package's attestation is bound to the digests of its files: the same files attached
     // to a release, in its own job or built by the job both need, carry it too (the dists of
     // pallets/flask publish.yaml on the release and on PyPI).
-    let same_files = matches!(r, Reach::Packages(_))
+    // npm provenance vouches for the tarball npm built, which no release attaches (supabase/cli
+    // release-shared.yml:254,315: the binaries' archives on the release are other files).
+    let same_files = matches!(r, Reach::Packages(reg) if reg != Registry::Npm)
         && s.kind == ShippedKind::Files
         && (c.same_job || c.same_build);
     // A job that only signs (a SLSA generator) vouches for what the builds it needs made.

@@ -449,9 +449,10 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 npm_provenance_configured: npm && self.sources.npm_provenance(),
                 action_repository: self.sources.action_repository(),
             };
-            context.extend(delivery::context_facts(&input));
+            let judged = delivery::judge(&input);
+            context.extend(delivery::context_facts(&input, judged.as_ref()));
             context.extend(scan_results_upload(&self.inv.facts[*from..*to]));
-            if let Some(d) = delivery::judge(&input) {
+            if let Some(d) = judged {
                 self.inv.delivery.push(d);
             }
         }

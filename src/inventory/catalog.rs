@@ -1000,6 +1000,8 @@ const RUNNERS: &[&[&str]] = &[
     &["pixi", "run"],
     &["hatch", "run"],
     &["mise", "exec", "--"],
+    // Vite+ runs a package's binary as `pnpm exec` does (nuxt/nuxt ci.yml:586).
+    &["vp", "exec"],
 ];
 
 /// Runner options whose value is the next word (`uv run --with pip pytest`).

@@ -256,10 +256,11 @@ impl JobInput<'_, '_> {
     }
 }
 
-/// Facts the job gives that need its context (permissions, the pinned version of an action):
-/// signatures implied by trusted publishing, cosign installed with an OIDC token.
-pub(crate) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
-    signing::context_facts(input)
+/// Facts the job gives that need its context (permissions, the pinned version of an action,
+/// what it delivers, if it is a delivery job): signatures implied by trusted publishing,
+/// cosign installed with an OIDC token.
+pub(crate) fn context_facts(input: &JobInput<'_, '_>, delivery: Option<&DeliveryJob>) -> Vec<Fact> {
+    signing::context_facts(input, delivery)
 }
 
 /// The job as a delivery job, or `None` when it delivers nothing.

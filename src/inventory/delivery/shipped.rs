@@ -117,6 +117,22 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
             });
         }
     }
+    // A publish script under npm trusted publishing ships an npm package, whether the job was
+    // counted by its name (nuxt/nuxt release.yml:36) or by another step (rerun-io/rerun
+    // reusable_publish_js.yml:76, beside its bucket uploads).
+    if let Some(at) = super::signing::npm_script_publish(input, steps)
+        && !out
+            .iter()
+            .any(|o| o.kind == ShippedKind::Package && o.location == at)
+    {
+        out.push(Shipped {
+            kind: ShippedKind::Package,
+            target: "npm".into(),
+            provenance_off: None,
+            branch_builds: branch_builds(input, &at),
+            location: at,
+        });
+    }
     out
 }
 
