@@ -1180,14 +1180,14 @@ fn a_signature_covers_only_the_artifacts_it_reaches() {
         "{text}"
     );
     // Legit-Labs/legitify release.yaml:171-177: the SLSA generator job needs the signed macOS
-    // build that the `release` job attaches: it covers that release.
+    // build that the `release` job attaches: it covers that release (named by the macOS
+    // build's code signing, release.yaml:94, the more specific of the two).
     let l = audit("Legit-Labs__legitify");
     assert_eq!(row(&l.assessments[0], "signing-provenance"), "present");
     let verdicts = signing_verdicts(&l.assessments[0]);
     assert!(
-        verdicts
-            .iter()
-            .any(|(j, v)| j == "release" && v.contains("signed by slsa provenance")),
+        verdicts.iter().any(|(j, v)| j == "release"
+            && (v.contains("signed by slsa provenance") || v.contains("signed by code signing"))),
         "{verdicts:?}"
     );
     // A preview package published on every push beside npm packages with provenance
@@ -3171,4 +3171,100 @@ fn vite_plus_exec_runs_a_packages_binary() {
         "{:?}",
         jobs(&r)
     );
+}
+
+/// The signing-provenance row's state and its words.
+fn signing_row(report: &Report) -> (&str, &str) {
+    let r = report.assessments[0]
+        .rows
+        .iter()
+        .find(|r| r.component == "signing-provenance")
+        .expect("a signing-provenance row");
+    (r.state.as_str(), r.current.as_str())
+}
+
+#[test]
+fn pep_740_attestations_cover_the_upload_of_pypi_publish_only() {
+    // pydantic/pydantic ci.yml:968,1003: pydantic-core is uploaded by `uv publish` in the job
+    // that `release-pydantic` needs; only pydantic goes through pypi-publish, which attests.
+    let r = audit("pydantic__pydantic");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (uv publish) of `release-pydantic-core`"),
+        "{current}"
+    );
+    // Left alone: the same dists attached to the release (pallets/flask publish.yaml:44,60).
+    let r = audit("pallets__flask");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_beside_deliveries_the_row_does_not_weigh_signs_none_of_them() {
+    // VictoriaMetrics/VictoriaMetrics docs.yaml:35,59: a GPG key imported to sign the commit
+    // pushed to the docs repository, its only delivery (a GitOps bump).
+    let r = audit("VictoriaMetrics__VictoriaMetrics");
+    assert_eq!(signing_row(&r).0, "missing", "{}", signing_row(&r).1);
+    // Left alone: a release by a remote workflow whose files are not known, beside keyless
+    // signing of the CI images (sigstore/rekor cut-release.yml:26, build.yml:44).
+    let r = audit("sigstore__rekor");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_reaches_a_delivery_known_by_name_through_the_job_calling_its_workflow() {
+    // LizardByte/Sunshine ci-windows.yml:298 codesigns in the workflow that ci.yml:155-160
+    // calls; the release (ci.yml:261-275) needs that call. The COPR and Homebrew builds, also
+    // known by their names, sign nothing.
+    let r = audit("LizardByte__Sunshine");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(current.contains("`release` (ci-copr.yml)"), "{current}");
+    // Left alone: the Homebrew beta release needs the release, so it sits near the signature.
+    assert!(!current.contains("release-homebrew-beta"), "{current}");
+    // In the job itself: opentofu/opentofu release.yml:87,101-119 signs (cosign, GPG) in the
+    // release job counted by its name, beside the unsigned nightly archives (nightly.yml:35).
+    let r = audit("opentofu__opentofu");
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_certificate_imported_for_codesign_signs_the_macos_build() {
+    // ollama/ollama release.yaml:64-68: the stored signing certificate imported into a
+    // keychain that `codesign` may use; the release (:730-733) needs the macOS build.
+    let r = audit("ollama__ollama");
+    assert!(
+        signatures_in(&r, "release.yaml").contains(&"code signing release.yaml:68".to_string()),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // The images, pushed with `provenance: false`, stay unsigned.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: a certificate imported without codesign access (Homebrew/brew
+    // release.yml:109, signed by the package tools) is no code signing of its own.
+    let r = audit("Homebrew__brew");
+    assert!(
+        !signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.starts_with("code signing")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn containerds_cli_pushes_an_image() {
+    // containerd/containerd images.yml:78: `sudo ctr --debug images push … "${mirror}"`, the
+    // global option before the subcommand set aside.
+    let r = audit("containerd__containerd");
+    let d = job(&r, "images.yml", "mirror");
+    assert!(
+        d.shipped.iter().any(|s| s.kind.as_str() == "image"),
+        "{:?}",
+        d.shipped
+    );
+    // Unsigned beside the attested release tarballs.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: `ctr content fetch` (images.yml:76) only pulls.
+    assert_eq!(d.steps.len(), 1, "{:?}", d.steps);
 }

@@ -663,6 +663,11 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "cachix push", ["cachix", "push"]),
     cmd!(Publish, "docker push", ["podman", "push"]),
     cmd!(Publish, "docker push", ["buildah", "push"]),
+    // containerd's own CLIs push an image to a registry (containerd/containerd
+    // images.yml:78, a mirrored image pushed to ghcr.io).
+    cmd!(Publish, "docker push", ["ctr", "images", "push"]),
+    cmd!(Publish, "docker push", ["ctr", "image", "push"]),
+    cmd!(Publish, "docker push", ["nerdctl", "push"]),
     cmd!(
         Publish,
         "docker buildx --push",
@@ -1099,6 +1104,8 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             "--cli-connect-timeout",
         ],
         Some(&"regctl") => &["-v", "--verbosity", "--logopt", "--host"],
+        // `ctr --debug images push …`, `ctr -n k8s.io images …`.
+        Some(&"ctr") => &["-n", "--namespace", "-a", "--address", "--timeout"],
         _ => &[],
     };
     if !global_values.is_empty() {

@@ -222,6 +222,18 @@ pub(super) fn context_facts(
             true,
         ));
     }
+    // A certificate imported into a keychain for `codesign` (`security import certificate.p12
+    // -k build.keychain -P … -T /usr/bin/codesign`, ollama/ollama release.yaml:64-68) sets the
+    // job up to sign the macOS binaries its build script makes: OS code signing, inferred.
+    if let Some(c) = input.trace.commands.iter().find(|c| {
+        let w = &c.command.words;
+        w.len() > 2
+            && w[0] == "security"
+            && w[1] == "import"
+            && w[2..].iter().any(|x| x.ends_with("/codesign"))
+    }) {
+        out.push(fact(input, "code signing".into(), c.location.clone(), true));
+    }
     // Keyless signing by a release the workflow does not show: a job granted `id-token: write`
     // that runs goreleaser or a release task defined outside the repository (`make ci-release`),
     // with no cloud role, trusted publishing or cosign-installer to spend the token on, holds it
