@@ -3268,3 +3268,34 @@ fn containerds_cli_pushes_an_image() {
     // Left alone: `ctr content fetch` (images.yml:76) only pulls.
     assert_eq!(d.steps.len(), 1, "{:?}", d.steps);
 }
+
+#[test]
+fn store_packages_goreleaser_publishes_are_not_covered_by_an_attestation_of_its_checksums() {
+    // golangci/golangci-lint release.yml:85-99: goreleaser given the Snap Store's and
+    // Chocolatey's credentials; actions/attest attests its checksums and image digests.
+    let r = audit("golangci__golangci-lint");
+    let d = job(&r, "release.yml", "release");
+    let targets: Vec<&str> = d.shipped.iter().map(|s| s.target.as_str()).collect();
+    assert_eq!(targets, ["goreleaser", "snap store", "chocolatey"]);
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (snap store)"),
+        "{current}"
+    );
+    // Left alone: the release files themselves stay covered by the attestation, and a
+    // goreleaser run handed no store credentials ships only its files (rhysd/actionlint).
+    assert!(
+        current.contains("attestation (release assets (goreleaser)"),
+        "{current}"
+    );
+    let r = audit("rhysd__actionlint");
+    assert!(
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.shipped)
+            .all(|s| s.target != "snap store" && s.target != "chocolatey"),
+        "{:?}",
+        delivery(&r)
+    );
+}
