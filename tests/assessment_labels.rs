@@ -25,7 +25,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("oidc-authentication", 0.94),
     ("artifact-immutability", 0.87),
     ("deploy-metadata", 0.91),
-    ("signing-provenance", 0.91),
+    ("signing-provenance", 0.96),
     ("security-scanning", 0.96),
     ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),

@@ -234,6 +234,51 @@ pub(super) fn context_facts(
     }) {
         out.push(fact(input, "code signing".into(), c.location.clone(), true));
     }
+    // npm provenance: asked for in the environment, or given by trusted publishing (before the
+    // keyless signing below: the token is then spent on the registry, remix-run/react-router
+    // release.yml:134).
+    let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
+        || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
+        || input
+            .trace
+            .steps
+            .iter()
+            .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
+        || input.npm_provenance_configured;
+    let npm_publish = npm_publish_fact(input).map(|f| (f.location.clone(), f.tool.as_str()));
+    // A step that can never run (`if: false`, release-drafter/release-drafter release.yml:35)
+    // is judged as declared (ASSESSMENT.md, Scope; the adjudicated class "npm provenance
+    // implied by trusted publishing").
+    if id_token
+        && asked
+        && let Some((at, _)) = &npm_publish
+    {
+        out.push(fact(input, "npm provenance".into(), at.clone(), false));
+    } else if id_token && !npm_token(input) {
+        if let Some((at, tool)) = &npm_publish
+            && !tool.starts_with("yarn")
+            && !tool.starts_with("bun")
+        {
+            // Trusted publishing makes npm attach provenance by default, through the npm CLI
+            // that npm, pnpm and changesets run; `yarn npm publish` does not
+            // (cds-snc/platform-forms-client internal_packages_publish.yml:40).
+            out.push(fact(
+                input,
+                "npm provenance with trusted publishing (inferred)".into(),
+                at.clone(),
+                true,
+            ));
+        } else if let Some(d) = delivery
+            && let Some(at) = npm_script_publish(input, &d.steps)
+        {
+            out.push(fact(
+                input,
+                "npm provenance with trusted publishing by a publish script (inferred)".into(),
+                at,
+                true,
+            ));
+        }
+    }
     // Keyless signing by a release the workflow does not show: a job granted `id-token: write`
     // that runs goreleaser or a release task defined outside the repository (`make ci-release`),
     // with no cloud role, trusted publishing or cosign-installer to spend the token on, holds it
@@ -384,49 +429,6 @@ pub(super) fn context_facts(
             at,
             false,
         ));
-    }
-    // npm provenance: asked for in the environment, or given by trusted publishing.
-    let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
-        || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
-        || input
-            .trace
-            .steps
-            .iter()
-            .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
-        || input.npm_provenance_configured;
-    let npm_publish = npm_publish_fact(input).map(|f| (f.location.clone(), f.tool.as_str()));
-    // A step that can never run (`if: false`, release-drafter/release-drafter release.yml:35)
-    // is judged as declared (ASSESSMENT.md, Scope; the adjudicated class "npm provenance
-    // implied by trusted publishing").
-    if id_token
-        && asked
-        && let Some((at, _)) = &npm_publish
-    {
-        out.push(fact(input, "npm provenance".into(), at.clone(), false));
-    } else if id_token && !npm_token(input) {
-        if let Some((at, tool)) = &npm_publish
-            && !tool.starts_with("yarn")
-            && !tool.starts_with("bun")
-        {
-            // Trusted publishing makes npm attach provenance by default, through the npm CLI
-            // that npm, pnpm and changesets run; `yarn npm publish` does not
-            // (cds-snc/platform-forms-client internal_packages_publish.yml:40).
-            out.push(fact(
-                input,
-                "npm provenance with trusted publishing (inferred)".into(),
-                at.clone(),
-                true,
-            ));
-        } else if let Some(d) = delivery
-            && let Some(at) = npm_script_publish(input, &d.steps)
-        {
-            out.push(fact(
-                input,
-                "npm provenance with trusted publishing by a publish script (inferred)".into(),
-                at,
-                true,
-            ));
-        }
     }
     out
 }
