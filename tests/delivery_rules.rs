@@ -3175,12 +3175,11 @@ fn vite_plus_exec_runs_a_packages_binary() {
 
 /// The signing-provenance row's state and its words.
 fn signing_row(report: &Report) -> (&str, &str) {
-    let r = report.assessments[0]
-        .rows
-        .iter()
-        .find(|r| r.component == "signing-provenance")
-        .expect("a signing-provenance row");
-    (r.state.as_str(), r.current.as_str())
+    let a = &report.assessments[0];
+    (
+        row(a, "signing-provenance"),
+        row_text(a, "signing-provenance"),
+    )
 }
 
 #[test]
