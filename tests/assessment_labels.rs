@@ -29,7 +29,7 @@ const FLOORS: &[(&str, f64)] = &[
     ("security-scanning", 0.96),
     ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),
-    ("sbom", 0.93),
+    ("sbom", 0.97),
     ("drift-detection", 0.97),
 ];
 

@@ -3039,3 +3039,190 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
         jobs(&r)
     );
 }
+
+// ---- sbom: an SBOM weighed over the delivered artifacts (adjudicated sbom classes C, D, E) ----
+
+/// The sbom row's verdict for one delivery job.
+fn sbom_verdict<'a>(a: &'a Assessment, file: &str, id: &str) -> &'a str {
+    a.rows
+        .iter()
+        .find(|r| r.component == "sbom")
+        .and_then(|r| {
+            r.jobs
+                .iter()
+                .find(|j| j.workflow.ends_with(file) && j.job == id)
+        })
+        .map(|j| j.verdict.as_str())
+        .unwrap_or_else(|| panic!("no sbom verdict for {file}:{id}"))
+}
+
+/// The evidence of the sbom row, as `file:line`.
+fn sbom_evidence(a: &Assessment) -> Vec<String> {
+    a.rows
+        .iter()
+        .find(|r| r.component == "sbom")
+        .map(|r| {
+            r.evidence
+                .iter()
+                .map(|l| {
+                    let file = l.path.rsplit('/').next().unwrap_or("");
+                    format!("{file}:{}", l.start.line)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_sbom_shipped_with_some_delivered_artifacts_and_not_others_is_partial() {
+    // pnpm/pnpm: the GHCR images are built with `sbom: true` (release.yml:1466), the release
+    // binaries are attached without one (release.yml:1532).
+    let r = audit("pnpm__pnpm");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    let with = sbom_verdict(a, "release.yml", "docker-pnpr");
+    assert!(with.contains("with an SBOM (buildx sbom)"), "{with}");
+    let without = sbom_verdict(a, "release.yml", "github-release-pnpr");
+    assert!(without.contains("without an SBOM"), "{without}");
+    // Crawbl-AI/crawbl-backend: ko's SBOM goes with the two ko images (reusable-build.yml:159,
+    // 170), not with the auth filter image build-push-action pushes from another context
+    // beside them (:178).
+    let r = audit("Crawbl-AI__crawbl-backend");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    let evidence = sbom_evidence(&r.assessments[0]);
+    assert!(
+        evidence.contains(&"reusable-build.yml:178".to_string()),
+        "{evidence:?}"
+    );
+    // Left alone: every image delivered carries one (gohugoio/hugo image.yml:40), also where
+    // the job pushes the same build once more for its tests (11notes/docker-distroless
+    // org.container.yml:508,574) and a job around it assembles the manifest list (:755).
+    assert_eq!(
+        row(&audit("gohugoio__hugo").assessments[0], "sbom"),
+        "present"
+    );
+    let r = audit("11notes__docker-distroless");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    let merged = sbom_verdict(
+        &r.assessments[0],
+        "org.container.yml",
+        "merge_platform_images",
+    );
+    assert!(merged.contains("with an SBOM"), "{merged}");
+}
+
+#[test]
+fn an_image_sbom_covers_images_and_an_sbom_file_beside_goreleaser_covers_its_release() {
+    // astral-sh/uv: the images' SBOMs (build-docker.yml:208,334) reach the manifest lists the
+    // jobs around them assemble (:446), not the wheels the release pipeline publishes
+    // (publish-pypi.yml:36).
+    let r = audit("astral-sh__uv");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    let merged = sbom_verdict(a, "build-docker.yml", "docker-annotate-base");
+    assert!(merged.contains("with an SBOM"), "{merged}");
+    let wheels = sbom_verdict(a, "publish-pypi.yml", "pypi-publish-uv");
+    assert!(wheels.contains("without an SBOM"), "{wheels}");
+    // aquasecurity/trivy: bom.json written before goreleaser (reusable-release.yaml:89) is
+    // goreleaser's; the canary image build-push-action pushes in the same job (:126) goes
+    // without.
+    let r = audit("aquasecurity__trivy");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    let evidence = sbom_evidence(&r.assessments[0]);
+    assert!(
+        evidence.contains(&"reusable-release.yaml:126".to_string()),
+        "{evidence:?}"
+    );
+    // Left alone: syft installed for goreleaser, which ships nothing else
+    // (golangci/golangci-lint release.yml:69,85).
+    assert_eq!(
+        row(&audit("golangci__golangci-lint").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn what_the_files_do_not_show_delivered_and_test_images_are_not_weighed() {
+    // jaegertracing/jaeger: the snapshot images come from build scripts not in the repository
+    // (ci-docker-build.yml:48): known by their names, they do not count against the SBOM
+    // attached to the release (ci-release.yml:169,178). argoproj/argo-workflows: `make
+    // --directory sdks/java publish` (sdks.yaml:24), a target read by its name.
+    for repo in ["jaegertracing__jaeger", "argoproj__argo-workflows"] {
+        assert_eq!(
+            row(&audit(repo).assessments[0], "sbom"),
+            "present",
+            "{repo}"
+        );
+    }
+    // open-telemetry/opentelemetry-java-instrumentation: images for its smoke tests and
+    // benchmarks (publish-smoke-test-fake-backend-images.yml,
+    // publish-petclinic-benchmark-image.yml) are no artifact others run.
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    let fixture = sbom_verdict(
+        &r.assessments[0],
+        "publish-smoke-test-fake-backend-images.yml",
+        "publishLinux",
+    );
+    assert!(fixture.contains("not weighed"), "{fixture}");
+    // Left alone: images pushed from main by recognised steps, beside an SBOM attached to the
+    // release, go without (grafana/loki images.yml:76, syft-sbom-ci.yml:25).
+    let r = audit("grafana__loki");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    let image = sbom_verdict(&r.assessments[0], "images.yml", "logql-analyzer-image");
+    assert!(image.contains("without an SBOM"), "{image}");
+}
+
+#[test]
+fn ko_installed_for_a_target_that_pushes_images_ships_its_sbom_beside_a_remote_release() {
+    // sigstore/cosign: setup-ko (build.yaml:63), then `make sign-ci-containers` (:82) whose
+    // Makefile is not in the repository: ko's default SBOM goes with the images, inferred;
+    // the release made by the remote sigstore/community reusable-release.yml
+    // (cut-release.yml) is judged by its name and shows none.
+    let r = audit("sigstore__cosign");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom build.yaml:82".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    let release = sbom_verdict(&r.assessments[0], "cut-release.yml", "cut-release");
+    assert!(release.contains("judged by its name"), "{release}");
+    // ossf/scorecard: `make scorecard-ko` run by nick-invision/retry (publishimage.yml:55,63),
+    // the action nick-fields/retry under its former name.
+    let r = audit("ossf__scorecard");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom publishimage.yml:63".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    // ko's own SBOM is still no report anybody asked for.
+    assert_eq!(row(&r.assessments[0], "artifacts-observability"), "present");
+    // Left alone: `make ko-local` builds into the local Docker daemon
+    // (sigstore/rekor main.yml:76), and ko for a conformance test (traefik/traefik
+    // test-knative-conformance.yaml:56) pushes nothing.
+    let rekor = facts(&audit("sigstore__rekor"), Capability::Sbom);
+    assert!(rekor.iter().all(|f| !f.contains("main.yml")), "{rekor:?}");
+    assert!(
+        facts(&audit("traefik__traefik"), Capability::Sbom).is_empty(),
+        "traefik"
+    );
+    // Left alone: ko written in the workflow, no remote release (ossf/allstar
+    // release.yaml:36,41).
+    assert_eq!(
+        row(&audit("ossf__allstar").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn a_chart_is_judged_with_the_images_it_installs() {
+    // kyverno/kyverno helm-release.yaml:134: the chart pushed beside images that carry an
+    // SBOM (`cosign attach sbom`, image/publish action.yaml:82). The nearby case (an image
+    // shipped without one) is a unit test of the row (assess::sbom).
+    let r = audit("kyverno__kyverno");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    let chart = sbom_verdict(&r.assessments[0], "helm-release.yaml", "create-release");
+    assert!(chart.contains("a chart"), "{chart}");
+}
