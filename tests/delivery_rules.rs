@@ -3226,3 +3226,120 @@ fn a_chart_is_judged_with_the_images_it_installs() {
     let chart = sbom_verdict(&r.assessments[0], "helm-release.yaml", "create-release");
     assert!(chart.contains("a chart"), "{chart}");
 }
+
+// ---- oidc-authentication: which credential delivers (adjudicated oidc classes A, E, G) ----
+
+/// The details of a delivery job's credentials of one kind.
+fn credential_details(d: &DeliveryJob, kind: CredentialKind) -> Vec<&str> {
+    d.credentials
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| c.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_password_read_from_a_secret_store_delivers_beside_the_stores_oidc_login() {
+    // aws-actions/configure-aws-credentials package-dist.yml:30-52: an AWS role assumed with
+    // the job's OIDC token reads the bot's PAT from Secrets Manager, and the push goes with
+    // that PAT: mixed.
+    let r = audit("aws-actions__configure-aws-credentials");
+    let d = job(&r, "package-dist.yml", "package");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored
+            .iter()
+            .any(|c| c.contains("`OSDS_ACCESS_TOKEN`, read from a secret store")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        credential_kinds(d),
+        [CredentialKind::Oidc, CredentialKind::Static]
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // element-hq/synapse docker.yml:67-84: a Vault JWT login with the job's OIDC token, then
+    // the registry password it reads given to the registry login.
+    let r = audit("element-hq__synapse");
+    let d = job(&r, "docker.yml", "build");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter().any(|c| c.contains("hashicorp/vault-action")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: a token read from the store and handed to a step that approves a pull
+    // request delivers nothing (ministryofjustice/analytical-platform
+    // reusable-workflow-terraform.yml:214-217,401).
+    let r = audit("ministryofjustice__analytical-platform");
+    assert!(
+        delivery(&r).iter().all(|d| d
+            .credentials
+            .iter()
+            .all(|c| !c.detail.contains("read from a secret store"))),
+        "{:?}",
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.credentials)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_stored_jwt_is_a_long_lived_credential() {
+    // saleor/saleor dispatch-release-pr-manually.yml:41: `vault-jwt: ${{ secrets.VAULT_JWT }}`
+    // under no `id-token: write`: no OIDC, a stored bearer token.
+    let r = audit("saleor__saleor");
+    let d = job(&r, "dispatch-release-pr-manually.yml", "deploy");
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+}
+
+#[test]
+fn the_secrets_of_a_test_step_are_no_delivery_credential() {
+    // step-security/harden-runner canary.yml:39-43: `PAT` goes to the `Canary test` step; the
+    // tag is moved with the job's GITHUB_TOKEN.
+    let r = audit("step-security__harden-runner");
+    let d = job(&r, "canary.yml", "update_tag");
+    assert!(
+        credential_details(d, CredentialKind::Static).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(
+        row(&r.assessments[0], "oidc-authentication"),
+        "not-applicable"
+    );
+    // Left alone: a step named for publishing test packages publishes them with its tokens
+    // (astral-sh/uv ci.yml:272, adjudicated oidc class I).
+    let r = audit("astral-sh__uv");
+    let d = job(&r, "ci.yml", "test-publish");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored.iter().any(|c| c.contains("UV_TEST_PUBLISH_TOKEN")),
+        "{stored:?}"
+    );
+}
+
+#[test]
+fn setup_node_pointed_at_npm_without_a_token_is_trusted_publishing() {
+    // goreleaser/goreleaser release.yml:143-146: `id-token: write`, setup-node with the npm
+    // registry and no npm token, beside goreleaser's stored keys: mixed.
+    let r = audit("goreleaser__goreleaser");
+    let d = job(&r, "release.yml", "goreleaser");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter()
+            .any(|c| c.contains("npm trusted publishing set up")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: pkg.pr.new checks the run through its GitHub App (biomejs/biome
+    // preview.yml:223,232, adjudicated oidc class H).
+    let r = audit("biomejs__biome");
+    let d = job(&r, "preview.yml", "publish");
+    assert!(
+        credential_details(d, CredentialKind::Oidc).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+}
