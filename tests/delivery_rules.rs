@@ -3042,35 +3042,36 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
 
 // ---- sbom: an SBOM weighed over the delivered artifacts (adjudicated sbom classes C, D, E) ----
 
-/// The sbom row's verdict for one delivery job.
-fn sbom_verdict<'a>(a: &'a Assessment, file: &str, id: &str) -> &'a str {
+/// The sbom row of an assessment.
+fn sbom_row(a: &Assessment) -> &ci_guard::assess::Row {
     a.rows
         .iter()
         .find(|r| r.component == "sbom")
-        .and_then(|r| {
-            r.jobs
-                .iter()
-                .find(|j| j.workflow.ends_with(file) && j.job == id)
-        })
-        .map(|j| j.verdict.as_str())
-        .unwrap_or_else(|| panic!("no sbom verdict for {file}:{id}"))
+        .expect("an sbom row")
 }
 
-/// The evidence of the sbom row, as `file:line`.
-fn sbom_evidence(a: &Assessment) -> Vec<String> {
-    a.rows
+/// The sbom row's verdict for one delivery job says `needle`.
+fn assert_sbom_verdict(a: &Assessment, file: &str, id: &str, needle: &str) {
+    let verdict = sbom_row(a)
+        .jobs
         .iter()
-        .find(|r| r.component == "sbom")
-        .map(|r| {
-            r.evidence
-                .iter()
-                .map(|l| {
-                    let file = l.path.rsplit('/').next().unwrap_or("");
-                    format!("{file}:{}", l.start.line)
-                })
-                .collect()
+        .find(|j| j.workflow.ends_with(file) && j.job == id)
+        .map(|j| j.verdict.as_str())
+        .unwrap_or_else(|| panic!("no sbom verdict for {file}:{id}"));
+    assert!(verdict.contains(needle), "{file}:{id}: {verdict}");
+}
+
+/// The sbom row's evidence holds `file:line`.
+fn assert_sbom_evidence(a: &Assessment, at: &str) {
+    let evidence: Vec<String> = sbom_row(a)
+        .evidence
+        .iter()
+        .map(|l| {
+            let file = l.path.rsplit('/').next().unwrap_or("");
+            format!("{file}:{}", l.start.line)
         })
-        .unwrap_or_default()
+        .collect();
+    assert!(evidence.iter().any(|e| e == at), "{at}: {evidence:?}");
 }
 
 #[test]
@@ -3080,20 +3081,19 @@ fn an_sbom_shipped_with_some_delivered_artifacts_and_not_others_is_partial() {
     let r = audit("pnpm__pnpm");
     let a = &r.assessments[0];
     assert_eq!(row(a, "sbom"), "partial");
-    let with = sbom_verdict(a, "release.yml", "docker-pnpr");
-    assert!(with.contains("with an SBOM (buildx sbom)"), "{with}");
-    let without = sbom_verdict(a, "release.yml", "github-release-pnpr");
-    assert!(without.contains("without an SBOM"), "{without}");
+    assert_sbom_verdict(
+        a,
+        "release.yml",
+        "docker-pnpr",
+        "with an SBOM (buildx sbom)",
+    );
+    assert_sbom_verdict(a, "release.yml", "github-release-pnpr", "without an SBOM");
     // Crawbl-AI/crawbl-backend: ko's SBOM goes with the two ko images (reusable-build.yml:159,
     // 170), not with the auth filter image build-push-action pushes from another context
     // beside them (:178).
     let r = audit("Crawbl-AI__crawbl-backend");
     assert_eq!(row(&r.assessments[0], "sbom"), "partial");
-    let evidence = sbom_evidence(&r.assessments[0]);
-    assert!(
-        evidence.contains(&"reusable-build.yml:178".to_string()),
-        "{evidence:?}"
-    );
+    assert_sbom_evidence(&r.assessments[0], "reusable-build.yml:178");
     // Left alone: every image delivered carries one (gohugoio/hugo image.yml:40), also where
     // the job pushes the same build once more for its tests (11notes/docker-distroless
     // org.container.yml:508,574) and a job around it assembles the manifest list (:755).
@@ -3103,12 +3103,12 @@ fn an_sbom_shipped_with_some_delivered_artifacts_and_not_others_is_partial() {
     );
     let r = audit("11notes__docker-distroless");
     assert_eq!(row(&r.assessments[0], "sbom"), "present");
-    let merged = sbom_verdict(
+    assert_sbom_verdict(
         &r.assessments[0],
         "org.container.yml",
         "merge_platform_images",
+        "with an SBOM",
     );
-    assert!(merged.contains("with an SBOM"), "{merged}");
 }
 
 #[test]
@@ -3119,20 +3119,19 @@ fn an_image_sbom_covers_images_and_an_sbom_file_beside_goreleaser_covers_its_rel
     let r = audit("astral-sh__uv");
     let a = &r.assessments[0];
     assert_eq!(row(a, "sbom"), "partial");
-    let merged = sbom_verdict(a, "build-docker.yml", "docker-annotate-base");
-    assert!(merged.contains("with an SBOM"), "{merged}");
-    let wheels = sbom_verdict(a, "publish-pypi.yml", "pypi-publish-uv");
-    assert!(wheels.contains("without an SBOM"), "{wheels}");
+    assert_sbom_verdict(
+        a,
+        "build-docker.yml",
+        "docker-annotate-base",
+        "with an SBOM",
+    );
+    assert_sbom_verdict(a, "publish-pypi.yml", "pypi-publish-uv", "without an SBOM");
     // aquasecurity/trivy: bom.json written before goreleaser (reusable-release.yaml:89) is
     // goreleaser's; the canary image build-push-action pushes in the same job (:126) goes
     // without.
     let r = audit("aquasecurity__trivy");
     assert_eq!(row(&r.assessments[0], "sbom"), "partial");
-    let evidence = sbom_evidence(&r.assessments[0]);
-    assert!(
-        evidence.contains(&"reusable-release.yaml:126".to_string()),
-        "{evidence:?}"
-    );
+    assert_sbom_evidence(&r.assessments[0], "reusable-release.yaml:126");
     // Left alone: syft installed for goreleaser, which ships nothing else
     // (golangci/golangci-lint release.yml:69,85).
     assert_eq!(
@@ -3159,18 +3158,22 @@ fn what_the_files_do_not_show_delivered_and_test_images_are_not_weighed() {
     // publish-petclinic-benchmark-image.yml) are no artifact others run.
     let r = audit("open-telemetry__opentelemetry-java-instrumentation");
     assert_eq!(row(&r.assessments[0], "sbom"), "present");
-    let fixture = sbom_verdict(
+    assert_sbom_verdict(
         &r.assessments[0],
         "publish-smoke-test-fake-backend-images.yml",
         "publishLinux",
+        "not weighed",
     );
-    assert!(fixture.contains("not weighed"), "{fixture}");
     // Left alone: images pushed from main by recognised steps, beside an SBOM attached to the
     // release, go without (grafana/loki images.yml:76, syft-sbom-ci.yml:25).
     let r = audit("grafana__loki");
     assert_eq!(row(&r.assessments[0], "sbom"), "partial");
-    let image = sbom_verdict(&r.assessments[0], "images.yml", "logql-analyzer-image");
-    assert!(image.contains("without an SBOM"), "{image}");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "images.yml",
+        "logql-analyzer-image",
+        "without an SBOM",
+    );
 }
 
 #[test]
@@ -3186,8 +3189,12 @@ fn ko_installed_for_a_target_that_pushes_images_ships_its_sbom_beside_a_remote_r
         "{sboms:?}"
     );
     assert_eq!(row(&r.assessments[0], "sbom"), "partial");
-    let release = sbom_verdict(&r.assessments[0], "cut-release.yml", "cut-release");
-    assert!(release.contains("judged by its name"), "{release}");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "cut-release.yml",
+        "cut-release",
+        "judged by its name",
+    );
     // ossf/scorecard: `make scorecard-ko` run by nick-invision/retry (publishimage.yml:55,63),
     // the action nick-fields/retry under its former name.
     let r = audit("ossf__scorecard");
@@ -3223,8 +3230,12 @@ fn a_chart_is_judged_with_the_images_it_installs() {
     // shipped without one) is a unit test of the row (assess::sbom).
     let r = audit("kyverno__kyverno");
     assert_eq!(row(&r.assessments[0], "sbom"), "present");
-    let chart = sbom_verdict(&r.assessments[0], "helm-release.yaml", "create-release");
-    assert!(chart.contains("a chart"), "{chart}");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "helm-release.yaml",
+        "create-release",
+        "a chart",
+    );
 }
 
 // ---- oidc-authentication: which credential delivers (adjudicated oidc classes A, E, G) ----

@@ -23,7 +23,7 @@
 //! A Helm chart has no SBOM of its own: it installs images, which carry theirs; it goes
 //! without only when an image the repository ships does.
 
-use super::signing::closeness;
+use super::signing::{closeness, distinct};
 use super::{Row, RowJob, State, builds_or_delivers, row};
 use crate::finding::Location;
 use crate::inventory::delivery::{DeliveryJob, DeliveryKind, Shipped, ShippedKind};
@@ -290,7 +290,7 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
             let verdict = if mine.is_empty() {
                 "ships no image, package or release file it shows: not weighed".to_string()
             } else {
-                distinct(mine).join("; ")
+                distinct(mine.into_iter()).join("; ")
             };
             RowJob::of(d, verdict, d.location.clone())
         })
@@ -327,17 +327,6 @@ fn tool_name(f: &Fact) -> String {
     } else {
         f.tool.clone()
     }
-}
-
-/// The distinct entries of a list, in order.
-fn distinct(items: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for i in items {
-        if !out.contains(&i) {
-            out.push(i);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

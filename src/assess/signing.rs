@@ -280,8 +280,8 @@ fn tool_name(f: &Fact) -> String {
     }
 }
 
-/// The distinct entries of a list, in order.
-fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
+/// The distinct entries of a list, in order (also the sbom row's).
+pub(super) fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for i in items {
         if !out.contains(&i) {

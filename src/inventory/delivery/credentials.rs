@@ -467,6 +467,18 @@ fn secret_store(step: &crate::workflow::Step, id_token: bool) -> Option<(&'stati
     Some((name, id_token && oidc))
 }
 
+/// The `env:` entries of the workflow, the job and the job's own steps.
+fn env_pairs<'i>(input: &'i JobInput<'_, '_>) -> impl Iterator<Item = &'i Pair> + 'i {
+    input.pw.workflow.env.iter().chain(&input.job.env).chain(
+        input
+            .trace
+            .steps
+            .iter()
+            .filter(|s| s.display == input.pw.display)
+            .flat_map(|s| s.step.env.iter()),
+    )
+}
+
 /// Credentials read from a secret store and used to deliver (adjudicated oidc class E): a
 /// password or PAT stored in Vault or Secrets Manager is long-lived whatever login fetched it
 /// (`env.OSDS_ACCESS_TOKEN` in the push URL, aws-actions/configure-aws-credentials
@@ -497,23 +509,7 @@ fn from_a_secret_store(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Ve
         }
     }
     // Names an `env:` of the workflow, the job or a step defines: not the store's.
-    let defined = |n: &str| {
-        input
-            .pw
-            .workflow
-            .env
-            .iter()
-            .chain(&input.job.env)
-            .chain(
-                input
-                    .trace
-                    .steps
-                    .iter()
-                    .filter(own)
-                    .flat_map(|s| s.step.env.iter()),
-            )
-            .any(|p| p.key.value == n)
-    };
+    let defined = |n: &str| env_pairs(input).any(|p| p.key.value == n);
     // Where a value delivers: in a step that delivers, or handed to a login as its password.
     let delivers = |at: crate::yaml::Span| {
         input.trace.steps.iter().filter(own).any(|s| {
@@ -593,20 +589,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .collect();
     // Values handed to Terraform as variables (`TF_VAR_rds_password`) configure what is
     // deployed; they are not what the job authenticates with.
-    let tf_vars: Vec<crate::yaml::Span> = input
-        .pw
-        .workflow
-        .env
-        .iter()
-        .chain(&input.job.env)
-        .chain(
-            input
-                .trace
-                .steps
-                .iter()
-                .filter(|s| s.display == input.pw.display)
-                .flat_map(|s| s.step.env.iter()),
-        )
+    let tf_vars: Vec<crate::yaml::Span> = env_pairs(input)
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
