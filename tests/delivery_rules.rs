@@ -3298,3 +3298,318 @@ fn store_packages_goreleaser_publishes_are_not_covered_by_an_attestation_of_its_
         delivery(&r)
     );
 }
+
+// ---- sbom: an SBOM weighed over the delivered artifacts (adjudicated sbom classes C, D, E) ----
+
+/// The sbom row of an assessment.
+fn sbom_row(a: &Assessment) -> &ci_guard::assess::Row {
+    a.rows
+        .iter()
+        .find(|r| r.component == "sbom")
+        .expect("an sbom row")
+}
+
+/// The sbom row's verdict for one delivery job says `needle`.
+fn assert_sbom_verdict(a: &Assessment, file: &str, id: &str, needle: &str) {
+    let verdict = sbom_row(a)
+        .jobs
+        .iter()
+        .find(|j| j.workflow.ends_with(file) && j.job == id)
+        .map(|j| j.verdict.as_str())
+        .unwrap_or_else(|| panic!("no sbom verdict for {file}:{id}"));
+    assert!(verdict.contains(needle), "{file}:{id}: {verdict}");
+}
+
+/// The sbom row's evidence holds `file:line`.
+fn assert_sbom_evidence(a: &Assessment, at: &str) {
+    let evidence: Vec<String> = sbom_row(a)
+        .evidence
+        .iter()
+        .map(|l| {
+            let file = l.path.rsplit('/').next().unwrap_or("");
+            format!("{file}:{}", l.start.line)
+        })
+        .collect();
+    assert!(evidence.iter().any(|e| e == at), "{at}: {evidence:?}");
+}
+
+#[test]
+fn an_sbom_shipped_with_some_delivered_artifacts_and_not_others_is_partial() {
+    // pnpm/pnpm: the GHCR images are built with `sbom: true` (release.yml:1466), the release
+    // binaries are attached without one (release.yml:1532).
+    let r = audit("pnpm__pnpm");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    assert_sbom_verdict(
+        a,
+        "release.yml",
+        "docker-pnpr",
+        "with an SBOM (buildx sbom)",
+    );
+    assert_sbom_verdict(a, "release.yml", "github-release-pnpr", "without an SBOM");
+    // Crawbl-AI/crawbl-backend: ko's SBOM goes with the two ko images (reusable-build.yml:159,
+    // 170), not with the auth filter image build-push-action pushes from another context
+    // beside them (:178).
+    let r = audit("Crawbl-AI__crawbl-backend");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_evidence(&r.assessments[0], "reusable-build.yml:178");
+    // Left alone: every image delivered carries one (gohugoio/hugo image.yml:40), also where
+    // the job pushes the same build once more for its tests (11notes/docker-distroless
+    // org.container.yml:508,574) and a job around it assembles the manifest list (:755).
+    assert_eq!(
+        row(&audit("gohugoio__hugo").assessments[0], "sbom"),
+        "present"
+    );
+    let r = audit("11notes__docker-distroless");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "org.container.yml",
+        "merge_platform_images",
+        "with an SBOM",
+    );
+}
+
+#[test]
+fn an_image_sbom_covers_images_and_an_sbom_file_beside_goreleaser_covers_its_release() {
+    // astral-sh/uv: the images' SBOMs (build-docker.yml:208,334) reach the manifest lists the
+    // jobs around them assemble (:446), not the wheels the release pipeline publishes
+    // (publish-pypi.yml:36).
+    let r = audit("astral-sh__uv");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    assert_sbom_verdict(
+        a,
+        "build-docker.yml",
+        "docker-annotate-base",
+        "with an SBOM",
+    );
+    assert_sbom_verdict(a, "publish-pypi.yml", "pypi-publish-uv", "without an SBOM");
+    // aquasecurity/trivy: bom.json written before goreleaser (reusable-release.yaml:89) is
+    // goreleaser's; the canary image build-push-action pushes in the same job (:126) goes
+    // without.
+    let r = audit("aquasecurity__trivy");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_evidence(&r.assessments[0], "reusable-release.yaml:126");
+    // Left alone: syft installed for goreleaser, which ships nothing else
+    // (golangci/golangci-lint release.yml:69,85).
+    assert_eq!(
+        row(&audit("golangci__golangci-lint").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn what_the_files_do_not_show_delivered_and_test_images_are_not_weighed() {
+    // jaegertracing/jaeger: the snapshot images come from build scripts not in the repository
+    // (ci-docker-build.yml:48): known by their names, they do not count against the SBOM
+    // attached to the release (ci-release.yml:169,178). argoproj/argo-workflows: `make
+    // --directory sdks/java publish` (sdks.yaml:24), a target read by its name.
+    for repo in ["jaegertracing__jaeger", "argoproj__argo-workflows"] {
+        assert_eq!(
+            row(&audit(repo).assessments[0], "sbom"),
+            "present",
+            "{repo}"
+        );
+    }
+    // open-telemetry/opentelemetry-java-instrumentation: images for its smoke tests and
+    // benchmarks (publish-smoke-test-fake-backend-images.yml,
+    // publish-petclinic-benchmark-image.yml) are no artifact others run.
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "publish-smoke-test-fake-backend-images.yml",
+        "publishLinux",
+        "not weighed",
+    );
+    // Left alone: images pushed from main by recognised steps, beside an SBOM attached to the
+    // release, go without (grafana/loki images.yml:76, syft-sbom-ci.yml:25).
+    let r = audit("grafana__loki");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "images.yml",
+        "logql-analyzer-image",
+        "without an SBOM",
+    );
+}
+
+#[test]
+fn ko_installed_for_a_target_that_pushes_images_ships_its_sbom_beside_a_remote_release() {
+    // sigstore/cosign: setup-ko (build.yaml:63), then `make sign-ci-containers` (:82) whose
+    // Makefile is not in the repository: ko's default SBOM goes with the images, inferred;
+    // the release made by the remote sigstore/community reusable-release.yml
+    // (cut-release.yml) is judged by its name and shows none.
+    let r = audit("sigstore__cosign");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom build.yaml:82".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "cut-release.yml",
+        "cut-release",
+        "judged by its name",
+    );
+    // ossf/scorecard: `make scorecard-ko` run by nick-invision/retry (publishimage.yml:55,63),
+    // the action nick-fields/retry under its former name.
+    let r = audit("ossf__scorecard");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom publishimage.yml:63".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    // ko's own SBOM is still no report anybody asked for.
+    assert_eq!(row(&r.assessments[0], "artifacts-observability"), "present");
+    // Left alone: `make ko-local` builds into the local Docker daemon
+    // (sigstore/rekor main.yml:76), and ko for a conformance test (traefik/traefik
+    // test-knative-conformance.yaml:56) pushes nothing.
+    let rekor = facts(&audit("sigstore__rekor"), Capability::Sbom);
+    assert!(rekor.iter().all(|f| !f.contains("main.yml")), "{rekor:?}");
+    assert!(
+        facts(&audit("traefik__traefik"), Capability::Sbom).is_empty(),
+        "traefik"
+    );
+    // Left alone: ko written in the workflow, no remote release (ossf/allstar
+    // release.yaml:36,41).
+    assert_eq!(
+        row(&audit("ossf__allstar").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn a_chart_is_judged_with_the_images_it_installs() {
+    // kyverno/kyverno helm-release.yaml:134: the chart pushed beside images that carry an
+    // SBOM (`cosign attach sbom`, image/publish action.yaml:82). The nearby case (an image
+    // shipped without one) is a unit test of the row (assess::sbom).
+    let r = audit("kyverno__kyverno");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "helm-release.yaml",
+        "create-release",
+        "a chart",
+    );
+}
+
+// ---- oidc-authentication: which credential delivers (adjudicated oidc classes A, E, G) ----
+
+/// The details of a delivery job's credentials of one kind.
+fn credential_details(d: &DeliveryJob, kind: CredentialKind) -> Vec<&str> {
+    d.credentials
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| c.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_password_read_from_a_secret_store_delivers_beside_the_stores_oidc_login() {
+    // aws-actions/configure-aws-credentials package-dist.yml:30-52: an AWS role assumed with
+    // the job's OIDC token reads the bot's PAT from Secrets Manager, and the push goes with
+    // that PAT: mixed.
+    let r = audit("aws-actions__configure-aws-credentials");
+    let d = job(&r, "package-dist.yml", "package");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored
+            .iter()
+            .any(|c| c.contains("`OSDS_ACCESS_TOKEN`, read from a secret store")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        credential_kinds(d),
+        [CredentialKind::Oidc, CredentialKind::Static]
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // element-hq/synapse docker.yml:67-84: a Vault JWT login with the job's OIDC token, then
+    // the registry password it reads given to the registry login.
+    let r = audit("element-hq__synapse");
+    let d = job(&r, "docker.yml", "build");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter().any(|c| c.contains("hashicorp/vault-action")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: a token read from the store and handed to a step that approves a pull
+    // request delivers nothing (ministryofjustice/analytical-platform
+    // reusable-workflow-terraform.yml:214-217,401).
+    let r = audit("ministryofjustice__analytical-platform");
+    assert!(
+        delivery(&r).iter().all(|d| d
+            .credentials
+            .iter()
+            .all(|c| !c.detail.contains("read from a secret store"))),
+        "{:?}",
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.credentials)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_stored_jwt_is_a_long_lived_credential() {
+    // saleor/saleor dispatch-release-pr-manually.yml:41: `vault-jwt: ${{ secrets.VAULT_JWT }}`
+    // under no `id-token: write`: no OIDC, a stored bearer token.
+    let r = audit("saleor__saleor");
+    let d = job(&r, "dispatch-release-pr-manually.yml", "deploy");
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+}
+
+#[test]
+fn the_secrets_of_a_test_step_are_no_delivery_credential() {
+    // step-security/harden-runner canary.yml:39-43: `PAT` goes to the `Canary test` step; the
+    // tag is moved with the job's GITHUB_TOKEN.
+    let r = audit("step-security__harden-runner");
+    let d = job(&r, "canary.yml", "update_tag");
+    assert!(
+        credential_details(d, CredentialKind::Static).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(
+        row(&r.assessments[0], "oidc-authentication"),
+        "not-applicable"
+    );
+    // Left alone: a step named for publishing test packages publishes them with its tokens
+    // (astral-sh/uv ci.yml:272, adjudicated oidc class I).
+    let r = audit("astral-sh__uv");
+    let d = job(&r, "ci.yml", "test-publish");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored.iter().any(|c| c.contains("UV_TEST_PUBLISH_TOKEN")),
+        "{stored:?}"
+    );
+}
+
+#[test]
+fn setup_node_pointed_at_npm_without_a_token_is_trusted_publishing() {
+    // goreleaser/goreleaser release.yml:143-146: `id-token: write`, setup-node with the npm
+    // registry and no npm token, beside goreleaser's stored keys: mixed.
+    let r = audit("goreleaser__goreleaser");
+    let d = job(&r, "release.yml", "goreleaser");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter()
+            .any(|c| c.contains("npm trusted publishing set up")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: pkg.pr.new checks the run through its GitHub App (biomejs/biome
+    // preview.yml:223,232, adjudicated oidc class H).
+    let r = audit("biomejs__biome");
+    let d = job(&r, "preview.yml", "publish");
+    assert!(
+        credential_details(d, CredentialKind::Oidc).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+}

@@ -142,18 +142,18 @@ fn anchors<'a>(inv: &'a Inventory, workflow: &'a str, job: &'a str) -> Vec<(&'a 
     out
 }
 
-/// How a signature's job relates to a delivery job.
+/// How a signature's job relates to a delivery job (the sbom row weighs its SBOMs the same way).
 #[derive(Clone, Copy, Debug, Default)]
-struct Closeness {
-    same_job: bool,
+pub(super) struct Closeness {
+    pub(super) same_job: bool,
     /// A job of the same workflow that needs it or that it needs.
-    needs: bool,
+    pub(super) needs: bool,
     /// Both need the same job that built or passed on what they handle.
-    same_build: bool,
+    pub(super) same_build: bool,
 }
 
 /// How the job of `sig` relates to delivery `d`.
-fn closeness(inv: &Inventory, sig: &Fact, d: &DeliveryJob) -> Closeness {
+pub(super) fn closeness(inv: &Inventory, sig: &Fact, d: &DeliveryJob) -> Closeness {
     let needs = |w: &str, j: &str| inv.job(w, j).map(|i| i.needs.as_slice()).unwrap_or(&[]);
     let builds = |w: &str, j: &str| {
         inv.job(w, j).is_some_and(|b| {
@@ -305,8 +305,8 @@ fn tool_name(f: &Fact) -> String {
     }
 }
 
-/// The distinct entries of a list, in order.
-fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
+/// The distinct entries of a list, in order (also the sbom row's).
+pub(super) fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for i in items {
         if !out.contains(&i) {

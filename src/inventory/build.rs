@@ -993,7 +993,9 @@ fn retried_command(step: &Step) -> Option<Spanned<String>> {
     let name = a.name().to_ascii_lowercase();
     if !matches!(
         name.as_str(),
-        "nick-fields/retry" | "wandalen/wretry.action"
+        // `nick-invision/retry` is nick-fields/retry under its former name (ossf/scorecard
+        // publishimage.yml:55).
+        "nick-fields/retry" | "nick-invision/retry" | "wandalen/wretry.action"
     ) {
         return None;
     }

@@ -13,6 +13,7 @@ mod artifact;
 mod credentials;
 mod metadata;
 mod recognise;
+mod sbom;
 mod shipped;
 mod signing;
 
@@ -258,9 +259,11 @@ impl JobInput<'_, '_> {
 
 /// Facts the job gives that need its context (permissions, the pinned version of an action,
 /// what it delivers, if it is a delivery job): signatures implied by trusted publishing,
-/// cosign installed with an OIDC token.
+/// cosign installed with an OIDC token, ko's SBOM.
 pub(crate) fn context_facts(input: &JobInput<'_, '_>, delivery: Option<&DeliveryJob>) -> Vec<Fact> {
-    signing::context_facts(input, delivery)
+    let mut out = signing::context_facts(input, delivery);
+    out.extend(sbom::context_facts(input));
+    out
 }
 
 /// The job as a delivery job, or `None` when it delivers nothing.

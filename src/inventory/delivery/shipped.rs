@@ -44,6 +44,10 @@ pub struct Shipped {
     /// schedule): a signature made only for tags leaves those unsigned.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub branch_builds: bool,
+    /// An image pushed by a build step: the context, Dockerfile, stage and build arguments it
+    /// is built from. Two pushes of one job built from the same are one image (the sbom row).
+    #[serde(skip)]
+    pub built_from: Option<String>,
 }
 
 /// Publish targets that push an image to a registry.
@@ -114,6 +118,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
                 location: s.location.clone(),
                 provenance_off,
                 branch_builds: branch_builds(input, &s.location),
+                built_from: (kind == ShippedKind::Image)
+                    .then(|| built_from(input, &s.location))
+                    .flatten(),
             });
         }
     }
@@ -128,6 +135,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
                 location: s.location.clone(),
                 provenance_off: None,
                 branch_builds: branch_builds(input, &s.location),
+                built_from: None,
             });
         }
     }
@@ -144,6 +152,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
             target: "npm".into(),
             provenance_off: None,
             branch_builds: branch_builds(input, &at),
+            built_from: None,
             location: at,
         });
     }
@@ -226,6 +235,28 @@ fn provenance_off(input: &JobInput<'_, '_>, at: &Location) -> Option<Location> {
     let p = pair(&t.step.with, "provenance")?;
     (p.value.as_scalar().map(str::trim) == Some("false"))
         .then(|| Location::new(t.display, p.key.span))
+}
+
+/// What an image build step builds from: its `context`, `file`, `target` and `build-args`
+/// inputs, when it names a context or a Dockerfile. 11notes/docker-distroless
+/// org.container.yml:508,574 pushes one build to the job's own registry for its tests, then
+/// to the registries with `sbom: true`: the same image.
+fn built_from(input: &JobInput<'_, '_>, at: &Location) -> Option<String> {
+    let t = input.trace.step_of(at)?;
+    t.step.uses.as_ref()?;
+    let value = |k: &str| {
+        pair(&t.step.with, k)
+            .and_then(|p| p.value.as_scalar())
+            .map(str::trim)
+    };
+    if value("context").is_none() && value("file").is_none() {
+        return None;
+    }
+    Some(
+        ["context", "file", "target", "build-args"]
+            .map(|k| value(k).unwrap_or(""))
+            .join("\n"),
+    )
 }
 
 /// A release step that attaches files: `gh release upload`, `gh release create <tag> <files>`,
