@@ -3039,3 +3039,23 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
         jobs(&r)
     );
 }
+
+// ---- deploy-metadata: the adjudicated class rules (tests/data/assessment/adjudication/
+// conventions-deploy-metadata.md) ----
+
+#[test]
+fn a_provenance_attestation_published_with_the_package_traces_it() {
+    // C3: `npm publish --provenance` (actions/toolkit releases.yml:110) and PEP 740
+    // attestations of pypi-publish under trusted publishing (huggingface/diffusers
+    // pypi_publish.yaml:75) name the commit the package was built from.
+    let toolkit = audit("actions__toolkit");
+    assert_traced_at(job(&toolkit, "releases.yml", "publish"), 110);
+    assert_eq!(row(&toolkit.assessments[0], "deploy-metadata"), "present");
+    let diffusers = audit("huggingface__diffusers");
+    assert_traced_at(job(&diffusers, "pypi_publish.yaml", "publish-to-pypi"), 75);
+    // A signature names no commit: 0install/apps signs its feeds with a stored GPG key
+    // (publish.yml:21) and stays untraced.
+    let apps = audit("0install__apps");
+    assert_not_traced(job(&apps, "publish.yml", "publish"));
+    assert_eq!(row(&apps.assessments[0], "deploy-metadata"), "missing");
+}

@@ -449,11 +449,12 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 npm_provenance_configured: npm && self.sources.npm_provenance(),
                 action_repository: self.sources.action_repository(),
             };
-            context.extend(delivery::context_facts(&input));
-            context.extend(scan_results_upload(&self.inv.facts[*from..*to]));
-            if let Some(d) = delivery::judge(&input) {
+            let own = delivery::context_facts(&input);
+            if let Some(d) = delivery::judge(&input, &own) {
                 self.inv.delivery.push(d);
             }
+            context.extend(own);
+            context.extend(scan_results_upload(&self.inv.facts[*from..*to]));
         }
         self.inv.facts.extend(context);
     }

@@ -71,6 +71,12 @@ fn build_arg_name(name: &str) -> bool {
     identity_name(&n) || n == "TAG" || n.ends_with("_TAG")
 }
 
+/// A signing fact that is a provenance attestation: npm provenance, PEP 740 attestations,
+/// build provenance, SLSA provenance (`cosign sign` and GPG signatures are not).
+fn provenance_attestation(tool: &str) -> bool {
+    tool.contains("provenance") || tool.contains("attestation")
+}
+
 /// A value that names the commit, run or version.
 fn identity_value(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
@@ -89,7 +95,11 @@ fn identity_value(v: &str) -> bool {
     .any(|k| l.contains(k))
 }
 
-pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSignal> {
+pub(super) fn of(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+    context: &[crate::inventory::Fact],
+) -> Vec<MetadataSignal> {
     let mut out = Vec::new();
     if let Some(env) = &input.info.environment {
         match &env.url {
@@ -124,6 +134,26 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
         out.push(full(
             "deployment record (the job may write deployments, inferred)",
             input.loc(k.span),
+        ));
+    }
+    // A provenance attestation published with what the job ships names the repository and
+    // the commit it was built from (npm `--provenance`, actions/toolkit releases.yml:110; PEP
+    // 740 attestations of pypi-publish under trusted publishing, huggingface/diffusers
+    // pypi_publish.yaml:75): the SHA travels with the artifact. Only the attestations the
+    // signing-provenance row recognises count (conventions C3); a signature alone names no
+    // commit.
+    if let Some(f) = input
+        .facts
+        .iter()
+        .chain(context)
+        .find(|f| f.capability == Capability::Signing && provenance_attestation(&f.tool))
+    {
+        out.push(full(
+            format!(
+                "a provenance attestation naming the commit is published with it ({})",
+                f.tool
+            ),
+            f.location.clone(),
         ));
     }
     commands(input, &mut out);

@@ -262,8 +262,10 @@ pub(crate) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
     signing::context_facts(input)
 }
 
-/// The job as a delivery job, or `None` when it delivers nothing.
-pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
+/// The job as a delivery job, or `None` when it delivers nothing. `context` holds the facts
+/// its context gives (`context_facts`): an attestation published with the artifact traces it
+/// to its commit.
+pub(crate) fn judge(input: &JobInput<'_, '_>, context: &[Fact]) -> Option<DeliveryJob> {
     let override_ = input
         .overrides
         .iter()
@@ -344,8 +346,8 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
     };
     job.credentials = credentials::of(input, &job);
     job.artifact = artifact::of(input, &job);
-    job.metadata = metadata::of(input, &job);
     job.shipped = shipped::of(input, &job.steps);
+    job.metadata = metadata::of(input, &job, context);
     Some(job)
 }
 
