@@ -741,17 +741,6 @@ fn ncc_bundling_an_action_is_a_build() {
 }
 
 #[test]
-fn a_tagging_action_of_an_action_repository_releases_only_the_tag() {
-    let r = audit("40ants__setup-lisp");
-    let d = job(&r, "release.yml", "autotag");
-    assert_eq!(
-        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
-        [Strength::Partial]
-    );
-    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
-}
-
-#[test]
 fn a_database_connection_uri_handed_to_a_release_is_a_static_credential() {
     // release-stable hands RELEASES_MONGO_URI to its release script beside OIDC everywhere.
     let r = audit("serverless__serverless");
@@ -887,12 +876,14 @@ fn a_pushed_commit_naming_the_source_sha_and_a_sha_image_tag_go_part_of_the_way(
     );
     assert_eq!(row(&vm.assessments[0], "deploy-metadata"), "partial");
     // `git commit -m "chore: upgrade copilot-cli to ${GITHUB_REF##*/}"` (homebrew.yml:129)
-    // names the version, not the commit; the release that started the run traces it.
+    // names the version, not the commit; the release that started the run traces it
+    // (homebrew.yml:3).
     let copilot = audit("aws__copilot-cli");
+    let pr = job(&copilot, "homebrew.yml", "create-pr");
     assert!(
-        job(&copilot, "homebrew.yml", "create-pr")
-            .metadata
-            .is_empty()
+        pr.metadata.iter().all(|m| m.location.start.line == 3),
+        "{:?}",
+        pr.metadata
     );
     // deploy.yml:63 `make release-deploy … IMAGE_TAG=${{ needs.database-migrations.outputs.commit_hash }}`.
     let nava = audit("navapbc__template-infra");
@@ -3058,4 +3049,41 @@ fn a_provenance_attestation_published_with_the_package_traces_it() {
     let apps = audit("0install__apps");
     assert_not_traced(job(&apps, "publish.yml", "publish"));
     assert_eq!(row(&apps.assessments[0], "deploy-metadata"), "missing");
+}
+
+#[test]
+fn a_delivery_started_by_a_published_release_is_traced_by_the_release() {
+    // C1: the Cloudflare deploy of 2dtiler/api runs on `release: types: [published]`
+    // (deploy-prod.yml:3-6); the release names the tag and carries its notes.
+    let api = audit("2dtiler__api");
+    assert_traced_at(job(&api, "deploy-prod.yml", "deploy-api"), 4);
+    assert_eq!(row(&api.assessments[0], "deploy-metadata"), "present");
+    // The extension of microsoft/playwright is published on dispatch only
+    // (publish_extension.yml): its environment without url goes part of the way.
+    let pw = audit("microsoft__playwright");
+    assert_not_traced(job(
+        &pw,
+        "publish_extension.yml",
+        "publish-extension-chrome-web-store",
+    ));
+    assert_traced_at(job(&pw, "publish_release.yml", "publish-trace-viewer"), 12);
+}
+
+#[test]
+fn a_tag_made_from_the_hand_written_changelog_carries_its_notes() {
+    // C1: butlerlogic/action-autotag given `root: ChangeLog.md` (40ants/setup-lisp
+    // release.yml:26-29) tags the version of the changelog's newest entry.
+    let r = audit("40ants__setup-lisp");
+    let d = job(&r, "release.yml", "autotag");
+    assert_traced_at(d, 28);
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // A major tag moved to an input ref (peter-evans/create-pull-request
+    // update-major-version.yml:35) is the tag alone.
+    let cpr = audit("peter-evans__create-pull-request");
+    let tag = job(&cpr, "update-major-version.yml", "tag");
+    assert_eq!(
+        tag.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&cpr.assessments[0], "deploy-metadata"), "partial");
 }

@@ -320,6 +320,21 @@ pub(super) fn of(
             s.location.clone(),
         ));
     }
+    // Any other delivery made for the GitHub release whose publication started the run (a
+    // deploy on `release: types: [published]`, 2dtiler/api deploy-prod.yml:3-6,
+    // microsoft/playwright publish_release.yml:12-13): the release names the tag, and so the
+    // commit, and carries the notes a person wrote for it (conventions C1). A release only
+    // edited or deleted delivers no new version.
+    if let Some(t) = release_trigger(input)
+        && !out
+            .iter()
+            .any(|m| m.detail.contains("GitHub release that started the run"))
+    {
+        out.push(full(
+            "delivered for the GitHub release that started the run, whose notes record it",
+            input.loc(t.event.span),
+        ));
+    }
     // A release that is only a tag (an action's version tag, a reusable workflow named for
     // creating one): the tag points at the commit, as a SHA image tag does, and says no more.
     // An action repository's release made by a tagging action (`butlerlogic/action-autotag`,
@@ -657,6 +672,30 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     }
 }
 
+/// The `release` trigger of the workflow, when it fires for a new release (`published`,
+/// `released`, `created`, `prereleased`, or every type when none is given).
+fn release_trigger<'w>(input: &JobInput<'w, '_>) -> Option<&'w crate::workflow::Trigger> {
+    input.pw.workflow.triggers.iter().find(|t| {
+        t.event.value == "release"
+            && t.filter("types").is_none_or(|types| {
+                types.iter().any(|x| {
+                    matches!(
+                        x.value.as_str(),
+                        "published" | "released" | "created" | "prereleased"
+                    )
+                })
+            })
+    })
+}
+
+/// A path to a changelog file (`ChangeLog.md`, `docs/CHANGES.rst`, `CHANGELOG`).
+fn changelog_file(v: &str) -> bool {
+    let file = v.trim().rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    !v.contains("${{")
+        && (stem.eq_ignore_ascii_case("changelog") || stem.eq_ignore_ascii_case("changes"))
+}
+
 /// The release-please step of the job or of a job it needs.
 fn release_please(input: &JobInput<'_, '_>) -> Option<(Location, bool)> {
     let is_release_please = |st: &crate::workflow::Step| {
@@ -704,7 +743,6 @@ fn names_commit(v: &str) -> bool {
 
 /// Inputs of delivering actions that record the commit or write release notes.
 fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSignal>) {
-    let _ = job;
     for s in &input.trace.steps {
         let Some(a) = s.step.repo_action() else {
             continue;
@@ -712,6 +750,22 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
         let name = a.name().to_ascii_lowercase();
         let at = |k: &str| pair(&s.step.with, k).map(|p| Location::new(s.display, p.key.span));
         let val = |k: &str| pair(&s.step.with, k).and_then(|p| p.value.as_scalar());
+        // A delivering action handed the hand-written changelog (`root: ChangeLog.md` of
+        // `butlerlogic/action-autotag`, 40ants/setup-lisp release.yml:26-29): the version
+        // delivered is the changelog's newest entry, whose notes a person wrote for it
+        // (conventions C1).
+        if job.steps.iter().any(|d| s.holds(&d.location))
+            && let Some(p) = s
+                .step
+                .with
+                .iter()
+                .find(|p| p.value.as_scalar().is_some_and(changelog_file))
+        {
+            out.push(full(
+                "the version delivered is the newest entry of the hand-written changelog",
+                Location::new(s.display, p.key.span),
+            ));
+        }
         match name.as_str() {
             "docker/build-push-action"
             | "depot/build-push-action"
