@@ -915,7 +915,7 @@ fn a_publish_gated_on_release_please_is_traced_by_its_release() {
     assert_traced_at(d, 19);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // The preview publish, which needs no release-please job, is not.
-    assert!(job(&r, "pre-release.yml", "prerelease").metadata.is_empty());
+    assert_not_traced(job(&r, "pre-release.yml", "prerelease"));
 }
 
 #[test]
@@ -3034,6 +3034,15 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
 // ---- deploy-metadata: the adjudicated class rules (tests/data/assessment/adjudication/
 // conventions-deploy-metadata.md) ----
 
+/// The details of a delivery job's metadata of one strength.
+fn metadata_details(d: &DeliveryJob, strength: Strength) -> Vec<&str> {
+    d.metadata
+        .iter()
+        .filter(|m| m.strength == strength)
+        .map(|m| m.detail.as_str())
+        .collect()
+}
+
 #[test]
 fn a_provenance_attestation_published_with_the_package_traces_it() {
     // C3: `npm publish --provenance` (actions/toolkit releases.yml:110) and PEP 740
@@ -3086,4 +3095,28 @@ fn a_tag_made_from_the_hand_written_changelog_carries_its_notes() {
         [Strength::Partial]
     );
     assert_eq!(row(&cpr.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_package_published_from_tags_or_by_commit_is_only_identified() {
+    // C2: PyGithub uploads to PyPI only on tag pushes (pypi-release.yml:5-6,31): the
+    // version is the tag's, an identifier like a SHA image tag.
+    let gh = audit("PyGithub__PyGithub");
+    let d = job(&gh, "pypi-release.yml", "publish");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["only the package's version, that of the tag the run was started for"]
+    );
+    assert_eq!(row(&gh.assessments[0], "deploy-metadata"), "partial");
+    // pkg.pr.new serves each commit at an address keyed by its SHA (jestjs/jest
+    // pkg-pr-new.yml:32): part of the way, not the SHA passed into the packages; it runs on
+    // branch pushes and pull requests, so no tag's version either.
+    let jest = audit("jestjs__jest");
+    let d = job(&jest, "pkg-pr-new.yml", "publish");
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the packages are served at an address keyed by the commit (pkg-pr-new)"]
+    );
+    assert_eq!(row(&jest.assessments[0], "deploy-metadata"), "partial");
 }

@@ -165,6 +165,16 @@ pub(super) fn of(
     for s in &job.steps {
         let record = match s.target.as_str() {
             "aws codedeploy" => Some("CodeDeploy deployment record"),
+            // pkg.pr.new serves each commit's packages at an address keyed by the commit
+            // (jestjs/jest pkg-pr-new.yml:32): an identifier, as a SHA image tag is
+            // (conventions C2).
+            "pkg-pr-new" => {
+                out.push(partial(
+                    "the packages are served at an address keyed by the commit (pkg-pr-new)",
+                    s.location.clone(),
+                ));
+                None
+            }
             "goreleaser" => Some("release notes written by goreleaser (inferred)"),
             "semantic-release" => Some("release notes written by semantic-release"),
             "changesets publish" | "changesets release" => {
@@ -366,6 +376,20 @@ pub(super) fn of(
         out.push(partial(
             "only the version tag, which points at the commit",
             s.location.clone(),
+        ));
+    }
+    // A package published only from tag builds: the version the registry keeps is the tag's,
+    // which points at the commit, and says no more (PyGithub/PyGithub pypi-release.yml:5-6,31;
+    // conventions C2).
+    if !out.iter().any(|m| m.strength == Strength::Full)
+        && let Some(p) = job
+            .shipped
+            .iter()
+            .find(|p| p.kind == super::ShippedKind::Package && !p.branch_builds)
+    {
+        out.push(partial(
+            "only the package's version, that of the tag the run was started for",
+            p.location.clone(),
         ));
     }
     if job.artifact.verdict == super::ArtifactVerdict::Immutable
