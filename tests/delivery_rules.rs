@@ -3120,3 +3120,18 @@ fn a_package_published_from_tags_or_by_commit_is_only_identified() {
     );
     assert_eq!(row(&jest.assessments[0], "deploy-metadata"), "partial");
 }
+
+#[test]
+fn a_pages_action_committing_with_its_default_message_names_the_commit() {
+    // C5: JamesIves/github-pages-deploy-action without `commit-message`
+    // (ministryofjustice/bichard7-next-core publish-architecture.yml:39) commits `Deploying
+    // to gh-pages from @ <repository>@<sha>`: a commit message, part of the way.
+    let r = audit("ministryofjustice__bichard7-next-core");
+    let d = job(&r, "publish-architecture.yml", "deploy_github_pages");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the pages commit message names the source commit"]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+}

@@ -200,13 +200,7 @@ pub(super) fn of(
                     "Azure/k8s-deploy annotates the deployed objects with the run and commit (inferred)",
                 )
             }
-            "github pages"
-                if input.trace.steps.iter().any(|t| {
-                    t.step.repo_action().is_some_and(|a| {
-                        a.name().eq_ignore_ascii_case("peaceiris/actions-gh-pages")
-                    })
-                }) =>
-            {
+            "github pages" if input.trace.steps.iter().any(pages_commit_names_source) => {
                 out.push(partial(
                     "the pages commit message names the source commit",
                     s.location.clone(),
@@ -710,6 +704,23 @@ fn release_trigger<'w>(input: &JobInput<'w, '_>) -> Option<&'w crate::workflow::
                 })
             })
     })
+}
+
+/// A pages action whose commit to the pages branch names the source commit by default:
+/// `peaceiris/actions-gh-pages` (`deploy: <sha>`), `JamesIves/github-pages-deploy-action`
+/// (`Deploying to gh-pages from @ <repository>@<sha>`, unless told a `commit-message` of its
+/// own that names no commit; ministryofjustice/bichard7-next-core publish-architecture.yml:39).
+/// A commit message is part of the way (conventions C5).
+fn pages_commit_names_source(t: &super::TracedStep<'_>) -> bool {
+    let Some(a) = t.step.repo_action() else {
+        return false;
+    };
+    let name = a.name();
+    name.eq_ignore_ascii_case("peaceiris/actions-gh-pages")
+        || (name.eq_ignore_ascii_case("JamesIves/github-pages-deploy-action")
+            && pair(&t.step.with, "commit-message")
+                .and_then(|p| p.value.as_scalar())
+                .is_none_or(names_commit))
 }
 
 /// A path to a changelog file (`ChangeLog.md`, `docs/CHANGES.rst`, `CHANGELOG`).
