@@ -3135,3 +3135,43 @@ fn a_pages_action_committing_with_its_default_message_names_the_commit() {
     );
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
 }
+
+#[test]
+fn a_commit_tag_consumed_by_a_build_target_is_passed_into_the_image() {
+    // C7: `make antithesis-build-config-image IMAGE_TAG="$IMAGE_TAG"`, with the tag naming
+    // the commit, comes out as `etcd-config:latest` and is retagged (etcd-io/etcd
+    // antithesis-test.yml:68-71): the value went into the image, not its tag.
+    let etcd = audit("etcd-io__etcd");
+    assert_traced_at(
+        job(&etcd, "antithesis-test.yml", "build-and-push-and-test"),
+        69,
+    );
+    assert_eq!(row(&etcd.assessments[0], "deploy-metadata"), "present");
+    // The same variable handed to a deploy target selects the image deployed
+    // (navapbc/template-infra deploy.yml:63): the tag alone.
+    let nava = audit("navapbc__template-infra");
+    assert_not_traced(job(&nava, "deploy.yml", "deploy"));
+}
+
+#[test]
+fn a_caller_stamping_the_run_into_an_apply_traces_it() {
+    // C7: cloud-platform-reusable.yml:67 hands the local reusable apply
+    // `-var=created_by=<run URL>` through `plan_apply_tfargs`, which the apply reads
+    // (reusable_terraform_components_plan_apply.yml:365).
+    let r = audit("ministryofjustice__modernisation-platform-environments");
+    let apply = job(&r, "reusable_terraform_components_plan_apply.yml", "apply");
+    assert!(
+        apply.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("cloud-platform-reusable.yml")
+            && m.location.start.line == 67),
+        "{:?}",
+        apply.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // Its testing copy, which no caller hands the run, keeps its environment without url.
+    assert_not_traced(job(
+        &r,
+        "testing_reusable_terraform_components_plan_apply.yml",
+        "apply",
+    ));
+}

@@ -105,6 +105,7 @@ pub fn build_with(
     delivery::github_token_from_callers(workflows, &mut inv.delivery);
     delivery::moving_tags_from_callers(workflows, &mut inv.delivery);
     delivery::signing_asked_by_some_callers(workflows, &mut inv);
+    delivery::stamped_by_callers(workflows, &mut inv.delivery);
     own_workflows_called_remotely(repo, workflows, &mut inv);
     iac_from_delivery(&mut inv);
     let token_use =

@@ -395,8 +395,7 @@ pub(super) fn of(
             job.artifact.location.clone(),
         ));
     }
-    out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
-    out.dedup_by(|a, b| a.detail == b.detail);
+    settle(&mut out);
     out
 }
 
@@ -577,6 +576,14 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
         {
             out.push(full("version passed to the build", c.location.clone()));
         }
+        if first == "make"
+            && let Some(k) = tag_consumed_by_build(input, c, &w)
+        {
+            out.push(full(
+                format!("`{k}` naming the commit passed into the build"),
+                c.location.clone(),
+            ));
+        }
         // A release pipeline started with the commit or version as a parameter (`tkn
         // pipeline start pipeline-release --param gitRevision=… --param versionTag=…`,
         // tektoncd/pipeline nightly-builds.yaml:162-167; `argo submit -p version=…`): the
@@ -729,6 +736,113 @@ fn changelog_file(v: &str) -> bool {
     let stem = file.split('.').next().unwrap_or("");
     !v.contains("${{")
         && (stem.eq_ignore_ascii_case("changelog") || stem.eq_ignore_ascii_case("changes"))
+}
+
+/// A tag variable naming the commit handed to a task-runner target named for a build, whose
+/// image then comes out under a tag that does not carry it (`make
+/// antithesis-build-config-image IMAGE_TAG="$IMAGE_TAG"` with `IMAGE_TAG="${ETCD_REF}_${{
+/// github.sha }}"`, then `docker tag etcd-config:latest "$IMAGE"`, etcd-io/etcd
+/// antithesis-test.yml:68-71): the value is not the image's tag, so the build stamps it into
+/// what it makes (conventions C7). A tag handed to a deploy target only selects what is
+/// deployed (`make release-deploy IMAGE_TAG=…`, navapbc/template-infra deploy.yml:63).
+fn tag_consumed_by_build<'w>(
+    input: &JobInput<'_, '_>,
+    c: &super::TracedCommand,
+    w: &[&'w str],
+) -> Option<&'w str> {
+    let builds = w[1..].iter().any(|t| {
+        !t.starts_with('-') && !t.contains('=') && super::name_words(t).iter().any(|x| x == "build")
+    });
+    if !builds {
+        return None;
+    }
+    let script = input
+        .trace
+        .steps
+        .get(c.step)
+        .and_then(|t| t.step.run.as_ref())
+        .map_or("", |r| r.value.as_str());
+    let (k, v) = w[1..].iter().find_map(|x| {
+        let (k, v) = x.split_once('=')?;
+        (k == "TAG" || k.ends_with("_TAG")).then_some((k, v))
+    })?;
+    // `$IMAGE_TAG`, `${IMAGE_TAG}`: the value assigned to it in the same script.
+    let value = match v.strip_prefix('$') {
+        Some(var) => super::artifact::assigned(script, var.trim_matches(['{', '}']))?,
+        None => v.to_string(),
+    };
+    if !names_commit(&value) {
+        return None;
+    }
+    let retagged = input.trace.commands_of(c.step).any(|d| {
+        let dw = &d.command.words;
+        d.command.line > c.command.line
+            && dw.len() >= 4
+            && dw[0] == "docker"
+            && dw[1] == "tag"
+            && !dw[2].contains(k)
+            && !dw[2].contains(v)
+            && !dw[2].contains(value.as_str())
+    });
+    retagged.then_some(k)
+}
+
+/// Keeps a job's signals in the order `of` gives them: strongest first, by place.
+fn settle(out: &mut Vec<MetadataSignal>) {
+    out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
+    out.dedup_by(|a, b| a.detail == b.detail);
+}
+
+/// An apply in a local reusable workflow whose caller hands it Terraform arguments that set
+/// a variable to the run or the commit (`plan_apply_tfargs: ${{
+/// format('-var=created_by={0}/{1}/actions/runs/{2}/', …, github.run_id) }}`,
+/// ministryofjustice/modernisation-platform-environments cloud-platform-reusable.yml:67): the
+/// delivering run is stamped into what is applied, the IaC form of `make VERSION=`
+/// (conventions C7). A value that only selects what is applied is no stamp.
+pub(crate) fn stamped_by_callers(
+    workflows: &[crate::workflow::ParsedWorkflow],
+    delivery: &mut [DeliveryJob],
+) {
+    const RUN: &[&str] = &["github.run_id", "github.sha", "github.run_number"];
+    for d in delivery.iter_mut() {
+        if d.kind != DeliveryKind::Infrastructure
+            || d.metadata.iter().any(|m| m.strength == Strength::Full)
+        {
+            continue;
+        }
+        let Some(callee) = workflows.iter().find(|w| {
+            w.display == d.workflow
+                && w.workflow
+                    .triggers
+                    .iter()
+                    .any(|t| t.event.value == "workflow_call")
+        }) else {
+            continue;
+        };
+        let stamp = super::local_callers(workflows, callee)
+            .into_iter()
+            .find_map(|(w, j)| {
+                j.with.iter().find_map(|p| {
+                    let v = p.value.as_scalar()?;
+                    let sets_var = v.contains("-var=") || v.contains("-var ");
+                    let used = callee.source.contains(&format!("inputs.{}", p.key.value));
+                    (sets_var && used && RUN.iter().any(|r| v.contains(r))).then(|| {
+                        (
+                            format!(
+                                "`{}` stamps the run into what is applied (given by {})",
+                                p.key.value,
+                                w.display.rsplit('/').next().unwrap_or(&w.display)
+                            ),
+                            Location::new(&w.display, p.key.span),
+                        )
+                    })
+                })
+            });
+        if let Some((detail, at)) = stamp {
+            d.metadata.push(full(detail, at));
+            settle(&mut d.metadata);
+        }
+    }
 }
 
 /// The release-please step of the job or of a job it needs.
