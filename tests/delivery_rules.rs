@@ -3175,3 +3175,60 @@ fn a_caller_stamping_the_run_into_an_apply_traces_it() {
         "apply",
     ));
 }
+
+#[test]
+fn a_version_script_read_back_before_the_build_stamps_the_sources() {
+    // C6: `.ci/update_version` then `VERSION_TAG=$(jq -r .version package.json)` before
+    // build-push-action builds the tree (getredash/redash preview-image.yml:90-95).
+    let redash = audit("getredash__redash");
+    assert_traced_at(job(&redash, "preview-image.yml", "build-docker-image"), 94);
+    assert_eq!(row(&redash.assessments[0], "deploy-metadata"), "present");
+    // A version script nothing reads back, in a job that builds nothing after it
+    // (open-telemetry/opentelemetry-java-instrumentation prepare-release-branch.yml:60).
+    let otel = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_not_traced(job(
+        &otel,
+        "prepare-release-branch.yml",
+        "create-pull-request-against-release-branch",
+    ));
+}
+
+#[test]
+fn a_root_dockerfile_stamping_the_commit_traces_a_scripted_image_push() {
+    // C6: `./bin/docker-helper.sh push` handed a registry credential (localstack/localstack
+    // aws-main.yml) builds the root Dockerfile, which stamps LOCALSTACK_BUILD_GIT_HASH
+    // (Dockerfile:187-189), inferred.
+    let ls = audit("localstack__localstack");
+    let push = job(&ls, "aws-main.yml", "push");
+    assert!(
+        push.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("/Dockerfile")
+            && m.location.start.line == 189),
+        "{:?}",
+        push.metadata
+    );
+    assert_eq!(row(&ls.assessments[0], "deploy-metadata"), "present");
+    // jaegertracing/jaeger pushes images by scripts too, with no Dockerfile at its root.
+    let jaeger = audit("jaegertracing__jaeger");
+    assert_not_traced(job(&jaeger, "ci-docker-build.yml", "docker-images"));
+}
+
+#[test]
+fn a_scripted_push_to_another_repository_refers_to_its_commit() {
+    // C6: `./misc/trigger_wheel_build.sh` given WHEELS_PUSH_TOKEN (python/mypy
+    // build_wheels.yml:22-25), judged by name and inputs: a commit reference, partial.
+    let mypy = audit("python__mypy");
+    let d = job(&mypy, "build_wheels.yml", "build-wheels");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial).len(),
+        1,
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&mypy.assessments[0], "deploy-metadata"), "partial");
+    // A recognised push to another repository is judged by what it pushes: Tencent/ncnn's
+    // wiki sync names nothing.
+    let ncnn = audit("Tencent__ncnn");
+    assert!(job(&ncnn, "sync-wiki.yml", "sync-wiki").metadata.is_empty());
+}

@@ -106,6 +106,7 @@ pub fn build_with(
     delivery::moving_tags_from_callers(workflows, &mut inv.delivery);
     delivery::signing_asked_by_some_callers(workflows, &mut inv);
     delivery::stamped_by_callers(workflows, &mut inv.delivery);
+    delivery::stamped_by_dockerfile(&mut inv.delivery, || root_dockerfiles(repo));
     own_workflows_called_remotely(repo, workflows, &mut inv);
     iac_from_delivery(&mut inv);
     let token_use =
@@ -145,6 +146,22 @@ pub fn build_with(
         }
     }
     (inv, token_use)
+}
+
+/// The Dockerfiles at the repository's root (`Dockerfile`, `Dockerfile.release`), with their
+/// text: the project's own image.
+fn root_dockerfiles(repo: &Repository) -> Vec<(String, String)> {
+    repo.files
+        .iter()
+        .filter(|f| f.kind == FileKind::Dockerfile && !f.rel.contains('/'))
+        .filter_map(|f| {
+            let text = repo
+                .source
+                .read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
+                .ok()?;
+            Some((f.display.clone(), text))
+        })
+        .collect()
 }
 
 /// What a workflow's steps are read against: local actions and `run:` scripts.

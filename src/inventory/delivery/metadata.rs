@@ -372,6 +372,23 @@ pub(super) fn of(
             s.location.clone(),
         ));
     }
+    // A push to another repository made by a local script handed a stored push token, whose
+    // definition is not in the repository (`./misc/trigger_wheel_build.sh` given
+    // `WHEELS_PUSH_TOKEN`, python/mypy build_wheels.yml:22-25): judged by its name and inputs,
+    // what it pushes there refers to the commit it was run for, and says no more (conventions
+    // C6).
+    if !out.iter().any(|m| m.strength == Strength::Full)
+        && job.kind == DeliveryKind::Gitops
+        && let Some(s) = job
+            .steps
+            .iter()
+            .find(|s| s.inferred && s.kind == DeliveryKind::Gitops)
+    {
+        out.push(partial(
+            "the push to the other repository refers to the commit it was made for (inferred: the script is not in the repository)",
+            s.location.clone(),
+        ));
+    }
     // A package published only from tag builds: the version the registry keeps is the tag's,
     // which points at the commit, and says no more (PyGithub/PyGithub pypi-release.yml:5-6,31;
     // conventions C2).
@@ -527,9 +544,72 @@ fn version_into_sources(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>)
     }
 }
 
+/// A local script named for writing the version (`.ci/update_version`, `scripts/bump-version`)
+/// whose result the same step reads back from the sources (`VERSION_TAG=$(jq -r .version
+/// package.json)`), before a later step builds: the version is in the files the build takes
+/// (getredash/redash preview-image.yml:90-95). The script is not in the repository; reading
+/// the version back shows it was written (conventions C6). A script alone is credited nothing.
+fn version_script_before_build(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    let writes_version = |c: &super::TracedCommand| {
+        let Some(program) = c.command.words.first() else {
+            return false;
+        };
+        let Some((_, file)) = program.rsplit_once('/') else {
+            return false;
+        };
+        if !file
+            .as_bytes()
+            .windows(7)
+            .any(|x| x.eq_ignore_ascii_case(b"version"))
+        {
+            return false;
+        }
+        let words = super::name_words(file);
+        words.iter().any(|w| w == "version")
+            && words
+                .iter()
+                .any(|w| matches!(w.as_str(), "update" | "set" | "bump" | "stamp" | "write"))
+    };
+    let Some(c) = input.trace.commands.iter().find(|c| writes_version(c)) else {
+        return;
+    };
+    let Some(run) = input
+        .trace
+        .steps
+        .get(c.step)
+        .and_then(|t| t.step.run.as_ref())
+    else {
+        return;
+    };
+    let read_back = run
+        .value
+        .lines()
+        .skip_while(|l| !l.contains(&c.command.words[0]))
+        .any(|l| {
+            l.split_once("=$(")
+                .is_some_and(|(var, _)| var.trim().to_ascii_uppercase().contains("VERSION"))
+        });
+    let builds_later = input.facts.iter().any(|f| {
+        matches!(f.capability, Capability::Build | Capability::Publish)
+            && input.trace.steps[c.step + 1..]
+                .iter()
+                .any(|t| t.holds(&f.location))
+    });
+    if read_back && builds_later {
+        out.push(full(
+            format!(
+                "the version written into the sources by `{}` before the build",
+                c.command.words[0]
+            ),
+            c.location.clone(),
+        ));
+    }
+}
+
 /// Build arguments, labels and variables on command lines; release notes and Sentry records.
 fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     version_into_sources(input, out);
+    version_script_before_build(input, out);
     // A record whose output is kept (`VERSION="$(aws lambda publish-version …)"`) runs inside a
     // command substitution, which the command reader does not look into.
     for s in &input.trace.steps {
@@ -843,6 +923,78 @@ pub(crate) fn stamped_by_callers(
             settle(&mut d.metadata);
         }
     }
+}
+
+/// An image pushed by a script whose definition is not in the repository (`./bin/docker-helper.sh
+/// push` handed a registry credential), built from the repository's own Dockerfile, which
+/// declares a build argument named for the commit and stamps it into the image (`ARG
+/// LOCALSTACK_BUILD_GIT_HASH` then `ENV LOCALSTACK_BUILD_GIT_HASH=${LOCALSTACK_BUILD_GIT_HASH}`,
+/// localstack/localstack Dockerfile:187-189): the Dockerfile shows the commit goes into the
+/// image, inferred (conventions C6). Only the Dockerfiles at the root are the project's
+/// image; a tool's version (`ARG NODE_VERSION`) names no commit; an image built by a recognised
+/// step is judged by the build arguments it is given.
+pub(crate) fn stamped_by_dockerfile(
+    delivery: &mut [DeliveryJob],
+    root_dockerfiles: impl FnOnce() -> Vec<(String, String)>,
+) {
+    let candidate = |d: &DeliveryJob| {
+        !d.metadata.iter().any(|m| m.strength == Strength::Full)
+            && d.steps.iter().any(|s| {
+                s.inferred && s.kind == DeliveryKind::Publish && s.target == "registry push"
+            })
+    };
+    if !delivery.iter().any(|d| candidate(d)) {
+        return;
+    }
+    let Some((arg, at)) = root_dockerfiles()
+        .iter()
+        .find_map(|(display, text)| commit_stamp(display, text))
+    else {
+        return;
+    };
+    for d in delivery.iter_mut().filter(|d| candidate(d)) {
+        d.metadata.push(full(
+            format!("the Dockerfile stamps `{arg}` into the image (inferred: the build script is not in the repository)"),
+            at.clone(),
+        ));
+        settle(&mut d.metadata);
+    }
+}
+
+/// The first build argument of a Dockerfile named for the commit that an `ENV` or `LABEL`
+/// after it stamps into the image, and where.
+fn commit_stamp(display: &str, text: &str) -> Option<(String, Location)> {
+    const COMMIT: &[&str] = &["GIT_HASH", "GIT_SHA", "COMMIT", "REVISION", "VCS_REF"];
+    let mut args: Vec<&str> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        let mut words = l.split_whitespace();
+        let instruction = words.next().unwrap_or("");
+        if instruction.eq_ignore_ascii_case("ARG") {
+            if let Some(name) = words.next().map(|w| w.split('=').next().unwrap_or(w))
+                && COMMIT.iter().any(|k| name.to_ascii_uppercase().contains(k))
+            {
+                args.push(name);
+            }
+        } else if instruction.eq_ignore_ascii_case("ENV")
+            || instruction.eq_ignore_ascii_case("LABEL")
+        {
+            if let Some(arg) = args
+                .iter()
+                .find(|a| l.contains(&format!("${{{a}}}")) || l.contains(&format!("${a}")))
+            {
+                let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                let column = u32::try_from(line.len() - l.len() + 1).unwrap_or(1);
+                let width = u32::try_from(l.trim_end().chars().count()).unwrap_or(0);
+                let span = crate::yaml::Span::new(
+                    crate::yaml::Pos::new(line_no, column),
+                    crate::yaml::Pos::new(line_no, column + width),
+                );
+                return Some(((*arg).to_string(), Location::new(display, span)));
+            }
+        }
+    }
+    None
 }
 
 /// The release-please step of the job or of a job it needs.

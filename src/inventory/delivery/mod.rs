@@ -28,8 +28,8 @@ pub(crate) use artifact::moving_tags_from_callers;
 pub use artifact::{Artifact, ArtifactVerdict, MOVING_BESIDE_IDENTIFIED};
 pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
-pub(crate) use metadata::stamped_by_callers;
 pub use metadata::{MetadataSignal, Strength};
+pub(crate) use metadata::{stamped_by_callers, stamped_by_dockerfile};
 pub use shipped::{Shipped, ShippedKind};
 pub(crate) use signing::signing_asked_by_some_callers;
 
