@@ -3232,3 +3232,43 @@ fn a_scripted_push_to_another_repository_refers_to_its_commit() {
     let ncnn = audit("Tencent__ncnn");
     assert!(job(&ncnn, "sync-wiki.yml", "sync-wiki").metadata.is_empty());
 }
+
+#[test]
+fn release_notes_the_release_job_writes_for_its_version_trace_it() {
+    // earthly/earthly ci-staging-deploy.yml:83 writes CHANGELOG.md naming `$RELEASE_TAG` and
+    // `$(git rev-parse HEAD)` before `./release/release.sh`.
+    let earthly = audit("earthly__earthly");
+    assert_traced_at(job(&earthly, "ci-staging-deploy.yml", "tests"), 83);
+    assert_eq!(row(&earthly.assessments[0], "deploy-metadata"), "present");
+    // `prepare_release.py release-notes > draft-release-notes.md` (fastapi/fastapi
+    // create-draft-release.yml:44) names no version on its line: not this rule (the notes
+    // handed to `gh release create` trace that job).
+    let fastapi = audit("fastapi__fastapi");
+    let draft = job(&fastapi, "create-draft-release.yml", "create-draft-release");
+    assert!(
+        !metadata_details(draft, Strength::Full)
+            .contains(&"release notes written for the version it releases"),
+        "{:?}",
+        draft.metadata
+    );
+}
+
+#[test]
+fn the_run_number_given_to_the_build_as_a_version_traces_the_release() {
+    // C7: `cargo xtask dist --client-patch-version ${{ github.run_number }}`
+    // (rust-lang/rust-analyzer release.yaml:112) in the build job whose artifacts `publish`
+    // downloads.
+    let ra = audit("rust-lang__rust-analyzer");
+    assert_traced_at(job(&ra, "release.yaml", "publish"), 112);
+    assert_eq!(row(&ra.assessments[0], "deploy-metadata"), "present");
+    // `gcloud artifacts generic upload … --version=${{ github.sha }}` (grafana/loki
+    // release.yml:126-133) names what is stored; nothing is built with it.
+    let loki = audit("grafana__loki");
+    let create = job(&loki, "release.yml", "createRelease");
+    assert!(
+        !metadata_details(create, Strength::Full)
+            .contains(&"the run or commit passed into the build as its version"),
+        "{:?}",
+        create.metadata
+    );
+}

@@ -372,6 +372,8 @@ pub(super) fn of(
             s.location.clone(),
         ));
     }
+    release_notes_written(input, job, &mut out);
+    version_option(input, &mut out);
     // A push to another repository made by a local script handed a stored push token, whose
     // definition is not in the repository (`./misc/trigger_wheel_build.sh` given
     // `WHEELS_PUSH_TOKEN`, python/mypy build_wheels.yml:22-25): judged by its name and inputs,
@@ -865,6 +867,124 @@ fn tag_consumed_by_build<'w>(
             && !dw[2].contains(value.as_str())
     });
     retagged.then_some(k)
+}
+
+/// Release notes the release job writes for the version or commit it releases (`echo -e "##
+/// $RELEASE_TAG …\n\nThis pre-release was built from $(git rev-parse HEAD)" > CHANGELOG.md`
+/// before `./release/release.sh`, earthly/earthly ci-staging-deploy.yml:83): the pipeline wrote
+/// the notes of what it delivers. A file named for a changelog or release notes, written by a
+/// line that names the version or commit, in a job that publishes or releases.
+fn release_notes_written(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+    out: &mut Vec<MetadataSignal>,
+) {
+    if !matches!(job.kind, DeliveryKind::Release | DeliveryKind::Publish) {
+        return;
+    }
+    let written = input.trace.commands.iter().find(|c| {
+        let Some((before, file)) = c.command.text.rsplit_once('>') else {
+            return false;
+        };
+        let file = file.trim().trim_matches(['"', '\'']);
+        let file = file.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+        let notes = [
+            "changelog",
+            "release-notes",
+            "release_notes",
+            "releasenotes",
+        ]
+        .iter()
+        .any(|k| file.contains(k));
+        notes
+            && (before.contains("rev-parse")
+                || before.find('$').is_some_and(|at| {
+                    let l = before[at..].to_ascii_lowercase();
+                    ["sha", "version", "tag", "ref_name"]
+                        .iter()
+                        .any(|k| l.contains(k))
+                }))
+    });
+    if let Some(c) = written {
+        out.push(full(
+            "release notes written for the version it releases",
+            c.location.clone(),
+        ));
+    }
+}
+
+/// An option named for a version given the run number or the commit on the command line
+/// that builds what the job ships (`cargo xtask dist --client-patch-version ${{
+/// github.run_number }}`, rust-lang/rust-analyzer release.yaml:112), in the job or in a job
+/// it needs whose artifacts it downloads: the version is stamped into the build (conventions
+/// C7). A tool's own version (`--version ${{ matrix.node }}`) names no delivery.
+fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    const RUN: &[&str] = &[
+        "github.run_number",
+        "github.run_id",
+        "github.sha",
+        "github.ref_name",
+    ];
+    // Read by logical line (continuations joined), so that the option of an upload written
+    // on a line of its own (`gcloud artifacts generic upload \` … `--version=${{ github.sha
+    // }}`, grafana/loki release.yml:126-133) stays with its command: a version given to an
+    // upload names what is stored, it is not built into it.
+    let stamps = |run: &str| {
+        let (mut found, mut ships) = (false, false);
+        for l in run.lines() {
+            let mut words = l.split_whitespace().peekable();
+            while let Some(w) = words.next() {
+                ships |= matches!(w, "upload" | "publish" | "push" | "deploy" | "release");
+                let Some(option) = w.strip_prefix("--") else {
+                    continue;
+                };
+                let (name, inline) = option.split_once('=').unwrap_or((option, ""));
+                if !name.contains("version") {
+                    continue;
+                }
+                let value = if inline.is_empty() {
+                    words.peek().copied().unwrap_or("")
+                } else {
+                    inline
+                };
+                let value = if value == "${{" {
+                    l.split_once(w).map_or("", |(_, rest)| rest)
+                } else {
+                    value
+                };
+                found |= RUN
+                    .iter()
+                    .any(|r| value.trim_start_matches(['$', '{', ' ']).starts_with(r));
+            }
+            if !l.trim_end().ends_with('\\') {
+                if found && !ships {
+                    return true;
+                }
+                (found, ships) = (false, false);
+            }
+        }
+        false
+    };
+    let downloads = input.has(Capability::ArtifactDownload);
+    let wf = &input.pw.workflow;
+    let jobs = std::iter::once(input.job).chain(
+        wf.jobs
+            .iter()
+            .filter(|j| downloads && input.info.needs.iter().any(|n| *n == j.id.value)),
+    );
+    for j in jobs {
+        for st in j.all_steps() {
+            if let Some(run) = &st.run
+                && stamps(&run.value)
+            {
+                out.push(full(
+                    "the run or commit passed into the build as its version",
+                    input.loc(run.span),
+                ));
+                return;
+            }
+        }
+    }
 }
 
 /// Keeps a job's signals in the order `of` gives them: strongest first, by place.
