@@ -3272,3 +3272,31 @@ fn the_run_number_given_to_the_build_as_a_version_traces_the_release() {
         create.metadata
     );
 }
+
+#[test]
+fn a_version_tag_pushed_after_the_applies_names_what_they_applied() {
+    // C2: the staging applies of cds-snc/notification-terraform are followed by
+    // `mathieudutour/github-tag-action` in a job that needs them (merge_to_main_staging.yml:917).
+    let notify = audit("cds-snc__notification-terraform");
+    let common = job(
+        &notify,
+        "merge_to_main_staging.yml",
+        "terragrunt-apply-common",
+    );
+    assert_not_traced(common);
+    assert_eq!(
+        metadata_details(common, Strength::Partial),
+        ["only the version tag pushed after it, which points at the commit"]
+    );
+    assert_eq!(row(&notify.assessments[0], "deploy-metadata"), "partial");
+    // The dev environment's applies, which no tagging job follows, name nothing.
+    assert!(
+        job(
+            &notify,
+            "terragrunt_create_dev_environment.yml",
+            "terragrunt-apply-common"
+        )
+        .metadata
+        .is_empty()
+    );
+}

@@ -374,6 +374,7 @@ pub(super) fn of(
     }
     release_notes_written(input, job, &mut out);
     version_option(input, &mut out);
+    tagged_after(input, &mut out);
     // A push to another repository made by a local script handed a stored push token, whose
     // definition is not in the repository (`./misc/trigger_wheel_build.sh` given
     // `WHEELS_PUSH_TOKEN`, python/mypy build_wheels.yml:22-25): judged by its name and inputs,
@@ -984,6 +985,46 @@ fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
                 return;
             }
         }
+    }
+}
+
+/// A version tag pushed by a job that needs the delivery job, once it succeeded (the
+/// staging applies of cds-snc/notification-terraform, then `mathieudutour/github-tag-action`,
+/// merge_to_main_staging.yml:917): the commit delivered is named by that tag, and no more
+/// (conventions C2).
+fn tagged_after(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    if out.iter().any(|m| m.strength == Strength::Full) {
+        return;
+    }
+    let id = &input.job.id.value;
+    let tags = |st: &crate::workflow::Step| {
+        st.repo_action().is_some_and(|a| {
+            let name = a.name();
+            let own = name.split('/').nth(1).unwrap_or("");
+            super::name_words(own).iter().any(|w| w == "tag")
+        }) || st
+            .run
+            .as_ref()
+            .is_some_and(|r| r.value.contains("git tag ") && r.value.contains("git push"))
+    };
+    let after = input
+        .pw
+        .workflow
+        .jobs
+        .iter()
+        .filter(|j| j.needs.iter().any(|n| n.value == *id))
+        .find_map(|j| j.all_steps().into_iter().find(|st| tags(st)));
+    if let Some(st) = after {
+        out.push(partial(
+            "only the version tag pushed after it, which points at the commit",
+            input.loc(
+                st.uses
+                    .as_ref()
+                    .map(|u| u.span)
+                    .or(st.run.as_ref().map(|r| r.span))
+                    .unwrap_or(st.span),
+            ),
+        ));
     }
 }
 
