@@ -741,17 +741,6 @@ fn ncc_bundling_an_action_is_a_build() {
 }
 
 #[test]
-fn a_tagging_action_of_an_action_repository_releases_only_the_tag() {
-    let r = audit("40ants__setup-lisp");
-    let d = job(&r, "release.yml", "autotag");
-    assert_eq!(
-        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
-        [Strength::Partial]
-    );
-    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
-}
-
-#[test]
 fn a_database_connection_uri_handed_to_a_release_is_a_static_credential() {
     // release-stable hands RELEASES_MONGO_URI to its release script beside OIDC everywhere.
     let r = audit("serverless__serverless");
@@ -887,12 +876,14 @@ fn a_pushed_commit_naming_the_source_sha_and_a_sha_image_tag_go_part_of_the_way(
     );
     assert_eq!(row(&vm.assessments[0], "deploy-metadata"), "partial");
     // `git commit -m "chore: upgrade copilot-cli to ${GITHUB_REF##*/}"` (homebrew.yml:129)
-    // names the version, not the commit; the release that started the run traces it.
+    // names the version, not the commit; the release that started the run traces it
+    // (homebrew.yml:3).
     let copilot = audit("aws__copilot-cli");
+    let pr = job(&copilot, "homebrew.yml", "create-pr");
     assert!(
-        job(&copilot, "homebrew.yml", "create-pr")
-            .metadata
-            .is_empty()
+        pr.metadata.iter().all(|m| m.location.start.line == 3),
+        "{:?}",
+        pr.metadata
     );
     // deploy.yml:63 `make release-deploy … IMAGE_TAG=${{ needs.database-migrations.outputs.commit_hash }}`.
     let nava = audit("navapbc__template-infra");
@@ -924,7 +915,7 @@ fn a_publish_gated_on_release_please_is_traced_by_its_release() {
     assert_traced_at(d, 19);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // The preview publish, which needs no release-please job, is not.
-    assert!(job(&r, "pre-release.yml", "prerelease").metadata.is_empty());
+    assert_not_traced(job(&r, "pre-release.yml", "prerelease"));
 }
 
 #[test]
@@ -3611,5 +3602,275 @@ fn setup_node_pointed_at_npm_without_a_token_is_trusted_publishing() {
         credential_details(d, CredentialKind::Oidc).is_empty(),
         "{:?}",
         d.credentials
+    );
+}
+
+// ---- deploy-metadata: the adjudicated class rules (tests/data/assessment/adjudication/
+// conventions-deploy-metadata.md) ----
+
+/// The details of a delivery job's metadata of one strength.
+fn metadata_details(d: &DeliveryJob, strength: Strength) -> Vec<&str> {
+    d.metadata
+        .iter()
+        .filter(|m| m.strength == strength)
+        .map(|m| m.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_provenance_attestation_published_with_the_package_traces_it() {
+    // C3: `npm publish --provenance` (actions/toolkit releases.yml:110) and PEP 740
+    // attestations of pypi-publish under trusted publishing (huggingface/diffusers
+    // pypi_publish.yaml:75) name the commit the package was built from.
+    let toolkit = audit("actions__toolkit");
+    assert_traced_at(job(&toolkit, "releases.yml", "publish"), 110);
+    assert_eq!(row(&toolkit.assessments[0], "deploy-metadata"), "present");
+    let diffusers = audit("huggingface__diffusers");
+    assert_traced_at(job(&diffusers, "pypi_publish.yaml", "publish-to-pypi"), 75);
+    // A signature names no commit: 0install/apps signs its feeds with a stored GPG key
+    // (publish.yml:21) and stays untraced.
+    let apps = audit("0install__apps");
+    assert_not_traced(job(&apps, "publish.yml", "publish"));
+    assert_eq!(row(&apps.assessments[0], "deploy-metadata"), "missing");
+}
+
+#[test]
+fn a_delivery_started_by_a_published_release_is_traced_by_the_release() {
+    // C1: the Cloudflare deploy of 2dtiler/api runs on `release: types: [published]`
+    // (deploy-prod.yml:3-6); the release names the tag and carries its notes.
+    let api = audit("2dtiler__api");
+    assert_traced_at(job(&api, "deploy-prod.yml", "deploy-api"), 4);
+    assert_eq!(row(&api.assessments[0], "deploy-metadata"), "present");
+    // The extension of microsoft/playwright is published on dispatch only
+    // (publish_extension.yml): its environment without url goes part of the way.
+    let pw = audit("microsoft__playwright");
+    assert_not_traced(job(
+        &pw,
+        "publish_extension.yml",
+        "publish-extension-chrome-web-store",
+    ));
+    assert_traced_at(job(&pw, "publish_release.yml", "publish-trace-viewer"), 12);
+}
+
+#[test]
+fn a_tag_made_from_the_hand_written_changelog_carries_its_notes() {
+    // C1: butlerlogic/action-autotag given `root: ChangeLog.md` (40ants/setup-lisp
+    // release.yml:26-29) tags the version of the changelog's newest entry.
+    let r = audit("40ants__setup-lisp");
+    let d = job(&r, "release.yml", "autotag");
+    assert_traced_at(d, 28);
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // A major tag moved to an input ref (peter-evans/create-pull-request
+    // update-major-version.yml:35) is the tag alone.
+    let cpr = audit("peter-evans__create-pull-request");
+    let tag = job(&cpr, "update-major-version.yml", "tag");
+    assert_eq!(
+        tag.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&cpr.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_package_published_from_tags_or_by_commit_is_only_identified() {
+    // C2: PyGithub uploads to PyPI only on tag pushes (pypi-release.yml:5-6,31): the
+    // version is the tag's, an identifier like a SHA image tag.
+    let gh = audit("PyGithub__PyGithub");
+    let d = job(&gh, "pypi-release.yml", "publish");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["only the package's version, that of the tag the run was started for"]
+    );
+    assert_eq!(row(&gh.assessments[0], "deploy-metadata"), "partial");
+    // pkg.pr.new serves each commit at an address keyed by its SHA (jestjs/jest
+    // pkg-pr-new.yml:32): part of the way, not the SHA passed into the packages; it runs on
+    // branch pushes and pull requests, so no tag's version either.
+    let jest = audit("jestjs__jest");
+    let d = job(&jest, "pkg-pr-new.yml", "publish");
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the packages are served at an address keyed by the commit (pkg-pr-new)"]
+    );
+    assert_eq!(row(&jest.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_pages_action_committing_with_its_default_message_names_the_commit() {
+    // C5: JamesIves/github-pages-deploy-action without `commit-message`
+    // (ministryofjustice/bichard7-next-core publish-architecture.yml:39) commits `Deploying
+    // to gh-pages from @ <repository>@<sha>`: a commit message, part of the way.
+    let r = audit("ministryofjustice__bichard7-next-core");
+    let d = job(&r, "publish-architecture.yml", "deploy_github_pages");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the pages commit message names the source commit"]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_commit_tag_consumed_by_a_build_target_is_passed_into_the_image() {
+    // C7: `make antithesis-build-config-image IMAGE_TAG="$IMAGE_TAG"`, with the tag naming
+    // the commit, comes out as `etcd-config:latest` and is retagged (etcd-io/etcd
+    // antithesis-test.yml:68-71): the value went into the image, not its tag.
+    let etcd = audit("etcd-io__etcd");
+    assert_traced_at(
+        job(&etcd, "antithesis-test.yml", "build-and-push-and-test"),
+        69,
+    );
+    assert_eq!(row(&etcd.assessments[0], "deploy-metadata"), "present");
+    // The same variable handed to a deploy target selects the image deployed
+    // (navapbc/template-infra deploy.yml:63): the tag alone.
+    let nava = audit("navapbc__template-infra");
+    assert_not_traced(job(&nava, "deploy.yml", "deploy"));
+}
+
+#[test]
+fn a_caller_stamping_the_run_into_an_apply_traces_it() {
+    // C7: cloud-platform-reusable.yml:67 hands the local reusable apply
+    // `-var=created_by=<run URL>` through `plan_apply_tfargs`, which the apply reads
+    // (reusable_terraform_components_plan_apply.yml:365).
+    let r = audit("ministryofjustice__modernisation-platform-environments");
+    let apply = job(&r, "reusable_terraform_components_plan_apply.yml", "apply");
+    assert!(
+        apply.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("cloud-platform-reusable.yml")
+            && m.location.start.line == 67),
+        "{:?}",
+        apply.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // Its testing copy, which no caller hands the run, keeps its environment without url.
+    assert_not_traced(job(
+        &r,
+        "testing_reusable_terraform_components_plan_apply.yml",
+        "apply",
+    ));
+}
+
+#[test]
+fn a_version_script_read_back_before_the_build_stamps_the_sources() {
+    // C6: `.ci/update_version` then `VERSION_TAG=$(jq -r .version package.json)` before
+    // build-push-action builds the tree (getredash/redash preview-image.yml:90-95).
+    let redash = audit("getredash__redash");
+    assert_traced_at(job(&redash, "preview-image.yml", "build-docker-image"), 94);
+    assert_eq!(row(&redash.assessments[0], "deploy-metadata"), "present");
+    // A version script nothing reads back, in a job that builds nothing after it
+    // (open-telemetry/opentelemetry-java-instrumentation prepare-release-branch.yml:60).
+    let otel = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_not_traced(job(
+        &otel,
+        "prepare-release-branch.yml",
+        "create-pull-request-against-release-branch",
+    ));
+}
+
+#[test]
+fn a_root_dockerfile_stamping_the_commit_traces_a_scripted_image_push() {
+    // C6: `./bin/docker-helper.sh push` handed a registry credential (localstack/localstack
+    // aws-main.yml) builds the root Dockerfile, which stamps LOCALSTACK_BUILD_GIT_HASH
+    // (Dockerfile:187-189), inferred.
+    let ls = audit("localstack__localstack");
+    let push = job(&ls, "aws-main.yml", "push");
+    assert!(
+        push.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("/Dockerfile")
+            && m.location.start.line == 189),
+        "{:?}",
+        push.metadata
+    );
+    assert_eq!(row(&ls.assessments[0], "deploy-metadata"), "present");
+    // jaegertracing/jaeger pushes images by scripts too, with no Dockerfile at its root.
+    let jaeger = audit("jaegertracing__jaeger");
+    assert_not_traced(job(&jaeger, "ci-docker-build.yml", "docker-images"));
+}
+
+#[test]
+fn a_scripted_push_to_another_repository_refers_to_its_commit() {
+    // C6: `./misc/trigger_wheel_build.sh` given WHEELS_PUSH_TOKEN (python/mypy
+    // build_wheels.yml:22-25), judged by name and inputs: a commit reference, partial.
+    let mypy = audit("python__mypy");
+    let d = job(&mypy, "build_wheels.yml", "build-wheels");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial).len(),
+        1,
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&mypy.assessments[0], "deploy-metadata"), "partial");
+    // A recognised push to another repository is judged by what it pushes: Tencent/ncnn's
+    // wiki sync names nothing.
+    let ncnn = audit("Tencent__ncnn");
+    assert!(job(&ncnn, "sync-wiki.yml", "sync-wiki").metadata.is_empty());
+}
+
+#[test]
+fn release_notes_the_release_job_writes_for_its_version_trace_it() {
+    // earthly/earthly ci-staging-deploy.yml:83 writes CHANGELOG.md naming `$RELEASE_TAG` and
+    // `$(git rev-parse HEAD)` before `./release/release.sh`.
+    let earthly = audit("earthly__earthly");
+    assert_traced_at(job(&earthly, "ci-staging-deploy.yml", "tests"), 83);
+    assert_eq!(row(&earthly.assessments[0], "deploy-metadata"), "present");
+    // `prepare_release.py release-notes > draft-release-notes.md` (fastapi/fastapi
+    // create-draft-release.yml:44) names no version on its line: not this rule (the notes
+    // handed to `gh release create` trace that job).
+    let fastapi = audit("fastapi__fastapi");
+    let draft = job(&fastapi, "create-draft-release.yml", "create-draft-release");
+    assert!(
+        !metadata_details(draft, Strength::Full)
+            .contains(&"release notes written for the version it releases"),
+        "{:?}",
+        draft.metadata
+    );
+}
+
+#[test]
+fn the_run_number_given_to_the_build_as_a_version_traces_the_release() {
+    // C7: `cargo xtask dist --client-patch-version ${{ github.run_number }}`
+    // (rust-lang/rust-analyzer release.yaml:112) in the build job whose artifacts `publish`
+    // downloads.
+    let ra = audit("rust-lang__rust-analyzer");
+    assert_traced_at(job(&ra, "release.yaml", "publish"), 112);
+    assert_eq!(row(&ra.assessments[0], "deploy-metadata"), "present");
+    // `gcloud artifacts generic upload … --version=${{ github.sha }}` (grafana/loki
+    // release.yml:126-133) names what is stored; nothing is built with it.
+    let loki = audit("grafana__loki");
+    let create = job(&loki, "release.yml", "createRelease");
+    assert!(
+        !metadata_details(create, Strength::Full)
+            .contains(&"the run or commit passed into the build as its version"),
+        "{:?}",
+        create.metadata
+    );
+}
+
+#[test]
+fn a_version_tag_pushed_after_the_applies_names_what_they_applied() {
+    // C2: the staging applies of cds-snc/notification-terraform are followed by
+    // `mathieudutour/github-tag-action` in a job that needs them (merge_to_main_staging.yml:917).
+    let notify = audit("cds-snc__notification-terraform");
+    let common = job(
+        &notify,
+        "merge_to_main_staging.yml",
+        "terragrunt-apply-common",
+    );
+    assert_not_traced(common);
+    assert_eq!(
+        metadata_details(common, Strength::Partial),
+        ["only the version tag pushed after it, which points at the commit"]
+    );
+    assert_eq!(row(&notify.assessments[0], "deploy-metadata"), "partial");
+    // The dev environment's applies, which no tagging job follows, name nothing.
+    assert!(
+        job(
+            &notify,
+            "terragrunt_create_dev_environment.yml",
+            "terragrunt-apply-common"
+        )
+        .metadata
+        .is_empty()
     );
 }

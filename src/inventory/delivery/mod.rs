@@ -30,6 +30,7 @@ pub use artifact::{Artifact, ArtifactVerdict, MOVING_BESIDE_IDENTIFIED};
 pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
+pub(crate) use metadata::{stamped_by_callers, stamped_by_dockerfile};
 pub use shipped::{Shipped, ShippedKind};
 pub(crate) use signing::signing_asked_by_some_callers;
 
@@ -266,8 +267,10 @@ pub(crate) fn context_facts(input: &JobInput<'_, '_>, delivery: Option<&Delivery
     out
 }
 
-/// The job as a delivery job, or `None` when it delivers nothing.
-pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
+/// The job as a delivery job, or `None` when it delivers nothing. `context` holds the facts
+/// its context gives (`context_facts`): an attestation published with the artifact traces it
+/// to its commit.
+pub(crate) fn judge(input: &JobInput<'_, '_>, context: &[Fact]) -> Option<DeliveryJob> {
     let override_ = input
         .overrides
         .iter()
@@ -348,8 +351,8 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
     };
     job.credentials = credentials::of(input, &job);
     job.artifact = artifact::of(input, &job);
-    job.metadata = metadata::of(input, &job);
     job.shipped = shipped::of(input, &job.steps);
+    job.metadata = metadata::of(input, &job, context);
     Some(job)
 }
 
