@@ -3039,3 +3039,145 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
         jobs(&r)
     );
 }
+
+// ---- artifact-immutability: the adjudicated class rules (issue 14) ----
+
+/// The row's verdict on one delivery job (`file`, `job`), as the row shows it.
+fn immutability_verdict(report: &Report, file: &str, id: &str) -> String {
+    row_jobs(report, "artifact-immutability")
+        .into_iter()
+        .find(|(f, j, _)| f == file && j == id)
+        .map(|(_, _, v)| v)
+        .unwrap_or_else(|| panic!("{file}:{id} is not in the row"))
+}
+
+#[test]
+fn only_the_same_artifact_built_again_is_a_rebuild() {
+    // astral-sh/uv ci.yml:217: `uv build` of a test package after the binaries' `cargo build`
+    // (build-dev-binaries): another artifact, built once; build-docker.yml:276-281 writes a
+    // Dockerfile that copies the base image's binary into another base: a new image.
+    let uv = audit("astral-sh__uv");
+    for (file, id) in [
+        ("ci.yml", "test-publish"),
+        ("build-docker.yml", "docker-publish-extra"),
+    ] {
+        let v = immutability_verdict(&uv, file, id);
+        assert!(!v.contains("builds again"), "{file}:{id}: {v}");
+    }
+    assert_eq!(row(&uv.assessments[0], "artifact-immutability"), "present");
+    // The same tool run again on what a job it needs built is a rebuild
+    // (serverless/serverless release-framework.yml: `npm run build:mcp:entry` in
+    // release-stable after release-canary).
+    let sls = audit("serverless__serverless");
+    let v = immutability_verdict(&sls, "release-framework.yml", "release-stable");
+    assert!(v.contains("builds again"), "{v}");
+    // An image built in a job that needs another image build, with the repository's
+    // Dockerfile, is still a rebuild (Homebrew/brew docker.yml).
+    let brew = audit("Homebrew__brew");
+    let v = immutability_verdict(&brew, "docker.yml", "build-and-publish-long-runner");
+    assert!(v.contains("builds again"), "{v}");
+}
+
+#[test]
+fn a_build_uploaded_as_built_by_its_own_job_is_built_once() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:62,70 (`npm run build`, `aws s3 sync`) and
+    // :85,101 (a Lambda zip, `update-function-code`): no version of their own, but nothing
+    // earlier built them and nothing mutable selects what ships.
+    let r = audit("AWS-IAM-Dashboard__IAM-Dashboard");
+    let d = job(&r, "deploy.yml", "deploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 62);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Files of the checkout copied as they are identify no build (Azure/webapps-deploy
+    // github_actions_test_v3.yml:79-98, the node app), while the dotnet app built and
+    // deployed by its job is built once (:37-54).
+    let r = audit("Azure__webapps-deploy");
+    let node = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-node-app",
+    );
+    assert_eq!(node.artifact.verdict, ArtifactVerdict::Mutable);
+    let dotnet = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-dotnet-app",
+    );
+    assert_eq!(dotnet.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn an_image_checked_and_then_built_again_to_push_is_a_rebuild() {
+    // github/safe-settings create-release.yml:37-41 builds with `load: true` for the
+    // functional test, :60-67 builds again to push.
+    let r = audit("github__safe-settings");
+    let d = job(&r, "create-release.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 64);
+    assert!(
+        d.artifact.reason.contains("line 37"),
+        "{}",
+        d.artifact.reason
+    );
+    // One build that pushes, nothing checked before it, is built once (rc-release.yml:78-86).
+    let once = job(&r, "rc-release.yml", "image");
+    assert_eq!(once.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A checked build pushed to a registry on the runner and scanned there by its tag, then
+    // built again for the registries (11notes/docker-distroless org.container.yml:508,523,574).
+    let r = audit("11notes__docker-distroless");
+    let d = job(&r, "org.container.yml", "docker");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // One image built twice for two registries, neither build checked, is two deliveries,
+    // each built once (umami-software/umami cd.yml:109-125).
+    let r = audit("umami-software__umami");
+    let d = job(&r, "cd.yml", "build");
+    assert!(
+        !d.artifact.reason.contains("built again"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn semantic_release_with_only_a_github_token_ships_no_built_artifact() {
+    // AkingbadeOmosebi/ObserveOps ci-cd.yml:226-229: a tag and release notes.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    let d = job(&r, "ci-cd.yml", "semantic-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // With a registry token it publishes the package it packs
+    // (semantic-release/semantic-release release.yml:32-35, `NPM_TOKEN`).
+    let r = audit("semantic-release__semantic-release");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn terraform_does_not_decide_beside_an_application_path_unless_it_deploys_the_build() {
+    // AkingbadeOmosebi/ObserveOps: the images are rebuilt after their scan (ci-cd.yml:149,194);
+    // the saved plan of terraform-destroy.yml:99 does not make the row partial.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    assert_eq!(
+        job(&r, "terraform-destroy.yml", "apply").artifact.verdict,
+        ArtifactVerdict::Immutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A saved plan handed the image's version (`TF_VAR_container_version`) deploys that build:
+    // an application path (ministryofjustice/opg-modernising-lpa
+    // terraform_environment_job.yml:126,151), beside the rebuilt push of docker_job.yml:222.
+    let r = audit("ministryofjustice__opg-modernising-lpa");
+    let d = job(
+        &r,
+        "terraform_environment_job.yml",
+        "terraform_environment_workflow",
+    );
+    assert!(d.artifact.built, "{}", d.artifact.reason);
+    assert_eq!(
+        job(&r, "docker_job.yml", "docker_build_scan_push")
+            .artifact
+            .verdict,
+        ArtifactVerdict::Mutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}

@@ -35,6 +35,10 @@ pub struct Artifact {
     /// What it ships is a built artifact (an image, a package, a bundle, a site), not source
     /// copied as it is, a plan or a tag.
     pub built: bool,
+    /// Its image is built from a Dockerfile the job writes itself on top of an image built
+    /// before (`COPY --from=`): a new image, not the earlier one built again.
+    #[serde(skip)]
+    pub layered: bool,
 }
 
 impl Artifact {
@@ -45,6 +49,7 @@ impl Artifact {
             location,
             builds_here: false,
             built: false,
+            layered: false,
         }
     }
 
@@ -71,6 +76,7 @@ fn verdict(
         location,
         builds_here,
         built: true,
+        layered: false,
     }
 }
 
@@ -92,6 +98,153 @@ fn words_of(c: &TracedCommand) -> Vec<&str> {
 }
 
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
+    let mut a = judge(input, job);
+    a.layered = a.builds_here && writes_layered_dockerfile(input);
+    a
+}
+
+/// semantic-release publishes a package only with a registry's credential in its step's or
+/// job's environment (`NPM_TOKEN` beside `GITHUB_TOKEN`, semantic-release/semantic-release
+/// release.yml:32-35), and not in a dry run. Given only a GitHub token it pushes a tag and
+/// writes a release of notes: nothing built ships (terraform-aws-modules/terraform-aws-eks
+/// release.yml:41-45; AkingbadeOmosebi/ObserveOps ci-cd.yml:226-229, whose `id-token: write`
+/// serves cosign and whose `@semantic-release/npm` 11 publishes only with a token).
+fn semantic_release_publishes(input: &JobInput<'_, '_>, s: &super::DeliveryStep) -> bool {
+    let Some(t) = input.trace.step_of(&s.location) else {
+        return true;
+    };
+    let dry = pair(&t.step.with, "dry_run")
+        .and_then(|p| p.value.as_scalar())
+        .is_some_and(|v| v.trim() == "true")
+        || t.step
+            .run
+            .as_ref()
+            .is_some_and(|r| r.value.contains("--dry-run"));
+    if dry {
+        return false;
+    }
+    t.step.env.iter().chain(&input.job.env).any(|p| {
+        let k = p.key.value.to_ascii_uppercase();
+        !matches!(k.as_str(), "GITHUB_TOKEN" | "GH_TOKEN")
+            && ["TOKEN", "PASSWORD", "AUTH", "KEY"]
+                .iter()
+                .any(|w| k.contains(w))
+    })
+}
+
+/// The image actions that build (and may push) an image from `context:` and `file:`.
+const IMAGE_BUILDERS: &[&str] = &[
+    "docker/build-push-action",
+    "depot/build-push-action",
+    "useblacksmith/build-push-action",
+];
+
+/// A job that builds an image for a check (loaded into the runner, `load: true`, or tagged
+/// for a later step to scan or run) and then builds the same image again (the same
+/// `context`, `file` and `target`) to push it: what ships is not the image that was checked,
+/// "built again in the deploy job" — a build cache is no identity (the adjudicated class
+/// "rebuild inside the delivery job after a check build": github/safe-settings
+/// create-release.yml:37-41,60-67; 11notes/docker-distroless org.container.yml:508,574 pushes
+/// its checked build to a registry on the runner and scans it there). Two builds of one
+/// image for two registries, neither checked, are two deliveries, each built once.
+fn pushed_after_a_checked_build(input: &JobInput<'_, '_>) -> Option<Artifact> {
+    let with = |s: &Step, k: &str| -> String {
+        pair(&s.with, k)
+            .and_then(|p| p.value.as_scalar())
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let yes = |v: String| v.eq_ignore_ascii_case("true");
+    let builds: Vec<(usize, &Step, &str)> = input
+        .trace
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.step.repo_action().is_some_and(|a| {
+                IMAGE_BUILDERS
+                    .iter()
+                    .any(|b| a.name().eq_ignore_ascii_case(b))
+            })
+        })
+        .map(|(i, s)| (i, s.step, s.display))
+        .collect();
+    for (n, (i, checked, _)) in builds.iter().enumerate() {
+        let tags: Vec<String> = with(checked, "tags")
+            .split(['\n', ','])
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let same = |s: &Step| {
+            ["context", "file", "target"]
+                .iter()
+                .all(|k| with(s, k) == with(checked, k))
+        };
+        for (j, again, display) in &builds[n + 1..] {
+            let pushes = yes(with(again, "push"))
+                || with(again, "outputs")
+                    .split([',', '\n'])
+                    .any(|x| x.trim() == "push=true");
+            if !pushes || !same(again) {
+                continue;
+            }
+            // Loaded into the runner, or its tag used by a step in between (a scan, a run).
+            let used = yes(with(checked, "load"))
+                || input.trace.steps[i + 1..*j].iter().any(|s| {
+                    let text = s.step.run.as_ref().map_or("", |r| r.value.as_str());
+                    tags.iter().any(|t| {
+                        text.contains(t.as_str())
+                            || s.step.with.iter().any(|p| {
+                                p.value.as_scalar().is_some_and(|v| v.contains(t.as_str()))
+                            })
+                    })
+                });
+            if !used {
+                continue;
+            }
+            let at = pair(&again.with, "push")
+                .or_else(|| pair(&again.with, "outputs"))
+                .map_or(again.span, |p| p.key.span);
+            let line = checked
+                .uses
+                .as_ref()
+                .map_or(checked.span.start.line, |u| u.span.start.line);
+            return Some(verdict(
+                ArtifactVerdict::Mutable,
+                format!(
+                    "builds the image again to push it after the build at line {line} was checked: what ships is not what was checked"
+                ),
+                Location::new(*display, at),
+                true,
+            ));
+        }
+    }
+    None
+}
+
+/// A step that writes a Dockerfile and builds on an image made before it (`cat <<EOF >
+/// Dockerfile` with `COPY --from=${RUFF_BASE_IMG}:latest /ruff`, astral-sh/ruff
+/// build-docker.yml:222-227): the image it builds wraps that one in another base.
+fn writes_layered_dockerfile(input: &JobInput<'_, '_>) -> bool {
+    input.trace.steps.iter().any(|s| {
+        s.step.run.as_ref().is_some_and(|r| {
+            let t = &r.value;
+            t.contains("COPY --from=")
+                && t.match_indices('>').any(|(i, _)| {
+                    let target = t[i + 1..].trim_start();
+                    let file = target
+                        .split(|c: char| c.is_whitespace() || c == ';')
+                        .next()
+                        .unwrap_or("");
+                    let name = file.rsplit('/').next().unwrap_or(file);
+                    name.starts_with("Dockerfile") || name.ends_with(".Dockerfile")
+                })
+        })
+    })
+}
+
+fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     let builds_here = input.has(Capability::Build) || input.has(Capability::ContainerBuild);
     let app: Vec<&super::DeliveryStep> = job
         .steps
@@ -105,6 +258,9 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         return infrastructure(input, job);
     }
     if let Some(a) = source_in_place(input, job, builds_here) {
+        return a;
+    }
+    if let Some(a) = pushed_after_a_checked_build(input) {
         return a;
     }
     let env = Env::new(input);
@@ -228,24 +384,13 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         .facts
         .iter()
         .find(|f| matches!(f.capability, Capability::Build | Capability::ContainerBuild));
-    if let Some(b) = build
-        && let Some(s) = unidentified_upload(input, &app)
-    {
-        // Built once, but copied over what was there with no version, tag or digest: nothing
-        // says which build is live (AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:70,101).
-        return verdict(
-            ArtifactVerdict::Mutable,
-            format!(
-                "built here ({}) and uploaded by {} under no version, tag or digest",
-                b.tool, s.why
-            ),
-            s.location.clone(),
-            true,
-        );
-    }
     if let Some(a) = built_on_the_platform(input, &app) {
         return a;
     }
+    // Built here and shipped as built, also to a bucket or a function with no version of its
+    // own: nothing earlier built it and nothing mutable selects what ships, so what goes out is
+    // this job's one build (the adjudicated same-job class, C2: AWS-IAM-Dashboard/IAM-Dashboard
+    // deploy.yml:62,70,85,101). Who can trace it is deploy-metadata's question.
     if let Some(b) = build {
         return verdict(
             ArtifactVerdict::Immutable,
@@ -269,7 +414,10 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     }
     // Publishers and platform deploys that pack or bundle what they ship themselves.
     // A step judged by its name alone, or that only writes tags, is not known to pack anything.
-    let packs = app.iter().find(|s| {
+    let tags_only = |s: &&&super::DeliveryStep| {
+        s.target == "semantic-release" && !semantic_release_publishes(input, s)
+    };
+    let packs = app.iter().filter(|s| !tags_only(s)).find(|s| {
         matches!(
             s.kind,
             DeliveryKind::Publish | DeliveryKind::Release | DeliveryKind::Pages
@@ -544,28 +692,6 @@ fn only_copies_pages(input: &JobInput<'_, '_>) -> bool {
     })
 }
 
-/// When every delivering step copies files to a bucket or replaces a function's code in place
-/// (no `--publish`, no version), the first of them: what it ships has no identity.
-fn unidentified_upload<'s>(
-    input: &JobInput<'_, '_>,
-    app: &[&'s super::DeliveryStep],
-) -> Option<&'s super::DeliveryStep> {
-    let lambda_versioned = input.trace.commands.iter().any(|c| {
-        let w = &c.command.words;
-        w.first().is_some_and(|x| x == "aws")
-            && w.get(1).is_some_and(|x| x == "lambda")
-            && w.iter().any(|x| x == "--publish" || x == "publish-version")
-    });
-    let unidentified = |s: &&super::DeliveryStep| {
-        SOURCE_COPIES.contains(&s.target.as_str())
-            || (s.target == "aws lambda" && !lambda_versioned)
-    };
-    if app.is_empty() || !app.iter().all(unidentified) {
-        return None;
-    }
-    app.first().copied()
-}
-
 /// Deploy tools that build or bundle the application themselves before uploading it.
 const BUNDLERS: &[&str] = &[
     "cloudflare",
@@ -618,12 +744,21 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         let plan_file = saved_plan(&after);
         match plan_file {
             Some(f) => {
-                return unbuilt(
-                    ArtifactVerdict::Immutable,
-                    format!("applies the saved plan `{f}`"),
-                    c.location.clone(),
-                    false,
-                );
+                let reason = format!("applies the saved plan `{f}`");
+                return match hands_a_build(input, c, &w) {
+                    Some(var) => verdict(
+                        ArtifactVerdict::Immutable,
+                        format!("{reason}, handed the build it deploys as `{var}`"),
+                        c.location.clone(),
+                        false,
+                    ),
+                    None => unbuilt(
+                        ArtifactVerdict::Immutable,
+                        reason,
+                        c.location.clone(),
+                        false,
+                    ),
+                };
             }
             None => {
                 replan.get_or_insert((
@@ -664,6 +799,40 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         ),
         None => Artifact::not_shipped(job.location.clone()),
     }
+}
+
+/// A Terraform variable that hands the apply the build it deploys: `TF_VAR_container_version:
+/// ${{ inputs.version_tag }}` in the step's or job's environment
+/// (ministryofjustice/opg-modernising-lpa terraform_environment_job.yml:126,148-151), or `-var
+/// image_tag=…`. Such an apply is the application's deploy, not only infrastructure.
+fn hands_a_build(input: &JobInput<'_, '_>, c: &TracedCommand, words: &[&str]) -> Option<String> {
+    let names_a_build = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        ["version", "tag", "image", "digest", "sha"]
+            .iter()
+            .any(|k| n.contains(k))
+    };
+    let step_env = input
+        .trace
+        .steps
+        .get(c.step)
+        .map(|s| s.step.env.as_slice())
+        .unwrap_or(&[]);
+    let from_env = step_env.iter().chain(&input.job.env).find_map(|p| {
+        let var = p.key.value.strip_prefix("TF_VAR_")?;
+        let value = p.value.as_scalar()?;
+        (names_a_build(var) && value.contains("${{")).then(|| p.key.value.clone())
+    });
+    from_env.or_else(|| {
+        let assignments = words.iter().enumerate().filter_map(|(i, w)| match *w {
+            "-var" | "--var" => words.get(i + 1).copied(),
+            _ => w.strip_prefix("-var=").or_else(|| w.strip_prefix("--var=")),
+        });
+        assignments.into_iter().find_map(|kv| {
+            let (name, value) = kv.split_once('=')?;
+            (names_a_build(name) && value.contains('$')).then(|| name.to_string())
+        })
+    })
 }
 
 /// The plan file an `apply` is given: its first operand. Options that take their value as the
