@@ -540,15 +540,9 @@ fn a_tag_written_as_a_shell_expansion_and_images_pushed_by_digest_are_identified
 }
 
 #[test]
-fn skaffold_tags_and_bare_tags_of_a_build_push_action_are_judged() {
-    // `skaffold run --tag=$GITHUB_SHA` on main, `--tag=$PR_NUMBER` for pull requests.
-    let r = audit("GoogleCloudPlatform__microservices-demo");
-    let main = job(&r, "ci-main.yaml", "deployment-tests");
-    assert_eq!(main.artifact.verdict, ArtifactVerdict::Immutable);
-    let pr = job(&r, "deploy-pr.yaml", "deployment-tests");
-    assert_eq!(pr.artifact.verdict, ArtifactVerdict::Mutable);
-    assert!(pr.artifact.reason.contains("pull request"));
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+fn bare_tags_of_a_build_push_action_are_judged() {
+    // (`skaffold run`, which deploys by digest whatever its `--tag`, is
+    // `skaffold_run_deploys_what_it_pushes_by_digest`.)
     // `mr-smithers-excellent/docker-build-push` with `tags: cloud-<random>, cloud-latest`.
     let umami = audit("umami-software__umami");
     let cloud = job(&umami, "cd-cloud.yml", "build");
@@ -3180,4 +3174,53 @@ fn terraform_does_not_decide_beside_an_application_path_unless_it_deploys_the_bu
         ArtifactVerdict::Mutable
     );
     assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn skaffold_run_deploys_what_it_pushes_by_digest() {
+    // GoogleCloudPlatform/microservices-demo deploy-pr.yaml:116 tags with the pull request's
+    // number, but `skaffold run` deploys each pushed image as `tag@sha256:…`.
+    let r = audit("GoogleCloudPlatform__microservices-demo");
+    let d = job(&r, "deploy-pr.yaml", "deployment-tests");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 116);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed by other tools under a pull request's number stays a moving tag
+    // (cds-snc/platform-forms-client pr-review-client-deploy.yml:72).
+    let r = audit("cds-snc__platform-forms-client");
+    let d = job(
+        &r,
+        "pr-review-client-deploy.yml",
+        "build-and-push-container",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact.reason.contains("pull request"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn a_release_of_notes_only_and_the_applies_of_a_test_workflow_ship_nothing_built() {
+    // hashicorp/setup-terraform release.yml:130-132: `gh release create "$v" --notes-file …`
+    // attaches no file; setup-terraform.yml:331-333 applies a test configuration in the
+    // workflow `setup-terraform tests` run on pull requests.
+    let r = audit("hashicorp__setup-terraform");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    assert!(
+        !jobs(&r).iter().any(|(f, _, _)| f == "setup-terraform.yml"),
+        "{:?}",
+        jobs(&r)
+    );
+    assert_eq!(
+        row(&r.assessments[0], "artifact-immutability"),
+        "not-applicable"
+    );
+    // A release that attaches files ships them (BurntSushi/ripgrep release.yml, `gh release
+    // upload`).
+    let r = audit("BurntSushi__ripgrep");
+    let d = job(&r, "release.yml", "build-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
 }

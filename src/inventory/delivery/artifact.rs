@@ -414,8 +414,13 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     }
     // Publishers and platform deploys that pack or bundle what they ship themselves.
     // A step judged by its name alone, or that only writes tags, is not known to pack anything.
+    // A release of notes only (`gh release create "$tag" --notes-file …`, no files) ships the
+    // repository's own source archives: nothing built (the adjudicated class "action released
+    // by git tag only": hashicorp/setup-terraform release.yml:130-132).
     let tags_only = |s: &&&super::DeliveryStep| {
-        s.target == "semantic-release" && !semantic_release_publishes(input, s)
+        (s.target == "semantic-release" && !semantic_release_publishes(input, s))
+            || (matches!(s.target.as_str(), "gh release" | "github release")
+                && !job.shipped.iter().any(|x| x.location == s.location))
     };
     let packs = app.iter().filter(|s| !tags_only(s)).find(|s| {
         matches!(
@@ -1541,6 +1546,20 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
             Some(&("kubectl" | "helm" | "ssh" | "gcloud" | "az"))
         ) && !matches!(w.get(1), Some(&("acr" | "builds"))))
             || (w.first() == Some(&"skaffold") && matches!(w.get(1), Some(&("run" | "deploy"))));
+        // `skaffold run` builds, pushes and deploys: it deploys each pushed image as
+        // `image:tag@sha256:…` whatever the tagger (Skaffold's documented behaviour, the
+        // adjudicated class C9: GoogleCloudPlatform/microservices-demo deploy-pr.yaml:116,
+        // `--tag=$PR_NUMBER`), so the tag is a side tag of a deploy by digest.
+        if w.first() == Some(&"skaffold") && w.get(1) == Some(&"run") {
+            deployed.push((
+                Tag::Identified(
+                    "`skaffold run` deploys the images it pushes by digest (`tag@sha256`), whatever the tag"
+                        .into(),
+                ),
+                c.location.clone(),
+            ));
+            continue;
+        }
         for r in refs {
             let t = judge_paths(env, step, &r, tags_only);
             if deploying {
