@@ -274,7 +274,9 @@ fn an_image_pulled_by_latest_on_the_server_is_mutable() {
     assert!(d.artifact.reason.contains(":latest"));
     let push = job(&r, "deploy.yml", "build-and-push");
     assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // The deploy that needs the push runs `:latest`: the SHA tag is never deployed, the one
+    // path is missing (the adjudicated class C6; `a_path_is_judged_by_what_its_deploy_runs`).
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
 }
 
 #[test]
@@ -3223,4 +3225,38 @@ fn a_release_of_notes_only_and_the_applies_of_a_test_workflow_ship_nothing_built
     let r = audit("BurntSushi__ripgrep");
     let d = job(&r, "release.yml", "build-release");
     assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn a_path_is_judged_by_what_its_deploy_runs() {
+    // 2025-Shifterz/Offnal-BE deploy.yml:60-61 pushes `:<sha>` and `:latest`; the deploy that
+    // needs the push pulls `:latest` (:98-101).
+    let r = audit("2025-Shifterz__Offnal-BE");
+    let push = immutability_verdict(&r, "deploy.yml", "build-and-push");
+    assert!(push.contains("through a moving tag"), "{push}");
+    // cds-snc/sre-bot build_and_deploy.yml:68 restarts the service on its task definition
+    // (`--force-new-deployment`, no `--task-definition`): the `:latest` it names is deployed.
+    let r = audit("cds-snc__sre-bot");
+    let d = job(&r, "build_and_deploy.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 68);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A restart given the task definition just registered deploys that definition
+    // (0xHoneyJar/arrakis deploy-gp-worker.yml:200-201).
+    let r = audit("0xHoneyJar__arrakis");
+    let d = job(&r, "deploy-gp-worker.yml", "deploy");
+    assert_ne!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // What a job it needs built again is shipped again: the manifest assembled from the
+    // digests of rebuilt images (11notes/docker-distroless org.container.yml:756).
+    let r = audit("11notes__docker-distroless");
+    let merge = immutability_verdict(&r, "org.container.yml", "merge_platform_images");
+    assert!(merge.contains("built again"), "{merge}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A job that only runs after a rebuilding job, and ships what another job passed on, is
+    // its own path (meltano/meltano build.yml:221-245: the wheel of `build`, after
+    // `build_docker`).
+    let r = audit("meltano__meltano");
+    let pypi = immutability_verdict(&r, "build.yml", "pypi_release");
+    assert!(!pypi.contains("built again"), "{pypi}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
 }

@@ -10,7 +10,7 @@ use super::{Row, RowJob, State, of_jobs, row};
 use crate::finding::Location;
 use crate::inventory::actions::CACHE_ONLY_BUILD;
 use crate::inventory::delivery::ArtifactVerdict;
-use crate::inventory::delivery::MOVING_BESIDE_IDENTIFIED;
+use crate::inventory::delivery::{Link, MOVING_BESIDE_IDENTIFIED, ShippedKind};
 use crate::inventory::{Capability, DeliveryJob, DeliveryKind, Fact, Inventory};
 
 /// The line of `job` that builds again what a job it waits for already built.
@@ -72,6 +72,59 @@ fn same_artifact(cap: Capability, here: &Fact, earlier: &Fact) -> bool {
     }
 }
 
+/// A path is the way one artifact reaches what consumes it (build, push, deploy), not each job
+/// on its own (the adjudicated conventions): a job that ships what a job it needs built again
+/// ships that rebuild (11notes/docker-distroless org.container.yml:756 assembles the digests of
+/// the images rebuilt at :574), and an image pushed by commit that the deploy needing its job
+/// runs by a moving tag was never deployed by that commit (2025-Shifterz/Offnal-BE
+/// deploy.yml:60-61 pushes `:<sha>` and `:latest`, :98-101 pulls `:latest`).
+fn along_paths(inv: &Inventory, judged: &mut [(ArtifactVerdict, String, Location, Link)]) {
+    let identified =
+        |v: ArtifactVerdict| matches!(v, ArtifactVerdict::Immutable | ArtifactVerdict::Mixed);
+    let needs = |a: &DeliveryJob, b: &DeliveryJob| {
+        a.workflow == b.workflow
+            && inv
+                .job(&a.workflow, &a.job)
+                .is_some_and(|i| i.needs.contains(&b.job))
+    };
+    let mut changes = Vec::new();
+    for (i, d) in inv.delivery.iter().enumerate() {
+        if !identified(judged[i].0) {
+            continue;
+        }
+        let along = inv.delivery.iter().enumerate().find_map(|(j, e)| {
+            // What it passes on: the rebuilding job uploads it (not only runs before).
+            let passes_on = inv
+                .job(&e.workflow, &e.job)
+                .is_some_and(|x| x.capabilities.contains(&Capability::ArtifactUpload));
+            if judged[i].3 == Link::PassedOn
+                && judged[j].3 == Link::Rebuilt
+                && passes_on
+                && needs(d, e)
+            {
+                Some(format!("ships what `{}` built again", e.job))
+            } else if judged[j].3 == Link::DeploysMovingTag
+                && needs(e, d)
+                && d.shipped.iter().any(|s| s.kind == ShippedKind::Image)
+            {
+                Some(format!(
+                    "its image is deployed by `{}` through a moving tag; the tag it pushes by commit or version is never deployed",
+                    e.job
+                ))
+            } else {
+                None
+            }
+        });
+        if let Some(reason) = along {
+            changes.push((i, reason));
+        }
+    }
+    for (i, reason) in changes {
+        judged[i].0 = ArtifactVerdict::Mutable;
+        judged[i].1 = reason;
+    }
+}
+
 pub(super) fn row_of(inv: &Inventory) -> Row {
     let target = "build once; deploy the same artifact, image digest or saved plan everywhere";
     let mut jobs = Vec::new();
@@ -90,9 +143,11 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
         matches!(d.kind, DeliveryKind::Deploy | DeliveryKind::Gitops)
             && d.artifact.verdict == ArtifactVerdict::Immutable
     });
-    for d in &inv.delivery {
-        let (verdict, reason, at) = match rebuild(inv, d) {
-            Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at),
+    let mut judged: Vec<(ArtifactVerdict, String, Location, Link)> = inv
+        .delivery
+        .iter()
+        .map(|d| match rebuild(inv, d) {
+            Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at, Link::Rebuilt),
             None if deploys_identified
                 && d.artifact.verdict == ArtifactVerdict::Mixed
                 && d.artifact.reason == MOVING_BESIDE_IDENTIFIED =>
@@ -101,14 +156,19 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
                     ArtifactVerdict::Immutable,
                     format!("{MOVING_BESIDE_IDENTIFIED}; the deploy ships the identified tag"),
                     d.artifact.location.clone(),
+                    d.artifact.link,
                 )
             }
             None => (
                 d.artifact.verdict,
                 d.artifact.reason.clone(),
                 d.artifact.location.clone(),
+                d.artifact.link,
             ),
-        };
+        })
+        .collect();
+    along_paths(inv, &mut judged);
+    for (d, (verdict, reason, at, _)) in inv.delivery.iter().zip(judged) {
         match verdict {
             ArtifactVerdict::Immutable
                 if d.kind == DeliveryKind::Infrastructure && !d.artifact.built =>

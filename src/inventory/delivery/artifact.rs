@@ -39,6 +39,31 @@ pub struct Artifact {
     /// before (`COPY --from=`): a new image, not the earlier one built again.
     #[serde(skip)]
     pub layered: bool,
+    /// How the verdict ties the job to the others of its path.
+    #[serde(skip)]
+    pub link: Link,
+}
+
+/// How a delivery job's verdict ties it to the jobs it needs or that need it: a path is the
+/// way one artifact reaches what consumes it (build, push, deploy), not each job on its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    #[default]
+    None,
+    /// Ships what a job it needs built (an artifact or digests passed on).
+    PassedOn,
+    /// Builds again what was built before it.
+    Rebuilt,
+    /// Deploys by a moving tag (`:latest` pulled on the server, a service restarted on its
+    /// task definition).
+    DeploysMovingTag,
+}
+
+impl Artifact {
+    fn linked(mut self, link: Link) -> Self {
+        self.link = link;
+        self
+    }
 }
 
 impl Artifact {
@@ -50,6 +75,7 @@ impl Artifact {
             builds_here: false,
             built: false,
             layered: false,
+            link: Link::None,
         }
     }
 
@@ -77,6 +103,7 @@ fn verdict(
         builds_here,
         built: true,
         layered: false,
+        link: Link::None,
     }
 }
 
@@ -130,6 +157,42 @@ fn semantic_release_publishes(input: &JobInput<'_, '_>, s: &super::DeliveryStep)
                 .iter()
                 .any(|w| k.contains(w))
     })
+}
+
+/// `aws ecs update-service --force-new-deployment` with no `--task-definition`, in a job that
+/// registers none: the service restarts on the task definition it already has, so the image
+/// the job pushed reaches it only through the moving tag that definition names; the commit tag
+/// pushed beside it is never deployed (the adjudicated class C6, "deploy path consumes a
+/// mutable reference": cds-snc/sre-bot build_and_deploy.yml:57-58,68).
+fn restarts_the_current_task_definition(input: &JobInput<'_, '_>) -> Option<Artifact> {
+    let registers = input.trace.steps.iter().any(|s| {
+        s.step.repo_action().is_some_and(|a| {
+            a.name()
+                .eq_ignore_ascii_case("aws-actions/amazon-ecs-deploy-task-definition")
+        })
+    }) || input.trace.commands.iter().any(|c| {
+        words_of(c)
+            .windows(3)
+            .any(|w| w == ["aws", "ecs", "register-task-definition"])
+    });
+    if registers {
+        return None;
+    }
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        w.starts_with(&["aws", "ecs", "update-service"])
+            && w.contains(&"--force-new-deployment")
+            && !w
+                .iter()
+                .any(|x| *x == "--task-definition" || x.starts_with("--task-definition="))
+    })?;
+    Some(verdict(
+        ArtifactVerdict::Mutable,
+        "`aws ecs update-service --force-new-deployment` restarts the service on the task definition it has: what runs is whatever its moving tag names, not the tag pushed by commit",
+        c.location.clone(),
+        true,
+    )
+    .linked(Link::DeploysMovingTag))
 }
 
 /// The image actions that build (and may push) an image from `context:` and `file:`.
@@ -217,7 +280,8 @@ fn pushed_after_a_checked_build(input: &JobInput<'_, '_>) -> Option<Artifact> {
                 ),
                 Location::new(*display, at),
                 true,
-            ));
+            )
+            .linked(Link::Rebuilt));
         }
     }
     None
@@ -263,6 +327,9 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     if let Some(a) = pushed_after_a_checked_build(input) {
         return a;
     }
+    if let Some(a) = restarts_the_current_task_definition(input) {
+        return a;
+    }
     let env = Env::new(input);
     if let Some(a) = images(input, &env, builds_here) {
         return a;
@@ -289,7 +356,8 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             ),
             Location::new(s.display, p.key.span),
             false,
-        );
+        )
+        .linked(Link::PassedOn);
     }
     if input.has(Capability::ArtifactDownload)
         || input.trace.steps.iter().any(|s| {
@@ -308,7 +376,8 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             "ships the artifact an earlier job built and passed on",
             at,
             builds_here,
-        );
+        )
+        .linked(Link::PassedOn);
     }
     // The assets of a release named by its version (`gh release download "v${VERSION}"`,
     // pulumi/pulumi release.yml:147): what an earlier run built and attached, shipped as it
@@ -1010,7 +1079,8 @@ fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
                 "pulls and runs an image by the moving tag `:latest` on the server",
                 at.clone(),
                 builds_here,
-            );
+            )
+            .linked(Link::DeploysMovingTag);
         }
     }
     Artifact::not_shipped(job.location.clone())
@@ -1650,11 +1720,8 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
             }
         }
     }
-    let chosen = if deployed.iter().any(|d| !matches!(d.0, Tag::Unknown)) {
-        deployed
-    } else {
-        pushed
-    };
+    let deploys = deployed.iter().any(|d| !matches!(d.0, Tag::Unknown));
+    let chosen = if deploys { deployed } else { pushed };
     if let Some((Tag::Identified(why), at)) =
         chosen.iter().find(|t| matches!(t.0, Tag::Identified(_)))
     {
@@ -1674,12 +1741,17 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         ));
     }
     if let Some((Tag::Mutable(why), at)) = chosen.iter().find(|t| matches!(t.0, Tag::Mutable(_))) {
-        return Some(verdict(
+        let a = verdict(
             ArtifactVerdict::Mutable,
             why.clone(),
             at.clone(),
             builds_here,
-        ));
+        );
+        return Some(if deploys {
+            a.linked(Link::DeploysMovingTag)
+        } else {
+            a
+        });
     }
     None
 }

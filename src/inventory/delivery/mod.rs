@@ -25,7 +25,7 @@ use crate::finding::Location;
 use crate::workflow::{Job, ParsedWorkflow, Step};
 
 pub(crate) use artifact::moving_tags_from_callers;
-pub use artifact::{Artifact, ArtifactVerdict, MOVING_BESIDE_IDENTIFIED};
+pub use artifact::{Artifact, ArtifactVerdict, Link, MOVING_BESIDE_IDENTIFIED};
 pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
