@@ -3260,3 +3260,22 @@ fn a_path_is_judged_by_what_its_deploy_runs() {
     assert!(!pypi.contains("built again"), "{pypi}");
     assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
 }
+
+#[test]
+fn a_moving_tag_beside_the_commit_tag_decides_only_where_a_moving_tag_is_deployed() {
+    // 0xHoneyJar/arrakis deploy-production.yml:71-73 pushes `latest` beside the short SHA the
+    // ECS deploy uses (:137): the side tag is never deployed.
+    let r = audit("0xHoneyJar__arrakis");
+    let v = immutability_verdict(&r, "deploy-production.yml", "build");
+    assert!(v.contains("no delivery deploys a moving tag"), "{v}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed under nothing but a branch tag on branch pushes is a moving tag
+    // published alone: `nix-shell -p skopeo --command "skopeo --insecure-policy copy …
+    // docker://$IMAGE"`, `$IMAGE` tagged `nix-sha-…` on pull requests and `<ref_name>-nix`
+    // otherwise (huggingface/text-generation-inference nix_build.yaml:46-53).
+    let r = audit("huggingface__text-generation-inference");
+    let nix = job(&r, "nix_build.yaml", "build_nix_image");
+    assert_eq!(nix.artifact.verdict, ArtifactVerdict::Mixed);
+    assert_eq!(nix.artifact.location.start.line, 53);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}

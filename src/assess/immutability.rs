@@ -134,27 +134,27 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let mut pages = 0;
     // Saved plans applied (or Terraform Cloud runs confirmed): infrastructure, no application.
     let mut plans = 0;
-    // A deploy that ships an identified image: what runs is that tag, so a moving tag pushed
-    // beside the commit tag is not what is deployed (AET-DevOps25/team-devoops docker_build.yml
-    // pushes `latest` beside `sha-<short>`; the helm deploy sets the sha tag). Without such a
-    // deploy the registry is where the image is consumed, and the moving tag moves under its
-    // users (huggingface/text-generation-inference build.yaml:209).
-    let deploys_identified = inv.delivery.iter().any(|d| {
-        matches!(d.kind, DeliveryKind::Deploy | DeliveryKind::Gitops)
-            && d.artifact.verdict == ArtifactVerdict::Immutable
-    });
+    // A moving tag (`latest`, a branch) pushed beside the commit or version tag of the same
+    // build changes nothing while no delivery deploys by a moving tag: "a mutable tag …
+    // deployed" is what the conventions call missing, and a side tag on a build identified
+    // exactly is not deployed (the adjudicated class C1: 0xHoneyJar/arrakis
+    // deploy-production.yml:71-73 pushes `latest` beside the short SHA its deploys use).
+    let deploys_moving = inv
+        .delivery
+        .iter()
+        .any(|d| d.artifact.link == Link::DeploysMovingTag);
     let mut judged: Vec<(ArtifactVerdict, String, Location, Link)> = inv
         .delivery
         .iter()
         .map(|d| match rebuild(inv, d) {
             Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at, Link::Rebuilt),
-            None if deploys_identified
+            None if !deploys_moving
                 && d.artifact.verdict == ArtifactVerdict::Mixed
                 && d.artifact.reason == MOVING_BESIDE_IDENTIFIED =>
             {
                 (
                     ArtifactVerdict::Immutable,
-                    format!("{MOVING_BESIDE_IDENTIFIED}; the deploy ships the identified tag"),
+                    format!("{MOVING_BESIDE_IDENTIFIED}; no delivery deploys a moving tag"),
                     d.artifact.location.clone(),
                     d.artifact.link,
                 )

@@ -1097,6 +1097,17 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             "--cli-connect-timeout",
         ],
         Some(&"regctl") => &["-v", "--verbosity", "--logopt", "--host"],
+        // `skopeo --insecure-policy copy …` (huggingface/text-generation-inference
+        // nix_build.yaml:53).
+        Some(&"skopeo") => &[
+            "--policy",
+            "--registries.d",
+            "--tmpdir",
+            "--command-timeout",
+            "--override-arch",
+            "--override-os",
+            "--override-variant",
+        ],
         _ => &[],
     };
     if !global_values.is_empty() {

@@ -1266,7 +1266,7 @@ impl<'a> Env<'a> {
     fn paths(&self, step: Option<&Step>, reference: &str) -> Vec<String> {
         let single = || vec![self.resolve(step, reference)];
         let Some((expr, id, name)) = step_output_expression(reference) else {
-            return single();
+            return self.script_paths(step, reference).unwrap_or_else(single);
         };
         let Some((producer, mut values)) = self.output_values(id, name) else {
             return single();
@@ -1291,6 +1291,43 @@ impl<'a> Env<'a> {
                 self.resolve(step, &reference.replacen(expr, &v, 1))
             })
             .collect()
+    }
+
+    /// The reference on each path of the step's own script when it reads, directly or through
+    /// a variable assigned once, a variable the script assigns on several paths (`if [ "$E" =
+    /// "pull_request" ]; then TAG=nix-sha-…; else TAG=${{ github.ref_name }}-nix; fi`, then
+    /// `IMAGE=…:$TAG`: huggingface/text-generation-inference nix_build.yaml:46-53).
+    fn script_paths(&self, step: Option<&Step>, reference: &str) -> Option<Vec<String>> {
+        let script = step?.run.as_ref()?.value.as_str();
+        if !script.contains("else") {
+            return None;
+        }
+        let mut text = reference.to_string();
+        for _ in 0..3 {
+            let names: Vec<String> = shell_variables(&text).map(str::to_string).collect();
+            let mut changed = false;
+            for name in names {
+                let values = assigned_all(script, &name);
+                match values.as_slice() {
+                    [one] if !refers_to(one, &name) => {
+                        text = replace_variable(&text, &name, one);
+                        changed = true;
+                    }
+                    [_, _, ..] => {
+                        let paths = values
+                            .iter()
+                            .map(|v| self.resolve(step, &replace_variable(&text, &name, v)))
+                            .collect();
+                        return Some(paths);
+                    }
+                    _ => {}
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        None
     }
 
     /// The reference as a run by hand gets it when it leaves a `workflow_dispatch` input at its
@@ -1412,6 +1449,43 @@ impl<'a> Env<'a> {
         }
         out
     }
+}
+
+/// The names of the shell variables a text reads (`$TAG`, `${IMAGE}`), not `${{ … }}`.
+fn shell_variables(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('$').filter_map(move |(at, _)| {
+        let rest = &text[at + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
+    })
+}
+
+/// The text with `$NAME` and `${NAME}` replaced by `value` (not `$NAME_TAG`).
+fn replace_variable(text: &str, name: &str, value: &str) -> String {
+    let braced = text.replace(&format!("${{{name}}}"), value);
+    let bare = format!("${name}");
+    let mut out = String::with_capacity(braced.len());
+    let mut rest = braced.as_str();
+    while let Some(at) = rest.find(&bare) {
+        let after = &rest[at + bare.len()..];
+        out.push_str(&rest[..at]);
+        if after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            out.push_str(&bare);
+        } else {
+            out.push_str(value);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `$NAME` or `${NAME}` in the text (`$NAME_TAG` is another variable).
@@ -1913,6 +1987,18 @@ fn image_refs(w: &[&str]) -> Vec<String> {
                     .into_iter()
                     .map(|t| format!("image:{t}")),
             );
+        }
+        // `skopeo copy <src> docker://<image>`: the destination is what is pushed.
+        ("skopeo", "copy") => {
+            if let Some(d) = w
+                .iter()
+                .skip(2)
+                .filter(|x| !x.starts_with('-'))
+                .nth(1)
+                .and_then(|d| d.strip_prefix("docker://"))
+            {
+                out.push(d.to_string());
+            }
         }
         ("gcloud", "builds") => out.extend(value_of(&["--tag", "-t"])),
         ("gcloud", "run") => out.extend(value_of(&["--image"])),
