@@ -3279,3 +3279,31 @@ fn a_moving_tag_beside_the_commit_tag_decides_only_where_a_moving_tag_is_deploye
     assert_eq!(nix.artifact.location.start.line, 53);
     assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
 }
+
+#[test]
+fn content_the_job_writes_or_fetches_and_uploads_is_no_built_artifact() {
+    // denoland/deno ci.generated.yml:7667-7668: `echo ${{ github.sha }} > canary-latest.txt`
+    // then `aws s3 cp canary-latest.txt s3://…`; post_publish.generated.yml:37-42 uploads
+    // `versions.json` and the file a script names (`LATEST_FILE=$(deno run …)`).
+    let r = audit("denoland__deno");
+    for (file, id) in [
+        ("ci.generated.yml", "publish-canary"),
+        ("post_publish.generated.yml", "update-dl-version"),
+    ] {
+        assert_eq!(
+            job(&r, file, id).artifact.verdict,
+            ArtifactVerdict::NotShipped,
+            "{file}:{id}"
+        );
+    }
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // A bucket upload of what the job builds is still judged (the release binaries of
+    // ci.generated.yml, built by `cargo build` in the job that uploads them).
+    let d = job(&r, "ci.generated.yml", "build-release-linux-x86_64");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    // Files of the checkout packed and uploaded are shipped as they are
+    // (06-ServiceTF/HAPOOM-BE node.js.yml, a zip to S3).
+    let r = audit("06-ServiceTF__HAPOOM-BE");
+    let d = job(&r, "node.js.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+}

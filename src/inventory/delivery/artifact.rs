@@ -540,6 +540,14 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             true,
         );
     }
+    if let Some(at) = generated_content(input, &app) {
+        return unbuilt(
+            ArtifactVerdict::NotShipped,
+            "uploads content the job wrote or fetched itself (a version pointer, a data file, a download), not a build",
+            at,
+            builds_here,
+        );
+    }
     if let Some(s) = app
         .iter()
         .find(|s| SOURCE_COPIES.contains(&s.target.as_str()) || s.target == "github pages")
@@ -764,6 +772,83 @@ fn only_copies_pages(input: &JobInput<'_, '_>) -> bool {
                     })
             })
     })
+}
+
+/// When every delivering step copies single files to a bucket and each is content the job
+/// wrote or fetched itself, not a build or the checkout, the first copy: a version pointer
+/// (`echo ${{ github.sha }} > canary-latest.txt`, denoland/deno ci.generated.yml:7667-7668),
+/// a file a script printed the name of (`LATEST_FILE=$(deno run …)`), a data file
+/// (`versions.json`), a download (`wget -O GeoLite2-City.tar.gz`). Content shipped as files
+/// is no built artifact and does not count (the adjudicated class C10).
+fn generated_content(input: &JobInput<'_, '_>, app: &[&super::DeliveryStep]) -> Option<Location> {
+    if app.is_empty()
+        || !app
+            .iter()
+            .all(|s| matches!(s.target.as_str(), "aws s3" | "gsutil"))
+    {
+        return None;
+    }
+    let scripts = || {
+        input
+            .trace
+            .steps
+            .iter()
+            .filter_map(|s| s.step.run.as_ref().map(|r| r.value.as_str()))
+    };
+    let generated = |file: &str| {
+        let file = file.trim_matches(['"', '\'']);
+        if let Some(var) = file
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .or_else(|| file.strip_prefix('$'))
+        {
+            return scripts().any(|t| {
+                t.lines().any(|l| {
+                    l.trim()
+                        .strip_prefix(var)
+                        .and_then(|v| v.strip_prefix("=$("))
+                        .is_some()
+                })
+            });
+        }
+        if file.contains('$') || file.ends_with('/') {
+            return false;
+        }
+        let name = file.rsplit('/').next().unwrap_or(file);
+        name.ends_with(".txt")
+            || name.ends_with(".json")
+            || scripts().any(|t| {
+                t.contains(&format!("> {file}"))
+                    || t.contains(&format!(">{file}"))
+                    || t.contains(&format!("-O {file}"))
+                    || t.contains(&format!("-o {file}"))
+            })
+    };
+    let mut first = None;
+    for s in app {
+        let copies: Vec<&TracedCommand> = input
+            .trace
+            .commands
+            .iter()
+            .filter(|c| c.location == s.location)
+            .collect();
+        if copies.is_empty() {
+            return None;
+        }
+        for c in copies {
+            let w = words_of(c);
+            let sub = w.iter().position(|x| *x == "cp")?;
+            if w.iter().any(|x| matches!(*x, "--recursive" | "-r" | "-R")) {
+                return None;
+            }
+            let source = w[sub + 1..].iter().find(|x| !x.starts_with('-'))?;
+            if source.contains("://") || !generated(source) {
+                return None;
+            }
+        }
+        first.get_or_insert_with(|| s.location.clone());
+    }
+    first
 }
 
 /// Deploy tools that build or bundle the application themselves before uploading it.
