@@ -274,7 +274,9 @@ fn an_image_pulled_by_latest_on_the_server_is_mutable() {
     assert!(d.artifact.reason.contains(":latest"));
     let push = job(&r, "deploy.yml", "build-and-push");
     assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // The deploy that needs the push runs `:latest`: the SHA tag is never deployed, the one
+    // path is missing (the adjudicated class C6; `a_path_is_judged_by_what_its_deploy_runs`).
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
 }
 
 #[test]
@@ -540,15 +542,9 @@ fn a_tag_written_as_a_shell_expansion_and_images_pushed_by_digest_are_identified
 }
 
 #[test]
-fn skaffold_tags_and_bare_tags_of_a_build_push_action_are_judged() {
-    // `skaffold run --tag=$GITHUB_SHA` on main, `--tag=$PR_NUMBER` for pull requests.
-    let r = audit("GoogleCloudPlatform__microservices-demo");
-    let main = job(&r, "ci-main.yaml", "deployment-tests");
-    assert_eq!(main.artifact.verdict, ArtifactVerdict::Immutable);
-    let pr = job(&r, "deploy-pr.yaml", "deployment-tests");
-    assert_eq!(pr.artifact.verdict, ArtifactVerdict::Mutable);
-    assert!(pr.artifact.reason.contains("pull request"));
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+fn bare_tags_of_a_build_push_action_are_judged() {
+    // (`skaffold run`, which deploys by digest whatever its `--tag`, is
+    // `skaffold_run_deploys_what_it_pushes_by_digest`.)
     // `mr-smithers-excellent/docker-build-push` with `tags: cloud-<random>, cloud-latest`.
     let umami = audit("umami-software__umami");
     let cloud = job(&umami, "cd-cloud.yml", "build");
@@ -3873,4 +3869,276 @@ fn a_version_tag_pushed_after_the_applies_names_what_they_applied() {
         .metadata
         .is_empty()
     );
+}
+
+// ---- artifact-immutability: the adjudicated class rules (issue 14) ----
+
+/// The row's verdict on one delivery job (`file`, `job`), as the row shows it.
+fn immutability_verdict(report: &Report, file: &str, id: &str) -> String {
+    row_jobs(report, "artifact-immutability")
+        .into_iter()
+        .find(|(f, j, _)| f == file && j == id)
+        .map(|(_, _, v)| v)
+        .unwrap_or_else(|| panic!("{file}:{id} is not in the row"))
+}
+
+#[test]
+fn only_the_same_artifact_built_again_is_a_rebuild() {
+    // astral-sh/uv ci.yml:217: `uv build` of a test package after the binaries' `cargo build`
+    // (build-dev-binaries): another artifact, built once; build-docker.yml:276-281 writes a
+    // Dockerfile that copies the base image's binary into another base: a new image.
+    let uv = audit("astral-sh__uv");
+    for (file, id) in [
+        ("ci.yml", "test-publish"),
+        ("build-docker.yml", "docker-publish-extra"),
+    ] {
+        let v = immutability_verdict(&uv, file, id);
+        assert!(!v.contains("builds again"), "{file}:{id}: {v}");
+    }
+    assert_eq!(row(&uv.assessments[0], "artifact-immutability"), "present");
+    // The same tool run again on what a job it needs built is a rebuild
+    // (serverless/serverless release-framework.yml: `npm run build:mcp:entry` in
+    // release-stable after release-canary).
+    let sls = audit("serverless__serverless");
+    let v = immutability_verdict(&sls, "release-framework.yml", "release-stable");
+    assert!(v.contains("builds again"), "{v}");
+    // An image built in a job that needs another image build, with the repository's
+    // Dockerfile, is still a rebuild (Homebrew/brew docker.yml).
+    let brew = audit("Homebrew__brew");
+    let v = immutability_verdict(&brew, "docker.yml", "build-and-publish-long-runner");
+    assert!(v.contains("builds again"), "{v}");
+}
+
+#[test]
+fn a_build_uploaded_as_built_by_its_own_job_is_built_once() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:62,70 (`npm run build`, `aws s3 sync`) and
+    // :85,101 (a Lambda zip, `update-function-code`): no version of their own, but nothing
+    // earlier built them and nothing mutable selects what ships.
+    let r = audit("AWS-IAM-Dashboard__IAM-Dashboard");
+    let d = job(&r, "deploy.yml", "deploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 62);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Files of the checkout copied as they are identify no build (Azure/webapps-deploy
+    // github_actions_test_v3.yml:79-98, the node app), while the dotnet app built and
+    // deployed by its job is built once (:37-54).
+    let r = audit("Azure__webapps-deploy");
+    let node = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-node-app",
+    );
+    assert_eq!(node.artifact.verdict, ArtifactVerdict::Mutable);
+    let dotnet = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-dotnet-app",
+    );
+    assert_eq!(dotnet.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn an_image_checked_and_then_built_again_to_push_is_a_rebuild() {
+    // github/safe-settings create-release.yml:37-41 builds with `load: true` for the
+    // functional test, :60-67 builds again to push.
+    let r = audit("github__safe-settings");
+    let d = job(&r, "create-release.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 64);
+    assert!(
+        d.artifact.reason.contains("line 37"),
+        "{}",
+        d.artifact.reason
+    );
+    // One build that pushes, nothing checked before it, is built once (rc-release.yml:78-86).
+    let once = job(&r, "rc-release.yml", "image");
+    assert_eq!(once.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A checked build pushed to a registry on the runner and scanned there by its tag, then
+    // built again for the registries (11notes/docker-distroless org.container.yml:508,523,574).
+    let r = audit("11notes__docker-distroless");
+    let d = job(&r, "org.container.yml", "docker");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // One image built twice for two registries, neither build checked, is two deliveries,
+    // each built once (umami-software/umami cd.yml:109-125).
+    let r = audit("umami-software__umami");
+    let d = job(&r, "cd.yml", "build");
+    assert!(
+        !d.artifact.reason.contains("built again"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn semantic_release_with_only_a_github_token_ships_no_built_artifact() {
+    // AkingbadeOmosebi/ObserveOps ci-cd.yml:226-229: a tag and release notes.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    let d = job(&r, "ci-cd.yml", "semantic-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // With a registry token it publishes the package it packs
+    // (semantic-release/semantic-release release.yml:32-35, `NPM_TOKEN`).
+    let r = audit("semantic-release__semantic-release");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn terraform_does_not_decide_beside_an_application_path_unless_it_deploys_the_build() {
+    // AkingbadeOmosebi/ObserveOps: the images are rebuilt after their scan (ci-cd.yml:149,194);
+    // the saved plan of terraform-destroy.yml:99 does not make the row partial.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    assert_eq!(
+        job(&r, "terraform-destroy.yml", "apply").artifact.verdict,
+        ArtifactVerdict::Immutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A saved plan handed the image's version (`TF_VAR_container_version`) deploys that build:
+    // an application path (ministryofjustice/opg-modernising-lpa
+    // terraform_environment_job.yml:126,151), beside the rebuilt push of docker_job.yml:222.
+    let r = audit("ministryofjustice__opg-modernising-lpa");
+    let d = job(
+        &r,
+        "terraform_environment_job.yml",
+        "terraform_environment_workflow",
+    );
+    assert!(d.artifact.built, "{}", d.artifact.reason);
+    assert_eq!(
+        job(&r, "docker_job.yml", "docker_build_scan_push")
+            .artifact
+            .verdict,
+        ArtifactVerdict::Mutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn skaffold_run_deploys_what_it_pushes_by_digest() {
+    // GoogleCloudPlatform/microservices-demo deploy-pr.yaml:116 tags with the pull request's
+    // number, but `skaffold run` deploys each pushed image as `tag@sha256:…`.
+    let r = audit("GoogleCloudPlatform__microservices-demo");
+    let d = job(&r, "deploy-pr.yaml", "deployment-tests");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 116);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed by other tools under a pull request's number stays a moving tag
+    // (cds-snc/platform-forms-client pr-review-client-deploy.yml:72).
+    let r = audit("cds-snc__platform-forms-client");
+    let d = job(
+        &r,
+        "pr-review-client-deploy.yml",
+        "build-and-push-container",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact.reason.contains("pull request"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn a_release_of_notes_only_and_the_applies_of_a_test_workflow_ship_nothing_built() {
+    // hashicorp/setup-terraform release.yml:130-132: `gh release create "$v" --notes-file …`
+    // attaches no file; setup-terraform.yml:331-333 applies a test configuration in the
+    // workflow `setup-terraform tests` run on pull requests.
+    let r = audit("hashicorp__setup-terraform");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    assert!(
+        !jobs(&r).iter().any(|(f, _, _)| f == "setup-terraform.yml"),
+        "{:?}",
+        jobs(&r)
+    );
+    assert_eq!(
+        row(&r.assessments[0], "artifact-immutability"),
+        "not-applicable"
+    );
+    // A release that attaches files ships them (BurntSushi/ripgrep release.yml, `gh release
+    // upload`).
+    let r = audit("BurntSushi__ripgrep");
+    let d = job(&r, "release.yml", "build-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn a_path_is_judged_by_what_its_deploy_runs() {
+    // 2025-Shifterz/Offnal-BE deploy.yml:60-61 pushes `:<sha>` and `:latest`; the deploy that
+    // needs the push pulls `:latest` (:98-101).
+    let r = audit("2025-Shifterz__Offnal-BE");
+    let push = immutability_verdict(&r, "deploy.yml", "build-and-push");
+    assert!(push.contains("through a moving tag"), "{push}");
+    // cds-snc/sre-bot build_and_deploy.yml:68 restarts the service on its task definition
+    // (`--force-new-deployment`, no `--task-definition`): the `:latest` it names is deployed.
+    let r = audit("cds-snc__sre-bot");
+    let d = job(&r, "build_and_deploy.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 68);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A restart given the task definition just registered deploys that definition
+    // (0xHoneyJar/arrakis deploy-gp-worker.yml:200-201).
+    let r = audit("0xHoneyJar__arrakis");
+    let d = job(&r, "deploy-gp-worker.yml", "deploy");
+    assert_ne!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // What a job it needs built again is shipped again: the manifest assembled from the
+    // digests of rebuilt images (11notes/docker-distroless org.container.yml:756).
+    let r = audit("11notes__docker-distroless");
+    let merge = immutability_verdict(&r, "org.container.yml", "merge_platform_images");
+    assert!(merge.contains("built again"), "{merge}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A job that only runs after a rebuilding job, and ships what another job passed on, is
+    // its own path (meltano/meltano build.yml:221-245: the wheel of `build`, after
+    // `build_docker`).
+    let r = audit("meltano__meltano");
+    let pypi = immutability_verdict(&r, "build.yml", "pypi_release");
+    assert!(!pypi.contains("built again"), "{pypi}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn a_moving_tag_beside_the_commit_tag_decides_only_where_a_moving_tag_is_deployed() {
+    // 0xHoneyJar/arrakis deploy-production.yml:71-73 pushes `latest` beside the short SHA the
+    // ECS deploy uses (:137): the side tag is never deployed.
+    let r = audit("0xHoneyJar__arrakis");
+    let v = immutability_verdict(&r, "deploy-production.yml", "build");
+    assert!(v.contains("no delivery deploys a moving tag"), "{v}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed under nothing but a branch tag on branch pushes is a moving tag
+    // published alone: `nix-shell -p skopeo --command "skopeo --insecure-policy copy …
+    // docker://$IMAGE"`, `$IMAGE` tagged `nix-sha-…` on pull requests and `<ref_name>-nix`
+    // otherwise (huggingface/text-generation-inference nix_build.yaml:46-53).
+    let r = audit("huggingface__text-generation-inference");
+    let nix = job(&r, "nix_build.yaml", "build_nix_image");
+    assert_eq!(nix.artifact.verdict, ArtifactVerdict::Mixed);
+    assert_eq!(nix.artifact.location.start.line, 53);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn content_the_job_writes_or_fetches_and_uploads_is_no_built_artifact() {
+    // denoland/deno ci.generated.yml:7667-7668: `echo ${{ github.sha }} > canary-latest.txt`
+    // then `aws s3 cp canary-latest.txt s3://…`; post_publish.generated.yml:37-42 uploads
+    // `versions.json` and the file a script names (`LATEST_FILE=$(deno run …)`).
+    let r = audit("denoland__deno");
+    for (file, id) in [
+        ("ci.generated.yml", "publish-canary"),
+        ("post_publish.generated.yml", "update-dl-version"),
+    ] {
+        assert_eq!(
+            job(&r, file, id).artifact.verdict,
+            ArtifactVerdict::NotShipped,
+            "{file}:{id}"
+        );
+    }
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // A bucket upload of what the job builds is still judged (the release binaries of
+    // ci.generated.yml, built by `cargo build` in the job that uploads them).
+    let d = job(&r, "ci.generated.yml", "build-release-linux-x86_64");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    // Files of the checkout packed and uploaded are shipped as they are
+    // (06-ServiceTF/HAPOOM-BE node.js.yml, a zip to S3).
+    let r = audit("06-ServiceTF__HAPOOM-BE");
+    let d = job(&r, "node.js.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
 }

@@ -1106,6 +1106,17 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
         Some(&"regctl") => &["-v", "--verbosity", "--logopt", "--host"],
         // `ctr --debug images push …`, `ctr -n k8s.io images …`.
         Some(&"ctr") => &["-n", "--namespace", "-a", "--address", "--timeout"],
+        // `skopeo --insecure-policy copy …` (huggingface/text-generation-inference
+        // nix_build.yaml:53).
+        Some(&"skopeo") => &[
+            "--policy",
+            "--registries.d",
+            "--tmpdir",
+            "--command-timeout",
+            "--override-arch",
+            "--override-os",
+            "--override-variant",
+        ],
         _ => &[],
     };
     if !global_values.is_empty() {
