@@ -584,8 +584,9 @@ jobs:
 }
 
 #[test]
-fn a_build_synced_to_a_bucket_under_no_version_is_not_identified() {
-    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:56-70.
+fn a_build_synced_to_a_bucket_by_the_job_that_built_it_is_built_once() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:56-70: built and uploaded in one job, with
+    // nothing earlier building it (adjudicated immutability class C2).
     let inv = inventory(&job_with_steps(
         r#"
     - name: Build and Deploy Frontend
@@ -606,8 +607,7 @@ fn a_build_synced_to_a_bucket_under_no_version_is_not_identified() {
     ));
     assert_eq!(inv.delivery.len(), 1);
     let a = &inv.delivery[0].artifact;
-    assert_eq!(a.verdict, ArtifactVerdict::Mutable, "{}", a.reason);
-    assert_eq!(a.location.start.line, 20);
+    assert_eq!(a.verdict, ArtifactVerdict::Immutable, "{}", a.reason);
 }
 
 #[test]
