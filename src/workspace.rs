@@ -712,6 +712,9 @@ fn need_from_root(rel: &str) -> Need {
     });
     match kind {
         Some(FileKind::Workflow | FileKind::Action | FileKind::Config) => Need::Whole,
+        // The deploy-metadata row reads the root Dockerfiles for a build argument named for
+        // the commit (inventory::build::root_dockerfiles); deeper ones are not read.
+        Some(FileKind::Dockerfile) if at_root => Need::Whole,
         Some(FileKind::Manifest(
             Manifest::PackageJson | Manifest::Makefile | Manifest::Justfile | Manifest::Taskfile,
         )) => Need::Whole,
@@ -1155,7 +1158,9 @@ mod tests {
         assert_eq!(content_needed(".github/dependabot.yml"), Need::Nothing);
         assert_eq!(content_needed("package-lock.json"), Need::Nothing);
         assert_eq!(content_needed("src/main.rs"), Need::Nothing);
-        assert_eq!(content_needed("Dockerfile"), Need::Nothing);
+        assert_eq!(content_needed("Dockerfile"), Need::Whole);
+        assert_eq!(content_needed("Dockerfile.release"), Need::Whole);
+        assert_eq!(content_needed("docker/Dockerfile"), Need::Nothing);
     }
 
     #[test]
