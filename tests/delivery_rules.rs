@@ -3307,3 +3307,23 @@ fn content_the_job_writes_or_fetches_and_uploads_is_no_built_artifact() {
     let d = job(&r, "node.js.yml", "build");
     assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
 }
+
+#[test]
+fn a_download_attached_to_a_release_unchecked_is_not_identified() {
+    // jenkinsci/jenkins publish-release-artifact.yml:74-81: `wget` of the released war, then
+    // `files: ${{ steps.fetch-war.outputs.file-name }}`, no checksum checked.
+    let r = audit("jenkinsci__jenkins");
+    let d = job(&r, "publish-release-artifact.yml", "war");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact.reason.contains("line 74"),
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A tool downloaded beside the job's own build is not what the release attaches
+    // (BurntSushi/ripgrep release.yml:167).
+    let r = audit("BurntSushi__ripgrep");
+    let d = job(&r, "release.yml", "build-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}

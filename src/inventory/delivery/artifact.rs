@@ -468,6 +468,9 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             true,
         );
     }
+    if let Some(a) = unchecked_download_attached(input, job) {
+        return a;
+    }
     // A release task defined outside the repository and handed the version it releases
     // (`make ci-release` with `RELEASE_VERSION`) builds that version once and publishes it
     // (anchore/syft release.yaml:105-109), inferred.
@@ -772,6 +775,66 @@ fn only_copies_pages(input: &JobInput<'_, '_>) -> bool {
                     })
             })
     })
+}
+
+/// A job that builds nothing, downloads files over HTTP (`wget`, `curl`) and attaches files to
+/// a release, with no checksum or signature checked: what it ships is "a versioned download"
+/// not "checked by checksum" (the adjudicated class "unchecked versioned download
+/// re-published": jenkinsci/jenkins publish-release-artifact.yml:74-81).
+fn unchecked_download_attached(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Option<Artifact> {
+    let attaches = job
+        .shipped
+        .iter()
+        .find(|s| s.kind == super::ShippedKind::Files)?;
+    // The release step names what the download step fetched: its output
+    // (`files: ${{ steps.fetch-war.outputs.file-name }}`) or the file itself.
+    let release = input.trace.step_of(&attaches.location)?;
+    let release_text: String = release
+        .step
+        .with
+        .iter()
+        .filter_map(|p| p.value.as_scalar())
+        .chain(release.step.run.as_ref().map(|r| r.value.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let download = input.trace.commands.iter().find(|c| {
+        let w = &c.command.words;
+        let fetches = matches!(w.first().map(String::as_str), Some("wget" | "curl"))
+            && w.iter().any(|x| x.starts_with("http"))
+            && !c.command.text.contains('|');
+        let step = input.trace.steps.get(c.step);
+        let by_output = step
+            .and_then(|s| s.step.id.as_ref())
+            .is_some_and(|id| release_text.contains(&format!("steps.{}.outputs", id.value)));
+        let file = w
+            .iter()
+            .rev()
+            .find(|x| x.starts_with("http"))
+            .and_then(|u| u.rsplit('/').next())
+            .filter(|f| !f.is_empty() && !f.contains('$'));
+        let by_name = file.is_some_and(|f| release_text.contains(f));
+        fetches && (by_output || by_name)
+    })?;
+    let checked = input.trace.commands.iter().any(|c| {
+        let w = &c.command.words;
+        let first = w.first().map(String::as_str).unwrap_or("");
+        (first.ends_with("sum") || first == "shasum")
+            && w.iter().any(|x| x == "-c" || x.starts_with("--check"))
+            || (first == "gpg" && w.iter().any(|x| x == "--verify"))
+            || (first == "cosign" && w.get(1).is_some_and(|x| x.starts_with("verify")))
+    });
+    if checked {
+        return None;
+    }
+    Some(verdict(
+        ArtifactVerdict::Mutable,
+        format!(
+            "attaches a download (line {}) to the release with no checksum checked",
+            download.location.start.line
+        ),
+        attaches.location.clone(),
+        false,
+    ))
 }
 
 /// When every delivering step copies single files to a bucket and each is content the job
