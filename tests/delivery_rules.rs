@@ -3327,3 +3327,23 @@ fn a_download_attached_to_a_release_unchecked_is_not_identified() {
     let d = job(&r, "release.yml", "build-release");
     assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
 }
+
+#[test]
+fn program_files_shipped_in_a_configmap_are_source_deployed() {
+    // ministryofjustice/analytical-platform platform-simulated-data-producer.yml:51-61:
+    // `kubectl create configmap … --from-file=entrypoint.sh --from-file=main.py`, then a Job.
+    let r = audit("ministryofjustice__analytical-platform");
+    let d = job(
+        &r,
+        "platform-simulated-data-producer.yml",
+        "simulated-data-producer",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 51);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A kubectl step that only switches traffic ships nothing built
+    // (18bravo/open-forge deploy-prod.yml, `switch-traffic`).
+    let r = audit("18bravo__open-forge");
+    let d = job(&r, "deploy-prod.yml", "switch-traffic");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+}

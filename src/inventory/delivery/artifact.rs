@@ -583,7 +583,33 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             )
         };
     }
+    if let Some(a) = source_into_a_configmap(input, builds_here) {
+        return a;
+    }
     Artifact::not_shipped(job.location.clone())
+}
+
+/// A deploy that puts program files of the checkout into a configmap the cluster then runs
+/// (`kubectl create configmap x --from-file=entrypoint.sh --from-file=main.py`, then `kubectl
+/// apply` of a Job): application code reaches its runtime unbuilt, "source deployed"
+/// (ministryofjustice/analytical-platform platform-simulated-data-producer.yml:51-61).
+/// Configuration files in a configmap are no program.
+fn source_into_a_configmap(input: &JobInput<'_, '_>, builds_here: bool) -> Option<Artifact> {
+    const PROGRAMS: &[&str] = &[".py", ".sh", ".js", ".mjs", ".ts", ".rb", ".pl", ".ps1"];
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        w.starts_with(&["kubectl", "create", "configmap"])
+            && w.iter().any(|x| {
+                x.strip_prefix("--from-file=")
+                    .is_some_and(|f| PROGRAMS.iter().any(|e| f.ends_with(e)))
+            })
+    })?;
+    Some(unbuilt(
+        ArtifactVerdict::Mutable,
+        "ships program files of the checkout into a configmap the cluster runs: source deployed",
+        c.location.clone(),
+        builds_here,
+    ))
 }
 
 /// An image of a reusable workflow identified by an input (`falco:x86_64-${{ inputs.tag }}`)
