@@ -3347,3 +3347,19 @@ fn program_files_shipped_in_a_configmap_are_source_deployed() {
     let d = job(&r, "deploy-prod.yml", "switch-traffic");
     assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
 }
+
+#[test]
+fn an_action_known_by_its_name_and_handed_a_signing_key_makes_what_it_ships() {
+    // 0install/apps publish.yml:19-21: `0install/github-actions/0repo` with `gpg-key:
+    // ${{ secrets.GPG_KEY }}` in a job named for a publish generates, signs and pushes.
+    let r = audit("0install__apps");
+    let d = job(&r, "publish.yml", "publish");
+    assert!(d.inferred);
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An action known by its name alone and handed no key is not known to make anything
+    // (obsproject/obs-studio push.yaml, `totaldebug/sphinx-publish-action`).
+    let r = audit("obsproject__obs-studio");
+    let d = job(&r, "push.yaml", "update-documentation");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+}

@@ -471,6 +471,27 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     if let Some(a) = unchecked_download_attached(input, job) {
         return a;
     }
+    // A delivering action known only by its name that is handed a signing key signs what it
+    // ships, so makes it in the job: built once there, inferred from its purpose (the
+    // adjudicated class C2: `0install/github-actions/0repo` given `gpg-key:` generates, signs
+    // and pushes the feeds, 0install/apps publish.yml:19-21).
+    if let Some(s) = app.iter().find(|s| {
+        s.inferred
+            && input.trace.step_of(&s.location).is_some_and(|t| {
+                t.step.repo_action().is_some()
+                    && super::signing::signing_input(&t.step.with).is_some()
+            })
+    }) {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!(
+                "made, signed and shipped by {} in one job (inferred)",
+                s.why
+            ),
+            s.location.clone(),
+            builds_here,
+        );
+    }
     // A release task defined outside the repository and handed the version it releases
     // (`make ci-release` with `RELEASE_VERSION`) builds that version once and publishes it
     // (anchore/syft release.yaml:105-109), inferred.
