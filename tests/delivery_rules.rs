@@ -3363,3 +3363,18 @@ fn an_action_known_by_its_name_and_handed_a_signing_key_makes_what_it_ships() {
     let d = job(&r, "push.yaml", "update-documentation");
     assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
 }
+
+#[test]
+fn metadata_tags_written_wholly_elsewhere_are_not_assumed_a_branch_tag() {
+    // astral-sh/ruff build-docker.yml:264-265: `tags: ${{ env.TAG_PATTERNS }}`, built by a
+    // script of the job from the release's version.
+    let r = audit("astral-sh__ruff");
+    let v = immutability_verdict(&r, "build-docker.yml", "docker-publish-extra");
+    assert!(!v.contains("branch"), "{v}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Tags written in the workflow are read as before: a moving tag beside the version
+    // (huggingface/text-generation-inference build.yaml:209-210).
+    let r = audit("huggingface__text-generation-inference");
+    let v = immutability_verdict(&r, "build.yaml", "build-and-push");
+    assert!(v.contains("moves a branch or `latest` tag"), "{v}");
+}

@@ -2049,6 +2049,17 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
                 })
         })
         .collect();
+    // Tags written wholly elsewhere (`tags: ${{ env.TAG_PATTERNS }}`, built in a script:
+    // astral-sh/ruff build-docker.yml:264-265) are not seen: not assumed a branch tag (the
+    // adjudicated rule "unseen details are not assumed mutable").
+    if !configs.is_empty()
+        && configs.iter().all(|c| {
+            let c = c.trim();
+            c.starts_with("${{") && c.ends_with("}}") && c.matches("${{").count() == 1
+        })
+    {
+        return Tag::Unknown;
+    }
     let config = (!configs.is_empty()).then(|| configs.join("\n"));
     // A moving tag written beside the commit or version (`type=raw,value=latest,enable=<main>`,
     // `type=edge`, `type=ref,event=branch`): what the moving tag names changes under its users
