@@ -3378,3 +3378,24 @@ fn metadata_tags_written_wholly_elsewhere_are_not_assumed_a_branch_tag() {
     let v = immutability_verdict(&r, "build.yaml", "build-and-push");
     assert!(v.contains("moves a branch or `latest` tag"), "{v}");
 }
+
+#[test]
+fn a_registry_copy_ships_what_its_source_names() {
+    // traefik/traefik sync-docker-images.yaml:28: `crane cp traefik:latest
+    // ghcr.io/traefik/traefik:latest` copies whatever `latest` points to.
+    let r = audit("traefik__traefik");
+    let d = job(&r, "sync-docker-images.yaml", "sync");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A copy of a source given by digest, also one looked up into a variable, is identified
+    // (kyverno/kyverno tests-conformance.yaml:143-146, `static@$DIGEST`).
+    let r = audit("kyverno__kyverno");
+    let d = job(&r, "tests-conformance.yaml", "custom-sigstore");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert!(
+        d.artifact.reason.contains("by digest"),
+        "{}",
+        d.artifact.reason
+    );
+}

@@ -1726,7 +1726,12 @@ fn judge_tag(reference: &str, tags_only_triggers: bool) -> Tag {
     if r.is_empty() {
         return Tag::Unknown;
     }
-    if r.contains("@sha256") {
+    // By digest, also a digest looked up or held in a variable (`static@$DIGEST`,
+    // `@$(crane digest …)`: kyverno/kyverno tests-conformance.yaml:143-146).
+    if r.contains("@sha256")
+        || r.rsplit_once('@')
+            .is_some_and(|(_, d)| d.starts_with('$') && d.to_ascii_lowercase().contains("digest"))
+    {
         return Tag::Identified(format!("`{r}` by digest"));
     }
     // The last path segment outside `${…}`: a tag written as a shell expansion
@@ -2193,6 +2198,13 @@ fn image_refs(w: &[&str]) -> Vec<String> {
                     .into_iter()
                     .map(|t| format!("image:{t}")),
             );
+        }
+        // `crane cp <src> <dst>`: a copy ships what its source names (`traefik:latest` copies
+        // whatever `latest` points to, traefik/traefik sync-docker-images.yaml:28).
+        ("crane", "cp" | "copy") => {
+            if let Some(src) = w.iter().skip(2).find(|x| !x.starts_with('-')) {
+                out.push(src.to_string());
+            }
         }
         // `skopeo copy <src> docker://<image>`: the destination is what is pushed.
         ("skopeo", "copy") => {
