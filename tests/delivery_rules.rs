@@ -3399,3 +3399,23 @@ fn a_registry_copy_ships_what_its_source_names() {
         d.artifact.reason
     );
 }
+
+#[test]
+fn a_version_read_from_the_tag_leaves_branch_pushes_with_only_a_moving_tag() {
+    // 254CARBON/data-processing build.yml:40-45: `type=ref,event=branch`, `type=semver`,
+    // `latest` on the default branch, no commit tag: a push to main publishes only moving tags.
+    let r = audit("254CARBON__data-processing");
+    let d = job(&r, "build.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mixed);
+    assert!(
+        d.artifact.reason.contains("branch pushes"),
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // With a commit tag beside them the moving tags are side tags of an identified build
+    // (0xHoneyJar/arrakis deploy-production.yml:71-73, `type=sha`).
+    let r = audit("0xHoneyJar__arrakis");
+    let v = immutability_verdict(&r, "deploy-production.yml", "build");
+    assert!(v.contains("tags by commit or version"), "{v}");
+}

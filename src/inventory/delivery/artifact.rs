@@ -2081,7 +2081,34 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
             .triggers
             .iter()
             .all(|t| matches!(t.as_str(), "workflow_dispatch" | "release"));
+    // A version read from the pushed tag (`type=semver,pattern={{version}}`, no `value=`)
+    // exists only on tag events: without a commit tag, a branch push ships the moving tags
+    // alone, published with no exact identity (the adjudicated class "artifact published only
+    // by a mutable tag": 254CARBON/data-processing build.yml:40-45 on pushes to main).
+    let version_from_tag_only = |c: &str| {
+        !c.contains("sha")
+            && c.lines().any(|l| {
+                let l = l.trim();
+                (l.contains("type=semver") || l.contains("type=pep440")) && !l.contains("value=")
+            })
+            && c.lines().all(|l| {
+                let l = l.trim();
+                !((l.contains("type=semver") || l.contains("type=pep440")) && l.contains("value="))
+            })
+    };
     match config {
+        Some(c)
+            if version_from_tag_only(&c)
+                && moving(&c)
+                && !released_only
+                && !tags_only
+                && super::runs_untagged(&input.pw.workflow) =>
+        {
+            Tag::Mixed(
+                "docker/metadata-action tags the version on tag events, but branch pushes ship only a moving tag"
+                    .into(),
+            )
+        }
         // Where only releases and runs by hand push, `latest` names the newest release
         // (pyupio/safety build.yml:70, written when the person releasing asks for it).
         Some(c)
