@@ -23,7 +23,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.0),
     ("oidc-authentication", 0.94),
-    ("artifact-immutability", 0.87),
+    ("artifact-immutability", 0.95),
     ("deploy-metadata", 0.91),
     ("signing-provenance", 0.91),
     ("security-scanning", 0.96),
