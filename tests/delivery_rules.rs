@@ -737,17 +737,6 @@ fn ncc_bundling_an_action_is_a_build() {
 }
 
 #[test]
-fn a_tagging_action_of_an_action_repository_releases_only_the_tag() {
-    let r = audit("40ants__setup-lisp");
-    let d = job(&r, "release.yml", "autotag");
-    assert_eq!(
-        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
-        [Strength::Partial]
-    );
-    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
-}
-
-#[test]
 fn a_database_connection_uri_handed_to_a_release_is_a_static_credential() {
     // release-stable hands RELEASES_MONGO_URI to its release script beside OIDC everywhere.
     let r = audit("serverless__serverless");
@@ -883,12 +872,14 @@ fn a_pushed_commit_naming_the_source_sha_and_a_sha_image_tag_go_part_of_the_way(
     );
     assert_eq!(row(&vm.assessments[0], "deploy-metadata"), "partial");
     // `git commit -m "chore: upgrade copilot-cli to ${GITHUB_REF##*/}"` (homebrew.yml:129)
-    // names the version, not the commit; the release that started the run traces it.
+    // names the version, not the commit; the release that started the run traces it
+    // (homebrew.yml:3).
     let copilot = audit("aws__copilot-cli");
+    let pr = job(&copilot, "homebrew.yml", "create-pr");
     assert!(
-        job(&copilot, "homebrew.yml", "create-pr")
-            .metadata
-            .is_empty()
+        pr.metadata.iter().all(|m| m.location.start.line == 3),
+        "{:?}",
+        pr.metadata
     );
     // deploy.yml:63 `make release-deploy … IMAGE_TAG=${{ needs.database-migrations.outputs.commit_hash }}`.
     let nava = audit("navapbc__template-infra");
@@ -920,7 +911,7 @@ fn a_publish_gated_on_release_please_is_traced_by_its_release() {
     assert_traced_at(d, 19);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // The preview publish, which needs no release-please job, is not.
-    assert!(job(&r, "pre-release.yml", "prerelease").metadata.is_empty());
+    assert_not_traced(job(&r, "pre-release.yml", "prerelease"));
 }
 
 #[test]
@@ -1176,14 +1167,14 @@ fn a_signature_covers_only_the_artifacts_it_reaches() {
         "{text}"
     );
     // Legit-Labs/legitify release.yaml:171-177: the SLSA generator job needs the signed macOS
-    // build that the `release` job attaches: it covers that release.
+    // build that the `release` job attaches: it covers that release (named by the macOS
+    // build's code signing, release.yaml:94, the more specific of the two).
     let l = audit("Legit-Labs__legitify");
     assert_eq!(row(&l.assessments[0], "signing-provenance"), "present");
     let verdicts = signing_verdicts(&l.assessments[0]);
     assert!(
-        verdicts
-            .iter()
-            .any(|(j, v)| j == "release" && v.contains("signed by slsa provenance")),
+        verdicts.iter().any(|(j, v)| j == "release"
+            && (v.contains("signed by slsa provenance") || v.contains("signed by code signing"))),
         "{verdicts:?}"
     );
     // A preview package published on every push beside npm packages with provenance
@@ -3033,6 +3024,850 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
             .any(|(f, j, _)| f == "deploy-pr-preview.yml" && j == "deploy-pr-preview"),
         "{:?}",
         jobs(&r)
+    );
+}
+
+// ---- signing-provenance: the adjudicated class rules (issue #14) ----
+
+/// The signature facts written in `file` (its name), as `tool file:line`.
+fn signatures_in(report: &Report, file: &str) -> Vec<String> {
+    facts(report, Capability::Signing)
+        .into_iter()
+        .filter(|f| f.contains(&format!(" {file}:")))
+        .collect()
+}
+
+#[test]
+fn npm_trusted_publishing_through_pnpm_attaches_provenance_and_yarn_does_not() {
+    // vuejs/core release.yml:19,35,46: `pnpm release --publishOnly` with `id-token: write`,
+    // registry-url npmjs and no token runs the npm CLI under trusted publishing.
+    let r = audit("vuejs__core");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:46"]
+    );
+    // The pkg.pr.new previews of ci.yml:51 stay unsigned.
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // tailwindlabs/tailwindcss release.yml:309: `pnpm --recursive … publish`.
+    let r = audit("tailwindlabs__tailwindcss");
+    assert!(
+        signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.ends_with("release.yml:309")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // Left alone: `yarn npm publish` under the same grant attests only when told
+    // `--provenance` (cds-snc/platform-forms-client internal_packages_publish.yml:10,40).
+    let r = audit("cds-snc__platform-forms-client");
+    assert!(
+        signatures_in(&r, "internal_packages_publish.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn an_npm_publish_that_can_never_run_is_judged_as_declared() {
+    // release-drafter/release-drafter release.yml:9,35-36: `if: false` on the trusted
+    // publish; the adjudicated label is present.
+    let r = audit("release-drafter__release-drafter");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:36"]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn a_publish_script_under_npm_trusted_publishing_ships_an_npm_package_with_provenance() {
+    // nuxt/nuxt release.yml:18,29,36: `node scripts/release.ts` in a job granted `id-token:
+    // write` that points npm at registry.npmjs.org, no npm token.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "release.yml", "release");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 36),
+        "{:?}",
+        d.shipped
+    );
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing by a publish script (inferred) release.yml:36"]
+    );
+    // Left alone: the nightly job (ci.yml:545-566) sets no npm registry, so its script is
+    // not read as an npm publish; the pkg.pr.new previews (ci.yml:586) stay unsigned.
+    assert!(
+        signatures_in(&r, "ci.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Beside a job's other deliveries: rerun-io/rerun reusable_publish_js.yml:27,57,74-76
+    // (`Publish packages`, beside the bucket uploads of :79,91).
+    let r = audit("rerun-io__rerun");
+    let d = job(&r, "reusable_publish_js.yml", "build");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 76),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: the version bump of release.yml (`post-release-version-bump`, counted by its
+    // name) runs scripts named for versions, not for a publish.
+    let d = job(&r, "release.yml", "post-release-version-bump");
+    assert!(d.shipped.is_empty(), "{:?}", d.shipped);
+    // A step named for npm (supabase/cli release-shared.yml:253-254, `pnpm exec bun
+    // apps/cli/scripts/publish.ts`); npm provenance does not vouch for the archives the same
+    // job attaches to the release (:315), which stay unsigned beside the images.
+    let r = audit("supabase__cli");
+    assert_eq!(
+        signatures_in(&r, "release-shared.yml"),
+        [
+            "npm provenance with trusted publishing by a publish script (inferred) release-shared.yml:254"
+        ]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Left alone: a JavaScript job that sets no npm registry and spends the token on a cloud
+    // role (aws-samples/eks-workshop-v2 publish-content.yaml:21-48).
+    let r = audit("aws-samples__eks-workshop-v2");
+    assert!(
+        signatures_in(&r, "publish-content.yaml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn vite_plus_exec_runs_a_packages_binary() {
+    // nuxt/nuxt ci.yml:586: `vp exec pkg-pr-new publish …` publishes preview packages.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "ci.yml", "release-pkg-pr-new");
+    assert!(
+        d.shipped.iter().any(|s| s.target == "pkg-pr-new"),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: `vp exec vitest run bundle` (ci.yml:348, job `test-size`) delivers nothing.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "ci.yml" && j == "test-size"),
+        "{:?}",
+        jobs(&r)
+    );
+}
+
+/// The signing-provenance row's state and its words.
+fn signing_row(report: &Report) -> (&str, &str) {
+    let a = &report.assessments[0];
+    (
+        row(a, "signing-provenance"),
+        row_text(a, "signing-provenance"),
+    )
+}
+
+#[test]
+fn pep_740_attestations_cover_the_upload_of_pypi_publish_only() {
+    // pydantic/pydantic ci.yml:968,1003: pydantic-core is uploaded by `uv publish` in the job
+    // that `release-pydantic` needs; only pydantic goes through pypi-publish, which attests.
+    let r = audit("pydantic__pydantic");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (uv publish) of `release-pydantic-core`"),
+        "{current}"
+    );
+    // Left alone: the same dists attached to the release (pallets/flask publish.yaml:44,60).
+    let r = audit("pallets__flask");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_beside_deliveries_the_row_does_not_weigh_signs_none_of_them() {
+    // VictoriaMetrics/VictoriaMetrics docs.yaml:35,59: a GPG key imported to sign the commit
+    // pushed to the docs repository, its only delivery (a GitOps bump).
+    let r = audit("VictoriaMetrics__VictoriaMetrics");
+    assert_eq!(signing_row(&r).0, "missing", "{}", signing_row(&r).1);
+    // Left alone: a release by a remote workflow whose files are not known, beside keyless
+    // signing of the CI images (sigstore/rekor cut-release.yml:26, build.yml:44).
+    let r = audit("sigstore__rekor");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_reaches_a_delivery_known_by_name_through_the_job_calling_its_workflow() {
+    // LizardByte/Sunshine ci-windows.yml:298 codesigns in the workflow that ci.yml:155-160
+    // calls; the release (ci.yml:261-275) needs that call. The COPR and Homebrew builds, also
+    // known by their names, sign nothing.
+    let r = audit("LizardByte__Sunshine");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(current.contains("`release` (ci-copr.yml)"), "{current}");
+    // Left alone: the Homebrew beta release needs the release, so it sits near the signature.
+    assert!(!current.contains("release-homebrew-beta"), "{current}");
+    // In the job itself: opentofu/opentofu release.yml:87,101-119 signs (cosign, GPG) in the
+    // release job counted by its name, beside the unsigned nightly archives (nightly.yml:35).
+    let r = audit("opentofu__opentofu");
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_certificate_imported_for_codesign_signs_the_macos_build() {
+    // ollama/ollama release.yaml:64-68: the stored signing certificate imported into a
+    // keychain that `codesign` may use; the release (:730-733) needs the macOS build.
+    let r = audit("ollama__ollama");
+    assert!(
+        signatures_in(&r, "release.yaml").contains(&"code signing release.yaml:68".to_string()),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // The images, pushed with `provenance: false`, stay unsigned.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: a certificate imported without codesign access (Homebrew/brew
+    // release.yml:109, signed by the package tools) is no code signing of its own.
+    let r = audit("Homebrew__brew");
+    assert!(
+        !signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.starts_with("code signing")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn containerds_cli_pushes_an_image() {
+    // containerd/containerd images.yml:78: `sudo ctr --debug images push … "${mirror}"`, the
+    // global option before the subcommand set aside.
+    let r = audit("containerd__containerd");
+    let d = job(&r, "images.yml", "mirror");
+    assert!(
+        d.shipped.iter().any(|s| s.kind.as_str() == "image"),
+        "{:?}",
+        d.shipped
+    );
+    // Unsigned beside the attested release tarballs.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: `ctr content fetch` (images.yml:76) only pulls.
+    assert_eq!(d.steps.len(), 1, "{:?}", d.steps);
+}
+
+#[test]
+fn store_packages_goreleaser_publishes_are_not_covered_by_an_attestation_of_its_checksums() {
+    // golangci/golangci-lint release.yml:85-99: goreleaser given the Snap Store's and
+    // Chocolatey's credentials; actions/attest attests its checksums and image digests.
+    let r = audit("golangci__golangci-lint");
+    let d = job(&r, "release.yml", "release");
+    let targets: Vec<&str> = d.shipped.iter().map(|s| s.target.as_str()).collect();
+    assert_eq!(targets, ["goreleaser", "snap store", "chocolatey"]);
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (snap store)"),
+        "{current}"
+    );
+    // Left alone: the release files themselves stay covered by the attestation, and a
+    // goreleaser run handed no store credentials ships only its files (rhysd/actionlint).
+    assert!(
+        current.contains("attestation (release assets (goreleaser)"),
+        "{current}"
+    );
+    let r = audit("rhysd__actionlint");
+    assert!(
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.shipped)
+            .all(|s| s.target != "snap store" && s.target != "chocolatey"),
+        "{:?}",
+        delivery(&r)
+    );
+}
+
+// ---- sbom: an SBOM weighed over the delivered artifacts (adjudicated sbom classes C, D, E) ----
+
+/// The sbom row of an assessment.
+fn sbom_row(a: &Assessment) -> &ci_guard::assess::Row {
+    a.rows
+        .iter()
+        .find(|r| r.component == "sbom")
+        .expect("an sbom row")
+}
+
+/// The sbom row's verdict for one delivery job says `needle`.
+fn assert_sbom_verdict(a: &Assessment, file: &str, id: &str, needle: &str) {
+    let verdict = sbom_row(a)
+        .jobs
+        .iter()
+        .find(|j| j.workflow.ends_with(file) && j.job == id)
+        .map(|j| j.verdict.as_str())
+        .unwrap_or_else(|| panic!("no sbom verdict for {file}:{id}"));
+    assert!(verdict.contains(needle), "{file}:{id}: {verdict}");
+}
+
+/// The sbom row's evidence holds `file:line`.
+fn assert_sbom_evidence(a: &Assessment, at: &str) {
+    let evidence: Vec<String> = sbom_row(a)
+        .evidence
+        .iter()
+        .map(|l| {
+            let file = l.path.rsplit('/').next().unwrap_or("");
+            format!("{file}:{}", l.start.line)
+        })
+        .collect();
+    assert!(evidence.iter().any(|e| e == at), "{at}: {evidence:?}");
+}
+
+#[test]
+fn an_sbom_shipped_with_some_delivered_artifacts_and_not_others_is_partial() {
+    // pnpm/pnpm: the GHCR images are built with `sbom: true` (release.yml:1466), the release
+    // binaries are attached without one (release.yml:1532).
+    let r = audit("pnpm__pnpm");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    assert_sbom_verdict(
+        a,
+        "release.yml",
+        "docker-pnpr",
+        "with an SBOM (buildx sbom)",
+    );
+    assert_sbom_verdict(a, "release.yml", "github-release-pnpr", "without an SBOM");
+    // Crawbl-AI/crawbl-backend: ko's SBOM goes with the two ko images (reusable-build.yml:159,
+    // 170), not with the auth filter image build-push-action pushes from another context
+    // beside them (:178).
+    let r = audit("Crawbl-AI__crawbl-backend");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_evidence(&r.assessments[0], "reusable-build.yml:178");
+    // Left alone: every image delivered carries one (gohugoio/hugo image.yml:40), also where
+    // the job pushes the same build once more for its tests (11notes/docker-distroless
+    // org.container.yml:508,574) and a job around it assembles the manifest list (:755).
+    assert_eq!(
+        row(&audit("gohugoio__hugo").assessments[0], "sbom"),
+        "present"
+    );
+    let r = audit("11notes__docker-distroless");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "org.container.yml",
+        "merge_platform_images",
+        "with an SBOM",
+    );
+}
+
+#[test]
+fn an_image_sbom_covers_images_and_an_sbom_file_beside_goreleaser_covers_its_release() {
+    // astral-sh/uv: the images' SBOMs (build-docker.yml:208,334) reach the manifest lists the
+    // jobs around them assemble (:446), not the wheels the release pipeline publishes
+    // (publish-pypi.yml:36).
+    let r = audit("astral-sh__uv");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    assert_sbom_verdict(
+        a,
+        "build-docker.yml",
+        "docker-annotate-base",
+        "with an SBOM",
+    );
+    assert_sbom_verdict(a, "publish-pypi.yml", "pypi-publish-uv", "without an SBOM");
+    // aquasecurity/trivy: bom.json written before goreleaser (reusable-release.yaml:89) is
+    // goreleaser's; the canary image build-push-action pushes in the same job (:126) goes
+    // without.
+    let r = audit("aquasecurity__trivy");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_evidence(&r.assessments[0], "reusable-release.yaml:126");
+    // Left alone: syft installed for goreleaser, which ships nothing else
+    // (golangci/golangci-lint release.yml:69,85).
+    assert_eq!(
+        row(&audit("golangci__golangci-lint").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn what_the_files_do_not_show_delivered_and_test_images_are_not_weighed() {
+    // jaegertracing/jaeger: the snapshot images come from build scripts not in the repository
+    // (ci-docker-build.yml:48): known by their names, they do not count against the SBOM
+    // attached to the release (ci-release.yml:169,178). argoproj/argo-workflows: `make
+    // --directory sdks/java publish` (sdks.yaml:24), a target read by its name.
+    for repo in ["jaegertracing__jaeger", "argoproj__argo-workflows"] {
+        assert_eq!(
+            row(&audit(repo).assessments[0], "sbom"),
+            "present",
+            "{repo}"
+        );
+    }
+    // open-telemetry/opentelemetry-java-instrumentation: images for its smoke tests and
+    // benchmarks (publish-smoke-test-fake-backend-images.yml,
+    // publish-petclinic-benchmark-image.yml) are no artifact others run.
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "publish-smoke-test-fake-backend-images.yml",
+        "publishLinux",
+        "not weighed",
+    );
+    // Left alone: images pushed from main by recognised steps, beside an SBOM attached to the
+    // release, go without (grafana/loki images.yml:76, syft-sbom-ci.yml:25).
+    let r = audit("grafana__loki");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "images.yml",
+        "logql-analyzer-image",
+        "without an SBOM",
+    );
+}
+
+#[test]
+fn ko_installed_for_a_target_that_pushes_images_ships_its_sbom_beside_a_remote_release() {
+    // sigstore/cosign: setup-ko (build.yaml:63), then `make sign-ci-containers` (:82) whose
+    // Makefile is not in the repository: ko's default SBOM goes with the images, inferred;
+    // the release made by the remote sigstore/community reusable-release.yml
+    // (cut-release.yml) is judged by its name and shows none.
+    let r = audit("sigstore__cosign");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom build.yaml:82".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "cut-release.yml",
+        "cut-release",
+        "judged by its name",
+    );
+    // ossf/scorecard: `make scorecard-ko` run by nick-invision/retry (publishimage.yml:55,63),
+    // the action nick-fields/retry under its former name.
+    let r = audit("ossf__scorecard");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom publishimage.yml:63".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    // ko's own SBOM is still no report anybody asked for.
+    assert_eq!(row(&r.assessments[0], "artifacts-observability"), "present");
+    // Left alone: `make ko-local` builds into the local Docker daemon
+    // (sigstore/rekor main.yml:76), and ko for a conformance test (traefik/traefik
+    // test-knative-conformance.yaml:56) pushes nothing.
+    let rekor = facts(&audit("sigstore__rekor"), Capability::Sbom);
+    assert!(rekor.iter().all(|f| !f.contains("main.yml")), "{rekor:?}");
+    assert!(
+        facts(&audit("traefik__traefik"), Capability::Sbom).is_empty(),
+        "traefik"
+    );
+    // Left alone: ko written in the workflow, no remote release (ossf/allstar
+    // release.yaml:36,41).
+    assert_eq!(
+        row(&audit("ossf__allstar").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn a_chart_is_judged_with_the_images_it_installs() {
+    // kyverno/kyverno helm-release.yaml:134: the chart pushed beside images that carry an
+    // SBOM (`cosign attach sbom`, image/publish action.yaml:82). The nearby case (an image
+    // shipped without one) is a unit test of the row (assess::sbom).
+    let r = audit("kyverno__kyverno");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "helm-release.yaml",
+        "create-release",
+        "a chart",
+    );
+}
+
+// ---- oidc-authentication: which credential delivers (adjudicated oidc classes A, E, G) ----
+
+/// The details of a delivery job's credentials of one kind.
+fn credential_details(d: &DeliveryJob, kind: CredentialKind) -> Vec<&str> {
+    d.credentials
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| c.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_password_read_from_a_secret_store_delivers_beside_the_stores_oidc_login() {
+    // aws-actions/configure-aws-credentials package-dist.yml:30-52: an AWS role assumed with
+    // the job's OIDC token reads the bot's PAT from Secrets Manager, and the push goes with
+    // that PAT: mixed.
+    let r = audit("aws-actions__configure-aws-credentials");
+    let d = job(&r, "package-dist.yml", "package");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored
+            .iter()
+            .any(|c| c.contains("`OSDS_ACCESS_TOKEN`, read from a secret store")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        credential_kinds(d),
+        [CredentialKind::Oidc, CredentialKind::Static]
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // element-hq/synapse docker.yml:67-84: a Vault JWT login with the job's OIDC token, then
+    // the registry password it reads given to the registry login.
+    let r = audit("element-hq__synapse");
+    let d = job(&r, "docker.yml", "build");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter().any(|c| c.contains("hashicorp/vault-action")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: a token read from the store and handed to a step that approves a pull
+    // request delivers nothing (ministryofjustice/analytical-platform
+    // reusable-workflow-terraform.yml:214-217,401).
+    let r = audit("ministryofjustice__analytical-platform");
+    assert!(
+        delivery(&r).iter().all(|d| d
+            .credentials
+            .iter()
+            .all(|c| !c.detail.contains("read from a secret store"))),
+        "{:?}",
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.credentials)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_stored_jwt_is_a_long_lived_credential() {
+    // saleor/saleor dispatch-release-pr-manually.yml:41: `vault-jwt: ${{ secrets.VAULT_JWT }}`
+    // under no `id-token: write`: no OIDC, a stored bearer token.
+    let r = audit("saleor__saleor");
+    let d = job(&r, "dispatch-release-pr-manually.yml", "deploy");
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+}
+
+#[test]
+fn the_secrets_of_a_test_step_are_no_delivery_credential() {
+    // step-security/harden-runner canary.yml:39-43: `PAT` goes to the `Canary test` step; the
+    // tag is moved with the job's GITHUB_TOKEN.
+    let r = audit("step-security__harden-runner");
+    let d = job(&r, "canary.yml", "update_tag");
+    assert!(
+        credential_details(d, CredentialKind::Static).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(
+        row(&r.assessments[0], "oidc-authentication"),
+        "not-applicable"
+    );
+    // Left alone: a step named for publishing test packages publishes them with its tokens
+    // (astral-sh/uv ci.yml:272, adjudicated oidc class I).
+    let r = audit("astral-sh__uv");
+    let d = job(&r, "ci.yml", "test-publish");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored.iter().any(|c| c.contains("UV_TEST_PUBLISH_TOKEN")),
+        "{stored:?}"
+    );
+}
+
+#[test]
+fn setup_node_pointed_at_npm_without_a_token_is_trusted_publishing() {
+    // goreleaser/goreleaser release.yml:143-146: `id-token: write`, setup-node with the npm
+    // registry and no npm token, beside goreleaser's stored keys: mixed.
+    let r = audit("goreleaser__goreleaser");
+    let d = job(&r, "release.yml", "goreleaser");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter()
+            .any(|c| c.contains("npm trusted publishing set up")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: pkg.pr.new checks the run through its GitHub App (biomejs/biome
+    // preview.yml:223,232, adjudicated oidc class H).
+    let r = audit("biomejs__biome");
+    let d = job(&r, "preview.yml", "publish");
+    assert!(
+        credential_details(d, CredentialKind::Oidc).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+}
+
+// ---- deploy-metadata: the adjudicated class rules (tests/data/assessment/adjudication/
+// conventions-deploy-metadata.md) ----
+
+/// The details of a delivery job's metadata of one strength.
+fn metadata_details(d: &DeliveryJob, strength: Strength) -> Vec<&str> {
+    d.metadata
+        .iter()
+        .filter(|m| m.strength == strength)
+        .map(|m| m.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_provenance_attestation_published_with_the_package_traces_it() {
+    // C3: `npm publish --provenance` (actions/toolkit releases.yml:110) and PEP 740
+    // attestations of pypi-publish under trusted publishing (huggingface/diffusers
+    // pypi_publish.yaml:75) name the commit the package was built from.
+    let toolkit = audit("actions__toolkit");
+    assert_traced_at(job(&toolkit, "releases.yml", "publish"), 110);
+    assert_eq!(row(&toolkit.assessments[0], "deploy-metadata"), "present");
+    let diffusers = audit("huggingface__diffusers");
+    assert_traced_at(job(&diffusers, "pypi_publish.yaml", "publish-to-pypi"), 75);
+    // A signature names no commit: 0install/apps signs its feeds with a stored GPG key
+    // (publish.yml:21) and stays untraced.
+    let apps = audit("0install__apps");
+    assert_not_traced(job(&apps, "publish.yml", "publish"));
+    assert_eq!(row(&apps.assessments[0], "deploy-metadata"), "missing");
+}
+
+#[test]
+fn a_delivery_started_by_a_published_release_is_traced_by_the_release() {
+    // C1: the Cloudflare deploy of 2dtiler/api runs on `release: types: [published]`
+    // (deploy-prod.yml:3-6); the release names the tag and carries its notes.
+    let api = audit("2dtiler__api");
+    assert_traced_at(job(&api, "deploy-prod.yml", "deploy-api"), 4);
+    assert_eq!(row(&api.assessments[0], "deploy-metadata"), "present");
+    // The extension of microsoft/playwright is published on dispatch only
+    // (publish_extension.yml): its environment without url goes part of the way.
+    let pw = audit("microsoft__playwright");
+    assert_not_traced(job(
+        &pw,
+        "publish_extension.yml",
+        "publish-extension-chrome-web-store",
+    ));
+    assert_traced_at(job(&pw, "publish_release.yml", "publish-trace-viewer"), 12);
+}
+
+#[test]
+fn a_tag_made_from_the_hand_written_changelog_carries_its_notes() {
+    // C1: butlerlogic/action-autotag given `root: ChangeLog.md` (40ants/setup-lisp
+    // release.yml:26-29) tags the version of the changelog's newest entry.
+    let r = audit("40ants__setup-lisp");
+    let d = job(&r, "release.yml", "autotag");
+    assert_traced_at(d, 28);
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // A major tag moved to an input ref (peter-evans/create-pull-request
+    // update-major-version.yml:35) is the tag alone.
+    let cpr = audit("peter-evans__create-pull-request");
+    let tag = job(&cpr, "update-major-version.yml", "tag");
+    assert_eq!(
+        tag.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&cpr.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_package_published_from_tags_or_by_commit_is_only_identified() {
+    // C2: PyGithub uploads to PyPI only on tag pushes (pypi-release.yml:5-6,31): the
+    // version is the tag's, an identifier like a SHA image tag.
+    let gh = audit("PyGithub__PyGithub");
+    let d = job(&gh, "pypi-release.yml", "publish");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["only the package's version, that of the tag the run was started for"]
+    );
+    assert_eq!(row(&gh.assessments[0], "deploy-metadata"), "partial");
+    // pkg.pr.new serves each commit at an address keyed by its SHA (jestjs/jest
+    // pkg-pr-new.yml:32): part of the way, not the SHA passed into the packages; it runs on
+    // branch pushes and pull requests, so no tag's version either.
+    let jest = audit("jestjs__jest");
+    let d = job(&jest, "pkg-pr-new.yml", "publish");
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the packages are served at an address keyed by the commit (pkg-pr-new)"]
+    );
+    assert_eq!(row(&jest.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_pages_action_committing_with_its_default_message_names_the_commit() {
+    // C5: JamesIves/github-pages-deploy-action without `commit-message`
+    // (ministryofjustice/bichard7-next-core publish-architecture.yml:39) commits `Deploying
+    // to gh-pages from @ <repository>@<sha>`: a commit message, part of the way.
+    let r = audit("ministryofjustice__bichard7-next-core");
+    let d = job(&r, "publish-architecture.yml", "deploy_github_pages");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the pages commit message names the source commit"]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_commit_tag_consumed_by_a_build_target_is_passed_into_the_image() {
+    // C7: `make antithesis-build-config-image IMAGE_TAG="$IMAGE_TAG"`, with the tag naming
+    // the commit, comes out as `etcd-config:latest` and is retagged (etcd-io/etcd
+    // antithesis-test.yml:68-71): the value went into the image, not its tag.
+    let etcd = audit("etcd-io__etcd");
+    assert_traced_at(
+        job(&etcd, "antithesis-test.yml", "build-and-push-and-test"),
+        69,
+    );
+    assert_eq!(row(&etcd.assessments[0], "deploy-metadata"), "present");
+    // The same variable handed to a deploy target selects the image deployed
+    // (navapbc/template-infra deploy.yml:63): the tag alone.
+    let nava = audit("navapbc__template-infra");
+    assert_not_traced(job(&nava, "deploy.yml", "deploy"));
+}
+
+#[test]
+fn a_caller_stamping_the_run_into_an_apply_traces_it() {
+    // C7: cloud-platform-reusable.yml:67 hands the local reusable apply
+    // `-var=created_by=<run URL>` through `plan_apply_tfargs`, which the apply reads
+    // (reusable_terraform_components_plan_apply.yml:365).
+    let r = audit("ministryofjustice__modernisation-platform-environments");
+    let apply = job(&r, "reusable_terraform_components_plan_apply.yml", "apply");
+    assert!(
+        apply.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("cloud-platform-reusable.yml")
+            && m.location.start.line == 67),
+        "{:?}",
+        apply.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // Its testing copy, which no caller hands the run, keeps its environment without url.
+    assert_not_traced(job(
+        &r,
+        "testing_reusable_terraform_components_plan_apply.yml",
+        "apply",
+    ));
+}
+
+#[test]
+fn a_version_script_read_back_before_the_build_stamps_the_sources() {
+    // C6: `.ci/update_version` then `VERSION_TAG=$(jq -r .version package.json)` before
+    // build-push-action builds the tree (getredash/redash preview-image.yml:90-95).
+    let redash = audit("getredash__redash");
+    assert_traced_at(job(&redash, "preview-image.yml", "build-docker-image"), 94);
+    assert_eq!(row(&redash.assessments[0], "deploy-metadata"), "present");
+    // A version script nothing reads back, in a job that builds nothing after it
+    // (open-telemetry/opentelemetry-java-instrumentation prepare-release-branch.yml:60).
+    let otel = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_not_traced(job(
+        &otel,
+        "prepare-release-branch.yml",
+        "create-pull-request-against-release-branch",
+    ));
+}
+
+#[test]
+fn a_root_dockerfile_stamping_the_commit_traces_a_scripted_image_push() {
+    // C6: `./bin/docker-helper.sh push` handed a registry credential (localstack/localstack
+    // aws-main.yml) builds the root Dockerfile, which stamps LOCALSTACK_BUILD_GIT_HASH
+    // (Dockerfile:187-189), inferred.
+    let ls = audit("localstack__localstack");
+    let push = job(&ls, "aws-main.yml", "push");
+    assert!(
+        push.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("/Dockerfile")
+            && m.location.start.line == 189),
+        "{:?}",
+        push.metadata
+    );
+    assert_eq!(row(&ls.assessments[0], "deploy-metadata"), "present");
+    // jaegertracing/jaeger pushes images by scripts too, with no Dockerfile at its root.
+    let jaeger = audit("jaegertracing__jaeger");
+    assert_not_traced(job(&jaeger, "ci-docker-build.yml", "docker-images"));
+}
+
+#[test]
+fn a_scripted_push_to_another_repository_refers_to_its_commit() {
+    // C6: `./misc/trigger_wheel_build.sh` given WHEELS_PUSH_TOKEN (python/mypy
+    // build_wheels.yml:22-25), judged by name and inputs: a commit reference, partial.
+    let mypy = audit("python__mypy");
+    let d = job(&mypy, "build_wheels.yml", "build-wheels");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial).len(),
+        1,
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&mypy.assessments[0], "deploy-metadata"), "partial");
+    // A recognised push to another repository is judged by what it pushes: Tencent/ncnn's
+    // wiki sync names nothing.
+    let ncnn = audit("Tencent__ncnn");
+    assert!(job(&ncnn, "sync-wiki.yml", "sync-wiki").metadata.is_empty());
+}
+
+#[test]
+fn release_notes_the_release_job_writes_for_its_version_trace_it() {
+    // earthly/earthly ci-staging-deploy.yml:83 writes CHANGELOG.md naming `$RELEASE_TAG` and
+    // `$(git rev-parse HEAD)` before `./release/release.sh`.
+    let earthly = audit("earthly__earthly");
+    assert_traced_at(job(&earthly, "ci-staging-deploy.yml", "tests"), 83);
+    assert_eq!(row(&earthly.assessments[0], "deploy-metadata"), "present");
+    // `prepare_release.py release-notes > draft-release-notes.md` (fastapi/fastapi
+    // create-draft-release.yml:44) names no version on its line: not this rule (the notes
+    // handed to `gh release create` trace that job).
+    let fastapi = audit("fastapi__fastapi");
+    let draft = job(&fastapi, "create-draft-release.yml", "create-draft-release");
+    assert!(
+        !metadata_details(draft, Strength::Full)
+            .contains(&"release notes written for the version it releases"),
+        "{:?}",
+        draft.metadata
+    );
+}
+
+#[test]
+fn the_run_number_given_to_the_build_as_a_version_traces_the_release() {
+    // C7: `cargo xtask dist --client-patch-version ${{ github.run_number }}`
+    // (rust-lang/rust-analyzer release.yaml:112) in the build job whose artifacts `publish`
+    // downloads.
+    let ra = audit("rust-lang__rust-analyzer");
+    assert_traced_at(job(&ra, "release.yaml", "publish"), 112);
+    assert_eq!(row(&ra.assessments[0], "deploy-metadata"), "present");
+    // `gcloud artifacts generic upload … --version=${{ github.sha }}` (grafana/loki
+    // release.yml:126-133) names what is stored; nothing is built with it.
+    let loki = audit("grafana__loki");
+    let create = job(&loki, "release.yml", "createRelease");
+    assert!(
+        !metadata_details(create, Strength::Full)
+            .contains(&"the run or commit passed into the build as its version"),
+        "{:?}",
+        create.metadata
+    );
+}
+
+#[test]
+fn a_version_tag_pushed_after_the_applies_names_what_they_applied() {
+    // C2: the staging applies of cds-snc/notification-terraform are followed by
+    // `mathieudutour/github-tag-action` in a job that needs them (merge_to_main_staging.yml:917).
+    let notify = audit("cds-snc__notification-terraform");
+    let common = job(
+        &notify,
+        "merge_to_main_staging.yml",
+        "terragrunt-apply-common",
+    );
+    assert_not_traced(common);
+    assert_eq!(
+        metadata_details(common, Strength::Partial),
+        ["only the version tag pushed after it, which points at the commit"]
+    );
+    assert_eq!(row(&notify.assessments[0], "deploy-metadata"), "partial");
+    // The dev environment's applies, which no tagging job follows, name nothing.
+    assert!(
+        job(
+            &notify,
+            "terragrunt_create_dev_environment.yml",
+            "terragrunt-apply-common"
+        )
+        .metadata
+        .is_empty()
     );
 }
 

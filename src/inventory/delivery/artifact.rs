@@ -1335,7 +1335,7 @@ fn assigned_all(script: &str, name: &str) -> Vec<String> {
 }
 
 /// The value of `NAME=value` (or `export NAME=value`) on a line of a script.
-fn assigned(script: &str, name: &str) -> Option<String> {
+pub(super) fn assigned(script: &str, name: &str) -> Option<String> {
     script.lines().find_map(|l| {
         let l = l.trim();
         let l = l.strip_prefix("export ").unwrap_or(l);

@@ -13,6 +13,7 @@ mod artifact;
 mod credentials;
 mod metadata;
 mod recognise;
+mod sbom;
 mod shipped;
 mod signing;
 
@@ -29,6 +30,7 @@ pub use artifact::{Artifact, ArtifactVerdict, Link, MOVING_BESIDE_IDENTIFIED};
 pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
+pub(crate) use metadata::{stamped_by_callers, stamped_by_dockerfile};
 pub use shipped::{Shipped, ShippedKind};
 pub(crate) use signing::signing_asked_by_some_callers;
 
@@ -256,14 +258,19 @@ impl JobInput<'_, '_> {
     }
 }
 
-/// Facts the job gives that need its context (permissions, the pinned version of an action):
-/// signatures implied by trusted publishing, cosign installed with an OIDC token.
-pub(crate) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
-    signing::context_facts(input)
+/// Facts the job gives that need its context (permissions, the pinned version of an action,
+/// what it delivers, if it is a delivery job): signatures implied by trusted publishing,
+/// cosign installed with an OIDC token, ko's SBOM.
+pub(crate) fn context_facts(input: &JobInput<'_, '_>, delivery: Option<&DeliveryJob>) -> Vec<Fact> {
+    let mut out = signing::context_facts(input, delivery);
+    out.extend(sbom::context_facts(input));
+    out
 }
 
-/// The job as a delivery job, or `None` when it delivers nothing.
-pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
+/// The job as a delivery job, or `None` when it delivers nothing. `context` holds the facts
+/// its context gives (`context_facts`): an attestation published with the artifact traces it
+/// to its commit.
+pub(crate) fn judge(input: &JobInput<'_, '_>, context: &[Fact]) -> Option<DeliveryJob> {
     let override_ = input
         .overrides
         .iter()
@@ -346,7 +353,7 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
     // Before the artifact: a release that attaches no files ships no built artifact.
     job.shipped = shipped::of(input, &job.steps);
     job.artifact = artifact::of(input, &job);
-    job.metadata = metadata::of(input, &job);
+    job.metadata = metadata::of(input, &job, context);
     Some(job)
 }
 
