@@ -23,7 +23,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.0),
     ("oidc-authentication", 0.97),
-    ("artifact-immutability", 0.92),
+    ("artifact-immutability", 0.95),
     ("deploy-metadata", 0.98),
     ("signing-provenance", 0.96),
     ("security-scanning", 0.96),

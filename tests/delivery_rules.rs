@@ -4142,3 +4142,121 @@ fn content_the_job_writes_or_fetches_and_uploads_is_no_built_artifact() {
     let d = job(&r, "node.js.yml", "build");
     assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
 }
+
+#[test]
+fn a_download_attached_to_a_release_unchecked_is_not_identified() {
+    // jenkinsci/jenkins publish-release-artifact.yml:74-81: `wget` of the released war, then
+    // `files: ${{ steps.fetch-war.outputs.file-name }}`, no checksum checked.
+    let r = audit("jenkinsci__jenkins");
+    let d = job(&r, "publish-release-artifact.yml", "war");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact.reason.contains("line 74"),
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A tool downloaded beside the job's own build is not what the release attaches
+    // (BurntSushi/ripgrep release.yml:167).
+    let r = audit("BurntSushi__ripgrep");
+    let d = job(&r, "release.yml", "build-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn program_files_shipped_in_a_configmap_are_source_deployed() {
+    // ministryofjustice/analytical-platform platform-simulated-data-producer.yml:51-61:
+    // `kubectl create configmap … --from-file=entrypoint.sh --from-file=main.py`, then a Job.
+    let r = audit("ministryofjustice__analytical-platform");
+    let d = job(
+        &r,
+        "platform-simulated-data-producer.yml",
+        "simulated-data-producer",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 51);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A kubectl step that only switches traffic ships nothing built
+    // (18bravo/open-forge deploy-prod.yml, `switch-traffic`).
+    let r = audit("18bravo__open-forge");
+    let d = job(&r, "deploy-prod.yml", "switch-traffic");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+}
+
+#[test]
+fn an_action_known_by_its_name_and_handed_a_signing_key_makes_what_it_ships() {
+    // 0install/apps publish.yml:19-21: `0install/github-actions/0repo` with `gpg-key:
+    // ${{ secrets.GPG_KEY }}` in a job named for a publish generates, signs and pushes.
+    let r = audit("0install__apps");
+    let d = job(&r, "publish.yml", "publish");
+    assert!(d.inferred);
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An action known by its name alone and handed no key is not known to make anything
+    // (obsproject/obs-studio push.yaml, `totaldebug/sphinx-publish-action`).
+    let r = audit("obsproject__obs-studio");
+    let d = job(&r, "push.yaml", "update-documentation");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+}
+
+#[test]
+fn metadata_tags_written_wholly_elsewhere_are_not_assumed_a_branch_tag() {
+    // astral-sh/ruff build-docker.yml:264-265: `tags: ${{ env.TAG_PATTERNS }}`, built by a
+    // script of the job from the release's version.
+    let r = audit("astral-sh__ruff");
+    let v = immutability_verdict(&r, "build-docker.yml", "docker-publish-extra");
+    assert!(!v.contains("branch"), "{v}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Tags written in the workflow are read as before: a moving tag beside the version
+    // (huggingface/text-generation-inference build.yaml:209-210).
+    let r = audit("huggingface__text-generation-inference");
+    let v = immutability_verdict(&r, "build.yaml", "build-and-push");
+    assert!(v.contains("moves a branch or `latest` tag"), "{v}");
+}
+
+#[test]
+fn a_registry_copy_ships_what_its_source_names() {
+    // traefik/traefik sync-docker-images.yaml:28: `crane cp traefik:latest
+    // ghcr.io/traefik/traefik:latest` copies whatever `latest` points to.
+    let r = audit("traefik__traefik");
+    let d = job(&r, "sync-docker-images.yaml", "sync");
+    assert_eq!(d.kind.as_str(), "publish");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A copy into the anonymous registry whose images expire (`TEST_IMAGE_URL=ttl.sh/…:1h`)
+    // delivers nothing; its source given by a digest looked up into a variable is by digest
+    // (kyverno/kyverno tests-conformance.yaml:143-146, `static@$DIGEST`).
+    let r = audit("kyverno__kyverno");
+    let d = job(&r, "tests-conformance.yaml", "custom-sigstore");
+    assert!(
+        !d.steps.iter().any(|s| s.target == "registry copy"),
+        "{:?}",
+        d.steps
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert!(
+        d.artifact.reason.contains("by digest"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn a_version_read_from_the_tag_leaves_branch_pushes_with_only_a_moving_tag() {
+    // 254CARBON/data-processing build.yml:40-45: `type=ref,event=branch`, `type=semver`,
+    // `latest` on the default branch, no commit tag: a push to main publishes only moving tags.
+    let r = audit("254CARBON__data-processing");
+    let d = job(&r, "build.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mixed);
+    assert!(
+        d.artifact.reason.contains("branch pushes"),
+        "{}",
+        d.artifact.reason
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // With a commit tag beside them the moving tags are side tags of an identified build
+    // (0xHoneyJar/arrakis deploy-production.yml:71-73, `type=sha`).
+    let r = audit("0xHoneyJar__arrakis");
+    let v = immutability_verdict(&r, "deploy-production.yml", "build");
+    assert!(v.contains("tags by commit or version"), "{v}");
+}

@@ -568,6 +568,10 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "ecr put-image", ["aws", "ecr", "put-image"]),
     // An image copied to other names or registries (Kong/kong release.yml:641).
     cmd!(Publish, "registry copy", ["regctl", "image", "copy"]),
+    // `crane cp traefik:latest ghcr.io/traefik/traefik:latest` (traefik/traefik
+    // sync-docker-images.yaml:28).
+    cmd!(Publish, "registry copy", ["crane", "cp"]),
+    cmd!(Publish, "registry copy", ["crane", "copy"]),
     cmd!(Publish, "buf push", ["buf", "push"]),
     // A package version put in an Artifact Registry repository (`gcloud artifacts generic
     // upload --package=binaries --version=$SHA`, grafana/loki minor-release-pr.yml:172).

@@ -468,6 +468,30 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             true,
         );
     }
+    if let Some(a) = unchecked_download_attached(input, job) {
+        return a;
+    }
+    // A delivering action known only by its name that is handed a signing key signs what it
+    // ships, so makes it in the job: built once there, inferred from its purpose (the
+    // adjudicated class C2: `0install/github-actions/0repo` given `gpg-key:` generates, signs
+    // and pushes the feeds, 0install/apps publish.yml:19-21).
+    if let Some(s) = app.iter().find(|s| {
+        s.inferred
+            && input.trace.step_of(&s.location).is_some_and(|t| {
+                t.step.repo_action().is_some()
+                    && super::signing::signing_input(&t.step.with).is_some()
+            })
+    }) {
+        return verdict(
+            ArtifactVerdict::Immutable,
+            format!(
+                "made, signed and shipped by {} in one job (inferred)",
+                s.why
+            ),
+            s.location.clone(),
+            builds_here,
+        );
+    }
     // A release task defined outside the repository and handed the version it releases
     // (`make ci-release` with `RELEASE_VERSION`) builds that version once and publishes it
     // (anchore/syft release.yaml:105-109), inferred.
@@ -580,7 +604,33 @@ fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             )
         };
     }
+    if let Some(a) = source_into_a_configmap(input, builds_here) {
+        return a;
+    }
     Artifact::not_shipped(job.location.clone())
+}
+
+/// A deploy that puts program files of the checkout into a configmap the cluster then runs
+/// (`kubectl create configmap x --from-file=entrypoint.sh --from-file=main.py`, then `kubectl
+/// apply` of a Job): application code reaches its runtime unbuilt, "source deployed"
+/// (ministryofjustice/analytical-platform platform-simulated-data-producer.yml:51-61).
+/// Configuration files in a configmap are no program.
+fn source_into_a_configmap(input: &JobInput<'_, '_>, builds_here: bool) -> Option<Artifact> {
+    const PROGRAMS: &[&str] = &[".py", ".sh", ".js", ".mjs", ".ts", ".rb", ".pl", ".ps1"];
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        w.starts_with(&["kubectl", "create", "configmap"])
+            && w.iter().any(|x| {
+                x.strip_prefix("--from-file=")
+                    .is_some_and(|f| PROGRAMS.iter().any(|e| f.ends_with(e)))
+            })
+    })?;
+    Some(unbuilt(
+        ArtifactVerdict::Mutable,
+        "ships program files of the checkout into a configmap the cluster runs: source deployed",
+        c.location.clone(),
+        builds_here,
+    ))
 }
 
 /// An image of a reusable workflow identified by an input (`falco:x86_64-${{ inputs.tag }}`)
@@ -772,6 +822,66 @@ fn only_copies_pages(input: &JobInput<'_, '_>) -> bool {
                     })
             })
     })
+}
+
+/// A job that builds nothing, downloads files over HTTP (`wget`, `curl`) and attaches files to
+/// a release, with no checksum or signature checked: what it ships is "a versioned download"
+/// not "checked by checksum" (the adjudicated class "unchecked versioned download
+/// re-published": jenkinsci/jenkins publish-release-artifact.yml:74-81).
+fn unchecked_download_attached(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Option<Artifact> {
+    let attaches = job
+        .shipped
+        .iter()
+        .find(|s| s.kind == super::ShippedKind::Files)?;
+    // The release step names what the download step fetched: its output
+    // (`files: ${{ steps.fetch-war.outputs.file-name }}`) or the file itself.
+    let release = input.trace.step_of(&attaches.location)?;
+    let release_text: String = release
+        .step
+        .with
+        .iter()
+        .filter_map(|p| p.value.as_scalar())
+        .chain(release.step.run.as_ref().map(|r| r.value.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let download = input.trace.commands.iter().find(|c| {
+        let w = &c.command.words;
+        let fetches = matches!(w.first().map(String::as_str), Some("wget" | "curl"))
+            && w.iter().any(|x| x.starts_with("http"))
+            && !c.command.text.contains('|');
+        let step = input.trace.steps.get(c.step);
+        let by_output = step
+            .and_then(|s| s.step.id.as_ref())
+            .is_some_and(|id| release_text.contains(&format!("steps.{}.outputs", id.value)));
+        let file = w
+            .iter()
+            .rev()
+            .find(|x| x.starts_with("http"))
+            .and_then(|u| u.rsplit('/').next())
+            .filter(|f| !f.is_empty() && !f.contains('$'));
+        let by_name = file.is_some_and(|f| release_text.contains(f));
+        fetches && (by_output || by_name)
+    })?;
+    let checked = input.trace.commands.iter().any(|c| {
+        let w = &c.command.words;
+        let first = w.first().map(String::as_str).unwrap_or("");
+        (first.ends_with("sum") || first == "shasum")
+            && w.iter().any(|x| x == "-c" || x.starts_with("--check"))
+            || (first == "gpg" && w.iter().any(|x| x == "--verify"))
+            || (first == "cosign" && w.get(1).is_some_and(|x| x.starts_with("verify")))
+    });
+    if checked {
+        return None;
+    }
+    Some(verdict(
+        ArtifactVerdict::Mutable,
+        format!(
+            "attaches a download (line {}) to the release with no checksum checked",
+            download.location.start.line
+        ),
+        attaches.location.clone(),
+        false,
+    ))
 }
 
 /// When every delivering step copies single files to a bucket and each is content the job
@@ -1616,7 +1726,12 @@ fn judge_tag(reference: &str, tags_only_triggers: bool) -> Tag {
     if r.is_empty() {
         return Tag::Unknown;
     }
-    if r.contains("@sha256") {
+    // By digest, also a digest looked up or held in a variable (`static@$DIGEST`,
+    // `@$(crane digest …)`: kyverno/kyverno tests-conformance.yaml:143-146).
+    if r.contains("@sha256")
+        || r.rsplit_once('@')
+            .is_some_and(|(_, d)| d.starts_with('$') && d.to_ascii_lowercase().contains("digest"))
+    {
         return Tag::Identified(format!("`{r}` by digest"));
     }
     // The last path segment outside `${…}`: a tag written as a shell expansion
@@ -1939,6 +2054,17 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
                 })
         })
         .collect();
+    // Tags written wholly elsewhere (`tags: ${{ env.TAG_PATTERNS }}`, built in a script:
+    // astral-sh/ruff build-docker.yml:264-265) are not seen: not assumed a branch tag (the
+    // adjudicated rule "unseen details are not assumed mutable").
+    if !configs.is_empty()
+        && configs.iter().all(|c| {
+            let c = c.trim();
+            c.starts_with("${{") && c.ends_with("}}") && c.matches("${{").count() == 1
+        })
+    {
+        return Tag::Unknown;
+    }
     let config = (!configs.is_empty()).then(|| configs.join("\n"));
     // A moving tag written beside the commit or version (`type=raw,value=latest,enable=<main>`,
     // `type=edge`, `type=ref,event=branch`): what the moving tag names changes under its users
@@ -1955,7 +2081,34 @@ fn metadata_tags(input: &JobInput<'_, '_>, tags_only: bool) -> Tag {
             .triggers
             .iter()
             .all(|t| matches!(t.as_str(), "workflow_dispatch" | "release"));
+    // A version read from the pushed tag (`type=semver,pattern={{version}}`, no `value=`)
+    // exists only on tag events: without a commit tag, a branch push ships the moving tags
+    // alone, published with no exact identity (the adjudicated class "artifact published only
+    // by a mutable tag": 254CARBON/data-processing build.yml:40-45 on pushes to main).
+    let version_from_tag_only = |c: &str| {
+        !c.contains("sha")
+            && c.lines().any(|l| {
+                let l = l.trim();
+                (l.contains("type=semver") || l.contains("type=pep440")) && !l.contains("value=")
+            })
+            && c.lines().all(|l| {
+                let l = l.trim();
+                !((l.contains("type=semver") || l.contains("type=pep440")) && l.contains("value="))
+            })
+    };
     match config {
+        Some(c)
+            if version_from_tag_only(&c)
+                && moving(&c)
+                && !released_only
+                && !tags_only
+                && super::runs_untagged(&input.pw.workflow) =>
+        {
+            Tag::Mixed(
+                "docker/metadata-action tags the version on tag events, but branch pushes ship only a moving tag"
+                    .into(),
+            )
+        }
         // Where only releases and runs by hand push, `latest` names the newest release
         // (pyupio/safety build.yml:70, written when the person releasing asks for it).
         Some(c)
@@ -2072,6 +2225,13 @@ fn image_refs(w: &[&str]) -> Vec<String> {
                     .into_iter()
                     .map(|t| format!("image:{t}")),
             );
+        }
+        // `crane cp <src> <dst>`: a copy ships what its source names (`traefik:latest` copies
+        // whatever `latest` points to, traefik/traefik sync-docker-images.yaml:28).
+        ("crane", "cp" | "copy") => {
+            if let Some(src) = w.iter().skip(2).find(|x| !x.starts_with('-')) {
+                out.push(src.to_string());
+            }
         }
         // `skopeo copy <src> docker://<image>`: the destination is what is pushed.
         ("skopeo", "copy") => {

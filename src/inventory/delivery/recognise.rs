@@ -65,6 +65,9 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         if is_upload(&f.tool) && bookkeeping_upload(input, &f.location) {
             continue;
         }
+        if f.tool == "registry copy" && copies_to_a_throwaway_registry(input, &f.location) {
+            continue;
+        }
         let kind = kind_of(f.capability, &f.tool);
         out.push(DeliveryStep {
             kind,
@@ -88,6 +91,45 @@ pub(super) fn steps(input: &JobInput<'_, '_>) -> Vec<DeliveryStep> {
         publish_tasks(input, &mut out);
     }
     out
+}
+
+/// An image copied into a registry on the runner or into the anonymous registry whose images
+/// expire (`TEST_IMAGE_URL=ttl.sh/${IMAGE_NAME}:1h`, then `crane copy … $TEST_IMAGE_URL`:
+/// kyverno/kyverno tests-conformance.yaml:144-146) is a test image nobody consumes. A
+/// destination in a variable is read from its assignment in the same script.
+fn copies_to_a_throwaway_registry(input: &JobInput<'_, '_>, at: &crate::finding::Location) -> bool {
+    let Some(c) = input.trace.commands.iter().find(|c| &c.location == at) else {
+        return false;
+    };
+    let w = crate::inventory::catalog::normalize(&c.command.words);
+    let skip = if w.first() == Some(&"regctl") { 3 } else { 2 };
+    let Some(dest) = w.iter().skip(skip).filter(|x| !x.starts_with('-')).nth(1) else {
+        return false;
+    };
+    let dest = match dest
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .or_else(|| dest.strip_prefix('$'))
+    {
+        Some(var) => input
+            .trace
+            .steps
+            .get(c.step)
+            .and_then(|s| s.step.run.as_ref())
+            .and_then(|r| {
+                r.value.lines().find_map(|l| {
+                    let l = l.trim();
+                    let l = l.strip_prefix("export ").unwrap_or(l);
+                    l.strip_prefix(var)?.strip_prefix('=').map(str::to_string)
+                })
+            })
+            .unwrap_or_default(),
+        None => dest.to_string(),
+    };
+    let dest = dest.trim_matches(['"', '\'']);
+    ["ttl.sh/", "localhost", "127.0.0.1"]
+        .iter()
+        .any(|p| dest.starts_with(p))
 }
 
 /// A crates.io token minted by trusted publishing (`rust-lang/crates-io-auth-action`) handed to

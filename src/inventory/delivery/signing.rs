@@ -59,7 +59,7 @@ fn env_true(pairs: &[crate::workflow::Pair], key: &str) -> bool {
 /// `container-sign-kms-key-arn`, `signing-key`), or a stored GPG key (`gpg-key: ${{
 /// secrets.GPG_KEY }}`, 0install/apps publish.yml:21): the action signs what it ships. A key
 /// id or a public key kept in plain sight signs nothing.
-fn signing_input(with: &[crate::workflow::Pair]) -> Option<String> {
+pub(super) fn signing_input(with: &[crate::workflow::Pair]) -> Option<String> {
     with.iter()
         .find(|p| {
             let k = p.key.value.to_ascii_lowercase();
