@@ -22,14 +22,14 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// down to the hundredth.
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.0),
-    ("oidc-authentication", 0.94),
-    ("artifact-immutability", 0.87),
+    ("oidc-authentication", 0.97),
+    ("artifact-immutability", 0.92),
     ("deploy-metadata", 0.98),
-    ("signing-provenance", 0.91),
+    ("signing-provenance", 0.96),
     ("security-scanning", 0.96),
     ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),
-    ("sbom", 0.93),
+    ("sbom", 0.97),
     ("drift-detection", 0.97),
 ];
 

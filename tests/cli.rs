@@ -474,8 +474,9 @@ fn output_file_receives_the_report() {
 
 #[test]
 fn the_delivery_key_of_the_configuration_marks_jobs_as_delivery_or_not() {
-    // A real repository whose self-tests apply Terraform fixtures: the configuration says those
-    // jobs deliver nothing, and that the changelog push is part of the release.
+    // A real repository: the configuration says its tag and release jobs deliver nothing (and,
+    // in the long form of a key, a self-test that applies Terraform fixtures, which ci-guard
+    // already leaves out), and that the changelog push is part of the release.
     let repo = "tests/data/corpus/hashicorp__setup-terraform";
     let delivery = |json: &Value| -> Vec<(String, String, String)> {
         json["inventories"][0]["delivery"]
@@ -493,17 +494,15 @@ fn the_delivery_key_of_the_configuration_marks_jobs_as_delivery_or_not() {
     };
     let (before, _) = audit_json(&[repo]);
     let jobs = delivery(&before);
-    assert!(
-        jobs.iter().any(|j| j.0 == "terraform-stdout-wrapper"),
-        "{jobs:?}"
-    );
+    assert!(jobs.iter().any(|j| j.0 == "release-tag"), "{jobs:?}");
+    assert!(jobs.iter().any(|j| j.0 == "release"), "{jobs:?}");
     assert!(!jobs.iter().any(|j| j.0 == "changelog"), "{jobs:?}");
 
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("ci-guard.yml");
     std::fs::write(
         &config,
-        "delivery:\n  terraform-stdout-wrapper: false\n  setup-terraform.yml:terraform-stdout-no-wrapper: false\n  .github/workflows/setup-terraform.yml:terraform-wrapper-delayed-apply: false\n  release.yml:changelog: release\n",
+        "delivery:\n  release-tag: false\n  release.yml:release: false\n  .github/workflows/setup-terraform.yml:terraform-wrapper-delayed-apply: false\n  release.yml:changelog: release\n",
     )
     .expect("write");
     let config_arg = config.to_str().expect("utf-8 path");
@@ -511,7 +510,9 @@ fn the_delivery_key_of_the_configuration_marks_jobs_as_delivery_or_not() {
     assert_eq!(code, 0);
     let jobs = delivery(&after);
     assert!(
-        !jobs.iter().any(|j| j.0.starts_with("terraform-")),
+        !jobs
+            .iter()
+            .any(|j| j.0.starts_with("terraform-") || j.0.starts_with("release")),
         "{jobs:?}"
     );
     assert!(

@@ -274,7 +274,9 @@ fn an_image_pulled_by_latest_on_the_server_is_mutable() {
     assert!(d.artifact.reason.contains(":latest"));
     let push = job(&r, "deploy.yml", "build-and-push");
     assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // The deploy that needs the push runs `:latest`: the SHA tag is never deployed, the one
+    // path is missing (the adjudicated class C6; `a_path_is_judged_by_what_its_deploy_runs`).
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
 }
 
 #[test]
@@ -540,15 +542,9 @@ fn a_tag_written_as_a_shell_expansion_and_images_pushed_by_digest_are_identified
 }
 
 #[test]
-fn skaffold_tags_and_bare_tags_of_a_build_push_action_are_judged() {
-    // `skaffold run --tag=$GITHUB_SHA` on main, `--tag=$PR_NUMBER` for pull requests.
-    let r = audit("GoogleCloudPlatform__microservices-demo");
-    let main = job(&r, "ci-main.yaml", "deployment-tests");
-    assert_eq!(main.artifact.verdict, ArtifactVerdict::Immutable);
-    let pr = job(&r, "deploy-pr.yaml", "deployment-tests");
-    assert_eq!(pr.artifact.verdict, ArtifactVerdict::Mutable);
-    assert!(pr.artifact.reason.contains("pull request"));
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+fn bare_tags_of_a_build_push_action_are_judged() {
+    // (`skaffold run`, which deploys by digest whatever its `--tag`, is
+    // `skaffold_run_deploys_what_it_pushes_by_digest`.)
     // `mr-smithers-excellent/docker-build-push` with `tags: cloud-<random>, cloud-latest`.
     let umami = audit("umami-software__umami");
     let cloud = job(&umami, "cd-cloud.yml", "build");
@@ -1171,14 +1167,14 @@ fn a_signature_covers_only_the_artifacts_it_reaches() {
         "{text}"
     );
     // Legit-Labs/legitify release.yaml:171-177: the SLSA generator job needs the signed macOS
-    // build that the `release` job attaches: it covers that release.
+    // build that the `release` job attaches: it covers that release (named by the macOS
+    // build's code signing, release.yaml:94, the more specific of the two).
     let l = audit("Legit-Labs__legitify");
     assert_eq!(row(&l.assessments[0], "signing-provenance"), "present");
     let verdicts = signing_verdicts(&l.assessments[0]);
     assert!(
-        verdicts
-            .iter()
-            .any(|(j, v)| j == "release" && v.contains("signed by slsa provenance")),
+        verdicts.iter().any(|(j, v)| j == "release"
+            && (v.contains("signed by slsa provenance") || v.contains("signed by code signing"))),
         "{verdicts:?}"
     );
     // A preview package published on every push beside npm packages with provenance
@@ -3031,6 +3027,580 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
     );
 }
 
+// ---- signing-provenance: the adjudicated class rules (issue #14) ----
+
+/// The signature facts written in `file` (its name), as `tool file:line`.
+fn signatures_in(report: &Report, file: &str) -> Vec<String> {
+    facts(report, Capability::Signing)
+        .into_iter()
+        .filter(|f| f.contains(&format!(" {file}:")))
+        .collect()
+}
+
+#[test]
+fn npm_trusted_publishing_through_pnpm_attaches_provenance_and_yarn_does_not() {
+    // vuejs/core release.yml:19,35,46: `pnpm release --publishOnly` with `id-token: write`,
+    // registry-url npmjs and no token runs the npm CLI under trusted publishing.
+    let r = audit("vuejs__core");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:46"]
+    );
+    // The pkg.pr.new previews of ci.yml:51 stay unsigned.
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // tailwindlabs/tailwindcss release.yml:309: `pnpm --recursive … publish`.
+    let r = audit("tailwindlabs__tailwindcss");
+    assert!(
+        signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.ends_with("release.yml:309")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // Left alone: `yarn npm publish` under the same grant attests only when told
+    // `--provenance` (cds-snc/platform-forms-client internal_packages_publish.yml:10,40).
+    let r = audit("cds-snc__platform-forms-client");
+    assert!(
+        signatures_in(&r, "internal_packages_publish.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn an_npm_publish_that_can_never_run_is_judged_as_declared() {
+    // release-drafter/release-drafter release.yml:9,35-36: `if: false` on the trusted
+    // publish; the adjudicated label is present.
+    let r = audit("release-drafter__release-drafter");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:36"]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn a_publish_script_under_npm_trusted_publishing_ships_an_npm_package_with_provenance() {
+    // nuxt/nuxt release.yml:18,29,36: `node scripts/release.ts` in a job granted `id-token:
+    // write` that points npm at registry.npmjs.org, no npm token.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "release.yml", "release");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 36),
+        "{:?}",
+        d.shipped
+    );
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing by a publish script (inferred) release.yml:36"]
+    );
+    // Left alone: the nightly job (ci.yml:545-566) sets no npm registry, so its script is
+    // not read as an npm publish; the pkg.pr.new previews (ci.yml:586) stay unsigned.
+    assert!(
+        signatures_in(&r, "ci.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Beside a job's other deliveries: rerun-io/rerun reusable_publish_js.yml:27,57,74-76
+    // (`Publish packages`, beside the bucket uploads of :79,91).
+    let r = audit("rerun-io__rerun");
+    let d = job(&r, "reusable_publish_js.yml", "build");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 76),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: the version bump of release.yml (`post-release-version-bump`, counted by its
+    // name) runs scripts named for versions, not for a publish.
+    let d = job(&r, "release.yml", "post-release-version-bump");
+    assert!(d.shipped.is_empty(), "{:?}", d.shipped);
+    // A step named for npm (supabase/cli release-shared.yml:253-254, `pnpm exec bun
+    // apps/cli/scripts/publish.ts`); npm provenance does not vouch for the archives the same
+    // job attaches to the release (:315), which stay unsigned beside the images.
+    let r = audit("supabase__cli");
+    assert_eq!(
+        signatures_in(&r, "release-shared.yml"),
+        [
+            "npm provenance with trusted publishing by a publish script (inferred) release-shared.yml:254"
+        ]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Left alone: a JavaScript job that sets no npm registry and spends the token on a cloud
+    // role (aws-samples/eks-workshop-v2 publish-content.yaml:21-48).
+    let r = audit("aws-samples__eks-workshop-v2");
+    assert!(
+        signatures_in(&r, "publish-content.yaml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn vite_plus_exec_runs_a_packages_binary() {
+    // nuxt/nuxt ci.yml:586: `vp exec pkg-pr-new publish …` publishes preview packages.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "ci.yml", "release-pkg-pr-new");
+    assert!(
+        d.shipped.iter().any(|s| s.target == "pkg-pr-new"),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: `vp exec vitest run bundle` (ci.yml:348, job `test-size`) delivers nothing.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "ci.yml" && j == "test-size"),
+        "{:?}",
+        jobs(&r)
+    );
+}
+
+/// The signing-provenance row's state and its words.
+fn signing_row(report: &Report) -> (&str, &str) {
+    let a = &report.assessments[0];
+    (
+        row(a, "signing-provenance"),
+        row_text(a, "signing-provenance"),
+    )
+}
+
+#[test]
+fn pep_740_attestations_cover_the_upload_of_pypi_publish_only() {
+    // pydantic/pydantic ci.yml:968,1003: pydantic-core is uploaded by `uv publish` in the job
+    // that `release-pydantic` needs; only pydantic goes through pypi-publish, which attests.
+    let r = audit("pydantic__pydantic");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (uv publish) of `release-pydantic-core`"),
+        "{current}"
+    );
+    // Left alone: the same dists attached to the release (pallets/flask publish.yaml:44,60).
+    let r = audit("pallets__flask");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_beside_deliveries_the_row_does_not_weigh_signs_none_of_them() {
+    // VictoriaMetrics/VictoriaMetrics docs.yaml:35,59: a GPG key imported to sign the commit
+    // pushed to the docs repository, its only delivery (a GitOps bump).
+    let r = audit("VictoriaMetrics__VictoriaMetrics");
+    assert_eq!(signing_row(&r).0, "missing", "{}", signing_row(&r).1);
+    // Left alone: a release by a remote workflow whose files are not known, beside keyless
+    // signing of the CI images (sigstore/rekor cut-release.yml:26, build.yml:44).
+    let r = audit("sigstore__rekor");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_reaches_a_delivery_known_by_name_through_the_job_calling_its_workflow() {
+    // LizardByte/Sunshine ci-windows.yml:298 codesigns in the workflow that ci.yml:155-160
+    // calls; the release (ci.yml:261-275) needs that call. The COPR and Homebrew builds, also
+    // known by their names, sign nothing.
+    let r = audit("LizardByte__Sunshine");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(current.contains("`release` (ci-copr.yml)"), "{current}");
+    // Left alone: the Homebrew beta release needs the release, so it sits near the signature.
+    assert!(!current.contains("release-homebrew-beta"), "{current}");
+    // In the job itself: opentofu/opentofu release.yml:87,101-119 signs (cosign, GPG) in the
+    // release job counted by its name, beside the unsigned nightly archives (nightly.yml:35).
+    let r = audit("opentofu__opentofu");
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_certificate_imported_for_codesign_signs_the_macos_build() {
+    // ollama/ollama release.yaml:64-68: the stored signing certificate imported into a
+    // keychain that `codesign` may use; the release (:730-733) needs the macOS build.
+    let r = audit("ollama__ollama");
+    assert!(
+        signatures_in(&r, "release.yaml").contains(&"code signing release.yaml:68".to_string()),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // The images, pushed with `provenance: false`, stay unsigned.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: a certificate imported without codesign access (Homebrew/brew
+    // release.yml:109, signed by the package tools) is no code signing of its own.
+    let r = audit("Homebrew__brew");
+    assert!(
+        !signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.starts_with("code signing")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn containerds_cli_pushes_an_image() {
+    // containerd/containerd images.yml:78: `sudo ctr --debug images push … "${mirror}"`, the
+    // global option before the subcommand set aside.
+    let r = audit("containerd__containerd");
+    let d = job(&r, "images.yml", "mirror");
+    assert!(
+        d.shipped.iter().any(|s| s.kind.as_str() == "image"),
+        "{:?}",
+        d.shipped
+    );
+    // Unsigned beside the attested release tarballs.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: `ctr content fetch` (images.yml:76) only pulls.
+    assert_eq!(d.steps.len(), 1, "{:?}", d.steps);
+}
+
+#[test]
+fn store_packages_goreleaser_publishes_are_not_covered_by_an_attestation_of_its_checksums() {
+    // golangci/golangci-lint release.yml:85-99: goreleaser given the Snap Store's and
+    // Chocolatey's credentials; actions/attest attests its checksums and image digests.
+    let r = audit("golangci__golangci-lint");
+    let d = job(&r, "release.yml", "release");
+    let targets: Vec<&str> = d.shipped.iter().map(|s| s.target.as_str()).collect();
+    assert_eq!(targets, ["goreleaser", "snap store", "chocolatey"]);
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (snap store)"),
+        "{current}"
+    );
+    // Left alone: the release files themselves stay covered by the attestation, and a
+    // goreleaser run handed no store credentials ships only its files (rhysd/actionlint).
+    assert!(
+        current.contains("attestation (release assets (goreleaser)"),
+        "{current}"
+    );
+    let r = audit("rhysd__actionlint");
+    assert!(
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.shipped)
+            .all(|s| s.target != "snap store" && s.target != "chocolatey"),
+        "{:?}",
+        delivery(&r)
+    );
+}
+
+// ---- sbom: an SBOM weighed over the delivered artifacts (adjudicated sbom classes C, D, E) ----
+
+/// The sbom row of an assessment.
+fn sbom_row(a: &Assessment) -> &ci_guard::assess::Row {
+    a.rows
+        .iter()
+        .find(|r| r.component == "sbom")
+        .expect("an sbom row")
+}
+
+/// The sbom row's verdict for one delivery job says `needle`.
+fn assert_sbom_verdict(a: &Assessment, file: &str, id: &str, needle: &str) {
+    let verdict = sbom_row(a)
+        .jobs
+        .iter()
+        .find(|j| j.workflow.ends_with(file) && j.job == id)
+        .map(|j| j.verdict.as_str())
+        .unwrap_or_else(|| panic!("no sbom verdict for {file}:{id}"));
+    assert!(verdict.contains(needle), "{file}:{id}: {verdict}");
+}
+
+/// The sbom row's evidence holds `file:line`.
+fn assert_sbom_evidence(a: &Assessment, at: &str) {
+    let evidence: Vec<String> = sbom_row(a)
+        .evidence
+        .iter()
+        .map(|l| {
+            let file = l.path.rsplit('/').next().unwrap_or("");
+            format!("{file}:{}", l.start.line)
+        })
+        .collect();
+    assert!(evidence.iter().any(|e| e == at), "{at}: {evidence:?}");
+}
+
+#[test]
+fn an_sbom_shipped_with_some_delivered_artifacts_and_not_others_is_partial() {
+    // pnpm/pnpm: the GHCR images are built with `sbom: true` (release.yml:1466), the release
+    // binaries are attached without one (release.yml:1532).
+    let r = audit("pnpm__pnpm");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    assert_sbom_verdict(
+        a,
+        "release.yml",
+        "docker-pnpr",
+        "with an SBOM (buildx sbom)",
+    );
+    assert_sbom_verdict(a, "release.yml", "github-release-pnpr", "without an SBOM");
+    // Crawbl-AI/crawbl-backend: ko's SBOM goes with the two ko images (reusable-build.yml:159,
+    // 170), not with the auth filter image build-push-action pushes from another context
+    // beside them (:178).
+    let r = audit("Crawbl-AI__crawbl-backend");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_evidence(&r.assessments[0], "reusable-build.yml:178");
+    // Left alone: every image delivered carries one (gohugoio/hugo image.yml:40), also where
+    // the job pushes the same build once more for its tests (11notes/docker-distroless
+    // org.container.yml:508,574) and a job around it assembles the manifest list (:755).
+    assert_eq!(
+        row(&audit("gohugoio__hugo").assessments[0], "sbom"),
+        "present"
+    );
+    let r = audit("11notes__docker-distroless");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "org.container.yml",
+        "merge_platform_images",
+        "with an SBOM",
+    );
+}
+
+#[test]
+fn an_image_sbom_covers_images_and_an_sbom_file_beside_goreleaser_covers_its_release() {
+    // astral-sh/uv: the images' SBOMs (build-docker.yml:208,334) reach the manifest lists the
+    // jobs around them assemble (:446), not the wheels the release pipeline publishes
+    // (publish-pypi.yml:36).
+    let r = audit("astral-sh__uv");
+    let a = &r.assessments[0];
+    assert_eq!(row(a, "sbom"), "partial");
+    assert_sbom_verdict(
+        a,
+        "build-docker.yml",
+        "docker-annotate-base",
+        "with an SBOM",
+    );
+    assert_sbom_verdict(a, "publish-pypi.yml", "pypi-publish-uv", "without an SBOM");
+    // aquasecurity/trivy: bom.json written before goreleaser (reusable-release.yaml:89) is
+    // goreleaser's; the canary image build-push-action pushes in the same job (:126) goes
+    // without.
+    let r = audit("aquasecurity__trivy");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_evidence(&r.assessments[0], "reusable-release.yaml:126");
+    // Left alone: syft installed for goreleaser, which ships nothing else
+    // (golangci/golangci-lint release.yml:69,85).
+    assert_eq!(
+        row(&audit("golangci__golangci-lint").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn what_the_files_do_not_show_delivered_and_test_images_are_not_weighed() {
+    // jaegertracing/jaeger: the snapshot images come from build scripts not in the repository
+    // (ci-docker-build.yml:48): known by their names, they do not count against the SBOM
+    // attached to the release (ci-release.yml:169,178). argoproj/argo-workflows: `make
+    // --directory sdks/java publish` (sdks.yaml:24), a target read by its name.
+    for repo in ["jaegertracing__jaeger", "argoproj__argo-workflows"] {
+        assert_eq!(
+            row(&audit(repo).assessments[0], "sbom"),
+            "present",
+            "{repo}"
+        );
+    }
+    // open-telemetry/opentelemetry-java-instrumentation: images for its smoke tests and
+    // benchmarks (publish-smoke-test-fake-backend-images.yml,
+    // publish-petclinic-benchmark-image.yml) are no artifact others run.
+    let r = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "publish-smoke-test-fake-backend-images.yml",
+        "publishLinux",
+        "not weighed",
+    );
+    // Left alone: images pushed from main by recognised steps, beside an SBOM attached to the
+    // release, go without (grafana/loki images.yml:76, syft-sbom-ci.yml:25).
+    let r = audit("grafana__loki");
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "images.yml",
+        "logql-analyzer-image",
+        "without an SBOM",
+    );
+}
+
+#[test]
+fn ko_installed_for_a_target_that_pushes_images_ships_its_sbom_beside_a_remote_release() {
+    // sigstore/cosign: setup-ko (build.yaml:63), then `make sign-ci-containers` (:82) whose
+    // Makefile is not in the repository: ko's default SBOM goes with the images, inferred;
+    // the release made by the remote sigstore/community reusable-release.yml
+    // (cut-release.yml) is judged by its name and shows none.
+    let r = audit("sigstore__cosign");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom build.yaml:82".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "cut-release.yml",
+        "cut-release",
+        "judged by its name",
+    );
+    // ossf/scorecard: `make scorecard-ko` run by nick-invision/retry (publishimage.yml:55,63),
+    // the action nick-fields/retry under its former name.
+    let r = audit("ossf__scorecard");
+    let sboms = facts(&r, Capability::Sbom);
+    assert!(
+        sboms.contains(&"ko sbom publishimage.yml:63".to_string()),
+        "{sboms:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "sbom"), "partial");
+    // ko's own SBOM is still no report anybody asked for.
+    assert_eq!(row(&r.assessments[0], "artifacts-observability"), "present");
+    // Left alone: `make ko-local` builds into the local Docker daemon
+    // (sigstore/rekor main.yml:76), and ko for a conformance test (traefik/traefik
+    // test-knative-conformance.yaml:56) pushes nothing.
+    let rekor = facts(&audit("sigstore__rekor"), Capability::Sbom);
+    assert!(rekor.iter().all(|f| !f.contains("main.yml")), "{rekor:?}");
+    assert!(
+        facts(&audit("traefik__traefik"), Capability::Sbom).is_empty(),
+        "traefik"
+    );
+    // Left alone: ko written in the workflow, no remote release (ossf/allstar
+    // release.yaml:36,41).
+    assert_eq!(
+        row(&audit("ossf__allstar").assessments[0], "sbom"),
+        "present"
+    );
+}
+
+#[test]
+fn a_chart_is_judged_with_the_images_it_installs() {
+    // kyverno/kyverno helm-release.yaml:134: the chart pushed beside images that carry an
+    // SBOM (`cosign attach sbom`, image/publish action.yaml:82). The nearby case (an image
+    // shipped without one) is a unit test of the row (assess::sbom).
+    let r = audit("kyverno__kyverno");
+    assert_eq!(row(&r.assessments[0], "sbom"), "present");
+    assert_sbom_verdict(
+        &r.assessments[0],
+        "helm-release.yaml",
+        "create-release",
+        "a chart",
+    );
+}
+
+// ---- oidc-authentication: which credential delivers (adjudicated oidc classes A, E, G) ----
+
+/// The details of a delivery job's credentials of one kind.
+fn credential_details(d: &DeliveryJob, kind: CredentialKind) -> Vec<&str> {
+    d.credentials
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| c.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_password_read_from_a_secret_store_delivers_beside_the_stores_oidc_login() {
+    // aws-actions/configure-aws-credentials package-dist.yml:30-52: an AWS role assumed with
+    // the job's OIDC token reads the bot's PAT from Secrets Manager, and the push goes with
+    // that PAT: mixed.
+    let r = audit("aws-actions__configure-aws-credentials");
+    let d = job(&r, "package-dist.yml", "package");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored
+            .iter()
+            .any(|c| c.contains("`OSDS_ACCESS_TOKEN`, read from a secret store")),
+        "{stored:?}"
+    );
+    assert_eq!(
+        credential_kinds(d),
+        [CredentialKind::Oidc, CredentialKind::Static]
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // element-hq/synapse docker.yml:67-84: a Vault JWT login with the job's OIDC token, then
+    // the registry password it reads given to the registry login.
+    let r = audit("element-hq__synapse");
+    let d = job(&r, "docker.yml", "build");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter().any(|c| c.contains("hashicorp/vault-action")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: a token read from the store and handed to a step that approves a pull
+    // request delivers nothing (ministryofjustice/analytical-platform
+    // reusable-workflow-terraform.yml:214-217,401).
+    let r = audit("ministryofjustice__analytical-platform");
+    assert!(
+        delivery(&r).iter().all(|d| d
+            .credentials
+            .iter()
+            .all(|c| !c.detail.contains("read from a secret store"))),
+        "{:?}",
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.credentials)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_stored_jwt_is_a_long_lived_credential() {
+    // saleor/saleor dispatch-release-pr-manually.yml:41: `vault-jwt: ${{ secrets.VAULT_JWT }}`
+    // under no `id-token: write`: no OIDC, a stored bearer token.
+    let r = audit("saleor__saleor");
+    let d = job(&r, "dispatch-release-pr-manually.yml", "deploy");
+    assert_eq!(credential_kinds(d), [CredentialKind::Static]);
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+}
+
+#[test]
+fn the_secrets_of_a_test_step_are_no_delivery_credential() {
+    // step-security/harden-runner canary.yml:39-43: `PAT` goes to the `Canary test` step; the
+    // tag is moved with the job's GITHUB_TOKEN.
+    let r = audit("step-security__harden-runner");
+    let d = job(&r, "canary.yml", "update_tag");
+    assert!(
+        credential_details(d, CredentialKind::Static).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+    assert_eq!(
+        row(&r.assessments[0], "oidc-authentication"),
+        "not-applicable"
+    );
+    // Left alone: a step named for publishing test packages publishes them with its tokens
+    // (astral-sh/uv ci.yml:272, adjudicated oidc class I).
+    let r = audit("astral-sh__uv");
+    let d = job(&r, "ci.yml", "test-publish");
+    let stored = credential_details(d, CredentialKind::Static);
+    assert!(
+        stored.iter().any(|c| c.contains("UV_TEST_PUBLISH_TOKEN")),
+        "{stored:?}"
+    );
+}
+
+#[test]
+fn setup_node_pointed_at_npm_without_a_token_is_trusted_publishing() {
+    // goreleaser/goreleaser release.yml:143-146: `id-token: write`, setup-node with the npm
+    // registry and no npm token, beside goreleaser's stored keys: mixed.
+    let r = audit("goreleaser__goreleaser");
+    let d = job(&r, "release.yml", "goreleaser");
+    let oidc = credential_details(d, CredentialKind::Oidc);
+    assert!(
+        oidc.iter()
+            .any(|c| c.contains("npm trusted publishing set up")),
+        "{oidc:?}"
+    );
+    assert_eq!(row(&r.assessments[0], "oidc-authentication"), "partial");
+    // Left alone: pkg.pr.new checks the run through its GitHub App (biomejs/biome
+    // preview.yml:223,232, adjudicated oidc class H).
+    let r = audit("biomejs__biome");
+    let d = job(&r, "preview.yml", "publish");
+    assert!(
+        credential_details(d, CredentialKind::Oidc).is_empty(),
+        "{:?}",
+        d.credentials
+    );
+}
+
 // ---- deploy-metadata: the adjudicated class rules (tests/data/assessment/adjudication/
 // conventions-deploy-metadata.md) ----
 
@@ -3299,4 +3869,276 @@ fn a_version_tag_pushed_after_the_applies_names_what_they_applied() {
         .metadata
         .is_empty()
     );
+}
+
+// ---- artifact-immutability: the adjudicated class rules (issue 14) ----
+
+/// The row's verdict on one delivery job (`file`, `job`), as the row shows it.
+fn immutability_verdict(report: &Report, file: &str, id: &str) -> String {
+    row_jobs(report, "artifact-immutability")
+        .into_iter()
+        .find(|(f, j, _)| f == file && j == id)
+        .map(|(_, _, v)| v)
+        .unwrap_or_else(|| panic!("{file}:{id} is not in the row"))
+}
+
+#[test]
+fn only_the_same_artifact_built_again_is_a_rebuild() {
+    // astral-sh/uv ci.yml:217: `uv build` of a test package after the binaries' `cargo build`
+    // (build-dev-binaries): another artifact, built once; build-docker.yml:276-281 writes a
+    // Dockerfile that copies the base image's binary into another base: a new image.
+    let uv = audit("astral-sh__uv");
+    for (file, id) in [
+        ("ci.yml", "test-publish"),
+        ("build-docker.yml", "docker-publish-extra"),
+    ] {
+        let v = immutability_verdict(&uv, file, id);
+        assert!(!v.contains("builds again"), "{file}:{id}: {v}");
+    }
+    assert_eq!(row(&uv.assessments[0], "artifact-immutability"), "present");
+    // The same tool run again on what a job it needs built is a rebuild
+    // (serverless/serverless release-framework.yml: `npm run build:mcp:entry` in
+    // release-stable after release-canary).
+    let sls = audit("serverless__serverless");
+    let v = immutability_verdict(&sls, "release-framework.yml", "release-stable");
+    assert!(v.contains("builds again"), "{v}");
+    // An image built in a job that needs another image build, with the repository's
+    // Dockerfile, is still a rebuild (Homebrew/brew docker.yml).
+    let brew = audit("Homebrew__brew");
+    let v = immutability_verdict(&brew, "docker.yml", "build-and-publish-long-runner");
+    assert!(v.contains("builds again"), "{v}");
+}
+
+#[test]
+fn a_build_uploaded_as_built_by_its_own_job_is_built_once() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:62,70 (`npm run build`, `aws s3 sync`) and
+    // :85,101 (a Lambda zip, `update-function-code`): no version of their own, but nothing
+    // earlier built them and nothing mutable selects what ships.
+    let r = audit("AWS-IAM-Dashboard__IAM-Dashboard");
+    let d = job(&r, "deploy.yml", "deploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 62);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Files of the checkout copied as they are identify no build (Azure/webapps-deploy
+    // github_actions_test_v3.yml:79-98, the node app), while the dotnet app built and
+    // deployed by its job is built once (:37-54).
+    let r = audit("Azure__webapps-deploy");
+    let node = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-node-app",
+    );
+    assert_eq!(node.artifact.verdict, ArtifactVerdict::Mutable);
+    let dotnet = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-dotnet-app",
+    );
+    assert_eq!(dotnet.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn an_image_checked_and_then_built_again_to_push_is_a_rebuild() {
+    // github/safe-settings create-release.yml:37-41 builds with `load: true` for the
+    // functional test, :60-67 builds again to push.
+    let r = audit("github__safe-settings");
+    let d = job(&r, "create-release.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 64);
+    assert!(
+        d.artifact.reason.contains("line 37"),
+        "{}",
+        d.artifact.reason
+    );
+    // One build that pushes, nothing checked before it, is built once (rc-release.yml:78-86).
+    let once = job(&r, "rc-release.yml", "image");
+    assert_eq!(once.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A checked build pushed to a registry on the runner and scanned there by its tag, then
+    // built again for the registries (11notes/docker-distroless org.container.yml:508,523,574).
+    let r = audit("11notes__docker-distroless");
+    let d = job(&r, "org.container.yml", "docker");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // One image built twice for two registries, neither build checked, is two deliveries,
+    // each built once (umami-software/umami cd.yml:109-125).
+    let r = audit("umami-software__umami");
+    let d = job(&r, "cd.yml", "build");
+    assert!(
+        !d.artifact.reason.contains("built again"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn semantic_release_with_only_a_github_token_ships_no_built_artifact() {
+    // AkingbadeOmosebi/ObserveOps ci-cd.yml:226-229: a tag and release notes.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    let d = job(&r, "ci-cd.yml", "semantic-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // With a registry token it publishes the package it packs
+    // (semantic-release/semantic-release release.yml:32-35, `NPM_TOKEN`).
+    let r = audit("semantic-release__semantic-release");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn terraform_does_not_decide_beside_an_application_path_unless_it_deploys_the_build() {
+    // AkingbadeOmosebi/ObserveOps: the images are rebuilt after their scan (ci-cd.yml:149,194);
+    // the saved plan of terraform-destroy.yml:99 does not make the row partial.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    assert_eq!(
+        job(&r, "terraform-destroy.yml", "apply").artifact.verdict,
+        ArtifactVerdict::Immutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A saved plan handed the image's version (`TF_VAR_container_version`) deploys that build:
+    // an application path (ministryofjustice/opg-modernising-lpa
+    // terraform_environment_job.yml:126,151), beside the rebuilt push of docker_job.yml:222.
+    let r = audit("ministryofjustice__opg-modernising-lpa");
+    let d = job(
+        &r,
+        "terraform_environment_job.yml",
+        "terraform_environment_workflow",
+    );
+    assert!(d.artifact.built, "{}", d.artifact.reason);
+    assert_eq!(
+        job(&r, "docker_job.yml", "docker_build_scan_push")
+            .artifact
+            .verdict,
+        ArtifactVerdict::Mutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn skaffold_run_deploys_what_it_pushes_by_digest() {
+    // GoogleCloudPlatform/microservices-demo deploy-pr.yaml:116 tags with the pull request's
+    // number, but `skaffold run` deploys each pushed image as `tag@sha256:…`.
+    let r = audit("GoogleCloudPlatform__microservices-demo");
+    let d = job(&r, "deploy-pr.yaml", "deployment-tests");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 116);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed by other tools under a pull request's number stays a moving tag
+    // (cds-snc/platform-forms-client pr-review-client-deploy.yml:72).
+    let r = audit("cds-snc__platform-forms-client");
+    let d = job(
+        &r,
+        "pr-review-client-deploy.yml",
+        "build-and-push-container",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact.reason.contains("pull request"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn a_release_of_notes_only_and_the_applies_of_a_test_workflow_ship_nothing_built() {
+    // hashicorp/setup-terraform release.yml:130-132: `gh release create "$v" --notes-file …`
+    // attaches no file; setup-terraform.yml:331-333 applies a test configuration in the
+    // workflow `setup-terraform tests` run on pull requests.
+    let r = audit("hashicorp__setup-terraform");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    assert!(
+        !jobs(&r).iter().any(|(f, _, _)| f == "setup-terraform.yml"),
+        "{:?}",
+        jobs(&r)
+    );
+    assert_eq!(
+        row(&r.assessments[0], "artifact-immutability"),
+        "not-applicable"
+    );
+    // A release that attaches files ships them (BurntSushi/ripgrep release.yml, `gh release
+    // upload`).
+    let r = audit("BurntSushi__ripgrep");
+    let d = job(&r, "release.yml", "build-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn a_path_is_judged_by_what_its_deploy_runs() {
+    // 2025-Shifterz/Offnal-BE deploy.yml:60-61 pushes `:<sha>` and `:latest`; the deploy that
+    // needs the push pulls `:latest` (:98-101).
+    let r = audit("2025-Shifterz__Offnal-BE");
+    let push = immutability_verdict(&r, "deploy.yml", "build-and-push");
+    assert!(push.contains("through a moving tag"), "{push}");
+    // cds-snc/sre-bot build_and_deploy.yml:68 restarts the service on its task definition
+    // (`--force-new-deployment`, no `--task-definition`): the `:latest` it names is deployed.
+    let r = audit("cds-snc__sre-bot");
+    let d = job(&r, "build_and_deploy.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 68);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A restart given the task definition just registered deploys that definition
+    // (0xHoneyJar/arrakis deploy-gp-worker.yml:200-201).
+    let r = audit("0xHoneyJar__arrakis");
+    let d = job(&r, "deploy-gp-worker.yml", "deploy");
+    assert_ne!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // What a job it needs built again is shipped again: the manifest assembled from the
+    // digests of rebuilt images (11notes/docker-distroless org.container.yml:756).
+    let r = audit("11notes__docker-distroless");
+    let merge = immutability_verdict(&r, "org.container.yml", "merge_platform_images");
+    assert!(merge.contains("built again"), "{merge}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A job that only runs after a rebuilding job, and ships what another job passed on, is
+    // its own path (meltano/meltano build.yml:221-245: the wheel of `build`, after
+    // `build_docker`).
+    let r = audit("meltano__meltano");
+    let pypi = immutability_verdict(&r, "build.yml", "pypi_release");
+    assert!(!pypi.contains("built again"), "{pypi}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn a_moving_tag_beside_the_commit_tag_decides_only_where_a_moving_tag_is_deployed() {
+    // 0xHoneyJar/arrakis deploy-production.yml:71-73 pushes `latest` beside the short SHA the
+    // ECS deploy uses (:137): the side tag is never deployed.
+    let r = audit("0xHoneyJar__arrakis");
+    let v = immutability_verdict(&r, "deploy-production.yml", "build");
+    assert!(v.contains("no delivery deploys a moving tag"), "{v}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed under nothing but a branch tag on branch pushes is a moving tag
+    // published alone: `nix-shell -p skopeo --command "skopeo --insecure-policy copy …
+    // docker://$IMAGE"`, `$IMAGE` tagged `nix-sha-…` on pull requests and `<ref_name>-nix`
+    // otherwise (huggingface/text-generation-inference nix_build.yaml:46-53).
+    let r = audit("huggingface__text-generation-inference");
+    let nix = job(&r, "nix_build.yaml", "build_nix_image");
+    assert_eq!(nix.artifact.verdict, ArtifactVerdict::Mixed);
+    assert_eq!(nix.artifact.location.start.line, 53);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn content_the_job_writes_or_fetches_and_uploads_is_no_built_artifact() {
+    // denoland/deno ci.generated.yml:7667-7668: `echo ${{ github.sha }} > canary-latest.txt`
+    // then `aws s3 cp canary-latest.txt s3://…`; post_publish.generated.yml:37-42 uploads
+    // `versions.json` and the file a script names (`LATEST_FILE=$(deno run …)`).
+    let r = audit("denoland__deno");
+    for (file, id) in [
+        ("ci.generated.yml", "publish-canary"),
+        ("post_publish.generated.yml", "update-dl-version"),
+    ] {
+        assert_eq!(
+            job(&r, file, id).artifact.verdict,
+            ArtifactVerdict::NotShipped,
+            "{file}:{id}"
+        );
+    }
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // A bucket upload of what the job builds is still judged (the release binaries of
+    // ci.generated.yml, built by `cargo build` in the job that uploads them).
+    let d = job(&r, "ci.generated.yml", "build-release-linux-x86_64");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    // Files of the checkout packed and uploaded are shipped as they are
+    // (06-ServiceTF/HAPOOM-BE node.js.yml, a zip to S3).
+    let r = audit("06-ServiceTF__HAPOOM-BE");
+    let d = job(&r, "node.js.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
 }

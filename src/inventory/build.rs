@@ -467,8 +467,17 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 npm_provenance_configured: npm && self.sources.npm_provenance(),
                 action_repository: self.sources.action_repository(),
             };
-            let own = delivery::context_facts(&input);
-            if let Some(d) = delivery::judge(&input, &own) {
+            // The signing facts of the job's context need its delivery (what trusted publishing
+            // ships); the delivery's metadata needs them back (an attestation published with
+            // the artifact names its commit): judged again with them, when there are any.
+            let judged = delivery::judge(&input, &[]);
+            let own = delivery::context_facts(&input, judged.as_ref());
+            let judged = if own.is_empty() {
+                judged
+            } else {
+                judged.and_then(|_| delivery::judge(&input, &own))
+            };
+            if let Some(d) = judged {
                 self.inv.delivery.push(d);
             }
             context.extend(own);
@@ -1011,7 +1020,9 @@ fn retried_command(step: &Step) -> Option<Spanned<String>> {
     let name = a.name().to_ascii_lowercase();
     if !matches!(
         name.as_str(),
-        "nick-fields/retry" | "wandalen/wretry.action"
+        // `nick-invision/retry` is nick-fields/retry under its former name (ossf/scorecard
+        // publishimage.yml:55).
+        "nick-fields/retry" | "nick-invision/retry" | "wandalen/wretry.action"
     ) {
         return None;
     }

@@ -48,6 +48,10 @@ const CREDENTIAL_WORDS: &[&str] = &[
     // traefik/traefik's release job runs its deploy script, release.yaml:112-115).
     "RSA",
     "ED25519",
+    // A stored token that a secret store takes in place of the job's OIDC token
+    // (`vault-jwt: ${{ secrets.VAULT_JWT }}`, saleor/saleor publish-load-test.yml:59): a
+    // long-lived bearer credential (adjudicated oidc class E).
+    "JWT",
 ];
 
 /// Secrets of notification, monitoring, coverage and signing services: not what a delivery
@@ -395,6 +399,182 @@ fn serves_a_cache(input: &JobInput<'_, '_>, at: &Location) -> bool {
     })
 }
 
+/// A step named for a test (`Canary test`, step-security/harden-runner canary.yml:39-43) that
+/// delivers nothing: the secrets it is handed serve the test, not the delivery (adjudicated
+/// oidc class A). A step named for publishing test packages (`Publish test packages`,
+/// astral-sh/uv ci.yml:272) still publishes them (class I).
+fn in_a_test_step(input: &JobInput<'_, '_>, job: &DeliveryJob, at: crate::yaml::Span) -> bool {
+    input.trace.steps.iter().any(|s| {
+        s.display == input.pw.display
+            && inside(s.step.span, at)
+            && s.step.name.as_ref().is_some_and(|n| {
+                let words = super::name_words(&n.value);
+                let has = |xs: &[&str]| words.iter().any(|w| xs.contains(&w.as_str()));
+                has(&["test", "tests", "testing"])
+                    && !has(&["publish", "deploy", "push", "release", "upload"])
+            })
+            && !job.steps.iter().any(|d| s.holds(&d.location))
+    })
+}
+
+/// `owner/repo` or `owner/repo/path` of a step's action, compared without allocating.
+fn action_is(a: &crate::workflow::RepoAction, name: &str) -> bool {
+    let mut parts = name.splitn(3, '/');
+    let (owner, repo, path) = (parts.next(), parts.next(), parts.next());
+    owner.is_some_and(|o| a.owner.eq_ignore_ascii_case(o))
+        && repo.is_some_and(|r| a.repo.eq_ignore_ascii_case(r))
+        && match (path, a.path.as_deref()) {
+            (None, None) => true,
+            (Some(p), Some(q)) => p.eq_ignore_ascii_case(q),
+            _ => false,
+        }
+}
+
+/// Actions that read stored secrets from a secret store into the job, and whether they log in
+/// to the store with the job's OIDC token (`None`: as their inputs say).
+const SECRET_STORES: &[(&str, Option<bool>)] = &[
+    ("hashicorp/vault-action", None),
+    // Logs in to Vault with the job's OIDC token.
+    (
+        "grafana/shared-workflows/actions/get-vault-secrets",
+        Some(true),
+    ),
+    // Read with the cloud credentials the job already has.
+    ("aws-actions/aws-secretsmanager-get-secrets", Some(false)),
+    ("azure/get-keyvault-secrets", Some(false)),
+    (
+        "google-github-actions/get-secretmanager-secrets",
+        Some(false),
+    ),
+];
+
+/// A step that reads stored secrets from a secret store, and whether its login to the store
+/// takes the job's OIDC token.
+fn secret_store(step: &crate::workflow::Step, id_token: bool) -> Option<(&'static str, bool)> {
+    let a = step.repo_action()?;
+    let &(name, oidc) = SECRET_STORES.iter().find(|(n, _)| action_is(a, n))?;
+    let input = |k: &str| {
+        crate::workflow::pair(&step.with, k)
+            .and_then(|p| p.value.as_scalar())
+            .map(str::trim)
+    };
+    // vault-action: a JWT login takes the job's OIDC token, unless handed a stored one
+    // (`jwtToken:`).
+    let oidc = oidc.unwrap_or_else(|| {
+        (input("method") == Some("jwt") || input("jwtGithubAudience").is_some())
+            && input("jwtToken").is_none()
+    });
+    Some((name, id_token && oidc))
+}
+
+/// The `env:` entries of the workflow, the job and the job's own steps.
+fn env_pairs<'i>(input: &'i JobInput<'_, '_>) -> impl Iterator<Item = &'i Pair> + 'i {
+    input.pw.workflow.env.iter().chain(&input.job.env).chain(
+        input
+            .trace
+            .steps
+            .iter()
+            .filter(|s| s.display == input.pw.display)
+            .flat_map(|s| s.step.env.iter()),
+    )
+}
+
+/// Credentials read from a secret store and used to deliver (adjudicated oidc class E): a
+/// password or PAT stored in Vault or Secrets Manager is long-lived whatever login fetched it
+/// (`env.OSDS_ACCESS_TOKEN` in the push URL, aws-actions/configure-aws-credentials
+/// package-dist.yml:38-52; `steps.import-secrets.outputs.OCI_PASSWORD` given to a registry
+/// login, element-hq/synapse docker.yml:67-84); the store's login with the job's OIDC token is
+/// OIDC. A fetched value used only to read (a `git config … insteadOf`) delivers nothing.
+fn from_a_secret_store(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<Credential>) {
+    let own = |s: &&super::TracedStep<'_>| s.display == input.pw.display;
+    let stores: Vec<(&super::TracedStep<'_>, &'static str, bool)> = input
+        .trace
+        .steps
+        .iter()
+        .filter(own)
+        .filter_map(|s| {
+            secret_store(s.step, input.info.id_token_write).map(|(name, oidc)| (s, name, oidc))
+        })
+        .collect();
+    let Some(&(_, store, _)) = stores.first() else {
+        return;
+    };
+    for (s, name, oidc) in &stores {
+        if *oidc && let Some(u) = &s.step.uses {
+            out.push(Credential {
+                kind: CredentialKind::Oidc,
+                detail: format!("a login to the secret store ({name}) with the job's OIDC token"),
+                location: Location::new(s.display, u.span),
+            });
+        }
+    }
+    // Names an `env:` of the workflow, the job or a step defines: not the store's.
+    let defined = |n: &str| env_pairs(input).any(|p| p.key.value == n);
+    // Where a value delivers: in a step that delivers, or handed to a login as its password.
+    let delivers = |at: crate::yaml::Span| {
+        input.trace.steps.iter().filter(own).any(|s| {
+            inside(s.step.span, at)
+                && (job.steps.iter().any(|d| s.holds(&d.location))
+                    || s.step.repo_action().is_some_and(|a| {
+                        std::iter::once(a.repo.as_str())
+                            .chain(a.path.as_deref())
+                            .any(|n| n.to_ascii_lowercase().contains("login"))
+                            && s.step.with.iter().any(|p| {
+                                inside(p.value.span, at)
+                                    && credential_name(&p.key.value.replace('-', "_"))
+                            })
+                    }))
+        })
+    };
+    let job_span = input.job.span;
+    for expr in input
+        .pw
+        .workflow
+        .expressions
+        .iter()
+        .filter(|e| inside(job_span, e.span))
+    {
+        for ctx in &expr.contexts {
+            let name = ctx.strip_prefix("env.").or_else(|| {
+                ctx.strip_prefix("steps.")
+                    .and_then(|r| r.split(".outputs.").nth(1))
+            });
+            let Some(name) = name else { continue };
+            if defined(name) || !credential_name(name) || !delivers(expr.span) {
+                continue;
+            }
+            if out.iter().any(|c| c.detail.contains(&format!("`{name}`"))) {
+                continue;
+            }
+            out.push(Credential {
+                kind: CredentialKind::Static,
+                detail: format!(
+                    "the long-lived secret `{name}`, read from a secret store ({store})"
+                ),
+                location: input.loc(expr.span),
+            });
+        }
+    }
+}
+
+/// `actions/setup-node` pointed at the npm registry (`registry-url:
+/// https://registry.npmjs.org`) in a job that may request an OIDC token and hands npm no
+/// token: npm's trusted publishing is set up, and what the job publishes to npm it publishes
+/// with that token, inferred (goreleaser/goreleaser release.yml:143-146, adjudicated oidc
+/// class G).
+fn npm_registry_set_up(input: &JobInput<'_, '_>) -> Option<Location> {
+    input.trace.steps.iter().find_map(|s| {
+        if !action_is(s.step.repo_action()?, "actions/setup-node") {
+            return None;
+        }
+        let url = crate::workflow::pair(&s.step.with, "registry-url")?;
+        url.value
+            .as_scalar()
+            .is_some_and(|v| v.contains("registry.npmjs.org"))
+            .then(|| Location::new(s.display, url.key.span))
+    })
+}
+
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential> {
     let mut out: Vec<Credential> = Vec::new();
     // Inputs that carry identities, not secrets, in this job's steps.
@@ -409,20 +589,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
         .collect();
     // Values handed to Terraform as variables (`TF_VAR_rds_password`) configure what is
     // deployed; they are not what the job authenticates with.
-    let tf_vars: Vec<crate::yaml::Span> = input
-        .pw
-        .workflow
-        .env
-        .iter()
-        .chain(&input.job.env)
-        .chain(
-            input
-                .trace
-                .steps
-                .iter()
-                .filter(|s| s.display == input.pw.display)
-                .flat_map(|s| s.step.env.iter()),
-        )
+    let tf_vars: Vec<crate::yaml::Span> = env_pairs(input)
         .filter(|p| p.key.value.starts_with("TF_VAR_"))
         .map(|p| p.value.span)
         .collect();
@@ -532,6 +699,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 || handed_to_the_application(input, expr.span)
                 || installs_only(input, expr.span)
                 || reads_modules_over_ssh(job, name)
+                || in_a_test_step(input, job, expr.span)
             {
                 continue;
             }
@@ -594,6 +762,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
             }
         }
     }
+    from_a_secret_store(input, job, &mut out);
     if input.info.id_token_write
         && let Some(run) = input
             .trace
@@ -632,6 +801,24 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<Credential>
                 step.target
             ),
             location: step.location.clone(),
+        });
+    }
+    if input.info.id_token_write
+        && !registry_secret
+        && !out.iter().any(|c| c.kind == CredentialKind::Oidc)
+        // pkg.pr.new checks the run through its GitHub App, not npm (adjudicated oidc class H).
+        && job.steps.iter().any(|s| {
+            matches!(
+                s.kind,
+                super::DeliveryKind::Publish | super::DeliveryKind::Release
+            ) && s.target != "pkg-pr-new"
+        })
+        && let Some(at) = npm_registry_set_up(input)
+    {
+        out.push(Credential {
+            kind: CredentialKind::Oidc,
+            detail: "npm trusted publishing set up (setup-node pointed at the npm registry, no npm token) with the job's OIDC token (inferred)".into(),
+            location: at,
         });
     }
     // A publish or release by a script the workflow does not show, in a JavaScript job granted

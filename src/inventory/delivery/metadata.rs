@@ -972,7 +972,7 @@ fn version_option(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<Met
     let jobs = std::iter::once(input.job).chain(
         wf.jobs
             .iter()
-            .filter(|j| downloads && input.info.needs.iter().any(|n| *n == j.id.value)),
+            .filter(|j| downloads && input.info.needs.contains(&j.id.value)),
     );
     for j in jobs {
         for st in j.all_steps() {
@@ -1118,7 +1118,7 @@ pub(crate) fn stamped_by_dockerfile(
                 s.inferred && s.kind == DeliveryKind::Publish && s.target == "registry push"
             })
     };
-    if !delivery.iter().any(|d| candidate(d)) {
+    if !delivery.iter().any(&candidate) {
         return;
     }
     let Some((arg, at)) = root_dockerfiles()

@@ -44,6 +44,10 @@ pub struct Shipped {
     /// schedule): a signature made only for tags leaves those unsigned.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub branch_builds: bool,
+    /// An image pushed by a build step: the context, Dockerfile, stage and build arguments it
+    /// is built from. Two pushes of one job built from the same are one image (the sbom row).
+    #[serde(skip)]
+    pub built_from: Option<String>,
 }
 
 /// Publish targets that push an image to a registry.
@@ -114,10 +118,68 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
                 location: s.location.clone(),
                 provenance_off,
                 branch_builds: branch_builds(input, &s.location),
+                built_from: (kind == ShippedKind::Image)
+                    .then(|| built_from(input, &s.location))
+                    .flatten(),
             });
         }
     }
+    // goreleaser handed a store's credentials publishes a package there too (a snap, a
+    // Chocolatey package), beside the files of its release (golangci/golangci-lint
+    // release.yml:85-91).
+    for s in steps.iter().filter(|s| s.target == "goreleaser") {
+        for store in goreleaser_stores(input, &s.location) {
+            out.push(Shipped {
+                kind: ShippedKind::Package,
+                target: store.into(),
+                location: s.location.clone(),
+                provenance_off: None,
+                branch_builds: branch_builds(input, &s.location),
+                built_from: None,
+            });
+        }
+    }
+    // A publish script under npm trusted publishing ships an npm package, whether the job was
+    // counted by its name (nuxt/nuxt release.yml:36) or by another step (rerun-io/rerun
+    // reusable_publish_js.yml:76, beside its bucket uploads).
+    if let Some(at) = super::signing::npm_script_publish(input, steps)
+        && !out
+            .iter()
+            .any(|o| o.kind == ShippedKind::Package && o.location == at)
+    {
+        out.push(Shipped {
+            kind: ShippedKind::Package,
+            target: "npm".into(),
+            provenance_off: None,
+            branch_builds: branch_builds(input, &at),
+            built_from: None,
+            location: at,
+        });
+    }
     out
+}
+
+/// The stores whose credentials the goreleaser step at `at` is given in its environment (or
+/// its job's): `SNAPCRAFT_STORE_CREDENTIALS`, the Snap Store; `CHOCOLATEY_API_KEY`, Chocolatey.
+fn goreleaser_stores(input: &JobInput<'_, '_>, at: &Location) -> Vec<&'static str> {
+    const STORES: &[(&str, &str)] = &[
+        ("SNAPCRAFT_STORE_CREDENTIALS", "snap store"),
+        ("CHOCOLATEY_API_KEY", "chocolatey"),
+    ];
+    let step_env = input
+        .trace
+        .step_of(at)
+        .map(|t| t.step.env.as_slice())
+        .unwrap_or_default();
+    STORES
+        .iter()
+        .filter(|(key, _)| {
+            step_env.iter().chain(&input.job.env).any(|p| {
+                p.key.value == *key && p.value.as_scalar().is_some_and(|v| v.contains("secrets."))
+            })
+        })
+        .map(|(_, store)| *store)
+        .collect()
 }
 
 /// The workflow runs on a branch push, a pull request or a schedule, and neither the job nor
@@ -173,6 +235,28 @@ fn provenance_off(input: &JobInput<'_, '_>, at: &Location) -> Option<Location> {
     let p = pair(&t.step.with, "provenance")?;
     (p.value.as_scalar().map(str::trim) == Some("false"))
         .then(|| Location::new(t.display, p.key.span))
+}
+
+/// What an image build step builds from: its `context`, `file`, `target` and `build-args`
+/// inputs, when it names a context or a Dockerfile. 11notes/docker-distroless
+/// org.container.yml:508,574 pushes one build to the job's own registry for its tests, then
+/// to the registries with `sbom: true`: the same image.
+fn built_from(input: &JobInput<'_, '_>, at: &Location) -> Option<String> {
+    let t = input.trace.step_of(at)?;
+    t.step.uses.as_ref()?;
+    let value = |k: &str| {
+        pair(&t.step.with, k)
+            .and_then(|p| p.value.as_scalar())
+            .map(str::trim)
+    };
+    if value("context").is_none() && value("file").is_none() {
+        return None;
+    }
+    Some(
+        ["context", "file", "target", "build-args"]
+            .map(|k| value(k).unwrap_or(""))
+            .join("\n"),
+    )
 }
 
 /// A release step that attaches files: `gh release upload`, `gh release create <tag> <files>`,
