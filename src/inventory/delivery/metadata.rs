@@ -373,7 +373,7 @@ pub(super) fn of(
         ));
     }
     release_notes_written(input, job, &mut out);
-    version_option(input, &mut out);
+    version_option(input, job, &mut out);
     tagged_after(input, &mut out);
     // A push to another repository made by a local script handed a stored push token, whose
     // definition is not in the repository (`./misc/trigger_wheel_build.sh` given
@@ -560,11 +560,7 @@ fn version_script_before_build(input: &JobInput<'_, '_>, out: &mut Vec<MetadataS
         let Some((_, file)) = program.rsplit_once('/') else {
             return false;
         };
-        if !file
-            .as_bytes()
-            .windows(7)
-            .any(|x| x.eq_ignore_ascii_case(b"version"))
-        {
+        if !contains_ignore_case(file, "version") {
             return false;
         }
         let words = super::name_words(file);
@@ -888,7 +884,7 @@ fn release_notes_written(
             return false;
         };
         let file = file.trim().trim_matches(['"', '\'']);
-        let file = file.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+        let file = file.rsplit('/').next().unwrap_or("");
         let notes = [
             "changelog",
             "release-notes",
@@ -896,14 +892,13 @@ fn release_notes_written(
             "releasenotes",
         ]
         .iter()
-        .any(|k| file.contains(k));
+        .any(|k| contains_ignore_case(file, k));
         notes
             && (before.contains("rev-parse")
                 || before.find('$').is_some_and(|at| {
-                    let l = before[at..].to_ascii_lowercase();
                     ["sha", "version", "tag", "ref_name"]
                         .iter()
-                        .any(|k| l.contains(k))
+                        .any(|k| contains_ignore_case(&before[at..], k))
                 }))
     });
     if let Some(c) = written {
@@ -915,11 +910,12 @@ fn release_notes_written(
 }
 
 /// An option named for a version given the run number or the commit on the command line
-/// that builds what the job ships (`cargo xtask dist --client-patch-version ${{
-/// github.run_number }}`, rust-lang/rust-analyzer release.yaml:112), in the job or in a job
-/// it needs whose artifacts it downloads: the version is stamped into the build (conventions
-/// C7). A tool's own version (`--version ${{ matrix.node }}`) names no delivery.
-fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+/// that builds what a publishing or releasing job ships (`cargo xtask dist
+/// --client-patch-version ${{ github.run_number }}`, rust-lang/rust-analyzer
+/// release.yaml:112), in the job or in a job it needs whose artifacts it downloads: the
+/// version is stamped into the build (conventions C7). A tool's own version (`--version ${{
+/// matrix.node }}`) names no delivery.
+fn version_option(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSignal>) {
     const RUN: &[&str] = &[
         "github.run_number",
         "github.run_id",
@@ -966,6 +962,11 @@ fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
         }
         false
     };
+    if !matches!(job.kind, DeliveryKind::Publish | DeliveryKind::Release)
+        || out.iter().any(|m| m.strength == Strength::Full)
+    {
+        return;
+    }
     let downloads = input.has(Capability::ArtifactDownload);
     let wf = &input.pw.workflow;
     let jobs = std::iter::once(input.job).chain(
@@ -976,6 +977,7 @@ fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     for j in jobs {
         for st in j.all_steps() {
             if let Some(run) = &st.run
+                && run.value.contains("version")
                 && stamps(&run.value)
             {
                 out.push(full(
@@ -993,7 +995,8 @@ fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
 /// merge_to_main_staging.yml:917): the commit delivered is named by that tag, and no more
 /// (conventions C2).
 fn tagged_after(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
-    if out.iter().any(|m| m.strength == Strength::Full) {
+    // Looked for only when nothing else traces the job: it adds no more than what is there.
+    if !out.is_empty() {
         return;
     }
     let id = &input.job.id.value;
@@ -1001,7 +1004,7 @@ fn tagged_after(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
         st.repo_action().is_some_and(|a| {
             let name = a.name();
             let own = name.split('/').nth(1).unwrap_or("");
-            super::name_words(own).iter().any(|w| w == "tag")
+            own.contains("tag") && super::name_words(own).iter().any(|w| w == "tag")
         }) || st
             .run
             .as_ref()
@@ -1026,6 +1029,13 @@ fn tagged_after(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
             ),
         ));
     }
+}
+
+/// `needle` (lower case) in `text`, whatever the case of `text`, without allocating.
+fn contains_ignore_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Keeps a job's signals in the order `of` gives them: strongest first, by place.
@@ -1066,8 +1076,12 @@ pub(crate) fn stamped_by_callers(
                 j.with.iter().find_map(|p| {
                     let v = p.value.as_scalar()?;
                     let sets_var = v.contains("-var=") || v.contains("-var ");
-                    let used = callee.source.contains(&format!("inputs.{}", p.key.value));
-                    (sets_var && used && RUN.iter().any(|r| v.contains(r))).then(|| {
+                    // The callee's text is searched last: a caller of many with-pairs (206
+                    // callers in modernisation-platform-environments) would scan it for each.
+                    let stamps = sets_var
+                        && RUN.iter().any(|r| v.contains(r))
+                        && callee.source.contains(&format!("inputs.{}", p.key.value));
+                    stamps.then(|| {
                         (
                             format!(
                                 "`{}` stamps the run into what is applied (given by {})",
