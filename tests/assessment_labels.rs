@@ -23,9 +23,9 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const FLOORS: &[(&str, f64)] = &[
     ("environment-protection", 1.0),
     ("oidc-authentication", 0.97),
-    ("artifact-immutability", 0.87),
-    ("deploy-metadata", 0.91),
-    ("signing-provenance", 0.91),
+    ("artifact-immutability", 0.92),
+    ("deploy-metadata", 0.98),
+    ("signing-provenance", 0.96),
     ("security-scanning", 0.96),
     ("artifacts-observability", 0.97),
     ("concurrency-controls", 0.98),

@@ -274,7 +274,9 @@ fn an_image_pulled_by_latest_on_the_server_is_mutable() {
     assert!(d.artifact.reason.contains(":latest"));
     let push = job(&r, "deploy.yml", "build-and-push");
     assert_eq!(push.artifact.verdict, ArtifactVerdict::Immutable);
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // The deploy that needs the push runs `:latest`: the SHA tag is never deployed, the one
+    // path is missing (the adjudicated class C6; `a_path_is_judged_by_what_its_deploy_runs`).
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
 }
 
 #[test]
@@ -540,15 +542,9 @@ fn a_tag_written_as_a_shell_expansion_and_images_pushed_by_digest_are_identified
 }
 
 #[test]
-fn skaffold_tags_and_bare_tags_of_a_build_push_action_are_judged() {
-    // `skaffold run --tag=$GITHUB_SHA` on main, `--tag=$PR_NUMBER` for pull requests.
-    let r = audit("GoogleCloudPlatform__microservices-demo");
-    let main = job(&r, "ci-main.yaml", "deployment-tests");
-    assert_eq!(main.artifact.verdict, ArtifactVerdict::Immutable);
-    let pr = job(&r, "deploy-pr.yaml", "deployment-tests");
-    assert_eq!(pr.artifact.verdict, ArtifactVerdict::Mutable);
-    assert!(pr.artifact.reason.contains("pull request"));
-    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+fn bare_tags_of_a_build_push_action_are_judged() {
+    // (`skaffold run`, which deploys by digest whatever its `--tag`, is
+    // `skaffold_run_deploys_what_it_pushes_by_digest`.)
     // `mr-smithers-excellent/docker-build-push` with `tags: cloud-<random>, cloud-latest`.
     let umami = audit("umami-software__umami");
     let cloud = job(&umami, "cd-cloud.yml", "build");
@@ -741,17 +737,6 @@ fn ncc_bundling_an_action_is_a_build() {
 }
 
 #[test]
-fn a_tagging_action_of_an_action_repository_releases_only_the_tag() {
-    let r = audit("40ants__setup-lisp");
-    let d = job(&r, "release.yml", "autotag");
-    assert_eq!(
-        d.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
-        [Strength::Partial]
-    );
-    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
-}
-
-#[test]
 fn a_database_connection_uri_handed_to_a_release_is_a_static_credential() {
     // release-stable hands RELEASES_MONGO_URI to its release script beside OIDC everywhere.
     let r = audit("serverless__serverless");
@@ -887,12 +872,14 @@ fn a_pushed_commit_naming_the_source_sha_and_a_sha_image_tag_go_part_of_the_way(
     );
     assert_eq!(row(&vm.assessments[0], "deploy-metadata"), "partial");
     // `git commit -m "chore: upgrade copilot-cli to ${GITHUB_REF##*/}"` (homebrew.yml:129)
-    // names the version, not the commit; the release that started the run traces it.
+    // names the version, not the commit; the release that started the run traces it
+    // (homebrew.yml:3).
     let copilot = audit("aws__copilot-cli");
+    let pr = job(&copilot, "homebrew.yml", "create-pr");
     assert!(
-        job(&copilot, "homebrew.yml", "create-pr")
-            .metadata
-            .is_empty()
+        pr.metadata.iter().all(|m| m.location.start.line == 3),
+        "{:?}",
+        pr.metadata
     );
     // deploy.yml:63 `make release-deploy … IMAGE_TAG=${{ needs.database-migrations.outputs.commit_hash }}`.
     let nava = audit("navapbc__template-infra");
@@ -924,7 +911,7 @@ fn a_publish_gated_on_release_please_is_traced_by_its_release() {
     assert_traced_at(d, 19);
     assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
     // The preview publish, which needs no release-please job, is not.
-    assert!(job(&r, "pre-release.yml", "prerelease").metadata.is_empty());
+    assert_not_traced(job(&r, "pre-release.yml", "prerelease"));
 }
 
 #[test]
@@ -1180,14 +1167,14 @@ fn a_signature_covers_only_the_artifacts_it_reaches() {
         "{text}"
     );
     // Legit-Labs/legitify release.yaml:171-177: the SLSA generator job needs the signed macOS
-    // build that the `release` job attaches: it covers that release.
+    // build that the `release` job attaches: it covers that release (named by the macOS
+    // build's code signing, release.yaml:94, the more specific of the two).
     let l = audit("Legit-Labs__legitify");
     assert_eq!(row(&l.assessments[0], "signing-provenance"), "present");
     let verdicts = signing_verdicts(&l.assessments[0]);
     assert!(
-        verdicts
-            .iter()
-            .any(|(j, v)| j == "release" && v.contains("signed by slsa provenance")),
+        verdicts.iter().any(|(j, v)| j == "release"
+            && (v.contains("signed by slsa provenance") || v.contains("signed by code signing"))),
         "{verdicts:?}"
     );
     // A preview package published on every push beside npm packages with provenance
@@ -3040,6 +3027,265 @@ fn a_remote_workflow_named_for_updating_a_helm_repository_publishes_charts() {
     );
 }
 
+// ---- signing-provenance: the adjudicated class rules (issue #14) ----
+
+/// The signature facts written in `file` (its name), as `tool file:line`.
+fn signatures_in(report: &Report, file: &str) -> Vec<String> {
+    facts(report, Capability::Signing)
+        .into_iter()
+        .filter(|f| f.contains(&format!(" {file}:")))
+        .collect()
+}
+
+#[test]
+fn npm_trusted_publishing_through_pnpm_attaches_provenance_and_yarn_does_not() {
+    // vuejs/core release.yml:19,35,46: `pnpm release --publishOnly` with `id-token: write`,
+    // registry-url npmjs and no token runs the npm CLI under trusted publishing.
+    let r = audit("vuejs__core");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:46"]
+    );
+    // The pkg.pr.new previews of ci.yml:51 stay unsigned.
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // tailwindlabs/tailwindcss release.yml:309: `pnpm --recursive … publish`.
+    let r = audit("tailwindlabs__tailwindcss");
+    assert!(
+        signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.ends_with("release.yml:309")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // Left alone: `yarn npm publish` under the same grant attests only when told
+    // `--provenance` (cds-snc/platform-forms-client internal_packages_publish.yml:10,40).
+    let r = audit("cds-snc__platform-forms-client");
+    assert!(
+        signatures_in(&r, "internal_packages_publish.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn an_npm_publish_that_can_never_run_is_judged_as_declared() {
+    // release-drafter/release-drafter release.yml:9,35-36: `if: false` on the trusted
+    // publish; the adjudicated label is present.
+    let r = audit("release-drafter__release-drafter");
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing (inferred) release.yml:36"]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "present");
+}
+
+#[test]
+fn a_publish_script_under_npm_trusted_publishing_ships_an_npm_package_with_provenance() {
+    // nuxt/nuxt release.yml:18,29,36: `node scripts/release.ts` in a job granted `id-token:
+    // write` that points npm at registry.npmjs.org, no npm token.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "release.yml", "release");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 36),
+        "{:?}",
+        d.shipped
+    );
+    assert_eq!(
+        signatures_in(&r, "release.yml"),
+        ["npm provenance with trusted publishing by a publish script (inferred) release.yml:36"]
+    );
+    // Left alone: the nightly job (ci.yml:545-566) sets no npm registry, so its script is
+    // not read as an npm publish; the pkg.pr.new previews (ci.yml:586) stay unsigned.
+    assert!(
+        signatures_in(&r, "ci.yml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Beside a job's other deliveries: rerun-io/rerun reusable_publish_js.yml:27,57,74-76
+    // (`Publish packages`, beside the bucket uploads of :79,91).
+    let r = audit("rerun-io__rerun");
+    let d = job(&r, "reusable_publish_js.yml", "build");
+    assert!(
+        d.shipped
+            .iter()
+            .any(|s| s.target == "npm" && s.location.start.line == 76),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: the version bump of release.yml (`post-release-version-bump`, counted by its
+    // name) runs scripts named for versions, not for a publish.
+    let d = job(&r, "release.yml", "post-release-version-bump");
+    assert!(d.shipped.is_empty(), "{:?}", d.shipped);
+    // A step named for npm (supabase/cli release-shared.yml:253-254, `pnpm exec bun
+    // apps/cli/scripts/publish.ts`); npm provenance does not vouch for the archives the same
+    // job attaches to the release (:315), which stay unsigned beside the images.
+    let r = audit("supabase__cli");
+    assert_eq!(
+        signatures_in(&r, "release-shared.yml"),
+        [
+            "npm provenance with trusted publishing by a publish script (inferred) release-shared.yml:254"
+        ]
+    );
+    assert_eq!(row(&r.assessments[0], "signing-provenance"), "partial");
+    // Left alone: a JavaScript job that sets no npm registry and spends the token on a cloud
+    // role (aws-samples/eks-workshop-v2 publish-content.yaml:21-48).
+    let r = audit("aws-samples__eks-workshop-v2");
+    assert!(
+        signatures_in(&r, "publish-content.yaml").is_empty(),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn vite_plus_exec_runs_a_packages_binary() {
+    // nuxt/nuxt ci.yml:586: `vp exec pkg-pr-new publish …` publishes preview packages.
+    let r = audit("nuxt__nuxt");
+    let d = job(&r, "ci.yml", "release-pkg-pr-new");
+    assert!(
+        d.shipped.iter().any(|s| s.target == "pkg-pr-new"),
+        "{:?}",
+        d.shipped
+    );
+    // Left alone: `vp exec vitest run bundle` (ci.yml:348, job `test-size`) delivers nothing.
+    assert!(
+        !jobs(&r)
+            .iter()
+            .any(|(f, j, _)| f == "ci.yml" && j == "test-size"),
+        "{:?}",
+        jobs(&r)
+    );
+}
+
+/// The signing-provenance row's state and its words.
+fn signing_row(report: &Report) -> (&str, &str) {
+    let a = &report.assessments[0];
+    (
+        row(a, "signing-provenance"),
+        row_text(a, "signing-provenance"),
+    )
+}
+
+#[test]
+fn pep_740_attestations_cover_the_upload_of_pypi_publish_only() {
+    // pydantic/pydantic ci.yml:968,1003: pydantic-core is uploaded by `uv publish` in the job
+    // that `release-pydantic` needs; only pydantic goes through pypi-publish, which attests.
+    let r = audit("pydantic__pydantic");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (uv publish) of `release-pydantic-core`"),
+        "{current}"
+    );
+    // Left alone: the same dists attached to the release (pallets/flask publish.yaml:44,60).
+    let r = audit("pallets__flask");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_beside_deliveries_the_row_does_not_weigh_signs_none_of_them() {
+    // VictoriaMetrics/VictoriaMetrics docs.yaml:35,59: a GPG key imported to sign the commit
+    // pushed to the docs repository, its only delivery (a GitOps bump).
+    let r = audit("VictoriaMetrics__VictoriaMetrics");
+    assert_eq!(signing_row(&r).0, "missing", "{}", signing_row(&r).1);
+    // Left alone: a release by a remote workflow whose files are not known, beside keyless
+    // signing of the CI images (sigstore/rekor cut-release.yml:26, build.yml:44).
+    let r = audit("sigstore__rekor");
+    assert_eq!(signing_row(&r).0, "present", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_signature_reaches_a_delivery_known_by_name_through_the_job_calling_its_workflow() {
+    // LizardByte/Sunshine ci-windows.yml:298 codesigns in the workflow that ci.yml:155-160
+    // calls; the release (ci.yml:261-275) needs that call. The COPR and Homebrew builds, also
+    // known by their names, sign nothing.
+    let r = audit("LizardByte__Sunshine");
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(current.contains("`release` (ci-copr.yml)"), "{current}");
+    // Left alone: the Homebrew beta release needs the release, so it sits near the signature.
+    assert!(!current.contains("release-homebrew-beta"), "{current}");
+    // In the job itself: opentofu/opentofu release.yml:87,101-119 signs (cosign, GPG) in the
+    // release job counted by its name, beside the unsigned nightly archives (nightly.yml:35).
+    let r = audit("opentofu__opentofu");
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+}
+
+#[test]
+fn a_certificate_imported_for_codesign_signs_the_macos_build() {
+    // ollama/ollama release.yaml:64-68: the stored signing certificate imported into a
+    // keychain that `codesign` may use; the release (:730-733) needs the macOS build.
+    let r = audit("ollama__ollama");
+    assert!(
+        signatures_in(&r, "release.yaml").contains(&"code signing release.yaml:68".to_string()),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+    // The images, pushed with `provenance: false`, stay unsigned.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: a certificate imported without codesign access (Homebrew/brew
+    // release.yml:109, signed by the package tools) is no code signing of its own.
+    let r = audit("Homebrew__brew");
+    assert!(
+        !signatures_in(&r, "release.yml")
+            .iter()
+            .any(|f| f.starts_with("code signing")),
+        "{:?}",
+        facts(&r, Capability::Signing)
+    );
+}
+
+#[test]
+fn containerds_cli_pushes_an_image() {
+    // containerd/containerd images.yml:78: `sudo ctr --debug images push … "${mirror}"`, the
+    // global option before the subcommand set aside.
+    let r = audit("containerd__containerd");
+    let d = job(&r, "images.yml", "mirror");
+    assert!(
+        d.shipped.iter().any(|s| s.kind.as_str() == "image"),
+        "{:?}",
+        d.shipped
+    );
+    // Unsigned beside the attested release tarballs.
+    assert_eq!(signing_row(&r).0, "partial", "{}", signing_row(&r).1);
+    // Left alone: `ctr content fetch` (images.yml:76) only pulls.
+    assert_eq!(d.steps.len(), 1, "{:?}", d.steps);
+}
+
+#[test]
+fn store_packages_goreleaser_publishes_are_not_covered_by_an_attestation_of_its_checksums() {
+    // golangci/golangci-lint release.yml:85-99: goreleaser given the Snap Store's and
+    // Chocolatey's credentials; actions/attest attests its checksums and image digests.
+    let r = audit("golangci__golangci-lint");
+    let d = job(&r, "release.yml", "release");
+    let targets: Vec<&str> = d.shipped.iter().map(|s| s.target.as_str()).collect();
+    assert_eq!(targets, ["goreleaser", "snap store", "chocolatey"]);
+    let (state, current) = signing_row(&r);
+    assert_eq!(state, "partial", "{current}");
+    assert!(
+        current.contains("shipped unsigned: package (snap store)"),
+        "{current}"
+    );
+    // Left alone: the release files themselves stay covered by the attestation, and a
+    // goreleaser run handed no store credentials ships only its files (rhysd/actionlint).
+    assert!(
+        current.contains("attestation (release assets (goreleaser)"),
+        "{current}"
+    );
+    let r = audit("rhysd__actionlint");
+    assert!(
+        delivery(&r)
+            .iter()
+            .flat_map(|d| &d.shipped)
+            .all(|s| s.target != "snap store" && s.target != "chocolatey"),
+        "{:?}",
+        delivery(&r)
+    );
+}
+
 // ---- sbom: an SBOM weighed over the delivered artifacts (adjudicated sbom classes C, D, E) ----
 
 /// The sbom row of an assessment.
@@ -3355,4 +3601,546 @@ fn setup_node_pointed_at_npm_without_a_token_is_trusted_publishing() {
         "{:?}",
         d.credentials
     );
+}
+
+// ---- deploy-metadata: the adjudicated class rules (tests/data/assessment/adjudication/
+// conventions-deploy-metadata.md) ----
+
+/// The details of a delivery job's metadata of one strength.
+fn metadata_details(d: &DeliveryJob, strength: Strength) -> Vec<&str> {
+    d.metadata
+        .iter()
+        .filter(|m| m.strength == strength)
+        .map(|m| m.detail.as_str())
+        .collect()
+}
+
+#[test]
+fn a_provenance_attestation_published_with_the_package_traces_it() {
+    // C3: `npm publish --provenance` (actions/toolkit releases.yml:110) and PEP 740
+    // attestations of pypi-publish under trusted publishing (huggingface/diffusers
+    // pypi_publish.yaml:75) name the commit the package was built from.
+    let toolkit = audit("actions__toolkit");
+    assert_traced_at(job(&toolkit, "releases.yml", "publish"), 110);
+    assert_eq!(row(&toolkit.assessments[0], "deploy-metadata"), "present");
+    let diffusers = audit("huggingface__diffusers");
+    assert_traced_at(job(&diffusers, "pypi_publish.yaml", "publish-to-pypi"), 75);
+    // A signature names no commit: 0install/apps signs its feeds with a stored GPG key
+    // (publish.yml:21) and stays untraced.
+    let apps = audit("0install__apps");
+    assert_not_traced(job(&apps, "publish.yml", "publish"));
+    assert_eq!(row(&apps.assessments[0], "deploy-metadata"), "missing");
+}
+
+#[test]
+fn a_delivery_started_by_a_published_release_is_traced_by_the_release() {
+    // C1: the Cloudflare deploy of 2dtiler/api runs on `release: types: [published]`
+    // (deploy-prod.yml:3-6); the release names the tag and carries its notes.
+    let api = audit("2dtiler__api");
+    assert_traced_at(job(&api, "deploy-prod.yml", "deploy-api"), 4);
+    assert_eq!(row(&api.assessments[0], "deploy-metadata"), "present");
+    // The extension of microsoft/playwright is published on dispatch only
+    // (publish_extension.yml): its environment without url goes part of the way.
+    let pw = audit("microsoft__playwright");
+    assert_not_traced(job(
+        &pw,
+        "publish_extension.yml",
+        "publish-extension-chrome-web-store",
+    ));
+    assert_traced_at(job(&pw, "publish_release.yml", "publish-trace-viewer"), 12);
+}
+
+#[test]
+fn a_tag_made_from_the_hand_written_changelog_carries_its_notes() {
+    // C1: butlerlogic/action-autotag given `root: ChangeLog.md` (40ants/setup-lisp
+    // release.yml:26-29) tags the version of the changelog's newest entry.
+    let r = audit("40ants__setup-lisp");
+    let d = job(&r, "release.yml", "autotag");
+    assert_traced_at(d, 28);
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // A major tag moved to an input ref (peter-evans/create-pull-request
+    // update-major-version.yml:35) is the tag alone.
+    let cpr = audit("peter-evans__create-pull-request");
+    let tag = job(&cpr, "update-major-version.yml", "tag");
+    assert_eq!(
+        tag.metadata.iter().map(|m| m.strength).collect::<Vec<_>>(),
+        [Strength::Partial]
+    );
+    assert_eq!(row(&cpr.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_package_published_from_tags_or_by_commit_is_only_identified() {
+    // C2: PyGithub uploads to PyPI only on tag pushes (pypi-release.yml:5-6,31): the
+    // version is the tag's, an identifier like a SHA image tag.
+    let gh = audit("PyGithub__PyGithub");
+    let d = job(&gh, "pypi-release.yml", "publish");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["only the package's version, that of the tag the run was started for"]
+    );
+    assert_eq!(row(&gh.assessments[0], "deploy-metadata"), "partial");
+    // pkg.pr.new serves each commit at an address keyed by its SHA (jestjs/jest
+    // pkg-pr-new.yml:32): part of the way, not the SHA passed into the packages; it runs on
+    // branch pushes and pull requests, so no tag's version either.
+    let jest = audit("jestjs__jest");
+    let d = job(&jest, "pkg-pr-new.yml", "publish");
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the packages are served at an address keyed by the commit (pkg-pr-new)"]
+    );
+    assert_eq!(row(&jest.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_pages_action_committing_with_its_default_message_names_the_commit() {
+    // C5: JamesIves/github-pages-deploy-action without `commit-message`
+    // (ministryofjustice/bichard7-next-core publish-architecture.yml:39) commits `Deploying
+    // to gh-pages from @ <repository>@<sha>`: a commit message, part of the way.
+    let r = audit("ministryofjustice__bichard7-next-core");
+    let d = job(&r, "publish-architecture.yml", "deploy_github_pages");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial),
+        ["the pages commit message names the source commit"]
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "partial");
+}
+
+#[test]
+fn a_commit_tag_consumed_by_a_build_target_is_passed_into_the_image() {
+    // C7: `make antithesis-build-config-image IMAGE_TAG="$IMAGE_TAG"`, with the tag naming
+    // the commit, comes out as `etcd-config:latest` and is retagged (etcd-io/etcd
+    // antithesis-test.yml:68-71): the value went into the image, not its tag.
+    let etcd = audit("etcd-io__etcd");
+    assert_traced_at(
+        job(&etcd, "antithesis-test.yml", "build-and-push-and-test"),
+        69,
+    );
+    assert_eq!(row(&etcd.assessments[0], "deploy-metadata"), "present");
+    // The same variable handed to a deploy target selects the image deployed
+    // (navapbc/template-infra deploy.yml:63): the tag alone.
+    let nava = audit("navapbc__template-infra");
+    assert_not_traced(job(&nava, "deploy.yml", "deploy"));
+}
+
+#[test]
+fn a_caller_stamping_the_run_into_an_apply_traces_it() {
+    // C7: cloud-platform-reusable.yml:67 hands the local reusable apply
+    // `-var=created_by=<run URL>` through `plan_apply_tfargs`, which the apply reads
+    // (reusable_terraform_components_plan_apply.yml:365).
+    let r = audit("ministryofjustice__modernisation-platform-environments");
+    let apply = job(&r, "reusable_terraform_components_plan_apply.yml", "apply");
+    assert!(
+        apply.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("cloud-platform-reusable.yml")
+            && m.location.start.line == 67),
+        "{:?}",
+        apply.metadata
+    );
+    assert_eq!(row(&r.assessments[0], "deploy-metadata"), "present");
+    // Its testing copy, which no caller hands the run, keeps its environment without url.
+    assert_not_traced(job(
+        &r,
+        "testing_reusable_terraform_components_plan_apply.yml",
+        "apply",
+    ));
+}
+
+#[test]
+fn a_version_script_read_back_before_the_build_stamps_the_sources() {
+    // C6: `.ci/update_version` then `VERSION_TAG=$(jq -r .version package.json)` before
+    // build-push-action builds the tree (getredash/redash preview-image.yml:90-95).
+    let redash = audit("getredash__redash");
+    assert_traced_at(job(&redash, "preview-image.yml", "build-docker-image"), 94);
+    assert_eq!(row(&redash.assessments[0], "deploy-metadata"), "present");
+    // A version script nothing reads back, in a job that builds nothing after it
+    // (open-telemetry/opentelemetry-java-instrumentation prepare-release-branch.yml:60).
+    let otel = audit("open-telemetry__opentelemetry-java-instrumentation");
+    assert_not_traced(job(
+        &otel,
+        "prepare-release-branch.yml",
+        "create-pull-request-against-release-branch",
+    ));
+}
+
+#[test]
+fn a_root_dockerfile_stamping_the_commit_traces_a_scripted_image_push() {
+    // C6: `./bin/docker-helper.sh push` handed a registry credential (localstack/localstack
+    // aws-main.yml) builds the root Dockerfile, which stamps LOCALSTACK_BUILD_GIT_HASH
+    // (Dockerfile:187-189), inferred.
+    let ls = audit("localstack__localstack");
+    let push = job(&ls, "aws-main.yml", "push");
+    assert!(
+        push.metadata.iter().any(|m| m.strength == Strength::Full
+            && m.location.path.ends_with("/Dockerfile")
+            && m.location.start.line == 189),
+        "{:?}",
+        push.metadata
+    );
+    assert_eq!(row(&ls.assessments[0], "deploy-metadata"), "present");
+    // jaegertracing/jaeger pushes images by scripts too, with no Dockerfile at its root.
+    let jaeger = audit("jaegertracing__jaeger");
+    assert_not_traced(job(&jaeger, "ci-docker-build.yml", "docker-images"));
+}
+
+#[test]
+fn a_scripted_push_to_another_repository_refers_to_its_commit() {
+    // C6: `./misc/trigger_wheel_build.sh` given WHEELS_PUSH_TOKEN (python/mypy
+    // build_wheels.yml:22-25), judged by name and inputs: a commit reference, partial.
+    let mypy = audit("python__mypy");
+    let d = job(&mypy, "build_wheels.yml", "build-wheels");
+    assert_not_traced(d);
+    assert_eq!(
+        metadata_details(d, Strength::Partial).len(),
+        1,
+        "{:?}",
+        d.metadata
+    );
+    assert_eq!(row(&mypy.assessments[0], "deploy-metadata"), "partial");
+    // A recognised push to another repository is judged by what it pushes: Tencent/ncnn's
+    // wiki sync names nothing.
+    let ncnn = audit("Tencent__ncnn");
+    assert!(job(&ncnn, "sync-wiki.yml", "sync-wiki").metadata.is_empty());
+}
+
+#[test]
+fn release_notes_the_release_job_writes_for_its_version_trace_it() {
+    // earthly/earthly ci-staging-deploy.yml:83 writes CHANGELOG.md naming `$RELEASE_TAG` and
+    // `$(git rev-parse HEAD)` before `./release/release.sh`.
+    let earthly = audit("earthly__earthly");
+    assert_traced_at(job(&earthly, "ci-staging-deploy.yml", "tests"), 83);
+    assert_eq!(row(&earthly.assessments[0], "deploy-metadata"), "present");
+    // `prepare_release.py release-notes > draft-release-notes.md` (fastapi/fastapi
+    // create-draft-release.yml:44) names no version on its line: not this rule (the notes
+    // handed to `gh release create` trace that job).
+    let fastapi = audit("fastapi__fastapi");
+    let draft = job(&fastapi, "create-draft-release.yml", "create-draft-release");
+    assert!(
+        !metadata_details(draft, Strength::Full)
+            .contains(&"release notes written for the version it releases"),
+        "{:?}",
+        draft.metadata
+    );
+}
+
+#[test]
+fn the_run_number_given_to_the_build_as_a_version_traces_the_release() {
+    // C7: `cargo xtask dist --client-patch-version ${{ github.run_number }}`
+    // (rust-lang/rust-analyzer release.yaml:112) in the build job whose artifacts `publish`
+    // downloads.
+    let ra = audit("rust-lang__rust-analyzer");
+    assert_traced_at(job(&ra, "release.yaml", "publish"), 112);
+    assert_eq!(row(&ra.assessments[0], "deploy-metadata"), "present");
+    // `gcloud artifacts generic upload … --version=${{ github.sha }}` (grafana/loki
+    // release.yml:126-133) names what is stored; nothing is built with it.
+    let loki = audit("grafana__loki");
+    let create = job(&loki, "release.yml", "createRelease");
+    assert!(
+        !metadata_details(create, Strength::Full)
+            .contains(&"the run or commit passed into the build as its version"),
+        "{:?}",
+        create.metadata
+    );
+}
+
+#[test]
+fn a_version_tag_pushed_after_the_applies_names_what_they_applied() {
+    // C2: the staging applies of cds-snc/notification-terraform are followed by
+    // `mathieudutour/github-tag-action` in a job that needs them (merge_to_main_staging.yml:917).
+    let notify = audit("cds-snc__notification-terraform");
+    let common = job(
+        &notify,
+        "merge_to_main_staging.yml",
+        "terragrunt-apply-common",
+    );
+    assert_not_traced(common);
+    assert_eq!(
+        metadata_details(common, Strength::Partial),
+        ["only the version tag pushed after it, which points at the commit"]
+    );
+    assert_eq!(row(&notify.assessments[0], "deploy-metadata"), "partial");
+    // The dev environment's applies, which no tagging job follows, name nothing.
+    assert!(
+        job(
+            &notify,
+            "terragrunt_create_dev_environment.yml",
+            "terragrunt-apply-common"
+        )
+        .metadata
+        .is_empty()
+    );
+}
+
+// ---- artifact-immutability: the adjudicated class rules (issue 14) ----
+
+/// The row's verdict on one delivery job (`file`, `job`), as the row shows it.
+fn immutability_verdict(report: &Report, file: &str, id: &str) -> String {
+    row_jobs(report, "artifact-immutability")
+        .into_iter()
+        .find(|(f, j, _)| f == file && j == id)
+        .map(|(_, _, v)| v)
+        .unwrap_or_else(|| panic!("{file}:{id} is not in the row"))
+}
+
+#[test]
+fn only_the_same_artifact_built_again_is_a_rebuild() {
+    // astral-sh/uv ci.yml:217: `uv build` of a test package after the binaries' `cargo build`
+    // (build-dev-binaries): another artifact, built once; build-docker.yml:276-281 writes a
+    // Dockerfile that copies the base image's binary into another base: a new image.
+    let uv = audit("astral-sh__uv");
+    for (file, id) in [
+        ("ci.yml", "test-publish"),
+        ("build-docker.yml", "docker-publish-extra"),
+    ] {
+        let v = immutability_verdict(&uv, file, id);
+        assert!(!v.contains("builds again"), "{file}:{id}: {v}");
+    }
+    assert_eq!(row(&uv.assessments[0], "artifact-immutability"), "present");
+    // The same tool run again on what a job it needs built is a rebuild
+    // (serverless/serverless release-framework.yml: `npm run build:mcp:entry` in
+    // release-stable after release-canary).
+    let sls = audit("serverless__serverless");
+    let v = immutability_verdict(&sls, "release-framework.yml", "release-stable");
+    assert!(v.contains("builds again"), "{v}");
+    // An image built in a job that needs another image build, with the repository's
+    // Dockerfile, is still a rebuild (Homebrew/brew docker.yml).
+    let brew = audit("Homebrew__brew");
+    let v = immutability_verdict(&brew, "docker.yml", "build-and-publish-long-runner");
+    assert!(v.contains("builds again"), "{v}");
+}
+
+#[test]
+fn a_build_uploaded_as_built_by_its_own_job_is_built_once() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:62,70 (`npm run build`, `aws s3 sync`) and
+    // :85,101 (a Lambda zip, `update-function-code`): no version of their own, but nothing
+    // earlier built them and nothing mutable selects what ships.
+    let r = audit("AWS-IAM-Dashboard__IAM-Dashboard");
+    let d = job(&r, "deploy.yml", "deploy");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 62);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // Files of the checkout copied as they are identify no build (Azure/webapps-deploy
+    // github_actions_test_v3.yml:79-98, the node app), while the dotnet app built and
+    // deployed by its job is built once (:37-54).
+    let r = audit("Azure__webapps-deploy");
+    let node = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-node-app",
+    );
+    assert_eq!(node.artifact.verdict, ArtifactVerdict::Mutable);
+    let dotnet = job(
+        &r,
+        "github_actions_test_v3.yml",
+        "build-and-deploy-dotnet-app",
+    );
+    assert_eq!(dotnet.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn an_image_checked_and_then_built_again_to_push_is_a_rebuild() {
+    // github/safe-settings create-release.yml:37-41 builds with `load: true` for the
+    // functional test, :60-67 builds again to push.
+    let r = audit("github__safe-settings");
+    let d = job(&r, "create-release.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 64);
+    assert!(
+        d.artifact.reason.contains("line 37"),
+        "{}",
+        d.artifact.reason
+    );
+    // One build that pushes, nothing checked before it, is built once (rc-release.yml:78-86).
+    let once = job(&r, "rc-release.yml", "image");
+    assert_eq!(once.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+    // A checked build pushed to a registry on the runner and scanned there by its tag, then
+    // built again for the registries (11notes/docker-distroless org.container.yml:508,523,574).
+    let r = audit("11notes__docker-distroless");
+    let d = job(&r, "org.container.yml", "docker");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // One image built twice for two registries, neither build checked, is two deliveries,
+    // each built once (umami-software/umami cd.yml:109-125).
+    let r = audit("umami-software__umami");
+    let d = job(&r, "cd.yml", "build");
+    assert!(
+        !d.artifact.reason.contains("built again"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn semantic_release_with_only_a_github_token_ships_no_built_artifact() {
+    // AkingbadeOmosebi/ObserveOps ci-cd.yml:226-229: a tag and release notes.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    let d = job(&r, "ci-cd.yml", "semantic-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    // With a registry token it publishes the package it packs
+    // (semantic-release/semantic-release release.yml:32-35, `NPM_TOKEN`).
+    let r = audit("semantic-release__semantic-release");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn terraform_does_not_decide_beside_an_application_path_unless_it_deploys_the_build() {
+    // AkingbadeOmosebi/ObserveOps: the images are rebuilt after their scan (ci-cd.yml:149,194);
+    // the saved plan of terraform-destroy.yml:99 does not make the row partial.
+    let r = audit("AkingbadeOmosebi__ObserveOps");
+    assert_eq!(
+        job(&r, "terraform-destroy.yml", "apply").artifact.verdict,
+        ArtifactVerdict::Immutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A saved plan handed the image's version (`TF_VAR_container_version`) deploys that build:
+    // an application path (ministryofjustice/opg-modernising-lpa
+    // terraform_environment_job.yml:126,151), beside the rebuilt push of docker_job.yml:222.
+    let r = audit("ministryofjustice__opg-modernising-lpa");
+    let d = job(
+        &r,
+        "terraform_environment_job.yml",
+        "terraform_environment_workflow",
+    );
+    assert!(d.artifact.built, "{}", d.artifact.reason);
+    assert_eq!(
+        job(&r, "docker_job.yml", "docker_build_scan_push")
+            .artifact
+            .verdict,
+        ArtifactVerdict::Mutable
+    );
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn skaffold_run_deploys_what_it_pushes_by_digest() {
+    // GoogleCloudPlatform/microservices-demo deploy-pr.yaml:116 tags with the pull request's
+    // number, but `skaffold run` deploys each pushed image as `tag@sha256:…`.
+    let r = audit("GoogleCloudPlatform__microservices-demo");
+    let d = job(&r, "deploy-pr.yaml", "deployment-tests");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    assert_eq!(d.artifact.location.start.line, 116);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed by other tools under a pull request's number stays a moving tag
+    // (cds-snc/platform-forms-client pr-review-client-deploy.yml:72).
+    let r = audit("cds-snc__platform-forms-client");
+    let d = job(
+        &r,
+        "pr-review-client-deploy.yml",
+        "build-and-push-container",
+    );
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert!(
+        d.artifact.reason.contains("pull request"),
+        "{}",
+        d.artifact.reason
+    );
+}
+
+#[test]
+fn a_release_of_notes_only_and_the_applies_of_a_test_workflow_ship_nothing_built() {
+    // hashicorp/setup-terraform release.yml:130-132: `gh release create "$v" --notes-file …`
+    // attaches no file; setup-terraform.yml:331-333 applies a test configuration in the
+    // workflow `setup-terraform tests` run on pull requests.
+    let r = audit("hashicorp__setup-terraform");
+    let d = job(&r, "release.yml", "release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::NotShipped);
+    assert!(
+        !jobs(&r).iter().any(|(f, _, _)| f == "setup-terraform.yml"),
+        "{:?}",
+        jobs(&r)
+    );
+    assert_eq!(
+        row(&r.assessments[0], "artifact-immutability"),
+        "not-applicable"
+    );
+    // A release that attaches files ships them (BurntSushi/ripgrep release.yml, `gh release
+    // upload`).
+    let r = audit("BurntSushi__ripgrep");
+    let d = job(&r, "release.yml", "build-release");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+}
+
+#[test]
+fn a_path_is_judged_by_what_its_deploy_runs() {
+    // 2025-Shifterz/Offnal-BE deploy.yml:60-61 pushes `:<sha>` and `:latest`; the deploy that
+    // needs the push pulls `:latest` (:98-101).
+    let r = audit("2025-Shifterz__Offnal-BE");
+    let push = immutability_verdict(&r, "deploy.yml", "build-and-push");
+    assert!(push.contains("through a moving tag"), "{push}");
+    // cds-snc/sre-bot build_and_deploy.yml:68 restarts the service on its task definition
+    // (`--force-new-deployment`, no `--task-definition`): the `:latest` it names is deployed.
+    let r = audit("cds-snc__sre-bot");
+    let d = job(&r, "build_and_deploy.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    assert_eq!(d.artifact.location.start.line, 68);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A restart given the task definition just registered deploys that definition
+    // (0xHoneyJar/arrakis deploy-gp-worker.yml:200-201).
+    let r = audit("0xHoneyJar__arrakis");
+    let d = job(&r, "deploy-gp-worker.yml", "deploy");
+    assert_ne!(d.artifact.verdict, ArtifactVerdict::Mutable);
+    // What a job it needs built again is shipped again: the manifest assembled from the
+    // digests of rebuilt images (11notes/docker-distroless org.container.yml:756).
+    let r = audit("11notes__docker-distroless");
+    let merge = immutability_verdict(&r, "org.container.yml", "merge_platform_images");
+    assert!(merge.contains("built again"), "{merge}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "missing");
+    // A job that only runs after a rebuilding job, and ships what another job passed on, is
+    // its own path (meltano/meltano build.yml:221-245: the wheel of `build`, after
+    // `build_docker`).
+    let r = audit("meltano__meltano");
+    let pypi = immutability_verdict(&r, "build.yml", "pypi_release");
+    assert!(!pypi.contains("built again"), "{pypi}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn a_moving_tag_beside_the_commit_tag_decides_only_where_a_moving_tag_is_deployed() {
+    // 0xHoneyJar/arrakis deploy-production.yml:71-73 pushes `latest` beside the short SHA the
+    // ECS deploy uses (:137): the side tag is never deployed.
+    let r = audit("0xHoneyJar__arrakis");
+    let v = immutability_verdict(&r, "deploy-production.yml", "build");
+    assert!(v.contains("no delivery deploys a moving tag"), "{v}");
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // An image pushed under nothing but a branch tag on branch pushes is a moving tag
+    // published alone: `nix-shell -p skopeo --command "skopeo --insecure-policy copy …
+    // docker://$IMAGE"`, `$IMAGE` tagged `nix-sha-…` on pull requests and `<ref_name>-nix`
+    // otherwise (huggingface/text-generation-inference nix_build.yaml:46-53).
+    let r = audit("huggingface__text-generation-inference");
+    let nix = job(&r, "nix_build.yaml", "build_nix_image");
+    assert_eq!(nix.artifact.verdict, ArtifactVerdict::Mixed);
+    assert_eq!(nix.artifact.location.start.line, 53);
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "partial");
+}
+
+#[test]
+fn content_the_job_writes_or_fetches_and_uploads_is_no_built_artifact() {
+    // denoland/deno ci.generated.yml:7667-7668: `echo ${{ github.sha }} > canary-latest.txt`
+    // then `aws s3 cp canary-latest.txt s3://…`; post_publish.generated.yml:37-42 uploads
+    // `versions.json` and the file a script names (`LATEST_FILE=$(deno run …)`).
+    let r = audit("denoland__deno");
+    for (file, id) in [
+        ("ci.generated.yml", "publish-canary"),
+        ("post_publish.generated.yml", "update-dl-version"),
+    ] {
+        assert_eq!(
+            job(&r, file, id).artifact.verdict,
+            ArtifactVerdict::NotShipped,
+            "{file}:{id}"
+        );
+    }
+    assert_eq!(row(&r.assessments[0], "artifact-immutability"), "present");
+    // A bucket upload of what the job builds is still judged (the release binaries of
+    // ci.generated.yml, built by `cargo build` in the job that uploads them).
+    let d = job(&r, "ci.generated.yml", "build-release-linux-x86_64");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Immutable);
+    // Files of the checkout packed and uploaded are shipped as they are
+    // (06-ServiceTF/HAPOOM-BE node.js.yml, a zip to S3).
+    let r = audit("06-ServiceTF__HAPOOM-BE");
+    let d = job(&r, "node.js.yml", "build");
+    assert_eq!(d.artifact.verdict, ArtifactVerdict::Mutable);
 }

@@ -10,48 +10,119 @@ use super::{Row, RowJob, State, of_jobs, row};
 use crate::finding::Location;
 use crate::inventory::actions::CACHE_ONLY_BUILD;
 use crate::inventory::delivery::ArtifactVerdict;
-use crate::inventory::delivery::MOVING_BESIDE_IDENTIFIED;
-use crate::inventory::{Capability, DeliveryJob, DeliveryKind, Inventory};
+use crate::inventory::delivery::{Link, MOVING_BESIDE_IDENTIFIED, ShippedKind};
+use crate::inventory::{Capability, DeliveryJob, DeliveryKind, Fact, Inventory};
 
 /// The line of `job` that builds again what a job it waits for already built.
+///
+/// Only the same artifact built again is a rebuild, not an earlier build of another one: a
+/// package built by another tool (`uv build` of a test package after `cargo build` of the
+/// binaries, astral-sh/uv ci.yml:217), an image layered on the earlier one by a Dockerfile the
+/// job writes itself (`DeliveryJob::artifact.layered`). A job that calls a local reusable
+/// workflow built what the jobs of that workflow built.
 fn rebuild(inv: &Inventory, d: &DeliveryJob) -> Option<(String, Location)> {
-    if !d.artifact.builds_here {
+    if !d.artifact.builds_here || d.artifact.layered {
         return None;
     }
     let info = inv.job(&d.workflow, &d.job)?;
     for cap in [Capability::ContainerBuild, Capability::Build] {
-        let here = inv
+        let mut here = inv
             .facts
             .iter()
-            .find(|f| f.workflow == d.workflow && f.job == d.job && f.capability == cap);
-        let Some(here) = here else { continue };
-        // A build that only warms a registry cache made no artifact to build again.
-        let earlier =
+            .filter(|f| f.workflow == d.workflow && f.job == d.job && f.capability == cap)
+            .peekable();
+        if here.peek().is_none() {
+            continue;
+        }
+        let built_earlier = |h: &Fact| {
             info.needs
                 .iter()
                 .filter_map(|n| inv.job(&d.workflow, n))
                 .find(|u| {
-                    if !u.capabilities.contains(&cap) {
-                        return false;
-                    }
-                    let mut own = inv.facts.iter().filter(|f| {
-                        f.workflow == u.workflow && f.job == u.job && f.capability == cap
-                    });
-                    let cache_only = own.clone().next().is_some()
-                        && own.all(|f| f.tool.starts_with(CACHE_ONLY_BUILD));
-                    !cache_only
-                });
-        if let Some(u) = earlier {
+                    u.capabilities.contains(&cap)
+                        && inv.facts.iter().any(|f| {
+                            f.capability == cap
+                                && match &u.calls {
+                                    Some(callee) => &f.workflow == callee,
+                                    None => f.workflow == u.workflow && f.job == u.job,
+                                }
+                                && same_artifact(cap, h, f)
+                        })
+                })
+        };
+        if let Some((h, u)) = here.find_map(|h| built_earlier(h).map(|u| (h, u))) {
             return Some((
-                format!(
-                    "builds again ({}) what `{}` already built",
-                    here.tool, u.job
-                ),
-                here.location.clone(),
+                format!("builds again ({}) what `{}` already built", h.tool, u.job),
+                h.location.clone(),
             ));
         }
     }
     None
+}
+
+/// Two builds of one capability make the same artifact: images unless either only warmed a
+/// registry cache (`actions::CACHE_ONLY_BUILD`); other builds when the same tool ran (`pnpm
+/// build` twice).
+fn same_artifact(cap: Capability, here: &Fact, earlier: &Fact) -> bool {
+    match cap {
+        Capability::ContainerBuild => {
+            !here.tool.starts_with(CACHE_ONLY_BUILD) && !earlier.tool.starts_with(CACHE_ONLY_BUILD)
+        }
+        _ => here.tool == earlier.tool,
+    }
+}
+
+/// A path is the way one artifact reaches what consumes it (build, push, deploy), not each job
+/// on its own (the adjudicated conventions): a job that ships what a job it needs built again
+/// ships that rebuild (11notes/docker-distroless org.container.yml:756 assembles the digests of
+/// the images rebuilt at :574), and an image pushed by commit that the deploy needing its job
+/// runs by a moving tag was never deployed by that commit (2025-Shifterz/Offnal-BE
+/// deploy.yml:60-61 pushes `:<sha>` and `:latest`, :98-101 pulls `:latest`).
+fn along_paths(inv: &Inventory, judged: &mut [(ArtifactVerdict, String, Location, Link)]) {
+    let identified =
+        |v: ArtifactVerdict| matches!(v, ArtifactVerdict::Immutable | ArtifactVerdict::Mixed);
+    let needs = |a: &DeliveryJob, b: &DeliveryJob| {
+        a.workflow == b.workflow
+            && inv
+                .job(&a.workflow, &a.job)
+                .is_some_and(|i| i.needs.contains(&b.job))
+    };
+    let mut changes = Vec::new();
+    for (i, d) in inv.delivery.iter().enumerate() {
+        if !identified(judged[i].0) {
+            continue;
+        }
+        let along = inv.delivery.iter().enumerate().find_map(|(j, e)| {
+            // What it passes on: the rebuilding job uploads it (not only runs before).
+            let passes_on = inv
+                .job(&e.workflow, &e.job)
+                .is_some_and(|x| x.capabilities.contains(&Capability::ArtifactUpload));
+            if judged[i].3 == Link::PassedOn
+                && judged[j].3 == Link::Rebuilt
+                && passes_on
+                && needs(d, e)
+            {
+                Some(format!("ships what `{}` built again", e.job))
+            } else if judged[j].3 == Link::DeploysMovingTag
+                && needs(e, d)
+                && d.shipped.iter().any(|s| s.kind == ShippedKind::Image)
+            {
+                Some(format!(
+                    "its image is deployed by `{}` through a moving tag; the tag it pushes by commit or version is never deployed",
+                    e.job
+                ))
+            } else {
+                None
+            }
+        });
+        if let Some(reason) = along {
+            changes.push((i, reason));
+        }
+    }
+    for (i, reason) in changes {
+        judged[i].0 = ArtifactVerdict::Mutable;
+        judged[i].1 = reason;
+    }
 }
 
 pub(super) fn row_of(inv: &Inventory) -> Row {
@@ -61,35 +132,50 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let (mut good, mut bad, mut replan) = (Vec::new(), Vec::new(), Vec::new());
     let mut mixed = Vec::new();
     let mut pages = 0;
-    // A deploy that ships an identified image: what runs is that tag, so a moving tag pushed
-    // beside the commit tag is not what is deployed (AET-DevOps25/team-devoops docker_build.yml
-    // pushes `latest` beside `sha-<short>`; the helm deploy sets the sha tag). Without such a
-    // deploy the registry is where the image is consumed, and the moving tag moves under its
-    // users (huggingface/text-generation-inference build.yaml:209).
-    let deploys_identified = inv.delivery.iter().any(|d| {
-        matches!(d.kind, DeliveryKind::Deploy | DeliveryKind::Gitops)
-            && d.artifact.verdict == ArtifactVerdict::Immutable
-    });
-    for d in &inv.delivery {
-        let (verdict, reason, at) = match rebuild(inv, d) {
-            Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at),
-            None if deploys_identified
+    // Saved plans applied (or Terraform Cloud runs confirmed): infrastructure, no application.
+    let mut plans = 0;
+    // A moving tag (`latest`, a branch) pushed beside the commit or version tag of the same
+    // build changes nothing while no delivery deploys by a moving tag: "a mutable tag …
+    // deployed" is what the conventions call missing, and a side tag on a build identified
+    // exactly is not deployed (the adjudicated class C1: 0xHoneyJar/arrakis
+    // deploy-production.yml:71-73 pushes `latest` beside the short SHA its deploys use).
+    let deploys_moving = inv
+        .delivery
+        .iter()
+        .any(|d| d.artifact.link == Link::DeploysMovingTag);
+    let mut judged: Vec<(ArtifactVerdict, String, Location, Link)> = inv
+        .delivery
+        .iter()
+        .map(|d| match rebuild(inv, d) {
+            Some((reason, at)) => (ArtifactVerdict::Mutable, reason, at, Link::Rebuilt),
+            None if !deploys_moving
                 && d.artifact.verdict == ArtifactVerdict::Mixed
                 && d.artifact.reason == MOVING_BESIDE_IDENTIFIED =>
             {
                 (
                     ArtifactVerdict::Immutable,
-                    format!("{MOVING_BESIDE_IDENTIFIED}; the deploy ships the identified tag"),
+                    format!("{MOVING_BESIDE_IDENTIFIED}; no delivery deploys a moving tag"),
                     d.artifact.location.clone(),
+                    d.artifact.link,
                 )
             }
             None => (
                 d.artifact.verdict,
                 d.artifact.reason.clone(),
                 d.artifact.location.clone(),
+                d.artifact.link,
             ),
-        };
+        })
+        .collect();
+    along_paths(inv, &mut judged);
+    for (d, (verdict, reason, at, _)) in inv.delivery.iter().zip(judged) {
         match verdict {
+            ArtifactVerdict::Immutable
+                if d.kind == DeliveryKind::Infrastructure && !d.artifact.built =>
+            {
+                good.push(d.label());
+                plans += 1;
+            }
             ArtifactVerdict::Immutable => good.push(d.label()),
             ArtifactVerdict::Mutable => bad.push(d.label()),
             ArtifactVerdict::Mixed => mixed.push(d.label()),
@@ -111,11 +197,14 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     // A documentation site beside the applies is no application path: the infrastructure is
     // what the repository delivers (ministryofjustice/modernisation-platform
     // publish-gh-pages.yml beside fifteen re-planning applies).
-    let apps = (good.len() + bad.len() + mixed.len()).saturating_sub(pages);
-    // Where an application path exists, a re-plan is reported but does not decide. A job
-    // identified on some paths and not on others counts both ways.
-    let (ok, not_ok) = if apps > 0 && !replan.is_empty() {
-        (good.len() + mixed.len(), bad.len() + mixed.len())
+    let apps = (good.len() + bad.len() + mixed.len()).saturating_sub(pages + plans);
+    // Where an application path exists, Terraform is reported but does not decide: neither a
+    // re-plan nor a saved plan, so that the application paths decide (the adjudicated class
+    // C3(d): AkingbadeOmosebi/ObserveOps, whose rebuilt images are missing beside the saved
+    // plan of terraform-destroy.yml:99). A job identified on some paths and not on others
+    // counts both ways.
+    let (ok, not_ok) = if apps > 0 {
+        (good.len() - plans + mixed.len(), bad.len() + mixed.len())
     } else {
         (
             good.len() + mixed.len(),

@@ -21,11 +21,15 @@
 //! attestation also covers the same files attached to a release (its own job's, or those of
 //! the build both need). A signature made only for tag refs leaves the branch builds of the
 //! same artifact unsigned.
+//! PEP 740 attestations cover what pypi-publish itself uploads, not another tool's PyPI
+//! upload. When nothing weighed is shipped, a signature counts only beside a delivery known by
+//! its name or a release whose files are not known: a repository whose deliveries are all of
+//! kinds not weighed (sites, infrastructure, GitOps) signs none of them, `missing`.
 //! `provenance: false` on an image build is shown as evidence against.
 
 use super::{Row, RowJob, State, row};
 use crate::finding::Location;
-use crate::inventory::delivery::{DeliveryJob, Shipped, ShippedKind};
+use crate::inventory::delivery::{DeliveryJob, DeliveryKind, Shipped, ShippedKind};
 use crate::inventory::{Capability, Fact, Inventory};
 
 /// What a signature can cover.
@@ -106,11 +110,21 @@ fn reach(tool: &str) -> Reach {
     }
 }
 
+/// A package a store takes from the release tool (goreleaser's snap or Chocolatey package): a
+/// signature or attestation of the release's files (its checksums) does not vouch for it
+/// (golangci/golangci-lint release.yml:85-99, the adjudicated class "coverage of a signing step
+/// whose config is not visible").
+fn store_package(s: &Shipped) -> bool {
+    s.kind == ShippedKind::Package && matches!(s.target.as_str(), "snap store" | "chocolatey")
+}
+
 fn reaches(r: Reach, s: &Shipped) -> bool {
     match r {
         Reach::All => true,
         Reach::Images => s.kind == ShippedKind::Image,
-        Reach::Files => matches!(s.kind, ShippedKind::Files | ShippedKind::Package),
+        Reach::Files => {
+            matches!(s.kind, ShippedKind::Files | ShippedKind::Package) && !store_package(s)
+        }
         Reach::Packages(reg) => s.kind == ShippedKind::Package && registry_of(&s.target) == reg,
     }
 }
@@ -174,7 +188,9 @@ fn covers(inv: &Inventory, sig: &Fact, d: &DeliveryJob, s: &Shipped) -> bool {
     // A package's attestation is bound to the digests of its files: the same files attached
     // to a release, in its own job or built by the job both need, carry it too (the dists of
     // pallets/flask publish.yaml on the release and on PyPI).
-    let same_files = matches!(r, Reach::Packages(_))
+    // npm provenance vouches for the tarball npm built, which no release attaches (supabase/cli
+    // release-shared.yml:254,315: the binaries' archives on the release are other files).
+    let same_files = matches!(r, Reach::Packages(reg) if reg != Registry::Npm)
         && s.kind == ShippedKind::Files
         && (c.same_job || c.same_build);
     // A job that only signs (a SLSA generator) vouches for what the builds it needs made.
@@ -186,7 +202,16 @@ fn covers(inv: &Inventory, sig: &Fact, d: &DeliveryJob, s: &Shipped) -> bool {
     same_files
         || (reaches(r, s)
             && !beside_the_signing_release_tool(sig, d, s)
+            && !another_uploader(sig, s)
             && (c.same_job || c.needs || (c.same_build && !signer_delivers())))
+}
+
+/// `pypa/gh-action-pypi-publish` attests the files it uploads (PEP 740); a PyPI upload made by
+/// another tool (`uv publish`, `twine upload`, a script) carries no attestation of it
+/// (pydantic/pydantic ci.yml:968,1003: pydantic-core by `uv publish`, needed by the job whose
+/// pypi-publish attests pydantic).
+fn another_uploader(sig: &Fact, s: &Shipped) -> bool {
+    sig.tool.starts_with("PEP 740") && s.kind == ShippedKind::Package && s.target != "pypi"
 }
 
 /// cosign-installer with no visible cosign command leaves the signing to the release tool of
@@ -291,19 +316,22 @@ pub(super) fn distinct(items: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// A signature made in a job whose output a delivery known only by its name ships: that
-/// delivery needs the signing job (Kong/kong release.yml:247-255,515: the RPMs are signed
-/// in `build-packages` and uploaded by the script of `release-packages`). What it ships is
-/// not weighed, but the signature is not idle: some of what is delivered is signed.
+/// A signature made in the job of a delivery known only by its name, or in a job of its
+/// workflow that it needs or that needs it (also through the job that calls a local reusable
+/// workflow): Kong/kong release.yml:247-255,515, the RPMs are signed in `build-packages` and
+/// uploaded by the script of `release-packages`; opentofu/opentofu release.yml:87,101-119,
+/// goreleaser run with cosign and a GPG key in a release job counted by its name. What it
+/// ships is not weighed, but the signature is not idle: some of what is delivered is signed.
+fn near_a_delivery_by_name(inv: &Inventory, f: &Fact, d: &DeliveryJob) -> bool {
+    let c = closeness(inv, f, d);
+    d.inferred && (c.same_job || c.needs)
+}
+
 fn signs_for_an_unweighed_delivery(inv: &Inventory, signatures: &[&Fact]) -> bool {
     signatures.iter().any(|f| {
-        inv.delivery.iter().any(|d| {
-            d.inferred
-                && d.workflow == f.workflow
-                && inv
-                    .job(&d.workflow, &d.job)
-                    .is_some_and(|j| j.needs.iter().any(|n| n == &f.job))
-        })
+        inv.delivery
+            .iter()
+            .any(|d| near_a_delivery_by_name(inv, f, d))
     })
 }
 
@@ -321,14 +349,12 @@ fn unsigned_beside_signed_by_name(
     if !weighed.is_empty() {
         return None;
     }
+    // LizardByte/Sunshine ci.yml:155-160,261-275: the release needs the Windows build, whose
+    // called workflow codesigns (ci-windows.yml:298).
     let near = |d: &DeliveryJob| {
-        signatures.iter().any(|f| {
-            f.workflow == d.workflow
-                && (f.job == d.job
-                    || inv
-                        .job(&d.workflow, &d.job)
-                        .is_some_and(|j| j.needs.iter().any(|n| n == &f.job)))
-        })
+        signatures
+            .iter()
+            .any(|f| near_a_delivery_by_name(inv, f, d))
     };
     let by_name: Vec<&DeliveryJob> = inv.delivery.iter().filter(|d| d.inferred).collect();
     if !by_name.iter().any(|d| near(d)) {
@@ -413,6 +439,30 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
             State::Partial,
             format!(
                 "signed: {} in the jobs that ship some of what is delivered; delivered without a signature by {bare} (known by their names only)",
+                signed_text()
+            ),
+        )
+    } else if weighed.is_empty()
+        && inv.delivery.iter().all(|d| {
+            matches!(
+                d.kind,
+                DeliveryKind::Deploy
+                    | DeliveryKind::Pages
+                    | DeliveryKind::Infrastructure
+                    | DeliveryKind::Gitops
+            )
+        })
+        && !signs_for_an_unweighed_delivery(inv, &signatures)
+    {
+        // Only deliveries of kinds the row does not weigh (sites, infrastructure, GitOps
+        // bumps): what is signed is none of them (VictoriaMetrics/VictoriaMetrics
+        // docs.yaml:35,59, a GPG-signed docs-sync commit). The labels' README: it "delivers
+        // something and signs nothing". A release or publish whose files are not known (a
+        // remote release workflow, sigstore/rekor cut-release.yml:26) is judged as before.
+        (
+            State::Missing,
+            format!(
+                "signed: {}, but no image, package or release file is delivered; the deliveries (sites, infrastructure, GitOps bumps) are not signed",
                 signed_text()
             ),
         )

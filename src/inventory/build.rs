@@ -105,6 +105,8 @@ pub fn build_with(
     delivery::github_token_from_callers(workflows, &mut inv.delivery);
     delivery::moving_tags_from_callers(workflows, &mut inv.delivery);
     delivery::signing_asked_by_some_callers(workflows, &mut inv);
+    delivery::stamped_by_callers(workflows, &mut inv.delivery);
+    delivery::stamped_by_dockerfile(&mut inv.delivery, || root_dockerfiles(repo));
     own_workflows_called_remotely(repo, workflows, &mut inv);
     iac_from_delivery(&mut inv);
     let token_use =
@@ -144,6 +146,22 @@ pub fn build_with(
         }
     }
     (inv, token_use)
+}
+
+/// The Dockerfiles at the repository's root (`Dockerfile`, `Dockerfile.release`), with their
+/// text: the project's own image.
+fn root_dockerfiles(repo: &Repository) -> Vec<(String, String)> {
+    repo.files
+        .iter()
+        .filter(|f| f.kind == FileKind::Dockerfile && !f.rel.contains('/'))
+        .filter_map(|f| {
+            let text = repo
+                .source
+                .read_string(&f.abs, crate::untrusted::DOCUMENT_CAP)
+                .ok()?;
+            Some((f.display.clone(), text))
+        })
+        .collect()
 }
 
 /// What a workflow's steps are read against: local actions and `run:` scripts.
@@ -449,11 +467,21 @@ impl<'a, 'r> WorkflowBuilder<'a, 'r> {
                 npm_provenance_configured: npm && self.sources.npm_provenance(),
                 action_repository: self.sources.action_repository(),
             };
-            context.extend(delivery::context_facts(&input));
-            context.extend(scan_results_upload(&self.inv.facts[*from..*to]));
-            if let Some(d) = delivery::judge(&input) {
+            // The signing facts of the job's context need its delivery (what trusted publishing
+            // ships); the delivery's metadata needs them back (an attestation published with
+            // the artifact names its commit): judged again with them, when there are any.
+            let judged = delivery::judge(&input, &[]);
+            let own = delivery::context_facts(&input, judged.as_ref());
+            let judged = if own.is_empty() {
+                judged
+            } else {
+                judged.and_then(|_| delivery::judge(&input, &own))
+            };
+            if let Some(d) = judged {
                 self.inv.delivery.push(d);
             }
+            context.extend(own);
+            context.extend(scan_results_upload(&self.inv.facts[*from..*to]));
         }
         self.inv.facts.extend(context);
     }

@@ -663,6 +663,11 @@ pub static COMMANDS: &[CommandRule] = &[
     cmd!(Publish, "cachix push", ["cachix", "push"]),
     cmd!(Publish, "docker push", ["podman", "push"]),
     cmd!(Publish, "docker push", ["buildah", "push"]),
+    // containerd's own CLIs push an image to a registry (containerd/containerd
+    // images.yml:78, a mirrored image pushed to ghcr.io).
+    cmd!(Publish, "docker push", ["ctr", "images", "push"]),
+    cmd!(Publish, "docker push", ["ctr", "image", "push"]),
+    cmd!(Publish, "docker push", ["nerdctl", "push"]),
     cmd!(
         Publish,
         "docker buildx --push",
@@ -1000,6 +1005,8 @@ const RUNNERS: &[&[&str]] = &[
     &["pixi", "run"],
     &["hatch", "run"],
     &["mise", "exec", "--"],
+    // Vite+ runs a package's binary as `pnpm exec` does (nuxt/nuxt ci.yml:586).
+    &["vp", "exec"],
 ];
 
 /// Runner options whose value is the next word (`uv run --with pip pytest`).
@@ -1097,6 +1104,19 @@ pub fn normalize(words: &[String]) -> Vec<&str> {
             "--cli-connect-timeout",
         ],
         Some(&"regctl") => &["-v", "--verbosity", "--logopt", "--host"],
+        // `ctr --debug images push …`, `ctr -n k8s.io images …`.
+        Some(&"ctr") => &["-n", "--namespace", "-a", "--address", "--timeout"],
+        // `skopeo --insecure-policy copy …` (huggingface/text-generation-inference
+        // nix_build.yaml:53).
+        Some(&"skopeo") => &[
+            "--policy",
+            "--registries.d",
+            "--tmpdir",
+            "--command-timeout",
+            "--override-arch",
+            "--override-os",
+            "--override-variant",
+        ],
         _ => &[],
     };
     if !global_values.is_empty() {

@@ -1468,6 +1468,23 @@ impl<'a> Parser<'a> {
         let Some(prog) = cmd.words.first() else {
             return Vec::new();
         };
+        let mut opts = ShellOptions {
+            errexit: false,
+            pipefail: false,
+        };
+        // `nix-shell -p skopeo --command "…"` (or `--run`) runs its body in bash
+        // (huggingface/text-generation-inference nix_build.yaml:53).
+        if base(prog) == "nix-shell" {
+            let body = words
+                .iter()
+                .skip(1)
+                .skip_while(|w| !matches!(w.0.as_str(), "--command" | "--run"))
+                .nth(1);
+            return match body {
+                Some(b) => self.body_commands(cmd, b, opts, lines, c_depth),
+                None => Vec::new(),
+            };
+        }
         // The shell itself, or one that a wrapper runs (`docker run img sh -c "…"`).
         let at = if is_shell(prog) {
             0
@@ -1478,10 +1495,6 @@ impl<'a> Parser<'a> {
             }
         } else {
             return Vec::new();
-        };
-        let mut opts = ShellOptions {
-            errexit: false,
-            pipefail: false,
         };
         let mut body = None;
         let mut it = words.iter().skip(at + 1);
@@ -1513,9 +1526,22 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        let Some((text, _, span)) = body else {
-            return Vec::new();
-        };
+        match body {
+            Some(b) => self.body_commands(cmd, b, opts, lines, c_depth),
+            None => Vec::new(),
+        }
+    }
+
+    /// The commands of a body a shell runs (`bash -c '…'`), positioned in this script.
+    fn body_commands(
+        &self,
+        cmd: &Command,
+        (text, _, span): &(String, bool, Span),
+        opts: ShellOptions,
+        lines: &LineIndex,
+        c_depth: u32,
+    ) -> Vec<Command> {
+        let span = *span;
         let raw = &self.c[span.0..span.1.min(self.c.len())];
         // A single-quoted body is the source verbatim, so positions map one to one.
         let exact =
@@ -2041,6 +2067,20 @@ next",
             c[1].failure_swallowed.as_ref().map(|s| s.kind),
             Some(NoErrexit)
         );
+    }
+
+    #[test]
+    fn nix_shell_runs_its_command_in_bash() {
+        // huggingface/text-generation-inference nix_build.yaml:53.
+        let c = commands(
+            "nix-shell -p skopeo --command \"skopeo copy a docker://$IMAGE\"",
+            false,
+        );
+        let words: Vec<&str> = c.iter().map(|c| c.words[0].as_str()).collect();
+        assert_eq!(words, ["nix-shell", "skopeo"]);
+        assert_eq!(c[1].column, 31);
+        // Without `--command` or `--run` it opens an interactive shell: nothing is run.
+        assert_eq!(commands("nix-shell -p skopeo", false).len(), 1);
     }
 
     #[test]

@@ -35,6 +35,35 @@ pub struct Artifact {
     /// What it ships is a built artifact (an image, a package, a bundle, a site), not source
     /// copied as it is, a plan or a tag.
     pub built: bool,
+    /// Its image is built from a Dockerfile the job writes itself on top of an image built
+    /// before (`COPY --from=`): a new image, not the earlier one built again.
+    #[serde(skip)]
+    pub layered: bool,
+    /// How the verdict ties the job to the others of its path.
+    #[serde(skip)]
+    pub link: Link,
+}
+
+/// How a delivery job's verdict ties it to the jobs it needs or that need it: a path is the
+/// way one artifact reaches what consumes it (build, push, deploy), not each job on its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Link {
+    #[default]
+    None,
+    /// Ships what a job it needs built (an artifact or digests passed on).
+    PassedOn,
+    /// Builds again what was built before it.
+    Rebuilt,
+    /// Deploys by a moving tag (`:latest` pulled on the server, a service restarted on its
+    /// task definition).
+    DeploysMovingTag,
+}
+
+impl Artifact {
+    fn linked(mut self, link: Link) -> Self {
+        self.link = link;
+        self
+    }
 }
 
 impl Artifact {
@@ -45,6 +74,8 @@ impl Artifact {
             location,
             builds_here: false,
             built: false,
+            layered: false,
+            link: Link::None,
         }
     }
 
@@ -71,6 +102,8 @@ fn verdict(
         location,
         builds_here,
         built: true,
+        layered: false,
+        link: Link::None,
     }
 }
 
@@ -92,6 +125,190 @@ fn words_of(c: &TracedCommand) -> Vec<&str> {
 }
 
 pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
+    let mut a = judge(input, job);
+    a.layered = a.builds_here && writes_layered_dockerfile(input);
+    a
+}
+
+/// semantic-release publishes a package only with a registry's credential in its step's or
+/// job's environment (`NPM_TOKEN` beside `GITHUB_TOKEN`, semantic-release/semantic-release
+/// release.yml:32-35), and not in a dry run. Given only a GitHub token it pushes a tag and
+/// writes a release of notes: nothing built ships (terraform-aws-modules/terraform-aws-eks
+/// release.yml:41-45; AkingbadeOmosebi/ObserveOps ci-cd.yml:226-229, whose `id-token: write`
+/// serves cosign and whose `@semantic-release/npm` 11 publishes only with a token).
+fn semantic_release_publishes(input: &JobInput<'_, '_>, s: &super::DeliveryStep) -> bool {
+    let Some(t) = input.trace.step_of(&s.location) else {
+        return true;
+    };
+    let dry = pair(&t.step.with, "dry_run")
+        .and_then(|p| p.value.as_scalar())
+        .is_some_and(|v| v.trim() == "true")
+        || t.step
+            .run
+            .as_ref()
+            .is_some_and(|r| r.value.contains("--dry-run"));
+    if dry {
+        return false;
+    }
+    t.step.env.iter().chain(&input.job.env).any(|p| {
+        let k = p.key.value.to_ascii_uppercase();
+        !matches!(k.as_str(), "GITHUB_TOKEN" | "GH_TOKEN")
+            && ["TOKEN", "PASSWORD", "AUTH", "KEY"]
+                .iter()
+                .any(|w| k.contains(w))
+    })
+}
+
+/// `aws ecs update-service --force-new-deployment` with no `--task-definition`, in a job that
+/// registers none: the service restarts on the task definition it already has, so the image
+/// the job pushed reaches it only through the moving tag that definition names; the commit tag
+/// pushed beside it is never deployed (the adjudicated class C6, "deploy path consumes a
+/// mutable reference": cds-snc/sre-bot build_and_deploy.yml:57-58,68).
+fn restarts_the_current_task_definition(input: &JobInput<'_, '_>) -> Option<Artifact> {
+    let registers = input.trace.steps.iter().any(|s| {
+        s.step.repo_action().is_some_and(|a| {
+            a.name()
+                .eq_ignore_ascii_case("aws-actions/amazon-ecs-deploy-task-definition")
+        })
+    }) || input.trace.commands.iter().any(|c| {
+        words_of(c)
+            .windows(3)
+            .any(|w| w == ["aws", "ecs", "register-task-definition"])
+    });
+    if registers {
+        return None;
+    }
+    let c = input.trace.commands.iter().find(|c| {
+        let w = words_of(c);
+        w.starts_with(&["aws", "ecs", "update-service"])
+            && w.contains(&"--force-new-deployment")
+            && !w
+                .iter()
+                .any(|x| *x == "--task-definition" || x.starts_with("--task-definition="))
+    })?;
+    Some(verdict(
+        ArtifactVerdict::Mutable,
+        "`aws ecs update-service --force-new-deployment` restarts the service on the task definition it has: what runs is whatever its moving tag names, not the tag pushed by commit",
+        c.location.clone(),
+        true,
+    )
+    .linked(Link::DeploysMovingTag))
+}
+
+/// The image actions that build (and may push) an image from `context:` and `file:`.
+const IMAGE_BUILDERS: &[&str] = &[
+    "docker/build-push-action",
+    "depot/build-push-action",
+    "useblacksmith/build-push-action",
+];
+
+/// A job that builds an image for a check (loaded into the runner, `load: true`, or tagged
+/// for a later step to scan or run) and then builds the same image again (the same
+/// `context`, `file` and `target`) to push it: what ships is not the image that was checked,
+/// "built again in the deploy job" — a build cache is no identity (the adjudicated class
+/// "rebuild inside the delivery job after a check build": github/safe-settings
+/// create-release.yml:37-41,60-67; 11notes/docker-distroless org.container.yml:508,574 pushes
+/// its checked build to a registry on the runner and scans it there). Two builds of one
+/// image for two registries, neither checked, are two deliveries, each built once.
+fn pushed_after_a_checked_build(input: &JobInput<'_, '_>) -> Option<Artifact> {
+    let with = |s: &Step, k: &str| -> String {
+        pair(&s.with, k)
+            .and_then(|p| p.value.as_scalar())
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    };
+    let yes = |v: String| v.eq_ignore_ascii_case("true");
+    let builds: Vec<(usize, &Step, &str)> = input
+        .trace
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.step.repo_action().is_some_and(|a| {
+                IMAGE_BUILDERS
+                    .iter()
+                    .any(|b| a.name().eq_ignore_ascii_case(b))
+            })
+        })
+        .map(|(i, s)| (i, s.step, s.display))
+        .collect();
+    for (n, (i, checked, _)) in builds.iter().enumerate() {
+        let tags: Vec<String> = with(checked, "tags")
+            .split(['\n', ','])
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let same = |s: &Step| {
+            ["context", "file", "target"]
+                .iter()
+                .all(|k| with(s, k) == with(checked, k))
+        };
+        for (j, again, display) in &builds[n + 1..] {
+            let pushes = yes(with(again, "push"))
+                || with(again, "outputs")
+                    .split([',', '\n'])
+                    .any(|x| x.trim() == "push=true");
+            if !pushes || !same(again) {
+                continue;
+            }
+            // Loaded into the runner, or its tag used by a step in between (a scan, a run).
+            let used = yes(with(checked, "load"))
+                || input.trace.steps[i + 1..*j].iter().any(|s| {
+                    let text = s.step.run.as_ref().map_or("", |r| r.value.as_str());
+                    tags.iter().any(|t| {
+                        text.contains(t.as_str())
+                            || s.step.with.iter().any(|p| {
+                                p.value.as_scalar().is_some_and(|v| v.contains(t.as_str()))
+                            })
+                    })
+                });
+            if !used {
+                continue;
+            }
+            let at = pair(&again.with, "push")
+                .or_else(|| pair(&again.with, "outputs"))
+                .map_or(again.span, |p| p.key.span);
+            let line = checked
+                .uses
+                .as_ref()
+                .map_or(checked.span.start.line, |u| u.span.start.line);
+            return Some(verdict(
+                ArtifactVerdict::Mutable,
+                format!(
+                    "builds the image again to push it after the build at line {line} was checked: what ships is not what was checked"
+                ),
+                Location::new(*display, at),
+                true,
+            )
+            .linked(Link::Rebuilt));
+        }
+    }
+    None
+}
+
+/// A step that writes a Dockerfile and builds on an image made before it (`cat <<EOF >
+/// Dockerfile` with `COPY --from=${RUFF_BASE_IMG}:latest /ruff`, astral-sh/ruff
+/// build-docker.yml:222-227): the image it builds wraps that one in another base.
+fn writes_layered_dockerfile(input: &JobInput<'_, '_>) -> bool {
+    input.trace.steps.iter().any(|s| {
+        s.step.run.as_ref().is_some_and(|r| {
+            let t = &r.value;
+            t.contains("COPY --from=")
+                && t.match_indices('>').any(|(i, _)| {
+                    let target = t[i + 1..].trim_start();
+                    let file = target
+                        .split(|c: char| c.is_whitespace() || c == ';')
+                        .next()
+                        .unwrap_or("");
+                    let name = file.rsplit('/').next().unwrap_or(file);
+                    name.starts_with("Dockerfile") || name.ends_with(".Dockerfile")
+                })
+        })
+    })
+}
+
+fn judge(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     let builds_here = input.has(Capability::Build) || input.has(Capability::ContainerBuild);
     let app: Vec<&super::DeliveryStep> = job
         .steps
@@ -105,6 +322,12 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         return infrastructure(input, job);
     }
     if let Some(a) = source_in_place(input, job, builds_here) {
+        return a;
+    }
+    if let Some(a) = pushed_after_a_checked_build(input) {
+        return a;
+    }
+    if let Some(a) = restarts_the_current_task_definition(input) {
         return a;
     }
     let env = Env::new(input);
@@ -133,7 +356,8 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             ),
             Location::new(s.display, p.key.span),
             false,
-        );
+        )
+        .linked(Link::PassedOn);
     }
     if input.has(Capability::ArtifactDownload)
         || input.trace.steps.iter().any(|s| {
@@ -152,7 +376,8 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             "ships the artifact an earlier job built and passed on",
             at,
             builds_here,
-        );
+        )
+        .linked(Link::PassedOn);
     }
     // The assets of a release named by its version (`gh release download "v${VERSION}"`,
     // pulumi/pulumi release.yml:147): what an earlier run built and attached, shipped as it
@@ -228,24 +453,13 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         .facts
         .iter()
         .find(|f| matches!(f.capability, Capability::Build | Capability::ContainerBuild));
-    if let Some(b) = build
-        && let Some(s) = unidentified_upload(input, &app)
-    {
-        // Built once, but copied over what was there with no version, tag or digest: nothing
-        // says which build is live (AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:70,101).
-        return verdict(
-            ArtifactVerdict::Mutable,
-            format!(
-                "built here ({}) and uploaded by {} under no version, tag or digest",
-                b.tool, s.why
-            ),
-            s.location.clone(),
-            true,
-        );
-    }
     if let Some(a) = built_on_the_platform(input, &app) {
         return a;
     }
+    // Built here and shipped as built, also to a bucket or a function with no version of its
+    // own: nothing earlier built it and nothing mutable selects what ships, so what goes out is
+    // this job's one build (the adjudicated same-job class, C2: AWS-IAM-Dashboard/IAM-Dashboard
+    // deploy.yml:62,70,85,101). Who can trace it is deploy-metadata's question.
     if let Some(b) = build {
         return verdict(
             ArtifactVerdict::Immutable,
@@ -269,7 +483,15 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
     }
     // Publishers and platform deploys that pack or bundle what they ship themselves.
     // A step judged by its name alone, or that only writes tags, is not known to pack anything.
-    let packs = app.iter().find(|s| {
+    // A release of notes only (`gh release create "$tag" --notes-file …`, no files) ships the
+    // repository's own source archives: nothing built (the adjudicated class "action released
+    // by git tag only": hashicorp/setup-terraform release.yml:130-132).
+    let tags_only = |s: &&&super::DeliveryStep| {
+        (s.target == "semantic-release" && !semantic_release_publishes(input, s))
+            || (matches!(s.target.as_str(), "gh release" | "github release")
+                && !job.shipped.iter().any(|x| x.location == s.location))
+    };
+    let packs = app.iter().filter(|s| !tags_only(s)).find(|s| {
         matches!(
             s.kind,
             DeliveryKind::Publish | DeliveryKind::Release | DeliveryKind::Pages
@@ -316,6 +538,14 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
             ),
             b.1,
             true,
+        );
+    }
+    if let Some(at) = generated_content(input, &app) {
+        return unbuilt(
+            ArtifactVerdict::NotShipped,
+            "uploads content the job wrote or fetched itself (a version pointer, a data file, a download), not a build",
+            at,
+            builds_here,
         );
     }
     if let Some(s) = app
@@ -544,26 +774,81 @@ fn only_copies_pages(input: &JobInput<'_, '_>) -> bool {
     })
 }
 
-/// When every delivering step copies files to a bucket or replaces a function's code in place
-/// (no `--publish`, no version), the first of them: what it ships has no identity.
-fn unidentified_upload<'s>(
-    input: &JobInput<'_, '_>,
-    app: &[&'s super::DeliveryStep],
-) -> Option<&'s super::DeliveryStep> {
-    let lambda_versioned = input.trace.commands.iter().any(|c| {
-        let w = &c.command.words;
-        w.first().is_some_and(|x| x == "aws")
-            && w.get(1).is_some_and(|x| x == "lambda")
-            && w.iter().any(|x| x == "--publish" || x == "publish-version")
-    });
-    let unidentified = |s: &&super::DeliveryStep| {
-        SOURCE_COPIES.contains(&s.target.as_str())
-            || (s.target == "aws lambda" && !lambda_versioned)
-    };
-    if app.is_empty() || !app.iter().all(unidentified) {
+/// When every delivering step copies single files to a bucket and each is content the job
+/// wrote or fetched itself, not a build or the checkout, the first copy: a version pointer
+/// (`echo ${{ github.sha }} > canary-latest.txt`, denoland/deno ci.generated.yml:7667-7668),
+/// a file a script printed the name of (`LATEST_FILE=$(deno run …)`), a data file
+/// (`versions.json`), a download (`wget -O GeoLite2-City.tar.gz`). Content shipped as files
+/// is no built artifact and does not count (the adjudicated class C10).
+fn generated_content(input: &JobInput<'_, '_>, app: &[&super::DeliveryStep]) -> Option<Location> {
+    if app.is_empty()
+        || !app
+            .iter()
+            .all(|s| matches!(s.target.as_str(), "aws s3" | "gsutil"))
+    {
         return None;
     }
-    app.first().copied()
+    let scripts = || {
+        input
+            .trace
+            .steps
+            .iter()
+            .filter_map(|s| s.step.run.as_ref().map(|r| r.value.as_str()))
+    };
+    let generated = |file: &str| {
+        let file = file.trim_matches(['"', '\'']);
+        if let Some(var) = file
+            .strip_prefix("${")
+            .and_then(|v| v.strip_suffix('}'))
+            .or_else(|| file.strip_prefix('$'))
+        {
+            return scripts().any(|t| {
+                t.lines().any(|l| {
+                    l.trim()
+                        .strip_prefix(var)
+                        .and_then(|v| v.strip_prefix("=$("))
+                        .is_some()
+                })
+            });
+        }
+        if file.contains('$') || file.ends_with('/') {
+            return false;
+        }
+        let name = file.rsplit('/').next().unwrap_or(file);
+        name.ends_with(".txt")
+            || name.ends_with(".json")
+            || scripts().any(|t| {
+                t.contains(&format!("> {file}"))
+                    || t.contains(&format!(">{file}"))
+                    || t.contains(&format!("-O {file}"))
+                    || t.contains(&format!("-o {file}"))
+            })
+    };
+    let mut first = None;
+    for s in app {
+        let copies: Vec<&TracedCommand> = input
+            .trace
+            .commands
+            .iter()
+            .filter(|c| c.location == s.location)
+            .collect();
+        if copies.is_empty() {
+            return None;
+        }
+        for c in copies {
+            let w = words_of(c);
+            let sub = w.iter().position(|x| *x == "cp")?;
+            if w.iter().any(|x| matches!(*x, "--recursive" | "-r" | "-R")) {
+                return None;
+            }
+            let source = w[sub + 1..].iter().find(|x| !x.starts_with('-'))?;
+            if source.contains("://") || !generated(source) {
+                return None;
+            }
+        }
+        first.get_or_insert_with(|| s.location.clone());
+    }
+    first
 }
 
 /// Deploy tools that build or bundle the application themselves before uploading it.
@@ -618,12 +903,21 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         let plan_file = saved_plan(&after);
         match plan_file {
             Some(f) => {
-                return unbuilt(
-                    ArtifactVerdict::Immutable,
-                    format!("applies the saved plan `{f}`"),
-                    c.location.clone(),
-                    false,
-                );
+                let reason = format!("applies the saved plan `{f}`");
+                return match hands_a_build(input, c, &w) {
+                    Some(var) => verdict(
+                        ArtifactVerdict::Immutable,
+                        format!("{reason}, handed the build it deploys as `{var}`"),
+                        c.location.clone(),
+                        false,
+                    ),
+                    None => unbuilt(
+                        ArtifactVerdict::Immutable,
+                        reason,
+                        c.location.clone(),
+                        false,
+                    ),
+                };
             }
             None => {
                 replan.get_or_insert((
@@ -664,6 +958,40 @@ fn infrastructure(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Artifact {
         ),
         None => Artifact::not_shipped(job.location.clone()),
     }
+}
+
+/// A Terraform variable that hands the apply the build it deploys: `TF_VAR_container_version:
+/// ${{ inputs.version_tag }}` in the step's or job's environment
+/// (ministryofjustice/opg-modernising-lpa terraform_environment_job.yml:126,148-151), or `-var
+/// image_tag=…`. Such an apply is the application's deploy, not only infrastructure.
+fn hands_a_build(input: &JobInput<'_, '_>, c: &TracedCommand, words: &[&str]) -> Option<String> {
+    let names_a_build = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        ["version", "tag", "image", "digest", "sha"]
+            .iter()
+            .any(|k| n.contains(k))
+    };
+    let step_env = input
+        .trace
+        .steps
+        .get(c.step)
+        .map(|s| s.step.env.as_slice())
+        .unwrap_or(&[]);
+    let from_env = step_env.iter().chain(&input.job.env).find_map(|p| {
+        let var = p.key.value.strip_prefix("TF_VAR_")?;
+        let value = p.value.as_scalar()?;
+        (names_a_build(var) && value.contains("${{")).then(|| p.key.value.clone())
+    });
+    from_env.or_else(|| {
+        let assignments = words.iter().enumerate().filter_map(|(i, w)| match *w {
+            "-var" | "--var" => words.get(i + 1).copied(),
+            _ => w.strip_prefix("-var=").or_else(|| w.strip_prefix("--var=")),
+        });
+        assignments.into_iter().find_map(|kv| {
+            let (name, value) = kv.split_once('=')?;
+            (names_a_build(name) && value.contains('$')).then(|| name.to_string())
+        })
+    })
 }
 
 /// The plan file an `apply` is given: its first operand. Options that take their value as the
@@ -836,7 +1164,8 @@ fn remote(input: &JobInput<'_, '_>, job: &DeliveryJob, builds_here: bool) -> Art
                 "pulls and runs an image by the moving tag `:latest` on the server",
                 at.clone(),
                 builds_here,
-            );
+            )
+            .linked(Link::DeploysMovingTag);
         }
     }
     Artifact::not_shipped(job.location.clone())
@@ -896,7 +1225,7 @@ fn assigned_all(script: &str, name: &str) -> Vec<String> {
 }
 
 /// The value of `NAME=value` (or `export NAME=value`) on a line of a script.
-fn assigned(script: &str, name: &str) -> Option<String> {
+pub(super) fn assigned(script: &str, name: &str) -> Option<String> {
     script.lines().find_map(|l| {
         let l = l.trim();
         let l = l.strip_prefix("export ").unwrap_or(l);
@@ -1022,7 +1351,7 @@ impl<'a> Env<'a> {
     fn paths(&self, step: Option<&Step>, reference: &str) -> Vec<String> {
         let single = || vec![self.resolve(step, reference)];
         let Some((expr, id, name)) = step_output_expression(reference) else {
-            return single();
+            return self.script_paths(step, reference).unwrap_or_else(single);
         };
         let Some((producer, mut values)) = self.output_values(id, name) else {
             return single();
@@ -1047,6 +1376,43 @@ impl<'a> Env<'a> {
                 self.resolve(step, &reference.replacen(expr, &v, 1))
             })
             .collect()
+    }
+
+    /// The reference on each path of the step's own script when it reads, directly or through
+    /// a variable assigned once, a variable the script assigns on several paths (`if [ "$E" =
+    /// "pull_request" ]; then TAG=nix-sha-…; else TAG=${{ github.ref_name }}-nix; fi`, then
+    /// `IMAGE=…:$TAG`: huggingface/text-generation-inference nix_build.yaml:46-53).
+    fn script_paths(&self, step: Option<&Step>, reference: &str) -> Option<Vec<String>> {
+        let script = step?.run.as_ref()?.value.as_str();
+        if !script.contains("else") {
+            return None;
+        }
+        let mut text = reference.to_string();
+        for _ in 0..3 {
+            let names: Vec<String> = shell_variables(&text).map(str::to_string).collect();
+            let mut changed = false;
+            for name in names {
+                let values = assigned_all(script, &name);
+                match values.as_slice() {
+                    [one] if !refers_to(one, &name) => {
+                        text = replace_variable(&text, &name, one);
+                        changed = true;
+                    }
+                    [_, _, ..] => {
+                        let paths = values
+                            .iter()
+                            .map(|v| self.resolve(step, &replace_variable(&text, &name, v)))
+                            .collect();
+                        return Some(paths);
+                    }
+                    _ => {}
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        None
     }
 
     /// The reference as a run by hand gets it when it leaves a `workflow_dispatch` input at its
@@ -1168,6 +1534,43 @@ impl<'a> Env<'a> {
         }
         out
     }
+}
+
+/// The names of the shell variables a text reads (`$TAG`, `${IMAGE}`), not `${{ … }}`.
+fn shell_variables(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices('$').filter_map(move |(at, _)| {
+        let rest = &text[at + 1..];
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
+    })
+}
+
+/// The text with `$NAME` and `${NAME}` replaced by `value` (not `$NAME_TAG`).
+fn replace_variable(text: &str, name: &str, value: &str) -> String {
+    let braced = text.replace(&format!("${{{name}}}"), value);
+    let bare = format!("${name}");
+    let mut out = String::with_capacity(braced.len());
+    let mut rest = braced.as_str();
+    while let Some(at) = rest.find(&bare) {
+        let after = &rest[at + bare.len()..];
+        out.push_str(&rest[..at]);
+        if after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            out.push_str(&bare);
+        } else {
+            out.push_str(value);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `$NAME` or `${NAME}` in the text (`$NAME_TAG` is another variable).
@@ -1372,6 +1775,20 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
             Some(&("kubectl" | "helm" | "ssh" | "gcloud" | "az"))
         ) && !matches!(w.get(1), Some(&("acr" | "builds"))))
             || (w.first() == Some(&"skaffold") && matches!(w.get(1), Some(&("run" | "deploy"))));
+        // `skaffold run` builds, pushes and deploys: it deploys each pushed image as
+        // `image:tag@sha256:…` whatever the tagger (Skaffold's documented behaviour, the
+        // adjudicated class C9: GoogleCloudPlatform/microservices-demo deploy-pr.yaml:116,
+        // `--tag=$PR_NUMBER`), so the tag is a side tag of a deploy by digest.
+        if w.first() == Some(&"skaffold") && w.get(1) == Some(&"run") {
+            deployed.push((
+                Tag::Identified(
+                    "`skaffold run` deploys the images it pushes by digest (`tag@sha256`), whatever the tag"
+                        .into(),
+                ),
+                c.location.clone(),
+            ));
+            continue;
+        }
         for r in refs {
             let t = judge_paths(env, step, &r, tags_only);
             if deploying {
@@ -1462,11 +1879,8 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
             }
         }
     }
-    let chosen = if deployed.iter().any(|d| !matches!(d.0, Tag::Unknown)) {
-        deployed
-    } else {
-        pushed
-    };
+    let deploys = deployed.iter().any(|d| !matches!(d.0, Tag::Unknown));
+    let chosen = if deploys { deployed } else { pushed };
     if let Some((Tag::Identified(why), at)) =
         chosen.iter().find(|t| matches!(t.0, Tag::Identified(_)))
     {
@@ -1486,12 +1900,17 @@ fn images(input: &JobInput<'_, '_>, env: &Env<'_>, builds_here: bool) -> Option<
         ));
     }
     if let Some((Tag::Mutable(why), at)) = chosen.iter().find(|t| matches!(t.0, Tag::Mutable(_))) {
-        return Some(verdict(
+        let a = verdict(
             ArtifactVerdict::Mutable,
             why.clone(),
             at.clone(),
             builds_here,
-        ));
+        );
+        return Some(if deploys {
+            a.linked(Link::DeploysMovingTag)
+        } else {
+            a
+        });
     }
     None
 }
@@ -1653,6 +2072,18 @@ fn image_refs(w: &[&str]) -> Vec<String> {
                     .into_iter()
                     .map(|t| format!("image:{t}")),
             );
+        }
+        // `skopeo copy <src> docker://<image>`: the destination is what is pushed.
+        ("skopeo", "copy") => {
+            if let Some(d) = w
+                .iter()
+                .skip(2)
+                .filter(|x| !x.starts_with('-'))
+                .nth(1)
+                .and_then(|d| d.strip_prefix("docker://"))
+            {
+                out.push(d.to_string());
+            }
         }
         ("gcloud", "builds") => out.extend(value_of(&["--tag", "-t"])),
         ("gcloud", "run") => out.extend(value_of(&["--image"])),

@@ -71,6 +71,12 @@ fn build_arg_name(name: &str) -> bool {
     identity_name(&n) || n == "TAG" || n.ends_with("_TAG")
 }
 
+/// A signing fact that is a provenance attestation: npm provenance, PEP 740 attestations,
+/// build provenance, SLSA provenance (`cosign sign` and GPG signatures are not).
+fn provenance_attestation(tool: &str) -> bool {
+    tool.contains("provenance") || tool.contains("attestation")
+}
+
 /// A value that names the commit, run or version.
 fn identity_value(v: &str) -> bool {
     let l = v.to_ascii_lowercase();
@@ -89,7 +95,11 @@ fn identity_value(v: &str) -> bool {
     .any(|k| l.contains(k))
 }
 
-pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSignal> {
+pub(super) fn of(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+    context: &[crate::inventory::Fact],
+) -> Vec<MetadataSignal> {
     let mut out = Vec::new();
     if let Some(env) = &input.info.environment {
         match &env.url {
@@ -126,6 +136,26 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             input.loc(k.span),
         ));
     }
+    // A provenance attestation published with what the job ships names the repository and
+    // the commit it was built from (npm `--provenance`, actions/toolkit releases.yml:110; PEP
+    // 740 attestations of pypi-publish under trusted publishing, huggingface/diffusers
+    // pypi_publish.yaml:75): the SHA travels with the artifact. Only the attestations the
+    // signing-provenance row recognises count (conventions C3); a signature alone names no
+    // commit.
+    if let Some(f) = input
+        .facts
+        .iter()
+        .chain(context)
+        .find(|f| f.capability == Capability::Signing && provenance_attestation(&f.tool))
+    {
+        out.push(full(
+            format!(
+                "a provenance attestation naming the commit is published with it ({})",
+                f.tool
+            ),
+            f.location.clone(),
+        ));
+    }
     commands(input, &mut out);
     version_into_release(input, job, &mut out);
     if job.kind == super::DeliveryKind::Deploy {
@@ -135,6 +165,16 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
     for s in &job.steps {
         let record = match s.target.as_str() {
             "aws codedeploy" => Some("CodeDeploy deployment record"),
+            // pkg.pr.new serves each commit's packages at an address keyed by the commit
+            // (jestjs/jest pkg-pr-new.yml:32): an identifier, as a SHA image tag is
+            // (conventions C2).
+            "pkg-pr-new" => {
+                out.push(partial(
+                    "the packages are served at an address keyed by the commit (pkg-pr-new)",
+                    s.location.clone(),
+                ));
+                None
+            }
             "goreleaser" => Some("release notes written by goreleaser (inferred)"),
             "semantic-release" => Some("release notes written by semantic-release"),
             "changesets publish" | "changesets release" => {
@@ -160,13 +200,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
                     "Azure/k8s-deploy annotates the deployed objects with the run and commit (inferred)",
                 )
             }
-            "github pages"
-                if input.trace.steps.iter().any(|t| {
-                    t.step.repo_action().is_some_and(|a| {
-                        a.name().eq_ignore_ascii_case("peaceiris/actions-gh-pages")
-                    })
-                }) =>
-            {
+            "github pages" if input.trace.steps.iter().any(pages_commit_names_source) => {
                 out.push(partial(
                     "the pages commit message names the source commit",
                     s.location.clone(),
@@ -290,6 +324,21 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             s.location.clone(),
         ));
     }
+    // Any other delivery made for the GitHub release whose publication started the run (a
+    // deploy on `release: types: [published]`, 2dtiler/api deploy-prod.yml:3-6,
+    // microsoft/playwright publish_release.yml:12-13): the release names the tag, and so the
+    // commit, and carries the notes a person wrote for it (conventions C1). A release only
+    // edited or deleted delivers no new version.
+    if let Some(t) = release_trigger(input)
+        && !out
+            .iter()
+            .any(|m| m.detail.contains("GitHub release that started the run"))
+    {
+        out.push(full(
+            "delivered for the GitHub release that started the run, whose notes record it",
+            input.loc(t.event.span),
+        ));
+    }
     // A release that is only a tag (an action's version tag, a reusable workflow named for
     // creating one): the tag points at the commit, as a SHA image tag does, and says no more.
     // An action repository's release made by a tagging action (`butlerlogic/action-autotag`,
@@ -323,6 +372,40 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             s.location.clone(),
         ));
     }
+    release_notes_written(input, job, &mut out);
+    version_option(input, &mut out);
+    tagged_after(input, &mut out);
+    // A push to another repository made by a local script handed a stored push token, whose
+    // definition is not in the repository (`./misc/trigger_wheel_build.sh` given
+    // `WHEELS_PUSH_TOKEN`, python/mypy build_wheels.yml:22-25): judged by its name and inputs,
+    // what it pushes there refers to the commit it was run for, and says no more (conventions
+    // C6).
+    if !out.iter().any(|m| m.strength == Strength::Full)
+        && job.kind == DeliveryKind::Gitops
+        && let Some(s) = job
+            .steps
+            .iter()
+            .find(|s| s.inferred && s.kind == DeliveryKind::Gitops)
+    {
+        out.push(partial(
+            "the push to the other repository refers to the commit it was made for (inferred: the script is not in the repository)",
+            s.location.clone(),
+        ));
+    }
+    // A package published only from tag builds: the version the registry keeps is the tag's,
+    // which points at the commit, and says no more (PyGithub/PyGithub pypi-release.yml:5-6,31;
+    // conventions C2).
+    if !out.iter().any(|m| m.strength == Strength::Full)
+        && let Some(p) = job
+            .shipped
+            .iter()
+            .find(|p| p.kind == super::ShippedKind::Package && !p.branch_builds)
+    {
+        out.push(partial(
+            "only the package's version, that of the tag the run was started for",
+            p.location.clone(),
+        ));
+    }
     if job.artifact.verdict == super::ArtifactVerdict::Immutable
         && job.artifact.reason.contains("image is identified")
         && !out.iter().any(|m| m.strength == Strength::Full)
@@ -332,8 +415,7 @@ pub(super) fn of(input: &JobInput<'_, '_>, job: &DeliveryJob) -> Vec<MetadataSig
             job.artifact.location.clone(),
         ));
     }
-    out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
-    out.dedup_by(|a, b| a.detail == b.detail);
+    settle(&mut out);
     out
 }
 
@@ -465,9 +547,72 @@ fn version_into_sources(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>)
     }
 }
 
+/// A local script named for writing the version (`.ci/update_version`, `scripts/bump-version`)
+/// whose result the same step reads back from the sources (`VERSION_TAG=$(jq -r .version
+/// package.json)`), before a later step builds: the version is in the files the build takes
+/// (getredash/redash preview-image.yml:90-95). The script is not in the repository; reading
+/// the version back shows it was written (conventions C6). A script alone is credited nothing.
+fn version_script_before_build(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    let writes_version = |c: &super::TracedCommand| {
+        let Some(program) = c.command.words.first() else {
+            return false;
+        };
+        let Some((_, file)) = program.rsplit_once('/') else {
+            return false;
+        };
+        if !file
+            .as_bytes()
+            .windows(7)
+            .any(|x| x.eq_ignore_ascii_case(b"version"))
+        {
+            return false;
+        }
+        let words = super::name_words(file);
+        words.iter().any(|w| w == "version")
+            && words
+                .iter()
+                .any(|w| matches!(w.as_str(), "update" | "set" | "bump" | "stamp" | "write"))
+    };
+    let Some(c) = input.trace.commands.iter().find(|c| writes_version(c)) else {
+        return;
+    };
+    let Some(run) = input
+        .trace
+        .steps
+        .get(c.step)
+        .and_then(|t| t.step.run.as_ref())
+    else {
+        return;
+    };
+    let read_back = run
+        .value
+        .lines()
+        .skip_while(|l| !l.contains(&c.command.words[0]))
+        .any(|l| {
+            l.split_once("=$(")
+                .is_some_and(|(var, _)| var.trim().to_ascii_uppercase().contains("VERSION"))
+        });
+    let builds_later = input.facts.iter().any(|f| {
+        matches!(f.capability, Capability::Build | Capability::Publish)
+            && input.trace.steps[c.step + 1..]
+                .iter()
+                .any(|t| t.holds(&f.location))
+    });
+    if read_back && builds_later {
+        out.push(full(
+            format!(
+                "the version written into the sources by `{}` before the build",
+                c.command.words[0]
+            ),
+            c.location.clone(),
+        ));
+    }
+}
+
 /// Build arguments, labels and variables on command lines; release notes and Sentry records.
 fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     version_into_sources(input, out);
+    version_script_before_build(input, out);
     // A record whose output is kept (`VERSION="$(aws lambda publish-version …)"`) runs inside a
     // command substitution, which the command reader does not look into.
     for s in &input.trace.steps {
@@ -513,6 +658,14 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
                 .any(|x| x.split_once('=').is_some_and(|(k, _)| identity_name(k)))
         {
             out.push(full("version passed to the build", c.location.clone()));
+        }
+        if first == "make"
+            && let Some(k) = tag_consumed_by_build(input, c, &w)
+        {
+            out.push(full(
+                format!("`{k}` naming the commit passed into the build"),
+                c.location.clone(),
+            ));
         }
         // A release pipeline started with the commit or version as a parameter (`tkn
         // pipeline start pipeline-release --param gitRevision=… --param versionTag=…`,
@@ -627,6 +780,384 @@ fn commands(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
     }
 }
 
+/// The `release` trigger of the workflow, when it fires for a new release (`published`,
+/// `released`, `created`, `prereleased`, or every type when none is given).
+fn release_trigger<'w>(input: &JobInput<'w, '_>) -> Option<&'w crate::workflow::Trigger> {
+    input.pw.workflow.triggers.iter().find(|t| {
+        t.event.value == "release"
+            && t.filter("types").is_none_or(|types| {
+                types.iter().any(|x| {
+                    matches!(
+                        x.value.as_str(),
+                        "published" | "released" | "created" | "prereleased"
+                    )
+                })
+            })
+    })
+}
+
+/// A pages action whose commit to the pages branch names the source commit by default:
+/// `peaceiris/actions-gh-pages` (`deploy: <sha>`), `JamesIves/github-pages-deploy-action`
+/// (`Deploying to gh-pages from @ <repository>@<sha>`, unless told a `commit-message` of its
+/// own that names no commit; ministryofjustice/bichard7-next-core publish-architecture.yml:39).
+/// A commit message is part of the way (conventions C5).
+fn pages_commit_names_source(t: &super::TracedStep<'_>) -> bool {
+    let Some(a) = t.step.repo_action() else {
+        return false;
+    };
+    let name = a.name();
+    name.eq_ignore_ascii_case("peaceiris/actions-gh-pages")
+        || (name.eq_ignore_ascii_case("JamesIves/github-pages-deploy-action")
+            && pair(&t.step.with, "commit-message")
+                .and_then(|p| p.value.as_scalar())
+                .is_none_or(names_commit))
+}
+
+/// A path to a changelog file (`ChangeLog.md`, `docs/CHANGES.rst`, `CHANGELOG`).
+fn changelog_file(v: &str) -> bool {
+    let file = v.trim().rsplit('/').next().unwrap_or("");
+    let stem = file.split('.').next().unwrap_or("");
+    !v.contains("${{")
+        && (stem.eq_ignore_ascii_case("changelog") || stem.eq_ignore_ascii_case("changes"))
+}
+
+/// A tag variable naming the commit handed to a task-runner target named for a build, whose
+/// image then comes out under a tag that does not carry it (`make
+/// antithesis-build-config-image IMAGE_TAG="$IMAGE_TAG"` with `IMAGE_TAG="${ETCD_REF}_${{
+/// github.sha }}"`, then `docker tag etcd-config:latest "$IMAGE"`, etcd-io/etcd
+/// antithesis-test.yml:68-71): the value is not the image's tag, so the build stamps it into
+/// what it makes (conventions C7). A tag handed to a deploy target only selects what is
+/// deployed (`make release-deploy IMAGE_TAG=…`, navapbc/template-infra deploy.yml:63).
+fn tag_consumed_by_build<'w>(
+    input: &JobInput<'_, '_>,
+    c: &super::TracedCommand,
+    w: &[&'w str],
+) -> Option<&'w str> {
+    let builds = w[1..].iter().any(|t| {
+        !t.starts_with('-') && !t.contains('=') && super::name_words(t).iter().any(|x| x == "build")
+    });
+    if !builds {
+        return None;
+    }
+    let script = input
+        .trace
+        .steps
+        .get(c.step)
+        .and_then(|t| t.step.run.as_ref())
+        .map_or("", |r| r.value.as_str());
+    let (k, v) = w[1..].iter().find_map(|x| {
+        let (k, v) = x.split_once('=')?;
+        (k == "TAG" || k.ends_with("_TAG")).then_some((k, v))
+    })?;
+    // `$IMAGE_TAG`, `${IMAGE_TAG}`: the value assigned to it in the same script.
+    let value = match v.strip_prefix('$') {
+        Some(var) => super::artifact::assigned(script, var.trim_matches(['{', '}']))?,
+        None => v.to_string(),
+    };
+    if !names_commit(&value) {
+        return None;
+    }
+    let retagged = input.trace.commands_of(c.step).any(|d| {
+        let dw = &d.command.words;
+        d.command.line > c.command.line
+            && dw.len() >= 4
+            && dw[0] == "docker"
+            && dw[1] == "tag"
+            && !dw[2].contains(k)
+            && !dw[2].contains(v)
+            && !dw[2].contains(value.as_str())
+    });
+    retagged.then_some(k)
+}
+
+/// Release notes the release job writes for the version or commit it releases (`echo -e "##
+/// $RELEASE_TAG …\n\nThis pre-release was built from $(git rev-parse HEAD)" > CHANGELOG.md`
+/// before `./release/release.sh`, earthly/earthly ci-staging-deploy.yml:83): the pipeline wrote
+/// the notes of what it delivers. A file named for a changelog or release notes, written by a
+/// line that names the version or commit, in a job that publishes or releases.
+fn release_notes_written(
+    input: &JobInput<'_, '_>,
+    job: &DeliveryJob,
+    out: &mut Vec<MetadataSignal>,
+) {
+    if !matches!(job.kind, DeliveryKind::Release | DeliveryKind::Publish) {
+        return;
+    }
+    let written = input.trace.commands.iter().find(|c| {
+        let Some((before, file)) = c.command.text.rsplit_once('>') else {
+            return false;
+        };
+        let file = file.trim().trim_matches(['"', '\'']);
+        let file = file.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+        let notes = [
+            "changelog",
+            "release-notes",
+            "release_notes",
+            "releasenotes",
+        ]
+        .iter()
+        .any(|k| file.contains(k));
+        notes
+            && (before.contains("rev-parse")
+                || before.find('$').is_some_and(|at| {
+                    let l = before[at..].to_ascii_lowercase();
+                    ["sha", "version", "tag", "ref_name"]
+                        .iter()
+                        .any(|k| l.contains(k))
+                }))
+    });
+    if let Some(c) = written {
+        out.push(full(
+            "release notes written for the version it releases",
+            c.location.clone(),
+        ));
+    }
+}
+
+/// An option named for a version given the run number or the commit on the command line
+/// that builds what the job ships (`cargo xtask dist --client-patch-version ${{
+/// github.run_number }}`, rust-lang/rust-analyzer release.yaml:112), in the job or in a job
+/// it needs whose artifacts it downloads: the version is stamped into the build (conventions
+/// C7). A tool's own version (`--version ${{ matrix.node }}`) names no delivery.
+fn version_option(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    const RUN: &[&str] = &[
+        "github.run_number",
+        "github.run_id",
+        "github.sha",
+        "github.ref_name",
+    ];
+    // Read by logical line (continuations joined), so that the option of an upload written
+    // on a line of its own (`gcloud artifacts generic upload \` … `--version=${{ github.sha
+    // }}`, grafana/loki release.yml:126-133) stays with its command: a version given to an
+    // upload names what is stored, it is not built into it.
+    let stamps = |run: &str| {
+        let (mut found, mut ships) = (false, false);
+        for l in run.lines() {
+            let mut words = l.split_whitespace().peekable();
+            while let Some(w) = words.next() {
+                ships |= matches!(w, "upload" | "publish" | "push" | "deploy" | "release");
+                let Some(option) = w.strip_prefix("--") else {
+                    continue;
+                };
+                let (name, inline) = option.split_once('=').unwrap_or((option, ""));
+                if !name.contains("version") {
+                    continue;
+                }
+                let value = if inline.is_empty() {
+                    words.peek().copied().unwrap_or("")
+                } else {
+                    inline
+                };
+                let value = if value == "${{" {
+                    l.split_once(w).map_or("", |(_, rest)| rest)
+                } else {
+                    value
+                };
+                found |= RUN
+                    .iter()
+                    .any(|r| value.trim_start_matches(['$', '{', ' ']).starts_with(r));
+            }
+            if !l.trim_end().ends_with('\\') {
+                if found && !ships {
+                    return true;
+                }
+                (found, ships) = (false, false);
+            }
+        }
+        false
+    };
+    let downloads = input.has(Capability::ArtifactDownload);
+    let wf = &input.pw.workflow;
+    let jobs = std::iter::once(input.job).chain(
+        wf.jobs
+            .iter()
+            .filter(|j| downloads && input.info.needs.contains(&j.id.value)),
+    );
+    for j in jobs {
+        for st in j.all_steps() {
+            if let Some(run) = &st.run
+                && stamps(&run.value)
+            {
+                out.push(full(
+                    "the run or commit passed into the build as its version",
+                    input.loc(run.span),
+                ));
+                return;
+            }
+        }
+    }
+}
+
+/// A version tag pushed by a job that needs the delivery job, once it succeeded (the
+/// staging applies of cds-snc/notification-terraform, then `mathieudutour/github-tag-action`,
+/// merge_to_main_staging.yml:917): the commit delivered is named by that tag, and no more
+/// (conventions C2).
+fn tagged_after(input: &JobInput<'_, '_>, out: &mut Vec<MetadataSignal>) {
+    if out.iter().any(|m| m.strength == Strength::Full) {
+        return;
+    }
+    let id = &input.job.id.value;
+    let tags = |st: &crate::workflow::Step| {
+        st.repo_action().is_some_and(|a| {
+            let name = a.name();
+            let own = name.split('/').nth(1).unwrap_or("");
+            super::name_words(own).iter().any(|w| w == "tag")
+        }) || st
+            .run
+            .as_ref()
+            .is_some_and(|r| r.value.contains("git tag ") && r.value.contains("git push"))
+    };
+    let after = input
+        .pw
+        .workflow
+        .jobs
+        .iter()
+        .filter(|j| j.needs.iter().any(|n| n.value == *id))
+        .find_map(|j| j.all_steps().into_iter().find(|st| tags(st)));
+    if let Some(st) = after {
+        out.push(partial(
+            "only the version tag pushed after it, which points at the commit",
+            input.loc(
+                st.uses
+                    .as_ref()
+                    .map(|u| u.span)
+                    .or(st.run.as_ref().map(|r| r.span))
+                    .unwrap_or(st.span),
+            ),
+        ));
+    }
+}
+
+/// Keeps a job's signals in the order `of` gives them: strongest first, by place.
+fn settle(out: &mut Vec<MetadataSignal>) {
+    out.sort_by(|a, b| (a.strength, &a.location).cmp(&(b.strength, &b.location)));
+    out.dedup_by(|a, b| a.detail == b.detail);
+}
+
+/// An apply in a local reusable workflow whose caller hands it Terraform arguments that set
+/// a variable to the run or the commit (`plan_apply_tfargs: ${{
+/// format('-var=created_by={0}/{1}/actions/runs/{2}/', …, github.run_id) }}`,
+/// ministryofjustice/modernisation-platform-environments cloud-platform-reusable.yml:67): the
+/// delivering run is stamped into what is applied, the IaC form of `make VERSION=`
+/// (conventions C7). A value that only selects what is applied is no stamp.
+pub(crate) fn stamped_by_callers(
+    workflows: &[crate::workflow::ParsedWorkflow],
+    delivery: &mut [DeliveryJob],
+) {
+    const RUN: &[&str] = &["github.run_id", "github.sha", "github.run_number"];
+    for d in delivery.iter_mut() {
+        if d.kind != DeliveryKind::Infrastructure
+            || d.metadata.iter().any(|m| m.strength == Strength::Full)
+        {
+            continue;
+        }
+        let Some(callee) = workflows.iter().find(|w| {
+            w.display == d.workflow
+                && w.workflow
+                    .triggers
+                    .iter()
+                    .any(|t| t.event.value == "workflow_call")
+        }) else {
+            continue;
+        };
+        let stamp = super::local_callers(workflows, callee)
+            .into_iter()
+            .find_map(|(w, j)| {
+                j.with.iter().find_map(|p| {
+                    let v = p.value.as_scalar()?;
+                    let sets_var = v.contains("-var=") || v.contains("-var ");
+                    let used = callee.source.contains(&format!("inputs.{}", p.key.value));
+                    (sets_var && used && RUN.iter().any(|r| v.contains(r))).then(|| {
+                        (
+                            format!(
+                                "`{}` stamps the run into what is applied (given by {})",
+                                p.key.value,
+                                w.display.rsplit('/').next().unwrap_or(&w.display)
+                            ),
+                            Location::new(&w.display, p.key.span),
+                        )
+                    })
+                })
+            });
+        if let Some((detail, at)) = stamp {
+            d.metadata.push(full(detail, at));
+            settle(&mut d.metadata);
+        }
+    }
+}
+
+/// An image pushed by a script whose definition is not in the repository (`./bin/docker-helper.sh
+/// push` handed a registry credential), built from the repository's own Dockerfile, which
+/// declares a build argument named for the commit and stamps it into the image (`ARG
+/// LOCALSTACK_BUILD_GIT_HASH` then `ENV LOCALSTACK_BUILD_GIT_HASH=${LOCALSTACK_BUILD_GIT_HASH}`,
+/// localstack/localstack Dockerfile:187-189): the Dockerfile shows the commit goes into the
+/// image, inferred (conventions C6). Only the Dockerfiles at the root are the project's
+/// image; a tool's version (`ARG NODE_VERSION`) names no commit; an image built by a recognised
+/// step is judged by the build arguments it is given.
+pub(crate) fn stamped_by_dockerfile(
+    delivery: &mut [DeliveryJob],
+    root_dockerfiles: impl FnOnce() -> Vec<(String, String)>,
+) {
+    let candidate = |d: &DeliveryJob| {
+        !d.metadata.iter().any(|m| m.strength == Strength::Full)
+            && d.steps.iter().any(|s| {
+                s.inferred && s.kind == DeliveryKind::Publish && s.target == "registry push"
+            })
+    };
+    if !delivery.iter().any(&candidate) {
+        return;
+    }
+    let Some((arg, at)) = root_dockerfiles()
+        .iter()
+        .find_map(|(display, text)| commit_stamp(display, text))
+    else {
+        return;
+    };
+    for d in delivery.iter_mut().filter(|d| candidate(d)) {
+        d.metadata.push(full(
+            format!("the Dockerfile stamps `{arg}` into the image (inferred: the build script is not in the repository)"),
+            at.clone(),
+        ));
+        settle(&mut d.metadata);
+    }
+}
+
+/// The first build argument of a Dockerfile named for the commit that an `ENV` or `LABEL`
+/// after it stamps into the image, and where.
+fn commit_stamp(display: &str, text: &str) -> Option<(String, Location)> {
+    const COMMIT: &[&str] = &["GIT_HASH", "GIT_SHA", "COMMIT", "REVISION", "VCS_REF"];
+    let mut args: Vec<&str> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim_start();
+        let mut words = l.split_whitespace();
+        let instruction = words.next().unwrap_or("");
+        if instruction.eq_ignore_ascii_case("ARG") {
+            if let Some(name) = words.next().map(|w| w.split('=').next().unwrap_or(w))
+                && COMMIT.iter().any(|k| name.to_ascii_uppercase().contains(k))
+            {
+                args.push(name);
+            }
+        } else if instruction.eq_ignore_ascii_case("ENV")
+            || instruction.eq_ignore_ascii_case("LABEL")
+        {
+            if let Some(arg) = args
+                .iter()
+                .find(|a| l.contains(&format!("${{{a}}}")) || l.contains(&format!("${a}")))
+            {
+                let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                let column = u32::try_from(line.len() - l.len() + 1).unwrap_or(1);
+                let width = u32::try_from(l.trim_end().chars().count()).unwrap_or(0);
+                let span = crate::yaml::Span::new(
+                    crate::yaml::Pos::new(line_no, column),
+                    crate::yaml::Pos::new(line_no, column + width),
+                );
+                return Some(((*arg).to_string(), Location::new(display, span)));
+            }
+        }
+    }
+    None
+}
+
 /// The release-please step of the job or of a job it needs.
 fn release_please(input: &JobInput<'_, '_>) -> Option<(Location, bool)> {
     let is_release_please = |st: &crate::workflow::Step| {
@@ -674,7 +1205,6 @@ fn names_commit(v: &str) -> bool {
 
 /// Inputs of delivering actions that record the commit or write release notes.
 fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSignal>) {
-    let _ = job;
     for s in &input.trace.steps {
         let Some(a) = s.step.repo_action() else {
             continue;
@@ -682,6 +1212,22 @@ fn actions(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<MetadataSi
         let name = a.name().to_ascii_lowercase();
         let at = |k: &str| pair(&s.step.with, k).map(|p| Location::new(s.display, p.key.span));
         let val = |k: &str| pair(&s.step.with, k).and_then(|p| p.value.as_scalar());
+        // A delivering action handed the hand-written changelog (`root: ChangeLog.md` of
+        // `butlerlogic/action-autotag`, 40ants/setup-lisp release.yml:26-29): the version
+        // delivered is the changelog's newest entry, whose notes a person wrote for it
+        // (conventions C1).
+        if job.steps.iter().any(|d| s.holds(&d.location))
+            && let Some(p) = s
+                .step
+                .with
+                .iter()
+                .find(|p| p.value.as_scalar().is_some_and(changelog_file))
+        {
+            out.push(full(
+                "the version delivered is the newest entry of the hand-written changelog",
+                Location::new(s.display, p.key.span),
+            ));
+        }
         match name.as_str() {
             "docker/build-push-action"
             | "depot/build-push-action"

@@ -26,10 +26,11 @@ use crate::finding::Location;
 use crate::workflow::{Job, ParsedWorkflow, Step};
 
 pub(crate) use artifact::moving_tags_from_callers;
-pub use artifact::{Artifact, ArtifactVerdict, MOVING_BESIDE_IDENTIFIED};
+pub use artifact::{Artifact, ArtifactVerdict, Link, MOVING_BESIDE_IDENTIFIED};
 pub(crate) use credentials::github_token_from_callers;
 pub use credentials::{Credential, CredentialKind};
 pub use metadata::{MetadataSignal, Strength};
+pub(crate) use metadata::{stamped_by_callers, stamped_by_dockerfile};
 pub use shipped::{Shipped, ShippedKind};
 pub(crate) use signing::signing_asked_by_some_callers;
 
@@ -257,16 +258,19 @@ impl JobInput<'_, '_> {
     }
 }
 
-/// Facts the job gives that need its context (permissions, the pinned version of an action):
-/// signatures implied by trusted publishing, cosign installed with an OIDC token, ko's SBOM.
-pub(crate) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
-    let mut out = signing::context_facts(input);
+/// Facts the job gives that need its context (permissions, the pinned version of an action,
+/// what it delivers, if it is a delivery job): signatures implied by trusted publishing,
+/// cosign installed with an OIDC token, ko's SBOM.
+pub(crate) fn context_facts(input: &JobInput<'_, '_>, delivery: Option<&DeliveryJob>) -> Vec<Fact> {
+    let mut out = signing::context_facts(input, delivery);
     out.extend(sbom::context_facts(input));
     out
 }
 
-/// The job as a delivery job, or `None` when it delivers nothing.
-pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
+/// The job as a delivery job, or `None` when it delivers nothing. `context` holds the facts
+/// its context gives (`context_facts`): an attestation published with the artifact traces it
+/// to its commit.
+pub(crate) fn judge(input: &JobInput<'_, '_>, context: &[Fact]) -> Option<DeliveryJob> {
     let override_ = input
         .overrides
         .iter()
@@ -346,15 +350,19 @@ pub(crate) fn judge(input: &JobInput<'_, '_>) -> Option<DeliveryJob> {
         shipped: Vec::new(),
     };
     job.credentials = credentials::of(input, &job);
-    job.artifact = artifact::of(input, &job);
-    job.metadata = metadata::of(input, &job);
+    // Before the artifact: a release that attaches no files ships no built artifact.
     job.shipped = shipped::of(input, &job.steps);
+    job.artifact = artifact::of(input, &job);
+    job.metadata = metadata::of(input, &job, context);
     Some(job)
 }
 
 /// Deploys made by an integration-test workflow that runs on pull requests: they stand up
 /// what the tests run against (a test project, a preview service), and nobody consumes them
-/// (google-github-actions/deploy-cloudrun integration.yml:27). Publishes still count.
+/// (google-github-actions/deploy-cloudrun integration.yml:27); so do the applies of a test
+/// configuration (`terraform apply -auto-approve` in `.github/workflows/data/local` of the
+/// workflow `setup-terraform tests`, hashicorp/setup-terraform setup-terraform.yml:331-333).
+/// Publishes still count.
 fn test_deploys(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> bool {
     let wf = &input.pw.workflow;
     let named_for_tests = wf.name.as_ref().is_some_and(|n| {
@@ -366,7 +374,9 @@ fn test_deploys(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> bool {
         })
     });
     named_for_tests
-        && steps.iter().all(|s| s.kind == DeliveryKind::Deploy)
+        && steps
+            .iter()
+            .all(|s| matches!(s.kind, DeliveryKind::Deploy | DeliveryKind::Infrastructure))
         && (wf.has_trigger("pull_request") || tests_on_a_machine_it_creates(input))
 }
 

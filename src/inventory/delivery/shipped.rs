@@ -124,7 +124,62 @@ pub(super) fn of(input: &JobInput<'_, '_>, steps: &[DeliveryStep]) -> Vec<Shippe
             });
         }
     }
+    // goreleaser handed a store's credentials publishes a package there too (a snap, a
+    // Chocolatey package), beside the files of its release (golangci/golangci-lint
+    // release.yml:85-91).
+    for s in steps.iter().filter(|s| s.target == "goreleaser") {
+        for store in goreleaser_stores(input, &s.location) {
+            out.push(Shipped {
+                kind: ShippedKind::Package,
+                target: store.into(),
+                location: s.location.clone(),
+                provenance_off: None,
+                branch_builds: branch_builds(input, &s.location),
+                built_from: None,
+            });
+        }
+    }
+    // A publish script under npm trusted publishing ships an npm package, whether the job was
+    // counted by its name (nuxt/nuxt release.yml:36) or by another step (rerun-io/rerun
+    // reusable_publish_js.yml:76, beside its bucket uploads).
+    if let Some(at) = super::signing::npm_script_publish(input, steps)
+        && !out
+            .iter()
+            .any(|o| o.kind == ShippedKind::Package && o.location == at)
+    {
+        out.push(Shipped {
+            kind: ShippedKind::Package,
+            target: "npm".into(),
+            provenance_off: None,
+            branch_builds: branch_builds(input, &at),
+            built_from: None,
+            location: at,
+        });
+    }
     out
+}
+
+/// The stores whose credentials the goreleaser step at `at` is given in its environment (or
+/// its job's): `SNAPCRAFT_STORE_CREDENTIALS`, the Snap Store; `CHOCOLATEY_API_KEY`, Chocolatey.
+fn goreleaser_stores(input: &JobInput<'_, '_>, at: &Location) -> Vec<&'static str> {
+    const STORES: &[(&str, &str)] = &[
+        ("SNAPCRAFT_STORE_CREDENTIALS", "snap store"),
+        ("CHOCOLATEY_API_KEY", "chocolatey"),
+    ];
+    let step_env = input
+        .trace
+        .step_of(at)
+        .map(|t| t.step.env.as_slice())
+        .unwrap_or_default();
+    STORES
+        .iter()
+        .filter(|(key, _)| {
+            step_env.iter().chain(&input.job.env).any(|p| {
+                p.key.value == *key && p.value.as_scalar().is_some_and(|v| v.contains("secrets."))
+            })
+        })
+        .map(|(_, store)| *store)
+        .collect()
 }
 
 /// The workflow runs on a branch push, a pull request or a schedule, and neither the job nor

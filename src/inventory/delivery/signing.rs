@@ -75,7 +75,10 @@ fn signing_input(with: &[crate::workflow::Pair]) -> Option<String> {
         .map(|p| p.key.value.to_ascii_lowercase())
 }
 
-pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
+pub(super) fn context_facts(
+    input: &JobInput<'_, '_>,
+    delivery: Option<&super::DeliveryJob>,
+) -> Vec<Fact> {
     let mut out = Vec::new();
     if input
         .facts
@@ -218,6 +221,63 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
             Location::new(s.display, p.key.span),
             true,
         ));
+    }
+    // A certificate imported into a keychain for `codesign` (`security import certificate.p12
+    // -k build.keychain -P … -T /usr/bin/codesign`, ollama/ollama release.yaml:64-68) sets the
+    // job up to sign the macOS binaries its build script makes: OS code signing, inferred.
+    if let Some(c) = input.trace.commands.iter().find(|c| {
+        let w = &c.command.words;
+        w.len() > 2
+            && w[0] == "security"
+            && w[1] == "import"
+            && w[2..].iter().any(|x| x.ends_with("/codesign"))
+    }) {
+        out.push(fact(input, "code signing".into(), c.location.clone(), true));
+    }
+    // npm provenance: asked for in the environment, or given by trusted publishing (before the
+    // keyless signing below: the token is then spent on the registry, remix-run/react-router
+    // release.yml:134).
+    let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
+        || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
+        || input
+            .trace
+            .steps
+            .iter()
+            .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
+        || input.npm_provenance_configured;
+    let npm_publish = npm_publish_fact(input).map(|f| (f.location.clone(), f.tool.as_str()));
+    // A step that can never run (`if: false`, release-drafter/release-drafter release.yml:35)
+    // is judged as declared (ASSESSMENT.md, Scope; the adjudicated class "npm provenance
+    // implied by trusted publishing").
+    if id_token
+        && asked
+        && let Some((at, _)) = &npm_publish
+    {
+        out.push(fact(input, "npm provenance".into(), at.clone(), false));
+    } else if id_token && !npm_token(input) {
+        if let Some((at, tool)) = &npm_publish
+            && !tool.starts_with("yarn")
+            && !tool.starts_with("bun")
+        {
+            // Trusted publishing makes npm attach provenance by default, through the npm CLI
+            // that npm, pnpm and changesets run; `yarn npm publish` does not
+            // (cds-snc/platform-forms-client internal_packages_publish.yml:40).
+            out.push(fact(
+                input,
+                "npm provenance with trusted publishing (inferred)".into(),
+                at.clone(),
+                true,
+            ));
+        } else if let Some(d) = delivery
+            && let Some(at) = npm_script_publish(input, &d.steps)
+        {
+            out.push(fact(
+                input,
+                "npm provenance with trusted publishing by a publish script (inferred)".into(),
+                at,
+                true,
+            ));
+        }
     }
     // Keyless signing by a release the workflow does not show: a job granted `id-token: write`
     // that runs goreleaser or a release task defined outside the repository (`make ci-release`),
@@ -370,16 +430,16 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
             false,
         ));
     }
-    // npm provenance: asked for in the environment, or given by trusted publishing.
-    let asked = env_true(&input.job.env, "NPM_CONFIG_PROVENANCE")
-        || env_true(&input.pw.workflow.env, "NPM_CONFIG_PROVENANCE")
-        || input
-            .trace
-            .steps
-            .iter()
-            .any(|s| env_true(&s.step.env, "NPM_CONFIG_PROVENANCE"))
-        || input.npm_provenance_configured;
-    let npm_publish = input.facts.iter().find(|f| {
+    out
+}
+
+/// The job's npm publish the catalogue knows (`npm publish`, `pnpm publish`, changesets,
+/// semantic-release), also a package script that publishes (`pnpm publish-prerelease`, `pnpm
+/// run release`, `pnpm release`): it runs the npm CLI, which reads `NPM_CONFIG_PROVENANCE` from
+/// the environment (payloadcms/payload publish-prerelease.yml:62) and publishes under trusted
+/// publishing like any npm publish (vuejs/core release.yml:19,46).
+fn npm_publish_fact<'f>(input: &JobInput<'_, 'f>) -> Option<&'f Fact> {
+    input.facts.iter().find(|f| {
         f.capability == Capability::Publish
             && (matches!(
                 f.tool.as_str(),
@@ -392,57 +452,94 @@ pub(super) fn context_facts(input: &JobInput<'_, '_>) -> Vec<Fact> {
                     | "changeset publish"
                     | "changesets publish"
                     | "semantic-release"
-            )
-                // A package script that publishes (`pnpm publish-prerelease`, `pnpm run
-                // release`) runs the npm CLI, which reads `NPM_CONFIG_PROVENANCE` from the
-                // environment (payloadcms/payload publish-prerelease.yml:62).
-                || (asked
-                    && matches!(
-                        f.tool.split(' ').next(),
-                        Some("npm" | "pnpm" | "yarn" | "bun")
-                    )))
-    });
-    // Provenance is inferred from the publish itself: a publish that can never run
-    // (`if: false`, release-drafter/release-drafter release.yml:35) signs nothing.
-    let can_run = |at: &Location| {
-        input.trace.step_of(at).is_none_or(|s| {
-            s.step
-                .condition
-                .as_ref()
-                .is_none_or(|c| !crate::inventory::build::is_false(&c.value))
-        })
-    };
-    if let Some(p) = npm_publish
-        && id_token
-        && can_run(&p.location)
-    {
-        let token = input.pw.workflow.expressions.iter().any(|e| {
-            (input.job.span.start <= e.span.start && e.span.end <= input.job.span.end)
-                && e.contexts.iter().any(|c| {
-                    let c = c.to_ascii_uppercase();
-                    c.starts_with("SECRETS.") && (c.contains("NPM") || c.contains("NODE_AUTH"))
-                })
-        });
-        if asked {
-            out.push(fact(
-                input,
-                "npm provenance".into(),
-                p.location.clone(),
-                false,
-            ));
-        } else if !token && !p.tool.starts_with("yarn") && !p.tool.starts_with("pnpm") {
-            // Trusted publishing attaches provenance by default only through the npm CLI: `yarn
-            // npm publish` and `pnpm publish` attest when told `--provenance`
-            // (cds-snc/platform-forms-client internal_packages_publish.yml:41).
-            out.push(fact(
-                input,
-                "npm provenance with trusted publishing (inferred)".into(),
-                p.location.clone(),
-                true,
-            ));
-        }
+            ) || matches!(
+                f.tool.split(' ').next(),
+                Some("npm" | "pnpm" | "yarn" | "bun")
+            ))
+    })
+}
+
+/// A stored npm token in the job (`secrets.NPM_TOKEN`, `NODE_AUTH_TOKEN`): not trusted
+/// publishing.
+fn npm_token(input: &JobInput<'_, '_>) -> bool {
+    input.pw.workflow.expressions.iter().any(|e| {
+        (input.job.span.start <= e.span.start && e.span.end <= input.job.span.end)
+            && e.contexts.iter().any(|c| {
+                let c = c.to_ascii_uppercase();
+                c.starts_with("SECRETS.") && (c.contains("NPM") || c.contains("NODE_AUTH"))
+            })
+    })
+}
+
+/// An npm publish made by a script the workflow does not show, in a job granted `id-token:
+/// write`, handed no npm token and publishing nothing the catalogue knows to npm: a delivery step
+/// named for npm (`Publish to npm`, supabase/cli release-shared.yml:253-254), or a step named
+/// for (or running a script named for) a publish or release in a job that points npm at its
+/// public registry (`registry-url: https://registry.npmjs.org`): nuxt/nuxt
+/// release.yml:29,35-36, prometheus/prometheus ci.yml:418,452-454, also beside a job's other
+/// deliveries (rerun-io/rerun reusable_publish_js.yml:57,74-76, beside its bucket uploads). A
+/// JavaScript job without that registry may spend the token elsewhere (a cloud role,
+/// aws-samples/eks-workshop-v2 publish-content.yaml:34-48).
+/// npm takes the job's token for trusted publishing, as the oidc row reads it, and attaches
+/// provenance (the adjudicated class "npm provenance implied by trusted publishing"). Where it
+/// is written; `steps` are the job's delivery steps.
+pub(super) fn npm_script_publish(
+    input: &JobInput<'_, '_>,
+    steps: &[super::DeliveryStep],
+) -> Option<Location> {
+    if !input.info.id_token_write || npm_publish_fact(input).is_some() || npm_token(input) {
+        return None;
     }
-    out
+    if let Some(s) = steps.iter().find(|s| s.inferred && s.target == "npm") {
+        return Some(s.location.clone());
+    }
+    if !npm_registry(input) {
+        return None;
+    }
+    let publishes = |s: &super::DeliveryStep| {
+        s.inferred
+            && s.target == "unknown"
+            && matches!(
+                s.kind,
+                super::DeliveryKind::Publish | super::DeliveryKind::Release
+            )
+            && named_for_publishing(input, &s.location)
+    };
+    if let Some(s) = steps.iter().find(|s| publishes(s)) {
+        return Some(s.location.clone());
+    }
+    // A job counted for another delivery was not searched for the steps its names show.
+    if steps.iter().any(|s| s.inferred) {
+        return None;
+    }
+    super::recognise::inferred_steps(input)
+        .into_iter()
+        .find(|s| publishes(s))
+        .map(|s| s.location)
+}
+
+/// The step written at `at` is named for a publish or release, or runs a script that is
+/// (`node scripts/release.ts`, `./scripts/ui_release.sh --publish`).
+fn named_for_publishing(input: &JobInput<'_, '_>, at: &Location) -> bool {
+    let says = |words: &[String]| words.iter().any(|w| w == "publish" || w == "release");
+    let Some(i) = input.trace.steps.iter().position(|t| t.holds(at)) else {
+        return false;
+    };
+    says(&input.trace.steps[i].name_words())
+        || input
+            .trace
+            .commands_of(i)
+            .any(|c| c.command.words.iter().any(|w| says(&super::name_words(w))))
+}
+
+/// A step of the job points npm at the public registry (`registry-url:
+/// "https://registry.npmjs.org"`, given to `actions/setup-node` or another setup action).
+fn npm_registry(input: &JobInput<'_, '_>) -> bool {
+    input.trace.steps.iter().any(|s| {
+        pair(&s.step.with, "registry-url")
+            .and_then(|p| p.value.as_scalar())
+            .is_some_and(|v| v.contains("registry.npmjs.org"))
+    })
 }
 
 /// goreleaser told to skip signing (`--skip=sign,docker`, `--skip-sign`), in the action's

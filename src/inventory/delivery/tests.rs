@@ -409,12 +409,14 @@ fn an_image_tag_follows_script_variables_and_job_outputs() {
 }
 
 #[test]
-fn a_publish_that_can_never_run_gives_no_inferred_provenance() {
-    // release-drafter/release-drafter release.yml:9-36: trusted publishing would give npm
-    // provenance, but the publish step is switched off with `if: false`.
-    let text = |condition: &str| {
+fn a_publish_that_can_never_run_is_judged_as_declared() {
+    // release-drafter/release-drafter release.yml:9-36: the publish step is switched off with
+    // `if: false`; a step that can never run is judged as declared (ASSESSMENT.md, Scope), so
+    // trusted publishing still gives it npm provenance (adjudicated). A stored npm token is
+    // no trusted publishing.
+    let text = |condition: &str, env: &str| {
         format!(
-            "on:\n  push:\n    tags:\n      - v*.*.*\n\npermissions:\n  id-token: write\n  contents: write\n\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n\n      - name: Publish\n{condition}        run: npm publish # Publishes to npmjs, using package.json's version\n"
+            "on:\n  push:\n    tags:\n      - v*.*.*\n\npermissions:\n  id-token: write\n  contents: write\n\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm ci\n\n      - name: Publish\n{condition}        run: npm publish # Publishes to npmjs, using package.json's version\n{env}"
         )
     };
     let signing = |inv: &Inventory| {
@@ -426,13 +428,17 @@ fn a_publish_that_can_never_run_gives_no_inferred_provenance() {
     };
     let off = inventory(&text(
         "        if: false # Publishing is currently disabled, see https://github.com/release-drafter/release-drafter/pull/1475#discussion_r2901869066\n",
+        "",
     ));
-    assert!(signing(&off).is_empty(), "{:?}", signing(&off));
-    let on = inventory(&text(""));
     assert_eq!(
-        signing(&on),
+        signing(&off),
         ["npm provenance with trusted publishing (inferred)"]
     );
+    let token = inventory(&text(
+        "",
+        "        env:\n          NODE_AUTH_TOKEN: ${{ secrets.NPM_TOKEN }}\n",
+    ));
+    assert!(signing(&token).is_empty(), "{:?}", signing(&token));
 }
 
 #[test]
@@ -578,8 +584,9 @@ jobs:
 }
 
 #[test]
-fn a_build_synced_to_a_bucket_under_no_version_is_not_identified() {
-    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:56-70.
+fn a_build_synced_to_a_bucket_by_the_job_that_built_it_is_built_once() {
+    // AWS-IAM-Dashboard/IAM-Dashboard deploy.yml:56-70: built and uploaded in one job, with
+    // nothing earlier building it (adjudicated immutability class C2).
     let inv = inventory(&job_with_steps(
         r#"
     - name: Build and Deploy Frontend
@@ -600,8 +607,7 @@ fn a_build_synced_to_a_bucket_under_no_version_is_not_identified() {
     ));
     assert_eq!(inv.delivery.len(), 1);
     let a = &inv.delivery[0].artifact;
-    assert_eq!(a.verdict, ArtifactVerdict::Mutable, "{}", a.reason);
-    assert_eq!(a.location.start.line, 20);
+    assert_eq!(a.verdict, ArtifactVerdict::Immutable, "{}", a.reason);
 }
 
 #[test]
