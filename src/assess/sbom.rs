@@ -249,11 +249,19 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let (mut weighed, mut charts) = artifacts(inv);
     for w in &mut weighed {
         // The nearest names it: one of the job itself before one of a job around it.
+        let own = |f: &&Fact| f.workflow == w.delivery.workflow && f.job == w.delivery.job;
         w.by = shipped_sboms
             .iter()
             .copied()
-            .filter(|f| covers(inv, f, w))
-            .min_by_key(|f| !(f.workflow == w.delivery.workflow && f.job == w.delivery.job));
+            .filter(own)
+            .find(|f| covers(inv, f, w))
+            .or_else(|| {
+                shipped_sboms
+                    .iter()
+                    .copied()
+                    .filter(|f| !own(f))
+                    .find(|f| covers(inv, f, w))
+            });
     }
     // A chart has no SBOM of its own: it installs images, which carry theirs. It goes without
     // only when an image the repository ships does (kyverno/kyverno helm-release.yaml:134,
@@ -271,10 +279,12 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     }
     weighed.append(&mut charts);
     let without: Vec<&Weighed> = weighed.iter().filter(|w| w.by.is_none()).collect();
+    // The delivery jobs that ship something weighed, each with what it ships and whether an
+    // SBOM goes with it.
     let jobs = inv
         .delivery
         .iter()
-        .map(|d| {
+        .filter_map(|d| {
             let mine: Vec<String> = weighed
                 .iter()
                 .filter(|w| std::ptr::eq(w.delivery, d))
@@ -287,12 +297,9 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
                     None => format!("{} shipped without an SBOM", w.what()),
                 })
                 .collect();
-            let verdict = if mine.is_empty() {
-                "ships no image, package or release file it shows: not weighed".to_string()
-            } else {
-                distinct(mine.into_iter()).join("; ")
-            };
-            RowJob::of(d, verdict, d.location.clone())
+            (!mine.is_empty()).then(|| {
+                RowJob::of(d, distinct(mine.into_iter()).join("; "), d.location.clone())
+            })
         })
         .collect();
     let tools = distinct(shipped_sboms.iter().map(|f| tool_name(f))).join(", ");

@@ -417,42 +417,42 @@ fn in_a_test_step(input: &JobInput<'_, '_>, job: &DeliveryJob, at: crate::yaml::
     })
 }
 
-/// `owner/repo` or `owner/repo/path` of a step's action, compared without allocating.
-fn action_is(a: &crate::workflow::RepoAction, name: &str) -> bool {
-    let mut parts = name.splitn(3, '/');
-    let (owner, repo, path) = (parts.next(), parts.next(), parts.next());
-    owner.is_some_and(|o| a.owner.eq_ignore_ascii_case(o))
-        && repo.is_some_and(|r| a.repo.eq_ignore_ascii_case(r))
-        && match (path, a.path.as_deref()) {
-            (None, None) => true,
-            (Some(p), Some(q)) => p.eq_ignore_ascii_case(q),
-            _ => false,
-        }
+/// Whether a step's action is `owner/repo` (with `path` for a sub-action), compared without
+/// allocating.
+fn action_is(a: &crate::workflow::RepoAction, (owner, repo, path): (&str, &str, &str)) -> bool {
+    a.repo.eq_ignore_ascii_case(repo)
+        && a.owner.eq_ignore_ascii_case(owner)
+        && a.path.as_deref().unwrap_or("").eq_ignore_ascii_case(path)
 }
 
-/// Actions that read stored secrets from a secret store into the job, and whether they log in
-/// to the store with the job's OIDC token (`None`: as their inputs say).
-const SECRET_STORES: &[(&str, Option<bool>)] = &[
-    ("hashicorp/vault-action", None),
+/// Actions that read stored secrets from a secret store into the job (owner, repository,
+/// sub-action), and whether they log in to the store with the job's OIDC token (`None`: as
+/// their inputs say).
+type Store = ((&'static str, &'static str, &'static str), Option<bool>);
+const SECRET_STORES: &[Store] = &[
+    (("hashicorp", "vault-action", ""), None),
     // Logs in to Vault with the job's OIDC token.
     (
-        "grafana/shared-workflows/actions/get-vault-secrets",
+        ("grafana", "shared-workflows", "actions/get-vault-secrets"),
         Some(true),
     ),
     // Read with the cloud credentials the job already has.
-    ("aws-actions/aws-secretsmanager-get-secrets", Some(false)),
-    ("azure/get-keyvault-secrets", Some(false)),
     (
-        "google-github-actions/get-secretmanager-secrets",
+        ("aws-actions", "aws-secretsmanager-get-secrets", ""),
+        Some(false),
+    ),
+    (("azure", "get-keyvault-secrets", ""), Some(false)),
+    (
+        ("google-github-actions", "get-secretmanager-secrets", ""),
         Some(false),
     ),
 ];
 
 /// A step that reads stored secrets from a secret store, and whether its login to the store
 /// takes the job's OIDC token.
-fn secret_store(step: &crate::workflow::Step, id_token: bool) -> Option<(&'static str, bool)> {
+fn secret_store(step: &crate::workflow::Step, id_token: bool) -> Option<bool> {
     let a = step.repo_action()?;
-    let &(name, oidc) = SECRET_STORES.iter().find(|(n, _)| action_is(a, n))?;
+    let &(_, oidc) = SECRET_STORES.iter().find(|(n, _)| action_is(a, *n))?;
     let input = |k: &str| {
         crate::workflow::pair(&step.with, k)
             .and_then(|p| p.value.as_scalar())
@@ -464,7 +464,7 @@ fn secret_store(step: &crate::workflow::Step, id_token: bool) -> Option<(&'stati
         (input("method") == Some("jwt") || input("jwtGithubAudience").is_some())
             && input("jwtToken").is_none()
     });
-    Some((name, id_token && oidc))
+    Some(id_token && oidc)
 }
 
 /// The `env:` entries of the workflow, the job and the job's own steps.
@@ -487,23 +487,26 @@ fn env_pairs<'i>(input: &'i JobInput<'_, '_>) -> impl Iterator<Item = &'i Pair> 
 /// OIDC. A fetched value used only to read (a `git config … insteadOf`) delivers nothing.
 fn from_a_secret_store(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Vec<Credential>) {
     let own = |s: &&super::TracedStep<'_>| s.display == input.pw.display;
-    let stores: Vec<(&super::TracedStep<'_>, &'static str, bool)> = input
+    let stores: Vec<(&super::TracedStep<'_>, bool)> = input
         .trace
         .steps
         .iter()
         .filter(own)
-        .filter_map(|s| {
-            secret_store(s.step, input.info.id_token_write).map(|(name, oidc)| (s, name, oidc))
-        })
+        .filter_map(|s| secret_store(s.step, input.info.id_token_write).map(|oidc| (s, oidc)))
         .collect();
-    let Some(&(_, store, _)) = stores.first() else {
+    let name =
+        |s: &super::TracedStep<'_>| s.step.repo_action().map(|a| a.name()).unwrap_or_default();
+    let Some(store) = stores.first().map(|(s, _)| name(s)) else {
         return;
     };
-    for (s, name, oidc) in &stores {
+    for (s, oidc) in &stores {
         if *oidc && let Some(u) = &s.step.uses {
             out.push(Credential {
                 kind: CredentialKind::Oidc,
-                detail: format!("a login to the secret store ({name}) with the job's OIDC token"),
+                detail: format!(
+                    "a login to the secret store ({}) with the job's OIDC token",
+                    name(s)
+                ),
                 location: Location::new(s.display, u.span),
             });
         }
@@ -564,7 +567,7 @@ fn from_a_secret_store(input: &JobInput<'_, '_>, job: &DeliveryJob, out: &mut Ve
 /// class G).
 fn npm_registry_set_up(input: &JobInput<'_, '_>) -> Option<Location> {
     input.trace.steps.iter().find_map(|s| {
-        if !action_is(s.step.repo_action()?, "actions/setup-node") {
+        if !action_is(s.step.repo_action()?, ("actions", "setup-node", "")) {
             return None;
         }
         let url = crate::workflow::pair(&s.step.with, "registry-url")?;
