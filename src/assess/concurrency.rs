@@ -136,6 +136,9 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
             .find_map(|j| j.concurrency.as_ref())
         {
             evidence.push(c.location.clone());
+        } else if let Some(first) = inv.jobs.iter().find(|j| &j.workflow.as_str() == w) {
+            // No group anywhere in it: its first job, where one would go.
+            evidence.push(first.location.clone());
         }
     }
     let delivery = inv.delivery.len();

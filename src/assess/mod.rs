@@ -158,6 +158,11 @@ pub struct Row {
 
 impl Row {
     pub(crate) fn with_jobs(mut self, jobs: Vec<RowJob>) -> Self {
+        // A row that found nothing to cite (deploy-metadata, signing or drift missing) points
+        // at the jobs it judged, so the summary and the reader land on them.
+        if self.evidence.is_empty() {
+            self.evidence = evidence_list(jobs.iter().map(|j| j.location.clone()).collect());
+        }
         self.jobs = jobs;
         self
     }
@@ -204,12 +209,7 @@ pub(crate) fn row(
         (State::Missing, true) => (Gap::Critical, Priority::High),
         (State::Missing, false) => (Gap::Major, Priority::Medium),
     };
-    let mut evidence = evidence;
-    evidence.sort();
-    evidence.dedup();
-    evidence.truncate(MAX_EVIDENCE);
-    // Rows live until the report is written; the list was often collected from many more.
-    evidence.shrink_to_fit();
+    let evidence = evidence_list(evidence);
     Row {
         component,
         state,
@@ -222,6 +222,16 @@ pub(crate) fn row(
         links: Vec::new(),
         weight,
     }
+}
+
+/// A row's evidence: sorted, once each, at most `MAX_EVIDENCE`.
+fn evidence_list(mut evidence: Vec<Location>) -> Vec<Location> {
+    evidence.sort();
+    evidence.dedup();
+    evidence.truncate(MAX_EVIDENCE);
+    // Rows live until the report is written; the list was often collected from many more.
+    evidence.shrink_to_fit();
+    evidence
 }
 
 fn yes_no(inv: &Inventory, caps: &[Capability]) -> (bool, bool, Vec<Location>) {
@@ -502,6 +512,46 @@ mod tests {
             .iter()
             .find(|r| r.component == "sbom")
             .expect("sbom row")
+    }
+
+    #[test]
+    fn a_missing_row_points_at_what_it_judged() {
+        let (inv, _) = crate::inventory::tests::analysed(
+            &[
+                (
+                    ".github/workflows/release.yml",
+                    "on: push\njobs:\n  publish:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm publish\n",
+                ),
+                (
+                    ".github/workflows/ci.yml",
+                    "on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
+                ),
+            ],
+            &[],
+        );
+        let a = assess(&inv, &[]);
+        let row = |c: &str| a.rows.iter().find(|r| r.component == c).expect("row");
+        let cited = |r: &Row| {
+            r.evidence
+                .iter()
+                .map(|l| format!("{}:{}:{}", l.path, l.start.line, l.start.column))
+                .collect::<Vec<_>>()
+        };
+        // What was shipped without an SBOM or a signature: the `npm publish` command.
+        for c in ["sbom", "signing-provenance"] {
+            assert_eq!(row(c).state, State::Missing, "{c}");
+            assert_eq!(cited(row(c)), [".github/workflows/release.yml:6:14"], "{c}");
+        }
+        // A pull-request workflow with no group anywhere: its first job, where one would go.
+        let concurrency = row("concurrency-controls");
+        assert_eq!(concurrency.state, State::Missing);
+        assert!(
+            cited(concurrency).contains(&".github/workflows/ci.yml:3:3".to_string()),
+            "{:?}",
+            cited(concurrency)
+        );
+        // Left alone: a row that found nothing to judge cites nothing.
+        assert!(row("drift-detection").evidence.is_empty());
     }
 
     #[test]

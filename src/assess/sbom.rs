@@ -225,15 +225,33 @@ pub(super) fn row_of(inv: &Inventory) -> Row {
     let evidence: Vec<Location> = sboms.iter().map(|f| f.location.clone()).collect();
     let builds = builds_or_delivers(inv);
     if sboms.is_empty() {
-        let (state, current) = if builds {
-            (
-                State::Missing,
-                "artifacts are built or delivered but no SBOM is generated",
-            )
-        } else {
-            (State::NotApplicable, "no artifact is built or delivered")
-        };
-        return row("sbom", 5, state, current.to_string(), target, evidence);
+        if !builds {
+            let current = "no artifact is built or delivered".to_string();
+            return row("sbom", 5, State::NotApplicable, current, target, evidence);
+        }
+        // What is built or delivered without one: the steps that ship (a delivery job's key
+        // when none is known), else the build steps.
+        let mut built: Vec<Location> = inv
+            .delivery
+            .iter()
+            .flat_map(|d| {
+                if d.shipped.is_empty() {
+                    vec![d.location.clone()]
+                } else {
+                    d.shipped.iter().map(|s| s.location.clone()).collect()
+                }
+            })
+            .collect();
+        if built.is_empty() {
+            built = inv
+                .facts
+                .iter()
+                .filter(|f| matches!(f.capability, Capability::Build | Capability::ContainerBuild))
+                .map(|f| f.location.clone())
+                .collect();
+        }
+        let current = "artifacts are built or delivered but no SBOM is generated".to_string();
+        return row("sbom", 5, State::Missing, current, target, built);
     }
     let shipped_sboms: Vec<&Fact> = sboms.iter().copied().filter(|f| shipped(inv, f)).collect();
     if shipped_sboms.is_empty() {
