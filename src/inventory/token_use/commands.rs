@@ -445,7 +445,9 @@ pub fn remote_of(target: Option<&str>) -> Remote {
     if let Some(rest) = t.split_once("://").map(|(_, r)| r) {
         let host_part = rest.split('/').next().unwrap_or("");
         if let Some((userinfo, host)) = host_part.rsplit_once('@') {
-            if !userinfo.is_empty() && host.contains("github") {
+            // The host may be the server URL's variable, cut of its scheme
+            // (`@${GITHUB_SERVER_URL#https://}/…`).
+            if !userinfo.is_empty() && host.to_ascii_lowercase().contains("github") {
                 return Remote::UrlWithCredentials(userinfo.to_string());
             }
             return Remote::Elsewhere;
@@ -1036,6 +1038,19 @@ mod tests {
                 Remote::UrlWithCredentials("x-access-token:${GITHUB_TOKEN}".into())
             ))
         );
+        // The host written as the server URL's variable (this project's release.yml).
+        let u = one(
+            "git push --force \"https://x-access-token:${TOKEN}@${GITHUB_SERVER_URL#https://}/${GITHUB_REPOSITORY}.git\" \"refs/tags/${MAJOR}\"",
+        );
+        assert_eq!(
+            u.git,
+            Some((
+                GitOp::Push,
+                Remote::UrlWithCredentials("x-access-token:${TOKEN}".into())
+            ))
+        );
+        let u = one("git push https://x:${TOKEN}@gitlab.com/o/r.git");
+        assert_eq!(u.git, Some((GitOp::Push, Remote::Elsewhere)));
         let u = one("git push git@github.com:o/r.git");
         assert_eq!(u.git, Some((GitOp::Push, Remote::Elsewhere)));
         let u = one("git fetch --depth 1 origin main");
