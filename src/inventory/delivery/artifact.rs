@@ -646,13 +646,7 @@ pub(crate) fn moving_tags_from_callers(
         if d.artifact.verdict != ArtifactVerdict::Immutable || !d.artifact.built {
             continue;
         }
-        let Some(callee) = workflows.iter().find(|w| {
-            w.display == d.artifact.location.path
-                && w.workflow
-                    .triggers
-                    .iter()
-                    .any(|t| t.event.value == "workflow_call")
-        }) else {
+        let Some(callee) = super::reusable_workflow(workflows, &d.artifact.location.path) else {
             continue;
         };
         let Some(line) = callee

@@ -1061,13 +1061,7 @@ pub(crate) fn stamped_by_callers(
         {
             continue;
         }
-        let Some(callee) = workflows.iter().find(|w| {
-            w.display == d.workflow
-                && w.workflow
-                    .triggers
-                    .iter()
-                    .any(|t| t.event.value == "workflow_call")
-        }) else {
+        let Some(callee) = super::reusable_workflow(workflows, &d.workflow) else {
             continue;
         };
         let stamp = super::local_callers(workflows, callee)

@@ -415,6 +415,20 @@ fn tests_on_a_machine_it_creates(input: &JobInput<'_, '_>) -> bool {
     creates && !pushes
 }
 
+/// The reusable workflow (one triggered by `workflow_call`) whose display path is `path`.
+pub(crate) fn reusable_workflow<'w>(
+    workflows: &'w [ParsedWorkflow],
+    path: &str,
+) -> Option<&'w ParsedWorkflow> {
+    workflows.iter().find(|w| {
+        w.display == path
+            && w.workflow
+                .triggers
+                .iter()
+                .any(|t| t.event.value == "workflow_call")
+    })
+}
+
 /// The jobs of the repository's workflows that call `callee` as a local reusable workflow
 /// (`uses: ./.github/workflows/x.yml`), with their workflows.
 pub(crate) fn local_callers<'w>(
